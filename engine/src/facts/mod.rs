@@ -1,0 +1,1 @@
+//! `facts`: see the crate docs for this layer's place in the pipeline.

@@ -1,0 +1,1 @@
+//! `image`: see the crate docs for this layer's place in the pipeline.

@@ -1,0 +1,1 @@
+//! `run`: see the crate docs for this layer's place in the pipeline.

@@ -1,0 +1,1 @@
+//! `transport`: see the crate docs for this layer's place in the pipeline.
