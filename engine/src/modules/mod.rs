@@ -1,1 +1,52 @@
-//! `modules`: see the crate docs for this layer's place in the pipeline.
+//! `modules`: Ansible's modules, re-implemented as shell on the target.
+//!
+//! One file per module. Every module parses its arguments into a typed
+//! struct ([`ArgMap`] does the Ansible coercions once), reads the host's
+//! current state with a read-only **probe** script, decides in Rust what
+//! differs, and **applies** only that. A module whose target is already in
+//! the desired state costs one command (its probe); check mode stops after
+//! the decision. Probes go through [`ModuleContext::probe`], so the
+//! executor can answer them from a batch it fetched ahead of time.
+//!
+//! Modules never open connections: they talk to the host only through the
+//! [`Remote`] the executor hands them.
+
+mod args;
+mod context;
+mod name;
+mod outcome;
+
+pub mod command;
+
+pub use args::{parse_bool, ArgError, ArgMap, FileMode};
+pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
+pub use name::ModuleName;
+pub use outcome::{ModuleError, Outcome};
+
+/// One module: typed arguments and a run that probes before it changes.
+pub trait Module {
+    /// The typed arguments.
+    type Args;
+
+    /// Parses (already templated) arguments; unknown keys are an error.
+    fn parse(args: &mut ArgMap) -> Result<Self::Args, ArgError>;
+
+    /// Read-only probe scripts this module will ask for, so the executor
+    /// can fetch several tasks' probes in one round trip. Optional.
+    fn probes(_args: &Self::Args) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Brings the host to the wanted state (or, in check mode, says what
+    /// would change).
+    fn run(args: &Self::Args, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>;
+}
+
+/// Parses and runs module `M` on `args`.
+pub fn run_module<M: Module>(
+    args: &mut ArgMap,
+    ctx: &mut ModuleContext<'_>,
+) -> Result<Outcome, ModuleError> {
+    let parsed = M::parse(args)?;
+    M::run(&parsed, ctx)
+}

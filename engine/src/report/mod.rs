@@ -1,1 +1,83 @@
-//! `report`: see the crate docs for this layer's place in the pipeline.
+//! `report`: what happened during a run, as a stream of [`Event`]s.
+//!
+//! The executor pushes events into a [`Reporter`]; printers turn the same
+//! stream into Ansible's default output ([`AnsiblePrinter`]), JSON lines
+//! ([`JsonLines`]) or anything an embedding program wants. The library
+//! never prints on its own.
+
+mod ansible;
+mod event;
+mod json;
+mod recap;
+
+pub use ansible::AnsiblePrinter;
+pub use event::{Event, HostResult, ItemResult, Status};
+pub use json::JsonLines;
+pub use recap::{HostStats, Recap};
+
+use std::sync::Mutex;
+
+/// Receives events as the run produces them, from any worker thread.
+pub trait Reporter: Send + Sync {
+    /// Called once per event, in the order the executor emits them.
+    fn event(&self, event: &Event);
+}
+
+/// Sends every event to several reporters, in order.
+#[derive(Default)]
+pub struct Fanout {
+    reporters: Vec<Box<dyn Reporter>>,
+}
+
+impl Fanout {
+    /// An empty fan-out.
+    pub fn new() -> Fanout {
+        Fanout::default()
+    }
+
+    /// Adds a reporter.
+    pub fn with(mut self, r: impl Reporter + 'static) -> Fanout {
+        self.reporters.push(Box::new(r));
+        self
+    }
+}
+
+impl Reporter for Fanout {
+    fn event(&self, event: &Event) {
+        for r in &self.reporters {
+            r.event(event);
+        }
+    }
+}
+
+/// Keeps every event in memory (for tests and embedding programs).
+#[derive(Default)]
+pub struct Collect {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Collect {
+    /// An empty collector.
+    pub fn new() -> Collect {
+        Collect::default()
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+impl Reporter for Collect {
+    fn event(&self, event: &Event) {
+        if let Ok(mut e) = self.events.lock() {
+            e.push(event.clone());
+        }
+    }
+}
+
+impl<R: Reporter + ?Sized> Reporter for std::sync::Arc<R> {
+    fn event(&self, event: &Event) {
+        (**self).event(event)
+    }
+}

@@ -1,1 +1,7 @@
-//! `template`: see the crate docs for this layer's place in the pipeline.
+//! `template`: Jinja on minijinja with Ansible's filters and tests.
+//! (Interim placeholder types; the real layer lands from the template work.)
+
+/// Renders templates (placeholder).
+pub struct Templar;
+/// Variables for rendering (placeholder).
+pub struct Vars;

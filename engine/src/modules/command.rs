@@ -1,0 +1,447 @@
+//! `command`, `shell` and `raw`: run something on the host.
+//!
+//! Supported: free-form text (`_raw_params`) or `cmd`, `argv` (command),
+//! `creates`, `removes`, `chdir`, `stdin`, `stdin_add_newline`,
+//! `strip_empty_ends`, `executable` (shell). `warn` is accepted and ignored
+//! (KIB-era playbooks pass it). `creates`/`removes` are checked in the same
+//! script that runs the command, so a task costs one round trip either way.
+//! Deviation: `creates`/`removes` take literal paths, not globs.
+
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::outcome::{ModuleError, Outcome};
+use super::Module;
+use crate::shell::{quote, Cmd};
+use crate::value::Value;
+use std::time::{Instant, SystemTime};
+
+/// Which of the three modules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// `command`: argv, no shell processing.
+    Command,
+    /// `shell`: the text goes to `/bin/sh -c` (or `executable`).
+    Shell,
+    /// `raw`: the text as-is, no checks, no chdir.
+    Raw,
+}
+
+/// Arguments of `command`/`shell`/`raw`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandArgs {
+    /// Which module.
+    pub flavor: Flavor,
+    /// The command text (shell/raw), or the argv (command).
+    pub argv: Vec<String>,
+    /// The command as written, for the `cmd` result key.
+    pub text: String,
+    /// Skip when this path exists.
+    pub creates: Option<String>,
+    /// Skip unless this path exists.
+    pub removes: Option<String>,
+    /// Directory to run in.
+    pub chdir: Option<String>,
+    /// Data for the command's stdin.
+    pub stdin: Option<String>,
+    /// Append a newline to `stdin` (default true).
+    pub stdin_add_newline: bool,
+    /// Strip trailing newlines from stdout/stderr (default true).
+    pub strip_empty_ends: bool,
+    /// Shell to use (shell module).
+    pub executable: Option<String>,
+}
+
+/// The `command` module.
+pub struct CommandModule;
+/// The `shell` module.
+pub struct ShellModule;
+/// The `raw` module.
+pub struct RawModule;
+
+fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgError> {
+    let raw = args.str(&["_raw_params"])?;
+    let cmd = args.str(&["cmd"])?;
+    let argv_list = if flavor == Flavor::Command {
+        args.list(&["argv"])?
+    } else {
+        None
+    };
+    let text = raw.or(cmd);
+    let (argv, text) = match (text, argv_list) {
+        (Some(_), Some(_)) => {
+            return Err(ArgError::Invalid(
+                "only one of `cmd`/free-form and `argv` may be given".into(),
+            ))
+        }
+        (Some(t), None) => {
+            let argv = if flavor == Flavor::Command {
+                split_words(&t).ok_or_else(|| {
+                    ArgError::Invalid(format!("cannot split command `{t}`: unbalanced quotes"))
+                })?
+            } else {
+                vec![t.clone()]
+            };
+            (argv, t)
+        }
+        (None, Some(a)) => {
+            let t = a.join(" ");
+            (a, t)
+        }
+        (None, None) => return Err(ArgError::Invalid("no command given".into())),
+    };
+    if argv.is_empty() || argv.iter().all(|a| a.trim().is_empty()) {
+        return Err(ArgError::Invalid("no command given".into()));
+    }
+    let parsed = CommandArgs {
+        flavor,
+        argv,
+        text,
+        creates: args.str(&["creates"])?,
+        removes: args.str(&["removes"])?,
+        chdir: args.str(&["chdir"])?,
+        stdin: args.str(&["stdin"])?,
+        stdin_add_newline: args.bool(&["stdin_add_newline"])?.unwrap_or(true),
+        strip_empty_ends: args.bool(&["strip_empty_ends"])?.unwrap_or(true),
+        executable: if flavor == Flavor::Command {
+            None
+        } else {
+            args.str(&["executable"])?
+        },
+    };
+    args.ignore(&["warn", "expand_argument_vars"]);
+    args.finish(&[
+        "cmd",
+        "argv",
+        "creates",
+        "removes",
+        "chdir",
+        "stdin",
+        "stdin_add_newline",
+        "strip_empty_ends",
+        "executable",
+    ])?;
+    Ok(parsed)
+}
+
+impl Module for CommandModule {
+    type Args = CommandArgs;
+    fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
+        parse_common(args, Flavor::Command)
+    }
+    fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        run(a, ctx)
+    }
+}
+
+impl Module for ShellModule {
+    type Args = CommandArgs;
+    fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
+        parse_common(args, Flavor::Shell)
+    }
+    fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        run(a, ctx)
+    }
+}
+
+impl Module for RawModule {
+    type Args = CommandArgs;
+    fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
+        let raw = args.required_str(&["_raw_params"])?;
+        args.ignore(&["executable"]);
+        args.finish(&["executable"])?;
+        Ok(CommandArgs {
+            flavor: Flavor::Raw,
+            argv: vec![raw.clone()],
+            text: raw,
+            creates: None,
+            removes: None,
+            chdir: None,
+            stdin: None,
+            stdin_add_newline: false,
+            strip_empty_ends: false,
+            executable: None,
+        })
+    }
+    fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        run(a, ctx)
+    }
+}
+
+const SKIP_MARK: &str = "__konvoy_skip__";
+const RUN_MARK: &str = "__konvoy_run__";
+
+/// The script: the creates/removes check, then the command, in one go.
+fn script(a: &CommandArgs) -> String {
+    let body = match a.flavor {
+        Flavor::Command => a
+            .argv
+            .iter()
+            .map(|w| quote(w).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Flavor::Raw => a.argv[0].clone(),
+        Flavor::Shell => match &a.executable {
+            Some(exe) => format!("{} -c {}", quote(exe), quote(&a.argv[0])),
+            None => a.argv[0].clone(),
+        },
+    };
+    if a.flavor == Flavor::Raw {
+        return body;
+    }
+    let mut s = String::new();
+    if let Some(p) = &a.creates {
+        s.push_str(&format!(
+            "if [ -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
+            quote(p)
+        ));
+    }
+    if let Some(p) = &a.removes {
+        s.push_str(&format!(
+            "if [ ! -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
+            quote(p)
+        ));
+    }
+    if a.creates.is_some() || a.removes.is_some() {
+        s.push_str(&format!("echo {RUN_MARK}\n"));
+    }
+    if let Some(dir) = &a.chdir {
+        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
+        s.push('\n');
+    }
+    s.push_str(&body);
+    s.push('\n');
+    s
+}
+
+fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+    let cmd_value = match a.flavor {
+        Flavor::Command => Value::List(a.argv.iter().map(|s| Value::Str(s.clone())).collect()),
+        _ => Value::Str(a.text.clone()),
+    };
+    let guarded = a.creates.is_some() || a.removes.is_some();
+    if ctx.check_mode() && !guarded && a.flavor != Flavor::Raw {
+        let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
+        o.skipped = true;
+        return Ok(o);
+    }
+    let stdin = a.stdin.as_ref().map(|s| {
+        let mut s = s.clone().into_bytes();
+        if a.stdin_add_newline {
+            s.push(b'\n');
+        }
+        s
+    });
+    let start_wall = SystemTime::now();
+    let started = Instant::now();
+    let out = ctx.apply(&script(a), stdin.as_deref())?;
+    let delta = started.elapsed();
+    let end_wall = SystemTime::now();
+    let mut stdout = out.stdout_str();
+    if guarded {
+        let (first, rest) = stdout.split_once('\n').unwrap_or((stdout.as_str(), ""));
+        if first == SKIP_MARK {
+            let why = match (&a.creates, &a.removes) {
+                (Some(p), _) if a.creates.is_some() => {
+                    format!("Did not run command since '{p}' exists")
+                }
+                (_, Some(p)) => format!("Did not run command since '{p}' does not exist"),
+                _ => String::new(),
+            };
+            return Ok(Outcome::ok()
+                .with("cmd", cmd_value)
+                .with("msg", why.clone())
+                .with("rc", Value::Int(0))
+                .with(
+                    "stdout",
+                    format!(
+                        "skipped, since {}",
+                        why.trim_start_matches("Did not run command since ")
+                    ),
+                )
+                .with("stderr", ""));
+        }
+        stdout = rest.to_owned();
+        if ctx.check_mode() {
+            let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
+            o.skipped = true;
+            return Ok(o);
+        }
+    }
+    let mut stderr = out.stderr_str();
+    if a.strip_empty_ends {
+        trim_end_newlines(&mut stdout);
+        trim_end_newlines(&mut stderr);
+    }
+    let mut o = Outcome::changed();
+    o.result.insert("cmd".into(), cmd_value);
+    o.result
+        .insert("delta".into(), Value::Str(format_delta(delta)));
+    o.result
+        .insert("end".into(), Value::Str(format_time(end_wall)));
+    o.result.insert("msg".into(), Value::Str(String::new()));
+    o.result.insert("rc".into(), Value::Int(i64::from(out.rc)));
+    o.result
+        .insert("start".into(), Value::Str(format_time(start_wall)));
+    o.result.insert("stderr".into(), Value::Str(stderr.clone()));
+    o.result.insert("stderr_lines".into(), lines(&stderr));
+    o.result.insert("stdout".into(), Value::Str(stdout.clone()));
+    o.result.insert("stdout_lines".into(), lines(&stdout));
+    if out.rc != 0 {
+        o.failed = true;
+        o.result
+            .insert("msg".into(), Value::Str("non-zero return code".into()));
+    }
+    Ok(o)
+}
+
+fn trim_end_newlines(s: &mut String) {
+    while s.ends_with('\n') || s.ends_with('\r') {
+        s.pop();
+    }
+}
+
+fn lines(s: &str) -> Value {
+    Value::List(s.lines().map(|l| Value::Str(l.to_owned())).collect())
+}
+
+/// Python's `str(timedelta)`: `0:00:00.004568`.
+fn format_delta(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    format!(
+        "{}:{:02}:{:02}.{:06}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Python's `str(datetime.now())` in local time: `2026-11-25 03:58:05.124914`.
+pub(crate) fn format_time(t: SystemTime) -> String {
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes into the zeroed `tm` we own; `secs` is a valid time_t.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        since.subsec_micros()
+    )
+}
+
+/// Python `shlex.split` (POSIX mode, no comments), as Ansible's command
+/// module splits its free-form text. `None` on unbalanced quotes.
+pub fn split_words(s: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('\\' | '"' | '$' | '`' | '\n') => cur.push(c),
+                            c => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                        },
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                cur.push(chars.next()?);
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_words_matches_python_shlex() {
+        // Expected values from python3: shlex.split(s)
+        assert_eq!(split_words("ls -l /tmp").unwrap(), ["ls", "-l", "/tmp"]);
+        assert_eq!(
+            split_words(r#"echo "a b" 'c d' e\ f"#).unwrap(),
+            ["echo", "a b", "c d", "e f"]
+        );
+        assert_eq!(
+            split_words(r#"echo "x\"y" 'it''s'"#).unwrap(),
+            ["echo", "x\"y", "its"]
+        );
+        assert_eq!(split_words("a ''").unwrap(), ["a", ""]);
+        assert_eq!(split_words("echo 'open"), None);
+    }
+
+    #[test]
+    fn command_script_quotes_every_word() {
+        let mut m = ArgMap::new(
+            [
+                (
+                    "_raw_params".to_owned(),
+                    Value::Str("echo '$(id)' `x`".into()),
+                ),
+                ("creates".to_owned(), "/a b".into()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let a = CommandModule::parse(&mut m).unwrap();
+        let s = script(&a);
+        assert!(s.contains("if [ -e '/a b' ]"));
+        assert!(s.ends_with("echo '$(id)' '`x`'\n"));
+    }
+
+    #[test]
+    fn delta_format_is_pythons() {
+        assert_eq!(
+            format_delta(std::time::Duration::from_micros(4568)),
+            "0:00:00.004568"
+        );
+        assert_eq!(
+            format_delta(std::time::Duration::from_secs(3725)),
+            "1:02:05.000000"
+        );
+    }
+}

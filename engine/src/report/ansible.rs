@@ -1,0 +1,196 @@
+//! Ansible's default stdout callback, byte for byte (no colour).
+//!
+//! The formats below were captured from ansible-playbook 2.19.14 with
+//! `ANSIBLE_NOCOLOR=1`: banners padded with `*` to 80 columns and preceded
+//! by a blank line, one line per host result, loop items as `(item=...)`,
+//! failures as `fatal: [h]: FAILED! => {json}` with sorted keys.
+
+use super::event::{Event, HostResult, Status};
+use super::Reporter;
+use crate::value::{Map, Value};
+use std::io::Write;
+use std::sync::Mutex;
+
+/// Prints events the way `ansible-playbook` does by default.
+pub struct AnsiblePrinter<W: Write + Send> {
+    out: Mutex<W>,
+    verbosity: u8,
+}
+
+impl<W: Write + Send> AnsiblePrinter<W> {
+    /// A printer writing to `out`; `verbosity` is the number of `-v`.
+    pub fn new(out: W, verbosity: u8) -> AnsiblePrinter<W> {
+        AnsiblePrinter {
+            out: Mutex::new(out),
+            verbosity,
+        }
+    }
+
+    fn render(&self, event: &Event) -> String {
+        match event {
+            Event::PlayStart { name } => banner(&format!("PLAY [{name}]")),
+            Event::NoHostsMatched => "skipping: no hosts matched\n".to_owned(),
+            Event::TaskStart { name, handler } => {
+                let word = if *handler { "RUNNING HANDLER" } else { "TASK" };
+                banner(&format!("{word} [{name}]"))
+            }
+            Event::HostResult(r) => self.host_result(r),
+            Event::Included { file, hosts } => {
+                format!("included: {file} for {}\n", hosts.join(", "))
+            }
+            Event::Warning(w) => format!("[WARNING]: {w}\n"),
+            Event::Recap(recap) => format!("\n{}\n", recap.render()),
+        }
+    }
+
+    fn host_result(&self, r: &HostResult) -> String {
+        let host = match &r.delegated_to {
+            Some(d) => format!("{} -> {d}", r.host),
+            None => r.host.clone(),
+        };
+        let mut out = String::new();
+        for item in &r.items {
+            let word = status_word(item.status, true);
+            match item.status {
+                Status::Failed => out.push_str(&format!(
+                    "failed: [{host}] (item={}) => {}\n",
+                    item.label,
+                    json_line(&clean(&item.result, self.verbosity))
+                )),
+                Status::Skipped => {
+                    out.push_str(&format!("skipping: [{host}] => (item={}) \n", item.label))
+                }
+                _ if r.show_result || self.verbosity > 0 => out.push_str(&format!(
+                    "{word}: [{host}] => (item={}) => {}\n",
+                    item.label,
+                    json_pretty(&clean(&item.result, self.verbosity))
+                )),
+                _ => out.push_str(&format!("{word}: [{host}] => (item={})\n", item.label)),
+            }
+        }
+        for d in &r.diffs {
+            out.push_str(d);
+        }
+        let looped = !r.items.is_empty();
+        match r.status {
+            Status::Failed => {
+                if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
+                    out.push_str(&format!(
+                        "fatal: [{host}]: FAILED! => {}\n",
+                        json_line(&clean(&r.result, self.verbosity))
+                    ));
+                } else {
+                    let mut summary = Map::new();
+                    summary.insert("changed".into(), Value::Bool(false));
+                    summary.insert("msg".into(), "One or more items failed".into());
+                    out.push_str(&format!(
+                        "fatal: [{host}]: FAILED! => {}\n",
+                        json_line(&summary)
+                    ));
+                }
+                if r.ignored {
+                    out.push_str("...ignoring\n");
+                }
+            }
+            Status::Unreachable => out.push_str(&format!(
+                "fatal: [{host}]: UNREACHABLE! => {}\n",
+                json_line(&clean(&r.result, self.verbosity))
+            )),
+            _ if looped => {}
+            Status::Skipped => out.push_str(&format!("skipping: [{host}]\n")),
+            status => {
+                let word = status_word(status, false);
+                if r.show_result || self.verbosity > 0 {
+                    out.push_str(&format!(
+                        "{word}: [{host}] => {}\n",
+                        json_pretty(&clean(&r.result, self.verbosity))
+                    ));
+                } else {
+                    out.push_str(&format!("{word}: [{host}]\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<W: Write + Send> Reporter for AnsiblePrinter<W> {
+    fn event(&self, event: &Event) {
+        let text = self.render(event);
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+}
+
+/// `\nMSG ****...` to 80 columns, at least 3 stars.
+fn banner(msg: &str) -> String {
+    let stars = 79usize.saturating_sub(msg.chars().count()).max(3);
+    format!("\n{msg} {}\n", "*".repeat(stars))
+}
+
+fn status_word(s: Status, _item: bool) -> &'static str {
+    match s {
+        Status::Changed => "changed",
+        Status::Skipped => "skipping",
+        Status::Failed => "failed",
+        Status::Unreachable => "unreachable",
+        Status::Ok => "ok",
+    }
+}
+
+/// Drops the keys Ansible's callback hides (internal `_ansible_*` keys,
+/// and `invocation`/`diff` below `-vvv`).
+fn clean(result: &Map, verbosity: u8) -> Map {
+    result
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with("_ansible") && (verbosity >= 3 || (*k != "invocation" && *k != "diff"))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn sorted(map: &Map) -> Value {
+    let mut m = map.clone();
+    m.sort_keys();
+    Value::Map(m)
+}
+
+fn json_line(map: &Map) -> String {
+    crate::report::json::python_json(&sorted(map), None)
+}
+
+fn json_pretty(map: &Map) -> String {
+    crate::report::json::python_json(&sorted(map), Some(4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banners_are_80_columns() {
+        let b = banner("PLAY [Demo play]");
+        assert_eq!(b.trim_end().len(), 80);
+        assert!(b.starts_with("\nPLAY [Demo play] ****"));
+        let long = banner(&format!("TASK [{}]", "x".repeat(90)));
+        assert!(long.trim_end().ends_with(" ***"));
+    }
+
+    #[test]
+    fn debug_and_skip_lines_match_ansible() {
+        let p = AnsiblePrinter::new(Vec::new(), 0);
+        let mut m = Map::new();
+        m.insert("msg".into(), "hello".into());
+        let mut r = HostResult::new("localhost", "debug", Status::Ok, m);
+        r.show_result = true;
+        assert_eq!(
+            p.host_result(&r),
+            "ok: [localhost] => {\n    \"msg\": \"hello\"\n}\n"
+        );
+        let s = HostResult::new("h1", "x", Status::Skipped, Map::new());
+        assert_eq!(p.host_result(&s), "skipping: [h1]\n");
+    }
+}
