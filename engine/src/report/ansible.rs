@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn banners_are_80_columns() {
         let b = banner("PLAY [Demo play]");
-        assert_eq!(b.trim_end().len(), 80);
+        assert_eq!(b.trim().len(), 80);
         assert!(b.starts_with("\nPLAY [Demo play] ****"));
         let long = banner(&format!("TASK [{}]", "x".repeat(90)));
         assert!(long.trim_end().ends_with(" ***"));

@@ -105,7 +105,14 @@ pub(crate) fn python_json(v: &Value, indent: Option<usize>) -> String {
     // Interim: serde_json until the Python-exact writer lands in `value`.
     let j = to_serde(v);
     match indent {
-        Some(_) => serde_json::to_string_pretty(&j).unwrap_or_default(),
+        Some(_) => {
+            use serde::Serialize;
+            let mut buf = Vec::new();
+            let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+            let _ = j.serialize(&mut ser);
+            String::from_utf8(buf).unwrap_or_default()
+        }
         None => serde_json::to_string(&j)
             .unwrap_or_default()
             .replace("\",\"", "\", \"")
