@@ -50,3 +50,19 @@ pub fn run_module<M: Module>(
     let parsed = M::parse(args)?;
     M::run(&parsed, ctx)
 }
+
+/// Runs the module `name` (host-side modules only; the executor handles
+/// `set_fact`, `debug`, `assert`, `fail`, `include_vars`, `meta`, `pause`).
+pub fn dispatch(
+    name: ModuleName,
+    args: &mut ArgMap,
+    ctx: &mut ModuleContext<'_>,
+) -> Result<Outcome, ModuleError> {
+    match name {
+        ModuleName::Command => run_module::<command::CommandModule>(args, ctx),
+        ModuleName::Shell => run_module::<command::ShellModule>(args, ctx),
+        ModuleName::Raw => run_module::<command::RawModule>(args, ctx),
+        ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
+        other => Err(ModuleError::Unsupported(other.as_str())),
+    }
+}

@@ -71,6 +71,9 @@ pub enum ModuleError {
     /// A template failed to render.
     #[error("{0}")]
     Template(String),
+    /// The module is known but not available in this build.
+    #[error("module `{0}` is not implemented yet")]
+    Unsupported(&'static str),
     /// The probe printed something the module cannot read.
     #[error("unexpected probe output: {0}")]
     Probe(String),

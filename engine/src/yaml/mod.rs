@@ -121,3 +121,19 @@ impl Node {
         }
     }
 }
+
+/// Loaded documents (interim stand-in).
+pub struct Loaded {
+    /// Documents.
+    pub docs: Vec<Node>,
+}
+impl Loaded {
+    /// First document.
+    pub fn single(self) -> (Option<Node>, Vec<crate::source::Warning>) {
+        (self.docs.into_iter().next(), Vec::new())
+    }
+}
+/// Loads a file (interim stand-in: unsupported).
+pub fn load_file(path: &std::path::Path) -> Result<Loaded, YamlError> {
+    Err(YamlError::Io { file: path.display().to_string(), message: "yaml loader not available yet".into() })
+}

@@ -1,0 +1,233 @@
+//! The plan's data types.
+
+use crate::modules::ModuleName;
+use crate::source::Span;
+use crate::value::{Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A whole compiled playbook.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Plays in order (imported playbooks flattened).
+    pub plays: Vec<PlayPlan>,
+    /// Directory of the top playbook (`playbook_dir`, vars roots).
+    pub playbook_dir: PathBuf,
+}
+
+/// How many hosts a `serial` batch holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Serial {
+    /// A host count.
+    Count(usize),
+    /// A percentage of the play's hosts (floor, at least 1).
+    Percent(f64),
+}
+
+/// Ansible's strategies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Every host finishes a task before any starts the next.
+    #[default]
+    Linear,
+    /// Each host runs ahead on its own.
+    Free,
+}
+
+/// One play, ready to run.
+#[derive(Clone, Debug, Default)]
+pub struct PlayPlan {
+    /// The banner name (the host pattern when unnamed).
+    pub name: String,
+    /// The `hosts:` pattern (may be templated).
+    pub hosts: String,
+    /// Gather facts first.
+    pub gather_facts: bool,
+    /// Play `vars` then `vars_files`, raw (templated lazily).
+    pub vars: Map,
+    /// Batches (`serial`); empty = all hosts at once.
+    pub serial: Vec<Serial>,
+    /// Strategy.
+    pub strategy: Strategy,
+    /// Fail every host of the batch when one fails.
+    pub any_errors_fatal: bool,
+    /// Abort when more than this percentage of a batch failed.
+    pub max_fail_percentage: Option<f64>,
+    /// Run notified handlers even on failed hosts.
+    pub force_handlers: bool,
+    /// pre_tasks, roles, tasks, post_tasks, with flush points between.
+    pub steps: Vec<Step>,
+    /// Handlers in definition order (roles' first, as Ansible orders them).
+    pub handlers: Vec<Arc<TaskStep>>,
+    /// Where the play was written.
+    pub span: Option<Span>,
+}
+
+/// One step of a play.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A task.
+    Task(Arc<TaskStep>),
+    /// A block with rescue/always sections.
+    Block(Arc<BlockStep>),
+    /// A dynamic include, expanded per host at run time.
+    Include(Arc<IncludeStep>),
+    /// `meta: flush_handlers`, and the implicit flushes between sections.
+    FlushHandlers,
+}
+
+/// A block: its sections run as Ansible's do (rescue on failure, always always).
+#[derive(Clone, Debug, Default)]
+pub struct BlockStep {
+    /// The tasks.
+    pub block: Vec<Step>,
+    /// Run for hosts that failed in `block`.
+    pub rescue: Vec<Step>,
+    /// Run for every host that entered the block.
+    pub always: Vec<Step>,
+    /// Name, for messages.
+    pub name: Option<String>,
+}
+
+/// `become` keywords in force for a task (innermost wins).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BecomeKeywords {
+    /// `become:` (raw: may be templated or a YAML bool).
+    pub become_: Option<Value>,
+    /// `become_user:`.
+    pub user: Option<String>,
+    /// `become_method:`.
+    pub method: Option<String>,
+    /// `become_flags:`.
+    pub flags: Option<String>,
+}
+
+/// The role a task comes from.
+#[derive(Clone, Debug, Default)]
+pub struct RoleCtx {
+    /// Role name (`role : task` in banners).
+    pub name: String,
+    /// Role directory (`role_path`).
+    pub path: PathBuf,
+    /// `defaults/main` (lowest precedence).
+    pub defaults: Map,
+    /// `vars/main` (above play vars).
+    pub vars: Map,
+    /// Role params from `roles:` entries (above set_fact).
+    pub params: Map,
+}
+
+/// A loop (`loop:` or `with_<lookup>:`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopSpec {
+    /// `None` for `loop:`; `Some("items")` for `with_items` (flattens one level), etc.
+    pub lookup: Option<String>,
+    /// The items expression or list, raw.
+    pub items: Value,
+}
+
+/// `loop_control`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoopControl {
+    /// Variable name for the item (default `item`).
+    pub loop_var: Option<String>,
+    /// Variable name for the index.
+    pub index_var: Option<String>,
+    /// Label template shown as `(item=...)`.
+    pub label: Option<String>,
+    /// Seconds between items.
+    pub pause: Option<f64>,
+    /// Expose `ansible_loop`.
+    pub extended: bool,
+}
+
+/// One task with every inherited keyword pushed down onto it.
+#[derive(Clone, Debug)]
+pub struct TaskStep {
+    /// `name:` as written (templated for the banner).
+    pub name: Option<String>,
+    /// The action as written (`ansible.builtin.copy`), for unnamed banners.
+    pub action: String,
+    /// The resolved module.
+    pub module: ModuleName,
+    /// Arguments, raw (templated per host, per item).
+    pub args: Map,
+    /// Where the task is.
+    pub span: Span,
+    /// All `when` conditions in force (parents' first); all must hold.
+    pub when: Vec<String>,
+    /// The loop, if any.
+    pub loop_: Option<LoopSpec>,
+    /// `loop_control`.
+    pub loop_control: LoopControl,
+    /// `register:` name.
+    pub register: Option<String>,
+    /// `changed_when` (AND of the list); `Some(vec![])` never happens.
+    pub changed_when: Option<Vec<String>>,
+    /// `failed_when`.
+    pub failed_when: Option<Vec<String>>,
+    /// `until` (retry until true).
+    pub until: Option<Vec<String>>,
+    /// `retries` (raw; default 3 when `until` is set).
+    pub retries: Option<Value>,
+    /// `delay` seconds (raw; default 5).
+    pub delay: Option<Value>,
+    /// `ignore_errors` (raw).
+    pub ignore_errors: Option<Value>,
+    /// `ignore_unreachable`.
+    pub ignore_unreachable: bool,
+    /// Handlers to notify on change.
+    pub notify: Vec<String>,
+    /// For handlers: topics they listen to.
+    pub listen: Vec<String>,
+    /// Effective tags (inherited included).
+    pub tags: Vec<String>,
+    /// `delegate_to` (raw).
+    pub delegate_to: Option<String>,
+    /// `run_once`.
+    pub run_once: bool,
+    /// `check_mode` override (raw).
+    pub check_mode: Option<Value>,
+    /// `diff` override.
+    pub diff: Option<bool>,
+    /// `no_log`.
+    pub no_log: bool,
+    /// Block and task `vars`, merged (task wins), raw.
+    pub vars: Map,
+    /// `environment` layers, outermost first (each raw: a map or a template).
+    pub environment: Vec<Value>,
+    /// Become keywords in force.
+    pub become_: BecomeKeywords,
+    /// The role, when the task comes from one.
+    pub role: Option<Arc<RoleCtx>>,
+    /// Directories searched for `src` files (role files/templates, playbook dir).
+    pub search_paths: Vec<PathBuf>,
+}
+
+impl TaskStep {
+    /// The banner text before templating: `role : name`, or the action.
+    pub fn banner(&self, rendered_name: Option<&str>) -> String {
+        let name = rendered_name
+            .map(str::to_owned)
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| self.action.clone());
+        match &self.role {
+            Some(r) => format!("{} : {}", r.name, name),
+            None => name,
+        }
+    }
+}
+
+/// `include_tasks` / `include_role`: expanded per host at run time.
+#[derive(Clone, Debug)]
+pub struct IncludeStep {
+    /// The include itself as a task (its `when`, `loop`, `vars`, `name`).
+    pub task: Arc<TaskStep>,
+    /// The file (raw, may be templated), or the role name for include_role.
+    pub target: String,
+    /// An `include_role` rather than `include_tasks`.
+    pub is_role: bool,
+    /// Keywords to apply to the included tasks (`apply:`), and the
+    /// include's inherited keywords (as a template task).
+    pub inherit: Arc<TaskStep>,
+}

@@ -1,0 +1,93 @@
+//! What the caller chooses about a run, and what it gets back.
+
+use crate::modules::RunMode;
+use crate::report::Recap;
+use crate::value::Map;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Options of one run (the `ansible-playbook` flags).
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Parallel hosts (`-f`); 0 = all hosts, up to 50.
+    pub forks: usize,
+    /// `--check`.
+    pub mode: RunMode,
+    /// `--diff`.
+    pub diff: bool,
+    /// Number of `-v`.
+    pub verbosity: u8,
+    /// `--limit` pattern.
+    pub limit: Option<String>,
+    /// `--tags`.
+    pub tags: Vec<String>,
+    /// `--skip-tags`.
+    pub skip_tags: Vec<String>,
+    /// `-e` values, merged in order (highest precedence).
+    pub extra_vars: Map,
+    /// Set to stop scheduling new work (Ctrl-C); running commands finish
+    /// or time out, then the recap is reported.
+    pub cancel: Arc<AtomicBool>,
+    /// Per-command timeout in seconds (`--timeout`-like; 0 = none).
+    pub command_timeout: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            forks: 0,
+            mode: RunMode::Apply,
+            diff: false,
+            verbosity: 0,
+            limit: None,
+            tags: Vec::new(),
+            skip_tags: Vec::new(),
+            extra_vars: Map::new(),
+            cancel: Arc::new(AtomicBool::new(false)),
+            command_timeout: 0,
+        }
+    }
+}
+
+impl RunOptions {
+    /// Whether a task with `tags` runs under `--tags`/`--skip-tags`
+    /// (`always` runs unless skipped by name, `never` only when asked for).
+    pub fn tags_allow(&self, tags: &[String]) -> bool {
+        let has = |t: &str| tags.iter().any(|x| x == t);
+        if self.skip_tags.iter().any(|s| has(s) || (s == "all" && !has("always"))) {
+            return false;
+        }
+        if self.tags.is_empty() || self.tags.iter().any(|t| t == "all") {
+            return !has("never");
+        }
+        has("always")
+            || self.tags.iter().any(|t| has(t) || (t == "tagged" && !tags.is_empty()) || (t == "untagged" && tags.is_empty()))
+    }
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Default)]
+pub struct RunSummary {
+    /// Per-host counters.
+    pub recap: Recap,
+    /// `ansible-playbook`'s exit code (0, 2 failed, 4 unreachable, 130 cancelled).
+    pub exit_code: i32,
+    /// SSH commands sent per host (probes, applies, facts), measured.
+    pub commands: std::collections::BTreeMap<String, u64>,
+}
+
+/// A run that could not start or had to stop as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A `hosts:` or `--limit` pattern is invalid.
+    #[error("invalid host pattern `{pattern}`: {message}")]
+    Pattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        message: String,
+    },
+    /// A dynamic include could not be loaded or compiled.
+    #[error("{0}")]
+    Include(String),
+}

@@ -1,0 +1,242 @@
+//! The play loop: host selection, `serial` batches, fact gathering,
+//! strategies, end-of-play handlers, and the recap.
+
+use super::block::Walk;
+use super::host::HostState;
+use super::options::{RunError, RunOptions, RunSummary};
+use super::task::TaskEnv;
+use super::vars::{HostTable, PlayVars};
+use crate::inventory::Inventory;
+use crate::modules::RunMode;
+use crate::plan::{Plan, PlayPlan, Serial, Strategy};
+use crate::report::{Event, HostResult, Recap, Reporter, Status};
+use crate::template::{Templar, Vars};
+use crate::value::{Map, Value};
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Runs a compiled playbook against an inventory, reporting every event
+/// to `reporter`. Host failures do not stop other hosts; the summary's
+/// exit code says what happened, as `ansible-playbook`'s does.
+///
+/// # Errors
+/// Only for problems that stop the whole run (an invalid host pattern).
+pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, RunError> {
+    let templar = Templar::new();
+    let extra = Arc::new(opts.extra_vars.clone());
+    let mut states: IndexMap<String, HostState> = IndexMap::new();
+    for host in inventory.hosts() {
+        let name = host.name().to_owned();
+        let vars = inventory
+            .host_vars_with_playbook(&name, Some(&plan.playbook_dir))
+            .map_err(|e| RunError::Pattern { pattern: name.clone(), message: e.to_string() })?;
+        states.insert(name.clone(), HostState::new(&name, Arc::new(vars)));
+    }
+    let hostvars = Arc::new(HostTable {
+        hosts: states.iter().map(|(k, s)| (k.clone(), s.shared.clone())).collect(),
+        extra: extra.clone(),
+    });
+    let mut cancelled = false;
+    for play in &plan.plays {
+        if opts.cancel.load(Ordering::Relaxed) {
+            cancelled = true;
+            break;
+        }
+        reporter.event(&Event::PlayStart { name: play.name.clone() });
+        let pattern = templar
+            .render_string(&play.hosts, &Vars::new(extra.clone()))
+            .map_err(|e| RunError::Pattern { pattern: play.hosts.clone(), message: e.to_string() })?;
+        let selected = inventory
+            .select_with_limit(&pattern, opts.limit.as_deref())
+            .map_err(|e| RunError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
+        let mut hosts: Vec<String> = Vec::new();
+        for h in selected {
+            if !states.contains_key(&h) {
+                // An implicit localhost: not in the inventory, runs locally.
+                let mut vars = Map::new();
+                vars.insert("ansible_connection".into(), Value::Str("local".into()));
+                states.insert(h.clone(), HostState::new(&h, Arc::new(vars)));
+            }
+            if states[&h].active() || states[&h].ended {
+                hosts.push(h);
+            }
+        }
+        for h in &hosts {
+            if let Some(s) = states.get_mut(h) {
+                s.ended = false;
+            }
+        }
+        if hosts.is_empty() {
+            reporter.event(&Event::NoHostsMatched);
+            continue;
+        }
+        let forks = if opts.forks == 0 { hosts.len().clamp(1, 50) } else { opts.forks };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(forks)
+            .build()
+            .expect("a thread pool of `forks` workers can always be built");
+        for batch_hosts in batches(&hosts, &play.serial) {
+            let mut batch: Vec<HostState> = batch_hosts.iter().filter_map(|h| states.shift_remove(h)).collect();
+            let pv = play_vars(play, plan, inventory, opts, &extra, &hostvars, &hosts, &batch_hosts);
+            let walk = Walk {
+                env: TaskEnv { pv: &pv, templar: &templar, opts },
+                reporter,
+                pool: &pool,
+                any_errors_fatal: play.any_errors_fatal,
+                max_fail_percentage: play.max_fail_percentage,
+                handlers: &play.handlers,
+                force_handlers: play.force_handlers,
+                batch_size: batch.len(),
+            };
+            if play.gather_facts {
+                gather(&walk, &mut batch);
+            }
+            let finished = match play.strategy {
+                Strategy::Linear => walk.steps(&play.steps, &mut batch, false) && walk.flush(&mut batch),
+                Strategy::Free => pool.install(|| {
+                    batch
+                        .par_iter_mut()
+                        .map(|s| {
+                            let one = std::slice::from_mut(s);
+                            walk.steps(&play.steps, one, false) && walk.flush(one)
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .all(|ok| ok)
+                }),
+            };
+            for s in batch {
+                states.insert(s.name.clone(), s);
+            }
+            if !finished {
+                cancelled = opts.cancel.load(Ordering::Relaxed);
+                break;
+            }
+            let batch_failed = batch_hosts.iter().all(|h| states.get(h).is_some_and(|s| !s.active()));
+            if batch_failed {
+                break;
+            }
+        }
+        for s in states.values_mut() {
+            s.notified.clear();
+        }
+    }
+    let mut recap = Recap::default();
+    let mut commands = std::collections::BTreeMap::new();
+    for (name, s) in &mut states {
+        if let Some(t) = s.transport.as_mut() {
+            t.close();
+        }
+        if s.stats != Default::default() || s.commands > 0 {
+            *recap.host(name) = s.stats;
+        }
+        commands.insert(name.clone(), s.commands);
+    }
+    reporter.event(&Event::Recap(recap.clone()));
+    let exit_code = if cancelled { 130 } else { recap.exit_code() };
+    Ok(RunSummary { recap, exit_code, commands })
+}
+
+/// `serial` batches: counts or percentages, the last size repeating.
+fn batches(hosts: &[String], serial: &[Serial]) -> Vec<Vec<String>> {
+    if serial.is_empty() {
+        return vec![hosts.to_vec()];
+    }
+    let mut out = Vec::new();
+    let mut rest = hosts;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let spec = &serial[i.min(serial.len() - 1)];
+        let n = match spec {
+            Serial::Count(0) => rest.len(),
+            Serial::Count(n) => *n,
+            Serial::Percent(p) => ((hosts.len() as f64) * p / 100.0).floor().max(1.0) as usize,
+        }
+        .min(rest.len());
+        out.push(rest[..n].to_vec());
+        rest = &rest[n..];
+        i += 1;
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn play_vars(
+    play: &PlayPlan,
+    plan: &Plan,
+    inventory: &Inventory,
+    opts: &RunOptions,
+    extra: &Arc<Map>,
+    hostvars: &Arc<HostTable>,
+    play_hosts: &[String],
+    batch: &[String],
+) -> PlayVars {
+    let list = |v: &[String]| Value::List(v.iter().map(|h| Value::Str(h.clone())).collect());
+    let mut magic = Map::new();
+    let groups = inventory
+        .groups_var()
+        .into_iter()
+        .map(|(g, hs)| (g, list(&hs)))
+        .collect::<Map>();
+    magic.insert("groups".into(), Value::Map(groups));
+    magic.insert("playbook_dir".into(), Value::Str(plan.playbook_dir.display().to_string()));
+    magic.insert("ansible_play_hosts".into(), list(play_hosts));
+    magic.insert("ansible_play_hosts_all".into(), list(play_hosts));
+    magic.insert("ansible_play_batch".into(), list(batch));
+    magic.insert("play_hosts".into(), list(batch));
+    magic.insert("ansible_play_name".into(), Value::Str(play.name.clone()));
+    magic.insert("ansible_check_mode".into(), Value::Bool(opts.mode == RunMode::Check));
+    magic.insert("ansible_diff_mode".into(), Value::Bool(opts.diff));
+    magic.insert("ansible_verbosity".into(), Value::Int(i64::from(opts.verbosity)));
+    magic.insert("omit".into(), Value::Str(crate::template::OMIT.into()));
+    let mut version = Map::new();
+    for (k, v) in [("full", "2.19.14"), ("string", "2.19.14")] {
+        version.insert(k.into(), Value::Str(v.into()));
+    }
+    for (k, v) in [("major", 2), ("minor", 19), ("revision", 14)] {
+        version.insert(k.into(), Value::Int(v));
+    }
+    magic.insert("ansible_version".into(), Value::Map(version));
+    let host_magic = play_hosts
+        .iter()
+        .map(|h| {
+            let mut m = Map::new();
+            m.insert("inventory_hostname".into(), Value::Str(h.clone()));
+            let short = if h.parse::<std::net::IpAddr>().is_ok() { h.as_str() } else { h.split('.').next().unwrap_or(h) };
+            m.insert("inventory_hostname_short".into(), Value::Str(short.to_owned()));
+            m.insert("group_names".into(), list(&inventory.group_names(h)));
+            (h.clone(), m)
+        })
+        .collect();
+    PlayVars { play: play.vars.clone(), extra: extra.clone(), magic, host_magic, hostvars: hostvars.clone() }
+}
+
+/// The implicit `Gathering Facts` task: one script per host, in parallel.
+fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
+    walk.reporter.event(&Event::TaskStart { name: "Gathering Facts".into(), handler: false });
+    let results: Vec<HostResult> = walk.pool.install(|| {
+        batch
+            .par_iter_mut()
+            .filter(|s| s.active())
+            .map(|s| super::control::gather_facts(&walk.env, s))
+            .collect()
+    });
+    for hr in results {
+        if let Some(st) = batch.iter_mut().find(|s| s.name == hr.host) {
+            match hr.status {
+                Status::Unreachable => {
+                    st.unreachable = true;
+                    st.stats.unreachable = 1;
+                }
+                Status::Failed => {
+                    st.failed = true;
+                    st.stats.failed += 1;
+                }
+                _ => st.stats.ok += 1,
+            }
+        }
+        walk.reporter.event(&Event::HostResult(Box::new(hr)));
+    }
+}

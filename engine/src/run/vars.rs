@@ -1,0 +1,95 @@
+//! Assembling a host's variables for one task, in Ansible's precedence
+//! order (lowest first):
+//!
+//! role defaults < inventory (group and host vars, both sides) < facts <
+//! play vars and vars_files < role vars < block and task vars <
+//! include_vars < set_fact and register < role params < include params <
+//! extra vars, then the magic variables, which nothing overrides.
+
+use super::host::{HostState, SharedVars};
+use crate::plan::TaskStep;
+use crate::template::{HostVars, Vars};
+use crate::value::{Map, Value};
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+/// Play-wide values every task's variables start from.
+pub(crate) struct PlayVars {
+    /// Play `vars` + `vars_files`.
+    pub play: Map,
+    /// `-e` values.
+    pub extra: Arc<Map>,
+    /// Magic variables shared by all hosts of the play (`groups`,
+    /// `playbook_dir`, `ansible_play_hosts`, `ansible_check_mode`, ...).
+    pub magic: Map,
+    /// Per-host magic (`inventory_hostname`, `group_names`, ...).
+    pub host_magic: IndexMap<String, Map>,
+    /// The `hostvars` table.
+    pub hostvars: Arc<HostTable>,
+}
+
+/// All hosts' variables, for `hostvars[...]`.
+pub(crate) struct HostTable {
+    pub hosts: IndexMap<String, Arc<SharedVars>>,
+    pub extra: Arc<Map>,
+}
+
+impl HostVars for HostTable {
+    fn host_names(&self) -> Vec<String> {
+        self.hosts.keys().cloned().collect()
+    }
+
+    fn vars_of(&self, host: &str) -> Option<Vars> {
+        let shared = self.hosts.get(host)?;
+        let mut m = (*shared.inventory).clone();
+        if let Ok(d) = shared.dynamic.read() {
+            extend(&mut m, &d);
+        }
+        extend(&mut m, &self.extra);
+        m.insert("inventory_hostname".into(), Value::Str(host.to_owned()));
+        Some(Vars::new(Arc::new(m)))
+    }
+}
+
+fn extend(into: &mut Map, from: &Map) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+/// The merged variables of `host` for `task` (or for play-level work when
+/// `task` is `None`), plus `extra` overlay (include params).
+pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>) -> Vars {
+    let mut m = Map::with_capacity(host.shared.inventory.len() + pv.play.len() + 64);
+    let role = task.and_then(|t| t.role.as_deref());
+    if let Some(r) = role {
+        extend(&mut m, &r.defaults);
+    }
+    extend(&mut m, &host.shared.inventory);
+    extend(&mut m, &host.facts);
+    extend(&mut m, &pv.play);
+    if let Some(r) = role {
+        extend(&mut m, &r.vars);
+    }
+    if let Some(t) = task {
+        extend(&mut m, &t.vars);
+    }
+    extend(&mut m, &host.included);
+    extend(&mut m, &host.set_facts);
+    if let Some(r) = role {
+        extend(&mut m, &r.params);
+        m.insert("role_name".into(), Value::Str(r.name.clone()));
+        m.insert("role_path".into(), Value::Str(r.path.display().to_string()));
+    }
+    extend(&mut m, &pv.extra);
+    extend(&mut m, &pv.magic);
+    if let Some(hm) = pv.host_magic.get(&host.name) {
+        extend(&mut m, hm);
+    }
+    let mut vars = Vars::new(Arc::new(m));
+    vars.set_hostvars(pv.hostvars.clone());
+    if let Some(t) = task {
+        vars.set_search_paths(t.search_paths.clone());
+    }
+    vars
+}
