@@ -6,6 +6,7 @@
 //! ([`super::resolve`]), Ansible's tags (`!unsafe`, `!vault`), merge keys and
 //! last-wins duplicate keys, and turns character positions into [`Span`]s.
 
+use super::position::{Mapper, Source};
 use super::resolve::{self, Implicit, IntValue};
 use super::{timestamp, Loaded, MapEntry, Mapping, Node, NodeKind, YamlError};
 use crate::source::{Span, Warning};
@@ -28,26 +29,60 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
         Some(rest) => (rest, '\u{feff}'.len_utf8()),
         None => (text, 0),
     };
-    let budget = 1_000_000usize.saturating_add(body.len().saturating_mul(100));
-    let mut builder = Builder {
-        positions: Positions::new(body, bom),
-        file,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        unsafe_depth: 0,
-        nodes_left: budget,
-        node_budget: budget,
-        loaded: Loaded::default(),
-    };
-    let mut parser = Parser::new_from_str(body);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| builder.scan_error(&e))?;
-        let start = builder.span(span.start, span.end);
-        if builder.event(event, start)? {
-            break;
+    let mut source = Source::new(body, bom);
+    // Each retry fixes one more quoted scalar (see `position`); a text has
+    // at most one per line.
+    let retries = body.bytes().filter(|&b| b == b'\n').count() + 1;
+    for _ in 0..retries {
+        let budget = 1_000_000usize.saturating_add(body.len().saturating_mul(100));
+        let mut builder = Builder {
+            text: &source.text,
+            map: &mut source.map,
+            file: file.clone(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            unsafe_depth: 0,
+            nodes_left: budget,
+            node_budget: budget,
+            loaded: Loaded::default(),
+        };
+        let mut parser = Parser::new_from_str(builder.text);
+        let mut quoted_indent = None;
+        let result = loop {
+            let Some(next) = parser.next_event() else {
+                break Ok(());
+            };
+            let (event, span) = match next {
+                Ok(ok) => ok,
+                Err(e) => {
+                    if e.info() == "invalid indentation in quoted scalar" {
+                        quoted_indent = Some((e.marker().index(), e.marker().col()));
+                    }
+                    break Err(builder.scan_error(&e));
+                }
+            };
+            let start = builder.span(span.start, span.end);
+            match builder.event(event, start) {
+                Ok(false) => {}
+                Ok(true) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        let loaded = builder.loaded;
+        match (result, quoted_indent) {
+            (Ok(()), _) => return Ok(loaded),
+            (Err(e), Some((index, col))) => {
+                if !source.indent_quoted(index, col) {
+                    return Err(e);
+                }
+            }
+            (Err(e), None) => return Err(e),
         }
     }
-    Ok(builder.loaded)
+    Err(YamlError::Syntax {
+        span: Span::file(file),
+        message: "invalid indentation in quoted scalar".into(),
+    })
 }
 
 /// A mapping key while its mapping is being built.
@@ -83,7 +118,9 @@ struct Open {
 }
 
 struct Builder<'t> {
-    positions: Positions<'t>,
+    /// The text being parsed.
+    text: &'t str,
+    map: &'t mut Mapper,
     file: Arc<str>,
     stack: Vec<Frame>,
     /// Anchored nodes by the parser's anchor id, with their node counts.
@@ -98,12 +135,13 @@ struct Builder<'t> {
 
 impl Builder<'_> {
     fn span(&mut self, start: saphyr_parser::Marker, end: saphyr_parser::Marker) -> Span {
-        let offset = self.positions.byte(start.index());
-        let end = self.positions.byte(end.index()).max(offset);
+        let offset = self.map.offset(self.text, start.index());
+        let end = self.map.offset(self.text, end.index()).max(offset);
+        let column = self.map.column(start.line(), start.col());
         Span {
             file: self.file.clone(),
             line: u32::try_from(start.line()).unwrap_or(u32::MAX),
-            column: u32::try_from(start.col() + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
             offset: offset as u32,
             len: (end - offset) as u32,
         }
@@ -520,47 +558,6 @@ fn tag_text(tag: &Tag) -> String {
     match tag.handle.as_str() {
         CORE => format!("!!{}", tag.suffix),
         handle => format!("{handle}{}", tag.suffix),
-    }
-}
-
-/// Character index → byte offset. The parser counts characters; spans
-/// carry bytes. ASCII text maps one to one; otherwise a forward cursor
-/// makes the usual in-order lookups linear overall.
-struct Positions<'t> {
-    text: &'t str,
-    ascii: bool,
-    bom: usize,
-    chars: usize,
-    bytes: usize,
-}
-
-impl<'t> Positions<'t> {
-    fn new(text: &'t str, bom: usize) -> Self {
-        Positions {
-            text,
-            ascii: text.is_ascii(),
-            bom,
-            chars: 0,
-            bytes: 0,
-        }
-    }
-
-    fn byte(&mut self, index: usize) -> usize {
-        if self.ascii {
-            return index.min(self.text.len()) + self.bom;
-        }
-        if index < self.chars {
-            self.chars = 0;
-            self.bytes = 0;
-        }
-        let rest = &self.text[self.bytes..];
-        let step = rest
-            .char_indices()
-            .nth(index - self.chars)
-            .map_or(rest.len(), |(i, _)| i);
-        self.bytes += step;
-        self.chars = index;
-        self.bytes + self.bom
     }
 }
 

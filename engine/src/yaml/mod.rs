@@ -9,6 +9,7 @@
 mod dump;
 mod error;
 mod load;
+mod position;
 mod resolve;
 mod timestamp;
 
