@@ -181,6 +181,9 @@ struct Token<'a> {
     text: &'a str,
     /// The token plus the extra spaces after it (all but one separator).
     with_trailing: &'a str,
+    /// What separates it from the next token when rejoined: one space, or
+    /// the newlines of the original gap.
+    sep_after: &'static str,
 }
 
 /// Splits on whitespace outside quotes and Jinja blocks.
@@ -251,9 +254,15 @@ fn tokenize<'a>(text: &'a str, span: &Span) -> Result<Vec<Token<'a>>, PlaybookEr
         } else {
             0
         };
+        let sep_after = match gap.matches('\n').count() {
+            0 => " ",
+            1 => "\n",
+            _ => "\n\n",
+        };
         out.push(Token {
             text: &text[s..e],
             with_trailing: &text[s..e + extra],
+            sep_after,
         });
     }
     Ok(out)
@@ -301,7 +310,7 @@ type KvSplit = (Vec<(String, String)>, Option<String>);
 pub(crate) fn split_kv(text: &str, free_form: bool, span: &Span) -> Result<KvSplit, PlaybookError> {
     let tokens = tokenize(text, span)?;
     let mut pairs = Vec::new();
-    let mut raw: Vec<&str> = Vec::new();
+    let mut raw: Vec<&Token<'_>> = Vec::new();
     for token in &tokens {
         let key_value = token
             .text
@@ -313,7 +322,7 @@ pub(crate) fn split_kv(text: &str, free_form: bool, span: &Span) -> Result<KvSpl
             Some((k, v)) if !free_form || FREE_FORM_KEYS.contains(&k) => {
                 pairs.push((k.to_owned(), decode_escapes(unquote(v.trim()))));
             }
-            _ => raw.push(token.with_trailing),
+            _ => raw.push(token),
         }
     }
     let raw = if pairs.is_empty() {
@@ -322,7 +331,12 @@ pub(crate) fn split_kv(text: &str, free_form: bool, span: &Span) -> Result<KvSpl
     } else if raw.is_empty() {
         None
     } else {
-        Some(raw.join(" ").trim_end().to_owned())
+        let mut joined = String::with_capacity(text.len());
+        for token in raw {
+            joined.push_str(token.with_trailing);
+            joined.push_str(token.sep_after);
+        }
+        Some(joined.trim_end().to_owned())
     };
     Ok((pairs, raw))
 }

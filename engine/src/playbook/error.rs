@@ -139,14 +139,10 @@ impl PlaybookError {
     /// Where the problem is (for I/O errors, the file alone).
     pub fn span(&self) -> Span {
         match self {
-            PlaybookError::Yaml(e) => match e {
-                YamlError::Syntax { span, .. }
-                | YamlError::Vault { span }
-                | YamlError::UnknownAnchor { span }
-                | YamlError::UnknownTag { span, .. } => span.clone(),
-                YamlError::Io { file, .. } => Span::file(file.as_str()),
-                #[allow(unreachable_patterns)]
-                _ => Span::file(""),
+            PlaybookError::Yaml(e) => match (e.span(), e) {
+                (Some(span), _) => span.clone(),
+                (None, YamlError::Io { file, .. }) => Span::file(file.as_str()),
+                (None, _) => Span::file(""),
             },
             PlaybookError::MissingTaskFile { span, .. }
             | PlaybookError::MissingRole { span, .. }

@@ -60,9 +60,8 @@ impl Loader {
     /// Loads one YAML document; `None` (error recorded) when it does not
     /// load. An empty file is a `Null` node.
     pub(crate) fn load_yaml(&mut self, path: &Path) -> Option<Node> {
-        match crate::yaml::load_file(path) {
-            Ok(loaded) => {
-                let (doc, warnings) = loaded.single();
+        match crate::yaml::load_file(path).and_then(|l| l.expect_single()) {
+            Ok((doc, warnings)) => {
                 self.warnings.extend(warnings);
                 Some(doc.unwrap_or_else(|| Node {
                     kind: NodeKind::Null,

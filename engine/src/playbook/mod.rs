@@ -140,3 +140,55 @@ fn finish<T>(
         Err(PlaybookErrors(loader.errors))
     }
 }
+
+/// Helpers for this layer's unit tests: a playbook tree in a temp dir.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Writes `files` (path, text) under a fresh temp dir; the first file
+    /// is the playbook. Returns the dir (kept alive) and the parse result.
+    pub(crate) fn parse_tree(
+        files: &[(&str, &str)],
+    ) -> (tempfile::TempDir, Result<Playbook, PlaybookErrors>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write fixture");
+        }
+        let result = load_playbook(&dir.path().join(files[0].0));
+        (dir, result)
+    }
+
+    /// Parses one play whose `tasks:` are `tasks` (YAML, indented by 4).
+    pub(crate) fn play_tasks(tasks: &str) -> Result<Vec<TaskItem>, PlaybookErrors> {
+        let text = format!("- hosts: all\n  tasks:\n{tasks}");
+        let (_dir, result) = parse_tree(&[("site.yml", &text)]);
+        result.map(|mut pb| std::mem::take(&mut pb.plays[0].tasks))
+    }
+
+    /// The single task of `tasks`.
+    pub(crate) fn one_task(tasks: &str) -> Task {
+        match play_tasks(tasks) {
+            Ok(mut items) => match items.pop() {
+                Some(TaskItem::Task(t)) => t,
+                other => panic!("expected a task, got {other:?}"),
+            },
+            Err(e) => panic!("parse failed: {e}"),
+        }
+    }
+
+    /// The errors of a tree that must fail.
+    pub(crate) fn errors_of(files: &[(&str, &str)]) -> Vec<PlaybookError> {
+        match parse_tree(files).1 {
+            Ok(pb) => panic!("expected errors, parsed {} plays", pb.plays.len()),
+            Err(e) => e.0,
+        }
+    }
+
+    /// `(line, column)` of a span.
+    pub(crate) fn at(span: &Span) -> (u32, u32) {
+        (span.line, span.column)
+    }
+}

@@ -33,6 +33,14 @@ impl Loader {
         let Some(doc) = self.load_yaml(path) else {
             return Vec::new();
         };
+        self.file_stack.push(path.to_path_buf());
+        let plays = self.plays_from_node(&doc, path);
+        self.file_stack.pop();
+        plays
+    }
+
+    /// The plays of a loaded playbook document (`path` names the file).
+    pub(crate) fn plays_from_node(&mut self, doc: &Node, path: &Path) -> Vec<Play> {
         let entries = match &doc.kind {
             NodeKind::Seq(items) if !items.is_empty() => items,
             NodeKind::Null | NodeKind::Seq(_) => {
@@ -42,17 +50,15 @@ impl Loader {
                 return Vec::new();
             }
             _ => {
-                self.error(node::bad_type("playbook", "a list of plays", &doc));
+                self.error(node::bad_type("playbook", "a list of plays", doc));
                 return Vec::new();
             }
         };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.file_stack.push(path.to_path_buf());
         let mut plays = Vec::with_capacity(entries.len());
         for entry in entries {
             self.playbook_entry(entry, &dir, &mut plays);
         }
-        self.file_stack.pop();
         plays
     }
 

@@ -286,3 +286,247 @@ fn parse_loop_control(value: &Node) -> Result<LoopControl, PlaybookError> {
     }
     Ok(lc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, one_task, play_tasks};
+    use super::*;
+
+    fn expr(c: &Spanned<Condition>) -> &str {
+        match &c.value {
+            Condition::Expr(e) => e,
+            Condition::Literal(_) => panic!("expected an expression"),
+        }
+    }
+
+    #[test]
+    fn name_and_action() {
+        let t = one_task("    - name: hello\n      ansible.builtin.debug:\n        msg: hi\n");
+        assert_eq!(t.name.as_ref().map(|n| n.value.as_str()), Some("hello"));
+        assert_eq!(t.action.module, "debug");
+        assert_eq!(t.action.written, "ansible.builtin.debug");
+        assert_eq!(at(&t.action.span), (4, 7));
+        assert_eq!(t.action.args["msg"].as_str(), Some("hi"));
+        assert_eq!(t.display_name(), "hello");
+        let unnamed = one_task("    - ansible.builtin.ping:\n");
+        assert_eq!(unnamed.display_name(), "ansible.builtin.ping");
+    }
+
+    #[test]
+    fn when_forms() {
+        let t = one_task("    - debug:\n      when: x is defined\n");
+        assert_eq!(expr(&t.keywords.when[0]), "x is defined");
+        assert_eq!(at(&t.keywords.when[0].span), (4, 13));
+        let t = one_task("    - debug:\n      when: false\n");
+        assert_eq!(t.keywords.when[0].value, Condition::Literal(false));
+        let t = one_task("    - debug:\n      when:\n        - a\n        - b | bool\n");
+        assert_eq!(t.keywords.when.len(), 2);
+        assert_eq!(expr(&t.keywords.when[1]), "b | bool");
+        assert_eq!(at(&t.keywords.when[1].span), (6, 11));
+    }
+
+    #[test]
+    fn loops() {
+        let t = one_task("    - debug: msg={{ item }}\n      loop: [1, 2]\n");
+        let l = t.loop_.expect("loop");
+        assert_eq!(l.kind, LoopKind::Loop);
+        assert!(matches!(l.items.kind, NodeKind::Seq(ref s) if s.len() == 2));
+        for lookup in [
+            "items",
+            "dict",
+            "list",
+            "fileglob",
+            "first_found",
+            "sequence",
+        ] {
+            let t = one_task(&format!(
+                "    - debug:\n      with_{lookup}: \"{{{{ x }}}}\"\n"
+            ));
+            let l = t.loop_.expect("with_ loop");
+            assert_eq!(l.kind, LoopKind::With(lookup.to_owned()));
+            assert_eq!(l.items.as_str(), Some("{{ x }}"));
+        }
+    }
+
+    #[test]
+    fn loop_control() {
+        let t = one_task(
+            "    - debug:\n      loop: [1]\n      loop_control:\n        loop_var: pkg\n        index_var: i\n        label: \"{{ pkg }}\"\n        pause: 2\n        extended: yes\n",
+        );
+        let lc = t.loop_control.expect("loop_control");
+        assert_eq!(lc.loop_var.map(|v| v.value), Some("pkg".to_owned()));
+        assert_eq!(lc.index_var.map(|v| v.value), Some("i".to_owned()));
+        assert_eq!(
+            lc.label.and_then(|l| l.as_str().map(str::to_owned)),
+            Some("{{ pkg }}".to_owned())
+        );
+        assert_eq!(lc.pause.map(|p| p.kind), Some(NodeKind::Int(2)));
+        assert_eq!(lc.extended.map(|e| e.value), Some(Flag::Bool(true)));
+    }
+
+    #[test]
+    fn results_and_retries() {
+        let t = one_task(
+            "    - command: ls\n      register: out\n      until: out is success\n      retries: 5\n      delay: 3\n      changed_when: false\n      failed_when:\n        - out.rc not in [0, 1]\n",
+        );
+        assert_eq!(t.register.map(|r| r.value), Some("out".to_owned()));
+        assert_eq!(expr(&t.until[0]), "out is success");
+        assert_eq!(t.retries.map(|r| r.kind), Some(NodeKind::Int(5)));
+        assert_eq!(t.delay.map(|r| r.kind), Some(NodeKind::Int(3)));
+        assert_eq!(
+            t.changed_when.expect("changed_when")[0].value,
+            Condition::Literal(false)
+        );
+        assert_eq!(
+            expr(&t.failed_when.expect("failed_when")[0]),
+            "out.rc not in [0, 1]"
+        );
+    }
+
+    #[test]
+    fn flags_typed_and_templated() {
+        let t = one_task(
+            "    - debug:\n      ignore_errors: yes\n      ignore_unreachable: true\n      run_once: \"{{ once }}\"\n      check_mode: no\n      diff: false\n      no_log: True\n      delegate_facts: on\n      any_errors_fatal: 1\n",
+        );
+        let k = &t.keywords;
+        let v = |f: &Option<Spanned<Flag>>| f.as_ref().map(|f| f.value.clone());
+        assert_eq!(v(&k.ignore_errors), Some(Flag::Bool(true)));
+        assert_eq!(v(&k.ignore_unreachable), Some(Flag::Bool(true)));
+        assert_eq!(
+            v(&k.run_once),
+            Some(Flag::Template("{{ once }}".to_owned()))
+        );
+        assert_eq!(v(&k.check_mode), Some(Flag::Bool(false)));
+        assert_eq!(v(&k.diff), Some(Flag::Bool(false)));
+        assert_eq!(v(&k.no_log), Some(Flag::Bool(true)));
+        assert_eq!(v(&k.delegate_facts), Some(Flag::Bool(true)));
+        assert_eq!(v(&k.any_errors_fatal), Some(Flag::Bool(true)));
+    }
+
+    #[test]
+    fn notify_listen_tags() {
+        let t = one_task("    - debug:\n      notify: restart x\n      tags: a, b,c\n");
+        assert_eq!(
+            t.notify
+                .iter()
+                .map(|n| n.value.as_str())
+                .collect::<Vec<_>>(),
+            ["restart x"]
+        );
+        let tags: Vec<_> = t.keywords.tags.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(tags, ["a", "b", "c"]);
+        let t = one_task(
+            "    - debug:\n      notify: [h1, h2]\n      listen: topic\n      tags: [x, 7]\n",
+        );
+        assert_eq!(t.notify.len(), 2);
+        assert_eq!(t.listen[0].value, "topic");
+        let tags: Vec<_> = t.keywords.tags.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(tags, ["x", "7"]);
+    }
+
+    #[test]
+    fn connection_and_privilege() {
+        let t = one_task(
+            "    - debug:\n      delegate_to: localhost\n      become: true\n      become_user: root\n      become_method: sudo\n      become_flags: -H\n      remote_user: core\n      connection: ssh\n      port: 2222\n      throttle: 2\n      timeout: 30\n",
+        );
+        let k = &t.keywords;
+        let s = |f: &Option<Spanned<String>>| f.as_ref().map(|f| f.value.clone());
+        assert_eq!(s(&k.delegate_to).as_deref(), Some("localhost"));
+        assert_eq!(
+            k.become_.as_ref().map(|b| b.value.clone()),
+            Some(Flag::Bool(true))
+        );
+        assert_eq!(s(&k.become_user).as_deref(), Some("root"));
+        assert_eq!(s(&k.become_method).as_deref(), Some("sudo"));
+        assert_eq!(s(&k.become_flags).as_deref(), Some("-H"));
+        assert_eq!(s(&k.remote_user).as_deref(), Some("core"));
+        assert_eq!(s(&k.connection).as_deref(), Some("ssh"));
+        assert_eq!(
+            k.port.as_ref().map(|p| p.kind.clone()),
+            Some(NodeKind::Int(2222))
+        );
+        assert_eq!(
+            k.throttle.as_ref().map(|p| p.kind.clone()),
+            Some(NodeKind::Int(2))
+        );
+        assert_eq!(
+            k.timeout.as_ref().map(|p| p.kind.clone()),
+            Some(NodeKind::Int(30))
+        );
+    }
+
+    #[test]
+    fn vars_environment_args_and_misc() {
+        let t = one_task(
+            "    - command: ls\n      args:\n        chdir: /tmp\n        warn: false\n      vars:\n        a: 1\n      environment:\n        HTTP_PROXY: \"\"\n      async: 10\n      poll: 0\n      debugger: on_failed\n      module_defaults:\n        ansible.builtin.command: {}\n      collections: [community.general]\n",
+        );
+        assert_eq!(t.action.args["chdir"].as_str(), Some("/tmp"));
+        assert_eq!(t.action.args["warn"].kind, NodeKind::Bool(false));
+        assert_eq!(
+            t.action.raw_params().map(|r| r.value.to_owned()),
+            Some("ls".to_owned())
+        );
+        assert!(t
+            .keywords
+            .vars
+            .as_ref()
+            .is_some_and(|v| v.get("a").is_some()));
+        assert!(t.keywords.environment.is_some());
+        assert_eq!(t.async_.map(|a| a.kind), Some(NodeKind::Int(10)));
+        assert_eq!(t.poll.map(|a| a.kind), Some(NodeKind::Int(0)));
+        assert!(t.keywords.module_defaults.is_some());
+        assert_eq!(t.keywords.collections[0].value, "community.general");
+    }
+
+    #[test]
+    fn module_args_win_over_args_keyword() {
+        // ansible-core 2.19: {'command': {'cmd': 'ls'}, 'args': {'cmd': 'pwd', 'chdir': '/'}}
+        // parses to {'cmd': 'ls', 'chdir': '/'}.
+        let t = one_task(
+            "    - command:\n        cmd: ls\n      args:\n        cmd: pwd\n        chdir: /\n",
+        );
+        assert_eq!(t.action.args["cmd"].as_str(), Some("ls"));
+        assert_eq!(t.action.args["chdir"].as_str(), Some("/"));
+    }
+
+    #[test]
+    fn free_form_and_kv_forms() {
+        let t = one_task("    - command: ls -l creates=/x chdir=/y\n");
+        assert_eq!(t.action.args["_raw_params"].as_str(), Some("ls -l"));
+        assert_eq!(t.action.args["creates"].as_str(), Some("/x"));
+        assert_eq!(t.action.args["chdir"].as_str(), Some("/y"));
+        let t = one_task("    - set_fact: a=1 b=\"x y\"\n");
+        assert_eq!(t.action.args["a"].as_str(), Some("1"));
+        assert_eq!(t.action.args["b"].as_str(), Some("x y"));
+        assert!(!t.action.args.contains_key("_raw_params"));
+        let t = one_task("    - include_vars: vars/x.yml\n");
+        assert_eq!(t.action.args["_raw_params"].as_str(), Some("vars/x.yml"));
+    }
+
+    #[test]
+    fn action_and_local_action() {
+        let t = one_task("    - action: copy src=a dest=b\n");
+        assert_eq!(t.action.module, "copy");
+        assert_eq!(t.action.args["dest"].as_str(), Some("b"));
+        let t = one_task("    - local_action:\n        module: command\n        cmd: ls\n");
+        assert_eq!(t.action.module, "command");
+        assert_eq!(
+            t.keywords.delegate_to.map(|d| d.value),
+            Some("localhost".to_owned())
+        );
+    }
+
+    #[test]
+    fn blocks_keep_their_parts() {
+        let items = play_tasks(
+            "    - name: b\n      when: x\n      become: true\n      block:\n        - debug:\n      rescue:\n        - debug:\n        - debug:\n      always:\n        - debug:\n",
+        )
+        .expect("parses");
+        let TaskItem::Block(b) = &items[0] else {
+            panic!("expected a block")
+        };
+        assert_eq!((b.block.len(), b.rescue.len(), b.always.len()), (1, 2, 1));
+        assert_eq!(b.keywords.when.len(), 1);
+        assert_eq!(b.name.as_ref().map(|n| n.value.as_str()), Some("b"));
+    }
+}
