@@ -1,0 +1,231 @@
+//! Includes and imports: [`Include`], [`IncludeRole`] and the parse-time
+//! expansion of static ones.
+//!
+//! - `import_tasks`, `import_role`: static. With a literal name they are
+//!   expanded here into a [`Block`] carrying the import's keywords (so its
+//!   `when` and `tags` apply to each imported task). A templated name cannot
+//!   be resolved without variables and is kept for the planner.
+//! - `include_tasks`, `include_role`: dynamic, kept with their `loop`,
+//!   `vars` and `apply`.
+//! - bare `include:` (removed from ansible-core in 2.16, used by KIB): as
+//!   Ansible 2.10 decided, static unless it loops or names a template.
+
+use super::block::{Block, BlockOrigin};
+use super::error::PlaybookError;
+use super::loader::{Loader, Scope};
+use super::node::{self, Flag, Spanned};
+use super::role::RoleFrom;
+use super::task::{Task, TaskItem};
+use crate::yaml::Node;
+use std::path::PathBuf;
+
+/// Which statement a dynamic task include came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncludeKind {
+    /// `include_tasks:`.
+    IncludeTasks,
+    /// A bare `include:` that loops or names a template.
+    Include,
+    /// `import_tasks:` with a templated file name (static, resolved once the
+    /// play's variables are known).
+    ImportTasks,
+}
+
+/// A task file loaded at run time (see [`super::load_tasks_file`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Include {
+    /// Which statement this is.
+    pub kind: IncludeKind,
+    /// The include as a task: name, keywords, loop, vars.
+    pub task: Task,
+    /// The file name as written (may be a template).
+    pub file: Spanned<String>,
+    /// `apply:` keywords for the included tasks, as written.
+    pub apply: Option<Node>,
+    /// Directory of the file holding the include (relative names start here).
+    pub base_dir: PathBuf,
+}
+
+/// A role loaded at run time: `include_role:` (or `import_role:` with a
+/// templated name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncludeRole {
+    /// The include as a task: name, keywords, loop, vars.
+    pub task: Task,
+    /// The role name as written.
+    pub name: Spanned<String>,
+    /// `tasks_from` and friends.
+    pub from: RoleFrom,
+    /// `public`: whether the role's vars and defaults outlive the include.
+    pub public: Option<Spanned<Flag>>,
+    /// `allow_duplicates`.
+    pub allow_duplicates: Option<Spanned<Flag>>,
+    /// `apply:` keywords, as written.
+    pub apply: Option<Node>,
+    /// True for an `import_role` kept because its name is templated.
+    pub is_import: bool,
+}
+
+/// The string argument `key` (or the free-form text) of an include.
+fn name_arg(task: &Task, key: &str) -> Option<Spanned<String>> {
+    let n = task
+        .action
+        .args
+        .get(key)
+        .or_else(|| task.action.args.get("_raw_params"))?;
+    node::scalar_text(n).map(|s| Spanned::new(s, n.span.clone()))
+}
+
+fn str_arg(task: &Task, key: &str) -> Result<Option<String>, PlaybookError> {
+    match task.action.args.get(key) {
+        Some(n) => node::opt_string(key, n).map(|s| s.map(|s| s.value)),
+        None => Ok(None),
+    }
+}
+
+fn flag_arg(task: &Task, key: &str) -> Result<Option<Spanned<Flag>>, PlaybookError> {
+    task.action
+        .args
+        .get(key)
+        .map(|n| node::flag(key, n))
+        .transpose()
+}
+
+impl Loader {
+    /// Turns a parsed task into its item: a plain task, an expanded import
+    /// or a kept include. `None` when an error was recorded.
+    pub(crate) fn expand_include(&mut self, task: Task, scope: &Scope) -> Option<TaskItem> {
+        match task.action.module.as_str() {
+            "import_tasks" => self.task_file_include(task, scope, IncludeKind::ImportTasks),
+            "include_tasks" => self.task_file_include(task, scope, IncludeKind::IncludeTasks),
+            "include" => self.task_file_include(task, scope, IncludeKind::Include),
+            "import_role" | "include_role" => self.role_include(task, scope),
+            _ => Some(TaskItem::Task(task)),
+        }
+    }
+
+    fn task_file_include(
+        &mut self,
+        task: Task,
+        scope: &Scope,
+        kind: IncludeKind,
+    ) -> Option<TaskItem> {
+        let Some(file) = name_arg(&task, "file") else {
+            self.error(PlaybookError::MissingTaskFile {
+                file: String::new(),
+                searched: Vec::new(),
+                span: task.action.span.clone(),
+            });
+            return None;
+        };
+        let templated = node::is_template(&file.value);
+        let is_static = match kind {
+            IncludeKind::ImportTasks => !templated,
+            IncludeKind::Include => !templated && task.loop_.is_none(),
+            IncludeKind::IncludeTasks => false,
+        };
+        if kind == IncludeKind::ImportTasks {
+            if let Some(l) = &task.loop_ {
+                self.error(PlaybookError::LoopOnImport {
+                    keyword: task.action.written.clone(),
+                    span: l.span.clone(),
+                });
+                return None;
+            }
+        }
+        if !is_static {
+            let apply = task.action.args.get("apply").cloned();
+            return Some(TaskItem::IncludeTasks(Include {
+                kind,
+                task,
+                file,
+                apply,
+                base_dir: scope.dir.clone(),
+            }));
+        }
+        let path = match self.resolve_task_file(&file.value, scope) {
+            Ok(p) => p,
+            Err(searched) => {
+                self.error(PlaybookError::MissingTaskFile {
+                    file: file.value,
+                    searched,
+                    span: file.span,
+                });
+                return None;
+            }
+        };
+        let tasks = self.load_task_file(&path, scope, &file.span);
+        Some(TaskItem::Block(Block::implicit(
+            BlockOrigin::ImportTasks(path),
+            task.keywords,
+            tasks,
+            scope.role.clone(),
+            task.span,
+        )))
+    }
+
+    fn role_include(&mut self, task: Task, scope: &Scope) -> Option<TaskItem> {
+        let is_import = task.action.module == "import_role";
+        let Some(name) = name_arg(&task, "name") else {
+            self.error(PlaybookError::BadKeywordType {
+                keyword: format!("{}.name", task.action.written),
+                expected: "a role name",
+                found: "nothing",
+                span: task.action.span.clone(),
+            });
+            return None;
+        };
+        let from = match (|| -> Result<RoleFrom, PlaybookError> {
+            Ok(RoleFrom {
+                tasks_from: str_arg(&task, "tasks_from")?,
+                vars_from: str_arg(&task, "vars_from")?,
+                defaults_from: str_arg(&task, "defaults_from")?,
+                handlers_from: str_arg(&task, "handlers_from")?,
+            })
+        })() {
+            Ok(f) => f,
+            Err(e) => {
+                self.error(e);
+                return None;
+            }
+        };
+        let (public, allow_duplicates) = match (
+            flag_arg(&task, "public"),
+            flag_arg(&task, "allow_duplicates"),
+        ) {
+            (Ok(p), Ok(a)) => (p, a),
+            (Err(e), _) | (_, Err(e)) => {
+                self.error(e);
+                return None;
+            }
+        };
+        if is_import && !node::is_template(&name.value) {
+            if let Some(l) = &task.loop_ {
+                self.error(PlaybookError::LoopOnImport {
+                    keyword: task.action.written.clone(),
+                    span: l.span.clone(),
+                });
+                return None;
+            }
+            let role = self.load_role(&name, from, scope)?;
+            let body = self.role_body(&role);
+            return Some(TaskItem::Block(Block::implicit(
+                BlockOrigin::ImportRole(role),
+                task.keywords,
+                body,
+                scope.role.clone(),
+                task.span,
+            )));
+        }
+        let apply = task.action.args.get("apply").cloned();
+        Some(TaskItem::IncludeRole(IncludeRole {
+            task,
+            name,
+            from,
+            public,
+            allow_duplicates,
+            apply,
+            is_import,
+        }))
+    }
+}

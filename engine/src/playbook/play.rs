@@ -1,0 +1,230 @@
+//! [`Play`]: one play of a playbook, with its task sections and roles.
+
+use super::error::PlaybookError;
+use super::keywords::{self, Keywords};
+use super::loader::{Loader, Scope};
+use super::node::{self, Flag, Spanned};
+use super::role::RoleUse;
+use super::task::TaskItem;
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, NodeKind};
+use std::path::PathBuf;
+
+/// One step of `serial`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SerialStep {
+    /// A number of hosts.
+    Count(i64),
+    /// A percentage of the play's hosts (`"30%"`).
+    Percent(f64),
+    /// A template, decided when the play starts.
+    Template(String),
+}
+
+/// A play as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Play {
+    /// `name`, if written and not empty.
+    pub name: Option<Spanned<String>>,
+    /// `hosts`: one entry per list item; a string stays one entry
+    /// (`"web,db"`), as Ansible keeps it.
+    pub hosts: Vec<Spanned<String>>,
+    /// Shared keywords (`become`, `vars`, `environment`, `tags`, ...).
+    pub keywords: Keywords,
+    /// `gather_facts` (default: true).
+    pub gather_facts: Option<Spanned<Flag>>,
+    /// `gather_subset`, as written.
+    pub gather_subset: Option<Node>,
+    /// `gather_timeout`, as written.
+    pub gather_timeout: Option<Node>,
+    /// `vars_files` entries as written (an inner list means "first that exists").
+    pub vars_files: Vec<Node>,
+    /// `vars_prompt`, as written (parsed only).
+    pub vars_prompt: Option<Node>,
+    /// `pre_tasks`.
+    pub pre_tasks: Vec<TaskItem>,
+    /// `roles`, loaded.
+    pub roles: Vec<RoleUse>,
+    /// `tasks`.
+    pub tasks: Vec<TaskItem>,
+    /// `post_tasks`.
+    pub post_tasks: Vec<TaskItem>,
+    /// `handlers`.
+    pub handlers: Vec<TaskItem>,
+    /// `serial` (empty: all hosts at once).
+    pub serial: Vec<Spanned<SerialStep>>,
+    /// `strategy`.
+    pub strategy: Option<Spanned<String>>,
+    /// `order`.
+    pub order: Option<Spanned<String>>,
+    /// `max_fail_percentage`.
+    pub max_fail_percentage: Option<Node>,
+    /// `force_handlers`.
+    pub force_handlers: Option<Spanned<Flag>>,
+    /// Directory of the playbook file holding the play (`playbook_dir`).
+    pub dir: PathBuf,
+    /// Where the play starts.
+    pub span: Span,
+}
+
+impl Play {
+    /// The name Ansible shows: `name`, else the host patterns joined by `,`.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) => n.value.clone(),
+            None => self.hosts_text(),
+        }
+    }
+
+    /// The host patterns joined by `,` (as `--list-tasks` headers show them).
+    pub fn hosts_text(&self) -> String {
+        let parts: Vec<&str> = self.hosts.iter().map(|h| h.value.as_str()).collect();
+        parts.join(",")
+    }
+}
+
+fn parse_hosts(node: &Node) -> Result<Vec<Spanned<String>>, PlaybookError> {
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(|n| node::string("hosts", n)).collect(),
+        NodeKind::Null => Ok(Vec::new()),
+        NodeKind::Map(_) => Err(node::bad_type("hosts", "a string or list", node)),
+        _ => node::string("hosts", node).map(|h| vec![h]),
+    }
+}
+
+fn serial_step(node: &Node) -> Result<Spanned<SerialStep>, PlaybookError> {
+    let step = match &node.kind {
+        NodeKind::Int(i) => SerialStep::Count(*i),
+        NodeKind::Str(s) if node::is_template(s) => SerialStep::Template(s.clone()),
+        NodeKind::Str(s) => {
+            let t = s.trim();
+            if let Some(p) = t
+                .strip_suffix('%')
+                .and_then(|p| p.trim().parse::<f64>().ok())
+            {
+                SerialStep::Percent(p)
+            } else if let Ok(i) = t.parse::<i64>() {
+                SerialStep::Count(i)
+            } else {
+                return Err(node::bad_type("serial", "an integer or a percentage", node));
+            }
+        }
+        _ => {
+            return Err(node::bad_type(
+                "serial",
+                "an integer, a percentage or a list",
+                node,
+            ))
+        }
+    };
+    Ok(Spanned::new(step, node.span.clone()))
+}
+
+fn parse_serial(node: &Node) -> Result<Vec<Spanned<SerialStep>>, PlaybookError> {
+    match &node.kind {
+        NodeKind::Null => Ok(Vec::new()),
+        NodeKind::Seq(items) => items.iter().map(serial_step).collect(),
+        _ => Ok(vec![serial_step(node)?]),
+    }
+}
+
+impl Loader {
+    /// Parses one play mapping.
+    pub(crate) fn parse_play(&mut self, map: &Mapping, span: &Span, dir: PathBuf) -> Play {
+        let mut play = Play {
+            name: None,
+            hosts: Vec::new(),
+            keywords: Keywords::default(),
+            gather_facts: None,
+            gather_subset: None,
+            gather_timeout: None,
+            vars_files: Vec::new(),
+            vars_prompt: None,
+            pre_tasks: Vec::new(),
+            roles: Vec::new(),
+            tasks: Vec::new(),
+            post_tasks: Vec::new(),
+            handlers: Vec::new(),
+            serial: Vec::new(),
+            strategy: None,
+            order: None,
+            max_fail_percentage: None,
+            force_handlers: None,
+            dir: dir.clone(),
+            span: span.clone(),
+        };
+        let scope = Scope { dir, role: None };
+        for (key, entry) in &map.entries {
+            if let Err(e) = self.set_play_key(&mut play, key, &entry.key_span, &entry.value, &scope)
+            {
+                self.error(e);
+            }
+        }
+        if play.hosts.is_empty() && !map.entries.contains_key("hosts") {
+            self.error(PlaybookError::BadKeywordType {
+                keyword: "hosts".to_owned(),
+                expected: "a host pattern (the play has no `hosts`)",
+                found: "nothing",
+                span: span.clone(),
+            });
+        }
+        play
+    }
+
+    fn set_play_key(
+        &mut self,
+        play: &mut Play,
+        key: &str,
+        key_span: &Span,
+        value: &Node,
+        scope: &Scope,
+    ) -> Result<(), PlaybookError> {
+        let flag = |v: &Node| node::flag(key, v).map(Some);
+        match key {
+            "name" => play.name = node::opt_string(key, value)?.filter(|n| !n.value.is_empty()),
+            "hosts" => play.hosts = parse_hosts(value)?,
+            "gather_facts" => play.gather_facts = flag(value)?,
+            "gather_subset" => play.gather_subset = Some(value.clone()),
+            "gather_timeout" => play.gather_timeout = Some(value.clone()),
+            "fact_path" => {}
+            "vars_files" => {
+                play.vars_files = match &value.kind {
+                    NodeKind::Null => Vec::new(),
+                    NodeKind::Seq(items) => items.clone(),
+                    _ => vec![value.clone()],
+                }
+            }
+            "vars_prompt" => play.vars_prompt = Some(value.clone()),
+            "pre_tasks" | "tasks" | "post_tasks" | "handlers" => {
+                let items = node::task_list(key, value)?;
+                let parsed = self.parse_task_list(items, scope);
+                match key {
+                    "pre_tasks" => play.pre_tasks = parsed,
+                    "tasks" => play.tasks = parsed,
+                    "post_tasks" => play.post_tasks = parsed,
+                    _ => play.handlers = parsed,
+                }
+            }
+            "roles" => {
+                let items = node::task_list(key, value)?;
+                play.roles = self.parse_role_list(items, scope);
+            }
+            "serial" => play.serial = parse_serial(value)?,
+            "strategy" => play.strategy = node::opt_string(key, value)?,
+            "order" => play.order = node::opt_string(key, value)?,
+            "max_fail_percentage" => play.max_fail_percentage = Some(value.clone()),
+            "force_handlers" => play.force_handlers = flag(value)?,
+            _ if keywords::is_play_keyword(key) => {
+                play.keywords.set(key, value)?;
+            }
+            _ => {
+                return Err(PlaybookError::UnknownKeyword {
+                    keyword: key.to_owned(),
+                    object: "Play",
+                    span: key_span.clone(),
+                })
+            }
+        }
+        Ok(())
+    }
+}

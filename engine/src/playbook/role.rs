@@ -1,0 +1,376 @@
+//! Roles: finding a role's directory, loading its `tasks/ handlers/
+//! defaults/ vars/ meta/` files and its dependencies, and role entries
+//! (`roles:` items, `meta/main.yml` dependencies) with their keywords.
+//!
+//! Search order for role `x` (ansible-core 2.19): `<playbook dir>/roles/x`,
+//! each `roles_path` entry, the requiring role's parent directory (for
+//! dependencies), `<playbook dir>/x`, then `x` as a path. The first
+//! directory that exists wins; a miss lists every path tried.
+//!
+//! Main files are `main` with extension `.yml`, `.yaml`, `.json` or none;
+//! `defaults/` and `vars/` may hold a `main/` directory whose files merge.
+
+use super::block::{Block, BlockOrigin};
+use super::error::PlaybookError;
+use super::keywords::{self, Keywords};
+use super::loader::{Loader, Scope};
+use super::node::{self, Spanned};
+use super::task::TaskItem;
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, NodeKind};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A role's identity, shared by all its tasks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RoleInfo {
+    /// The role's name (the last path component), as output shows it.
+    pub name: String,
+    /// The role's directory (`role_path`).
+    pub path: PathBuf,
+}
+
+/// Which files of a role to load instead of `main` (`tasks_from`, ...).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RoleFrom {
+    /// `tasks_from`.
+    pub tasks_from: Option<String>,
+    /// `vars_from`.
+    pub vars_from: Option<String>,
+    /// `defaults_from`.
+    pub defaults_from: Option<String>,
+    /// `handlers_from`.
+    pub handlers_from: Option<String>,
+}
+
+/// A loaded role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    /// Name and directory.
+    pub info: Arc<RoleInfo>,
+    /// `tasks/main` (or `tasks_from`), parsed.
+    pub tasks: Vec<TaskItem>,
+    /// `handlers/main` (or `handlers_from`), parsed.
+    pub handlers: Vec<TaskItem>,
+    /// `defaults/main`, as written (lowest precedence variables).
+    pub defaults: Option<Node>,
+    /// `vars/main`, as written.
+    pub vars: Option<Node>,
+    /// `meta/main.yml` `dependencies`, loaded, in order.
+    pub dependencies: Vec<RoleUse>,
+    /// `meta/main.yml` `allow_duplicates`.
+    pub allow_duplicates: bool,
+    /// `files/`, the search root of `copy`/`script` `src`, if present.
+    pub files_dir: Option<PathBuf>,
+    /// `templates/`, the search root of `template` `src`, if present.
+    pub templates_dir: Option<PathBuf>,
+}
+
+/// One use of a role: a `roles:` entry or a dependency, with the keywords
+/// and parameters given there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleUse {
+    /// The role.
+    pub role: Arc<Role>,
+    /// Keywords on the entry (`when`, `tags`, `vars`, `become`, ...).
+    pub keywords: Keywords,
+    /// Role parameters: every other key of the entry.
+    pub params: IndexMap<String, Node>,
+    /// Where the entry is.
+    pub span: Span,
+}
+
+impl RoleUse {
+    /// The tasks this use runs, as one block: dependencies first, then the
+    /// role's tasks, under the entry's keywords.
+    pub fn as_block(&self) -> Block {
+        Block::implicit(
+            BlockOrigin::ImportRole(self.role.clone()),
+            self.keywords.clone(),
+            role_tasks(&self.role),
+            None,
+            self.span.clone(),
+        )
+    }
+}
+
+/// A role's dependencies (each as a block) followed by its own tasks.
+fn role_tasks(role: &Role) -> Vec<TaskItem> {
+    let mut body: Vec<TaskItem> = role
+        .dependencies
+        .iter()
+        .map(|d| TaskItem::Block(d.as_block()))
+        .collect();
+    body.extend(role.tasks.iter().cloned());
+    body
+}
+
+const EXTENSIONS: &[&str] = &["yml", "yaml", "json"];
+
+/// `dir/name` with the first extension that exists (`name` as given first).
+fn find_main(dir: &Path, name: &str) -> Option<PathBuf> {
+    let plain = dir.join(name);
+    if Path::new(name).extension().is_some() && plain.is_file() {
+        return Some(plain);
+    }
+    EXTENSIONS
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .chain(std::iter::once(plain))
+        .find(|p| p.is_file())
+}
+
+impl Loader {
+    /// The directories searched for role `name`, in order.
+    fn role_candidates(&self, name: &str, scope: &Scope) -> Vec<PathBuf> {
+        let mut c = vec![self.playbook_dir.join("roles").join(name)];
+        c.extend(self.options.roles_path.iter().map(|p| p.join(name)));
+        if let Some(parent) = scope.role.as_ref().and_then(|r| r.path.parent()) {
+            c.push(parent.join(name));
+        }
+        c.push(self.playbook_dir.join(name));
+        c.push(PathBuf::from(name));
+        c.dedup();
+        c
+    }
+
+    /// Finds and loads role `name` (cached per directory and entry points).
+    pub(crate) fn load_role(
+        &mut self,
+        name: &Spanned<String>,
+        from: RoleFrom,
+        scope: &Scope,
+    ) -> Option<Arc<Role>> {
+        let candidates = self.role_candidates(&name.value, scope);
+        let Some(dir) = candidates.iter().find(|c| c.is_dir()).cloned() else {
+            self.error(PlaybookError::MissingRole {
+                name: name.value.clone(),
+                searched: candidates.iter().map(|c| c.display().to_string()).collect(),
+                span: name.span.clone(),
+            });
+            return None;
+        };
+        let key = (dir.clone(), from);
+        if let Some(role) = self.role_cache.get(&key) {
+            return Some(role.clone());
+        }
+        if self.role_stack.contains(&dir) {
+            self.error(PlaybookError::RecursiveRole {
+                name: name.value.clone(),
+                span: name.span.clone(),
+            });
+            return None;
+        }
+        self.role_stack.push(dir.clone());
+        let role = self.read_role(&name.value, &dir, &key.1, &name.span);
+        self.role_stack.pop();
+        let role = Arc::new(role);
+        self.role_cache.insert(key, role.clone());
+        Some(role)
+    }
+
+    fn read_role(&mut self, name: &str, dir: &Path, from: &RoleFrom, span: &Span) -> Role {
+        let short = Path::new(name)
+            .file_name()
+            .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned());
+        let info = Arc::new(RoleInfo {
+            name: short,
+            path: dir.to_path_buf(),
+        });
+        let scope = Scope {
+            dir: dir.join("tasks"),
+            role: Some(info.clone()),
+        };
+        let tasks = self.role_task_file(dir, "tasks", from.tasks_from.as_deref(), &scope, span);
+        let handlers =
+            self.role_task_file(dir, "handlers", from.handlers_from.as_deref(), &scope, span);
+        let defaults = self.role_vars(dir, "defaults", from.defaults_from.as_deref(), span);
+        let vars = self.role_vars(dir, "vars", from.vars_from.as_deref(), span);
+        let (dependencies, allow_duplicates) = self.role_meta(dir, &scope);
+        let sub = |d: &str| Some(dir.join(d)).filter(|p| p.is_dir());
+        Role {
+            info,
+            tasks,
+            handlers,
+            defaults,
+            vars,
+            dependencies,
+            allow_duplicates,
+            files_dir: sub("files"),
+            templates_dir: sub("templates"),
+        }
+    }
+
+    fn role_task_file(
+        &mut self,
+        dir: &Path,
+        sub: &str,
+        from: Option<&str>,
+        scope: &Scope,
+        span: &Span,
+    ) -> Vec<TaskItem> {
+        let base = dir.join(sub);
+        match find_main(&base, from.unwrap_or("main")) {
+            Some(path) => self.load_task_file(&path, scope, span),
+            None if from.is_some() => {
+                self.error(PlaybookError::MissingTaskFile {
+                    file: from.unwrap_or_default().to_owned(),
+                    searched: vec![base.join(from.unwrap_or_default()).display().to_string()],
+                    span: span.clone(),
+                });
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// `defaults/` or `vars/`: one main file, or a `main/` directory whose
+    /// files (sorted by name) merge, later keys winning.
+    fn role_vars(
+        &mut self,
+        dir: &Path,
+        sub: &str,
+        from: Option<&str>,
+        span: &Span,
+    ) -> Option<Node> {
+        let base = dir.join(sub);
+        let name = from.unwrap_or("main");
+        if let Some(path) = find_main(&base, name) {
+            return self.load_yaml(&path);
+        }
+        let main_dir = base.join(name);
+        if main_dir.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&main_dir)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            files.retain(|p| p.is_file());
+            files.sort();
+            let mut merged = Mapping::default();
+            for f in files {
+                if let Some(Node {
+                    kind: NodeKind::Map(m),
+                    ..
+                }) = self.load_yaml(&f)
+                {
+                    merged.entries.extend(m.entries);
+                }
+            }
+            return Some(Node {
+                kind: NodeKind::Map(merged),
+                span: Span::file(main_dir.display().to_string()),
+            });
+        }
+        if from.is_some() {
+            self.error(PlaybookError::MissingTaskFile {
+                file: name.to_owned(),
+                searched: vec![base.join(name).display().to_string()],
+                span: span.clone(),
+            });
+        }
+        None
+    }
+
+    fn role_meta(&mut self, dir: &Path, scope: &Scope) -> (Vec<RoleUse>, bool) {
+        let Some(path) = find_main(&dir.join("meta"), "main") else {
+            return (Vec::new(), false);
+        };
+        let Some(doc) = self.load_yaml(&path) else {
+            return (Vec::new(), false);
+        };
+        let NodeKind::Map(meta) = &doc.kind else {
+            return (Vec::new(), false);
+        };
+        let allow_duplicates = match meta.entries.get("allow_duplicates") {
+            Some(e) => match node::flag("allow_duplicates", &e.value) {
+                Ok(Spanned {
+                    value: node::Flag::Bool(b),
+                    ..
+                }) => b,
+                Ok(_) => false,
+                Err(err) => {
+                    self.error(err);
+                    false
+                }
+            },
+            None => false,
+        };
+        let deps = match meta.entries.get("dependencies") {
+            Some(e) => match node::task_list("dependencies", &e.value) {
+                Ok(items) => self.parse_role_list(items, scope),
+                Err(err) => {
+                    self.error(err);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        (deps, allow_duplicates)
+    }
+
+    /// Parses `roles:` entries (or dependencies) and loads each role.
+    pub(crate) fn parse_role_list(&mut self, items: &[Node], scope: &Scope) -> Vec<RoleUse> {
+        items
+            .iter()
+            .filter_map(|item| self.parse_role_entry(item, scope))
+            .collect()
+    }
+
+    fn parse_role_entry(&mut self, item: &Node, scope: &Scope) -> Option<RoleUse> {
+        let mut keywords = Keywords::default();
+        let mut params = IndexMap::new();
+        let name = match &item.kind {
+            NodeKind::Map(map) => {
+                let name_entry = map.entries.get("role").or_else(|| map.entries.get("name"));
+                let Some(entry) = name_entry else {
+                    self.error(PlaybookError::BadKeywordType {
+                        keyword: "role".to_owned(),
+                        expected: "a role name (`role:` or `name:`)",
+                        found: "nothing",
+                        span: item.span.clone(),
+                    });
+                    return None;
+                };
+                let name = match node::string("role", &entry.value) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.error(e);
+                        return None;
+                    }
+                };
+                for (key, e) in &map.entries {
+                    if key == "role" || key == "name" {
+                        continue;
+                    }
+                    if keywords::is_role_keyword(key) {
+                        if let Err(err) = keywords.set(key, &e.value) {
+                            self.error(err);
+                        }
+                    } else {
+                        params.insert(key.clone(), e.value.clone());
+                    }
+                }
+                name
+            }
+            _ => match node::string("role", item) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.error(e);
+                    return None;
+                }
+            },
+        };
+        let role = self.load_role(&name, RoleFrom::default(), scope)?;
+        Some(RoleUse {
+            role,
+            keywords,
+            params,
+            span: item.span.clone(),
+        })
+    }
+
+    /// The tasks an `import_role` expands to: dependencies, then the role's.
+    pub(crate) fn role_body(&self, role: &Role) -> Vec<TaskItem> {
+        role_tasks(role)
+    }
+}
