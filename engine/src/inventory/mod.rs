@@ -29,7 +29,14 @@ impl Inventory {
     pub fn load<S: AsRef<str>>(sources: &[S]) -> Result<Inventory, InventoryError> {
         let hosts = sources
             .iter()
-            .flat_map(|s| s.as_ref().split(',').map(str::trim).filter(|h| !h.is_empty()).map(|h| Host(h.to_owned())).collect::<Vec<_>>())
+            .flat_map(|s| {
+                s.as_ref()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(|h| Host(h.to_owned()))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         Ok(Inventory { hosts })
     }
@@ -38,11 +45,19 @@ impl Inventory {
         self.hosts.iter()
     }
     /// Vars.
-    pub fn host_vars_with_playbook(&self, _h: &str, _d: Option<&std::path::Path>) -> Result<Map, InventoryError> {
+    pub fn host_vars_with_playbook(
+        &self,
+        _h: &str,
+        _d: Option<&std::path::Path>,
+    ) -> Result<Map, InventoryError> {
         Ok(Map::new())
     }
     /// Selection.
-    pub fn select_with_limit(&self, _p: &str, _l: Option<&str>) -> Result<Vec<String>, InventoryError> {
+    pub fn select_with_limit(
+        &self,
+        _p: &str,
+        _l: Option<&str>,
+    ) -> Result<Vec<String>, InventoryError> {
         Ok(self.hosts.iter().map(|h| h.0.clone()).collect())
     }
     /// `groups`.

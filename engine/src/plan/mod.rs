@@ -7,14 +7,14 @@
 //! module table, and every mistake that can be found before touching a
 //! host is reported with its span. The plan knows nothing about SSH.
 
+mod compile;
+mod error;
 mod types;
 
+pub use compile::{compile, compile_include};
+pub use error::{PlanError, PlanErrors};
+
 pub use types::{
-    BecomeKeywords, BlockStep, IncludeStep, LoopControl, LoopSpec, PlayPlan, Plan, RoleCtx, Serial,
+    BecomeKeywords, BlockStep, IncludeStep, LoopControl, LoopSpec, Plan, PlayPlan, RoleCtx, Serial,
     Step, Strategy, TaskStep,
 };
-
-/// Compiles a dynamically included file into steps (interim: not yet).
-pub fn compile_include(inc: &IncludeStep, file: &str, _params: &crate::value::Map) -> Result<Vec<Step>, String> {
-    Err(format!("{}: cannot include `{file}` yet", inc.task.span))
-}

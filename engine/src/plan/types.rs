@@ -227,7 +227,9 @@ pub struct IncludeStep {
     pub target: String,
     /// An `include_role` rather than `include_tasks`.
     pub is_role: bool,
-    /// Keywords to apply to the included tasks (`apply:`), and the
-    /// include's inherited keywords (as a template task).
+    /// The keywords the included tasks inherit (as a template task whose
+    /// `search_paths` end with the playbook dir).
     pub inherit: Arc<TaskStep>,
+    /// Directory relative file names start from.
+    pub base_dir: PathBuf,
 }

@@ -63,7 +63,11 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 _ if r.show_result || self.verbosity > 0 => out.push_str(&format!(
                     "{word}: [{host}] => (item={}) => {}\n",
                     item.label,
-                    json_pretty(&clean(&item.result, self.verbosity))
+                    if r.show_result {
+                        json_pretty_debug(&clean(&item.result, self.verbosity))
+                    } else {
+                        json_pretty(&clean(&item.result, self.verbosity))
+                    }
                 )),
                 _ => out.push_str(&format!("{word}: [{host}] => (item={})\n", item.label)),
             }
@@ -103,7 +107,11 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 if r.show_result || self.verbosity > 0 {
                     out.push_str(&format!(
                         "{word}: [{host}] => {}\n",
-                        json_pretty(&clean(&r.result, self.verbosity))
+                        if r.show_result {
+                            json_pretty_debug(&clean(&r.result, self.verbosity))
+                        } else {
+                            json_pretty(&clean(&r.result, self.verbosity))
+                        }
                     ));
                 } else {
                     out.push_str(&format!("{word}: [{host}]\n"));
@@ -160,6 +168,38 @@ fn sorted(map: &Map) -> Value {
 
 fn json_line(map: &Map) -> String {
     crate::report::json::python_json(&sorted(map), None)
+}
+
+fn json_pretty_debug(map: &Map) -> String {
+    // Ansible's callback shows debug's `msg` alone; with `var`, it hides
+    // the bookkeeping keys and leaves the variable.
+    let m: Map = if map.contains_key("msg") {
+        map.iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "msg" | "exception" | "warnings" | "deprecations"
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    } else {
+        const HIDDEN: &[&str] = &[
+            "changed",
+            "failed",
+            "skipped",
+            "invocation",
+            "skip_reason",
+            "ansible_loop_var",
+            "ansible_index_var",
+            "ansible_loop",
+        ];
+        map.iter()
+            .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    json_pretty(&m)
 }
 
 fn json_pretty(map: &Map) -> String {

@@ -102,32 +102,9 @@ impl<W: Write + Send> Reporter for JsonLines<W> {
 /// JSON text as Python's `json.dumps` writes it (", " and ": " separators
 /// on one line, or `indent` spaces per level).
 pub(crate) fn python_json(v: &Value, indent: Option<usize>) -> String {
-    // Interim: serde_json until the Python-exact writer lands in `value`.
-    let j = to_serde(v);
-    match indent {
-        Some(_) => {
-            use serde::Serialize;
-            let mut buf = Vec::new();
-            let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-            let _ = j.serialize(&mut ser);
-            String::from_utf8(buf).unwrap_or_default()
-        }
-        None => serde_json::to_string(&j)
-            .unwrap_or_default()
-            .replace("\",\"", "\", \"")
-            .replace("\":", "\": "),
-    }
-}
-
-fn to_serde(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => (*b).into(),
-        Value::Int(i) => (*i).into(),
-        Value::Float(f) => (*f).into(),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => s.as_str().into(),
-        Value::List(l) => l.iter().map(to_serde).collect(),
-        Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), to_serde(v))).collect(),
-    }
+    v.to_json(crate::value::JsonOptions {
+        indent,
+        sort_keys: false,
+        ensure_ascii: false,
+    })
 }

@@ -84,26 +84,10 @@ impl<R: Reporter + ?Sized> Reporter for std::sync::Arc<R> {
 
 /// Python's `repr()` of a value (as Jinja prints lists and dicts).
 pub fn python_repr(v: &crate::value::Value) -> String {
-    use crate::value::Value;
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => format!("{f:?}"),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-        Value::List(l) => format!("[{}]", l.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
-        Value::Map(m) => format!(
-            "{{{}}}",
-            m.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect::<Vec<_>>().join(", ")
-        ),
-    }
+    v.py_repr()
 }
 
 /// Python's `str()` of a value: strings as they are, the rest as `repr()`.
 pub fn python_str(v: &crate::value::Value) -> String {
-    match v.as_str() {
-        Some(s) => s.to_owned(),
-        None => python_repr(v),
-    }
+    v.py_str()
 }

@@ -47,7 +47,13 @@ impl Walk<'_> {
         self.steps_for(steps, batch, rescuable, Who::Active)
     }
 
-    fn steps_for(&self, steps: &[Step], batch: &mut [HostState], rescuable: bool, who: Who<'_>) -> bool {
+    fn steps_for(
+        &self,
+        steps: &[Step],
+        batch: &mut [HostState],
+        rescuable: bool,
+        who: Who<'_>,
+    ) -> bool {
         for step in steps {
             if self.env.opts.cancel.load(Ordering::Relaxed) {
                 return false;
@@ -69,9 +75,18 @@ impl Walk<'_> {
     }
 
     fn block(&self, b: &BlockStep, batch: &mut [HostState], rescuable: bool, who: Who<'_>) -> bool {
-        let entered: HashSet<String> = batch.iter().filter(|s| who.takes(s)).map(|s| s.name.clone()).collect();
+        let entered: HashSet<String> = batch
+            .iter()
+            .filter(|s| who.takes(s))
+            .map(|s| s.name.clone())
+            .collect();
         let has_rescue = !b.rescue.is_empty();
-        if !self.steps_for(&b.block, batch, rescuable || has_rescue, Who::Named(&entered_active(batch, &entered))) {
+        if !self.steps_for(
+            &b.block,
+            batch,
+            rescuable || has_rescue,
+            Who::Named(&entered_active(batch, &entered)),
+        ) {
             return false;
         }
         if has_rescue {
@@ -88,7 +103,10 @@ impl Walk<'_> {
                 if !self.steps_for(&b.rescue, batch, rescuable, Who::Named(&rescuing)) {
                     return false;
                 }
-                for s in batch.iter_mut().filter(|s| rescuing.contains(&s.name) && !s.failed && !s.block_failed) {
+                for s in batch
+                    .iter_mut()
+                    .filter(|s| rescuing.contains(&s.name) && !s.failed && !s.block_failed)
+                {
                     s.stats.rescued += 1;
                 }
             }
@@ -117,7 +135,14 @@ impl Walk<'_> {
 
     /// Runs one task on the chosen hosts in lockstep and reports results
     /// in inventory order.
-    fn task(&self, t: &TaskStep, batch: &mut [HostState], rescuable: bool, who: Who<'_>, handler: bool) -> bool {
+    fn task(
+        &self,
+        t: &TaskStep,
+        batch: &mut [HostState],
+        rescuable: bool,
+        who: Who<'_>,
+        handler: bool,
+    ) -> bool {
         if !self.env.opts.tags_allow(&t.tags) {
             return true;
         }
@@ -125,10 +150,18 @@ impl Walk<'_> {
         let Some(first) = first else { return true };
         let banner = {
             let vars = super::vars::task_vars(self.env.pv, &batch[first], None);
-            let name = t.name.as_ref().map(|n| self.env.templar.render_string(n, &vars).unwrap_or_else(|_| n.clone()));
+            let name = t.name.as_ref().map(|n| {
+                self.env
+                    .templar
+                    .render_string(n, &vars)
+                    .unwrap_or_else(|_| n.clone())
+            });
             t.banner(name.as_deref())
         };
-        self.reporter.event(&Event::TaskStart { name: banner.clone(), handler });
+        self.reporter.event(&Event::TaskStart {
+            name: banner.clone(),
+            handler,
+        });
         let results: Vec<(usize, HostResult)> = if t.run_once {
             let hr = run_task(&self.env, &mut batch[first], t, &banner);
             vec![(first, hr)]
@@ -159,7 +192,9 @@ impl Walk<'_> {
             }
             self.reporter.event(&Event::HostResult(Box::new(hr)));
         }
-        if t.module == ModuleName::Meta && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play") {
+        if t.module == ModuleName::Meta
+            && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play")
+        {
             for s in batch.iter_mut() {
                 s.ended = true;
             }
@@ -185,12 +220,19 @@ impl Walk<'_> {
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
         for h in self.handlers {
             let keys: Vec<String> = std::iter::once(h.name.clone().unwrap_or_default())
-                .chain(h.role.as_ref().map(|r| format!("{} : {}", r.name, h.name.clone().unwrap_or_default())))
+                .chain(
+                    h.role
+                        .as_ref()
+                        .map(|r| format!("{} : {}", r.name, h.name.clone().unwrap_or_default())),
+                )
                 .chain(h.listen.iter().cloned())
                 .collect();
             let who: HashSet<String> = batch
                 .iter()
-                .filter(|s| (s.active() || (self.force_handlers && !s.unreachable)) && keys.iter().any(|k| s.notified.contains(k)))
+                .filter(|s| {
+                    (s.active() || (self.force_handlers && !s.unreachable))
+                        && keys.iter().any(|k| s.notified.contains(k))
+                })
                 .map(|s| s.name.clone())
                 .collect();
             if who.is_empty() {
@@ -208,17 +250,38 @@ impl Walk<'_> {
         true
     }
 
-    fn include(&self, inc: &crate::plan::IncludeStep, batch: &mut [HostState], rescuable: bool, who: Who<'_>) -> bool {
-        super::include::run(self, inc, batch, rescuable, |w, steps, b, r, set| w.steps_for(steps, b, r, Who::Named(set)), who_set(batch, who))
+    fn include(
+        &self,
+        inc: &crate::plan::IncludeStep,
+        batch: &mut [HostState],
+        rescuable: bool,
+        who: Who<'_>,
+    ) -> bool {
+        super::include::run(
+            self,
+            inc,
+            batch,
+            rescuable,
+            |w, steps, b, r, set| w.steps_for(steps, b, r, Who::Named(set)),
+            who_set(batch, who),
+        )
     }
 }
 
 fn who_set(batch: &[HostState], who: Who<'_>) -> HashSet<String> {
-    batch.iter().filter(|s| who.takes(s)).map(|s| s.name.clone()).collect()
+    batch
+        .iter()
+        .filter(|s| who.takes(s))
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<String> {
-    batch.iter().filter(|s| entered.contains(&s.name) && s.active()).map(|s| s.name.clone()).collect()
+    batch
+        .iter()
+        .filter(|s| entered.contains(&s.name) && s.active())
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// Updates the recap counters and failure flags of one host, by
@@ -261,7 +324,11 @@ fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreacha
 
 /// `include_vars`: a file (or `file:`/`dir:`), loaded as YAML; with
 /// `name:` the vars go under that key. Precedence level 18.
-pub(crate) fn include_vars(st: &mut HostState, task: &TaskStep, args: &Map) -> Result<Outcome, String> {
+pub(crate) fn include_vars(
+    st: &mut HostState,
+    task: &TaskStep,
+    args: &Map,
+) -> Result<Outcome, String> {
     let file = args
         .get("_raw_params")
         .or_else(|| args.get("file"))
@@ -278,7 +345,13 @@ pub(crate) fn include_vars(st: &mut HostState, task: &TaskStep, args: &Map) -> R
     let vars = match doc.map(|d| d.to_value()) {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Map(m)) => m,
-        Some(other) => return Err(format!("{}: vars file must be a mapping, got {}", path.display(), other.type_name())),
+        Some(other) => {
+            return Err(format!(
+                "{}: vars file must be a mapping, got {}",
+                path.display(),
+                other.type_name()
+            ))
+        }
     };
     let vars = match args.get("name").and_then(Value::as_str) {
         Some(n) => std::iter::once((n.to_owned(), Value::Map(vars))).collect(),
@@ -287,7 +360,8 @@ pub(crate) fn include_vars(st: &mut HostState, task: &TaskStep, args: &Map) -> R
     for (k, v) in &vars {
         st.included.insert(k.clone(), v.clone());
     }
-    Ok(Outcome::ok()
-        .with("ansible_facts", Value::Map(vars))
-        .with("ansible_included_var_files", Value::List(vec![Value::Str(path.display().to_string())])))
+    Ok(Outcome::ok().with("ansible_facts", Value::Map(vars)).with(
+        "ansible_included_var_files",
+        Value::List(vec![Value::Str(path.display().to_string())]),
+    ))
 }

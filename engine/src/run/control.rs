@@ -6,8 +6,8 @@
 use super::host::HostState;
 use super::task::TaskEnv;
 use crate::modules::{ModuleName, Outcome};
-use crate::report::{HostResult, Status};
 use crate::plan::{LoopSpec, TaskStep};
+use crate::report::{HostResult, Status};
 use crate::template::{Templar, Vars};
 use crate::transport::{self, ConnectionKind, TransportError};
 use crate::value::{Map, Value};
@@ -15,7 +15,9 @@ use std::time::Duration;
 
 /// The items of a `loop:` or `with_<lookup>:`.
 pub(crate) fn loop_items(t: &Templar, spec: &LoopSpec, vars: &Vars) -> Result<Vec<Value>, String> {
-    let rendered = t.render_value(&spec.items, vars).map_err(|e| e.to_string())?;
+    let rendered = t
+        .render_value(&spec.items, vars)
+        .map_err(|e| e.to_string())?;
     let list = match rendered {
         Value::List(l) => l,
         Value::Null if spec.lookup.is_some() => Vec::new(),
@@ -57,18 +59,29 @@ pub(crate) fn loop_items(t: &Templar, spec: &LoopSpec, vars: &Vars) -> Result<Ve
             .enumerate()
             .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
             .collect()),
-        Some(other) => Err(format!("`with_{other}` is not supported; use `loop:` with a filter")),
+        Some(other) => Err(format!(
+            "`with_{other}` is not supported; use `loop:` with a filter"
+        )),
     }
 }
 
 /// The task's `environment:` layers, rendered and merged (inner wins).
-pub(crate) fn environment(t: &Templar, layers: &[Value], vars: &Vars) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn environment(
+    t: &Templar,
+    layers: &[Value],
+    vars: &Vars,
+) -> Result<Vec<(String, String)>, String> {
     let mut env = Map::new();
     for layer in layers {
         match t.render_value(layer, vars).map_err(|e| e.to_string())? {
             Value::Map(m) => env.extend(m),
             Value::Null => {}
-            other => return Err(format!("environment must be a dict, got {}", other.type_name())),
+            other => {
+                return Err(format!(
+                    "environment must be a dict, got {}",
+                    other.type_name()
+                ))
+            }
         }
     }
     Ok(env
@@ -98,12 +111,18 @@ pub(crate) fn ensure_session(
     vars: &Vars,
 ) -> Result<bool, String> {
     let delegate = match delegate_to {
-        Some(d) => Some(env.templar.render_string(d, vars).map_err(|e| e.to_string())?),
+        Some(d) => Some(
+            env.templar
+                .render_string(d, vars)
+                .map_err(|e| e.to_string())?,
+        ),
         None => None,
     };
     if let Some(d) = delegate.filter(|d| d != &st.name) {
         if !matches!(d.as_str(), "localhost" | "127.0.0.1" | "::1") {
-            return Err(format!("delegate_to `{d}` is not supported (only localhost)"));
+            return Err(format!(
+                "delegate_to `{d}` is not supported (only localhost)"
+            ));
         }
         if st.local.is_none() {
             st.local = Some(transport::connect(&local_spec()).map_err(|e| e.to_string())?);
@@ -136,12 +155,19 @@ fn local_spec() -> transport::ConnectionSpec {
 }
 
 /// Resolves the host's connection variables (rendered) into a spec.
-fn connection_spec(env: &TaskEnv<'_>, st: &HostState, vars: &Vars) -> Result<transport::ConnectionSpec, String> {
+fn connection_spec(
+    env: &TaskEnv<'_>,
+    st: &HostState,
+    vars: &Vars,
+) -> Result<transport::ConnectionSpec, String> {
     let mut conn = Map::new();
     let sources = [&*st.shared.inventory, &st.set_facts, &*env.pv.extra];
     for src in sources {
         for (k, v) in src.iter().filter(|(k, _)| k.starts_with("ansible_")) {
-            let r = env.templar.render_value(v, vars).map_err(|e| format!("{k}: {e}"))?;
+            let r = env
+                .templar
+                .render_value(v, vars)
+                .map_err(|e| format!("{k}: {e}"))?;
             conn.insert(k.clone(), r);
         }
     }
@@ -192,7 +218,10 @@ fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
         };
         return Ok(Outcome::ok().with(&name, value));
     }
-    let msg = args.get("msg").cloned().unwrap_or_else(|| Value::Str("Hello world!".into()));
+    let msg = args
+        .get("msg")
+        .cloned()
+        .unwrap_or_else(|| Value::Str("Hello world!".into()));
     Ok(Outcome::ok().with("msg", msg))
 }
 
@@ -230,13 +259,18 @@ fn pause(args: &Map) -> Result<Outcome, String> {
             _ => None,
         }
     };
-    let secs = num("seconds").or_else(|| num("minutes").map(|m| m * 60.0)).unwrap_or(0.0);
+    let secs = num("seconds")
+        .or_else(|| num("minutes").map(|m| m * 60.0))
+        .unwrap_or(0.0);
     std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
     Ok(Outcome::ok().with("delta", Value::Int(secs as i64)))
 }
 
 fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
-    let what = args.get("_raw_params").map(crate::report::python_str).unwrap_or_default();
+    let what = args
+        .get("_raw_params")
+        .map(crate::report::python_str)
+        .unwrap_or_default();
     match what.as_str() {
         "noop" | "flush_handlers" | "refresh_inventory" | "reset_connection" => {
             if what == "reset_connection" {
@@ -297,7 +331,10 @@ pub(crate) fn gather_facts(env: &TaskEnv<'_>, st: &mut HostState) -> HostResult 
         Err(e) => {
             let mut r = Map::new();
             r.insert("changed".into(), Value::Bool(false));
-            r.insert("msg".into(), Value::Str(format!("fact gathering failed: {e}")));
+            r.insert(
+                "msg".into(),
+                Value::Str(format!("fact gathering failed: {e}")),
+            );
             HostResult::new(&name, "Gathering Facts", Status::Failed, r)
         }
     }

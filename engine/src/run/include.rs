@@ -32,7 +32,10 @@ pub(crate) fn run(
         return true;
     }
     let banner = t.banner(None);
-    walk.reporter.event(&Event::TaskStart { name: banner.clone(), handler: false });
+    walk.reporter.event(&Event::TaskStart {
+        name: banner.clone(),
+        handler: false,
+    });
     // Expand per host, in inventory order.
     let mut groups: IndexMap<String, (Expansion, Vec<String>)> = IndexMap::new();
     for st in batch.iter_mut().filter(|s| who.contains(&s.name)) {
@@ -43,17 +46,37 @@ pub(crate) fn run(
                 r.insert("failed".into(), Value::Bool(true));
                 st.failed = true;
                 st.stats.failed += 1;
-                walk.reporter.event(&Event::HostResult(Box::new(HostResult::new(&st.name, &banner, Status::Failed, r))));
+                walk.reporter
+                    .event(&Event::HostResult(Box::new(HostResult::new(
+                        &st.name,
+                        &banner,
+                        Status::Failed,
+                        r,
+                    ))));
             }
             Ok(None) => {
                 st.stats.skipped += 1;
-                walk.reporter.event(&Event::HostResult(Box::new(HostResult::new(&st.name, &banner, Status::Skipped, Map::new()))));
+                walk.reporter
+                    .event(&Event::HostResult(Box::new(HostResult::new(
+                        &st.name,
+                        &banner,
+                        Status::Skipped,
+                        Map::new(),
+                    ))));
             }
             Ok(Some(exps)) => {
                 st.stats.ok += 1;
                 for e in exps {
-                    let key = format!("{}\u{0}{}", e.file, crate::report::python_repr(&Value::Map(e.params.clone())));
-                    groups.entry(key).or_insert_with(|| (e.clone(), Vec::new())).1.push(st.name.clone());
+                    let key = format!(
+                        "{}\u{0}{}",
+                        e.file,
+                        crate::report::python_repr(&Value::Map(e.params.clone()))
+                    );
+                    groups
+                        .entry(key)
+                        .or_insert_with(|| (e.clone(), Vec::new()))
+                        .1
+                        .push(st.name.clone());
                 }
             }
         }
@@ -67,12 +90,21 @@ pub(crate) fn run(
                     r.insert("msg".into(), Value::Str(msg.clone()));
                     st.failed = true;
                     st.stats.failed += 1;
-                    walk.reporter.event(&Event::HostResult(Box::new(HostResult::new(&st.name, &banner, Status::Failed, r))));
+                    walk.reporter
+                        .event(&Event::HostResult(Box::new(HostResult::new(
+                            &st.name,
+                            &banner,
+                            Status::Failed,
+                            r,
+                        ))));
                 }
                 continue;
             }
         };
-        walk.reporter.event(&Event::Included { file: exp.file.clone(), hosts: hosts.clone() });
+        walk.reporter.event(&Event::Included {
+            file: exp.file.clone(),
+            hosts: hosts.clone(),
+        });
         let set: HashSet<String> = hosts.into_iter().collect();
         if !steps_for(walk, &steps, batch, rescuable, &set) {
             return false;
@@ -82,13 +114,20 @@ pub(crate) fn run(
 }
 
 /// `None` when the include's condition is false for this host.
-fn expand(walk: &Walk<'_>, inc: &IncludeStep, st: &HostState) -> Result<Option<Vec<Expansion>>, String> {
+fn expand(
+    walk: &Walk<'_>,
+    inc: &IncludeStep,
+    st: &HostState,
+) -> Result<Option<Vec<Expansion>>, String> {
     let t = &inc.task;
     let templar = walk.env.templar;
     let vars = task_vars(walk.env.pv, st, Some(t));
     let items: Vec<Option<Value>> = match &t.loop_ {
         None => vec![None],
-        Some(spec) => loop_items(templar, spec, &vars)?.into_iter().map(Some).collect(),
+        Some(spec) => loop_items(templar, spec, &vars)?
+            .into_iter()
+            .map(Some)
+            .collect(),
     };
     let loop_var = t.loop_control.loop_var.as_deref().unwrap_or("item");
     let mut out = Vec::new();
@@ -107,10 +146,15 @@ fn expand(walk: &Walk<'_>, inc: &IncludeStep, st: &HostState) -> Result<Option<V
         if !run {
             continue;
         }
-        let file = templar.render_string(&inc.target, &iv).map_err(|e| e.to_string())?;
+        let file = templar
+            .render_string(&inc.target, &iv)
+            .map_err(|e| e.to_string())?;
         let mut params = Map::new();
         for (k, v) in &t.vars {
-            params.insert(k.clone(), templar.render_value(v, &iv).map_err(|e| e.to_string())?);
+            params.insert(
+                k.clone(),
+                templar.render_value(v, &iv).map_err(|e| e.to_string())?,
+            );
         }
         if let Some(v) = item {
             params.insert(loop_var.to_owned(), v);

@@ -54,14 +54,22 @@ impl RunOptions {
     /// (`always` runs unless skipped by name, `never` only when asked for).
     pub fn tags_allow(&self, tags: &[String]) -> bool {
         let has = |t: &str| tags.iter().any(|x| x == t);
-        if self.skip_tags.iter().any(|s| has(s) || (s == "all" && !has("always"))) {
+        if self
+            .skip_tags
+            .iter()
+            .any(|s| has(s) || (s == "all" && !has("always")))
+        {
             return false;
         }
         if self.tags.is_empty() || self.tags.iter().any(|t| t == "all") {
             return !has("never");
         }
         has("always")
-            || self.tags.iter().any(|t| has(t) || (t == "tagged" && !tags.is_empty()) || (t == "untagged" && tags.is_empty()))
+            || self.tags.iter().any(|t| {
+                has(t)
+                    || (t == "tagged" && !tags.is_empty())
+                    || (t == "untagged" && tags.is_empty())
+            })
     }
 }
 

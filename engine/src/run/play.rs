@@ -23,7 +23,12 @@ use std::sync::Arc;
 ///
 /// # Errors
 /// Only for problems that stop the whole run (an invalid host pattern).
-pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, RunError> {
+pub fn run(
+    plan: &Plan,
+    inventory: &Inventory,
+    opts: &RunOptions,
+    reporter: &dyn Reporter,
+) -> Result<RunSummary, RunError> {
     let templar = Templar::new();
     let extra = Arc::new(opts.extra_vars.clone());
     let mut states: IndexMap<String, HostState> = IndexMap::new();
@@ -31,11 +36,17 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
         let name = host.name().to_owned();
         let vars = inventory
             .host_vars_with_playbook(&name, Some(&plan.playbook_dir))
-            .map_err(|e| RunError::Pattern { pattern: name.clone(), message: e.to_string() })?;
+            .map_err(|e| RunError::Pattern {
+                pattern: name.clone(),
+                message: e.to_string(),
+            })?;
         states.insert(name.clone(), HostState::new(&name, Arc::new(vars)));
     }
     let hostvars = Arc::new(HostTable {
-        hosts: states.iter().map(|(k, s)| (k.clone(), s.shared.clone())).collect(),
+        hosts: states
+            .iter()
+            .map(|(k, s)| (k.clone(), s.shared.clone()))
+            .collect(),
         extra: extra.clone(),
     });
     let mut cancelled = false;
@@ -44,13 +55,21 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
             cancelled = true;
             break;
         }
-        reporter.event(&Event::PlayStart { name: play.name.clone() });
+        reporter.event(&Event::PlayStart {
+            name: play.name.clone(),
+        });
         let pattern = templar
             .render_string(&play.hosts, &Vars::new(extra.clone()))
-            .map_err(|e| RunError::Pattern { pattern: play.hosts.clone(), message: e.to_string() })?;
+            .map_err(|e| RunError::Pattern {
+                pattern: play.hosts.clone(),
+                message: e.to_string(),
+            })?;
         let selected = inventory
             .select_with_limit(&pattern, opts.limit.as_deref())
-            .map_err(|e| RunError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
+            .map_err(|e| RunError::Pattern {
+                pattern: pattern.clone(),
+                message: e.to_string(),
+            })?;
         let mut hosts: Vec<String> = Vec::new();
         for h in selected {
             if !states.contains_key(&h) {
@@ -72,16 +91,36 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
             reporter.event(&Event::NoHostsMatched);
             continue;
         }
-        let forks = if opts.forks == 0 { hosts.len().clamp(1, 50) } else { opts.forks };
+        let forks = if opts.forks == 0 {
+            hosts.len().clamp(1, 50)
+        } else {
+            opts.forks
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(forks)
             .build()
             .expect("a thread pool of `forks` workers can always be built");
         for batch_hosts in batches(&hosts, &play.serial) {
-            let mut batch: Vec<HostState> = batch_hosts.iter().filter_map(|h| states.shift_remove(h)).collect();
-            let pv = play_vars(play, plan, inventory, opts, &extra, &hostvars, &hosts, &batch_hosts);
+            let mut batch: Vec<HostState> = batch_hosts
+                .iter()
+                .filter_map(|h| states.shift_remove(h))
+                .collect();
+            let pv = play_vars(
+                play,
+                plan,
+                inventory,
+                opts,
+                &extra,
+                &hostvars,
+                &hosts,
+                &batch_hosts,
+            );
             let walk = Walk {
-                env: TaskEnv { pv: &pv, templar: &templar, opts },
+                env: TaskEnv {
+                    pv: &pv,
+                    templar: &templar,
+                    opts,
+                },
                 reporter,
                 pool: &pool,
                 any_errors_fatal: play.any_errors_fatal,
@@ -94,7 +133,9 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
                 gather(&walk, &mut batch);
             }
             let finished = match play.strategy {
-                Strategy::Linear => walk.steps(&play.steps, &mut batch, false) && walk.flush(&mut batch),
+                Strategy::Linear => {
+                    walk.steps(&play.steps, &mut batch, false) && walk.flush(&mut batch)
+                }
                 Strategy::Free => pool.install(|| {
                     batch
                         .par_iter_mut()
@@ -114,7 +155,9 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
                 cancelled = opts.cancel.load(Ordering::Relaxed);
                 break;
             }
-            let batch_failed = batch_hosts.iter().all(|h| states.get(h).is_some_and(|s| !s.active()));
+            let batch_failed = batch_hosts
+                .iter()
+                .all(|h| states.get(h).is_some_and(|s| !s.active()));
             if batch_failed {
                 break;
             }
@@ -136,7 +179,11 @@ pub fn run(plan: &Plan, inventory: &Inventory, opts: &RunOptions, reporter: &dyn
     }
     reporter.event(&Event::Recap(recap.clone()));
     let exit_code = if cancelled { 130 } else { recap.exit_code() };
-    Ok(RunSummary { recap, exit_code, commands })
+    Ok(RunSummary {
+        recap,
+        exit_code,
+        commands,
+    })
 }
 
 /// `serial` batches: counts or percentages, the last size repeating.
@@ -181,15 +228,24 @@ fn play_vars(
         .map(|(g, hs)| (g, list(&hs)))
         .collect::<Map>();
     magic.insert("groups".into(), Value::Map(groups));
-    magic.insert("playbook_dir".into(), Value::Str(plan.playbook_dir.display().to_string()));
+    magic.insert(
+        "playbook_dir".into(),
+        Value::Str(plan.playbook_dir.display().to_string()),
+    );
     magic.insert("ansible_play_hosts".into(), list(play_hosts));
     magic.insert("ansible_play_hosts_all".into(), list(play_hosts));
     magic.insert("ansible_play_batch".into(), list(batch));
     magic.insert("play_hosts".into(), list(batch));
     magic.insert("ansible_play_name".into(), Value::Str(play.name.clone()));
-    magic.insert("ansible_check_mode".into(), Value::Bool(opts.mode == RunMode::Check));
+    magic.insert(
+        "ansible_check_mode".into(),
+        Value::Bool(opts.mode == RunMode::Check),
+    );
     magic.insert("ansible_diff_mode".into(), Value::Bool(opts.diff));
-    magic.insert("ansible_verbosity".into(), Value::Int(i64::from(opts.verbosity)));
+    magic.insert(
+        "ansible_verbosity".into(),
+        Value::Int(i64::from(opts.verbosity)),
+    );
     magic.insert("omit".into(), Value::Str(crate::template::OMIT.into()));
     let mut version = Map::new();
     for (k, v) in [("full", "2.19.14"), ("string", "2.19.14")] {
@@ -204,18 +260,34 @@ fn play_vars(
         .map(|h| {
             let mut m = Map::new();
             m.insert("inventory_hostname".into(), Value::Str(h.clone()));
-            let short = if h.parse::<std::net::IpAddr>().is_ok() { h.as_str() } else { h.split('.').next().unwrap_or(h) };
-            m.insert("inventory_hostname_short".into(), Value::Str(short.to_owned()));
+            let short = if h.parse::<std::net::IpAddr>().is_ok() {
+                h.as_str()
+            } else {
+                h.split('.').next().unwrap_or(h)
+            };
+            m.insert(
+                "inventory_hostname_short".into(),
+                Value::Str(short.to_owned()),
+            );
             m.insert("group_names".into(), list(&inventory.group_names(h)));
             (h.clone(), m)
         })
         .collect();
-    PlayVars { play: play.vars.clone(), extra: extra.clone(), magic, host_magic, hostvars: hostvars.clone() }
+    PlayVars {
+        play: play.vars.clone(),
+        extra: extra.clone(),
+        magic,
+        host_magic,
+        hostvars: hostvars.clone(),
+    }
 }
 
 /// The implicit `Gathering Facts` task: one script per host, in parallel.
 fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
-    walk.reporter.event(&Event::TaskStart { name: "Gathering Facts".into(), handler: false });
+    walk.reporter.event(&Event::TaskStart {
+        name: "Gathering Facts".into(),
+        handler: false,
+    });
     let results: Vec<HostResult> = walk.pool.install(|| {
         batch
             .par_iter_mut()

@@ -29,13 +29,25 @@ impl Remote for TransportRemote<'_> {
             timeout: self.timeout,
             become_: self.become_,
         })?;
-        Ok(ExecOutput { stdout: out.stdout, stderr: out.stderr, rc: out.rc })
+        Ok(ExecOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            rc: out.rc,
+        })
     }
 
     fn put(&mut self, data: &[u8], dest: &str, mode: Option<u32>) -> Result<(), ModuleError> {
         self.sent += 1;
         let mut r = data;
-        self.transport.put(&mut r, data.len() as u64, dest, &PutOptions { mode, become_: self.become_ })?;
+        self.transport.put(
+            &mut r,
+            data.len() as u64,
+            dest,
+            &PutOptions {
+                mode,
+                become_: self.become_,
+            },
+        )?;
         Ok(())
     }
 

@@ -33,22 +33,38 @@ impl Attempt {
         result.insert("changed".into(), Value::Bool(false));
         result.insert("msg".into(), Value::Str(msg.into()));
         result.insert("failed".into(), Value::Bool(true));
-        Attempt { status: Status::Failed, result, diff: None }
+        Attempt {
+            status: Status::Failed,
+            result,
+            diff: None,
+        }
     }
 
     fn skipped(condition: &str) -> Attempt {
         let mut result = Map::new();
         result.insert("changed".into(), Value::Bool(false));
         result.insert("false_condition".into(), Value::Str(condition.to_owned()));
-        result.insert("skip_reason".into(), Value::Str("Conditional result was False".into()));
+        result.insert(
+            "skip_reason".into(),
+            Value::Str("Conditional result was False".into()),
+        );
         result.insert("skipped".into(), Value::Bool(true));
-        Attempt { status: Status::Skipped, result, diff: None }
+        Attempt {
+            status: Status::Skipped,
+            result,
+            diff: None,
+        }
     }
 }
 
 /// Runs `task` on `st` and returns what the printer and the recap need.
 /// Updates the host's registered vars, notifications and counters.
-pub(crate) fn run_task(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, banner: &str) -> HostResult {
+pub(crate) fn run_task(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    banner: &str,
+) -> HostResult {
     let vars = task_vars(env.pv, st, Some(task));
     let ignore = task
         .ignore_errors
@@ -93,7 +109,9 @@ pub(crate) fn run_task(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, b
         }
         st.set_fact(name, Value::Map(reg));
     }
-    if hr.status == Status::Changed || (hr.status == Status::Failed && hr.result.get("changed") == Some(&Value::Bool(true))) {
+    if hr.status == Status::Changed
+        || (hr.status == Status::Failed && hr.result.get("changed") == Some(&Value::Bool(true)))
+    {
         for n in &task.notify {
             st.notified.insert(n.clone());
         }
@@ -101,7 +119,14 @@ pub(crate) fn run_task(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, b
     hr
 }
 
-fn run_items(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, items: Vec<Value>, banner: &str) -> HostResult {
+fn run_items(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    vars: &Vars,
+    items: Vec<Value>,
+    banner: &str,
+) -> HostResult {
     let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
     let mut results = Vec::with_capacity(items.len());
     let mut item_results = Vec::with_capacity(items.len());
@@ -130,11 +155,18 @@ fn run_items(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars
             r.insert("ansible_index_var".into(), Value::Str(ix.clone()));
         }
         let label = match &task.loop_control.label {
-            Some(l) => env.templar.render_string(l, &iv).unwrap_or_else(|_| l.clone()),
+            Some(l) => env
+                .templar
+                .render_string(l, &iv)
+                .unwrap_or_else(|_| l.clone()),
             None => label_of(&item),
         };
         results.push(Value::Map(r.clone()));
-        item_results.push(ItemResult { label, status: a.status, result: r });
+        item_results.push(ItemResult {
+            label,
+            status: a.status,
+            result: r,
+        });
         if let Some(p) = task.loop_control.pause {
             std::thread::sleep(Duration::from_secs_f64(p.clamp(0.0, 3600.0)));
         }
@@ -190,14 +222,25 @@ fn all_true(t: &Templar, conds: &[String], vars: &Vars) -> Result<bool, String> 
 
 pub(crate) fn render_bool(t: &Templar, v: &Value, vars: &Vars) -> Result<bool, String> {
     let r = t.render_value(v, vars).map_err(|e| e.to_string())?;
-    modules::parse_bool(&r).ok_or_else(|| format!("expected a boolean, got `{}`", crate::report::python_repr(&r)))
+    modules::parse_bool(&r).ok_or_else(|| {
+        format!(
+            "expected a boolean, got `{}`",
+            crate::report::python_repr(&r)
+        )
+    })
 }
 
 /// One run of the module (with `until` retries), then `changed_when`
 /// and `failed_when`.
 fn attempt(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars) -> Attempt {
-    let args = match env.templar.render_value(&Value::Map(task.args.clone()), vars) {
-        Ok(Value::Map(m)) => m.into_iter().filter(|(_, v)| v.as_str() != Some(OMIT)).collect::<Map>(),
+    let args = match env
+        .templar
+        .render_value(&Value::Map(task.args.clone()), vars)
+    {
+        Ok(Value::Map(m)) => m
+            .into_iter()
+            .filter(|(_, v)| v.as_str() != Some(OMIT))
+            .collect::<Map>(),
         Ok(_) => return Attempt::failed("module arguments must be a mapping"),
         Err(e) => return Attempt::failed(e.to_string()),
     };
@@ -240,11 +283,15 @@ fn attempt(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars) 
         match all_true(env.templar, until, &rv) {
             Ok(true) => break a,
             Err(e) => break Attempt::failed(e),
-            Ok(false) if tries > retries || env.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) => {
+            Ok(false)
+                if tries > retries
+                    || env.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) =>
+            {
                 let mut a = a;
                 a.status = Status::Failed;
                 a.result.insert("failed".into(), Value::Bool(true));
-                a.result.insert("msg".into(), Value::Str("Retries exhausted".into()));
+                a.result
+                    .insert("msg".into(), Value::Str("Retries exhausted".into()));
                 break a;
             }
             Ok(false) => std::thread::sleep(Duration::from_secs_f64(delay)),
@@ -274,13 +321,15 @@ fn attempt(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars) 
             Ok(true) => {
                 a.status = Status::Failed;
                 a.result.insert("failed".into(), Value::Bool(true));
-                a.result.insert("failed_when_result".into(), Value::Bool(true));
+                a.result
+                    .insert("failed_when_result".into(), Value::Bool(true));
             }
             Ok(false) => {
                 let changed = a.result.get("changed") == Some(&Value::Bool(true));
                 a.status = if changed { Status::Changed } else { Status::Ok };
                 a.result.insert("failed".into(), Value::Bool(false));
-                a.result.insert("failed_when_result".into(), Value::Bool(false));
+                a.result
+                    .insert("failed_when_result".into(), Value::Bool(false));
             }
             Err(e) => return Attempt::failed(e),
         }
@@ -321,15 +370,30 @@ fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, arg
             result.insert("changed".into(), Value::Bool(false));
             result.insert("msg".into(), Value::Str(msg));
             result.insert("unreachable".into(), Value::Bool(true));
-            return Attempt { status: Status::Unreachable, result, diff: None };
+            return Attempt {
+                status: Status::Unreachable,
+                result,
+                diff: None,
+            };
         }
     };
-    let timeout = (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
-    let slot = if use_local { &mut st.local } else { &mut st.transport };
+    let timeout =
+        (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
+    let slot = if use_local {
+        &mut st.local
+    } else {
+        &mut st.transport
+    };
     let Some(transport) = slot.as_deref_mut() else {
         return Attempt::failed("no session");
     };
-    let mut remote = TransportRemote { transport, env: environment, become_, timeout, sent: 0 };
+    let mut remote = TransportRemote {
+        transport,
+        env: environment,
+        become_,
+        timeout,
+        sent: 0,
+    };
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -353,7 +417,11 @@ fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, arg
             result.insert("changed".into(), Value::Bool(false));
             result.insert("msg".into(), Value::Str(e.to_string()));
             result.insert("unreachable".into(), Value::Bool(true));
-            Attempt { status: Status::Unreachable, result, diff: None }
+            Attempt {
+                status: Status::Unreachable,
+                result,
+                diff: None,
+            }
         }
         Err(e) => Attempt::failed(e.to_string()),
     }
@@ -373,5 +441,9 @@ fn from_outcome(o: Outcome) -> Attempt {
     } else {
         Status::Ok
     };
-    Attempt { status, result, diff: o.diff }
+    Attempt {
+        status,
+        result,
+        diff: o.diff,
+    }
 }

@@ -33,7 +33,10 @@ pub struct Vars {
 impl Vars {
     /// Variables over a shared base map.
     pub fn new(base: Arc<Map>) -> Vars {
-        Vars { base, overlay: Map::new() }
+        Vars {
+            base,
+            overlay: Map::new(),
+        }
     }
     /// A copy with one more variable.
     pub fn with(&self, name: &str, v: Value) -> Vars {
@@ -47,7 +50,11 @@ impl Vars {
     pub fn set_search_paths(&mut self, _paths: Vec<PathBuf>) {}
     /// One variable.
     pub fn get(&self, name: &str) -> Result<Option<Value>, TemplateError> {
-        Ok(self.overlay.get(name).or_else(|| self.base.get(name)).cloned())
+        Ok(self
+            .overlay
+            .get(name)
+            .or_else(|| self.base.get(name))
+            .cloned())
     }
 }
 
@@ -88,7 +95,12 @@ impl Templar {
         }
     }
     /// Renders a template file.
-    pub fn render_template(&self, source: &str, _name: &str, _vars: &Vars) -> Result<String, TemplateError> {
+    pub fn render_template(
+        &self,
+        source: &str,
+        _name: &str,
+        _vars: &Vars,
+    ) -> Result<String, TemplateError> {
         Ok(source.to_owned())
     }
 }

@@ -62,7 +62,13 @@ pub trait Transport: Send {
     /// Runs a command.
     fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError>;
     /// Writes a file atomically.
-    fn put(&mut self, src: &mut dyn std::io::Read, size: u64, dest: &str, opts: &PutOptions) -> Result<(), TransportError>;
+    fn put(
+        &mut self,
+        src: &mut dyn std::io::Read,
+        size: u64,
+        dest: &str,
+        opts: &PutOptions,
+    ) -> Result<(), TransportError>;
     /// Reads a file.
     fn fetch(&mut self, src: &str, out: &mut dyn std::io::Write) -> Result<u64, TransportError>;
     /// Closes.
@@ -87,17 +93,34 @@ impl Transport for Local {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| TransportError { host: self.0.clone(), message: e.to_string() })?;
+            .map_err(|e| TransportError {
+                host: self.0.clone(),
+                message: e.to_string(),
+            })?;
         if let Some(mut si) = child.stdin.take() {
             let _ = si.write_all(req.stdin.as_deref().unwrap_or_default());
         }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| TransportError { host: self.0.clone(), message: e.to_string() })?;
-        Ok(ExecOutput { stdout: out.stdout, stderr: out.stderr, rc: out.status.code().unwrap_or(-1) })
+        let out = child.wait_with_output().map_err(|e| TransportError {
+            host: self.0.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(ExecOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            rc: out.status.code().unwrap_or(-1),
+        })
     }
-    fn put(&mut self, src: &mut dyn std::io::Read, _size: u64, dest: &str, opts: &PutOptions) -> Result<(), TransportError> {
-        let err = |e: std::io::Error| TransportError { host: self.0.clone(), message: e.to_string() };
+    fn put(
+        &mut self,
+        src: &mut dyn std::io::Read,
+        _size: u64,
+        dest: &str,
+        opts: &PutOptions,
+    ) -> Result<(), TransportError> {
+        let err = |e: std::io::Error| TransportError {
+            host: self.0.clone(),
+            message: e.to_string(),
+        };
         let tmp = format!("{dest}.konvoy-tmp");
         let mut f = std::fs::File::create(&tmp).map_err(err)?;
         std::io::copy(src, &mut f).map_err(err)?;
@@ -108,7 +131,10 @@ impl Transport for Local {
         std::fs::rename(&tmp, dest).map_err(err)
     }
     fn fetch(&mut self, src: &str, out: &mut dyn std::io::Write) -> Result<u64, TransportError> {
-        let err = |e: std::io::Error| TransportError { host: self.0.clone(), message: e.to_string() };
+        let err = |e: std::io::Error| TransportError {
+            host: self.0.clone(),
+            message: e.to_string(),
+        };
         let mut f = std::fs::File::open(src).map_err(err)?;
         std::io::copy(&mut f, out).map_err(err)
     }

@@ -1,0 +1,545 @@
+//! Compiling a parsed playbook into [`Plan`]s: roles and static imports
+//! flattened, keywords pushed down, modules resolved, vars files loaded.
+
+use super::error::{PlanError, PlanErrors};
+use super::types::*;
+use crate::modules::ModuleName;
+use crate::playbook::{
+    self, Block, BlockOrigin, Condition, Flag, Include, IncludeRole, Keywords, LoopKind, Play,
+    Role, RoleInfo, RoleUse, SerialStep, Spanned, Task, TaskItem,
+};
+use crate::value::{Map, Value};
+use crate::yaml::Node;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Keywords in force at a point of the tree (innermost wins; `when` and
+/// `tags` accumulate).
+#[derive(Clone, Default)]
+struct Inherit {
+    when: Vec<String>,
+    tags: Vec<String>,
+    vars: Map,
+    environment: Vec<Value>,
+    become_: BecomeKeywords,
+    ignore_errors: Option<Value>,
+    ignore_unreachable: bool,
+    check_mode: Option<Value>,
+    diff: Option<bool>,
+    no_log: bool,
+    run_once: bool,
+    delegate_to: Option<String>,
+    role: Option<Arc<RoleCtx>>,
+    playbook_dir: PathBuf,
+}
+
+struct Compiler {
+    errors: Vec<PlanError>,
+}
+
+/// Compiles a parsed playbook.
+///
+/// # Errors
+/// Every static problem found (unknown modules, bad vars), all at once.
+pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
+    let playbook_dir = pb.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let playbook_dir = if playbook_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        playbook_dir
+    };
+    let mut c = Compiler { errors: Vec::new() };
+    let plays = pb.plays.iter().map(|p| c.play(p, &playbook_dir)).collect();
+    if c.errors.is_empty() {
+        Ok(Plan {
+            plays,
+            playbook_dir,
+        })
+    } else {
+        Err(PlanErrors(c.errors))
+    }
+}
+
+/// Compiles a dynamically included task file (or role) for one expansion.
+///
+/// # Errors
+/// The file could not be loaded or compiled; the text says why.
+pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Vec<Step>, String> {
+    let mut c = Compiler { errors: Vec::new() };
+    let mut inh = inherit_of(&inc.inherit);
+    for (k, v) in params {
+        inh.vars.insert(k.clone(), v.clone());
+    }
+    let steps = if inc.is_role {
+        let name = Spanned::new(file.to_owned(), inc.task.span.clone());
+        let role = playbook::load_role(
+            &name,
+            Default::default(),
+            &inh.playbook_dir,
+            &Default::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        let ctx = role_ctx(&mut c, &role, Map::new());
+        inh.role = Some(ctx);
+        let mut steps = Vec::new();
+        for d in &role.dependencies {
+            steps.extend(c.role_use(d, &inh));
+        }
+        steps.extend(c.items(&role.tasks, &inh));
+        steps
+    } else {
+        let base = inc.base_dir.clone();
+        let path = if Path::new(file).is_absolute() {
+            PathBuf::from(file)
+        } else {
+            base.join(file)
+        };
+        let path = if path.exists() {
+            path
+        } else {
+            inh.playbook_dir.join(file)
+        };
+        let role_info = inh.role.as_ref().map(|r| {
+            Arc::new(RoleInfo {
+                name: r.name.clone(),
+                path: r.path.clone(),
+            })
+        });
+        let items =
+            playbook::load_tasks_file(&path, role_info, &inh.playbook_dir, &Default::default())
+                .map_err(|e| e.to_string())?;
+        c.items(&items, &inh)
+    };
+    if c.errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(PlanErrors(c.errors).to_string())
+    }
+}
+
+fn inherit_of(t: &TaskStep) -> Inherit {
+    Inherit {
+        when: Vec::new(),
+        tags: t.tags.clone(),
+        vars: t.vars.clone(),
+        environment: t.environment.clone(),
+        become_: t.become_.clone(),
+        ignore_errors: t.ignore_errors.clone(),
+        ignore_unreachable: t.ignore_unreachable,
+        check_mode: t.check_mode.clone(),
+        diff: t.diff,
+        no_log: t.no_log,
+        run_once: t.run_once,
+        delegate_to: t.delegate_to.clone(),
+        role: t.role.clone(),
+        playbook_dir: t
+            .search_paths
+            .last()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(".")),
+    }
+}
+
+fn flag_value(f: &Spanned<Flag>) -> Value {
+    match &f.value {
+        Flag::Bool(b) => Value::Bool(*b),
+        Flag::Template(s) => Value::Str(s.clone()),
+    }
+}
+
+fn flag_bool(f: &Option<Spanned<Flag>>) -> Option<bool> {
+    match f.as_ref().map(|f| &f.value) {
+        Some(Flag::Bool(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+fn cond_text(c: &Spanned<Condition>) -> String {
+    match &c.value {
+        Condition::Literal(true) => "True".into(),
+        Condition::Literal(false) => "False".into(),
+        Condition::Expr(s) => s.clone(),
+    }
+}
+
+impl Compiler {
+    fn map_of(&mut self, node: Option<&Node>, what: &str) -> Map {
+        match node.map(|n| (n, n.to_value())) {
+            None | Some((_, Value::Null)) => Map::new(),
+            Some((_, Value::Map(m))) => m,
+            Some((n, _)) => {
+                self.errors.push(PlanError::NotAMapping {
+                    what: what.into(),
+                    found: n.kind_name(),
+                    span: n.span.clone(),
+                });
+                Map::new()
+            }
+        }
+    }
+
+    fn apply(&mut self, inh: &Inherit, k: &Keywords) -> Inherit {
+        let mut n = inh.clone();
+        n.when.extend(k.when.iter().map(cond_text));
+        for t in &k.tags {
+            if !n.tags.contains(&t.value) {
+                n.tags.push(t.value.clone());
+            }
+        }
+        let vars = self.map_of(k.vars.as_ref(), "vars");
+        n.vars.extend(vars);
+        if let Some(e) = &k.environment {
+            n.environment.push(e.to_value());
+        }
+        if let Some(b) = &k.become_ {
+            n.become_.become_ = Some(flag_value(b));
+        }
+        if let Some(u) = &k.become_user {
+            n.become_.user = Some(u.value.clone());
+        }
+        if let Some(m) = &k.become_method {
+            n.become_.method = Some(m.value.clone());
+        }
+        if let Some(f) = &k.become_flags {
+            n.become_.flags = Some(f.value.clone());
+        }
+        if let Some(f) = &k.ignore_errors {
+            n.ignore_errors = Some(flag_value(f));
+        }
+        if let Some(b) = flag_bool(&k.ignore_unreachable) {
+            n.ignore_unreachable = b;
+        }
+        if let Some(f) = &k.check_mode {
+            n.check_mode = Some(flag_value(f));
+        }
+        if let Some(b) = flag_bool(&k.diff) {
+            n.diff = Some(b);
+        }
+        if let Some(b) = flag_bool(&k.no_log) {
+            n.no_log = b;
+        }
+        if let Some(b) = flag_bool(&k.run_once) {
+            n.run_once = b;
+        }
+        if let Some(d) = &k.delegate_to {
+            n.delegate_to = Some(d.value.clone());
+        }
+        n
+    }
+
+    fn play(&mut self, p: &Play, playbook_dir: &Path) -> PlayPlan {
+        let root = Inherit {
+            playbook_dir: playbook_dir.to_path_buf(),
+            ..Inherit::default()
+        };
+        let mut inh = self.apply(&root, &p.keywords);
+        // Play vars live at their own precedence level, not as task vars.
+        let mut vars = std::mem::take(&mut inh.vars);
+        for f in &p.vars_files {
+            vars.extend(self.vars_file(f, &p.dir));
+        }
+        let mut steps = self.items(&p.pre_tasks, &inh);
+        steps.push(Step::FlushHandlers);
+        for r in &p.roles {
+            steps.extend(self.role_use(r, &inh));
+        }
+        steps.extend(self.items(&p.tasks, &inh));
+        steps.push(Step::FlushHandlers);
+        steps.extend(self.items(&p.post_tasks, &inh));
+        steps.push(Step::FlushHandlers);
+        let mut handlers = Vec::new();
+        for r in &p.roles {
+            self.role_handlers(r, &inh, &mut handlers);
+        }
+        let hs = self.items(&p.handlers, &inh);
+        flatten_into(&hs, &mut handlers);
+        PlayPlan {
+            name: p.display_name(),
+            hosts: p.hosts_text(),
+            gather_facts: flag_bool(&p.gather_facts).unwrap_or(true),
+            vars,
+            serial: p
+                .serial
+                .iter()
+                .filter_map(|s| match &s.value {
+                    SerialStep::Count(n) => Some(Serial::Count((*n).max(0) as usize)),
+                    SerialStep::Percent(f) => Some(Serial::Percent(*f)),
+                    SerialStep::Template(_) => None,
+                })
+                .collect(),
+            strategy: match p.strategy.as_ref().map(|s| s.value.as_str()) {
+                Some("free") => Strategy::Free,
+                _ => Strategy::Linear,
+            },
+            any_errors_fatal: flag_bool(&p.keywords.any_errors_fatal).unwrap_or(false),
+            max_fail_percentage: p
+                .max_fail_percentage
+                .as_ref()
+                .and_then(|n| match n.to_value() {
+                    Value::Int(i) => Some(i as f64),
+                    Value::Float(f) => Some(f),
+                    Value::Str(s) => s.trim().trim_end_matches('%').parse().ok(),
+                    _ => None,
+                }),
+            force_handlers: flag_bool(&p.force_handlers).unwrap_or(false),
+            steps,
+            handlers,
+            span: Some(p.span.clone()),
+        }
+    }
+
+    fn vars_file(&mut self, f: &Node, dir: &Path) -> Map {
+        // A list entry means "the first of these files that exists".
+        let names: Vec<String> = match f.to_value() {
+            Value::List(l) => l
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            v => v.as_str().map(|s| vec![s.to_owned()]).unwrap_or_default(),
+        };
+        let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.exists()) else {
+            self.errors.push(PlanError::VarsFile {
+                file: names.join(", "),
+                message: "not found (templated vars_files names are not supported)".into(),
+                span: f.span.clone(),
+            });
+            return Map::new();
+        };
+        match crate::yaml::load_file(&path) {
+            Err(e) => {
+                self.errors.push(PlanError::VarsFile {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                    span: f.span.clone(),
+                });
+                Map::new()
+            }
+            Ok(l) => {
+                let (doc, _) = l.single();
+                self.map_of(doc.as_ref(), &path.display().to_string())
+            }
+        }
+    }
+
+    fn role_use(&mut self, r: &RoleUse, inh: &Inherit) -> Vec<Step> {
+        let params = r
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect();
+        let ctx = role_ctx(self, &r.role, params);
+        let mut inner = self.apply(inh, &r.keywords);
+        inner.role = Some(ctx);
+        let mut steps = Vec::new();
+        for d in &r.role.dependencies {
+            steps.extend(self.role_use(d, &inner));
+        }
+        steps.extend(self.items(&r.role.tasks, &inner));
+        steps
+    }
+
+    fn role_handlers(&mut self, r: &RoleUse, inh: &Inherit, out: &mut Vec<Arc<TaskStep>>) {
+        for d in &r.role.dependencies {
+            self.role_handlers(d, inh, out);
+        }
+        let mut inner = inh.clone();
+        inner.role = Some(role_ctx(self, &r.role, Map::new()));
+        let hs = self.items(&r.role.handlers, &inner);
+        flatten_into(&hs, out);
+    }
+
+    fn items(&mut self, items: &[TaskItem], inh: &Inherit) -> Vec<Step> {
+        items.iter().filter_map(|i| self.item(i, inh)).collect()
+    }
+
+    fn item(&mut self, item: &TaskItem, inh: &Inherit) -> Option<Step> {
+        match item {
+            TaskItem::Task(t) => self.task(t, inh),
+            TaskItem::Block(b) => Some(self.block(b, inh)),
+            TaskItem::IncludeTasks(i) => self.include(i, inh),
+            TaskItem::IncludeRole(r) => self.include_role(r, inh),
+        }
+    }
+
+    fn block(&mut self, b: &Block, inh: &Inherit) -> Step {
+        let mut inner = self.apply(inh, &b.keywords);
+        if let BlockOrigin::ImportRole(role) = &b.origin {
+            inner.role = Some(role_ctx(self, role, Map::new()));
+        }
+        Step::Block(Arc::new(BlockStep {
+            block: self.items(&b.block, &inner),
+            rescue: self.items(&b.rescue, &inner),
+            always: self.items(&b.always, &inner),
+            name: b.name.as_ref().map(|n| n.value.clone()),
+        }))
+    }
+
+    fn task(&mut self, t: &Task, inh: &Inherit) -> Option<Step> {
+        if t.action.module == "meta"
+            && t.action.args.get("_raw_params").and_then(Node::as_str) == Some("flush_handlers")
+        {
+            return Some(Step::FlushHandlers);
+        }
+        let Some(module) = ModuleName::lookup(&t.action.module) else {
+            self.errors.push(PlanError::UnknownModule {
+                name: t.action.written.clone(),
+                span: t.action.span.clone(),
+                suggestion: ModuleName::suggest(&t.action.module),
+            });
+            return None;
+        };
+        Some(Step::Task(Arc::new(self.task_step(t, inh, module))))
+    }
+
+    fn task_step(&mut self, t: &Task, inh: &Inherit, module: ModuleName) -> TaskStep {
+        let inner = self.apply(inh, &t.keywords);
+        let role = match (&inner.role, &t.role) {
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(info)) => Some(Arc::new(RoleCtx {
+                name: info.name.clone(),
+                path: info.path.clone(),
+                ..RoleCtx::default()
+            })),
+            (None, None) => None,
+        };
+        let lc = t.loop_control.as_ref();
+        TaskStep {
+            name: t.name.as_ref().map(|n| n.value.clone()),
+            action: t.action.written.clone(),
+            module,
+            args: t
+                .action
+                .args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+            span: t.span.clone(),
+            when: inner.when.clone(),
+            loop_: t.loop_.as_ref().map(|l| LoopSpec {
+                lookup: match &l.kind {
+                    LoopKind::Loop => None,
+                    LoopKind::With(n) => Some(n.clone()),
+                },
+                items: l.items.to_value(),
+            }),
+            loop_control: LoopControl {
+                loop_var: lc
+                    .and_then(|c| c.loop_var.as_ref())
+                    .map(|s| s.value.clone()),
+                index_var: lc
+                    .and_then(|c| c.index_var.as_ref())
+                    .map(|s| s.value.clone()),
+                label: lc
+                    .and_then(|c| c.label.as_ref())
+                    .and_then(|n| n.as_str().map(str::to_owned)),
+                pause: lc
+                    .and_then(|c| c.pause.as_ref())
+                    .and_then(|n| match n.to_value() {
+                        Value::Int(i) => Some(i as f64),
+                        Value::Float(f) => Some(f),
+                        _ => None,
+                    }),
+                extended: lc.and_then(|c| flag_bool(&c.extended)).unwrap_or(false),
+            },
+            register: t.register.as_ref().map(|r| r.value.clone()),
+            changed_when: t
+                .changed_when
+                .as_ref()
+                .map(|v| v.iter().map(cond_text).collect()),
+            failed_when: t
+                .failed_when
+                .as_ref()
+                .map(|v| v.iter().map(cond_text).collect()),
+            until: (!t.until.is_empty()).then(|| t.until.iter().map(cond_text).collect()),
+            retries: t.retries.as_ref().map(Node::to_value),
+            delay: t.delay.as_ref().map(Node::to_value),
+            ignore_errors: inner.ignore_errors.clone(),
+            ignore_unreachable: inner.ignore_unreachable,
+            notify: t.notify.iter().map(|n| n.value.clone()).collect(),
+            listen: t.listen.iter().map(|n| n.value.clone()).collect(),
+            tags: inner.tags.clone(),
+            delegate_to: inner.delegate_to.clone(),
+            run_once: inner.run_once,
+            check_mode: inner.check_mode.clone(),
+            diff: inner.diff,
+            no_log: inner.no_log,
+            vars: inner.vars.clone(),
+            environment: inner.environment.clone(),
+            become_: inner.become_.clone(),
+            search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
+            role,
+        }
+    }
+
+    fn include(&mut self, i: &Include, inh: &Inherit) -> Option<Step> {
+        let task = Arc::new(self.task_step(&i.task, inh, ModuleName::Meta));
+        let mut parent = inh.clone();
+        parent.when.clear();
+        let inherit = Arc::new(TaskStep {
+            when: Vec::new(),
+            ..self.task_step(&i.task, &parent, ModuleName::Meta)
+        });
+        Some(Step::Include(Arc::new(IncludeStep {
+            task,
+            target: i.file.value.clone(),
+            is_role: false,
+            inherit,
+            base_dir: i.base_dir.clone(),
+        })))
+    }
+
+    fn include_role(&mut self, r: &IncludeRole, inh: &Inherit) -> Option<Step> {
+        let task = Arc::new(self.task_step(&r.task, inh, ModuleName::Meta));
+        let inherit = Arc::new(TaskStep {
+            when: Vec::new(),
+            ..self.task_step(&r.task, inh, ModuleName::Meta)
+        });
+        Some(Step::Include(Arc::new(IncludeStep {
+            task,
+            target: r.name.value.clone(),
+            is_role: true,
+            inherit,
+            base_dir: inh.playbook_dir.clone(),
+        })))
+    }
+}
+
+fn role_ctx(c: &mut Compiler, role: &Role, params: Map) -> Arc<RoleCtx> {
+    Arc::new(RoleCtx {
+        name: role.info.name.clone(),
+        path: role.info.path.clone(),
+        defaults: c.map_of(role.defaults.as_ref(), "defaults/main"),
+        vars: c.map_of(role.vars.as_ref(), "vars/main"),
+        params,
+    })
+}
+
+/// Where `copy`/`template`/`script` look for `src`: the role's `files/`
+/// and `templates/`, the role itself, then the playbook's own dirs.
+fn search_paths(role: Option<&RoleCtx>, playbook_dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(r) = role {
+        v.push(r.path.join("files"));
+        v.push(r.path.join("templates"));
+        v.push(r.path.join("tasks"));
+        v.push(r.path.clone());
+    }
+    v.push(playbook_dir.join("files"));
+    v.push(playbook_dir.join("templates"));
+    v.push(playbook_dir.to_path_buf());
+    v
+}
+
+/// Handlers are tasks: blocks inside `handlers:` contribute their tasks.
+fn flatten_into(steps: &[Step], out: &mut Vec<Arc<TaskStep>>) {
+    for s in steps {
+        match s {
+            Step::Task(t) => out.push(t.clone()),
+            Step::Block(b) => {
+                flatten_into(&b.block, out);
+                flatten_into(&b.always, out);
+            }
+            _ => {}
+        }
+    }
+}
