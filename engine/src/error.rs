@@ -7,4 +7,19 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// An inventory did not load.
+    #[error(transparent)]
+    Inventory(#[from] crate::inventory::InventoryError),
+    /// A playbook did not parse.
+    #[error(transparent)]
+    Playbook(#[from] crate::playbook::PlaybookErrors),
+    /// A playbook did not compile.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanErrors),
+    /// An image or override file did not load.
+    #[error(transparent)]
+    Image(#[from] crate::image::ImageError),
+    /// The run could not start or stopped as a whole.
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
 }

@@ -30,6 +30,7 @@ pub mod error;
 pub mod facts;
 pub mod image;
 pub mod inventory;
+pub mod job;
 pub mod modules;
 pub mod plan;
 pub mod playbook;
