@@ -69,7 +69,16 @@ impl TestHost {
             pid = q(&pidfile),
         );
         let mut wrapper = Command::new("unshare")
-            .args(["--mount", "--uts", "--pid", "--fork", "--kill-child", "--", "/bin/sh", "-c"])
+            .args([
+                "--mount",
+                "--uts",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "--",
+                "/bin/sh",
+                "-c",
+            ])
             .arg(&script)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -77,8 +86,9 @@ impl TestHost {
             .spawn()
             .expect("run unshare (util-linux)");
         let keep_alive = wrapper.stdin.take();
-        let host_key_pub = std::fs::read_to_string(upper.join("etc/ssh/konvoy_host_ed25519_key.pub"))
-            .expect("read the host public key");
+        let host_key_pub =
+            std::fs::read_to_string(upper.join("etc/ssh/konvoy_host_ed25519_key.pub"))
+                .expect("read the host public key");
         let mut host = TestHost {
             name: name.to_owned(),
             os,
@@ -98,7 +108,11 @@ impl TestHost {
     fn wait_ready(&mut self, pidfile: &Path) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(status) = self.wrapper.as_mut().and_then(|w| w.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .wrapper
+                .as_mut()
+                .and_then(|w| w.try_wait().ok().flatten())
+            {
                 let mut err = String::new();
                 if let Some(mut e) = self.wrapper.as_mut().and_then(|w| w.stderr.take()) {
                     use std::io::Read;
@@ -112,7 +126,9 @@ impl TestHost {
             }
             if self.sshd_pid == 0 {
                 // `$!` is the pid inside the host's PID namespace.
-                let inner: Option<i32> = std::fs::read_to_string(pidfile).ok().and_then(|s| s.trim().parse().ok());
+                let inner: Option<i32> = std::fs::read_to_string(pidfile)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
                 if let Some(inner) = inner {
                     self.sshd_pid = outer_pid(&self.dir.join("root"), inner);
                 }
@@ -151,7 +167,8 @@ impl TestHost {
     /// test (through `/proc/PID/root` of the host's init).
     pub(crate) fn root(&self) -> PathBuf {
         let inside = self.dir.join("root");
-        PathBuf::from(format!("/proc/{}/root", self.init_pid)).join(inside.strip_prefix("/").expect("absolute"))
+        PathBuf::from(format!("/proc/{}/root", self.init_pid))
+            .join(inside.strip_prefix("/").expect("absolute"))
     }
 
     /// The overlay's upper directory: every file the host changed.
@@ -201,8 +218,14 @@ impl TestHost {
             libc::kill(self.sshd_pid, libc::SIGTERM);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&(self.address(), 22).into(), Duration::from_millis(200)).is_ok() {
-            assert!(Instant::now() < deadline, "sshd of {} did not stop", self.name);
+        while TcpStream::connect_timeout(&(self.address(), 22).into(), Duration::from_millis(200))
+            .is_ok()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "sshd of {} did not stop",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -279,7 +302,8 @@ impl Drop for TestHost {
 /// True when sshd's banner can be read from `address:22`.
 fn banner(address: Ipv4Addr) -> bool {
     use std::io::Read;
-    let Ok(mut s) = TcpStream::connect_timeout(&(address, 22).into(), Duration::from_millis(200)) else {
+    let Ok(mut s) = TcpStream::connect_timeout(&(address, 22).into(), Duration::from_millis(200))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
@@ -295,7 +319,11 @@ fn outer_pid(root: &Path, inner: i32) -> i32 {
         let ns_inner = status
             .lines()
             .find_map(|l| l.strip_prefix("NSpid:"))
-            .and_then(|v| v.split_whitespace().last().and_then(|p| p.parse::<i32>().ok()));
+            .and_then(|v| {
+                v.split_whitespace()
+                    .last()
+                    .and_then(|p| p.parse::<i32>().ok())
+            });
         if ns_inner == Some(inner) {
             return pid;
         }
@@ -314,9 +342,13 @@ fn child_of(pid: i32) -> i32 {
 /// Pids whose root directory is `root` or below it.
 pub(crate) fn pids_in(root: &Path) -> Vec<i32> {
     let mut pids = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return pids };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
     for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
         if let Ok(link) = std::fs::read_link(entry.path().join("root")) {
             if link.starts_with(root) {
                 pids.push(pid);

@@ -125,7 +125,10 @@ impl FleetBuilder {
         let dir = PathBuf::from(format!(
             "/tmp/konvoy-test-hosts/fleet-{}-{}",
             std::process::id(),
-            hosts.first().map(|h| h.address().to_string()).unwrap_or_default()
+            hosts
+                .first()
+                .map(|h| h.address().to_string())
+                .unwrap_or_default()
         ));
         std::fs::create_dir_all(&dir).expect("create the fleet dir");
         let known_hosts = dir.join("known_hosts");
@@ -203,7 +206,11 @@ impl Fleet {
     pub(crate) fn inventory_yaml(&self) -> String {
         let mut s = String::from("all:\n  hosts:\n");
         for h in &self.hosts {
-            s.push_str(&format!("    {}:\n      ansible_host: {}\n", h.name(), h.address()));
+            s.push_str(&format!(
+                "    {}:\n      ansible_host: {}\n",
+                h.name(),
+                h.address()
+            ));
             if h.os() == Os::Flatcar {
                 s.push_str("      ansible_python_interpreter: /opt/bin/python\n");
             }

@@ -37,7 +37,12 @@ pub(crate) fn authenticate(
     if offers("publickey") {
         let keys: Vec<&Path> = match &spec.private_key_file {
             Some(key) => vec![key.as_path()],
-            None => opts.default_identities.iter().map(|p| p.as_path()).filter(|p| p.exists()).collect(),
+            None => opts
+                .default_identities
+                .iter()
+                .map(|p| p.as_path())
+                .filter(|p| p.exists())
+                .collect(),
         };
         for key in keys {
             if !key.exists() {
@@ -69,7 +74,9 @@ pub(crate) fn authenticate(
         }
     }
     if tried.is_empty() {
-        tried.push(format!("nothing: no key file or password; server offers `{offered}`"));
+        tried.push(format!(
+            "nothing: no key file or password; server offers `{offered}`"
+        ));
     }
     Err(TransportError::Auth {
         host: spec.name.clone(),

@@ -184,7 +184,11 @@ fn wait_socket(fd: RawFd, dirs: BlockDirections, wait: Duration) {
         BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
         BlockDirections::Inbound | BlockDirections::None => libc::POLLIN,
     };
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
     let ms = wait.as_millis().clamp(1, 1000) as libc::c_int;
     // SAFETY: one valid pollfd, count 1; a failed poll only shortens the wait.
     unsafe {
