@@ -125,13 +125,13 @@ pub(crate) fn ensure_session(
             ));
         }
         if st.local.is_none() {
-            st.local = Some(transport::connect(&local_spec()).map_err(|e| e.to_string())?);
+            st.local = Some(transport::connect(&local_spec(), &env.opts.connect).map_err(|e| e.to_string())?);
         }
         return Ok(true);
     }
     if st.transport.is_none() {
         let spec = connection_spec(env, st, vars)?;
-        let t = transport::connect(&spec).map_err(|e| e.to_string())?;
+        let t = transport::connect(&spec, &env.opts.connect).map_err(|e| e.to_string())?;
         st.spec = Some(spec);
         st.transport = Some(t);
     }
@@ -171,7 +171,18 @@ fn connection_spec(
             conn.insert(k.clone(), r);
         }
     }
-    crate::inventory::connection_spec(&st.name, &conn).map_err(|e| e.to_string())
+    let mut spec = crate::inventory::connection_spec(&st.name, &conn).map_err(|e| e.to_string())?;
+    if spec.become_.is_none() {
+        // `become: true` on a play or task with no `ansible_become*` vars:
+        // sudo to root, as Ansible's defaults say.
+        spec.become_ = Some(transport::Become {
+            method: transport::BecomeMethod::Sudo,
+            user: "root".into(),
+            password: None,
+            flags: None,
+        });
+    }
+    Ok(spec)
 }
 
 /// Runs the actions that never touch a host module. `None`: not one of them.

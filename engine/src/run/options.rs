@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// Per-command timeout in seconds (`--timeout`-like; 0 = none).
     pub command_timeout: u64,
+    /// SSH settings shared by every connection (known_hosts, keys, agent).
+    pub connect: crate::transport::ConnectOptions,
 }
 
 impl Default for RunOptions {
@@ -45,6 +47,7 @@ impl Default for RunOptions {
             extra_vars: Map::new(),
             cancel: Arc::new(AtomicBool::new(false)),
             command_timeout: 0,
+            connect: crate::transport::ConnectOptions::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! (Interim; the module work provides the full version.)
 
 use crate::modules::{ExecOutput, ModuleError, Remote};
-use crate::transport::{ExecRequest, PutOptions, Transport};
+use crate::transport::{ExecRequest, Privilege, PutOptions, Transport};
 
 /// A [`Remote`] over an open transport, with the task's environment and
 /// become applied to every command.
@@ -19,6 +19,16 @@ pub struct TransportRemote<'a> {
     pub sent: u64,
 }
 
+impl TransportRemote<'_> {
+    fn privilege(&self) -> Privilege {
+        if self.become_ {
+            Privilege::Become
+        } else {
+            Privilege::User
+        }
+    }
+}
+
 impl Remote for TransportRemote<'_> {
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
         self.sent += 1;
@@ -27,7 +37,7 @@ impl Remote for TransportRemote<'_> {
             env: self.env.clone(),
             stdin: stdin.map(<[u8]>::to_vec),
             timeout: self.timeout,
-            become_: self.become_,
+            privilege: self.privilege(),
         })?;
         Ok(ExecOutput {
             stdout: out.stdout,
@@ -45,7 +55,8 @@ impl Remote for TransportRemote<'_> {
             dest,
             &PutOptions {
                 mode,
-                become_: self.become_,
+                privilege: self.privilege(),
+                ..PutOptions::default()
             },
         )?;
         Ok(())
@@ -54,7 +65,7 @@ impl Remote for TransportRemote<'_> {
     fn fetch(&mut self, path: &str) -> Result<Vec<u8>, ModuleError> {
         self.sent += 1;
         let mut out = Vec::new();
-        self.transport.fetch(path, &mut out)?;
+        self.transport.fetch(path, &mut out, self.privilege())?;
         Ok(out)
     }
 }
