@@ -7,4 +7,7 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// An inventory did not load, or a host pattern did not resolve.
+    #[error(transparent)]
+    Inventory(#[from] crate::inventory::InventoryError),
 }
