@@ -1,5 +1,18 @@
 //! `konvoy-image`: the thin command line over the `engine` library.
 
-fn main() {
-    std::process::exit(0);
+mod args;
+mod commands;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("ERROR! {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,56 @@
+//! `konvoy-image inventory`: what `ansible-inventory` 2.19 prints, without
+//! `_meta.profile`. Warnings go to stderr as `[WARNING]: ...`.
+
+use crate::args::InventoryArgs;
+use anyhow::Context;
+use engine::inventory::{Inventory, ListOptions, VarsView};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
+    let inv = Inventory::load(&args.inventory)?;
+    let cwd = std::env::current_dir().ok();
+    let opts = ListOptions {
+        view: if args.export {
+            VarsView::Export
+        } else {
+            VarsView::Merged
+        },
+        playbook_dir: args.playbook_dir.as_deref(),
+        cwd: cwd.as_deref(),
+        limit: args.limit.as_deref(),
+        show_vars: args.vars,
+    };
+    let mut text = if let Some(host) = &args.host {
+        inv.to_host_output(
+            host,
+            &ListOptions {
+                limit: None,
+                ..opts
+            },
+            args.yaml,
+        )?
+    } else if let Some(group) = &args.graph {
+        inv.to_graph(group, &opts)?
+    } else if args.yaml {
+        inv.to_list_yaml(&opts)?
+    } else {
+        inv.to_list_json(&opts)?
+    };
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for w in inv.warnings() {
+        writeln!(err, "[WARNING]: {}", w.message)?;
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .with_context(|| format!("unable to write to destination file `{}`", path.display()))?,
+        None => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,162 @@
+//! The inventory-side levels of Ansible's variable precedence (levels 3-10,
+//! lowest first), as `VariableManager.get_vars` applies them:
+//!
+//! 3. `all_inventory`: vars of `all` written in inventory files;
+//! 4. `groups_inventory`: other groups' inventory-file vars;
+//! 5. `all_plugins_inventory`: `group_vars/all` beside each source;
+//! 6. `all_plugins_play`: `group_vars/all` beside the playbook;
+//! 7. `groups_plugins_inventory`: `group_vars/<g>` beside each source
+//!    (sources outer, groups inner);
+//! 8. `groups_plugins_play`: `group_vars/<g>` beside the playbook;
+//! 9. host vars from inventory files, then `host_vars/` beside each source;
+//! 10. `host_vars/` beside the playbook.
+//!
+//! Groups are applied in (depth, `ansible_group_priority`, name) order, so
+//! within one level the deeper group wins; across levels the level wins
+//! (`group_vars/all.yml` beats `[web:vars]`). Merging is Ansible's default
+//! `hash_behaviour=replace`: a later key replaces the whole value.
+
+use super::error::InventoryError;
+use super::model::{Data, GroupId, HostId, ALL};
+use super::vars_files::VarsDir;
+use crate::source::Warning;
+use crate::value::Map;
+use std::path::Path;
+
+/// The `group_vars`/`host_vars` of one base directory, per group and host.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layer {
+    groups: Vec<Map>,
+    hosts: Vec<Map>,
+}
+
+impl Layer {
+    /// Loads the vars files under `base` for every group and host of `data`.
+    pub(crate) fn load(
+        base: &Path,
+        data: &Data,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Option<Layer>, InventoryError> {
+        let dir = VarsDir::open(base, warnings)?;
+        if dir.is_empty() {
+            return Ok(None);
+        }
+        let mut layer = Layer::default();
+        for name in data.groups.keys() {
+            layer.groups.push(dir.group(name, warnings)?);
+        }
+        for name in data.hosts.keys() {
+            layer.hosts.push(dir.host(name, warnings)?);
+        }
+        Ok(Some(layer))
+    }
+
+    pub(crate) fn group(&self, g: GroupId) -> &Map {
+        &self.groups[g]
+    }
+
+    pub(crate) fn host(&self, h: HostId) -> &Map {
+        &self.hosts[h]
+    }
+}
+
+fn extend(out: &mut Map, from: &Map) {
+    for (k, v) in from {
+        out.insert(k.clone(), v.clone());
+    }
+}
+
+/// Levels 3-8 for a host whose groups (without `all`, sorted) are `groups`.
+pub(crate) fn group_levels(
+    data: &Data,
+    groups: &[GroupId],
+    inventory: &[Layer],
+    play: Option<&Layer>,
+) -> Map {
+    let mut out = data.groups[ALL].vars.clone();
+    for &g in groups {
+        extend(&mut out, &data.groups[g].vars);
+    }
+    for layer in inventory {
+        extend(&mut out, layer.group(ALL));
+    }
+    if let Some(play) = play {
+        extend(&mut out, play.group(ALL));
+    }
+    for layer in inventory {
+        for &g in groups {
+            extend(&mut out, layer.group(g));
+        }
+    }
+    if let Some(play) = play {
+        for &g in groups {
+            extend(&mut out, play.group(g));
+        }
+    }
+    out
+}
+
+/// Adds levels 9-10 of host `h` on top of `out`.
+pub(crate) fn host_levels(
+    out: &mut Map,
+    data: &Data,
+    h: HostId,
+    inventory: &[Layer],
+    play: Option<&Layer>,
+) {
+    extend(out, &data.hosts[h].vars);
+    for layer in inventory {
+        extend(out, layer.host(h));
+    }
+    if let Some(play) = play {
+        extend(out, play.host(h));
+    }
+}
+
+/// Variables Ansible computes itself; `ansible-inventory` drops them from
+/// what it prints (`INTERNAL_STATIC_VARS`).
+pub(crate) const INTERNAL_VARS: [&str; 33] = [
+    "ansible_async_path",
+    "ansible_collection_name",
+    "ansible_config_file",
+    "ansible_dependent_role_names",
+    "ansible_diff_mode",
+    "ansible_facts",
+    "ansible_forks",
+    "ansible_inventory_sources",
+    "ansible_limit",
+    "ansible_play_batch",
+    "ansible_play_hosts",
+    "ansible_play_hosts_all",
+    "ansible_play_role_names",
+    "ansible_playbook_python",
+    "ansible_role_name",
+    "ansible_role_names",
+    "ansible_run_tags",
+    "ansible_skip_tags",
+    "ansible_verbosity",
+    "ansible_version",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "groups",
+    "group_names",
+    "hostvars",
+    "playbook_dir",
+    "play_hosts",
+    "role_name",
+    "role_names",
+    "role_path",
+    "role_uuid",
+];
+
+/// Removes [`INTERNAL_VARS`] from `vars`.
+pub(crate) fn remove_internal(vars: &mut Map) {
+    if vars.is_empty() {
+        return;
+    }
+    for k in INTERNAL_VARS {
+        vars.shift_remove(k);
+    }
+}
