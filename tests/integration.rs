@@ -2,4 +2,5 @@
 
 mod harness;
 mod playbook;
+mod run;
 mod transport;

@@ -1,0 +1,97 @@
+//! The executor end to end: playbooks compiled and run by the engine
+//! against real sshd test hosts, results checked on the hosts' own files
+//! and in Ansible's output and recap.
+
+mod basics;
+mod faults;
+
+use crate::harness::Fleet;
+use engine::job::PlaybookJob;
+use engine::report::{AnsiblePrinter, Fanout};
+use engine::run::{RunOptions, RunSummary};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A `Write` whose bytes tests can read afterwards.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("capture lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("capture lock")).into_owned()
+    }
+}
+
+/// A playbook written into a temp dir next to the fleet's inventory.
+pub(crate) struct Scenario {
+    pub dir: tempfile::TempDir,
+    pub inventory: PathBuf,
+    pub playbook: PathBuf,
+}
+
+impl Scenario {
+    pub(crate) fn new(fleet: &Fleet, playbook: &str) -> Scenario {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inventory = fleet.write_inventory(dir.path());
+        let playbook_path = dir.path().join("site.yml");
+        std::fs::write(&playbook_path, unindent(playbook)).expect("write playbook");
+        Scenario { dir, inventory, playbook: playbook_path }
+    }
+
+    /// Adds a file next to the playbook (roles, vars files, templates).
+    pub(crate) fn file(&self, rel: &str, text: &str) -> &Scenario {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, unindent(text)).expect("write file");
+        self
+    }
+
+    /// Runs the playbook; returns the summary and Ansible-style output.
+    pub(crate) fn run(&self, fleet: &Fleet, tweak: impl FnOnce(&mut RunOptions)) -> (RunSummary, String) {
+        let out = Captured::default();
+        let printer = AnsiblePrinter::new(out.clone(), 0);
+        let mut options = RunOptions { connect: fleet.connect_options(), ..RunOptions::default() };
+        tweak(&mut options);
+        let job = PlaybookJob {
+            inventory: vec![self.inventory.display().to_string()],
+            playbook: self.playbook.clone(),
+            extra_vars: Vec::new(),
+            options,
+        };
+        let summary = job.run(&Fanout::new().with(printer)).unwrap_or_else(|e| panic!("run failed to start: {e}"));
+        (summary, out.text())
+    }
+}
+
+/// Removes the common leading indentation of inline YAML.
+pub(crate) fn unindent(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().skip_while(|l| l.trim().is_empty()).collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut s: String = lines.iter().map(|l| l.get(indent..).unwrap_or("").trim_end()).collect::<Vec<_>>().join("\n");
+    s.push('\n');
+    s
+}
+
+/// The recap line of `host` in `output`.
+pub(crate) fn recap_line<'o>(output: &'o str, host: &str) -> &'o str {
+    output
+        .lines()
+        .find(|l| l.starts_with(host) && l.contains(" : ok="))
+        .unwrap_or_else(|| panic!("no recap line for {host} in:\n{output}"))
+}
