@@ -20,6 +20,110 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Show an inventory as `ansible-inventory` does.
     Inventory(InventoryArgs),
+    /// Run an Ansible-style playbook as `ansible-playbook` does.
+    Playbook(PlaybookArgs),
+    /// Prepare hosts for Kubernetes from an image file (containerd,
+    /// kubeadm, kubelet, CNI, kernel settings).
+    Provision(ProvisionArgs),
+}
+
+/// Flags shared by `playbook` and `provision` that shape the run.
+#[derive(Debug, Args)]
+pub(crate) struct RunFlags {
+    /// Only hosts matching this pattern.
+    #[arg(short = 'l', long, value_name = "PATTERN")]
+    pub(crate) limit: Option<String>,
+    /// Change nothing; report what would change.
+    #[arg(short = 'C', long)]
+    pub(crate) check: bool,
+    /// Show unified diffs of files that change.
+    #[arg(short = 'D', long)]
+    pub(crate) diff: bool,
+    /// Hosts worked on in parallel (default: all, up to 50).
+    #[arg(short = 'f', long, value_name = "N", default_value_t = 0)]
+    pub(crate) forks: usize,
+    /// More output (repeat for more).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Per-command timeout in seconds (0: none).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub(crate) timeout: u64,
+    /// Also write one JSON object per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json_log: Option<PathBuf>,
+    /// Print SSH commands sent per host after the recap.
+    #[arg(long)]
+    pub(crate) stats: bool,
+}
+
+/// `konvoy-image playbook`: the flags of `ansible-playbook`.
+#[derive(Debug, Args)]
+pub(crate) struct PlaybookArgs {
+    /// Inventory source (repeatable).
+    #[arg(short = 'i', long = "inventory", value_name = "SRC", required = true)]
+    pub(crate) inventory: Vec<String>,
+    /// The playbook file.
+    pub(crate) playbook: PathBuf,
+    /// Extra variables: `k=v`, JSON, or `@file` (repeatable; later wins).
+    #[arg(short = 'e', long = "extra-vars", value_name = "VARS")]
+    pub(crate) extra_vars: Vec<String>,
+    /// Only tasks with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long, value_delimiter = ',')]
+    pub(crate) tags: Vec<String>,
+    /// Skip tasks with these tags.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) skip_tags: Vec<String>,
+    /// List the tasks that would run, then exit.
+    #[arg(long)]
+    pub(crate) list_tasks: bool,
+    /// List the hosts each play would run on, then exit.
+    #[arg(long)]
+    pub(crate) list_hosts: bool,
+    /// Check the playbook's syntax, then exit.
+    #[arg(long)]
+    pub(crate) syntax_check: bool,
+    /// Run settings.
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
+}
+
+/// `konvoy-image provision`: the arguments of the original tool.
+#[derive(Debug, Args)]
+pub(crate) struct ProvisionArgs {
+    /// The image file (`images/generic/centos-7.yaml`).
+    pub(crate) image: PathBuf,
+    /// Inventory: a file, a directory or `host1,host2,` (repeatable).
+    #[arg(
+        long = "inventory-file",
+        short = 'i',
+        value_name = "SRC",
+        required = true
+    )]
+    pub(crate) inventory: Vec<String>,
+    /// Extra YAML files merged over the image (repeatable, in order).
+    #[arg(long, value_name = "FILE", value_delimiter = ',')]
+    pub(crate) overrides: Vec<PathBuf>,
+    /// Extra variables: `k=v`, JSON, or `@file` (repeatable; later wins).
+    #[arg(long = "extra-vars", short = 'e', value_name = "VARS")]
+    pub(crate) extra_vars: Vec<String>,
+    /// Kubernetes version (also sets `kubernetes_full_version`).
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) kubernetes_version: Option<String>,
+    /// containerd version.
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) containerd_version: Option<String>,
+    /// Registry mirror for containerd (`https://mirror.example:5000`).
+    #[arg(long, value_name = "URL")]
+    pub(crate) registry_mirror_url: Option<String>,
+    /// CA certificate of the registry mirror (a file on this machine).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) registry_mirror_cacert: Option<PathBuf>,
+    /// The provisioning playbook (default: `playbooks/provision.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) playbook: Option<PathBuf>,
+    /// Run settings.
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }
 
 /// `konvoy-image inventory`: the flags of `ansible-inventory` 2.19.

@@ -1,6 +1,8 @@
 //! One module per subcommand: flags → engine options → engine call.
 
 mod inventory;
+mod playbook;
+mod provision;
 
 use crate::args::{Cli, Command};
 use std::process::ExitCode;
@@ -9,5 +11,7 @@ use std::process::ExitCode;
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inventory(args) => inventory::run(&args),
+        Command::Playbook(args) => playbook::run(&args),
+        Command::Provision(args) => provision::run(&args),
     }
 }

@@ -61,5 +61,8 @@ fn command_tasks_change_hosts_and_recap_counts_like_ansible() {
     assert!(out.contains("...ignoring"), "{out}");
     // Second run: `creates` makes the first task a no-op.
     let (_, out2) = sc.run(&fleet, |_| {});
-    assert!(out2.contains(&format!("ok: [{}]", fleet.hosts()[0].name())), "{out2}");
+    assert!(
+        out2.contains(&format!("ok: [{}]", fleet.hosts()[0].name())),
+        "{out2}"
+    );
 }

@@ -21,12 +21,22 @@ fn stopped_sshd_is_unreachable_and_the_rest_succeed() {
     );
     let started = Instant::now();
     let (summary, out) = sc.run(&fleet, |_| {});
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.exit_code, 4, "{out}");
-    assert!(out.contains(&format!("fatal: [{dead}]: UNREACHABLE!")), "{out}");
+    assert!(
+        out.contains(&format!("fatal: [{dead}]: UNREACHABLE!")),
+        "{out}"
+    );
     assert!(recap_line(&out, &dead).contains("unreachable=1"), "{out}");
     for h in fleet.hosts().iter().filter(|h| h.name() != dead) {
         assert!(h.root().join("root/ran-again").exists(), "{out}");
-        assert!(recap_line(&out, h.name()).contains("ok=2    changed=2    unreachable=0    failed=0"), "{out}");
+        assert!(
+            recap_line(&out, h.name()).contains("ok=2    changed=2    unreachable=0    failed=0"),
+            "{out}"
+        );
     }
 }

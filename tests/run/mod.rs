@@ -46,7 +46,11 @@ impl Scenario {
         let inventory = fleet.write_inventory(dir.path());
         let playbook_path = dir.path().join("site.yml");
         std::fs::write(&playbook_path, unindent(playbook)).expect("write playbook");
-        Scenario { dir, inventory, playbook: playbook_path }
+        Scenario {
+            dir,
+            inventory,
+            playbook: playbook_path,
+        }
     }
 
     /// Adds a file next to the playbook (roles, vars files, templates).
@@ -58,10 +62,17 @@ impl Scenario {
     }
 
     /// Runs the playbook; returns the summary and Ansible-style output.
-    pub(crate) fn run(&self, fleet: &Fleet, tweak: impl FnOnce(&mut RunOptions)) -> (RunSummary, String) {
+    pub(crate) fn run(
+        &self,
+        fleet: &Fleet,
+        tweak: impl FnOnce(&mut RunOptions),
+    ) -> (RunSummary, String) {
         let out = Captured::default();
         let printer = AnsiblePrinter::new(out.clone(), 0);
-        let mut options = RunOptions { connect: fleet.connect_options(), ..RunOptions::default() };
+        let mut options = RunOptions {
+            connect: fleet.connect_options(),
+            ..RunOptions::default()
+        };
         tweak(&mut options);
         let job = PlaybookJob {
             inventory: vec![self.inventory.display().to_string()],
@@ -69,7 +80,9 @@ impl Scenario {
             extra_vars: Vec::new(),
             options,
         };
-        let summary = job.run(&Fanout::new().with(printer)).unwrap_or_else(|e| panic!("run failed to start: {e}"));
+        let summary = job
+            .run(&Fanout::new().with(printer))
+            .unwrap_or_else(|e| panic!("run failed to start: {e}"));
         (summary, out.text())
     }
 }
@@ -83,7 +96,11 @@ pub(crate) fn unindent(text: &str) -> String {
         .map(|l| l.len() - l.trim_start().len())
         .min()
         .unwrap_or(0);
-    let mut s: String = lines.iter().map(|l| l.get(indent..).unwrap_or("").trim_end()).collect::<Vec<_>>().join("\n");
+    let mut s: String = lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
     s.push('\n');
     s
 }

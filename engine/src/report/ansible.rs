@@ -78,6 +78,9 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         let looped = !r.items.is_empty();
         match r.status {
             Status::Failed => {
+                if let Some(origin) = &r.origin {
+                    out.push_str(&error_report(r, origin));
+                }
                 if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
                     out.push_str(&format!(
                         "fatal: [{host}]: FAILED! => {}\n",
@@ -148,13 +151,44 @@ fn status_word(s: Status, _item: bool) -> &'static str {
     }
 }
 
+/// Ansible 2.19's `[ERROR]: Task failed: ...` block with the task's
+/// origin and the three source lines ending at it, caret under the column.
+fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
+    let msg = r.msg().unwrap_or("");
+    let mut out = format!(
+        "[ERROR]: Task failed: {}: {msg}\nOrigin: {origin}\n\n",
+        r.failure_kind
+    );
+    if let Ok(text) = std::fs::read_to_string(&*origin.file) {
+        let line = origin.line as usize;
+        let first = line.saturating_sub(2).max(1);
+        let width = line.to_string().len();
+        for (i, l) in text
+            .lines()
+            .enumerate()
+            .skip(first - 1)
+            .take(line + 1 - first)
+        {
+            out.push_str(&format!("{:<width$} {l}\n", i + 1));
+        }
+        out.push_str(&format!(
+            "{}^ column {}\n\n",
+            " ".repeat(width + origin.column as usize),
+            origin.column
+        ));
+    }
+    out
+}
+
 /// Drops the keys Ansible's callback hides (internal `_ansible_*` keys,
 /// and `invocation`/`diff` below `-vvv`).
 fn clean(result: &Map, verbosity: u8) -> Map {
     result
         .iter()
         .filter(|(k, _)| {
-            !k.starts_with("_ansible") && (verbosity >= 3 || (*k != "invocation" && *k != "diff"))
+            !k.starts_with("_ansible")
+                && *k != "failed"
+                && (verbosity >= 3 || (*k != "invocation" && *k != "diff"))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()

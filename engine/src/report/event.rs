@@ -49,6 +49,11 @@ pub struct HostResult {
     pub diffs: Vec<String>,
     /// The host the task ran on when delegated.
     pub delegated_to: Option<String>,
+    /// Where the task is written, for the `Origin:` of error reports.
+    pub origin: Option<crate::source::Span>,
+    /// `Module failed` or `Action failed` (controller-side actions), as
+    /// Ansible's error report words it.
+    pub failure_kind: &'static str,
 }
 
 impl HostResult {
@@ -64,6 +69,8 @@ impl HostResult {
             show_result: false,
             diffs: Vec::new(),
             delegated_to: None,
+            origin: None,
+            failure_kind: "Module failed",
         }
     }
 

@@ -125,7 +125,9 @@ pub(crate) fn ensure_session(
             ));
         }
         if st.local.is_none() {
-            st.local = Some(transport::connect(&local_spec(), &env.opts.connect).map_err(|e| e.to_string())?);
+            st.local = Some(
+                transport::connect(&local_spec(), &env.opts.connect).map_err(|e| e.to_string())?,
+            );
         }
         return Ok(true);
     }
@@ -183,6 +185,23 @@ fn connection_spec(
         });
     }
     Ok(spec)
+}
+
+/// Actions Ansible runs as controller-side action plugins: their failures
+/// read `Action failed` rather than `Module failed`.
+pub(crate) fn is_controller_action(m: ModuleName) -> bool {
+    matches!(
+        m,
+        ModuleName::SetFact
+            | ModuleName::Debug
+            | ModuleName::Fail
+            | ModuleName::Assert
+            | ModuleName::Pause
+            | ModuleName::Meta
+            | ModuleName::IncludeVars
+            | ModuleName::Template
+            | ModuleName::Copy
+    )
 }
 
 /// Runs the actions that never touch a host module. `None`: not one of them.

@@ -102,6 +102,10 @@ pub(crate) fn run_task(
     if hr.status == Status::Failed && ignore {
         hr.ignored = true;
     }
+    hr.origin = Some(task.span.clone());
+    if control::is_controller_action(task.module) {
+        hr.failure_kind = "Action failed";
+    }
     if let Some(name) = &task.register {
         let mut reg = hr.result.clone();
         if hr.status == Status::Unreachable {
