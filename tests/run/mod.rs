@@ -4,6 +4,7 @@
 
 mod basics;
 mod faults;
+mod strategy;
 
 use crate::harness::Fleet;
 use engine::job::PlaybookJob;

@@ -1,0 +1,176 @@
+//! Execution control on real hosts: serial batches, the free strategy,
+//! any_errors_fatal, max_fail_percentage, command timeouts and a host
+//! that dies in the middle of a run.
+
+use super::{recap_line, Scenario};
+use crate::harness::{Fleet, Os};
+use std::time::{Duration, Instant};
+
+#[test]
+fn serial_runs_the_play_batch_by_batch() {
+    let fleet = Fleet::builder().hosts(4, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          serial: 2
+          tasks:
+            - command: touch /root/one
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let banners: Vec<usize> = out
+        .match_indices("TASK [command]")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(banners.len(), 2, "one banner per batch:\n{out}");
+    let names: Vec<&str> = fleet.hosts().iter().map(|h| h.name()).collect();
+    let first_batch = &out[banners[0]..banners[1]];
+    assert!(first_batch.contains(names[0]) && first_batch.contains(names[1]));
+    assert!(!first_batch.contains(&format!("[{}]", names[2])), "{out}");
+    for h in fleet.hosts() {
+        assert!(h.root().join("root/one").exists());
+    }
+}
+
+#[test]
+fn any_errors_fatal_stops_every_host_after_the_failing_task() {
+    let fleet = Fleet::builder().hosts(3, Os::Debian).start();
+    fleet.hosts()[0].sh("touch /root/fail-here");
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          any_errors_fatal: true
+          tasks:
+            - command: test ! -e /root/fail-here
+            - command: touch /root/after
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 2, "{out}");
+    for h in fleet.hosts() {
+        assert!(
+            !h.root().join("root/after").exists(),
+            "{} went on:\n{out}",
+            h.name()
+        );
+    }
+}
+
+#[test]
+fn max_fail_percentage_aborts_when_exceeded() {
+    let fleet = Fleet::builder().hosts(4, Os::Debian).start();
+    fleet.hosts()[0].sh("touch /root/fail-here");
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          max_fail_percentage: 20
+          tasks:
+            - command: test ! -e /root/fail-here
+            - command: touch /root/after
+        "#,
+    );
+    let (_, out) = sc.run(&fleet, |_| {});
+    // 1 of 4 failed: 25% > 20%, so nobody runs the second task.
+    for h in fleet.hosts() {
+        assert!(!h.root().join("root/after").exists(), "{out}");
+    }
+}
+
+#[test]
+fn free_strategy_runs_every_host_through_the_play() {
+    let fleet = Fleet::builder().hosts(3, Os::Debian).start();
+    fleet.hosts()[0].sh("touch /root/fail-here");
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          strategy: free
+          tasks:
+            - command: test ! -e /root/fail-here
+            - command: touch /root/after
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 2, "{out}");
+    assert!(!fleet.hosts()[0].root().join("root/after").exists());
+    for h in &fleet.hosts()[1..] {
+        assert!(h.root().join("root/after").exists(), "{out}");
+        assert!(
+            recap_line(&out, h.name()).contains("ok=2    changed=2"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn a_command_past_its_timeout_fails_that_host_without_hanging() {
+    let fleet = Fleet::builder().hosts(2, Os::Debian).start();
+    let slow = fleet.hosts()[0].name().to_owned();
+    fleet.hosts()[0].sh("touch /root/slow");
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - shell: if [ -e /root/slow ]; then sleep 60; fi
+            - command: touch /root/after
+        "#,
+    );
+    let started = Instant::now();
+    let (summary, out) = sc.run(&fleet, |o| o.command_timeout = 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.exit_code, 2, "{out}");
+    assert!(out.contains(&format!("fatal: [{slow}]")), "{out}");
+    assert!(fleet.hosts()[1].root().join("root/after").exists(), "{out}");
+}
+
+#[test]
+fn a_host_that_dies_mid_run_is_unreachable_and_the_others_finish() {
+    let fleet = Fleet::builder().hosts(3, Os::Debian).start();
+    let victim = fleet.hosts()[2].name().to_owned();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: sleep 3
+            - command: touch /root/after
+        "#,
+    );
+    let started = Instant::now();
+    let (summary, out) = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(1500));
+            fleet.hosts()[2].stop_sshd();
+            fleet.hosts()[2].drop_connections();
+        });
+        sc.run(&fleet, |_| {})
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.exit_code, 4, "{out}");
+    assert!(
+        out.contains(&format!("fatal: [{victim}]: UNREACHABLE!")),
+        "{out}"
+    );
+    for h in &fleet.hosts()[..2] {
+        assert!(h.root().join("root/after").exists(), "{out}");
+    }
+}
