@@ -25,11 +25,13 @@ pub(crate) struct Whitespace {
 }
 
 /// Ansible's defaults, for task arguments and the template module alike:
-/// `trim_blocks=True`, `lstrip_blocks=False`, trailing newline kept.
+/// `trim_blocks=True`, `lstrip_blocks=False`. Jinja drops the final
+/// newline; Ansible adds trailing newlines back to string results (see
+/// `Templar::run_text`), while `"{{ n }}\n"` is still the int `n`.
 pub(crate) const ANSIBLE_WHITESPACE: Whitespace = Whitespace {
     trim_blocks: true,
     lstrip_blocks: false,
-    keep_trailing_newline: true,
+    keep_trailing_newline: false,
 };
 
 /// The shared environment and its compile caches.
@@ -63,7 +65,7 @@ impl Shared {
         }
         let mut wrapped = String::with_capacity(src.len() + STRICT_SUFFIX.len() + 1);
         wrapped.push('(');
-        wrapped.push_str(src);
+        wrapped.push_str(&crate::template::syntax::preserve_backslashes(src, true));
         wrapped.push_str(STRICT_SUFFIX);
         let compiled = Arc::new(self.env.compile_expression_owned(wrapped)?);
         let mut cache = self
@@ -104,7 +106,11 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
     }
     // Inline templates are looked up by their own text: minijinja then
     // caches the compiled template inside the environment.
-    env.set_loader(|name| Ok(Some(name.to_owned())));
+    env.set_loader(|name| {
+        Ok(Some(
+            crate::template::syntax::preserve_backslashes(name, false).into_owned(),
+        ))
+    });
     env.set_auto_reload(false);
     env.set_formatter(format_output);
     env.set_unknown_method_callback(pymethods::call_method);
@@ -120,6 +126,7 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
 /// nothing, other values as Python's `str()`; an undefined value is an
 /// error naming the variable.
 fn format_output(out: &mut minijinja::Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    frame::record_emit(value);
     if value.is_undefined() {
         if frame::lenient_output() {
             return Ok(());

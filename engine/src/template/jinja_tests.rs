@@ -36,6 +36,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     // Without async jobs every finished result is finished and started.
     env.add_test("finished", |v: &Value| async_flag(v, "finished"));
     env.add_test("started", |v: &Value| async_flag(v, "started"));
+    // Jinja2's `sequence`: anything with a length and items (str, list, dict).
+    env.add_test("sequence", |v: &Value| {
+        matches!(v.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Bytes)
+    });
     env.add_test("truthy", |v: &Value| v.is_true());
     env.add_test("falsy", |v: &Value| !v.is_true());
     for name in ["subset", "issubset"] {

@@ -35,6 +35,7 @@ mod lookups;
 pub mod native;
 mod pymethods;
 mod pyyaml;
+mod syntax;
 mod vars;
 
 pub use error::TemplateError;
@@ -47,6 +48,7 @@ use error::excerpt;
 use frame::Frame;
 use minijinja::{ErrorKind, Value as JValue};
 use native::{from_jinja, is_omit, py_str, to_jinja};
+use syntax::lone_expression;
 use vars::VarsObject;
 
 /// The `omit` placeholder: a task argument whose templated value is exactly
@@ -195,7 +197,7 @@ impl Templar {
     }
 
     /// Renders a template file's text as the `template` module does:
-    /// `trim_blocks=True`, `lstrip_blocks=False`, trailing newline kept,
+    /// `trim_blocks=True`, `lstrip_blocks=False`, trailing newlines kept,
     /// and a first line `#jinja2: trim_blocks: False, lstrip_blocks: True`
     /// overriding those options. `name` names the template in errors.
     ///
@@ -208,13 +210,14 @@ impl Templar {
                 self.shared.env.get_template(body)?.render(VarsObject(vars.clone()).into_value())
             } else {
                 let env = env::build(ws);
+                let body = syntax::preserve_backslashes(body, false);
                 let rendered = env
-                    .template_from_str(body)?
+                    .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
                 rendered
             }
         };
-        self.run_text(run, name, vars)
+        self.run_text(run, name, vars).map(|(out, _)| out)
     }
 
     /// Templates `text` into a template value (no conversion).
@@ -227,7 +230,8 @@ impl Templar {
         }
         let env = &self.shared.env;
         let run = || env.get_template(text)?.render(VarsObject(vars.clone()).into_value());
-        self.run_text(run, text, vars).map(JValue::from)
+        let (out, native) = self.run_text(run, text, vars)?;
+        Ok(native.unwrap_or_else(|| JValue::from(out)))
     }
 
     /// [`Templar::render_value`] producing a template value: lazy variables
@@ -267,23 +271,47 @@ impl Templar {
 
     /// Renders text with `run`, retrying without the undefined-output error
     /// when the only undefined printed was the missing `else` of an inline
-    /// `if`.
+    /// `if`. Also returns the native value when the output is exactly one
+    /// printed value (`{% set x = 5 %}{{ x }}` is the int 5 in 2.19).
     fn run_text(
         &self,
         run: impl Fn() -> Result<String, minijinja::Error>,
         text: &str,
         vars: &Vars,
-    ) -> Result<String, TemplateError> {
+    ) -> Result<(String, Option<JValue>), TemplateError> {
         let (result, frame) = frame::with_frame(vars, &run);
-        match result {
-            Ok(out) if frame.hard.is_none() => Ok(out),
-            Ok(_) => Err(map_error(minijinja::Error::from(ErrorKind::UndefinedError), text, frame)),
+        let (out, frame) = match result {
+            Ok(out) if frame.hard.is_none() => (out, frame),
+            Ok(_) => return Err(map_error(minijinja::Error::from(ErrorKind::UndefinedError), text, frame)),
             Err(err) if err.detail() == Some(ORIGINLESS_UNDEFINED) && frame.hard.is_none() => {
                 let (retry, frame) = frame::with_frame(vars, || frame::leniently(&run));
-                retry.map_err(|err| map_error(err, text, frame))
+                match retry {
+                    Ok(out) => (out, frame),
+                    Err(err) => return Err(map_error(err, text, frame)),
+                }
             }
-            Err(err) => Err(map_error(err, text, frame)),
+            Err(err) => return Err(map_error(err, text, frame)),
+        };
+        let native = match frame.first {
+            Some(first) if frame.emitted == 1 && first.as_str().is_none() && !first.is_undefined() => {
+                let mut printed = String::new();
+                if !first.is_none() {
+                    py_str(&mut printed, &first);
+                }
+                (printed == out).then_some(first)
+            }
+            _ => None,
+        };
+        // Ansible restores the trailing newlines Jinja dropped.
+        let mut out = out;
+        if native.is_none() {
+            let wanted = trailing_newlines(text);
+            let have = trailing_newlines(&out);
+            for _ in have..wanted {
+                out.push('\n');
+            }
         }
+        Ok((out, native))
     }
 }
 
@@ -293,15 +321,8 @@ impl VarsObject {
     }
 }
 
-/// The expression inside `text` when `text` is exactly one `{{ expr }}`.
-fn lone_expression(text: &str) -> Option<&str> {
-    let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix('-').unwrap_or(inner);
-    let inner = inner.strip_suffix('-').unwrap_or(inner);
-    if inner.contains("}}") || inner.contains("{{") || inner.contains("{%") || inner.contains("{#") {
-        return None;
-    }
-    Some(inner)
+fn trailing_newlines(s: &str) -> usize {
+    s.bytes().rev().take_while(|b| *b == b'\n').count()
 }
 
 /// Splits off a `#jinja2:` first line and applies its options.
@@ -355,11 +376,13 @@ fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
         _ => None,
     };
     if let Some(what) = what {
-        let name = detail
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or(detail.as_str())
-            .to_owned();
+        let words = detail.strip_prefix(what).unwrap_or(&detail).trim_start();
+        let name = words.split_whitespace().next().unwrap_or(words).to_owned();
+        if what == "function" {
+            // Calling an undefined name: Ansible says the name is undefined.
+            let name = root_cause(name, &frame.causes);
+            return TemplateError::UndefinedVariable { name, excerpt, span: None };
+        }
         return TemplateError::Unknown { what, name, excerpt, span: None };
     }
     let message = if detail.is_empty() { kind.to_string() } else { detail };

@@ -198,7 +198,7 @@ fn needs_quotes(s: &str, in_flow: bool) -> bool {
 fn resolves_to_other_type(s: &str) -> bool {
     const WORDS: &[&str] = &[
         "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-        "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "null", "Null", "NULL", "~",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
         ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<", "=",
     ];
     if WORDS.contains(&s) {

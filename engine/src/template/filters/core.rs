@@ -17,6 +17,25 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("comment", comment);
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("to_uuid", to_uuid);
+    env.add_filter("wordcount", |s: &str| {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .count()
+    });
+    env.add_filter("center", center);
+}
+
+/// Python's `str.center(width)` (the extra space goes left when the
+/// padding is odd and the width is odd, as CPython does).
+fn center(s: &str, width: Option<usize>) -> String {
+    let width = width.unwrap_or(80);
+    let len = s.chars().count();
+    if width <= len {
+        return s.to_owned();
+    }
+    let pad = width - len;
+    let left = pad / 2 + (pad & width & 1);
+    format!("{}{s}{}", " ".repeat(left), " ".repeat(pad - left))
 }
 
 /// Ansible's `bool`: `yes on true 1` (any case) are true, everything else
