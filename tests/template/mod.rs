@@ -7,6 +7,8 @@
 //! runs it on localhost and records each result with a small callback
 //! plugin. Re-run the script after editing `cases.yml`.
 
+mod api;
+
 use engine::template::{Templar, TemplateError, Vars};
 use engine::value::{Map, Value};
 use std::path::PathBuf;
