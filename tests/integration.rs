@@ -3,4 +3,5 @@
 mod harness;
 mod playbook;
 mod run;
+mod template;
 mod transport;
