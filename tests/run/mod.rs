@@ -4,6 +4,7 @@
 
 mod basics;
 mod faults;
+mod golden;
 mod strategy;
 
 use crate::harness::Fleet;

@@ -35,8 +35,19 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 banner(&format!("{word} [{name}]"))
             }
             Event::HostResult(r) => self.host_result(r),
-            Event::Included { file, hosts } => {
-                format!("included: {file} for {}\n", hosts.join(", "))
+            Event::Included { file, hosts, item } => match item {
+                Some(label) => format!(
+                    "included: {file} for {} => (item={label})\n",
+                    hosts.join(", ")
+                ),
+                None => format!("included: {file} for {}\n", hosts.join(", ")),
+            },
+            Event::Retrying {
+                host,
+                task,
+                retries_left,
+            } => {
+                format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n")
             }
             Event::Warning(w) => format!("[WARNING]: {w}\n"),
             Event::Recap(recap) => format!("\n{}\n", recap.render()),
@@ -63,7 +74,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 _ if r.show_result || self.verbosity > 0 => out.push_str(&format!(
                     "{word}: [{host}] => (item={}) => {}\n",
                     item.label,
-                    if r.show_result {
+                    if r.debug_output {
                         json_pretty_debug(&clean(&item.result, self.verbosity))
                     } else {
                         json_pretty(&clean(&item.result, self.verbosity))
@@ -110,7 +121,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 if r.show_result || self.verbosity > 0 {
                     out.push_str(&format!(
                         "{word}: [{host}] => {}\n",
-                        if r.show_result {
+                        if r.debug_output {
                             json_pretty_debug(&clean(&r.result, self.verbosity))
                         } else {
                             json_pretty(&clean(&r.result, self.verbosity))
@@ -155,9 +166,13 @@ fn status_word(s: Status, _item: bool) -> &'static str {
 /// origin and the three source lines ending at it, caret under the column.
 fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
     let msg = r.msg().unwrap_or("");
+    // Ansible names the file by its absolute path.
+    let file = std::fs::canonicalize(&*origin.file)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| origin.file.to_string());
     let mut out = format!(
-        "[ERROR]: Task failed: {}: {msg}\nOrigin: {origin}\n\n",
-        r.failure_kind
+        "[ERROR]: Task failed: {}: {msg}\nOrigin: {file}:{}:{}\n\n",
+        r.failure_kind, origin.line, origin.column
     );
     if let Ok(text) = std::fs::read_to_string(&*origin.file) {
         let line = origin.line as usize;
@@ -169,7 +184,7 @@ fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
             .skip(first - 1)
             .take(line + 1 - first)
         {
-            out.push_str(&format!("{:<width$} {l}\n", i + 1));
+            out.push_str(&format!("{:>width$} {l}\n", i + 1));
         }
         out.push_str(&format!(
             "{}^ column {}\n\n",

@@ -43,8 +43,10 @@ pub struct HostResult {
     pub result: Map,
     /// Loop items, when the task looped.
     pub items: Vec<ItemResult>,
-    /// Shown with `=> {...}` even when not failed (debug, verbose).
+    /// Shown with `=> {...}` even when not failed (debug, assert, verbose).
     pub show_result: bool,
+    /// A `debug` result: the callback shows only `msg` (or the variable).
+    pub debug_output: bool,
     /// Unified diffs to print in diff mode.
     pub diffs: Vec<String>,
     /// The host the task ran on when delegated.
@@ -67,6 +69,7 @@ impl HostResult {
             result,
             items: Vec::new(),
             show_result: false,
+            debug_output: false,
             diffs: Vec::new(),
             delegated_to: None,
             origin: None,
@@ -105,6 +108,17 @@ pub enum Event {
         file: String,
         /// The hosts that included it.
         hosts: Vec<String>,
+        /// The loop item's label, for a looped include.
+        item: Option<String>,
+    },
+    /// An `until` condition was false; the task runs again.
+    Retrying {
+        /// The host.
+        host: String,
+        /// The task's banner name.
+        task: String,
+        /// Attempts left.
+        retries_left: i64,
     },
     /// A warning to show the user.
     Warning(String),

@@ -54,7 +54,17 @@ fn event_value(event: &Event) -> Value {
             put("ignored", Value::Bool(r.ignored));
             put("result", Value::Map(r.result.clone()));
         }
-        Event::Included { file, hosts } => {
+        Event::Retrying {
+            host,
+            task,
+            retries_left,
+        } => {
+            put("event", "retrying".into());
+            put("host", host.as_str().into());
+            put("task", task.as_str().into());
+            put("retries_left", Value::Int(*retries_left));
+        }
+        Event::Included { file, hosts, .. } => {
             put("event", "included".into());
             put("file", file.as_str().into());
             put(

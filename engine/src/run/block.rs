@@ -27,15 +27,20 @@ pub(crate) struct Walk<'a> {
 /// Which hosts a step runs on.
 #[derive(Clone, Copy)]
 enum Who<'s> {
+    /// Every host still in the play.
     Active,
+    /// These hosts, while still in the play.
     Named(&'s HashSet<String>),
+    /// These hosts even if failed (`force_handlers`).
+    Forced(&'s HashSet<String>),
 }
 
 impl Who<'_> {
     fn takes(&self, st: &HostState) -> bool {
         match self {
             Who::Active => st.active(),
-            Who::Named(set) => set.contains(&st.name) && !st.unreachable && !st.ended,
+            Who::Named(set) => set.contains(&st.name) && st.active(),
+            Who::Forced(set) => set.contains(&st.name) && !st.unreachable && !st.ended,
         }
     }
 }
@@ -243,7 +248,12 @@ impl Walk<'_> {
                     s.notified.shift_remove(k);
                 }
             }
-            if !self.task(h, batch, false, Who::Named(&who), true) {
+            let chosen = if self.force_handlers {
+                Who::Forced(&who)
+            } else {
+                Who::Named(&who)
+            };
+            if !self.task(h, batch, false, chosen, true) {
                 return false;
             }
         }
@@ -307,6 +317,11 @@ fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreacha
             st.failed = true;
             if rescuable {
                 st.block_failed = true;
+                // What a rescue section reads about the failure.
+                st.set_fact("ansible_failed_result", Value::Map(hr.result.clone()));
+                let mut task = Map::new();
+                task.insert("name".into(), Value::Str(hr.task.clone()));
+                st.set_fact("ansible_failed_task", Value::Map(task));
             } else {
                 st.stats.failed += 1;
             }

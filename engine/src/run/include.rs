@@ -17,6 +17,7 @@ use std::collections::HashSet;
 struct Expansion {
     file: String,
     params: Map,
+    label: Option<String>,
 }
 
 pub(crate) fn run(
@@ -65,8 +66,8 @@ pub(crate) fn run(
                     ))));
             }
             Ok(Some(exps)) => {
-                st.stats.ok += 1;
                 for e in exps {
+                    st.stats.ok += 1;
                     let key = format!(
                         "{}\u{0}{}",
                         e.file,
@@ -81,7 +82,18 @@ pub(crate) fn run(
             }
         }
     }
+    // Ansible reports every expansion first, then runs them in order.
+    let mut compiled = Vec::new();
     for (_, (exp, hosts)) in groups {
+        let shown = absolute(&inc.base_dir, &exp.file);
+        walk.reporter.event(&Event::Included {
+            file: shown,
+            hosts: hosts.clone(),
+            item: exp.label.clone(),
+        });
+        compiled.push((exp, hosts));
+    }
+    for (exp, hosts) in compiled {
         let steps: Vec<Step> = match crate::plan::compile_include(inc, &exp.file, &exp.params) {
             Ok(s) => s,
             Err(msg) => {
@@ -101,10 +113,6 @@ pub(crate) fn run(
                 continue;
             }
         };
-        walk.reporter.event(&Event::Included {
-            file: exp.file.clone(),
-            hosts: hosts.clone(),
-        });
         let set: HashSet<String> = hosts.into_iter().collect();
         if !steps_for(walk, &steps, batch, rescuable, &set) {
             return false;
@@ -156,10 +164,24 @@ fn expand(
                 templar.render_value(v, &iv).map_err(|e| e.to_string())?,
             );
         }
+        let label = item.as_ref().map(|v| match &t.loop_control.label {
+            Some(l) => templar.render_string(l, &iv).unwrap_or_else(|_| l.clone()),
+            None => v.py_str(),
+        });
         if let Some(v) = item {
             params.insert(loop_var.to_owned(), v);
         }
-        out.push(Expansion { file, params });
+        out.push(Expansion {
+            file,
+            params,
+            label,
+        });
     }
     Ok(if out.is_empty() { None } else { Some(out) })
+}
+
+/// The include's file as Ansible shows it: absolute.
+fn absolute(base: &std::path::Path, file: &str) -> String {
+    let p = base.join(file);
+    std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
 }

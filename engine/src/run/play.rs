@@ -118,6 +118,7 @@ pub fn run(
             let walk = Walk {
                 env: TaskEnv {
                     pv: &pv,
+                    reporter,
                     templar: &templar,
                     opts,
                 },

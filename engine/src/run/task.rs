@@ -16,6 +16,7 @@ use std::time::Duration;
 /// What every task run needs besides the host.
 pub(crate) struct TaskEnv<'a> {
     pub pv: &'a PlayVars,
+    pub reporter: &'a dyn crate::report::Reporter,
     pub templar: &'a Templar,
     pub opts: &'a RunOptions,
 }
@@ -76,11 +77,13 @@ pub(crate) fn run_task(
             let a = match first_false(env.templar, &task.when, &vars) {
                 Err(e) => Attempt::failed(e),
                 Ok(Some(cond)) => Attempt::skipped(&cond),
-                Ok(None) => attempt(env, st, task, &vars),
+                Ok(None) => attempt(env, st, task, &vars, banner),
             };
             let mut hr = HostResult::new(&st.name, banner, a.status, a.result);
             hr.diffs.extend(a.diff);
-            hr.show_result = task.module == ModuleName::Debug && a.status != Status::Skipped;
+            hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert)
+                && a.status != Status::Skipped;
+            hr.debug_output = task.module == ModuleName::Debug;
             hr
         }
         Some(spec) => match control::loop_items(env.templar, spec, &vars) {
@@ -143,7 +146,7 @@ fn run_items(
         let a = match first_false(env.templar, &task.when, &iv) {
             Err(e) => Attempt::failed(e),
             Ok(Some(cond)) => Attempt::skipped(&cond),
-            Ok(None) => attempt(env, st, task, &iv),
+            Ok(None) => attempt(env, st, task, &iv, banner),
         };
         if a.status == Status::Unreachable {
             return HostResult::new(&st.name, banner, Status::Unreachable, a.result);
@@ -197,7 +200,8 @@ fn run_items(
         result.insert("skipped".into(), Value::Bool(true));
     }
     let mut hr = HostResult::new(&st.name, banner, status, result);
-    hr.show_result = task.module == ModuleName::Debug;
+    hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert);
+    hr.debug_output = task.module == ModuleName::Debug;
     hr.items = item_results;
     hr
 }
@@ -236,7 +240,13 @@ pub(crate) fn render_bool(t: &Templar, v: &Value, vars: &Vars) -> Result<bool, S
 
 /// One run of the module (with `until` retries), then `changed_when`
 /// and `failed_when`.
-fn attempt(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars) -> Attempt {
+fn attempt(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    vars: &Vars,
+    banner: &str,
+) -> Attempt {
     let args = match env
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
@@ -298,7 +308,14 @@ fn attempt(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars) 
                     .insert("msg".into(), Value::Str("Retries exhausted".into()));
                 break a;
             }
-            Ok(false) => std::thread::sleep(Duration::from_secs_f64(delay)),
+            Ok(false) => {
+                env.reporter.event(&crate::report::Event::Retrying {
+                    host: st.name.clone(),
+                    task: banner.to_owned(),
+                    retries_left: retries - tries + 1,
+                });
+                std::thread::sleep(Duration::from_secs_f64(delay));
+            }
         }
     };
     if task.until.is_some() {

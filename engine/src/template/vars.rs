@@ -10,7 +10,7 @@
 
 use crate::template::frame;
 use crate::template::native::to_jinja;
-use crate::template::{TemplateError, Templar};
+use crate::template::{Templar, TemplateError};
 use crate::value::{Map, Value};
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::Value as JValue;
@@ -182,7 +182,9 @@ impl Vars {
 
 fn lock(cache: &Cache) -> std::sync::MutexGuard<'_, HashMap<String, JValue>> {
     // A panic while holding the lock leaves only a partial cache behind.
-    cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether a value holds a template anywhere (strings with `{{`, `{%`, `{#`).
@@ -190,7 +192,9 @@ pub(crate) fn has_template(v: &Value) -> bool {
     match v {
         Value::Str(s) => Templar::is_template(s),
         Value::List(items) => items.iter().any(has_template),
-        Value::Map(map) => map.iter().any(|(k, v)| Templar::is_template(k) || has_template(v)),
+        Value::Map(map) => map
+            .iter()
+            .any(|(k, v)| Templar::is_template(k) || has_template(v)),
         _ => false,
     }
 }
