@@ -1,1 +1,3 @@
 //! The one integration test binary; modules below are grouped by feature.
+
+mod yaml;

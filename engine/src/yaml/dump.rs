@@ -7,6 +7,13 @@ use crate::value::Value;
 pub enum DumpStyle {
     /// `default_flow_style=False`: block collections everywhere.
     Block,
+    /// `default_flow_style=None`.
+    Flow,
+    /// `to_nice_yaml`.
+    Nice {
+        /// Spaces per level.
+        indent: usize,
+    },
 }
 
 /// Writes `value` as YAML.

@@ -10,6 +10,7 @@ use super::position::{Mapper, Source};
 use super::resolve::{self, Implicit, IntValue};
 use super::{timestamp, Loaded, MapEntry, Mapping, Node, NodeKind, YamlError};
 use crate::source::{Span, Warning};
+use crate::value::Value;
 use indexmap::map::Entry;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use std::borrow::Cow;
@@ -222,13 +223,13 @@ impl Builder<'_> {
         }
         let mut is_unsafe = false;
         if let Some(tag) = tag {
-            match (tag.handle.as_str(), tag.suffix.as_str()) {
+            match canonical(tag) {
                 ("", "!") => {}
                 ("!", "unsafe") => is_unsafe = true,
                 ("!", "vault" | "vault-encrypted") => return Err(YamlError::Vault { span }),
                 (CORE, suffix) if suffix == core => {}
                 (CORE, "str" | "int" | "float" | "bool" | "null" | "timestamp" | "map" | "seq") => {
-                    let expected = match tag.suffix.as_str() {
+                    let expected = match canonical(tag).1 {
                         "map" => "mapping",
                         "seq" => "sequence",
                         _ => "scalar",
@@ -332,7 +333,7 @@ impl Builder<'_> {
                 Ok(self.string(text.into_owned(), span, false))
             };
         };
-        let kind = match (tag.handle.as_str(), tag.suffix.as_str()) {
+        let kind = match canonical(tag) {
             // `!` (non-specific) resolves as plain whatever the style: PyYAML
             // marks it implicit, so `! 123` is the int 123.
             ("", "!") => return self.implicit(text, span, false),
@@ -448,7 +449,7 @@ impl Builder<'_> {
     /// Ansible warns there too).
     fn mapping(&mut self, pairs: Vec<(Key, Node)>) -> Result<Mapping, YamlError> {
         let mut merged: Vec<(String, MapEntry)> = Vec::new();
-        let mut own: Vec<(String, MapEntry)> = Vec::with_capacity(pairs.len());
+        let mut own: Vec<(KeyText, MapEntry)> = Vec::with_capacity(pairs.len());
         for (key, value) in pairs {
             match key {
                 Key::Merge => merge_into(&mut merged, value)?,
@@ -462,18 +463,40 @@ impl Builder<'_> {
                 }
             }
         }
+        let merged = merged.into_iter().map(|(text, entry)| {
+            let key = KeyText {
+                text,
+                numeric: None,
+                repr: None,
+            };
+            (key, entry)
+        });
         let mut map = Mapping::default();
         map.entries.reserve(merged.len() + own.len());
-        for (key, entry) in merged.into_iter().chain(own) {
-            match map.entries.entry(key) {
+        // Python compares `True`, `1` and `1.0` as equal keys: the first one
+        // written stays (its text), the last value wins.
+        let mut numbers: HashMap<String, String> = HashMap::new();
+        for (key, entry) in merged.chain(own) {
+            let mut text = key.text;
+            if let Some(number) = key.numeric {
+                match numbers.get(&number) {
+                    Some(first) => text = first.clone(),
+                    None => {
+                        numbers.insert(number, text.clone());
+                    }
+                }
+            }
+            match map.entries.entry(text) {
                 Entry::Vacant(slot) => {
                     slot.insert(entry);
                 }
                 Entry::Occupied(mut slot) => {
+                    let repr = key
+                        .repr
+                        .unwrap_or_else(|| crate::value::py_str_repr(slot.key()));
                     self.loaded.warnings.push(Warning {
                         message: format!(
-                            "Found duplicate mapping key {}. Using last defined value only.",
-                            crate::value::py_str_repr(slot.key())
+                            "Found duplicate mapping key {repr}. Using last defined value only."
                         ),
                         span: Some(entry.key_span),
                     });
@@ -483,6 +506,17 @@ impl Builder<'_> {
         }
         Ok(map)
     }
+}
+
+/// A mapping key as stored, with what Python's dict needs to compare it.
+struct KeyText {
+    /// The stored text (`json.dumps` form for non-strings).
+    text: String,
+    /// For `bool`, `int` and `float` keys: the number, so `True`, `1` and
+    /// `1.0` meet as they do in a Python dict.
+    numeric: Option<String>,
+    /// Python's `repr()` of a non-string key, for the duplicate warning.
+    repr: Option<String>,
 }
 
 fn into_node(key: Key) -> Node {
@@ -528,19 +562,41 @@ fn merge_into(merged: &mut Vec<(String, MapEntry)>, value: Node) -> Result<(), Y
 }
 
 /// A scalar key as the string `json.dumps` would print it.
-fn key_text(key: &Node) -> Result<String, YamlError> {
-    Ok(match &key.kind {
-        NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Date(s) => s.clone(),
-        NodeKind::Null => "null".into(),
-        NodeKind::Bool(b) => if *b { "true" } else { "false" }.into(),
-        NodeKind::Int(i) => i.to_string(),
-        NodeKind::Float(f) => crate::value::py_float_json(*f),
+fn key_text(key: &Node) -> Result<KeyText, YamlError> {
+    use crate::value::{py_float_json, py_float_repr};
+    let (text, numeric, repr) = match &key.kind {
+        NodeKind::Str(s) | NodeKind::Unsafe(s) => (s.clone(), None, None),
+        NodeKind::Date(s) => (s.clone(), None, Some(Value::Date(s.clone()).py_repr())),
+        NodeKind::Null => ("null".into(), None, Some("None".into())),
+        NodeKind::Bool(b) => {
+            let (text, number, repr) = if *b {
+                ("true", "1", "True")
+            } else {
+                ("false", "0", "False")
+            };
+            (text.into(), Some(number.into()), Some(repr.into()))
+        }
+        NodeKind::Int(i) => (i.to_string(), Some(i.to_string()), Some(i.to_string())),
+        NodeKind::Float(f) => {
+            // An integral float equals the int of the same value.
+            let number = if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                format!("{}", *f as i64)
+            } else {
+                py_float_json(*f)
+            };
+            (py_float_json(*f), Some(number), Some(py_float_repr(*f)))
+        }
         NodeKind::Seq(_) | NodeKind::Map(_) => {
             return Err(YamlError::NonScalarKey {
                 span: key.span.clone(),
                 found: key.kind_name(),
             })
         }
+    };
+    Ok(KeyText {
+        text,
+        numeric,
+        repr,
     })
 }
 
@@ -553,11 +609,28 @@ fn invalid(span: Span, text: &str, kind: &'static str, reason: &'static str) -> 
     }
 }
 
+/// A tag as (handle, suffix) with verbatim tags (`!<tag:yaml.org,2002:str>`,
+/// `!<!unsafe>`) expressed like their shorthands, so one `match` covers both.
+fn canonical(tag: &Tag) -> (&str, &str) {
+    let (handle, suffix) = (tag.handle.as_str(), tag.suffix.as_str());
+    if handle.is_empty() {
+        if let Some(rest) = suffix.strip_prefix(CORE) {
+            return (CORE, rest);
+        }
+        if suffix != "!" {
+            if let Some(rest) = suffix.strip_prefix('!') {
+                return ("!", rest);
+            }
+        }
+    }
+    (handle, suffix)
+}
+
 /// A tag as the user wrote it (`!!int` for core tags).
 fn tag_text(tag: &Tag) -> String {
-    match tag.handle.as_str() {
-        CORE => format!("!!{}", tag.suffix),
-        handle => format!("{handle}{}", tag.suffix),
+    match canonical(tag) {
+        (CORE, suffix) => format!("!!{suffix}"),
+        (handle, suffix) => format!("{handle}{suffix}"),
     }
 }
 
