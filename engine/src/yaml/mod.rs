@@ -6,6 +6,7 @@
 //! is `False` but `"no"` is a string, plain `0644` is 420. Every [`Node`]
 //! keeps its [`Span`] so later layers can report `file:line:column`.
 
+mod analysis;
 mod dump;
 mod error;
 mod load;
