@@ -6,7 +6,8 @@
 //! `AnsibleDumper`, `json.dumps`) produced for them, written by
 //! `python3 tests/yaml/regen.py`. A case named `[deviation: X]` documents a
 //! deliberate difference: `X` is the error variant we return instead (or
-//! `accepted` where we load what Ansible rejects).
+//! `accepted` where we load it differently: what Ansible rejects, or `NaN`
+//! in JSON, which Python's `json.loads` reads as a float and we as YAML).
 
 mod dump;
 mod load;

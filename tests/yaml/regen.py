@@ -7,9 +7,8 @@ importable:
     python3 tests/yaml/regen.py
 
 It reads `load_cases.txt` and `dump_cases.txt` (cases separated by lines
-`#### name`), loads every case with Ansible's own YAML loader
-(`ansible.parsing.yaml.loader.AnsibleLoader`, text marked trusted as Ansible's
-DataLoader does), and writes `load_expected.json` and `dump_expected.json`:
+`#### name`), loads every case as Ansible's DataLoader does (`from_yaml`: `json.loads`
+first, then its own YAML loader `AnsibleLoader`, text marked trusted), and writes `load_expected.json` and `dump_expected.json`:
 
 - load: the documents as Python `repr()` after turning mapping keys into the
   text `json.dumps` gives them (our maps have string keys) and `!unsafe`
@@ -30,6 +29,7 @@ import yaml
 from ansible._internal._datatag._tags import Origin, TrustedAsTemplate
 from ansible.parsing.yaml.dumper import AnsibleDumper
 from ansible.parsing.yaml.loader import AnsibleLoader
+from ansible.parsing.utils.yaml import from_yaml
 from ansible.utils.display import Display
 
 HERE = pathlib.Path(__file__).parent
@@ -94,8 +94,12 @@ def normalize(value, mark_unsafe):
 
 
 def load(text):
+    """Ansible's `from_yaml`: JSON first, then YAML (all documents)."""
     trusted = TrustedAsTemplate().tag(text)
-    return list(yaml.load_all(trusted, Loader=AnsibleLoader))
+    try:
+        return [from_yaml(trusted, json_only=True)]
+    except Exception:
+        return list(yaml.load_all(trusted, Loader=AnsibleLoader))
 
 
 def regen_load():

@@ -2,7 +2,7 @@
 //! picks: the part of [`super::dump`] that decides between `plain`,
 //! `'single'` and `"double"`.
 
-use super::dump::{is_break, is_printable};
+use super::emitter::{is_break, is_printable};
 
 /// How a scalar is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

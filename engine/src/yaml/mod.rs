@@ -7,9 +7,12 @@
 //! keeps its [`Span`] so later layers can report `file:line:column`.
 
 mod analysis;
+mod compose;
 mod dump;
+mod emitter;
 mod error;
 mod load;
+mod mapping;
 mod position;
 mod resolve;
 mod timestamp;
