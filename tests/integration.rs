@@ -5,3 +5,4 @@ mod playbook;
 mod run;
 mod template;
 mod transport;
+mod yaml;
