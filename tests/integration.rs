@@ -1,6 +1,7 @@
 //! The one integration test binary; modules below are grouped by feature.
 
 mod harness;
+mod inventory;
 mod playbook;
 mod run;
 mod template;

@@ -23,9 +23,15 @@ pub(crate) enum RangeError {
     Backwards,
     /// A bound or step that is not a number (or a zero step).
     NotANumber,
-    /// A `[` with no `]`, or more than the product limit.
+    /// A `[` with no `]`.
     Unclosed,
+    /// More than [`MAX_HOSTS`] names from one pattern.
+    TooLarge,
 }
+
+/// The most host names one pattern may expand to: far above any real
+/// inventory, low enough that a typo cannot exhaust memory.
+pub(crate) const MAX_HOSTS: usize = 1_000_000;
 
 impl RangeError {
     /// The expectation, for error messages.
@@ -41,6 +47,7 @@ impl RangeError {
                 "expected numbers (or single letters) as bounds and a positive step"
             }
             RangeError::Unclosed => "expected a closing `]`",
+            RangeError::TooLarge => "expected at most 1000000 hosts from one pattern",
         }
     }
 }
@@ -95,6 +102,9 @@ pub(crate) fn expand(name: &str, out: &mut Vec<String>) -> Result<(), RangeError
         }
         host.push_str(item);
         host.push_str(tail);
+        if out.len() >= MAX_HOSTS {
+            return Err(RangeError::TooLarge);
+        }
         if has_range(&host) {
             expand(&host, out)
         } else {
@@ -185,5 +195,6 @@ mod tests {
         assert_eq!(err("w[1:x]"), RangeError::NotANumber);
         assert_eq!(err("w[1:3:0]"), RangeError::NotANumber);
         assert_eq!(err("w[1:3"), RangeError::Unclosed);
+        assert_eq!(err("w[0:9999999]"), RangeError::TooLarge);
     }
 }
