@@ -210,6 +210,34 @@ impl TestHost {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The command lines of every process of the host, as `ps` shows them
+    /// (NUL separators turned into spaces).
+    pub(crate) fn cmdlines(&self) -> Vec<String> {
+        pids_in(&self.dir.join("root"))
+            .into_iter()
+            .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+            .map(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .replace('\0', " ")
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Polls until a process whose command line contains `needle` runs on
+    /// the host; false after `within`.
+    pub(crate) fn wait_for_process(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.cmdlines().iter().any(|c| c.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
     /// Stops the listening sshd (as `systemctl stop sshd` would): new
     /// connections are refused, established sessions go on.
     pub(crate) fn stop_sshd(&self) {
