@@ -225,12 +225,12 @@ impl TestHost {
             .collect()
     }
 
-    /// Polls until a process whose command line contains `needle` runs on
-    /// the host; false after `within`.
-    pub(crate) fn wait_for_process(&self, needle: &str, within: Duration) -> bool {
+    /// Polls until a process whose command line starts with `prefix` runs
+    /// on the host; false after `within`.
+    pub(crate) fn wait_for_process(&self, prefix: &str, within: Duration) -> bool {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            if self.cmdlines().iter().any(|c| c.contains(needle)) {
+            if self.cmdlines().iter().any(|c| c.starts_with(prefix)) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(10));
