@@ -23,6 +23,7 @@ mod host;
 mod setup;
 
 pub(crate) use host::TestHost;
+#[allow(unused_imports)] // each user of the harness needs a different subset
 pub(crate) use setup::{keys, Keys, KEY_PASSPHRASE, SUDO_PASSWORD, SUDO_PASSWORD_USER, SUDO_USER};
 
 use engine::transport::{ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
