@@ -170,3 +170,39 @@ fn local_connection_runs_on_the_controller() {
     assert!(matches!(err, TransportError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn systemd_host_boots_and_manages_units() {
+    let fleet = Fleet::builder().host(Os::Centos8).systemd(true).start();
+    let host = &fleet.hosts()[0];
+    let mut t = root_session(&fleet, host);
+    // Boot may still be finishing when sshd already answers.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let state = loop {
+        let out = t
+            .exec(&ExecRequest::new("systemctl is-system-running"))
+            .unwrap();
+        let state = out.stdout_str().trim().to_owned();
+        if state != "starting" && state != "initializing" {
+            break state;
+        }
+        assert!(Instant::now() < deadline, "systemd still {state}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(state == "running" || state == "degraded", "{state}");
+    let out = t
+        .exec(&ExecRequest::new(
+            "printf '[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n' \
+             > /etc/systemd/system/demo.service && systemctl daemon-reload && \
+             systemctl enable --now demo.service 2>&1 && systemctl is-active demo.service && \
+             systemctl restart demo.service && systemctl is-active demo.service && cat /proc/1/comm",
+        ))
+        .unwrap();
+    assert_eq!(
+        (out.stdout_str().lines().last(), out.rc),
+        (Some("systemd"), 0),
+        "{}",
+        out.stdout_str()
+    );
+    assert_eq!(host.sh("systemctl is-active konvoy-sshd"), "active\n");
+}
