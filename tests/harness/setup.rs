@@ -300,6 +300,6 @@ fn whiteout(path: &Path) {
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a parent");
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in a path");
     // SAFETY: a valid C string; mknod creates a device node or fails.
-    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, libc::makedev(0, 0)) };
+    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) };
     assert_eq!(rc, 0, "mknod whiteout {}", path.display());
 }
