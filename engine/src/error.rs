@@ -22,4 +22,7 @@ pub enum Error {
     /// The run could not start or stopped as a whole.
     #[error(transparent)]
     Run(#[from] crate::run::RunError),
+    /// Reaching a host, running a command or moving a file failed.
+    #[error(transparent)]
+    Transport(#[from] crate::transport::TransportError),
 }

@@ -236,7 +236,7 @@ mod tests {
         let (_, mut s, _) = wrap(&sudo(Some("pw")), Cmd::new("true"));
         let prompt = s.prompt.clone().unwrap();
         assert_eq!(s.feed(b"[konvoy"), Step::Pending);
-        assert_eq!(s.feed(prompt[7..].as_bytes()), Step::SendPassword);
+        assert_eq!(s.feed(&prompt.as_bytes()[7..]), Step::SendPassword);
         assert_eq!(s.password_line(), b"pw\n");
         let again = format!("Sorry, try again.\n{prompt}");
         assert_eq!(
