@@ -22,12 +22,21 @@ fn host_vars() -> Map {
     m.insert("kubernetes_version".into(), "1.29.6".into());
     m.insert("containerd_version".into(), "1.7.13".into());
     m.insert("offline_mode_enabled".into(), "false".into());
-    m.insert("kubernetes_full_version".into(), "{{ kubernetes_version }}-0".into());
-    m.insert("pkg_dir".into(), "/opt/dkp/packages/{{ kubernetes_version }}".into());
+    m.insert(
+        "kubernetes_full_version".into(),
+        "{{ kubernetes_version }}-0".into(),
+    );
+    m.insert(
+        "pkg_dir".into(),
+        "/opt/dkp/packages/{{ kubernetes_version }}".into(),
+    );
     m.insert("http_proxy".into(), "".into());
     m.insert(
         "registry_mirrors".into(),
-        Value::List(vec!["https://mirror.example:5000".into(), "https://r2.example".into()]),
+        Value::List(vec![
+            "https://mirror.example:5000".into(),
+            "https://r2.example".into(),
+        ]),
     );
     m.insert(
         "probe".into(),

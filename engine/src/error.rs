@@ -7,4 +7,7 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// A template failed to render or a conditional to evaluate.
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
 }

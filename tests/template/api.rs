@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 fn vars(pairs: &[(&str, Value)]) -> Vars {
-    let map: Map = pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let map: Map = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     Vars::new(Arc::new(map))
 }
 
@@ -22,7 +25,10 @@ fn s(text: &str) -> Value {
 fn undefined_errors_name_the_variable() {
     let t = Templar::new();
     let v = vars(&[
-        ("d", Value::Map(Map::from_iter([("a".to_owned(), Value::Int(1))]))),
+        (
+            "d",
+            Value::Map(Map::from_iter([("a".to_owned(), Value::Int(1))])),
+        ),
         ("outer", s("{{ inner_missing }}")),
     ]);
     let name = |text: &str| match t.render(text, &v) {
@@ -51,7 +57,9 @@ fn messages_carry_the_span_of_the_yaml_scalar() {
         err.to_string(),
         "roles/x/tasks/main.yaml:14:9: undefined variable `foo` in `{{ foo }}`"
     );
-    let err = t.condition("n", &vars(&[("n", Value::Int(1))])).unwrap_err();
+    let err = t
+        .condition("n", &vars(&[("n", Value::Int(1))]))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "conditional result must be a boolean, found a value of type `int` in `n`"
@@ -62,8 +70,14 @@ fn messages_carry_the_span_of_the_yaml_scalar() {
 fn error_variants_name_the_problem() {
     let t = Templar::new();
     let v = vars(&[("a", s("{{ b }}")), ("b", s("{{ a }}"))]);
-    assert!(matches!(t.render("{{ a }}", &v), Err(TemplateError::Recursion { .. })));
-    assert!(matches!(t.render("{{ 1 + }}", &v), Err(TemplateError::Syntax { .. })));
+    assert!(matches!(
+        t.render("{{ a }}", &v),
+        Err(TemplateError::Recursion { .. })
+    ));
+    assert!(matches!(
+        t.render("{{ 1 + }}", &v),
+        Err(TemplateError::Syntax { .. })
+    ));
     match t.render("{{ 1 | nosuch }}", &v) {
         Err(TemplateError::Unknown { what, name, .. }) => {
             assert_eq!((what, name.as_str()), ("filter", "nosuch"));
@@ -102,7 +116,10 @@ fn render_value_keeps_unsafe_and_drops_omit() {
 #[test]
 fn lazy_values_see_the_overlay_and_are_cached_per_vars() {
     let t = Templar::new();
-    let base = vars(&[("pkg", s("{{ name }}-{{ version }}")), ("version", s("1.2"))]);
+    let base = vars(&[
+        ("pkg", s("{{ name }}-{{ version }}")),
+        ("version", s("1.2")),
+    ]);
     let a = base.with("name", s("containerd"));
     let b = base.with("name", s("kubelet"));
     assert_eq!(t.render("{{ pkg }}", &a).unwrap(), s("containerd-1.2"));
@@ -132,12 +149,18 @@ fn hostvars_are_lazy_per_host() {
     let inventory = Inventory(HashMap::from([("node1".to_owned(), node1)]));
     let mut v = vars(&[("hosts", Value::List(vec![s("node1")]))]);
     v.set_hostvars(Arc::new(inventory));
-    assert_eq!(t.render("{{ hostvars['node1'].ip }}", &v).unwrap(), s("10.0.0.7"));
     assert_eq!(
-        t.render("{{ hosts | map('extract', hostvars, 'ip') | list }}", &v).unwrap(),
+        t.render("{{ hostvars['node1'].ip }}", &v).unwrap(),
+        s("10.0.0.7")
+    );
+    assert_eq!(
+        t.render("{{ hosts | map('extract', hostvars, 'ip') | list }}", &v)
+            .unwrap(),
         Value::List(vec![s("10.0.0.7")])
     );
-    assert!(t.condition("hostvars['nosuch'] is not defined", &v).unwrap());
+    assert!(t
+        .condition("hostvars['nosuch'] is not defined", &v)
+        .unwrap());
 }
 
 /// Expected outputs measured with ansible-core 2.19.14: the same sources as

@@ -76,12 +76,19 @@ fn kind(err: &TemplateError) -> &'static str {
 }
 
 /// Runs one case: `e` renders a value, `c` evaluates conditionals (AND).
-fn run_case(templar: &Templar, case: &serde_json::Value, vars: &Vars) -> Result<Value, TemplateError> {
+fn run_case(
+    templar: &Templar,
+    case: &serde_json::Value,
+    vars: &Vars,
+) -> Result<Value, TemplateError> {
     if let Some(e) = case.get("e") {
         return templar.render_value(&from_json(e), vars);
     }
     let conds: Vec<String> = match &case["c"] {
-        serde_json::Value::Array(items) => items.iter().map(|c| c.as_str().unwrap_or("").to_owned()).collect(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|c| c.as_str().unwrap_or("").to_owned())
+            .collect(),
         other => vec![other.as_str().unwrap_or("").to_owned()],
     };
     for cond in conds {
@@ -105,7 +112,8 @@ fn matches(expect: &serde_json::Value, got: &Result<Value, TemplateError>) -> bo
 
 #[test]
 fn golden_cases_match_ansible() {
-    let text = std::fs::read_to_string(golden_dir().join("cases.json")).expect("cases.json is committed");
+    let text =
+        std::fs::read_to_string(golden_dir().join("cases.json")).expect("cases.json is committed");
     let golden: serde_json::Value = serde_json::from_str(&text).expect("cases.json is JSON");
     for (name, value) in golden["env"].as_object().expect("env map") {
         // Set once, before any template reads it; the value is constant.
@@ -131,19 +139,37 @@ fn golden_cases_match_ansible() {
             }
         }
         let input = case.get("e").or_else(|| case.get("c")).expect("case input");
-        let label = input.as_str().map(str::to_owned).unwrap_or_else(|| input.to_string());
+        let label = input
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| input.to_string());
         let got = run_case(&templar, case, &case_vars);
         let ok = matches(&case["expect"], &got);
         let known = KNOWN_DEVIATIONS.iter().any(|(text, _)| *text == label);
         if known {
             if ok {
-                failures.push(format!("{label}: listed as a deviation but now matches; remove it"));
+                failures.push(format!(
+                    "{label}: listed as a deviation but now matches; remove it"
+                ));
             }
             deviating.push(label);
         } else if !ok {
-            failures.push(format!("{label}\n    expected {}\n    got      {got:?}", case["expect"]));
+            failures.push(format!(
+                "{label}\n    expected {}\n    got      {got:?}",
+                case["expect"]
+            ));
         }
     }
-    assert_eq!(deviating.len(), KNOWN_DEVIATIONS.len(), "every listed deviation must be a case");
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert_eq!(
+        deviating.len(),
+        KNOWN_DEVIATIONS.len(),
+        "every listed deviation must be a case"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

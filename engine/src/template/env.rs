@@ -125,7 +125,11 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
 /// Prints a value into text as Ansible does: strings as they are, `None` as
 /// nothing, other values as Python's `str()`; an undefined value is an
 /// error naming the variable.
-fn format_output(out: &mut minijinja::Output, state: &mut State, value: &Value) -> Result<(), Error> {
+fn format_output(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
     frame::record_emit(value);
     if value.is_undefined() {
         if frame::lenient_output() {

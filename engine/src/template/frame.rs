@@ -46,9 +46,7 @@ thread_local! {
 /// Runs `f` inside a new frame for `vars`, returning its result and the
 /// frame (popped).
 pub(crate) fn with_frame<R>(vars: &Vars, f: impl FnOnce() -> R) -> (R, Frame) {
-    FRAMES.with(|frames| {
-        frames.borrow_mut().push(Frame::new(vars))
-    });
+    FRAMES.with(|frames| frames.borrow_mut().push(Frame::new(vars)));
     let result = f();
     let frame = FRAMES.with(|frames| frames.borrow_mut().pop());
     let frame = frame.unwrap_or_else(|| Frame::new(vars));

@@ -17,10 +17,13 @@ use std::path::PathBuf;
 
 /// Adds `lookup`, `query` and `q` to `env`.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_function("lookup", |name: &str, terms: Rest<Value>, kwargs: Kwargs| {
-        let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
-        run(name, &terms, kwargs, wantlist)
-    });
+    env.add_function(
+        "lookup",
+        |name: &str, terms: Rest<Value>, kwargs: Kwargs| {
+            let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
+            run(name, &terms, kwargs, wantlist)
+        },
+    );
     for global in ["query", "q"] {
         env.add_function(global, |name: &str, terms: Rest<Value>, kwargs: Kwargs| {
             run(name, &terms, kwargs, true)
@@ -36,7 +39,9 @@ fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
 }
 
 fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Value, Error> {
-    let errors = kwargs.get::<Option<String>>("errors")?.unwrap_or_else(|| "strict".into());
+    let errors = kwargs
+        .get::<Option<String>>("errors")?
+        .unwrap_or_else(|| "strict".into());
     let result = match name {
         "env" | "ansible.builtin.env" => env(terms, &kwargs),
         "file" | "ansible.builtin.file" => file(terms, &kwargs),
@@ -93,7 +98,10 @@ fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error> {
         return if path.exists() {
             Ok(path)
         } else {
-            Err(lookup_failed(plugin, format_args!("could not find `{name}`")))
+            Err(lookup_failed(
+                plugin,
+                format_args!("could not find `{name}`"),
+            ))
         };
     }
     let vars = current_vars(plugin)?;
@@ -117,9 +125,14 @@ fn file(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     for term in terms {
         let name = term_text(term);
         let path = find("file", "files", &name)?;
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| lookup_failed("file", format_args!("reading `{}`: {e}", path.display())))?;
-        let text = if rstrip { text.trim_end() } else { text.as_str() };
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            lookup_failed("file", format_args!("reading `{}`: {e}", path.display()))
+        })?;
+        let text = if rstrip {
+            text.trim_end()
+        } else {
+            text.as_str()
+        };
         let text = if lstrip { text.trim_start() } else { text };
         out.push(Value::from(text));
     }
@@ -132,8 +145,12 @@ fn template(terms: &[Value]) -> Result<Vec<Value>, Error> {
     for term in terms {
         let name = term_text(term);
         let path = find("template", "templates", &name)?;
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| lookup_failed("template", format_args!("reading `{}`: {e}", path.display())))?;
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            lookup_failed(
+                "template",
+                format_args!("reading `{}`: {e}", path.display()),
+            )
+        })?;
         let rendered = Templar::new()
             .render_template(&source, &name, &vars)
             .map_err(|e| lookup_failed("template", e))?;
@@ -176,7 +193,12 @@ fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
             .map(|v| to_jinja(&v));
         match found.or_else(|| default.clone()) {
             Some(v) => out.push(v),
-            None => return Err(lookup_failed("vars", format_args!("no variable named `{name}`"))),
+            None => {
+                return Err(lookup_failed(
+                    "vars",
+                    format_args!("no variable named `{name}`"),
+                ))
+            }
         }
     }
     Ok(out)

@@ -203,11 +203,19 @@ impl Templar {
     ///
     /// # Errors
     /// Any [`TemplateError`], with `name` as the excerpt.
-    pub fn render_template(&self, source: &str, name: &str, vars: &Vars) -> Result<String, TemplateError> {
+    pub fn render_template(
+        &self,
+        source: &str,
+        name: &str,
+        vars: &Vars,
+    ) -> Result<String, TemplateError> {
         let (ws, body) = parse_header(source);
         let run = || -> Result<String, minijinja::Error> {
             if ws == ANSIBLE_WHITESPACE {
-                self.shared.env.get_template(body)?.render(VarsObject(vars.clone()).into_value())
+                self.shared
+                    .env
+                    .get_template(body)?
+                    .render(VarsObject(vars.clone()).into_value())
             } else {
                 let env = env::build(ws);
                 let body = syntax::preserve_backslashes(body, false);
@@ -229,14 +237,21 @@ impl Templar {
             return self.eval(inner, text, vars);
         }
         let env = &self.shared.env;
-        let run = || env.get_template(text)?.render(VarsObject(vars.clone()).into_value());
+        let run = || {
+            env.get_template(text)?
+                .render(VarsObject(vars.clone()).into_value())
+        };
         let (out, native) = self.run_text(run, text, vars)?;
         Ok(native.unwrap_or_else(|| JValue::from(out)))
     }
 
     /// [`Templar::render_value`] producing a template value: lazy variables
     /// use it so their results never go through engine values.
-    pub(crate) fn render_value_jinja(&self, v: &Value, vars: &Vars) -> Result<JValue, TemplateError> {
+    pub(crate) fn render_value_jinja(
+        &self,
+        v: &Value,
+        vars: &Vars,
+    ) -> Result<JValue, TemplateError> {
         Ok(match v {
             Value::Str(s) => self.render_jinja(s, vars)?,
             Value::List(items) => items
@@ -282,7 +297,13 @@ impl Templar {
         let (result, frame) = frame::with_frame(vars, &run);
         let (out, frame) = match result {
             Ok(out) if frame.hard.is_none() => (out, frame),
-            Ok(_) => return Err(map_error(minijinja::Error::from(ErrorKind::UndefinedError), text, frame)),
+            Ok(_) => {
+                return Err(map_error(
+                    minijinja::Error::from(ErrorKind::UndefinedError),
+                    text,
+                    frame,
+                ))
+            }
             Err(err) if err.detail() == Some(ORIGINLESS_UNDEFINED) && frame.hard.is_none() => {
                 let (retry, frame) = frame::with_frame(vars, || frame::leniently(&run));
                 match retry {
@@ -293,7 +314,9 @@ impl Templar {
             Err(err) => return Err(map_error(err, text, frame)),
         };
         let native = match frame.first {
-            Some(first) if frame.emitted == 1 && first.as_str().is_none() && !first.is_undefined() => {
+            Some(first)
+                if frame.emitted == 1 && first.as_str().is_none() && !first.is_undefined() =>
+            {
                 let mut printed = String::new();
                 if !first.is_none() {
                     py_str(&mut printed, &first);
@@ -358,15 +381,29 @@ fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
     let kind = err.kind();
     if let Some(name) = undefined_name(&detail) {
         let name = root_cause(name, &frame.causes);
-        return TemplateError::UndefinedVariable { name, excerpt, span: None };
+        return TemplateError::UndefinedVariable {
+            name,
+            excerpt,
+            span: None,
+        };
     }
     if kind == ErrorKind::UndefinedError || detail == ORIGINLESS_UNDEFINED {
         let name = frame
             .causes
             .last()
             .map(|(_, inner)| inner.clone())
-            .unwrap_or_else(|| text.trim().trim_start_matches("{{").trim_end_matches("}}").trim().to_owned());
-        return TemplateError::UndefinedVariable { name, excerpt, span: None };
+            .unwrap_or_else(|| {
+                text.trim()
+                    .trim_start_matches("{{")
+                    .trim_end_matches("}}")
+                    .trim()
+                    .to_owned()
+            });
+        return TemplateError::UndefinedVariable {
+            name,
+            excerpt,
+            span: None,
+        };
     }
     let what = match kind {
         ErrorKind::UnknownFilter => Some("filter"),
@@ -381,18 +418,35 @@ fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
         if what == "function" {
             // Calling an undefined name: Ansible says the name is undefined.
             let name = root_cause(name, &frame.causes);
-            return TemplateError::UndefinedVariable { name, excerpt, span: None };
+            return TemplateError::UndefinedVariable {
+                name,
+                excerpt,
+                span: None,
+            };
         }
-        return TemplateError::Unknown { what, name, excerpt, span: None };
+        return TemplateError::Unknown {
+            what,
+            name,
+            excerpt,
+            span: None,
+        };
     }
-    let message = if detail.is_empty() { kind.to_string() } else { detail };
+    let message = if detail.is_empty() {
+        kind.to_string()
+    } else {
+        detail
+    };
     match kind {
         ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax {
             message: message.replace(env::STRICT_SUFFIX, ")"),
             excerpt,
             span: None,
         },
-        _ => TemplateError::Evaluation { message, excerpt, span: None },
+        _ => TemplateError::Evaluation {
+            message,
+            excerpt,
+            span: None,
+        },
     }
 }
 

@@ -41,7 +41,9 @@ pub fn from_jinja(v: &JValue) -> Value {
         ValueKind::Bool => Value::Bool(v.is_true()),
         ValueKind::Number => number(v),
         ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_owned()),
-        ValueKind::Bytes => Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
+        ValueKind::Bytes => {
+            Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
+        }
         ValueKind::Seq | ValueKind::Iterable => Value::List(match v.try_iter() {
             Ok(iter) => iter.map(|item| from_jinja(&item)).collect(),
             Err(_) => Vec::new(),
@@ -214,7 +216,11 @@ pub(crate) fn py_float(f: f64) -> String {
 /// Python's `repr()` of a string: single quotes unless the text has a
 /// single quote and no double quote.
 fn py_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -265,9 +271,15 @@ mod tests {
     fn round_trip_keeps_types_and_order() {
         let mut map = Map::new();
         map.insert("z".into(), Value::Int(1));
-        map.insert("a".into(), Value::List(vec![Value::Float(1.5), Value::Null]));
+        map.insert(
+            "a".into(),
+            Value::List(vec![Value::Float(1.5), Value::Null]),
+        );
         let v = Value::Map(map);
         assert_eq!(from_jinja(&to_jinja(&v)), v);
-        assert_eq!(from_jinja(&to_jinja(&Value::Str(OMIT.into()))), Value::Str(OMIT.into()));
+        assert_eq!(
+            from_jinja(&to_jinja(&Value::Str(OMIT.into()))),
+            Value::Str(OMIT.into())
+        );
     }
 }

@@ -17,7 +17,10 @@ use minijinja::{Error, Value};
 /// (`None`: flow for leaf collections; `Some(false)`: block everywhere).
 pub(crate) fn dump(value: &Value, indent: usize, flow: Option<bool>) -> Result<String, Error> {
     let mut out = String::new();
-    let d = Dumper { indent: indent.max(2), flow };
+    let d = Dumper {
+        indent: indent.max(2),
+        flow,
+    };
     if d.is_block(value)? {
         d.block(&mut out, value, 0)?;
     } else {
@@ -33,12 +36,18 @@ struct Dumper {
 }
 
 fn is_collection(v: &Value) -> bool {
-    matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Iterable)
+    matches!(
+        v.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    )
 }
 
 fn children(v: &Value) -> Result<Vec<Value>, Error> {
     Ok(match v.kind() {
-        ValueKind::Map => entries(v, true)?.into_iter().map(|(_, item)| item).collect(),
+        ValueKind::Map => entries(v, true)?
+            .into_iter()
+            .map(|(_, item)| item)
+            .collect(),
         _ => v.try_iter()?.collect(),
     })
 }
@@ -83,7 +92,13 @@ impl Dumper {
     }
 
     /// Writes what follows `key:` or `-`.
-    fn block_child(&self, out: &mut String, item: &Value, depth: usize, in_map: bool) -> Result<(), Error> {
+    fn block_child(
+        &self,
+        out: &mut String,
+        item: &Value,
+        depth: usize,
+        in_map: bool,
+    ) -> Result<(), Error> {
         if self.is_block(item)? {
             out.push('\n');
             // Sequences under a mapping key are not indented (PyYAML).
@@ -198,8 +213,8 @@ fn needs_quotes(s: &str, in_flow: bool) -> bool {
 fn resolves_to_other_type(s: &str) -> bool {
     const WORDS: &[&str] = &[
         "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
-        ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<", "=",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", ".inf", ".Inf", ".INF",
+        "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<", "=",
     ];
     if WORDS.contains(&s) {
         return true;
@@ -222,7 +237,11 @@ fn resolves_to_other_type(s: &str) -> bool {
     {
         return true;
     }
-    if body.contains(':') && body.split(':').all(|p| !p.is_empty() && p.chars().all(numeric)) {
+    if body.contains(':')
+        && body
+            .split(':')
+            .all(|p| !p.is_empty() && p.chars().all(numeric))
+    {
         return true;
     }
     // Dates and timestamps: 2001-12-14...

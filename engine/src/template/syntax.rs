@@ -122,7 +122,10 @@ mod tests {
 
     #[test]
     fn lone_expression_allows_braces_inside() {
-        assert_eq!(lone_expression("{{ d | combine({'b': {'e': 3}}) }}"), Some(" d | combine({'b': {'e': 3}}) "));
+        assert_eq!(
+            lone_expression("{{ d | combine({'b': {'e': 3}}) }}"),
+            Some(" d | combine({'b': {'e': 3}}) ")
+        );
         assert_eq!(lone_expression("{{ a }}{{ b }}"), None);
         assert_eq!(lone_expression("{{ '}}' }}"), Some(" '}}' "));
         assert_eq!(lone_expression("x{{ a }}"), None);
@@ -131,6 +134,9 @@ mod tests {
     #[test]
     fn backslashes_in_literals_survive_unescaping() {
         assert_eq!(preserve_backslashes(r"'\1' ~ '\''", true), r"'\\1' ~ '\''");
-        assert_eq!(preserve_backslashes(r"a\b {{ '\d' }}", false), r"a\b {{ '\\d' }}");
+        assert_eq!(
+            preserve_backslashes(r"a\b {{ '\d' }}", false),
+            r"a\b {{ '\\d' }}"
+        );
     }
 }

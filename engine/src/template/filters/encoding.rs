@@ -52,7 +52,15 @@ fn to_nice_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
     let sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.unwrap_or(true);
     kwargs.assert_all_used()?;
     let mut out = String::new();
-    write_json(&mut out, value, &JsonStyle { indent: Some(indent), sort_keys }, 0)?;
+    write_json(
+        &mut out,
+        value,
+        &JsonStyle {
+            indent: Some(indent),
+            sort_keys,
+        },
+        0,
+    )?;
     Ok(out)
 }
 
@@ -74,7 +82,12 @@ pub(crate) fn entries(value: &Value, sort_keys: bool) -> Result<Vec<(Value, Valu
     Ok(entries)
 }
 
-fn write_json(out: &mut String, value: &Value, style: &JsonStyle, depth: usize) -> Result<(), Error> {
+fn write_json(
+    out: &mut String,
+    value: &Value,
+    style: &JsonStyle,
+    depth: usize,
+) -> Result<(), Error> {
     let newline = |out: &mut String, depth: usize| {
         if let Some(n) = style.indent {
             out.push('\n');
@@ -219,7 +232,10 @@ fn b64decode(value: &str, encoding: Option<&str>) -> Result<String, Error> {
 fn check_encoding(filter: &str, encoding: Option<&str>) -> Result<(), Error> {
     match encoding.map(str::to_ascii_lowercase).as_deref() {
         None | Some("utf-8" | "utf8") => Ok(()),
-        Some(other) => Err(failed(filter, format_args!("unsupported encoding `{other}`"))),
+        Some(other) => Err(failed(
+            filter,
+            format_args!("unsupported encoding `{other}`"),
+        )),
     }
 }
 
@@ -236,6 +252,11 @@ fn digest(algorithm: &str, data: &str) -> Result<String, Error> {
         "sha256" => hex::encode(sha2::Sha256::digest(data)),
         "sha384" => hex::encode(sha2::Sha384::digest(data)),
         "sha512" => hex::encode(sha2::Sha512::digest(data)),
-        other => return Err(failed("hash", format_args!("unsupported hash type `{other}`"))),
+        other => {
+            return Err(failed(
+                "hash",
+                format_args!("unsupported hash type `{other}`"),
+            ))
+        }
     })
 }
