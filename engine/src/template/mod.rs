@@ -34,7 +34,6 @@ mod jinja_tests;
 mod lookups;
 pub mod native;
 mod pymethods;
-mod pyyaml;
 mod syntax;
 mod vars;
 
