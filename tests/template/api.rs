@@ -197,3 +197,24 @@ fn templar_is_shared_across_threads() {
         }
     });
 }
+
+#[test]
+fn template_file_errors_point_at_file_and_line() {
+    let t = Templar::new();
+    let source = "[Service]\nUser={{ user }}\nGroup={{ missing_group }}\n";
+    let err = t
+        .render_template(
+            source,
+            "templates/unit.service.j2",
+            &vars(&[("user", s("root"))]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "templates/unit.service.j2:3:1: undefined variable `missing_group` in `Group={{ missing_group }}`"
+    );
+    let header = "#jinja2: lstrip_blocks: True\nA\n{{ 1 + }}\n";
+    let err = t.render_template(header, "h.j2", &vars(&[])).unwrap_err();
+    assert!(matches!(err, TemplateError::Syntax { .. }));
+    assert_eq!(err.span().map(|s| s.line), Some(3), "{err}");
+}

@@ -54,10 +54,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("truthy", |v: &Value| v.is_true());
     env.add_test("falsy", |v: &Value| !v.is_true());
     for name in ["subset", "issubset"] {
-        env.add_test(name, |a: &Value, b: &Value| Ok::<_, Error>(all_in(a, b)?));
+        env.add_test(name, |a: &Value, b: &Value| all_in(a, b));
     }
     for name in ["superset", "issuperset"] {
-        env.add_test(name, |a: &Value, b: &Value| Ok::<_, Error>(all_in(b, a)?));
+        env.add_test(name, |a: &Value, b: &Value| all_in(b, a));
     }
     env.add_test("contains", |seq: &Value, item: Value| {
         Ok::<_, Error>(seq.try_iter()?.any(|x| x == item))

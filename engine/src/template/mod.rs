@@ -34,7 +34,6 @@ mod jinja_tests;
 mod lookups;
 pub mod native;
 mod pymethods;
-mod pyyaml;
 mod syntax;
 mod vars;
 
@@ -225,7 +224,19 @@ impl Templar {
                 rendered
             }
         };
-        self.run_text(run, name, vars).map(|(out, _)| out)
+        self.run_text(run, body, vars)
+            .map(|(out, _)| out)
+            .map_err(|err| match err {
+                // Point at the template file and line; quote that line.
+                (err, Some(line)) => {
+                    let quoted = body.lines().nth(line.saturating_sub(1)).unwrap_or("");
+                    let line = u32::try_from(line + usize::from(body.len() != source.len()))
+                        .unwrap_or(u32::MAX);
+                    err.with_excerpt(excerpt(quoted))
+                        .at(&Span::new(name.into(), line, 1))
+                }
+                (err, None) => err.with_excerpt(excerpt(name)),
+            })
     }
 
     /// Templates `text` into a template value (no conversion).
@@ -241,7 +252,7 @@ impl Templar {
             env.get_template(text)?
                 .render(VarsObject(vars.clone()).into_value())
         };
-        let (out, native) = self.run_text(run, text, vars)?;
+        let (out, native) = self.run_text(run, text, vars).map_err(|(err, _)| err)?;
         Ok(native.unwrap_or_else(|| JValue::from(out)))
     }
 
@@ -293,14 +304,17 @@ impl Templar {
         run: impl Fn() -> Result<String, minijinja::Error>,
         text: &str,
         vars: &Vars,
-    ) -> Result<(String, Option<JValue>), TemplateError> {
+    ) -> Result<(String, Option<JValue>), (TemplateError, Option<usize>)> {
+        let fail = |err: minijinja::Error, frame: Frame| {
+            let line = err.line();
+            (map_error(err, text, frame), line)
+        };
         let (result, frame) = frame::with_frame(vars, &run);
         let (out, frame) = match result {
             Ok(out) if frame.hard.is_none() => (out, frame),
             Ok(_) => {
-                return Err(map_error(
+                return Err(fail(
                     minijinja::Error::from(ErrorKind::UndefinedError),
-                    text,
                     frame,
                 ))
             }
@@ -308,10 +322,10 @@ impl Templar {
                 let (retry, frame) = frame::with_frame(vars, || frame::leniently(&run));
                 match retry {
                     Ok(out) => (out, frame),
-                    Err(err) => return Err(map_error(err, text, frame)),
+                    Err(err) => return Err(fail(err, frame)),
                 }
             }
-            Err(err) => return Err(map_error(err, text, frame)),
+            Err(err) => return Err(fail(err, frame)),
         };
         let native = match frame.first {
             Some(first)

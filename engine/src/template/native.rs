@@ -188,29 +188,9 @@ pub(crate) fn py_repr(out: &mut String, v: &JValue) {
     }
 }
 
-/// Python's `repr()` of a float: shortest round-trip digits, `.0` for whole
-/// numbers, exponent form outside `1e-4 <= |f| < 1e16`.
+/// Python's `repr()` of a float (shared with [`crate::value`]).
 pub(crate) fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        let text = format!("{f:e}");
-        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let text = format!("{f}");
-    if text.contains('.') {
-        text
-    } else {
-        text + ".0"
-    }
+    crate::value::py_float_repr(f)
 }
 
 /// Python's `repr()` of a string: single quotes unless the text has a

@@ -147,15 +147,22 @@ impl Vars {
                 None => return Ok(self.special(name)),
             },
         };
+        // Look in the caches before scanning the value for templates: the
+        // scan walks the whole value (facts can be large).
+        if let Some(hit) = lock(&self.cache).get(name) {
+            return Ok(Some(hit.clone()));
+        }
+        if in_overlay.is_none() {
+            if let Some(hit) = lock(&self.static_cache).get(name) {
+                return Ok(Some(hit.clone()));
+            }
+        }
         let needs_templating = has_template(raw);
         let cache = if needs_templating || in_overlay.is_some() {
             &self.cache
         } else {
             &self.static_cache
         };
-        if let Some(hit) = lock(cache).get(name) {
-            return Ok(Some(hit.clone()));
-        }
         let value = if needs_templating {
             let key = Arc::as_ptr(&self.cache) as usize;
             let _guard = frame::resolving(key, name)?;
