@@ -55,10 +55,14 @@ impl Loader {
             }
         };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // Roles and files of an imported playbook are found next to it
+        // (measured: ansible-core 2.19 searches `<imported dir>/roles`).
+        let outer = std::mem::replace(&mut self.playbook_dir, dir_of(path));
         let mut plays = Vec::with_capacity(entries.len());
         for entry in entries {
             self.playbook_entry(entry, &dir, &mut plays);
         }
+        self.playbook_dir = outer;
         plays
     }
 
