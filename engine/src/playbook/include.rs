@@ -66,6 +66,17 @@ pub struct IncludeRole {
     pub is_import: bool,
 }
 
+impl IncludeRole {
+    /// The name Ansible shows: `name` as written, never prefixed with the
+    /// enclosing role (ansible-core names an `include_role` by itself).
+    pub fn display_name(&self) -> String {
+        match &self.task.name {
+            Some(n) => n.value.clone(),
+            None => self.task.action.written.clone(),
+        }
+    }
+}
+
 /// The string argument `key` (or the free-form text) of an include.
 fn name_arg(task: &Task, key: &str) -> Option<Spanned<String>> {
     let n = task
