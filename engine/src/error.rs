@@ -7,4 +7,7 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// A playbook, task file or role did not parse (every problem found).
+    #[error(transparent)]
+    Playbook(#[from] crate::playbook::PlaybookErrors),
 }

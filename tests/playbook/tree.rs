@@ -68,6 +68,13 @@ fn plays_and_import_playbook() {
 }
 
 #[test]
+fn every_literal_source_exists() {
+    let pb = load();
+    let missing = playbook::missing_sources(&pb);
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+#[test]
 fn first_play_free_form_and_fqcn() {
     let pb = load();
     let tasks = &pb.plays[0].tasks;

@@ -330,6 +330,12 @@ mod tests {
     }
 
     #[test]
+    fn play_without_hosts() {
+        let e = only(&[("site.yml", "- name: x\n  tasks: []\n")]);
+        assert!(matches!(e, PlaybookError::MissingHosts { ref span } if at(span) == (1, 3)));
+    }
+
+    #[test]
     fn every_error_is_collected() {
         let errors = errors_of(&[(
             "site.yml",

@@ -12,6 +12,8 @@
 //!   task files), every error collected;
 //! - [`load_tasks_file`] and [`load_role`]: what dynamic includes load at run
 //!   time;
+//! - [`missing_sources`]: literal `template`/`copy`/`script` sources that
+//!   do not exist (opt-in, since Ansible only notices when the task runs);
 //! - [`list_tasks`], [`list_hosts`], [`syntax_check`]: the text
 //!   `ansible-playbook --list-tasks/--list-hosts/--syntax-check` prints.
 //!
@@ -19,7 +21,7 @@
 //! `play.rs`, `block.rs`, `task.rs` (task keywords), `action.rs` (module
 //! name and arguments, free-form `k=v`), `keywords.rs` (shared keywords and
 //! the keyword tables), `include.rs` (imports and includes), `role.rs`,
-//! `loader.rs` (parse state), `node.rs` (typed reads of YAML nodes),
+//! `loader.rs` (parse state), `sources.rs` (controller file checks), `node.rs` (typed reads of YAML nodes),
 //! `list.rs` (listing output), `error.rs`.
 
 mod action;
@@ -34,6 +36,7 @@ mod play;
 #[allow(clippy::module_inception)]
 mod playbook;
 mod role;
+mod sources;
 mod task;
 
 pub use action::{short_name, Action};
@@ -46,6 +49,7 @@ pub use node::{Flag, Spanned};
 pub use play::{Play, SerialStep};
 pub use playbook::Playbook;
 pub use role::{Role, RoleFrom, RoleInfo, RoleUse};
+pub use sources::missing_sources;
 pub use task::{Loop, LoopControl, LoopKind, Task, TaskItem};
 
 use crate::source::Span;

@@ -161,12 +161,7 @@ impl Loader {
             }
         }
         if play.hosts.is_empty() && !map.entries.contains_key("hosts") {
-            self.error(PlaybookError::BadKeywordType {
-                keyword: "hosts".to_owned(),
-                expected: "a host pattern (the play has no `hosts`)",
-                found: "nothing",
-                span: span.clone(),
-            });
+            self.error(PlaybookError::MissingHosts { span: span.clone() });
         }
         play
     }
