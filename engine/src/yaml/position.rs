@@ -100,14 +100,17 @@ impl<'t> Source<'t> {
         if new.is_empty() {
             return false;
         }
-        for (patched, line, added) in new {
-            let offset = self.map.original_of_patched(patched);
-            self.map.patches.push(Patch {
-                offset,
+        // Convert every position before recording any new patch: they are
+        // all positions in the text as it was parsed.
+        let new: Vec<Patch> = new
+            .into_iter()
+            .map(|(patched, line, added)| Patch {
+                offset: self.map.original_of_patched(patched),
                 line,
                 added,
-            });
-        }
+            })
+            .collect();
+        self.map.patches.extend(new);
         self.map.patches.sort_by_key(|p| p.offset);
         self.rebuild();
         true
