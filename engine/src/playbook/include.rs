@@ -122,9 +122,10 @@ impl Loader {
         kind: IncludeKind,
     ) -> Option<TaskItem> {
         let Some(file) = name_arg(&task, "file") else {
-            self.error(PlaybookError::MissingTaskFile {
-                file: String::new(),
-                searched: Vec::new(),
+            self.error(PlaybookError::BadKeywordType {
+                keyword: format!("{}.file", task.action.written),
+                expected: "a task file name",
+                found: "nothing",
                 span: task.action.span.clone(),
             });
             return None;

@@ -290,14 +290,26 @@ mod tests {
         let (_d, pb) = parse_tree(&[
             (
                 "site.yml",
-                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n",
+                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n",
             ),
-            ("sub/more.yml", "- hosts: b\n  roles: [r]\n"),
+            ("sub/more.yml", "- hosts: b\n  roles: [r]\n  vars: {a: 1}\n"),
             ("sub/roles/r/tasks/main.yml", "- debug:\n"),
         ]);
         let pb = pb.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pb.plays.len(), 2);
         assert_eq!(pb.plays[1].keywords.tags[0].value, "imp");
         assert!(pb.plays[1].dir.ends_with("sub"));
+        // The import's vars come last, so they win (as measured in 2.19).
+        let vars = pb.plays[1]
+            .keywords
+            .vars
+            .as_ref()
+            .and_then(|v| v.as_seq())
+            .expect("vars list");
+        assert_eq!(vars.len(), 2);
+        assert_eq!(
+            vars[1].get("a").map(|n| n.kind.clone()),
+            Some(NodeKind::Int(2))
+        );
     }
 }

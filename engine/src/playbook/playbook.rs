@@ -123,12 +123,33 @@ impl Loader {
             let mut when = keywords.when.clone();
             when.append(&mut play.keywords.when);
             play.keywords.when = when;
-            if play.keywords.vars.is_none() {
-                play.keywords.vars = keywords.vars.clone();
-            }
+            play.keywords.vars = merge_vars(play.keywords.vars.take(), keywords.vars.as_ref());
             plays.push(play);
         }
     }
+}
+
+/// A play's `vars` with an `import_playbook`'s `vars` on top (measured:
+/// the import's values win over the play's), as the list-of-mappings form
+/// `vars` already allows (later mappings win).
+fn merge_vars(play: Option<Node>, import: Option<&Node>) -> Option<Node> {
+    let Some(import) = import else { return play };
+    let Some(play) = play else {
+        return Some(import.clone());
+    };
+    let span = play.span.clone();
+    let mut items = match play.kind {
+        NodeKind::Seq(items) => items,
+        kind => vec![Node {
+            kind,
+            span: span.clone(),
+        }],
+    };
+    items.push(import.clone());
+    Some(Node {
+        kind: NodeKind::Seq(items),
+        span,
+    })
 }
 
 /// The directory relative names in `path` resolve against.
