@@ -330,6 +330,14 @@ mod tests {
     }
 
     #[test]
+    fn vars_must_be_mappings() {
+        let e = only(&[("site.yml", "- hosts: all\n  vars: [a]\n")]);
+        assert!(
+            matches!(e, PlaybookError::BadKeywordType { ref keyword, ref span, .. } if keyword == "vars" && at(span) == (2, 10))
+        );
+    }
+
+    #[test]
     fn play_without_hosts() {
         let e = only(&[("site.yml", "- name: x\n  tasks: []\n")]);
         assert!(matches!(e, PlaybookError::MissingHosts { ref span } if at(span) == (1, 3)));
