@@ -17,3 +17,5 @@ for case in tests/golden/playbook/*/; do
     ansible-playbook -i "$inventory" $args > "$case/stdout"
     echo "regenerated $case"
 done
+python3 tests/golden/playbook-kv/expected.py
+echo "regenerated tests/golden/playbook-kv/expected.json"

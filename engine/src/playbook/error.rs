@@ -84,6 +84,26 @@ pub enum PlaybookError {
         /// The argument scalar.
         span: Span,
     },
+    /// A play without `hosts`.
+    #[error("{span}: the field `hosts` is required but was not set")]
+    MissingHosts {
+        /// The play.
+        span: Span,
+    },
+    /// A `template`/`copy`/`script` source with a literal name that exists
+    /// in none of the places Ansible would look (reported by
+    /// [`super::missing_sources`], a check the caller opts into).
+    #[error("{span}: could not find `{src}` for `{module}` (searched: {})", searched.join(", "))]
+    MissingSource {
+        /// The module (`template`, `copy`, `script`).
+        module: String,
+        /// The source as written.
+        src: String,
+        /// Every path tried, in order.
+        searched: Vec<String>,
+        /// The `src` value.
+        span: Span,
+    },
     /// A playbook file that holds no play.
     #[error("{span}: a playbook must contain at least one play")]
     EmptyPlaybook {
@@ -152,6 +172,8 @@ impl PlaybookError {
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }
             | PlaybookError::EmptyPlaybook { span }
+            | PlaybookError::MissingHosts { span }
+            | PlaybookError::MissingSource { span, .. }
             | PlaybookError::TemplatedImport { span, .. }
             | PlaybookError::RecursiveImport { span, .. }
             | PlaybookError::RecursiveRole { span, .. }

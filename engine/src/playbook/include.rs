@@ -66,6 +66,17 @@ pub struct IncludeRole {
     pub is_import: bool,
 }
 
+impl IncludeRole {
+    /// The name Ansible shows: `name` as written, never prefixed with the
+    /// enclosing role (ansible-core names an `include_role` by itself).
+    pub fn display_name(&self) -> String {
+        match &self.task.name {
+            Some(n) => n.value.clone(),
+            None => self.task.action.written.clone(),
+        }
+    }
+}
+
 /// The string argument `key` (or the free-form text) of an include.
 fn name_arg(task: &Task, key: &str) -> Option<Spanned<String>> {
     let n = task
@@ -111,9 +122,10 @@ impl Loader {
         kind: IncludeKind,
     ) -> Option<TaskItem> {
         let Some(file) = name_arg(&task, "file") else {
-            self.error(PlaybookError::MissingTaskFile {
-                file: String::new(),
-                searched: Vec::new(),
+            self.error(PlaybookError::BadKeywordType {
+                keyword: format!("{}.file", task.action.written),
+                expected: "a task file name",
+                found: "nothing",
                 span: task.action.span.clone(),
             });
             return None;
@@ -227,5 +239,113 @@ impl Loader {
             apply,
             is_import,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, parse_tree};
+    use super::super::TaskItem;
+    use super::*;
+
+    fn tasks_of(files: &[(&str, &str)]) -> Vec<TaskItem> {
+        let (_d, pb) = parse_tree(files);
+        let mut pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        std::mem::take(&mut pb.plays[0].tasks)
+    }
+
+    #[test]
+    fn import_tasks_is_expanded_with_its_keywords() {
+        let items = tasks_of(&[
+            ("site.yml", "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n      when: x\n      tags: imp\n"),
+            ("t.yml", "- name: one\n  debug:\n- debug:\n"),
+        ]);
+        let TaskItem::Block(b) = &items[0] else {
+            panic!("block")
+        };
+        assert!(matches!(&b.origin, BlockOrigin::ImportTasks(p) if p.ends_with("t.yml")));
+        assert_eq!(b.block.len(), 2);
+        assert_eq!(b.keywords.when.len(), 1);
+        assert_eq!(b.keywords.tags[0].value, "imp");
+    }
+
+    #[test]
+    fn include_tasks_stays_dynamic_with_loop_and_vars() {
+        let items = tasks_of(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - include_tasks:\n        file: \"{{ f }}.yml\"\n        apply:\n          tags: [x]\n      loop: [a, b]\n      vars:\n        image: \"{{ item }}\"\n",
+        )]);
+        let TaskItem::IncludeTasks(i) = &items[0] else {
+            panic!("include")
+        };
+        assert_eq!(i.kind, IncludeKind::IncludeTasks);
+        assert_eq!(i.file.value, "{{ f }}.yml");
+        assert_eq!(at(&i.file.span), (4, 15));
+        assert!(i.task.loop_.is_some());
+        assert!(i.task.keywords.vars.is_some());
+        assert!(i.apply.is_some());
+    }
+
+    #[test]
+    fn bare_include_follows_the_2_10_rule() {
+        let items = tasks_of(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - include: t.yml\n      when: x\n    - include: t.yml\n      loop: [1]\n    - include: \"{{ n }}.yml\"\n",
+            ),
+            ("t.yml", "- debug:\n"),
+        ]);
+        assert!(
+            matches!(&items[0], TaskItem::Block(b) if b.keywords.when.len() == 1 && b.block.len() == 1)
+        );
+        assert!(matches!(&items[1], TaskItem::IncludeTasks(i) if i.kind == IncludeKind::Include));
+        assert!(matches!(&items[2], TaskItem::IncludeTasks(i) if i.kind == IncludeKind::Include));
+    }
+
+    #[test]
+    fn import_role_and_include_role() {
+        let items = tasks_of(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - import_role:\n        name: r\n        tasks_from: other\n    - include_role:\n        name: r\n        public: yes\n      loop: [1]\n",
+            ),
+            ("roles/r/tasks/main.yml", "- debug:\n"),
+            ("roles/r/tasks/other.yml", "- name: other\n  debug:\n"),
+        ]);
+        let TaskItem::Block(b) = &items[0] else {
+            panic!("block")
+        };
+        let BlockOrigin::ImportRole(role) = &b.origin else {
+            panic!("import role")
+        };
+        assert_eq!(role.info.name, "r");
+        assert!(matches!(&b.block[0], TaskItem::Task(t) if t.display_name() == "r : other"));
+        let TaskItem::IncludeRole(ir) = &items[1] else {
+            panic!("include_role")
+        };
+        assert_eq!(ir.name.value, "r");
+        assert_eq!(
+            ir.public.as_ref().map(|p| p.value.clone()),
+            Some(Flag::Bool(true))
+        );
+        assert!(ir.task.loop_.is_some());
+    }
+
+    #[test]
+    fn role_relative_imports_resolve_in_the_role() {
+        let (_d, pb) = parse_tree(&[
+            ("site.yml", "- hosts: all\n  roles: [r]\n"),
+            ("roles/r/tasks/main.yml", "- import_tasks: sub/a.yml\n"),
+            ("roles/r/tasks/sub/a.yml", "- import_tasks: b.yml\n"),
+            ("roles/r/tasks/sub/b.yml", "- name: deep\n  debug:\n"),
+        ]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        let TaskItem::Block(a) = &pb.plays[0].roles[0].role.tasks[0] else {
+            panic!()
+        };
+        let TaskItem::Block(b) = &a.block[0] else {
+            panic!()
+        };
+        assert!(matches!(&b.block[0], TaskItem::Task(t) if t.display_name() == "r : deep"));
     }
 }

@@ -204,6 +204,23 @@ pub(crate) fn conditions(
     }
 }
 
+/// `vars`: a mapping or a list of mappings (later ones win); null is none.
+fn vars(node: &Node) -> Result<Option<Node>, PlaybookError> {
+    match &node.kind {
+        NodeKind::Null => Ok(None),
+        NodeKind::Map(_) => Ok(Some(node.clone())),
+        NodeKind::Seq(items) => match items.iter().find(|i| !matches!(i.kind, NodeKind::Map(_))) {
+            Some(bad) => Err(node::bad_type("vars", "a mapping", bad)),
+            None => Ok(Some(node.clone())),
+        },
+        _ => Err(node::bad_type(
+            "vars",
+            "a mapping or a list of mappings",
+            node,
+        )),
+    }
+}
+
 impl Keywords {
     /// Takes `key: value` if it is a shared keyword; `Ok(false)` if the key
     /// is not one (the caller decides whether that is an action or an error).
@@ -215,7 +232,7 @@ impl Keywords {
         match key {
             "when" => self.when = conditions(key, value)?,
             "tags" => self.tags = node::tags(value)?,
-            "vars" => self.vars = Some(value.clone()),
+            "vars" => self.vars = vars(value)?,
             "environment" => self.environment = Some(value.clone()),
             "become" => self.become_ = f(value)?,
             "become_user" => self.become_user = s(value)?,

@@ -156,7 +156,7 @@ impl<'p> Lister<'_, 'p> {
                 TaskItem::Task(t) => self.task(t),
                 TaskItem::Block(b) => self.block(b),
                 TaskItem::IncludeTasks(i) => self.task(&i.task),
-                TaskItem::IncludeRole(i) => self.task(&i.task),
+                TaskItem::IncludeRole(i) => self.line(&i.task, i.display_name()),
             }
         }
     }
@@ -182,18 +182,17 @@ impl<'p> Lister<'_, 'p> {
     }
 
     fn task(&mut self, task: &'p Task) {
+        self.line(task, task.display_name());
+    }
+
+    fn line(&mut self, task: &'p Task, name: String) {
         let mut tags = self.inherited.clone();
         tags.extend(task.keywords.tags.iter().map(|t| t.value.as_str()));
         if !self.selection.selects(&tags) {
             return;
         }
         let joined: Vec<&str> = tags.into_iter().collect();
-        let _ = writeln!(
-            self.out,
-            "      {}\tTAGS: [{}]",
-            task.display_name(),
-            joined.join(", ")
-        );
+        let _ = writeln!(self.out, "      {name}\tTAGS: [{}]", joined.join(", "));
     }
 }
 

@@ -169,3 +169,186 @@ impl Loader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, errors_of};
+    use super::*;
+
+    fn only(files: &[(&str, &str)]) -> PlaybookError {
+        let mut errors = errors_of(files);
+        assert_eq!(errors.len(), 1, "expected one error: {errors:?}");
+        errors.remove(0)
+    }
+
+    #[test]
+    fn two_modules_conflict_at_the_second_key() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - copy: src=a dest=b\n      file: path=/x\n",
+        )]);
+        match e {
+            PlaybookError::ConflictingActions {
+                first,
+                second,
+                span,
+            } => {
+                assert_eq!((first.as_str(), second.as_str()), ("copy", "file"));
+                assert_eq!(at(&span), (4, 7));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn misspelt_keyword_is_a_second_action() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - debug:\n      whenn: x\n",
+        )]);
+        assert!(
+            matches!(e, PlaybookError::ConflictingActions { ref second, .. } if second == "whenn")
+        );
+        assert!(e.to_string().contains("conflicting action statements"));
+    }
+
+    #[test]
+    fn task_without_action() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - name: nothing\n      when: x\n",
+        )]);
+        assert!(matches!(e, PlaybookError::NoAction { ref span } if at(span) == (3, 7)));
+    }
+
+    #[test]
+    fn bad_keyword_type_points_at_the_value() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - debug:\n      notify: {a: 1}\n",
+        )]);
+        match e {
+            PlaybookError::BadKeywordType {
+                keyword,
+                found,
+                span,
+                ..
+            } => {
+                assert_eq!(keyword, "notify");
+                assert_eq!(found, "a mapping");
+                assert_eq!(at(&span), (4, 15));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_free_form() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - shell: echo \"unterminated\n",
+        )]);
+        assert!(matches!(e, PlaybookError::MalformedArgs { ref span, .. } if at(span) == (3, 14)));
+    }
+
+    #[test]
+    fn unknown_block_and_play_keywords() {
+        let errors = errors_of(&[(
+            "site.yml",
+            "- hosts: all\n  taks: []\n  tasks:\n    - block: []\n      loop: [1]\n",
+        )]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            matches!(&errors[0], PlaybookError::UnknownKeyword { keyword, object: "Play", span } if keyword == "taks" && at(span) == (2, 3))
+        );
+        assert!(
+            matches!(&errors[1], PlaybookError::UnknownKeyword { keyword, object: "Block", span } if keyword == "loop" && at(span) == (5, 7))
+        );
+    }
+
+    #[test]
+    fn missing_task_file_lists_the_paths_tried() {
+        let e = only(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n",
+        )]);
+        match e {
+            PlaybookError::MissingTaskFile {
+                file,
+                searched,
+                span,
+            } => {
+                assert_eq!(file, "nope.yml");
+                assert!(searched.iter().all(|p| p.ends_with("nope.yml")));
+                assert_eq!(at(&span), (3, 21));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_loop_and_loop_on_import() {
+        let errors = errors_of(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - debug:\n      loop: [1]\n      with_items: [2]\n    - import_tasks: t.yml\n      loop: [1]\n",
+            ),
+            ("t.yml", "- debug:\n"),
+        ]);
+        assert!(
+            matches!(&errors[0], PlaybookError::DuplicateLoop { first, span } if at(first) == (4, 7) && at(span) == (5, 7))
+        );
+        assert!(
+            matches!(&errors[1], PlaybookError::LoopOnImport { span, .. } if at(span) == (7, 7))
+        );
+    }
+
+    #[test]
+    fn recursive_import() {
+        let e = only(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n",
+            ),
+            ("a.yml", "- import_tasks: b.yml\n"),
+            ("b.yml", "- import_tasks: a.yml\n"),
+        ]);
+        assert!(
+            matches!(e, PlaybookError::RecursiveImport { ref span, .. } if at(span) == (1, 17))
+        );
+    }
+
+    #[test]
+    fn yaml_errors_and_empty_playbooks() {
+        let e = only(&[("site.yml", "- hosts: all\n  tasks: [\n")]);
+        assert!(matches!(e, PlaybookError::Yaml(_)));
+        assert!(e.span().file.ends_with("site.yml"));
+        let e = only(&[("site.yml", "# nothing\n")]);
+        assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
+        let e = only(&[("site.yml", "[]\n")]);
+        assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
+    }
+
+    #[test]
+    fn vars_must_be_mappings() {
+        let e = only(&[("site.yml", "- hosts: all\n  vars: [a]\n")]);
+        assert!(
+            matches!(e, PlaybookError::BadKeywordType { ref keyword, ref span, .. } if keyword == "vars" && at(span) == (2, 10))
+        );
+    }
+
+    #[test]
+    fn play_without_hosts() {
+        let e = only(&[("site.yml", "- name: x\n  tasks: []\n")]);
+        assert!(matches!(e, PlaybookError::MissingHosts { ref span } if at(span) == (1, 3)));
+    }
+
+    #[test]
+    fn every_error_is_collected() {
+        let errors = errors_of(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - a: 1\n      b: 2\n    - debug:\n      tags: {x: 1}\n    - import_tasks: missing.yml\n- hosts: x\n  roles: [nope]\n",
+        )]);
+        assert_eq!(errors.len(), 4, "{errors:?}");
+    }
+}

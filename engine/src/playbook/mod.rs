@@ -10,8 +10,10 @@
 //! - [`load_playbook`] / [`load_playbook_with`]: a playbook file and
 //!   everything it statically pulls in (imported playbooks, roles, imported
 //!   task files), every error collected;
-//! - [`load_tasks_file`] and [`load_role`]: what dynamic includes load at run
-//!   time;
+//! - [`resolve_include`], [`load_tasks_file`] and [`load_role`]: what
+//!   dynamic includes load at run time;
+//! - [`missing_sources`]: literal `template`/`copy`/`script` sources that
+//!   do not exist (opt-in, since Ansible only notices when the task runs);
 //! - [`list_tasks`], [`list_hosts`], [`syntax_check`]: the text
 //!   `ansible-playbook --list-tasks/--list-hosts/--syntax-check` prints.
 //!
@@ -19,7 +21,7 @@
 //! `play.rs`, `block.rs`, `task.rs` (task keywords), `action.rs` (module
 //! name and arguments, free-form `k=v`), `keywords.rs` (shared keywords and
 //! the keyword tables), `include.rs` (imports and includes), `role.rs`,
-//! `loader.rs` (parse state), `node.rs` (typed reads of YAML nodes),
+//! `loader.rs` (parse state), `sources.rs` (controller file checks), `node.rs` (typed reads of YAML nodes),
 //! `list.rs` (listing output), `error.rs`.
 
 mod action;
@@ -34,6 +36,7 @@ mod play;
 #[allow(clippy::module_inception)]
 mod playbook;
 mod role;
+mod sources;
 mod task;
 
 pub use action::{short_name, Action};
@@ -46,6 +49,7 @@ pub use node::{Flag, Spanned};
 pub use play::{Play, SerialStep};
 pub use playbook::Playbook;
 pub use role::{Role, RoleFrom, RoleInfo, RoleUse};
+pub use sources::missing_sources;
 pub use task::{Loop, LoopControl, LoopKind, Task, TaskItem};
 
 use crate::source::Span;
@@ -108,7 +112,35 @@ pub fn load_tasks_file(
     finish(loader, |_| tasks)
 }
 
+/// Where the task file of a dynamic include resolves once its name is
+/// rendered (`file`), by the same rules static imports follow: absolute as
+/// is; else in the role's `tasks/`, next to the including file, next to the
+/// playbook.
+///
+/// # Errors
+/// [`PlaybookError::MissingTaskFile`] listing every path tried.
+pub fn resolve_include(
+    include: &Include,
+    file: &str,
+    playbook_dir: &Path,
+) -> Result<PathBuf, PlaybookError> {
+    let loader = Loader::new(LoadOptions::default(), playbook_dir.to_path_buf());
+    let scope = Scope {
+        dir: include.base_dir.clone(),
+        role: include.task.role.clone(),
+    };
+    loader
+        .resolve_task_file(file, &scope)
+        .map_err(|searched| PlaybookError::MissingTaskFile {
+            file: file.to_owned(),
+            searched,
+            span: include.file.span.clone(),
+        })
+}
+
 /// Finds and loads a role named by a dynamic `include_role`, at run time.
+/// `requiring` is the role the include sits in (its siblings are searched
+/// too, as for dependencies).
 ///
 /// # Errors
 /// A missing role (with every path searched) or problems in its files.
@@ -116,12 +148,13 @@ pub fn load_role(
     name: &Spanned<String>,
     from: RoleFrom,
     playbook_dir: &Path,
+    requiring: Option<Arc<RoleInfo>>,
     options: &LoadOptions,
 ) -> Result<Arc<Role>, PlaybookErrors> {
     let mut loader = Loader::new(options.clone(), playbook_dir.to_path_buf());
     let scope = Scope {
         dir: playbook_dir.to_path_buf(),
-        role: None,
+        role: requiring,
     };
     let role = loader.load_role(name, from, &scope);
     match role {
@@ -190,5 +223,60 @@ pub(crate) mod testing {
     /// `(line, column)` of a span.
     pub(crate) fn at(span: &Span) -> (u32, u32) {
         (span.line, span.column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::parse_tree;
+    use super::*;
+
+    #[test]
+    fn dynamic_entry_points_load_files_and_roles() {
+        let (dir, pb) = parse_tree(&[
+            ("site.yml", "- hosts: all\n"),
+            ("roles/r/tasks/main.yml", "- include_tasks: more.yml\n"),
+            (
+                "roles/r/tasks/more.yml",
+                "- name: m\n  debug:\n- import_tasks: leaf.yml\n",
+            ),
+            ("roles/r/tasks/leaf.yml", "- debug:\n"),
+        ]);
+        pb.unwrap_or_else(|e| panic!("{e}"));
+        let name = Spanned::new("r".to_owned(), Span::file("site.yml"));
+        let role = load_role(
+            &name,
+            RoleFrom::default(),
+            dir.path(),
+            None,
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let TaskItem::IncludeTasks(inc) = &role.tasks[0] else {
+            panic!("include")
+        };
+        let path =
+            resolve_include(inc, &inc.file.value, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(path, dir.path().join("roles/r/tasks/more.yml"));
+        let tasks = load_tasks_file(
+            &path,
+            Some(role.info.clone()),
+            dir.path(),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(&tasks[0], TaskItem::Task(t) if t.display_name() == "r : m"));
+        assert!(matches!(&tasks[1], TaskItem::Block(b) if b.block.len() == 1));
+        let missing = Spanned::new("nope".to_owned(), Span::file("site.yml"));
+        let err = load_role(
+            &missing,
+            RoleFrom::default(),
+            dir.path(),
+            None,
+            &LoadOptions::default(),
+        );
+        assert!(
+            matches!(err, Err(PlaybookErrors(e)) if matches!(e[0], PlaybookError::MissingRole { .. }))
+        );
     }
 }

@@ -161,12 +161,7 @@ impl Loader {
             }
         }
         if play.hosts.is_empty() && !map.entries.contains_key("hosts") {
-            self.error(PlaybookError::BadKeywordType {
-                keyword: "hosts".to_owned(),
-                expected: "a host pattern (the play has no `hosts`)",
-                found: "nothing",
-                span: span.clone(),
-            });
+            self.error(PlaybookError::MissingHosts { span: span.clone() });
         }
         play
     }
@@ -226,5 +221,95 @@ impl Loader {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::parse_tree;
+    use super::*;
+
+    #[test]
+    fn play_keywords() {
+        let (_d, pb) = parse_tree(&[
+            (
+                "site.yml",
+                "- name: p\n  hosts: [web, db]\n  become: yes\n  become_user: root\n  gather_facts: false\n  gather_subset: [min]\n  vars: {a: 1}\n  vars_files: [x.yml, [a.yml, b.yml]]\n  vars_prompt: []\n  environment: \"{{ env }}\"\n  serial: [1, \"30%\", \"{{ n }}\"]\n  strategy: linear\n  order: sorted\n  any_errors_fatal: true\n  max_fail_percentage: 20\n  ignore_unreachable: true\n  force_handlers: true\n  check_mode: false\n  diff: true\n  tags: [a]\n  module_defaults: {}\n  collections: [x.y]\n  connection: ssh\n  port: 22\n  remote_user: core\n  pre_tasks: [{debug: }]\n  tasks: [{debug: }]\n  post_tasks: [{debug: }]\n  handlers: [{name: h, debug: }]\n",
+            ),
+        ]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        let p = &pb.plays[0];
+        assert_eq!(p.display_name(), "p");
+        assert_eq!(p.hosts_text(), "web,db");
+        assert_eq!(
+            p.gather_facts.as_ref().map(|g| g.value.clone()),
+            Some(Flag::Bool(false))
+        );
+        assert_eq!(p.vars_files.len(), 2);
+        let serial: Vec<_> = p.serial.iter().map(|s| s.value.clone()).collect();
+        assert_eq!(
+            serial,
+            [
+                SerialStep::Count(1),
+                SerialStep::Percent(30.0),
+                SerialStep::Template("{{ n }}".into())
+            ]
+        );
+        assert_eq!(
+            p.strategy.as_ref().map(|s| s.value.as_str()),
+            Some("linear")
+        );
+        assert_eq!(p.order.as_ref().map(|s| s.value.as_str()), Some("sorted"));
+        assert!(p.max_fail_percentage.is_some() && p.force_handlers.is_some());
+        assert!(p.keywords.any_errors_fatal.is_some() && p.keywords.ignore_unreachable.is_some());
+        assert_eq!(
+            p.keywords.environment.as_ref().and_then(|e| e.as_str()),
+            Some("{{ env }}")
+        );
+        assert_eq!(
+            (
+                p.pre_tasks.len(),
+                p.tasks.len(),
+                p.post_tasks.len(),
+                p.handlers.len()
+            ),
+            (1, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn unnamed_play_is_named_after_its_hosts() {
+        let (_d, pb) = parse_tree(&[("site.yml", "- hosts: db,w1\n  name: \"\"\n")]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pb.plays[0].display_name(), "db,w1");
+        assert_eq!(pb.plays[0].hosts.len(), 1);
+    }
+
+    #[test]
+    fn import_playbook_is_relative_to_the_importer() {
+        let (_d, pb) = parse_tree(&[
+            (
+                "site.yml",
+                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n",
+            ),
+            ("sub/more.yml", "- hosts: b\n  roles: [r]\n  vars: {a: 1}\n"),
+            ("sub/roles/r/tasks/main.yml", "- debug:\n"),
+        ]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pb.plays.len(), 2);
+        assert_eq!(pb.plays[1].keywords.tags[0].value, "imp");
+        assert!(pb.plays[1].dir.ends_with("sub"));
+        // The import's vars come last, so they win (as measured in 2.19).
+        let vars = pb.plays[1]
+            .keywords
+            .vars
+            .as_ref()
+            .and_then(|v| v.as_seq())
+            .expect("vars list");
+        assert_eq!(vars.len(), 2);
+        assert_eq!(
+            vars[1].get("a").map(|n| n.kind.clone()),
+            Some(NodeKind::Int(2))
+        );
     }
 }

@@ -55,10 +55,14 @@ impl Loader {
             }
         };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // Roles and files of an imported playbook are found next to it
+        // (measured: ansible-core 2.19 searches `<imported dir>/roles`).
+        let outer = std::mem::replace(&mut self.playbook_dir, dir_of(path));
         let mut plays = Vec::with_capacity(entries.len());
         for entry in entries {
             self.playbook_entry(entry, &dir, &mut plays);
         }
+        self.playbook_dir = outer;
         plays
     }
 
@@ -119,12 +123,33 @@ impl Loader {
             let mut when = keywords.when.clone();
             when.append(&mut play.keywords.when);
             play.keywords.when = when;
-            if play.keywords.vars.is_none() {
-                play.keywords.vars = keywords.vars.clone();
-            }
+            play.keywords.vars = merge_vars(play.keywords.vars.take(), keywords.vars.as_ref());
             plays.push(play);
         }
     }
+}
+
+/// A play's `vars` with an `import_playbook`'s `vars` on top (measured:
+/// the import's values win over the play's), as the list-of-mappings form
+/// `vars` already allows (later mappings win).
+fn merge_vars(play: Option<Node>, import: Option<&Node>) -> Option<Node> {
+    let Some(import) = import else { return play };
+    let Some(play) = play else {
+        return Some(import.clone());
+    };
+    let span = play.span.clone();
+    let mut items = match play.kind {
+        NodeKind::Seq(items) => items,
+        kind => vec![Node {
+            kind,
+            span: span.clone(),
+        }],
+    };
+    items.push(import.clone());
+    Some(Node {
+        kind: NodeKind::Seq(items),
+        span,
+    })
 }
 
 /// The directory relative names in `path` resolve against.
@@ -132,5 +157,185 @@ pub(crate) fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Fuzz-style safety: arbitrary YAML shapes never panic the parser.
+    use super::super::list::{list_tasks, TagSelection};
+    use super::super::loader::Scope;
+    use super::super::{action, LoadOptions};
+    use super::*;
+    use crate::yaml::{MapEntry, Mapping};
+
+    /// xorshift64*: deterministic, so a failure reproduces.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    const KEYS: &[&str] = &[
+        "hosts",
+        "name",
+        "tasks",
+        "pre_tasks",
+        "post_tasks",
+        "handlers",
+        "roles",
+        "role",
+        "block",
+        "rescue",
+        "always",
+        "when",
+        "loop",
+        "with_items",
+        "with_dict",
+        "loop_control",
+        "loop_var",
+        "register",
+        "until",
+        "retries",
+        "notify",
+        "listen",
+        "tags",
+        "vars",
+        "environment",
+        "become",
+        "args",
+        "action",
+        "local_action",
+        "module",
+        "debug",
+        "command",
+        "shell",
+        "set_fact",
+        "import_tasks",
+        "include_tasks",
+        "include",
+        "import_role",
+        "include_role",
+        "import_playbook",
+        "file",
+        "tasks_from",
+        "apply",
+        "serial",
+        "gather_facts",
+        "vars_files",
+        "delegate_to",
+        "changed_when",
+        "failed_when",
+        "ansible.builtin.copy",
+        "dependencies",
+        "x",
+        "",
+    ];
+
+    const TEXT: &[&str] = &[
+        "",
+        "a",
+        "{{ x }}",
+        "a=1 b='2'",
+        "echo \"x",
+        "k=",
+        "=v",
+        "{% if %}",
+        "é=ü \\é",
+        "30%",
+        "yes",
+        "x.yml",
+        "roles/x",
+        "/abs/none",
+        "'",
+        "a\nb=c\n",
+        "{{",
+        "}}",
+    ];
+
+    fn node(rng: &mut Rng, depth: u32) -> Node {
+        let span = Span::new("fuzz.yml".into(), 1 + rng.below(50) as u32, 1);
+        let pick = if depth == 0 {
+            rng.below(6)
+        } else {
+            rng.below(8)
+        };
+        let kind = match pick {
+            0 => NodeKind::Null,
+            1 => NodeKind::Bool(rng.below(2) == 1),
+            2 => NodeKind::Int(rng.next() as i64),
+            3 => NodeKind::Float(f64::from_bits(rng.next())),
+            4 | 5 => NodeKind::Str(TEXT[rng.below(TEXT.len())].to_owned()),
+            6 => NodeKind::Seq((0..rng.below(4)).map(|_| node(rng, depth - 1)).collect()),
+            _ => {
+                let mut m = Mapping::default();
+                for _ in 0..rng.below(5) {
+                    let key = KEYS[rng.below(KEYS.len())].to_owned();
+                    let value = node(rng, depth - 1);
+                    let key_span = value.span.clone();
+                    m.entries.insert(key, MapEntry { key_span, value });
+                }
+                NodeKind::Map(m)
+            }
+        };
+        Node { kind, span }
+    }
+
+    #[test]
+    fn arbitrary_shapes_never_panic() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("site.yml");
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut parsed = 0;
+        for _ in 0..3000 {
+            let doc = node(&mut rng, 5);
+            let mut loader = Loader::new(LoadOptions::default(), dir.path().to_path_buf());
+            let plays = loader.plays_from_node(&doc, &path);
+            let scope = Scope {
+                dir: dir.path().to_path_buf(),
+                role: None,
+            };
+            if let NodeKind::Seq(items) = &doc.kind {
+                let _ = loader.parse_task_list(items, &scope);
+                let _ = loader.parse_role_list(items, &scope);
+            }
+            parsed += plays.len();
+            let pb = Playbook {
+                path: path.clone(),
+                plays,
+                warnings: Vec::new(),
+            };
+            let _ = list_tasks(&pb, Some(&[]), &TagSelection::default());
+        }
+        // The shapes reached the play parser, not only the top-level check.
+        assert!(parsed > 0);
+    }
+
+    #[test]
+    fn arbitrary_free_form_text_never_panics() {
+        let alphabet: Vec<char> = "ab =\"'\\{}%#\n\t éü✓".chars().collect();
+        let mut rng = Rng(42);
+        let span = Span::file("f.yml");
+        for _ in 0..20_000 {
+            let len = rng.below(24);
+            let text: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            for free in [true, false] {
+                // Fidelity is checked against Ansible in action.rs (even an
+                // empty key, `\t=x`, is what Ansible gives); here, only that
+                // any text splits or errors without panicking.
+                if let Ok((pairs, raw)) = action::split_kv(&text, free, &span) {
+                    assert!(pairs.len() + usize::from(raw.is_some()) <= text.len() + 1);
+                }
+            }
+        }
     }
 }

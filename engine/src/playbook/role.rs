@@ -374,3 +374,125 @@ impl Loader {
         role_tasks(role)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, errors_of, parse_tree};
+    use super::super::{BlockOrigin, TaskItem};
+    use super::*;
+
+    #[test]
+    fn role_files_dependencies_and_keywords() {
+        let (dir, pb) = parse_tree(&[
+            (
+                "site.yml",
+                "- hosts: all\n  roles:\n    - role: app\n      when: enabled\n      tags: [t]\n      become: true\n      vars: {a: 1}\n      port_param: 8080\n",
+            ),
+            ("roles/app/tasks/main.yaml", "- name: app task\n  debug:\n"),
+            ("roles/app/handlers/main.yml", "- name: restart app\n  debug:\n"),
+            ("roles/app/defaults/main.json", "{\"x\": 1}"),
+            ("roles/app/vars/main", "y: 2\n"),
+            ("roles/app/meta/main.yml", "allow_duplicates: true\ndependencies:\n  - base\n  - {role: other, tags: dep}\n"),
+            ("roles/app/templates/a.j2", "x"),
+            ("roles/app/files/f", "x"),
+            ("roles/base/tasks/main.yml", "- debug:\n"),
+            ("other/tasks/main.yml", "- debug:\n"),
+        ]);
+        let pb = pb.expect("parses");
+        let use_ = &pb.plays[0].roles[0];
+        let role = &use_.role;
+        assert_eq!(role.info.name, "app");
+        assert_eq!(role.info.path, dir.path().join("roles/app"));
+        assert_eq!(role.tasks.len(), 1);
+        assert_eq!(role.handlers.len(), 1);
+        assert!(role.defaults.as_ref().is_some_and(|d| d.get("x").is_some()));
+        assert!(role.vars.as_ref().is_some_and(|d| d.get("y").is_some()));
+        assert!(role.allow_duplicates);
+        assert_eq!(
+            role.templates_dir,
+            Some(dir.path().join("roles/app/templates"))
+        );
+        assert_eq!(role.files_dir, Some(dir.path().join("roles/app/files")));
+        // `other` is found next to the playbook, after roles/.
+        let deps: Vec<_> = role
+            .dependencies
+            .iter()
+            .map(|d| d.role.info.name.as_str())
+            .collect();
+        assert_eq!(deps, ["base", "other"]);
+        assert_eq!(role.dependencies[1].keywords.tags[0].value, "dep");
+        assert_eq!(use_.keywords.when.len(), 1);
+        assert!(use_.keywords.become_.is_some());
+        assert!(use_.params.contains_key("port_param"));
+        let TaskItem::Task(t) = &role.tasks[0] else {
+            panic!("task")
+        };
+        assert_eq!(t.display_name(), "app : app task");
+        let block = use_.as_block();
+        assert!(matches!(block.origin, BlockOrigin::ImportRole(_)));
+        assert_eq!(block.block.len(), 3, "two dependencies then one task");
+    }
+
+    #[test]
+    fn missing_role_lists_the_search_paths() {
+        let errors = errors_of(&[("site.yml", "- hosts: all\n  roles:\n    - nope\n")]);
+        match &errors[0] {
+            PlaybookError::MissingRole {
+                name,
+                searched,
+                span,
+            } => {
+                assert_eq!(name, "nope");
+                assert_eq!(searched.len(), 3);
+                assert!(searched[0].ends_with("roles/nope"));
+                assert_eq!(at(span), (3, 7));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn roles_path_is_searched() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(dir.path().join("shared/r/tasks")).expect("mkdir");
+        std::fs::write(dir.path().join("shared/r/tasks/main.yml"), "- debug:\n").expect("w");
+        std::fs::create_dir_all(dir.path().join("pb")).expect("mkdir");
+        let site = dir.path().join("pb/site.yml");
+        std::fs::write(&site, "- hosts: all\n  roles: [r]\n").expect("w");
+        let options = super::super::LoadOptions {
+            roles_path: vec![dir.path().join("shared")],
+        };
+        let pb = super::super::load_playbook_with(&site, &options).expect("parses");
+        assert_eq!(
+            pb.plays[0].roles[0].role.info.path,
+            dir.path().join("shared/r")
+        );
+    }
+
+    #[test]
+    fn dependency_cycle_is_an_error() {
+        let errors = errors_of(&[
+            ("site.yml", "- hosts: all\n  roles: [a]\n"),
+            ("roles/a/meta/main.yml", "dependencies: [b]\n"),
+            ("roles/b/meta/main.yml", "dependencies: [a]\n"),
+        ]);
+        assert!(matches!(&errors[0], PlaybookError::RecursiveRole { name, .. } if name == "a"));
+    }
+
+    #[test]
+    fn defaults_main_directory_merges() {
+        let (_d, pb) = parse_tree(&[
+            ("site.yml", "- hosts: all\n  roles: [r]\n"),
+            ("roles/r/defaults/main/a.yml", "x: 1\ny: 1\n"),
+            ("roles/r/defaults/main/b.yml", "y: 2\n"),
+        ]);
+        let pb = pb.expect("parses");
+        let d = pb.plays[0].roles[0]
+            .role
+            .defaults
+            .clone()
+            .expect("defaults");
+        assert_eq!(d.get("y").map(|n| n.kind.clone()), Some(NodeKind::Int(2)));
+        assert!(d.get("x").is_some());
+    }
+}
