@@ -1,1 +1,2 @@
 //! The one integration test binary; modules below are grouped by feature.
+mod facts;

@@ -1,0 +1,94 @@
+# konvoy-image fact probe: POSIX sh, read-only, one round trip.
+# Every section starts on a fresh line with the byte 0x1e (RS), its name, a
+# newline; its content runs up to the next newline + 0x1e. Content is raw.
+s() { printf '\n\036%s\n' "$1"; }
+# The environment first, before this script changes anything. NUL-separated
+# from /proc when possible, so values with newlines survive.
+if [ -r /proc/self/environ ]; then s env0; cat /proc/self/environ; else s env; env; fi
+s uname; uname -snrvm
+s id; id
+u=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}
+[ -n "$u" ] || u=$(id -un 2>/dev/null)
+s user; printf '%s\n' "$u"
+s passwd; getent passwd "$u" 2>/dev/null || awk -F: -v u="$u" '$1 == u' /etc/passwd 2>/dev/null
+s passwd_uid; uid=$(id -u 2>/dev/null); getent passwd "$uid" 2>/dev/null || awk -F: -v u="$uid" '$3 == u' /etc/passwd 2>/dev/null
+# Release files: what Ansible's distribution logic and its `distro` library read.
+for p in /etc/*[-_]release /etc/*[-_]version /usr/lib/os-release /etc/coreos/update.conf /etc/release /etc/product; do
+  [ -f "$p" ] && { s "file $p"; cat "$p" 2>/dev/null; }
+done
+[ -L /etc/products.d/baseproduct ] && { s "realpath /etc/products.d/baseproduct"; readlink -f /etc/products.d/baseproduct; }
+# `lsb_release -a` only matters when os-release lacks an ID or VERSION_ID.
+o=/etc/os-release; [ -f $o ] || o=/usr/lib/os-release
+if ! { grep -q '^ID=' $o && grep -q '^VERSION_ID=' $o; } 2>/dev/null && command -v lsb_release >/dev/null 2>&1; then
+  s lsb_release; lsb_release -a 2>/dev/null
+fi
+# Debian's last resort for a release name: the tzdata package.
+if ! grep -q '^VERSION_CODENAME=' $o 2>/dev/null && command -v dpkg >/dev/null 2>&1; then
+  s dpkg_tzdata; dpkg --status tzdata 2>/dev/null | grep Provides | cut -f2 -d'-'
+fi
+# Paths whose existence decides pkg_mgr, service_mgr and friends.
+s exists
+for p in /usr/bin/rpm-ostree /usr/bin/yum /usr/bin/dnf-3 /usr/bin/dnf5 /usr/bin/apt-get /usr/bin/zypper \
+  /usr/sbin/urpmi /usr/bin/pacman /bin/opkg /usr/pkg/bin/pkgin /opt/local/bin/pkgin /opt/tools/bin/pkgin \
+  /opt/local/bin/port /usr/local/bin/brew /opt/homebrew/bin/brew /sbin/apk /usr/sbin/pkg /usr/sbin/swlist \
+  /usr/bin/emerge /usr/sbin/pkgadd /usr/bin/pkg /usr/bin/xbps-install /usr/local/sbin/pkg /usr/bin/swupd \
+  /usr/sbin/sorcery /usr/bin/installp /run/ostree-booted /usr/bin/dnf /usr/bin/microdnf /usr/bin/rpm \
+  /run/systemd/system/ /dev/.run/systemd/ /dev/.systemd/ /etc/init/ /sbin/openrc /etc/init.d/ /etc/dinit.d/ \
+  /proc/xen; do
+  [ -e "$p" ] && printf '%s\n' "$p"
+done
+s realpath
+for p in /usr/bin/dnf /usr/bin/microdnf; do [ -e $p ] && printf '%s %s\n' $p "$(readlink -f $p)"; done
+[ -e /usr/bin/rpm ] && [ -e /usr/bin/apt-get ] && {
+  s apt_rpm; /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null 2>&1; echo $?
+}
+# Ansible's get_bin_path: PATH, then the sbin directories.
+s bin
+for b in systemctl initctl ip; do
+  f=; o_ifs=$IFS; IFS=:
+  for d in $PATH /sbin /usr/sbin /usr/local/sbin; do
+    [ -n "$d" ] && [ -f "$d/$b" ] && [ -x "$d/$b" ] && { f=$d/$b; break; }
+  done
+  IFS=$o_ifs
+  [ -n "$f" ] && printf '%s %s\n' "$b" "$f"
+done
+s init_link; [ -L /sbin/init ] && readlink /sbin/init
+if [ -r /proc/1/comm ]; then s proc1_comm; cat /proc/1/comm; else s proc1_ps; ps -p 1 -o comm 2>/dev/null | tail -n 1; fi
+s meminfo; grep -E '^(MemTotal|MemFree|Buffers|Cached|SwapCached|SwapTotal|SwapFree):' /proc/meminfo 2>/dev/null
+s cpuinfo
+grep -E '^(model name|Processor|vendor_id|cpu|Vendor|processor|physical id|core id|cpu cores|siblings|# processors|max thread id|ncpus active)[[:space:]]*:' /proc/cpuinfo 2>/dev/null
+hv=; read -r hv 2>/dev/null </sys/hypervisor/type
+if [ -e /proc/xen ] || [ "$hv" = xen ]; then
+  s xen_flags_without_vme; grep '^flags' /proc/cpuinfo 2>/dev/null | grep -cvw vme
+fi
+s nproc; nproc 2>/dev/null
+s long_bit; getconf LONG_BIT 2>/dev/null
+s machine_id; cat /var/lib/dbus/machine-id 2>/dev/null || cat /etc/machine-id 2>/dev/null
+s fips; cat /proc/sys/crypto/fips_enabled 2>/dev/null
+# socket.getfqdn(): forward-resolve the node name, then reverse-resolve its first address.
+n=$(uname -n)
+if command -v getent >/dev/null 2>&1; then
+  a=$(getent ahosts "$n" 2>/dev/null | head -n 1)
+  s fqdn_byaddr; [ -n "$a" ] && getent hosts "${a%% *}" 2>/dev/null
+else
+  s fqdn_hostname; hostname -f 2>/dev/null
+fi
+# Network: the default IPv4 route, every IPv4 address, and the sysfs details
+# of each interface in directory order (the order Python's glob sees).
+if command -v ip >/dev/null 2>&1; then
+  s route4; ip -4 route get 8.8.8.8 2>/dev/null
+  s addr4; ip -o -4 addr show 2>/dev/null
+fi
+s netdev
+for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do
+  [ -d "$d" ] || continue
+  mac=; mtu=; typ=; kind=
+  read -r mac 2>/dev/null <"$d/address"
+  read -r mtu 2>/dev/null <"$d/mtu"
+  read -r typ 2>/dev/null <"$d/type"
+  [ -e "$d/bridge" ] && kind=bridge
+  [ -e "$d/bonding" ] && kind=bonding
+  printf '%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$mac" "$mtu" "$typ" "$kind"
+done
+s python; command -v python3 2>/dev/null || command -v python 2>/dev/null
+s end

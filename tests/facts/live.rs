@@ -1,0 +1,1 @@
+//! The probe script on this machine, compared with `ansible -m setup`.
