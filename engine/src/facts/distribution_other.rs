@@ -103,8 +103,7 @@ fn sunos(files: &BTreeMap<String, String>, platform: &Platform, facts: &mut Dist
                 .trim()
                 .lines()
                 .filter_map(|l| l.split_once(": "))
-                .filter(|(k, _)| *k == "Image")
-                .last()
+                .rfind(|(k, _)| *k == "Image")
                 .and_then(|(_, v)| v.split_whitespace().last())
                 .map(str::to_owned);
         }

@@ -17,9 +17,11 @@ for p in /etc/*[-_]release /etc/*[-_]version /usr/lib/os-release /etc/coreos/upd
   [ -f "$p" ] && { s "file $p"; cat "$p" 2>/dev/null; }
 done
 [ -L /etc/products.d/baseproduct ] && { s "realpath /etc/products.d/baseproduct"; readlink -f /etc/products.d/baseproduct; }
-# `lsb_release -a` only matters when os-release lacks an ID or VERSION_ID.
+# `lsb_release -a` (slow on Debian: Python) only decides something when
+# os-release lacks ID, VERSION_ID or a codename.
 o=/etc/os-release; [ -f $o ] || o=/usr/lib/os-release
-if ! { grep -q '^ID=' $o && grep -q '^VERSION_ID=' $o; } 2>/dev/null && command -v lsb_release >/dev/null 2>&1; then
+if ! { grep -q '^ID=' $o && grep -q '^VERSION_ID=' $o && grep -q -E '^(VERSION_CODENAME|UBUNTU_CODENAME)=' $o; } 2>/dev/null &&
+  command -v lsb_release >/dev/null 2>&1; then
   s lsb_release; lsb_release -a 2>/dev/null
 fi
 # Debian's last resort for a release name: the tzdata package.
@@ -64,7 +66,7 @@ fi
 s nproc; nproc 2>/dev/null
 s long_bit; getconf LONG_BIT 2>/dev/null
 s machine_id; cat /var/lib/dbus/machine-id 2>/dev/null || cat /etc/machine-id 2>/dev/null
-s fips; cat /proc/sys/crypto/fips_enabled 2>/dev/null
+s fips; [ -r /proc/sys/crypto/fips_enabled ] && cat /proc/sys/crypto/fips_enabled
 # socket.getfqdn(): forward-resolve the node name, then reverse-resolve its first address.
 n=$(uname -n)
 if command -v getent >/dev/null 2>&1; then
