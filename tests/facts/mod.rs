@@ -2,4 +2,5 @@
 //! probe script against `ansible -m setup` on this machine.
 
 mod distribution;
+mod hosts;
 mod live;
