@@ -5,13 +5,15 @@ s() { printf '\n\036%s\n' "$1"; }
 # The environment first, before this script changes anything. NUL-separated
 # from /proc when possible, so values with newlines survive.
 if [ -r /proc/self/environ ]; then s env0; cat /proc/self/environ; else s env; env; fi
-s uname; uname -snrvm
+un=$(uname -snrvm); s uname; printf '%s\n' "$un"
 s id; id
 u=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}
 [ -n "$u" ] || u=$(id -un 2>/dev/null)
 s user; printf '%s\n' "$u"
-s passwd; getent passwd "$u" 2>/dev/null || awk -F: -v u="$u" '$1 == u' /etc/passwd 2>/dev/null
-s passwd_uid; uid=$(id -u 2>/dev/null); getent passwd "$uid" 2>/dev/null || awk -F: -v u="$uid" '$3 == u' /etc/passwd 2>/dev/null
+# The passwd entry of that name, else of the uid (Python's getpwnam, getpwuid).
+pw() { getent passwd "$2" 2>/dev/null || awk -F: -v k="$1" -v v="$2" '$k == v' /etc/passwd 2>/dev/null; }
+p=$(pw 1 "$u"); [ -n "$p" ] || p=$(pw 3 "$(id -u 2>/dev/null)")
+s passwd; printf '%s\n' "$p"
 # Release files: what Ansible's distribution logic and its `distro` library read.
 for p in /etc/*[-_]release /etc/*[-_]version /usr/lib/os-release /etc/coreos/update.conf /etc/release /etc/product; do
   [ -f "$p" ] && { s "file $p"; cat "$p" 2>/dev/null; }
@@ -55,7 +57,8 @@ for b in systemctl initctl ip; do
   [ -n "$f" ] && printf '%s %s\n' "$b" "$f"
 done
 s init_link; [ -L /sbin/init ] && readlink /sbin/init
-if [ -r /proc/1/comm ]; then s proc1_comm; cat /proc/1/comm; else s proc1_ps; ps -p 1 -o comm 2>/dev/null | tail -n 1; fi
+if [ -r /proc/1/comm ]; then c=; read -r c </proc/1/comm; s proc1_comm; printf '%s\n' "$c"
+else s proc1_ps; ps -p 1 -o comm 2>/dev/null | tail -n 1; fi
 s meminfo; grep -E '^(MemTotal|MemFree|Buffers|Cached|SwapCached|SwapTotal|SwapFree):' /proc/meminfo 2>/dev/null
 s cpuinfo
 grep -E '^(model name|Processor|vendor_id|cpu|Vendor|processor|physical id|core id|cpu cores|siblings|# processors|max thread id|ncpus active)[[:space:]]*:' /proc/cpuinfo 2>/dev/null
@@ -65,10 +68,11 @@ if [ -e /proc/xen ] || [ "$hv" = xen ]; then
 fi
 s nproc; nproc 2>/dev/null
 s long_bit; getconf LONG_BIT 2>/dev/null
-s machine_id; cat /var/lib/dbus/machine-id 2>/dev/null || cat /etc/machine-id 2>/dev/null
-s fips; [ -r /proc/sys/crypto/fips_enabled ] && cat /proc/sys/crypto/fips_enabled
+m=; read -r m 2>/dev/null </var/lib/dbus/machine-id; [ -n "$m" ] || read -r m 2>/dev/null </etc/machine-id
+s machine_id; printf '%s\n' "$m"
+f=; read -r f 2>/dev/null </proc/sys/crypto/fips_enabled; s fips; printf '%s\n' "$f"
 # socket.getfqdn(): forward-resolve the node name, then reverse-resolve its first address.
-n=$(uname -n)
+set -f; set -- $un; set +f; n=$2
 if command -v getent >/dev/null 2>&1; then
   a=$(getent ahosts "$n" 2>/dev/null | head -n 1)
   s fqdn_byaddr; [ -n "$a" ] && getent hosts "${a%% *}" 2>/dev/null

@@ -122,9 +122,7 @@ fn fqdn(s: &Sections<'_>, nodename: &str) -> String {
 pub(crate) fn user(s: &Sections<'_>, facts: &mut Map) {
     let name = s.trimmed("user");
     facts.insert("user_id".into(), name.into());
-    let entry = Some(s.trimmed("passwd"))
-        .filter(|e| !e.is_empty())
-        .unwrap_or_else(|| s.trimmed("passwd_uid"));
+    let entry = s.trimmed("passwd");
     let fields: Vec<&str> = entry.lines().next().unwrap_or("").split(':').collect();
     if fields.len() >= 7 {
         let int = |t: &str| {
@@ -184,7 +182,7 @@ mod tests {
 
     #[test]
     fn uname_version_keeps_its_spaces() {
-        // Recorded on a CentOS 7 host.
+        // Shaped like a CentOS 7 kernel's line (written for this test).
         let u = Uname::parse(
             "Linux node1 3.10.0-1160.el7.x86_64 #1 SMP Mon Oct 19 16:18:59 UTC 2020 x86_64\n",
         );
