@@ -7,4 +7,7 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// A host's fact probe output could not be read.
+    #[error(transparent)]
+    Facts(#[from] crate::facts::FactsError),
 }

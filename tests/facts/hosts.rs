@@ -31,6 +31,22 @@ const SKIP: &[&str] = &["memfree_mb", "memory_mb", "env"];
 /// the probe runs without one.
 const PER_CONNECTION_ENV: &[&str] = &["SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "TERM"];
 
+/// Where to record each host's probe output and Ansible's facts, when set:
+/// `KONVOY_RECORD_FACTS=engine/src/facts/testdata cargo test --test
+/// integration facts::hosts` regenerates the parser's unit-test data.
+fn record_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("KONVOY_RECORD_FACTS").map(std::path::PathBuf::from)
+}
+
+fn os_name(os: Os) -> &'static str {
+    match os {
+        Os::Centos7 => "centos7",
+        Os::Centos8 => "centos8",
+        Os::Debian => "debian12",
+        Os::Flatcar => "flatcar",
+    }
+}
+
 fn gather(fleet: &Fleet, name: &str) -> Facts {
     let host = fleet.host(name);
     let mut transport = root_session(fleet, host);
@@ -43,6 +59,10 @@ fn gather(fleet: &Fleet, name: &str) -> Facts {
         "probe on {name} wrote to stderr: {}",
         out.stderr_str()
     );
+    if let Some(dir) = record_dir() {
+        let path = dir.join(format!("{}.probe", os_name(host.os())));
+        std::fs::write(&path, &out.stdout).expect("record the probe output");
+    }
     parse(&out.stdout).unwrap_or_else(|e| panic!("probe output of {name}: {e}"))
 }
 
@@ -153,6 +173,20 @@ fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rule
             wrong.push(format!(
                 "{name}: env: ansible {theirs_env:?}, probe {ours:?}"
             ));
+        }
+        if let Some(dir) = record_dir() {
+            // Ansible's values for the facts compared above.
+            let mut kept = serde_json::Map::new();
+            for key in facts.as_map().keys() {
+                if let Some(value) = theirs.get(&format!("ansible_{key}")) {
+                    if !SKIP.contains(&key.as_str()) {
+                        kept.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            let path = dir.join(format!("{}.setup.json", os_name(fleet.host(name).os())));
+            let text = serde_json::to_string_pretty(&Json::Object(kept)).expect("json");
+            std::fs::write(&path, text + "\n").expect("record ansible's facts");
         }
         let swap = |j: &Json| j["swap"]["total"].clone();
         assert_eq!(

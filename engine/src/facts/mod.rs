@@ -204,3 +204,113 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
         python,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The parser on probe output recorded from the test hosts of
+    //! `tests/harness` (sshd hosts over overlays of a Debian 12 machine,
+    //! carrying the OS identity files of CentOS 7, CentOS 8, Debian 12 and
+    //! Flatcar), next to what `ansible -m setup` (ansible-core 2.19.14)
+    //! reported on the same hosts in the same run. Regenerate both with
+    //! `KONVOY_RECORD_FACTS=$PWD/engine/src/facts/testdata cargo test --test
+    //! integration facts::hosts`.
+
+    use super::*;
+    use serde_json::Value as Json;
+
+    fn to_json(value: &Value) -> Json {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::from(*i),
+            Value::Float(f) => Json::from(*f),
+            Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => Json::String(s.clone()),
+            Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
+            Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        }
+    }
+
+    /// Parses `probe` and checks every fact Ansible recorded in `setup`.
+    fn check(probe: &[u8], setup: &str) -> Facts {
+        let facts = parse(probe).expect("recorded output parses");
+        let expected: serde_json::Map<String, Json> =
+            serde_json::from_str(setup).expect("recorded JSON");
+        assert!(
+            expected.len() > 40,
+            "the recording holds the compared facts"
+        );
+        for (key, want) in &expected {
+            let got = facts.get(key).map(to_json);
+            assert_eq!(got.as_ref(), Some(want), "fact `{key}`");
+        }
+        facts
+    }
+
+    fn text<'a>(facts: &'a Facts, key: &str) -> &'a str {
+        facts.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    #[test]
+    fn centos7_test_host() {
+        let facts = check(
+            include_bytes!("testdata/centos7.probe"),
+            include_str!("testdata/centos7.setup.json"),
+        );
+        assert_eq!(
+            text(&facts, "distribution_file_path"),
+            "/etc/redhat-release"
+        );
+        assert_eq!(facts.pkg_mgr_legacy(), "yum");
+    }
+
+    #[test]
+    fn centos8_test_host() {
+        let facts = check(
+            include_bytes!("testdata/centos8.probe"),
+            include_str!("testdata/centos8.setup.json"),
+        );
+        assert_eq!(text(&facts, "distribution_version"), "8.5");
+    }
+
+    #[test]
+    fn debian12_test_host() {
+        let facts = check(
+            include_bytes!("testdata/debian12.probe"),
+            include_str!("testdata/debian12.setup.json"),
+        );
+        assert_eq!(text(&facts, "distribution_release"), "bookworm");
+        assert_eq!(text(&facts, "pkg_mgr"), "apt");
+    }
+
+    #[test]
+    fn flatcar_test_host_without_python() {
+        // No Ansible run is possible here (no Python); the values are those
+        // of ansible-core's rules, as the Flatcar fixture test checks.
+        let facts =
+            parse(include_bytes!("testdata/flatcar.probe")).expect("recorded output parses");
+        assert_eq!(text(&facts, "os_family"), "Flatcar");
+        assert_eq!(text(&facts, "distribution"), "Flatcar");
+        assert_eq!(text(&facts, "distribution_major_version"), "3033");
+        assert_eq!(text(&facts, "distribution_version"), "3033.2.0");
+        assert_eq!(facts.python(), None);
+        let vars = facts.to_vars();
+        assert_eq!(vars.get("ansible_os_family"), facts.get("os_family"));
+        let nested = vars
+            .get("ansible_facts")
+            .and_then(Value::as_map)
+            .expect("ansible_facts");
+        assert_eq!(nested.get("distribution"), facts.get("distribution"));
+        assert_eq!(vars.len(), facts.as_map().len() + 1);
+    }
+
+    #[test]
+    fn truncated_probe_output_is_an_error() {
+        let full = include_bytes!("testdata/centos7.probe");
+        let cut = &full[..full.len() / 2];
+        assert!(matches!(parse(cut), Err(FactsError::Truncated { .. })));
+        assert!(matches!(
+            parse(b"Last login: yesterday\n"),
+            Err(FactsError::NotProbeOutput { .. })
+        ));
+    }
+}
