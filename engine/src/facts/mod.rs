@@ -41,6 +41,7 @@ mod distro;
 mod error;
 mod hardware;
 mod network;
+mod os_family;
 mod parse;
 mod pkg_mgr;
 mod release_parsers;
@@ -51,11 +52,11 @@ mod system;
 use std::collections::BTreeSet;
 
 pub use distribution::{
-    distribution_from_files, distribution_with_distro, os_family, DistributionFacts, DistroGuess,
-    Platform,
+    distribution_from_files, distribution_with_distro, DistributionFacts, DistroGuess, Platform,
 };
 pub use distro::{DistroInfo, Files};
 pub use error::FactsError;
+pub use os_family::os_family;
 
 use crate::value::{Map, Value};
 use parse::Sections;
