@@ -23,12 +23,4 @@ pub enum FactsError {
         /// The section's name.
         section: &'static str,
     },
-    /// A number the kernel prints is not a number.
-    #[error("fact probe section `{section}` has `{text}` where a number belongs")]
-    NotANumber {
-        /// The section's name.
-        section: &'static str,
-        /// The offending text.
-        text: String,
-    },
 }

@@ -96,5 +96,7 @@ for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do
   [ -e "$d/bonding" ] && kind=bonding
   printf '%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$mac" "$mtu" "$typ" "$kind"
 done
+# The BSDs' kernel version names their release.
+case $un in Linux\ *) ;; *) s kern_version; sysctl -n kern.version 2>/dev/null ;; esac
 s python; command -v python3 2>/dev/null || command -v python 2>/dev/null
 s end

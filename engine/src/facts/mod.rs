@@ -134,7 +134,7 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
             .text("lsb_release")
             .map(|t| distro::parse_lsb_release(&t))
             .unwrap_or_default(),
-        kern_version: None,
+        kern_version: s.text("kern_version").map(|t| t.into_owned()),
         dpkg_tzdata: s.text("dpkg_tzdata").map(|t| t.into_owned()),
         suse_baseproduct: s
             .text("realpath /etc/products.d/baseproduct")
@@ -154,7 +154,7 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
         .filter_map(|l| l.split(' ').next())
         .collect();
     let pkg_probe = pkg_mgr::PkgProbe {
-        exists: exists.clone(),
+        exists: &exists,
         realpaths: realpath_lines
             .iter()
             .filter_map(|l| l.split_once(' '))

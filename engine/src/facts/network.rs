@@ -40,7 +40,6 @@ impl NetDev {
                 "512" => "ppp",
                 "772" => "loopback",
                 "65534" => "tunnel",
-                _ if sys_type.is_empty() => "unknown",
                 _ => "unknown",
             },
         };

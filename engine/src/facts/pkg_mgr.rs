@@ -46,10 +46,10 @@ const PKG_MGRS: &[(&str, &str)] = &[
 ];
 
 /// What the probe saw on the host that `pkg_mgr` depends on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct PkgProbe<'a> {
     /// Paths that exist.
-    pub(crate) exists: BTreeSet<&'a str>,
+    pub(crate) exists: &'a BTreeSet<&'a str>,
     /// `realpath` of `/usr/bin/dnf` and `/usr/bin/microdnf`.
     pub(crate) realpaths: Vec<(&'a str, &'a str)>,
     /// Exit status of `rpm -q --whatprovides /usr/bin/apt-get`.
@@ -139,16 +139,18 @@ pub(crate) fn legacy(
 mod tests {
     use super::*;
 
-    fn probe(paths: &[&'static str]) -> PkgProbe<'static> {
+    fn probe<'a>(exists: &'a BTreeSet<&'a str>) -> PkgProbe<'a> {
         PkgProbe {
-            exists: paths.iter().copied().collect(),
-            ..PkgProbe::default()
+            exists,
+            realpaths: Vec::new(),
+            apt_rpm_status: None,
         }
     }
 
     #[test]
     fn centos7_without_dnf_is_unknown_in_2_19_and_yum_in_2_13() {
-        let p = probe(&["/usr/bin/yum", "/usr/bin/rpm"]);
+        let exists = BTreeSet::from(["/usr/bin/yum", "/usr/bin/rpm"]);
+        let p = probe(&exists);
         let modern = pkg_mgr("Linux", "RedHat", &p);
         assert_eq!(modern, "unknown");
         assert_eq!(legacy("CentOS", "7", "RedHat", &modern, &p), "yum");
@@ -156,14 +158,18 @@ mod tests {
 
     #[test]
     fn debian_with_dnf_installed_is_apt() {
-        let mut p = probe(&[
+        let exists = BTreeSet::from([
             "/usr/bin/apt-get",
             "/usr/bin/dnf",
             "/usr/bin/dnf-3",
             "/usr/bin/rpm",
         ]);
+        let mut p = probe(&exists);
         p.apt_rpm_status = Some(1);
         assert_eq!(pkg_mgr("Linux", "Debian", &p), "apt");
-        assert_eq!(pkg_mgr("Linux", "Flatcar", &probe(&[])), "unknown");
+        p.apt_rpm_status = Some(0);
+        assert_eq!(pkg_mgr("Linux", "Debian", &p), "apt_rpm");
+        let none = BTreeSet::new();
+        assert_eq!(pkg_mgr("Linux", "Flatcar", &probe(&none)), "unknown");
     }
 }

@@ -61,10 +61,10 @@ pub(crate) fn platform(s: &Sections<'_>, uname: &Uname, facts: &mut Map) {
         "32" => Some("i386"),
         _ => None,
     };
-    let i86 = machine.contains("i86pc")
-        || ["i3", "i4", "i5", "i6"]
-            .iter()
-            .any(|p| machine.contains(&format!("{p}86")));
+    // Python's `i([3456]86|86pc)` test for 32-bit x86 machine names.
+    let i86 = ["i386", "i486", "i586", "i686", "i86pc"]
+        .iter()
+        .any(|name| machine.contains(name));
     if machine == "x86_64" || i86 {
         let arch = if machine == "x86_64" {
             "x86_64"
