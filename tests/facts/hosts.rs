@@ -50,9 +50,19 @@ fn os_name(os: Os) -> &'static str {
 fn gather(fleet: &Fleet, name: &str) -> Facts {
     let host = fleet.host(name);
     let mut transport = root_session(fleet, host);
+    let started = std::time::Instant::now();
     let out = transport
         .exec(&ExecRequest::new("sh -s").stdin(gather_script()))
         .unwrap_or_else(|e| panic!("probe on {name}: {e}"));
+    let elapsed = started.elapsed();
+    let facts_started = std::time::Instant::now();
+    let parsed = parse(&out.stdout);
+    println!(
+        "{name} ({:?}): probe round trip {elapsed:?}, {} bytes, parsed in {:?}",
+        host.os(),
+        out.stdout.len(),
+        facts_started.elapsed()
+    );
     assert_eq!(out.rc, 0, "probe on {name}: {}", out.stderr_str());
     assert!(
         out.stderr.is_empty(),
@@ -63,7 +73,7 @@ fn gather(fleet: &Fleet, name: &str) -> Facts {
         let path = dir.join(format!("{}.probe", os_name(host.os())));
         std::fs::write(&path, &out.stdout).expect("record the probe output");
     }
-    parse(&out.stdout).unwrap_or_else(|e| panic!("probe output of {name}: {e}"))
+    parsed.unwrap_or_else(|e| panic!("probe output of {name}: {e}"))
 }
 
 /// `ansible_facts` per host from `ansible HOSTS -m setup -o`.

@@ -32,6 +32,18 @@
 //!   dnf, e.g. CentOS 7). [`Facts::pkg_mgr_legacy`] gives 2.13's (`yum`),
 //!   which KIB-era playbooks were written against; it is not in the map.
 //!
+//! # Running the probe
+//!
+//! Send [`gather_script`] as the stdin of `sh -s`, in one exec, with the
+//! privilege and environment Ansible's fact-gathering task would have (the
+//! play's `become` and `environment`), then [`parse`] its stdout:
+//!
+//! ```ignore
+//! let out = transport.exec(&ExecRequest::new("sh -s").stdin(gather_script()))?;
+//! let facts = engine::facts::parse(&out.stdout)?;
+//! vars.extend(facts.to_vars()); // ansible_os_family, ansible_facts, ...
+//! ```
+//!
 //! This layer never opens a connection: it produces text to run and reads
 //! text back.
 
