@@ -83,7 +83,8 @@ fi
 # of each interface in directory order (the order Python's glob sees).
 if command -v ip >/dev/null 2>&1; then
   s route4; ip -4 route get 8.8.8.8 2>/dev/null
-  s addr4; ip -o -4 addr show 2>/dev/null
+  s route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null
+  s addr; ip -o addr show 2>/dev/null
 fi
 s netdev
 for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do

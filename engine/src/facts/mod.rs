@@ -16,7 +16,7 @@
 //! `service_mgr`, `system`, `kernel`, `kernel_version`, `machine`,
 //! `architecture`, `userspace_architecture`, `userspace_bits`,
 //! `machine_id`, `hostname`, `nodename`, `fqdn`, `domain`, `default_ipv4`,
-//! `all_ipv4_addresses`, `memtotal_mb`, `memfree_mb`, `swaptotal_mb`,
+//! `all_ipv4_addresses`, `default_ipv6`, `all_ipv6_addresses`, `memtotal_mb`, `memfree_mb`, `swaptotal_mb`,
 //! `swapfree_mb`, `memory_mb`, `processor*`, `env`, `user_*`,
 //! `real_user_id`, `effective_user_id`, `real_group_id`,
 //! `effective_group_id`, `fips`.
@@ -26,7 +26,7 @@
 //! - No `python`, `python_version` or `selinux*` facts: the probe does not
 //!   use Python, and Ansible's SELinux facts come from its Python bindings.
 //!   [`Facts::python`] says whether an interpreter exists on the host.
-//! - Not gathered: mounts, devices, DMI, IPv6, per-interface facts, `lsb`,
+//! - Not gathered: mounts, devices, DMI, per-interface facts, `lsb`,
 //!   `date_time`, `dns`, SSH host keys, virtualization, local facts.
 //! - `pkg_mgr` is 2.19's value (`unknown` on a RedHat-family host without
 //!   dnf, e.g. CentOS 7). [`Facts::pkg_mgr_legacy`] gives 2.13's (`yum`),
@@ -203,7 +203,7 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
         .to_owned();
     hardware::cpu(&s, &architecture, &mut map);
     if bins.contains("ip") {
-        network::ipv4(&s, &mut map);
+        network::addresses(&s, &mut map);
     }
     system::user(&s, &mut map);
     map.insert("env".into(), Value::Map(system::env(&s)));

@@ -1,14 +1,15 @@
-//! `default_ipv4` and `all_ipv4_addresses` (Ansible's Linux network
-//! collector, IPv4 part).
+//! `default_ipv4`, `default_ipv6`, `all_ipv4_addresses` and
+//! `all_ipv6_addresses` (Ansible's Linux network collector).
 //!
-//! The default interface is what `ip -4 route get 8.8.8.8` names (a route
-//! lookup: no packet is sent). Addresses come from one `ip -o -4 addr show`
-//! instead of Ansible's two `ip addr show` calls per interface; they are
-//! grouped per interface in `/sys/class/net` directory order, primaries
-//! before secondaries, which is the order Ansible appends them in.
+//! The default interfaces are what `ip -4 route get 8.8.8.8` and
+//! `ip -6 route get 2404:6800:400a:800::1012` name (route lookups: no
+//! packet is sent). Addresses come from one `ip -o addr show` instead of
+//! Ansible's two `ip addr show` calls per interface; they are grouped per
+//! interface in `/sys/class/net` directory order, primaries before
+//! secondaries, which is the order Ansible appends them in.
 //!
-//! Not produced: `default_ipv6`, `all_ipv6_addresses`, `interfaces` and the
-//! per-interface facts (`ansible_eth0`), `locally_reachable_ips`.
+//! Not produced: `interfaces` and the per-interface facts (`ansible_eth0`),
+//! `locally_reachable_ips`.
 
 use std::net::Ipv4Addr;
 
@@ -52,19 +53,24 @@ impl NetDev {
     }
 }
 
-/// One `inet` line of `ip -o -4 addr show`.
+/// One `inet` or `inet6` line of `ip -o addr show`.
 #[derive(Debug, Clone, PartialEq)]
-struct Inet {
+struct Addr {
     device: String,
+    v6: bool,
     address: String,
     prefix: String,
+    /// IPv4 broadcast, or `""`.
     broadcast: String,
+    /// IPv6 scope.
+    scope: String,
+    /// The label ending an IPv4 line (`eth0`, `eth0:1`).
     label: String,
     secondary: bool,
 }
 
-impl Inet {
-    fn parse(line: &str) -> Option<Inet> {
+impl Addr {
+    fn parse(line: &str) -> Option<Addr> {
         // `2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\       valid_lft ...`
         let line = line.split('\\').next()?;
         let mut words = line.split_whitespace();
@@ -76,102 +82,139 @@ impl Inet {
             .next()?
             .to_owned();
         let words: Vec<&str> = words.collect();
-        if words.first() != Some(&"inet") {
-            return None;
-        }
-        let (address, prefix) = match words.get(1)?.split_once('/') {
-            Some((a, p)) => (a.to_owned(), p.to_owned()),
-            None => ((*words.get(1)?).to_owned(), "32".to_owned()),
+        let v6 = match words.first() {
+            Some(&"inet") => false,
+            Some(&"inet6") => true,
+            _ => return None,
         };
-        let broadcast = if words.len() > 3 && words[2] == "brd" {
-            words[3].to_owned()
-        } else {
-            String::new()
-        };
-        Some(Inet {
+        let mut addr = Addr {
             device,
-            address,
-            prefix,
-            broadcast,
+            v6,
+            address: String::new(),
+            prefix: String::new(),
+            broadcast: String::new(),
+            scope: String::new(),
             label: (*words.last()?).to_owned(),
             secondary: words.contains(&"secondary"),
-        })
+        };
+        if v6 && words.get(2) == Some(&"peer") {
+            addr.address = (*words.get(1)?).to_owned();
+            addr.prefix = words.get(3)?.split_once('/')?.1.to_owned();
+            addr.scope = (*words.get(5)?).to_owned();
+        } else if v6 {
+            let (address, prefix) = words.get(1)?.split_once('/')?;
+            (addr.address, addr.prefix) = (address.to_owned(), prefix.to_owned());
+            addr.scope = (*words.get(3)?).to_owned();
+        } else {
+            (addr.address, addr.prefix) = match words.get(1)?.split_once('/') {
+                Some((a, p)) => (a.to_owned(), p.to_owned()),
+                None => ((*words.get(1)?).to_owned(), "32".to_owned()),
+            };
+            if words.len() > 3 && words[2] == "brd" {
+                addr.broadcast = words[3].to_owned();
+            }
+        }
+        Some(addr)
     }
 }
 
-/// Adds `default_ipv4` and `all_ipv4_addresses`; nothing without `ip`, as
-/// in Ansible.
-pub(crate) fn ipv4(s: &Sections<'_>, facts: &mut Map) {
-    if !s.has("route4") {
-        return;
-    }
+/// The interface, source address and gateway of `ip route get TARGET`.
+fn default_route(s: &Sections<'_>, section: &str, target: &str) -> Map {
     let mut default = Map::new();
-    if let Some(first) = s.lines("route4").first() {
+    if let Some(first) = s.lines(section).first() {
         let words: Vec<&str> = first.split_whitespace().collect();
-        if words.first() == Some(&"8.8.8.8") {
+        if words.first() == Some(&target) {
             for pair in words.windows(2) {
-                match pair[0] {
-                    "dev" => _ = default.insert("interface".into(), pair[1].into()),
-                    "src" => _ = default.insert("address".into(), pair[1].into()),
-                    "via" if pair[1] != "8.8.8.8" => {
-                        _ = default.insert("gateway".into(), pair[1].into())
-                    }
-                    _ => {}
-                }
+                let key = match pair[0] {
+                    "dev" => "interface",
+                    "src" => "address",
+                    "via" if pair[1] != target => "gateway",
+                    _ => continue,
+                };
+                default.insert(key.into(), pair[1].into());
             }
         }
     }
+    default
+}
+
+/// Adds `default_ipv4`, `default_ipv6`, `all_ipv4_addresses` and
+/// `all_ipv6_addresses`; nothing without `ip`, as in Ansible.
+pub(crate) fn addresses(s: &Sections<'_>, facts: &mut Map) {
+    if !s.has("route4") {
+        return;
+    }
+    let mut default4 = default_route(s, "route4", "8.8.8.8");
+    let mut default6 = default_route(s, "route6", "2404:6800:400a:800::1012");
     let devices: Vec<NetDev> = s
         .lines("netdev")
         .iter()
         .filter_map(|l| NetDev::parse(l))
         .collect();
-    let inets: Vec<Inet> = s
-        .lines("addr4")
+    let addrs: Vec<Addr> = s
+        .lines("addr")
         .iter()
-        .filter_map(|l| Inet::parse(l))
+        .filter_map(|l| Addr::parse(l))
         .collect();
-    let mut all = Vec::new();
+    let (mut all4, mut all6) = (Vec::new(), Vec::new());
+    // Ansible lists each interface's primary addresses (all IPv6 ones
+    // included), then its IPv4 secondaries.
     for dev in &devices {
         for secondary in [false, true] {
-            for inet in inets
+            for addr in addrs
                 .iter()
-                .filter(|i| i.device == dev.name && i.secondary == secondary)
+                .filter(|a| a.device == dev.name && a.secondary == secondary)
             {
-                let default_address = default.get("address").and_then(Value::as_str);
-                if default_address == Some(inet.address.as_str()) {
-                    add_details(&mut default, inet, dev);
+                let (default, all, local) = if addr.v6 {
+                    (&mut default6, &mut all6, addr.address == "::1")
+                } else {
+                    (&mut default4, &mut all4, addr.address.starts_with("127."))
+                };
+                if default.get("address").and_then(Value::as_str) == Some(addr.address.as_str()) {
+                    add_details(default, addr, dev);
                 }
-                if !inet.address.starts_with("127.") {
-                    all.push(Value::from(inet.address.as_str()));
+                if !local {
+                    all.push(Value::from(addr.address.as_str()));
                 }
             }
         }
     }
-    // Ansible sorts neither; key order here is its insertion order.
-    facts.insert("default_ipv4".into(), Value::Map(default));
-    facts.insert("all_ipv4_addresses".into(), Value::List(all));
+    facts.insert("default_ipv4".into(), Value::Map(default4));
+    facts.insert("all_ipv4_addresses".into(), Value::List(all4));
+    if s.has("route6") {
+        facts.insert("default_ipv6".into(), Value::Map(default6));
+    } else {
+        facts.insert("default_ipv6".into(), Value::Map(Map::new()));
+    }
+    facts.insert("all_ipv6_addresses".into(), Value::List(all6));
 }
 
-fn add_details(default: &mut Map, inet: &Inet, dev: &NetDev) {
-    let prefix: u32 = inet.prefix.parse().unwrap_or(32).min(32);
-    let mask = if prefix == 0 {
-        0
+fn add_details(default: &mut Map, addr: &Addr, dev: &NetDev) {
+    if addr.v6 {
+        default.insert("prefix".into(), addr.prefix.as_str().into());
+        default.insert("scope".into(), addr.scope.as_str().into());
     } else {
-        u32::MAX << (32 - prefix)
-    };
-    let address: u32 = inet.address.parse::<Ipv4Addr>().map_or(0, u32::from);
-    default.insert("broadcast".into(), inet.broadcast.as_str().into());
-    default.insert("netmask".into(), Ipv4Addr::from(mask).to_string().into());
-    default.insert(
-        "network".into(),
-        Ipv4Addr::from(address & mask).to_string().into(),
-    );
-    default.insert("prefix".into(), inet.prefix.as_str().into());
+        let prefix: u32 = addr.prefix.parse().unwrap_or(32).min(32);
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix)
+        };
+        let address: u32 = addr.address.parse::<Ipv4Addr>().map_or(0, u32::from);
+        default.insert("broadcast".into(), addr.broadcast.as_str().into());
+        default.insert("netmask".into(), Ipv4Addr::from(mask).to_string().into());
+        default.insert(
+            "network".into(),
+            Ipv4Addr::from(address & mask).to_string().into(),
+        );
+        default.insert("prefix".into(), addr.prefix.as_str().into());
+    }
     default.insert("macaddress".into(), dev.mac.as_str().into());
     default.insert("mtu".into(), dev.mtu.map_or(Value::Null, Value::Int));
     default.insert("type".into(), dev.kind.into());
-    default.insert("alias".into(), inet.label.as_str().into());
+    if !addr.v6 {
+        default.insert("alias".into(), addr.label.as_str().into());
+    }
 }
 
 #[cfg(test)]
@@ -181,7 +224,7 @@ mod tests {
     #[test]
     fn inet_line_from_ip_oneline() {
         // Recorded on Debian 12 (iproute2 6.1).
-        let i = Inet::parse(
+        let i = Addr::parse(
             "4: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\\       valid_lft forever preferred_lft forever",
         )
         .unwrap();
@@ -191,5 +234,14 @@ mod tests {
         assert_eq!(i.broadcast, "192.0.2.255");
         assert_eq!(i.label, "eth0");
         assert!(!i.secondary);
+        let v6 = Addr::parse(
+            "4: eth0    inet6 fd00::2/64 scope global nodad \\       valid_lft forever",
+        )
+        .unwrap();
+        assert!(v6.v6);
+        assert_eq!(
+            (v6.address.as_str(), v6.prefix.as_str(), v6.scope.as_str()),
+            ("fd00::2", "64", "global")
+        );
     }
 }
