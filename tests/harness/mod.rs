@@ -23,6 +23,7 @@ mod host;
 mod setup;
 
 pub(crate) use host::TestHost;
+#[allow(unused_imports)] // each user of the harness needs a different subset
 pub(crate) use setup::{keys, Keys, KEY_PASSPHRASE, SUDO_PASSWORD, SUDO_PASSWORD_USER, SUDO_USER};
 
 use engine::transport::{ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
@@ -84,12 +85,20 @@ impl Os {
 #[derive(Debug, Default)]
 pub(crate) struct FleetBuilder {
     hosts: Vec<Os>,
+    systemd: bool,
 }
 
 impl FleetBuilder {
     /// Adds `n` hosts of `os` (named `node1`, `node2`, ... in order).
     pub(crate) fn hosts(mut self, n: usize, os: Os) -> FleetBuilder {
         self.hosts.extend(std::iter::repeat_n(os, n));
+        self
+    }
+
+    /// Boots every host with a real systemd as PID 1 (test-hosts.md §2):
+    /// `systemctl start/restart/is-active` work for real. Slower to start.
+    pub(crate) fn systemd(mut self, enabled: bool) -> FleetBuilder {
+        self.systemd = enabled;
         self
     }
 
@@ -113,7 +122,10 @@ impl FleetBuilder {
                 .enumerate()
                 .map(|(i, &os)| {
                     let lease = alloc::lease();
-                    scope.spawn(move || TestHost::start(&format!("node{}", i + 1), os, lease))
+                    let systemd = self.systemd;
+                    scope.spawn(move || {
+                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd)
+                    })
                 })
                 .collect();
             handles

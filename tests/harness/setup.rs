@@ -255,6 +255,45 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
     }
 }
 
+/// Units for a host booted by systemd: the machine's own services are
+/// masked (its sshd listens on every address, postgresql, getty, ...) and
+/// the host's sshd runs as a unit of the default target.
+pub(crate) fn prepare_systemd(upper: &Path) {
+    let units = upper.join("etc/systemd/system");
+    let wants = units.join("multi-user.target.wants");
+    std::fs::create_dir_all(&wants).expect("create unit dirs");
+    for unit in [
+        "ssh.service",
+        "ssh.socket",
+        "postgresql.service",
+        "getty@tty1.service",
+        "getty.target",
+        "console-getty.service",
+        "systemd-logind.service",
+        "e2scrub_reap.service",
+        "systemd-timesyncd.service",
+        "apt-daily.timer",
+        "apt-daily-upgrade.timer",
+        "man-db.timer",
+        "e2scrub_all.timer",
+        "fstrim.timer",
+        "dpkg-db-backup.timer",
+        "remote-fs.target",
+    ] {
+        std::os::unix::fs::symlink("/dev/null", units.join(unit)).expect("mask a unit");
+    }
+    std::fs::write(
+        units.join("konvoy-sshd.service"),
+        "[Unit]\nDescription=sshd of this test host\n\n[Service]\n\
+         ExecStartPre=/bin/mkdir -p /run/sshd\n\
+         ExecStart=/usr/sbin/sshd -D -e -f /etc/ssh/konvoy_sshd_config\n\
+         KillMode=process\n\n[Install]\nWantedBy=multi-user.target\n",
+    )
+    .expect("write the sshd unit");
+    std::os::unix::fs::symlink("../konvoy-sshd.service", wants.join("konvoy-sshd.service"))
+        .expect("enable sshd");
+}
+
 /// An overlayfs whiteout: a 0/0 character device hides the lower entry.
 fn whiteout(path: &Path) {
     use std::os::unix::ffi::OsStrExt;

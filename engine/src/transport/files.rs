@@ -198,11 +198,20 @@ fn install_script(
     let t = quote(&tmp);
     let d = quote(dest);
     let mut s = String::with_capacity(512);
-    s.push_str("set -e\n");
+    // A lost connection closes our pipes: without this, the `echo` of an
+    // error would die of SIGPIPE before the EXIT trap removes the temp file.
+    s.push_str("set -e\ntrap '' PIPE HUP\n");
     match stage {
         Some(stage) => s.push_str(&format!("trap 'rm -f {t} {}' EXIT\n", quote(stage))),
         None => s.push_str(&format!("trap 'rm -f {t}' EXIT\n")),
     }
+    // Temp files of earlier puts cut off by a lost connection (whose shell
+    // was killed before its trap ran) are removed here.
+    s.push_str(&format!(
+        "rm -f -- {}/.{}.konvoy-*.tmp\n",
+        quote(dir.trim_end_matches('/')),
+        quote(base)
+    ));
     s.push_str(&format!("umask 077\n{source} > {t}\n"));
     s.push_str(&format!(
         "n=$(wc -c < {t}); if [ $n -ne {size} ]; then echo \"short transfer: $n of {size} bytes\" >&2; exit 3; fi\n"
