@@ -135,19 +135,15 @@ fn text<'a>(facts: &'a Facts, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("fact `{key}` missing"))
 }
 
-#[test]
-fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rules() {
-    let fleet = Fleet::builder()
-        .host(Os::Centos7)
-        .host(Os::Centos8)
-        .host(Os::Debian)
-        .host(Os::Flatcar)
-        .start();
-    let ansible = ansible_setup(&fleet, "node1,node2,node3");
+/// Gathers on each of `names` and compares every fact with Ansible's
+/// `setup` on the same hosts; returns the facts.
+fn gather_and_compare(fleet: &Fleet, names: &[&str], record: bool) -> Vec<Facts> {
+    let ansible = ansible_setup(fleet, &names.join(","));
     let mut wrong = Vec::new();
     let mut compared = 0;
-    for name in ["node1", "node2", "node3"] {
-        let facts = gather(&fleet, name);
+    let mut all = Vec::new();
+    for &name in names {
+        let facts = gather(fleet, name);
         let theirs = ansible[name].as_object().expect("facts for every host");
         for (key, ours) in facts.as_map() {
             if SKIP.contains(&key.as_str()) {
@@ -184,7 +180,7 @@ fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rule
                 "{name}: env: ansible {theirs_env:?}, probe {ours:?}"
             ));
         }
-        if let Some(dir) = record_dir() {
+        if let Some(dir) = record_dir().filter(|_| record) {
             // Ansible's values for the facts compared above.
             let mut kept = serde_json::Map::new();
             for key in facts.as_map().keys() {
@@ -203,12 +199,26 @@ fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rule
             swap(&to_json(facts.get("memory_mb").expect("memory_mb"))),
             swap(&theirs["ansible_memory_mb"])
         );
+        all.push(facts);
     }
     println!(
-        "{compared} facts compared with ansible setup on 3 hosts, {} differ",
+        "{compared} facts compared with ansible setup on {} hosts, {} differ",
+        names.len(),
         wrong.len()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    all
+}
+
+#[test]
+fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rules() {
+    let fleet = Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .host(Os::Debian)
+        .host(Os::Flatcar)
+        .start();
+    gather_and_compare(&fleet, &["node1", "node2", "node3"], true);
 
     let c7 = gather(&fleet, "node1");
     assert_eq!(
@@ -260,4 +270,13 @@ fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rule
     assert_eq!(fc.python(), None, "Flatcar hosts have no Python");
     assert_eq!(text(&fc, "hostname"), "node4");
     assert_eq!(text(&fc, "service_mgr"), text(&c7, "service_mgr"));
+}
+
+/// A host whose PID 1 is a real systemd: `service_mgr` is `systemd`, and
+/// every other fact still equals Ansible's.
+#[test]
+fn facts_on_a_systemd_host_equal_ansible_setup() {
+    let fleet = Fleet::builder().host(Os::Centos8).systemd(true).start();
+    let facts = gather_and_compare(&fleet, &["node1"], false);
+    assert_eq!(text(&facts[0], "service_mgr"), "systemd");
 }
