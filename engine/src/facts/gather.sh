@@ -19,8 +19,8 @@ for p in /etc/*[-_]release /etc/*[-_]version /usr/lib/os-release /etc/coreos/upd
   [ -f "$p" ] && { s "file $p"; cat "$p" 2>/dev/null; }
 done
 [ -L /etc/products.d/baseproduct ] && { s "realpath /etc/products.d/baseproduct"; readlink -f /etc/products.d/baseproduct; }
-# `lsb_release -a` (slow on Debian: Python) only decides something when
-# os-release lacks ID, VERSION_ID or a codename.
+# `lsb_release -a` (a Python program on many distributions) only decides
+# something when os-release lacks ID, VERSION_ID or a codename.
 o=/etc/os-release; [ -f $o ] || o=/usr/lib/os-release
 if ! { grep -q '^ID=' $o && grep -q '^VERSION_ID=' $o && grep -q -E '^(VERSION_CODENAME|UBUNTU_CODENAME)=' $o; } 2>/dev/null &&
   command -v lsb_release >/dev/null 2>&1; then
@@ -48,6 +48,7 @@ for p in /usr/bin/dnf /usr/bin/microdnf; do [ -e $p ] && printf '%s %s\n' $p "$(
 }
 # Ansible's get_bin_path: PATH, then the sbin directories.
 s bin
+ipb=
 for b in systemctl initctl ip; do
   f=; o_ifs=$IFS; IFS=:
   for d in $PATH /sbin /usr/sbin /usr/local/sbin; do
@@ -55,6 +56,7 @@ for b in systemctl initctl ip; do
   done
   IFS=$o_ifs
   [ -n "$f" ] && printf '%s %s\n' "$b" "$f"
+  [ "$b" = ip ] && ipb=$f
 done
 s init_link; [ -L /sbin/init ] && readlink /sbin/init
 if [ -r /proc/1/comm ]; then c=; read -r c </proc/1/comm; s proc1_comm; printf '%s\n' "$c"
@@ -66,7 +68,8 @@ hv=; read -r hv 2>/dev/null </sys/hypervisor/type
 if [ -e /proc/xen ] || [ "$hv" = xen ]; then
   s xen_flags_without_vme; grep '^flags' /proc/cpuinfo 2>/dev/null | grep -cvw vme
 fi
-s nproc; nproc 2>/dev/null
+# Python counts the CPUs this process may use; GNU nproc would also obey OpenMP's variables.
+s nproc; (unset OMP_NUM_THREADS OMP_THREAD_LIMIT; nproc 2>/dev/null)
 s long_bit; getconf LONG_BIT 2>/dev/null
 m=; read -r m 2>/dev/null </var/lib/dbus/machine-id; [ -n "$m" ] || read -r m 2>/dev/null </etc/machine-id
 s machine_id; printf '%s\n' "$m"
@@ -79,12 +82,12 @@ if command -v getent >/dev/null 2>&1; then
 else
   s fqdn_hostname; hostname -f 2>/dev/null
 fi
-# Network: the default IPv4 route, every IPv4 address, and the sysfs details
-# of each interface in directory order (the order Python's glob sees).
-if command -v ip >/dev/null 2>&1; then
-  s route4; ip -4 route get 8.8.8.8 2>/dev/null
-  s route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null
-  s addr; ip -o addr show 2>/dev/null
+# Network: the default routes, every address, and the sysfs details of
+# each interface in directory order (the order Python's glob sees).
+if [ -n "$ipb" ]; then
+  s route4; "$ipb" -4 route get 8.8.8.8 2>/dev/null
+  s route6; "$ipb" -6 route get 2404:6800:400a:800::1012 2>/dev/null
+  s addr; "$ipb" -o addr show 2>/dev/null
 fi
 s netdev
 for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do
