@@ -265,3 +265,29 @@ fn probe_without_environment_still_gathers() {
         Some("/usr/bin:/bin")
     );
 }
+
+/// Only busybox applets on `PATH` (a Flatcar rescue shell, an Alpine host):
+/// the same facts, except those `getent` provides. Without it `fqdn` comes
+/// from `hostname -f`, which does not reverse-resolve as Python does.
+#[test]
+fn probe_with_only_busybox_applets_gives_the_same_facts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let status = Command::new("busybox")
+        .args(["--install", "-s"])
+        .arg(dir.path())
+        .status()
+        .expect("busybox is installed (apt-get install busybox)");
+    assert!(status.success(), "busybox --install failed");
+    let path = dir.path().to_str().expect("utf-8 temp path");
+    let sh = format!("{path}/sh");
+    let env = [("PATH", path)];
+    let facts = parse(&probe(&[sh.as_str()], &env)).expect("probe output parses");
+    let wrong = compare(&facts, &["env", "fqdn", "domain"]);
+    assert!(
+        wrong.is_empty(),
+        "{} facts differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(facts.get("userspace_bits"), Some(&Value::from("64")));
+}

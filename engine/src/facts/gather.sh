@@ -70,7 +70,10 @@ if [ -e /proc/xen ] || [ "$hv" = xen ]; then
 fi
 # Python counts the CPUs this process may use; GNU nproc would also obey OpenMP's variables.
 s nproc; (unset OMP_NUM_THREADS OMP_THREAD_LIMIT; nproc 2>/dev/null)
-s long_bit; getconf LONG_BIT 2>/dev/null
+# Python reports its own binary's word size; without getconf, read the ELF
+# class of /bin/sh (byte 5: 1 = 32-bit, 2 = 64-bit).
+s long_bit; getconf LONG_BIT 2>/dev/null ||
+  case $(od -An -tu1 -j4 -N1 /bin/sh 2>/dev/null) in *2) echo 64 ;; *1) echo 32 ;; esac
 m=; read -r m 2>/dev/null </var/lib/dbus/machine-id; [ -n "$m" ] || read -r m 2>/dev/null </etc/machine-id
 s machine_id; printf '%s\n' "$m"
 f=; read -r f 2>/dev/null </proc/sys/crypto/fips_enabled; s fips; printf '%s\n' "$f"
