@@ -80,6 +80,9 @@ pub fn gather_script() -> &'static str {
     script::GATHER_SCRIPT
 }
 
+/// Keys `setup` returns without the `ansible_` prefix, injected as is.
+const UNPREFIXED: &[&str] = &["gather_subset", "module_setup"];
+
 /// A host's facts, as `ansible_facts` holds them (names without the
 /// `ansible_` prefix).
 #[derive(Debug, Clone, PartialEq)]
@@ -102,11 +105,17 @@ impl Facts {
     }
 
     /// The variables Ansible injects after gathering: `ansible_<name>` for
-    /// each fact, plus `ansible_facts` holding the unprefixed map.
+    /// each fact, `module_setup` and `gather_subset` as they are (setup
+    /// returns them unprefixed), plus `ansible_facts` holding the whole map.
     pub fn to_vars(&self) -> Map {
         let mut vars = Map::with_capacity(self.map.len() + 1);
         for (name, value) in &self.map {
-            vars.insert(format!("ansible_{name}"), value.clone());
+            let var = if UNPREFIXED.contains(&name.as_str()) {
+                name.clone()
+            } else {
+                format!("ansible_{name}")
+            };
+            vars.insert(var, value.clone());
         }
         vars.insert("ansible_facts".into(), Value::Map(self.map.clone()));
         vars
@@ -208,6 +217,9 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
     system::user(&s, &mut map);
     map.insert("env".into(), Value::Map(system::env(&s)));
     map.insert("fips".into(), system::fips(&s).into());
+    // What `setup` reports about itself; the probe gathers the `all` subset.
+    map.insert("gather_subset".into(), Value::List(vec!["all".into()]));
+    map.insert("module_setup".into(), true.into());
     map.sort_keys();
 
     let python = Some(s.trimmed("python")).filter(|p| !p.is_empty());
@@ -314,6 +326,8 @@ mod tests {
             .expect("ansible_facts");
         assert_eq!(nested.get("distribution"), facts.get("distribution"));
         assert_eq!(vars.len(), facts.as_map().len() + 1);
+        assert_eq!(vars.get("module_setup"), Some(&Value::Bool(true)));
+        assert!(!vars.contains_key("ansible_module_setup"));
     }
 
     #[test]
