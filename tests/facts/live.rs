@@ -4,8 +4,9 @@
 //! Nothing is recorded: the machine varies, so the expectation is produced
 //! live, next to the probe.
 //!
-//! The probe runs three ways: `sh -s` (dash on Debian), `busybox sh -s`
-//! (no bashisms), and with `env -i PATH=/usr/bin:/bin` (no environment).
+//! The probe runs four ways: `sh -s` (dash on Debian), `busybox sh -s`
+//! (no bashisms), with `env -i PATH=/usr/bin:/bin` (no environment), and
+//! with only busybox applets on `PATH` (no GNU tools, no `getent`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
