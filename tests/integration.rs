@@ -1,5 +1,6 @@
 //! The one integration test binary; modules below are grouped by feature.
 
+mod facts;
 mod harness;
 mod inventory;
 mod playbook;

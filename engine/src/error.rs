@@ -28,4 +28,7 @@ pub enum Error {
     /// A template failed to render or a conditional to evaluate.
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
+    /// A host's fact probe output could not be read.
+    #[error(transparent)]
+    Facts(#[from] crate::facts::FactsError),
 }
