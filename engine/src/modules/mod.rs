@@ -13,13 +13,18 @@
 
 mod args;
 mod context;
+mod diff;
+mod fstat;
 mod name;
 mod outcome;
+mod write;
 
 pub mod command;
+pub mod file;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
+pub use fstat::{Attrs, Checksum, FileKind, FileStat};
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 
