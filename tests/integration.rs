@@ -1,1 +1,4 @@
 //! The one integration test binary; modules below are grouped by feature.
+
+mod harness;
+mod transport;

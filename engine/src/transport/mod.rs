@@ -1,16 +1,290 @@
 //! `transport`: running commands and moving files on one host, over SSH
-//! (`ssh2`, one session per host) or locally. Knows nothing about Ansible.
+//! (`ssh2`, one session per host) or locally. Knows nothing about Ansible:
+//! the inventory layer resolves Ansible's variables into a
+//! [`ConnectionSpec`], and the executor calls [`connect`] once per host and
+//! then [`Transport::exec`], [`Transport::put`] and [`Transport::fetch`] for
+//! every task.
+//!
+//! Guarantees every implementation keeps:
+//! - **No hangs.** Every blocking step has a deadline: connect timeout,
+//!   an I/O timeout on every libssh2 call, and a controller-side deadline
+//!   per command ([`ExecRequest::timeout`]). A session that timed out is
+//!   dropped and reconnected once on the next call.
+//! - **Atomic files.** [`Transport::put`] writes a temp file next to the
+//!   destination, checks its size and renames it over the destination, so a
+//!   transfer cut off half-way leaves the old content in place.
+//! - **No secrets on command lines.** Become passwords are written to the
+//!   command's stdin after sudo or su asks for them, never to argv, logs or
+//!   `Debug` output.
+//!
+//! A `Transport` is `Send` but not `Sync`: the executor keeps one per host
+//! and lends it to one worker at a time (an `ssh2::Session` serialises every
+//! call on one mutex, so sharing it would only add waiting).
 
+mod auth;
+mod become_;
+mod command;
+mod error;
+mod files;
+mod jump;
+mod known_hosts;
+mod local;
+mod pump;
 mod spec;
+mod ssh;
 
+pub use error::TransportError;
 pub use spec::{Become, BecomeMethod, ConnectionKind, ConnectionSpec, HostKeyChecking, JumpHost};
 
-/// A transport failure (interim placeholder; the real enum lands from the transport work).
-#[derive(Debug, thiserror::Error)]
-#[error("{host}: {message}")]
-pub struct TransportError {
-    /// The host.
-    pub host: String,
-    /// What failed.
-    pub message: String,
+use crate::shell::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One open connection to one host.
+///
+/// Synchronous by design: the executor runs hosts in parallel on a rayon
+/// pool, one worker per host at a time.
+pub trait Transport: Send {
+    /// The inventory name of the host (as used in every error).
+    fn host(&self) -> &str;
+
+    /// Runs one command and collects its stdout, stderr and exit code.
+    ///
+    /// A non-zero exit code is not an error: it is in [`ExecOutput::rc`].
+    ///
+    /// # Errors
+    /// [`TransportError::Timeout`] when [`ExecRequest::timeout`] expires
+    /// (the remote command is abandoned and the session dropped),
+    /// [`TransportError::Become`] when sudo/su refuses, and connection
+    /// errors when the host goes away.
+    fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError>;
+
+    /// Writes `size` bytes read from `src` to `dest` on the host, atomically:
+    /// into a temp file in the same directory, size-checked, then renamed.
+    ///
+    /// # Errors
+    /// [`TransportError::PutFailed`] when the host could not write or install
+    /// the file (the destination is unchanged), [`TransportError::LocalIo`]
+    /// when `src` fails or yields a different number of bytes.
+    fn put(
+        &mut self,
+        src: &mut dyn std::io::Read,
+        size: u64,
+        dest: &str,
+        opts: &PutOptions,
+    ) -> Result<(), TransportError>;
+
+    /// Streams the file `src` on the host into `out`; returns its size.
+    ///
+    /// # Errors
+    /// [`TransportError::FetchFailed`] when the host cannot read the file.
+    fn fetch(
+        &mut self,
+        src: &str,
+        out: &mut dyn std::io::Write,
+        privilege: Privilege,
+    ) -> Result<u64, TransportError>;
+
+    /// Closes the connection politely. Further calls reconnect.
+    fn close(&mut self);
+}
+
+/// Whether a command runs as the login user or through become.
+///
+/// A named type rather than a `bool` so call sites read
+/// `Privilege::Become`, not `true`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Privilege {
+    /// As the connecting user.
+    #[default]
+    User,
+    /// Through [`ConnectionSpec::become_`] (sudo or su). When the spec has
+    /// no become settings this is the same as [`Privilege::User`].
+    Become,
+}
+
+/// One command to run.
+#[derive(Clone, Debug, Default)]
+pub struct ExecRequest {
+    /// Shell text, run by `/bin/sh -c` on the host.
+    pub command: String,
+    /// Environment for the command; inlined as `env K=V ...` because sshd's
+    /// `AcceptEnv` rejects most variables sent with `setenv`.
+    pub env: Vec<(String, String)>,
+    /// Bytes fed to the command's stdin (then EOF). `None`: empty stdin.
+    pub stdin: Option<Vec<u8>>,
+    /// Controller-side deadline; `None` waits as long as the host is alive.
+    pub timeout: Option<Duration>,
+    /// Run as the login user or through become.
+    pub privilege: Privilege,
+}
+
+impl ExecRequest {
+    /// A request for `command` with no environment, stdin or timeout.
+    pub fn new(command: impl Into<String>) -> ExecRequest {
+        ExecRequest {
+            command: command.into(),
+            ..ExecRequest::default()
+        }
+    }
+
+    /// Adds an environment variable.
+    #[must_use]
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> ExecRequest {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets stdin.
+    #[must_use]
+    pub fn stdin(mut self, data: impl Into<Vec<u8>>) -> ExecRequest {
+        self.stdin = Some(data.into());
+        self
+    }
+
+    /// Sets the timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> ExecRequest {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Runs the command through become.
+    #[must_use]
+    pub fn with_become(mut self) -> ExecRequest {
+        self.privilege = Privilege::Become;
+        self
+    }
+}
+
+/// What a command produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr (merged into stdout for `su`, which
+    /// needs a terminal).
+    pub stderr: Vec<u8>,
+    /// Exit code; `128 + signal` when the command was killed by a signal.
+    pub rc: i32,
+}
+
+impl ExecOutput {
+    /// Stdout as text (lossy).
+    pub fn stdout_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.stdout)
+    }
+
+    /// Stderr as text (lossy).
+    pub fn stderr_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.stderr)
+    }
+}
+
+/// How [`Transport::put`] installs the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// Permission bits (`0o644`). `None`: an existing destination keeps its
+    /// mode, a new one gets `0644`.
+    pub mode: Option<u32>,
+    /// Owner name (`chown`); `None` leaves it to the writing user.
+    pub owner: Option<String>,
+    /// Group name (`chgrp`).
+    pub group: Option<String>,
+    /// Write as the login user or through become (needed for root-owned
+    /// destinations when connecting as another user).
+    pub privilege: Privilege,
+}
+
+/// Settings shared by every connection of a run (not per host).
+///
+/// The library reads no environment variables on its own; the CLI builds
+/// this with [`ConnectOptions::from_env`].
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// `known_hosts` files, read in order; accept-new appends to the first.
+    pub known_hosts: Vec<PathBuf>,
+    /// Keys tried when a host names none (`~/.ssh/id_ed25519`, ...).
+    pub default_identities: Vec<PathBuf>,
+    /// Passphrase for encrypted private keys.
+    pub key_passphrase: Option<Secret>,
+    /// Try the ssh-agent at `SSH_AUTH_SOCK` when no key file works.
+    pub agent: AgentUse,
+    /// Remote user when the spec has none (Ansible uses the local user).
+    pub local_user: Option<String>,
+    /// Timeout for each blocking libssh2 call (handshake step, channel open,
+    /// a write that cannot progress). Not the command timeout.
+    pub io_timeout: Duration,
+    /// Interval of SSH keepalives while a command is running; dead peers
+    /// are also caught by the kernel via `TCP_USER_TIMEOUT`.
+    pub keepalive: Duration,
+}
+
+/// Whether to use an ssh-agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentUse {
+    /// Try the agent after the key files.
+    Use,
+    /// Never contact an agent.
+    Ignore,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            known_hosts: Vec::new(),
+            default_identities: Vec::new(),
+            key_passphrase: None,
+            agent: AgentUse::Ignore,
+            local_user: None,
+            io_timeout: Duration::from_secs(30),
+            keepalive: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Environment variable holding the passphrase of encrypted private keys.
+pub const PASSPHRASE_ENV: &str = "KONVOY_SSH_KEY_PASSPHRASE";
+
+impl ConnectOptions {
+    /// Options as OpenSSH would take them from the environment: `$HOME`'s
+    /// `~/.ssh/known_hosts` and default identities, `$USER`, the agent when
+    /// `SSH_AUTH_SOCK` is set, and the key passphrase from
+    /// [`PASSPHRASE_ENV`].
+    pub fn from_env() -> ConnectOptions {
+        let mut opts = ConnectOptions::default();
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+            let ssh = home.join(".ssh");
+            opts.known_hosts.push(ssh.join("known_hosts"));
+            for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+                opts.default_identities.push(ssh.join(name));
+            }
+        }
+        opts.key_passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
+        if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+            opts.agent = AgentUse::Use;
+        }
+        opts.local_user = std::env::var("USER").ok();
+        opts
+    }
+}
+
+/// Opens a transport to one host: SSH (handshake, host key check and
+/// authentication happen now, so an unreachable host fails here) or local.
+///
+/// # Errors
+/// [`TransportError::Unreachable`], [`TransportError::HostKeyMismatch`],
+/// [`TransportError::UnknownHostKey`], [`TransportError::Auth`] and other
+/// connection errors, each naming the host.
+pub fn connect(
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+) -> Result<Box<dyn Transport>, TransportError> {
+    match spec.kind {
+        ConnectionKind::Local => Ok(Box::new(local::LocalTransport::new(spec.clone()))),
+        ConnectionKind::Ssh => Ok(Box::new(ssh::SshTransport::connect(
+            spec.clone(),
+            opts.clone(),
+        )?)),
+    }
 }

@@ -1,0 +1,79 @@
+//! Authentication: key files (ed25519, RSA, ECDSA; encrypted ones with the
+//! passphrase from [`ConnectOptions::key_passphrase`]), the ssh-agent, and
+//! passwords, in OpenSSH's order (public key before password).
+//!
+//! When everything fails the error lists what was tried (methods and key
+//! paths, never a secret), which is what a user needs to fix a wrong key
+//! or user.
+
+use super::spec::ConnectionSpec;
+use super::{AgentUse, ConnectOptions, TransportError};
+use ssh2::Session;
+use std::path::Path;
+
+/// Authenticates `user` on `session`, or explains why not.
+pub(crate) fn authenticate(
+    session: &Session,
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+    user: &str,
+) -> Result<(), TransportError> {
+    let mut tried: Vec<String> = Vec::new();
+    // Asking for the methods also tries the `none` method.
+    let offered = match session.auth_methods(user) {
+        Ok(methods) => methods.to_owned(),
+        Err(_) if session.authenticated() => return Ok(()),
+        Err(e) => {
+            return Err(TransportError::Connection {
+                host: spec.name.clone(),
+                stage: "authentication",
+                source: e.into(),
+            })
+        }
+    };
+    let offers = |m: &str| offered.split(',').any(|o| o == m);
+    let passphrase = opts.key_passphrase.as_ref().map(|p| p.expose());
+
+    if offers("publickey") {
+        let keys: Vec<&Path> = match &spec.private_key_file {
+            Some(key) => vec![key.as_path()],
+            None => opts.default_identities.iter().map(|p| p.as_path()).filter(|p| p.exists()).collect(),
+        };
+        for key in keys {
+            if !key.exists() {
+                tried.push(format!("key `{}` (file not found)", key.display()));
+                continue;
+            }
+            match session.userauth_pubkey_file(user, None, key, passphrase) {
+                Ok(()) if session.authenticated() => return Ok(()),
+                Ok(()) => tried.push(format!("key `{}`", key.display())),
+                Err(e) => tried.push(format!("key `{}` ({})", key.display(), e.message())),
+            }
+        }
+        if opts.agent == AgentUse::Use {
+            match session.userauth_agent(user) {
+                Ok(()) if session.authenticated() => return Ok(()),
+                Ok(()) => tried.push("ssh-agent".to_owned()),
+                Err(e) => tried.push(format!("ssh-agent ({})", e.message())),
+            }
+        }
+    }
+    if let Some(password) = &spec.password {
+        if offers("password") {
+            match session.userauth_password(user, password.expose()) {
+                Ok(()) if session.authenticated() => return Ok(()),
+                _ => tried.push("password".to_owned()),
+            }
+        } else {
+            tried.push("password (not offered by the server)".to_owned());
+        }
+    }
+    if tried.is_empty() {
+        tried.push(format!("nothing: no key file or password; server offers `{offered}`"));
+    }
+    Err(TransportError::Auth {
+        host: spec.name.clone(),
+        user: user.to_owned(),
+        tried: tried.join(", "),
+    })
+}

@@ -1,0 +1,327 @@
+//! One test host: an sshd on `127.0.0.N:22`, chrooted into a private
+//! overlay of `/`, in its own mount, UTS and PID namespaces
+//! (test-hosts.md §1).
+//!
+//! The namespace's PID 1 is a shell that mounts the overlay, starts sshd
+//! and then waits on a pipe from this process. Ending the host is ending
+//! that shell: the kernel then kills every process of the host and drops
+//! its mounts. The pipe makes that happen even when the test process dies
+//! without running destructors.
+
+use super::alloc::Lease;
+use super::setup::prepare_upper;
+use super::Os;
+use std::net::{Ipv4Addr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A running test host. Dropping it ends every process of the host,
+/// unmounts its overlay and removes its directories.
+pub(crate) struct TestHost {
+    name: String,
+    os: Os,
+    lease: Lease,
+    dir: PathBuf,
+    wrapper: Option<Child>,
+    keep_alive: Option<ChildStdin>,
+    init_pid: i32,
+    sshd_pid: i32,
+    host_key_pub: String,
+}
+
+impl TestHost {
+    /// Prepares the overlay and starts the host; returns once sshd answers.
+    pub(crate) fn start(name: &str, os: Os, lease: Lease) -> TestHost {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let address = lease.address;
+        let dir = PathBuf::from(format!(
+            "/tmp/konvoy-test-hosts/h{}-{}-{address}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (upper, work, root) = (dir.join("upper"), dir.join("work"), dir.join("root"));
+        for d in [&upper, &work, &root] {
+            std::fs::create_dir_all(d).expect("create host dirs");
+        }
+        prepare_upper(&upper, name, address, os);
+        let pidfile = dir.join("sshd.pid");
+        let log = dir.join("sshd.log");
+        let q = |p: &Path| engine::shell::quote(p.to_str().expect("utf-8 path")).into_owned();
+        let script = format!(
+            "set -e\n\
+             mount --make-rprivate /\n\
+             mount -t overlay overlay -o lowerdir=/,upperdir={u},workdir={w} {r}\n\
+             mount -t proc proc {r}/proc\n\
+             mount --rbind /sys {r}/sys\n\
+             mount --rbind /dev {r}/dev\n\
+             hostname {name}\n\
+             chroot {r} /usr/sbin/sshd -D -e -f /etc/ssh/konvoy_sshd_config 2>>{log} &\n\
+             echo $! > {pid}\n\
+             set +e\n\
+             read _line\n",
+            u = q(&upper),
+            w = q(&work),
+            r = q(&root),
+            log = q(&log),
+            pid = q(&pidfile),
+        );
+        let mut wrapper = Command::new("unshare")
+            .args(["--mount", "--uts", "--pid", "--fork", "--kill-child", "--", "/bin/sh", "-c"])
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run unshare (util-linux)");
+        let keep_alive = wrapper.stdin.take();
+        let host_key_pub = std::fs::read_to_string(upper.join("etc/ssh/konvoy_host_ed25519_key.pub"))
+            .expect("read the host public key");
+        let mut host = TestHost {
+            name: name.to_owned(),
+            os,
+            lease,
+            dir,
+            wrapper: Some(wrapper),
+            keep_alive,
+            init_pid: 0,
+            sshd_pid: 0,
+            host_key_pub,
+        };
+        host.wait_ready(&pidfile);
+        host
+    }
+
+    /// Polls until sshd's banner arrives, with a deadline.
+    fn wait_ready(&mut self, pidfile: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.wrapper.as_mut().and_then(|w| w.try_wait().ok().flatten()) {
+                let mut err = String::new();
+                if let Some(mut e) = self.wrapper.as_mut().and_then(|w| w.stderr.take()) {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!(
+                    "test host {} exited during start ({status}): {err}\nsshd log: {}",
+                    self.name,
+                    std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+                );
+            }
+            if self.sshd_pid == 0 {
+                // `$!` is the pid inside the host's PID namespace.
+                let inner: Option<i32> = std::fs::read_to_string(pidfile).ok().and_then(|s| s.trim().parse().ok());
+                if let Some(inner) = inner {
+                    self.sshd_pid = outer_pid(&self.dir.join("root"), inner);
+                }
+            }
+            if self.sshd_pid != 0 && banner(self.address()) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "test host {} did not answer on {}:22 within 20 s; sshd log: {}",
+                self.name,
+                self.address(),
+                std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.init_pid = self.wrapper.as_ref().map_or(0, |w| child_of(w.id() as i32));
+    }
+
+    /// Inventory name (also the host's hostname).
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The OS this host pretends to be.
+    pub(crate) fn os(&self) -> Os {
+        self.os
+    }
+
+    /// Loopback address; sshd listens on port 22 there.
+    pub(crate) fn address(&self) -> Ipv4Addr {
+        self.lease.address
+    }
+
+    /// The host's filesystem as its processes see it, readable from the
+    /// test (through `/proc/PID/root` of the host's init).
+    pub(crate) fn root(&self) -> PathBuf {
+        let inside = self.dir.join("root");
+        PathBuf::from(format!("/proc/{}/root", self.init_pid)).join(inside.strip_prefix("/").expect("absolute"))
+    }
+
+    /// The overlay's upper directory: every file the host changed.
+    pub(crate) fn upper(&self) -> PathBuf {
+        self.dir.join("upper")
+    }
+
+    /// The host key line for `known_hosts` (`ADDRESS ssh-ed25519 KEY`).
+    pub(crate) fn known_hosts_line(&self) -> String {
+        let mut parts = self.host_key_pub.split_whitespace();
+        let kind = parts.next().unwrap_or("");
+        let key = parts.next().unwrap_or("");
+        format!("{} {kind} {key}", self.address())
+    }
+
+    /// Runs `sh -c cmd` inside the host (its namespaces and root) without
+    /// SSH, to check state directly.
+    pub(crate) fn exec_direct(&self, cmd: &str) -> Output {
+        let root = self.dir.join("root");
+        Command::new("nsenter")
+            .args(["-t", &self.init_pid.to_string(), "-m", "-u", "-p", "--"])
+            .arg("chroot")
+            .arg(&root)
+            .args(["/bin/sh", "-c", cmd])
+            .output()
+            .expect("run nsenter")
+    }
+
+    /// Like [`TestHost::exec_direct`] but asserts success and returns stdout.
+    #[track_caller]
+    pub(crate) fn sh(&self, cmd: &str) -> String {
+        let out = self.exec_direct(cmd);
+        assert!(
+            out.status.success(),
+            "`{cmd}` on {} failed: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stops the listening sshd (as `systemctl stop sshd` would): new
+    /// connections are refused, established sessions go on.
+    pub(crate) fn stop_sshd(&self) {
+        // SAFETY: kill(2) with a pid this host started.
+        unsafe {
+            libc::kill(self.sshd_pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect_timeout(&(self.address(), 22).into(), Duration::from_millis(200)).is_ok() {
+            assert!(Instant::now() < deadline, "sshd of {} did not stop", self.name);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Kills every session (the sshd children and their commands), keeping
+    /// the listener: established connections drop mid-stream.
+    pub(crate) fn drop_connections(&self) {
+        for pid in pids_in(&self.dir.join("root")) {
+            if pid != self.sshd_pid {
+                // SAFETY: kill(2) on a process of this host.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+
+    /// Kills the whole host at once, like pulling its power cable.
+    pub(crate) fn kill(&mut self) {
+        if self.init_pid > 0 {
+            // SAFETY: kill(2) on the host's init; the kernel ends the rest.
+            unsafe {
+                libc::kill(self.init_pid, libc::SIGKILL);
+            }
+        }
+        self.reap();
+    }
+
+    /// Waits for the wrapper, which ends after the namespace's init.
+    fn reap(&mut self) {
+        self.keep_alive.take();
+        if let Some(mut wrapper) = self.wrapper.take() {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                match wrapper.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() > deadline => {
+                        let _ = wrapper.kill();
+                        let _ = wrapper.wait();
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        self.reap();
+        // Anything still rooted in the overlay (there should be nothing once
+        // init is gone) is ended before the directories go.
+        let root = self.dir.join("root");
+        for _ in 0..50 {
+            let left = pids_in(&root);
+            if left.is_empty() {
+                break;
+            }
+            for pid in left {
+                // SAFETY: kill(2) on a process rooted in this host.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if pids_in(&root).is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// True when sshd's banner can be read from `address:22`.
+fn banner(address: Ipv4Addr) -> bool {
+    use std::io::Read;
+    let Ok(mut s) = TcpStream::connect_timeout(&(address, 22).into(), Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 8];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"SSH-")
+}
+
+/// The pid, as seen from here, of the process rooted in `root` whose pid
+/// inside its namespace is `inner` (the last field of `NSpid:`).
+fn outer_pid(root: &Path, inner: i32) -> i32 {
+    for pid in pids_in(root) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let ns_inner = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .and_then(|v| v.split_whitespace().last().and_then(|p| p.parse::<i32>().ok()));
+        if ns_inner == Some(inner) {
+            return pid;
+        }
+    }
+    0
+}
+
+/// The first child of `pid` (unshare's forked child is the host's init).
+fn child_of(pid: i32) -> i32 {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Pids whose root directory is `root` or below it.
+pub(crate) fn pids_in(root: &Path) -> Vec<i32> {
+    let mut pids = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return pids };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        if let Ok(link) = std::fs::read_link(entry.path().join("root")) {
+            if link.starts_with(root) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}

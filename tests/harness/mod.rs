@@ -1,0 +1,261 @@
+//! The test-host harness: real sshd hosts on `127.0.0.N:22`, each with its
+//! own overlay of `/`, hostname and `/etc/os-release` (see
+//! `/work/shared/reference/test-hosts.md`), started in parallel and torn
+//! down on drop, also when a test panics.
+//!
+//! ```ignore
+//! let fleet = Fleet::builder().hosts(20, Os::Centos7).start();
+//! for host in fleet.hosts() { host.sh("test -f /etc/os-release"); }
+//! ```
+//!
+//! Every host has three login users, all reachable with the fleet's keys:
+//! `root`, [`SUDO_USER`] (passwordless sudo) and [`SUDO_PASSWORD_USER`]
+//! (sudo asks for [`SUDO_PASSWORD`]).
+//!
+//! These tests need root. Without it the harness fails with a message
+//! saying so: a developer sees why, and CI (which runs as root) never
+//! passes by accident.
+
+#![allow(dead_code)]
+
+mod alloc;
+mod host;
+mod setup;
+
+pub(crate) use host::TestHost;
+pub(crate) use setup::{keys, Keys, KEY_PASSPHRASE, SUDO_PASSWORD, SUDO_PASSWORD_USER, SUDO_USER};
+
+use engine::transport::{ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The operating system a host pretends to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Os {
+    /// Debian 12, the machine itself.
+    Debian,
+    /// CentOS 7 (`yum` is a stand-in that calls dnf).
+    Centos7,
+    /// CentOS 8.
+    Centos8,
+    /// Flatcar Container Linux: no Python anywhere.
+    Flatcar,
+}
+
+impl Os {
+    /// The host's `/etc/os-release`, as the real distributions ship it.
+    pub(crate) fn os_release(self) -> &'static str {
+        match self {
+            Os::Debian => concat!(
+                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\n",
+                "VERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+                "HOME_URL=\"https://www.debian.org/\"\nSUPPORT_URL=\"https://www.debian.org/support\"\n",
+                "BUG_REPORT_URL=\"https://bugs.debian.org/\"\n"
+            ),
+            Os::Centos7 => concat!(
+                "NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\n",
+                "VERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\nANSI_COLOR=\"0;31\"\n",
+                "CPE_NAME=\"cpe:/o:centos:centos:7\"\nHOME_URL=\"https://www.centos.org/\"\n",
+                "BUG_REPORT_URL=\"https://bugs.centos.org/\"\n\nCENTOS_MANTISBT_PROJECT=\"CentOS-7\"\n",
+                "CENTOS_MANTISBT_PROJECT_VERSION=\"7\"\nREDHAT_SUPPORT_PRODUCT=\"centos\"\n",
+                "REDHAT_SUPPORT_PRODUCT_VERSION=\"7\"\n\n"
+            ),
+            Os::Centos8 => concat!(
+                "NAME=\"CentOS Linux\"\nVERSION=\"8\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\n",
+                "VERSION_ID=\"8\"\nPLATFORM_ID=\"platform:el8\"\nPRETTY_NAME=\"CentOS Linux 8\"\n",
+                "ANSI_COLOR=\"0;31\"\nCPE_NAME=\"cpe:/o:centos:centos:8\"\n",
+                "HOME_URL=\"https://centos.org/\"\nBUG_REPORT_URL=\"https://bugs.centos.org/\"\n",
+                "CENTOS_MANTISBT_PROJECT=\"CentOS-8\"\nCENTOS_MANTISBT_PROJECT_VERSION=\"8\"\n"
+            ),
+            Os::Flatcar => concat!(
+                "NAME=\"Flatcar Container Linux by Kinvolk\"\nID=flatcar\nID_LIKE=coreos\n",
+                "VERSION=3033.2.0\nVERSION_ID=3033.2.0\nBUILD_ID=2021-12-10-1820\n",
+                "SYSEXT_LEVEL=1.0\nPRETTY_NAME=\"Flatcar Container Linux by Kinvolk 3033.2.0 (Oklo)\"\n",
+                "ANSI_COLOR=\"38;5;75\"\nHOME_URL=\"https://flatcar-linux.org/\"\n",
+                "BUG_REPORT_URL=\"https://issues.flatcar-linux.org\"\nFLATCAR_BOARD=\"amd64-usr\"\n",
+                "CPE_NAME=\"cpe:2.3:o:flatcar-linux:flatcar_linux:3033.2.0:*:*:*:*:*:*:*\"\n"
+            ),
+        }
+    }
+}
+
+/// Builds a [`Fleet`].
+#[must_use]
+#[derive(Debug, Default)]
+pub(crate) struct FleetBuilder {
+    hosts: Vec<Os>,
+}
+
+impl FleetBuilder {
+    /// Adds `n` hosts of `os` (named `node1`, `node2`, ... in order).
+    pub(crate) fn hosts(mut self, n: usize, os: Os) -> FleetBuilder {
+        self.hosts.extend(std::iter::repeat_n(os, n));
+        self
+    }
+
+    /// Adds one host of `os`.
+    pub(crate) fn host(self, os: Os) -> FleetBuilder {
+        self.hosts(1, os)
+    }
+
+    /// Starts every host in parallel and waits until all answer SSH.
+    ///
+    /// # Panics
+    /// When not running as root, or when a host does not come up.
+    #[track_caller]
+    pub(crate) fn start(self) -> Fleet {
+        require_root();
+        let keys = keys();
+        let hosts: Vec<TestHost> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .hosts
+                .iter()
+                .enumerate()
+                .map(|(i, &os)| {
+                    let lease = alloc::lease();
+                    scope.spawn(move || TestHost::start(&format!("node{}", i + 1), os, lease))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        setup::remove_stale("/tmp/konvoy-test-hosts", "fleet-");
+        let dir = PathBuf::from(format!(
+            "/tmp/konvoy-test-hosts/fleet-{}-{}",
+            std::process::id(),
+            hosts.first().map(|h| h.address().to_string()).unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).expect("create the fleet dir");
+        let known_hosts = dir.join("known_hosts");
+        let lines: String = hosts.iter().map(|h| h.known_hosts_line() + "\n").collect();
+        std::fs::write(&known_hosts, lines).expect("write known_hosts");
+        Fleet {
+            hosts,
+            dir,
+            known_hosts,
+            private_key: keys.ed25519.clone(),
+        }
+    }
+}
+
+/// Fails (never passes silently) when the tests cannot create hosts.
+#[track_caller]
+pub(crate) fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        panic!("these tests need root (CI runs them as root via .ci/run)");
+    }
+}
+
+/// A set of running test hosts.
+pub(crate) struct Fleet {
+    hosts: Vec<TestHost>,
+    dir: PathBuf,
+    known_hosts: PathBuf,
+    private_key: PathBuf,
+}
+
+impl Fleet {
+    /// Starts describing a fleet.
+    pub(crate) fn builder() -> FleetBuilder {
+        FleetBuilder::default()
+    }
+
+    /// The hosts, in the order they were added.
+    pub(crate) fn hosts(&self) -> &[TestHost] {
+        &self.hosts
+    }
+
+    /// Mutable access (for [`TestHost::kill`]).
+    pub(crate) fn hosts_mut(&mut self) -> &mut [TestHost] {
+        &mut self.hosts
+    }
+
+    /// The host called `name`.
+    #[track_caller]
+    pub(crate) fn host(&self, name: &str) -> &TestHost {
+        self.hosts
+            .iter()
+            .find(|h| h.name() == name)
+            .unwrap_or_else(|| panic!("no host `{name}` in the fleet"))
+    }
+
+    /// The private key every host accepts for every user.
+    pub(crate) fn private_key(&self) -> PathBuf {
+        self.private_key.clone()
+    }
+
+    /// A `known_hosts` file with every host's key.
+    pub(crate) fn known_hosts(&self) -> PathBuf {
+        self.known_hosts.clone()
+    }
+
+    /// Scratch directory of this fleet (removed on drop).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// An Ansible YAML inventory of the fleet, connecting as root with the
+    /// fleet's key and strict host key checking against
+    /// [`Fleet::known_hosts`].
+    pub(crate) fn inventory_yaml(&self) -> String {
+        let mut s = String::from("all:\n  hosts:\n");
+        for h in &self.hosts {
+            s.push_str(&format!("    {}:\n      ansible_host: {}\n", h.name(), h.address()));
+            if h.os() == Os::Flatcar {
+                s.push_str("      ansible_python_interpreter: /opt/bin/python\n");
+            }
+        }
+        s.push_str(&format!(
+            "  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: {}\n    \
+             ansible_ssh_common_args: \"-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes\"\n",
+            self.private_key.display(),
+            self.known_hosts.display()
+        ));
+        s
+    }
+
+    /// Writes [`Fleet::inventory_yaml`] to `dir/inventory.yaml`.
+    pub(crate) fn write_inventory(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("inventory.yaml");
+        std::fs::write(&path, self.inventory_yaml()).expect("write the inventory");
+        path
+    }
+
+    /// Connection settings as the inventory layer would produce them for
+    /// `host`, logging in as `root`.
+    pub(crate) fn spec(&self, host: &TestHost) -> ConnectionSpec {
+        ConnectionSpec {
+            name: host.name().to_owned(),
+            kind: ConnectionKind::Ssh,
+            address: host.address().to_string(),
+            port: 22,
+            user: Some("root".to_owned()),
+            private_key_file: Some(self.private_key.clone()),
+            password: None,
+            connect_timeout: Duration::from_secs(10),
+            host_key_checking: HostKeyChecking::Strict,
+            jump: None,
+            become_: None,
+        }
+    }
+
+    /// Options with this fleet's `known_hosts` and nothing from the
+    /// environment.
+    pub(crate) fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            known_hosts: vec![self.known_hosts.clone()],
+            ..ConnectOptions::default()
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        // Hosts first (they end their processes), then the fleet's files.
+        self.hosts.clear();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

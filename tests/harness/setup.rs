@@ -1,0 +1,237 @@
+//! What goes into a host's overlay before it starts: OS identity, users,
+//! sudo rules, sshd configuration, and the process-wide test keys.
+
+use super::Os;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Login user with passwordless sudo.
+pub(crate) const SUDO_USER: &str = "kib";
+/// Login user whose sudo asks for [`SUDO_PASSWORD`].
+pub(crate) const SUDO_PASSWORD_USER: &str = "kibpw";
+/// Password of [`SUDO_PASSWORD_USER`] (also its login and `su` password).
+pub(crate) const SUDO_PASSWORD: &str = "Sekr1t-horse-battery";
+/// Passphrase of [`Keys::encrypted`].
+pub(crate) const KEY_PASSPHRASE: &str = "konvoy key passphrase";
+
+/// Key pairs shared by every host started by this process.
+pub(crate) struct Keys {
+    /// Directory holding the keys.
+    pub(crate) dir: PathBuf,
+    /// ed25519, authorized for every user.
+    pub(crate) ed25519: PathBuf,
+    /// RSA, authorized.
+    pub(crate) rsa: PathBuf,
+    /// ECDSA, authorized.
+    pub(crate) ecdsa: PathBuf,
+    /// ed25519 protected by [`KEY_PASSPHRASE`], authorized.
+    pub(crate) encrypted: PathBuf,
+    /// ed25519 that no host authorizes.
+    pub(crate) unauthorized: PathBuf,
+    /// The `authorized_keys` text.
+    pub(crate) authorized: String,
+    /// `/etc/shadow` hash of [`SUDO_PASSWORD`].
+    pub(crate) password_hash: String,
+}
+
+/// The keys, made once per process under `/tmp/konvoy-test-keys-PID`.
+pub(crate) fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(make_keys)
+}
+
+fn make_keys() -> Keys {
+    remove_stale("/tmp", "konvoy-test-keys-");
+    let dir = PathBuf::from(format!("/tmp/konvoy-test-keys-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the key directory");
+    let gen = |name: &str, args: &[&str], passphrase: &str| {
+        let path = dir.join(name);
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-N", passphrase, "-C", name, "-f"])
+            .arg(&path)
+            .args(args)
+            .status()
+            .expect("run ssh-keygen (install openssh-client)");
+        assert!(status.success(), "ssh-keygen {name} failed");
+        path
+    };
+    let ed25519 = gen("id_ed25519", &["-t", "ed25519"], "");
+    let rsa = gen("id_rsa", &["-t", "rsa", "-b", "2048"], "");
+    let ecdsa = gen("id_ecdsa", &["-t", "ecdsa", "-b", "256"], "");
+    let encrypted = gen("id_ed25519_encrypted", &["-t", "ed25519"], KEY_PASSPHRASE);
+    let unauthorized = gen("id_unauthorized", &["-t", "ed25519"], "");
+    let mut authorized = String::new();
+    for key in [&ed25519, &rsa, &ecdsa, &encrypted] {
+        let mut pubkey = key.clone().into_os_string();
+        pubkey.push(".pub");
+        authorized.push_str(&std::fs::read_to_string(pubkey).expect("read a public key"));
+    }
+    Keys {
+        dir,
+        ed25519,
+        rsa,
+        ecdsa,
+        encrypted,
+        unauthorized,
+        authorized,
+        password_hash: hash_password(SUDO_PASSWORD),
+    }
+}
+
+/// SHA-512 crypt hash, computed by `openssl passwd` with the password on
+/// stdin (never in argv).
+fn hash_password(password: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .args(["passwd", "-6", "-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run openssl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write to openssl");
+    let out = child.wait_with_output().expect("openssl output");
+    assert!(out.status.success(), "openssl passwd failed");
+    String::from_utf8(out.stdout).expect("utf-8 hash").trim().to_owned()
+}
+
+/// Removes `dir/prefixPID*` entries whose process is gone (earlier runs).
+pub(crate) fn remove_stale(dir: &str, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix) else { continue };
+        let pid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !pid.is_empty() && !Path::new("/proc").join(&pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Writes everything a host needs into its upper directory.
+pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Addr, os: Os) {
+    let keys = keys();
+    let write = |rel: &str, text: &str, mode: u32| {
+        let path = upper.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a parent dir");
+        std::fs::write(&path, text).expect("write an upper file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    write("etc/os-release", os.os_release(), 0o644);
+    write("etc/hostname", &format!("{name}\n"), 0o644);
+    write("etc/hosts", &format!("127.0.0.1 localhost\n{address} {name}\n"), 0o644);
+    for dir in ["run/sshd", "tmp", "var/tmp"] {
+        std::fs::create_dir_all(upper.join(dir)).expect("create a runtime dir");
+    }
+    std::fs::set_permissions(upper.join("tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod /tmp");
+    std::fs::set_permissions(upper.join("var/tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    std::fs::set_permissions(upper.join("run/sshd"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    // Users: the machine's files plus two sudoers.
+    let base = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let hash = &keys.password_hash;
+    let mut passwd = base("/etc/passwd");
+    let mut shadow = base("/etc/shadow");
+    let mut group = base("/etc/group");
+    for (user, uid) in [(SUDO_USER, 4101), (SUDO_PASSWORD_USER, 4102)] {
+        passwd.push_str(&format!("{user}:x:{uid}:{uid}::/home/{user}:/bin/sh\n"));
+        shadow.push_str(&format!("{user}:{hash}:19000:0:99999:7:::\n"));
+        group.push_str(&format!("{user}:x:{uid}:\n"));
+        let home = upper.join("home").join(user);
+        std::fs::create_dir_all(&home).expect("create a home");
+        std::os::unix::fs::chown(&home, Some(uid), Some(uid)).expect("chown a home");
+    }
+    // The root password is the test password too, so `su` to root works.
+    let shadow: String = shadow
+        .lines()
+        .map(|l| match l.strip_prefix("root:") {
+            Some(rest) => {
+                let tail = rest.split_once(':').map(|(_, t)| t).unwrap_or("");
+                format!("root:{hash}:{tail}\n")
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    write("etc/passwd", &passwd, 0o644);
+    write("etc/shadow", &shadow, 0o640);
+    write("etc/group", &group, 0o644);
+    write(
+        "etc/sudoers.d/konvoy-test",
+        &format!("{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n{SUDO_PASSWORD_USER} ALL=(ALL:ALL) ALL\n"),
+        0o440,
+    );
+
+    // sshd: our own config, host key and authorized keys.
+    write("etc/ssh/konvoy_authorized_keys", &keys.authorized, 0o644);
+    let host_key = upper.join("etc/ssh/konvoy_host_ed25519_key");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&host_key)
+        .status()
+        .expect("run ssh-keygen");
+    assert!(status.success(), "host key generation failed");
+    write(
+        "etc/ssh/konvoy_sshd_config",
+        &format!(
+            "ListenAddress {address}\nPort 22\nHostKey /etc/ssh/konvoy_host_ed25519_key\n\
+             PidFile none\nAuthorizedKeysFile /etc/ssh/konvoy_authorized_keys\nStrictModes no\n\
+             UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
+             PermitRootLogin yes\nMaxStartups 200:30:400\nMaxSessions 50\n\
+             AllowTcpForwarding yes\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
+        ),
+        0o644,
+    );
+
+    match os {
+        Os::Debian => {}
+        Os::Centos7 | Os::Centos8 => {
+            let (release, major) = if os == Os::Centos7 {
+                ("CentOS Linux release 7.9.2009 (Core)\n", "7\n")
+            } else {
+                ("CentOS Linux release 8.5.2111\n", "8\n")
+            };
+            write("etc/redhat-release", release, 0o644);
+            write("etc/centos-release", release, 0o644);
+            write("etc/dnf/vars/releasever", major, 0o644);
+            if os == Os::Centos7 {
+                // Debian ships no yum: a CentOS 7 stand-in hands it to dnf.
+                write("usr/bin/yum", "#!/bin/sh\nexec dnf \"$@\"\n", 0o755);
+            }
+        }
+        Os::Flatcar => {
+            // No Python on Flatcar: whiteouts hide every interpreter.
+            for dir in ["usr/bin", "usr/local/bin"] {
+                let Ok(entries) = std::fs::read_dir(Path::new("/").join(dir)) else { continue };
+                for entry in entries.flatten() {
+                    if entry.file_name().to_string_lossy().starts_with("python") {
+                        whiteout(&upper.join(dir).join(entry.file_name()));
+                    }
+                }
+            }
+            whiteout(&upper.join("root/.pyenv"));
+            // Flatcar ships its own containerd in /usr/bin.
+            write(
+                "usr/bin/containerd",
+                "#!/bin/sh\necho 'containerd github.com/containerd/containerd v1.6.16 (Flatcar stand-in)'\n",
+                0o755,
+            );
+        }
+    }
+}
+
+/// An overlayfs whiteout: a 0/0 character device hides the lower entry.
+fn whiteout(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a parent");
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in a path");
+    // SAFETY: a valid C string; mknod creates a device node or fails.
+    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, libc::makedev(0, 0)) };
+    assert_eq!(rc, 0, "mknod whiteout {}", path.display());
+}

@@ -1,0 +1,3 @@
+//! Transport tests against real sshd test hosts (see `crate::harness`).
+
+mod smoke;
