@@ -1,4 +1,5 @@
 //! The one integration test binary; modules below are grouped by feature.
 
 mod harness;
+mod template;
 mod transport;

@@ -1,7 +1,392 @@
-//! `template`: Jinja on minijinja with Ansible's filters and tests.
-//! (Interim placeholder types; the real layer lands from the template work.)
+//! Jinja templating with Ansible's semantics, on minijinja.
+//!
+//! This module owns the template environment (filters, tests, lookups,
+//! Python methods), lazy variables ([`Vars`]) and the conversion between
+//! [`crate::Value`] and template values. It never touches a host: `pipe`
+//! and file lookups run on the controller, as Ansible's do.
+//!
+//! Behaviour follows ansible-core 2.19 (checked against 2.19.14, see
+//! `tests/golden/template/`):
+//!
+//! - a string that is one `{{ expr }}` keeps the expression's type
+//!   (`"{{ 1 + 1 }}"` is the int 2); text around or between expressions
+//!   makes a string; text without `{{`/`{%`/`{#` is returned untouched;
+//! - `x.y.z | default('d')` and `x.y is defined` work on an undefined `x`;
+//!   printing an undefined value, or a conditional that is undefined, is
+//!   [`TemplateError::UndefinedVariable`] naming the variable;
+//! - `'a' if c` without `else` prints nothing inside text (a lone
+//!   `{{ 'a' if c }}` is undefined, an error, as in 2.19);
+//! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]);
+//! - lists and dicts inside text print as Python's `repr`;
+//! - dict keys of task arguments are not templated (2.19 leaves
+//!   `{"{{ k }}": 1}` as written).
+//!
+//! Known deviations: iterating or testing (`{% if %}`) an undefined value
+//! inside a template gives empty/false instead of an error; `{% break %}`
+//! and `{% continue %}` are accepted; `include`/`import` of other template
+//! files is not supported.
 
-/// Renders templates (placeholder).
-pub struct Templar;
-/// Variables for rendering (placeholder).
-pub struct Vars;
+mod env;
+mod error;
+mod filters;
+mod frame;
+mod jinja_tests;
+mod lookups;
+pub mod native;
+mod pymethods;
+mod pyyaml;
+mod vars;
+
+pub use error::TemplateError;
+pub use vars::{HostVars, Vars};
+
+use crate::source::Span;
+use crate::value::Value;
+use env::{Shared, Whitespace, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
+use error::excerpt;
+use frame::Frame;
+use minijinja::{ErrorKind, Value as JValue};
+use native::{from_jinja, is_omit, py_str, to_jinja};
+use vars::VarsObject;
+
+/// The `omit` placeholder: a task argument whose templated value is exactly
+/// this text is dropped (Ansible's `omit`). [`Templar::render_value`] drops
+/// map entries whose value is `omit`; `{{ omit }}` renders as this text.
+pub const OMIT: &str = "__omit_place_holder__5fd1d5ee3e8b2e6f9b4d1b6c9c2f1b0d7a1c3e44";
+
+/// Renders templates and evaluates conditionals.
+///
+/// Cheap to create and to copy; every `Templar` shares one process-wide
+/// environment and compile cache, so it is `Send + Sync` and can serve all
+/// host threads at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Templar {
+    shared: &'static Shared,
+}
+
+impl Default for Templar {
+    fn default() -> Templar {
+        Templar::new()
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+impl Templar {
+    /// A templar over the shared environment (built on first use).
+    pub fn new() -> Templar {
+        Templar {
+            shared: env::shared(),
+        }
+    }
+
+    /// Whether `s` contains template syntax (`{{`, `{%` or `{#`).
+    pub fn is_template(s: &str) -> bool {
+        let bytes = s.as_bytes();
+        bytes
+            .windows(2)
+            .any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
+    }
+
+    /// Templates `text` the way Ansible 2.19 templates a task argument: a
+    /// lone `{{ expr }}` keeps its type, anything else gives a string, and
+    /// text without template syntax comes back as it is.
+    ///
+    /// # Errors
+    /// Any [`TemplateError`]; the error has no span (see [`Templar::render_at`]).
+    pub fn render(&self, text: &str, vars: &Vars) -> Result<Value, TemplateError> {
+        if !Templar::is_template(text) {
+            return Ok(Value::Str(text.to_owned()));
+        }
+        self.render_jinja(text, vars).map(|v| from_jinja(&v))
+    }
+
+    /// [`Templar::render`], with errors located at `span` (the YAML scalar
+    /// the text came from).
+    ///
+    /// # Errors
+    /// As [`Templar::render`].
+    pub fn render_at(&self, text: &str, vars: &Vars, span: &Span) -> Result<Value, TemplateError> {
+        self.render(text, vars).map_err(|e| e.at(span))
+    }
+
+    /// Templates `text` into a string (Python's `str()` of a lone
+    /// expression's value).
+    ///
+    /// # Errors
+    /// Any [`TemplateError`].
+    pub fn render_string(&self, text: &str, vars: &Vars) -> Result<String, TemplateError> {
+        if !Templar::is_template(text) {
+            return Ok(text.to_owned());
+        }
+        let value = self.render_jinja(text, vars)?;
+        Ok(match value.as_str() {
+            Some(s) => s.to_owned(),
+            None => {
+                let mut out = String::new();
+                py_str(&mut out, &value);
+                out
+            }
+        })
+    }
+
+    /// Templates every string inside `v` (lists and maps recursively);
+    /// `Unsafe` strings are kept as they are; map entries whose value
+    /// renders to [`OMIT`] are dropped. Dict keys are not templated
+    /// (ansible-core 2.19).
+    ///
+    /// # Errors
+    /// The first [`TemplateError`] met.
+    pub fn render_value(&self, v: &Value, vars: &Vars) -> Result<Value, TemplateError> {
+        Ok(match v {
+            Value::Str(s) => self.render(s, vars)?,
+            Value::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|item| self.render_value(item, vars))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Map(map) => {
+                let mut out = crate::value::Map::with_capacity(map.len());
+                for (k, item) in map {
+                    let rendered = self.render_value(item, vars)?;
+                    if rendered.as_str() != Some(OMIT) {
+                        out.insert(k.clone(), rendered);
+                    }
+                }
+                Value::Map(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// Evaluates a bare conditional (`when`, `changed_when`, `failed_when`,
+    /// `until`, `assert that`). `{{ }}` around it is accepted, as Ansible
+    /// does (with a warning there).
+    ///
+    /// # Errors
+    /// [`TemplateError::NonBooleanConditional`] when the result is not a
+    /// boolean (ansible-core 2.19); [`TemplateError::UndefinedVariable`]
+    /// when it is undefined; any other [`TemplateError`].
+    pub fn condition(&self, expr: &str, vars: &Vars) -> Result<bool, TemplateError> {
+        let trimmed = expr.trim();
+        let owned;
+        let src = if let Some(inner) = lone_expression(trimmed) {
+            inner
+        } else if Templar::is_template(trimmed) {
+            owned = self.render_string(trimmed, vars)?;
+            owned.as_str()
+        } else {
+            trimmed
+        };
+        let value = self.eval(src, expr, vars)?;
+        match value.kind() {
+            minijinja::value::ValueKind::Bool => Ok(value.is_true()),
+            _ => Err(TemplateError::NonBooleanConditional {
+                found: from_jinja(&value).type_name(),
+                excerpt: excerpt(expr),
+                span: None,
+            }),
+        }
+    }
+
+    /// Renders a template file's text as the `template` module does:
+    /// `trim_blocks=True`, `lstrip_blocks=False`, trailing newline kept,
+    /// and a first line `#jinja2: trim_blocks: False, lstrip_blocks: True`
+    /// overriding those options. `name` names the template in errors.
+    ///
+    /// # Errors
+    /// Any [`TemplateError`], with `name` as the excerpt.
+    pub fn render_template(&self, source: &str, name: &str, vars: &Vars) -> Result<String, TemplateError> {
+        let (ws, body) = parse_header(source);
+        let run = || -> Result<String, minijinja::Error> {
+            if ws == ANSIBLE_WHITESPACE {
+                self.shared.env.get_template(body)?.render(VarsObject(vars.clone()).into_value())
+            } else {
+                let env = env::build(ws);
+                let rendered = env
+                    .template_from_str(body)?
+                    .render(VarsObject(vars.clone()).into_value());
+                rendered
+            }
+        };
+        self.run_text(run, name, vars)
+    }
+
+    /// Templates `text` into a template value (no conversion).
+    pub(crate) fn render_jinja(&self, text: &str, vars: &Vars) -> Result<JValue, TemplateError> {
+        if !Templar::is_template(text) {
+            return Ok(JValue::from(text));
+        }
+        if let Some(inner) = lone_expression(text) {
+            return self.eval(inner, text, vars);
+        }
+        let env = &self.shared.env;
+        let run = || env.get_template(text)?.render(VarsObject(vars.clone()).into_value());
+        self.run_text(run, text, vars).map(JValue::from)
+    }
+
+    /// [`Templar::render_value`] producing a template value: lazy variables
+    /// use it so their results never go through engine values.
+    pub(crate) fn render_value_jinja(&self, v: &Value, vars: &Vars) -> Result<JValue, TemplateError> {
+        Ok(match v {
+            Value::Str(s) => self.render_jinja(s, vars)?,
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.render_value_jinja(item, vars))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .collect(),
+            Value::Map(map) => {
+                let mut pairs = Vec::with_capacity(map.len());
+                for (k, item) in map {
+                    let rendered = self.render_value_jinja(item, vars)?;
+                    if !is_omit(&rendered) {
+                        pairs.push((JValue::from(k.as_str()), rendered));
+                    }
+                }
+                JValue::from_pairs(pairs)
+            }
+            other => to_jinja(other),
+        })
+    }
+
+    /// Evaluates one expression (cached compile), failing on an undefined
+    /// result.
+    fn eval(&self, src: &str, text: &str, vars: &Vars) -> Result<JValue, TemplateError> {
+        let (result, frame) = frame::with_frame(vars, || {
+            let expr = self.shared.expression(src)?;
+            expr.eval(VarsObject(vars.clone()).into_value())
+        });
+        result.map_err(|err| map_error(err, text, frame))
+    }
+
+    /// Renders text with `run`, retrying without the undefined-output error
+    /// when the only undefined printed was the missing `else` of an inline
+    /// `if`.
+    fn run_text(
+        &self,
+        run: impl Fn() -> Result<String, minijinja::Error>,
+        text: &str,
+        vars: &Vars,
+    ) -> Result<String, TemplateError> {
+        let (result, frame) = frame::with_frame(vars, &run);
+        match result {
+            Ok(out) if frame.hard.is_none() => Ok(out),
+            Ok(_) => Err(map_error(minijinja::Error::from(ErrorKind::UndefinedError), text, frame)),
+            Err(err) if err.detail() == Some(ORIGINLESS_UNDEFINED) && frame.hard.is_none() => {
+                let (retry, frame) = frame::with_frame(vars, || frame::leniently(&run));
+                retry.map_err(|err| map_error(err, text, frame))
+            }
+            Err(err) => Err(map_error(err, text, frame)),
+        }
+    }
+}
+
+impl VarsObject {
+    fn into_value(self) -> JValue {
+        JValue::from_object(self)
+    }
+}
+
+/// The expression inside `text` when `text` is exactly one `{{ expr }}`.
+fn lone_expression(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    if inner.contains("}}") || inner.contains("{{") || inner.contains("{%") || inner.contains("{#") {
+        return None;
+    }
+    Some(inner)
+}
+
+/// Splits off a `#jinja2:` first line and applies its options.
+fn parse_header(source: &str) -> (Whitespace, &str) {
+    let mut ws = ANSIBLE_WHITESPACE;
+    let Some(rest) = source.strip_prefix("#jinja2:") else {
+        return (ws, source);
+    };
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    for option in line.split(',') {
+        let Some((key, value)) = option.split_once(':') else {
+            continue;
+        };
+        let on = matches!(value.trim(), "True" | "true" | "yes");
+        match key.trim() {
+            "trim_blocks" => ws.trim_blocks = on,
+            "lstrip_blocks" => ws.lstrip_blocks = on,
+            "keep_trailing_newline" => ws.keep_trailing_newline = on,
+            _ => {}
+        }
+    }
+    (ws, body)
+}
+
+/// Turns a minijinja error into a [`TemplateError`], preferring what lazy
+/// variables recorded (the root cause) over the symptom.
+fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
+    if let Some(hard) = frame.hard {
+        return hard;
+    }
+    let excerpt = excerpt(text);
+    let detail = err.detail().unwrap_or("").to_owned();
+    let kind = err.kind();
+    if let Some(name) = undefined_name(&detail) {
+        let name = root_cause(name, &frame.causes);
+        return TemplateError::UndefinedVariable { name, excerpt, span: None };
+    }
+    if kind == ErrorKind::UndefinedError || detail == ORIGINLESS_UNDEFINED {
+        let name = frame
+            .causes
+            .last()
+            .map(|(_, inner)| inner.clone())
+            .unwrap_or_else(|| text.trim().trim_start_matches("{{").trim_end_matches("}}").trim().to_owned());
+        return TemplateError::UndefinedVariable { name, excerpt, span: None };
+    }
+    let what = match kind {
+        ErrorKind::UnknownFilter => Some("filter"),
+        ErrorKind::UnknownTest => Some("test"),
+        ErrorKind::UnknownFunction => Some("function"),
+        ErrorKind::UnknownMethod => Some("method"),
+        _ => None,
+    };
+    if let Some(what) = what {
+        let name = detail
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or(detail.as_str())
+            .to_owned();
+        return TemplateError::Unknown { what, name, excerpt, span: None };
+    }
+    let message = if detail.is_empty() { kind.to_string() } else { detail };
+    match kind {
+        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax {
+            message: message.replace(env::STRICT_SUFFIX, ")"),
+            excerpt,
+            span: None,
+        },
+        _ => TemplateError::Evaluation { message, excerpt, span: None },
+    }
+}
+
+/// `foo` from "... (`foo` is undefined...)" or "`foo` is undefined".
+fn undefined_name(detail: &str) -> Option<String> {
+    let end = detail.find("` is undefined")?;
+    let start = detail[..end].rfind('`')?;
+    Some(detail[start + 1..end].to_owned())
+}
+
+/// Follows recorded causes: a lazy variable undefined because of another.
+fn root_cause(mut name: String, causes: &[(String, String)]) -> String {
+    for _ in 0..causes.len() {
+        match causes.iter().find(|(outer, _)| *outer == name) {
+            Some((_, inner)) if *inner != name => name = inner.clone(),
+            _ => break,
+        }
+    }
+    name
+}

@@ -1,0 +1,193 @@
+//! Path, shell and URL filters (POSIX, controller-side): `basename`,
+//! `dirname`, `expanduser`, `realpath`, `splitext`, `path_join`, `quote`,
+//! `urlsplit`.
+
+use super::failed;
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, Value};
+
+pub(super) fn register(env: &mut Environment<'static>) {
+    env.add_filter("basename", |p: &str| basename(p).to_owned());
+    env.add_filter("dirname", |p: &str| dirname(p).to_owned());
+    env.add_filter("expanduser", expanduser);
+    env.add_filter("realpath", realpath);
+    env.add_filter("splitext", splitext);
+    env.add_filter("path_join", path_join);
+    env.add_filter("quote", |v: &Value| {
+        crate::shell::quote(&super::regex::text_of(v)).into_owned()
+    });
+    env.add_filter("urlsplit", urlsplit);
+}
+
+/// `posixpath.basename`: the text after the last `/`.
+fn basename(p: &str) -> &str {
+    p.rsplit_once('/').map_or(p, |(_, base)| base)
+}
+
+/// `posixpath.dirname`: the text before the last `/`, trailing slashes
+/// removed unless it is all slashes.
+fn dirname(p: &str) -> &str {
+    match p.rfind('/') {
+        None => "",
+        Some(i) => {
+            let head = &p[..=i];
+            let trimmed = head.trim_end_matches('/');
+            if trimmed.is_empty() {
+                head
+            } else {
+                trimmed
+            }
+        }
+    }
+}
+
+/// `~` and `~/...` become the controller user's home (`$HOME`).
+fn expanduser(p: &str) -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    match p.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+        _ => p.to_owned(),
+    }
+}
+
+/// `os.path.realpath`: symlinks resolved where the path exists, `.` and
+/// `..` folded lexically otherwise.
+fn realpath(p: &str) -> String {
+    if let Ok(real) = std::fs::canonicalize(p) {
+        return real.to_string_lossy().into_owned();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if p.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        cwd.join(joined).to_string_lossy().into_owned()
+    }
+}
+
+/// `os.path.splitext`: `(root, ext)`; leading dots of the name do not
+/// start an extension.
+fn splitext(p: &str) -> Vec<String> {
+    let base_start = p.rfind('/').map_or(0, |i| i + 1);
+    let base = &p[base_start..];
+    let stripped = base.trim_start_matches('.');
+    let lead = base.len() - stripped.len();
+    match stripped.rfind('.') {
+        Some(dot) => {
+            let at = base_start + lead + dot;
+            vec![p[..at].to_owned(), p[at..].to_owned()]
+        }
+        None => vec![p.to_owned(), String::new()],
+    }
+}
+
+/// `os.path.join` over a list (or one string): an absolute part restarts.
+fn path_join(parts: &Value) -> Result<String, Error> {
+    let parts: Vec<String> = match parts.kind() {
+        ValueKind::String => return Ok(parts.as_str().unwrap_or_default().to_owned()),
+        ValueKind::Seq => parts.try_iter()?.map(|p| super::regex::text_of(&p)).collect(),
+        kind => return Err(failed("path_join", format_args!("expected a list, got {kind}"))),
+    };
+    let mut out = String::new();
+    for part in parts {
+        if part.starts_with('/') {
+            out = part;
+        } else if out.is_empty() || out.ends_with('/') {
+            out.push_str(&part);
+        } else {
+            out.push('/');
+            out.push_str(&part);
+        }
+    }
+    Ok(out)
+}
+
+/// `urllib.parse.urlsplit` as a dict, or one of its fields.
+fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
+    let (scheme, rest) = match url.split_once(':') {
+        Some((s, r)) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
+            (s.to_ascii_lowercase(), r)
+        }
+        _ => (String::new(), url),
+    };
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (rest, query_text) = rest.split_once('?').unwrap_or((rest, ""));
+    let (netloc, path) = match rest.strip_prefix("//") {
+        Some(r) => match r.find('/') {
+            Some(i) => (&r[..i], &r[i..]),
+            None => (r, ""),
+        },
+        None => ("", rest),
+    };
+    let (userinfo, hostport) = match netloc.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, netloc),
+    };
+    let (username, password) = match userinfo {
+        Some(u) => match u.split_once(':') {
+            Some((name, pass)) => (Value::from(name), Value::from(pass)),
+            None => (Value::from(u), Value::from(())),
+        },
+        None => (Value::from(()), Value::from(())),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || hostport.starts_with('[') => (h, Some(p)),
+        _ => (hostport, None),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let hostname = if host.is_empty() {
+        Value::from(())
+    } else {
+        Value::from(host.to_ascii_lowercase())
+    };
+    let port = match port.filter(|p| !p.is_empty()) {
+        Some(p) => Value::from(
+            p.parse::<u16>()
+                .map_err(|_| failed("urlsplit", format_args!("port could not be cast to integer value as `{p}`")))?,
+        ),
+        None => Value::from(()),
+    };
+    let fields = [
+        ("fragment", Value::from(fragment)),
+        ("hostname", hostname),
+        ("netloc", Value::from(netloc)),
+        ("password", password),
+        ("path", Value::from(path)),
+        ("port", port),
+        ("query", Value::from(query_text)),
+        ("scheme", Value::from(scheme)),
+        ("username", username),
+    ];
+    match query {
+        None => Ok(Value::from_pairs(fields)),
+        Some(q) => fields
+            .into_iter()
+            .find(|(name, _)| *name == q)
+            .map(|(_, v)| v)
+            .ok_or_else(|| failed("urlsplit", format_args!("unknown URL component `{q}`"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_path_helpers() {
+        assert_eq!(basename("/etc/"), "");
+        assert_eq!(dirname("/etc/kubernetes/admin.conf"), "/etc/kubernetes");
+        assert_eq!(dirname("/x"), "/");
+        assert_eq!(splitext(".bashrc"), [".bashrc", ""]);
+        assert_eq!(splitext("a/file.tar.gz"), ["a/file.tar", ".gz"]);
+    }
+}
