@@ -15,7 +15,7 @@ const MAX_CELLS: usize = 4_000_000;
 /// The unified diff of two texts with the `--- before[: H]` /
 /// `+++ after[: H]` header, followed by the blank line the callback
 /// prints; empty when the texts are equal.
-pub fn unified(before: &str, after: &str, before_header: Option<&str>, after_header: Option<&str>) -> String {
+pub(crate) fn unified(before: &str, after: &str, before_header: Option<&str>, after_header: Option<&str>) -> String {
     if before == after {
         return String::new();
     }
@@ -53,7 +53,7 @@ pub fn unified(before: &str, after: &str, before_header: Option<&str>, after_hea
 }
 
 /// The diff of two dicts the file module reports (`before`/`after`).
-pub fn dicts(before: &Map, after: &Map) -> String {
+pub(crate) fn dicts(before: &Map, after: &Map) -> String {
     unified(&json_sorted(before), &json_sorted(after), None, None)
 }
 
@@ -68,7 +68,8 @@ fn json_sorted(m: &Map) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-fn to_json(v: &Value) -> serde_json::Value {
+/// A value as JSON (Python's `json.dumps` order: insertion).
+pub(crate) fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => (*b).into(),
@@ -153,7 +154,7 @@ fn opcodes(a: &[&str], b: &[&str]) -> Vec<Op> {
     }
     let mut ops = Vec::new();
     let (mut i, mut j) = (pre, pre);
-    let mut push_eq = |ops: &mut Vec<Op>, i0: usize, i1: usize, j0: usize| {
+    let push_eq = |ops: &mut Vec<Op>, i0: usize, i1: usize, j0: usize| {
         if i1 > i0 {
             match ops.last_mut() {
                 Some((Tag::Equal, _, e, _, f)) if *e == i0 => {

@@ -101,14 +101,14 @@ impl Checksum {
 
 /// What the probe should collect for one path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StatOpts {
+pub(crate) struct StatOpts {
     /// Follow a symlink at the path (`stat -L`); a dangling link is
     /// reported as the link itself.
-    pub follow: bool,
+    pub(crate) follow: bool,
     /// Compute this checksum of a readable regular file.
-    pub checksum: Option<Checksum>,
+    pub(crate) checksum: Option<Checksum>,
     /// Include the content of a readable regular file.
-    pub content: bool,
+    pub(crate) content: bool,
 }
 
 /// One path's state on the host.
@@ -176,7 +176,7 @@ impl FileStat {
 
 /// The `st` shell function. Arguments: path, `f` to follow or `-`, a
 /// checksum tool or `-`, `c` to print the content or `-`.
-pub const STAT_FN: &str = r#"st() {
+pub(crate) const STAT_FN: &str = r#"st() {
 if [ -L "$1" ] || [ -e "$1" ]; then :; else printf 'A\0'; return 0; fi
 if [ "$2" = f ] && [ -e "$1" ]; then s=$(stat -L -c '%f %u %g %s %X %Y %Z %h %i %d %U %G' -- "$1") || return 3
 else s=$(stat -c '%f %u %g %s %X %Y %Z %h %i %d %U %G' -- "$1") || return 3; fi
@@ -190,7 +190,7 @@ if [ "$4" = c ] && [ -f "$1" ] && [ -r "$1" ]; then base64 < "$1" | tr -d '\n'; 
 "#;
 
 /// One `st` call for `path`.
-pub fn stat_call(path: &str, opts: StatOpts) -> String {
+pub(crate) fn stat_call(path: &str, opts: StatOpts) -> String {
     let mut c = Cmd::new("st").arg(path);
     c = c.flag(if opts.follow { "f" } else { "-" });
     c = c.flag(opts.checksum.map_or("-", Checksum::tool));
@@ -201,7 +201,7 @@ pub fn stat_call(path: &str, opts: StatOpts) -> String {
 }
 
 /// A whole probe script: the function, then one call per path.
-pub fn stat_script(paths: &[(&str, StatOpts)]) -> String {
+pub(crate) fn stat_script(paths: &[(&str, StatOpts)]) -> String {
     let mut s = String::from(STAT_FN);
     for (p, o) in paths {
         s.push_str(&stat_call(p, *o));
@@ -210,13 +210,13 @@ pub fn stat_script(paths: &[(&str, StatOpts)]) -> String {
 }
 
 /// Reads `n` records from probe output. `None` = the path is absent.
-pub fn parse_records(out: &[u8], n: usize) -> Result<Vec<Option<FileStat>>, ModuleError> {
+pub(crate) fn parse_records(out: &[u8], n: usize) -> Result<Vec<Option<FileStat>>, ModuleError> {
     parse_records_rest(out, n).map(|(recs, _)| recs)
 }
 
 /// Like [`parse_records`], also giving the bytes after the records (a
 /// module's own listing that follows them).
-pub fn parse_records_rest(
+pub(crate) fn parse_records_rest(
     out: &[u8],
     n: usize,
 ) -> Result<(Vec<Option<FileStat>>, &[u8]), ModuleError> {
@@ -272,7 +272,7 @@ pub fn parse_records_rest(
 /// Runs a probe script and reads `n` records; the remainder (a listing
 /// some modules append) is returned as well. A probe that fails (rc ≠ 0)
 /// is an error carrying its stderr.
-pub fn probe_files(
+pub(crate) fn probe_files(
     ctx: &mut ModuleContext<'_>,
     script: &str,
     n: usize,
@@ -287,6 +287,31 @@ pub fn probe_files(
     }
     let (recs, rest) = parse_records_rest(&out.stdout, n)?;
     Ok((recs, rest.to_vec()))
+}
+
+/// Runs attribute changes on `path` in one command and reads its new
+/// state back (`Err` = the host refused, with its message).
+pub(crate) fn apply_attrs(
+    ctx: &mut ModuleContext<'_>,
+    path: &str,
+    cmds: Vec<Cmd>,
+    opts: StatOpts,
+) -> Result<Result<FileStat, String>, ModuleError> {
+    let mut s = String::from(STAT_FN);
+    for c in cmds {
+        s.push_str(c.as_str());
+        s.push_str(" || exit 1\n");
+    }
+    s.push_str(&stat_call(path, opts));
+    let out = ctx.apply(&s, None)?;
+    if out.rc != 0 {
+        return Ok(Err(out.stderr_str().trim().to_owned()));
+    }
+    let st = parse_records(&out.stdout, 1)?
+        .pop()
+        .flatten()
+        .ok_or_else(|| ModuleError::Probe(format!("`{path}` vanished")))?;
+    Ok(Ok(st))
 }
 
 fn parse_stat_line(line: &str) -> Result<FileStat, ModuleError> {
@@ -387,7 +412,7 @@ impl Attrs {
 }
 
 /// The permission bits `mode` gives a file whose bits are now `current`.
-pub fn wanted_mode(mode: &FileMode, current: u32, is_dir: bool) -> Result<u32, String> {
+pub(crate) fn wanted_mode(mode: &FileMode, current: u32, is_dir: bool) -> Result<u32, String> {
     match mode {
         FileMode::Octal(m) => Ok(*m),
         FileMode::Symbolic(s) => apply_symbolic(s, current, is_dir),
@@ -396,7 +421,7 @@ pub fn wanted_mode(mode: &FileMode, current: u32, is_dir: bool) -> Result<u32, S
 
 /// Applies a symbolic mode (`u+x,go-w`, `a=rX`, `g=u`) to `current`, as
 /// Ansible computes it: no `who` means `a`, and the umask is not applied.
-pub fn apply_symbolic(spec: &str, current: u32, is_dir: bool) -> Result<u32, String> {
+pub(crate) fn apply_symbolic(spec: &str, current: u32, is_dir: bool) -> Result<u32, String> {
     let mut mode = current & 0o7777;
     for clause in spec.split(',') {
         let op_at = clause

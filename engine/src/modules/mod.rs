@@ -20,7 +20,10 @@ mod outcome;
 mod write;
 
 pub mod command;
+pub mod copy;
 pub mod file;
+pub mod stat;
+pub mod template;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};

@@ -12,19 +12,23 @@ use super::outcome::ModuleError;
 use crate::shell::{quote, Cmd};
 
 /// What to write and how.
-pub struct WriteSpec<'a> {
+pub(crate) struct WriteSpec<'a> {
     /// Destination path.
-    pub dest: &'a str,
+    pub(crate) dest: &'a str,
     /// Wanted attributes.
-    pub attrs: &'a Attrs,
+    pub(crate) attrs: &'a Attrs,
     /// Keep a timestamped copy of the old file (`backup: yes`).
-    pub backup: bool,
+    pub(crate) backup: bool,
     /// Checksum of the result to report (copy reports sha1).
-    pub stat: StatOpts,
+    pub(crate) stat: StatOpts,
+    /// Copy this file on the host instead of reading stdin (`remote_src`).
+    pub(crate) source: Option<&'a str>,
+    /// Create the destination's directory first (`dest` ending in `/`).
+    pub(crate) mkdir: bool,
 }
 
 /// The directory part of `path` (`.` for a bare name).
-pub fn parent(path: &str) -> &str {
+pub(crate) fn parent(path: &str) -> &str {
     match path.rsplit_once('/') {
         Some(("", _)) => "/",
         Some((d, _)) => d,
@@ -35,14 +39,25 @@ pub fn parent(path: &str) -> &str {
 /// The script for [`write_file`]; `existing` is the destination's
 /// current state (its mode and owner are kept unless `attrs` say
 /// otherwise).
-pub fn write_script(spec: &WriteSpec<'_>, existing: Option<&FileStat>) -> Result<String, String> {
+pub(crate) fn write_script(spec: &WriteSpec<'_>, existing: Option<&FileStat>) -> Result<String, String> {
     let mut s = String::from(STAT_FN);
+    if spec.mkdir {
+        s.push_str(Cmd::new("mkdir -p --").arg(parent(spec.dest)).as_str());
+        s.push_str(" || exit 1\n");
+    }
     s.push_str("d=");
     s.push_str(&quote(spec.dest));
     s.push_str("\nt=$(mktemp -- ");
     s.push_str(&quote(&format!("{}/.konvoy.XXXXXX", parent(spec.dest))));
-    s.push_str(") || exit 1");
-    s.push_str("\ncat > \"$t\" || { rm -f -- \"$t\"; exit 1; }\n");
+    s.push_str(") || exit 1\n");
+    match spec.source {
+        Some(src) => {
+            s.push_str("cat -- ");
+            s.push_str(&quote(src));
+            s.push_str(" > \"$t\" || { rm -f -- \"$t\"; exit 1; }\n");
+        }
+        None => s.push_str("cat > \"$t\" || { rm -f -- \"$t\"; exit 1; }\n"),
+    }
     let base = match existing {
         Some(st) => {
             s.push_str("chmod --reference=\"$d\" -- \"$t\" && { chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; } || { rm -f -- \"$t\"; exit 1; }\n");
@@ -81,7 +96,7 @@ pub fn write_script(spec: &WriteSpec<'_>, existing: Option<&FileStat>) -> Result
 
 /// Writes `data` to the destination atomically; gives the new state and
 /// the backup file's name (when one was made).
-pub fn write_file(
+pub(crate) fn write_file(
     ctx: &mut ModuleContext<'_>,
     data: &[u8],
     spec: &WriteSpec<'_>,
@@ -133,6 +148,8 @@ mod tests {
             attrs: &attrs,
             backup: false,
             stat: StatOpts::default(),
+            source: None,
+            mkdir: false,
         };
         let s = write_script(&spec, None).unwrap();
         assert!(s.contains(r#"d='/tmp/a '"'"'$(b)`c`'"#), "{s}");
