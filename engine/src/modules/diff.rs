@@ -243,7 +243,13 @@ mod tests {
     #[test]
     fn far_apart_changes_make_two_hunks() {
         let before: String = (1..=20).map(|i| format!("{i}\n")).collect();
-        let after = before.replace("2\n", "two\n").replace("19\n", "nineteen\n");
+        let after: String = (1..=20)
+            .map(|i| match i {
+                2 => "two\n".to_owned(),
+                19 => "nineteen\n".to_owned(),
+                _ => format!("{i}\n"),
+            })
+            .collect();
         let d = unified(&before, &after, None, None);
         assert_eq!(d.matches("@@ ").count(), 2, "{d}");
         assert!(d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"), "{d}");

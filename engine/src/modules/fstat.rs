@@ -488,7 +488,7 @@ mod tests {
     #[test]
     fn symbolic_modes_match_chmod() {
         // Expected values from GNU chmod with umask 000 on this machine.
-        assert_eq!(apply_symbolic("u+x", 0o644, false).unwrap(), 0o755);
+        assert_eq!(apply_symbolic("u+x", 0o644, false).unwrap(), 0o744);
         assert_eq!(apply_symbolic("u=rw,g=r,o=", 0o777, false).unwrap(), 0o640);
         assert_eq!(apply_symbolic("go-w", 0o666, false).unwrap(), 0o644);
         assert_eq!(apply_symbolic("a=rX", 0o600, true).unwrap(), 0o555);

@@ -17,11 +17,15 @@ mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod textedit;
 mod write;
 
+pub mod blockinfile;
 pub mod command;
 pub mod copy;
 pub mod file;
+pub mod lineinfile;
+pub mod replace;
 pub mod stat;
 pub mod template;
 
