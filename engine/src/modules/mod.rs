@@ -24,6 +24,7 @@ pub mod blockinfile;
 pub mod command;
 pub mod copy;
 pub mod file;
+pub mod find;
 pub mod lineinfile;
 pub mod replace;
 pub mod stat;
