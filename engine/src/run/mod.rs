@@ -1,1 +1,3 @@
 //! `run`: see the crate docs for this layer's place in the pipeline.
+
+pub mod remote;
