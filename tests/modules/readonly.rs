@@ -76,7 +76,7 @@ fn find_matches_globs_regexes_and_depth() {
     );
     assert_eq!(names(&r), ["/data/a.conf", "/data/b.conf"]);
     let r = b.run::<FindModule>(
-        &[("paths", s("/data")), ("patterns", s("*.conf")), ("recurse", Value::Bool(true)), ("depth", Value::Int(2)), ("excludes", s("a*,b*"))],
+        &[("paths", s("/data")), ("patterns", s("*.conf")), ("recurse", Value::Bool(true)), ("depth", Value::Int(2)), ("excludes", s("a.*,b*"))],
         RunMode::Apply,
         false,
     );
