@@ -16,9 +16,15 @@ fn read(b: &Bench, p: &str) -> String {
 #[test]
 fn lineinfile_adds_replaces_and_removes_once() {
     let mut b = Bench::start(Os::Flatcar);
-    b.host().sh("printf 'PermitRootLogin yes\\nPort 22\\n' > /etc/sshd_demo && chmod 640 /etc/sshd_demo");
+    b.host().sh(
+        "printf 'PermitRootLogin yes\\nPort 22\\n' > /etc/sshd_demo && chmod 640 /etc/sshd_demo",
+    );
     let o = b.idempotent::<LineinfileModule>(
-        &[("path", s("/etc/sshd_demo")), ("regexp", s("^PermitRootLogin")), ("line", s("PermitRootLogin no"))],
+        &[
+            ("path", s("/etc/sshd_demo")),
+            ("regexp", s("^PermitRootLogin")),
+            ("line", s("PermitRootLogin no")),
+        ],
         &["/etc/sshd_demo"],
         |b| {
             assert_eq!(read(b, "/etc/sshd_demo"), "PermitRootLogin no\nPort 22\n");
@@ -33,9 +39,18 @@ fn lineinfile_adds_replaces_and_removes_once() {
     // is never idempotent, in Ansible either: it cannot equal one line)
     let line = format!("-{NASTY}");
     b.idempotent::<LineinfileModule>(
-        &[("path", s("/etc/sshd_demo")), ("line", s(&line)), ("insertafter", s("^PermitRootLogin"))],
+        &[
+            ("path", s("/etc/sshd_demo")),
+            ("line", s(&line)),
+            ("insertafter", s("^PermitRootLogin")),
+        ],
         &["/etc/sshd_demo"],
-        |b| assert_eq!(read(b, "/etc/sshd_demo"), format!("PermitRootLogin no\n{line}\nPort 22\n")),
+        |b| {
+            assert_eq!(
+                read(b, "/etc/sshd_demo"),
+                format!("PermitRootLogin no\n{line}\nPort 22\n")
+            )
+        },
     );
 
     // backrefs with Python re syntax
@@ -52,23 +67,39 @@ fn lineinfile_adds_replaces_and_removes_once() {
 
     // state=absent, and create on a hostile new path
     let o = b.idempotent::<LineinfileModule>(
-        &[("path", s("/etc/sshd_demo")), ("regexp", s("^Port")), ("state", s("absent"))],
+        &[
+            ("path", s("/etc/sshd_demo")),
+            ("regexp", s("^Port")),
+            ("state", s("absent")),
+        ],
         &["/etc/sshd_demo"],
         |b| assert!(!read(b, "/etc/sshd_demo").contains("Port")),
     );
     assert_eq!(o.result["found"], Value::Int(1));
     let path = format!("/etc/-{NASTY}.d/conf");
     b.idempotent::<LineinfileModule>(
-        &[("path", s(&path)), ("line", s("k=v")), ("create", Value::Bool(true)), ("mode", s("0600"))],
+        &[
+            ("path", s(&path)),
+            ("line", s("k=v")),
+            ("create", Value::Bool(true)),
+            ("mode", s("0600")),
+        ],
         &[&path],
         |b| {
             assert_eq!(read(b, &path), "k=v\n");
-            assert_eq!(std::fs::metadata(b.on_host(&path)).unwrap().mode() & 0o7777, 0o600);
+            assert_eq!(
+                std::fs::metadata(b.on_host(&path)).unwrap().mode() & 0o7777,
+                0o600
+            );
         },
     );
 
     // a missing file without create fails and creates nothing
-    let r = b.run::<LineinfileModule>(&[("path", s("/etc/nope")), ("line", s("x"))], RunMode::Apply, false);
+    let r = b.run::<LineinfileModule>(
+        &[("path", s("/etc/nope")), ("line", s("x"))],
+        RunMode::Apply,
+        false,
+    );
     assert!(r.outcome.failed);
     assert!(!b.on_host("/etc/nope").exists());
     assert_not_pwned(&b);
@@ -98,13 +129,21 @@ fn blockinfile_and_replace_converge() {
     );
 
     let o = b.idempotent::<ReplaceModule>(
-        &[("path", s("/etc/demo.ini")), ("regexp", s(r"^(\w) = (\d)$")), ("replace", s(r"\1: '\2' $(x)"))],
+        &[
+            ("path", s("/etc/demo.ini")),
+            ("regexp", s(r"^(\w) = (\d)$")),
+            ("replace", s(r"\1: '\2' $(x)")),
+        ],
         &["/etc/demo.ini"],
         |b| assert_eq!(read(b, "/etc/demo.ini"), "a: '1' $(x)\nb: '2' $(x)\n"),
     );
     assert_shape(&o.result, shapes::REPLACE);
     assert_eq!(o.result["msg"], s("2 replacements made"));
-    let r = b.run::<ReplaceModule>(&[("path", s("/nope")), ("regexp", s("x"))], RunMode::Apply, false);
+    let r = b.run::<ReplaceModule>(
+        &[("path", s("/nope")), ("regexp", s("x"))],
+        RunMode::Apply,
+        false,
+    );
     assert!(r.outcome.failed);
     assert_not_pwned(&b);
 }

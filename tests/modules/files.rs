@@ -14,7 +14,11 @@ fn file_states_converge_and_are_idempotent() {
     let mut b = Bench::start(Os::Flatcar);
     // directory with parents and an octal mode
     let o = b.idempotent::<FileModule>(
-        &[("path", s("/srv/a/b")), ("state", s("directory")), ("mode", s("0750"))],
+        &[
+            ("path", s("/srv/a/b")),
+            ("state", s("directory")),
+            ("mode", s("0750")),
+        ],
         &["/srv/a/b"],
         |b| {
             let md = std::fs::metadata(b.on_host("/srv/a/b")).unwrap();
@@ -44,7 +48,8 @@ fn file_states_converge_and_are_idempotent() {
     );
 
     // recurse: only applied when an entry differs
-    b.host().sh("mkdir -p /srv/r/sub && echo x > /srv/r/sub/f && chmod 600 /srv/r/sub/f");
+    b.host()
+        .sh("mkdir -p /srv/r/sub && echo x > /srv/r/sub/f && chmod 600 /srv/r/sub/f");
     b.idempotent::<FileModule>(
         &[
             ("path", s("/srv/r")),
@@ -64,20 +69,37 @@ fn file_states_converge_and_are_idempotent() {
     // symlink, then pointing it elsewhere
     b.host().sh("echo one > /srv/one && echo two > /srv/two");
     let o = b.idempotent::<FileModule>(
-        &[("path", s("/srv/link")), ("state", s("link")), ("src", s("/srv/one"))],
+        &[
+            ("path", s("/srv/link")),
+            ("state", s("link")),
+            ("src", s("/srv/one")),
+        ],
         &["/srv/link"],
-        |b| assert_eq!(std::fs::read_link(b.on_host("/srv/link")).unwrap().to_str(), Some("/srv/one")),
+        |b| {
+            assert_eq!(
+                std::fs::read_link(b.on_host("/srv/link")).unwrap().to_str(),
+                Some("/srv/one")
+            )
+        },
     );
     assert_shape(&o.result, shapes::FILE_LINK);
     b.idempotent::<FileModule>(
-        &[("path", s("/srv/link")), ("state", s("link")), ("src", s("two"))],
+        &[
+            ("path", s("/srv/link")),
+            ("state", s("link")),
+            ("src", s("two")),
+        ],
         &["/srv/link"],
         |b| assert_eq!(b.host().sh("cat /srv/link"), "two\n"),
     );
 
     // hard link
     let o = b.idempotent::<FileModule>(
-        &[("path", s("/srv/hard")), ("state", s("hard")), ("src", s("/srv/one"))],
+        &[
+            ("path", s("/srv/hard")),
+            ("state", s("hard")),
+            ("src", s("/srv/one")),
+        ],
         &["/srv/hard", "/srv/one"],
         |b| {
             let a = std::fs::metadata(b.on_host("/srv/hard")).unwrap();
@@ -96,14 +118,22 @@ fn file_states_converge_and_are_idempotent() {
     assert_shape(&o.result, shapes::FILE_ABSENT);
 
     // touch creates, and (as in Ansible) always reports a change
-    let first = b.run::<FileModule>(&[("path", s("/srv/t")), ("state", s("touch"))], RunMode::Apply, false);
+    let first = b.run::<FileModule>(
+        &[("path", s("/srv/t")), ("state", s("touch"))],
+        RunMode::Apply,
+        false,
+    );
     assert!(first.outcome.changed);
     assert!(b.on_host("/srv/t").is_file());
     assert_shape(&first.outcome.result, shapes::FILE_TOUCH);
 
     // refusing to turn a file into a link without force
     let r = b.run::<FileModule>(
-        &[("path", s("/srv/t")), ("state", s("link")), ("src", s("/srv/one"))],
+        &[
+            ("path", s("/srv/t")),
+            ("state", s("link")),
+            ("src", s("/srv/one")),
+        ],
         RunMode::Apply,
         false,
     );
@@ -117,17 +147,30 @@ fn file_paths_reach_the_host_literally() {
     let dir = format!("/srv/{NASTY}\n-x");
     let link = format!("/srv/-{NASTY}.lnk");
     b.idempotent::<FileModule>(
-        &[("path", s(&dir)), ("state", s("directory")), ("mode", s("0700"))],
+        &[
+            ("path", s(&dir)),
+            ("state", s("directory")),
+            ("mode", s("0700")),
+        ],
         &[&dir],
         |b| assert!(b.on_host(&dir).is_dir()),
     );
     b.idempotent::<FileModule>(
         &[("path", s(&link)), ("state", s("link")), ("src", s(&dir))],
         &[&link],
-        |b| assert_eq!(std::fs::read_link(b.on_host(&link)).unwrap().to_str(), Some(dir.as_str())),
+        |b| {
+            assert_eq!(
+                std::fs::read_link(b.on_host(&link)).unwrap().to_str(),
+                Some(dir.as_str())
+            )
+        },
     );
     // a glob must not expand to the directory made above
-    let r = b.run::<FileModule>(&[("path", s("/srv/*")), ("state", s("absent"))], RunMode::Apply, false);
+    let r = b.run::<FileModule>(
+        &[("path", s("/srv/*")), ("state", s("absent"))],
+        RunMode::Apply,
+        false,
+    );
     assert!(!r.outcome.changed);
     assert!(b.on_host(&dir).is_dir());
     assert_not_pwned(&b);
@@ -138,17 +181,28 @@ fn copy_writes_only_when_the_checksum_differs() {
     let mut b = Bench::start(Os::Flatcar);
     let nasty_content = format!("line 1\n{NASTY}\n\0binary\x01\n");
     let o = b.idempotent::<CopyModule>(
-        &[("content", s(&nasty_content)), ("dest", s("/etc/demo.conf")), ("mode", s("0600"))],
+        &[
+            ("content", s(&nasty_content)),
+            ("dest", s("/etc/demo.conf")),
+            ("mode", s("0600")),
+        ],
         &["/etc/demo.conf"],
         |b| {
-            assert_eq!(std::fs::read(b.on_host("/etc/demo.conf")).unwrap(), nasty_content.as_bytes());
+            assert_eq!(
+                std::fs::read(b.on_host("/etc/demo.conf")).unwrap(),
+                nasty_content.as_bytes()
+            );
             let md = std::fs::metadata(b.on_host("/etc/demo.conf")).unwrap();
             assert_eq!(md.mode() & 0o7777, 0o600);
         },
     );
     assert_shape(&o.result, shapes::COPY_CHANGED);
     let again = b.run::<CopyModule>(
-        &[("content", s(&nasty_content)), ("dest", s("/etc/demo.conf")), ("mode", s("0600"))],
+        &[
+            ("content", s(&nasty_content)),
+            ("dest", s("/etc/demo.conf")),
+            ("mode", s("0600")),
+        ],
         RunMode::Apply,
         false,
     );
@@ -161,38 +215,73 @@ fn copy_writes_only_when_the_checksum_differs() {
     b.host().sh("mkdir /opt/dest");
     let dest = format!("/opt/dest/{name}");
     b.idempotent::<CopyModule>(
-        &[("src", s(&name)), ("dest", s("/opt/dest")), ("owner", s("nobody"))],
+        &[
+            ("src", s(&name)),
+            ("dest", s("/opt/dest")),
+            ("owner", s("nobody")),
+        ],
         &[&dest],
         |b| {
-            assert_eq!(std::fs::read_to_string(b.on_host(&dest)).unwrap(), "from the controller\n");
+            assert_eq!(
+                std::fs::read_to_string(b.on_host(&dest)).unwrap(),
+                "from the controller\n"
+            );
             assert_eq!(std::fs::metadata(b.on_host(&dest)).unwrap().uid(), 65534);
         },
     );
     std::fs::write(b.local.path().join(&name), "second version\n").unwrap();
     let r = b.run::<CopyModule>(
-        &[("src", s(&name)), ("dest", s("/opt/dest/")), ("backup", Value::Bool(true))],
+        &[
+            ("src", s(&name)),
+            ("dest", s("/opt/dest/")),
+            ("backup", Value::Bool(true)),
+        ],
         RunMode::Apply,
         true,
     );
     assert!(r.outcome.changed);
     assert_eq!(r.commands, 2, "probe + write");
     let backup = r.outcome.result["backup_file"].as_str().unwrap().to_owned();
-    assert_eq!(std::fs::read_to_string(b.on_host(&backup)).unwrap(), "from the controller\n");
-    assert_eq!(std::fs::metadata(b.on_host(&dest)).unwrap().uid(), 65534, "owner kept");
+    assert_eq!(
+        std::fs::read_to_string(b.on_host(&backup)).unwrap(),
+        "from the controller\n"
+    );
+    assert_eq!(
+        std::fs::metadata(b.on_host(&dest)).unwrap().uid(),
+        65534,
+        "owner kept"
+    );
     let diff = r.outcome.diff.unwrap();
-    assert!(diff.contains("-from the controller\n+second version\n"), "{diff}");
+    assert!(
+        diff.contains("-from the controller\n+second version\n"),
+        "{diff}"
+    );
 
     // remote_src
     b.idempotent::<CopyModule>(
-        &[("src", s(&dest)), ("dest", s("/opt/copy2")), ("remote_src", Value::Bool(true))],
+        &[
+            ("src", s(&dest)),
+            ("dest", s("/opt/copy2")),
+            ("remote_src", Value::Bool(true)),
+        ],
         &["/opt/copy2"],
-        |b| assert_eq!(std::fs::read_to_string(b.on_host("/opt/copy2")).unwrap(), "second version\n"),
+        |b| {
+            assert_eq!(
+                std::fs::read_to_string(b.on_host("/opt/copy2")).unwrap(),
+                "second version\n"
+            )
+        },
     );
 
     // only a mode difference: one command to fix it, no rewrite
     let ino = std::fs::metadata(b.on_host("/opt/copy2")).unwrap().ino();
     let r = b.run::<CopyModule>(
-        &[("src", s(&dest)), ("dest", s("/opt/copy2")), ("remote_src", Value::Bool(true)), ("mode", s("0640"))],
+        &[
+            ("src", s(&dest)),
+            ("dest", s("/opt/copy2")),
+            ("remote_src", Value::Bool(true)),
+            ("mode", s("0640")),
+        ],
         RunMode::Apply,
         false,
     );
@@ -211,7 +300,11 @@ fn template_renders_and_installs_once() {
     )
     .unwrap();
     let o = b.idempotent::<TemplateModule>(
-        &[("src", s("motd.j2")), ("dest", s("/etc/motd")), ("mode", s("0644"))],
+        &[
+            ("src", s("motd.j2")),
+            ("dest", s("/etc/motd")),
+            ("mode", s("0644")),
+        ],
         &["/etc/motd"],
         |b| {
             assert_eq!(
@@ -221,7 +314,11 @@ fn template_renders_and_installs_once() {
         },
     );
     assert_shape(&o.result, shapes::TEMPLATE_CHANGED);
-    let again = b.run::<TemplateModule>(&[("src", s("motd.j2")), ("dest", s("/etc/motd"))], RunMode::Apply, false);
+    let again = b.run::<TemplateModule>(
+        &[("src", s("motd.j2")), ("dest", s("/etc/motd"))],
+        RunMode::Apply,
+        false,
+    );
     assert_shape(&again.outcome.result, shapes::TEMPLATE_UNCHANGED);
     assert_not_pwned(&b);
 }

@@ -75,8 +75,16 @@ impl Bench {
     }
 
     /// Runs module `M` with `args` in `mode`.
-    pub(crate) fn run<M: Module>(&mut self, args: &[(&str, Value)], mode: RunMode, diff: bool) -> Run {
-        let map: Map = args.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    pub(crate) fn run<M: Module>(
+        &mut self,
+        args: &[(&str, Value)],
+        mode: RunMode,
+        diff: bool,
+    ) -> Run {
+        let map: Map = args
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
         let mut argmap = ArgMap::new(map);
         let mut remote = TransportRemote::new(self.transport.as_mut());
         let mut cache = HashMap::new();
@@ -116,21 +124,57 @@ impl Bench {
     ) -> Outcome {
         let before = self.snapshot(watch);
         let check = self.run::<M>(args, RunMode::Check, true);
-        assert!(!check.outcome.failed, "check mode failed: {:?}", check.outcome);
-        assert!(check.outcome.changed, "check mode should predict a change: {:?}", check.outcome);
+        assert!(
+            !check.outcome.failed,
+            "check mode failed: {:?}",
+            check.outcome
+        );
+        assert!(
+            check.outcome.changed,
+            "check mode should predict a change: {:?}",
+            check.outcome
+        );
         assert_eq!(self.snapshot(watch), before, "check mode changed the host");
         let first = self.run::<M>(args, RunMode::Apply, false);
-        assert!(!first.outcome.failed, "first run failed: {:?}", first.outcome);
-        assert!(first.outcome.changed, "first run should change: {:?}", first.outcome);
+        assert!(
+            !first.outcome.failed,
+            "first run failed: {:?}",
+            first.outcome
+        );
+        assert!(
+            first.outcome.changed,
+            "first run should change: {:?}",
+            first.outcome
+        );
         verify(self);
         let after_first = self.snapshot(watch);
         let second = self.run::<M>(args, RunMode::Apply, false);
-        assert!(!second.outcome.failed, "second run failed: {:?}", second.outcome);
-        assert!(!second.outcome.changed, "second run changed: {:?}", second.outcome);
-        assert!(second.commands <= 1, "unchanged run cost {} commands", second.commands);
-        assert_eq!(self.snapshot(watch), after_first, "second run touched the host");
+        assert!(
+            !second.outcome.failed,
+            "second run failed: {:?}",
+            second.outcome
+        );
+        assert!(
+            !second.outcome.changed,
+            "second run changed: {:?}",
+            second.outcome
+        );
+        assert!(
+            second.commands <= 1,
+            "unchanged run cost {} commands",
+            second.commands
+        );
+        assert_eq!(
+            self.snapshot(watch),
+            after_first,
+            "second run touched the host"
+        );
         let check2 = self.run::<M>(args, RunMode::Check, false);
-        assert!(!check2.outcome.changed, "check mode after convergence: {:?}", check2.outcome);
+        assert!(
+            !check2.outcome.changed,
+            "check mode after convergence: {:?}",
+            check2.outcome
+        );
         first.outcome
     }
 
@@ -155,7 +199,10 @@ pub(crate) struct Snap {
 fn snap(p: &Path) -> Option<Snap> {
     let md = std::fs::symlink_metadata(p).ok()?;
     let content = if md.file_type().is_symlink() {
-        std::fs::read_link(p).ok()?.into_os_string().into_encoded_bytes()
+        std::fs::read_link(p)
+            .ok()?
+            .into_os_string()
+            .into_encoded_bytes()
     } else if md.is_file() {
         std::fs::read(p).ok()?
     } else {
@@ -203,6 +250,9 @@ pub(crate) fn assert_shape(result: &Map, expected: &[(&str, &str)]) {
 #[track_caller]
 pub(crate) fn assert_not_pwned(b: &Bench) {
     for p in ["/root/pwned", "/root/pwned2", "/pwned", "/pwned2"] {
-        assert!(!b.on_host(p).exists(), "{p} exists: a quoted value was executed");
+        assert!(
+            !b.on_host(p).exists(),
+            "{p} exists: a quoted value was executed"
+        );
     }
 }

@@ -26,7 +26,11 @@ fn stat_reports_ansibles_keys_in_one_command() {
     let st = r.outcome.result["stat"].as_map().unwrap().clone();
     assert_shape(&st, shapes::STAT_FILE);
     let md = std::fs::metadata(b.on_host(&name)).unwrap();
-    assert_eq!(st["checksum"], s("f572d396fae9206628714fb2ce00f72e94f2258f"), "sha1 of hello\\n");
+    assert_eq!(
+        st["checksum"],
+        s("f572d396fae9206628714fb2ce00f72e94f2258f"),
+        "sha1 of hello\\n"
+    );
     assert_eq!(st["inode"], Value::Int(md.ino() as i64));
     assert_eq!(st["mtime"], Value::Float(md.mtime() as f64));
     assert_eq!(st["size"], Value::Int(6));
@@ -39,7 +43,10 @@ fn stat_reports_ansibles_keys_in_one_command() {
     assert_eq!(st["islnk"], Value::Bool(true));
 
     let r = b.run::<StatModule>(&[("path", s("/srv/nothing"))], RunMode::Check, false);
-    assert_shape(r.outcome.result["stat"].as_map().unwrap(), shapes::STAT_MISSING);
+    assert_shape(
+        r.outcome.result["stat"].as_map().unwrap(),
+        shapes::STAT_MISSING,
+    );
     assert_eq!(r.outcome.result["stat"].as_map().unwrap().len(), 1);
     assert_not_pwned(&b);
 }
@@ -61,31 +68,66 @@ fn find_matches_globs_regexes_and_depth() {
         v.sort();
         v
     };
-    let r = b.run::<FindModule>(&[("paths", s("/data")), ("patterns", s("*.conf"))], RunMode::Apply, false);
+    let r = b.run::<FindModule>(
+        &[("paths", s("/data")), ("patterns", s("*.conf"))],
+        RunMode::Apply,
+        false,
+    );
     assert_eq!(r.commands, 1);
     assert_shape(&r.outcome.result, shapes::FIND);
-    assert_shape(r.outcome.result["files"].as_list().unwrap()[0].as_map().unwrap(), shapes::FIND_ENTRY);
+    assert_shape(
+        r.outcome.result["files"].as_list().unwrap()[0]
+            .as_map()
+            .unwrap(),
+        shapes::FIND_ENTRY,
+    );
     let nasty = format!("/data/{NASTY}.conf");
     assert_eq!(names(&r), [nasty.as_str(), "/data/a.conf", "/data/b.conf"]);
     assert_eq!(r.outcome.result["matched"], Value::Int(3));
 
     let r = b.run::<FindModule>(
-        &[("paths", s("/data")), ("patterns", s(r"^[ab]\.conf$")), ("use_regex", Value::Bool(true)), ("recurse", Value::Bool(true)), ("hidden", Value::Bool(true))],
+        &[
+            ("paths", s("/data")),
+            ("patterns", s(r"^[ab]\.conf$")),
+            ("use_regex", Value::Bool(true)),
+            ("recurse", Value::Bool(true)),
+            ("hidden", Value::Bool(true)),
+        ],
         RunMode::Apply,
         false,
     );
     assert_eq!(names(&r), ["/data/a.conf", "/data/b.conf"]);
     let r = b.run::<FindModule>(
-        &[("paths", s("/data")), ("patterns", s("*.conf")), ("recurse", Value::Bool(true)), ("depth", Value::Int(2)), ("excludes", s("a.*,b*"))],
+        &[
+            ("paths", s("/data")),
+            ("patterns", s("*.conf")),
+            ("recurse", Value::Bool(true)),
+            ("depth", Value::Int(2)),
+            ("excludes", s("a.*,b*")),
+        ],
         RunMode::Apply,
         false,
     );
     assert_eq!(names(&r), [nasty.as_str(), "/data/sub/c.conf"]);
-    let r = b.run::<FindModule>(&[("paths", s("/data")), ("file_type", s("link"))], RunMode::Apply, false);
+    let r = b.run::<FindModule>(
+        &[("paths", s("/data")), ("file_type", s("link"))],
+        RunMode::Apply,
+        false,
+    );
     assert_eq!(names(&r), ["/data/link.conf"]);
-    let r = b.run::<FindModule>(&[("paths", s("/data,/missing")), ("file_type", s("directory"))], RunMode::Apply, false);
+    let r = b.run::<FindModule>(
+        &[
+            ("paths", s("/data,/missing")),
+            ("file_type", s("directory")),
+        ],
+        RunMode::Apply,
+        false,
+    );
     assert_eq!(names(&r), ["/data/sub"]);
-    assert!(r.outcome.result["skipped_paths"].as_map().unwrap().contains_key("/missing"));
+    assert!(r.outcome.result["skipped_paths"]
+        .as_map()
+        .unwrap()
+        .contains_key("/missing"));
     assert_not_pwned(&b);
 }
 
@@ -125,7 +167,10 @@ fn find_runs_on_the_controller_through_the_local_transport() {
     };
     let mut args = ArgMap::new(
         [
-            ("paths".to_owned(), Value::from(dir.path().to_str().unwrap())),
+            (
+                "paths".to_owned(),
+                Value::from(dir.path().to_str().unwrap()),
+            ),
             ("patterns".to_owned(), Value::from("*.yaml")),
         ]
         .into_iter()
@@ -135,6 +180,9 @@ fn find_runs_on_the_controller_through_the_local_transport() {
     let files = o.result["files"].as_list().unwrap();
     assert_eq!(files.len(), 1);
     let want = dir.path().join("one.yaml");
-    assert_eq!(files[0].as_map().unwrap()["path"], Value::from(want.to_str().unwrap()));
+    assert_eq!(
+        files[0].as_map().unwrap()["path"],
+        Value::from(want.to_str().unwrap())
+    );
     assert_eq!(ctx.commands, 1);
 }

@@ -65,7 +65,9 @@ impl Module for BlockinfileModule {
             marker: args
                 .str(&["marker"])?
                 .unwrap_or_else(|| "# {mark} ANSIBLE MANAGED BLOCK".into()),
-            marker_begin: args.str(&["marker_begin"])?.unwrap_or_else(|| "BEGIN".into()),
+            marker_begin: args
+                .str(&["marker_begin"])?
+                .unwrap_or_else(|| "BEGIN".into()),
             marker_end: args.str(&["marker_end"])?.unwrap_or_else(|| "END".into()),
             insert,
             create: args.bool(&["create"])?.unwrap_or(false),
@@ -79,8 +81,19 @@ impl Module for BlockinfileModule {
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
-            "path", "block", "marker", "marker_begin", "marker_end", "insertafter", "insertbefore",
-            "create", "state", "backup", "mode", "owner", "group",
+            "path",
+            "block",
+            "marker",
+            "marker_begin",
+            "marker_end",
+            "insertafter",
+            "insertbefore",
+            "create",
+            "state",
+            "backup",
+            "mode",
+            "owner",
+            "group",
         ])?;
         Ok(parsed)
     }
@@ -208,7 +221,10 @@ mod tests {
         assert!(again.text.is_none());
         let b = args(&[("path", "/f"), ("block", "new")]);
         let upd = edit(&b, e.text.as_deref()).unwrap().text.unwrap();
-        assert_eq!(upd, "A\nB\nc\n# BEGIN ANSIBLE MANAGED BLOCK\nnew\n# END ANSIBLE MANAGED BLOCK\n");
+        assert_eq!(
+            upd,
+            "A\nB\nc\n# BEGIN ANSIBLE MANAGED BLOCK\nnew\n# END ANSIBLE MANAGED BLOCK\n"
+        );
         let r = args(&[("path", "/f"), ("state", "absent")]);
         let gone = edit(&r, Some(&upd)).unwrap();
         assert_eq!(gone.text.as_deref(), Some("A\nB\nc\n"));
@@ -217,7 +233,12 @@ mod tests {
 
     #[test]
     fn insertbefore_and_missing_file() {
-        let a = args(&[("path", "/f"), ("block", "x"), ("insertbefore", "^B"), ("marker", "// {mark}")]);
+        let a = args(&[
+            ("path", "/f"),
+            ("block", "x"),
+            ("insertbefore", "^B"),
+            ("marker", "// {mark}"),
+        ]);
         assert_eq!(
             edit(&a, Some("A\nB\n")).unwrap().text.as_deref(),
             Some("A\n// BEGIN\nx\n// END\nB\n")

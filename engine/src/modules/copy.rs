@@ -89,7 +89,15 @@ impl Module for CopyModule {
         };
         args.ignore(&["unsafe_writes", "local_follow", "decrypt"]);
         args.finish(&[
-            "src", "content", "dest", "remote_src", "mode", "owner", "group", "backup", "force",
+            "src",
+            "content",
+            "dest",
+            "remote_src",
+            "mode",
+            "owner",
+            "group",
+            "backup",
+            "force",
             "follow",
         ])?;
         Ok(parsed)
@@ -168,7 +176,13 @@ pub(crate) fn basename(p: &str) -> Option<&str> {
 
 /// Records: dest, then dest/basename (when there is one), then the
 /// remote source (for `remote_src`).
-fn probe_script(dest: &str, base: Option<&str>, follow: bool, content: bool, remote: Option<&str>) -> String {
+fn probe_script(
+    dest: &str,
+    base: Option<&str>,
+    follow: bool,
+    content: bool,
+    remote: Option<&str>,
+) -> String {
     let opts = StatOpts {
         follow,
         checksum: Some(Checksum::Sha1),
@@ -205,7 +219,12 @@ enum Target<'s> {
 }
 
 /// Pure: resolves `dest` (file, directory, `dir/`) to the file to write.
-fn target<'s>(dest: &str, base: Option<&str>, dest_st: Option<&'s FileStat>, inner: Option<&'s FileStat>) -> Target<'s> {
+fn target<'s>(
+    dest: &str,
+    base: Option<&str>,
+    dest_st: Option<&'s FileStat>,
+    inner: Option<&'s FileStat>,
+) -> Target<'s> {
     let is_dir = dest.ends_with('/') || dest_st.is_some_and(|s| s.kind() == FileKind::Directory);
     match (is_dir, base) {
         (false, _) => Target::Path(dest.to_owned(), dest_st),
@@ -215,13 +234,26 @@ fn target<'s>(dest: &str, base: Option<&str>, dest_st: Option<&'s FileStat>, inn
 }
 
 /// Shared by copy and template: probe, compare sha1, write or fix attrs.
-pub(crate) fn install(ctx: &mut ModuleContext<'_>, a: &CopyArgs, p: Payload<'_>) -> Result<Outcome, ModuleError> {
+pub(crate) fn install(
+    ctx: &mut ModuleContext<'_>,
+    a: &CopyArgs,
+    p: Payload<'_>,
+) -> Result<Outcome, ModuleError> {
     let remote = remote_of(a);
     let script = probe_script(&a.dest, p.basename, a.follow, ctx.diff, remote);
     let n = 1 + usize::from(p.basename.is_some()) + usize::from(remote.is_some());
     let (recs, _) = probe_files(ctx, &script, n)?;
-    let (dest_st, inner) = (recs[0].as_ref(), recs.get(1).and_then(Option::as_ref).filter(|_| p.basename.is_some()));
-    let remote_st = if remote.is_some() { recs[n - 1].as_ref() } else { None };
+    let (dest_st, inner) = (
+        recs[0].as_ref(),
+        recs.get(1)
+            .and_then(Option::as_ref)
+            .filter(|_| p.basename.is_some()),
+    );
+    let remote_st = if remote.is_some() {
+        recs[n - 1].as_ref()
+    } else {
+        None
+    };
     let (path, cur) = match target(&a.dest, p.basename, dest_st, inner) {
         Target::Path(path, cur) => (path, cur),
         Target::Fail(msg) => return Ok(Outcome::failed(msg)),
@@ -248,7 +280,10 @@ pub(crate) fn install(ctx: &mut ModuleContext<'_>, a: &CopyArgs, p: Payload<'_>)
         ..StatOpts::default()
     };
     if let Some(c) = cur.filter(|_| same || !a.force) {
-        let cmds = a.attrs.changes(&path, c, false).map_err(ArgError::Invalid)?;
+        let cmds = a
+            .attrs
+            .changes(&path, c, false)
+            .map_err(ArgError::Invalid)?;
         if cmds.is_empty() || !a.force && !same {
             c.insert_attrs(&mut o.result);
             o.result.insert("path".into(), path.into());
@@ -280,9 +315,13 @@ pub(crate) fn install(ctx: &mut ModuleContext<'_>, a: &CopyArgs, p: Payload<'_>)
         ));
     }
     if let Source::Content(_) | Source::Local(_) = a.source {
-        o.result.insert("md5sum".into(), hex::encode(md5::Md5::digest(p.data)).into());
+        o.result.insert(
+            "md5sum".into(),
+            hex::encode(md5::Md5::digest(p.data)).into(),
+        );
     }
-    o.result.insert("src".into(), p.src.unwrap_or(&path).to_owned().into());
+    o.result
+        .insert("src".into(), p.src.unwrap_or(&path).to_owned().into());
     o.result.insert("state".into(), "file".into());
     if ctx.check_mode() {
         o.result.insert("size".into(), Value::Int(size as i64));
@@ -315,7 +354,11 @@ mod tests {
 
     fn rec(line: &str, sum: &str) -> FileStat {
         let raw = format!("E{line}\0\0\0rw\0{sum}\0\0");
-        parse_records(raw.as_bytes(), 1).unwrap().pop().flatten().unwrap()
+        parse_records(raw.as_bytes(), 1)
+            .unwrap()
+            .pop()
+            .flatten()
+            .unwrap()
     }
 
     #[test]
@@ -329,9 +372,15 @@ mod tests {
             Target::Path(p, None) => assert_eq!(p, "/new/x"),
             _ => panic!("expected a path"),
         }
-        assert!(matches!(target("/etc", None, Some(&dir), None), Target::Fail(_)));
+        assert!(matches!(
+            target("/etc", None, Some(&dir), None),
+            Target::Fail(_)
+        ));
         let f = rec("81a4 0 0 4 1 2 3 1 9 9 root root", "abc");
-        assert!(matches!(target("/etc/f", None, Some(&f), None), Target::Path(_, Some(_))));
+        assert!(matches!(
+            target("/etc/f", None, Some(&f), None),
+            Target::Path(_, Some(_))
+        ));
     }
 
     #[test]
@@ -356,7 +405,10 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        assert!(CopyModule::parse(&mut m).unwrap_err().to_string().contains("bogus"));
+        assert!(CopyModule::parse(&mut m)
+            .unwrap_err()
+            .to_string()
+            .contains("bogus"));
     }
 
     #[test]

@@ -15,7 +15,12 @@ const MAX_CELLS: usize = 4_000_000;
 /// The unified diff of two texts with the `--- before[: H]` /
 /// `+++ after[: H]` header, followed by the blank line the callback
 /// prints; empty when the texts are equal.
-pub(crate) fn unified(before: &str, after: &str, before_header: Option<&str>, after_header: Option<&str>) -> String {
+pub(crate) fn unified(
+    before: &str,
+    after: &str,
+    before_header: Option<&str>,
+    after_header: Option<&str>,
+) -> String {
     if before == after {
         return String::new();
     }
@@ -36,7 +41,12 @@ pub(crate) fn unified(before: &str, after: &str, before_header: Option<&str>, af
         None => out.push_str("+++ after\n"),
     }
     for hunk in group(&ops) {
-        let (a0, a1, b0, b1) = (hunk[0].1, hunk[hunk.len() - 1].2, hunk[0].3, hunk[hunk.len() - 1].4);
+        let (a0, a1, b0, b1) = (
+            hunk[0].1,
+            hunk[hunk.len() - 1].2,
+            hunk[0].3,
+            hunk[hunk.len() - 1].4,
+        );
         let _ = writeln!(out, "@@ -{} +{} @@", range(a0, a1), range(b0, b1));
         for &(tag, i1, i2, j1, j2) in &hunk {
             match tag {
@@ -79,7 +89,12 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
         Value::List(l) => l.iter().map(to_json).collect(),
         Value::Map(m) => {
             let sorted: std::collections::BTreeMap<&String, &Value> = m.iter().collect();
-            serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+            serde_json::Value::Object(
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), to_json(v)))
+                    .collect(),
+            )
         }
     }
 }
@@ -166,7 +181,10 @@ fn opcodes(a: &[&str], b: &[&str]) -> Vec<Op> {
         }
     };
     push_eq(&mut ops, 0, pre, 0);
-    for (pi, pj) in pairs.into_iter().chain(std::iter::once((a.len() - suf, b.len() - suf))) {
+    for (pi, pj) in pairs
+        .into_iter()
+        .chain(std::iter::once((a.len() - suf, b.len() - suf)))
+    {
         if pi > i || pj > j {
             ops.push((Tag::Change, i, pi, j, pj));
         }
@@ -211,7 +229,7 @@ fn group(ops: &[Op]) -> Vec<Vec<Op>> {
         }
         cur.push((tag, i1, i2, j1, j2));
     }
-    if !(cur.len() == 1 && cur[0].0 == Tag::Equal) && !cur.is_empty() {
+    if !(cur.is_empty() || cur.len() == 1 && cur[0].0 == Tag::Equal) {
         groups.push(cur);
     }
     groups.retain(|g| g.iter().any(|o| o.0 == Tag::Change));
@@ -252,8 +270,14 @@ mod tests {
             .collect();
         let d = unified(&before, &after, None, None);
         assert_eq!(d.matches("@@ ").count(), 2, "{d}");
-        assert!(d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"), "{d}");
-        assert!(d.contains("@@ -16,5 +16,5 @@\n 16\n 17\n 18\n-19\n+nineteen\n 20\n"), "{d}");
+        assert!(
+            d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("@@ -16,5 +16,5 @@\n 16\n 17\n 18\n-19\n+nineteen\n 20\n"),
+            "{d}"
+        );
     }
 
     #[test]

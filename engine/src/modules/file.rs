@@ -103,7 +103,8 @@ impl Module for FileModule {
                 "recurse option requires state to be 'directory'".into(),
             ));
         }
-        if parsed.src.is_some() && !matches!(parsed.state, Some(FileState::Link | FileState::Hard)) {
+        if parsed.src.is_some() && !matches!(parsed.state, Some(FileState::Link | FileState::Hard))
+        {
             return Err(ArgError::Invalid(
                 "src option requires state to be 'link' or 'hard'".into(),
             ));
@@ -143,7 +144,9 @@ impl Module for FileModule {
         } else {
             let out = ctx.apply(&apply_script(a, state, &plan.cmds), None)?;
             if out.rc != 0 {
-                return Ok(o.failing(out.stderr_str().trim().to_owned()).with("path", a.path.clone()));
+                return Ok(o
+                    .failing(out.stderr_str().trim().to_owned())
+                    .with("path", a.path.clone()));
             }
             super::fstat::parse_records(&out.stdout, usize::from(state != FileState::Absent))?
                 .pop()
@@ -190,7 +193,10 @@ fn src_path(a: &FileArgs) -> Option<String> {
 }
 
 fn probe_script(a: &FileArgs) -> String {
-    let link = matches!(a.state, Some(FileState::Link | FileState::Hard | FileState::Absent));
+    let link = matches!(
+        a.state,
+        Some(FileState::Link | FileState::Hard | FileState::Absent)
+    );
     let mut s = String::from(STAT_FN);
     s.push_str(&stat_call(
         &a.path,
@@ -328,23 +334,21 @@ fn decide(
                 }
             }
         },
-        FileState::Touch => {
-            match cur {
-                None => {
-                    plan.state("absent", "touch");
-                    plan.push(Cmd::new("touch --").arg(p));
-                    let fresh = fresh_stat(FileKind::Regular, 0o644);
-                    for c in a.attrs.changes(p, &fresh, false)? {
-                        plan.push(c);
-                    }
-                }
-                Some(st) => {
-                    plan.state(prev_state(cur), "touch");
-                    plan.push(Cmd::new("touch -c --").arg(p));
-                    attrs(&mut plan, st, false)?;
+        FileState::Touch => match cur {
+            None => {
+                plan.state("absent", "touch");
+                plan.push(Cmd::new("touch --").arg(p));
+                let fresh = fresh_stat(FileKind::Regular, 0o644);
+                for c in a.attrs.changes(p, &fresh, false)? {
+                    plan.push(c);
                 }
             }
-        }
+            Some(st) => {
+                plan.state(prev_state(cur), "touch");
+                plan.push(Cmd::new("touch -c --").arg(p));
+                attrs(&mut plan, st, false)?;
+            }
+        },
         FileState::Link => link(&mut plan, a, cur, src)?,
         FileState::Hard => hard(&mut plan, a, cur, src)?,
     }
@@ -380,7 +384,8 @@ fn diff_attrs(plan: &mut Plan, want: &Attrs, st: &FileStat, link: bool) {
         if let Some(w) = want {
             if w != now_name && w.parse::<u32>().ok() != Some(now_id) {
                 let id_key = if key == "owner" { "uid" } else { "gid" };
-                plan.before.insert(id_key.into(), Value::Int(i64::from(now_id)));
+                plan.before
+                    .insert(id_key.into(), Value::Int(i64::from(now_id)));
                 plan.after.insert(id_key.into(), w.clone().into());
             }
         }
@@ -406,12 +411,23 @@ fn recurse(plan: &mut Plan, a: &FileArgs, listing: &[Entry]) -> Result<(), Strin
         plan.push(Cmd::new("chgrp -R").arg(g).flag("--").arg(p));
     }
     match &a.attrs.mode {
-        Some(FileMode::Octal(m)) => plan.push(Cmd::new("chmod -R").arg(format!("{m:04o}")).flag("--").arg(p)),
+        Some(FileMode::Octal(m)) => plan.push(
+            Cmd::new("chmod -R")
+                .arg(format!("{m:04o}"))
+                .flag("--")
+                .arg(p),
+        ),
         Some(FileMode::Symbolic(s)) => {
             // Without a `who`, chmod(1) would apply the umask; Ansible does not.
             let spec = s
                 .split(',')
-                .map(|c| if c.starts_with(['+', '-', '=']) { format!("a{c}") } else { c.to_owned() })
+                .map(|c| {
+                    if c.starts_with(['+', '-', '=']) {
+                        format!("a{c}")
+                    } else {
+                        c.to_owned()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",");
             plan.push(Cmd::new("chmod -R").arg(spec).flag("--").arg(p));
@@ -430,7 +446,12 @@ fn replace_with(plan: &mut Plan, path: &str, make: Cmd) {
     plan.push(Cmd::new("mv -Tf --").arg(&tmp).arg(path));
 }
 
-fn link(plan: &mut Plan, a: &FileArgs, cur: Option<&FileStat>, src_st: Option<&FileStat>) -> Result<(), String> {
+fn link(
+    plan: &mut Plan,
+    a: &FileArgs,
+    cur: Option<&FileStat>,
+    src_st: Option<&FileStat>,
+) -> Result<(), String> {
     let p = a.path.as_str();
     let Some(src) = a.src.as_deref() else {
         return match cur {
@@ -454,9 +475,9 @@ fn link(plan: &mut Plan, a: &FileArgs, cur: Option<&FileStat>, src_st: Option<&F
         }
         _ if missing_src => {
             return Err(format!(
-                "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
-                src_path(a).unwrap_or_default()
-            ))
+            "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+            src_path(a).unwrap_or_default()
+        ))
         }
         None => plan.push(make.arg(p)),
         Some(st) if st.kind() == FileKind::Symlink => replace_with(plan, p, make),
@@ -480,11 +501,22 @@ fn link(plan: &mut Plan, a: &FileArgs, cur: Option<&FileStat>, src_st: Option<&F
     Ok(())
 }
 
-fn hard(plan: &mut Plan, a: &FileArgs, cur: Option<&FileStat>, src_st: Option<&FileStat>) -> Result<(), String> {
+fn hard(
+    plan: &mut Plan,
+    a: &FileArgs,
+    cur: Option<&FileStat>,
+    src_st: Option<&FileStat>,
+) -> Result<(), String> {
     let p = a.path.as_str();
-    let src = a.src.as_deref().ok_or("src is required for creating new hard links")?;
+    let src = a
+        .src
+        .as_deref()
+        .ok_or("src is required for creating new hard links")?;
     let Some(s) = src_st else {
-        return Err(format!("src does not exist: {}", src_path(a).unwrap_or_default()));
+        return Err(format!(
+            "src does not exist: {}",
+            src_path(a).unwrap_or_default()
+        ));
     };
     let make = Cmd::new("ln --").arg(src);
     match cur {
@@ -577,17 +609,29 @@ mod tests {
 
     fn rec(line: &str) -> FileStat {
         let raw = format!("E{line}\0\0\0rw\0\0\0");
-        parse_records(raw.as_bytes(), 1).unwrap().pop().flatten().unwrap()
+        parse_records(raw.as_bytes(), 1)
+            .unwrap()
+            .pop()
+            .flatten()
+            .unwrap()
     }
 
-    fn plan_of(a: &FileArgs, cur: Option<&FileStat>, src: Option<&FileStat>) -> Result<Vec<String>, String> {
+    fn plan_of(
+        a: &FileArgs,
+        cur: Option<&FileStat>,
+        src: Option<&FileStat>,
+    ) -> Result<Vec<String>, String> {
         let state = a.state.unwrap_or(FileState::File);
         decide(a, state, cur, src, &[]).map(|p| p.cmds)
     }
 
     #[test]
     fn directory_creates_then_noops() {
-        let a = args(&[("path", "/a b/$(x)"), ("state", "directory"), ("mode", "0750")]);
+        let a = args(&[
+            ("path", "/a b/$(x)"),
+            ("state", "directory"),
+            ("mode", "0750"),
+        ]);
         assert_eq!(
             plan_of(&a, None, None).unwrap(),
             ["mkdir -p -- '/a b/$(x)'", "chmod 0750 -- '/a b/$(x)'"]
@@ -602,7 +646,10 @@ mod tests {
     fn links_compare_targets() {
         let a = args(&[("path", "/l"), ("state", "link"), ("src", "-t")]);
         let target = rec("81a4 0 0 1 1 2 3 1 9 9 root root");
-        assert_eq!(plan_of(&a, None, Some(&target)).unwrap(), ["ln -s -- -t /l"]);
+        assert_eq!(
+            plan_of(&a, None, Some(&target)).unwrap(),
+            ["ln -s -- -t /l"]
+        );
         let mut l = rec("a1ff 0 0 2 1 2 3 1 10 9 root root");
         l.lnk_target = Some("-t".into());
         assert!(plan_of(&a, Some(&l), Some(&target)).unwrap().is_empty());
@@ -610,7 +657,9 @@ mod tests {
         assert_eq!(plan_of(&a, Some(&l), Some(&target)).unwrap().len(), 3);
         assert!(plan_of(&a, None, None).unwrap_err().contains("force=yes"));
         let file = rec("81a4 0 0 1 1 2 3 1 11 9 root root");
-        assert!(plan_of(&a, Some(&file), Some(&target)).unwrap_err().contains("refusing"));
+        assert!(plan_of(&a, Some(&file), Some(&target))
+            .unwrap_err()
+            .contains("refusing"));
     }
 
     #[test]
@@ -620,22 +669,35 @@ mod tests {
         let dir = rec("41ed 0 0 4096 1 2 3 2 9 9 root root");
         assert_eq!(plan_of(&a, Some(&dir), None).unwrap(), ["rm -rf -- /x"]);
         let mut m = ArgMap::new(
-            [("path".to_owned(), Value::from("/x")), ("recurse".to_owned(), Value::Bool(true))]
-                .into_iter()
-                .collect(),
+            [
+                ("path".to_owned(), Value::from("/x")),
+                ("recurse".to_owned(), Value::Bool(true)),
+            ]
+            .into_iter()
+            .collect(),
         );
         assert!(FileModule::parse(&mut m).is_err());
     }
 
     #[test]
     fn recurse_applies_only_when_an_entry_differs() {
-        let a = args(&[("path", "/d"), ("state", "directory"), ("mode", "u=rwX,go=rX"), ("recurse", "yes")]);
+        let a = args(&[
+            ("path", "/d"),
+            ("state", "directory"),
+            ("mode", "u=rwX,go=rX"),
+            ("recurse", "yes"),
+        ]);
         let dir = rec("41ed 0 0 4096 1 2 3 2 9 9 root root");
         let ok = parse_listing(b"f 644 0 0 root root\0d 755 0 0 root root\0");
-        assert!(decide(&a, FileState::Directory, Some(&dir), None, &ok).unwrap().cmds.is_empty());
+        assert!(decide(&a, FileState::Directory, Some(&dir), None, &ok)
+            .unwrap()
+            .cmds
+            .is_empty());
         let bad = parse_listing(b"f 600 0 0 root root\0");
         assert_eq!(
-            decide(&a, FileState::Directory, Some(&dir), None, &bad).unwrap().cmds,
+            decide(&a, FileState::Directory, Some(&dir), None, &bad)
+                .unwrap()
+                .cmds,
             ["chmod -R u=rwX,go=rX -- /d"]
         );
     }

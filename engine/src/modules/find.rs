@@ -95,20 +95,43 @@ impl Module for FindModule {
             Some("any") => FindType::Any,
             _ => FindType::File,
         };
-        let age_stamp = match args.choice(&["age_stamp"], &["atime", "mtime", "ctime"])?.as_deref() {
+        let age_stamp = match args
+            .choice(&["age_stamp"], &["atime", "mtime", "ctime"])?
+            .as_deref()
+        {
             Some("atime") => AgeStamp::Atime,
             Some("ctime") => AgeStamp::Ctime,
             _ => AgeStamp::Mtime,
         };
         let age = args
             .str(&["age"])?
-            .map(|s| parse_unit(&s, &[('s', 1), ('m', 60), ('h', 3600), ('d', 86400), ('w', 604800)]))
+            .map(|s| {
+                parse_unit(
+                    &s,
+                    &[
+                        ('s', 1),
+                        ('m', 60),
+                        ('h', 3600),
+                        ('d', 86400),
+                        ('w', 604800),
+                    ],
+                )
+            })
             .transpose()
             .map_err(|s| ArgError::Invalid(format!("failed to process age `{s}`")))?;
         let size = args
             .str(&["size"])?
             .map(|s| {
-                parse_unit(&s, &[('b', 1), ('k', 1 << 10), ('m', 1 << 20), ('g', 1 << 30), ('t', 1 << 40)])
+                parse_unit(
+                    &s,
+                    &[
+                        ('b', 1),
+                        ('k', 1 << 10),
+                        ('m', 1 << 20),
+                        ('g', 1 << 30),
+                        ('t', 1 << 40),
+                    ],
+                )
             })
             .transpose()
             .map_err(|s| ArgError::Invalid(format!("failed to process size `{s}`")))?;
@@ -127,8 +150,18 @@ impl Module for FindModule {
             size,
         };
         args.finish(&[
-            "paths", "patterns", "excludes", "use_regex", "file_type", "recurse", "depth", "hidden",
-            "follow", "age", "age_stamp", "size",
+            "paths",
+            "patterns",
+            "excludes",
+            "use_regex",
+            "file_type",
+            "recurse",
+            "depth",
+            "hidden",
+            "follow",
+            "age",
+            "age_stamp",
+            "size",
         ])?;
         Ok(parsed)
     }
@@ -140,7 +173,10 @@ impl Module for FindModule {
     fn run(a: &FindArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         let out = ctx.probe(&script(a))?;
         if out.rc != 0 {
-            return Ok(Outcome::failed(format!("find failed: {}", out.stderr_str().trim())));
+            return Ok(Outcome::failed(format!(
+                "find failed: {}",
+                out.stderr_str().trim()
+            )));
         }
         let listing = parse(&out.stdout)?;
         let matcher = match Matcher::new(a) {
@@ -191,12 +227,18 @@ fn parse_unit(s: &str, units: &[(char, i64)]) -> Result<i64, String> {
     let t = s.trim().to_ascii_lowercase();
     let (num, mult) = match t.chars().last() {
         Some(c) if c.is_ascii_alphabetic() => {
-            let m = units.iter().find(|(u, _)| *u == c).map(|(_, m)| *m).ok_or_else(|| s.to_owned())?;
+            let m = units
+                .iter()
+                .find(|(u, _)| *u == c)
+                .map(|(_, m)| *m)
+                .ok_or_else(|| s.to_owned())?;
             (&t[..t.len() - 1], m)
         }
         _ => (t.as_str(), 1),
     };
-    num.parse::<i64>().map(|n| n * mult).map_err(|_| s.to_owned())
+    num.parse::<i64>()
+        .map(|n| n * mult)
+        .map_err(|_| s.to_owned())
 }
 
 /// `find` prints, per path: `D\0` then per entry
@@ -205,7 +247,11 @@ fn parse_unit(s: &str, units: &[(char, i64)]) -> Result<i64, String> {
 fn script(a: &FindArgs) -> String {
     let mut s = String::from("date +%s.%N | tr -d '\\n'; printf '\\0'\n");
     for p in &a.paths {
-        let safe = if p.starts_with('-') { format!("./{p}") } else { p.clone() };
+        let safe = if p.starts_with('-') {
+            format!("./{p}")
+        } else {
+            p.clone()
+        };
         let q = quote(&safe);
         let depth = match (a.recurse, a.depth) {
             (false, _) => " -maxdepth 1".to_owned(),
@@ -256,7 +302,8 @@ fn parse(out: &[u8]) -> Result<Listing, ModuleError> {
             Some(_) => {
                 let path = fields.next().ok_or_else(|| bad("entry without a path"))?;
                 let line = String::from_utf8_lossy(f);
-                let e = entry(&line, String::from_utf8_lossy(path).into_owned()).ok_or_else(|| bad(&line))?;
+                let e = entry(&line, String::from_utf8_lossy(path).into_owned())
+                    .ok_or_else(|| bad(&line))?;
                 match dirs.last_mut() {
                     Some(Dir::Entries(v)) => v.push(e),
                     _ => return Err(bad("entry outside a directory")),
@@ -385,7 +432,13 @@ fn glob_regex(p: &str) -> String {
                     if neg {
                         out.push('^');
                     }
-                    out.push_str(&body.replace('\\', r"\\").replace('[', r"\[").replace('&', r"\&").replace('~', r"\~"));
+                    out.push_str(
+                        &body
+                            .replace('\\', r"\\")
+                            .replace('[', r"\[")
+                            .replace('&', r"\&")
+                            .replace('~', r"\~"),
+                    );
                     out.push(']');
                     i = end;
                 }
@@ -422,7 +475,9 @@ mod tests {
         let out = b"100.5\0D\0f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\0d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
         let l = parse(out).unwrap();
         assert_eq!(l.now, 100.5);
-        let Dir::Entries(es) = &l.dirs[0] else { panic!("entries") };
+        let Dir::Entries(es) = &l.dirs[0] else {
+            panic!("entries")
+        };
         assert_eq!(es[0].path, "/d/a\nb.txt");
         assert_eq!(es[0].times[1], 2.5);
         assert!(matches!(&l.dirs[1], Dir::Missing(p) if p == "/nope"));

@@ -537,9 +537,6 @@ Ea1ff 0 0 3 1 2 3 1 78 66 root root\0a\nb\0/x/a\nb\0r\0\0\0";
             .into_iter()
             .map(Cmd::into_string)
             .collect();
-        assert_eq!(
-            cmds,
-            ["chown nobody -- '/a b'", "chmod 0744 -- '/a b'"]
-        );
+        assert_eq!(cmds, ["chown nobody -- '/a b'", "chmod 0744 -- '/a b'"]);
     }
 }

@@ -12,7 +12,9 @@ use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{compile, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget};
+use super::textedit::{
+    compile, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,
+};
 use super::Module;
 use crate::value::Value;
 use fancy_regex::Regex;
@@ -100,8 +102,20 @@ impl Module for LineinfileModule {
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
-            "path", "line", "regexp", "search_string", "backrefs", "insertafter", "insertbefore",
-            "firstmatch", "create", "state", "backup", "mode", "owner", "group",
+            "path",
+            "line",
+            "regexp",
+            "search_string",
+            "backrefs",
+            "insertafter",
+            "insertbefore",
+            "firstmatch",
+            "create",
+            "state",
+            "backup",
+            "mode",
+            "owner",
+            "group",
         ])?;
         if parsed.regexp.is_some() && parsed.search_string.is_some() {
             return Err(ArgError::Invalid(
@@ -109,12 +123,20 @@ impl Module for LineinfileModule {
             ));
         }
         if parsed.present && parsed.line.is_none() {
-            return Err(ArgError::Invalid("line is required with state=present".into()));
+            return Err(ArgError::Invalid(
+                "line is required with state=present".into(),
+            ));
         }
         if parsed.backrefs && parsed.regexp.is_none() {
-            return Err(ArgError::Invalid("regexp is required with backrefs=true".into()));
+            return Err(ArgError::Invalid(
+                "regexp is required with backrefs=true".into(),
+            ));
         }
-        if !parsed.present && parsed.line.is_none() && parsed.regexp.is_none() && parsed.search_string.is_none() {
+        if !parsed.present
+            && parsed.line.is_none()
+            && parsed.regexp.is_none()
+            && parsed.search_string.is_none()
+        {
             return Err(ArgError::Invalid(
                 "one of line, search_string, or regexp is required with state=absent".into(),
             ));
@@ -200,7 +222,11 @@ fn present(a: &LineinfileArgs, text: Option<&str>) -> Result<Edit, String> {
                 matched = Some(i);
                 exact = true;
             } else if ins_re.as_ref().is_some_and(|ir| search(ir, l)) {
-                at = Some(if matches!(a.insert, Insert::After(_)) { i + 1 } else { i });
+                at = Some(if matches!(a.insert, Insert::After(_)) {
+                    i + 1
+                } else {
+                    i
+                });
                 if a.firstmatch {
                     break;
                 }
@@ -222,7 +248,11 @@ fn present(a: &LineinfileArgs, text: Option<&str>) -> Result<Edit, String> {
         if !searched && !exact {
             return Ok(unchanged);
         }
-        let replacement = if new_line.ends_with('\n') { new_line } else { nl(&new_line) };
+        let replacement = if new_line.ends_with('\n') {
+            new_line
+        } else {
+            nl(&new_line)
+        };
         if lines[i] == replacement {
             return Ok(unchanged);
         }
@@ -339,11 +369,20 @@ mod tests {
     #[test]
     fn appends_replaces_and_noops() {
         let a = args(&[("path", "/f"), ("line", "c")]);
-        assert_eq!(apply(&a, "a\nb\n"), (Some("a\nb\nc\n".into()), "line added".into()));
-        assert_eq!(apply(&a, "a\nb"), (Some("a\nb\nc\n".into()), "line added".into()));
+        assert_eq!(
+            apply(&a, "a\nb\n"),
+            (Some("a\nb\nc\n".into()), "line added".into())
+        );
+        assert_eq!(
+            apply(&a, "a\nb"),
+            (Some("a\nb\nc\n".into()), "line added".into())
+        );
         assert_eq!(apply(&a, "a\nc\nb\n").0, None);
         let a = args(&[("path", "/f"), ("regexp", "^a"), ("line", "A")]);
-        assert_eq!(apply(&a, "a\nb\nc\n"), (Some("A\nb\nc\n".into()), "line replaced".into()));
+        assert_eq!(
+            apply(&a, "a\nb\nc\n"),
+            (Some("A\nb\nc\n".into()), "line replaced".into())
+        );
         assert_eq!(apply(&a, "A\nb\n").0, None);
     }
 
@@ -361,12 +400,20 @@ mod tests {
 
     #[test]
     fn backrefs_and_absent() {
-        let a = args(&[("path", "/f"), ("regexp", r"^(\w+)=old$"), ("line", r"\1=new"), ("backrefs", "yes")]);
+        let a = args(&[
+            ("path", "/f"),
+            ("regexp", r"^(\w+)=old$"),
+            ("line", r"\1=new"),
+            ("backrefs", "yes"),
+        ]);
         assert_eq!(apply(&a, "k=old\n").0.unwrap(), "k=new\n");
         assert_eq!(apply(&a, "other\n").0, None);
         let a = args(&[("path", "/f"), ("regexp", "^#"), ("state", "absent")]);
         let (e, n) = absent(&a, Some("#a\nb\n#c\n")).unwrap();
-        assert_eq!((e.text.unwrap(), e.msg, n), ("b\n".into(), "2 line(s) removed".into(), Some(2)));
+        assert_eq!(
+            (e.text.unwrap(), e.msg, n),
+            ("b\n".into(), "2 line(s) removed".into(), Some(2))
+        );
         assert!(present(&args(&[("path", "/f"), ("line", "x")]), None).is_err());
     }
 }

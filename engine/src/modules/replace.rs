@@ -151,7 +151,11 @@ mod tests {
     // is what ansible-core 2.19.14's replace runs.
     #[test]
     fn substitutes_with_groups_and_multiline_anchors() {
-        let a = args(&[("path", "/f"), ("regexp", r"^(\w+) = (\d+)$"), ("replace", r"\2 \1")]);
+        let a = args(&[
+            ("path", "/f"),
+            ("regexp", r"^(\w+) = (\d+)$"),
+            ("replace", r"\2 \1"),
+        ]);
         let e = edit(&a, Some("a = 1\nb = 2\nc\n")).unwrap();
         assert_eq!(e.text.as_deref(), Some("1 a\n2 b\nc\n"));
         assert_eq!(e.msg, "2 replacements made");
@@ -160,7 +164,13 @@ mod tests {
 
     #[test]
     fn after_and_before_limit_the_section() {
-        let a = args(&[("path", "/f"), ("regexp", "x"), ("replace", "y"), ("after", "START"), ("before", "END")]);
+        let a = args(&[
+            ("path", "/f"),
+            ("regexp", "x"),
+            ("replace", "y"),
+            ("after", "START"),
+            ("before", "END"),
+        ]);
         assert_eq!(
             edit(&a, Some("x START x x END x")).unwrap().text.as_deref(),
             Some("x START y y END x")

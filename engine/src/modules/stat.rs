@@ -39,8 +39,24 @@ impl Module for StatModule {
                 &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
             )?
             .unwrap_or_else(|| "sha1".into());
-        args.ignore(&["get_mime", "get_attributes", "get_md5", "mime", "mime_type", "mime-type", "attr", "attributes"]);
-        args.finish(&["path", "follow", "get_checksum", "checksum_algorithm", "get_mime", "get_attributes"])?;
+        args.ignore(&[
+            "get_mime",
+            "get_attributes",
+            "get_md5",
+            "mime",
+            "mime_type",
+            "mime-type",
+            "attr",
+            "attributes",
+        ]);
+        args.finish(&[
+            "path",
+            "follow",
+            "get_checksum",
+            "checksum_algorithm",
+            "get_mime",
+            "get_attributes",
+        ])?;
         Ok(StatArgs {
             path,
             follow,
@@ -123,8 +139,14 @@ pub(crate) fn insert_common(m: &mut Map, st: &FileStat) {
     m.insert("pw_name".into(), st.owner.clone().into());
     m.insert("gr_name".into(), st.group.clone().into());
     if kind == FileKind::Symlink {
-        m.insert("lnk_source".into(), st.lnk_source.clone().unwrap_or_default().into());
-        m.insert("lnk_target".into(), st.lnk_target.clone().unwrap_or_default().into());
+        m.insert(
+            "lnk_source".into(),
+            st.lnk_source.clone().unwrap_or_default().into(),
+        );
+        m.insert(
+            "lnk_target".into(),
+            st.lnk_target.clone().unwrap_or_default().into(),
+        );
     }
 }
 

@@ -36,7 +36,9 @@ impl Module for TemplateModule {
             follow: args.bool(&["follow"])?.unwrap_or(false),
         };
         args.ignore(&["unsafe_writes"]);
-        args.finish(&["src", "dest", "mode", "owner", "group", "backup", "force", "follow"])?;
+        args.finish(&[
+            "src", "dest", "mode", "owner", "group", "backup", "force", "follow",
+        ])?;
         Ok(parsed)
     }
 
@@ -54,7 +56,10 @@ impl Module for TemplateModule {
             .vars
             .with("template_path", Value::Str(full.clone()))
             .with("template_fullpath", Value::Str(full.clone()))
-            .with("template_basename", Value::Str(basename(src).unwrap_or(src).to_owned()))
+            .with(
+                "template_basename",
+                Value::Str(basename(src).unwrap_or(src).to_owned()),
+            )
             .with("template_destpath", Value::Str(a.dest.clone()));
         let rendered = ctx
             .templar
@@ -75,8 +80,15 @@ mod tests {
 
     #[test]
     fn parse_needs_src_and_dest() {
-        let mut m = ArgMap::new([("src".to_owned(), Value::from("a.j2"))].into_iter().collect());
-        assert!(TemplateModule::parse(&mut m).unwrap_err().to_string().contains("dest"));
+        let mut m = ArgMap::new(
+            [("src".to_owned(), Value::from("a.j2"))]
+                .into_iter()
+                .collect(),
+        );
+        assert!(TemplateModule::parse(&mut m)
+            .unwrap_err()
+            .to_string()
+            .contains("dest"));
         let mut m = ArgMap::new(
             [
                 ("src".to_owned(), Value::from("a.j2")),

@@ -58,15 +58,28 @@ pub(crate) fn run_edit(
     let cur: Option<&FileStat> = recs[0].as_ref();
     let before = match cur.map(|c| c.content.as_deref().map(std::str::from_utf8)) {
         None => None,
-        Some(None) => return Ok((Outcome::failed(format!("{} is not a readable file", t.path)), String::new())),
+        Some(None) => {
+            return Ok((
+                Outcome::failed(format!("{} is not a readable file", t.path)),
+                String::new(),
+            ))
+        }
         Some(Some(Ok(s))) => Some(s),
         Some(Some(Err(_))) => {
-            return Ok((Outcome::failed(format!("{} is not UTF-8 text", t.path)), String::new()))
+            return Ok((
+                Outcome::failed(format!("{} is not UTF-8 text", t.path)),
+                String::new(),
+            ))
         }
     };
     let e = match edit(before) {
         Ok(e) => e,
-        Err(msg) => return Ok((Outcome::failed(msg).with("rc", Value::Int(257)), String::new())),
+        Err(msg) => {
+            return Ok((
+                Outcome::failed(msg).with("rc", Value::Int(257)),
+                String::new(),
+            ))
+        }
     };
     let mut o = Outcome::ok();
     let mut backup = String::new();
@@ -76,7 +89,12 @@ pub(crate) fn run_edit(
             o.changed = true;
             if ctx.diff {
                 let h = format!("{}{}", t.path, t.header_suffix);
-                o.diff = Some(diff::unified(before.unwrap_or(""), &text, Some(&h), Some(&h)));
+                o.diff = Some(diff::unified(
+                    before.unwrap_or(""),
+                    &text,
+                    Some(&h),
+                    Some(&h),
+                ));
             }
             if !ctx.check_mode() {
                 let spec = WriteSpec {
@@ -94,7 +112,10 @@ pub(crate) fn run_edit(
             }
         }
         (_, Some(c)) => {
-            let cmds = t.attrs.changes(t.path, c, false).map_err(super::args::ArgError::Invalid)?;
+            let cmds = t
+                .attrs
+                .changes(t.path, c, false)
+                .map_err(super::args::ArgError::Invalid)?;
             if !cmds.is_empty() {
                 o.changed = true;
                 msg = if msg.is_empty() {

@@ -7,7 +7,9 @@
 //! Used by copy, template, lineinfile, blockinfile and replace.
 
 use super::context::ModuleContext;
-use super::fstat::{parse_records_rest, stat_call, wanted_mode, Attrs, FileStat, StatOpts, STAT_FN};
+use super::fstat::{
+    parse_records_rest, stat_call, wanted_mode, Attrs, FileStat, StatOpts, STAT_FN,
+};
 use super::outcome::ModuleError;
 use crate::shell::{quote, Cmd};
 
@@ -39,7 +41,10 @@ pub(crate) fn parent(path: &str) -> &str {
 /// The script for [`write_file`]; `existing` is the destination's
 /// current state (its mode and owner are kept unless `attrs` say
 /// otherwise).
-pub(crate) fn write_script(spec: &WriteSpec<'_>, existing: Option<&FileStat>) -> Result<String, String> {
+pub(crate) fn write_script(
+    spec: &WriteSpec<'_>,
+    existing: Option<&FileStat>,
+) -> Result<String, String> {
     let mut s = String::from(STAT_FN);
     if spec.mkdir {
         s.push_str(Cmd::new("mkdir -p --").arg(parent(spec.dest)).as_str());
@@ -71,7 +76,11 @@ pub(crate) fn write_script(spec: &WriteSpec<'_>, existing: Option<&FileStat>) ->
     let mut attr_cmds = Vec::new();
     if let Some(m) = &spec.attrs.mode {
         let want = wanted_mode(m, base, false)?;
-        attr_cmds.push(Cmd::new("chmod").arg(format!("{want:04o}")).flag("-- \"$t\""));
+        attr_cmds.push(
+            Cmd::new("chmod")
+                .arg(format!("{want:04o}"))
+                .flag("-- \"$t\""),
+        );
     }
     if let Some(o) = &spec.attrs.owner {
         attr_cmds.push(Cmd::new("chown").arg(o).flag("-- \"$t\""));
@@ -115,11 +124,10 @@ pub(crate) fn write_file(
         )));
     }
     let (recs, rest) = parse_records_rest(&out.stdout, 1)?;
-    let st = recs
-        .into_iter()
-        .next()
-        .flatten()
-        .ok_or_else(|| ModuleError::Probe(format!("`{}` is absent after writing it", spec.dest)))?;
+    let st =
+        recs.into_iter().next().flatten().ok_or_else(|| {
+            ModuleError::Probe(format!("`{}` is absent after writing it", spec.dest))
+        })?;
     let backup = rest
         .split(|b| *b == 0)
         .next()
@@ -153,6 +161,9 @@ mod tests {
         };
         let s = write_script(&spec, None).unwrap();
         assert!(s.contains(r#"d='/tmp/a '"'"'$(b)`c`'"#), "{s}");
-        assert!(s.contains(r#"t=$(mktemp -- /tmp/.konvoy.XXXXXX) || exit 1"#), "{s}");
+        assert!(
+            s.contains(r#"t=$(mktemp -- /tmp/.konvoy.XXXXXX) || exit 1"#),
+            "{s}"
+        );
     }
 }

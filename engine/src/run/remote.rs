@@ -74,7 +74,8 @@ impl Remote for TransportRemote<'_> {
             ..PutOptions::default()
         };
         let mut src = data;
-        self.transport.put(&mut src, data.len() as u64, dest, &opts)?;
+        self.transport
+            .put(&mut src, data.len() as u64, dest, &opts)?;
         Ok(())
     }
 
