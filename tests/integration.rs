@@ -3,6 +3,7 @@
 mod facts;
 mod harness;
 mod inventory;
+mod modules;
 mod playbook;
 mod run;
 mod template;

@@ -13,13 +13,26 @@
 
 mod args;
 mod context;
+mod diff;
+mod fstat;
 mod name;
 mod outcome;
+mod textedit;
+mod write;
 
+pub mod blockinfile;
 pub mod command;
+pub mod copy;
+pub mod file;
+pub mod find;
+pub mod lineinfile;
+pub mod replace;
+pub mod stat;
+pub mod template;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
+pub use fstat::{Attrs, Checksum, FileKind, FileStat};
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 

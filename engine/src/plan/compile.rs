@@ -72,10 +72,17 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
     }
     let steps = if inc.is_role {
         let name = Spanned::new(file.to_owned(), inc.task.span.clone());
+        let requiring = inh.role.as_ref().map(|r| {
+            Arc::new(RoleInfo {
+                name: r.name.clone(),
+                path: r.path.clone(),
+            })
+        });
         let role = playbook::load_role(
             &name,
             Default::default(),
             &inh.playbook_dir,
+            requiring,
             &Default::default(),
         )
         .map_err(|e| e.to_string())?;

@@ -1,44 +1,65 @@
-//! [`TransportRemote`]: the modules' view of a host, over a transport.
-//! (Interim; the module work provides the full version.)
+//! [`TransportRemote`]: the [`Remote`] modules talk to, over one host's
+//! [`Transport`], with the task's environment and privilege applied to
+//! every command.
 
 use crate::modules::{ExecOutput, ModuleError, Remote};
 use crate::transport::{ExecRequest, Privilege, PutOptions, Transport};
+use std::time::Duration;
 
-/// A [`Remote`] over an open transport, with the task's environment and
-/// become applied to every command.
+/// A module's view of one host for one task.
+///
+/// Borrowing the transport (rather than owning it) lets the executor keep
+/// one connection per host and lend it to each task in turn.
 pub struct TransportRemote<'a> {
-    /// The session.
-    pub transport: &'a mut dyn Transport,
-    /// Environment for every command.
-    pub env: Vec<(String, String)>,
-    /// Run commands through become.
-    pub become_: bool,
-    /// Per-command timeout.
-    pub timeout: Option<std::time::Duration>,
-    /// Commands sent.
-    pub sent: u64,
+    transport: &'a mut dyn Transport,
+    env: Vec<(String, String)>,
+    privilege: Privilege,
+    timeout: Option<Duration>,
 }
 
-impl TransportRemote<'_> {
-    fn privilege(&self) -> Privilege {
-        if self.become_ {
-            Privilege::Become
-        } else {
-            Privilege::User
+impl<'a> TransportRemote<'a> {
+    /// A remote running as the login user, with no environment.
+    pub fn new(transport: &'a mut dyn Transport) -> TransportRemote<'a> {
+        TransportRemote {
+            transport,
+            env: Vec::new(),
+            privilege: Privilege::User,
+            timeout: None,
         }
+    }
+
+    /// The task's `environment:` (inlined into every command).
+    #[must_use]
+    pub fn env(mut self, env: Vec<(String, String)>) -> TransportRemote<'a> {
+        self.env = env;
+        self
+    }
+
+    /// Run commands and write files through become (`become: true`).
+    #[must_use]
+    pub fn privilege(mut self, privilege: Privilege) -> TransportRemote<'a> {
+        self.privilege = privilege;
+        self
+    }
+
+    /// A deadline for each command (the task's `timeout:`).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> TransportRemote<'a> {
+        self.timeout = timeout;
+        self
     }
 }
 
 impl Remote for TransportRemote<'_> {
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
-        self.sent += 1;
-        let out = self.transport.exec(&ExecRequest {
+        let req = ExecRequest {
             command: script.to_owned(),
             env: self.env.clone(),
             stdin: stdin.map(<[u8]>::to_vec),
             timeout: self.timeout,
-            privilege: self.privilege(),
-        })?;
+            privilege: self.privilege,
+        };
+        let out = self.transport.exec(&req)?;
         Ok(ExecOutput {
             stdout: out.stdout,
             stderr: out.stderr,
@@ -47,25 +68,20 @@ impl Remote for TransportRemote<'_> {
     }
 
     fn put(&mut self, data: &[u8], dest: &str, mode: Option<u32>) -> Result<(), ModuleError> {
-        self.sent += 1;
-        let mut r = data;
-        self.transport.put(
-            &mut r,
-            data.len() as u64,
-            dest,
-            &PutOptions {
-                mode,
-                privilege: self.privilege(),
-                ..PutOptions::default()
-            },
-        )?;
+        let opts = PutOptions {
+            mode,
+            privilege: self.privilege,
+            ..PutOptions::default()
+        };
+        let mut src = data;
+        self.transport
+            .put(&mut src, data.len() as u64, dest, &opts)?;
         Ok(())
     }
 
     fn fetch(&mut self, path: &str) -> Result<Vec<u8>, ModuleError> {
-        self.sent += 1;
-        let mut out = Vec::new();
-        self.transport.fetch(path, &mut out, self.privilege())?;
-        Ok(out)
+        let mut buf = Vec::new();
+        self.transport.fetch(path, &mut buf, self.privilege)?;
+        Ok(buf)
     }
 }

@@ -10,6 +10,7 @@ use crate::modules::{self, ArgMap, ModuleContext, ModuleError, ModuleName, Outco
 use crate::plan::TaskStep;
 use crate::report::{HostResult, ItemResult, Status};
 use crate::template::{Templar, Vars, OMIT};
+use crate::transport::Privilege;
 use crate::value::{Map, Value};
 use std::time::Duration;
 
@@ -408,13 +409,15 @@ fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, arg
     let Some(transport) = slot.as_deref_mut() else {
         return Attempt::failed("no session");
     };
-    let mut remote = TransportRemote {
-        transport,
-        env: environment,
-        become_,
-        timeout,
-        sent: 0,
+    let privilege = if become_ {
+        Privilege::Become
+    } else {
+        Privilege::User
     };
+    let mut remote = TransportRemote::new(transport)
+        .env(environment)
+        .privilege(privilege)
+        .timeout(timeout);
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -427,8 +430,7 @@ fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, arg
         commands: 0,
     };
     let outcome = modules::dispatch(task.module, &mut ArgMap::new(args), &mut ctx);
-    let sent = remote.sent;
-    st.commands += sent;
+    st.commands += u64::from(ctx.commands);
     match outcome {
         Ok(o) => from_outcome(o),
         Err(ModuleError::Transport(e)) if control::is_unreachable(&e) => {

@@ -1,0 +1,420 @@
+//! `copy`: put a file (from the controller, from `content`, or from
+//! another path on the host) at `dest`, only when its checksum differs.
+//!
+//! Supported: `src` (search paths, then as given), `content`, `dest`
+//! (a file, an existing directory, or a path ending in `/`), `remote_src`,
+//! `mode`, `owner`, `group`, `backup`, `force`, `follow`; `unsafe_writes`
+//! is accepted and ignored. One probe reads the destination's sha1 (and
+//! the content in diff mode); one command writes the file (temp file in
+//! the same directory, then rename) and reads the result back.
+//!
+//! Deviation: `src` naming a directory (recursive copy) is not supported
+//! and fails with a message saying so.
+
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::diff;
+use super::fstat::{
+    apply_attrs, probe_files, stat_call, Attrs, Checksum, FileKind, FileStat, StatOpts, STAT_FN,
+};
+use super::outcome::{ModuleError, Outcome};
+use super::write::{write_file, WriteSpec};
+use super::Module;
+use crate::value::Value;
+use md5::Digest as _;
+
+/// Where the new content comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `content:` text.
+    Content(String),
+    /// `src:` on the controller (resolved through the search paths).
+    Local(String),
+    /// `src:` on the host (`remote_src: yes`).
+    Remote(String),
+}
+
+/// Arguments of `copy`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyArgs {
+    /// The new content.
+    pub source: Source,
+    /// Destination file or directory.
+    pub dest: String,
+    /// Mode, owner, group.
+    pub attrs: Attrs,
+    /// Keep a timestamped copy of a replaced file.
+    pub backup: bool,
+    /// Replace a differing file (default); `false` only creates.
+    pub force: bool,
+    /// Follow a symlink at `dest`.
+    pub follow: bool,
+}
+
+/// The `copy` module.
+pub struct CopyModule;
+
+impl Module for CopyModule {
+    type Args = CopyArgs;
+
+    fn parse(args: &mut ArgMap) -> Result<CopyArgs, ArgError> {
+        let src = args.str(&["src"])?;
+        let content = args.value(&["content"]).map(|v| match v {
+            Value::Str(s) | Value::Unsafe(s) => s,
+            other => diff::to_json(&other).to_string(),
+        });
+        let remote = args.bool(&["remote_src"])?.unwrap_or(false);
+        let source = match (src, content) {
+            (Some(_), Some(_)) => {
+                return Err(ArgError::Invalid(
+                    "parameters are mutually exclusive: src|content".into(),
+                ))
+            }
+            (Some(s), None) if remote => Source::Remote(s),
+            (Some(s), None) => Source::Local(s),
+            (None, Some(c)) => Source::Content(c),
+            (None, None) => return Err(ArgError::Invalid("src (or content) is required".into())),
+        };
+        let parsed = CopyArgs {
+            source,
+            dest: args.required_str(&["dest"])?,
+            attrs: Attrs {
+                mode: args.mode(&["mode"])?,
+                owner: args.str(&["owner"])?,
+                group: args.str(&["group"])?,
+            },
+            backup: args.bool(&["backup"])?.unwrap_or(false),
+            force: args.bool(&["force"])?.unwrap_or(true),
+            follow: args.bool(&["follow"])?.unwrap_or(false),
+        };
+        args.ignore(&["unsafe_writes", "local_follow", "decrypt"]);
+        args.finish(&[
+            "src",
+            "content",
+            "dest",
+            "remote_src",
+            "mode",
+            "owner",
+            "group",
+            "backup",
+            "force",
+            "follow",
+        ])?;
+        Ok(parsed)
+    }
+
+    fn probes(a: &CopyArgs) -> Vec<String> {
+        let base = match &a.source {
+            Source::Local(s) | Source::Remote(s) => basename(s),
+            Source::Content(_) => None,
+        };
+        vec![probe_script(&a.dest, base, a.follow, false, remote_of(a))]
+    }
+
+    fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        match &a.source {
+            Source::Content(c) => {
+                let p = Payload {
+                    data: c.as_bytes(),
+                    src: None,
+                    basename: None,
+                };
+                install(ctx, a, p)
+            }
+            Source::Local(s) => {
+                let path = ctx.find_local(s)?;
+                if path.is_dir() {
+                    return Ok(Outcome::failed(format!(
+                        "copying the directory `{s}` is not supported; copy its files one by one"
+                    )));
+                }
+                let data = std::fs::read(&path).map_err(|e| ModuleError::LocalFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let src = path.display().to_string();
+                let p = Payload {
+                    data: &data,
+                    src: Some(&src),
+                    basename: basename(s),
+                };
+                install(ctx, a, p)
+            }
+            Source::Remote(s) => {
+                let p = Payload {
+                    data: &[],
+                    src: Some(s),
+                    basename: basename(s),
+                };
+                install(ctx, a, p)
+            }
+        }
+    }
+}
+
+fn remote_of(a: &CopyArgs) -> Option<&str> {
+    match &a.source {
+        Source::Remote(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The new file's bytes and where they came from.
+pub(crate) struct Payload<'a> {
+    /// The content (empty for `remote_src`, which copies on the host).
+    pub(crate) data: &'a [u8],
+    /// The source path, for the result and the diff header.
+    pub(crate) src: Option<&'a str>,
+    /// The source's file name, used when `dest` is a directory.
+    pub(crate) basename: Option<&'a str>,
+}
+
+/// The last path component, `None` for paths ending in `/`.
+pub(crate) fn basename(p: &str) -> Option<&str> {
+    p.rsplit('/').next().filter(|b| !b.is_empty())
+}
+
+/// Records: dest, then dest/basename (when there is one), then the
+/// remote source (for `remote_src`).
+fn probe_script(
+    dest: &str,
+    base: Option<&str>,
+    follow: bool,
+    content: bool,
+    remote: Option<&str>,
+) -> String {
+    let opts = StatOpts {
+        follow,
+        checksum: Some(Checksum::Sha1),
+        content,
+    };
+    let mut s = String::from(STAT_FN);
+    s.push_str(&stat_call(dest, opts));
+    if let Some(b) = base {
+        s.push_str(&stat_call(&join(dest, b), opts));
+    }
+    if let Some(r) = remote {
+        s.push_str(&stat_call(
+            r,
+            StatOpts {
+                follow: true,
+                checksum: Some(Checksum::Sha1),
+                content,
+            },
+        ));
+    }
+    s
+}
+
+fn join(dir: &str, base: &str) -> String {
+    format!("{}/{base}", dir.trim_end_matches('/'))
+}
+
+/// What the probe found about where the file goes.
+enum Target<'s> {
+    /// Write to this path; its current state.
+    Path(String, Option<&'s FileStat>),
+    /// Cannot decide (a message for the user).
+    Fail(String),
+}
+
+/// Pure: resolves `dest` (file, directory, `dir/`) to the file to write.
+fn target<'s>(
+    dest: &str,
+    base: Option<&str>,
+    dest_st: Option<&'s FileStat>,
+    inner: Option<&'s FileStat>,
+) -> Target<'s> {
+    let is_dir = dest.ends_with('/') || dest_st.is_some_and(|s| s.kind() == FileKind::Directory);
+    match (is_dir, base) {
+        (false, _) => Target::Path(dest.to_owned(), dest_st),
+        (true, Some(b)) => Target::Path(join(dest, b), inner),
+        (true, None) => Target::Fail(format!("can not use content with a dir as dest: {dest}")),
+    }
+}
+
+/// Shared by copy and template: probe, compare sha1, write or fix attrs.
+pub(crate) fn install(
+    ctx: &mut ModuleContext<'_>,
+    a: &CopyArgs,
+    p: Payload<'_>,
+) -> Result<Outcome, ModuleError> {
+    let remote = remote_of(a);
+    let script = probe_script(&a.dest, p.basename, a.follow, ctx.diff, remote);
+    let n = 1 + usize::from(p.basename.is_some()) + usize::from(remote.is_some());
+    let (recs, _) = probe_files(ctx, &script, n)?;
+    let (dest_st, inner) = (
+        recs[0].as_ref(),
+        recs.get(1)
+            .and_then(Option::as_ref)
+            .filter(|_| p.basename.is_some()),
+    );
+    let remote_st = if remote.is_some() {
+        recs[n - 1].as_ref()
+    } else {
+        None
+    };
+    let (path, cur) = match target(&a.dest, p.basename, dest_st, inner) {
+        Target::Path(path, cur) => (path, cur),
+        Target::Fail(msg) => return Ok(Outcome::failed(msg)),
+    };
+    let (checksum, size, new_text) = match (remote, remote_st) {
+        (Some(r), None) => return Ok(Outcome::failed(format!("Source {r} not found"))),
+        (Some(_), Some(rs)) => (
+            rs.checksum.clone().unwrap_or_default(),
+            rs.size,
+            rs.content.clone().unwrap_or_default(),
+        ),
+        (None, _) => (
+            hex::encode(sha1::Sha1::digest(p.data)),
+            p.data.len() as u64,
+            p.data.to_vec(),
+        ),
+    };
+    let same = cur.is_some_and(|c| c.checksum.as_deref() == Some(checksum.as_str()));
+    let mut o = Outcome::ok();
+    o.result.insert("dest".into(), path.clone().into());
+    o.result.insert("checksum".into(), checksum.clone().into());
+    let result_opts = StatOpts {
+        follow: a.follow,
+        ..StatOpts::default()
+    };
+    if let Some(c) = cur.filter(|_| same || !a.force) {
+        let cmds = a
+            .attrs
+            .changes(&path, c, false)
+            .map_err(ArgError::Invalid)?;
+        if cmds.is_empty() || !a.force && !same {
+            c.insert_attrs(&mut o.result);
+            o.result.insert("path".into(), path.into());
+            o.result.insert("state".into(), "file".into());
+            return Ok(o);
+        }
+        o.changed = true;
+        let st = if ctx.check_mode() {
+            c.clone()
+        } else {
+            match apply_attrs(ctx, &path, cmds, result_opts)? {
+                Ok(st) => st,
+                Err(msg) => return Ok(o.failing(msg)),
+            }
+        };
+        st.insert_attrs(&mut o.result);
+        o.result.insert("path".into(), path.into());
+        o.result.insert("state".into(), "file".into());
+        return Ok(o);
+    }
+    o.changed = true;
+    if ctx.diff {
+        let before = cur.and_then(|c| c.content.as_deref()).unwrap_or_default();
+        o.diff = Some(diff::unified(
+            &String::from_utf8_lossy(before),
+            &String::from_utf8_lossy(&new_text),
+            cur.map(|_| path.as_str()),
+            Some(p.src.unwrap_or(&path)),
+        ));
+    }
+    if let Source::Content(_) | Source::Local(_) = a.source {
+        o.result.insert(
+            "md5sum".into(),
+            hex::encode(md5::Md5::digest(p.data)).into(),
+        );
+    }
+    o.result
+        .insert("src".into(), p.src.unwrap_or(&path).to_owned().into());
+    o.result.insert("state".into(), "file".into());
+    if ctx.check_mode() {
+        o.result.insert("size".into(), Value::Int(size as i64));
+        return Ok(o);
+    }
+    let spec = WriteSpec {
+        dest: &path,
+        attrs: &a.attrs,
+        backup: a.backup,
+        stat: result_opts,
+        source: remote,
+        mkdir: a.dest.ends_with('/'),
+    };
+    match write_file(ctx, p.data, &spec, cur)? {
+        Ok((st, backup)) => {
+            st.insert_attrs(&mut o.result);
+            if let Some(b) = backup {
+                o.result.insert("backup_file".into(), b.into());
+            }
+            Ok(o)
+        }
+        Err(msg) => Ok(o.failing(msg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::fstat::parse_records;
+
+    fn rec(line: &str, sum: &str) -> FileStat {
+        let raw = format!("E{line}\0\0\0rw\0{sum}\0\0");
+        parse_records(raw.as_bytes(), 1)
+            .unwrap()
+            .pop()
+            .flatten()
+            .unwrap()
+    }
+
+    #[test]
+    fn dest_directory_takes_the_source_name() {
+        let dir = rec("41ed 0 0 4096 1 2 3 2 9 9 root root", "");
+        match target("/etc", Some("a b"), Some(&dir), None) {
+            Target::Path(p, None) => assert_eq!(p, "/etc/a b"),
+            _ => panic!("expected a path"),
+        }
+        match target("/new/", Some("x"), None, None) {
+            Target::Path(p, None) => assert_eq!(p, "/new/x"),
+            _ => panic!("expected a path"),
+        }
+        assert!(matches!(
+            target("/etc", None, Some(&dir), None),
+            Target::Fail(_)
+        ));
+        let f = rec("81a4 0 0 4 1 2 3 1 9 9 root root", "abc");
+        assert!(matches!(
+            target("/etc/f", None, Some(&f), None),
+            Target::Path(_, Some(_))
+        ));
+    }
+
+    #[test]
+    fn parse_rejects_src_with_content() {
+        let mut m = ArgMap::new(
+            [
+                ("src".to_owned(), Value::from("a")),
+                ("content".to_owned(), Value::from("b")),
+                ("dest".to_owned(), Value::from("/c")),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        assert!(CopyModule::parse(&mut m).is_err());
+        let mut m = ArgMap::new(
+            [
+                ("content".to_owned(), Value::from("b")),
+                ("dest".to_owned(), Value::from("/c")),
+                ("mode".to_owned(), Value::Int(0o600)),
+                ("bogus".to_owned(), Value::Int(1)),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        assert!(CopyModule::parse(&mut m)
+            .unwrap_err()
+            .to_string()
+            .contains("bogus"));
+    }
+
+    #[test]
+    fn probe_quotes_paths() {
+        let s = probe_script("/a'b", Some("$(c)"), false, false, None);
+        assert!(s.contains(r#"st '/a'"'"'b' - sha1sum -"#), "{s}");
+        assert!(s.contains(r#"st '/a'"'"'b/$(c)' - sha1sum -"#), "{s}");
+    }
+}

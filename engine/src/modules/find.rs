@@ -1,0 +1,506 @@
+//! `find`: list files below directories that match patterns, with
+//! stat-like details for each. Read-only, one command for all `paths`.
+//!
+//! Supported: `paths` (`name`, `path`), `patterns` (`pattern`; globs, or
+//! Python regexes matched at the start of the name with `use_regex`),
+//! `excludes` (`exclude`), `file_type` (file/directory/link/any),
+//! `recurse`, `depth`, `hidden`, `follow`, `age` and `age_stamp`, `size`.
+//! The host lists entries with GNU `find -printf` (NUL-delimited, so any
+//! name survives); the filtering is done here. Runs the same way on the
+//! controller: the executor hands a local [`super::Remote`] for
+//! `delegate_to: localhost`.
+//!
+//! Not supported: `contains`, `get_checksum`, `read_whole_file`.
+
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::fstat::{FileKind, FileStat};
+use super::outcome::{ModuleError, Outcome};
+use super::stat::insert_common;
+use super::textedit::compile;
+use super::Module;
+use crate::shell::quote;
+use crate::value::{Map, Value};
+use fancy_regex::Regex;
+
+/// Which kinds of entries match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindType {
+    /// Regular files (the default).
+    File,
+    /// Directories.
+    Directory,
+    /// Symbolic links.
+    Link,
+    /// Anything.
+    Any,
+}
+
+/// Which timestamp `age` compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgeStamp {
+    /// Access time.
+    Atime,
+    /// Modification time (the default).
+    Mtime,
+    /// Change time.
+    Ctime,
+}
+
+/// Arguments of `find`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindArgs {
+    /// Directories to search.
+    pub paths: Vec<String>,
+    /// Name patterns (any may match); empty = everything.
+    pub patterns: Vec<String>,
+    /// Name patterns that exclude.
+    pub excludes: Vec<String>,
+    /// Patterns are regexes, not globs.
+    pub use_regex: bool,
+    /// Kinds that match.
+    pub file_type: FindType,
+    /// Descend into subdirectories.
+    pub recurse: bool,
+    /// Maximum depth when recursing.
+    pub depth: Option<u32>,
+    /// Include names starting with `.`.
+    pub hidden: bool,
+    /// Follow symlinks (`find -L`).
+    pub follow: bool,
+    /// Seconds: `>= age` when positive, `<= -age` when negative.
+    pub age: Option<i64>,
+    /// The timestamp `age` uses.
+    pub age_stamp: AgeStamp,
+    /// Bytes: `>= size` when positive, `<= -size` when negative.
+    pub size: Option<i64>,
+}
+
+/// The `find` module.
+pub struct FindModule;
+
+impl Module for FindModule {
+    type Args = FindArgs;
+
+    fn parse(args: &mut ArgMap) -> Result<FindArgs, ArgError> {
+        let paths = args
+            .list(&["paths", "name", "path"])?
+            .ok_or_else(|| ArgError::Missing("paths".into()))?;
+        let file_type = match args
+            .choice(&["file_type"], &["file", "directory", "link", "any"])?
+            .as_deref()
+        {
+            Some("directory") => FindType::Directory,
+            Some("link") => FindType::Link,
+            Some("any") => FindType::Any,
+            _ => FindType::File,
+        };
+        let age_stamp = match args
+            .choice(&["age_stamp"], &["atime", "mtime", "ctime"])?
+            .as_deref()
+        {
+            Some("atime") => AgeStamp::Atime,
+            Some("ctime") => AgeStamp::Ctime,
+            _ => AgeStamp::Mtime,
+        };
+        let age = args
+            .str(&["age"])?
+            .map(|s| {
+                parse_unit(
+                    &s,
+                    &[
+                        ('s', 1),
+                        ('m', 60),
+                        ('h', 3600),
+                        ('d', 86400),
+                        ('w', 604800),
+                    ],
+                )
+            })
+            .transpose()
+            .map_err(|s| ArgError::Invalid(format!("failed to process age `{s}`")))?;
+        let size = args
+            .str(&["size"])?
+            .map(|s| {
+                parse_unit(
+                    &s,
+                    &[
+                        ('b', 1),
+                        ('k', 1 << 10),
+                        ('m', 1 << 20),
+                        ('g', 1 << 30),
+                        ('t', 1 << 40),
+                    ],
+                )
+            })
+            .transpose()
+            .map_err(|s| ArgError::Invalid(format!("failed to process size `{s}`")))?;
+        let parsed = FindArgs {
+            paths,
+            patterns: args.list(&["patterns", "pattern"])?.unwrap_or_default(),
+            excludes: args.list(&["excludes", "exclude"])?.unwrap_or_default(),
+            use_regex: args.bool(&["use_regex"])?.unwrap_or(false),
+            file_type,
+            recurse: args.bool(&["recurse"])?.unwrap_or(false),
+            depth: args.int(&["depth"])?.map(|d| d.max(0) as u32),
+            hidden: args.bool(&["hidden"])?.unwrap_or(false),
+            follow: args.bool(&["follow"])?.unwrap_or(false),
+            age,
+            age_stamp,
+            size,
+        };
+        args.finish(&[
+            "paths",
+            "patterns",
+            "excludes",
+            "use_regex",
+            "file_type",
+            "recurse",
+            "depth",
+            "hidden",
+            "follow",
+            "age",
+            "age_stamp",
+            "size",
+        ])?;
+        Ok(parsed)
+    }
+
+    fn probes(a: &FindArgs) -> Vec<String> {
+        vec![script(a)]
+    }
+
+    fn run(a: &FindArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let out = ctx.probe(&script(a))?;
+        if out.rc != 0 {
+            return Ok(Outcome::failed(format!(
+                "find failed: {}",
+                out.stderr_str().trim()
+            )));
+        }
+        let listing = parse(&out.stdout)?;
+        let matcher = match Matcher::new(a) {
+            Ok(m) => m,
+            Err(msg) => return Ok(Outcome::failed(msg)),
+        };
+        let mut files = Vec::new();
+        let mut examined = 0i64;
+        let mut skipped = Map::new();
+        for dir in &listing.dirs {
+            match dir {
+                Dir::Missing(p) => {
+                    skipped.insert(p.clone(), format!("{p} was skipped as it does not seem to be a valid directory or it cannot be accessed").into());
+                }
+                Dir::Entries(entries) => {
+                    for e in entries {
+                        examined += 1;
+                        if matcher.matches(a, e, listing.now) {
+                            let mut m = Map::new();
+                            m.insert("path".into(), e.path.clone().into());
+                            insert_common(&mut m, &e.st);
+                            m.insert("atime".into(), Value::Float(e.times[0]));
+                            m.insert("mtime".into(), Value::Float(e.times[1]));
+                            m.insert("ctime".into(), Value::Float(e.times[2]));
+                            files.push(Value::Map(m));
+                        }
+                    }
+                }
+            }
+        }
+        let msg = if skipped.is_empty() {
+            "All paths examined"
+        } else {
+            "Not all paths examined, check warnings for details"
+        };
+        let matched = files.len() as i64;
+        Ok(Outcome::ok()
+            .with("files", Value::List(files))
+            .with("matched", Value::Int(matched))
+            .with("examined", Value::Int(examined))
+            .with("msg", msg)
+            .with("skipped_paths", Value::Map(skipped)))
+    }
+}
+
+/// `10`, `2d`, `-1w`, `5k` → the number times the unit.
+fn parse_unit(s: &str, units: &[(char, i64)]) -> Result<i64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, mult) = match t.chars().last() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            let m = units
+                .iter()
+                .find(|(u, _)| *u == c)
+                .map(|(_, m)| *m)
+                .ok_or_else(|| s.to_owned())?;
+            (&t[..t.len() - 1], m)
+        }
+        _ => (t.as_str(), 1),
+    };
+    num.parse::<i64>()
+        .map(|n| n * mult)
+        .map_err(|_| s.to_owned())
+}
+
+/// `find` prints, per path: `D\0` then per entry
+/// `type perms uid gid size atime mtime ctime nlink inode dev user group\0path\0`,
+/// or `X<path>\0` when the path is not a directory; first the host's time.
+fn script(a: &FindArgs) -> String {
+    let mut s = String::from("date +%s.%N | tr -d '\\n'; printf '\\0'\n");
+    for p in &a.paths {
+        let safe = if p.starts_with('-') {
+            format!("./{p}")
+        } else {
+            p.clone()
+        };
+        let q = quote(&safe);
+        let depth = match (a.recurse, a.depth) {
+            (false, _) => " -maxdepth 1".to_owned(),
+            (true, Some(d)) => format!(" -maxdepth {d}"),
+            (true, None) => String::new(),
+        };
+        let follow = if a.follow { "-L " } else { "" };
+        s.push_str(&format!(
+            "if [ -d {q} ]; then printf 'D\\0'; find {follow}{q} -mindepth 1{depth} -printf '%y %m %U %G %s %A@ %T@ %C@ %n %i %D %u %g\\0%p\\0' 2>/dev/null; else printf 'X%s\\0' {qp}; fi\n",
+            qp = quote(p)
+        ));
+    }
+    s
+}
+
+#[derive(Debug)]
+struct Entry {
+    path: String,
+    st: FileStat,
+    times: [f64; 3],
+}
+
+#[derive(Debug)]
+enum Dir {
+    Entries(Vec<Entry>),
+    Missing(String),
+}
+
+#[derive(Debug)]
+struct Listing {
+    now: f64,
+    dirs: Vec<Dir>,
+}
+
+fn parse(out: &[u8]) -> Result<Listing, ModuleError> {
+    let mut fields = out.split(|b| *b == 0);
+    let bad = |what: &str| ModuleError::Probe(format!("find listing: {what}"));
+    let now = fields
+        .next()
+        .and_then(|f| std::str::from_utf8(f).ok()?.parse::<f64>().ok())
+        .ok_or_else(|| bad("no time"))?;
+    let mut dirs = Vec::new();
+    while let Some(f) = fields.next() {
+        match f.first() {
+            None => continue,
+            Some(b'X') => dirs.push(Dir::Missing(String::from_utf8_lossy(&f[1..]).into_owned())),
+            Some(b'D') if f.len() == 1 => dirs.push(Dir::Entries(Vec::new())),
+            Some(_) => {
+                let path = fields.next().ok_or_else(|| bad("entry without a path"))?;
+                let line = String::from_utf8_lossy(f);
+                let e = entry(&line, String::from_utf8_lossy(path).into_owned())
+                    .ok_or_else(|| bad(&line))?;
+                match dirs.last_mut() {
+                    Some(Dir::Entries(v)) => v.push(e),
+                    _ => return Err(bad("entry outside a directory")),
+                }
+            }
+        }
+    }
+    Ok(Listing { now, dirs })
+}
+
+fn entry(line: &str, path: String) -> Option<Entry> {
+    let w: Vec<&str> = line.splitn(13, ' ').collect();
+    if w.len() < 13 {
+        return None;
+    }
+    let kind = match w[0] {
+        "d" => FileKind::Directory,
+        "l" => FileKind::Symlink,
+        "p" => FileKind::Fifo,
+        "s" => FileKind::Socket,
+        "c" => FileKind::Char,
+        "b" => FileKind::Block,
+        _ => FileKind::Regular,
+    };
+    let t = |s: &str| s.parse::<f64>().ok();
+    let times = [t(w[5])?, t(w[6])?, t(w[7])?];
+    Some(Entry {
+        path,
+        times,
+        st: FileStat {
+            kind: Some(kind),
+            mode: u32::from_str_radix(w[1], 8).ok()?,
+            uid: w[2].parse().ok()?,
+            gid: w[3].parse().ok()?,
+            size: w[4].parse().ok()?,
+            atime: times[0] as i64,
+            mtime: times[1] as i64,
+            ctime: times[2] as i64,
+            nlink: w[8].parse().ok()?,
+            inode: w[9].parse().ok()?,
+            dev: w[10].parse().ok()?,
+            owner: w[11].to_owned(),
+            group: w[12].to_owned(),
+            ..FileStat::default()
+        },
+    })
+}
+
+/// Compiled patterns and excludes.
+struct Matcher {
+    patterns: Vec<Regex>,
+    excludes: Vec<Regex>,
+}
+
+impl Matcher {
+    fn new(a: &FindArgs) -> Result<Matcher, String> {
+        let one = |p: &String| {
+            if a.use_regex {
+                compile(&format!(r"\A(?:{p})"), false)
+            } else {
+                compile(&glob_regex(p), false)
+            }
+        };
+        Ok(Matcher {
+            patterns: a.patterns.iter().map(one).collect::<Result<_, _>>()?,
+            excludes: a.excludes.iter().map(one).collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn matches(&self, a: &FindArgs, e: &Entry, now: f64) -> bool {
+        let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+        let kind = e.st.kind();
+        let type_ok = match a.file_type {
+            FindType::Any => true,
+            FindType::File => kind == FileKind::Regular,
+            FindType::Directory => kind == FileKind::Directory,
+            FindType::Link => kind == FileKind::Symlink,
+        };
+        let hit = |res: &[Regex]| res.iter().any(|r| r.is_match(name).unwrap_or(false));
+        let pattern_ok = self.patterns.is_empty() || hit(&self.patterns);
+        let exclude_ok = !hit(&self.excludes);
+        let hidden_ok = a.hidden || !name.starts_with('.');
+        let age_ok = a.age.is_none_or(|age| {
+            let stamp = match a.age_stamp {
+                AgeStamp::Atime => e.times[0],
+                AgeStamp::Mtime => e.times[1],
+                AgeStamp::Ctime => e.times[2],
+            };
+            let d = now - stamp;
+            if age >= 0 {
+                d >= age as f64
+            } else {
+                d <= (-age) as f64
+            }
+        });
+        let size_ok = a.size.is_none_or(|s| {
+            let sz = e.st.size as i64;
+            if s >= 0 {
+                sz >= s
+            } else {
+                sz <= -s
+            }
+        });
+        type_ok && pattern_ok && exclude_ok && hidden_ok && age_ok && size_ok
+    }
+}
+
+/// Python `fnmatch` as a regex: `*`, `?`, `[seq]`, `[!seq]`.
+fn glob_regex(p: &str) -> String {
+    let mut out = String::from(r"(?s)\A");
+    let chars: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '[' => match chars[i + 1..].iter().skip(1).position(|c| *c == ']') {
+                Some(off) => {
+                    let end = i + 2 + off;
+                    let body: String = chars[i + 1..end].iter().collect();
+                    let (neg, body) = match body.strip_prefix('!') {
+                        Some(b) => (true, b.to_owned()),
+                        None => (false, body),
+                    };
+                    out.push('[');
+                    if neg {
+                        out.push('^');
+                    }
+                    out.push_str(
+                        &body
+                            .replace('\\', r"\\")
+                            .replace('[', r"\[")
+                            .replace('&', r"\&")
+                            .replace('~', r"\~"),
+                    );
+                    out.push(']');
+                    i = end;
+                }
+                None => out.push_str(r"\["),
+            },
+            c => out.push_str(&fancy_regex::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    out.push_str(r"\z");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_follow_fnmatch() {
+        // Expected values from python3: fnmatch.fnmatchcase(name, pat)
+        let m = |p: &str, s: &str| compile(&glob_regex(p), false).unwrap().is_match(s).unwrap();
+        assert!(m("*.txt", "a.txt"));
+        assert!(!m("*.txt", "a.txt.bak"));
+        assert!(m("a?c", "abc"));
+        assert!(m("[!x]*", "abc"));
+        assert!(!m("[!a]*", "abc"));
+        assert!(m("[ab].conf", "b.conf"));
+        assert!(m("a[", "a["));
+        assert!(m("$(x)*", "$(x)y"));
+    }
+
+    #[test]
+    fn listing_parses_odd_names_and_missing_dirs() {
+        let out = b"100.5\0D\0f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\0d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
+        let l = parse(out).unwrap();
+        assert_eq!(l.now, 100.5);
+        let Dir::Entries(es) = &l.dirs[0] else {
+            panic!("entries")
+        };
+        assert_eq!(es[0].path, "/d/a\nb.txt");
+        assert_eq!(es[0].times[1], 2.5);
+        assert!(matches!(&l.dirs[1], Dir::Missing(p) if p == "/nope"));
+        let mut m = ArgMap::new(
+            [
+                ("paths".to_owned(), Value::from("/d")),
+                ("patterns".to_owned(), Value::from("*.txt")),
+                ("age".to_owned(), Value::from("-1m")),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let a = FindModule::parse(&mut m).unwrap();
+        let matcher = Matcher::new(&a).unwrap();
+        assert!(matcher.matches(&a, &es[0], 50.0));
+        assert!(!matcher.matches(&a, &es[1], 50.0));
+        assert!(!matcher.matches(&a, &es[0], 1000.0));
+    }
+
+    #[test]
+    fn units() {
+        assert_eq!(parse_unit("2d", &[('d', 86400)]), Ok(172800));
+        assert_eq!(parse_unit("-5", &[]), Ok(-5));
+        assert!(parse_unit("5q", &[('d', 1)]).is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! `replace`: substitute every match of a regular expression in a file.
+//!
+//! Supported: `path` (`dest`, `destfile`, `name`), `regexp`, `replace`,
+//! `after`, `before`, `backup`, `mode`, `owner`, `group`; `encoding`
+//! (utf-8 only) and `unsafe_writes` are accepted and ignored. Python `re`
+//! semantics with `MULTILINE`, as Ansible compiles it; `after`/`before`
+//! limit the substitution to the text between their first matches
+//! (`DOTALL`). One probe, one write when the text changes.
+
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::fstat::Attrs;
+use super::outcome::{ModuleError, Outcome};
+use super::textedit::{compile, probe_script, py_expand, run_edit, Edit, EditTarget};
+use super::Module;
+use crate::value::Value;
+
+/// Arguments of `replace`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplaceArgs {
+    /// The file.
+    pub path: String,
+    /// What to find.
+    pub regexp: String,
+    /// What to put instead (`\1`, `\g<name>` allowed).
+    pub replace: String,
+    /// Only after the first match of this.
+    pub after: Option<String>,
+    /// Only before the first match of this.
+    pub before: Option<String>,
+    /// Keep a timestamped copy.
+    pub backup: bool,
+    /// Mode, owner, group.
+    pub attrs: Attrs,
+}
+
+/// The `replace` module.
+pub struct ReplaceModule;
+
+impl Module for ReplaceModule {
+    type Args = ReplaceArgs;
+
+    fn parse(args: &mut ArgMap) -> Result<ReplaceArgs, ArgError> {
+        let parsed = ReplaceArgs {
+            path: args.required_str(&["path", "dest", "destfile", "name"])?,
+            regexp: args.required_str(&["regexp"])?,
+            replace: args.str(&["replace"])?.unwrap_or_default(),
+            after: args.str(&["after"])?,
+            before: args.str(&["before"])?,
+            backup: args.bool(&["backup"])?.unwrap_or(false),
+            attrs: Attrs {
+                mode: args.mode(&["mode"])?,
+                owner: args.str(&["owner"])?,
+                group: args.str(&["group"])?,
+            },
+        };
+        args.ignore(&["unsafe_writes", "encoding"]);
+        args.finish(&[
+            "path", "regexp", "replace", "after", "before", "backup", "mode", "owner", "group",
+        ])?;
+        Ok(parsed)
+    }
+
+    fn probes(a: &ReplaceArgs) -> Vec<String> {
+        vec![probe_script(&a.path)]
+    }
+
+    fn run(a: &ReplaceArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let t = EditTarget {
+            path: &a.path,
+            backup: a.backup,
+            attrs: &a.attrs,
+            header_suffix: "",
+        };
+        let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
+        if !o.failed {
+            o.result.insert("rc".into(), Value::Int(0));
+        }
+        if !backup.is_empty() {
+            o.result.insert("backup_file".into(), backup.into());
+        }
+        Ok(o)
+    }
+}
+
+/// Pure: the text after substitution and Ansible's message.
+fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
+    let Some(text) = text else {
+        return Err(format!("Path {} does not exist !", a.path));
+    };
+    let (start, end) = section(a, text)?;
+    let re = compile(&a.regexp, true)?;
+    let part = &text[start..end];
+    let mut out = String::with_capacity(part.len());
+    let mut last = 0;
+    let mut count = 0usize;
+    for caps in re.captures_iter(part) {
+        let caps = caps.map_err(|e| format!("regular expression failed: {e}"))?;
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&part[last..m.start()]);
+        out.push_str(&py_expand(&a.replace, &caps)?);
+        last = m.end();
+        count += 1;
+    }
+    out.push_str(&part[last..]);
+    if count == 0 || out == part {
+        return Ok(Edit {
+            text: None,
+            msg: String::new(),
+        });
+    }
+    Ok(Edit {
+        text: Some(format!("{}{out}{}", &text[..start], &text[end..])),
+        msg: format!("{count} replacements made"),
+    })
+}
+
+/// The byte range `after`/`before` select (the whole text without them,
+/// or when their pattern does not match).
+fn section(a: &ReplaceArgs, text: &str) -> Result<(usize, usize), String> {
+    let pattern = match (&a.after, &a.before) {
+        (None, None) => return Ok((0, text.len())),
+        (Some(x), Some(y)) => format!("{x}(?P<subsection>.*?){y}"),
+        (Some(x), None) => format!("{x}(?P<subsection>.*)"),
+        (None, Some(y)) => format!("(?P<subsection>.*){y}"),
+    };
+    let re = compile(&format!("(?s){pattern}"), false)?;
+    match re.captures(text) {
+        Ok(Some(c)) => Ok(c
+            .name("subsection")
+            .map_or((0, text.len()), |m| (m.start(), m.end()))),
+        _ => Ok((0, text.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(pairs: &[(&str, &str)]) -> ReplaceArgs {
+        let mut m = ArgMap::new(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::Str((*v).to_owned())))
+                .collect(),
+        );
+        ReplaceModule::parse(&mut m).unwrap()
+    }
+
+    // Expected texts from python3 re.subn(..., flags=re.MULTILINE), which
+    // is what ansible-core 2.19.14's replace runs.
+    #[test]
+    fn substitutes_with_groups_and_multiline_anchors() {
+        let a = args(&[
+            ("path", "/f"),
+            ("regexp", r"^(\w+) = (\d+)$"),
+            ("replace", r"\2 \1"),
+        ]);
+        let e = edit(&a, Some("a = 1\nb = 2\nc\n")).unwrap();
+        assert_eq!(e.text.as_deref(), Some("1 a\n2 b\nc\n"));
+        assert_eq!(e.msg, "2 replacements made");
+        assert!(edit(&a, Some("x\n")).unwrap().text.is_none());
+    }
+
+    #[test]
+    fn after_and_before_limit_the_section() {
+        let a = args(&[
+            ("path", "/f"),
+            ("regexp", "x"),
+            ("replace", "y"),
+            ("after", "START"),
+            ("before", "END"),
+        ]);
+        assert_eq!(
+            edit(&a, Some("x START x x END x")).unwrap().text.as_deref(),
+            Some("x START y y END x")
+        );
+        let same = args(&[("path", "/f"), ("regexp", "b"), ("replace", "b")]);
+        assert!(edit(&same, Some("abc")).unwrap().text.is_none());
+        assert!(edit(&a, None).is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! The shape lineinfile, blockinfile and replace share: one probe reads
+//! the file (content in base64 plus its stat), a pure Rust function
+//! computes the new text, and — only when it differs — one command
+//! writes it atomically and applies mode/owner/group.
+//!
+//! Also Python `re` helpers: compiling with `fancy-regex` and expanding
+//! replacement templates (`\1`, `\g<name>`, `\n`) as `re` does.
+
+use super::context::ModuleContext;
+use super::diff;
+use super::fstat::{apply_attrs, probe_files, stat_script, Attrs, FileStat, StatOpts};
+use super::outcome::{ModuleError, Outcome};
+use super::write::{write_file, WriteSpec};
+use crate::value::Value;
+use fancy_regex::{Captures, Regex, RegexBuilder};
+
+/// A text file to edit.
+pub(crate) struct EditTarget<'a> {
+    /// The file.
+    pub(crate) path: &'a str,
+    /// Keep a timestamped copy of the old file.
+    pub(crate) backup: bool,
+    /// Wanted mode/owner/group.
+    pub(crate) attrs: &'a Attrs,
+    /// Added to the diff headers (lineinfile/blockinfile: ` (content)`).
+    pub(crate) header_suffix: &'static str,
+}
+
+/// What the edit function decided.
+pub(crate) struct Edit {
+    /// The new text; `None` leaves the file alone.
+    pub(crate) text: Option<String>,
+    /// Ansible's `msg`.
+    pub(crate) msg: String,
+}
+
+/// The probe script of an edit module (also its [`super::Module::probes`]).
+pub(crate) fn probe_script(path: &str) -> String {
+    stat_script(&[(
+        path,
+        StatOpts {
+            follow: true,
+            checksum: None,
+            content: true,
+        },
+    )])
+}
+
+/// Probes, calls `edit` with the current text (`None`: no such file),
+/// writes the result when it differs. `edit` returning `Err` fails the
+/// task with that message. Gives the outcome and the backup file name.
+pub(crate) fn run_edit(
+    ctx: &mut ModuleContext<'_>,
+    t: &EditTarget<'_>,
+    edit: impl FnOnce(Option<&str>) -> Result<Edit, String>,
+) -> Result<(Outcome, String), ModuleError> {
+    let (recs, _) = probe_files(ctx, &probe_script(t.path), 1)?;
+    let cur: Option<&FileStat> = recs[0].as_ref();
+    let before = match cur.map(|c| c.content.as_deref().map(std::str::from_utf8)) {
+        None => None,
+        Some(None) => {
+            return Ok((
+                Outcome::failed(format!("{} is not a readable file", t.path)),
+                String::new(),
+            ))
+        }
+        Some(Some(Ok(s))) => Some(s),
+        Some(Some(Err(_))) => {
+            return Ok((
+                Outcome::failed(format!("{} is not UTF-8 text", t.path)),
+                String::new(),
+            ))
+        }
+    };
+    let e = match edit(before) {
+        Ok(e) => e,
+        Err(msg) => {
+            return Ok((
+                Outcome::failed(msg).with("rc", Value::Int(257)),
+                String::new(),
+            ))
+        }
+    };
+    let mut o = Outcome::ok();
+    let mut backup = String::new();
+    let mut msg = e.msg;
+    match (e.text, cur) {
+        (Some(text), _) if Some(text.as_str()) != before => {
+            o.changed = true;
+            if ctx.diff {
+                let h = format!("{}{}", t.path, t.header_suffix);
+                o.diff = Some(diff::unified(
+                    before.unwrap_or(""),
+                    &text,
+                    Some(&h),
+                    Some(&h),
+                ));
+            }
+            if !ctx.check_mode() {
+                let spec = WriteSpec {
+                    dest: t.path,
+                    attrs: t.attrs,
+                    backup: t.backup,
+                    stat: StatOpts::default(),
+                    source: None,
+                    mkdir: cur.is_none(),
+                };
+                match write_file(ctx, text.as_bytes(), &spec, cur)? {
+                    Ok((_, b)) => backup = b.unwrap_or_default(),
+                    Err(m) => return Ok((o.failing(m), backup)),
+                }
+            }
+        }
+        (_, Some(c)) => {
+            let cmds = t
+                .attrs
+                .changes(t.path, c, false)
+                .map_err(super::args::ArgError::Invalid)?;
+            if !cmds.is_empty() {
+                o.changed = true;
+                msg = if msg.is_empty() {
+                    "ownership, perms or SE linux context changed".into()
+                } else {
+                    format!("{msg} and ownership, perms or SE linux context changed")
+                };
+                if !ctx.check_mode() {
+                    if let Err(m) = apply_attrs(ctx, t.path, cmds, StatOpts::default())? {
+                        return Ok((o.failing(m), backup));
+                    }
+                }
+            }
+        }
+        (_, None) => {}
+    }
+    o.result.insert("msg".into(), msg.into());
+    Ok((o, backup))
+}
+
+/// Compiles a pattern with Python `re` semantics (lookaround, backrefs).
+pub(crate) fn compile(pattern: &str, multiline: bool) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .multi_line(multiline)
+        .build()
+        .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))
+}
+
+/// Python's `Match.expand` / `re.sub` template: `\1`..`\99`, `\g<n>`,
+/// `\g<name>`, and the escapes `\n \t \r \\ \a \f \v`; other escapes of
+/// non-letters stay as written.
+pub(crate) fn py_expand(template: &str, caps: &Captures<'_, str>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    let group = |out: &mut String, name: &str| -> Result<(), String> {
+        let m = match name.parse::<usize>() {
+            Ok(i) if i < caps.len() => caps.get(i),
+            Ok(i) => return Err(format!("invalid group reference {i}")),
+            Err(_) => caps.name(name),
+        };
+        out.push_str(m.map_or("", |m| m.as_str()));
+        Ok(())
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            None => return Err("bad escape (end of pattern)".into()),
+            Some(d) if d.is_ascii_digit() => {
+                let mut n = d.to_string();
+                if let Some(&e) = chars.peek() {
+                    if e.is_ascii_digit() {
+                        n.push(e);
+                        chars.next();
+                    }
+                }
+                group(&mut out, &n)?;
+            }
+            Some('g') => {
+                if chars.next() != Some('<') {
+                    return Err("missing < in group reference".into());
+                }
+                let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
+                group(&mut out, &name)?;
+            }
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('a') => out.push('\x07'),
+            Some('f') => out.push('\x0c'),
+            Some('v') => out.push('\x0b'),
+            Some('\\') => out.push('\\'),
+            Some(e) if e.is_ascii_alphabetic() => return Err(format!("bad escape \\{e}")),
+            Some(e) => {
+                out.push('\\');
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Splits text into lines that keep their endings (`splitlines(True)`
+/// for `\n` files).
+pub(crate) fn lines_keep(text: &str) -> Vec<String> {
+    text.split_inclusive('\n').map(str::to_owned).collect()
+}
+
+/// A line without its `\r\n` / `\n` ending.
+pub(crate) fn strip_eol(line: &str) -> &str {
+    line.trim_end_matches(['\r', '\n'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_like_python() {
+        // Expected values from python3: re.search(p, s).expand(t)
+        let re = compile(r"^(?P<k>\w+)=(\d+)", false).unwrap();
+        let caps = re.captures("port=22").unwrap().unwrap();
+        assert_eq!(py_expand(r"\1 = \2\n", &caps).unwrap(), "port = 22\n");
+        assert_eq!(py_expand(r"\g<k>:\g<2>\.", &caps).unwrap(), "port:22\\.");
+        assert!(py_expand(r"\q", &caps).is_err());
+        assert!(py_expand(r"\5", &caps).is_err());
+    }
+
+    #[test]
+    fn lines_keep_endings() {
+        assert_eq!(lines_keep("a\nb"), ["a\n", "b"]);
+        assert_eq!(strip_eol("x\r\n"), "x");
+    }
+}
