@@ -49,9 +49,13 @@ import) shift
 	file=""
 	for a in "\$@"; do case "\$a" in -*) ;; *) file="\$a" ;; esac; done
 	[ -r "\$file" ] || { echo "ctr stand-in: cannot read \$file" >&2; exit 1; }
+	# The name comes from the archive's index.json, as containerd reads it.
+	name=\$(tar -xOf "\$file" ./index.json index.json 2>/dev/null |
+		sed -n 's/.*"io.containerd.image.name":"\([^"]*\)".*/\1/p')
+	[ -n "\$name" ] || { echo "ctr stand-in: no image name in \$file" >&2; exit 1; }
 	mkdir -p "\$(dirname "\$list")"
-	echo "konvoy-standin/imported/\$(basename "\$file"):latest" >>"\$list"
-	echo "unpacking \$(basename "\$file")...done" ;;
+	echo "\$name" >>"\$list"
+	echo "unpacking \$name...done" ;;
 pull) shift; mkdir -p "\$(dirname "\$list")"; echo "\$1" >>"\$list" ;;
 *) echo "ctr stand-in: unsupported: images \$*" >&2; exit 1 ;;
 esac
