@@ -226,6 +226,64 @@ fn fixtures_match_from_files_alone_unless_their_recorded_distro_disagrees() {
     );
 }
 
+/// Release files written for this test (path, content): quoting, escapes,
+/// comments, codenames after a comma, release files without os-release,
+/// only `/usr/lib/os-release`, Debian's point release, odd version files.
+const SYNTHETIC: &[(&str, &[(&str, &str)])] = &[
+    (
+        "synthetic-quoting",
+        &[(
+            "/etc/os-release",
+            "NAME='Single Quoted'\nID=\"My-OS\"\nVERSION_ID=1.2.3\nVERSION=\"1.2 (Two Words)\"\n\
+             PRETTY_NAME=\"Esc \\\"q\\\" \\\\ back \\$x\"\nHOME_URL=https://x.example/#frag\n\
+             # a comment line\nEMPTY=\nTRAILING=\"a\" # note\nMULTI=\"line one\nline two\"\n\
+             BARE=back\\ slash\nUBUNTU_CODENAME=\n",
+        )],
+    ),
+    (
+        "synthetic-comma-codename",
+        &[
+            (
+                "/etc/os-release",
+                "NAME=\"Ubuntu\"\nVERSION=\"14.04.5 LTS, Trusty Tahr\"\nID=ubuntu\nID_LIKE=debian\n\
+                 PRETTY_NAME=\"Ubuntu 14.04.5 LTS\"\nVERSION_ID=\"14.04\"\n",
+            ),
+            ("/etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\n"),
+        ],
+    ),
+    (
+        "synthetic-release-files-only",
+        &[
+            ("/etc/centos-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+            ("/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+            ("/etc/system-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+        ],
+    ),
+    (
+        "synthetic-usr-lib-only",
+        &[(
+            "/usr/lib/os-release",
+            "NAME=\"Flatcar Container Linux by Kinvolk\"\nID=flatcar\nVERSION=3033.2.0\nVERSION_ID=3033.2.0\n",
+        )],
+    ),
+    (
+        "synthetic-debian-point-release",
+        &[
+            ("/etc/os-release", "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"11\"\nVERSION=\"11 (bullseye)\"\n"),
+            ("/etc/debian_version", "11.9\n"),
+        ],
+    ),
+    (
+        "synthetic-odd-release-files",
+        &[
+            ("/etc/arch-release", ""),
+            ("/etc/foo_version", "1.0\n"),
+            ("/etc/gentoo-release", "Gentoo Base System release 2.14\n"),
+            ("/etc/zz-release", "STL 5.4 release foo\n"),
+        ],
+    ),
+];
+
 /// Asks ansible-core's vendored `distro` 1.9.0 (the installed ansible-core
 /// 2.19.14) what it answers for each root directory: one Python run.
 const DISTRO_ORACLE: &str = r#"
@@ -243,23 +301,35 @@ print(json.dumps(out))
 /// fixture's files are written under a temporary root, and `distro` reads
 /// them there (without `lsb_release` and `uname`, which `root_dir` forbids).
 #[test]
-fn distro_answers_match_ansibles_vendored_distro_on_every_fixture() {
+fn distro_answers_match_ansibles_vendored_distro_on_fixtures_and_written_inputs() {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
-    let fixtures = load_fixtures();
+    // Every fixture's files, plus inputs written for this test that stress
+    // the os-release lexer, the release-line pattern and the file choice.
+    let mut cases: Vec<(String, BTreeMap<String, String>)> = load_fixtures()
+        .iter()
+        .map(|f| (f.name.clone(), string_map(f.json.get("input"))))
+        .collect();
+    for (name, files) in SYNTHETIC {
+        let files = files
+            .iter()
+            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+            .collect();
+        cases.push(((*name).to_owned(), files));
+    }
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut roots = serde_json::Map::new();
-    for fixture in &fixtures {
-        let root = tmp.path().join(&fixture.name);
-        for (path, content) in string_map(fixture.json.get("input")) {
+    for (name, files) in &cases {
+        let root = tmp.path().join(name);
+        for (path, content) in files {
             let file = root.join(path.trim_start_matches('/'));
             std::fs::create_dir_all(file.parent().expect("a file has a parent")).expect("mkdir");
             std::fs::write(&file, content).expect("write release file");
         }
         std::fs::create_dir_all(root.join("etc")).expect("mkdir etc");
         roots.insert(
-            fixture.name.clone(),
+            name.clone(),
             Json::String(root.to_string_lossy().into_owned()),
         );
     }
@@ -281,10 +351,9 @@ fn distro_answers_match_ansibles_vendored_distro_on_every_fixture() {
     let answers: Json = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
 
     let mut wrong = Vec::new();
-    for fixture in &fixtures {
-        let files = string_map(fixture.json.get("input"));
-        let ours = DistroInfo::from_files(&files, &Default::default(), "Linux", "");
-        let want = &answers[&fixture.name];
+    for (name, files) in &cases {
+        let ours = DistroInfo::from_files(files, &Default::default(), "Linux", "");
+        let want = &answers[name];
         let got = [
             ("id", ours.id.as_str()),
             ("version", ours.version.as_str()),
@@ -294,21 +363,22 @@ fn distro_answers_match_ansibles_vendored_distro_on_every_fixture() {
         for (key, value) in got {
             if want[key].as_str() != Some(value) {
                 wrong.push(format!(
-                    "{}: {key}: distro says {}, we say {value:?}",
-                    fixture.name, want[key]
+                    "{name}: {key}: distro says {}, we say {value:?}",
+                    want[key]
                 ));
             }
         }
         if string_map(Some(&want["os_release"])) != ours.os_release {
             wrong.push(format!(
-                "{}: os_release: distro says {}, we say {:?}",
-                fixture.name, want["os_release"], ours.os_release
+                "{name}: os_release: distro says {}, we say {:?}",
+                want["os_release"], ours.os_release
             ));
         }
     }
     println!(
-        "{} fixtures' files read by distro and by us, {} differences",
-        fixtures.len(),
+        "{} file sets ({} written for this test) read by distro and by us, {} differences",
+        cases.len(),
+        SYNTHETIC.len(),
         wrong.len()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
