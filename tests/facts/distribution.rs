@@ -18,11 +18,11 @@ use engine::facts::{
 use engine::value::Value;
 use serde_json::Value as Json;
 
-fn fixture_dir() -> PathBuf {
+pub(super) fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ansible-fixtures/distribution")
 }
 
-fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
+pub(super) fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
     json.and_then(Json::as_object)
         .map(|o| {
             o.iter()
@@ -34,7 +34,7 @@ fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
 
 /// The inputs Ansible's test feeds its collector, as our probe would
 /// collect them on that host.
-fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
+pub(super) fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
     let files = string_map(fixture.get("input"));
     let text = |key: &str| fixture.get(key).and_then(Json::as_str).map(str::to_owned);
     let platform = Platform {
@@ -57,7 +57,7 @@ fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
 }
 
 /// `distro`'s answers as the fixture recorded them on the real host.
-fn recorded_distro(fixture: &Json) -> DistroInfo {
+pub(super) fn recorded_distro(fixture: &Json) -> DistroInfo {
     let text = |key: &str| {
         fixture
             .pointer(&format!("/distro/{key}"))
@@ -75,12 +75,12 @@ fn recorded_distro(fixture: &Json) -> DistroInfo {
     }
 }
 
-struct Fixture {
-    name: String,
-    json: Json,
+pub(super) struct Fixture {
+    pub(super) name: String,
+    pub(super) json: Json,
 }
 
-fn load_fixtures() -> Vec<Fixture> {
+pub(super) fn load_fixtures() -> Vec<Fixture> {
     let dir = fixture_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
@@ -224,162 +224,4 @@ fn fixtures_match_from_files_alone_unless_their_recorded_distro_disagrees() {
         explained, known,
         "fixtures that need their recorded distro answers"
     );
-}
-
-/// Release files written for this test (path, content): quoting, escapes,
-/// comments, codenames after a comma, release files without os-release,
-/// only `/usr/lib/os-release`, Debian's point release, odd version files.
-const SYNTHETIC: &[(&str, &[(&str, &str)])] = &[
-    (
-        "synthetic-quoting",
-        &[(
-            "/etc/os-release",
-            "NAME='Single Quoted'\nID=\"My-OS\"\nVERSION_ID=1.2.3\nVERSION=\"1.2 (Two Words)\"\n\
-             PRETTY_NAME=\"Esc \\\"q\\\" \\\\ back \\$x\"\nHOME_URL=https://x.example/#frag\n\
-             # a comment line\nEMPTY=\nTRAILING=\"a\" # note\nMULTI=\"line one\nline two\"\n\
-             BARE=back\\ slash\nUBUNTU_CODENAME=\n",
-        )],
-    ),
-    (
-        "synthetic-comma-codename",
-        &[
-            (
-                "/etc/os-release",
-                "NAME=\"Ubuntu\"\nVERSION=\"14.04.5 LTS, Trusty Tahr\"\nID=ubuntu\nID_LIKE=debian\n\
-                 PRETTY_NAME=\"Ubuntu 14.04.5 LTS\"\nVERSION_ID=\"14.04\"\n",
-            ),
-            ("/etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\n"),
-        ],
-    ),
-    (
-        "synthetic-release-files-only",
-        &[
-            ("/etc/centos-release", "CentOS Linux release 7.9.2009 (Core)\n"),
-            ("/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n"),
-            ("/etc/system-release", "CentOS Linux release 7.9.2009 (Core)\n"),
-        ],
-    ),
-    (
-        "synthetic-usr-lib-only",
-        &[(
-            "/usr/lib/os-release",
-            "NAME=\"Flatcar Container Linux by Kinvolk\"\nID=flatcar\nVERSION=3033.2.0\nVERSION_ID=3033.2.0\n",
-        )],
-    ),
-    (
-        "synthetic-debian-point-release",
-        &[
-            ("/etc/os-release", "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"11\"\nVERSION=\"11 (bullseye)\"\n"),
-            ("/etc/debian_version", "11.9\n"),
-        ],
-    ),
-    (
-        "synthetic-odd-release-files",
-        &[
-            ("/etc/arch-release", ""),
-            ("/etc/foo_version", "1.0\n"),
-            ("/etc/gentoo-release", "Gentoo Base System release 2.14\n"),
-            ("/etc/zz-release", "STL 5.4 release foo\n"),
-        ],
-    ),
-];
-
-/// Asks ansible-core's vendored `distro` 1.9.0 (the installed ansible-core
-/// 2.19.14) what it answers for each root directory: one Python run.
-const DISTRO_ORACLE: &str = r#"
-import importlib, json, sys
-distro = importlib.import_module("ansible.module_utils.distro._distro")
-out = {}
-for name, root in json.load(sys.stdin).items():
-    d = distro.LinuxDistribution(root_dir=root, include_lsb=False, include_uname=False, include_oslevel=False)
-    out[name] = dict(id=d.id(), version=d.version(), version_best=d.version(best=True),
-                     codename=d.codename(), os_release=d.os_release_info())
-print(json.dumps(out))
-"#;
-
-/// Our reading of release files against the real `distro` library: each
-/// fixture's files are written under a temporary root, and `distro` reads
-/// them there (without `lsb_release` and `uname`, which `root_dir` forbids).
-#[test]
-fn distro_answers_match_ansibles_vendored_distro_on_fixtures_and_written_inputs() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
-    // Every fixture's files, plus inputs written for this test that stress
-    // the os-release lexer, the release-line pattern and the file choice.
-    let mut cases: Vec<(String, BTreeMap<String, String>)> = load_fixtures()
-        .iter()
-        .map(|f| (f.name.clone(), string_map(f.json.get("input"))))
-        .collect();
-    for (name, files) in SYNTHETIC {
-        let files = files
-            .iter()
-            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
-            .collect();
-        cases.push(((*name).to_owned(), files));
-    }
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let mut roots = serde_json::Map::new();
-    for (name, files) in &cases {
-        let root = tmp.path().join(name);
-        for (path, content) in files {
-            let file = root.join(path.trim_start_matches('/'));
-            std::fs::create_dir_all(file.parent().expect("a file has a parent")).expect("mkdir");
-            std::fs::write(&file, content).expect("write release file");
-        }
-        std::fs::create_dir_all(root.join("etc")).expect("mkdir etc");
-        roots.insert(
-            name.clone(),
-            Json::String(root.to_string_lossy().into_owned()),
-        );
-    }
-    let mut child = Command::new("python3")
-        .args(["-c", DISTRO_ORACLE])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with ansible-core 2.19.14 is installed");
-    let input = serde_json::to_vec(&Json::Object(roots)).expect("json");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("python3 runs");
-    assert!(output.status.success(), "the distro oracle failed");
-    let answers: Json = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
-
-    let mut wrong = Vec::new();
-    for (name, files) in &cases {
-        let ours = DistroInfo::from_files(files, &Default::default(), "Linux", "");
-        let want = &answers[name];
-        let got = [
-            ("id", ours.id.as_str()),
-            ("version", ours.version.as_str()),
-            ("version_best", ours.version_best.as_str()),
-            ("codename", ours.codename.as_str()),
-        ];
-        for (key, value) in got {
-            if want[key].as_str() != Some(value) {
-                wrong.push(format!(
-                    "{name}: {key}: distro says {}, we say {value:?}",
-                    want[key]
-                ));
-            }
-        }
-        if string_map(Some(&want["os_release"])) != ours.os_release {
-            wrong.push(format!(
-                "{name}: os_release: distro says {}, we say {:?}",
-                want["os_release"], ours.os_release
-            ));
-        }
-    }
-    println!(
-        "{} file sets ({} written for this test) read by distro and by us, {} differences",
-        cases.len(),
-        SYNTHETIC.len(),
-        wrong.len()
-    );
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
