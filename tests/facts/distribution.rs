@@ -18,11 +18,11 @@ use engine::facts::{
 use engine::value::Value;
 use serde_json::Value as Json;
 
-fn fixture_dir() -> PathBuf {
+pub(super) fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ansible-fixtures/distribution")
 }
 
-fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
+pub(super) fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
     json.and_then(Json::as_object)
         .map(|o| {
             o.iter()
@@ -34,7 +34,7 @@ fn string_map(json: Option<&Json>) -> BTreeMap<String, String> {
 
 /// The inputs Ansible's test feeds its collector, as our probe would
 /// collect them on that host.
-fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
+pub(super) fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
     let files = string_map(fixture.get("input"));
     let text = |key: &str| fixture.get(key).and_then(Json::as_str).map(str::to_owned);
     let platform = Platform {
@@ -57,7 +57,7 @@ fn inputs(fixture: &Json) -> (BTreeMap<String, String>, Platform) {
 }
 
 /// `distro`'s answers as the fixture recorded them on the real host.
-fn recorded_distro(fixture: &Json) -> DistroInfo {
+pub(super) fn recorded_distro(fixture: &Json) -> DistroInfo {
     let text = |key: &str| {
         fixture
             .pointer(&format!("/distro/{key}"))
@@ -75,12 +75,12 @@ fn recorded_distro(fixture: &Json) -> DistroInfo {
     }
 }
 
-struct Fixture {
-    name: String,
-    json: Json,
+pub(super) struct Fixture {
+    pub(super) name: String,
+    pub(super) json: Json,
 }
 
-fn load_fixtures() -> Vec<Fixture> {
+pub(super) fn load_fixtures() -> Vec<Fixture> {
     let dir = fixture_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
@@ -224,92 +224,4 @@ fn fixtures_match_from_files_alone_unless_their_recorded_distro_disagrees() {
         explained, known,
         "fixtures that need their recorded distro answers"
     );
-}
-
-/// Asks ansible-core's vendored `distro` 1.9.0 (the installed ansible-core
-/// 2.19.14) what it answers for each root directory: one Python run.
-const DISTRO_ORACLE: &str = r#"
-import importlib, json, sys
-distro = importlib.import_module("ansible.module_utils.distro._distro")
-out = {}
-for name, root in json.load(sys.stdin).items():
-    d = distro.LinuxDistribution(root_dir=root, include_lsb=False, include_uname=False, include_oslevel=False)
-    out[name] = dict(id=d.id(), version=d.version(), version_best=d.version(best=True),
-                     codename=d.codename(), os_release=d.os_release_info())
-print(json.dumps(out))
-"#;
-
-/// Our reading of release files against the real `distro` library: each
-/// fixture's files are written under a temporary root, and `distro` reads
-/// them there (without `lsb_release` and `uname`, which `root_dir` forbids).
-#[test]
-fn distro_answers_match_ansibles_vendored_distro_on_every_fixture() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
-    let fixtures = load_fixtures();
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let mut roots = serde_json::Map::new();
-    for fixture in &fixtures {
-        let root = tmp.path().join(&fixture.name);
-        for (path, content) in string_map(fixture.json.get("input")) {
-            let file = root.join(path.trim_start_matches('/'));
-            std::fs::create_dir_all(file.parent().expect("a file has a parent")).expect("mkdir");
-            std::fs::write(&file, content).expect("write release file");
-        }
-        std::fs::create_dir_all(root.join("etc")).expect("mkdir etc");
-        roots.insert(
-            fixture.name.clone(),
-            Json::String(root.to_string_lossy().into_owned()),
-        );
-    }
-    let mut child = Command::new("python3")
-        .args(["-c", DISTRO_ORACLE])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with ansible-core 2.19.14 is installed");
-    let input = serde_json::to_vec(&Json::Object(roots)).expect("json");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("python3 runs");
-    assert!(output.status.success(), "the distro oracle failed");
-    let answers: Json = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
-
-    let mut wrong = Vec::new();
-    for fixture in &fixtures {
-        let files = string_map(fixture.json.get("input"));
-        let ours = DistroInfo::from_files(&files, &Default::default(), "Linux", "");
-        let want = &answers[&fixture.name];
-        let got = [
-            ("id", ours.id.as_str()),
-            ("version", ours.version.as_str()),
-            ("version_best", ours.version_best.as_str()),
-            ("codename", ours.codename.as_str()),
-        ];
-        for (key, value) in got {
-            if want[key].as_str() != Some(value) {
-                wrong.push(format!(
-                    "{}: {key}: distro says {}, we say {value:?}",
-                    fixture.name, want[key]
-                ));
-            }
-        }
-        if string_map(Some(&want["os_release"])) != ours.os_release {
-            wrong.push(format!(
-                "{}: os_release: distro says {}, we say {:?}",
-                fixture.name, want["os_release"], ours.os_release
-            ));
-        }
-    }
-    println!(
-        "{} fixtures' files read by distro and by us, {} differences",
-        fixtures.len(),
-        wrong.len()
-    );
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -6,8 +6,8 @@
 //! The expectation is produced live by the installed ansible-core 2.19.14:
 //! `ansible all -i INVENTORY -m setup` against the same hosts. Flatcar hosts
 //! have no Python, so Ansible cannot gather there; for them the values are
-//! those Ansible's rules give for that host's files, stated below (the same
-//! rules the fixture tests check against ansible-core's own fixtures).
+//! those ansible-core's own distribution collector gives for that host's
+//! files and `lsb_release` output (run in `oracle.rs`).
 //!
 //! The hosts are overlays of this Debian machine, so they also carry its
 //! binaries: `/usr/bin/dnf` exists everywhere, which is why 2.19 says `dnf`
@@ -262,6 +262,7 @@ fn facts_over_ssh_equal_ansible_setup_on_centos7_centos8_debian_and_flatcar_rule
     // codename, so the release comes from `lsb_release -a`: this host sees
     // Debian's shell `lsb_release`, which says `Codename: n/a` (a real
     // Flatcar has none and gets `NA`, as ansible-core's Flatcar fixture shows).
+    // `oracle.rs` runs ansible-core's collector on these same inputs.
     let fc = gather(&fleet, "node4", true);
     assert_eq!(
         [

@@ -160,8 +160,10 @@ fn check_volatile(facts: &Facts) {
     assert_eq!(ours["swap"]["total"], theirs["swap"]["total"]);
     let free = |j: &Json| j.as_i64().expect("a number");
     let (a, b) = (free(&ours["real"]["free"]), free(&theirs["real"]["free"]));
+    // Seconds apart on a machine where other builds allocate gigabytes:
+    // the same order of magnitude is all that can be asked.
     assert!(
-        (a - b).abs() * 10 < b.max(1),
+        (a - b).abs() * 3 < b.max(1),
         "memory_mb.real.free {a} vs ansible {b}"
     );
 }

@@ -59,6 +59,7 @@ mod pkg_mgr;
 mod release_parsers;
 mod script;
 mod service_mgr;
+mod shlex;
 mod system;
 
 use std::collections::BTreeSet;
