@@ -26,8 +26,11 @@ pub mod copy;
 pub mod file;
 pub mod find;
 pub mod lineinfile;
+pub mod modprobe;
 pub mod replace;
+pub mod service;
 pub mod stat;
+pub mod sysctl;
 pub mod template;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
@@ -75,6 +78,19 @@ pub fn dispatch(
         ModuleName::Command => run_module::<command::CommandModule>(args, ctx),
         ModuleName::Shell => run_module::<command::ShellModule>(args, ctx),
         ModuleName::Raw => run_module::<command::RawModule>(args, ctx),
+        ModuleName::File => run_module::<file::FileModule>(args, ctx),
+        ModuleName::Copy => run_module::<copy::CopyModule>(args, ctx),
+        ModuleName::Template => run_module::<template::TemplateModule>(args, ctx),
+        ModuleName::Lineinfile => run_module::<lineinfile::LineinfileModule>(args, ctx),
+        ModuleName::Blockinfile => run_module::<blockinfile::BlockinfileModule>(args, ctx),
+        ModuleName::Replace => run_module::<replace::ReplaceModule>(args, ctx),
+        ModuleName::Stat => run_module::<stat::StatModule>(args, ctx),
+        ModuleName::Find => run_module::<find::FindModule>(args, ctx),
+        ModuleName::Sysctl => run_module::<sysctl::SysctlModule>(args, ctx),
+        ModuleName::Modprobe => run_module::<modprobe::ModprobeModule>(args, ctx),
+        ModuleName::Service | ModuleName::Systemd => {
+            run_module::<service::ServiceModule>(args, ctx)
+        }
         ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
         other => Err(ModuleError::Unsupported(other.as_str())),
     }
