@@ -9,6 +9,7 @@
 
 mod edits;
 mod files;
+mod kernel;
 mod readonly;
 #[rustfmt::skip]
 mod shapes;
@@ -50,7 +51,11 @@ pub(crate) struct Run {
 impl Bench {
     /// Starts one host of `os` and connects to it.
     pub(crate) fn start(os: Os) -> Bench {
-        let fleet = Fleet::builder().host(os).start();
+        Bench::on(Fleet::builder().host(os).start())
+    }
+
+    /// Connects to the first host of an already started fleet.
+    pub(crate) fn on(fleet: Fleet) -> Bench {
         let transport =
             connect(&fleet.spec(&fleet.hosts()[0]), &fleet.connect_options()).expect("connect");
         let mut vars = Map::new();
