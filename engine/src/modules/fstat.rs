@@ -87,7 +87,7 @@ impl Checksum {
         })
     }
 
-    fn tool(self) -> &'static str {
+    pub(crate) fn tool(self) -> &'static str {
         match self {
             Checksum::Md5 => "md5sum",
             Checksum::Sha1 => "sha1sum",

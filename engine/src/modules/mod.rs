@@ -25,6 +25,7 @@ pub mod command;
 pub mod copy;
 pub mod file;
 pub mod find;
+pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod replace;
@@ -32,6 +33,7 @@ pub mod service;
 pub mod stat;
 pub mod sysctl;
 pub mod template;
+pub mod unarchive;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
@@ -86,6 +88,8 @@ pub fn dispatch(
         ModuleName::Replace => run_module::<replace::ReplaceModule>(args, ctx),
         ModuleName::Stat => run_module::<stat::StatModule>(args, ctx),
         ModuleName::Find => run_module::<find::FindModule>(args, ctx),
+        ModuleName::GetUrl => run_module::<get_url::GetUrlModule>(args, ctx),
+        ModuleName::Unarchive => run_module::<unarchive::UnarchiveModule>(args, ctx),
         ModuleName::Sysctl => run_module::<sysctl::SysctlModule>(args, ctx),
         ModuleName::Modprobe => run_module::<modprobe::ModprobeModule>(args, ctx),
         ModuleName::Service | ModuleName::Systemd => {
