@@ -29,11 +29,13 @@ pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod replace;
+pub mod script;
 pub mod service;
 pub mod stat;
 pub mod sysctl;
 pub mod template;
 pub mod unarchive;
+pub mod wait_for;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
@@ -90,6 +92,8 @@ pub fn dispatch(
         ModuleName::Find => run_module::<find::FindModule>(args, ctx),
         ModuleName::GetUrl => run_module::<get_url::GetUrlModule>(args, ctx),
         ModuleName::Unarchive => run_module::<unarchive::UnarchiveModule>(args, ctx),
+        ModuleName::Script => run_module::<script::ScriptModule>(args, ctx),
+        ModuleName::WaitFor => run_module::<wait_for::WaitForModule>(args, ctx),
         ModuleName::Sysctl => run_module::<sysctl::SysctlModule>(args, ctx),
         ModuleName::Modprobe => run_module::<modprobe::ModprobeModule>(args, ctx),
         ModuleName::Service | ModuleName::Systemd => {
