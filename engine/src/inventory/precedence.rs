@@ -115,48 +115,46 @@ pub(crate) fn host_levels(
 
 /// Variables Ansible computes itself; `ansible-inventory` drops them from
 /// what it prints (`INTERNAL_STATIC_VARS`).
-pub(crate) const INTERNAL_VARS: [&str; 33] = [
-    "ansible_async_path",
-    "ansible_collection_name",
-    "ansible_config_file",
-    "ansible_dependent_role_names",
-    "ansible_diff_mode",
-    "ansible_facts",
-    "ansible_forks",
-    "ansible_inventory_sources",
-    "ansible_limit",
-    "ansible_play_batch",
-    "ansible_play_hosts",
-    "ansible_play_hosts_all",
-    "ansible_play_role_names",
-    "ansible_playbook_python",
-    "ansible_role_name",
-    "ansible_role_names",
-    "ansible_run_tags",
-    "ansible_skip_tags",
-    "ansible_verbosity",
-    "ansible_version",
-    "inventory_dir",
-    "inventory_file",
-    "inventory_hostname",
-    "inventory_hostname_short",
-    "groups",
-    "group_names",
-    "hostvars",
-    "playbook_dir",
-    "play_hosts",
-    "role_name",
-    "role_names",
-    "role_path",
-    "role_uuid",
-];
+pub(crate) fn is_internal(key: &str) -> bool {
+    matches!(
+        key,
+        "ansible_async_path"
+            | "ansible_collection_name"
+            | "ansible_config_file"
+            | "ansible_dependent_role_names"
+            | "ansible_diff_mode"
+            | "ansible_facts"
+            | "ansible_forks"
+            | "ansible_inventory_sources"
+            | "ansible_limit"
+            | "ansible_play_batch"
+            | "ansible_play_hosts"
+            | "ansible_play_hosts_all"
+            | "ansible_play_role_names"
+            | "ansible_playbook_python"
+            | "ansible_role_name"
+            | "ansible_role_names"
+            | "ansible_run_tags"
+            | "ansible_skip_tags"
+            | "ansible_verbosity"
+            | "ansible_version"
+            | "inventory_dir"
+            | "inventory_file"
+            | "inventory_hostname"
+            | "inventory_hostname_short"
+            | "groups"
+            | "group_names"
+            | "hostvars"
+            | "playbook_dir"
+            | "play_hosts"
+            | "role_name"
+            | "role_names"
+            | "role_path"
+            | "role_uuid"
+    )
+}
 
-/// Removes [`INTERNAL_VARS`] from `vars`.
+/// Removes the [`is_internal`] variables from `vars`.
 pub(crate) fn remove_internal(vars: &mut Map) {
-    if vars.is_empty() {
-        return;
-    }
-    for k in INTERNAL_VARS {
-        vars.shift_remove(k);
-    }
+    vars.retain(|k, _| !is_internal(k));
 }
