@@ -148,9 +148,33 @@ mod tests {
     #[test]
     fn quote_round_trips_through_real_sh() {
         let cases = [
-            "", "a", "a b", "it's", "'", "''", "\"", "$(id)", "`id`", "a\nb", "*", "?", "[a]",
-            "-n", "--", "~", "a;b", "a|b", "a&b", "\\", "$HOME", "!", "#x", "=x", "é ü",
-            "\t", "a'b\"c$d`e\\f",
+            "",
+            "a",
+            "a b",
+            "it's",
+            "'",
+            "''",
+            "\"",
+            "$(id)",
+            "`id`",
+            "a\nb",
+            "*",
+            "?",
+            "[a]",
+            "-n",
+            "--",
+            "~",
+            "a;b",
+            "a|b",
+            "a&b",
+            "\\",
+            "$HOME",
+            "!",
+            "#x",
+            "=x",
+            "é ü",
+            "\t",
+            "a'b\"c$d`e\\f",
         ];
         let mut script = String::new();
         for c in cases {
@@ -169,7 +193,10 @@ mod tests {
 
     #[test]
     fn cmd_quotes_args_and_keeps_flags() {
-        let c = Cmd::new("mkdir").flag("-p").arg("/tmp/a b").and(Cmd::new("true"));
+        let c = Cmd::new("mkdir")
+            .flag("-p")
+            .arg("/tmp/a b")
+            .and(Cmd::new("true"));
         assert_eq!(c.as_str(), "mkdir -p '/tmp/a b' && true");
     }
 

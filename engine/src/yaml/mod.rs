@@ -6,9 +6,14 @@
 //! is `False` but `"no"` is a string, plain `0644` is 420. Every [`Node`]
 //! keeps its [`Span`] so later layers can report `file:line:column`.
 
+mod analysis;
+mod compose;
 mod dump;
+mod emitter;
 mod error;
 mod load;
+mod mapping;
+mod position;
 mod resolve;
 mod timestamp;
 
