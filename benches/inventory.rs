@@ -12,7 +12,11 @@ use std::path::Path;
 fn generate(dir: &Path) {
     let mut ini = String::new();
     for g in 0..200 {
-        let _ = writeln!(ini, "[g{g:03}]\nnode-g{g:03}-[01:50].example.internal ansible_user=user{}", g % 7);
+        let _ = writeln!(
+            ini,
+            "[g{g:03}]\nnode-g{g:03}-[01:50].example.internal ansible_user=user{}",
+            g % 7
+        );
         let _ = writeln!(ini, "[g{g:03}:vars]\nrack=r{}\nweight={g}", g % 13);
     }
     for r in 0..10 {
@@ -38,16 +42,32 @@ fn generate(dir: &Path) {
         if g % 2 == 1 {
             let d = gv.join(&name);
             std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(d.join("main.yml"), format!("group_id: {g}\nlabels: [a, b, c]\n")).unwrap();
-            std::fs::write(d.join("extra.yml"), format!("extra: {{size: {}, enabled: yes}}\n", g * 10)).unwrap();
+            std::fs::write(
+                d.join("main.yml"),
+                format!("group_id: {g}\nlabels: [a, b, c]\n"),
+            )
+            .unwrap();
+            std::fs::write(
+                d.join("extra.yml"),
+                format!("extra: {{size: {}, enabled: yes}}\n", g * 10),
+            )
+            .unwrap();
         } else {
-            std::fs::write(gv.join(format!("{name}.yml")), format!("group_id: {g}\nlabels: [x, y]\n")).unwrap();
+            std::fs::write(
+                gv.join(format!("{name}.yml")),
+                format!("group_id: {g}\nlabels: [x, y]\n"),
+            )
+            .unwrap();
         }
         for n in (1..51).step_by(10) {
             let host = format!("node-g{g:03}-{n:02}.example.internal");
             std::fs::write(
                 hv.join(format!("{host}.yml")),
-                format!("ansible_host: 10.{}.{}.{n}\nserial: S{g:03}{n:02}\n", g / 256, g % 256),
+                format!(
+                    "ansible_host: 10.{}.{}.{n}\nserial: S{g:03}{n:02}\n",
+                    g / 256,
+                    g % 256
+                ),
             )
             .unwrap();
         }
@@ -63,7 +83,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("inventory_10k");
     group.sample_size(20);
     group.bench_function("load", |b| b.iter(|| Inventory::load(&[&src]).unwrap()));
-    group.bench_function("list_json", |b| b.iter(|| inv.to_list_json(&ListOptions::default()).unwrap()));
+    group.bench_function("list_json", |b| {
+        b.iter(|| inv.to_list_json(&ListOptions::default()).unwrap())
+    });
     group.bench_function("load_and_list", |b| {
         b.iter(|| {
             let inv = Inventory::load(&[&src]).unwrap();

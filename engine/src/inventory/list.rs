@@ -196,7 +196,11 @@ pub(crate) fn json(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
     let mut first = true;
     let mut meta_written = false;
     let merged = opts.view == VarsView::Merged;
-    let play = if merged { vs.merged_play().cloned() } else { None };
+    let play = if merged {
+        vs.merged_play().cloned()
+    } else {
+        None
+    };
     let mut fast = FastMerged {
         inv,
         play: play.as_ref(),
@@ -211,20 +215,29 @@ pub(crate) fn json(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
                 fast.host(h)
             } else {
                 owned = vs.host(h);
-                let mut v: Vec<(&str, &Value)> = owned.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                let mut v: Vec<(&str, &Value)> =
+                    owned.iter().map(|(k, v)| (k.as_str(), v)).collect();
                 v.sort_unstable_by(|a, b| a.0.cmp(b.0));
                 v
             };
             if vars.is_empty() {
                 continue;
             }
-            out.push_str(if any { ",\n            " } else { "\n            " });
+            out.push_str(if any {
+                ",\n            "
+            } else {
+                "\n            "
+            });
             any = true;
             write_json_str(out, &data.hosts[h].name);
             out.push_str(": ");
             write_json_sorted(out, &vars, 3);
         }
-        out.push_str(if any { "\n        }\n    }" } else { "}\n    }" });
+        out.push_str(if any {
+            "\n        }\n    }"
+        } else {
+            "}\n    }"
+        });
     };
     for (g, group) in &entries {
         let name = &data.groups[*g].name;
@@ -319,7 +332,10 @@ impl<'a> FastMerged<'a> {
                     put(p.group(g));
                 }
             }
-            let mut v: Vec<(&str, &Value)> = m.into_iter().filter(|(k, _)| !precedence::is_internal(k)).collect();
+            let mut v: Vec<(&str, &Value)> = m
+                .into_iter()
+                .filter(|(k, _)| !precedence::is_internal(k))
+                .collect();
             v.sort_unstable_by(|a, b| a.0.cmp(b.0));
             v
         });
@@ -430,10 +446,21 @@ pub(crate) fn host_output(
             vars
         }
     };
-    let value = Value::Map(vars);
+    // `--host` prints `!unsafe` strings as plain strings (`--list` does not).
+    let value = plain_strings(Value::Map(vars));
     Ok(if yaml {
         super::yaml_out::dump(&value)
     } else {
         super::json::to_json(&value)
     })
+}
+
+/// `!unsafe` strings as plain strings, recursively.
+fn plain_strings(v: Value) -> Value {
+    match v {
+        Value::Unsafe(s) => Value::Str(s),
+        Value::List(l) => Value::List(l.into_iter().map(plain_strings).collect()),
+        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, plain_strings(v))).collect()),
+        other => other,
+    }
 }
