@@ -11,6 +11,7 @@
 //! `tests/golden/regen-inventory.sh` (which removes `_meta.profile`).
 //! A new case is a new folder plus a run of that script.
 
+mod api;
 mod errors;
 
 use std::path::{Path, PathBuf};

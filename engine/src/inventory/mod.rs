@@ -95,6 +95,30 @@ impl Inventory {
         })
     }
 
+    /// Reads INI inventory text, as if from a file named `name` (no
+    /// `group_vars/` or `host_vars/` are looked for). For tests, fuzzing
+    /// and inventories that do not live in files.
+    ///
+    /// ```
+    /// let inv = engine::inventory::Inventory::from_ini_str("[db]\ndb[1:2] port=5432\n", "inline")?;
+    /// assert_eq!(inv.select("db")?, ["db1", "db2"]);
+    /// # Ok::<(), engine::inventory::InventoryError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::load`] for an INI file.
+    pub fn from_ini_str(text: &str, name: &str) -> Result<Inventory, InventoryError> {
+        let mut data = Data::new();
+        ini::parse(&mut data, text, &std::sync::Arc::from(name))?;
+        data.reconcile();
+        Ok(Inventory {
+            data,
+            sources: vec![SourceKind::HostList],
+            layers: Vec::new(),
+        })
+    }
+
     /// Problems that did not stop loading, in Ansible's words.
     pub fn warnings(&self) -> &[Warning] {
         &self.data.warnings
