@@ -40,7 +40,10 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for w in inv.warnings() {
-        writeln!(err, "[WARNING]: {}", w.message)?;
+        match &w.span {
+            Some(span) => writeln!(err, "[WARNING]: {}\nOrigin: {span}\n", w.message)?,
+            None => writeln!(err, "[WARNING]: {}", w.message)?,
+        }
     }
     match &args.output {
         Some(path) => std::fs::write(path, text.as_bytes())

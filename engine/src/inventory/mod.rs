@@ -30,6 +30,7 @@ mod host_list;
 mod ini;
 pub(crate) mod json;
 mod list;
+mod merged;
 mod model;
 mod pattern;
 mod precedence;
