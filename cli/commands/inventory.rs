@@ -45,6 +45,14 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             None => writeln!(err, "[WARNING]: {}", w.message)?,
         }
     }
+    if let (Some(limit), None) = (&args.limit, &args.host) {
+        for item in inv.unmatched_patterns(limit)? {
+            writeln!(
+                err,
+                "[WARNING]: Could not match supplied host pattern, ignoring: {item}"
+            )?;
+        }
+    }
     match &args.output {
         Some(path) => std::fs::write(path, text.as_bytes())
             .with_context(|| format!("unable to write to destination file `{}`", path.display()))?,

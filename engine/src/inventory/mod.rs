@@ -280,6 +280,17 @@ impl Inventory {
         Ok(ids.into_iter().map(|h| self.host_name(h)).collect())
     }
 
+    /// The items of a host pattern (or `--limit` value, `@file` read) that
+    /// match no host, for Ansible's "Could not match supplied host pattern,
+    /// ignoring: ITEM" warning.
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::select_with_limit`].
+    pub fn unmatched_patterns(&self, pattern: &str) -> Result<Vec<String>, InventoryError> {
+        pattern::unmatched(&self.data, pattern)
+    }
+
     fn host_name(&self, h: pattern::Selected) -> String {
         match h {
             pattern::Selected::Host(h) => self.data.hosts[h].name.clone(),
