@@ -45,6 +45,15 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             None => writeln!(err, "[WARNING]: {}", w.message)?,
         }
     }
+    // Ansible warns while it merges a host's vars: the merged view only.
+    if !args.export && (args.graph.is_none() || args.vars) {
+        for name in inv.reserved_var_names() {
+            writeln!(
+                err,
+                "[WARNING]: Found variable using reserved name '{name}'."
+            )?;
+        }
+    }
     if let (Some(limit), None) = (&args.limit, &args.host) {
         for item in inv.unmatched_patterns(limit)? {
             writeln!(

@@ -291,6 +291,24 @@ impl Inventory {
         pattern::unmatched(&self.data, pattern)
     }
 
+    /// Variable names in the inventory that Ansible reserves for keywords
+    /// (`become`, `order`, `name`, ...), in first-seen order: Ansible warns
+    /// "Found variable using reserved name" for each when it resolves vars.
+    pub fn reserved_var_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let groups = self.data.groups.values().map(|g| &g.vars);
+        let hosts = self.data.hosts.values().map(|h| &h.vars);
+        let files = self.layers.iter().flat_map(|l| l.maps());
+        for map in groups.chain(hosts).chain(files) {
+            for k in map.keys() {
+                if precedence::is_reserved(k) && !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
+        out
+    }
+
     fn host_name(&self, h: pattern::Selected) -> String {
         match h {
             pattern::Selected::Host(h) => self.data.hosts[h].name.clone(),
