@@ -30,6 +30,7 @@ mod host_list;
 mod ini;
 pub(crate) mod json;
 mod list;
+mod merged;
 mod model;
 mod pattern;
 mod precedence;
@@ -92,6 +93,30 @@ impl Inventory {
             data,
             sources: kinds,
             layers,
+        })
+    }
+
+    /// Reads INI inventory text, as if from a file named `name` (no
+    /// `group_vars/` or `host_vars/` are looked for). For tests, fuzzing
+    /// and inventories that do not live in files.
+    ///
+    /// ```
+    /// let inv = engine::inventory::Inventory::from_ini_str("[db]\ndb[1:2] port=5432\n", "inline")?;
+    /// assert_eq!(inv.select("db")?, ["db1", "db2"]);
+    /// # Ok::<(), engine::inventory::InventoryError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::load`] for an INI file.
+    pub fn from_ini_str(text: &str, name: &str) -> Result<Inventory, InventoryError> {
+        let mut data = Data::new();
+        ini::parse(&mut data, text, &std::sync::Arc::from(name))?;
+        data.reconcile();
+        Ok(Inventory {
+            data,
+            sources: vec![SourceKind::HostList],
+            layers: Vec::new(),
         })
     }
 
@@ -253,6 +278,35 @@ impl Inventory {
     ) -> Result<Vec<String>, InventoryError> {
         let ids = pattern::select(&self.data, pattern, limit)?;
         Ok(ids.into_iter().map(|h| self.host_name(h)).collect())
+    }
+
+    /// The items of a host pattern (or `--limit` value, `@file` read) that
+    /// match no host, for Ansible's "Could not match supplied host pattern,
+    /// ignoring: ITEM" warning.
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::select_with_limit`].
+    pub fn unmatched_patterns(&self, pattern: &str) -> Result<Vec<String>, InventoryError> {
+        pattern::unmatched(&self.data, pattern)
+    }
+
+    /// Variable names in the inventory that Ansible reserves for keywords
+    /// (`become`, `order`, `name`, ...), in first-seen order: Ansible warns
+    /// "Found variable using reserved name" for each when it resolves vars.
+    pub fn reserved_var_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let groups = self.data.groups.values().map(|g| &g.vars);
+        let hosts = self.data.hosts.values().map(|h| &h.vars);
+        let files = self.layers.iter().flat_map(|l| l.maps());
+        for map in groups.chain(hosts).chain(files) {
+            for k in map.keys() {
+                if precedence::is_reserved(k) && !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
+        out
     }
 
     fn host_name(&self, h: pattern::Selected) -> String {
