@@ -360,6 +360,40 @@ impl Drop for TestHost {
     }
 }
 
+/// Ends hosts left behind by test processes that died without running
+/// destructors (a SIGKILLed `cargo test`): their processes first, then
+/// their directories. Hosts of live processes are not touched.
+pub(crate) fn reap_stale() {
+    let Ok(entries) = std::fs::read_dir("/tmp/konvoy-test-hosts") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('h') else {
+            continue;
+        };
+        let pid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if pid.is_empty() || Path::new("/proc").join(&pid).exists() {
+            continue;
+        }
+        let root = entry.path().join("root");
+        for _ in 0..50 {
+            let left = pids_in(&root);
+            if left.is_empty() {
+                let _ = std::fs::remove_dir_all(entry.path());
+                break;
+            }
+            for pid in left {
+                // SAFETY: kill(2) on a process rooted in an abandoned host.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// True when sshd's banner can be read from `address:22`.
 fn banner(address: Ipv4Addr) -> bool {
     use std::io::Read;

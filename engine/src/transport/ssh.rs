@@ -135,13 +135,16 @@ fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportE
         fail(&conn);
         return Err(e);
     }
+    // OpenSSH's ConnectTimeout covers connect and banner exchange only;
+    // authentication (an encrypted key's KDF runs inside this libssh2 call)
+    // gets the I/O timeout.
+    conn.session.set_timeout(ms(opts.io_timeout));
     if let Err(e) = known_hosts::verify(&conn.session, spec, opts)
         .and_then(|()| auth::authenticate(&conn.session, spec, opts, &login_user(spec, opts)))
     {
         fail(&conn);
         return Err(e);
     }
-    conn.session.set_timeout(ms(opts.io_timeout));
     conn.session
         .set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
     Ok(conn)
