@@ -146,7 +146,10 @@ pub enum Privilege {
 }
 
 /// One command to run.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the size of `stdin`, not its bytes: stdin is where
+/// secrets travel.
+#[derive(Clone, Default)]
 pub struct ExecRequest {
     /// Shell text, run by `/bin/sh -c` on the host.
     pub command: String,
@@ -168,6 +171,28 @@ impl ExecRequest {
             command: command.into(),
             ..ExecRequest::default()
         }
+    }
+
+    /// A request for one program and its arguments, each quoted for the
+    /// shell (the argv form of a command).
+    ///
+    /// ```
+    /// let req = engine::transport::ExecRequest::argv(["printf", "%s", "it's"]);
+    /// assert_eq!(req.command, r#"printf %s 'it'"'"'s'"#);
+    /// ```
+    pub fn argv<I, S>(args: I) -> ExecRequest
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut command = String::new();
+        for arg in args {
+            if !command.is_empty() {
+                command.push(' ');
+            }
+            command.push_str(&crate::shell::quote(arg.as_ref()));
+        }
+        ExecRequest::new(command)
     }
 
     /// Adds an environment variable.
@@ -196,6 +221,21 @@ impl ExecRequest {
     pub fn with_become(mut self) -> ExecRequest {
         self.privilege = Privilege::Become;
         self
+    }
+}
+
+impl std::fmt::Debug for ExecRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecRequest")
+            .field("command", &self.command)
+            .field("env", &self.env)
+            .field(
+                "stdin",
+                &self.stdin.as_ref().map(|s| format!("<{} bytes>", s.len())),
+            )
+            .field("timeout", &self.timeout)
+            .field("privilege", &self.privilege)
+            .finish()
     }
 }
 
