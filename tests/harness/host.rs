@@ -303,6 +303,19 @@ impl TestHost {
         }
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) every process of the host:
+    /// its kernel still acknowledges TCP, but nothing answers, like a hung
+    /// machine.
+    pub(crate) fn freeze(&self, frozen: bool) {
+        let signal = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+        for pid in pids_in(&self.dir.join("root")) {
+            // SAFETY: kill(2) on a process of this host.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
     /// Kills the whole host at once, like pulling its power cable.
     pub(crate) fn kill(&mut self) {
         if self.init_pid > 0 {

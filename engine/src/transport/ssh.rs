@@ -13,7 +13,7 @@
 use super::command::Prepared;
 use super::error::short_command;
 use super::files::{self, Runner};
-use super::pump::{pump, PumpError, PumpIo};
+use super::pump::{pump, Liveness, PumpError, PumpIo};
 use super::spec::{Become, ConnectionSpec};
 use super::{auth, jump, known_hosts};
 use super::{
@@ -284,6 +284,10 @@ impl Runner for SshTransport {
         };
         let session = conn.session.clone();
         let fd = conn.socket.fd();
+        let liveness = Liveness {
+            keepalive: self.opts.keepalive,
+            tcp: matches!(conn.socket, Socket::Tcp(_)),
+        };
         let started = (|| {
             if prepared.pty {
                 channel.request_pty("dumb", None, Some((200, 50, 0, 0)))?;
@@ -306,7 +310,7 @@ impl Runner for SshTransport {
             io,
             prepared.become_.as_mut(),
             deadline,
-            self.opts.keepalive,
+            liveness,
         );
         if let Err(e) = result {
             let user = prepared
@@ -325,6 +329,18 @@ impl Runner for SshTransport {
                 }
                 PumpError::Channel(source) => {
                     self.drop_conn();
+                    TransportError::Connection {
+                        host: self.spec.name.clone(),
+                        stage: "running a command",
+                        source,
+                    }
+                }
+                PumpError::Silent(silence) => {
+                    self.drop_conn();
+                    let source = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer to keepalives for {} s", silence.as_secs()),
+                    );
                     TransportError::Connection {
                         host: self.spec.name.clone(),
                         stage: "running a command",
