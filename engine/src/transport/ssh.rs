@@ -246,22 +246,15 @@ impl Runner for SshTransport {
         timeout: Option<Duration>,
     ) -> Result<i32, TransportError> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let timed_out = || TransportError::Timeout {
-            host: String::new(),
-            command: short_command(display),
-            after: timeout.unwrap_or_default(),
-        };
         // At most two attempts: a session that died while idle (server
         // restart, idle timeout) is replaced once, before the command starts.
         let mut attempt = 0;
-        let mut channel = loop {
+        let (mut channel, session, fd, tcp) = loop {
             attempt += 1;
             let fresh = self.conn.is_none();
-            if fresh {
-                self.conn = Some(open(&self.spec, &self.opts)?);
-            }
-            let Some(conn) = self.conn.as_ref() else {
-                continue;
+            let conn = match &self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(open(&self.spec, &self.opts)?),
             };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
@@ -270,7 +263,10 @@ impl Runner for SshTransport {
             }
             conn.session.set_timeout(ms(io_timeout));
             match conn.session.channel_session() {
-                Ok(channel) => break channel,
+                Ok(channel) => {
+                    let tcp = matches!(conn.socket, Socket::Tcp(_));
+                    break (channel, conn.session.clone(), conn.socket.fd(), tcp);
+                }
                 Err(e) => {
                     self.drop_conn();
                     if fresh || attempt >= 2 {
@@ -279,14 +275,9 @@ impl Runner for SshTransport {
                 }
             }
         };
-        let Some(conn) = self.conn.as_ref() else {
-            return Err(timed_out());
-        };
-        let session = conn.session.clone();
-        let fd = conn.socket.fd();
         let liveness = Liveness {
             keepalive: self.opts.keepalive,
-            tcp: matches!(conn.socket, Socket::Tcp(_)),
+            tcp,
         };
         let started = (|| {
             if prepared.pty {
@@ -321,11 +312,11 @@ impl Runner for SshTransport {
             return Err(match e {
                 PumpError::Timeout => {
                     self.drop_conn();
-                    let mut err = timed_out();
-                    if let TransportError::Timeout { host, .. } = &mut err {
-                        host.clone_from(&self.spec.name);
+                    TransportError::Timeout {
+                        host: self.spec.name.clone(),
+                        command: short_command(display),
+                        after: timeout.unwrap_or_default(),
                     }
-                    err
                 }
                 PumpError::Channel(source) => {
                     self.drop_conn();
