@@ -120,6 +120,17 @@ fn command_past_its_timeout_fails_with_timeout_and_the_session_recovers() {
     // The timed-out session was dropped; the next command reconnects.
     let out = t.exec(&ExecRequest::new("echo again")).unwrap();
     assert_eq!(out.stdout_str(), "again\n");
+    // A command that never stops printing times out just the same.
+    let started = Instant::now();
+    let err = t
+        .exec(&ExecRequest::new("yes").timeout(Duration::from_secs(1)))
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
     // A command that finishes in time is not affected by its timeout.
     let quick = t
         .exec(&ExecRequest::new("sleep 0.2; echo ok").timeout(Duration::from_secs(5)))

@@ -82,7 +82,9 @@ pub(crate) fn pump(
     loop {
         let mut progress = false;
         for which in [HandshakeStream::Stdout, HandshakeStream::Stderr] {
-            loop {
+            // At most 1 MiB per stream per turn, so a fast producer cannot
+            // starve the other stream, stdin or the deadline check.
+            for _ in 0..16 {
                 let stream = match which {
                     HandshakeStream::Stdout => &mut stdout,
                     HandshakeStream::Stderr => &mut stderr,
@@ -162,12 +164,14 @@ pub(crate) fn pump(
                 _ => Ok(()),
             };
         }
-        if progress {
-            continue;
-        }
+        // Checked on every turn: a command that keeps printing must time
+        // out too, not only a silent one.
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
             return Err(PumpError::Timeout);
+        }
+        if progress {
+            continue;
         }
         if now >= next_keepalive {
             if liveness.tcp {
