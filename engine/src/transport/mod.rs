@@ -290,7 +290,7 @@ pub struct ConnectOptions {
     pub default_identities: Vec<PathBuf>,
     /// Passphrase for encrypted private keys.
     pub key_passphrase: Option<Secret>,
-    /// Try the ssh-agent at `SSH_AUTH_SOCK` when no key file works.
+    /// The ssh-agent to try when no key file works.
     pub agent: AgentUse,
     /// Remote user when the spec has none (Ansible uses the local user).
     pub local_user: Option<String>,
@@ -303,10 +303,12 @@ pub struct ConnectOptions {
 }
 
 /// Whether to use an ssh-agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AgentUse {
-    /// Try the agent after the key files.
-    Use,
+    /// Try the agent listening on this socket after the key files
+    /// (`SSH_AUTH_SOCK`; passed explicitly so the library never reads the
+    /// environment and tests can run their own agent).
+    Socket(PathBuf),
     /// Never contact an agent.
     Ignore,
 }
@@ -343,8 +345,8 @@ impl ConnectOptions {
             }
         }
         opts.key_passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
-        if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-            opts.agent = AgentUse::Use;
+        if let Some(socket) = std::env::var_os("SSH_AUTH_SOCK") {
+            opts.agent = AgentUse::Socket(PathBuf::from(socket));
         }
         opts.local_user = std::env::var("USER").ok();
         opts
