@@ -26,6 +26,10 @@ fn environment_stdin_and_exit_codes() {
         "http://127.0.0.1:3128|it's $(not) `run`; \"quoted\""
     );
 
+    // The argv form: every argument arrives as one word, unexpanded.
+    let argv = ExecRequest::argv(["printf", "%s|", "a  b", "it's", "$HOME", "*"]);
+    assert_eq!(t.exec(&argv).unwrap().stdout_str(), "a  b|it's|$HOME|*|");
+
     // 1 MiB of binary stdin arrives intact.
     let data: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
     let sum = t
