@@ -218,3 +218,30 @@ fn template_file_errors_point_at_file_and_line() {
     assert!(matches!(err, TemplateError::Syntax { .. }));
     assert_eq!(err.span().map(|s| s.line), Some(3), "{err}");
 }
+
+struct Mirror(Vec<String>);
+
+impl HostVars for Mirror {
+    fn host_names(&self) -> Vec<String> {
+        self.0.clone()
+    }
+
+    fn vars_of(&self, host: &str) -> Option<Vars> {
+        // Each host's `x` reads the other host's `x`: a cycle across hosts.
+        let other = if host == "a" { "b" } else { "a" };
+        let mut v = vars(&[("x", s(&format!("{{{{ hostvars['{other}'].x }}}}")))]);
+        v.set_hostvars(Arc::new(Mirror(self.0.clone())));
+        Some(v)
+    }
+}
+
+#[test]
+fn cycles_through_hostvars_are_recursion_errors() {
+    let t = Templar::new();
+    let mut v = vars(&[]);
+    v.set_hostvars(Arc::new(Mirror(vec!["a".into(), "b".into()])));
+    assert!(matches!(
+        t.render("{{ hostvars['a'].x }}", &v),
+        Err(TemplateError::Recursion { .. })
+    ));
+}
