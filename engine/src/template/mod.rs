@@ -26,6 +26,7 @@
 //! and `{% continue %}` are accepted; `include`/`import` of other template
 //! files is not supported.
 
+mod diagnose;
 mod env;
 mod error;
 mod filters;
@@ -42,12 +43,13 @@ pub use vars::{HostVars, Vars};
 
 use crate::source::Span;
 use crate::value::Value;
-use env::{Shared, Whitespace, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
+use diagnose::map_error;
+use env::{Shared, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
 use error::excerpt;
 use frame::Frame;
 use minijinja::{ErrorKind, Value as JValue};
 use native::{from_jinja, is_omit, py_str, to_jinja};
-use syntax::lone_expression;
+use syntax::{lone_expression, parse_header, trailing_newlines};
 use vars::VarsObject;
 
 /// The `omit` placeholder: a task argument whose templated value is exactly
@@ -356,128 +358,4 @@ impl VarsObject {
     fn into_value(self) -> JValue {
         JValue::from_object(self)
     }
-}
-
-fn trailing_newlines(s: &str) -> usize {
-    s.bytes().rev().take_while(|b| *b == b'\n').count()
-}
-
-/// Splits off a `#jinja2:` first line and applies its options.
-fn parse_header(source: &str) -> (Whitespace, &str) {
-    let mut ws = ANSIBLE_WHITESPACE;
-    let Some(rest) = source.strip_prefix("#jinja2:") else {
-        return (ws, source);
-    };
-    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-    for option in line.split(',') {
-        let Some((key, value)) = option.split_once(':') else {
-            continue;
-        };
-        let on = matches!(value.trim(), "True" | "true" | "yes");
-        match key.trim() {
-            "trim_blocks" => ws.trim_blocks = on,
-            "lstrip_blocks" => ws.lstrip_blocks = on,
-            "keep_trailing_newline" => ws.keep_trailing_newline = on,
-            _ => {}
-        }
-    }
-    (ws, body)
-}
-
-/// Turns a minijinja error into a [`TemplateError`], preferring what lazy
-/// variables recorded (the root cause) over the symptom.
-fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
-    if let Some(hard) = frame.hard {
-        return hard;
-    }
-    let excerpt = excerpt(text);
-    let detail = err.detail().unwrap_or("").to_owned();
-    let kind = err.kind();
-    if let Some(name) = undefined_name(&detail) {
-        let name = root_cause(name, &frame.causes);
-        return TemplateError::UndefinedVariable {
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    if kind == ErrorKind::UndefinedError || detail == ORIGINLESS_UNDEFINED {
-        let name = frame
-            .causes
-            .last()
-            .map(|(_, inner)| inner.clone())
-            .unwrap_or_else(|| {
-                text.trim()
-                    .trim_start_matches("{{")
-                    .trim_end_matches("}}")
-                    .trim()
-                    .to_owned()
-            });
-        return TemplateError::UndefinedVariable {
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    let what = match kind {
-        ErrorKind::UnknownFilter => Some("filter"),
-        ErrorKind::UnknownTest => Some("test"),
-        ErrorKind::UnknownFunction => Some("function"),
-        ErrorKind::UnknownMethod => Some("method"),
-        _ => None,
-    };
-    if let Some(what) = what {
-        let words = detail.strip_prefix(what).unwrap_or(&detail).trim_start();
-        let name = words.split_whitespace().next().unwrap_or(words).to_owned();
-        if what == "function" {
-            // Calling an undefined name: Ansible says the name is undefined.
-            let name = root_cause(name, &frame.causes);
-            return TemplateError::UndefinedVariable {
-                name,
-                excerpt,
-                span: None,
-            };
-        }
-        return TemplateError::Unknown {
-            what,
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    let message = if detail.is_empty() {
-        kind.to_string()
-    } else {
-        detail
-    };
-    match kind {
-        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax {
-            message: message.replace(env::STRICT_SUFFIX, ")"),
-            excerpt,
-            span: None,
-        },
-        _ => TemplateError::Evaluation {
-            message,
-            excerpt,
-            span: None,
-        },
-    }
-}
-
-/// `foo` from "... (`foo` is undefined...)" or "`foo` is undefined".
-fn undefined_name(detail: &str) -> Option<String> {
-    let end = detail.find("` is undefined")?;
-    let start = detail[..end].rfind('`')?;
-    Some(detail[start + 1..end].to_owned())
-}
-
-/// Follows recorded causes: a lazy variable undefined because of another.
-fn root_cause(mut name: String, causes: &[(String, String)]) -> String {
-    for _ in 0..causes.len() {
-        match causes.iter().find(|(outer, _)| *outer == name) {
-            Some((_, inner)) if *inner != name => name = inner.clone(),
-            _ => break,
-        }
-    }
-    name
 }
