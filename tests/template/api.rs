@@ -245,3 +245,23 @@ fn cycles_through_hostvars_are_recursion_errors() {
         Err(TemplateError::Recursion { .. })
     ));
 }
+
+#[test]
+fn lookup_api_feeds_with_loops() {
+    let t = Templar::new();
+    let v = vars(&[]);
+    let nested = Value::List(vec![s("a"), Value::List(vec![s("b"), s("c")])]);
+    assert_eq!(
+        t.lookup("items", &[nested], &v).unwrap(),
+        vec![s("a"), s("b"), s("c")],
+        "with_items flattens one level"
+    );
+    let seq = t
+        .lookup("sequence", &[s("start=1 end=3 format=n%d")], &v)
+        .unwrap();
+    assert_eq!(seq, vec![s("n1"), s("n2"), s("n3")]);
+    assert!(matches!(
+        t.lookup("nosuch", &[], &v),
+        Err(TemplateError::Evaluation { .. })
+    ));
+}

@@ -241,6 +241,32 @@ impl Templar {
             })
     }
 
+    /// Runs lookup plugin `name` on already templated `terms` and returns
+    /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
+    /// iterates over (`with_items`, `with_dict`, `with_nested`,
+    /// `with_sequence`, `with_first_found`, ...).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn lookup(
+        &self,
+        name: &str,
+        terms: &[Value],
+        vars: &Vars,
+    ) -> Result<Vec<Value>, TemplateError> {
+        let terms: Vec<JValue> = terms.iter().map(to_jinja).collect();
+        let kwargs = minijinja::value::Kwargs::from_iter(std::iter::empty::<(&str, JValue)>());
+        let (result, _frame) = frame::with_frame(vars, || lookups::plugin(name, &terms, &kwargs));
+        match result {
+            Ok(items) => Ok(items.iter().map(from_jinja).collect()),
+            Err(err) => Err(TemplateError::Evaluation {
+                message: err.detail().unwrap_or("lookup failed").to_owned(),
+                excerpt: format!("with_{name}"),
+                span: None,
+            }),
+        }
+    }
+
     /// Templates `text` into a template value (no conversion).
     pub(crate) fn render_jinja(&self, text: &str, vars: &Vars) -> Result<JValue, TemplateError> {
         if !Templar::is_template(text) {
