@@ -252,7 +252,7 @@ fn lookup_api_feeds_with_loops() {
     let v = vars(&[]);
     let nested = Value::List(vec![s("a"), Value::List(vec![s("b"), s("c")])]);
     assert_eq!(
-        t.lookup("items", &[nested], &v).unwrap(),
+        t.lookup("items", nested.as_list().unwrap(), &v).unwrap(),
         vec![s("a"), s("b"), s("c")],
         "with_items flattens one level"
     );

@@ -244,7 +244,9 @@ impl Templar {
     /// Runs lookup plugin `name` on already templated `terms` and returns
     /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
     /// iterates over (`with_items`, `with_dict`, `with_nested`,
-    /// `with_sequence`, `with_first_found`, ...).
+    /// `with_sequence`, `with_first_found`, ...). For a loop, `terms` are
+    /// the items of the templated `with_<name>` value when it is a list,
+    /// else that one value (as Ansible passes them).
     ///
     /// # Errors
     /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
