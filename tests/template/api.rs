@@ -265,3 +265,19 @@ fn lookup_api_feeds_with_loops() {
         Err(TemplateError::Evaluation { .. })
     ));
 }
+
+#[test]
+fn unsafe_values_stay_unsafe_through_templates() {
+    let t = Templar::new();
+    let v = vars(&[("raw", Value::Unsafe("{{ secret }}".into()))]);
+    // Read as data, kept unsafe in a lone expression, printed verbatim.
+    assert_eq!(
+        t.render("{{ raw }}", &v).unwrap(),
+        Value::Unsafe("{{ secret }}".into())
+    );
+    assert_eq!(t.render("x={{ raw }}", &v).unwrap(), s("x={{ secret }}"));
+    assert_eq!(
+        v.get("raw").unwrap(),
+        Some(Value::Unsafe("{{ secret }}".into()))
+    );
+}
