@@ -26,12 +26,6 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "iterating an undefined value yields nothing in minijinja's chainable mode",
     ),
     (
-        "{{ '%s-%d' % ('a', 3) }}",
-        "minijinja has no `%` string formatting (use the `format` filter)",
-    ),
-    ("{{ '%s' % s }}", "minijinja has no `%` string formatting"),
-    ("{{ '%05d' % n }}", "minijinja has no `%` string formatting"),
-    (
         "{{ lst.count(3) }}",
         "ansible-core 2.19 answers 0 here (its tagged ints); we count as Python does",
     ),

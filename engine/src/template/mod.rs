@@ -24,7 +24,8 @@
 //! Known deviations: iterating or testing (`{% if %}`) an undefined value
 //! inside a template gives empty/false instead of an error; `{% break %}`
 //! and `{% continue %}` are accepted; `include`/`import` of other template
-//! files is not supported.
+//! files is not supported; `'%s' % x` formatting is supported when the left
+//! operand is a string literal (the common case), not a variable.
 
 mod diagnose;
 mod env;
@@ -34,6 +35,7 @@ mod frame;
 mod jinja_tests;
 mod lookups;
 pub mod native;
+mod percent;
 mod pymethods;
 mod syntax;
 mod vars;
@@ -220,6 +222,7 @@ impl Templar {
             } else {
                 let env = env::build(ws);
                 let body = syntax::preserve_backslashes(body, false);
+                let body = percent::rewrite(&body, false);
                 let rendered = env
                     .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
