@@ -344,11 +344,11 @@ mod tests {
                 Value::from(vec![
                     Value::from(42),
                     Value::from("x"),
-                    Value::from(3.14159)
+                    Value::from(2.71828)
                 ])
             )
             .unwrap(),
-            "00042|x   |3.14"
+            "00042|x   |2.72"
         );
         assert_eq!(
             pyformat("%(k)s", Value::from_pairs([("k", "v")])).unwrap(),
