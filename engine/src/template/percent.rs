@@ -344,11 +344,11 @@ mod tests {
                 Value::from(vec![
                     Value::from(42),
                     Value::from("x"),
-                    Value::from(2.71828)
+                    Value::from(1.23456)
                 ])
             )
             .unwrap(),
-            "00042|x   |2.72"
+            "00042|x   |1.23"
         );
         assert_eq!(
             pyformat("%(k)s", Value::from_pairs([("k", "v")])).unwrap(),
