@@ -29,14 +29,6 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "{{ lst.count(3) }}",
         "ansible-core 2.19 answers 0 here (its tagged ints); we count as Python does",
     ),
-    (
-        "{{ s | truncate(8) }}",
-        "Jinja2's truncate keeps text within length+5 (leeway); minijinja-contrib truncates",
-    ),
-    (
-        "s is startingwith 'Hell'",
-        "minijinja has a `startingwith` test; Ansible does not",
-    ),
 ];
 
 fn golden_dir() -> PathBuf {

@@ -13,6 +13,10 @@ use std::path::Path;
 
 /// Adds every Ansible test to `env`.
 pub(crate) fn register(env: &mut Environment<'static>) {
+    // minijinja extras that Ansible lacks: a typo of `match`/`search`
+    // should fail here as it does there.
+    env.remove_test("startingwith");
+    env.remove_test("endingwith");
     env.add_test("match", |v: &Value, p: &str, k: Kwargs| {
         regex_test(v, p, k, "match")
     });
