@@ -63,7 +63,24 @@ pub const OMIT: &str = "__omit_place_holder__5fd1d5ee3e8b2e6f9b4d1b6c9c2f1b0d7a1
 ///
 /// Cheap to create and to copy; every `Templar` shares one process-wide
 /// environment and compile cache, so it is `Send + Sync` and can serve all
-/// host threads at once.
+/// host threads at once. Build one [`Vars`] per host and derive per task
+/// with [`Vars::with`]:
+///
+/// ```
+/// use engine::template::{Templar, Vars};
+/// use engine::value::{Map, Value};
+/// use std::sync::Arc;
+///
+/// let mut host = Map::new();
+/// host.insert("version".into(), "1.29.6".into());
+/// host.insert("pkg".into(), "kubelet-{{ version }}".into());
+/// let vars = Vars::new(Arc::new(host)).with("item", Value::Int(3));
+/// let t = Templar::new();
+/// assert_eq!(t.render("{{ item + 1 }}", &vars)?, Value::Int(4));
+/// assert_eq!(t.render("{{ pkg }}.rpm", &vars)?, Value::from("kubelet-1.29.6.rpm"));
+/// assert!(t.condition("version is version('1.28', '>=')", &vars)?);
+/// # Ok::<(), engine::template::TemplateError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Templar {
     shared: &'static Shared,
