@@ -281,3 +281,22 @@ fn unsafe_values_stay_unsafe_through_templates() {
         Some(Value::Unsafe("{{ secret }}".into()))
     );
 }
+
+#[test]
+fn syntax_and_unknown_messages_read_well() {
+    let t = Templar::new();
+    let v = vars(&[]);
+    let syntax = t.render("{{ 1 + }}", &v).unwrap_err().to_string();
+    assert!(syntax.starts_with("template syntax error: "), "{syntax}");
+    assert!(syntax.ends_with("in `{{ 1 + }}`"), "{syntax}");
+    assert_eq!(
+        t.render("{{ 1 | nosuch }}", &v).unwrap_err().to_string(),
+        "unknown filter `nosuch` in `{{ 1 | nosuch }}`"
+    );
+    assert_eq!(
+        t.render("{{ a }}", &vars(&[("a", s("{{ a }}"))]))
+            .unwrap_err()
+            .to_string(),
+        "recursive loop detected while templating variable `a` in `{{ a }}`"
+    );
+}
