@@ -4,7 +4,7 @@
 //! Conversions walk the value once, without a serde round trip: they run
 //! for every variable a template touches. Python's `repr` is how Jinja2
 //! prints a list or dict inside text (`['a', 1]`, `{'k': True}`), so the
-//! template output formatter and the `string` filter use [`py_repr`].
+//! template output formatter and the `string` filter use `py_repr`.
 
 use crate::template::OMIT;
 use crate::value::{Map, Value};
