@@ -300,3 +300,34 @@ fn syntax_and_unknown_messages_read_well() {
         "recursive loop detected while templating variable `a` in `{{ a }}`"
     );
 }
+
+#[test]
+fn variables_lists_what_a_template_reads() {
+    let t = Templar::new();
+    assert_eq!(
+        t.variables(
+            "{{ pkg_dir }}/{{ item.name | default(omit) }}-{{ lookup('env', 'X') }}",
+            false
+        )
+        .unwrap(),
+        ["item", "pkg_dir"]
+    );
+    assert_eq!(
+        t.variables(
+            "probe is success and version is version(min_version, '>=')",
+            true
+        )
+        .unwrap(),
+        ["min_version", "probe", "version"]
+    );
+    assert_eq!(
+        t.variables("{% for x in users %}{{ x.name }}{% endfor %}", false)
+            .unwrap(),
+        ["users"]
+    );
+    assert!(t.variables("no templates", false).unwrap().is_empty());
+    assert!(matches!(
+        t.variables("{{ 1 + }}", false),
+        Err(TemplateError::Syntax { .. })
+    ));
+}
