@@ -8,6 +8,7 @@
 //! backslash inside string literals in tags (except before a quote or a
 //! backslash) so minijinja's unescaping gives back the written text.
 
+use crate::template::env::{Whitespace, ANSIBLE_WHITESPACE};
 use std::borrow::Cow;
 
 /// Doubles backslashes inside string literals of `text`. `in_tag` says
@@ -114,6 +115,32 @@ pub(crate) fn lone_expression(text: &str) -> Option<&str> {
         i += 1;
     }
     None
+}
+
+pub(crate) fn trailing_newlines(s: &str) -> usize {
+    s.bytes().rev().take_while(|b| *b == b'\n').count()
+}
+
+/// Splits off a `#jinja2:` first line and applies its options.
+pub(crate) fn parse_header(source: &str) -> (Whitespace, &str) {
+    let mut ws = ANSIBLE_WHITESPACE;
+    let Some(rest) = source.strip_prefix("#jinja2:") else {
+        return (ws, source);
+    };
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    for option in line.split(',') {
+        let Some((key, value)) = option.split_once(':') else {
+            continue;
+        };
+        let on = matches!(value.trim(), "True" | "true" | "yes");
+        match key.trim() {
+            "trim_blocks" => ws.trim_blocks = on,
+            "lstrip_blocks" => ws.lstrip_blocks = on,
+            "keep_trailing_newline" => ws.keep_trailing_newline = on,
+            _ => {}
+        }
+    }
+    (ws, body)
 }
 
 #[cfg(test)]
