@@ -21,10 +21,11 @@
 //! `play.rs`, `block.rs`, `task.rs` (task keywords), `action.rs` (module
 //! name and arguments, free-form `k=v`), `keywords.rs` (shared keywords and
 //! the keyword tables), `include.rs` (imports and includes), `role.rs`,
-//! `loader.rs` (parse state), `sources.rs` (controller file checks), `node.rs` (typed reads of YAML nodes),
+//! `argspec.rs` (role argument validation task), `loader.rs` (parse state), `sources.rs` (controller file checks), `node.rs` (typed reads of YAML nodes),
 //! `list.rs` (listing output), `error.rs`.
 
 mod action;
+mod argspec;
 mod block;
 mod error;
 mod include;
