@@ -50,8 +50,10 @@ impl Loader {
         });
         let mut args = IndexMap::new();
         args.insert("argument_spec".to_owned(), options);
-        let mut keywords = Keywords::default();
-        keywords.tags = vec![Spanned::new("always".to_owned(), span.clone())];
+        let keywords = Keywords {
+            tags: vec![Spanned::new("always".to_owned(), span.clone())],
+            ..Keywords::default()
+        };
         Some(TaskItem::Task(Task {
             name: Some(Spanned::new(name, span.clone())),
             action: Action {
