@@ -85,6 +85,11 @@ pub fn list_hosts(playbook: &Playbook, hosts_per_play: &[Vec<String>]) -> String
 
 /// `ansible-playbook --list-tasks` output (with `--list-hosts` too when
 /// `hosts_per_play` is given).
+///
+/// Ansible templates a play's `name` (and `hosts`) with the play's
+/// variables before listing, but prints task names raw. This layer does not
+/// template: a caller that wants `play {{ x }}` shown as `play X` renders
+/// [`Play::name`] in place before calling.
 pub fn list_tasks(
     playbook: &Playbook,
     hosts_per_play: Option<&[Vec<String>]>,
