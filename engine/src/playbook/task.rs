@@ -13,7 +13,7 @@ use super::keywords::{self, Condition, Keywords};
 use super::node::{self, Flag, Spanned};
 use super::role::RoleInfo;
 use crate::source::Span;
-use crate::yaml::{Mapping, Node, NodeKind};
+use crate::yaml::{MapEntry, Mapping, Node, NodeKind};
 use std::sync::Arc;
 
 /// One entry of a task list, ready for the planner to walk.
@@ -122,8 +122,11 @@ impl Task {
 
 /// What a task-like mapping names as its action, found before parsing the
 /// rest: `(action key or "action"/"local_action", its span)`.
-fn find_action<'m>(map: &'m Mapping, span: &Span) -> Result<(&'m str, Span), PlaybookError> {
-    let mut found: Option<(&str, Span)> = None;
+fn find_action<'m>(
+    map: &'m Mapping,
+    span: &Span,
+) -> Result<(&'m str, &'m MapEntry), PlaybookError> {
+    let mut found: Option<(&str, &MapEntry)> = None;
     for (key, entry) in &map.entries {
         let is_action = !keywords::is_task_keyword(key) || key == "action" || key == "local_action";
         if !is_action {
@@ -136,7 +139,7 @@ fn find_action<'m>(map: &'m Mapping, span: &Span) -> Result<(&'m str, Span), Pla
                 span: entry.key_span.clone(),
             });
         }
-        found = Some((key.as_str(), entry.key_span.clone()));
+        found = Some((key.as_str(), entry));
     }
     found.ok_or_else(|| PlaybookError::NoAction { span: span.clone() })
 }
@@ -149,7 +152,7 @@ pub(crate) fn parse_task(
     role: Option<&Arc<RoleInfo>>,
     errors: &mut Vec<PlaybookError>,
 ) -> Option<Task> {
-    let (action_key, action_span) = match find_action(map, span) {
+    let (action_key, action_entry) = match find_action(map, span) {
         Ok(found) => found,
         Err(e) => {
             errors.push(e);
@@ -157,10 +160,10 @@ pub(crate) fn parse_task(
         }
     };
     let args = map.entries.get("args").map(|e| &e.value);
-    let action_node = &map.entries[action_key].value;
+    let action_node = &action_entry.value;
     let action = match action_key {
         "action" | "local_action" => Action::parse_action_keyword(action_key, action_node, args),
-        _ => Action::parse(action_key, action_span, action_node, args),
+        _ => Action::parse(action_key, action_entry.key_span.clone(), action_node, args),
     };
     let action = match action {
         Ok(a) => a,
