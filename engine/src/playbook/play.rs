@@ -373,13 +373,14 @@ mod tests {
         let (_d, pb) = parse_tree(&[
             (
                 "site.yml",
-                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n",
+                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n- include: sub/more.yml\n",
             ),
             ("sub/more.yml", "- hosts: b\n  roles: [r]\n  vars: {a: 1}\n"),
             ("sub/roles/r/tasks/main.yml", "- debug:\n"),
         ]);
         let pb = pb.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pb.plays.len(), 2);
+        // The legacy play-level `include:` imports too.
+        assert_eq!(pb.plays.len(), 3);
         assert_eq!(pb.plays[1].keywords.tags[0].value, "imp");
         assert!(pb.plays[1].dir.ends_with("sub"));
         // The import's vars come last, so they win (as measured in 2.19).
