@@ -101,8 +101,10 @@ impl Action {
                 let text = node::scalar_text(value).unwrap_or_default();
                 let free_form = FREE_FORM.contains(&module.as_str());
                 let (pairs, raw) = split_kv(&text, free_form, &value.span)?;
+                let mut locate = PairLocator::new(&text, &value.span);
                 for (k, v) in pairs {
-                    args.insert(k, node::str_node(v, value.span.clone()));
+                    let span = locate.pair(&k);
+                    args.insert(k, node::str_node(v, span));
                 }
                 if let Some(raw) = raw {
                     args.insert(
@@ -175,6 +177,55 @@ impl Action {
     pub fn raw_params(&self) -> Option<Spanned<&str>> {
         let n = self.args.get("_raw_params")?;
         node::as_str(n).map(|s| Spanned::new(s, n.span.clone()))
+    }
+}
+
+/// Finds where each `k=v` pair of a free-form string was written, so an
+/// error about one argument points at it and not at the whole line.
+///
+/// Only possible when the scalar's source is its text (a plain or
+/// escape-free single-line scalar: the span's length equals the text's);
+/// otherwise every pair gets the scalar's span.
+struct PairLocator<'a> {
+    text: &'a str,
+    span: &'a Span,
+    exact: bool,
+    cursor: usize,
+}
+
+impl<'a> PairLocator<'a> {
+    fn new(text: &'a str, span: &'a Span) -> PairLocator<'a> {
+        let exact = span.len as usize == text.len() && !text.contains('\n');
+        PairLocator {
+            text,
+            span,
+            exact,
+            cursor: 0,
+        }
+    }
+
+    /// The span of the next `key=...` word, starting at the key.
+    fn pair(&mut self, key: &str) -> Span {
+        if !self.exact {
+            return self.span.clone();
+        }
+        let needle = format!("{key}=");
+        let Some(found) = self.text[self.cursor..].find(&needle) else {
+            return self.span.clone();
+        };
+        let start = self.cursor + found;
+        let end = self.text[start..]
+            .find(' ')
+            .map_or(self.text.len(), |e| start + e);
+        self.cursor = end;
+        let chars_before = self.text[..start].chars().count() as u32;
+        Span {
+            file: self.span.file.clone(),
+            line: self.span.line,
+            column: self.span.column + chars_before,
+            offset: self.span.offset + start as u32,
+            len: (end - start) as u32,
+        }
     }
 }
 

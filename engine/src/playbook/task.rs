@@ -496,6 +496,17 @@ mod tests {
     fn free_form_and_kv_forms() {
         let t = one_task("    - command: ls -l creates=/x chdir=/y\n");
         assert_eq!(t.action.args["_raw_params"].as_str(), Some("ls -l"));
+        // Each pair points at its own text in the line.
+        assert_eq!(at(&t.action.args["creates"].span), (3, 22));
+        assert_eq!(at(&t.action.args["chdir"].span), (3, 33));
+        assert_eq!(t.action.args["chdir"].span.len, "chdir=/y".len() as u32);
+        let copy = one_task("    - copy: \"src=a dest=\\\"b c\\\"\"\n");
+        assert_eq!(copy.action.args["dest"].as_str(), Some("b c"));
+        assert_eq!(
+            at(&copy.action.args["dest"].span),
+            (3, 13),
+            "escaped scalar: whole span"
+        );
         assert_eq!(t.action.args["creates"].as_str(), Some("/x"));
         assert_eq!(t.action.args["chdir"].as_str(), Some("/y"));
         let t = one_task("    - set_fact: a=1 b=\"x y\"\n");
