@@ -19,7 +19,7 @@
 //!
 //! Where things are: `playbook.rs` (plays of a file, `import_playbook`),
 //! `play.rs`, `block.rs`, `task.rs` (task keywords), `action.rs` (module
-//! name and arguments, free-form `k=v`), `keywords.rs` (shared keywords and
+//! name and arguments), `kv.rs` (free-form `k=v` splitting), `keywords.rs` (shared keywords and
 //! the keyword tables), `include.rs` (imports and includes), `role.rs`,
 //! `argspec.rs` (role argument validation task), `loader.rs` (parse state),
 //! `sources.rs` (controller file checks), `node.rs` (typed reads of YAML
@@ -40,6 +40,7 @@ mod block;
 mod error;
 mod include;
 mod keywords;
+mod kv;
 mod list;
 mod loader;
 mod node;

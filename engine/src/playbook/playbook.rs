@@ -171,7 +171,7 @@ mod tests {
     //! Fuzz-style safety: arbitrary YAML shapes never panic the parser.
     use super::super::list::{list_tasks, TagSelection};
     use super::super::loader::Scope;
-    use super::super::{action, LoadOptions};
+    use super::super::{kv, LoadOptions};
     use super::*;
     use crate::yaml::{MapEntry, Mapping};
 
@@ -338,7 +338,7 @@ mod tests {
                 // Fidelity is checked against Ansible in action.rs (even an
                 // empty key, `\t=x`, is what Ansible gives); here, only that
                 // any text splits or errors without panicking.
-                if let Ok((pairs, raw)) = action::split_kv(&text, free, &span) {
+                if let Ok((pairs, raw)) = kv::split_kv(&text, free, &span) {
                     assert!(pairs.len() + usize::from(raw.is_some()) <= text.len() + 1);
                 }
             }
