@@ -7,7 +7,7 @@
 //! finished mappings to [`super::mapping`], and turns parser positions into
 //! [`Span`]s.
 
-use super::mapping::{self, Duplicates};
+use super::mapping::{self, Duplicates, MapBuilder};
 use super::position::Mapper;
 use super::{Loaded, Node, NodeKind, YamlError};
 use crate::source::Span;
@@ -31,17 +31,13 @@ pub(super) enum Key {
 }
 
 /// A collection under construction.
+// Frames live only on the open-collection stack (at most `MAX_DEPTH`), so
+// the size difference costs nothing that boxing would save.
+#[allow(clippy::large_enum_variant)]
 enum Frame {
     Document,
-    Seq {
-        node: Open,
-        items: Vec<Node>,
-    },
-    Map {
-        node: Open,
-        pairs: Vec<(Key, Node)>,
-        key: Option<Key>,
-    },
+    Seq { node: Open, items: Vec<Node> },
+    Map { node: Open, map: MapBuilder },
 }
 
 /// What every open collection remembers until its end event.
@@ -158,10 +154,14 @@ impl<'t> Builder<'t> {
             }
             Event::MappingStart(anchor, tag) => {
                 let node = self.open(span, anchor, tag.as_deref(), "mapping", "map")?;
+                let duplicates = if self.json {
+                    Duplicates::Silent
+                } else {
+                    Duplicates::Warn
+                };
                 self.stack.push(Frame::Map {
                     node,
-                    pairs: Vec::new(),
-                    key: None,
+                    map: MapBuilder::new(duplicates),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
@@ -225,13 +225,8 @@ impl<'t> Builder<'t> {
     fn close(&mut self, end: Span) -> Result<(), YamlError> {
         let (open, kind) = match self.stack.pop() {
             Some(Frame::Seq { node, items }) => (node, NodeKind::Seq(items)),
-            Some(Frame::Map { node, pairs, .. }) => {
-                let duplicates = if self.json {
-                    Duplicates::Silent
-                } else {
-                    Duplicates::Warn
-                };
-                let map = mapping::build(pairs, &mut self.loaded.warnings, duplicates)?;
+            Some(Frame::Map { node, map }) => {
+                let map = map.finish(&mut self.loaded.warnings);
                 (node, NodeKind::Map(map))
             }
             other => {
@@ -263,33 +258,14 @@ impl<'t> Builder<'t> {
         match self.stack.last_mut() {
             Some(Frame::Seq { node, items }) => {
                 node.count += count;
-                items.push(into_node(key));
+                items.push(mapping::into_node(key));
             }
-            Some(Frame::Map {
-                node,
-                pairs,
-                key: pending,
-            }) => {
+            Some(Frame::Map { node, map }) => {
                 node.count += count;
-                match pending.take() {
-                    None => *pending = Some(key),
-                    Some(k) => pairs.push((k, into_node(key))),
-                }
+                map.push(key, &mut self.loaded.warnings)?;
             }
-            Some(Frame::Document) | None => self.loaded.docs.push(into_node(key)),
+            Some(Frame::Document) | None => self.loaded.docs.push(mapping::into_node(key)),
         }
         Ok(())
-    }
-}
-
-fn into_node(key: Key) -> Node {
-    match key {
-        Key::Node(node) => node,
-        // A merge key only ever sits in key position; as a value it has
-        // already been rejected.
-        Key::Merge => Node {
-            kind: NodeKind::Str("<<".into()),
-            span: Span::file(""),
-        },
     }
 }
