@@ -3,12 +3,16 @@
 //! the host's filesystem directly (through `/proc/PID/root` of the host),
 //! never through the module.
 //!
+//! `goldens.rs` replays text edits recorded from ansible-core 2.19.14
+//! (`gen_text_edits.py`) through the local transport.
+//!
 //! The result key sets in `shapes.rs` were produced by running
 //! ansible-core 2.19.14 on the same tasks (`gen_ansible_shapes.sh` in this
 //! directory regenerates them).
 
 mod edits;
 mod files;
+mod goldens;
 mod readonly;
 #[rustfmt::skip]
 mod shapes;

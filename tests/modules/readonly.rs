@@ -8,12 +8,11 @@ use engine::modules::stat::StatModule;
 use engine::modules::{run_module, ArgMap, ModuleContext, RunMode};
 use engine::run::remote::TransportRemote;
 use engine::template::{Templar, Vars};
-use engine::transport::{connect, ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
+use engine::transport::{connect, ConnectOptions};
 use engine::value::{Map, Value};
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[test]
 fn stat_reports_ansibles_keys_in_one_command() {
@@ -136,20 +135,7 @@ fn find_runs_on_the_controller_through_the_local_transport() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("one.yaml"), "a").unwrap();
     std::fs::write(dir.path().join("two.txt"), "b").unwrap();
-    let spec = ConnectionSpec {
-        name: "localhost".into(),
-        kind: ConnectionKind::Local,
-        address: "127.0.0.1".into(),
-        port: 22,
-        user: None,
-        private_key_file: None,
-        password: None,
-        connect_timeout: Duration::from_secs(5),
-        host_key_checking: HostKeyChecking::Strict,
-        jump: None,
-        become_: None,
-    };
-    let mut t = connect(&spec, &ConnectOptions::default()).unwrap();
+    let mut t = connect(&super::goldens::local_spec(), &ConnectOptions::default()).unwrap();
     let mut remote = TransportRemote::new(t.as_mut());
     let templar = Templar::new();
     let vars = Vars::new(Arc::new(Map::new()));

@@ -207,7 +207,8 @@ mod tests {
         BlockinfileModule::parse(&mut m).unwrap()
     }
 
-    // Expected texts from ansible-playbook 2.19.14 on the same inputs.
+    // Expected texts from ansible-playbook 2.19.14 on the same inputs
+    // (also cases of tests/modules/golden/text_edits.json).
     #[test]
     fn inserts_updates_and_removes() {
         let a = args(&[("path", "/f"), ("block", "b1\nb2")]);
