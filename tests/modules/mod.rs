@@ -118,7 +118,9 @@ impl Bench {
     /// 2. the real run reports a change (`verify` then checks the host);
     /// 3. the second run reports no change, costs at most one command and
     ///    leaves every watched path exactly as it was (inode, mtime, ctime,
-    ///    content).
+    ///    content); check mode costs one command, a change at most two;
+    /// 4. with its declared probes prefetched, an unchanged run sends no
+    ///    command at all.
     #[track_caller]
     pub(crate) fn idempotent<M: Module>(
         &mut self,

@@ -104,11 +104,7 @@ impl Module for CopyModule {
     }
 
     fn probes(a: &CopyArgs) -> Vec<String> {
-        let base = match &a.source {
-            Source::Local(s) | Source::Remote(s) => basename(s),
-            Source::Content(_) => None,
-        };
-        vec![probe_script(&a.dest, base, a.follow, false, remote_of(a))]
+        vec![batch_probe(a)]
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -150,6 +146,16 @@ impl Module for CopyModule {
             }
         }
     }
+}
+
+/// The probe `install` sends outside diff mode (copy's and template's
+/// [`Module::probes`]).
+pub(crate) fn batch_probe(a: &CopyArgs) -> String {
+    let base = match &a.source {
+        Source::Local(s) | Source::Remote(s) => basename(s),
+        Source::Content(_) => None,
+    };
+    probe_script(&a.dest, base, a.follow, false, remote_of(a))
 }
 
 fn remote_of(a: &CopyArgs) -> Option<&str> {

@@ -10,7 +10,7 @@
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
-use super::copy::{basename, install, CopyArgs, Payload, Source};
+use super::copy::{basename, batch_probe, install, CopyArgs, Payload, Source};
 use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
@@ -40,6 +40,10 @@ impl Module for TemplateModule {
             "src", "dest", "mode", "owner", "group", "backup", "force", "follow",
         ])?;
         Ok(parsed)
+    }
+
+    fn probes(a: &CopyArgs) -> Vec<String> {
+        vec![batch_probe(a)]
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
