@@ -1,9 +1,13 @@
-//! Replays `golden/text_edits.json` — cases run through ansible-core
-//! 2.19.14 by `gen_text_edits.py` — through our lineinfile, blockinfile
-//! and replace, on files of this machine through the local transport,
-//! and compares the resulting file, `changed`, `failed` and `msg`.
+//! Replays cases recorded from ansible-core 2.19.14 through our modules
+//! on files of this machine, through the local transport:
+//! - `golden/text_edits.json` (`gen_text_edits.py`): lineinfile,
+//!   blockinfile and replace; compares the file, `changed`, `failed`, `msg`;
+//! - `golden/diffs.json` (`gen_diffs.py`): a task sequence run with
+//!   `--diff`; compares each module's diff text with the callback's.
 
 use engine::modules::blockinfile::BlockinfileModule;
+use engine::modules::copy::CopyModule;
+use engine::modules::file::FileModule;
 use engine::modules::lineinfile::LineinfileModule;
 use engine::modules::replace::ReplaceModule;
 use engine::modules::{run_module, ArgMap, ModuleContext, Outcome, RunMode};
@@ -77,13 +81,7 @@ fn text_edit_goldens() {
             probe_cache: &mut cache,
             commands: 0,
         };
-        let o: Outcome = match case["module"].as_str().unwrap() {
-            "lineinfile" => run_module::<LineinfileModule>(&mut argmap, &mut ctx),
-            "blockinfile" => run_module::<BlockinfileModule>(&mut argmap, &mut ctx),
-            "replace" => run_module::<ReplaceModule>(&mut argmap, &mut ctx),
-            other => panic!("unknown module {other}"),
-        }
-        .unwrap();
+        let o = run_named(case["module"].as_str().unwrap(), &mut argmap, &mut ctx);
         let after = std::fs::read_to_string(&path).ok();
         let msg = o
             .result
@@ -102,6 +100,76 @@ fn text_edit_goldens() {
             failures.push(format!(
                 "case {i} {} {}:\n  want {want:?}\n  got  {got:?}",
                 case["module"], case["args"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn run_named(name: &str, args: &mut ArgMap, ctx: &mut ModuleContext<'_>) -> Outcome {
+    match name {
+        "lineinfile" => run_module::<LineinfileModule>(args, ctx),
+        "blockinfile" => run_module::<BlockinfileModule>(args, ctx),
+        "replace" => run_module::<ReplaceModule>(args, ctx),
+        "copy" => run_module::<CopyModule>(args, ctx),
+        "file" => run_module::<FileModule>(args, ctx),
+        other => panic!("unknown module {other}"),
+    }
+    .unwrap()
+}
+
+#[test]
+fn diff_goldens() {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("golden/diffs.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_owned();
+    for (name, text) in golden["setup"].as_object().unwrap() {
+        std::fs::write(dir.path().join(name), text.as_str().unwrap()).unwrap();
+    }
+    for name in golden["dirs"].as_array().unwrap() {
+        let p = dir.path().join(name.as_str().unwrap());
+        std::fs::create_dir(&p).unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let mut t = connect(&local_spec(), &ConnectOptions::default()).unwrap();
+    let templar = Templar::new();
+    let vars = Vars::new(Arc::new(Map::new()));
+    let mut failures = Vec::new();
+    for (i, case) in golden["cases"].as_array().unwrap().iter().enumerate() {
+        let args: Map = case["args"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    Value::Str(v.as_str().unwrap().replace("{dir}", &d)),
+                )
+            })
+            .collect();
+        let mut argmap = ArgMap::new(args);
+        let mut remote = TransportRemote::new(t.as_mut());
+        let mut cache = HashMap::new();
+        let mut ctx = ModuleContext {
+            host: "localhost",
+            remote: &mut remote,
+            mode: RunMode::Apply,
+            diff: true,
+            search_paths: &[],
+            templar: &templar,
+            vars: &vars,
+            probe_cache: &mut cache,
+            commands: 0,
+        };
+        let o = run_named(case["module"].as_str().unwrap(), &mut argmap, &mut ctx);
+        assert!(o.changed && !o.failed, "case {i}: {o:?}");
+        let got = o.diff.unwrap_or_default().replace(&d, "{dir}");
+        let want = case["diff"].as_str().unwrap();
+        if got != want {
+            failures.push(format!(
+                "case {i} {}:\n--- want\n{want}--- got\n{got}",
+                case["args"]
             ));
         }
     }
