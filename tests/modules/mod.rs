@@ -20,7 +20,7 @@ mod shapes;
 use engine::modules::{run_module, ArgMap, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;
 use engine::template::{Templar, Vars};
-use engine::transport::{connect, Transport};
+use engine::transport::{connect, Become, ExecRequest, Privilege, Transport};
 use engine::value::{Map, Value};
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -42,6 +42,7 @@ pub(crate) struct Bench {
     vars: Vars,
     /// Controller-side directory used as the search path for src files.
     pub(crate) local: tempfile::TempDir,
+    privilege: Privilege,
 }
 
 /// What one module run gave.
@@ -54,9 +55,23 @@ pub(crate) struct Run {
 impl Bench {
     /// Starts one host of `os` and connects to it.
     pub(crate) fn start(os: Os) -> Bench {
+        Bench::start_as(os, None)
+    }
+
+    /// Starts one host and logs in as `login` (user, become settings):
+    /// every module command then runs through become.
+    pub(crate) fn start_as(os: Os, login: Option<(&str, Become)>) -> Bench {
         let fleet = Fleet::builder().host(os).start();
-        let transport =
-            connect(&fleet.spec(&fleet.hosts()[0]), &fleet.connect_options()).expect("connect");
+        let mut spec = fleet.spec(&fleet.hosts()[0]);
+        let privilege = match login {
+            Some((user, become_)) => {
+                spec.user = Some(user.to_owned());
+                spec.become_ = Some(become_);
+                Privilege::Become
+            }
+            None => Privilege::User,
+        };
+        let transport = connect(&spec, &fleet.connect_options()).expect("connect");
         let mut vars = Map::new();
         vars.insert("greeting".into(), Value::from("hello"));
         vars.insert("nasty".into(), Value::from(NASTY));
@@ -66,6 +81,7 @@ impl Bench {
             templar: Templar::new(),
             vars: Vars::new(Arc::new(vars)),
             local: tempfile::tempdir().expect("tempdir"),
+            privilege,
         }
     }
 
@@ -90,7 +106,7 @@ impl Bench {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let mut argmap = ArgMap::new(map);
-        let mut remote = TransportRemote::new(self.transport.as_mut());
+        let mut remote = TransportRemote::new(self.transport.as_mut()).privilege(self.privilege);
         let mut cache = HashMap::new();
         let search = [self.local.path().to_path_buf()];
         let mut ctx = ModuleContext {
