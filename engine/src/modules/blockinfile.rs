@@ -7,8 +7,8 @@
 //! removes the markers and the block. One probe, one write when needed.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::lineinfile::Insert;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{compile, lines_keep, probe_script, run_edit, strip_eol, Edit, EditTarget};

@@ -12,11 +12,10 @@
 //! and fails with a message saying so.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::diff;
-use super::fstat::{
-    apply_attrs, probe_files, stat_call, Attrs, Checksum, FileKind, FileStat, StatOpts, STAT_FN,
-};
+use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
 use super::Module;

@@ -9,8 +9,8 @@
 //! One probe reads the file; one command writes it when it changes.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{
     compile, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,

@@ -8,8 +8,8 @@
 //! (`DOTALL`). One probe, one write when the text changes.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{compile, probe_script, py_expand, run_edit, Edit, EditTarget};
 use super::Module;

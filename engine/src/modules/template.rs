@@ -9,9 +9,9 @@
 //! `template_basename`, `template_destpath`) are set too.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::copy::{basename, batch_probe, install, CopyArgs, Payload, Source};
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::value::Value;
