@@ -17,7 +17,7 @@ mod readonly;
 #[rustfmt::skip]
 mod shapes;
 
-use engine::modules::{run_module, ArgMap, Module, ModuleContext, Outcome, RunMode};
+use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;
 use engine::template::{Templar, Vars};
 use engine::transport::{connect, Become, ExecRequest, Privilege, Transport};
@@ -197,7 +197,71 @@ impl Bench {
             "check mode after convergence: {:?}",
             check2.outcome
         );
+        assert!(
+            check.commands <= 1,
+            "check mode cost {} commands",
+            check.commands
+        );
+        assert!(
+            first.commands <= 2,
+            "changing run cost {} commands",
+            first.commands
+        );
+        let batched = self.run_batched::<M>(args);
+        assert!(
+            !batched.outcome.changed,
+            "batched run changed: {:?}",
+            batched.outcome
+        );
+        assert_eq!(
+            batched.commands, 0,
+            "the prefetched probe answered the module"
+        );
         first.outcome
+    }
+
+    /// Runs `M` the way the executor batches probes: the module's
+    /// declared probes are run first (here one by one) and handed over in
+    /// the probe cache, so an unchanged module sends nothing itself.
+    pub(crate) fn run_batched<M: Module>(&mut self, args: &[(&str, Value)]) -> Run {
+        let map: Map = args
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let parsed = M::parse(&mut ArgMap::new(map.clone())).expect("args parse");
+        let mut cache = HashMap::new();
+        for script in M::probes(&parsed) {
+            let req = ExecRequest {
+                privilege: self.privilege,
+                ..ExecRequest::new(script.clone())
+            };
+            let out = self.transport.exec(&req).expect("probe runs");
+            let out = ExecOutput {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                rc: out.rc,
+            };
+            cache.insert(script, out);
+        }
+        let mut argmap = ArgMap::new(map);
+        let mut remote = TransportRemote::new(self.transport.as_mut()).privilege(self.privilege);
+        let search = [self.local.path().to_path_buf()];
+        let mut ctx = ModuleContext {
+            host: "node1",
+            remote: &mut remote,
+            mode: RunMode::Apply,
+            diff: false,
+            search_paths: &search,
+            templar: &self.templar,
+            vars: &self.vars,
+            probe_cache: &mut cache,
+            commands: 0,
+        };
+        let outcome = run_module::<M>(&mut argmap, &mut ctx).expect("module runs");
+        Run {
+            outcome,
+            commands: ctx.commands,
+        }
     }
 
     /// Everything about `paths` that a change would alter.
