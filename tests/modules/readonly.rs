@@ -41,6 +41,13 @@ fn stat_reports_ansibles_keys_in_one_command() {
     assert_eq!(st["lnk_target"], s("/srv/missing"));
     assert_eq!(st["islnk"], Value::Bool(true));
 
+    let r = b.run::<StatModule>(
+        &[("path", s("/srv/dangling")), ("follow", Value::Bool(true))],
+        RunMode::Apply,
+        false,
+    );
+    assert_eq!(r.outcome.result["stat"].as_map().unwrap()["exists"], Value::Bool(false));
+
     let r = b.run::<StatModule>(&[("path", s("/srv/nothing"))], RunMode::Check, false);
     assert_shape(
         r.outcome.result["stat"].as_map().unwrap(),
