@@ -14,6 +14,7 @@ mod edits;
 mod files;
 mod goldens;
 mod readonly;
+mod remote;
 #[rustfmt::skip]
 mod shapes;
 

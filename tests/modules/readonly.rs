@@ -46,7 +46,10 @@ fn stat_reports_ansibles_keys_in_one_command() {
         RunMode::Apply,
         false,
     );
-    assert_eq!(r.outcome.result["stat"].as_map().unwrap()["exists"], Value::Bool(false));
+    assert_eq!(
+        r.outcome.result["stat"].as_map().unwrap()["exists"],
+        Value::Bool(false)
+    );
 
     let r = b.run::<StatModule>(&[("path", s("/srv/nothing"))], RunMode::Check, false);
     assert_shape(
