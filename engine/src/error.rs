@@ -7,4 +7,7 @@ pub enum Error {
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// Reaching a host, running a command or moving a file failed.
+    #[error(transparent)]
+    Transport(#[from] crate::transport::TransportError),
 }

@@ -30,7 +30,12 @@ pub(crate) fn lease() -> Lease {
     std::fs::create_dir_all(dir).expect("create the address lock directory");
     for address in candidates() {
         let path = dir.join(format!("{address}.lock"));
-        let Ok(file) = File::options().create(true).write(true).truncate(false).open(&path) else {
+        let Ok(file) = File::options()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+        else {
             continue;
         };
         // SAFETY: flock on a file we own; non-blocking.
@@ -42,7 +47,10 @@ pub(crate) fn lease() -> Lease {
         if TcpListener::bind((address, 22)).is_err() {
             continue;
         }
-        return Lease { address, _lock: file };
+        return Lease {
+            address,
+            _lock: file,
+        };
     }
     panic!("no free loopback address for a test host (all of 127.0.0-15.x are taken)");
 }

@@ -9,7 +9,7 @@
 //! without running destructors.
 
 use super::alloc::Lease;
-use super::setup::prepare_upper;
+use super::setup::{prepare_systemd, prepare_upper};
 use super::Os;
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -28,12 +28,15 @@ pub(crate) struct TestHost {
     keep_alive: Option<ChildStdin>,
     init_pid: i32,
     sshd_pid: i32,
+    systemd: bool,
     host_key_pub: String,
 }
 
 impl TestHost {
     /// Prepares the overlay and starts the host; returns once sshd answers.
-    pub(crate) fn start(name: &str, os: Os, lease: Lease) -> TestHost {
+    /// With `systemd`, a real systemd is PID 1 of the host and runs sshd
+    /// as a unit (test-hosts.md §2).
+    pub(crate) fn start(name: &str, os: Os, lease: Lease, systemd: bool) -> TestHost {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let address = lease.address;
         let dir = PathBuf::from(format!(
@@ -47,29 +50,43 @@ impl TestHost {
             std::fs::create_dir_all(d).expect("create host dirs");
         }
         prepare_upper(&upper, name, address, os);
-        let pidfile = dir.join("sshd.pid");
+        if systemd {
+            prepare_systemd(&upper);
+        }
         let log = dir.join("sshd.log");
         let q = |p: &Path| engine::shell::quote(p.to_str().expect("utf-8 path")).into_owned();
-        let script = format!(
+        let mounts = format!(
             "set -e\n\
              mount --make-rprivate /\n\
              mount -t overlay overlay -o lowerdir=/,upperdir={u},workdir={w} {r}\n\
              mount -t proc proc {r}/proc\n\
              mount --rbind /sys {r}/sys\n\
              mount --rbind /dev {r}/dev\n\
-             hostname {name}\n\
-             chroot {r} /usr/sbin/sshd -D -e -f /etc/ssh/konvoy_sshd_config 2>>{log} &\n\
-             echo $! > {pid}\n\
-             set +e\n\
-             read _line\n",
+             hostname {name}\n",
             u = q(&upper),
             w = q(&work),
             r = q(&root),
-            log = q(&log),
-            pid = q(&pidfile),
         );
-        let mut wrapper = Command::new("unshare")
-            .args(["--mount", "--uts", "--pid", "--fork", "--kill-child", "--", "/bin/sh", "-c"])
+        let script = if systemd {
+            // systemd becomes PID 1; ending it ends the host.
+            format!("{mounts}exec chroot {r} /usr/bin/env container=other /lib/systemd/systemd --system\n", r = q(&root))
+        } else {
+            // sh stays PID 1 and waits for EOF on the pipe from this process.
+            format!(
+                "{mounts}chroot {r} /usr/sbin/sshd -D -e -f /etc/ssh/konvoy_sshd_config 2>>{log} &\n\
+                 set +e\n\
+                 read _line\n",
+                r = q(&root),
+                log = q(&log),
+            )
+        };
+        let mut unshare = Command::new("unshare");
+        unshare.args(["--mount", "--uts", "--pid", "--fork", "--kill-child"]);
+        if systemd {
+            unshare.arg("--cgroup");
+        }
+        let mut wrapper = unshare
+            .args(["--", "/bin/sh", "-c"])
             .arg(&script)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -77,8 +94,9 @@ impl TestHost {
             .spawn()
             .expect("run unshare (util-linux)");
         let keep_alive = wrapper.stdin.take();
-        let host_key_pub = std::fs::read_to_string(upper.join("etc/ssh/konvoy_host_ed25519_key.pub"))
-            .expect("read the host public key");
+        let host_key_pub =
+            std::fs::read_to_string(upper.join("etc/ssh/konvoy_host_ed25519_key.pub"))
+                .expect("read the host public key");
         let mut host = TestHost {
             name: name.to_owned(),
             os,
@@ -88,17 +106,23 @@ impl TestHost {
             keep_alive,
             init_pid: 0,
             sshd_pid: 0,
+            systemd,
             host_key_pub,
         };
-        host.wait_ready(&pidfile);
+        host.wait_ready();
         host
     }
 
     /// Polls until sshd's banner arrives, with a deadline.
-    fn wait_ready(&mut self, pidfile: &Path) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+    fn wait_ready(&mut self) {
+        let limit = if self.systemd { 60 } else { 20 };
+        let deadline = Instant::now() + Duration::from_secs(limit);
         loop {
-            if let Some(status) = self.wrapper.as_mut().and_then(|w| w.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .wrapper
+                .as_mut()
+                .and_then(|w| w.try_wait().ok().flatten())
+            {
                 let mut err = String::new();
                 if let Some(mut e) = self.wrapper.as_mut().and_then(|w| w.stderr.take()) {
                     use std::io::Read;
@@ -111,18 +135,21 @@ impl TestHost {
                 );
             }
             if self.sshd_pid == 0 {
-                // `$!` is the pid inside the host's PID namespace.
-                let inner: Option<i32> = std::fs::read_to_string(pidfile).ok().and_then(|s| s.trim().parse().ok());
-                if let Some(inner) = inner {
-                    self.sshd_pid = outer_pid(&self.dir.join("root"), inner);
-                }
+                self.sshd_pid = pids_in(&self.dir.join("root"))
+                    .into_iter()
+                    .find(|pid| {
+                        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                        cmd.starts_with(b"/usr/sbin/sshd\0-D")
+                            || cmd.starts_with(b"sshd: /usr/sbin/sshd")
+                    })
+                    .unwrap_or(0);
             }
             if self.sshd_pid != 0 && banner(self.address()) {
                 break;
             }
             assert!(
                 Instant::now() < deadline,
-                "test host {} did not answer on {}:22 within 20 s; sshd log: {}",
+                "test host {} did not answer on {}:22 within {limit} s; sshd log: {}",
                 self.name,
                 self.address(),
                 std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
@@ -150,8 +177,13 @@ impl TestHost {
     /// The host's filesystem as its processes see it, readable from the
     /// test (through `/proc/PID/root` of the host's init).
     pub(crate) fn root(&self) -> PathBuf {
+        if self.systemd {
+            // systemd was started chrooted: its root is the host's root.
+            return PathBuf::from(format!("/proc/{}/root", self.init_pid));
+        }
         let inside = self.dir.join("root");
-        PathBuf::from(format!("/proc/{}/root", self.init_pid)).join(inside.strip_prefix("/").expect("absolute"))
+        PathBuf::from(format!("/proc/{}/root", self.init_pid))
+            .join(inside.strip_prefix("/").expect("absolute"))
     }
 
     /// The overlay's upper directory: every file the host changed.
@@ -170,6 +202,23 @@ impl TestHost {
     /// Runs `sh -c cmd` inside the host (its namespaces and root) without
     /// SSH, to check state directly.
     pub(crate) fn exec_direct(&self, cmd: &str) -> Output {
+        if self.systemd {
+            return Command::new("nsenter")
+                .args([
+                    "-t",
+                    &self.init_pid.to_string(),
+                    "-m",
+                    "-u",
+                    "-p",
+                    "-C",
+                    "-r",
+                    "-w",
+                    "--",
+                ])
+                .args(["/bin/sh", "-c", cmd])
+                .output()
+                .expect("run nsenter");
+        }
         let root = self.dir.join("root");
         Command::new("nsenter")
             .args(["-t", &self.init_pid.to_string(), "-m", "-u", "-p", "--"])
@@ -193,6 +242,34 @@ impl TestHost {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The command lines of every process of the host, as `ps` shows them
+    /// (NUL separators turned into spaces).
+    pub(crate) fn cmdlines(&self) -> Vec<String> {
+        pids_in(&self.dir.join("root"))
+            .into_iter()
+            .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+            .map(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .replace('\0', " ")
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Polls until a process whose command line starts with `prefix` runs
+    /// on the host; false after `within`.
+    pub(crate) fn wait_for_process(&self, prefix: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.cmdlines().iter().any(|c| c.starts_with(prefix)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
     /// Stops the listening sshd (as `systemctl stop sshd` would): new
     /// connections are refused, established sessions go on.
     pub(crate) fn stop_sshd(&self) {
@@ -201,8 +278,14 @@ impl TestHost {
             libc::kill(self.sshd_pid, libc::SIGTERM);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&(self.address(), 22).into(), Duration::from_millis(200)).is_ok() {
-            assert!(Instant::now() < deadline, "sshd of {} did not stop", self.name);
+        while TcpStream::connect_timeout(&(self.address(), 22).into(), Duration::from_millis(200))
+            .is_ok()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "sshd of {} did not stop",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -216,6 +299,19 @@ impl TestHost {
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);
                 }
+            }
+        }
+    }
+
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) every process of the host:
+    /// its kernel still acknowledges TCP, but nothing answers, like a hung
+    /// machine.
+    pub(crate) fn freeze(&self, frozen: bool) {
+        let signal = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+        for pid in pids_in(&self.dir.join("root")) {
+            // SAFETY: kill(2) on a process of this host.
+            unsafe {
+                libc::kill(pid, signal);
             }
         }
     }
@@ -253,7 +349,8 @@ impl TestHost {
 
 impl Drop for TestHost {
     fn drop(&mut self) {
-        self.reap();
+        // Ending init ends the host at once (systemd would ignore the pipe).
+        self.kill();
         // Anything still rooted in the overlay (there should be nothing once
         // init is gone) is ended before the directories go.
         let root = self.dir.join("root");
@@ -276,31 +373,50 @@ impl Drop for TestHost {
     }
 }
 
+/// Ends hosts left behind by test processes that died without running
+/// destructors (a SIGKILLed `cargo test`): their processes first, then
+/// their directories. Hosts of live processes are not touched.
+pub(crate) fn reap_stale() {
+    let Ok(entries) = std::fs::read_dir("/tmp/konvoy-test-hosts") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('h') else {
+            continue;
+        };
+        let pid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if pid.is_empty() || Path::new("/proc").join(&pid).exists() {
+            continue;
+        }
+        let root = entry.path().join("root");
+        for _ in 0..50 {
+            let left = pids_in(&root);
+            if left.is_empty() {
+                let _ = std::fs::remove_dir_all(entry.path());
+                break;
+            }
+            for pid in left {
+                // SAFETY: kill(2) on a process rooted in an abandoned host.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// True when sshd's banner can be read from `address:22`.
 fn banner(address: Ipv4Addr) -> bool {
     use std::io::Read;
-    let Ok(mut s) = TcpStream::connect_timeout(&(address, 22).into(), Duration::from_millis(200)) else {
+    let Ok(mut s) = TcpStream::connect_timeout(&(address, 22).into(), Duration::from_millis(200))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
     let mut buf = [0u8; 8];
     s.read_exact(&mut buf).is_ok() && buf.starts_with(b"SSH-")
-}
-
-/// The pid, as seen from here, of the process rooted in `root` whose pid
-/// inside its namespace is `inner` (the last field of `NSpid:`).
-fn outer_pid(root: &Path, inner: i32) -> i32 {
-    for pid in pids_in(root) {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let ns_inner = status
-            .lines()
-            .find_map(|l| l.strip_prefix("NSpid:"))
-            .and_then(|v| v.split_whitespace().last().and_then(|p| p.parse::<i32>().ok()));
-        if ns_inner == Some(inner) {
-            return pid;
-        }
-    }
-    0
 }
 
 /// The first child of `pid` (unshare's forked child is the host's init).
@@ -314,9 +430,13 @@ fn child_of(pid: i32) -> i32 {
 /// Pids whose root directory is `root` or below it.
 pub(crate) fn pids_in(root: &Path) -> Vec<i32> {
     let mut pids = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return pids };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
     for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
         if let Ok(link) = std::fs::read_link(entry.path().join("root")) {
             if link.starts_with(root) {
                 pids.push(pid);

@@ -23,6 +23,7 @@ mod host;
 mod setup;
 
 pub(crate) use host::TestHost;
+#[allow(unused_imports)] // each user of the harness needs a different subset
 pub(crate) use setup::{keys, Keys, KEY_PASSPHRASE, SUDO_PASSWORD, SUDO_PASSWORD_USER, SUDO_USER};
 
 use engine::transport::{ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
@@ -84,12 +85,20 @@ impl Os {
 #[derive(Debug, Default)]
 pub(crate) struct FleetBuilder {
     hosts: Vec<Os>,
+    systemd: bool,
 }
 
 impl FleetBuilder {
     /// Adds `n` hosts of `os` (named `node1`, `node2`, ... in order).
     pub(crate) fn hosts(mut self, n: usize, os: Os) -> FleetBuilder {
         self.hosts.extend(std::iter::repeat_n(os, n));
+        self
+    }
+
+    /// Boots every host with a real systemd as PID 1 (test-hosts.md §2):
+    /// `systemctl start/restart/is-active` work for real. Slower to start.
+    pub(crate) fn systemd(mut self, enabled: bool) -> FleetBuilder {
+        self.systemd = enabled;
         self
     }
 
@@ -105,6 +114,7 @@ impl FleetBuilder {
     #[track_caller]
     pub(crate) fn start(self) -> Fleet {
         require_root();
+        host::reap_stale();
         let keys = keys();
         let hosts: Vec<TestHost> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
@@ -113,7 +123,10 @@ impl FleetBuilder {
                 .enumerate()
                 .map(|(i, &os)| {
                     let lease = alloc::lease();
-                    scope.spawn(move || TestHost::start(&format!("node{}", i + 1), os, lease))
+                    let systemd = self.systemd;
+                    scope.spawn(move || {
+                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd)
+                    })
                 })
                 .collect();
             handles
@@ -122,10 +135,13 @@ impl FleetBuilder {
                 .collect()
         });
         setup::remove_stale("/tmp/konvoy-test-hosts", "fleet-");
+        // Unique per fleet: an address is reused as soon as a fleet ends,
+        // possibly before that fleet has removed its directory.
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = PathBuf::from(format!(
-            "/tmp/konvoy-test-hosts/fleet-{}-{}",
-            std::process::id(),
-            hosts.first().map(|h| h.address().to_string()).unwrap_or_default()
+            "/tmp/konvoy-test-hosts/fleet-{}-{seq}",
+            std::process::id()
         ));
         std::fs::create_dir_all(&dir).expect("create the fleet dir");
         let known_hosts = dir.join("known_hosts");
@@ -203,7 +219,11 @@ impl Fleet {
     pub(crate) fn inventory_yaml(&self) -> String {
         let mut s = String::from("all:\n  hosts:\n");
         for h in &self.hosts {
-            s.push_str(&format!("    {}:\n      ansible_host: {}\n", h.name(), h.address()));
+            s.push_str(&format!(
+                "    {}:\n      ansible_host: {}\n",
+                h.name(),
+                h.address()
+            ));
             if h.os() == Os::Flatcar {
                 s.push_str("      ansible_python_interpreter: /opt/bin/python\n");
             }

@@ -99,15 +99,22 @@ fn hash_password(password: &str) -> String {
         .expect("write to openssl");
     let out = child.wait_with_output().expect("openssl output");
     assert!(out.status.success(), "openssl passwd failed");
-    String::from_utf8(out.stdout).expect("utf-8 hash").trim().to_owned()
+    String::from_utf8(out.stdout)
+        .expect("utf-8 hash")
+        .trim()
+        .to_owned()
 }
 
 /// Removes `dir/prefixPID*` entries whose process is gone (earlier runs).
 pub(crate) fn remove_stale(dir: &str, prefix: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(prefix) else { continue };
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
         let pid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
         if !pid.is_empty() && !Path::new("/proc").join(&pid).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
@@ -126,13 +133,26 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
     };
     write("etc/os-release", os.os_release(), 0o644);
     write("etc/hostname", &format!("{name}\n"), 0o644);
-    write("etc/hosts", &format!("127.0.0.1 localhost\n{address} {name}\n"), 0o644);
+    write(
+        "etc/hosts",
+        &format!("127.0.0.1 localhost\n{address} {name}\n"),
+        0o644,
+    );
     for dir in ["run/sshd", "tmp", "var/tmp"] {
         std::fs::create_dir_all(upper.join(dir)).expect("create a runtime dir");
     }
-    std::fs::set_permissions(upper.join("tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod /tmp");
-    std::fs::set_permissions(upper.join("var/tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
-    std::fs::set_permissions(upper.join("run/sshd"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(upper.join("tmp"), std::fs::Permissions::from_mode(0o1777))
+        .expect("chmod /tmp");
+    std::fs::set_permissions(
+        upper.join("var/tmp"),
+        std::fs::Permissions::from_mode(0o1777),
+    )
+    .expect("chmod");
+    std::fs::set_permissions(
+        upper.join("run/sshd"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
 
     // Users: the machine's files plus two sudoers.
     let base = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
@@ -164,7 +184,9 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
     write("etc/group", &group, 0o644);
     write(
         "etc/sudoers.d/konvoy-test",
-        &format!("{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n{SUDO_PASSWORD_USER} ALL=(ALL:ALL) ALL\n"),
+        &format!(
+            "{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n{SUDO_PASSWORD_USER} ALL=(ALL:ALL) ALL\n"
+        ),
         0o440,
     );
 
@@ -189,6 +211,11 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
         0o644,
     );
 
+    // The machine's root dotfiles start pyenv on every login (hundreds of
+    // milliseconds per command); a freshly installed host has plain ones.
+    write("root/.bashrc", "# test host: distribution default\n", 0o644);
+    write("root/.profile", "[ -f ~/.bashrc ] && . ~/.bashrc\n", 0o644);
+
     match os {
         Os::Debian => {}
         Os::Centos7 | Os::Centos8 => {
@@ -208,7 +235,9 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
         Os::Flatcar => {
             // No Python on Flatcar: whiteouts hide every interpreter.
             for dir in ["usr/bin", "usr/local/bin"] {
-                let Ok(entries) = std::fs::read_dir(Path::new("/").join(dir)) else { continue };
+                let Ok(entries) = std::fs::read_dir(Path::new("/").join(dir)) else {
+                    continue;
+                };
                 for entry in entries.flatten() {
                     if entry.file_name().to_string_lossy().starts_with("python") {
                         whiteout(&upper.join(dir).join(entry.file_name()));
@@ -226,12 +255,51 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
     }
 }
 
+/// Units for a host booted by systemd: the machine's own services are
+/// masked (its sshd listens on every address, postgresql, getty, ...) and
+/// the host's sshd runs as a unit of the default target.
+pub(crate) fn prepare_systemd(upper: &Path) {
+    let units = upper.join("etc/systemd/system");
+    let wants = units.join("multi-user.target.wants");
+    std::fs::create_dir_all(&wants).expect("create unit dirs");
+    for unit in [
+        "ssh.service",
+        "ssh.socket",
+        "postgresql.service",
+        "getty@tty1.service",
+        "getty.target",
+        "console-getty.service",
+        "systemd-logind.service",
+        "e2scrub_reap.service",
+        "systemd-timesyncd.service",
+        "apt-daily.timer",
+        "apt-daily-upgrade.timer",
+        "man-db.timer",
+        "e2scrub_all.timer",
+        "fstrim.timer",
+        "dpkg-db-backup.timer",
+        "remote-fs.target",
+    ] {
+        std::os::unix::fs::symlink("/dev/null", units.join(unit)).expect("mask a unit");
+    }
+    std::fs::write(
+        units.join("konvoy-sshd.service"),
+        "[Unit]\nDescription=sshd of this test host\n\n[Service]\n\
+         ExecStartPre=/bin/mkdir -p /run/sshd\n\
+         ExecStart=/usr/sbin/sshd -D -e -f /etc/ssh/konvoy_sshd_config\n\
+         KillMode=process\n\n[Install]\nWantedBy=multi-user.target\n",
+    )
+    .expect("write the sshd unit");
+    std::os::unix::fs::symlink("../konvoy-sshd.service", wants.join("konvoy-sshd.service"))
+        .expect("enable sshd");
+}
+
 /// An overlayfs whiteout: a 0/0 character device hides the lower entry.
 fn whiteout(path: &Path) {
     use std::os::unix::ffi::OsStrExt;
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a parent");
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in a path");
     // SAFETY: a valid C string; mknod creates a device node or fails.
-    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, libc::makedev(0, 0)) };
+    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) };
     assert_eq!(rc, 0, "mknod whiteout {}", path.display());
 }

@@ -37,7 +37,12 @@ pub(crate) fn authenticate(
     if offers("publickey") {
         let keys: Vec<&Path> = match &spec.private_key_file {
             Some(key) => vec![key.as_path()],
-            None => opts.default_identities.iter().map(|p| p.as_path()).filter(|p| p.exists()).collect(),
+            None => opts
+                .default_identities
+                .iter()
+                .map(|p| p.as_path())
+                .filter(|p| p.exists())
+                .collect(),
         };
         for key in keys {
             if !key.exists() {
@@ -47,7 +52,7 @@ pub(crate) fn authenticate(
             match session.userauth_pubkey_file(user, None, key, passphrase) {
                 Ok(()) if session.authenticated() => return Ok(()),
                 Ok(()) => tried.push(format!("key `{}`", key.display())),
-                Err(e) => tried.push(format!("key `{}` ({})", key.display(), e.message())),
+                Err(e) => tried.push(format!("key `{}` ({})", key.display(), key_failure(&e))),
             }
         }
         if opts.agent == AgentUse::Use {
@@ -69,11 +74,24 @@ pub(crate) fn authenticate(
         }
     }
     if tried.is_empty() {
-        tried.push(format!("nothing: no key file or password; server offers `{offered}`"));
+        tried.push(format!(
+            "nothing: no key file or password; server offers `{offered}`"
+        ));
     }
     Err(TransportError::Auth {
         host: spec.name.clone(),
         user: user.to_owned(),
         tried: tried.join(", "),
     })
+}
+
+/// Why a key did not work, in words a user can act on.
+fn key_failure(e: &ssh2::Error) -> &str {
+    match e.code() {
+        // LIBSSH2_ERROR_AUTHENTICATION_FAILED, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED
+        ssh2::ErrorCode::Session(-18) | ssh2::ErrorCode::Session(-19) => "refused by the server",
+        // LIBSSH2_ERROR_FILE: unreadable, or encrypted with another passphrase
+        ssh2::ErrorCode::Session(-16) => "cannot be read or decrypted; check the passphrase",
+        _ => e.message(),
+    }
 }

@@ -97,11 +97,7 @@ pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
                 cmd = cmd.args(flags.split_whitespace());
             }
             let script = format!("stty -echo -onlcr 2>/dev/null; echo {marker}; exec {inner}");
-            let text = cmd
-                .arg(&spec.user)
-                .flag("-c")
-                .arg(script)
-                .into_string();
+            let text = cmd.arg(&spec.user).flag("-c").arg(script).into_string();
             let session = BecomeSession::new(spec, marker, None, HandshakeStream::Stdout);
             (text, session, true)
         }
@@ -216,7 +212,10 @@ mod tests {
     #[test]
     fn sudo_without_password_is_non_interactive() {
         let (text, session, pty) = wrap(&sudo(None), Cmd::new("/bin/sh -c").arg("id"));
-        assert!(text.starts_with("sudo -H -S -n -p '[konvoy-sudo-"), "{text}");
+        assert!(
+            text.starts_with("sudo -H -S -n -p '[konvoy-sudo-"),
+            "{text}"
+        );
         assert!(text.contains("password:' -u root -- /bin/sh -c "), "{text}");
         assert!(!pty);
         assert_eq!(session.stream(), HandshakeStream::Stderr);
@@ -237,17 +236,23 @@ mod tests {
         let (_, mut s, _) = wrap(&sudo(Some("pw")), Cmd::new("true"));
         let prompt = s.prompt.clone().unwrap();
         assert_eq!(s.feed(b"[konvoy"), Step::Pending);
-        assert_eq!(s.feed(prompt[7..].as_bytes()), Step::SendPassword);
+        assert_eq!(s.feed(&prompt.as_bytes()[7..]), Step::SendPassword);
         assert_eq!(s.password_line(), b"pw\n");
         let again = format!("Sorry, try again.\n{prompt}");
-        assert_eq!(s.feed(again.as_bytes()), Step::Failed("incorrect password".to_owned()));
+        assert_eq!(
+            s.feed(again.as_bytes()),
+            Step::Failed("incorrect password".to_owned())
+        );
     }
 
     #[test]
     fn handshake_ready_returns_output_after_marker() {
         let (_, mut s, _) = wrap(&sudo(None), Cmd::new("true"));
         let out = format!("{}\nwarning: x\n", s.marker);
-        assert_eq!(s.feed(out.as_bytes()), Step::Ready(b"warning: x\n".to_vec()));
+        assert_eq!(
+            s.feed(out.as_bytes()),
+            Step::Ready(b"warning: x\n".to_vec())
+        );
     }
 
     #[test]
@@ -261,6 +266,9 @@ mod tests {
         let (text, mut s, pty) = wrap(&spec, Cmd::new("true"));
         assert!(pty);
         assert!(text.starts_with("env LC_ALL=C su kib -c "), "{text}");
-        assert_eq!(s.feed(b"Password: "), Step::Failed("a password is required".to_owned()));
+        assert_eq!(
+            s.feed(b"Password: "),
+            Step::Failed("a password is required".to_owned())
+        );
     }
 }

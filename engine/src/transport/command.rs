@@ -53,7 +53,11 @@ pub(crate) fn prepare(
 ///
 /// Always through `/bin/sh`, as Ansible does, so the remote user's login
 /// shell (which may be `csh` or `fish`) never parses the command itself.
-fn inner_command(host: &str, command: &str, env: &[(String, String)]) -> Result<Cmd, TransportError> {
+fn inner_command(
+    host: &str,
+    command: &str,
+    env: &[(String, String)],
+) -> Result<Cmd, TransportError> {
     let mut cmd = if env.is_empty() {
         Cmd::new("/bin/sh -c")
     } else {
@@ -89,7 +93,8 @@ pub(crate) fn nonce() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    let mixed = nanos ^ (u64::from(std::process::id()) << 40) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mixed =
+        nanos ^ (u64::from(std::process::id()) << 40) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     format!("{mixed:016x}{n:x}")
 }
 
@@ -106,7 +111,10 @@ mod tests {
 
     #[test]
     fn env_is_inlined_and_quoted() {
-        let env = vec![("A".to_owned(), "x y".to_owned()), ("B_2".to_owned(), "it's".to_owned())];
+        let env = vec![
+            ("A".to_owned(), "x y".to_owned()),
+            ("B_2".to_owned(), "it's".to_owned()),
+        ];
         let p = prepare("h", None, "env", &env, Privilege::User).unwrap();
         assert_eq!(p.text, r#"env 'A=x y' 'B_2=it'"'"'s' /bin/sh -c env"#);
     }
@@ -115,7 +123,10 @@ mod tests {
     fn bad_env_name_is_an_error() {
         let env = vec![("A-B".to_owned(), "x".to_owned())];
         let err = prepare("node1", None, "true", &env, Privilege::User).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable name `A-B` is not valid for `node1`");
+        assert_eq!(
+            err.to_string(),
+            "environment variable name `A-B` is not valid for `node1`"
+        );
     }
 
     #[test]

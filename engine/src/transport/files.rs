@@ -37,11 +37,27 @@ pub(crate) trait Runner {
 }
 
 /// [`super::Transport::exec`] for any runner.
-pub(crate) fn exec<R: Runner + ?Sized>(r: &mut R, req: &ExecRequest) -> Result<ExecOutput, TransportError> {
-    let prepared = prepare(r.host_name(), r.become_spec(), &req.command, &req.env, req.privilege)?;
+pub(crate) fn exec<R: Runner + ?Sized>(
+    r: &mut R,
+    req: &ExecRequest,
+) -> Result<ExecOutput, TransportError> {
+    let prepared = prepare(
+        r.host_name(),
+        r.become_spec(),
+        &req.command,
+        &req.env,
+        req.privilege,
+    )?;
     let mut stdin: &[u8] = req.stdin.as_deref().unwrap_or(&[]);
     let mut out = ExecOutput::default();
-    out.rc = r.run(prepared, &req.command, &mut stdin, &mut out.stdout, &mut out.stderr, req.timeout)?;
+    out.rc = r.run(
+        prepared,
+        &req.command,
+        &mut stdin,
+        &mut out.stdout,
+        &mut out.stderr,
+        req.timeout,
+    )?;
     Ok(out)
 }
 
@@ -54,8 +70,13 @@ pub(crate) fn put<R: Runner + ?Sized>(
     opts: &PutOptions,
 ) -> Result<(), TransportError> {
     let through_su = opts.privilege == Privilege::Become
-        && r.become_spec().is_some_and(|b| b.method == BecomeMethod::Su);
-    let mut counted = CountingReader { inner: src, count: 0, failed: None };
+        && r.become_spec()
+            .is_some_and(|b| b.method == BecomeMethod::Su);
+    let mut counted = CountingReader {
+        inner: src,
+        count: 0,
+        failed: None,
+    };
     let (rc, stderr) = if through_su {
         let stage = format!("/tmp/.konvoy-stage-{}", nonce());
         let upload = format!(
@@ -66,7 +87,13 @@ pub(crate) fn put<R: Runner + ?Sized>(
         if rc != 0 {
             (rc, stderr)
         } else {
-            let install = install_script(dest, opts, &format!("cat {}", quote(&stage)), Some(&stage), size);
+            let install = install_script(
+                dest,
+                opts,
+                &format!("cat {}", quote(&stage)),
+                Some(&stage),
+                size,
+            );
             run_script(r, &install, Privilege::Become, &mut std::io::empty())?
         }
     } else {
@@ -74,7 +101,10 @@ pub(crate) fn put<R: Runner + ?Sized>(
         run_script(r, &script, opts.privilege, &mut counted)?
     };
     if let Some(err) = counted.failed {
-        return Err(TransportError::LocalIo { host: r.host_name().to_owned(), source: err });
+        return Err(TransportError::LocalIo {
+            host: r.host_name().to_owned(),
+            source: err,
+        });
     }
     if rc != 0 {
         return Err(TransportError::PutFailed {
@@ -105,9 +135,19 @@ pub(crate) fn fetch<R: Runner + ?Sized>(
 ) -> Result<u64, TransportError> {
     let command = format!("cat -- {}", quote(src));
     let prepared = prepare(r.host_name(), r.become_spec(), &command, &[], privilege)?;
-    let mut counting = CountingWriter { inner: out, count: 0 };
+    let mut counting = CountingWriter {
+        inner: out,
+        count: 0,
+    };
     let mut stderr = Vec::new();
-    let rc = r.run(prepared, &command, &mut std::io::empty(), &mut counting, &mut stderr, None)?;
+    let rc = r.run(
+        prepared,
+        &command,
+        &mut std::io::empty(),
+        &mut counting,
+        &mut stderr,
+        None,
+    )?;
     if rc != 0 {
         return Err(TransportError::FetchFailed {
             host: r.host_name().to_owned(),
@@ -138,21 +178,40 @@ fn run_script<R: Runner + ?Sized>(
 
 /// The shell script that writes `source`'s output to a temp file next to
 /// `dest`, checks its size, sets mode/owner/group and renames it.
-fn install_script(dest: &str, opts: &PutOptions, source: &str, stage: Option<&str>, size: u64) -> String {
+fn install_script(
+    dest: &str,
+    opts: &PutOptions,
+    source: &str,
+    stage: Option<&str>,
+    size: u64,
+) -> String {
     let (dir, base) = match dest.rfind('/') {
         Some(0) => ("/", &dest[1..]),
         Some(i) => (&dest[..i], &dest[i + 1..]),
         None => (".", dest),
     };
-    let tmp = format!("{}/.{base}.konvoy-{}.tmp", dir.trim_end_matches('/'), nonce());
+    let tmp = format!(
+        "{}/.{base}.konvoy-{}.tmp",
+        dir.trim_end_matches('/'),
+        nonce()
+    );
     let t = quote(&tmp);
     let d = quote(dest);
     let mut s = String::with_capacity(512);
-    s.push_str("set -e\n");
+    // A lost connection closes our pipes: without this, the `echo` of an
+    // error would die of SIGPIPE before the EXIT trap removes the temp file.
+    s.push_str("set -e\ntrap '' PIPE HUP\n");
     match stage {
         Some(stage) => s.push_str(&format!("trap 'rm -f {t} {}' EXIT\n", quote(stage))),
         None => s.push_str(&format!("trap 'rm -f {t}' EXIT\n")),
     }
+    // Temp files of earlier puts cut off by a lost connection (whose shell
+    // was killed before its trap ran) are removed here.
+    s.push_str(&format!(
+        "rm -f -- {}/.{}.konvoy-*.tmp\n",
+        quote(dir.trim_end_matches('/')),
+        quote(base)
+    ));
     s.push_str(&format!("umask 077\n{source} > {t}\n"));
     s.push_str(&format!(
         "n=$(wc -c < {t}); if [ $n -ne {size} ]; then echo \"short transfer: $n of {size} bytes\" >&2; exit 3; fi\n"
@@ -232,7 +291,10 @@ mod tests {
         let dest = dir.path().join("f.txt");
         std::fs::write(&dest, "old").unwrap();
         let dest_s = dest.to_str().unwrap();
-        let opts = PutOptions { mode: Some(0o600), ..PutOptions::default() };
+        let opts = PutOptions {
+            mode: Some(0o600),
+            ..PutOptions::default()
+        };
         let run = |script: String, input: &str| {
             let mut child = Command::new("sh")
                 .arg("-c")
@@ -241,7 +303,12 @@ mod tests {
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap();
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
             child.wait_with_output().unwrap()
         };
         let short = run(install_script(dest_s, &opts, "cat", None, 10), "new");
@@ -252,7 +319,10 @@ mod tests {
         assert!(ok.status.success());
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new");
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "temp files were cleaned up");
     }

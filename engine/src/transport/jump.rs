@@ -46,7 +46,12 @@ pub(crate) fn open(
         become_: None,
         ..spec.clone()
     };
-    let tcp = tcp_connect(&spec.name, &bastion.address, bastion.port, spec.connect_timeout)?;
+    let tcp = tcp_connect(
+        &spec.name,
+        &bastion.address,
+        bastion.port,
+        spec.connect_timeout,
+    )?;
     let jump_err = |e: ssh2::Error| TransportError::Jump {
         host: spec.name.clone(),
         jump: jump_name.clone(),
@@ -54,12 +59,16 @@ pub(crate) fn open(
     };
     let mut session = Session::new().map_err(jump_err)?;
     session.set_timeout(spec.connect_timeout.as_millis().clamp(1, 600_000) as u32);
-    session.set_tcp_stream(tcp.try_clone().map_err(|source| TransportError::Unreachable {
-        host: spec.name.clone(),
-        address: jump_name.clone(),
-        source,
-    })?);
+    session.set_tcp_stream(
+        tcp.try_clone()
+            .map_err(|source| TransportError::Unreachable {
+                host: spec.name.clone(),
+                address: jump_name.clone(),
+                source,
+            })?,
+    );
     session.handshake().map_err(jump_err)?;
+    session.set_timeout(opts.io_timeout.as_millis().clamp(1, 600_000) as u32);
     known_hosts::verify(&session, &hop, opts)?;
     auth::authenticate(&session, &hop, opts, &login_user(&hop, opts))?;
     let channel = session
@@ -74,12 +83,21 @@ pub(crate) fn open(
     std::thread::Builder::new()
         .name(format!("jump-{}", spec.name))
         .spawn(move || relay(session, channel, tcp, theirs, &flag))
-        .map_err(|source| TransportError::LocalIo { host: spec.name.clone(), source })?;
+        .map_err(|source| TransportError::LocalIo {
+            host: spec.name.clone(),
+            source,
+        })?;
     Ok((ours, Tunnel { stop }))
 }
 
 /// Copies bytes both ways until one side closes or `stop` is set.
-fn relay(session: Session, mut channel: ssh2::Channel, tcp: TcpStream, mut local: UnixStream, stop: &AtomicBool) {
+fn relay(
+    session: Session,
+    mut channel: ssh2::Channel,
+    tcp: TcpStream,
+    mut local: UnixStream,
+    stop: &AtomicBool,
+) {
     session.set_blocking(false);
     if local.set_nonblocking(true).is_err() {
         return;
@@ -120,10 +138,22 @@ fn relay(session: Session, mut channel: ssh2::Channel, tcp: TcpStream, mut local
                 BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
                 _ => libc::POLLIN,
             };
-            let local_events = if down.is_empty() { libc::POLLIN } else { libc::POLLIN | libc::POLLOUT };
+            let local_events = if down.is_empty() {
+                libc::POLLIN
+            } else {
+                libc::POLLIN | libc::POLLOUT
+            };
             let mut fds = [
-                libc::pollfd { fd: tcp.as_raw_fd(), events: ssh_events, revents: 0 },
-                libc::pollfd { fd: local.as_raw_fd(), events: local_events, revents: 0 },
+                libc::pollfd {
+                    fd: tcp.as_raw_fd(),
+                    events: ssh_events,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: local.as_raw_fd(),
+                    events: local_events,
+                    revents: 0,
+                },
             ];
             // SAFETY: two valid pollfds; the count matches the array.
             unsafe {
@@ -185,7 +215,9 @@ impl Buf {
                 self.pos += n;
                 Ok(true)
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted => Ok(false),
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted => {
+                Ok(false)
+            }
             Err(_) => Err(()),
         }
     }

@@ -18,25 +18,38 @@ use std::sync::Mutex;
 static APPEND: Mutex<()> = Mutex::new(());
 
 /// Checks the key `session` was offered against the known hosts.
-pub(crate) fn verify(session: &Session, spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<(), TransportError> {
+pub(crate) fn verify(
+    session: &Session,
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+) -> Result<(), TransportError> {
     if spec.host_key_checking == HostKeyChecking::Off {
         return Ok(());
     }
     let fingerprint = fingerprint(session);
     let Some((key, kind)) = session.host_key() else {
-        return Err(TransportError::UnknownHostKey { host: spec.name.clone(), fingerprint });
+        return Err(TransportError::UnknownHostKey {
+            host: spec.name.clone(),
+            fingerprint,
+        });
     };
-    let mut known = session.known_hosts().map_err(|e| TransportError::Connection {
-        host: spec.name.clone(),
-        stage: "host key check",
-        source: e.into(),
-    })?;
+    let mut known = session
+        .known_hosts()
+        .map_err(|e| TransportError::Connection {
+            host: spec.name.clone(),
+            stage: "host key check",
+            source: e.into(),
+        })?;
     for path in &opts.known_hosts {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => {
-                return Err(TransportError::KnownHostsFile { host: spec.name.clone(), path: path.clone(), source })
+                return Err(TransportError::KnownHostsFile {
+                    host: spec.name.clone(),
+                    path: path.clone(),
+                    source,
+                })
             }
         };
         for line in text.lines() {
@@ -50,10 +63,16 @@ pub(crate) fn verify(session: &Session, spec: &ConnectionSpec, opts: &ConnectOpt
     }
     match known.check_port(&spec.address, spec.port, key) {
         CheckResult::Match => Ok(()),
-        CheckResult::Mismatch => Err(TransportError::HostKeyMismatch { host: spec.name.clone(), fingerprint }),
+        CheckResult::Mismatch => Err(TransportError::HostKeyMismatch {
+            host: spec.name.clone(),
+            fingerprint,
+        }),
         CheckResult::NotFound | CheckResult::Failure => match spec.host_key_checking {
             HostKeyChecking::AcceptNew => record(spec, opts, key, kind),
-            _ => Err(TransportError::UnknownHostKey { host: spec.name.clone(), fingerprint }),
+            _ => Err(TransportError::UnknownHostKey {
+                host: spec.name.clone(),
+                fingerprint,
+            }),
         },
     }
 }
@@ -68,7 +87,12 @@ pub(crate) fn fingerprint(session: &Session) -> String {
 }
 
 /// Appends the key to the first known_hosts file (accept-new).
-fn record(spec: &ConnectionSpec, opts: &ConnectOptions, key: &[u8], kind: HostKeyType) -> Result<(), TransportError> {
+fn record(
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+    key: &[u8],
+    kind: HostKeyType,
+) -> Result<(), TransportError> {
     let Some(path) = opts.known_hosts.first() else {
         return Ok(());
     };
@@ -91,10 +115,18 @@ fn record(spec: &ConnectionSpec, opts: &ConnectOptions, key: &[u8], kind: HostKe
         base64::engine::general_purpose::STANDARD.encode(key)
     );
     let _guard = APPEND.lock().unwrap_or_else(|p| p.into_inner());
-    let file_err = |source| TransportError::KnownHostsFile { host: spec.name.clone(), path: path.clone(), source };
+    let file_err = |source| TransportError::KnownHostsFile {
+        host: spec.name.clone(),
+        path: path.clone(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(file_err)?;
     }
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(file_err)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(file_err)?;
     file.write_all(line.as_bytes()).map_err(file_err)
 }

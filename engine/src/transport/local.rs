@@ -32,7 +32,10 @@ impl LocalTransport {
     }
 
     fn spawn_err(&self, source: std::io::Error) -> TransportError {
-        TransportError::LocalSpawn { host: self.spec.name.clone(), source }
+        TransportError::LocalSpawn {
+            host: self.spec.name.clone(),
+            source,
+        }
     }
 }
 
@@ -58,8 +61,13 @@ impl Runner for LocalTransport {
         if prepared.pty {
             return Err(TransportError::Become {
                 host,
-                user: prepared.become_.as_ref().map(|b| b.user().to_owned()).unwrap_or_default(),
-                reason: "su needs a terminal, which the local connection does not provide".to_owned(),
+                user: prepared
+                    .become_
+                    .as_ref()
+                    .map(|b| b.user().to_owned())
+                    .unwrap_or_default(),
+                reason: "su needs a terminal, which the local connection does not provide"
+                    .to_owned(),
             });
         }
         let mut child = Command::new("/bin/sh")
@@ -105,7 +113,11 @@ impl Runner for LocalTransport {
                     if fired.load(Ordering::SeqCst) {
                         return Err(timeout_err(&host, display, timeout));
                     }
-                    return Err(TransportError::Become { host, user: b.user().to_owned(), reason });
+                    return Err(TransportError::Become {
+                        host,
+                        user: b.user().to_owned(),
+                        reason,
+                    });
                 }
                 match b.feed(&buf[..n]) {
                     Step::Pending => {}
@@ -122,7 +134,11 @@ impl Runner for LocalTransport {
                             libc::kill(-pid, libc::SIGKILL);
                         }
                         let _ = child.wait();
-                        return Err(TransportError::Become { host, user: b.user().to_owned(), reason });
+                        return Err(TransportError::Become {
+                            host,
+                            user: b.user().to_owned(),
+                            reason,
+                        });
                     }
                 }
             }
@@ -154,11 +170,17 @@ impl Runner for LocalTransport {
         }
         stdout
             .write_all(&out)
-            .map_err(|source| TransportError::LocalIo { host: host.clone(), source })?;
+            .map_err(|source| TransportError::LocalIo {
+                host: host.clone(),
+                source,
+            })?;
         stderr.extend_from_slice(&early_err);
         stderr.extend_from_slice(&err);
         use std::os::unix::process::ExitStatusExt;
-        Ok(status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(255))
+        Ok(status
+            .code()
+            .or_else(|| status.signal().map(|s| 128 + s))
+            .unwrap_or(255))
     }
 }
 
@@ -179,11 +201,22 @@ impl Transport for LocalTransport {
         files::exec(self, req)
     }
 
-    fn put(&mut self, src: &mut dyn Read, size: u64, dest: &str, opts: &PutOptions) -> Result<(), TransportError> {
+    fn put(
+        &mut self,
+        src: &mut dyn Read,
+        size: u64,
+        dest: &str,
+        opts: &PutOptions,
+    ) -> Result<(), TransportError> {
         files::put(self, src, size, dest, opts)
     }
 
-    fn fetch(&mut self, src: &str, out: &mut dyn Write, privilege: Privilege) -> Result<u64, TransportError> {
+    fn fetch(
+        &mut self,
+        src: &str,
+        out: &mut dyn Write,
+        privilege: Privilege,
+    ) -> Result<u64, TransportError> {
         files::fetch(self, src, out, privilege)
     }
 

@@ -13,10 +13,12 @@
 use super::command::Prepared;
 use super::error::short_command;
 use super::files::{self, Runner};
-use super::pump::{pump, PumpError, PumpIo};
+use super::pump::{pump, Liveness, PumpError, PumpIo};
 use super::spec::{Become, ConnectionSpec};
 use super::{auth, jump, known_hosts};
-use super::{ConnectOptions, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError};
+use super::{
+    ConnectOptions, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError,
+};
 use ssh2::Session;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -64,9 +66,16 @@ impl Socket {
 
 impl SshTransport {
     /// Connects now, so that an unreachable host or a bad key fails early.
-    pub(crate) fn connect(spec: ConnectionSpec, opts: ConnectOptions) -> Result<SshTransport, TransportError> {
+    pub(crate) fn connect(
+        spec: ConnectionSpec,
+        opts: ConnectOptions,
+    ) -> Result<SshTransport, TransportError> {
         let conn = open(&spec, &opts)?;
-        Ok(SshTransport { spec, opts, conn: Some(conn) })
+        Ok(SshTransport {
+            spec,
+            opts,
+            conn: Some(conn),
+        })
     }
 
     /// Shuts the socket down (so nothing in libssh2 can block on it) and
@@ -98,39 +107,64 @@ fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportE
             let (stream, tunnel) = jump::open(spec, bastion, opts)?;
             (Socket::Relay(stream), Some(tunnel))
         }
-        None => (Socket::Tcp(tcp_connect(&spec.name, &spec.address, spec.port, spec.connect_timeout)?), None),
+        None => (
+            Socket::Tcp(tcp_connect(
+                &spec.name,
+                &spec.address,
+                spec.port,
+                spec.connect_timeout,
+            )?),
+            None,
+        ),
     };
     let mut session = Session::new().map_err(|e| connection(spec, "session setup", e))?;
     session.set_timeout(ms(spec.connect_timeout));
     match &socket {
         Socket::Tcp(s) => session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?),
-        Socket::Relay(s) => session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?),
+        Socket::Relay(s) => {
+            session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?)
+        }
     }
-    let conn = Conn { session, socket, _jump: tunnel };
+    let conn = Conn {
+        session,
+        socket,
+        _jump: tunnel,
+    };
     let fail = |conn: &Conn| conn.socket.shutdown();
     if let Err(e) = conn_handshake(&conn, spec) {
         fail(&conn);
         return Err(e);
     }
+    // OpenSSH's ConnectTimeout covers connect and banner exchange only;
+    // authentication (an encrypted key's KDF runs inside this libssh2 call)
+    // gets the I/O timeout.
+    conn.session.set_timeout(ms(opts.io_timeout));
     if let Err(e) = known_hosts::verify(&conn.session, spec, opts)
         .and_then(|()| auth::authenticate(&conn.session, spec, opts, &login_user(spec, opts)))
     {
         fail(&conn);
         return Err(e);
     }
-    conn.session.set_timeout(ms(opts.io_timeout));
-    conn.session.set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
+    conn.session
+        .set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
     Ok(conn)
 }
 
 fn conn_handshake(conn: &Conn, spec: &ConnectionSpec) -> Result<(), TransportError> {
     // `handshake` needs `&mut Session`; a clone shares the same inner session.
     let mut session = conn.session.clone();
-    session.handshake().map_err(|e| connection(spec, "handshake", e))
+    session
+        .handshake()
+        .map_err(|e| connection(spec, "handshake", e))
 }
 
 /// Connects with a timeout, `TCP_NODELAY`, keepalives and a user timeout.
-pub(super) fn tcp_connect(host: &str, address: &str, port: u16, timeout: Duration) -> Result<TcpStream, TransportError> {
+pub(super) fn tcp_connect(
+    host: &str,
+    address: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<TcpStream, TransportError> {
     let target = format!("{address}:{port}");
     let unreachable = |source| TransportError::Unreachable {
         host: host.to_owned(),
@@ -212,21 +246,16 @@ impl Runner for SshTransport {
         timeout: Option<Duration>,
     ) -> Result<i32, TransportError> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let timed_out = || TransportError::Timeout {
-            host: String::new(),
-            command: short_command(display),
-            after: timeout.unwrap_or_default(),
-        };
         // At most two attempts: a session that died while idle (server
         // restart, idle timeout) is replaced once, before the command starts.
         let mut attempt = 0;
-        let mut channel = loop {
+        let (mut channel, session, fd, tcp) = loop {
             attempt += 1;
             let fresh = self.conn.is_none();
-            if fresh {
-                self.conn = Some(open(&self.spec, &self.opts)?);
-            }
-            let Some(conn) = self.conn.as_ref() else { continue };
+            let conn = match &self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(open(&self.spec, &self.opts)?),
+            };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
             if let Some(d) = deadline {
@@ -234,7 +263,10 @@ impl Runner for SshTransport {
             }
             conn.session.set_timeout(ms(io_timeout));
             match conn.session.channel_session() {
-                Ok(channel) => break channel,
+                Ok(channel) => {
+                    let tcp = matches!(conn.socket, Socket::Tcp(_));
+                    break (channel, conn.session.clone(), conn.socket.fd(), tcp);
+                }
                 Err(e) => {
                     self.drop_conn();
                     if fresh || attempt >= 2 {
@@ -243,11 +275,10 @@ impl Runner for SshTransport {
                 }
             }
         };
-        let Some(conn) = self.conn.as_ref() else {
-            return Err(timed_out());
+        let liveness = Liveness {
+            keepalive: self.opts.keepalive,
+            tcp,
         };
-        let session = conn.session.clone();
-        let fd = conn.socket.fd();
         let started = (|| {
             if prepared.pty {
                 channel.request_pty("dumb", None, Some((200, 50, 0, 0)))?;
@@ -258,27 +289,62 @@ impl Runner for SshTransport {
             self.drop_conn();
             return Err(connection(&self.spec, "starting a command", e));
         }
-        let io = PumpIo { stdin, stdout, stderr };
-        let result = pump(&session, &mut channel, fd, io, prepared.become_.as_mut(), deadline, self.opts.keepalive);
+        let io = PumpIo {
+            stdin,
+            stdout,
+            stderr,
+        };
+        let result = pump(
+            &session,
+            &mut channel,
+            fd,
+            io,
+            prepared.become_.as_mut(),
+            deadline,
+            liveness,
+        );
         if let Err(e) = result {
-            let user = prepared.become_.as_ref().map(|b| b.user().to_owned()).unwrap_or_default();
+            let user = prepared
+                .become_
+                .as_ref()
+                .map(|b| b.user().to_owned())
+                .unwrap_or_default();
             return Err(match e {
                 PumpError::Timeout => {
                     self.drop_conn();
-                    let mut err = timed_out();
-                    if let TransportError::Timeout { host, .. } = &mut err {
-                        host.clone_from(&self.spec.name);
+                    TransportError::Timeout {
+                        host: self.spec.name.clone(),
+                        command: short_command(display),
+                        after: timeout.unwrap_or_default(),
                     }
-                    err
                 }
                 PumpError::Channel(source) => {
                     self.drop_conn();
-                    TransportError::Connection { host: self.spec.name.clone(), stage: "running a command", source }
+                    TransportError::Connection {
+                        host: self.spec.name.clone(),
+                        stage: "running a command",
+                        source,
+                    }
+                }
+                PumpError::Silent(silence) => {
+                    self.drop_conn();
+                    let source = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer to keepalives for {} s", silence.as_secs()),
+                    );
+                    TransportError::Connection {
+                        host: self.spec.name.clone(),
+                        stage: "running a command",
+                        source,
+                    }
                 }
                 PumpError::LocalRead(source) | PumpError::LocalWrite(source) => {
                     // The remote side is mid-stream; do not reuse the session.
                     self.drop_conn();
-                    TransportError::LocalIo { host: self.spec.name.clone(), source }
+                    TransportError::LocalIo {
+                        host: self.spec.name.clone(),
+                        source,
+                    }
                 }
                 PumpError::Become(reason) => {
                     // sudo may be waiting for another password: close the
@@ -286,7 +352,11 @@ impl Runner for SshTransport {
                     if finish(&session, &mut channel, &self.opts).is_err() {
                         self.drop_conn();
                     }
-                    TransportError::Become { host: self.spec.name.clone(), user, reason }
+                    TransportError::Become {
+                        host: self.spec.name.clone(),
+                        user,
+                        reason,
+                    }
                 }
             });
         }
@@ -302,7 +372,11 @@ impl Runner for SshTransport {
 
 /// Closes the channel explicitly (a dropped channel can block forever,
 /// ssh2-rs #165) and reads the exit status.
-fn finish(session: &Session, channel: &mut ssh2::Channel, opts: &ConnectOptions) -> Result<i32, ssh2::Error> {
+fn finish(
+    session: &Session,
+    channel: &mut ssh2::Channel,
+    opts: &ConnectOptions,
+) -> Result<i32, ssh2::Error> {
     session.set_blocking(true);
     session.set_timeout(ms(opts.io_timeout));
     channel.close()?;
@@ -344,11 +418,22 @@ impl Transport for SshTransport {
         files::exec(self, req)
     }
 
-    fn put(&mut self, src: &mut dyn Read, size: u64, dest: &str, opts: &PutOptions) -> Result<(), TransportError> {
+    fn put(
+        &mut self,
+        src: &mut dyn Read,
+        size: u64,
+        dest: &str,
+        opts: &PutOptions,
+    ) -> Result<(), TransportError> {
         files::put(self, src, size, dest, opts)
     }
 
-    fn fetch(&mut self, src: &str, out: &mut dyn Write, privilege: Privilege) -> Result<u64, TransportError> {
+    fn fetch(
+        &mut self,
+        src: &str,
+        out: &mut dyn Write,
+        privilege: Privilege,
+    ) -> Result<u64, TransportError> {
         files::fetch(self, src, out, privilege)
     }
 
