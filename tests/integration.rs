@@ -4,3 +4,4 @@ mod harness;
 mod modules;
 mod template;
 mod transport;
+mod yaml;

@@ -10,4 +10,7 @@ pub enum Error {
     /// Reaching a host, running a command or moving a file failed.
     #[error(transparent)]
     Transport(#[from] crate::transport::TransportError),
+    /// A template failed to render or a conditional to evaluate.
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
 }

@@ -25,11 +25,13 @@ pub(crate) struct Whitespace {
 }
 
 /// Ansible's defaults, for task arguments and the template module alike:
-/// `trim_blocks=True`, `lstrip_blocks=False`, trailing newline kept.
+/// `trim_blocks=True`, `lstrip_blocks=False`. Jinja drops the final
+/// newline; Ansible adds trailing newlines back to string results (see
+/// `Templar::run_text`), while `"{{ n }}\n"` is still the int `n`.
 pub(crate) const ANSIBLE_WHITESPACE: Whitespace = Whitespace {
     trim_blocks: true,
     lstrip_blocks: false,
-    keep_trailing_newline: true,
+    keep_trailing_newline: false,
 };
 
 /// The shared environment and its compile caches.
@@ -63,7 +65,8 @@ impl Shared {
         }
         let mut wrapped = String::with_capacity(src.len() + STRICT_SUFFIX.len() + 1);
         wrapped.push('(');
-        wrapped.push_str(src);
+        let src = crate::template::syntax::preserve_backslashes(src, true);
+        wrapped.push_str(&crate::template::percent::rewrite(&src, true));
         wrapped.push_str(STRICT_SUFFIX);
         let compiled = Arc::new(self.env.compile_expression_owned(wrapped)?);
         let mut cache = self
@@ -104,11 +107,19 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
     }
     // Inline templates are looked up by their own text: minijinja then
     // caches the compiled template inside the environment.
-    env.set_loader(|name| Ok(Some(name.to_owned())));
+    env.set_loader(|name| {
+        let text = crate::template::syntax::preserve_backslashes(name, false);
+        Ok(Some(
+            crate::template::percent::rewrite(&text, false).into_owned(),
+        ))
+    });
     env.set_auto_reload(false);
     env.set_formatter(format_output);
     env.set_unknown_method_callback(pymethods::call_method);
     env.add_filter("__kib_strict", strict);
+    env.add_filter("__pyformat", |format: &str, args: Value| {
+        crate::template::percent::pyformat(format, args)
+    });
     env.add_global("omit", crate::template::native::omit());
     filters::register(&mut env);
     jinja_tests::register(&mut env);
@@ -119,7 +130,12 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
 /// Prints a value into text as Ansible does: strings as they are, `None` as
 /// nothing, other values as Python's `str()`; an undefined value is an
 /// error naming the variable.
-fn format_output(out: &mut minijinja::Output, state: &mut State, value: &Value) -> Result<(), Error> {
+fn format_output(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
+    frame::record_emit(value);
     if value.is_undefined() {
         if frame::lenient_output() {
             return Ok(());

@@ -96,6 +96,21 @@ impl TemplateError {
         self
     }
 
+    /// Replaces the quoted template text (a template file's failing line
+    /// instead of the whole file).
+    #[must_use]
+    pub(crate) fn with_excerpt(mut self, text: String) -> TemplateError {
+        match &mut self {
+            TemplateError::UndefinedVariable { excerpt, .. }
+            | TemplateError::Syntax { excerpt, .. }
+            | TemplateError::Unknown { excerpt, .. }
+            | TemplateError::Evaluation { excerpt, .. }
+            | TemplateError::NonBooleanConditional { excerpt, .. }
+            | TemplateError::Recursion { excerpt, .. } => *excerpt = text,
+        }
+        self
+    }
+
     /// The span of the YAML scalar, when known.
     pub fn span(&self) -> Option<&Span> {
         match self {

@@ -20,6 +20,22 @@ pub(crate) struct Frame {
     /// `(variable, undefined name inside its value)` for lazy values that
     /// were undefined because of another variable.
     pub(crate) causes: Vec<(String, String)>,
+    /// How many values `{{ }}` printed, and the first of them: a render
+    /// that printed exactly one value and no text keeps its type (2.19).
+    pub(crate) emitted: u32,
+    pub(crate) first: Option<minijinja::Value>,
+}
+
+impl Frame {
+    fn new(vars: &Vars) -> Frame {
+        Frame {
+            vars: vars.clone(),
+            hard: None,
+            causes: Vec::new(),
+            emitted: 0,
+            first: None,
+        }
+    }
 }
 
 thread_local! {
@@ -30,21 +46,23 @@ thread_local! {
 /// Runs `f` inside a new frame for `vars`, returning its result and the
 /// frame (popped).
 pub(crate) fn with_frame<R>(vars: &Vars, f: impl FnOnce() -> R) -> (R, Frame) {
-    FRAMES.with(|frames| {
-        frames.borrow_mut().push(Frame {
-            vars: vars.clone(),
-            hard: None,
-            causes: Vec::new(),
-        })
-    });
+    FRAMES.with(|frames| frames.borrow_mut().push(Frame::new(vars)));
     let result = f();
     let frame = FRAMES.with(|frames| frames.borrow_mut().pop());
-    let frame = frame.unwrap_or_else(|| Frame {
-        vars: vars.clone(),
-        hard: None,
-        causes: Vec::new(),
-    });
+    let frame = frame.unwrap_or_else(|| Frame::new(vars));
     (result, frame)
+}
+
+/// Notes that the innermost render printed `value`.
+pub(crate) fn record_emit(value: &minijinja::Value) {
+    FRAMES.with(|frames| {
+        if let Some(frame) = frames.borrow_mut().last_mut() {
+            frame.emitted += 1;
+            if frame.emitted == 1 {
+                frame.first = Some(value.clone());
+            }
+        }
+    });
 }
 
 /// The variables of the innermost running render.
@@ -74,6 +92,9 @@ pub(crate) fn record_lazy_error(name: &str, err: TemplateError) {
     });
 }
 
+/// How many lazy variables may be templated inside one another.
+const MAX_LAZY_DEPTH: usize = 64;
+
 /// Marks `(vars, name)` as being templated until the guard drops.
 ///
 /// # Errors
@@ -82,7 +103,10 @@ pub(crate) fn record_lazy_error(name: &str, err: TemplateError) {
 pub(crate) fn resolving(key: usize, name: &str) -> Result<ResolvingGuard, TemplateError> {
     RESOLVING.with(|stack| {
         let mut stack = stack.borrow_mut();
-        if stack.iter().any(|(k, n)| *k == key && n == name) {
+        // The depth bound also stops cycles that cross hosts through
+        // `hostvars` (each host has its own `Vars`, so the pair check
+        // alone cannot see them).
+        if stack.len() >= MAX_LAZY_DEPTH || stack.iter().any(|(k, n)| *k == key && n == name) {
             return Err(TemplateError::Recursion {
                 name: name.to_owned(),
                 excerpt: format!("{{{{ {name} }}}}"),

@@ -13,16 +13,28 @@ use std::path::Path;
 
 /// Adds every Ansible test to `env`.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_test("match", |v: &Value, p: &str, k: Kwargs| regex_test(v, p, k, "match"));
-    env.add_test("search", |v: &Value, p: &str, k: Kwargs| regex_test(v, p, k, "search"));
+    // minijinja extras that Ansible lacks: a typo of `match`/`search`
+    // should fail here as it does there.
+    env.remove_test("startingwith");
+    env.remove_test("endingwith");
+    env.add_test("match", |v: &Value, p: &str, k: Kwargs| {
+        regex_test(v, p, k, "match")
+    });
+    env.add_test("search", |v: &Value, p: &str, k: Kwargs| {
+        regex_test(v, p, k, "search")
+    });
     env.add_test("regex", |v: &Value, p: &str, k: Kwargs| {
-        let kind = k.get::<Option<String>>("match_type")?.unwrap_or_else(|| "search".into());
+        let kind = k
+            .get::<Option<String>>("match_type")?
+            .unwrap_or_else(|| "search".into());
         regex_test(v, p, k, &kind)
     });
     env.add_test("version", version);
     env.add_test("version_compare", version);
     for name in ["success", "succeeded", "successful"] {
-        env.add_test(name, |v: &Value| Ok::<_, Error>(!flag(v, "failed", "success")?));
+        env.add_test(name, |v: &Value| {
+            Ok::<_, Error>(!flag(v, "failed", "success")?)
+        });
     }
     for name in ["failed", "failure"] {
         env.add_test(name, |v: &Value| flag(v, "failed", "failed"));
@@ -33,22 +45,46 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["skipped", "skip"] {
         env.add_test(name, |v: &Value| flag(v, "skipped", "skipped"));
     }
+    env.add_test("unreachable", |v: &Value| {
+        flag(v, "unreachable", "unreachable")
+    });
+    env.add_test("reachable", |v: &Value| {
+        Ok::<_, Error>(!flag(v, "unreachable", "reachable")?)
+    });
+    env.add_test("timedout", |v: &Value| {
+        Ok::<_, Error>(
+            v.get_attr("timedout")?
+                .get_attr("period")
+                .is_ok_and(|p| !p.is_undefined()),
+        )
+    });
     // Without async jobs every finished result is finished and started.
     env.add_test("finished", |v: &Value| async_flag(v, "finished"));
     env.add_test("started", |v: &Value| async_flag(v, "started"));
+    // Jinja2's `sequence`: anything with a length and items (str, list, dict).
+    env.add_test("sequence", |v: &Value| {
+        matches!(
+            v.kind(),
+            ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Bytes
+        )
+    });
     env.add_test("truthy", |v: &Value| v.is_true());
     env.add_test("falsy", |v: &Value| !v.is_true());
     for name in ["subset", "issubset"] {
-        env.add_test(name, |a: &Value, b: &Value| Ok::<_, Error>(all_in(a, b)?));
+        env.add_test(name, |a: &Value, b: &Value| all_in(a, b));
     }
     for name in ["superset", "issuperset"] {
-        env.add_test(name, |a: &Value, b: &Value| Ok::<_, Error>(all_in(b, a)?));
+        env.add_test(name, |a: &Value, b: &Value| all_in(b, a));
     }
     env.add_test("contains", |seq: &Value, item: Value| {
         Ok::<_, Error>(seq.try_iter()?.any(|x| x == item))
     });
-    env.add_test("any", |v: &Value| Ok::<_, Error>(v.try_iter()?.any(|x| x.is_true())));
-    env.add_test("all", |v: &Value| Ok::<_, Error>(v.try_iter()?.all(|x| x.is_true())));
+    env.add_test("any", |v: &Value| {
+        Ok::<_, Error>(v.try_iter()?.any(|x| x.is_true()))
+    });
+    env.add_test("all", |v: &Value| {
+        Ok::<_, Error>(v.try_iter()?.all(|x| x.is_true()))
+    });
     for name in ["abs", "is_abs"] {
         env.add_test(name, |p: &str| p.starts_with('/'));
     }
@@ -66,12 +102,17 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         Path::new(p).symlink_metadata().is_ok()
     });
     for name in ["nan", "isnan"] {
-        env.add_test(name, |v: &Value| f64::try_from(v.clone()).is_ok_and(f64::is_nan));
+        env.add_test(name, |v: &Value| {
+            f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+        });
     }
 }
 
 fn test_failed(test: &str, message: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::InvalidOperation, format!("test `{test}` failed: {message}"))
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("test `{test}` failed: {message}"),
+    )
 }
 
 fn regex_test(value: &Value, pattern: &str, kwargs: Kwargs, kind: &str) -> Result<bool, Error> {
@@ -81,17 +122,27 @@ fn regex_test(value: &Value, pattern: &str, kwargs: Kwargs, kind: &str) -> Resul
     match kind {
         "match" => {
             let anchored = format!("\\A(?:{pattern})");
-            Ok(compile("match", &anchored, flags)?.is_match(&text).unwrap_or(false))
+            Ok(compile("match", &anchored, flags)?
+                .is_match(&text)
+                .unwrap_or(false))
         }
-        "search" => Ok(compile("search", pattern, flags)?.is_match(&text).unwrap_or(false)),
-        other => Err(test_failed("regex", format_args!("unknown match_type `{other}`"))),
+        "search" => Ok(compile("search", pattern, flags)?
+            .is_match(&text)
+            .unwrap_or(false)),
+        other => Err(test_failed(
+            "regex",
+            format_args!("unknown match_type `{other}`"),
+        )),
     }
 }
 
 /// A boolean field of a task result; the value must be a mapping.
 fn flag(result: &Value, field: &str, test: &str) -> Result<bool, Error> {
     if result.kind() != ValueKind::Map {
-        return Err(test_failed(test, format_args!("expects a dictionary, got {}", result.kind())));
+        return Err(test_failed(
+            test,
+            format_args!("expects a dictionary, got {}", result.kind()),
+        ));
     }
     let v = result.get_attr(field)?;
     if !v.is_undefined() {
@@ -129,7 +180,10 @@ fn all_in(a: &Value, b: &Value) -> Result<bool, Error> {
 
 /// `version(other, operator='eq', strict=False, version_type='loose')`.
 fn version(value: &Value, other: &Value, op: Option<&str>, kwargs: Kwargs) -> Result<bool, Error> {
-    let op = kwargs.get::<Option<&str>>("operator")?.or(op).unwrap_or("eq");
+    let op = kwargs
+        .get::<Option<&str>>("operator")?
+        .or(op)
+        .unwrap_or("eq");
     let strict = kwargs.get::<Option<bool>>("strict")?.unwrap_or(false);
     let version_type = kwargs.get::<Option<&str>>("version_type")?;
     kwargs.assert_all_used()?;
@@ -140,7 +194,12 @@ fn version(value: &Value, other: &Value, op: Option<&str>, kwargs: Kwargs) -> Re
         "loose" => loose_cmp(&a, &b)?,
         "strict" => strict_key(&a)?.cmp(&strict_key(&b)?),
         "semver" | "semantic" => semver_cmp(&a, &b)?,
-        other => return Err(test_failed("version", format_args!("unsupported version_type `{other}`"))),
+        other => {
+            return Err(test_failed(
+                "version",
+                format_args!("unsupported version_type `{other}`"),
+            ))
+        }
     };
     Ok(match op {
         "==" | "=" | "eq" => ordering == Ordering::Equal,
@@ -201,7 +260,12 @@ fn loose_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
             (Part::Num(x), Part::Num(y)) => x.cmp(y),
             (Part::Word(x), Part::Word(y)) => x.cmp(y),
             // Python 3 cannot order int and str: Ansible reports an error.
-            _ => return Err(test_failed("version", "cannot compare a number with a word")),
+            _ => {
+                return Err(test_failed(
+                    "version",
+                    "cannot compare a number with a word",
+                ))
+            }
         };
         if ord != Ordering::Equal {
             return Ok(ord);
@@ -250,7 +314,10 @@ fn semver_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
             .map_err(|_| test_failed("version", format_args!("invalid semantic version `{v}`")))?;
         match nums.as_slice() {
             [x, y, z] => Ok(([*x, *y, *z], pre)),
-            _ => Err(test_failed("version", format_args!("invalid semantic version `{v}`"))),
+            _ => Err(test_failed(
+                "version",
+                format_args!("invalid semantic version `{v}`"),
+            )),
         }
     }
     let (ca, pa) = parse(a)?;
@@ -289,7 +356,10 @@ mod tests {
 
     #[test]
     fn semver_prerelease_sorts_first() {
-        assert_eq!(semver_cmp("1.2.3-alpha", "1.2.3").ok(), Some(Ordering::Less));
+        assert_eq!(
+            semver_cmp("1.2.3-alpha", "1.2.3").ok(),
+            Some(Ordering::Less)
+        );
         assert_eq!(semver_cmp("1.2.3", "1.2.10").ok(), Some(Ordering::Less));
     }
 }

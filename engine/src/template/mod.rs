@@ -24,8 +24,10 @@
 //! Known deviations: iterating or testing (`{% if %}`) an undefined value
 //! inside a template gives empty/false instead of an error; `{% break %}`
 //! and `{% continue %}` are accepted; `include`/`import` of other template
-//! files is not supported.
+//! files is not supported; `'%s' % x` formatting is supported when the left
+//! operand is a string literal (the common case), not a variable.
 
+mod diagnose;
 mod env;
 mod error;
 mod filters;
@@ -33,8 +35,9 @@ mod frame;
 mod jinja_tests;
 mod lookups;
 pub mod native;
+mod percent;
 mod pymethods;
-mod pyyaml;
+mod syntax;
 mod vars;
 
 pub use error::TemplateError;
@@ -42,11 +45,13 @@ pub use vars::{HostVars, Vars};
 
 use crate::source::Span;
 use crate::value::Value;
-use env::{Shared, Whitespace, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
+use diagnose::map_error;
+use env::{Shared, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
 use error::excerpt;
 use frame::Frame;
 use minijinja::{ErrorKind, Value as JValue};
 use native::{from_jinja, is_omit, py_str, to_jinja};
+use syntax::{lone_expression, parse_header, trailing_newlines};
 use vars::VarsObject;
 
 /// The `omit` placeholder: a task argument whose templated value is exactly
@@ -58,7 +63,24 @@ pub const OMIT: &str = "__omit_place_holder__5fd1d5ee3e8b2e6f9b4d1b6c9c2f1b0d7a1
 ///
 /// Cheap to create and to copy; every `Templar` shares one process-wide
 /// environment and compile cache, so it is `Send + Sync` and can serve all
-/// host threads at once.
+/// host threads at once. Build one [`Vars`] per host and derive per task
+/// with [`Vars::with`]:
+///
+/// ```
+/// use engine::template::{Templar, Vars};
+/// use engine::value::{Map, Value};
+/// use std::sync::Arc;
+///
+/// let mut host = Map::new();
+/// host.insert("version".into(), "1.29.6".into());
+/// host.insert("pkg".into(), "kubelet-{{ version }}".into());
+/// let vars = Vars::new(Arc::new(host)).with("item", Value::Int(3));
+/// let t = Templar::new();
+/// assert_eq!(t.render("{{ item + 1 }}", &vars)?, Value::Int(4));
+/// assert_eq!(t.render("{{ pkg }}.rpm", &vars)?, Value::from("kubelet-1.29.6.rpm"));
+/// assert!(t.condition("version is version('1.28', '>=')", &vars)?);
+/// # Ok::<(), engine::template::TemplateError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Templar {
     shared: &'static Shared,
@@ -195,26 +217,76 @@ impl Templar {
     }
 
     /// Renders a template file's text as the `template` module does:
-    /// `trim_blocks=True`, `lstrip_blocks=False`, trailing newline kept,
+    /// `trim_blocks=True`, `lstrip_blocks=False`, trailing newlines kept,
     /// and a first line `#jinja2: trim_blocks: False, lstrip_blocks: True`
     /// overriding those options. `name` names the template in errors.
     ///
     /// # Errors
     /// Any [`TemplateError`], with `name` as the excerpt.
-    pub fn render_template(&self, source: &str, name: &str, vars: &Vars) -> Result<String, TemplateError> {
+    pub fn render_template(
+        &self,
+        source: &str,
+        name: &str,
+        vars: &Vars,
+    ) -> Result<String, TemplateError> {
         let (ws, body) = parse_header(source);
         let run = || -> Result<String, minijinja::Error> {
             if ws == ANSIBLE_WHITESPACE {
-                self.shared.env.get_template(body)?.render(VarsObject(vars.clone()).into_value())
+                self.shared
+                    .env
+                    .get_template(body)?
+                    .render(VarsObject(vars.clone()).into_value())
             } else {
                 let env = env::build(ws);
+                let body = syntax::preserve_backslashes(body, false);
+                let body = percent::rewrite(&body, false);
                 let rendered = env
-                    .template_from_str(body)?
+                    .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
                 rendered
             }
         };
-        self.run_text(run, name, vars)
+        self.run_text(run, body, vars)
+            .map(|(out, _)| out)
+            .map_err(|err| match err {
+                // Point at the template file and line; quote that line.
+                (err, Some(line)) => {
+                    let quoted = body.lines().nth(line.saturating_sub(1)).unwrap_or("");
+                    let line = u32::try_from(line + usize::from(body.len() != source.len()))
+                        .unwrap_or(u32::MAX);
+                    err.with_excerpt(excerpt(quoted))
+                        .at(&Span::new(name.into(), line, 1))
+                }
+                (err, None) => err.with_excerpt(excerpt(name)),
+            })
+    }
+
+    /// Runs lookup plugin `name` on already templated `terms` and returns
+    /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
+    /// iterates over (`with_items`, `with_dict`, `with_nested`,
+    /// `with_sequence`, `with_first_found`, ...). For a loop, `terms` are
+    /// the items of the templated `with_<name>` value when it is a list,
+    /// else that one value (as Ansible passes them).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn lookup(
+        &self,
+        name: &str,
+        terms: &[Value],
+        vars: &Vars,
+    ) -> Result<Vec<Value>, TemplateError> {
+        let terms: Vec<JValue> = terms.iter().map(to_jinja).collect();
+        let kwargs = minijinja::value::Kwargs::from_iter(std::iter::empty::<(&str, JValue)>());
+        let (result, _frame) = frame::with_frame(vars, || lookups::plugin(name, &terms, &kwargs));
+        match result {
+            Ok(items) => Ok(items.iter().map(from_jinja).collect()),
+            Err(err) => Err(TemplateError::Evaluation {
+                message: err.detail().unwrap_or("lookup failed").to_owned(),
+                excerpt: format!("with_{name}"),
+                span: None,
+            }),
+        }
     }
 
     /// Templates `text` into a template value (no conversion).
@@ -226,13 +298,21 @@ impl Templar {
             return self.eval(inner, text, vars);
         }
         let env = &self.shared.env;
-        let run = || env.get_template(text)?.render(VarsObject(vars.clone()).into_value());
-        self.run_text(run, text, vars).map(JValue::from)
+        let run = || {
+            env.get_template(text)?
+                .render(VarsObject(vars.clone()).into_value())
+        };
+        let (out, native) = self.run_text(run, text, vars).map_err(|(err, _)| err)?;
+        Ok(native.unwrap_or_else(|| JValue::from(out)))
     }
 
     /// [`Templar::render_value`] producing a template value: lazy variables
     /// use it so their results never go through engine values.
-    pub(crate) fn render_value_jinja(&self, v: &Value, vars: &Vars) -> Result<JValue, TemplateError> {
+    pub(crate) fn render_value_jinja(
+        &self,
+        v: &Value,
+        vars: &Vars,
+    ) -> Result<JValue, TemplateError> {
         Ok(match v {
             Value::Str(s) => self.render_jinja(s, vars)?,
             Value::List(items) => items
@@ -267,23 +347,58 @@ impl Templar {
 
     /// Renders text with `run`, retrying without the undefined-output error
     /// when the only undefined printed was the missing `else` of an inline
-    /// `if`.
+    /// `if`. Also returns the native value when the output is exactly one
+    /// printed value (`{% set x = 5 %}{{ x }}` is the int 5 in 2.19).
     fn run_text(
         &self,
         run: impl Fn() -> Result<String, minijinja::Error>,
         text: &str,
         vars: &Vars,
-    ) -> Result<String, TemplateError> {
+    ) -> Result<(String, Option<JValue>), (TemplateError, Option<usize>)> {
+        let fail = |err: minijinja::Error, frame: Frame| {
+            let line = err.line();
+            (map_error(err, text, frame), line)
+        };
         let (result, frame) = frame::with_frame(vars, &run);
-        match result {
-            Ok(out) if frame.hard.is_none() => Ok(out),
-            Ok(_) => Err(map_error(minijinja::Error::from(ErrorKind::UndefinedError), text, frame)),
+        let (out, frame) = match result {
+            Ok(out) if frame.hard.is_none() => (out, frame),
+            Ok(_) => {
+                return Err(fail(
+                    minijinja::Error::from(ErrorKind::UndefinedError),
+                    frame,
+                ))
+            }
             Err(err) if err.detail() == Some(ORIGINLESS_UNDEFINED) && frame.hard.is_none() => {
                 let (retry, frame) = frame::with_frame(vars, || frame::leniently(&run));
-                retry.map_err(|err| map_error(err, text, frame))
+                match retry {
+                    Ok(out) => (out, frame),
+                    Err(err) => return Err(fail(err, frame)),
+                }
             }
-            Err(err) => Err(map_error(err, text, frame)),
+            Err(err) => return Err(fail(err, frame)),
+        };
+        let native = match frame.first {
+            Some(first)
+                if frame.emitted == 1 && first.as_str().is_none() && !first.is_undefined() =>
+            {
+                let mut printed = String::new();
+                if !first.is_none() {
+                    py_str(&mut printed, &first);
+                }
+                (printed == out).then_some(first)
+            }
+            _ => None,
+        };
+        // Ansible restores the trailing newlines Jinja dropped.
+        let mut out = out;
+        if native.is_none() {
+            let wanted = trailing_newlines(text);
+            let have = trailing_newlines(&out);
+            for _ in have..wanted {
+                out.push('\n');
+            }
         }
+        Ok((out, native))
     }
 }
 
@@ -291,102 +406,4 @@ impl VarsObject {
     fn into_value(self) -> JValue {
         JValue::from_object(self)
     }
-}
-
-/// The expression inside `text` when `text` is exactly one `{{ expr }}`.
-fn lone_expression(text: &str) -> Option<&str> {
-    let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix('-').unwrap_or(inner);
-    let inner = inner.strip_suffix('-').unwrap_or(inner);
-    if inner.contains("}}") || inner.contains("{{") || inner.contains("{%") || inner.contains("{#") {
-        return None;
-    }
-    Some(inner)
-}
-
-/// Splits off a `#jinja2:` first line and applies its options.
-fn parse_header(source: &str) -> (Whitespace, &str) {
-    let mut ws = ANSIBLE_WHITESPACE;
-    let Some(rest) = source.strip_prefix("#jinja2:") else {
-        return (ws, source);
-    };
-    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-    for option in line.split(',') {
-        let Some((key, value)) = option.split_once(':') else {
-            continue;
-        };
-        let on = matches!(value.trim(), "True" | "true" | "yes");
-        match key.trim() {
-            "trim_blocks" => ws.trim_blocks = on,
-            "lstrip_blocks" => ws.lstrip_blocks = on,
-            "keep_trailing_newline" => ws.keep_trailing_newline = on,
-            _ => {}
-        }
-    }
-    (ws, body)
-}
-
-/// Turns a minijinja error into a [`TemplateError`], preferring what lazy
-/// variables recorded (the root cause) over the symptom.
-fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
-    if let Some(hard) = frame.hard {
-        return hard;
-    }
-    let excerpt = excerpt(text);
-    let detail = err.detail().unwrap_or("").to_owned();
-    let kind = err.kind();
-    if let Some(name) = undefined_name(&detail) {
-        let name = root_cause(name, &frame.causes);
-        return TemplateError::UndefinedVariable { name, excerpt, span: None };
-    }
-    if kind == ErrorKind::UndefinedError || detail == ORIGINLESS_UNDEFINED {
-        let name = frame
-            .causes
-            .last()
-            .map(|(_, inner)| inner.clone())
-            .unwrap_or_else(|| text.trim().trim_start_matches("{{").trim_end_matches("}}").trim().to_owned());
-        return TemplateError::UndefinedVariable { name, excerpt, span: None };
-    }
-    let what = match kind {
-        ErrorKind::UnknownFilter => Some("filter"),
-        ErrorKind::UnknownTest => Some("test"),
-        ErrorKind::UnknownFunction => Some("function"),
-        ErrorKind::UnknownMethod => Some("method"),
-        _ => None,
-    };
-    if let Some(what) = what {
-        let name = detail
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or(detail.as_str())
-            .to_owned();
-        return TemplateError::Unknown { what, name, excerpt, span: None };
-    }
-    let message = if detail.is_empty() { kind.to_string() } else { detail };
-    match kind {
-        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax {
-            message: message.replace(env::STRICT_SUFFIX, ")"),
-            excerpt,
-            span: None,
-        },
-        _ => TemplateError::Evaluation { message, excerpt, span: None },
-    }
-}
-
-/// `foo` from "... (`foo` is undefined...)" or "`foo` is undefined".
-fn undefined_name(detail: &str) -> Option<String> {
-    let end = detail.find("` is undefined")?;
-    let start = detail[..end].rfind('`')?;
-    Some(detail[start + 1..end].to_owned())
-}
-
-/// Follows recorded causes: a lazy variable undefined because of another.
-fn root_cause(mut name: String, causes: &[(String, String)]) -> String {
-    for _ in 0..causes.len() {
-        match causes.iter().find(|(outer, _)| *outer == name) {
-            Some((_, inner)) if *inner != name => name = inner.clone(),
-            _ => break,
-        }
-    }
-    name
 }

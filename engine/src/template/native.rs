@@ -15,8 +15,10 @@ use std::sync::Arc;
 
 /// Converts an engine value into a template value.
 ///
-/// `Unsafe` and `Date` become plain strings: by the time a value reaches a
-/// template it is data, never re-templated.
+/// `Unsafe` strings become minijinja "safe" strings: the engine never
+/// auto-escapes, so that flag is free to carry Ansible's `!unsafe` through
+/// templating (a lone `{{ x }}` of an unsafe `x` stays unsafe, and is not
+/// templated again later, e.g. after `set_fact`). `Date` becomes its text.
 pub fn to_jinja(v: &Value) -> JValue {
     match v {
         Value::Null => JValue::from(()),
@@ -24,7 +26,8 @@ pub fn to_jinja(v: &Value) -> JValue {
         Value::Int(i) => JValue::from(*i),
         Value::Float(f) => JValue::from(*f),
         Value::Str(s) if s == OMIT => omit(),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => JValue::from(s.as_str()),
+        Value::Unsafe(s) => JValue::from_safe_string(s.clone()),
+        Value::Str(s) | Value::Date(s) => JValue::from(s.as_str()),
         Value::List(items) => items.iter().map(to_jinja).collect(),
         Value::Map(map) => JValue::from_pairs(map.iter().map(|(k, v)| (k.as_str(), to_jinja(v)))),
     }
@@ -40,8 +43,13 @@ pub fn from_jinja(v: &JValue) -> Value {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(v.is_true()),
         ValueKind::Number => number(v),
+        ValueKind::String if v.is_safe() => {
+            Value::Unsafe(v.as_str().unwrap_or_default().to_owned())
+        }
         ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_owned()),
-        ValueKind::Bytes => Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
+        ValueKind::Bytes => {
+            Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
+        }
         ValueKind::Seq | ValueKind::Iterable => Value::List(match v.try_iter() {
             Ok(iter) => iter.map(|item| from_jinja(&item)).collect(),
             Err(_) => Vec::new(),
@@ -186,35 +194,19 @@ pub(crate) fn py_repr(out: &mut String, v: &JValue) {
     }
 }
 
-/// Python's `repr()` of a float: shortest round-trip digits, `.0` for whole
-/// numbers, exponent form outside `1e-4 <= |f| < 1e16`.
+/// Python's `repr()` of a float (shared with [`crate::value`]).
 pub(crate) fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        let text = format!("{f:e}");
-        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let text = format!("{f}");
-    if text.contains('.') {
-        text
-    } else {
-        text + ".0"
-    }
+    crate::value::py_float_repr(f)
 }
 
 /// Python's `repr()` of a string: single quotes unless the text has a
 /// single quote and no double quote.
 fn py_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -265,9 +257,15 @@ mod tests {
     fn round_trip_keeps_types_and_order() {
         let mut map = Map::new();
         map.insert("z".into(), Value::Int(1));
-        map.insert("a".into(), Value::List(vec![Value::Float(1.5), Value::Null]));
+        map.insert(
+            "a".into(),
+            Value::List(vec![Value::Float(1.5), Value::Null]),
+        );
         let v = Value::Map(map);
         assert_eq!(from_jinja(&to_jinja(&v)), v);
-        assert_eq!(from_jinja(&to_jinja(&Value::Str(OMIT.into()))), Value::Str(OMIT.into()));
+        assert_eq!(
+            from_jinja(&to_jinja(&Value::Str(OMIT.into()))),
+            Value::Str(OMIT.into())
+        );
     }
 }

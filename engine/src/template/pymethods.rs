@@ -39,10 +39,19 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Result<Option<Value>, Er
         }
         "index" | "rindex" => {
             let (needle,): (&str,) = from_args(args)?;
-            let found = if method == "index" { s.find(needle) } else { s.rfind(needle) };
+            let found = if method == "index" {
+                s.find(needle)
+            } else {
+                s.rfind(needle)
+            };
             match found {
                 Some(byte) => Value::from(s[..byte].chars().count()),
-                None => return Err(Error::new(ErrorKind::InvalidOperation, "substring not found")),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "substring not found",
+                    ))
+                }
             }
         }
         "startswith" | "endswith" if args.first().is_some_and(|a| a.kind() == ValueKind::Seq) => {
@@ -50,7 +59,9 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Result<Option<Value>, Er
             let mut hit = false;
             for p in prefixes.try_iter()? {
                 let p = p.as_str().unwrap_or_default();
-                if (method == "startswith" && s.starts_with(p)) || (method == "endswith" && s.ends_with(p)) {
+                if (method == "startswith" && s.starts_with(p))
+                    || (method == "endswith" && s.ends_with(p))
+                {
                     hit = true;
                     break;
                 }

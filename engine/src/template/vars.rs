@@ -10,7 +10,7 @@
 
 use crate::template::frame;
 use crate::template::native::to_jinja;
-use crate::template::{TemplateError, Templar};
+use crate::template::{Templar, TemplateError};
 use crate::value::{Map, Value};
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::Value as JValue;
@@ -147,15 +147,22 @@ impl Vars {
                 None => return Ok(self.special(name)),
             },
         };
+        // Look in the caches before scanning the value for templates: the
+        // scan walks the whole value (facts can be large).
+        if let Some(hit) = lock(&self.cache).get(name) {
+            return Ok(Some(hit.clone()));
+        }
+        if in_overlay.is_none() {
+            if let Some(hit) = lock(&self.static_cache).get(name) {
+                return Ok(Some(hit.clone()));
+            }
+        }
         let needs_templating = has_template(raw);
         let cache = if needs_templating || in_overlay.is_some() {
             &self.cache
         } else {
             &self.static_cache
         };
-        if let Some(hit) = lock(cache).get(name) {
-            return Ok(Some(hit.clone()));
-        }
         let value = if needs_templating {
             let key = Arc::as_ptr(&self.cache) as usize;
             let _guard = frame::resolving(key, name)?;
@@ -182,7 +189,9 @@ impl Vars {
 
 fn lock(cache: &Cache) -> std::sync::MutexGuard<'_, HashMap<String, JValue>> {
     // A panic while holding the lock leaves only a partial cache behind.
-    cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether a value holds a template anywhere (strings with `{{`, `{%`, `{#`).
@@ -190,7 +199,9 @@ pub(crate) fn has_template(v: &Value) -> bool {
     match v {
         Value::Str(s) => Templar::is_template(s),
         Value::List(items) => items.iter().any(has_template),
-        Value::Map(map) => map.iter().any(|(k, v)| Templar::is_template(k) || has_template(v)),
+        Value::Map(map) => map
+            .iter()
+            .any(|(k, v)| Templar::is_template(k) || has_template(v)),
         _ => false,
     }
 }

@@ -6,9 +6,102 @@
 //! is `False` but `"no"` is a string, plain `0644` is 420. Every [`Node`]
 //! keeps its [`Span`] so later layers can report `file:line:column`.
 
-use crate::source::Span;
+mod analysis;
+mod compose;
+mod dump;
+mod emitter;
+mod error;
+mod load;
+mod mapping;
+mod position;
+mod resolve;
+mod timestamp;
+
+pub use dump::{dump, DumpStyle};
+pub use error::YamlError;
+
+use crate::source::{Span, Warning};
 use crate::value::Value;
 use indexmap::IndexMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The documents of one YAML text, with the warnings loading produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loaded {
+    /// One node per document, in order (empty for an empty or comment-only
+    /// text).
+    pub docs: Vec<Node>,
+    /// Duplicate keys and similar problems that did not stop loading.
+    pub warnings: Vec<Warning>,
+}
+
+impl Loaded {
+    /// The first document (`None` for an empty file) and the warnings.
+    ///
+    /// Ansible reads inventory and vars files with `yaml.load`, which
+    /// expects one document; use [`Loaded::expect_single`] to reject a
+    /// second one as Ansible does.
+    pub fn single(self) -> (Option<Node>, Vec<Warning>) {
+        (self.docs.into_iter().next(), self.warnings)
+    }
+
+    /// Like [`Loaded::single`], but a second document is an error, as it is
+    /// for Ansible's `yaml.load`.
+    ///
+    /// # Errors
+    ///
+    /// [`YamlError::MultipleDocuments`] pointing at the second document.
+    pub fn expect_single(self) -> Result<(Option<Node>, Vec<Warning>), YamlError> {
+        if let Some(second) = self.docs.get(1) {
+            return Err(YamlError::MultipleDocuments {
+                span: second.span.clone(),
+            });
+        }
+        Ok(self.single())
+    }
+}
+
+/// Loads YAML text as Ansible does (PyYAML 6, YAML 1.1, Ansible's tags).
+///
+/// `file` names the text in every [`Span`] (use the path the user gave).
+/// Plain scalars are typed by the YAML 1.1 rules (`yes` is `true`, `0644`
+/// is 420); quoted and block scalars stay strings. Duplicate keys keep the
+/// last value and add a warning.
+///
+/// ```
+/// use engine::yaml::{load_str, NodeKind};
+/// let (doc, warnings) = load_str("mode: 0644\nlabel: '0644'\n", "vars.yml")?.single();
+/// let doc = doc.expect("one document");
+/// assert_eq!(doc.get("mode").map(|n| &n.kind), Some(&NodeKind::Int(420)));
+/// assert_eq!(doc.get("label").and_then(|n| n.as_str()), Some("0644"));
+/// assert!(warnings.is_empty());
+/// # Ok::<(), engine::yaml::YamlError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`YamlError::Syntax`] for malformed YAML, and the other variants for
+/// `!vault`, unknown tags or anchors, invalid typed scalars and bad keys.
+pub fn load_str(text: &str, file: &str) -> Result<Loaded, YamlError> {
+    load::load(text, Arc::from(file))
+}
+
+/// Reads and loads a YAML file; see [`load_str`]. Spans name the file as
+/// `path` displays.
+///
+/// # Errors
+///
+/// [`YamlError::Io`] when the file cannot be read (or is not UTF-8), else
+/// as [`load_str`].
+pub fn load_file(path: &Path) -> Result<Loaded, YamlError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| YamlError::Io {
+        file: name.clone(),
+        message: e.to_string(),
+    })?;
+    load::load(&text, Arc::from(name))
+}
 
 /// A loaded YAML node with its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,48 +152,48 @@ pub struct MapEntry {
     pub value: Node,
 }
 
-/// A YAML file that did not load.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum YamlError {
-    /// The text is not valid YAML.
-    #[error("{span}: {message}")]
-    Syntax {
-        /// Where the parser stopped.
-        span: Span,
-        /// What the parser expected.
-        message: String,
-    },
-    /// `!vault` data: encrypted values are not supported.
-    #[error("{span}: `!vault` encrypted values are not supported")]
-    Vault {
-        /// The tagged scalar.
-        span: Span,
-    },
-    /// An alias to an anchor that does not exist.
-    #[error("{span}: unknown anchor in alias")]
-    UnknownAnchor {
-        /// The alias.
-        span: Span,
-    },
-    /// A tag this loader does not know.
-    #[error("{span}: unsupported tag `{tag}`")]
-    UnknownTag {
-        /// The tagged node.
-        span: Span,
-        /// The tag as written.
-        tag: String,
-    },
-    /// The file could not be read.
-    #[error("{file}: {message}")]
-    Io {
-        /// The file.
-        file: String,
-        /// The OS error.
-        message: String,
-    },
-}
-
 impl Node {
+    /// The string inside `Str` or `Unsafe` (not dates: Ansible treats
+    /// those as `date` objects, not text).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) | NodeKind::Unsafe(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The mapping inside `Map`.
+    pub fn as_map(&self) -> Option<&Mapping> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items inside `Seq`.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.get(key)
+    }
+
+    /// Whether this is `~`/`null`/empty.
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, NodeKind::Null)
+    }
+
+    /// The node's kind in words, for errors ("expected a mapping, found a
+    /// string").
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.name()
+    }
+
     /// Drops the spans: the plain data.
     pub fn to_value(&self) -> Value {
         match &self.kind {
@@ -119,5 +212,49 @@ impl Node {
                     .collect(),
             ),
         }
+    }
+}
+
+impl NodeKind {
+    /// The kind in words: `null`, `boolean`, `integer`, `float`, `string`,
+    /// `date`, `sequence`, `mapping`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "boolean",
+            NodeKind::Int(_) => "integer",
+            NodeKind::Float(_) => "float",
+            NodeKind::Str(_) | NodeKind::Unsafe(_) => "string",
+            NodeKind::Date(_) => "date",
+            NodeKind::Seq(_) => "sequence",
+            NodeKind::Map(_) => "mapping",
+        }
+    }
+}
+
+impl Mapping {
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries.get(key).map(|e| &e.value)
+    }
+
+    /// The entry (key span and value) under `key`.
+    pub fn entry(&self, key: &str) -> Option<&MapEntry> {
+        self.entries.get(key)
+    }
+
+    /// Keys and values in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> + '_ {
+        self.entries.iter().map(|(k, e)| (k.as_str(), &e.value))
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }

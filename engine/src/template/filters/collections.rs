@@ -54,7 +54,12 @@ fn flatten(value: &Value, levels: Option<usize>, kwargs: Kwargs) -> Result<Vec<V
     Ok(out)
 }
 
-fn flatten_into(items: &[Value], levels: Option<usize>, skip_nulls: bool, out: &mut Vec<Value>) -> Result<(), Error> {
+fn flatten_into(
+    items: &[Value],
+    levels: Option<usize>,
+    skip_nulls: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), Error> {
     for item in items {
         let is_null = item.is_none() || matches!(item.as_str(), Some("None" | "null"));
         if skip_nulls && is_null {
@@ -75,22 +80,33 @@ fn unique(value: &Value) -> Result<Vec<Value>, Error> {
 }
 
 fn union(a: &Value, b: &Value) -> Result<Vec<Value>, Error> {
-    Ok(dedup(items("union", a)?.into_iter().chain(items("union", b)?)))
+    Ok(dedup(
+        items("union", a)?.into_iter().chain(items("union", b)?),
+    ))
 }
 
 fn difference(a: &Value, b: &Value) -> Result<Vec<Value>, Error> {
     let b = items("difference", b)?;
-    Ok(dedup(items("difference", a)?.into_iter().filter(|x| !b.contains(x))))
+    Ok(dedup(
+        items("difference", a)?
+            .into_iter()
+            .filter(|x| !b.contains(x)),
+    ))
 }
 
 fn intersect(a: &Value, b: &Value) -> Result<Vec<Value>, Error> {
     let b = items("intersect", b)?;
-    Ok(dedup(items("intersect", a)?.into_iter().filter(|x| b.contains(x))))
+    Ok(dedup(
+        items("intersect", a)?.into_iter().filter(|x| b.contains(x)),
+    ))
 }
 
 fn symmetric_difference(a: &Value, b: &Value) -> Result<Vec<Value>, Error> {
     let both = intersect(a, b)?;
-    Ok(union(a, b)?.into_iter().filter(|x| !both.contains(x)).collect())
+    Ok(union(a, b)?
+        .into_iter()
+        .filter(|x| !both.contains(x))
+        .collect())
 }
 
 /// `itertools.product` as a list of lists.
@@ -116,7 +132,10 @@ type Dict = IndexMap<Value, Value>;
 
 fn to_dict(filter: &str, value: &Value) -> Result<Dict, Error> {
     if value.kind() != ValueKind::Map {
-        return Err(failed(filter, format_args!("expected a dict, got {}", value.kind())));
+        return Err(failed(
+            filter,
+            format_args!("expected a dict, got {}", value.kind()),
+        ));
     }
     let mut map = Dict::new();
     for key in value.try_iter()? {
@@ -144,14 +163,22 @@ enum ListMerge {
 /// also be a list of dicts.
 fn combine(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let recursive = kwargs.get::<Option<bool>>("recursive")?.unwrap_or(false);
-    let list_merge = match kwargs.get::<Option<&str>>("list_merge")?.unwrap_or("replace") {
+    let list_merge = match kwargs
+        .get::<Option<&str>>("list_merge")?
+        .unwrap_or("replace")
+    {
         "replace" => ListMerge::Replace,
         "keep" => ListMerge::Keep,
         "append" => ListMerge::Append,
         "prepend" => ListMerge::Prepend,
         "append_rp" => ListMerge::AppendRp,
         "prepend_rp" => ListMerge::PrependRp,
-        other => return Err(failed("combine", format_args!("unknown list_merge `{other}`"))),
+        other => {
+            return Err(failed(
+                "combine",
+                format_args!("unknown list_merge `{other}`"),
+            ))
+        }
     };
     kwargs.assert_all_used()?;
     let mut dicts = Vec::new();
@@ -172,7 +199,9 @@ fn combine(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
 fn merge(into: &mut Dict, from: Dict, recursive: bool, list_merge: ListMerge) -> Result<(), Error> {
     for (key, new) in from {
         let merged = match into.get(&key) {
-            Some(old) if recursive && old.kind() == ValueKind::Map && new.kind() == ValueKind::Map => {
+            Some(old)
+                if recursive && old.kind() == ValueKind::Map && new.kind() == ValueKind::Map =>
+            {
                 let mut inner = to_dict("combine", old)?;
                 merge(&mut inner, to_dict("combine", &new)?, recursive, list_merge)?;
                 from_dict(inner)

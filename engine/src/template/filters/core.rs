@@ -17,6 +17,54 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("comment", comment);
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("to_uuid", to_uuid);
+    env.add_filter("wordcount", |s: &str| {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .count()
+    });
+    env.add_filter("center", center);
+    env.add_filter("truncate", truncate);
+}
+
+/// Jinja2's `truncate(length=255, killwords=False, end='...', leeway=5)`:
+/// text within `length + leeway` is kept whole; otherwise it is cut to
+/// `length - len(end)` (at a word boundary unless `killwords`) plus `end`.
+fn truncate(
+    s: &str,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<&str>,
+    leeway: Option<usize>,
+) -> String {
+    let length = length.unwrap_or(255);
+    let end = end.unwrap_or("...");
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= length + leeway.unwrap_or(5) {
+        return s.to_owned();
+    }
+    let keep: String = chars[..length.saturating_sub(end.chars().count())]
+        .iter()
+        .collect();
+    let cut = if killwords.unwrap_or(false) {
+        keep
+    } else {
+        keep.rsplit_once(' ')
+            .map_or(keep.clone(), |(head, _)| head.to_owned())
+    };
+    cut + end
+}
+
+/// Python's `str.center(width)` (the extra space goes left when the
+/// padding is odd and the width is odd, as CPython does).
+fn center(s: &str, width: Option<usize>) -> String {
+    let width = width.unwrap_or(80);
+    let len = s.chars().count();
+    if width <= len {
+        return s.to_owned();
+    }
+    let pad = width - len;
+    let left = pad / 2 + (pad & width & 1);
+    format!("{}{s}{}", " ".repeat(left), " ".repeat(pad - left))
 }
 
 /// Ansible's `bool`: `yes on true 1` (any case) are true, everything else
@@ -25,7 +73,12 @@ fn to_bool(value: &Value) -> bool {
     match value.kind() {
         ValueKind::Bool => value.is_true(),
         ValueKind::String => matches!(
-            value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(),
+            value
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+                .as_str(),
             "yes" | "on" | "true" | "1"
         ),
         ValueKind::Number => f64::try_from(value.clone()).is_ok_and(|f| f == 1.0),
@@ -35,8 +88,16 @@ fn to_bool(value: &Value) -> bool {
 
 /// Ansible's `int(default=0, base=10)`: invalid input gives the default;
 /// `'3.9'` and `3.9` give 3; base 0 or 16 accept `0x` prefixes.
-fn to_int(value: &Value, default: Option<i64>, base: Option<u32>, kwargs: Kwargs) -> Result<i64, Error> {
-    let default = kwargs.get::<Option<i64>>("default")?.or(default).unwrap_or(0);
+fn to_int(
+    value: &Value,
+    default: Option<i64>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<i64, Error> {
+    let default = kwargs
+        .get::<Option<i64>>("default")?
+        .or(default)
+        .unwrap_or(0);
     let base = kwargs.get::<Option<u32>>("base")?.or(base).unwrap_or(10);
     kwargs.assert_all_used()?;
     Ok(match value.kind() {
@@ -57,7 +118,11 @@ fn parse_int(text: &str, base: u32) -> Option<i64> {
             return Some(i);
         }
         // Jinja2 falls back to float() for base 10.
-        return t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64);
+        return t
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f.trunc() as i64);
     }
     let (neg, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -81,7 +146,12 @@ fn to_float(value: &Value, default: Option<f64>) -> f64 {
     match value.kind() {
         ValueKind::Bool => f64::from(u8::from(value.is_true())),
         ValueKind::Number => f64::try_from(value.clone()).unwrap_or(default),
-        ValueKind::String => value.as_str().unwrap_or_default().trim().parse().unwrap_or(default),
+        ValueKind::String => value
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .parse()
+            .unwrap_or(default),
         _ => default,
     }
 }
@@ -135,7 +205,10 @@ fn type_debug(value: &Value) -> &'static str {
 /// style only, the one provisioning templates use).
 fn comment(value: &str, style: Option<&str>) -> Result<String, Error> {
     if let Some(style) = style.filter(|s| *s != "plain") {
-        return Err(failed("comment", format_args!("unsupported style `{style}`")));
+        return Err(failed(
+            "comment",
+            format_args!("unsupported style `{style}`"),
+        ));
     }
     let mut out = String::from("#\n");
     for line in value.lines() {
@@ -161,7 +234,11 @@ fn human_to_bytes(value: &Value, default_unit: Option<&str>) -> Result<i64, Erro
         .parse()
         .map_err(|_| failed("human_to_bytes", format_args!("can't interpret `{text}`")))?;
     let unit = unit.trim();
-    let unit = if unit.is_empty() { default_unit.unwrap_or("B") } else { unit };
+    let unit = if unit.is_empty() {
+        default_unit.unwrap_or("B")
+    } else {
+        unit
+    };
     let power = match unit.chars().next().map(|c| c.to_ascii_uppercase()) {
         Some('B') => 0,
         Some('K') => 1,
@@ -172,7 +249,12 @@ fn human_to_bytes(value: &Value, default_unit: Option<&str>) -> Result<i64, Erro
         Some('E') => 6,
         Some('Z') => 7,
         Some('Y') => 8,
-        _ => return Err(failed("human_to_bytes", format_args!("unknown unit `{unit}`"))),
+        _ => {
+            return Err(failed(
+                "human_to_bytes",
+                format_args!("unknown unit `{unit}`"),
+            ))
+        }
     };
     Ok((number * 1024f64.powi(power)) as i64)
 }
@@ -191,7 +273,14 @@ fn to_uuid(value: &str, namespace: Option<&str>) -> Result<String, Error> {
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    Ok(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]))
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
 }
 
 #[cfg(test)]

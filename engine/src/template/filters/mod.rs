@@ -30,8 +30,6 @@ pub(crate) fn failed(filter: &str, message: impl std::fmt::Display) -> Error {
     )
 }
 
-pub(crate) use encoding::entries;
-
 /// Regex helpers shared with the `match`/`search`/`regex` tests.
 pub(crate) mod regex_support {
     pub(crate) use super::regex::{compile, text_of, Flags};

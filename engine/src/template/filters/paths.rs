@@ -95,8 +95,16 @@ fn splitext(p: &str) -> Vec<String> {
 fn path_join(parts: &Value) -> Result<String, Error> {
     let parts: Vec<String> = match parts.kind() {
         ValueKind::String => return Ok(parts.as_str().unwrap_or_default().to_owned()),
-        ValueKind::Seq => parts.try_iter()?.map(|p| super::regex::text_of(&p)).collect(),
-        kind => return Err(failed("path_join", format_args!("expected a list, got {kind}"))),
+        ValueKind::Seq => parts
+            .try_iter()?
+            .map(|p| super::regex::text_of(&p))
+            .collect(),
+        kind => {
+            return Err(failed(
+                "path_join",
+                format_args!("expected a list, got {kind}"),
+            ))
+        }
     };
     let mut out = String::new();
     for part in parts {
@@ -115,7 +123,11 @@ fn path_join(parts: &Value) -> Result<String, Error> {
 /// `urllib.parse.urlsplit` as a dict, or one of its fields.
 fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
     let (scheme, rest) = match url.split_once(':') {
-        Some((s, r)) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
+        Some((s, r))
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
             (s.to_ascii_lowercase(), r)
         }
         _ => (String::new(), url),
@@ -151,10 +163,12 @@ fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
         Value::from(host.to_ascii_lowercase())
     };
     let port = match port.filter(|p| !p.is_empty()) {
-        Some(p) => Value::from(
-            p.parse::<u16>()
-                .map_err(|_| failed("urlsplit", format_args!("port could not be cast to integer value as `{p}`")))?,
-        ),
+        Some(p) => Value::from(p.parse::<u16>().map_err(|_| {
+            failed(
+                "urlsplit",
+                format_args!("port could not be cast to integer value as `{p}`"),
+            )
+        })?),
         None => Value::from(()),
     };
     let fields = [

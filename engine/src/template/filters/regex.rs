@@ -47,7 +47,12 @@ pub(crate) fn compile(filter: &str, pattern: &str, flags: Flags) -> Result<Arc<R
         .case_insensitive(flags.ignorecase)
         .multi_line(flags.multiline)
         .build()
-        .map_err(|e| failed(filter, format_args!("invalid regular expression `{pattern}`: {e}")))?;
+        .map_err(|e| {
+            failed(
+                filter,
+                format_args!("invalid regular expression `{pattern}`: {e}"),
+            )
+        })?;
     let regex = Arc::new(regex);
     cache
         .lock()
@@ -87,12 +92,20 @@ fn regex_replace(
 /// `regex_search(pattern, '\\1', '\\g<name>', ...)`: the match, `None`
 /// when nothing matches, or the list of the named groups when any are
 /// asked for.
-fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn regex_search(
+    value: &Value,
+    pattern: &str,
+    groups: Rest<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let flags = Flags::from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let text = text_of(value);
     let regex = compile("regex_search", pattern, flags)?;
-    let Some(caps) = regex.captures(text.as_str()).map_err(|e| failed("regex_search", e))? else {
+    let Some(caps) = regex
+        .captures(text.as_str())
+        .map_err(|e| failed("regex_search", e))?
+    else {
         return Ok(Value::from(()));
     };
     if groups.is_empty() {
@@ -104,7 +117,12 @@ fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwar
             .strip_prefix("\\g<")
             .and_then(|r| r.strip_suffix('>'))
             .or_else(|| reference.strip_prefix('\\'))
-            .ok_or_else(|| failed("regex_search", format_args!("unknown argument `{reference}`")))?;
+            .ok_or_else(|| {
+                failed(
+                    "regex_search",
+                    format_args!("unknown argument `{reference}`"),
+                )
+            })?;
         let group = match name.parse::<usize>() {
             Ok(i) => caps.get(i),
             Err(_) => caps.name(name),
@@ -138,7 +156,10 @@ fn regex_findall(value: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, 
 /// gets a backslash.
 fn regex_escape(value: &str, re_type: Option<&str>) -> Result<String, Error> {
     if let Some(kind) = re_type.filter(|t| *t != "python") {
-        return Err(failed("regex_escape", format_args!("unsupported re_type `{kind}`")));
+        return Err(failed(
+            "regex_escape",
+            format_args!("unsupported re_type `{kind}`"),
+        ));
     }
     let mut out = String::with_capacity(value.len() * 2);
     for c in value.chars() {

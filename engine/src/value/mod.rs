@@ -5,6 +5,12 @@
 //! [`crate::yaml`]; templating converts `Value`s to `minijinja::Value`s in
 //! [`crate::template`]. Maps keep insertion order, as Python dicts do.
 
+mod json;
+mod pyrepr;
+
+pub use json::{py_float_json, JsonOptions};
+pub use pyrepr::{py_float_repr, py_str_repr};
+
 use indexmap::IndexMap;
 
 /// An ordered map with string keys (Python dict order).

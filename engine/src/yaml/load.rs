@@ -1,0 +1,143 @@
+//! Loading a text: JSON first, as Ansible's `from_yaml` does, then YAML
+//! with libyaml's leniency for quoted-scalar indentation.
+//!
+//! Ansible reads every inventory, vars and playbook file with `json.loads`
+//! first and falls back to YAML, so a `.json` (or JSON-looking) file gets
+//! JSON's typing (`1e3` is a float there, a string in YAML 1.1) and its
+//! silent last-wins duplicate keys. Both paths go through the same event
+//! parser so nodes keep their spans.
+
+use super::compose::Builder;
+use super::position::Source;
+use super::{Loaded, Node, NodeKind, YamlError};
+use crate::source::Span;
+use saphyr_parser::Parser;
+use std::sync::Arc;
+
+/// Loads every document of `text`; see [`super::load_str`].
+pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
+    // PyYAML drops a leading byte-order mark; so does our position mapping.
+    let (body, bom) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    let json = is_json(body);
+    let mut source = Source::new(body, bom);
+    // Each retry fixes one more quoted scalar (see `position`); a text has
+    // at most one per line.
+    let retries = body.bytes().filter(|&b| b == b'\n').count() + 1;
+    for _ in 0..retries {
+        let mut builder = Builder::new(&source.text, &mut source.map, file.clone(), json);
+        let mut parser = Parser::new_from_str(&source.text);
+        let mut quoted_indent = None;
+        let result = loop {
+            let Some(next) = parser.next_event() else {
+                break Ok(());
+            };
+            let (event, span) = match next {
+                Ok(ok) => ok,
+                Err(e) => {
+                    if e.info() == "invalid indentation in quoted scalar" {
+                        quoted_indent = Some((e.marker().index(), e.marker().col()));
+                    }
+                    break Err(builder.scan_error(&e));
+                }
+            };
+            let start = builder.span(span.start, span.end);
+            match builder.event(event, start) {
+                Ok(false) => {}
+                Ok(true) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        let loaded = builder.loaded;
+        match (result, quoted_indent) {
+            (Ok(()), _) => return Ok(loaded),
+            // JSON that the YAML parser does not take (surrogate escapes):
+            // still JSON, positions reduced to the file.
+            (Err(_), _) if json => return Ok(from_json(body, &file)),
+            (Err(e), Some((index, col))) => {
+                if !source.indent_quoted(index, col) {
+                    return Err(e);
+                }
+            }
+            (Err(e), None) => return Err(e),
+        }
+    }
+    Err(YamlError::Syntax {
+        span: Span::file(file),
+        message: "invalid indentation in quoted scalar".into(),
+    })
+}
+
+/// Whether `json.loads` would accept the text (Python also accepts `NaN`
+/// and `Infinity`, which we leave to YAML).
+fn is_json(text: &str) -> bool {
+    // Most YAML fails on its first character; skip the check for texts
+    // that cannot start a JSON value.
+    let first = text.trim_start().bytes().next();
+    matches!(
+        first,
+        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    ) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// A JSON text as one document whose nodes all point at the file start.
+fn from_json(text: &str, file: &Arc<str>) -> Loaded {
+    let doc = serde_json::from_str::<serde_json::Value>(text)
+        .map(|v| json_node(&v, &Span::file(file.clone())))
+        .ok();
+    Loaded {
+        docs: doc.into_iter().collect(),
+        warnings: Vec::new(),
+    }
+}
+
+fn json_node(value: &serde_json::Value, span: &Span) -> Node {
+    use serde_json::Value as J;
+    let kind = match value {
+        J::Null => NodeKind::Null,
+        J::Bool(b) => NodeKind::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => NodeKind::Int(i),
+            None => NodeKind::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => NodeKind::Str(s.clone()),
+        J::Array(items) => NodeKind::Seq(items.iter().map(|v| json_node(v, span)).collect()),
+        J::Object(map) => {
+            let mut mapping = super::Mapping::default();
+            for (k, v) in map {
+                let entry = super::MapEntry {
+                    key_span: span.clone(),
+                    value: json_node(v, span),
+                };
+                mapping.entries.insert(k.clone(), entry);
+            }
+            NodeKind::Map(mapping)
+        }
+    };
+    Node {
+        kind,
+        span: span.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load_str;
+    use crate::value::Value;
+
+    fn value(text: &str) -> Value {
+        let (doc, _) = load_str(text, "t.yml").expect("loads").single();
+        doc.expect("a document").to_value()
+    }
+
+    #[test]
+    fn smoke() {
+        let v = value("a: yes\nb: '0644'\nc: 0644\nd: [1.5, ~, 2024-01-01]\n<<: {e: 1, a: 2}\n");
+        assert_eq!(
+            v.py_repr(),
+            "{'e': 1, 'a': True, 'b': '0644', 'c': 420, 'd': [1.5, None, datetime.date(2024, 1, 1)]}"
+        );
+    }
+}
