@@ -21,6 +21,16 @@ fn stat_reports_ansibles_keys_in_one_command() {
     b.host().sh(&format!("mkdir -p /srv && printf 'hello\\n' > \"$(printf '/srv/%s\\nx' {})\" && ln -s /srv/missing /srv/dangling", engine::shell::quote(NASTY)));
     let r = b.run::<StatModule>(&[("path", s(&name))], RunMode::Apply, false);
     assert_eq!(r.commands, 1);
+    let batched = b.run_batched::<StatModule>(&[("path", s(&name))]);
+    assert_eq!(batched.commands, 0);
+    let (one, two) = (
+        r.outcome.result["stat"].as_map().unwrap(),
+        batched.outcome.result["stat"].as_map().unwrap(),
+    );
+    assert_eq!(
+        (&one["checksum"], &one["inode"]),
+        (&two["checksum"], &two["inode"])
+    );
     assert!(!r.outcome.changed);
     let st = r.outcome.result["stat"].as_map().unwrap().clone();
     assert_shape(&st, shapes::STAT_FILE);
@@ -83,6 +93,9 @@ fn find_matches_globs_regexes_and_depth() {
         false,
     );
     assert_eq!(r.commands, 1);
+    let batched = b.run_batched::<FindModule>(&[("paths", s("/data")), ("patterns", s("*.conf"))]);
+    assert_eq!(batched.commands, 0);
+    assert_eq!(batched.outcome.result["matched"], Value::Int(3));
     assert_shape(&r.outcome.result, shapes::FIND);
     assert_shape(
         r.outcome.result["files"].as_list().unwrap()[0]
