@@ -13,7 +13,8 @@
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
-use super::fstat::{apply_attrs, probe_files, stat_script, Attrs, Checksum, StatOpts};
+use super::attrs::{apply_attrs, Attrs};
+use super::fstat::{probe_files, stat_script, Checksum, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::quote;

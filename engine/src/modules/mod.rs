@@ -12,6 +12,7 @@
 //! [`Remote`] the executor hands them.
 
 mod args;
+mod attrs;
 mod context;
 mod diff;
 mod fstat;
@@ -38,8 +39,9 @@ pub mod unarchive;
 pub mod wait_for;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
+pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
-pub use fstat::{Attrs, Checksum, FileKind, FileStat};
+pub use fstat::{Checksum, FileKind, FileStat};
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 
