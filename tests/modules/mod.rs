@@ -9,7 +9,9 @@
 
 mod edits;
 mod files;
+mod packages;
 mod readonly;
+mod rpms;
 #[rustfmt::skip]
 mod shapes;
 
