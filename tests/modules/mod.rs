@@ -13,10 +13,16 @@
 mod download;
 mod edits;
 mod files;
+<<<<<<< HEAD
 mod goldens;
 mod kernel;
 mod readonly;
 mod remote;
+=======
+mod packages;
+mod readonly;
+mod rpms;
+>>>>>>> modpkg
 #[rustfmt::skip]
 mod shapes;
 

@@ -20,6 +20,7 @@ mod name;
 mod outcome;
 mod textedit;
 mod write;
+mod yum_probe;
 
 pub mod blockinfile;
 pub mod command;
@@ -30,6 +31,7 @@ pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod replace;
+pub mod rpm_key;
 pub mod script;
 pub mod service;
 pub mod stat;
@@ -37,6 +39,8 @@ pub mod sysctl;
 pub mod template;
 pub mod unarchive;
 pub mod wait_for;
+pub mod yum;
+pub mod yum_repository;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;
@@ -101,6 +105,11 @@ pub fn dispatch(
         ModuleName::Service | ModuleName::Systemd => {
             run_module::<service::ServiceModule>(args, ctx)
         }
+        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => {
+            run_module::<yum::YumModule>(args, ctx)
+        }
+        ModuleName::YumRepository => run_module::<yum_repository::YumRepositoryModule>(args, ctx),
+        ModuleName::RpmKey => run_module::<rpm_key::RpmKeyModule>(args, ctx),
         ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
         other => Err(ModuleError::Unsupported(other.as_str())),
     }
