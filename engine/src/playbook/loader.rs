@@ -335,7 +335,7 @@ mod tests {
         let e = only(&[("site.yml", "# nothing\n")]);
         assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
         let e = only(&[("site.yml", "[]\n")]);
-        assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
+        assert!(matches!(e, PlaybookError::NoPlays { .. }));
     }
 
     #[test]

@@ -43,9 +43,15 @@ impl Loader {
     pub(crate) fn plays_from_node(&mut self, doc: &Node, path: &Path) -> Vec<Play> {
         let entries = match &doc.kind {
             NodeKind::Seq(items) if !items.is_empty() => items,
-            NodeKind::Null | NodeKind::Seq(_) => {
+            NodeKind::Null => {
                 self.error(PlaybookError::EmptyPlaybook {
                     span: Span::file(path.display().to_string()),
+                });
+                return Vec::new();
+            }
+            NodeKind::Seq(_) => {
+                self.error(PlaybookError::NoPlays {
+                    span: doc.span.clone(),
                 });
                 return Vec::new();
             }
