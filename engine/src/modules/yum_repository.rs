@@ -22,7 +22,7 @@
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
-use super::fstat::Attrs;
+use super::attrs::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{probe_script, run_edit, Edit, EditTarget};
 use super::Module;
