@@ -13,16 +13,12 @@
 mod download;
 mod edits;
 mod files;
-<<<<<<< HEAD
 mod goldens;
 mod kernel;
-mod readonly;
-mod remote;
-=======
 mod packages;
 mod readonly;
+mod remote;
 mod rpms;
->>>>>>> modpkg
 #[rustfmt::skip]
 mod shapes;
 
