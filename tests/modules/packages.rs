@@ -25,9 +25,9 @@ use engine::value::Value;
 
 /// `rpm -q NAME` in the host, bypassing the module: the NEVRA or `None`.
 fn rpm_q(b: &Bench, name: &str) -> Option<String> {
-    let out = b
-        .host()
-        .exec_direct(&format!("rpm -q --qf '%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\\n' {name}"));
+    let out = b.host().exec_direct(&format!(
+        "rpm -q --qf '%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\\n' {name}"
+    ));
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -162,11 +162,19 @@ fn packages_converge(os: Os) {
         "yum install",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-a"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-a").as_deref(), Some("konvoy-a-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-a").as_deref(),
+                Some("konvoy-a-1.0-1.noarch")
+            )
+        },
     );
     assert_yum_shape(&o);
     assert_eq!(o.result["msg"], s(""));
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-a-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&["Installed: konvoy-a-1.0-1.noarch"])
+    );
 
     // A pin (`name-version`) among names already installed: one
     // transaction for what is missing.
@@ -177,9 +185,17 @@ fn packages_converge(os: Os) {
         "yum pin",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-b"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-1.0-1.noarch")
+            )
+        },
     );
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-b-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&["Installed: konvoy-b-1.0-1.noarch"])
+    );
 
     // latest: the repository has konvoy-b 2.0.
     let mut args = vec![
@@ -192,8 +208,18 @@ fn packages_converge(os: Os) {
         &mut b,
         "yum latest",
         &args,
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-1.0-1.noarch")),
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-2.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-1.0-1.noarch")
+            )
+        },
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-2.0-1.noarch")
+            )
+        },
     );
     assert_eq!(
         o.result["results"],
@@ -236,9 +262,17 @@ fn packages_converge(os: Os) {
         "yum url",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-url"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-url").as_deref(), Some("konvoy-url-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-url").as_deref(),
+                Some("konvoy-url-1.0-1.noarch")
+            )
+        },
     );
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-url-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&["Installed: konvoy-url-1.0-1.noarch"])
+    );
     drop(server);
 
     // A local RPM file in a directory whose name is every quoting hazard.
@@ -257,7 +291,12 @@ fn packages_converge(os: Os) {
         "yum file",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-file"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-file").as_deref(), Some("konvoy-file-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-file").as_deref(),
+                Some("konvoy-file-1.0-1.noarch")
+            )
+        },
     );
 
     // A hostile package name reaches the package manager as one literal
@@ -353,7 +392,10 @@ fn repositories_converge(os: Os) {
             "baseurl",
             s("https://packages.d2iq.com/konvoy/rpm/stable/centos/7/x86_64"),
         ),
-        ("gpgkey", s("https://packages.d2iq.com/konvoy/rpm-gpg-pub-key")),
+        (
+            "gpgkey",
+            s("https://packages.d2iq.com/konvoy/rpm-gpg-pub-key"),
+        ),
         ("gpgcheck", s("yes")),
         ("enabled", s("yes")),
     ];
@@ -511,7 +553,10 @@ fn rpm_key_converges(os: Os) {
     converge::<RpmKeyModule>(
         &mut b,
         "rpm_key absent by id",
-        &[("key", s(&format!("0x{}", &fixtures.fingerprint[24..]))), ("state", s("absent"))],
+        &[
+            ("key", s(&format!("0x{}", &fixtures.fingerprint[24..]))),
+            ("state", s("absent")),
+        ],
         |b| assert!(pubkeys(b).contains(&short)),
         |b| assert!(!pubkeys(b).contains(&short)),
     );

@@ -12,8 +12,8 @@
 //! Unchanged: one command (the probe, which also reads a checksum URL).
 
 use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
 use super::attrs::{apply_attrs, Attrs};
+use super::context::ModuleContext;
 use super::fstat::{probe_files, stat_script, Checksum, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;

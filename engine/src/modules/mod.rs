@@ -114,3 +114,33 @@ pub fn dispatch(
         other => Err(ModuleError::Unsupported(other.as_str())),
     }
 }
+
+/// The read-only probe scripts module `name` would send for `args` (as
+/// templated), so the executor can fetch the probes of several upcoming
+/// tasks in one round trip. Empty when the module declares none or the
+/// arguments do not parse (the module then reports that when it runs).
+pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
+    fn of<M: Module>(args: &crate::value::Map) -> Vec<String> {
+        M::parse(&mut ArgMap::new(args.clone()))
+            .map(|a| M::probes(&a))
+            .unwrap_or_default()
+    }
+    match name {
+        ModuleName::File => of::<file::FileModule>(args),
+        ModuleName::Copy => of::<copy::CopyModule>(args),
+        ModuleName::Template => of::<template::TemplateModule>(args),
+        ModuleName::Lineinfile => of::<lineinfile::LineinfileModule>(args),
+        ModuleName::Blockinfile => of::<blockinfile::BlockinfileModule>(args),
+        ModuleName::Replace => of::<replace::ReplaceModule>(args),
+        ModuleName::Stat => of::<stat::StatModule>(args),
+        ModuleName::Find => of::<find::FindModule>(args),
+        ModuleName::GetUrl => of::<get_url::GetUrlModule>(args),
+        ModuleName::Sysctl => of::<sysctl::SysctlModule>(args),
+        ModuleName::Modprobe => of::<modprobe::ModprobeModule>(args),
+        ModuleName::Service | ModuleName::Systemd => of::<service::ServiceModule>(args),
+        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
+        ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
+        ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
+        _ => Vec::new(),
+    }
+}

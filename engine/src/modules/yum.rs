@@ -387,13 +387,10 @@ fn success(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
     } else {
         Outcome::ok()
     };
-    o = o
-        .with("msg", msg)
-        .with("rc", Value::Int(0))
-        .with(
-            "results",
-            Value::List(results.into_iter().map(Value::from).collect()),
-        );
+    o = o.with("msg", msg).with("rc", Value::Int(0)).with(
+        "results",
+        Value::List(results.into_iter().map(Value::from).collect()),
+    );
     o
 }
 
