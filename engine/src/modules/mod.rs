@@ -10,6 +10,16 @@
 //!
 //! Modules never open connections: they talk to the host only through the
 //! [`Remote`] the executor hands them.
+//!
+//! Shared by the file modules (private): `fstat` (the `st` probe function:
+//! one NUL-delimited record per path with stat, link target, checksum and
+//! optionally the content), `attrs` (mode/owner/group differences as
+//! commands; symbolic modes computed as Ansible does), `write` (a whole
+//! file in one command: stdin into a temp file next to the destination,
+//! attributes, optional backup, rename, new state printed), `textedit`
+//! (probe → pure edit → write, for lineinfile/blockinfile/replace; Python
+//! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
+//! them).
 
 mod args;
 mod attrs;

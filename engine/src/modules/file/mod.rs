@@ -8,9 +8,11 @@
 //! links; every entry below the directory for `recurse`); one command
 //! applies the differences and prints the new state.
 //!
-//! Deviations: directories created on the way to `path` get the default
-//! mode (Ansible applies `mode`/`owner` to each of them); `touch` always
-//! reports a change, as Ansible's does with its default times.
+//! Directories created on the way to `path` get `mode`/`owner`/`group`
+//! too, as in Ansible. `touch` always reports a change, as Ansible's does
+//! with its default times. Deviation: the `--diff` dicts carry `path`,
+//! `state` and the changed attributes, not Ansible's `path_content` of a
+//! removed directory nor the mode of a directory before it existed.
 
 mod decide;
 
