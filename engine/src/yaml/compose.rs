@@ -227,7 +227,12 @@ impl<'t> Builder<'t> {
             Some(Frame::Seq { node, items }) => (node, NodeKind::Seq(items)),
             Some(Frame::Map { node, map }) => {
                 let map = map.finish(&mut self.loaded.warnings);
-                (node, NodeKind::Map(map))
+                let kind = if self.json {
+                    mapping::json_marker(map)?
+                } else {
+                    NodeKind::Map(map)
+                };
+                (node, kind)
             }
             other => {
                 // The parser pairs start and end events; keep the frame.

@@ -55,7 +55,7 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
             (Ok(()), _) => return Ok(loaded),
             // JSON that the YAML parser does not take (surrogate escapes):
             // still JSON, positions reduced to the file.
-            (Err(_), _) if json => return Ok(from_json(body, &file)),
+            (Err(_), _) if json => return from_json(body, &file),
             (Err(e), Some((index, col))) => {
                 if !source.indent_quoted(index, col) {
                     return Err(e);
@@ -83,17 +83,20 @@ fn is_json(text: &str) -> bool {
 }
 
 /// A JSON text as one document whose nodes all point at the file start.
-fn from_json(text: &str, file: &Arc<str>) -> Loaded {
-    let doc = serde_json::from_str::<serde_json::Value>(text)
-        .map(|v| json_node(&v, &Span::file(file.clone())))
-        .ok();
-    Loaded {
+/// (`serde_json` limits nesting to 128 levels, so the recursion is bounded.)
+fn from_json(text: &str, file: &Arc<str>) -> Result<Loaded, YamlError> {
+    let span = Span::file(file.clone());
+    let doc = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => Some(json_node(&value, &span)?),
+        Err(_) => None,
+    };
+    Ok(Loaded {
         docs: doc.into_iter().collect(),
         warnings: Vec::new(),
-    }
+    })
 }
 
-fn json_node(value: &serde_json::Value, span: &Span) -> Node {
+fn json_node(value: &serde_json::Value, span: &Span) -> Result<Node, YamlError> {
     use serde_json::Value as J;
     let kind = match value {
         J::Null => NodeKind::Null,
@@ -103,23 +106,29 @@ fn json_node(value: &serde_json::Value, span: &Span) -> Node {
             None => NodeKind::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         J::String(s) => NodeKind::Str(s.clone()),
-        J::Array(items) => NodeKind::Seq(items.iter().map(|v| json_node(v, span)).collect()),
+        J::Array(items) => NodeKind::Seq(
+            items
+                .iter()
+                .map(|v| json_node(v, span))
+                .collect::<Result<_, _>>()?,
+        ),
         J::Object(map) => {
             let mut mapping = super::Mapping::default();
             for (k, v) in map {
                 let entry = super::MapEntry {
                     key_span: span.clone(),
-                    value: json_node(v, span),
+                    value: json_node(v, span)?,
                 };
                 mapping.entries.insert(k.clone(), entry);
             }
-            NodeKind::Map(mapping)
+            // The decoder's markers, as on the main JSON path.
+            super::mapping::json_marker(mapping)?
         }
     };
-    Node {
+    Ok(Node {
         kind,
         span: span.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
