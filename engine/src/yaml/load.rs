@@ -43,8 +43,7 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
                     break Err(builder.scan_error(&e));
                 }
             };
-            let start = builder.span(span.start, span.end);
-            match builder.event(event, start) {
+            match builder.event(event, span) {
                 Ok(false) => {}
                 Ok(true) => break Ok(()),
                 Err(e) => break Err(e),
