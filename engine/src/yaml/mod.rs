@@ -289,3 +289,50 @@ impl Mapping {
         self.entries.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_accessors_follow_the_kind() {
+        let text = "name: web\nports: [80, 443]\nvars: {a: 1}\nempty:\n";
+        let (doc, warnings) = load_str(text, "n.yml").expect("loads").single();
+        assert!(warnings.is_empty());
+        let doc = doc.expect("a document");
+        assert_eq!(doc.kind_name(), "mapping");
+        assert_eq!(doc.get("name").and_then(Node::as_str), Some("web"));
+        let ports = doc.get("ports").and_then(Node::as_seq).expect("a list");
+        assert_eq!(
+            ports.iter().map(Node::kind_name).collect::<Vec<_>>(),
+            ["integer", "integer"]
+        );
+        let vars = doc.get("vars").and_then(Node::as_map).expect("a map");
+        assert_eq!(vars.len(), 1);
+        assert_eq!(vars.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a"]);
+        assert!(doc.get("empty").is_some_and(Node::is_null));
+        assert_eq!(doc.get("missing"), None);
+        assert_eq!(doc.get("name").and_then(|n| n.get("x")), None);
+    }
+
+    #[test]
+    fn an_empty_text_has_no_document() {
+        let (doc, warnings) = load_str("# only a comment\n", "e.yml")
+            .expect("loads")
+            .single();
+        assert_eq!(doc, None);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn unreadable_files_are_io_errors() {
+        let err = load_file(Path::new("/nonexistent/dir/hosts.yml")).expect_err("missing");
+        assert!(
+            matches!(err, YamlError::Io { ref file, .. } if file == "/nonexistent/dir/hosts.yml")
+        );
+        assert!(
+            err.to_string().starts_with("/nonexistent/dir/hosts.yml: "),
+            "{err}"
+        );
+    }
+}
