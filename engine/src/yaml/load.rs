@@ -141,7 +141,28 @@ mod tests {
     }
 
     #[test]
-    fn smoke() {
+    fn crlf_line_ends_read_as_lf() {
+        // PyYAML gives {'a': 1, 'b': ['x', 'y'], 'c': 'one\ntwo\n', 'd': 'q r',
+        // 'e': 'plain folded'} for both.
+        let lf = "a: 1\nb: [x, y]\nc: |\n  one\n  two\nd: \"q\n  r\"\ne: plain\n  folded\n";
+        let crlf = lf.replace('\n', "\r\n");
+        assert_eq!(value(&crlf), value(lf));
+        assert_eq!(
+            value(lf).py_repr(),
+            "{'a': 1, 'b': ['x', 'y'], 'c': 'one\\ntwo\\n', 'd': 'q r', 'e': 'plain folded'}"
+        );
+    }
+
+    #[test]
+    fn json_text_is_read_as_json_first() {
+        // Ansible's from_yaml: json.loads first, so 1e3 is a float here and a
+        // string in YAML.
+        assert_eq!(value("{\"a\": 1e3}").py_repr(), "{'a': 1000.0}");
+        assert_eq!(value("{a: 1e3}").py_repr(), "{'a': '1e3'}");
+    }
+
+    #[test]
+    fn typed_scalars_and_merge_keys() {
         let v = value("a: yes\nb: '0644'\nc: 0644\nd: [1.5, ~, 2024-01-01]\n<<: {e: 1, a: 2}\n");
         assert_eq!(
             v.py_repr(),
