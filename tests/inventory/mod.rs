@@ -145,7 +145,9 @@ fn our_warnings(case: &Path) -> Result<String, String> {
         .current_dir(case)
         .output()
         .map_err(|e| e.to_string())?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let real = case.canonicalize().map_err(|e| e.to_string())?;
+    let stderr =
+        String::from_utf8_lossy(&output.stderr).replace(real.to_string_lossy().as_ref(), "<case>");
     let mut lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("[WARNING]: "))
