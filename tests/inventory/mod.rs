@@ -134,6 +134,57 @@ fn golden_cases_match_ansible_inventory() {
     );
 }
 
+/// Our `[WARNING]:` lines for `--list`, sorted as the regen script sorts
+/// Ansible's (byte order).
+fn our_warnings(case: &Path) -> Result<String, String> {
+    let sources = std::fs::read_to_string(case.join("sources")).map_err(|e| e.to_string())?;
+    let output = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+        .arg("inventory")
+        .args(sources.split_whitespace())
+        .arg("--list")
+        .current_dir(case)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let real = case.canonicalize().map_err(|e| e.to_string())?;
+    let stderr =
+        String::from_utf8_lossy(&output.stderr).replace(real.to_string_lossy().as_ref(), "<case>");
+    let mut lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("[WARNING]: "))
+        .collect();
+    lines.sort_unstable();
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
+}
+
+#[test]
+fn warnings_match_ansible_inventory() {
+    let mut failures = Vec::new();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(golden_root())
+        .expect("golden folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("sources").is_file())
+        .collect();
+    cases.sort();
+    for case in &cases {
+        let expected =
+            std::fs::read_to_string(case.join("expected/list.warnings")).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (run tests/golden/regen-inventory.sh)",
+                    case.display()
+                )
+            });
+        match our_warnings(case) {
+            Ok(ours) if ours == expected => {}
+            Ok(ours) => failures.push(format!(
+                "== {}\nansible:\n{expected}ours:\n{ours}",
+                case.display()
+            )),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn slugs_match_the_regen_script() {
     assert_eq!(slug("--list --limit web[0:1]"), "list_--limit_web_0_1_");
