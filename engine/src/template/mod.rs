@@ -19,11 +19,13 @@
 //! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]);
 //! - lists and dicts inside text print as Python's `repr`;
 //! - dict keys of task arguments are not templated (2.19 leaves
-//!   `{"{{ k }}": 1}` as written).
+//!   `{"{{ k }}": 1}` as written);
+//! - `{% if x %}`, `{% elif x %}` and `{% for i in x %}` fail on an
+//!   undefined `x` (a `for` with an inline `if` filter is not checked).
 //!
-//! Known deviations: iterating or testing (`{% if %}`) an undefined value
-//! inside a template gives empty/false instead of an error; `{% break %}`
-//! and `{% continue %}` are accepted; `include`/`import` of other template
+//! Known deviations: an undefined value passed on inside a template (as a
+//! filter or function argument, say) may read as empty rather than fail;
+//! `{% break %}` and `{% continue %}` are accepted; `include`/`import` of other template
 //! files is not supported; `'%s' % x` formatting is supported when the left
 //! operand is a string literal (the common case), not a variable.
 
@@ -241,6 +243,7 @@ impl Templar {
                 let env = env::build(ws);
                 let body = syntax::preserve_backslashes(body, false);
                 let body = percent::rewrite(&body, false);
+                let body = syntax::strict_blocks(&body);
                 let rendered = env
                     .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
