@@ -110,7 +110,9 @@ pub(crate) fn script(a: &YumArgs) -> String {
             rpm(a)
                 .flag("-qp --nosignature --nodigest --qf")
                 .arg("%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}")
-                .flag("--")
+                // rpm expands globs in file arguments: read the file on
+                // stdin so `*?[` in its path stay literal.
+                .flag("/dev/stdin <")
                 .flag(file)
                 .flag("2>/dev/null)")
                 .as_str(),
@@ -265,7 +267,8 @@ mod tests {
     #[test]
     fn probe_output_is_read() {
         // Shape of the probe's output on a CentOS 8 test host.
-        let out = "M dnf\nS\nI\tkubelet\tkubelet-1.21.6-0.x86_64\nS\npackage nope is not installed\n\
+        let out =
+            "M dnf\nS\nI\tkubelet\tkubelet-1.21.6-0.x86_64\nS\npackage nope is not installed\n\
                    S\nH\tpinned-1.0-1.x86_64\nC 100\nU\t\nU\tkubelet.x86_64   1.22.0-0   offline\n";
         let p = parse(out, 3).unwrap();
         assert_eq!(p.manager, "dnf");

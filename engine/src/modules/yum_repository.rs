@@ -250,10 +250,7 @@ impl Module for YumRepositoryModule {
             if !ctx.check_mode() {
                 let out = ctx.apply(&Cmd::new("rm -f --").arg(&a.path).into_string(), None)?;
                 if out.rc != 0 {
-                    return Ok(o.failing(format!(
-                        "Cannot remove empty repo file {}.",
-                        a.path
-                    )));
+                    return Ok(o.failing(format!("Cannot remove empty repo file {}.", a.path)));
                 }
             }
         }
