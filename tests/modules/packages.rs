@@ -56,7 +56,7 @@ fn converge<M: Module>(
     args: &[(&str, Value)],
     unchanged_host: impl Fn(&Bench),
     changed_host: impl Fn(&Bench),
-) -> (Outcome, Cost) {
+) -> (Outcome, Outcome, Cost) {
     let check = b.run::<M>(args, RunMode::Check, false);
     assert!(
         check.outcome.changed && !check.outcome.failed,
@@ -87,11 +87,13 @@ fn converge<M: Module>(
         "{label}: {} commands changed, {} unchanged",
         cost.changed, cost.unchanged
     );
-    (first.outcome, cost)
+    (first.outcome, second.outcome, cost)
 }
 
 /// The result keys and types Ansible's dnf module gives (`changed` is the
-/// outcome's flag): from the module's documented return and its source.
+/// outcome's flag). The expected `msg`/`results`/`failures` values in this
+/// file are what ansible-core 2.19.14's dnf module registers for the same
+/// packages and steps (`gen_dnf_results.sh` prints them).
 #[track_caller]
 fn assert_yum_shape(o: &Outcome) {
     super::assert_shape(
@@ -115,7 +117,8 @@ fn prepare(b: &mut Bench, os: Os) {
         b.host().sh(
             "mkdir -p /usr/local/libexec && cp /usr/bin/dnf /usr/local/libexec/dnf \
              && rm /usr/bin/dnf \
-             && printf '#!/bin/sh\\nexec /usr/local/libexec/dnf \"$@\"\\n' > /usr/bin/yum",
+             && printf '#!/bin/sh\\necho \"$@\" >> /var/log/yum-standin.log\\n\
+             exec /usr/local/libexec/dnf \"$@\"\\n' > /usr/bin/yum",
         );
         assert!(!b.host().exec_direct("command -v dnf").status.success());
     }
@@ -157,7 +160,7 @@ fn packages_converge(os: Os) {
     // Install by name; `package` and `dnf` are the same module.
     let mut args = vec![("name", s("konvoy-a")), ("state", s("present"))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum install",
         &args,
@@ -175,12 +178,15 @@ fn packages_converge(os: Os) {
         o.result["results"],
         list(&["Installed: konvoy-a-1.0-1.noarch"])
     );
+    assert_yum_shape(&again);
+    assert_eq!(again.result["msg"], s("Nothing to do"));
+    assert_eq!(again.result["results"], list(&[]));
 
     // A pin (`name-version`) among names already installed: one
     // transaction for what is missing.
     let mut args = vec![("name", s("konvoy-a,konvoy-b-1.0"))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum pin",
         &args,
@@ -204,7 +210,7 @@ fn packages_converge(os: Os) {
         ("update_cache", Value::Bool(true)),
     ];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum latest",
         &args,
@@ -230,7 +236,7 @@ fn packages_converge(os: Os) {
     );
 
     // absent (and its alias removed) removes both.
-    let (o, _) = converge::<YumModule>(
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum absent",
         &[
@@ -251,13 +257,33 @@ fn packages_converge(os: Os) {
             "Removed: konvoy-b-2.0-1.noarch"
         ])
     );
+    assert_eq!(again.result["msg"], s("Nothing to do"));
+    assert_eq!(
+        again.result["results"],
+        list(&[
+            "No match for argument: konvoy-a",
+            "No match for argument: konvoy-b"
+        ])
+    );
 
     // An RPM at an http URL (a server on 127.0.0.1 started by the test).
     let server = HttpServer::start(&rpms().extra);
     let url = format!("{}/konvoy-url-1.0-1.noarch.rpm", server.url);
     let mut args = vec![("name", s(&url))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    assert_eq!(
+        check.result["results"],
+        list(&[
+            &format!("Installed {url}"),
+            "Installed: konvoy-url-1.0-1.noarch"
+        ])
+    );
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum url",
         &args,
@@ -271,7 +297,14 @@ fn packages_converge(os: Os) {
     );
     assert_eq!(
         o.result["results"],
-        list(&["Installed: konvoy-url-1.0-1.noarch"])
+        list(&[
+            &format!("Installed {url}"),
+            "Installed: konvoy-url-1.0-1.noarch"
+        ])
+    );
+    assert_eq!(
+        again.result["results"],
+        list(&[&format!("Installed {url}")])
     );
     drop(server);
 
@@ -284,9 +317,10 @@ fn packages_converge(os: Os) {
         host_dir.join("konvoy-file-1.0-1.noarch.rpm"),
     )
     .unwrap();
-    let mut args = vec![("name", s(&format!("{dir}/konvoy-file-1.0-1.noarch.rpm")))];
+    let file = format!("{dir}/konvoy-file-1.0-1.noarch.rpm");
+    let mut args = vec![("name", s(&file))];
     args.extend(repos.iter().cloned());
-    converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum file",
         &args,
@@ -298,15 +332,44 @@ fn packages_converge(os: Os) {
             )
         },
     );
+    assert_eq!(
+        o.result["results"],
+        list(&[
+            &format!("Installed {file}"),
+            "Installed: konvoy-file-1.0-1.noarch"
+        ])
+    );
 
-    // A hostile package name reaches the package manager as one literal
-    // argument: nothing matches it, nothing runs.
-    let mut args = vec![("name", list(&[NASTY, "-y"]))];
+    // A name no repository has.
+    let mut args = vec![("name", s("no-such-package"))];
     args.extend(repos.iter().cloned());
     let r = b.run::<YumModule>(&args, RunMode::Apply, false);
     assert!(r.outcome.failed, "{:?}", r.outcome);
-    assert!(matches!(&r.outcome.result["failures"], Value::List(f) if !f.is_empty()));
+    assert_yum_shape(&r.outcome);
+    assert_eq!(
+        r.outcome.result["failures"],
+        list(&["No package no-such-package available."])
+    );
+
+    // A hostile package name reaches the package manager as one literal
+    // argument: nothing matches it, nothing runs. (A leading `-` is
+    // rejected before anything runs: dnf would read it as an option.)
+    let mut args = vec![("name", list(&[NASTY, "konvoy-a"]))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(
+        r.outcome.result["failures"],
+        list(&[&format!("No package {NASTY} available.")])
+    );
     assert_not_pwned(&b);
+
+    if os == Os::Centos7 {
+        // Every transaction went through yum (the stand-in logs its calls).
+        let log = read(&b, "/var/log/yum-standin.log");
+        assert!(log.contains("install -- konvoy-a"), "{log}");
+        assert!(log.contains("remove -- konvoy-a-1.0-1.noarch"), "{log}");
+    }
 }
 
 #[test]
@@ -399,7 +462,7 @@ fn repositories_converge(os: Os) {
         ("gpgcheck", s("yes")),
         ("enabled", s("yes")),
     ];
-    let (o, _) = converge::<YumRepositoryModule>(
+    let (o, _, _) = converge::<YumRepositoryModule>(
         &mut b,
         "yum_repository kubernetes",
         &k8s,
@@ -484,7 +547,7 @@ fn repositories_converge(os: Os) {
         |b| assert_eq!(read(b, path), REPO_KONVOY_K8S),
         |b| assert_eq!(read(b, path), REPO_KONVOY_K8S_AFTER_ABSENT),
     );
-    let (o, _) = converge::<YumRepositoryModule>(
+    let (o, _, _) = converge::<YumRepositoryModule>(
         &mut b,
         "yum_repository absent (last)",
         &[

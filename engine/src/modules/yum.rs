@@ -66,6 +66,13 @@ impl PackageSpec {
         if s.is_empty() || s.contains(['\n', '\r', '\t', '\0']) {
             return Err(ArgError::Invalid(format!("invalid package name `{s}`")));
         }
+        if s.starts_with('-') {
+            // dnf parses its arguments twice; `--` does not survive the
+            // second pass, so a leading dash would be read as an option.
+            return Err(ArgError::Invalid(format!(
+                "package name `{s}` starts with `-`"
+            )));
+        }
         if s.starts_with('@') {
             return Err(ArgError::Invalid(format!(
                 "package groups and modules (`{s}`) are not supported"
@@ -262,13 +269,14 @@ impl Module for YumModule {
             return Ok(failure(err.clone(), Vec::new()));
         }
         let (verb, todo) = decide(a, &probe);
+        let mut results = notes(a, &probe);
         if todo.is_empty() && !(a.autoremove && a.names.is_empty()) {
             let msg = if a.names.is_empty() {
                 "Cache updated"
             } else {
                 "Nothing to do"
             };
-            return Ok(success(false, msg, Vec::new()));
+            return Ok(success(false, msg, results));
         }
         if ctx.check_mode() {
             let word = if verb == "remove" {
@@ -276,35 +284,25 @@ impl Module for YumModule {
             } else {
                 "Installed"
             };
-            let results = todo.iter().map(|t| format!("{word}: {t}")).collect();
+            results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown)));
             return Ok(success(
                 true,
                 "Check mode: No changes made, but would have if not in check mode",
                 results,
             ));
         }
-        let out = ctx.apply(&transaction_script(a, &probe, verb, &todo), None)?;
+        let args: Vec<&str> = todo.iter().map(|t| t.arg.as_str()).collect();
+        let out = ctx.apply(&transaction_script(a, &probe, verb, &args), None)?;
         let tx = yum_probe::parse_transaction(&out.stdout_str());
         if tx.rc != Some(0) {
-            let mut failures: Vec<Value> = out
-                .stderr_str()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(Value::from)
-                .collect();
-            failures.truncate(50);
             return Ok(failure(
                 "Failed to install some of the specified packages".into(),
-                failures,
+                failures(&out.stderr_str(), &todo),
             ));
         }
-        let mut results: Vec<String> = tx
-            .installed
-            .iter()
-            .map(|p| format!("Installed: {p}"))
-            .collect();
+        results.extend(tx.installed.iter().map(|p| format!("Installed: {p}")));
         results.extend(tx.removed.iter().map(|p| format!("Removed: {p}")));
-        let changed = !results.is_empty();
+        let changed = !tx.installed.is_empty() || !tx.removed.is_empty();
         Ok(success(
             changed,
             if changed { "" } else { "Nothing to do" },
@@ -313,31 +311,48 @@ impl Module for YumModule {
     }
 }
 
+/// One argument of the transaction and how check mode names it.
+struct Todo {
+    /// What the package manager gets.
+    arg: String,
+    /// A spec, or the NEVRA from an RPM's header.
+    shown: String,
+}
+
 /// The verb and the arguments of the one transaction needed (empty: none).
-fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<String>) {
-    let mut todo = Vec::new();
+fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<Todo>) {
+    let mut todo: Vec<Todo> = Vec::new();
+    let mut push = |arg: String, shown: String| {
+        if !todo.iter().any(|t| t.arg == arg) {
+            todo.push(Todo { arg, shown });
+        }
+    };
     for (spec, src) in a.names.iter().zip(&p.sources) {
-        let installed = &src.installed;
+        let shown = src
+            .header
+            .clone()
+            .unwrap_or_else(|| spec.as_str().to_owned());
         match a.state {
             PackageState::Absent => {
-                todo.extend(installed.iter().cloned());
+                for nevra in &src.installed {
+                    push(nevra.clone(), nevra.clone());
+                }
             }
-            PackageState::Present if installed.is_empty() => todo.push(install_arg(spec)),
+            _ if src.installed.is_empty() => push(spec.as_str().to_owned(), shown),
             PackageState::Present => {}
-            PackageState::Latest if installed.is_empty() => todo.push(install_arg(spec)),
             PackageState::Latest => {
                 // URL and file RPMs are what they are: installed is latest.
                 if let PackageSpec::Name(_) = spec {
                     for (name, evr) in &p.updates {
                         if src.names.contains(name) {
-                            todo.push(format!("{name}-{evr}"));
+                            let nevr = format!("{name}-{evr}");
+                            push(nevr.clone(), nevr);
                         }
                     }
                 }
             }
         }
     }
-    todo.dedup();
     let verb = if a.state == PackageState::Absent {
         "remove"
     } else {
@@ -346,15 +361,50 @@ fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<String>) {
     (verb, todo)
 }
 
-/// What the package manager is handed for a missing package: URLs and
-/// files as given (it downloads and reads them itself).
-fn install_arg(spec: &PackageSpec) -> String {
-    spec.as_str().to_owned()
+/// The lines Ansible's dnf module reports whatever happens: every RPM
+/// file or URL as `Installed <spec>`, and with `absent` each name that
+/// matches nothing as `No match for argument: <spec>`.
+fn notes(a: &YumArgs, p: &Probe) -> Vec<String> {
+    let mut out = Vec::new();
+    for (spec, src) in a.names.iter().zip(&p.sources) {
+        match (a.state, spec) {
+            (PackageState::Absent, _) if src.installed.is_empty() => {
+                out.push(format!("No match for argument: {}", spec.as_str()));
+            }
+            (PackageState::Absent, _) | (_, PackageSpec::Name(_)) => {}
+            (_, PackageSpec::Url(f) | PackageSpec::File(f)) => out.push(format!("Installed {f}")),
+        }
+    }
+    out
+}
+
+/// Ansible's `failures`: `No package X available.` for each spec the
+/// package manager found no match for, else its error lines.
+fn failures(stderr: &str, todo: &[Todo]) -> Vec<Value> {
+    let unmatched: Vec<Value> = todo
+        .iter()
+        .filter(|t| {
+            stderr.lines().any(|l| {
+                (l.contains("No match for argument") || l.contains("Unable to find a match"))
+                    && l.contains(t.arg.as_str())
+            })
+        })
+        .map(|t| Value::from(format!("No package {} available.", t.arg)))
+        .collect();
+    if !unmatched.is_empty() {
+        return unmatched;
+    }
+    stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .map(Value::from)
+        .collect()
 }
 
 /// The apply command: the transaction between two listings of the rpm
 /// database, so the result can name what changed.
-fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[String]) -> String {
+fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[&str]) -> String {
     let mut s =
         String::from("b=$(mktemp) && a=$(mktemp) || exit 1\ntrap 'rm -f \"$b\" \"$a\"' EXIT\n");
     s.push_str(&yum_probe::list_call(a, "\"$b\""));
@@ -429,6 +479,7 @@ mod tests {
             PackageSpec::File(_)
         ));
         assert!(PackageSpec::parse("@core").is_err());
+        assert!(PackageSpec::parse("-y").is_err());
     }
 
     #[test]

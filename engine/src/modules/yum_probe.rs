@@ -110,7 +110,9 @@ pub(crate) fn script(a: &YumArgs) -> String {
             rpm(a)
                 .flag("-qp --nosignature --nodigest --qf")
                 .arg("%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}")
-                .flag("--")
+                // rpm expands globs in file arguments: read the file on
+                // stdin so `*?[` in its path stay literal.
+                .flag("/dev/stdin <")
                 .flag(file)
                 .flag("2>/dev/null)")
                 .as_str(),
