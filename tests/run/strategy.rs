@@ -199,11 +199,18 @@ fn ctrl_c_stops_scheduling_and_still_reports_the_recap() {
         sc.run(&fleet, |o| o.cancel = cancel.clone())
     });
     // The running command finished; nothing new was started.
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.exit_code, 130, "{out}");
     assert!(out.contains("PLAY RECAP"), "{out}");
     for h in fleet.hosts() {
         assert!(!h.root().join("root/never").exists(), "{out}");
-        assert!(recap_line(&out, h.name()).contains("ok=1    changed=1"), "{out}");
+        assert!(
+            recap_line(&out, h.name()).contains("ok=1    changed=1"),
+            "{out}"
+        );
     }
 }

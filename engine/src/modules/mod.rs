@@ -125,6 +125,32 @@ pub fn dispatch(
     }
 }
 
+/// Whether module `name` declares probes (cheap: no argument parsing).
+pub fn has_probes(name: ModuleName) -> bool {
+    matches!(
+        name,
+        ModuleName::File
+            | ModuleName::Copy
+            | ModuleName::Template
+            | ModuleName::Lineinfile
+            | ModuleName::Blockinfile
+            | ModuleName::Replace
+            | ModuleName::Stat
+            | ModuleName::Find
+            | ModuleName::GetUrl
+            | ModuleName::Sysctl
+            | ModuleName::Modprobe
+            | ModuleName::Service
+            | ModuleName::Systemd
+            | ModuleName::Yum
+            | ModuleName::Dnf
+            | ModuleName::Package
+            | ModuleName::YumRepository
+            | ModuleName::RpmKey
+            | ModuleName::Unarchive
+    )
+}
+
 /// The read-only probe scripts module `name` would send for `args` (as
 /// templated), so the executor can fetch the probes of several upcoming
 /// tasks in one round trip. Empty when the module declares none or the
@@ -151,6 +177,7 @@ pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
         ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
         ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
         ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
+        ModuleName::Unarchive => of::<unarchive::UnarchiveModule>(args),
         _ => Vec::new(),
     }
 }

@@ -25,6 +25,9 @@ use crate::value::{Map, Value};
 /// At most this many probes go into one batch.
 const MAX_PROBES: usize = 64;
 
+/// How far ahead to look, in tasks.
+const WINDOW: usize = 32;
+
 /// Fills `st`'s probe cache with the probes of the plain tasks at the
 /// head of `steps` (up to the first block, include or flush), when worth it.
 pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
@@ -34,15 +37,28 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     let Some(Step::Task(first)) = steps.first() else {
         return;
     };
+    // Which of the next tasks could share a batch: cheap checks first, so
+    // a run of controller-side tasks costs nothing here.
+    let candidates: Vec<&TaskStep> = steps
+        .iter()
+        .take(WINDOW)
+        .map_while(|s| match s {
+            Step::Task(t)
+                if t.delegate_to.is_none()
+                    && t.become_ == first.become_
+                    && t.environment == first.environment =>
+            {
+                Some(&**t)
+            }
+            _ => None,
+        })
+        .filter(|t| modules::has_probes(t.module))
+        .collect();
+    if candidates.len() < 2 {
+        return;
+    }
     let mut scripts: Vec<String> = Vec::new();
-    for step in steps {
-        let Step::Task(t) = step else { break };
-        if t.delegate_to.is_some()
-            || t.become_ != first.become_
-            || t.environment != first.environment
-        {
-            break;
-        }
+    for t in candidates {
         for args in rendered_args(env, st, t) {
             for p in modules::probes(t.module, &args) {
                 if !scripts.contains(&p) {
