@@ -21,6 +21,11 @@ fuzz_target!(|data: &[u8]| {
             ..JsonOptions::default()
         };
         let repr = value.to_json(sorted);
+        if repr.contains(['\u{2028}', '\u{2029}']) {
+            // libyaml's output treats them as line breaks, the YAML 1.2
+            // reader as content (see tests/yaml/robust.rs).
+            continue;
+        }
         let _ = value.py_repr();
         let _ = value.py_str();
         let _ = value.to_json(JsonOptions::default());
