@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = value.to_json(JsonOptions::default());
         for style in [DumpStyle::Block, DumpStyle::Flow, DumpStyle::Nice { indent: 4 }] {
             let text = dump(&value, style);
-            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+            if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
                 // A root scalar such as `1e3` reads back as JSON, as in
                 // Ansible (JSON first): no round trip to check.
                 continue;
