@@ -235,6 +235,27 @@ fn packages_converge(os: Os) {
         ])
     );
 
+    // A pin older than the installed version: left alone, as Ansible
+    // does without `allow_downgrade`.
+    let mut args = vec![("name", s("konvoy-b-1.0"))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Nothing to do"));
+    assert_eq!(r.commands, 1);
+    assert_eq!(
+        rpm_q(&b, "konvoy-b").as_deref(),
+        Some("konvoy-b-2.0-1.noarch")
+    );
+
+    // update_cache alone.
+    let mut args = vec![("update_cache", Value::Bool(true))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Cache updated"));
+    assert_eq!(r.commands, 1);
+
     // absent (and its alias removed) removes both.
     let (o, again, _) = converge::<YumModule>(
         &mut b,

@@ -17,6 +17,7 @@ mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod rpmvercmp;
 mod textedit;
 mod write;
 mod yum_probe;

@@ -23,15 +23,20 @@
 //! (`Installed: NEVRA`, `Removed: NEVRA`, as Ansible's dnf module).
 //! Unchanged: one command. Changed: two.
 //!
-//! Deviations: `update_cache` refreshes metadata only when a transaction
-//! or `latest` needs it (a refresh alone changes nothing Ansible reports);
-//! check mode lists the specs it would install, not the resolved
-//! transaction; a pin to a version older than the installed one
-//! downgrades (Ansible needs `allow_downgrade` for that).
+//! A pin older than the installed version is left alone, as Ansible does
+//! without `allow_downgrade` (the probe also lists other installed
+//! versions of a pinned name; [`super::rpmvercmp`] compares them).
+//!
+//! Deviations: `update_cache` refreshes metadata only when a transaction,
+//! `latest` or a bare `update_cache` needs it (a refresh alone changes
+//! nothing Ansible reports); check mode names what it would install by
+//! the spec (files and URLs by their header's NEVRA), where Ansible shows
+//! the resolved NEVRA; `allow_downgrade` is not supported.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
+use super::rpmvercmp::cmp_installed;
 use super::yum_probe::{self, Probe};
 use super::Module;
 use crate::shell::Cmd;
@@ -338,7 +343,11 @@ fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<Todo>) {
                     push(nevra.clone(), nevra.clone());
                 }
             }
-            _ if src.installed.is_empty() => push(spec.as_str().to_owned(), shown),
+            _ if src.installed.is_empty() => {
+                if !newer_installed(spec.as_str(), &src.others) {
+                    push(spec.as_str().to_owned(), shown);
+                }
+            }
             PackageState::Present => {}
             PackageState::Latest => {
                 // URL and file RPMs are what they are: installed is latest.
@@ -359,6 +368,16 @@ fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<Todo>) {
         "install"
     };
     (verb, todo)
+}
+
+/// Whether a newer version of the package `spec` pins is installed:
+/// Ansible's dnf module then does nothing (no `allow_downgrade`).
+fn newer_installed(spec: &str, others: &[(String, String)]) -> bool {
+    others.iter().any(|(name, evr)| {
+        spec.strip_prefix(name.as_str())
+            .and_then(|r| r.strip_prefix('-'))
+            .is_some_and(|wanted| cmp_installed(evr, wanted) == std::cmp::Ordering::Greater)
+    })
 }
 
 /// The lines Ansible's dnf module reports whatever happens: every RPM
