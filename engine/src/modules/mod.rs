@@ -20,6 +20,7 @@ mod outcome;
 mod rpmvercmp;
 mod textedit;
 mod write;
+mod yum_decide;
 mod yum_probe;
 
 pub mod blockinfile;
