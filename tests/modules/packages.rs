@@ -663,3 +663,70 @@ fn rpm_key_imports_once_on_centos7() {
 fn rpm_key_imports_once_on_centos8() {
     rpm_key_converges(Os::Centos8);
 }
+
+/// KIB's offline package steps as a playbook, through the executor, on a
+/// CentOS 7 and a CentOS 8 host: a second run changes nothing.
+#[test]
+fn offline_package_playbook_converges() {
+    use crate::run::{recap_line, Scenario};
+    let fleet = crate::harness::Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .start();
+    for host in fleet.hosts() {
+        let repo = host.root().join("srv/repo");
+        copy_tree(&rpms().repo, &repo);
+        host.sh("mkdir -p /etc/yum.repos.d /srv/keys");
+        std::fs::copy(&rpms().key, host.root().join("srv/keys/key.asc")).unwrap();
+    }
+    let scenario = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: offline repository
+              yum_repository:
+                name: offline
+                file: offline
+                description: offline
+                baseurl: file:///srv/repo
+                gpgcheck: no
+            - rpm_key:
+                key: /srv/keys/key.asc
+                state: present
+            - name: packages
+              yum:
+                name: [konvoy-a, konvoy-b-1.0]
+                state: present
+                enablerepo: offline
+                disablerepo: '*'
+              register: installed
+            - command: rpm -q konvoy-b
+              register: q
+              changed_when: false
+              failed_when: q.stdout != 'konvoy-b-1.0-1.noarch'
+            - name: the registered result is usable
+              command: "true"
+              changed_when: false
+              failed_when: installed.rc != 0 or (installed.changed and installed.results | length != 2)
+        "#,
+    );
+    let (_, first) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        assert!(
+            recap_line(&first, host.name()).contains("changed=3 "),
+            "{first}"
+        );
+        let out = host.sh("rpm -q konvoy-a konvoy-b");
+        assert_eq!(out, "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\n");
+    }
+    let (_, second) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        let line = recap_line(&second, host.name());
+        assert!(
+            line.contains("changed=0 ") && line.contains("failed=0 "),
+            "{second}"
+        );
+    }
+}
