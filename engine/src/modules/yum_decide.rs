@@ -133,3 +133,97 @@ pub(crate) fn failure(msg: String, failures: Vec<Value>) -> Outcome {
         .with("results", Value::List(Vec::new()))
         .with("failures", Value::List(failures))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::yum::{Backend, YumArgs};
+    use crate::modules::yum_probe::Source;
+
+    fn args(names: &[&str], state: PackageState) -> YumArgs {
+        YumArgs {
+            names: names
+                .iter()
+                .map(|n| PackageSpec::parse(n).unwrap())
+                .collect(),
+            state,
+            update_cache: false,
+            options: Vec::new(),
+            installroot: None,
+            backend: Backend::Auto,
+            autoremove: false,
+            insecure: false,
+        }
+    }
+
+    fn installed(nevra: &str, name: &str) -> Source {
+        Source {
+            installed: vec![nevra.into()],
+            names: vec![name.into()],
+            ..Source::default()
+        }
+    }
+
+    fn probe(sources: Vec<Source>, updates: &[(&str, &str)]) -> Probe {
+        Probe {
+            manager: "dnf",
+            sources,
+            updates: updates
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
+            error: None,
+        }
+    }
+
+    fn todo_args(a: &YumArgs, p: &Probe) -> (&'static str, Vec<String>) {
+        let (verb, todo) = decide(a, p);
+        (verb, todo.into_iter().map(|t| t.arg).collect())
+    }
+
+    #[test]
+    fn only_what_is_missing_is_installed() {
+        let a = args(&["a", "b-1.0"], PackageState::Present);
+        let p = probe(vec![installed("a-1-1.noarch", "a"), Source::default()], &[]);
+        assert_eq!(todo_args(&a, &p), ("install", vec!["b-1.0".into()]));
+    }
+
+    #[test]
+    fn latest_upgrades_to_the_offered_version() {
+        let a = args(&["b"], PackageState::Latest);
+        let p = probe(vec![installed("b-1.0-1.noarch", "b")], &[("b", "2.0-1")]);
+        assert_eq!(todo_args(&a, &p), ("install", vec!["b-2.0-1".into()]));
+    }
+
+    #[test]
+    fn an_older_pin_is_left_alone() {
+        let a = args(&["b-1.0"], PackageState::Present);
+        let src = Source {
+            others: vec![("b".into(), "0:2.0-1".into())],
+            ..Source::default()
+        };
+        assert!(decide(&a, &probe(vec![src], &[])).1.is_empty());
+    }
+
+    #[test]
+    fn absent_removes_installed_nevras_and_notes_the_rest() {
+        let a = args(&["a", "zz"], PackageState::Absent);
+        let p = probe(vec![installed("a-1-1.noarch", "a"), Source::default()], &[]);
+        assert_eq!(todo_args(&a, &p), ("remove", vec!["a-1-1.noarch".into()]));
+        assert_eq!(notes(&a, &p), ["No match for argument: zz"]);
+    }
+
+    #[test]
+    fn failures_name_unmatched_specs() {
+        let todo = [Todo {
+            arg: "nope".into(),
+            shown: "nope".into(),
+        }];
+        // dnf 4.14's stderr for a name no repository has.
+        let f = failures(
+            "No match for argument: nope\nError: Unable to find a match: nope\n",
+            &todo,
+        );
+        assert_eq!(f, [Value::from("No package nope available.")]);
+    }
+}
