@@ -71,7 +71,9 @@ fn converge<M: Module>(
         first.outcome
     );
     changed_host(b);
+    let started = std::time::Instant::now();
     let second = b.run::<M>(args, RunMode::Apply, false);
+    let unchanged_time = started.elapsed();
     assert!(
         !second.outcome.changed && !second.outcome.failed,
         "{label}: second run: {:?}",
@@ -84,8 +86,10 @@ fn converge<M: Module>(
         unchanged: second.commands,
     };
     eprintln!(
-        "{label}: {} commands changed, {} unchanged",
-        cost.changed, cost.unchanged
+        "{label}: {} commands changed, {} unchanged ({} ms)",
+        cost.changed,
+        cost.unchanged,
+        unchanged_time.as_millis()
     );
     (first.outcome, second.outcome, cost)
 }

@@ -280,20 +280,34 @@ pub(crate) fn parse(out: &str, n: usize) -> Result<Probe, ModuleError> {
     Ok(p)
 }
 
-/// `check-update` lines: `name.arch  [epoch:]version-release  repo`.
+/// `check-update` lines: `name.arch  [epoch:]version-release  repo`. A
+/// long name may be wrapped onto its own line (yum 3 does), so short
+/// lines are joined with the next until they have three fields.
 fn parse_updates(lines: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
     for l in lines {
         if l.starts_with("Obsoleting") {
             break;
         }
         let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 3 || l.starts_with(' ') {
+        if f.is_empty() {
+            pending.clear();
             continue;
         }
-        if let Some((name, _arch)) = f[0].rsplit_once('.') {
-            out.push((name.to_owned(), f[1].to_owned()));
+        if pending.is_empty() && l.starts_with(char::is_whitespace) {
+            continue;
         }
+        pending.extend(f);
+        if pending.len() < 3 {
+            continue;
+        }
+        if pending.len() == 3 {
+            if let Some((name, _arch)) = pending[0].rsplit_once('.') {
+                out.push((name.to_owned(), pending[1].to_owned()));
+            }
+        }
+        pending.clear();
     }
     out
 }
@@ -330,6 +344,18 @@ mod tests {
         assert!(p.sources[1].installed.is_empty());
         assert_eq!(p.sources[2].header.as_deref(), Some("pinned-1.0-1.x86_64"));
         assert_eq!(p.updates, [("kubelet".into(), "1.22.0-0".into())]);
+        // yum 3 wraps a long name.arch onto a line of its own.
+        let long = "a-very-long-package-name-for-wrapping.x86_64";
+        assert_eq!(
+            parse_updates(&[long, "       1:2.0-1.el7     updates", "b.noarch 3-1 base"]),
+            [
+                (
+                    "a-very-long-package-name-for-wrapping".into(),
+                    "1:2.0-1.el7".into()
+                ),
+                ("b".into(), "3-1".into())
+            ]
+        );
         assert!(parse("M dnf\nS\n", 2).is_err());
         let p = parse("M dnf\nS\nN\tkonvoy-b\t0:2.0-1\n", 1).unwrap();
         assert_eq!(p.sources[0].others, [("konvoy-b".into(), "0:2.0-1".into())]);
