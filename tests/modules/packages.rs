@@ -164,6 +164,18 @@ fn packages_converge(os: Os) {
     // Install by name; `package` and `dnf` are the same module.
     let mut args = vec![("name", s("konvoy-a")), ("state", s("present"))];
     args.extend(repos.iter().cloned());
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    // dnf resolves the spec as Ansible shows it; through yum the spec.
+    let shown = if os == Os::Centos7 {
+        "Installed: konvoy-a"
+    } else {
+        "Installed: konvoy-a-1.0-1.noarch"
+    };
+    assert_eq!(check.result["results"], list(&[shown]));
     let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum install",

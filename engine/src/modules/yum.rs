@@ -29,14 +29,16 @@
 //!
 //! Deviations: `update_cache` refreshes metadata only when a transaction,
 //! `latest` or a bare `update_cache` needs it (a refresh alone changes
-//! nothing Ansible reports); check mode names what it would install by
-//! the spec (files and URLs by their header's NEVRA), where Ansible shows
-//! the resolved NEVRA; `allow_downgrade` is not supported.
+//! nothing Ansible reports); check mode on dnf names what it would
+//! install as `repoquery` resolves the specs (one more read-only
+//! command; on yum, the specs themselves), without the dependencies
+//! Ansible's resolved transaction would add;
+//! `allow_downgrade` is not supported.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::yum_decide::{decide, failure, failures, notes, success};
+use super::yum_decide::{decide, failure, failures, notes, success, Todo};
 use super::yum_probe::{self, Probe};
 use super::Module;
 use crate::shell::Cmd;
@@ -288,7 +290,15 @@ impl Module for YumModule {
             } else {
                 "Installed"
             };
-            results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown)));
+            let resolved = if verb == "install" && probe.manager == "dnf" {
+                resolve(a, ctx, &todo)?
+            } else {
+                None
+            };
+            match resolved {
+                Some(nevras) => results.extend(nevras.iter().map(|n| format!("{word}: {n}"))),
+                None => results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown))),
+            }
             return Ok(success(
                 true,
                 "Check mode: No changes made, but would have if not in check mode",
@@ -313,6 +323,36 @@ impl Module for YumModule {
             results,
         ))
     }
+}
+
+/// Check mode on dnf: the NEVRAs the specs resolve to (`repoquery`, one
+/// read-only command), as Ansible's check mode names them; `None` when
+/// the query fails, so the specs themselves are shown.
+fn resolve(
+    a: &YumArgs,
+    ctx: &mut ModuleContext<'_>,
+    todo: &[Todo],
+) -> Result<Option<Vec<String>>, ModuleError> {
+    let (names, files): (Vec<&Todo>, Vec<&Todo>) = todo.iter().partition(|t| t.arg == t.shown);
+    if names.is_empty() {
+        // Without arguments repoquery would list every package.
+        return Ok(None);
+    }
+    let cmd = Cmd::new("dnf -q")
+        .args(&a.options)
+        .flag("repoquery --latest-limit=1 --qf")
+        .arg("%{name}-%{evr}.%{arch}")
+        .flag("--")
+        .args(names.iter().map(|t| t.arg.as_str()))
+        .flag("2>/dev/null");
+    let out = ctx.probe(cmd.as_str())?;
+    let found: Vec<String> = out.stdout_str().lines().map(str::to_owned).collect();
+    if out.rc != 0 || found.len() < names.len() {
+        return Ok(None);
+    }
+    Ok(Some(
+        files.iter().map(|t| t.shown.clone()).chain(found).collect(),
+    ))
 }
 
 /// The apply command: the transaction between two listings of the rpm
