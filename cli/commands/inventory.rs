@@ -40,7 +40,31 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for w in inv.warnings() {
-        writeln!(err, "[WARNING]: {}", w.message)?;
+        // Ansible's shape: first sentence, the origin, then any advice.
+        match (&w.span, w.message.split_once(". ")) {
+            (Some(span), Some((first, rest))) => {
+                writeln!(err, "[WARNING]: {first}.\nOrigin: {span}\n\n{rest}\n")?
+            }
+            (Some(span), None) => writeln!(err, "[WARNING]: {}\nOrigin: {span}\n", w.message)?,
+            (None, _) => writeln!(err, "[WARNING]: {}", w.message)?,
+        }
+    }
+    // Ansible warns while it merges a host's vars: the merged view only.
+    if !args.export && (args.graph.is_none() || args.vars) {
+        for name in inv.reserved_var_names() {
+            writeln!(
+                err,
+                "[WARNING]: Found variable using reserved name '{name}'."
+            )?;
+        }
+    }
+    if let (Some(limit), None) = (&args.limit, &args.host) {
+        for item in inv.unmatched_patterns(limit)? {
+            writeln!(
+                err,
+                "[WARNING]: Could not match supplied host pattern, ignoring: {item}"
+            )?;
+        }
     }
     match &args.output {
         Some(path) => std::fs::write(path, text.as_bytes())

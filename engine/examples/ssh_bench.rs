@@ -67,6 +67,12 @@ fn main() {
         ours.as_secs_f64(),
         ours.as_secs_f64() * 1000.0 / args.commands as f64
     );
+    let batched = run_transport_batched(&fleet, args.commands);
+    println!(
+        "konvoy transport, the {} commands sent as one `sh -s` script per host: {:.2} s",
+        args.commands,
+        batched.as_secs_f64()
+    );
     if !args.ansible {
         return;
     }
@@ -104,6 +110,29 @@ fn run_transport(fleet: &Fleet, commands: usize) -> Duration {
                 let out = t.exec(&req).expect("exec");
                 assert_eq!(out.rc, 0);
             }
+            t.close();
+        });
+    });
+    started.elapsed()
+}
+
+/// The same work as one script per host on one channel: what probe
+/// batching in the executor will buy.
+fn run_transport_batched(fleet: &Fleet, commands: usize) -> Duration {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(fleet.hosts().len().max(1))
+        .build()
+        .expect("a thread pool");
+    let opts = fleet.connect_options();
+    let script = "true\n".repeat(commands);
+    let started = Instant::now();
+    pool.install(|| {
+        fleet.hosts().par_iter().with_max_len(1).for_each(|host| {
+            let mut t = connect(&fleet.spec(host), &opts).expect("connect");
+            let out = t
+                .exec(&ExecRequest::new("/bin/sh -s").stdin(script.as_bytes()))
+                .expect("exec");
+            assert_eq!(out.rc, 0);
             t.close();
         });
     });

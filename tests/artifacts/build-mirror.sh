@@ -23,7 +23,7 @@ CNI_VERSION=${CNI_VERSION:-0.9.1}
 GOARCH=${GOARCH:-amd64}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1609459200}
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 OUTDIR [BASE_URL]" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: $0 OUTDIR [BASE_URL]" >&2; exit 2; fi
 base=${2:-http://127.0.0.1:8080}
 base=${base%/}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -61,7 +61,8 @@ for plugin in $STANDIN_CNI_PLUGINS; do
 	standin_cni_plugin "$work/cni/$plugin" "$CNI_VERSION"
 done
 cni_tgz="$www/containernetworking/plugins/releases/download/v$CNI_VERSION/$cni_name"
-(cd "$work/cni" && pack . "$cni_tgz" $(ls))
+# shellcheck disable=SC2086 # plugin names are single words
+pack "$work/cni" "$cni_tgz" $STANDIN_CNI_PLUGINS
 cni_sum="$www/k8s-artifacts-cni/release/v$CNI_VERSION/$cni_name.sha256"
 mkdir -p "$(dirname "$cni_sum")"
 echo "$(sha "$cni_tgz")  $cni_name" >"$cni_sum"
@@ -70,7 +71,7 @@ echo "$(sha "$cni_tgz")  $cni_name" >"$cni_sum"
 standin_crictl "$work/crictl/crictl" "$CRICTL_VERSION"
 crictl_tgz="$www/kubernetes-sigs/cri-tools/releases/download/v$CRICTL_VERSION/crictl-v$CRICTL_VERSION-linux-$GOARCH.tar.gz"
 pack "$work/crictl" "$crictl_tgz" crictl
-echo "$(sha "$crictl_tgz")" >"$crictl_tgz.sha256"
+sha "$crictl_tgz" >"$crictl_tgz.sha256"
 
 # containerd release tarball, with the real member paths (usr/local/bin/...).
 c="$work/containerd"

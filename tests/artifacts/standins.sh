@@ -126,5 +126,7 @@ echo "CNI plugin \$(basename "\$0") v$2 konvoy-standin"
 SH
 }
 
-# The CNI plugins the stand-in tarball and RPM carry.
+# The CNI plugins the stand-in tarball and RPM carry (used by the scripts
+# that source this file).
+# shellcheck disable=SC2034
 STANDIN_CNI_PLUGINS="bridge host-local loopback portmap"

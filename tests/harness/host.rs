@@ -303,6 +303,19 @@ impl TestHost {
         }
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) every process of the host:
+    /// its kernel still acknowledges TCP, but nothing answers, like a hung
+    /// machine.
+    pub(crate) fn freeze(&self, frozen: bool) {
+        let signal = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+        for pid in pids_in(&self.dir.join("root")) {
+            // SAFETY: kill(2) on a process of this host.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
     /// Kills the whole host at once, like pulling its power cable.
     pub(crate) fn kill(&mut self) {
         if self.init_pid > 0 {
@@ -356,6 +369,40 @@ impl Drop for TestHost {
         }
         if pids_in(&root).is_empty() {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Ends hosts left behind by test processes that died without running
+/// destructors (a SIGKILLed `cargo test`): their processes first, then
+/// their directories. Hosts of live processes are not touched.
+pub(crate) fn reap_stale() {
+    let Ok(entries) = std::fs::read_dir("/tmp/konvoy-test-hosts") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('h') else {
+            continue;
+        };
+        let pid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if pid.is_empty() || Path::new("/proc").join(&pid).exists() {
+            continue;
+        }
+        let root = entry.path().join("root");
+        for _ in 0..50 {
+            let left = pids_in(&root);
+            if left.is_empty() {
+                let _ = std::fs::remove_dir_all(entry.path());
+                break;
+            }
+            for pid in left {
+                // SAFETY: kill(2) on a process rooted in an abandoned host.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }

@@ -114,6 +114,7 @@ impl FleetBuilder {
     #[track_caller]
     pub(crate) fn start(self) -> Fleet {
         require_root();
+        host::reap_stale();
         let keys = keys();
         let hosts: Vec<TestHost> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
@@ -134,13 +135,13 @@ impl FleetBuilder {
                 .collect()
         });
         setup::remove_stale("/tmp/konvoy-test-hosts", "fleet-");
+        // Unique per fleet: an address is reused as soon as a fleet ends,
+        // possibly before that fleet has removed its directory.
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = PathBuf::from(format!(
-            "/tmp/konvoy-test-hosts/fleet-{}-{}",
-            std::process::id(),
-            hosts
-                .first()
-                .map(|h| h.address().to_string())
-                .unwrap_or_default()
+            "/tmp/konvoy-test-hosts/fleet-{}-{seq}",
+            std::process::id()
         ));
         std::fs::create_dir_all(&dir).expect("create the fleet dir");
         let known_hosts = dir.join("known_hosts");

@@ -1,11 +1,13 @@
 //! `file`, `copy` and `template` on a real host (Flatcar: no Python).
 
 use super::{assert_not_pwned, assert_shape, s, shapes, Bench, NASTY};
-use crate::harness::Os;
+use crate::harness::{Os, SUDO_PASSWORD, SUDO_PASSWORD_USER};
 use engine::modules::copy::CopyModule;
 use engine::modules::file::FileModule;
 use engine::modules::template::TemplateModule;
 use engine::modules::RunMode;
+use engine::shell::Secret;
+use engine::transport::{Become, BecomeMethod};
 use engine::value::Value;
 use std::os::unix::fs::MetadataExt;
 
@@ -24,6 +26,15 @@ fn file_states_converge_and_are_idempotent() {
             let md = std::fs::metadata(b.on_host("/srv/a/b")).unwrap();
             assert!(md.is_dir());
             assert_eq!(md.mode() & 0o7777, 0o750);
+            // As Ansible: every directory created on the way gets the mode.
+            let parent = std::fs::metadata(b.on_host("/srv/a")).unwrap();
+            assert_eq!(parent.mode() & 0o7777, 0o750);
+            let srv = std::fs::metadata(b.on_host("/srv")).unwrap();
+            assert_eq!(
+                srv.mode() & 0o7777,
+                0o755,
+                "an existing parent keeps its mode"
+            );
         },
     );
     assert_shape(&o.result, shapes::FILE_DIRECTORY);
@@ -320,5 +331,44 @@ fn template_renders_and_installs_once() {
         false,
     );
     assert_shape(&again.outcome.result, shapes::TEMPLATE_UNCHANGED);
+    assert_not_pwned(&b);
+}
+
+#[test]
+fn modules_work_through_sudo_with_a_password() {
+    // The content goes on stdin after sudo has read its password there.
+    let become_ = Become {
+        method: BecomeMethod::Sudo,
+        user: "root".into(),
+        password: Some(Secret::new(SUDO_PASSWORD)),
+        flags: None,
+    };
+    let mut b = Bench::start_as(Os::Centos7, Some((SUDO_PASSWORD_USER, become_)));
+    let content = format!("{NASTY}\nsecond line\n");
+    b.idempotent::<CopyModule>(
+        &[
+            ("content", s(&content)),
+            ("dest", s("/etc/sudo-demo.conf")),
+            ("mode", s("0640")),
+        ],
+        &["/etc/sudo-demo.conf"],
+        |b| {
+            assert_eq!(
+                std::fs::read_to_string(b.on_host("/etc/sudo-demo.conf")).unwrap(),
+                content
+            );
+            let md = std::fs::metadata(b.on_host("/etc/sudo-demo.conf")).unwrap();
+            assert_eq!((md.uid(), md.mode() & 0o7777), (0, 0o640));
+        },
+    );
+    b.idempotent::<FileModule>(
+        &[
+            ("path", s("/etc/sudo-demo.d")),
+            ("state", s("directory")),
+            ("owner", s(SUDO_PASSWORD_USER)),
+        ],
+        &["/etc/sudo-demo.d"],
+        |b| assert!(b.on_host("/etc/sudo-demo.d").is_dir()),
+    );
     assert_not_pwned(&b);
 }

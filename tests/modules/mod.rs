@@ -3,22 +3,29 @@
 //! the host's filesystem directly (through `/proc/PID/root` of the host),
 //! never through the module.
 //!
+//! `goldens.rs` replays text edits recorded from ansible-core 2.19.14
+//! (`gen_text_edits.py`) through the local transport.
+//!
 //! The result key sets in `shapes.rs` were produced by running
 //! ansible-core 2.19.14 on the same tasks (`gen_ansible_shapes.sh` in this
 //! directory regenerates them).
 
+mod download;
 mod edits;
 mod files;
+mod goldens;
+mod kernel;
 mod packages;
 mod readonly;
+mod remote;
 mod rpms;
 #[rustfmt::skip]
 mod shapes;
 
-use engine::modules::{run_module, ArgMap, Module, ModuleContext, Outcome, RunMode};
+use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;
 use engine::template::{Templar, Vars};
-use engine::transport::{connect, Transport};
+use engine::transport::{connect, Become, ExecRequest, Privilege, Transport};
 use engine::value::{Map, Value};
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -40,6 +47,7 @@ pub(crate) struct Bench {
     vars: Vars,
     /// Controller-side directory used as the search path for src files.
     pub(crate) local: tempfile::TempDir,
+    privilege: Privilege,
 }
 
 /// What one module run gave.
@@ -52,9 +60,32 @@ pub(crate) struct Run {
 impl Bench {
     /// Starts one host of `os` and connects to it.
     pub(crate) fn start(os: Os) -> Bench {
-        let fleet = Fleet::builder().host(os).start();
-        let transport =
-            connect(&fleet.spec(&fleet.hosts()[0]), &fleet.connect_options()).expect("connect");
+        Bench::start_as(os, None)
+    }
+
+    /// Starts one host and logs in as `login` (user, become settings):
+    /// every module command then runs through become.
+    pub(crate) fn start_as(os: Os, login: Option<(&str, Become)>) -> Bench {
+        Bench::on_as(Fleet::builder().host(os).start(), login)
+    }
+
+    /// Connects to the first host of an already started fleet, as root.
+    pub(crate) fn on(fleet: Fleet) -> Bench {
+        Bench::on_as(fleet, None)
+    }
+
+    /// Connects to the first host of `fleet` as `login` (see `start_as`).
+    pub(crate) fn on_as(fleet: Fleet, login: Option<(&str, Become)>) -> Bench {
+        let mut spec = fleet.spec(&fleet.hosts()[0]);
+        let privilege = match login {
+            Some((user, become_)) => {
+                spec.user = Some(user.to_owned());
+                spec.become_ = Some(become_);
+                Privilege::Become
+            }
+            None => Privilege::User,
+        };
+        let transport = connect(&spec, &fleet.connect_options()).expect("connect");
         let mut vars = Map::new();
         vars.insert("greeting".into(), Value::from("hello"));
         vars.insert("nasty".into(), Value::from(NASTY));
@@ -64,6 +95,7 @@ impl Bench {
             templar: Templar::new(),
             vars: Vars::new(Arc::new(vars)),
             local: tempfile::tempdir().expect("tempdir"),
+            privilege,
         }
     }
 
@@ -88,7 +120,7 @@ impl Bench {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let mut argmap = ArgMap::new(map);
-        let mut remote = TransportRemote::new(self.transport.as_mut());
+        let mut remote = TransportRemote::new(self.transport.as_mut()).privilege(self.privilege);
         let mut cache = HashMap::new();
         let search = [self.local.path().to_path_buf()];
         let mut ctx = ModuleContext {
@@ -116,7 +148,9 @@ impl Bench {
     /// 2. the real run reports a change (`verify` then checks the host);
     /// 3. the second run reports no change, costs at most one command and
     ///    leaves every watched path exactly as it was (inode, mtime, ctime,
-    ///    content).
+    ///    content); check mode costs one command, a change at most two;
+    /// 4. with its declared probes prefetched, an unchanged run sends no
+    ///    command at all.
     #[track_caller]
     pub(crate) fn idempotent<M: Module>(
         &mut self,
@@ -177,7 +211,71 @@ impl Bench {
             "check mode after convergence: {:?}",
             check2.outcome
         );
+        assert!(
+            check.commands <= 1,
+            "check mode cost {} commands",
+            check.commands
+        );
+        assert!(
+            first.commands <= 2,
+            "changing run cost {} commands",
+            first.commands
+        );
+        let batched = self.run_batched::<M>(args);
+        assert!(
+            !batched.outcome.changed,
+            "batched run changed: {:?}",
+            batched.outcome
+        );
+        assert_eq!(
+            batched.commands, 0,
+            "the prefetched probe answered the module"
+        );
         first.outcome
+    }
+
+    /// Runs `M` the way the executor batches probes: the module's
+    /// declared probes are run first (here one by one) and handed over in
+    /// the probe cache, so an unchanged module sends nothing itself.
+    pub(crate) fn run_batched<M: Module>(&mut self, args: &[(&str, Value)]) -> Run {
+        let map: Map = args
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let parsed = M::parse(&mut ArgMap::new(map.clone())).expect("args parse");
+        let mut cache = HashMap::new();
+        for script in M::probes(&parsed) {
+            let req = ExecRequest {
+                privilege: self.privilege,
+                ..ExecRequest::new(script.clone())
+            };
+            let out = self.transport.exec(&req).expect("probe runs");
+            let out = ExecOutput {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                rc: out.rc,
+            };
+            cache.insert(script, out);
+        }
+        let mut argmap = ArgMap::new(map);
+        let mut remote = TransportRemote::new(self.transport.as_mut()).privilege(self.privilege);
+        let search = [self.local.path().to_path_buf()];
+        let mut ctx = ModuleContext {
+            host: "node1",
+            remote: &mut remote,
+            mode: RunMode::Apply,
+            diff: false,
+            search_paths: &search,
+            templar: &self.templar,
+            vars: &self.vars,
+            probe_cache: &mut cache,
+            commands: 0,
+        };
+        let outcome = run_module::<M>(&mut argmap, &mut ctx).expect("module runs");
+        Run {
+            outcome,
+            commands: ctx.commands,
+        }
     }
 
     /// Everything about `paths` that a change would alter.

@@ -8,12 +8,11 @@ use engine::modules::stat::StatModule;
 use engine::modules::{run_module, ArgMap, ModuleContext, RunMode};
 use engine::run::remote::TransportRemote;
 use engine::template::{Templar, Vars};
-use engine::transport::{connect, ConnectOptions, ConnectionKind, ConnectionSpec, HostKeyChecking};
+use engine::transport::{connect, ConnectOptions};
 use engine::value::{Map, Value};
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[test]
 fn stat_reports_ansibles_keys_in_one_command() {
@@ -22,6 +21,16 @@ fn stat_reports_ansibles_keys_in_one_command() {
     b.host().sh(&format!("mkdir -p /srv && printf 'hello\\n' > \"$(printf '/srv/%s\\nx' {})\" && ln -s /srv/missing /srv/dangling", engine::shell::quote(NASTY)));
     let r = b.run::<StatModule>(&[("path", s(&name))], RunMode::Apply, false);
     assert_eq!(r.commands, 1);
+    let batched = b.run_batched::<StatModule>(&[("path", s(&name))]);
+    assert_eq!(batched.commands, 0);
+    let (one, two) = (
+        r.outcome.result["stat"].as_map().unwrap(),
+        batched.outcome.result["stat"].as_map().unwrap(),
+    );
+    assert_eq!(
+        (&one["checksum"], &one["inode"]),
+        (&two["checksum"], &two["inode"])
+    );
     assert!(!r.outcome.changed);
     let st = r.outcome.result["stat"].as_map().unwrap().clone();
     assert_shape(&st, shapes::STAT_FILE);
@@ -41,6 +50,16 @@ fn stat_reports_ansibles_keys_in_one_command() {
     assert_shape(&st, shapes::STAT_LINK);
     assert_eq!(st["lnk_target"], s("/srv/missing"));
     assert_eq!(st["islnk"], Value::Bool(true));
+
+    let r = b.run::<StatModule>(
+        &[("path", s("/srv/dangling")), ("follow", Value::Bool(true))],
+        RunMode::Apply,
+        false,
+    );
+    assert_eq!(
+        r.outcome.result["stat"].as_map().unwrap()["exists"],
+        Value::Bool(false)
+    );
 
     let r = b.run::<StatModule>(&[("path", s("/srv/nothing"))], RunMode::Check, false);
     assert_shape(
@@ -74,6 +93,9 @@ fn find_matches_globs_regexes_and_depth() {
         false,
     );
     assert_eq!(r.commands, 1);
+    let batched = b.run_batched::<FindModule>(&[("paths", s("/data")), ("patterns", s("*.conf"))]);
+    assert_eq!(batched.commands, 0);
+    assert_eq!(batched.outcome.result["matched"], Value::Int(3));
     assert_shape(&r.outcome.result, shapes::FIND);
     assert_shape(
         r.outcome.result["files"].as_list().unwrap()[0]
@@ -136,20 +158,7 @@ fn find_runs_on_the_controller_through_the_local_transport() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("one.yaml"), "a").unwrap();
     std::fs::write(dir.path().join("two.txt"), "b").unwrap();
-    let spec = ConnectionSpec {
-        name: "localhost".into(),
-        kind: ConnectionKind::Local,
-        address: "127.0.0.1".into(),
-        port: 22,
-        user: None,
-        private_key_file: None,
-        password: None,
-        connect_timeout: Duration::from_secs(5),
-        host_key_checking: HostKeyChecking::Strict,
-        jump: None,
-        become_: None,
-    };
-    let mut t = connect(&spec, &ConnectOptions::default()).unwrap();
+    let mut t = connect(&super::goldens::local_spec(), &ConnectOptions::default()).unwrap();
     let mut remote = TransportRemote::new(t.as_mut());
     let templar = Templar::new();
     let vars = Vars::new(Arc::new(Map::new()));

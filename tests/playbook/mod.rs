@@ -4,7 +4,8 @@
 //! compared with what `ansible-playbook` printed for the same inputs
 //! (`tests/golden/playbook/<case>/stdout`, produced by
 //! `tests/golden/regen-playbook.sh`). `tree.rs`: the parsed shape of the
-//! KIB-like fixture tree.
+//! KIB-like fixture tree. `errors.rs`: rendered error messages.
 
+mod errors;
 mod golden;
 mod tree;

@@ -3,6 +3,7 @@
 //! and in Ansible's output and recap.
 
 mod basics;
+mod batching;
 mod faults;
 mod golden;
 mod strategy;

@@ -218,3 +218,116 @@ fn template_file_errors_point_at_file_and_line() {
     assert!(matches!(err, TemplateError::Syntax { .. }));
     assert_eq!(err.span().map(|s| s.line), Some(3), "{err}");
 }
+
+struct Mirror(Vec<String>);
+
+impl HostVars for Mirror {
+    fn host_names(&self) -> Vec<String> {
+        self.0.clone()
+    }
+
+    fn vars_of(&self, host: &str) -> Option<Vars> {
+        // Each host's `x` reads the other host's `x`: a cycle across hosts.
+        let other = if host == "a" { "b" } else { "a" };
+        let mut v = vars(&[("x", s(&format!("{{{{ hostvars['{other}'].x }}}}")))]);
+        v.set_hostvars(Arc::new(Mirror(self.0.clone())));
+        Some(v)
+    }
+}
+
+#[test]
+fn cycles_through_hostvars_are_recursion_errors() {
+    let t = Templar::new();
+    let mut v = vars(&[]);
+    v.set_hostvars(Arc::new(Mirror(vec!["a".into(), "b".into()])));
+    assert!(matches!(
+        t.render("{{ hostvars['a'].x }}", &v),
+        Err(TemplateError::Recursion { .. })
+    ));
+}
+
+#[test]
+fn lookup_api_feeds_with_loops() {
+    let t = Templar::new();
+    let v = vars(&[]);
+    let nested = Value::List(vec![s("a"), Value::List(vec![s("b"), s("c")])]);
+    assert_eq!(
+        t.lookup("items", nested.as_list().unwrap(), &v).unwrap(),
+        vec![s("a"), s("b"), s("c")],
+        "with_items flattens one level"
+    );
+    let seq = t
+        .lookup("sequence", &[s("start=1 end=3 format=n%d")], &v)
+        .unwrap();
+    assert_eq!(seq, vec![s("n1"), s("n2"), s("n3")]);
+    assert!(matches!(
+        t.lookup("nosuch", &[], &v),
+        Err(TemplateError::Evaluation { .. })
+    ));
+}
+
+#[test]
+fn unsafe_values_stay_unsafe_through_templates() {
+    let t = Templar::new();
+    let v = vars(&[("raw", Value::Unsafe("{{ secret }}".into()))]);
+    // Read as data, kept unsafe in a lone expression, printed verbatim.
+    assert_eq!(
+        t.render("{{ raw }}", &v).unwrap(),
+        Value::Unsafe("{{ secret }}".into())
+    );
+    assert_eq!(t.render("x={{ raw }}", &v).unwrap(), s("x={{ secret }}"));
+    assert_eq!(
+        v.get("raw").unwrap(),
+        Some(Value::Unsafe("{{ secret }}".into()))
+    );
+}
+
+#[test]
+fn syntax_and_unknown_messages_read_well() {
+    let t = Templar::new();
+    let v = vars(&[]);
+    let syntax = t.render("{{ 1 + }}", &v).unwrap_err().to_string();
+    assert!(syntax.starts_with("template syntax error: "), "{syntax}");
+    assert!(syntax.ends_with("in `{{ 1 + }}`"), "{syntax}");
+    assert_eq!(
+        t.render("{{ 1 | nosuch }}", &v).unwrap_err().to_string(),
+        "unknown filter `nosuch` in `{{ 1 | nosuch }}`"
+    );
+    assert_eq!(
+        t.render("{{ a }}", &vars(&[("a", s("{{ a }}"))]))
+            .unwrap_err()
+            .to_string(),
+        "recursive loop detected while templating variable `a` in `{{ a }}`"
+    );
+}
+
+#[test]
+fn variables_lists_what_a_template_reads() {
+    let t = Templar::new();
+    assert_eq!(
+        t.variables(
+            "{{ pkg_dir }}/{{ item.name | default(omit) }}-{{ lookup('env', 'X') }}",
+            false
+        )
+        .unwrap(),
+        ["item", "pkg_dir"]
+    );
+    assert_eq!(
+        t.variables(
+            "probe is success and version is version(min_version, '>=')",
+            true
+        )
+        .unwrap(),
+        ["min_version", "probe", "version"]
+    );
+    assert_eq!(
+        t.variables("{% for x in users %}{{ x.name }}{% endfor %}", false)
+            .unwrap(),
+        ["users"]
+    );
+    assert!(t.variables("no templates", false).unwrap().is_empty());
+    assert!(matches!(
+        t.variables("{{ 1 + }}", false),
+        Err(TemplateError::Syntax { .. })
+    ));
+}

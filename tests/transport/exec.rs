@@ -26,6 +26,10 @@ fn environment_stdin_and_exit_codes() {
         "http://127.0.0.1:3128|it's $(not) `run`; \"quoted\""
     );
 
+    // The argv form: every argument arrives as one word, unexpanded.
+    let argv = ExecRequest::argv(["printf", "%s|", "a  b", "it's", "$HOME", "*"]);
+    assert_eq!(t.exec(&argv).unwrap().stdout_str(), "a  b|it's|$HOME|*|");
+
     // 1 MiB of binary stdin arrives intact.
     let data: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
     let sum = t
@@ -205,4 +209,29 @@ fn systemd_host_boots_and_manages_units() {
         out.stdout_str()
     );
     assert_eq!(host.sh("systemctl is-active konvoy-sshd"), "active\n");
+}
+
+/// Regression (found by the file-module work): a destination that needs
+/// quoting broke the temp file's cleanup trap.
+#[test]
+fn put_reaches_a_path_that_needs_quoting() {
+    let fleet = Fleet::builder().host(Os::Flatcar).start();
+    let host = &fleet.hosts()[0];
+    let mut t = root_session(&fleet, host);
+    let dest = "/tmp/a b'c $(touch pwned) `x`;*";
+    let data = b"payload".to_vec();
+    t.put(
+        &mut &data[..],
+        data.len() as u64,
+        dest,
+        &PutOptions::default(),
+    )
+    .expect("put to an awkward path");
+    assert_eq!(
+        std::fs::read(host.root().join(dest.trim_start_matches('/'))).unwrap(),
+        data
+    );
+    let leftovers = host.sh("ls -a /tmp | grep -c 'konvoy-.*[.]tmp$' || true");
+    assert_eq!(leftovers.trim(), "0");
+    assert!(!host.root().join("root/pwned").exists());
 }

@@ -120,11 +120,97 @@ fn command_past_its_timeout_fails_with_timeout_and_the_session_recovers() {
     // The timed-out session was dropped; the next command reconnects.
     let out = t.exec(&ExecRequest::new("echo again")).unwrap();
     assert_eq!(out.stdout_str(), "again\n");
+    // A command that never stops printing times out just the same.
+    let started = Instant::now();
+    let err = t
+        .exec(&ExecRequest::new("yes").timeout(Duration::from_secs(1)))
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
     // A command that finishes in time is not affected by its timeout.
     let quick = t
         .exec(&ExecRequest::new("sleep 0.2; echo ok").timeout(Duration::from_secs(5)))
         .unwrap();
     assert_eq!(quick.stdout_str(), "ok\n");
+}
+
+#[test]
+fn hung_host_is_detected_by_missed_keepalives_without_a_timeout() {
+    let fleet = Fleet::builder().host(Os::Centos8).start();
+    let host = &fleet.hosts()[0];
+    let mut opts = fleet.connect_options();
+    opts.keepalive = Duration::from_secs(1);
+    let mut t = connect(&fleet.spec(host), &opts).unwrap();
+    // A quiet command that outlives several keepalive intervals is fine:
+    // the host answers the keepalives.
+    let quiet = t.exec(&ExecRequest::new("sleep 4.5; echo quiet")).unwrap();
+    assert_eq!(quiet.stdout_str(), "quiet\n");
+    let started = Instant::now();
+    let err = std::thread::scope(|s| {
+        let run = s.spawn(|| t.exec(&ExecRequest::new("echo begin; sleep 60")));
+        assert!(host.wait_for_process("sleep 60", Duration::from_secs(10)));
+        host.freeze(true);
+        run.join().unwrap().unwrap_err()
+    });
+    host.freeze(false);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert!(err.is_unreachable(), "{err:?}");
+    assert!(
+        chain(&err).contains("no answer to keepalives for"),
+        "{}",
+        chain(&err)
+    );
+}
+
+/// A server that accepts TCP and then says nothing must not hold a run:
+/// the handshake fails within the connect timeout (libssh2's timeouts may
+/// run up to twice as long, ssh2-rs #341).
+#[test]
+fn silent_server_fails_the_handshake_in_bounded_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept, then hold the connection silently until the client leaves.
+    let _held = std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut buf = [0u8; 256];
+            // Read the client's banner and whatever follows, answer nothing.
+            while let Ok(1..) = std::io::Read::read(&mut conn, &mut buf) {}
+        }
+    });
+    let spec = engine::transport::ConnectionSpec {
+        name: "silent".to_owned(),
+        kind: engine::transport::ConnectionKind::Ssh,
+        address: "127.0.0.1".to_owned(),
+        port,
+        user: Some("root".to_owned()),
+        private_key_file: None,
+        password: None,
+        connect_timeout: Duration::from_secs(1),
+        host_key_checking: engine::transport::HostKeyChecking::Strict,
+        jump: None,
+        become_: None,
+    };
+    let started = Instant::now();
+    let err = connect(&spec, &engine::transport::ConnectOptions::default())
+        .err()
+        .expect("no ssh there");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(err.is_unreachable());
+    assert!(
+        err.to_string()
+            .starts_with("ssh connection to `silent` failed during handshake"),
+        "{err}"
+    );
 }
 
 /// `SHA256:...` of a host's key, as `ssh-keygen -l` prints it.

@@ -5,7 +5,9 @@
 use super::chain;
 use crate::harness::{keys, Fleet, Os, KEY_PASSPHRASE, SUDO_PASSWORD, SUDO_PASSWORD_USER};
 use engine::shell::Secret;
-use engine::transport::{connect, ExecRequest, HostKeyChecking, TransportError};
+use engine::transport::{connect, AgentUse, ExecRequest, HostKeyChecking, TransportError};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[test]
 fn rsa_ecdsa_and_encrypted_ed25519_keys_log_in() {
@@ -119,4 +121,64 @@ fn hashed_known_hosts_and_accept_new() {
     let recorded = std::fs::read_to_string(&fresh).unwrap();
     assert_eq!(recorded.trim(), host.known_hosts_line());
     assert!(connect(&fleet.spec(host), &opts).is_ok());
+}
+
+/// An ssh-agent started by the test (and ended by it, by pid).
+struct Agent {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn ssh_agent_identities_log_in() {
+    let fleet = Fleet::builder().host(Os::Centos7).start();
+    let host = &fleet.hosts()[0];
+    let socket = fleet.dir().join("agent.sock");
+    let child = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run ssh-agent");
+    let agent = Agent { child, socket };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !agent.socket.exists() {
+        assert!(Instant::now() < deadline, "ssh-agent did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The agent holds the unauthorized key first, then the ECDSA one.
+    for key in [&keys().unauthorized, &keys().ecdsa] {
+        let added = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &agent.socket)
+            .output()
+            .unwrap();
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+    }
+    let mut spec = fleet.spec(host);
+    spec.private_key_file = None;
+    let mut opts = fleet.connect_options();
+    opts.agent = AgentUse::Socket(agent.socket.clone());
+    let mut t = connect(&spec, &opts).unwrap();
+    assert_eq!(
+        t.exec(&ExecRequest::new("id -un")).unwrap().stdout_str(),
+        "root\n"
+    );
+
+    // An agent with no usable key is named in the error.
+    spec.user = Some("nobody-here".to_owned());
+    let err = connect(&spec, &opts).err().expect("no key for that user");
+    assert!(err.to_string().contains("ssh-agent `"), "{err}");
 }

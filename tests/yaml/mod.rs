@@ -11,6 +11,7 @@
 
 mod dump;
 mod load;
+mod robust;
 
 /// The cases of one `*_cases.txt` file: (name, text).
 fn cases(text: &str) -> Vec<(&str, &str)> {

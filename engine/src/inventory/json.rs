@@ -116,7 +116,16 @@ pub(crate) fn write_json(out: &mut String, v: &Value, level: usize) {
                 out.push_str(&float_repr(*f));
             }
         }
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => write_json_str(out, s),
+        Value::Str(s) | Value::Date(s) => write_json_str(out, s),
+        // Ansible's JSON encoder marks `!unsafe` strings this way.
+        Value::Unsafe(s) => {
+            out.push('{');
+            newline(out, level + 1);
+            out.push_str("\"__ansible_unsafe\": ");
+            write_json_str(out, s);
+            newline(out, level);
+            out.push('}');
+        }
         Value::List(items) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -173,7 +182,9 @@ pub(crate) fn to_json(v: &Value) -> String {
 /// Python's `str(value)`: strings bare, everything else as `repr`.
 pub(crate) fn py_str(v: &Value) -> String {
     match v {
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => s.clone(),
+        Value::Str(s) | Value::Unsafe(s) => s.clone(),
+        // `str(datetime)` separates date and time with a space.
+        Value::Date(s) => s.replacen('T', " ", 1),
         _ => {
             let mut out = String::new();
             py_repr(&mut out, v);

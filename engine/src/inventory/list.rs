@@ -11,6 +11,7 @@
 
 use super::error::InventoryError;
 use super::json::{write_json_map, write_json_str};
+use super::merged::{write_json_sorted, FastMerged};
 use super::model::{GroupId, HostId, ALL};
 use super::pattern::Selected;
 use super::precedence::{self, Layer};
@@ -74,6 +75,11 @@ impl<'i> VarsSource<'i> {
             export_play,
             cache: HashMap::new(),
         })
+    }
+
+    /// The playbook-side layer of the merged view.
+    pub(crate) fn merged_play(&self) -> Option<&Layer> {
+        self.merged_play.as_ref()
     }
 
     /// What `_get_host_variables` returns for host `h`.
@@ -190,11 +196,31 @@ pub(crate) fn json(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
     out.push('{');
     let mut first = true;
     let mut meta_written = false;
-    let write_meta = |out: &mut String, vs: &mut VarsSource<'_>| {
+    let merged = opts.view == VarsView::Merged;
+    let play = if merged {
+        vs.merged_play().cloned()
+    } else {
+        None
+    };
+    let mut fast = FastMerged {
+        inv,
+        play: play.as_ref(),
+        cache: HashMap::new(),
+    };
+    let mut write_meta = |out: &mut String, vs: &mut VarsSource<'_>| {
         out.push_str("\n    \"_meta\": {\n        \"hostvars\": {");
         let mut any = false;
         for &h in &host_order {
-            let vars = vs.host(h);
+            let owned;
+            let vars = if merged {
+                fast.host(h)
+            } else {
+                owned = vs.host(h);
+                let mut v: Vec<(&str, &Value)> =
+                    owned.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                v
+            };
             if vars.is_empty() {
                 continue;
             }
@@ -206,7 +232,7 @@ pub(crate) fn json(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
             any = true;
             write_json_str(out, &data.hosts[h].name);
             out.push_str(": ");
-            write_json_map(out, vars.iter(), 3);
+            write_json_sorted(out, &vars, 3);
         }
         out.push_str(if any {
             "\n        }\n    }"
@@ -305,10 +331,21 @@ pub(crate) fn host_output(
             vars
         }
     };
-    let value = Value::Map(vars);
+    // `--host` prints `!unsafe` strings as plain strings (`--list` does not).
+    let value = plain_strings(Value::Map(vars));
     Ok(if yaml {
         super::yaml_out::dump(&value)
     } else {
         super::json::to_json(&value)
     })
+}
+
+/// `!unsafe` strings as plain strings, recursively.
+fn plain_strings(v: Value) -> Value {
+    match v {
+        Value::Unsafe(s) => Value::Str(s),
+        Value::List(l) => Value::List(l.into_iter().map(plain_strings).collect()),
+        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, plain_strings(v))).collect()),
+        other => other,
+    }
 }

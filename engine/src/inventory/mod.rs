@@ -21,6 +21,24 @@
 //! ```
 //!
 //! This layer never prints: warnings are returned by [`Inventory::warnings`].
+//!
+//! # Where we differ from ansible-core 2.19
+//!
+//! - A source that does not parse is an error with `file:line:column`
+//!   (Ansible warns and goes on, possibly with an empty inventory).
+//! - Only the `host_list`, `yaml` and `ini` plugins: executable files are
+//!   read as INI/YAML (no `script` plugin); TOML and `plugin:` configuration
+//!   files are refused.
+//! - Implicit `localhost` gets `ansible_connection: local` but no
+//!   `ansible_python_interpreter` (nothing runs Python here).
+//! - INI integers beyond 64 bits stay text; YAML/INI dicts with integer keys
+//!   keep string keys, so `--graph --vars` prints `{'1': ...}` where Python
+//!   prints `{1: ...}`.
+//! - `--yaml` does not print PyYAML's anchors/aliases (`&id001`) for a list
+//!   or dict shared by several hosts.
+//! - One host pattern expands to at most 1,000,000 hosts.
+//! - Host order under deeper group levels of `all` (for `all[0:2]`) is
+//!   stable here; Ansible's follows Python set order past the first level.
 
 mod address;
 mod connection;
@@ -30,6 +48,7 @@ mod host_list;
 mod ini;
 pub(crate) mod json;
 mod list;
+mod merged;
 mod model;
 mod pattern;
 mod precedence;
@@ -92,6 +111,30 @@ impl Inventory {
             data,
             sources: kinds,
             layers,
+        })
+    }
+
+    /// Reads INI inventory text, as if from a file named `name` (no
+    /// `group_vars/` or `host_vars/` are looked for). For tests, fuzzing
+    /// and inventories that do not live in files.
+    ///
+    /// ```
+    /// let inv = engine::inventory::Inventory::from_ini_str("[db]\ndb[1:2] port=5432\n", "inline")?;
+    /// assert_eq!(inv.select("db")?, ["db1", "db2"]);
+    /// # Ok::<(), engine::inventory::InventoryError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::load`] for an INI file.
+    pub fn from_ini_str(text: &str, name: &str) -> Result<Inventory, InventoryError> {
+        let mut data = Data::new();
+        ini::parse(&mut data, text, &std::sync::Arc::from(name))?;
+        data.reconcile();
+        Ok(Inventory {
+            data,
+            sources: vec![SourceKind::HostList],
+            layers: Vec::new(),
         })
     }
 
@@ -253,6 +296,35 @@ impl Inventory {
     ) -> Result<Vec<String>, InventoryError> {
         let ids = pattern::select(&self.data, pattern, limit)?;
         Ok(ids.into_iter().map(|h| self.host_name(h)).collect())
+    }
+
+    /// The items of a host pattern (or `--limit` value, `@file` read) that
+    /// match no host, for Ansible's "Could not match supplied host pattern,
+    /// ignoring: ITEM" warning.
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::select_with_limit`].
+    pub fn unmatched_patterns(&self, pattern: &str) -> Result<Vec<String>, InventoryError> {
+        pattern::unmatched(&self.data, pattern)
+    }
+
+    /// Variable names in the inventory that Ansible reserves for keywords
+    /// (`become`, `order`, `name`, ...), in first-seen order: Ansible warns
+    /// "Found variable using reserved name" for each when it resolves vars.
+    pub fn reserved_var_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let groups = self.data.groups.values().map(|g| &g.vars);
+        let hosts = self.data.hosts.values().map(|h| &h.vars);
+        let files = self.layers.iter().flat_map(|l| l.maps());
+        for map in groups.chain(hosts).chain(files) {
+            for k in map.keys() {
+                if precedence::is_reserved(k) && !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
+        out
     }
 
     fn host_name(&self, h: pattern::Selected) -> String {

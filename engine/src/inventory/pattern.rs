@@ -45,6 +45,25 @@ pub(crate) fn select(
     Ok(hosts)
 }
 
+/// The items of `pattern` (a `--limit` value: `@file` lines expanded)
+/// that match no host: Ansible warns "Could not match supplied host
+/// pattern, ignoring: ITEM" for each.
+pub(crate) fn unmatched(data: &Data, pattern: &str) -> Result<Vec<String>, InventoryError> {
+    let mut out = Vec::new();
+    for p in subset_patterns(pattern)? {
+        if p.is_empty() || data.hosts.contains_key(p.as_str()) {
+            continue;
+        }
+        let bare = p.strip_prefix(['&', '!']).unwrap_or(&p);
+        let (expr, _) = split_subscript(bare);
+        let matches_group = Matcher::new(expr)?.is_match_any(data.groups.keys());
+        if expr != "all" && !matches_group && enumerate(data, expr)?.is_empty() {
+            out.push(expr.to_owned());
+        }
+    }
+    Ok(out)
+}
+
 /// The patterns of a `--limit` value, `@file` lines expanded.
 fn subset_patterns(limit: &str) -> Result<Vec<String>, InventoryError> {
     let mut out = Vec::new();
@@ -271,6 +290,10 @@ impl<'a> Matcher<'a> {
             return Ok(Matcher::Glob(pattern.chars().collect()));
         }
         Ok(Matcher::Literal(pattern))
+    }
+
+    fn is_match_any<'k>(&self, mut names: impl Iterator<Item = &'k String>) -> bool {
+        names.any(|n| self.is_match(n))
     }
 
     fn is_match(&self, name: &str) -> bool {

@@ -55,6 +55,11 @@ impl Layer {
         &self.groups[g]
     }
 
+    /// Every group's and host's vars in this layer.
+    pub(crate) fn maps(&self) -> impl Iterator<Item = &Map> {
+        self.groups.iter().chain(&self.hosts)
+    }
+
     pub(crate) fn host(&self, h: HostId) -> &Map {
         &self.hosts[h]
     }
@@ -115,48 +120,129 @@ pub(crate) fn host_levels(
 
 /// Variables Ansible computes itself; `ansible-inventory` drops them from
 /// what it prints (`INTERNAL_STATIC_VARS`).
-pub(crate) const INTERNAL_VARS: [&str; 33] = [
-    "ansible_async_path",
-    "ansible_collection_name",
-    "ansible_config_file",
-    "ansible_dependent_role_names",
-    "ansible_diff_mode",
-    "ansible_facts",
-    "ansible_forks",
-    "ansible_inventory_sources",
-    "ansible_limit",
-    "ansible_play_batch",
-    "ansible_play_hosts",
-    "ansible_play_hosts_all",
-    "ansible_play_role_names",
-    "ansible_playbook_python",
-    "ansible_role_name",
-    "ansible_role_names",
-    "ansible_run_tags",
-    "ansible_skip_tags",
-    "ansible_verbosity",
-    "ansible_version",
-    "inventory_dir",
-    "inventory_file",
-    "inventory_hostname",
-    "inventory_hostname_short",
-    "groups",
-    "group_names",
-    "hostvars",
-    "playbook_dir",
-    "play_hosts",
-    "role_name",
-    "role_names",
-    "role_path",
-    "role_uuid",
-];
+pub(crate) fn is_internal(key: &str) -> bool {
+    matches!(
+        key,
+        "ansible_async_path"
+            | "ansible_collection_name"
+            | "ansible_config_file"
+            | "ansible_dependent_role_names"
+            | "ansible_diff_mode"
+            | "ansible_facts"
+            | "ansible_forks"
+            | "ansible_inventory_sources"
+            | "ansible_limit"
+            | "ansible_play_batch"
+            | "ansible_play_hosts"
+            | "ansible_play_hosts_all"
+            | "ansible_play_role_names"
+            | "ansible_playbook_python"
+            | "ansible_role_name"
+            | "ansible_role_names"
+            | "ansible_run_tags"
+            | "ansible_skip_tags"
+            | "ansible_verbosity"
+            | "ansible_version"
+            | "inventory_dir"
+            | "inventory_file"
+            | "inventory_hostname"
+            | "inventory_hostname_short"
+            | "groups"
+            | "group_names"
+            | "hostvars"
+            | "playbook_dir"
+            | "play_hosts"
+            | "role_name"
+            | "role_names"
+            | "role_path"
+            | "role_uuid"
+    )
+}
 
-/// Removes [`INTERNAL_VARS`] from `vars`.
+/// Removes the [`is_internal`] variables from `vars`.
 pub(crate) fn remove_internal(vars: &mut Map) {
-    if vars.is_empty() {
-        return;
-    }
-    for k in INTERNAL_VARS {
-        vars.shift_remove(k);
-    }
+    vars.retain(|k, _| !is_internal(k));
+}
+
+/// Names Ansible reserves for play, role, block and task keywords and
+/// template globals; a variable with one of these names gets a warning
+/// ("Found variable using reserved name").
+pub(crate) fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "action"
+            | "always"
+            | "any_errors_fatal"
+            | "args"
+            | "async"
+            | "async_val"
+            | "become"
+            | "become_exe"
+            | "become_flags"
+            | "become_method"
+            | "become_user"
+            | "block"
+            | "changed_when"
+            | "check_mode"
+            | "collections"
+            | "connection"
+            | "cycler"
+            | "debugger"
+            | "delay"
+            | "delegate_facts"
+            | "delegate_to"
+            | "dict"
+            | "diff"
+            | "environment"
+            | "fact_path"
+            | "failed_when"
+            | "force_handlers"
+            | "gather_facts"
+            | "gather_timeout"
+            | "handlers"
+            | "hosts"
+            | "ignore_errors"
+            | "ignore_unreachable"
+            | "joiner"
+            | "lipsum"
+            | "local_action"
+            | "lookup"
+            | "loop"
+            | "loop_control"
+            | "loop_with"
+            | "max_fail_percentage"
+            | "module_defaults"
+            | "name"
+            | "namespace"
+            | "no_log"
+            | "notify"
+            | "now"
+            | "omit"
+            | "order"
+            | "poll"
+            | "port"
+            | "post_tasks"
+            | "pre_tasks"
+            | "q"
+            | "query"
+            | "range"
+            | "register"
+            | "remote_user"
+            | "rescue"
+            | "retries"
+            | "roles"
+            | "run_once"
+            | "serial"
+            | "strategy"
+            | "tags"
+            | "tasks"
+            | "throttle"
+            | "timeout"
+            | "undef"
+            | "until"
+            | "vars_files"
+            | "vars_prompt"
+            | "when"
+            | "with_"
+    )
 }

@@ -81,10 +81,17 @@ impl Parser<'_> {
                 let neg = self.peek() == Some(b'-');
                 self.i += 1;
                 self.skip_ws(inb);
-                match self.number()? {
+                // `-(1)` is fine (parentheses only group); `-(1,)` is not.
+                let operand = if self.peek() == Some(b'(') {
+                    self.expr()?
+                } else {
+                    self.number()?
+                };
+                match operand {
                     Value::Int(n) if neg => Value::Int(n.checked_neg()?),
                     Value::Float(f) if neg => Value::Float(-f),
-                    v => v,
+                    v @ (Value::Int(_) | Value::Float(_)) => v,
+                    _ => return None,
                 }
             }
             b'0'..=b'9' | b'.' => self.number()?,
@@ -218,6 +225,7 @@ impl Parser<'_> {
                     "r" | "br" | "rb" => true,
                     _ => return None,
                 };
+                let bytes = prefix.contains('b');
                 let mut text = self.string(raw)?;
                 // Adjacent literals concatenate: 'a' 'b' is 'ab'.
                 loop {
@@ -236,7 +244,12 @@ impl Parser<'_> {
                         text.push_str(&self.string(p.contains('r'))?);
                     } else {
                         self.i = save;
-                        return Some(Value::Str(text));
+                        // Ansible's JSON marks text that came from bytes as unsafe.
+                        return Some(if bytes {
+                            Value::Unsafe(text)
+                        } else {
+                            Value::Str(text)
+                        });
                     }
                 }
             }
@@ -422,6 +435,9 @@ mod tests {
         assert_eq!(ev(r#""a\tb""#), Some(Value::Str("a\tb".into())));
         assert_eq!(ev("'a' 'b'"), Some(Value::Str("ab".into())));
         assert_eq!(ev("..."), None);
+        assert_eq!(ev("-(1)"), Some(Value::Int(-1)));
+        assert_eq!(ev("-(1,)"), None);
+        assert_eq!(ev("b'x'"), Some(Value::Unsafe("x".into())));
     }
 
     #[test]

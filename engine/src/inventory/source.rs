@@ -119,10 +119,11 @@ fn load_file(data: &mut Data, path: &Path) -> Result<(), InventoryError> {
         match crate::yaml::load_str(&text, &name).and_then(|l| l.expect_single()) {
             Ok((doc, warnings)) => match yaml_plugin::accept(doc.as_ref(), &name) {
                 Ok(()) => {
+                    // The loader's warnings (duplicate keys) come first, as in Ansible.
+                    data.warnings.extend(warnings);
                     if let Some(doc) = doc {
                         yaml_plugin::parse(data, &doc, &name)?;
                     }
-                    data.warnings.extend(warnings);
                     return Ok(());
                 }
                 Err(Declined::PluginConfig(e)) => return Err(e),

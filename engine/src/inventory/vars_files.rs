@@ -25,11 +25,13 @@ pub(crate) struct VarsDir {
     host_vars: Option<Listing>,
 }
 
-/// One listed directory: entry name → is a directory.
+/// One listed directory: entity name → the entry that wins for it (the
+/// first of `name`, `name.yml`, `name.yaml`, `name.json` present) and
+/// whether that entry is a directory.
 #[derive(Debug)]
 struct Listing {
     path: PathBuf,
-    entries: HashMap<String, bool>,
+    entities: HashMap<String, (usize, String, bool)>,
 }
 
 const EXTENSIONS: [&str; 3] = [".yml", ".yaml", ".json"];
@@ -82,21 +84,34 @@ impl Listing {
                 .unwrap_or_default();
             warnings.push(Warning {
                 span: None,
+                // Ansible names the real path of the folder.
                 message: format!(
                     "Found {kind} that is not a directory, skipping: {}",
-                    path.display()
+                    absolute(path).display()
                 ),
             });
             return Ok(None);
         }
-        let mut entries = HashMap::new();
-        for entry in read_dir(path)? {
-            let (name, is_dir) = entry;
-            entries.insert(name, is_dir);
+        let mut entities: HashMap<String, (usize, String, bool)> = HashMap::new();
+        for (name, is_dir) in read_dir(path)? {
+            let candidates = std::iter::once((0, name.as_str())).chain(
+                EXTENSIONS
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| name.strip_suffix(e).map(|base| (i + 1, base))),
+            );
+            for (rank, entity) in candidates {
+                match entities.get(entity) {
+                    Some((r, _, _)) if *r <= rank => {}
+                    _ => {
+                        entities.insert(entity.to_owned(), (rank, name.clone(), is_dir));
+                    }
+                }
+            }
         }
         Ok(Some(Listing {
             path: path.to_owned(),
-            entries,
+            entities,
         }))
     }
 }
@@ -134,12 +149,10 @@ fn load_entity(
     if name.starts_with('/') {
         return Ok(out);
     }
-    let found = std::iter::once(name.to_owned())
-        .chain(EXTENSIONS.iter().map(|e| format!("{name}{e}")))
-        .find_map(|n| listing.entries.get(&n).map(|d| (n, *d)));
-    let Some((file, is_dir)) = found else {
+    let Some((_, file, is_dir)) = listing.entities.get(name) else {
         return Ok(out);
     };
+    let is_dir = *is_dir;
     let path = listing.path.join(file);
     let mut files = Vec::new();
     if is_dir {
@@ -205,4 +218,9 @@ pub(crate) fn load_vars_file(
             found: other.type_name(),
         }),
     }
+}
+
+/// `os.path.realpath`, as Ansible's vars plugin names the directory.
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }

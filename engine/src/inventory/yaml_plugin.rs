@@ -213,16 +213,21 @@ fn group(
     Ok(Some(g))
 }
 
-/// Python's `type(x)` text, for Ansible's warning wording.
+/// Python's `type(x)` text, for Ansible's warning wording: 2.19 tags
+/// loaded values with their origin, so most types print as tagged classes.
 fn py_type(n: &Node) -> &'static str {
     match n.kind {
         NodeKind::Null => "<class 'NoneType'>",
         NodeKind::Bool(_) => "<class 'bool'>",
-        NodeKind::Int(_) => "<class 'int'>",
-        NodeKind::Float(_) => "<class 'float'>",
-        NodeKind::Str(_) | NodeKind::Unsafe(_) => "<class 'str'>",
-        NodeKind::Date(_) => "<class 'datetime.date'>",
-        NodeKind::Seq(_) => "<class 'list'>",
-        NodeKind::Map(_) => "<class 'dict'>",
+        NodeKind::Int(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>",
+        NodeKind::Float(_) => {
+            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedFloat'>"
+        }
+        NodeKind::Str(_) | NodeKind::Unsafe(_) => {
+            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'>"
+        }
+        NodeKind::Date(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedDate'>",
+        NodeKind::Seq(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedList'>",
+        NodeKind::Map(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedDict'>",
     }
 }

@@ -7,8 +7,8 @@
 //! removes the markers and the block. One probe, one write when needed.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::lineinfile::Insert;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{compile, lines_keep, probe_script, run_edit, strip_eol, Edit, EditTarget};
@@ -207,7 +207,8 @@ mod tests {
         BlockinfileModule::parse(&mut m).unwrap()
     }
 
-    // Expected texts from ansible-playbook 2.19.14 on the same inputs.
+    // Expected texts from ansible-playbook 2.19.14 on the same inputs
+    // (also cases of tests/modules/golden/text_edits.json).
     #[test]
     fn inserts_updates_and_removes() {
         let a = args(&[("path", "/f"), ("block", "b1\nb2")]);

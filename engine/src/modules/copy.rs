@@ -12,11 +12,10 @@
 //! and fails with a message saying so.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::diff;
-use super::fstat::{
-    apply_attrs, probe_files, stat_call, Attrs, Checksum, FileKind, FileStat, StatOpts, STAT_FN,
-};
+use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
 use super::Module;
@@ -104,11 +103,7 @@ impl Module for CopyModule {
     }
 
     fn probes(a: &CopyArgs) -> Vec<String> {
-        let base = match &a.source {
-            Source::Local(s) | Source::Remote(s) => basename(s),
-            Source::Content(_) => None,
-        };
-        vec![probe_script(&a.dest, base, a.follow, false, remote_of(a))]
+        vec![batch_probe(a)]
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -150,6 +145,16 @@ impl Module for CopyModule {
             }
         }
     }
+}
+
+/// The probe `install` sends outside diff mode (copy's and template's
+/// [`Module::probes`]).
+pub(crate) fn batch_probe(a: &CopyArgs) -> String {
+    let base = match &a.source {
+        Source::Local(s) | Source::Remote(s) => basename(s),
+        Source::Content(_) => None,
+    };
+    probe_script(&a.dest, base, a.follow, false, remote_of(a))
 }
 
 fn remote_of(a: &CopyArgs) -> Option<&str> {

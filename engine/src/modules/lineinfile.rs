@@ -9,8 +9,8 @@
 //! One probe reads the file; one command writes it when it changes.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{
     compile, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,
@@ -282,10 +282,8 @@ fn present(a: &LineinfileArgs, text: Option<&str>) -> Result<Edit, String> {
                 if lines.get(i.wrapping_sub(1)).map(|l| strip_eol(l)) == Some(line) {
                     return Ok(unchanged);
                 }
-                if ends_open(&lines) {
-                    let last = lines.len() - 1;
-                    lines[last].push('\n');
-                }
+                // As Ansible: no newline is added to an open last line
+                // here (`c` + `x` gives `cx`), unlike the EOF case.
                 lines.push(nl(line));
             } else if strip_eol(&lines[i]) == line {
                 return Ok(unchanged);
@@ -364,8 +362,9 @@ mod tests {
         (e.text, e.msg)
     }
 
-    // Expected values from ansible-playbook 2.19.14 on the same inputs
-    // (tests/modules/gen_lineinfile.sh regenerates them).
+    // Expected values from ansible-playbook 2.19.14 on the same inputs:
+    // these cases are in tests/modules/golden/text_edits.json, produced
+    // by tests/modules/gen_text_edits.py.
     #[test]
     fn appends_replaces_and_noops() {
         let a = args(&[("path", "/f"), ("line", "c")]);

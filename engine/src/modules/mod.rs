@@ -10,8 +10,19 @@
 //!
 //! Modules never open connections: they talk to the host only through the
 //! [`Remote`] the executor hands them.
+//!
+//! Shared by the file modules (private): `fstat` (the `st` probe function:
+//! one NUL-delimited record per path with stat, link target, checksum and
+//! optionally the content), `attrs` (mode/owner/group differences as
+//! commands; symbolic modes computed as Ansible does), `write` (a whole
+//! file in one command: stdin into a temp file next to the destination,
+//! attributes, optional backup, rename, new state printed), `textedit`
+//! (probe → pure edit → write, for lineinfile/blockinfile/replace; Python
+//! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
+//! them).
 
 mod args;
+mod attrs;
 mod context;
 mod diff;
 mod fstat;
@@ -28,20 +39,25 @@ pub mod command;
 pub mod copy;
 pub mod file;
 pub mod find;
+pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod replace;
 pub mod rpm_key;
+pub mod script;
 pub mod service;
 pub mod stat;
 pub mod sysctl;
 pub mod template;
+pub mod unarchive;
+pub mod wait_for;
 pub mod yum;
 pub mod yum_repository;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
+pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
-pub use fstat::{Attrs, Checksum, FileKind, FileStat};
+pub use fstat::{Checksum, FileKind, FileStat};
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 
@@ -92,6 +108,10 @@ pub fn dispatch(
         ModuleName::Replace => run_module::<replace::ReplaceModule>(args, ctx),
         ModuleName::Stat => run_module::<stat::StatModule>(args, ctx),
         ModuleName::Find => run_module::<find::FindModule>(args, ctx),
+        ModuleName::GetUrl => run_module::<get_url::GetUrlModule>(args, ctx),
+        ModuleName::Unarchive => run_module::<unarchive::UnarchiveModule>(args, ctx),
+        ModuleName::Script => run_module::<script::ScriptModule>(args, ctx),
+        ModuleName::WaitFor => run_module::<wait_for::WaitForModule>(args, ctx),
         ModuleName::Sysctl => run_module::<sysctl::SysctlModule>(args, ctx),
         ModuleName::Modprobe => run_module::<modprobe::ModprobeModule>(args, ctx),
         ModuleName::Service | ModuleName::Systemd => {
@@ -104,5 +124,35 @@ pub fn dispatch(
         ModuleName::RpmKey => run_module::<rpm_key::RpmKeyModule>(args, ctx),
         ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
         other => Err(ModuleError::Unsupported(other.as_str())),
+    }
+}
+
+/// The read-only probe scripts module `name` would send for `args` (as
+/// templated), so the executor can fetch the probes of several upcoming
+/// tasks in one round trip. Empty when the module declares none or the
+/// arguments do not parse (the module then reports that when it runs).
+pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
+    fn of<M: Module>(args: &crate::value::Map) -> Vec<String> {
+        M::parse(&mut ArgMap::new(args.clone()))
+            .map(|a| M::probes(&a))
+            .unwrap_or_default()
+    }
+    match name {
+        ModuleName::File => of::<file::FileModule>(args),
+        ModuleName::Copy => of::<copy::CopyModule>(args),
+        ModuleName::Template => of::<template::TemplateModule>(args),
+        ModuleName::Lineinfile => of::<lineinfile::LineinfileModule>(args),
+        ModuleName::Blockinfile => of::<blockinfile::BlockinfileModule>(args),
+        ModuleName::Replace => of::<replace::ReplaceModule>(args),
+        ModuleName::Stat => of::<stat::StatModule>(args),
+        ModuleName::Find => of::<find::FindModule>(args),
+        ModuleName::GetUrl => of::<get_url::GetUrlModule>(args),
+        ModuleName::Sysctl => of::<sysctl::SysctlModule>(args),
+        ModuleName::Modprobe => of::<modprobe::ModprobeModule>(args),
+        ModuleName::Service | ModuleName::Systemd => of::<service::ServiceModule>(args),
+        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
+        ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
+        ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
+        _ => Vec::new(),
     }
 }

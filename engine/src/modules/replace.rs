@@ -8,8 +8,8 @@
 //! (`DOTALL`). One probe, one write when the text changes.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{compile, probe_script, py_expand, run_edit, Edit, EditTarget};
 use super::Module;
@@ -147,8 +147,8 @@ mod tests {
         ReplaceModule::parse(&mut m).unwrap()
     }
 
-    // Expected texts from python3 re.subn(..., flags=re.MULTILINE), which
-    // is what ansible-core 2.19.14's replace runs.
+    // Expected texts from ansible-playbook 2.19.14 on the same inputs
+    // (cases of tests/modules/golden/text_edits.json).
     #[test]
     fn substitutes_with_groups_and_multiline_anchors() {
         let a = args(&[

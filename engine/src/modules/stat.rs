@@ -70,7 +70,11 @@ impl Module for StatModule {
 
     fn run(a: &StatArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         let (recs, _) = probe_files(ctx, &script(a), 1)?;
-        Ok(Outcome::ok().with("stat", Value::Map(stat_map(&a.path, recs[0].as_ref()))))
+        // Following a dangling link finds nothing, as Python's os.stat does.
+        let st = recs[0]
+            .as_ref()
+            .filter(|st| !(a.follow && st.kind() == FileKind::Symlink));
+        Ok(Outcome::ok().with("stat", Value::Map(stat_map(&a.path, st))))
     }
 }
 

@@ -9,9 +9,9 @@
 //! `template_basename`, `template_destpath`) are set too.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::copy::{basename, install, CopyArgs, Payload, Source};
-use super::fstat::Attrs;
+use super::copy::{basename, batch_probe, install, CopyArgs, Payload, Source};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::value::Value;
@@ -40,6 +40,10 @@ impl Module for TemplateModule {
             "src", "dest", "mode", "owner", "group", "backup", "force", "follow",
         ])?;
         Ok(parsed)
+    }
+
+    fn probes(a: &CopyArgs) -> Vec<String> {
+        vec![batch_probe(a)]
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {

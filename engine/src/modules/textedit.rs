@@ -6,9 +6,10 @@
 //! Also Python `re` helpers: compiling with `fancy-regex` and expanding
 //! replacement templates (`\1`, `\g<name>`, `\n`) as `re` does.
 
+use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::diff;
-use super::fstat::{apply_attrs, probe_files, stat_script, Attrs, FileStat, StatOpts};
+use super::fstat::{probe_files, stat_script, FileStat, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
 use crate::value::Value;

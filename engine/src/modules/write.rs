@@ -6,10 +6,9 @@
 //!
 //! Used by copy, template, lineinfile, blockinfile and replace.
 
+use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
-use super::fstat::{
-    parse_records_rest, stat_call, wanted_mode, Attrs, FileStat, StatOpts, STAT_FN,
-};
+use super::fstat::{parse_records_rest, stat_call, FileStat, StatOpts, STAT_FN};
 use super::outcome::ModuleError;
 use crate::shell::{quote, Cmd};
 

@@ -21,8 +21,8 @@
 //! Deviation: a missing `reposdir` is created rather than an error.
 
 use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
 use super::context::ModuleContext;
-use super::fstat::Attrs;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{probe_script, run_edit, Edit, EditTarget};
 use super::Module;

@@ -104,10 +104,16 @@ pub enum PlaybookError {
         /// The `src` value.
         span: Span,
     },
-    /// A playbook file that holds no play.
-    #[error("{span}: a playbook must contain at least one play")]
+    /// A playbook file with no content at all.
+    #[error("{span}: empty playbook, nothing to do")]
     EmptyPlaybook {
         /// The file.
+        span: Span,
+    },
+    /// A playbook that is an empty list.
+    #[error("{span}: a playbook must contain at least one play")]
+    NoPlays {
+        /// The list.
         span: Span,
     },
     /// A static include or `import_playbook` that names a template
@@ -172,6 +178,7 @@ impl PlaybookError {
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }
             | PlaybookError::EmptyPlaybook { span }
+            | PlaybookError::NoPlays { span }
             | PlaybookError::MissingHosts { span }
             | PlaybookError::MissingSource { span, .. }
             | PlaybookError::TemplatedImport { span, .. }

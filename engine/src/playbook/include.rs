@@ -102,6 +102,33 @@ fn flag_arg(task: &Task, key: &str) -> Result<Option<Spanned<Flag>>, PlaybookErr
         .transpose()
 }
 
+type RoleIncludeArgs = (
+    Spanned<String>,
+    RoleFrom,
+    Option<Spanned<Flag>>,
+    Option<Spanned<Flag>>,
+);
+
+/// `name`, `*_from`, `public` and `allow_duplicates` of an
+/// `include_role`/`import_role`.
+fn role_include_args(task: &Task) -> Result<RoleIncludeArgs, PlaybookError> {
+    let name = name_arg(task, "name").ok_or_else(|| PlaybookError::BadKeywordType {
+        keyword: format!("{}.name", task.action.written),
+        expected: "a role name",
+        found: "nothing",
+        span: task.action.span.clone(),
+    })?;
+    let from = RoleFrom {
+        tasks_from: str_arg(task, "tasks_from")?,
+        vars_from: str_arg(task, "vars_from")?,
+        defaults_from: str_arg(task, "defaults_from")?,
+        handlers_from: str_arg(task, "handlers_from")?,
+    };
+    let public = flag_arg(task, "public")?;
+    let allow_duplicates = flag_arg(task, "allow_duplicates")?;
+    Ok((name, from, public, allow_duplicates))
+}
+
 impl Loader {
     /// Turns a parsed task into its item: a plain task, an expanded import
     /// or a kept include. `None` when an error was recorded.
@@ -177,40 +204,27 @@ impl Loader {
     }
 
     fn role_include(&mut self, task: Task, scope: &Scope) -> Option<TaskItem> {
-        let is_import = task.action.module == "import_role";
-        let Some(name) = name_arg(&task, "name") else {
-            self.error(PlaybookError::BadKeywordType {
-                keyword: format!("{}.name", task.action.written),
-                expected: "a role name",
-                found: "nothing",
-                span: task.action.span.clone(),
-            });
-            return None;
-        };
-        let from = match (|| -> Result<RoleFrom, PlaybookError> {
-            Ok(RoleFrom {
-                tasks_from: str_arg(&task, "tasks_from")?,
-                vars_from: str_arg(&task, "vars_from")?,
-                defaults_from: str_arg(&task, "defaults_from")?,
-                handlers_from: str_arg(&task, "handlers_from")?,
-            })
-        })() {
-            Ok(f) => f,
+        match role_include_args(&task) {
+            Ok((name, from, public, allow_duplicates)) => {
+                self.role_include_with(task, scope, name, from, public, allow_duplicates)
+            }
             Err(e) => {
                 self.error(e);
-                return None;
+                None
             }
-        };
-        let (public, allow_duplicates) = match (
-            flag_arg(&task, "public"),
-            flag_arg(&task, "allow_duplicates"),
-        ) {
-            (Ok(p), Ok(a)) => (p, a),
-            (Err(e), _) | (_, Err(e)) => {
-                self.error(e);
-                return None;
-            }
-        };
+        }
+    }
+
+    fn role_include_with(
+        &mut self,
+        task: Task,
+        scope: &Scope,
+        name: Spanned<String>,
+        from: RoleFrom,
+        public: Option<Spanned<Flag>>,
+        allow_duplicates: Option<Spanned<Flag>>,
+    ) -> Option<TaskItem> {
+        let is_import = task.action.module == "import_role";
         if is_import && !node::is_template(&name.value) {
             if let Some(l) = &task.loop_ {
                 self.error(PlaybookError::LoopOnImport {

@@ -85,6 +85,11 @@ pub fn list_hosts(playbook: &Playbook, hosts_per_play: &[Vec<String>]) -> String
 
 /// `ansible-playbook --list-tasks` output (with `--list-hosts` too when
 /// `hosts_per_play` is given).
+///
+/// Ansible templates a play's `name` (and `hosts`) with the play's
+/// variables before listing, but prints task names raw. This layer does not
+/// template: a caller that wants `play {{ x }}` shown as `play X` renders
+/// [`Play::name`] in place before calling.
 pub fn list_tasks(
     playbook: &Playbook,
     hosts_per_play: Option<&[Vec<String>]>,
@@ -223,4 +228,50 @@ fn py_repr(s: &str) -> String {
     }
     out.push(quote);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(only: &[&str], skip: &[&str]) -> TagSelection {
+        TagSelection {
+            only: only.iter().map(|s| s.to_string()).collect(),
+            skip: skip.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn tags<'a>(list: &[&'a str]) -> BTreeSet<&'a str> {
+        list.iter().copied().collect()
+    }
+
+    // The rules below are the ones the golden cases in
+    // tests/golden/playbook/ (tags-*, skip-*) show ansible-playbook using.
+    #[test]
+    fn tag_selection_rules() {
+        let all = TagSelection::default();
+        assert!(all.selects(&tags(&[])));
+        assert!(all.selects(&tags(&["x"])));
+        assert!(!all.selects(&tags(&["never"])));
+        assert!(all.selects(&tags(&["never", "always"])));
+        assert!(sel(&["never"], &[]).selects(&tags(&["never"])));
+        assert!(sel(&["x"], &[]).selects(&tags(&["always"])));
+        assert!(!sel(&["x"], &[]).selects(&tags(&["y"])));
+        assert!(sel(&["tagged"], &[]).selects(&tags(&["y"])));
+        assert!(!sel(&["tagged"], &[]).selects(&tags(&[])));
+        assert!(sel(&["untagged"], &[]).selects(&tags(&[])));
+        assert!(!sel(&["all"], &["x"]).selects(&tags(&["x", "y"])));
+        assert!(!sel(&["all"], &["tagged"]).selects(&tags(&["x"])));
+        assert!(sel(&["all"], &["all"]).selects(&tags(&["always"])));
+        assert!(!sel(&["all"], &["all", "always"]).selects(&tags(&["always"])));
+        assert!(!sel(&["all"], &["always"]).selects(&tags(&["always"])));
+    }
+
+    #[test]
+    fn python_repr_of_patterns() {
+        assert_eq!(py_repr("web"), "'web'");
+        assert_eq!(py_repr("it's"), "\"it's\"");
+        assert_eq!(py_repr("a'b\"c"), "'a\\'b\"c'");
+        assert_eq!(py_repr("a\\b\n"), "'a\\\\b\\n'");
+    }
 }

@@ -38,6 +38,9 @@ pub(crate) struct Loader {
     pub(crate) role_stack: Vec<PathBuf>,
     /// Roles already loaded, by directory and entry points.
     pub(crate) role_cache: HashMap<(PathBuf, RoleFrom), Arc<Role>>,
+    /// Documents already read: a file imported twice is read once, and its
+    /// warnings are reported once.
+    yaml_cache: HashMap<PathBuf, Node>,
 }
 
 impl Loader {
@@ -50,6 +53,7 @@ impl Loader {
             file_stack: Vec::new(),
             role_stack: Vec::new(),
             role_cache: HashMap::new(),
+            yaml_cache: HashMap::new(),
         }
     }
 
@@ -60,13 +64,18 @@ impl Loader {
     /// Loads one YAML document; `None` (error recorded) when it does not
     /// load. An empty file is a `Null` node.
     pub(crate) fn load_yaml(&mut self, path: &Path) -> Option<Node> {
+        if let Some(doc) = self.yaml_cache.get(path) {
+            return Some(doc.clone());
+        }
         match crate::yaml::load_file(path).and_then(|l| l.expect_single()) {
             Ok((doc, warnings)) => {
                 self.warnings.extend(warnings);
-                Some(doc.unwrap_or_else(|| Node {
+                let doc = doc.unwrap_or_else(|| Node {
                     kind: NodeKind::Null,
                     span: Span::file(path.display().to_string()),
-                }))
+                });
+                self.yaml_cache.insert(path.to_path_buf(), doc.clone());
+                Some(doc)
             }
             Err(e) => {
                 self.error(e.into());
@@ -326,7 +335,7 @@ mod tests {
         let e = only(&[("site.yml", "# nothing\n")]);
         assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
         let e = only(&[("site.yml", "[]\n")]);
-        assert!(matches!(e, PlaybookError::EmptyPlaybook { .. }));
+        assert!(matches!(e, PlaybookError::NoPlays { .. }));
     }
 
     #[test]
@@ -335,6 +344,23 @@ mod tests {
         assert!(
             matches!(e, PlaybookError::BadKeywordType { ref keyword, ref span, .. } if keyword == "vars" && at(span) == (2, 10))
         );
+    }
+
+    #[test]
+    fn yaml_warnings_are_kept_once() {
+        let (_d, pb) = super::super::testing::parse_tree(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n    - import_tasks: t.yml\n",
+            ),
+            ("t.yml", "- debug:\n  name: a\n  name: b\n"),
+        ]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pb.warnings.len(), 1, "{:?}", pb.warnings);
+        assert!(pb.warnings[0]
+            .span
+            .as_ref()
+            .is_some_and(|s| s.file.ends_with("t.yml")));
     }
 
     #[test]

@@ -19,16 +19,28 @@
 //!
 //! Where things are: `playbook.rs` (plays of a file, `import_playbook`),
 //! `play.rs`, `block.rs`, `task.rs` (task keywords), `action.rs` (module
-//! name and arguments, free-form `k=v`), `keywords.rs` (shared keywords and
+//! name and arguments), `kv.rs` (free-form `k=v` splitting), `keywords.rs` (shared keywords and
 //! the keyword tables), `include.rs` (imports and includes), `role.rs`,
-//! `loader.rs` (parse state), `sources.rs` (controller file checks), `node.rs` (typed reads of YAML nodes),
-//! `list.rs` (listing output), `error.rs`.
+//! `argspec.rs` (role argument validation task), `loader.rs` (parse state),
+//! `sources.rs` (controller file checks), `node.rs` (typed reads of YAML
+//! nodes), `list.rs` (listing output), `error.rs`.
+//!
+//! Deviations from ansible-core 2.19, on purpose:
+//! - the bare `include:` (removed in 2.16) is accepted with Ansible 2.10's
+//!   rule, because KIB's playbooks use it;
+//! - an `import_tasks`/`import_role` with a templated name is kept as an
+//!   [`Include`]/[`IncludeRole`] for the planner (Ansible resolves it with
+//!   the variables known at parse time, which this layer does not have);
+//! - `when` and `vars` on an `import_playbook` are carried on each imported
+//!   play's [`Keywords`] (`vars` as a list, the import's mapping last).
 
 mod action;
+mod argspec;
 mod block;
 mod error;
 mod include;
 mod keywords;
+mod kv;
 mod list;
 mod loader;
 mod node;

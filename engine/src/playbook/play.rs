@@ -76,10 +76,68 @@ impl Play {
         }
     }
 
+    /// Every handler of the play in the order Ansible runs them (measured,
+    /// ansible-core 2.19): handlers of `roles:` (each role's dependencies
+    /// first), then the play's own `handlers:`, then those of roles brought
+    /// in by `import_role` in `pre_tasks`/`tasks`/`post_tasks`. A role's
+    /// handlers appear once however often the role is used.
+    pub fn all_handlers(&self) -> Vec<&TaskItem> {
+        let mut seen: Vec<&std::path::Path> = Vec::new();
+        let mut out: Vec<&TaskItem> = Vec::new();
+        for role in &self.roles {
+            role_handlers(role, &mut seen, &mut out);
+        }
+        out.extend(self.handlers.iter());
+        for list in [&self.pre_tasks, &self.tasks, &self.post_tasks] {
+            imported_role_handlers(list, &mut seen, &mut out);
+        }
+        out
+    }
+
     /// The host patterns joined by `,` (as `--list-tasks` headers show them).
     pub fn hosts_text(&self) -> String {
         let parts: Vec<&str> = self.hosts.iter().map(|h| h.value.as_str()).collect();
         parts.join(",")
+    }
+}
+
+fn role_handlers<'p>(
+    role: &'p RoleUse,
+    seen: &mut Vec<&'p std::path::Path>,
+    out: &mut Vec<&'p TaskItem>,
+) {
+    for dep in &role.role.dependencies {
+        role_handlers(dep, seen, out);
+    }
+    push_role_handlers(&role.role, seen, out);
+}
+
+fn push_role_handlers<'p>(
+    role: &'p super::role::Role,
+    seen: &mut Vec<&'p std::path::Path>,
+    out: &mut Vec<&'p TaskItem>,
+) {
+    if !seen.contains(&role.info.path.as_path()) {
+        seen.push(&role.info.path);
+        out.extend(role.handlers.iter());
+    }
+}
+
+fn imported_role_handlers<'p>(
+    items: &'p [TaskItem],
+    seen: &mut Vec<&'p std::path::Path>,
+    out: &mut Vec<&'p TaskItem>,
+) {
+    for item in items {
+        let TaskItem::Block(block) = item else {
+            continue;
+        };
+        for list in [&block.block, &block.rescue, &block.always] {
+            imported_role_handlers(list, seen, out);
+        }
+        if let super::block::BlockOrigin::ImportRole(role) = &block.origin {
+            push_role_handlers(role, seen, out);
+        }
     }
 }
 
@@ -278,6 +336,31 @@ mod tests {
     }
 
     #[test]
+    fn handlers_in_ansible_order() {
+        let (_d, pb) = parse_tree(&[
+            (
+                "site.yml",
+                "- hosts: all\n  roles: [r]\n  tasks:\n    - import_role: name=r2\n  handlers:\n    - {name: h_play, debug: }\n",
+            ),
+            ("roles/r/handlers/main.yml", "- {name: h_role, debug: }\n"),
+            ("roles/r2/handlers/main.yml", "- {name: h_r2, debug: }\n"),
+            ("roles/r2/meta/main.yml", "dependencies: [d]\n"),
+            ("roles/d/handlers/main.yml", "- {name: h_dep, debug: }\n"),
+        ]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<String> = pb.plays[0]
+            .all_handlers()
+            .iter()
+            .filter_map(|h| match h {
+                TaskItem::Task(t) => Some(t.display_name()),
+                _ => None,
+            })
+            .collect();
+        // The order ansible-playbook 2.19.14 ran these handlers in.
+        assert_eq!(names, ["r : h_role", "h_play", "d : h_dep", "r2 : h_r2"]);
+    }
+
+    #[test]
     fn unnamed_play_is_named_after_its_hosts() {
         let (_d, pb) = parse_tree(&[("site.yml", "- hosts: db,w1\n  name: \"\"\n")]);
         let pb = pb.unwrap_or_else(|e| panic!("{e}"));
@@ -290,13 +373,14 @@ mod tests {
         let (_d, pb) = parse_tree(&[
             (
                 "site.yml",
-                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n",
+                "- hosts: a\n- import_playbook: sub/more.yml\n  tags: imp\n  vars: {a: 2}\n- include: sub/more.yml\n",
             ),
             ("sub/more.yml", "- hosts: b\n  roles: [r]\n  vars: {a: 1}\n"),
             ("sub/roles/r/tasks/main.yml", "- debug:\n"),
         ]);
         let pb = pb.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pb.plays.len(), 2);
+        // The legacy play-level `include:` imports too.
+        assert_eq!(pb.plays.len(), 3);
         assert_eq!(pb.plays[1].keywords.tags[0].value, "imp");
         assert!(pb.plays[1].dir.ends_with("sub"));
         // The import's vars come last, so they win (as measured in 2.19).

@@ -43,9 +43,15 @@ impl Loader {
     pub(crate) fn plays_from_node(&mut self, doc: &Node, path: &Path) -> Vec<Play> {
         let entries = match &doc.kind {
             NodeKind::Seq(items) if !items.is_empty() => items,
-            NodeKind::Null | NodeKind::Seq(_) => {
+            NodeKind::Null => {
                 self.error(PlaybookError::EmptyPlaybook {
                     span: Span::file(path.display().to_string()),
+                });
+                return Vec::new();
+            }
+            NodeKind::Seq(_) => {
+                self.error(PlaybookError::NoPlays {
+                    span: doc.span.clone(),
                 });
                 return Vec::new();
             }
@@ -71,10 +77,16 @@ impl Loader {
             self.error(node::bad_type("play", "a mapping", entry));
             return;
         };
-        let import = map
-            .entries
-            .get("import_playbook")
-            .or_else(|| map.entries.get("ansible.builtin.import_playbook"));
+        // A bare `include:` at the play level was the pre-2.4 spelling of
+        // `import_playbook` (removed with `include` in 2.16; accepted here).
+        let import_key = [
+            "import_playbook",
+            "ansible.builtin.import_playbook",
+            "include",
+        ]
+        .into_iter()
+        .find(|k| map.entries.contains_key(*k));
+        let import = import_key.and_then(|k| map.entries.get(k));
         let Some(import) = import else {
             plays.push(self.parse_play(map, &entry.span, dir.to_path_buf()));
             return;
@@ -94,7 +106,7 @@ impl Loader {
         // imported play.
         let mut keywords = super::Keywords::default();
         for (key, e) in &map.entries {
-            if key == "import_playbook" || key == "ansible.builtin.import_playbook" {
+            if Some(key.as_str()) == import_key {
                 continue;
             }
             match keywords.set(key, &e.value) {
@@ -165,7 +177,7 @@ mod tests {
     //! Fuzz-style safety: arbitrary YAML shapes never panic the parser.
     use super::super::list::{list_tasks, TagSelection};
     use super::super::loader::Scope;
-    use super::super::{action, LoadOptions};
+    use super::super::{kv, LoadOptions};
     use super::*;
     use crate::yaml::{MapEntry, Mapping};
 
@@ -332,7 +344,7 @@ mod tests {
                 // Fidelity is checked against Ansible in action.rs (even an
                 // empty key, `\t=x`, is what Ansible gives); here, only that
                 // any text splits or errors without panicking.
-                if let Ok((pairs, raw)) = action::split_kv(&text, free, &span) {
+                if let Ok((pairs, raw)) = kv::split_kv(&text, free, &span) {
                     assert!(pairs.len() + usize::from(raw.is_some()) <= text.len() + 1);
                 }
             }

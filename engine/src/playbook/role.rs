@@ -182,12 +182,17 @@ impl Loader {
             dir: dir.join("tasks"),
             role: Some(info.clone()),
         };
-        let tasks = self.role_task_file(dir, "tasks", from.tasks_from.as_deref(), &scope, span);
+        let (dependencies, allow_duplicates, meta) = self.role_meta(dir, &scope);
+        let entry = super::argspec::entry_point(from.tasks_from.as_deref());
+        let mut tasks: Vec<TaskItem> = self
+            .argument_spec_task(dir, meta.as_ref(), entry, &info)
+            .into_iter()
+            .collect();
+        tasks.extend(self.role_task_file(dir, "tasks", from.tasks_from.as_deref(), &scope, span));
         let handlers =
             self.role_task_file(dir, "handlers", from.handlers_from.as_deref(), &scope, span);
         let defaults = self.role_vars(dir, "defaults", from.defaults_from.as_deref(), span);
         let vars = self.role_vars(dir, "vars", from.vars_from.as_deref(), span);
-        let (dependencies, allow_duplicates) = self.role_meta(dir, &scope);
         let sub = |d: &str| Some(dir.join(d)).filter(|p| p.is_dir());
         Role {
             info,
@@ -271,15 +276,17 @@ impl Loader {
         None
     }
 
-    fn role_meta(&mut self, dir: &Path, scope: &Scope) -> (Vec<RoleUse>, bool) {
+    /// `meta/main`: dependencies, `allow_duplicates`, and the document
+    /// itself (it may hold `argument_specs`).
+    fn role_meta(&mut self, dir: &Path, scope: &Scope) -> (Vec<RoleUse>, bool, Option<Node>) {
         let Some(path) = find_main(&dir.join("meta"), "main") else {
-            return (Vec::new(), false);
+            return (Vec::new(), false, None);
         };
         let Some(doc) = self.load_yaml(&path) else {
-            return (Vec::new(), false);
+            return (Vec::new(), false, None);
         };
         let NodeKind::Map(meta) = &doc.kind else {
-            return (Vec::new(), false);
+            return (Vec::new(), false, None);
         };
         let allow_duplicates = match meta.entries.get("allow_duplicates") {
             Some(e) => match node::flag("allow_duplicates", &e.value) {
@@ -305,7 +312,7 @@ impl Loader {
             },
             None => Vec::new(),
         };
-        (deps, allow_duplicates)
+        (deps, allow_duplicates, Some(doc))
     }
 
     /// Parses `roles:` entries (or dependencies) and loads each role.

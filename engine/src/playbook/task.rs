@@ -13,7 +13,7 @@ use super::keywords::{self, Condition, Keywords};
 use super::node::{self, Flag, Spanned};
 use super::role::RoleInfo;
 use crate::source::Span;
-use crate::yaml::{Mapping, Node, NodeKind};
+use crate::yaml::{MapEntry, Mapping, Node, NodeKind};
 use std::sync::Arc;
 
 /// One entry of a task list, ready for the planner to walk.
@@ -122,8 +122,11 @@ impl Task {
 
 /// What a task-like mapping names as its action, found before parsing the
 /// rest: `(action key or "action"/"local_action", its span)`.
-fn find_action<'m>(map: &'m Mapping, span: &Span) -> Result<(&'m str, Span), PlaybookError> {
-    let mut found: Option<(&str, Span)> = None;
+fn find_action<'m>(
+    map: &'m Mapping,
+    span: &Span,
+) -> Result<(&'m str, &'m MapEntry), PlaybookError> {
+    let mut found: Option<(&str, &MapEntry)> = None;
     for (key, entry) in &map.entries {
         let is_action = !keywords::is_task_keyword(key) || key == "action" || key == "local_action";
         if !is_action {
@@ -136,7 +139,7 @@ fn find_action<'m>(map: &'m Mapping, span: &Span) -> Result<(&'m str, Span), Pla
                 span: entry.key_span.clone(),
             });
         }
-        found = Some((key.as_str(), entry.key_span.clone()));
+        found = Some((key.as_str(), entry));
     }
     found.ok_or_else(|| PlaybookError::NoAction { span: span.clone() })
 }
@@ -149,7 +152,7 @@ pub(crate) fn parse_task(
     role: Option<&Arc<RoleInfo>>,
     errors: &mut Vec<PlaybookError>,
 ) -> Option<Task> {
-    let (action_key, action_span) = match find_action(map, span) {
+    let (action_key, action_entry) = match find_action(map, span) {
         Ok(found) => found,
         Err(e) => {
             errors.push(e);
@@ -157,10 +160,10 @@ pub(crate) fn parse_task(
         }
     };
     let args = map.entries.get("args").map(|e| &e.value);
-    let action_node = &map.entries[action_key].value;
+    let action_node = &action_entry.value;
     let action = match action_key {
         "action" | "local_action" => Action::parse_action_keyword(action_key, action_node, args),
-        _ => Action::parse(action_key, action_span, action_node, args),
+        _ => Action::parse(action_key, action_entry.key_span.clone(), action_node, args),
     };
     let action = match action {
         Ok(a) => a,
@@ -493,6 +496,17 @@ mod tests {
     fn free_form_and_kv_forms() {
         let t = one_task("    - command: ls -l creates=/x chdir=/y\n");
         assert_eq!(t.action.args["_raw_params"].as_str(), Some("ls -l"));
+        // Each pair points at its own text in the line.
+        assert_eq!(at(&t.action.args["creates"].span), (3, 22));
+        assert_eq!(at(&t.action.args["chdir"].span), (3, 33));
+        assert_eq!(t.action.args["chdir"].span.len, "chdir=/y".len() as u32);
+        let copy = one_task("    - copy: \"src=a dest=\\\"b c\\\"\"\n");
+        assert_eq!(copy.action.args["dest"].as_str(), Some("b c"));
+        assert_eq!(
+            at(&copy.action.args["dest"].span),
+            (3, 13),
+            "escaped scalar: whole span"
+        );
         assert_eq!(t.action.args["creates"].as_str(), Some("/x"));
         assert_eq!(t.action.args["chdir"].as_str(), Some("/y"));
         let t = one_task("    - set_fact: a=1 b=\"x y\"\n");

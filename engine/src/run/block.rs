@@ -22,6 +22,8 @@ pub(crate) struct Walk<'a> {
     pub handlers: &'a [std::sync::Arc<TaskStep>],
     pub force_handlers: bool,
     pub batch_size: usize,
+    /// Fetch the probes of upcoming tasks in one round trip.
+    pub batching: bool,
 }
 
 /// Which hosts a step runs on.
@@ -59,9 +61,18 @@ impl Walk<'_> {
         rescuable: bool,
         who: Who<'_>,
     ) -> bool {
-        for step in steps {
+        for (i, step) in steps.iter().enumerate() {
             if self.env.opts.cancel.load(Ordering::Relaxed) {
                 return false;
+            }
+            if matches!(step, Step::Task(_)) && self.batching {
+                let rest = &steps[i..];
+                self.pool.install(|| {
+                    batch
+                        .par_iter_mut()
+                        .filter(|s| who.takes(s))
+                        .for_each(|s| super::prefetch::prefetch(&self.env, s, rest));
+                });
             }
             if !batch.iter().any(|s| who.takes(s)) {
                 return true;
@@ -299,6 +310,7 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 /// ignored; a failure inside a block with a rescue waits for the rescue.
 fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreachable: bool) {
     let changed = hr.result.get("changed") == Some(&Value::Bool(true));
+    st.converged = matches!(hr.status, Status::Ok | Status::Skipped) && !changed;
     match hr.status {
         Status::Ok => st.stats.ok += 1,
         Status::Changed => {

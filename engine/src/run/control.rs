@@ -59,9 +59,7 @@ pub(crate) fn loop_items(t: &Templar, spec: &LoopSpec, vars: &Vars) -> Result<Ve
             .enumerate()
             .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
             .collect()),
-        Some(other) => Err(format!(
-            "`with_{other}` is not supported; use `loop:` with a filter"
-        )),
+        Some(other) => t.lookup(other, &list, vars).map_err(|e| e.to_string()),
     }
 }
 

@@ -65,7 +65,8 @@ impl Shared {
         }
         let mut wrapped = String::with_capacity(src.len() + STRICT_SUFFIX.len() + 1);
         wrapped.push('(');
-        wrapped.push_str(&crate::template::syntax::preserve_backslashes(src, true));
+        let src = crate::template::syntax::preserve_backslashes(src, true);
+        wrapped.push_str(&crate::template::percent::rewrite(&src, true));
         wrapped.push_str(STRICT_SUFFIX);
         let compiled = Arc::new(self.env.compile_expression_owned(wrapped)?);
         let mut cache = self
@@ -107,14 +108,19 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
     // Inline templates are looked up by their own text: minijinja then
     // caches the compiled template inside the environment.
     env.set_loader(|name| {
+        let text = crate::template::syntax::preserve_backslashes(name, false);
+        let text = crate::template::percent::rewrite(&text, false);
         Ok(Some(
-            crate::template::syntax::preserve_backslashes(name, false).into_owned(),
+            crate::template::syntax::strict_blocks(&text).into_owned(),
         ))
     });
     env.set_auto_reload(false);
     env.set_formatter(format_output);
     env.set_unknown_method_callback(pymethods::call_method);
     env.add_filter("__kib_strict", strict);
+    env.add_filter("__pyformat", |format: &str, args: Value| {
+        crate::template::percent::pyformat(format, args)
+    });
     env.add_global("omit", crate::template::native::omit());
     filters::register(&mut env);
     jinja_tests::register(&mut env);

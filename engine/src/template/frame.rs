@@ -92,6 +92,9 @@ pub(crate) fn record_lazy_error(name: &str, err: TemplateError) {
     });
 }
 
+/// How many lazy variables may be templated inside one another.
+const MAX_LAZY_DEPTH: usize = 64;
+
 /// Marks `(vars, name)` as being templated until the guard drops.
 ///
 /// # Errors
@@ -100,7 +103,10 @@ pub(crate) fn record_lazy_error(name: &str, err: TemplateError) {
 pub(crate) fn resolving(key: usize, name: &str) -> Result<ResolvingGuard, TemplateError> {
     RESOLVING.with(|stack| {
         let mut stack = stack.borrow_mut();
-        if stack.iter().any(|(k, n)| *k == key && n == name) {
+        // The depth bound also stops cycles that cross hosts through
+        // `hostvars` (each host has its own `Vars`, so the pair check
+        // alone cannot see them).
+        if stack.len() >= MAX_LAZY_DEPTH || stack.iter().any(|(k, n)| *k == key && n == name) {
             return Err(TemplateError::Recursion {
                 name: name.to_owned(),
                 excerpt: format!("{{{{ {name} }}}}"),

@@ -13,6 +13,10 @@ use std::path::Path;
 
 /// Adds every Ansible test to `env`.
 pub(crate) fn register(env: &mut Environment<'static>) {
+    // minijinja extras that Ansible lacks: a typo of `match`/`search`
+    // should fail here as it does there.
+    env.remove_test("startingwith");
+    env.remove_test("endingwith");
     env.add_test("match", |v: &Value, p: &str, k: Kwargs| {
         regex_test(v, p, k, "match")
     });
@@ -41,6 +45,19 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["skipped", "skip"] {
         env.add_test(name, |v: &Value| flag(v, "skipped", "skipped"));
     }
+    env.add_test("unreachable", |v: &Value| {
+        flag(v, "unreachable", "unreachable")
+    });
+    env.add_test("reachable", |v: &Value| {
+        Ok::<_, Error>(!flag(v, "unreachable", "reachable")?)
+    });
+    env.add_test("timedout", |v: &Value| {
+        Ok::<_, Error>(
+            v.get_attr("timedout")?
+                .get_attr("period")
+                .is_ok_and(|p| !p.is_undefined()),
+        )
+    });
     // Without async jobs every finished result is finished and started.
     env.add_test("finished", |v: &Value| async_flag(v, "finished"));
     env.add_test("started", |v: &Value| async_flag(v, "started"));

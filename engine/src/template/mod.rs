@@ -19,13 +19,18 @@
 //! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]);
 //! - lists and dicts inside text print as Python's `repr`;
 //! - dict keys of task arguments are not templated (2.19 leaves
-//!   `{"{{ k }}": 1}` as written).
+//!   `{"{{ k }}": 1}` as written);
+//! - `{% if x %}`, `{% elif x %}` and `{% for i in x %}` fail on an
+//!   undefined `x` (a `for` with an inline `if` filter is not checked).
 //!
-//! Known deviations: iterating or testing (`{% if %}`) an undefined value
-//! inside a template gives empty/false instead of an error; `{% break %}`
-//! and `{% continue %}` are accepted; `include`/`import` of other template
-//! files is not supported.
+//! Known deviations: an undefined value passed on inside a template (as a
+//! filter or function argument, say) may read as empty rather than fail;
+//! `{% break %}` and `{% continue %}` are accepted; `include`/`import` of other template
+//! files is not supported; `'%s' % x` formatting is supported when the left
+//! operand is a string literal (the common case), not a variable.
 
+mod analysis;
+mod diagnose;
 mod env;
 mod error;
 mod filters;
@@ -33,6 +38,7 @@ mod frame;
 mod jinja_tests;
 mod lookups;
 pub mod native;
+mod percent;
 mod pymethods;
 mod syntax;
 mod vars;
@@ -42,12 +48,13 @@ pub use vars::{HostVars, Vars};
 
 use crate::source::Span;
 use crate::value::Value;
-use env::{Shared, Whitespace, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
+use diagnose::map_error;
+use env::{Shared, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
 use error::excerpt;
 use frame::Frame;
 use minijinja::{ErrorKind, Value as JValue};
 use native::{from_jinja, is_omit, py_str, to_jinja};
-use syntax::lone_expression;
+use syntax::{lone_expression, parse_header, trailing_newlines};
 use vars::VarsObject;
 
 /// The `omit` placeholder: a task argument whose templated value is exactly
@@ -59,10 +66,27 @@ pub const OMIT: &str = "__omit_place_holder__5fd1d5ee3e8b2e6f9b4d1b6c9c2f1b0d7a1
 ///
 /// Cheap to create and to copy; every `Templar` shares one process-wide
 /// environment and compile cache, so it is `Send + Sync` and can serve all
-/// host threads at once.
+/// host threads at once. Build one [`Vars`] per host and derive per task
+/// with [`Vars::with`]:
+///
+/// ```
+/// use engine::template::{Templar, Vars};
+/// use engine::value::{Map, Value};
+/// use std::sync::Arc;
+///
+/// let mut host = Map::new();
+/// host.insert("version".into(), "1.29.6".into());
+/// host.insert("pkg".into(), "kubelet-{{ version }}".into());
+/// let vars = Vars::new(Arc::new(host)).with("item", Value::Int(3));
+/// let t = Templar::new();
+/// assert_eq!(t.render("{{ item + 1 }}", &vars)?, Value::Int(4));
+/// assert_eq!(t.render("{{ pkg }}.rpm", &vars)?, Value::from("kubelet-1.29.6.rpm"));
+/// assert!(t.condition("version is version('1.28', '>=')", &vars)?);
+/// # Ok::<(), engine::template::TemplateError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Templar {
-    shared: &'static Shared,
+    pub(crate) shared: &'static Shared,
 }
 
 impl Default for Templar {
@@ -218,6 +242,8 @@ impl Templar {
             } else {
                 let env = env::build(ws);
                 let body = syntax::preserve_backslashes(body, false);
+                let body = percent::rewrite(&body, false);
+                let body = syntax::strict_blocks(&body);
                 let rendered = env
                     .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
@@ -356,128 +382,4 @@ impl VarsObject {
     fn into_value(self) -> JValue {
         JValue::from_object(self)
     }
-}
-
-fn trailing_newlines(s: &str) -> usize {
-    s.bytes().rev().take_while(|b| *b == b'\n').count()
-}
-
-/// Splits off a `#jinja2:` first line and applies its options.
-fn parse_header(source: &str) -> (Whitespace, &str) {
-    let mut ws = ANSIBLE_WHITESPACE;
-    let Some(rest) = source.strip_prefix("#jinja2:") else {
-        return (ws, source);
-    };
-    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-    for option in line.split(',') {
-        let Some((key, value)) = option.split_once(':') else {
-            continue;
-        };
-        let on = matches!(value.trim(), "True" | "true" | "yes");
-        match key.trim() {
-            "trim_blocks" => ws.trim_blocks = on,
-            "lstrip_blocks" => ws.lstrip_blocks = on,
-            "keep_trailing_newline" => ws.keep_trailing_newline = on,
-            _ => {}
-        }
-    }
-    (ws, body)
-}
-
-/// Turns a minijinja error into a [`TemplateError`], preferring what lazy
-/// variables recorded (the root cause) over the symptom.
-fn map_error(err: minijinja::Error, text: &str, frame: Frame) -> TemplateError {
-    if let Some(hard) = frame.hard {
-        return hard;
-    }
-    let excerpt = excerpt(text);
-    let detail = err.detail().unwrap_or("").to_owned();
-    let kind = err.kind();
-    if let Some(name) = undefined_name(&detail) {
-        let name = root_cause(name, &frame.causes);
-        return TemplateError::UndefinedVariable {
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    if kind == ErrorKind::UndefinedError || detail == ORIGINLESS_UNDEFINED {
-        let name = frame
-            .causes
-            .last()
-            .map(|(_, inner)| inner.clone())
-            .unwrap_or_else(|| {
-                text.trim()
-                    .trim_start_matches("{{")
-                    .trim_end_matches("}}")
-                    .trim()
-                    .to_owned()
-            });
-        return TemplateError::UndefinedVariable {
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    let what = match kind {
-        ErrorKind::UnknownFilter => Some("filter"),
-        ErrorKind::UnknownTest => Some("test"),
-        ErrorKind::UnknownFunction => Some("function"),
-        ErrorKind::UnknownMethod => Some("method"),
-        _ => None,
-    };
-    if let Some(what) = what {
-        let words = detail.strip_prefix(what).unwrap_or(&detail).trim_start();
-        let name = words.split_whitespace().next().unwrap_or(words).to_owned();
-        if what == "function" {
-            // Calling an undefined name: Ansible says the name is undefined.
-            let name = root_cause(name, &frame.causes);
-            return TemplateError::UndefinedVariable {
-                name,
-                excerpt,
-                span: None,
-            };
-        }
-        return TemplateError::Unknown {
-            what,
-            name,
-            excerpt,
-            span: None,
-        };
-    }
-    let message = if detail.is_empty() {
-        kind.to_string()
-    } else {
-        detail
-    };
-    match kind {
-        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax {
-            message: message.replace(env::STRICT_SUFFIX, ")"),
-            excerpt,
-            span: None,
-        },
-        _ => TemplateError::Evaluation {
-            message,
-            excerpt,
-            span: None,
-        },
-    }
-}
-
-/// `foo` from "... (`foo` is undefined...)" or "`foo` is undefined".
-fn undefined_name(detail: &str) -> Option<String> {
-    let end = detail.find("` is undefined")?;
-    let start = detail[..end].rfind('`')?;
-    Some(detail[start + 1..end].to_owned())
-}
-
-/// Follows recorded causes: a lazy variable undefined because of another.
-fn root_cause(mut name: String, causes: &[(String, String)]) -> String {
-    for _ in 0..causes.len() {
-        match causes.iter().find(|(outer, _)| *outer == name) {
-            Some((_, inner)) if *inner != name => name = inner.clone(),
-            _ => break,
-        }
-    }
-    name
 }

@@ -4,7 +4,7 @@
 //! Conversions walk the value once, without a serde round trip: they run
 //! for every variable a template touches. Python's `repr` is how Jinja2
 //! prints a list or dict inside text (`['a', 1]`, `{'k': True}`), so the
-//! template output formatter and the `string` filter use [`py_repr`].
+//! template output formatter and the `string` filter use `py_repr`.
 
 use crate::template::OMIT;
 use crate::value::{Map, Value};
@@ -15,8 +15,10 @@ use std::sync::Arc;
 
 /// Converts an engine value into a template value.
 ///
-/// `Unsafe` and `Date` become plain strings: by the time a value reaches a
-/// template it is data, never re-templated.
+/// `Unsafe` strings become minijinja "safe" strings: the engine never
+/// auto-escapes, so that flag is free to carry Ansible's `!unsafe` through
+/// templating (a lone `{{ x }}` of an unsafe `x` stays unsafe, and is not
+/// templated again later, e.g. after `set_fact`). `Date` becomes its text.
 pub fn to_jinja(v: &Value) -> JValue {
     match v {
         Value::Null => JValue::from(()),
@@ -24,7 +26,8 @@ pub fn to_jinja(v: &Value) -> JValue {
         Value::Int(i) => JValue::from(*i),
         Value::Float(f) => JValue::from(*f),
         Value::Str(s) if s == OMIT => omit(),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => JValue::from(s.as_str()),
+        Value::Unsafe(s) => JValue::from_safe_string(s.clone()),
+        Value::Str(s) | Value::Date(s) => JValue::from(s.as_str()),
         Value::List(items) => items.iter().map(to_jinja).collect(),
         Value::Map(map) => JValue::from_pairs(map.iter().map(|(k, v)| (k.as_str(), to_jinja(v)))),
     }
@@ -40,6 +43,9 @@ pub fn from_jinja(v: &JValue) -> Value {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(v.is_true()),
         ValueKind::Number => number(v),
+        ValueKind::String if v.is_safe() => {
+            Value::Unsafe(v.as_str().unwrap_or_default().to_owned())
+        }
         ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_owned()),
         ValueKind::Bytes => {
             Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())

@@ -40,7 +40,8 @@ type Cache = Arc<Mutex<HashMap<String, JValue>>>;
 #[derive(Clone)]
 pub struct Vars {
     base: Arc<Map>,
-    overlay: Arc<Vec<(String, Value)>>,
+    /// Values are shared so that deriving copies no variable data.
+    overlay: Arc<Vec<(String, Arc<Value>)>>,
     hostvars: Option<Arc<dyn HostVars>>,
     search_paths: Arc<[PathBuf]>,
     /// Base values without templates, converted once (context-free).
@@ -79,7 +80,7 @@ impl Vars {
     pub fn with(&self, name: &str, v: Value) -> Vars {
         let mut overlay = Vec::with_capacity(self.overlay.len() + 1);
         overlay.extend(self.overlay.iter().filter(|(k, _)| k != name).cloned());
-        overlay.push((name.to_owned(), v));
+        overlay.push((name.to_owned(), Arc::new(v)));
         Vars {
             overlay: Arc::new(overlay),
             cache: Cache::default(),
@@ -123,7 +124,7 @@ impl Vars {
             .iter()
             .rev()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.as_ref())
             .or_else(|| self.base.get(name))
     }
 
@@ -140,7 +141,7 @@ impl Vars {
     /// The templated value as a template value; the lazy core.
     pub(crate) fn get_jinja(&self, name: &str) -> Result<Option<JValue>, TemplateError> {
         let in_overlay = self.overlay.iter().rev().find(|(k, _)| k == name);
-        let raw = match in_overlay {
+        let raw: &Value = match in_overlay {
             Some((_, v)) => v,
             None => match self.base.get(name) {
                 Some(v) => v,

@@ -55,11 +55,18 @@ pub(crate) fn authenticate(
                 Err(e) => tried.push(format!("key `{}` ({})", key.display(), key_failure(&e))),
             }
         }
-        if opts.agent == AgentUse::Use {
-            match session.userauth_agent(user) {
-                Ok(()) if session.authenticated() => return Ok(()),
-                Ok(()) => tried.push("ssh-agent".to_owned()),
-                Err(e) => tried.push(format!("ssh-agent ({})", e.message())),
+        if let AgentUse::Socket(socket) = &opts.agent {
+            match agent_auth(session, user, socket) {
+                Ok(true) => return Ok(()),
+                Ok(false) => tried.push(format!(
+                    "ssh-agent `{}` (no key accepted)",
+                    socket.display()
+                )),
+                Err(e) => tried.push(format!(
+                    "ssh-agent `{}` ({})",
+                    socket.display(),
+                    e.message()
+                )),
             }
         }
     }
@@ -83,6 +90,22 @@ pub(crate) fn authenticate(
         user: user.to_owned(),
         tried: tried.join(", "),
     })
+}
+
+/// Offers every identity of the agent at `socket`; true once one works.
+fn agent_auth(session: &Session, user: &str, socket: &Path) -> Result<bool, ssh2::Error> {
+    let mut agent = session.agent()?;
+    agent.set_identity_path(socket)?;
+    agent.connect()?;
+    agent.list_identities()?;
+    for identity in agent.identities()? {
+        if agent.userauth(user, &identity).is_ok() && session.authenticated() {
+            let _ = agent.disconnect();
+            return Ok(true);
+        }
+    }
+    let _ = agent.disconnect();
+    Ok(false)
 }
 
 /// Why a key did not work, in words a user can act on.

@@ -68,6 +68,7 @@ pub(crate) fn open(
             })?,
     );
     session.handshake().map_err(jump_err)?;
+    session.set_timeout(opts.io_timeout.as_millis().clamp(1, 600_000) as u32);
     known_hosts::verify(&session, &hop, opts)?;
     auth::authenticate(&session, &hop, opts, &login_user(&hop, opts))?;
     let channel = session

@@ -17,6 +17,48 @@
 //!   command's stdin after sudo or su asks for them, never to argv, logs or
 //!   `Debug` output.
 //!
+//! Compatibility with Ansible's `ssh` connection and become plugins:
+//! - environment is inlined (`env K=V /bin/sh -c ...`), as Ansible does for
+//!   `environment:`; every command runs under `/bin/sh -c`;
+//! - `host_key_checking`: strict by default, `accept-new`, off; hashed
+//!   entries work; the key is looked up under `ansible_host` (and
+//!   `[host]:port` off port 22), like OpenSSH;
+//! - a jump host is authenticated with the target's credentials and host
+//!   key policy (no per-hop settings, as with a bare `-J`);
+//! - become with `su` runs on a pty, so stderr is merged into stdout and
+//!   stdin should be text; `put` through su stages the file in `/tmp` as
+//!   the login user first (readable by root only when the target is root).
+//! - a command that times out is abandoned, not killed: like Ansible, the
+//!   remote process may run on after the connection is dropped.
+//!
+//! ```no_run
+//! use engine::transport::{connect, ConnectOptions, ConnectionKind, ConnectionSpec};
+//! use engine::transport::{ExecRequest, HostKeyChecking, Privilege, PutOptions};
+//! use std::time::Duration;
+//!
+//! let spec = ConnectionSpec {
+//!     name: "node1".into(),
+//!     kind: ConnectionKind::Ssh,
+//!     address: "10.0.0.5".into(),
+//!     port: 22,
+//!     user: Some("centos".into()),
+//!     private_key_file: Some("/home/me/.ssh/id_ed25519".into()),
+//!     password: None,
+//!     connect_timeout: Duration::from_secs(10),
+//!     host_key_checking: HostKeyChecking::Strict,
+//!     jump: None,
+//!     become_: None,
+//! };
+//! let mut host = connect(&spec, &ConnectOptions::from_env())?;
+//! let out = host.exec(&ExecRequest::new("uname -r").timeout(Duration::from_secs(30)))?;
+//! println!("{} (rc {})", out.stdout_str().trim(), out.rc);
+//! let conf = b"max_parallel_downloads=10\n";
+//! let opts = PutOptions { mode: Some(0o644), privilege: Privilege::Become, ..PutOptions::default() };
+//! host.put(&mut &conf[..], conf.len() as u64, "/etc/dnf/dnf.conf.d/konvoy.conf", &opts)?;
+//! host.close();
+//! # Ok::<(), engine::transport::TransportError>(())
+//! ```
+//!
 //! A `Transport` is `Send` but not `Sync`: the executor keeps one per host
 //! and lends it to one worker at a time (an `ssh2::Session` serialises every
 //! call on one mutex, so sharing it would only add waiting).
@@ -104,7 +146,10 @@ pub enum Privilege {
 }
 
 /// One command to run.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the size of `stdin`, not its bytes: stdin is where
+/// secrets travel.
+#[derive(Clone, Default)]
 pub struct ExecRequest {
     /// Shell text, run by `/bin/sh -c` on the host.
     pub command: String,
@@ -126,6 +171,28 @@ impl ExecRequest {
             command: command.into(),
             ..ExecRequest::default()
         }
+    }
+
+    /// A request for one program and its arguments, each quoted for the
+    /// shell (the argv form of a command).
+    ///
+    /// ```
+    /// let req = engine::transport::ExecRequest::argv(["printf", "%s", "it's"]);
+    /// assert_eq!(req.command, r#"printf %s 'it'"'"'s'"#);
+    /// ```
+    pub fn argv<I, S>(args: I) -> ExecRequest
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut command = String::new();
+        for arg in args {
+            if !command.is_empty() {
+                command.push(' ');
+            }
+            command.push_str(&crate::shell::quote(arg.as_ref()));
+        }
+        ExecRequest::new(command)
     }
 
     /// Adds an environment variable.
@@ -154,6 +221,21 @@ impl ExecRequest {
     pub fn with_become(mut self) -> ExecRequest {
         self.privilege = Privilege::Become;
         self
+    }
+}
+
+impl std::fmt::Debug for ExecRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecRequest")
+            .field("command", &self.command)
+            .field("env", &self.env)
+            .field(
+                "stdin",
+                &self.stdin.as_ref().map(|s| format!("<{} bytes>", s.len())),
+            )
+            .field("timeout", &self.timeout)
+            .field("privilege", &self.privilege)
+            .finish()
     }
 }
 
@@ -208,7 +290,7 @@ pub struct ConnectOptions {
     pub default_identities: Vec<PathBuf>,
     /// Passphrase for encrypted private keys.
     pub key_passphrase: Option<Secret>,
-    /// Try the ssh-agent at `SSH_AUTH_SOCK` when no key file works.
+    /// The ssh-agent to try when no key file works.
     pub agent: AgentUse,
     /// Remote user when the spec has none (Ansible uses the local user).
     pub local_user: Option<String>,
@@ -221,10 +303,12 @@ pub struct ConnectOptions {
 }
 
 /// Whether to use an ssh-agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AgentUse {
-    /// Try the agent after the key files.
-    Use,
+    /// Try the agent listening on this socket after the key files
+    /// (`SSH_AUTH_SOCK`; passed explicitly so the library never reads the
+    /// environment and tests can run their own agent).
+    Socket(PathBuf),
     /// Never contact an agent.
     Ignore,
 }
@@ -261,8 +345,8 @@ impl ConnectOptions {
             }
         }
         opts.key_passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
-        if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-            opts.agent = AgentUse::Use;
+        if let Some(socket) = std::env::var_os("SSH_AUTH_SOCK") {
+            opts.agent = AgentUse::Socket(PathBuf::from(socket));
         }
         opts.local_user = std::env::var("USER").ok();
         opts

@@ -20,6 +20,10 @@ pub(crate) enum PumpError {
     Timeout,
     /// The session failed (peer gone, protocol error).
     Channel(std::io::Error),
+    /// The host sent nothing, not even keepalive replies, for this long
+    /// (OpenSSH's `ServerAliveCountMax` of 3 intervals): it hangs or the
+    /// network is cut.
+    Silent(Duration),
     /// Reading the caller's stdin source failed.
     LocalRead(std::io::Error),
     /// Writing the caller's stdout sink failed.
@@ -38,6 +42,19 @@ pub(crate) struct PumpIo<'a> {
 const CHUNK: usize = 64 * 1024;
 const MAX_WAIT: Duration = Duration::from_millis(250);
 
+/// How the pump notices a peer that stopped answering.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Liveness {
+    /// Interval of SSH keepalives while waiting.
+    pub(crate) keepalive: Duration,
+    /// Socket to ask the kernel when data last arrived (`TCP_INFO`);
+    /// `false` for a jump-host relay, which is a Unix socket.
+    pub(crate) tcp: bool,
+}
+
+/// Missed keepalive replies before the host counts as gone.
+const ALIVE_COUNT_MAX: u32 = 3;
+
 /// Runs the exchange on `channel` (already `exec`ed) until the remote side
 /// sends EOF. The session is left in non-blocking mode.
 pub(crate) fn pump(
@@ -47,8 +64,9 @@ pub(crate) fn pump(
     mut io: PumpIo<'_>,
     mut become_: Option<&mut BecomeSession>,
     deadline: Option<Instant>,
-    keepalive: Duration,
+    liveness: Liveness,
 ) -> Result<(), PumpError> {
+    let keepalive = liveness.keepalive;
     session.set_blocking(false);
     let mut stdout = channel.stream(0);
     let mut stderr = channel.stderr();
@@ -64,7 +82,9 @@ pub(crate) fn pump(
     loop {
         let mut progress = false;
         for which in [HandshakeStream::Stdout, HandshakeStream::Stderr] {
-            loop {
+            // At most 1 MiB per stream per turn, so a fast producer cannot
+            // starve the other stream, stdin or the deadline check.
+            for _ in 0..16 {
                 let stream = match which {
                     HandshakeStream::Stdout => &mut stdout,
                     HandshakeStream::Stderr => &mut stderr,
@@ -144,14 +164,22 @@ pub(crate) fn pump(
                 _ => Ok(()),
             };
         }
-        if progress {
-            continue;
-        }
+        // Checked on every turn: a command that keeps printing must time
+        // out too, not only a silent one.
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
             return Err(PumpError::Timeout);
         }
+        if progress {
+            continue;
+        }
         if now >= next_keepalive {
+            if liveness.tcp {
+                let silence = since_last_receive(fd);
+                if silence > keepalive * ALIVE_COUNT_MAX {
+                    return Err(PumpError::Silent(silence));
+                }
+            }
             match session.keepalive_send() {
                 Ok(secs) => next_keepalive = now + Duration::from_secs(u64::from(secs.max(1))),
                 Err(e) if is_would_block(&e) => next_keepalive = now + Duration::from_secs(1),
@@ -194,6 +222,28 @@ fn wait_socket(fd: RawFd, dirs: BlockDirections, wait: Duration) {
     unsafe {
         libc::poll(&mut pfd, 1, ms);
     }
+}
+
+/// How long ago the kernel last received data on the TCP socket `fd`
+/// (zero when it cannot tell).
+fn since_last_receive(fd: RawFd) -> Duration {
+    // SAFETY: tcp_info is plain data; getsockopt writes at most `len` bytes.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: valid pointers to `info` and `len` for this call.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_millis(u64::from(info.tcpi_last_data_recv))
 }
 
 /// libssh2's `LIBSSH2_ERROR_EAGAIN`: not an error in non-blocking mode.

@@ -13,7 +13,7 @@
 use super::command::Prepared;
 use super::error::short_command;
 use super::files::{self, Runner};
-use super::pump::{pump, PumpError, PumpIo};
+use super::pump::{pump, Liveness, PumpError, PumpIo};
 use super::spec::{Become, ConnectionSpec};
 use super::{auth, jump, known_hosts};
 use super::{
@@ -135,13 +135,16 @@ fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportE
         fail(&conn);
         return Err(e);
     }
+    // OpenSSH's ConnectTimeout covers connect and banner exchange only;
+    // authentication (an encrypted key's KDF runs inside this libssh2 call)
+    // gets the I/O timeout.
+    conn.session.set_timeout(ms(opts.io_timeout));
     if let Err(e) = known_hosts::verify(&conn.session, spec, opts)
         .and_then(|()| auth::authenticate(&conn.session, spec, opts, &login_user(spec, opts)))
     {
         fail(&conn);
         return Err(e);
     }
-    conn.session.set_timeout(ms(opts.io_timeout));
     conn.session
         .set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
     Ok(conn)
@@ -243,22 +246,15 @@ impl Runner for SshTransport {
         timeout: Option<Duration>,
     ) -> Result<i32, TransportError> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let timed_out = || TransportError::Timeout {
-            host: String::new(),
-            command: short_command(display),
-            after: timeout.unwrap_or_default(),
-        };
         // At most two attempts: a session that died while idle (server
         // restart, idle timeout) is replaced once, before the command starts.
         let mut attempt = 0;
-        let mut channel = loop {
+        let (mut channel, session, fd, tcp) = loop {
             attempt += 1;
             let fresh = self.conn.is_none();
-            if fresh {
-                self.conn = Some(open(&self.spec, &self.opts)?);
-            }
-            let Some(conn) = self.conn.as_ref() else {
-                continue;
+            let conn = match &self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(open(&self.spec, &self.opts)?),
             };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
@@ -267,7 +263,10 @@ impl Runner for SshTransport {
             }
             conn.session.set_timeout(ms(io_timeout));
             match conn.session.channel_session() {
-                Ok(channel) => break channel,
+                Ok(channel) => {
+                    let tcp = matches!(conn.socket, Socket::Tcp(_));
+                    break (channel, conn.session.clone(), conn.socket.fd(), tcp);
+                }
                 Err(e) => {
                     self.drop_conn();
                     if fresh || attempt >= 2 {
@@ -276,11 +275,10 @@ impl Runner for SshTransport {
                 }
             }
         };
-        let Some(conn) = self.conn.as_ref() else {
-            return Err(timed_out());
+        let liveness = Liveness {
+            keepalive: self.opts.keepalive,
+            tcp,
         };
-        let session = conn.session.clone();
-        let fd = conn.socket.fd();
         let started = (|| {
             if prepared.pty {
                 channel.request_pty("dumb", None, Some((200, 50, 0, 0)))?;
@@ -303,7 +301,7 @@ impl Runner for SshTransport {
             io,
             prepared.become_.as_mut(),
             deadline,
-            self.opts.keepalive,
+            liveness,
         );
         if let Err(e) = result {
             let user = prepared
@@ -314,14 +312,26 @@ impl Runner for SshTransport {
             return Err(match e {
                 PumpError::Timeout => {
                     self.drop_conn();
-                    let mut err = timed_out();
-                    if let TransportError::Timeout { host, .. } = &mut err {
-                        host.clone_from(&self.spec.name);
+                    TransportError::Timeout {
+                        host: self.spec.name.clone(),
+                        command: short_command(display),
+                        after: timeout.unwrap_or_default(),
                     }
-                    err
                 }
                 PumpError::Channel(source) => {
                     self.drop_conn();
+                    TransportError::Connection {
+                        host: self.spec.name.clone(),
+                        stage: "running a command",
+                        source,
+                    }
+                }
+                PumpError::Silent(silence) => {
+                    self.drop_conn();
+                    let source = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer to keepalives for {} s", silence.as_secs()),
+                    );
                     TransportError::Connection {
                         host: self.spec.name.clone(),
                         stage: "running a command",

@@ -43,10 +43,10 @@ impl Analysis {
         let (mut break_space, mut space_break) = (false, false);
         let (mut previous_space, mut previous_break) = (false, false);
         let mut preceded_by_blank = true;
-        let chars: Vec<char> = text.chars().collect();
-        let last = chars.len() - 1;
-        for (i, &c) in chars.iter().enumerate() {
-            let followed_by_blank = chars.get(i + 1).is_none_or(|&n| is_blank(n));
+        let last = text.chars().count() - 1;
+        let mut chars = text.chars().enumerate().peekable();
+        while let Some((i, c)) = chars.next() {
+            let followed_by_blank = chars.peek().is_none_or(|&(_, n)| is_blank(n));
             if i == 0 {
                 match c {
                     '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''

@@ -7,7 +7,7 @@
 //! finished mappings to [`super::mapping`], and turns parser positions into
 //! [`Span`]s.
 
-use super::mapping::{self, Duplicates};
+use super::mapping::{self, Duplicates, MapBuilder};
 use super::position::Mapper;
 use super::{Loaded, Node, NodeKind, YamlError};
 use crate::source::Span;
@@ -31,17 +31,13 @@ pub(super) enum Key {
 }
 
 /// A collection under construction.
+// Frames live only on the open-collection stack (at most `MAX_DEPTH`), so
+// the size difference costs nothing that boxing would save.
+#[allow(clippy::large_enum_variant)]
 enum Frame {
     Document,
-    Seq {
-        node: Open,
-        items: Vec<Node>,
-    },
-    Map {
-        node: Open,
-        pairs: Vec<(Key, Node)>,
-        key: Option<Key>,
-    },
+    Seq { node: Open, items: Vec<Node> },
+    Map { node: Open, map: MapBuilder },
 }
 
 /// What every open collection remembers until its end event.
@@ -122,7 +118,18 @@ impl<'t> Builder<'t> {
     }
 
     /// Handles one event; `true` at the end of the stream.
-    pub(super) fn event(&mut self, event: Event<'_>, span: Span) -> Result<bool, YamlError> {
+    pub(super) fn event(
+        &mut self,
+        event: Event<'_>,
+        raw: saphyr_parser::Span,
+    ) -> Result<bool, YamlError> {
+        if let Event::SequenceEnd | Event::MappingEnd = event {
+            // Only the end offset matters here: no span to build.
+            let end = self.map.offset(self.text, raw.end.index());
+            self.close(end)?;
+            return Ok(false);
+        }
+        let span = self.span(raw.start, raw.end);
         match event {
             Event::StreamEnd => return Ok(true),
             Event::Nothing | Event::StreamStart => {}
@@ -158,13 +165,17 @@ impl<'t> Builder<'t> {
             }
             Event::MappingStart(anchor, tag) => {
                 let node = self.open(span, anchor, tag.as_deref(), "mapping", "map")?;
+                let duplicates = if self.json {
+                    Duplicates::Silent
+                } else {
+                    Duplicates::Warn
+                };
                 self.stack.push(Frame::Map {
                     node,
-                    pairs: Vec::new(),
-                    key: None,
+                    map: MapBuilder::new(duplicates),
                 });
             }
-            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::SequenceEnd | Event::MappingEnd => {}
         }
         Ok(false)
     }
@@ -222,17 +233,18 @@ impl<'t> Builder<'t> {
         })
     }
 
-    fn close(&mut self, end: Span) -> Result<(), YamlError> {
+    /// Finishes the innermost collection; `end` is the byte offset after it.
+    fn close(&mut self, end: usize) -> Result<(), YamlError> {
         let (open, kind) = match self.stack.pop() {
             Some(Frame::Seq { node, items }) => (node, NodeKind::Seq(items)),
-            Some(Frame::Map { node, pairs, .. }) => {
-                let duplicates = if self.json {
-                    Duplicates::Silent
+            Some(Frame::Map { node, map }) => {
+                let map = map.finish(&mut self.loaded.warnings);
+                let kind = if self.json {
+                    mapping::json_marker(map)?
                 } else {
-                    Duplicates::Warn
+                    NodeKind::Map(map)
                 };
-                let map = mapping::build(pairs, &mut self.loaded.warnings, duplicates)?;
-                (node, NodeKind::Map(map))
+                (node, kind)
             }
             other => {
                 // The parser pairs start and end events; keep the frame.
@@ -244,7 +256,9 @@ impl<'t> Builder<'t> {
             self.unsafe_depth -= 1;
         }
         let mut span = open.span;
-        span.len = (end.offset + end.len).saturating_sub(span.offset);
+        span.len = u32::try_from(end)
+            .unwrap_or(u32::MAX)
+            .saturating_sub(span.offset);
         self.complete(Key::Node(Node { kind, span }), open.count, open.anchor)
     }
 
@@ -263,33 +277,14 @@ impl<'t> Builder<'t> {
         match self.stack.last_mut() {
             Some(Frame::Seq { node, items }) => {
                 node.count += count;
-                items.push(into_node(key));
+                items.push(mapping::into_node(key));
             }
-            Some(Frame::Map {
-                node,
-                pairs,
-                key: pending,
-            }) => {
+            Some(Frame::Map { node, map }) => {
                 node.count += count;
-                match pending.take() {
-                    None => *pending = Some(key),
-                    Some(k) => pairs.push((k, into_node(key))),
-                }
+                map.push(key, &mut self.loaded.warnings)?;
             }
-            Some(Frame::Document) | None => self.loaded.docs.push(into_node(key)),
+            Some(Frame::Document) | None => self.loaded.docs.push(mapping::into_node(key)),
         }
         Ok(())
-    }
-}
-
-fn into_node(key: Key) -> Node {
-    match key {
-        Key::Node(node) => node,
-        // A merge key only ever sits in key position; as a value it has
-        // already been rejected.
-        Key::Merge => Node {
-            kind: NodeKind::Str("<<".into()),
-            span: Span::file(""),
-        },
     }
 }

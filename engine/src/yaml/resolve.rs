@@ -200,8 +200,12 @@ pub(crate) enum IntValue {
 /// PyYAML's `construct_yaml_int`: drop `_`, take the sign, then `0b`, `0x`,
 /// leading-zero octal, base 60 or decimal. `None` where Python raises.
 pub(crate) fn construct_int(text: &str) -> Option<IntValue> {
-    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
-    let mut value = cleaned.as_str();
+    let cleaned: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
+    let mut value = cleaned.as_ref();
     let mut negative = false;
     if let Some(rest) = value.strip_prefix('-') {
         negative = true;

@@ -23,6 +23,35 @@ pub(super) fn register(env: &mut Environment<'static>) {
             .count()
     });
     env.add_filter("center", center);
+    env.add_filter("truncate", truncate);
+}
+
+/// Jinja2's `truncate(length=255, killwords=False, end='...', leeway=5)`:
+/// text within `length + leeway` is kept whole; otherwise it is cut to
+/// `length - len(end)` (at a word boundary unless `killwords`) plus `end`.
+fn truncate(
+    s: &str,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<&str>,
+    leeway: Option<usize>,
+) -> String {
+    let length = length.unwrap_or(255);
+    let end = end.unwrap_or("...");
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= length + leeway.unwrap_or(5) {
+        return s.to_owned();
+    }
+    let keep: String = chars[..length.saturating_sub(end.chars().count())]
+        .iter()
+        .collect();
+    let cut = if killwords.unwrap_or(false) {
+        keep
+    } else {
+        keep.rsplit_once(' ')
+            .map_or(keep.clone(), |(head, _)| head.to_owned())
+    };
+    cut + end
 }
 
 /// Python's `str.center(width)` (the extra space goes left when the

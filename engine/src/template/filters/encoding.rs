@@ -19,6 +19,14 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("to_json", to_json);
     env.add_filter("to_nice_json", to_nice_json);
     env.add_filter("from_json", from_json);
+    // Jinja2's `tojson` returns markup, which Ansible stores as a plain
+    // string; here a "safe" string would read back as `!unsafe`.
+    env.add_filter(
+        "tojson",
+        |v: &Value, indent: Option<Value>, kwargs: Kwargs| {
+            minijinja::filters::tojson(v, indent, kwargs).map(|json| Value::from(json.to_string()))
+        },
+    );
     env.add_filter("to_yaml", to_yaml);
     env.add_filter("to_nice_yaml", to_nice_yaml);
     env.add_filter("from_yaml", from_yaml);

@@ -13,7 +13,7 @@ pub(super) const CORE: &str = "tag:yaml.org,2002:";
 
 impl Builder<'_> {
     fn in_key_position(&self) -> bool {
-        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+        matches!(self.stack.last(), Some(Frame::Map { map, .. }) if map.wants_key())
     }
 
     /// Types one scalar: its tag, else (plain only) the YAML 1.1 resolver.

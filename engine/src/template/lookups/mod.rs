@@ -1,16 +1,21 @@
 //! Lookups: `lookup(name, *terms, wantlist=False, errors='strict')`,
 //! `query(...)`/`q(...)` (always a list), with the plugins `env`, `file`,
-//! `template`, `pipe`, `vars`, `items` and `list`.
+//! `template`, `pipe`, `vars`, `items`, `list`, `dict`, `nested`,
+//! `together`, `indexed_items`, `sequence`, `first_found` and `varnames`
+//! (the last ones mostly for `with_<lookup>` loops, see
+//! `Templar::lookup`).
 //!
 //! Lookups run on the controller, as Ansible's do: `pipe` runs `sh -c` on
 //! the machine running the engine, `file` reads controller files. `file`
 //! and `template` search the paths given by [`Vars::set_search_paths`]
 //! (`files/` resp. `templates/` inside each, then the directory itself).
 
+mod loops;
+
 use crate::template::frame;
 use crate::template::native::{from_jinja, to_jinja};
 use crate::template::vars::Vars;
-use crate::template::Templar;
+use crate::template::{Templar, TemplateError};
 use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 use std::path::PathBuf;
@@ -31,7 +36,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     }
 }
 
-fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
+pub(super) fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
         format!("lookup `{plugin}` failed: {message}"),
@@ -42,21 +47,7 @@ fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Va
     let errors = kwargs
         .get::<Option<String>>("errors")?
         .unwrap_or_else(|| "strict".into());
-    let result = match name {
-        "env" | "ansible.builtin.env" => env(terms, &kwargs),
-        "file" | "ansible.builtin.file" => file(terms, &kwargs),
-        "template" | "ansible.builtin.template" => template(terms),
-        "pipe" | "ansible.builtin.pipe" => pipe(terms),
-        "vars" | "ansible.builtin.vars" => vars(terms, &kwargs),
-        "items" | "ansible.builtin.items" => Ok(items(terms)),
-        "list" | "ansible.builtin.list" => Ok(terms.to_vec()),
-        other => {
-            return Err(Error::new(
-                ErrorKind::UnknownFunction,
-                format!("lookup {other} is unknown"),
-            ))
-        }
-    };
+    let result = plugin(name, terms, &kwargs);
     let ran = match result {
         Ok(ran) => ran,
         Err(_) if errors == "ignore" || errors == "warn" => return Ok(Value::from(())),
@@ -74,11 +65,37 @@ fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Va
     Ok(Value::from(ran))
 }
 
-fn term_text(term: &Value) -> String {
+/// Runs lookup plugin `name` (short or `ansible.builtin.` name) on `terms`:
+/// the list Ansible's plugin returns (also what `with_<name>` loops over).
+pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    match short {
+        "env" => env(terms, kwargs),
+        "file" => file(terms, kwargs),
+        "template" => template(terms),
+        "pipe" => pipe(terms),
+        "vars" => vars(terms, kwargs),
+        "items" => Ok(loops::items(terms)),
+        "list" => Ok(terms.to_vec()),
+        "dict" => loops::dict(terms),
+        "nested" => loops::nested(terms),
+        "together" => loops::together(terms),
+        "indexed_items" => loops::indexed_items(terms),
+        "sequence" => loops::sequence(terms, kwargs),
+        "first_found" => loops::first_found(terms, kwargs),
+        "varnames" => loops::varnames(terms),
+        other => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("lookup plugin `{other}` was not found"),
+        )),
+    }
+}
+
+pub(super) fn term_text(term: &Value) -> String {
     crate::template::filters::regex_support::text_of(term)
 }
 
-fn current_vars(plugin: &str) -> Result<Vars, Error> {
+pub(super) fn current_vars(plugin: &str) -> Result<Vars, Error> {
     frame::current_vars().ok_or_else(|| lookup_failed(plugin, "no variables in scope"))
 }
 
@@ -92,7 +109,7 @@ fn env(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
 
 /// The first existing `dir/<sub>/name`, then `dir/name`, over the search
 /// paths; absolute names are used as they are.
-fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error> {
+pub(super) fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error> {
     let path = PathBuf::from(name);
     if path.is_absolute() {
         return if path.exists() {
@@ -204,14 +221,32 @@ fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     Ok(out)
 }
 
-/// `items`: the terms with lists flattened one level (`with_items`).
-fn items(terms: &[Value]) -> Vec<Value> {
-    let mut out = Vec::new();
-    for term in terms {
-        match from_jinja(term) {
-            crate::value::Value::List(inner) => out.extend(inner.iter().map(to_jinja)),
-            _ => out.push(term.clone()),
+impl Templar {
+    /// Runs lookup plugin `name` on already templated `terms` and returns
+    /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
+    /// iterates over (`with_items`, `with_dict`, `with_nested`,
+    /// `with_sequence`, `with_first_found`, ...). For a loop, `terms` are
+    /// the items of the templated `with_<name>` value when it is a list,
+    /// else that one value (as Ansible passes them).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn lookup(
+        &self,
+        name: &str,
+        terms: &[crate::value::Value],
+        vars: &Vars,
+    ) -> Result<Vec<crate::value::Value>, TemplateError> {
+        let terms: Vec<Value> = terms.iter().map(to_jinja).collect();
+        let kwargs = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
+        let (result, _frame) = frame::with_frame(vars, || plugin(name, &terms, &kwargs));
+        match result {
+            Ok(items) => Ok(items.iter().map(from_jinja).collect()),
+            Err(err) => Err(TemplateError::Evaluation {
+                message: err.detail().unwrap_or("lookup failed").to_owned(),
+                excerpt: format!("with_{name}"),
+                span: None,
+            }),
         }
     }
-    out
 }

@@ -1,0 +1,295 @@
+//! `file`: a path's kind (file, directory, symlink, hard link, absent)
+//! and its mode, owner and group.
+//!
+//! Supported: `path` (`dest`, `name`), `state`
+//! (file/directory/link/hard/touch/absent), `mode` (octal or symbolic),
+//! `owner`, `group`, `recurse`, `force`, `src`, `follow`; `unsafe_writes`
+//! is accepted and ignored. One probe reads the path (and `src` for
+//! links; every entry below the directory for `recurse`); one command
+//! applies the differences and prints the new state.
+//!
+//! Directories created on the way to `path` get `mode`/`owner`/`group`
+//! too, as in Ansible. `touch` always reports a change, as Ansible's does
+//! with its default times. Deviation: the `--diff` dicts carry `path`,
+//! `state` and the changed attributes, not Ansible's `path_content` of a
+//! removed directory nor the mode of a directory before it existed.
+
+mod decide;
+
+use super::args::{ArgError, ArgMap};
+use super::attrs::Attrs;
+use super::context::ModuleContext;
+use super::diff;
+use super::fstat::{probe_files, stat_call, FileKind, FileStat, StatOpts, STAT_FN};
+use super::outcome::{ModuleError, Outcome};
+use super::write::parent;
+use super::Module;
+use crate::shell::quote;
+use decide::decide;
+
+/// The `state` argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileState {
+    /// An existing file: only attributes change.
+    File,
+    /// A directory, created with parents.
+    Directory,
+    /// A symbolic link to `src`.
+    Link,
+    /// A hard link to `src`.
+    Hard,
+    /// Create if missing, update the times.
+    Touch,
+    /// Removed (recursively for directories).
+    Absent,
+}
+
+/// Arguments of `file`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileArgs {
+    /// The path.
+    pub path: String,
+    /// The wanted state; `None` = the current kind, or `file`.
+    pub state: Option<FileState>,
+    /// Mode, owner, group.
+    pub attrs: Attrs,
+    /// Apply the attributes to everything below a directory.
+    pub recurse: bool,
+    /// Replace what is in the way of a link; link to a missing `src`.
+    pub force: bool,
+    /// Link target.
+    pub src: Option<String>,
+    /// Follow a symlink at `path` for file/directory/touch.
+    pub follow: bool,
+}
+
+/// The `file` module.
+pub struct FileModule;
+
+const SUPPORTED: &[&str] = &[
+    "path", "state", "mode", "owner", "group", "recurse", "force", "src", "follow",
+];
+
+impl Module for FileModule {
+    type Args = FileArgs;
+
+    fn parse(args: &mut ArgMap) -> Result<FileArgs, ArgError> {
+        let path = args.required_str(&["path", "dest", "name"])?;
+        let state = args
+            .choice(
+                &["state"],
+                &["file", "directory", "link", "hard", "touch", "absent"],
+            )?
+            .map(|s| match s.as_str() {
+                "directory" => FileState::Directory,
+                "link" => FileState::Link,
+                "hard" => FileState::Hard,
+                "touch" => FileState::Touch,
+                "absent" => FileState::Absent,
+                _ => FileState::File,
+            });
+        let parsed = FileArgs {
+            path,
+            state,
+            attrs: Attrs {
+                mode: args.mode(&["mode"])?,
+                owner: args.str(&["owner"])?,
+                group: args.str(&["group"])?,
+            },
+            recurse: args.bool(&["recurse"])?.unwrap_or(false),
+            force: args.bool(&["force"])?.unwrap_or(false),
+            src: args.str(&["src"])?,
+            follow: args.bool(&["follow"])?.unwrap_or(true),
+        };
+        args.ignore(&["unsafe_writes"]);
+        args.finish(SUPPORTED)?;
+        if parsed.recurse && parsed.state != Some(FileState::Directory) {
+            return Err(ArgError::Invalid(
+                "recurse option requires state to be 'directory'".into(),
+            ));
+        }
+        if parsed.src.is_some() && !matches!(parsed.state, Some(FileState::Link | FileState::Hard))
+        {
+            return Err(ArgError::Invalid(
+                "src option requires state to be 'link' or 'hard'".into(),
+            ));
+        }
+        Ok(parsed)
+    }
+
+    fn probes(a: &FileArgs) -> Vec<String> {
+        vec![probe_script(a)]
+    }
+
+    fn run(a: &FileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let n = 1 + usize::from(a.src.is_some());
+        let (recs, rest) = probe_files(ctx, &probe_script(a), n)?;
+        let cur = recs[0].as_ref();
+        let src = recs.get(1).and_then(Option::as_ref);
+        let listing = parse_listing(&rest);
+        let state = a.state.unwrap_or(match cur.map(FileStat::kind) {
+            Some(FileKind::Directory) => FileState::Directory,
+            Some(FileKind::Symlink) => FileState::Link,
+            _ => FileState::File,
+        });
+        let plan = match decide(a, state, cur, src, &listing) {
+            Ok(p) => p,
+            Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
+        };
+        let mut o = if plan.cmds.is_empty() {
+            Outcome::ok()
+        } else {
+            Outcome::changed()
+        };
+        if ctx.diff && o.changed {
+            o.diff = Some(diff::dicts(&plan.before, &plan.after));
+        }
+        let after = if plan.cmds.is_empty() || ctx.check_mode() {
+            cur.cloned()
+        } else {
+            let out = ctx.apply(&apply_script(a, state, &plan.cmds), None)?;
+            if out.rc != 0 {
+                return Ok(o
+                    .failing(out.stderr_str().trim().to_owned())
+                    .with("path", a.path.clone()));
+            }
+            super::fstat::parse_records(&out.stdout, usize::from(state != FileState::Absent))?
+                .pop()
+                .flatten()
+        };
+        Ok(result(o, a, state, after.as_ref()))
+    }
+}
+
+/// The `src` of a link as the host resolves it: relative to the link.
+pub(super) fn src_path(a: &FileArgs) -> Option<String> {
+    let src = a.src.as_deref()?;
+    Some(if src.starts_with('/') {
+        src.to_owned()
+    } else {
+        format!("{}/{src}", parent(&a.path))
+    })
+}
+
+fn probe_script(a: &FileArgs) -> String {
+    let link = matches!(
+        a.state,
+        Some(FileState::Link | FileState::Hard | FileState::Absent)
+    );
+    let mut s = String::from(STAT_FN);
+    s.push_str(&stat_call(
+        &a.path,
+        StatOpts {
+            follow: a.follow && !link,
+            ..StatOpts::default()
+        },
+    ));
+    if let Some(src) = src_path(a) {
+        s.push_str(&stat_call(
+            &src,
+            StatOpts {
+                follow: a.state == Some(FileState::Link),
+                ..StatOpts::default()
+            },
+        ));
+    }
+    if a.recurse {
+        let p = safe_path(&a.path);
+        s.push_str(&format!(
+            "if [ -d {p} ]; then find {p} -mindepth 1 ! -type l -printf '%y %m %U %G %u %g\\0'; fi\n",
+            p = quote(&p)
+        ));
+    }
+    s
+}
+
+/// A path `find` cannot mistake for an option.
+fn safe_path(p: &str) -> String {
+    if p.starts_with('-') {
+        format!("./{p}")
+    } else {
+        p.to_owned()
+    }
+}
+
+/// One entry below a directory, for `recurse`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Entry {
+    pub(super) st: FileStat,
+}
+
+pub(super) fn parse_listing(rest: &[u8]) -> Vec<Entry> {
+    rest.split(|b| *b == 0)
+        .filter(|f| !f.is_empty())
+        .filter_map(|f| {
+            let line = String::from_utf8_lossy(f);
+            let mut w = line.split(' ');
+            let is_dir = w.next()? == "d";
+            let mode = u32::from_str_radix(w.next()?, 8).ok()?;
+            let uid = w.next()?.parse().ok()?;
+            let gid = w.next()?.parse().ok()?;
+            let owner = w.next()?.to_owned();
+            let group = w.next()?.to_owned();
+            Some(Entry {
+                st: FileStat {
+                    kind: Some(if is_dir {
+                        FileKind::Directory
+                    } else {
+                        FileKind::Regular
+                    }),
+                    mode,
+                    uid,
+                    gid,
+                    owner,
+                    group,
+                    ..FileStat::default()
+                },
+            })
+        })
+        .collect()
+}
+
+/// The apply script: every change (stop at the first failure), then the
+/// new state of the path.
+fn apply_script(a: &FileArgs, state: FileState, cmds: &[String]) -> String {
+    let mut s = String::from(STAT_FN);
+    for c in cmds {
+        s.push_str(c);
+        s.push_str(" || exit 1\n");
+    }
+    if state != FileState::Absent {
+        let link = matches!(state, FileState::Link | FileState::Hard);
+        s.push_str(&stat_call(
+            &a.path,
+            StatOpts {
+                follow: a.follow && !link,
+                ..StatOpts::default()
+            },
+        ));
+    }
+    s
+}
+
+/// Ansible's result keys for `state`.
+fn result(mut o: Outcome, a: &FileArgs, state: FileState, st: Option<&FileStat>) -> Outcome {
+    let key = match state {
+        FileState::Touch | FileState::Link | FileState::Hard => "dest",
+        _ => "path",
+    };
+    o.result.insert(key.into(), a.path.clone().into());
+    if matches!(state, FileState::Link | FileState::Hard) {
+        if let Some(src) = &a.src {
+            o.result.insert("src".into(), src.clone().into());
+        }
+    }
+    let word = match (state, st) {
+        (FileState::Absent, _) | (_, None) => "absent",
+        (FileState::Hard, Some(_)) => "hard",
+        (_, Some(st)) => st.kind().state_word(),
+    };
+    o.result.insert("state".into(), word.into());
+    if let (Some(st), false) = (st, state == FileState::Absent) {
+        st.insert_attrs(&mut o.result);
+    }
+    o
+}

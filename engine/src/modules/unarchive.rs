@@ -1,0 +1,317 @@
+//! `unarchive`: unpack a tar (plain, gz, bz2, xz) or zip archive into a
+//! directory, only when its contents differ from what is there.
+//!
+//! Supported: `src` (a controller file, uploaded first; or a host path
+//! with `remote_src`), `dest` (must exist), `remote_src`, `creates`,
+//! `extra_opts` (passed to GNU tar as-is, e.g. `--strip-components=2`),
+//! `include`, `exclude`, `mode`/`owner`/`group` are rejected for now,
+//! `keep_newer`, `list_files`. Like Ansible, a tar archive is compared
+//! with `tar --diff` (same options): no difference, no change. A zip is
+//! compared by listing its members and their sizes. Unchanged: one
+//! command (for a controller `src`, plus the upload).
+
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::outcome::{ModuleError, Outcome};
+use super::Module;
+use crate::shell::quote;
+use crate::value::Value;
+
+/// Arguments of `unarchive`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnarchiveArgs {
+    /// The archive.
+    pub src: String,
+    /// Target directory.
+    pub dest: String,
+    /// `src` is already on the host.
+    pub remote_src: bool,
+    /// Skip when this path exists.
+    pub creates: Option<String>,
+    /// Extra tar options.
+    pub extra_opts: Vec<String>,
+    /// Members to extract.
+    pub include: Vec<String>,
+    /// Members to leave out.
+    pub exclude: Vec<String>,
+    /// Do not replace newer files.
+    pub keep_newer: bool,
+    /// Report the member list.
+    pub list_files: bool,
+}
+
+/// The `unarchive` module.
+pub struct UnarchiveModule;
+
+impl Module for UnarchiveModule {
+    type Args = UnarchiveArgs;
+
+    fn parse(args: &mut ArgMap) -> Result<UnarchiveArgs, ArgError> {
+        let parsed = UnarchiveArgs {
+            src: args.required_str(&["src"])?,
+            dest: args.required_str(&["dest"])?,
+            remote_src: args.bool(&["remote_src"])?.unwrap_or(false),
+            creates: args.str(&["creates"])?,
+            extra_opts: args.list(&["extra_opts"])?.unwrap_or_default(),
+            include: args.list(&["include"])?.unwrap_or_default(),
+            exclude: args.list(&["exclude"])?.unwrap_or_default(),
+            keep_newer: args.bool(&["keep_newer"])?.unwrap_or(false),
+            list_files: args.bool(&["list_files"])?.unwrap_or(false),
+        };
+        if args.bool(&["copy"])? == Some(false) {
+            return Err(ArgError::Invalid(
+                "`copy: no` is `remote_src: yes` now".into(),
+            ));
+        }
+        args.ignore(&["validate_certs", "decrypt", "io_buffer_size"]);
+        args.finish(&[
+            "src",
+            "dest",
+            "remote_src",
+            "creates",
+            "extra_opts",
+            "include",
+            "exclude",
+            "keep_newer",
+            "list_files",
+        ])?;
+        Ok(parsed)
+    }
+
+    fn probes(a: &UnarchiveArgs) -> Vec<String> {
+        // A controller-side archive is uploaded first: its probe names the
+        // upload, so only a host-side archive can be probed ahead.
+        if a.remote_src {
+            vec![probe(a, &a.src, Kind::of(&a.src))]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn run(a: &UnarchiveArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let mut o = Outcome::ok();
+        o.result.insert("dest".into(), Value::Str(a.dest.clone()));
+        o.result.insert("src".into(), Value::Str(a.src.clone()));
+        let src = if a.remote_src {
+            a.src.clone()
+        } else {
+            let local = ctx.find_local(&a.src)?;
+            let data = std::fs::read(&local).map_err(|e| ModuleError::LocalFile {
+                path: local.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let name = local
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let remote = format!("/tmp/.konvoy-unarchive-{}-{}", std::process::id(), name);
+            ctx.put(&data, &remote, Some(0o600))?;
+            remote
+        };
+        let kind = Kind::of(&a.src);
+        let out = ctx.probe(&probe(a, &src, kind))?;
+        let text = out.stdout_str();
+        let status = text
+            .lines()
+            .find_map(|l| l.strip_prefix("status="))
+            .unwrap_or("")
+            .to_owned();
+        let cleanup = |ctx: &mut ModuleContext<'_>| -> Result<(), ModuleError> {
+            if !a.remote_src {
+                ctx.apply(&format!("rm -f {}", quote(&src)), None)?;
+            }
+            Ok(())
+        };
+        match status.as_str() {
+            "creates" => {
+                cleanup(ctx)?;
+                return Ok(o.with(
+                    "msg",
+                    format!(
+                        "skipped, since {} exists",
+                        a.creates.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+            "nodest" => {
+                cleanup(ctx)?;
+                return Ok(o.failing(format!("dest '{}' must be an existing dir", a.dest)));
+            }
+            "nosrc" => return Ok(o.failing(format!("Source '{}' does not exist", a.src))),
+            "same" => {
+                cleanup(ctx)?;
+                return Ok(o);
+            }
+            _ => {}
+        }
+        o.changed = true;
+        if ctx.check_mode() {
+            cleanup(ctx)?;
+            return Ok(o);
+        }
+        let r = ctx.apply(&extract(a, &src, kind), None)?;
+        cleanup(ctx)?;
+        if r.rc != 0 {
+            return Ok(o.failing(format!(
+                "Failed to unpack {} into {}: {}",
+                a.src,
+                a.dest,
+                r.stderr_str().trim()
+            )));
+        }
+        if a.list_files {
+            let files: Vec<Value> = r
+                .stdout_str()
+                .lines()
+                .map(|l| Value::Str(l.to_owned()))
+                .collect();
+            o.result.insert("files".into(), Value::List(files));
+        }
+        Ok(o)
+    }
+}
+
+/// Archive formats, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Tar(&'static str),
+    Zip,
+}
+
+impl Kind {
+    fn of(src: &str) -> Kind {
+        let s = src.to_ascii_lowercase();
+        if s.ends_with(".zip") {
+            Kind::Zip
+        } else if s.ends_with(".tar.gz") || s.ends_with(".tgz") {
+            Kind::Tar("-z")
+        } else if s.ends_with(".tar.bz2") || s.ends_with(".tbz2") {
+            Kind::Tar("-j")
+        } else if s.ends_with(".tar.xz") || s.ends_with(".txz") {
+            Kind::Tar("-J")
+        } else {
+            Kind::Tar("")
+        }
+    }
+}
+
+/// The tar options every call shares: compression, extra_opts, members.
+fn tar_opts(a: &UnarchiveArgs, kind: Kind) -> String {
+    let mut s = String::new();
+    if let Kind::Tar(z) = kind {
+        s.push_str(z);
+    }
+    for o in &a.extra_opts {
+        s.push(' ');
+        s.push_str(&quote(o));
+    }
+    for e in &a.exclude {
+        s.push_str(" --exclude=");
+        s.push_str(&quote(e));
+    }
+    s
+}
+
+fn members(a: &UnarchiveArgs) -> String {
+    a.include.iter().map(|m| format!(" {}", quote(m))).collect()
+}
+
+/// One probe: `creates`, dest and src checks, then the content diff.
+fn probe(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
+    let mut s = String::new();
+    if let Some(c) = &a.creates {
+        s.push_str(&format!(
+            "if [ -e {} ]; then echo status=creates; exit 0; fi\n",
+            quote(c)
+        ));
+    }
+    s.push_str(&format!(
+        "[ -d {d} ] || {{ echo status=nodest; exit 0; }}\n[ -f {s} ] || {{ echo status=nosrc; exit 0; }}\n",
+        d = quote(&a.dest),
+        s = quote(src)
+    ));
+    match kind {
+        Kind::Tar(_) => s.push_str(&format!(
+            "if tar -C {d} -d {o} -f {s}{m} >/dev/null 2>&1; then echo status=same; else echo status=differs; fi\n",
+            d = quote(&a.dest),
+            o = tar_opts(a, kind),
+            s = quote(src),
+            m = members(a),
+        )),
+        Kind::Zip => s.push_str(&format!(
+            "cd {d} || exit 1\nok=1\nunzip -Z -l {s} 2>/dev/null | awk 'NF>=10 && $1 ~ /^-/ {{print $4\" \"$10}}' | \
+             while read -r size name; do [ -f \"$name\" ] && [ \"$(wc -c < \"$name\")\" = \"$size\" ] || {{ echo status=differs; exit 1; }}; done \
+             && echo status=same || true\n",
+            d = quote(&a.dest),
+            s = quote(src)
+        )),
+    }
+    s
+}
+
+fn extract(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
+    match kind {
+        Kind::Tar(_) => format!(
+            "tar -C {d} -x{v} {o}{k} -f {s}{m}\n",
+            d = quote(&a.dest),
+            v = if a.list_files { "v" } else { "" },
+            o = tar_opts(a, kind),
+            k = if a.keep_newer {
+                " --keep-newer-files"
+            } else {
+                ""
+            },
+            s = quote(src),
+            m = members(a),
+        ),
+        Kind::Zip => format!(
+            "unzip -o{q} {s} -d {d}{m}\n",
+            q = if a.list_files { "" } else { "q" },
+            s = quote(src),
+            d = quote(&a.dest),
+            m = members(a),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> UnarchiveArgs {
+        UnarchiveArgs {
+            src: "/tmp/c.tar.gz".into(),
+            dest: "/opt".into(),
+            remote_src: true,
+            creates: None,
+            extra_opts: extra.iter().map(|s| s.to_string()).collect(),
+            include: vec![],
+            exclude: vec![],
+            keep_newer: false,
+            list_files: false,
+        }
+    }
+
+    #[test]
+    fn extra_opts_reach_both_the_diff_and_the_extract() {
+        let a = args(&[
+            "--strip-components=2",
+            "--wildcards",
+            "*containerd-shim-runc-v*",
+        ]);
+        let p = probe(&a, &a.src, Kind::of(&a.src));
+        assert!(p.contains("tar -C /opt -d -z --strip-components=2 --wildcards '*containerd-shim-runc-v*' -f /tmp/c.tar.gz"), "{p}");
+        let x = extract(&a, &a.src, Kind::of(&a.src));
+        assert!(
+            x.starts_with("tar -C /opt -x -z --strip-components=2"),
+            "{x}"
+        );
+    }
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(Kind::of("a.tgz"), Kind::Tar("-z"));
+        assert_eq!(Kind::of("a.tar"), Kind::Tar(""));
+        assert_eq!(Kind::of("a.ZIP"), Kind::Zip);
+    }
+}
