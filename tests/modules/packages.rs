@@ -71,7 +71,9 @@ fn converge<M: Module>(
         first.outcome
     );
     changed_host(b);
+    let started = std::time::Instant::now();
     let second = b.run::<M>(args, RunMode::Apply, false);
+    let unchanged_time = started.elapsed();
     assert!(
         !second.outcome.changed && !second.outcome.failed,
         "{label}: second run: {:?}",
@@ -84,8 +86,10 @@ fn converge<M: Module>(
         unchanged: second.commands,
     };
     eprintln!(
-        "{label}: {} commands changed, {} unchanged",
-        cost.changed, cost.unchanged
+        "{label}: {} commands changed, {} unchanged ({} ms)",
+        cost.changed,
+        cost.unchanged,
+        unchanged_time.as_millis()
     );
     (first.outcome, second.outcome, cost)
 }
@@ -160,6 +164,18 @@ fn packages_converge(os: Os) {
     // Install by name; `package` and `dnf` are the same module.
     let mut args = vec![("name", s("konvoy-a")), ("state", s("present"))];
     args.extend(repos.iter().cloned());
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    // dnf resolves the spec as Ansible shows it; through yum the spec.
+    let shown = if os == Os::Centos7 {
+        "Installed: konvoy-a"
+    } else {
+        "Installed: konvoy-a-1.0-1.noarch"
+    };
+    assert_eq!(check.result["results"], list(&[shown]));
     let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum install",
@@ -234,6 +250,27 @@ fn packages_converge(os: Os) {
             "Removed: konvoy-b-1.0-1.noarch"
         ])
     );
+
+    // A pin older than the installed version: left alone, as Ansible
+    // does without `allow_downgrade`.
+    let mut args = vec![("name", s("konvoy-b-1.0"))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Nothing to do"));
+    assert_eq!(r.commands, 1);
+    assert_eq!(
+        rpm_q(&b, "konvoy-b").as_deref(),
+        Some("konvoy-b-2.0-1.noarch")
+    );
+
+    // update_cache alone.
+    let mut args = vec![("update_cache", Value::Bool(true))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Cache updated"));
+    assert_eq!(r.commands, 1);
 
     // absent (and its alias removed) removes both.
     let (o, again, _) = converge::<YumModule>(
@@ -641,4 +678,71 @@ fn rpm_key_imports_once_on_centos7() {
 #[test]
 fn rpm_key_imports_once_on_centos8() {
     rpm_key_converges(Os::Centos8);
+}
+
+/// KIB's offline package steps as a playbook, through the executor, on a
+/// CentOS 7 and a CentOS 8 host: a second run changes nothing.
+#[test]
+fn offline_package_playbook_converges() {
+    use crate::run::{recap_line, Scenario};
+    let fleet = crate::harness::Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .start();
+    for host in fleet.hosts() {
+        let repo = host.root().join("srv/repo");
+        copy_tree(&rpms().repo, &repo);
+        host.sh("mkdir -p /etc/yum.repos.d /srv/keys");
+        std::fs::copy(&rpms().key, host.root().join("srv/keys/key.asc")).unwrap();
+    }
+    let scenario = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: offline repository
+              yum_repository:
+                name: offline
+                file: offline
+                description: offline
+                baseurl: file:///srv/repo
+                gpgcheck: no
+            - rpm_key:
+                key: /srv/keys/key.asc
+                state: present
+            - name: packages
+              yum:
+                name: [konvoy-a, konvoy-b-1.0]
+                state: present
+                enablerepo: offline
+                disablerepo: '*'
+              register: installed
+            - command: rpm -q konvoy-b
+              register: q
+              changed_when: false
+              failed_when: q.stdout != 'konvoy-b-1.0-1.noarch'
+            - name: the registered result is usable
+              command: "true"
+              changed_when: false
+              failed_when: installed.rc != 0 or (installed.changed and installed.results | length != 2)
+        "#,
+    );
+    let (_, first) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        assert!(
+            recap_line(&first, host.name()).contains("changed=3 "),
+            "{first}"
+        );
+        let out = host.sh("rpm -q konvoy-a konvoy-b");
+        assert_eq!(out, "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\n");
+    }
+    let (_, second) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        let line = recap_line(&second, host.name());
+        assert!(
+            line.contains("changed=0 ") && line.contains("failed=0 "),
+            "{second}"
+        );
+    }
 }

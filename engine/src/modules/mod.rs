@@ -28,8 +28,10 @@ mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod rpmvercmp;
 mod textedit;
 mod write;
+mod yum_decide;
 mod yum_probe;
 
 pub mod blockinfile;
