@@ -78,6 +78,11 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         Some(v) => super::task::render_bool(env.templar, v, &vars).unwrap_or(false),
         None => false,
     };
+    // Probes run as the tasks will: same become, same environment (a
+    // proxy in `environment:` can matter to a probe).
+    let Ok(environment) = control::environment(env.templar, &first.environment, &vars) else {
+        return;
+    };
     if control::ensure_session(env, st, None, &vars).is_err() {
         return;
     }
@@ -89,7 +94,9 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     } else {
         Privilege::User
     };
-    let mut remote = TransportRemote::new(t).privilege(privilege);
+    let mut remote = TransportRemote::new(t)
+        .privilege(privilege)
+        .env(environment);
     let Ok(out) = remote.exec(&batch_script(&scripts), None) else {
         return;
     };
