@@ -689,15 +689,27 @@ fn offline_package_playbook_converges() {
         .host(Os::Centos7)
         .host(Os::Centos8)
         .start();
+    // An HTTP server that answers proxy requests for
+    // http://konvoy.invalid/NAME (http.server maps the absolute URL of a
+    // proxied request to `http:/konvoy.invalid/NAME` under its root), so
+    // fetching that URL works only through the task's `http_proxy`.
+    let served = tempfile::tempdir().unwrap();
+    let proxied = served.path().join("http:/konvoy.invalid");
+    std::fs::create_dir_all(&proxied).unwrap();
+    std::fs::copy(&rpms().key, proxied.join("key.asc")).unwrap();
+    std::fs::copy(
+        rpms().extra.join("konvoy-url-1.0-1.noarch.rpm"),
+        proxied.join("konvoy-url-1.0-1.noarch.rpm"),
+    )
+    .unwrap();
+    let proxy = HttpServer::start(served.path());
     for host in fleet.hosts() {
         let repo = host.root().join("srv/repo");
         copy_tree(&rpms().repo, &repo);
         host.sh("mkdir -p /etc/yum.repos.d /srv/keys");
         std::fs::copy(&rpms().key, host.root().join("srv/keys/key.asc")).unwrap();
     }
-    let scenario = Scenario::new(
-        &fleet,
-        r#"
+    let playbook = r#"
         - hosts: all
           gather_facts: false
           tasks:
@@ -726,16 +738,32 @@ fn offline_package_playbook_converges() {
               command: "true"
               changed_when: false
               failed_when: installed.rc != 0 or (installed.changed and installed.results | length != 2)
-        "#,
-    );
+            - name: a key from a URL, through the task's proxy
+              rpm_key:
+                key: http://konvoy.invalid/key.asc
+              environment:
+                http_proxy: PROXY
+            - name: an RPM from a URL, through the task's proxy
+              yum:
+                name: http://konvoy.invalid/konvoy-url-1.0-1.noarch.rpm
+                disablerepo: '*'
+              environment:
+                http_proxy: PROXY
+        "#
+    .replace("PROXY", &proxy.url);
+    let scenario = Scenario::new(&fleet, &playbook);
     let (_, first) = scenario.run(&fleet, |_| {});
+
     for host in fleet.hosts() {
         assert!(
-            recap_line(&first, host.name()).contains("changed=3 "),
+            recap_line(&first, host.name()).contains("changed=4 "),
             "{first}"
         );
-        let out = host.sh("rpm -q konvoy-a konvoy-b");
-        assert_eq!(out, "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\n");
+        let out = host.sh("rpm -q konvoy-a konvoy-b konvoy-url");
+        assert_eq!(
+            out,
+            "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\nkonvoy-url-1.0-1.noarch\n"
+        );
     }
     let (_, second) = scenario.run(&fleet, |_| {});
     for host in fleet.hosts() {

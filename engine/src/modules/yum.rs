@@ -264,8 +264,18 @@ impl Module for YumModule {
         })
     }
 
+    /// Only probes that read local state are offered for batching: one
+    /// that downloads an RPM or asks the repositories for updates needs
+    /// the task's environment (proxies) and its own time budget.
     fn probes(a: &YumArgs) -> Vec<String> {
-        vec![yum_probe::script(a)]
+        let remote = a.update_cache
+            || a.state == PackageState::Latest
+            || a.names.iter().any(|n| matches!(n, PackageSpec::Url(_)));
+        if remote {
+            Vec::new()
+        } else {
+            vec![yum_probe::script(a)]
+        }
     }
 
     fn run(a: &YumArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -429,5 +439,15 @@ mod tests {
         assert_eq!(a.names.len(), 2);
         assert!(parse(&[("name", "a".into()), ("list", "installed".into())]).is_err());
         assert!(parse(&[("state", "present".into())]).is_err());
+    }
+
+    #[test]
+    fn only_local_probes_are_batched() {
+        let local = parse(&[("name", "a".into())]).unwrap();
+        assert_eq!(YumModule::probes(&local).len(), 1);
+        let url = parse(&[("name", "http://h/a-1-1.noarch.rpm".into())]).unwrap();
+        assert!(YumModule::probes(&url).is_empty());
+        let latest = parse(&[("name", "a".into()), ("state", "latest".into())]).unwrap();
+        assert!(YumModule::probes(&latest).is_empty());
     }
 }
