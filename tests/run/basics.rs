@@ -116,3 +116,65 @@ fn roles_templates_vars_files_and_handlers_work_over_ssh() {
     );
     assert!(!out2.contains("RUNNING HANDLER"), "{out2}");
 }
+
+/// The printer, a JSON log and an embedding program's own reporter see the
+/// same stream of events.
+#[test]
+fn every_listener_sees_the_same_events() {
+    use engine::job::PlaybookJob;
+    use engine::report::{Collect, Event, Fanout, JsonLines};
+    use std::sync::Arc;
+    let fleet = Fleet::builder().hosts(2, Os::Flatcar).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: "true"
+            - command: /bin/false
+              ignore_errors: true
+        "#,
+    );
+    let json = super::Captured::default();
+    let collect = Arc::new(Collect::new());
+    let job = PlaybookJob {
+        inventory: vec![sc.inventory.display().to_string()],
+        playbook: sc.playbook.clone(),
+        options: engine::run::RunOptions {
+            connect: fleet.connect_options(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let summary = job
+        .run(
+            &Fanout::new()
+                .with(JsonLines::new(json.clone()))
+                .with(collect.clone()),
+        )
+        .unwrap();
+    assert_eq!(summary.exit_code, 0);
+    let events = collect.events();
+    let results = events
+        .iter()
+        .filter(|e| matches!(e, Event::HostResult(_)))
+        .count();
+    assert_eq!(results, 4);
+    let lines: Vec<serde_json::Value> = json
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), events.len());
+    assert_eq!(
+        lines.iter().filter(|l| l["event"] == "host_result").count(),
+        4
+    );
+    let recap = lines.last().unwrap();
+    assert_eq!(recap["event"], "recap");
+    for h in fleet.hosts() {
+        assert_eq!(recap["hosts"][h.name()]["ignored"], 1);
+        assert_eq!(recap["hosts"][h.name()]["ok"], 2);
+    }
+}
