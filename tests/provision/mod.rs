@@ -13,8 +13,9 @@
 
 mod e2e;
 mod faults;
+pub(crate) mod hostprep;
 
-use crate::harness::{Fleet, Os, TestHost};
+use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
 use engine::image::ImageRequest;
 use engine::job::ProvisionJob;
@@ -140,24 +141,13 @@ impl Drop for Mirror {
     }
 }
 
-/// What a fresh host of each OS needs besides the harness's setup
-/// (tests/artifacts/README.md): kernel modules the kernel here has built in
-/// listed in `modules.builtin` (so real `modprobe` works), Flatcar's own
-/// `containerd`/`ctr` stand-ins, and a swap line in `/etc/fstab`.
+/// A fresh host made ready ([`hostprep::prepare_host`]), plus a swap line
+/// in `/etc/fstab` for the playbook to comment out.
 pub(crate) fn prepare(host: &TestHost) {
+    hostprep::prepare_host(host, &artifacts().flatcar_usr_bin);
     host.sh(
-        "d=/lib/modules/$(uname -r); mkdir -p \"$d\" && \
-         printf 'kernel/net/bridge/br_netfilter.ko\\nkernel/fs/overlayfs/overlay.ko\\n' > \"$d/modules.builtin\" && \
-         depmod -b / && \
-         printf '# test host\\nUUID=0a1b / ext4 defaults 0 1\\n/swapfile none swap sw 0 0\\n' > /etc/fstab",
+        "printf '# test host\\nUUID=0a1b / ext4 defaults 0 1\\n/swapfile none swap sw 0 0\\n' > /etc/fstab",
     );
-    if host.os() == Os::Flatcar {
-        let usr_bin = host.root().join("usr/bin");
-        for name in ["containerd", "ctr"] {
-            std::fs::copy(artifacts().flatcar_usr_bin.join(name), usr_bin.join(name))
-                .expect("install a Flatcar stand-in");
-        }
-    }
 }
 
 /// A provisioning setup for one fleet: inventory and override files.
