@@ -5,6 +5,7 @@ mod harness;
 mod inventory;
 mod modules;
 mod playbook;
+mod provision;
 mod run;
 mod template;
 mod transport;

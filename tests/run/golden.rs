@@ -71,3 +71,8 @@ fn blocks_and_handlers_match_ansible() {
 fn retries_and_results_match_ansible() {
     run_case("retries_and_results");
 }
+
+#[test]
+fn exhausted_retries_match_ansible() {
+    run_case("retries_exhausted");
+}
