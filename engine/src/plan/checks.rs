@@ -191,15 +191,30 @@ impl Checker {
         let Some(module) = ModuleName::lookup(&t.action.module) else {
             return;
         };
-        let args: Map = t
+        let mut args: Map = t
             .action
             .args
             .iter()
             .map(|(k, v)| (k.clone(), v.to_value()))
             .collect();
         let templated = t.action.args.values().any(has_template);
-        let Some(Err(err)) = parse_args(module, ArgMap::new(args)) else {
-            return;
+        // A templated value can only be judged per host: when the parser
+        // rejects one, drop it and parse again, so that an unsupported key
+        // further on is still found (at most once per argument).
+        let err = loop {
+            let Some(Err(err)) = parse_args(module, ArgMap::new(args.clone())) else {
+                return;
+            };
+            let name = match &err {
+                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => Some(name),
+                _ => None,
+            };
+            match name.filter(|n| t.action.args.get(*n).is_some_and(has_template)) {
+                Some(n) => {
+                    args.shift_remove(n.as_str());
+                }
+                None => break err,
+            }
         };
         let span = match &err {
             ArgError::Unknown { name, .. } => t.action.args.get(name).map(|n| n.span.clone()),
