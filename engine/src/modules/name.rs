@@ -38,6 +38,7 @@ pub enum ModuleName {
     Pause,
     Setup,
     Ping,
+    ValidateArgumentSpec,
 }
 
 const TABLE: &[(&str, ModuleName)] = &[
@@ -76,6 +77,7 @@ const TABLE: &[(&str, ModuleName)] = &[
     ("setup", ModuleName::Setup),
     ("gather_facts", ModuleName::Setup),
     ("ping", ModuleName::Ping),
+    ("validate_argument_spec", ModuleName::ValidateArgumentSpec),
 ];
 
 /// Collections whose modules map onto ours (`ansible.builtin.copy`,
