@@ -139,7 +139,10 @@ impl Module for FileModule {
         } else {
             Outcome::changed()
         };
-        if ctx.diff && o.changed {
+        // Ansible's touch of a missing file in check mode returns before
+        // computing a diff (measured with 2.19.14: no diff printed).
+        let touch_new = state == FileState::Touch && cur.is_none() && ctx.check_mode();
+        if ctx.diff && o.changed && !touch_new {
             o.diff = Some(diff::dicts(&plan.before, &plan.after));
         }
         let after = if plan.cmds.is_empty() || ctx.check_mode() {
