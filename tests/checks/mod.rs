@@ -6,6 +6,7 @@
 //! full text. Exit code 4 is what ansible-playbook 2.19.14 returns for a
 //! playbook it rejects before running (measured on an unknown module).
 
+mod check_mode;
 mod listing;
 mod static_errors;
 
