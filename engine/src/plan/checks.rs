@@ -339,3 +339,97 @@ fn parse_args(name: ModuleName, mut args: ArgMap) -> Option<Result<(), ArgError>
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::testing::parse_tree;
+
+    fn checked(files: &[(&str, &str)], inventory: &str) -> Checked {
+        let (_dir, pb) = parse_tree(files);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        let inv = Inventory::from_ini_str(inventory, "inline").expect("inventory");
+        check(&pb, &inv, &Map::new())
+    }
+
+    fn at(span: Option<&Span>) -> (u32, u32) {
+        span.map(|s| (s.line, s.column)).unwrap_or_default()
+    }
+
+    #[test]
+    fn bad_arguments_point_at_the_value() {
+        let c = checked(
+            &[(
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - copy: content=x dest=/x mdoe=1\n    - file:\n        path: \"{{ p }}\"\n        state: \"{{ s }}\"\n    - file: path=/x state=nope\n",
+            )],
+            "h1 p=/y s=touch\n",
+        );
+        assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+        match &c.errors[0] {
+            PlanError::BadArgument {
+                error: ArgError::Unknown { name, .. },
+                suggestion,
+                span,
+                ..
+            } => {
+                assert_eq!(
+                    (name.as_str(), suggestion.as_deref()),
+                    ("mdoe", Some("mode"))
+                );
+                assert_eq!(at(Some(span)), (3, 31));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            &c.errors[1],
+            PlanError::BadArgument { error: ArgError::Choice { name, .. }, .. } if name == "state"
+        ));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn syntax_errors_in_strings_and_conditions() {
+        let c = checked(
+            &[(
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - debug: msg=\"{{ a | }}\"\n      when: a ==\n",
+            )],
+            "h1 a=1\n",
+        );
+        let spans: Vec<_> = c.errors.iter().map(|e| at(e.span())).collect();
+        assert!(c
+            .errors
+            .iter()
+            .all(|e| matches!(e, PlanError::TemplateSyntax { .. })));
+        assert_eq!(spans, [(4, 13), (3, 14)]);
+    }
+
+    #[test]
+    fn undefined_names_are_warnings_and_every_source_counts() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  vars_files: [v.yml]\n  roles: [r]\n  tasks:\n    - set_fact: {fact1: 1}\n    - include_vars: more.yml\n    - debug: msg=\"{{ inv }} {{ fromfile }} {{ fact1 }} {{ more }} {{ reg }} {{ d }} {{ rv }} {{ ansible_os_family }} {{ groups }} {{ it }} {{ idx }} {{ nope }}\"\n      register: reg\n      loop: [1]\n      loop_control: {loop_var: it, index_var: idx}\n",
+                ),
+                ("v.yml", "fromfile: 1\n"),
+                ("more.yml", "more: 1\n"),
+                ("roles/r/defaults/main.yml", "d: 1\n"),
+                ("roles/r/vars/main.yml", "rv: 1\n"),
+                ("roles/r/tasks/main.yml", "- debug: msg=\"{{ q | default(1) }}\"\n"),
+            ],
+            "h1 inv=1\n",
+        );
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        let names: Vec<_> = c
+            .warnings
+            .iter()
+            .map(|w| match w {
+                PlanError::UndefinedVariable { name, .. } => name.as_str(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["nope"]);
+    }
+}
