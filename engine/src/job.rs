@@ -43,7 +43,10 @@ impl PlaybookJob {
     pub fn prepare_checked(&self) -> Result<Prepared, Error> {
         let inventory = Inventory::load(&self.inventory)?;
         let pb = playbook::load_playbook(&self.playbook)?;
-        let extra = self.extra_vars()?;
+        // Both `-e` values and extra vars set by the embedding job
+        // (provisioning's image variables) are sources of names.
+        let mut extra = self.options.extra_vars.clone();
+        extra.extend(self.extra_vars()?);
         let compiled = plan::compile(&pb);
         let checked = plan::check(&pb, &inventory, &extra);
         let mut errors = match &compiled {

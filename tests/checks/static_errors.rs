@@ -66,7 +66,7 @@ error: template syntax error: unexpected `)`, expected identifier in task `web :
 7 |     msg: "{{ port | }}"
   |          ^^^^^^^^^^^^^^
 
-error: couldn't resolve module/action `ansible.builtin.copyy`
+error: couldn't resolve module/action `ansible.builtin.copyy` in task `unknown module`
   --> site.yml:10:7
    |
 10 |       ansible.builtin.copyy: src=a dest=/tmp/x

@@ -6,10 +6,12 @@ use crate::source::Span;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// A module name that no module answers to.
-    #[error("{span}: couldn't resolve module/action `{name}`")]
+    #[error("{span}: couldn't resolve module/action `{name}` in {task}")]
     UnknownModule {
         /// The name as written.
         name: String,
+        /// `task `name``, for the message.
+        task: String,
         /// Where.
         span: Span,
         /// The closest known module.

@@ -3,7 +3,7 @@
 //! and a `= help:` line, as rustc and `just` print them:
 //!
 //! ```text
-//! error: couldn't resolve module/action `ansible.builtin.copyy`
+//! error: couldn't resolve module/action `ansible.builtin.copyy` in task `t`
 //!  --> site.yml:4:7
 //!   |
 //! 4 |     - ansible.builtin.copyy: src=a dest=/tmp/x
@@ -168,6 +168,7 @@ mod tests {
         let path = f.path().display().to_string();
         let err = PlanError::UnknownModule {
             name: "copyy".into(),
+            task: "task `t`".into(),
             span: Span {
                 file: path.as_str().into(),
                 line: 3,
@@ -181,7 +182,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "error: couldn't resolve module/action `copyy`\n --> {path}:3:7\n  |\n3 |     - copyy: src=a\n  |       ^^^^^\n  = help: did you mean `copy`?\n"
+                "error: couldn't resolve module/action `copyy` in task `t`\n --> {path}:3:7\n  |\n3 |     - copyy: src=a\n  |       ^^^^^\n  = help: did you mean `copy`?\n"
             )
         );
     }
