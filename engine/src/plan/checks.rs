@@ -20,8 +20,9 @@
 //! playbooks Ansible runs; the names every source can define are listed in
 //! [`super::names`].
 //!
-//! Dynamically included files (`include_tasks`, `include_role`) are only
-//! known at run time and are not checked here.
+//! `include_tasks` files with a literal name are loaded and checked too
+//! (their sources are not: Ansible resolves those per run); templated
+//! includes and `include_role` are only known at run time.
 
 use super::error::PlanError;
 use super::names::{self, Known};
@@ -53,6 +54,8 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         known,
         templar: Templar::new(),
         roles_seen: HashSet::new(),
+        playbook_dir: names::playbook_dir(pb),
+        included: HashSet::new(),
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -83,6 +86,9 @@ struct Checker {
     known: Known,
     templar: Templar,
     roles_seen: HashSet<PathBuf>,
+    playbook_dir: PathBuf,
+    /// Literal `include_tasks` files already checked.
+    included: HashSet<PathBuf>,
 }
 
 impl Checker {
@@ -140,6 +146,11 @@ impl Checker {
                 TaskItem::IncludeTasks(i) => {
                     self.task(&i.task, false);
                     self.text(&i.file.value, &i.file.span, false, &task_label(&i.task));
+                    if let Some(items) =
+                        names::literal_include(i, &self.playbook_dir, &mut self.included)
+                    {
+                        self.items(&items);
+                    }
                 }
                 TaskItem::IncludeRole(r) => self.task(&r.task, false),
             }
@@ -431,5 +442,29 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["nope"]);
+    }
+
+    #[test]
+    fn literal_includes_are_checked_and_define_names() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n    - debug: msg=\"{{ from_inc.rc }}\"\n",
+                ),
+                (
+                    "inc.yml",
+                    "- command: \"true\"\n  register: from_inc\n- file: path=/x stat=touch\n- include_tasks: inc.yml\n",
+                ),
+            ],
+            "h1\n",
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+        let text = c.errors[0].to_string();
+        assert!(
+            text.contains("inc.yml:3:17: unsupported argument `stat`"),
+            "{text}"
+        );
     }
 }

@@ -13,12 +13,12 @@
 //! facts (every `ansible_*` name) and Ansible's magic variables.
 
 use crate::inventory::Inventory;
-use crate::playbook::{Keywords, Play, Playbook, RoleUse, Task, TaskItem};
+use crate::playbook::{self, Include, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
 use crate::template::Templar;
 use crate::value::{Map, Value};
 use crate::yaml::{Node, NodeKind};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Magic variables and other names the engine always provides.
 const MAGIC: &[&str] = &[
@@ -43,6 +43,8 @@ const MAGIC: &[&str] = &[
 /// Every name some source could define.
 pub(crate) struct Known {
     names: HashSet<String>,
+    playbook_dir: PathBuf,
+    included: HashSet<PathBuf>,
     /// A source with unknowable names exists (a templated `include_vars`).
     open: bool,
 }
@@ -50,12 +52,14 @@ pub(crate) struct Known {
 impl Known {
     /// Collects the names of every source of `pb`, `inventory` and `extra`.
     pub(crate) fn collect(pb: &Playbook, inventory: &Inventory, extra: &Map) -> Known {
+        let dir = pb.path.parent().filter(|d| !d.as_os_str().is_empty());
         let mut k = Known {
             names: MAGIC.iter().map(|s| (*s).to_owned()).collect(),
+            playbook_dir: playbook_dir(pb),
+            included: HashSet::new(),
             open: false,
         };
         k.names.extend(extra.keys().cloned());
-        let dir = pb.path.parent().filter(|d| !d.as_os_str().is_empty());
         let hosts = inventory.hosts().map(|h| h.name().to_owned());
         for host in hosts.chain(["localhost".to_owned()]) {
             match inventory.host_vars_with_playbook(&host, dir) {
@@ -124,7 +128,14 @@ impl Known {
                         self.items(list);
                     }
                 }
-                TaskItem::IncludeTasks(i) => self.task(&i.task),
+                TaskItem::IncludeTasks(i) => {
+                    self.task(&i.task);
+                    match literal_include(i, &self.playbook_dir, &mut self.included) {
+                        Some(items) => self.items(&items),
+                        // A templated file name could define anything.
+                        None => self.open |= Templar::is_template(&i.file.value),
+                    }
+                }
                 TaskItem::IncludeRole(r) => {
                     self.task(&r.task);
                     // The included role's own variables are unknown here.
@@ -207,6 +218,38 @@ impl Known {
             _ => {}
         }
     }
+}
+
+/// The directory of the top playbook (`.` when it is a bare file name).
+pub(crate) fn playbook_dir(pb: &Playbook) -> PathBuf {
+    match pb.path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The tasks of an `include_tasks` whose file name is literal, loaded as
+/// the run would load them; `None` when templated, missing, broken, or
+/// already in `seen` (each file is walked once, which also stops loops).
+pub(crate) fn literal_include(
+    i: &Include,
+    playbook_dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+) -> Option<Vec<TaskItem>> {
+    if Templar::is_template(&i.file.value) {
+        return None;
+    }
+    let path = playbook::resolve_include(i, &i.file.value, playbook_dir).ok()?;
+    if !seen.insert(path.clone()) {
+        return None;
+    }
+    playbook::load_tasks_file(
+        &path,
+        i.task.role.clone(),
+        playbook_dir,
+        &Default::default(),
+    )
+    .ok()
 }
 
 /// Whether `text` uses `name` only where an undefined value is fine at
