@@ -95,6 +95,10 @@ const PLAYBOOK: &str = r#"
           file:
             path: /etc/hostname
             state: touch
+        - name: a service
+          service:
+            name: ssh
+            enabled: false
         - name: a command
           command: touch {{ base }}/cmd
         - name: a shell
@@ -152,12 +156,12 @@ fn check_mode_changes_nothing_on_any_host_and_counts_like_ansible() {
             h.name()
         );
         // ansible-playbook 2.19.14 --check on this playbook (localhost,
-        // base in a temp dir, `-c local`) printed: ok=9 changed=7
+        // base in a temp dir, `-c local`) printed: ok=10 changed=8
         // skipped=3 (command, shell and the notified command handler).
         assert_eq!(
             recap_line(&out, h.name()),
             format!(
-                "{:<26} : ok=9    changed=7    unreachable=0    failed=0    skipped=3    rescued=0    ignored=0   ",
+                "{:<26} : ok=10   changed=8    unreachable=0    failed=0    skipped=3    rescued=0    ignored=0   ",
                 h.name()
             ),
             "{out}"
