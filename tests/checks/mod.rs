@@ -4,7 +4,8 @@
 //!
 //! The rendered diagnostics are our own format (style.md 2.4), asserted as
 //! full text. Exit code 4 is what ansible-playbook 2.19.14 returns for a
-//! playbook it rejects before running (measured on an unknown module).
+//! playbook it rejects while parsing (measured on an unknown module), 1 for
+//! a missing role.
 
 mod check_mode;
 mod listing;

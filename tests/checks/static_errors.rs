@@ -145,7 +145,8 @@ fn a_missing_role_points_at_its_entry() {
         stderr,
         "error: the role `nginxx` was not found in: ./roles/nginxx, ./nginxx, nginxx\n --> site.yml:3:7\n  |\n3 |     - nginxx\n  |       ^^^^^^\n"
     );
-    assert_eq!(out.status.code(), Some(4));
+    // ansible-playbook 2.19.14 exits 1 for a missing role (measured).
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
 }
 
