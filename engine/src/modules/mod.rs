@@ -58,6 +58,7 @@ pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};
+pub(crate) use name::distance as edit_distance;
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 

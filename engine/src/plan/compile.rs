@@ -394,6 +394,7 @@ impl Compiler {
         let Some(module) = ModuleName::lookup(&t.action.module) else {
             self.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
+                task: format!("task `{}`", t.display_name()),
                 span: t.action.span.clone(),
                 suggestion: ModuleName::suggest(&t.action.module),
             });
