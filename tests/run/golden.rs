@@ -71,3 +71,13 @@ fn blocks_and_handlers_match_ansible() {
 fn retries_and_results_match_ansible() {
     run_case("retries_and_results");
 }
+
+#[test]
+fn commands_match_ansible() {
+    run_case("commands");
+}
+
+#[test]
+fn logic_modules_match_ansible() {
+    run_case("logic");
+}

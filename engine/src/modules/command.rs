@@ -49,6 +49,9 @@ pub struct CommandArgs {
     pub strip_empty_ends: bool,
     /// Shell to use (shell module).
     pub executable: Option<String>,
+    /// Expand `$VAR`, `${VAR}` and a leading `~` in each word on the host,
+    /// as Ansible's `expand_argument_vars` (default true) does (command).
+    pub expand_vars: bool,
 }
 
 /// The `command` module.
@@ -107,6 +110,8 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         } else {
             args.str(&["executable"])?
         },
+        expand_vars: flavor == Flavor::Command
+            && args.bool(&["expand_argument_vars"])?.unwrap_or(true),
     };
     args.ignore(&["warn", "expand_argument_vars"]);
     args.finish(&[
@@ -160,6 +165,7 @@ impl Module for RawModule {
             stdin_add_newline: false,
             strip_empty_ends: false,
             executable: None,
+            expand_vars: false,
         })
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -172,11 +178,16 @@ const RUN_MARK: &str = "__konvoy_run__";
 
 /// The script: the creates/removes check, then the command, in one go.
 fn script(a: &CommandArgs) -> String {
+    let mut prelude = String::new();
     let body = match a.flavor {
         Flavor::Command => a
             .argv
             .iter()
-            .map(|w| quote(w).into_owned())
+            .enumerate()
+            .map(|(i, w)| match a.expand_vars && needs_expansion(w) {
+                true => expand_word(w, i, &mut prelude),
+                false => quote(w).into_owned(),
+            })
             .collect::<Vec<_>>()
             .join(" "),
         Flavor::Raw => a.argv[0].clone(),
@@ -208,9 +219,79 @@ fn script(a: &CommandArgs) -> String {
         s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
         s.push('\n');
     }
+    s.push_str(&prelude);
     s.push_str(&body);
     s.push('\n');
     s
+}
+
+fn needs_expansion(word: &str) -> bool {
+    word.contains('$') || word.starts_with('~')
+}
+
+/// Builds word `i` in shell variable `__kw{i}` the way Python's
+/// `expanduser(expandvars(word))` would on the host: `$NAME` and `${NAME}`
+/// become the variable's value when it is set and stay literal when not;
+/// a leading `~` or `~user` gets the shell's tilde expansion, which
+/// likewise leaves an unknown user literal. Every literal piece is
+/// single-quoted, so nothing else in the word reaches the shell as code.
+/// Returns the quoted reference to use in the command line.
+fn expand_word(word: &str, i: usize, prelude: &mut String) -> String {
+    let var = format!("__kw{i}");
+    let mut rest = word;
+    prelude.push_str(&format!("{var}=''\n"));
+    if let Some(tail) = word.strip_prefix('~') {
+        let end = tail.find('/').unwrap_or(tail.len());
+        let user = &tail[..end];
+        if user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            // Unquoted on purpose: only tilde expansion applies to `~user`.
+            prelude.push_str(&format!("{var}=~{user}\n"));
+            rest = &tail[end..];
+        }
+    }
+    let mut literal = String::new();
+    let flush = |literal: &mut String, prelude: &mut String| {
+        if !literal.is_empty() {
+            prelude.push_str(&format!("{var}=\"${var}\"{}\n", quote(literal)));
+            literal.clear();
+        }
+    };
+    while let Some(pos) = rest.find('$') {
+        literal.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, taken) = match after.strip_prefix('{') {
+            Some(b) => match b.find('}') {
+                Some(close) => (&b[..close], close + 2),
+                None => ("", 0),
+            },
+            None => {
+                let n = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..n], n)
+            }
+        };
+        let is_ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if taken == 0 || !is_ident {
+            literal.push('$');
+            rest = after;
+            continue;
+        }
+        flush(&mut literal, prelude);
+        let original = &rest[pos..pos + 1 + taken];
+        prelude.push_str(&format!(
+            "if [ -n \"${{{name}+x}}\" ]; then {var}=\"${var}${{{name}}}\"; else {var}=\"${var}\"{}; fi\n",
+            quote(original)
+        ));
+        rest = &after[taken..];
+    }
+    literal.push_str(rest);
+    flush(&mut literal, prelude);
+    format!("\"${var}\"")
 }
 
 fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -220,9 +301,7 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     };
     let guarded = a.creates.is_some() || a.removes.is_some();
     if ctx.check_mode() && !guarded && a.flavor != Flavor::Raw {
-        let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
-        o.skipped = true;
-        return Ok(o);
+        return Ok(would_run(cmd_value));
     }
     let stdin = a.stdin.as_ref().map(|s| {
         let mut s = s.clone().into_bytes();
@@ -240,31 +319,20 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     if guarded {
         let (first, rest) = stdout.split_once('\n').unwrap_or((stdout.as_str(), ""));
         if first == SKIP_MARK {
-            let why = match (&a.creates, &a.removes) {
-                (Some(p), _) if a.creates.is_some() => {
-                    format!("Did not run command since '{p}' exists")
-                }
-                (_, Some(p)) => format!("Did not run command since '{p}' does not exist"),
-                _ => String::new(),
+            // Ansible quotes the path in `msg` but not in `stdout`.
+            let (path, why) = match &a.creates {
+                Some(p) => (p.as_str(), "exists"),
+                None => (a.removes.as_deref().unwrap_or_default(), "does not exist"),
             };
-            return Ok(Outcome::ok()
-                .with("cmd", cmd_value)
-                .with("msg", why.clone())
-                .with("rc", Value::Int(0))
-                .with(
-                    "stdout",
-                    format!(
-                        "skipped, since {}",
-                        why.trim_start_matches("Did not run command since ")
-                    ),
-                )
-                .with("stderr", ""));
+            return Ok(not_run(
+                cmd_value,
+                format!("Did not run command since '{path}' {why}"),
+                format!("skipped, since {path} {why}"),
+            ));
         }
         stdout = rest.to_owned();
         if ctx.check_mode() {
-            let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
-            o.skipped = true;
-            return Ok(o);
+            return Ok(would_run(cmd_value));
         }
     }
     let mut stderr = out.stderr_str();
@@ -292,6 +360,36 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
             .insert("msg".into(), Value::Str("non-zero return code".into()));
     }
     Ok(o)
+}
+
+/// The result of a command that did not run: Ansible keeps every key of
+/// a run, with null times and rc 0.
+fn not_run(cmd: Value, msg: String, stdout: String) -> Outcome {
+    let stdout_lines = lines(&stdout);
+    Outcome::ok()
+        .with("cmd", cmd)
+        .with("delta", Value::Null)
+        .with("end", Value::Null)
+        .with("msg", msg)
+        .with("rc", Value::Int(0))
+        .with("start", Value::Null)
+        .with("stderr", "")
+        .with("stderr_lines", Value::List(Vec::new()))
+        .with("stdout", stdout)
+        .with("stdout_lines", stdout_lines)
+}
+
+/// Check mode: the command is skipped, its result shaped as `not_run`'s
+/// and, unlike other skips, registered with `failed: false` (measured).
+fn would_run(cmd: Value) -> Outcome {
+    let mut o = not_run(
+        cmd,
+        "Command would have run if not in check mode".into(),
+        String::new(),
+    )
+    .with("failed", Value::Bool(false));
+    o.skipped = true;
+    o
 }
 
 fn trim_end_newlines(s: &mut String) {

@@ -209,10 +209,22 @@ fn clean(result: &Map, verbosity: u8) -> Map {
         .collect()
 }
 
+/// Python's `json.dumps(sort_keys=True)` sorts nested dicts too.
 fn sorted(map: &Map) -> Value {
-    let mut m = map.clone();
+    let mut m: Map = map
+        .iter()
+        .map(|(k, v)| (k.clone(), sorted_value(v)))
+        .collect();
     m.sort_keys();
     Value::Map(m)
+}
+
+fn sorted_value(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => sorted(m),
+        Value::List(l) => Value::List(l.iter().map(sorted_value).collect()),
+        other => other.clone(),
+    }
 }
 
 fn json_line(map: &Map) -> String {
