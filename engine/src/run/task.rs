@@ -85,6 +85,11 @@ pub(crate) fn run_task(
             hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert)
                 && a.status != Status::Skipped;
             hr.debug_output = task.module == ModuleName::Debug;
+            if task.module == ModuleName::Pause && hr.status == Status::Ok {
+                if let Some(Value::Int(secs)) = hr.result.get("delta") {
+                    hr.notice = Some(format!("Pausing for {secs} seconds"));
+                }
+            }
             hr
         }
         Some(spec) => match control::loop_items(env.templar, spec, &vars) {
