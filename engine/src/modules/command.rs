@@ -8,7 +8,7 @@
 //! Deviation: `creates`/`removes` take literal paths, not globs.
 
 use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
+use super::context::{ModuleContext, RunMode};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::{quote, Cmd};
@@ -176,8 +176,10 @@ impl Module for RawModule {
 const SKIP_MARK: &str = "__konvoy_skip__";
 const RUN_MARK: &str = "__konvoy_run__";
 
-/// The script: the creates/removes check, then the command, in one go.
-fn script(a: &CommandArgs) -> String {
+/// The script: chdir, the creates/removes check, then the command, in one
+/// go. With `RunMode::Check` it stops after the check: the command itself
+/// must not run.
+fn script(a: &CommandArgs, mode: RunMode) -> String {
     let mut prelude = String::new();
     let body = match a.flavor {
         Flavor::Command => a
@@ -200,6 +202,12 @@ fn script(a: &CommandArgs) -> String {
         return body;
     }
     let mut s = String::new();
+    // Ansible changes directory first, so relative creates/removes paths
+    // are relative to chdir.
+    if let Some(dir) = &a.chdir {
+        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
+        s.push('\n');
+    }
     if let Some(p) = &a.creates {
         s.push_str(&format!(
             "if [ -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
@@ -215,9 +223,8 @@ fn script(a: &CommandArgs) -> String {
     if a.creates.is_some() || a.removes.is_some() {
         s.push_str(&format!("echo {RUN_MARK}\n"));
     }
-    if let Some(dir) = &a.chdir {
-        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
-        s.push('\n');
+    if mode == RunMode::Check {
+        return s;
     }
     s.push_str(&prelude);
     s.push_str(&body);
@@ -312,7 +319,7 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     });
     let start_wall = SystemTime::now();
     let started = Instant::now();
-    let out = ctx.apply(&script(a), stdin.as_deref())?;
+    let out = ctx.apply(&script(a, ctx.mode), stdin.as_deref())?;
     let delta = started.elapsed();
     let end_wall = SystemTime::now();
     let mut stdout = out.stdout_str();
@@ -526,7 +533,7 @@ mod tests {
             .collect(),
         );
         let a = CommandModule::parse(&mut m).unwrap();
-        let s = script(&a);
+        let s = script(&a, RunMode::Apply);
         assert!(s.contains("if [ -e '/a b' ]"));
         assert!(s.ends_with("echo '$(id)' '`x`'\n"));
     }
