@@ -232,8 +232,16 @@ fn script(a: &CommandArgs, mode: RunMode) -> String {
     s
 }
 
+/// Whether Python's `expandvars`/`expanduser` could change `word`: a `$`
+/// before a name or `{`, or a leading `~`. Other words are quoted as-is.
 fn needs_expansion(word: &str) -> bool {
-    word.contains('$') || word.starts_with('~')
+    word.starts_with('~')
+        || word.match_indices('$').any(|(i, _)| {
+            word[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == '{' || c == '_' || c.is_ascii_alphabetic())
+        })
 }
 
 /// Builds word `i` in shell variable `__kw{i}` the way Python's
@@ -536,6 +544,44 @@ mod tests {
         let s = script(&a, RunMode::Apply);
         assert!(s.contains("if [ -e '/a b' ]"));
         assert!(s.ends_with("echo '$(id)' '`x`'\n"));
+    }
+
+    #[test]
+    fn argument_vars_expand_like_python_expandvars() {
+        // Expected values: python3 `os.path.expanduser(os.path.expandvars(w))`
+        // with HOME=/home/kv and FOO='a b*' (Ansible's expand_argument_vars).
+        let cases = [
+            ("$HOME/x", "/home/kv/x"),
+            ("${FOO}-$FOO", "a b*-a b*"),
+            ("$NOPE ${NOPE}", "$NOPE ${NOPE}"),
+            ("$1 $(id) ${a b}", "$1 $(id) ${a b}"),
+            ("~/d", "/home/kv/d"),
+            ("~nosuchuser/d", "~nosuchuser/d"),
+            ("pre$HOMEpost", "pre$HOMEpost"),
+            ("it's $FOO\\", "it's a b*\\"),
+        ];
+        let words: Vec<Value> = std::iter::once("printf")
+            .chain(std::iter::once("%s\\n"))
+            .chain(cases.iter().map(|(w, _)| *w))
+            .map(|w| Value::Str(w.to_owned()))
+            .collect();
+        let mut m = ArgMap::new(
+            [("argv".to_owned(), Value::List(words))]
+                .into_iter()
+                .collect(),
+        );
+        let a = CommandModule::parse(&mut m).unwrap();
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script(&a, RunMode::Apply))
+            .env("HOME", "/home/kv")
+            .env("FOO", "a b*")
+            .env_remove("NOPE")
+            .output()
+            .unwrap();
+        let got = String::from_utf8(out.stdout).unwrap();
+        let want: String = cases.iter().map(|(_, e)| format!("{e}\n")).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
