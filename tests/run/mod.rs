@@ -6,6 +6,7 @@ mod basics;
 mod batching;
 mod faults;
 mod golden;
+mod logic;
 mod strategy;
 
 use crate::harness::Fleet;

@@ -389,7 +389,11 @@ impl Compiler {
         if t.action.module == "meta"
             && t.action.args.get("_raw_params").and_then(Node::as_str) == Some("flush_handlers")
         {
-            return Some(Step::FlushHandlers);
+            let banner = t
+                .name
+                .as_ref()
+                .map_or("meta".to_owned(), |n| n.value.clone());
+            return Some(Step::MetaFlushHandlers(banner));
         }
         let Some(module) = ModuleName::lookup(&t.action.module) else {
             self.errors.push(PlanError::UnknownModule {

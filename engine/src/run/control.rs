@@ -246,8 +246,12 @@ fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
     if let Some(var) = args.get("var") {
         let name = crate::report::python_str(var);
         let expr = format!("{{{{ {name} }}}}");
+        let is_name =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let value = match t.render(&expr, vars) {
             Ok(v) => v,
+            // Ansible 2.19's text for an undefined plain name (measured).
+            Err(_) if is_name => Value::Str(format!("<< error 1 - '{name}' is undefined >>")),
             Err(_) => Value::Str("VARIABLE IS NOT DEFINED!".into()),
         };
         return Ok(Outcome::ok().with(&name, value));
@@ -272,9 +276,12 @@ fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
                 .or_else(|| args.get("msg"))
                 .map(crate::report::python_str)
                 .unwrap_or_else(|| "Assertion failed".into());
+            // Registered, the failure also carries the `exception` text
+            // Ansible 2.19 puts there; the callback hides it.
             return Ok(Outcome::failed(msg)
                 .with("assertion", cond.as_str())
-                .with("evaluated_to", Value::Bool(false)));
+                .with("evaluated_to", Value::Bool(false))
+                .with("exception", "(traceback unavailable)"));
         }
     }
     let msg = args
@@ -296,8 +303,12 @@ fn pause(args: &Map) -> Result<Outcome, String> {
     let secs = num("seconds")
         .or_else(|| num("minutes").map(|m| m * 60.0))
         .unwrap_or(0.0);
-    std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
-    Ok(Outcome::ok().with("delta", Value::Int(secs as i64)))
+    let secs = secs.clamp(0.0, 3600.0);
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    // `stdout` as Ansible words it, with the seconds as a Python float.
+    Ok(Outcome::ok()
+        .with("delta", Value::Int(secs as i64))
+        .with("stdout", format!("Paused for {secs:?} seconds")))
 }
 
 fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
