@@ -9,12 +9,14 @@
 //!   templated value is only known per host;
 //! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
 //!   ([`crate::playbook::missing_sources`]);
-//! - a Jinja syntax error in any templated string or condition.
+//! - a Jinja syntax error in any templated string or condition, or in a
+//!   `template` task's file (at the file's own line and column).
 //!
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a variable no source can define. Ansible
+//! Warnings (the run goes on): a variable no source can define, in the
+//! playbook or in a template file. Ansible
 //! only fails when such a template is rendered, and a task skipped by
 //! `when` never renders its arguments, so calling it an error would reject
 //! playbooks Ansible runs; the names every source can define are listed in
@@ -26,6 +28,7 @@
 
 use super::error::PlanError;
 use super::names::{self, Known};
+use super::template_files::{self, Scan};
 use crate::inventory::Inventory;
 use crate::modules::{self, ArgError, ArgMap, ModuleName};
 use crate::playbook::{self, Condition, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
@@ -56,6 +59,7 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         roles_seen: HashSet::new(),
         playbook_dir: names::playbook_dir(pb),
         included: HashSet::new(),
+        templates_seen: HashSet::new(),
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -89,6 +93,8 @@ struct Checker {
     playbook_dir: PathBuf,
     /// Literal `include_tasks` files already checked.
     included: HashSet<PathBuf>,
+    /// Template files already checked.
+    templates_seen: HashSet<PathBuf>,
 }
 
 impl Checker {
@@ -194,6 +200,36 @@ impl Checker {
         }
         if check_args {
             self.arguments(t, &label);
+            self.template_file(t, &label);
+        }
+    }
+
+    /// The file of a `template` task: syntax, and variables it reads.
+    fn template_file(&mut self, t: &Task, label: &str) {
+        let Some(path) = template_files::source_of(t, &self.playbook_dir) else {
+            return;
+        };
+        if !self.templates_seen.insert(path.clone()) {
+            return;
+        }
+        match template_files::scan(&path, &self.templar) {
+            Some(Scan::Syntax(message, span)) => self.out.errors.push(PlanError::TemplateSyntax {
+                message,
+                task: label.to_owned(),
+                span,
+            }),
+            Some(Scan::Reads(reads)) => {
+                for (name, span) in reads {
+                    if !self.known.defines(&name) {
+                        self.out.warnings.push(PlanError::UndefinedVariable {
+                            name,
+                            task: label.to_owned(),
+                            span,
+                        });
+                    }
+                }
+            }
+            None => {}
         }
     }
 
@@ -466,5 +502,29 @@ mod tests {
             text.contains("inc.yml:3:17: unsupported argument `stat`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn template_files_warn_at_the_first_use() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - template: src=t.j2 dest=/t\n",
+                ),
+                (
+                    "templates/t.j2",
+                    "#jinja2: trim_blocks: False\n{% for u in users %}\n{{ u }} {{ missing_x }} {{ opt | default(1) }}\n{% endfor %}\n",
+                ),
+            ],
+            "h1 users=[]\n",
+        );
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        let w = &c.warnings[0];
+        assert!(matches!(w, PlanError::UndefinedVariable { name, .. } if name == "missing_x"));
+        let span = w.span().expect("span");
+        assert!(span.file.ends_with("templates/t.j2"));
+        assert_eq!((span.line, span.column, span.len), (3, 12, 9));
     }
 }

@@ -11,6 +11,7 @@ mod checks;
 mod compile;
 mod error;
 mod names;
+mod template_files;
 mod types;
 
 pub use checks::{check, Checked};
