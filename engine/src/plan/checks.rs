@@ -22,16 +22,16 @@
 //! playbooks Ansible runs; the names every source can define are listed in
 //! [`super::names`].
 //!
-//! `include_tasks` files with a literal name are loaded and checked too
-//! (their sources are not: Ansible resolves those per run); templated
-//! includes and `include_role` are only known at run time.
+//! `include_tasks` files and `include_role` roles with literal names are
+//! loaded and checked too (their `src` files only for template syntax);
+//! templated includes are only known at run time.
 
 use super::error::PlanError;
 use super::names::{self, Known};
 use super::template_files::{self, Scan};
 use crate::inventory::Inventory;
 use crate::modules::{self, ArgError, ArgMap, ModuleName};
-use crate::playbook::{self, Condition, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
+use crate::playbook::{self, Condition, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem};
 use crate::source::Span;
 use crate::template::{Templar, TemplateError};
 use crate::value::Map;
@@ -82,6 +82,16 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
     for play in &pb.plays {
         c.play(play);
     }
+    // A role used twice (`roles:` and `include_role`) is reported once.
+    for list in [&mut c.out.errors, &mut c.out.warnings] {
+        let mut kept: Vec<PlanError> = Vec::with_capacity(list.len());
+        for e in list.drain(..) {
+            if !kept.contains(&e) {
+                kept.push(e);
+            }
+        }
+        *list = kept;
+    }
     c.out
 }
 
@@ -125,14 +135,18 @@ impl Checker {
         if !self.roles_seen.insert(r.role.info.path.clone()) {
             return;
         }
-        for d in &r.role.dependencies {
+        self.role(&r.role, &label);
+    }
+
+    fn role(&mut self, role: &Role, label: &str) {
+        for d in &role.dependencies {
             self.role_use(d);
         }
-        for n in [&r.role.defaults, &r.role.vars].into_iter().flatten() {
-            self.node(n, &label);
+        for n in [&role.defaults, &role.vars].into_iter().flatten() {
+            self.node(n, label);
         }
-        self.items(&r.role.tasks);
-        self.items(&r.role.handlers);
+        self.items(&role.tasks);
+        self.items(&role.handlers);
     }
 
     fn items(&mut self, items: &[TaskItem]) {
@@ -158,7 +172,14 @@ impl Checker {
                         self.items(&items);
                     }
                 }
-                TaskItem::IncludeRole(r) => self.task(&r.task, false),
+                TaskItem::IncludeRole(r) => {
+                    self.task(&r.task, false);
+                    if let Some(role) =
+                        names::literal_role(r, &self.playbook_dir, &mut self.included)
+                    {
+                        self.role(&role, &format!("role `{}`", role.info.name));
+                    }
+                }
             }
         }
     }
@@ -526,5 +547,29 @@ mod tests {
         let span = w.span().expect("span");
         assert!(span.file.ends_with("templates/t.j2"));
         assert_eq!((span.line, span.column, span.len), (3, 12, 9));
+    }
+
+    #[test]
+    fn literal_include_roles_are_checked_and_define_names() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - include_role: {name: r}\n    - debug: msg=\"{{ r_default }} {{ r_reg.rc }}\"\n",
+                ),
+                ("roles/r/defaults/main.yml", "r_default: 1\n"),
+                (
+                    "roles/r/tasks/main.yml",
+                    "- command: \"true\"\n  register: r_reg\n- copy: dest=/x content=y bogus=1\n",
+                ),
+            ],
+            "h1\n",
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+        assert!(matches!(
+            &c.errors[0],
+            PlanError::BadArgument { error: ArgError::Unknown { name, .. }, .. } if name == "bogus"
+        ));
     }
 }
