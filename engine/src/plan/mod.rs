@@ -10,6 +10,7 @@
 mod checks;
 mod compile;
 mod error;
+mod module_args;
 mod names;
 mod template_files;
 mod types;
