@@ -4,7 +4,7 @@
 //! Errors (the run does not start):
 //! - a module argument the module does not take, or (for literal
 //!   arguments) a value the module's own parser rejects: each module's
-//!   [`Module::parse`] is run on the arguments as written; when they
+//!   [`crate::modules::Module::parse`] is run on the arguments as written; when they
 //!   contain templates only unsupported keys are reported, since a
 //!   templated value is only known per host;
 //! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
