@@ -51,7 +51,18 @@ const ROLE: &str = r#"
     - name: broken template
       debug:
         msg: "{{ port | }}"
+    - name: render a broken file
+      template:
+        src: broken.j2
+        dest: /etc/broken
 "#;
+
+const BROKEN_J2: &str = "
+    # managed
+    {% if port %}
+    port={{ port }
+    {% endif %}
+";
 
 const EXPECTED: &str = r#"error: could not find `web.conf.j2` for module `template`
  --> ./roles/web/tasks/main.yml:3:10
@@ -65,6 +76,12 @@ error: template syntax error: unexpected `)`, expected identifier in task `web :
   |
 7 |     msg: "{{ port | }}"
   |          ^^^^^^^^^^^^^^
+
+error: template syntax error: unexpected `}`, expected end of variable block in task `web : render a broken file`
+ --> ./roles/web/templates/broken.j2:3:14
+  |
+3 | port={{ port }
+  |              ^
 
 error: couldn't resolve module/action `ansible.builtin.copyy` in task `unknown module`
   --> site.yml:10:7
@@ -109,6 +126,7 @@ fn every_static_error_is_reported_at_once_before_any_connection() {
             ("hosts.ini", UNREACHABLE),
             ("site.yml", SITE),
             ("roles/web/tasks/main.yml", ROLE),
+            ("roles/web/templates/broken.j2", BROKEN_J2),
         ],
     );
     let start = Instant::now();

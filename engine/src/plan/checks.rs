@@ -4,31 +4,35 @@
 //! Errors (the run does not start):
 //! - a module argument the module does not take, or (for literal
 //!   arguments) a value the module's own parser rejects: each module's
-//!   [`Module::parse`] is run on the arguments as written; when they
+//!   [`crate::modules::Module::parse`] is run on the arguments as written; when they
 //!   contain templates only unsupported keys are reported, since a
 //!   templated value is only known per host;
 //! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
 //!   ([`crate::playbook::missing_sources`]);
-//! - a Jinja syntax error in any templated string or condition.
+//! - a Jinja syntax error in any templated string or condition, or in a
+//!   `template` task's file (at the file's own line and column).
 //!
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a variable no source can define. Ansible
+//! Warnings (the run goes on): a variable no source can define, in the
+//! playbook or in a template file. Ansible
 //! only fails when such a template is rendered, and a task skipped by
 //! `when` never renders its arguments, so calling it an error would reject
 //! playbooks Ansible runs; the names every source can define are listed in
 //! [`super::names`].
 //!
-//! `include_tasks` files with a literal name are loaded and checked too
-//! (their sources are not: Ansible resolves those per run); templated
-//! includes and `include_role` are only known at run time.
+//! `include_tasks` files and `include_role` roles with literal names are
+//! loaded and checked too (their `src` files only for template syntax);
+//! templated includes are only known at run time.
 
 use super::error::PlanError;
+use super::module_args::{has_template, parse_args};
 use super::names::{self, Known};
+use super::template_files::{self, Scan};
 use crate::inventory::Inventory;
-use crate::modules::{self, ArgError, ArgMap, ModuleName};
-use crate::playbook::{self, Condition, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
+use crate::modules::{ArgError, ArgMap, ModuleName};
+use crate::playbook::{self, Condition, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem};
 use crate::source::Span;
 use crate::template::{Templar, TemplateError};
 use crate::value::Map;
@@ -56,6 +60,7 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         roles_seen: HashSet::new(),
         playbook_dir: names::playbook_dir(pb),
         included: HashSet::new(),
+        templates_seen: HashSet::new(),
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -78,6 +83,16 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
     for play in &pb.plays {
         c.play(play);
     }
+    // A role used twice (`roles:` and `include_role`) is reported once.
+    for list in [&mut c.out.errors, &mut c.out.warnings] {
+        let mut kept: Vec<PlanError> = Vec::with_capacity(list.len());
+        for e in list.drain(..) {
+            if !kept.contains(&e) {
+                kept.push(e);
+            }
+        }
+        *list = kept;
+    }
     c.out
 }
 
@@ -89,6 +104,8 @@ struct Checker {
     playbook_dir: PathBuf,
     /// Literal `include_tasks` files already checked.
     included: HashSet<PathBuf>,
+    /// Template files already checked.
+    templates_seen: HashSet<PathBuf>,
 }
 
 impl Checker {
@@ -119,14 +136,18 @@ impl Checker {
         if !self.roles_seen.insert(r.role.info.path.clone()) {
             return;
         }
-        for d in &r.role.dependencies {
+        self.role(&r.role, &label);
+    }
+
+    fn role(&mut self, role: &Role, label: &str) {
+        for d in &role.dependencies {
             self.role_use(d);
         }
-        for n in [&r.role.defaults, &r.role.vars].into_iter().flatten() {
-            self.node(n, &label);
+        for n in [&role.defaults, &role.vars].into_iter().flatten() {
+            self.node(n, label);
         }
-        self.items(&r.role.tasks);
-        self.items(&r.role.handlers);
+        self.items(&role.tasks);
+        self.items(&role.handlers);
     }
 
     fn items(&mut self, items: &[TaskItem]) {
@@ -152,7 +173,14 @@ impl Checker {
                         self.items(&items);
                     }
                 }
-                TaskItem::IncludeRole(r) => self.task(&r.task, false),
+                TaskItem::IncludeRole(r) => {
+                    self.task(&r.task, false);
+                    if let Some(role) =
+                        names::literal_role(r, &self.playbook_dir, &mut self.included)
+                    {
+                        self.role(&role, &format!("role `{}`", role.info.name));
+                    }
+                }
             }
         }
     }
@@ -194,6 +222,36 @@ impl Checker {
         }
         if check_args {
             self.arguments(t, &label);
+            self.template_file(t, &label);
+        }
+    }
+
+    /// The file of a `template` task: syntax, and variables it reads.
+    fn template_file(&mut self, t: &Task, label: &str) {
+        let Some(path) = template_files::source_of(t, &self.playbook_dir) else {
+            return;
+        };
+        if !self.templates_seen.insert(path.clone()) {
+            return;
+        }
+        match template_files::scan(&path, &self.templar) {
+            Some(Scan::Syntax(message, span)) => self.out.errors.push(PlanError::TemplateSyntax {
+                message,
+                task: label.to_owned(),
+                span,
+            }),
+            Some(Scan::Reads(reads)) => {
+                for (name, span) in reads {
+                    if !self.known.defines(&name) {
+                        self.out.warnings.push(PlanError::UndefinedVariable {
+                            name,
+                            task: label.to_owned(),
+                            span,
+                        });
+                    }
+                }
+            }
+            None => {}
         }
     }
 
@@ -306,49 +364,6 @@ impl Checker {
 /// How a task is named in messages: its name, else its action.
 fn task_label(t: &Task) -> String {
     format!("task `{}`", t.display_name())
-}
-
-fn has_template(node: &Node) -> bool {
-    match &node.kind {
-        NodeKind::Str(s) => Templar::is_template(s),
-        NodeKind::Seq(items) => items.iter().any(has_template),
-        NodeKind::Map(m) => m.iter().any(|(_, n)| has_template(n)),
-        _ => false,
-    }
-}
-
-/// Runs module `name`'s argument parser; `None` for actions the executor
-/// handles itself (`debug`, `set_fact`, ...), whose arguments it checks.
-fn parse_args(name: ModuleName, mut args: ArgMap) -> Option<Result<(), ArgError>> {
-    fn p<M: Module>(args: &mut ArgMap) -> Result<(), ArgError> {
-        M::parse(args).map(drop)
-    }
-    use modules::*;
-    let a = &mut args;
-    Some(match name {
-        ModuleName::Command => p::<command::CommandModule>(a),
-        ModuleName::Shell => p::<command::ShellModule>(a),
-        ModuleName::Raw => p::<command::RawModule>(a),
-        ModuleName::File => p::<file::FileModule>(a),
-        ModuleName::Copy => p::<copy::CopyModule>(a),
-        ModuleName::Template => p::<template::TemplateModule>(a),
-        ModuleName::Lineinfile => p::<lineinfile::LineinfileModule>(a),
-        ModuleName::Blockinfile => p::<blockinfile::BlockinfileModule>(a),
-        ModuleName::Replace => p::<replace::ReplaceModule>(a),
-        ModuleName::Stat => p::<stat::StatModule>(a),
-        ModuleName::Find => p::<find::FindModule>(a),
-        ModuleName::GetUrl => p::<get_url::GetUrlModule>(a),
-        ModuleName::Unarchive => p::<unarchive::UnarchiveModule>(a),
-        ModuleName::Script => p::<script::ScriptModule>(a),
-        ModuleName::WaitFor => p::<wait_for::WaitForModule>(a),
-        ModuleName::Sysctl => p::<sysctl::SysctlModule>(a),
-        ModuleName::Modprobe => p::<modprobe::ModprobeModule>(a),
-        ModuleName::Service | ModuleName::Systemd => p::<service::ServiceModule>(a),
-        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => p::<yum::YumModule>(a),
-        ModuleName::YumRepository => p::<yum_repository::YumRepositoryModule>(a),
-        ModuleName::RpmKey => p::<rpm_key::RpmKeyModule>(a),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -466,5 +481,53 @@ mod tests {
             text.contains("inc.yml:3:17: unsupported argument `stat`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn template_files_warn_at_the_first_use() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - template: src=t.j2 dest=/t\n",
+                ),
+                (
+                    "templates/t.j2",
+                    "#jinja2: trim_blocks: False\n{% for u in users %}\n{{ u }} {{ missing_x }} {{ opt | default(1) }}\n{% endfor %}\n",
+                ),
+            ],
+            "h1 users=[]\n",
+        );
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        let w = &c.warnings[0];
+        assert!(matches!(w, PlanError::UndefinedVariable { name, .. } if name == "missing_x"));
+        let span = w.span().expect("span");
+        assert!(span.file.ends_with("templates/t.j2"));
+        assert_eq!((span.line, span.column, span.len), (3, 12, 9));
+    }
+
+    #[test]
+    fn literal_include_roles_are_checked_and_define_names() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - include_role: {name: r}\n    - debug: msg=\"{{ r_default }} {{ r_reg.rc }}\"\n",
+                ),
+                ("roles/r/defaults/main.yml", "r_default: 1\n"),
+                (
+                    "roles/r/tasks/main.yml",
+                    "- command: \"true\"\n  register: r_reg\n- copy: dest=/x content=y bogus=1\n",
+                ),
+            ],
+            "h1\n",
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+        assert!(matches!(
+            &c.errors[0],
+            PlanError::BadArgument { error: ArgError::Unknown { name, .. }, .. } if name == "bogus"
+        ));
     }
 }

@@ -10,7 +10,9 @@
 mod checks;
 mod compile;
 mod error;
+mod module_args;
 mod names;
+mod template_files;
 mod types;
 
 pub use checks::{check, Checked};

@@ -13,12 +13,15 @@
 //! facts (every `ansible_*` name) and Ansible's magic variables.
 
 use crate::inventory::Inventory;
-use crate::playbook::{self, Include, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
+use crate::playbook::{
+    self, Include, IncludeRole, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem,
+};
 use crate::template::Templar;
 use crate::value::{Map, Value};
 use crate::yaml::{Node, NodeKind};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Magic variables and other names the engine always provides.
 const MAGIC: &[&str] = &[
@@ -108,14 +111,18 @@ impl Known {
     fn role_use(&mut self, r: &RoleUse) {
         self.keywords(&r.keywords);
         self.names.extend(r.params.keys().cloned());
-        for n in [&r.role.defaults, &r.role.vars].into_iter().flatten() {
+        self.role(&r.role);
+    }
+
+    fn role(&mut self, role: &Role) {
+        for n in [&role.defaults, &role.vars].into_iter().flatten() {
             self.mapping_keys(n);
         }
-        for d in &r.role.dependencies {
+        for d in &role.dependencies {
             self.role_use(d);
         }
-        self.items(&r.role.tasks);
-        self.items(&r.role.handlers);
+        self.items(&role.tasks);
+        self.items(&role.handlers);
     }
 
     fn items(&mut self, items: &[TaskItem]) {
@@ -138,8 +145,11 @@ impl Known {
                 }
                 TaskItem::IncludeRole(r) => {
                     self.task(&r.task);
-                    // The included role's own variables are unknown here.
-                    self.open |= Templar::is_template(&r.name.value);
+                    match literal_role(r, &self.playbook_dir, &mut self.included) {
+                        Some(role) => self.role(&role),
+                        // A role known only at run time could define anything.
+                        None => self.open = true,
+                    }
                 }
             }
         }
@@ -250,6 +260,42 @@ pub(crate) fn literal_include(
         &Default::default(),
     )
     .ok()
+}
+
+/// The role of an `include_role` whose name and `*_from` are literal,
+/// loaded as the run would load it; `None` when templated, missing or
+/// broken. A role already in `seen` (by directory) loads again: each use
+/// may pick other `*_from` files.
+pub(crate) fn literal_role(
+    r: &IncludeRole,
+    playbook_dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+) -> Option<Arc<Role>> {
+    let from = &r.from;
+    let names = [
+        Some(&r.name.value),
+        from.tasks_from.as_ref(),
+        from.vars_from.as_ref(),
+        from.defaults_from.as_ref(),
+        from.handlers_from.as_ref(),
+    ];
+    if names.iter().flatten().any(|n| Templar::is_template(n)) {
+        return None;
+    }
+    let role = playbook::load_role(
+        &r.name,
+        from.clone(),
+        playbook_dir,
+        r.task.role.clone(),
+        &Default::default(),
+    )
+    .ok()?;
+    // A role including itself would recurse forever.
+    let key = role
+        .info
+        .path
+        .join(from.tasks_from.as_deref().unwrap_or("main"));
+    seen.insert(key).then_some(role)
 }
 
 /// Whether `text` uses `name` only where an undefined value is fine at
