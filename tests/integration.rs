@@ -1,5 +1,6 @@
 //! The one integration test binary; modules below are grouped by feature.
 
+mod checks;
 mod facts;
 mod harness;
 mod inventory;

@@ -40,9 +40,13 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for w in inv.warnings() {
-        match &w.span {
-            Some(span) => writeln!(err, "[WARNING]: {}\nOrigin: {span}\n", w.message)?,
-            None => writeln!(err, "[WARNING]: {}", w.message)?,
+        // Ansible's shape: first sentence, the origin, then any advice.
+        match (&w.span, w.message.split_once(". ")) {
+            (Some(span), Some((first, rest))) => {
+                writeln!(err, "[WARNING]: {first}.\nOrigin: {span}\n\n{rest}\n")?
+            }
+            (Some(span), None) => writeln!(err, "[WARNING]: {}\nOrigin: {span}\n", w.message)?,
+            (None, _) => writeln!(err, "[WARNING]: {}", w.message)?,
         }
     }
     // Ansible warns while it merges a host's vars: the merged view only.

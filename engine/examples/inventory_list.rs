@@ -5,6 +5,7 @@
 //! that variable's merged value (as JSON).
 
 use engine::inventory::{connection_spec, Inventory};
+use engine::value::JsonOptions;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -27,9 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             inv.group_names(host.name()).join(",")
         );
         if let Some(var) = &var {
-            let value = vars
-                .get(var)
-                .map_or_else(|| "undefined".to_owned(), |v| format!("{v:?}"));
+            let value = vars.get(var).map_or_else(
+                || "undefined".to_owned(),
+                |v| v.to_json(JsonOptions::default()),
+            );
             line.push_str(&format!(" {var}={value}"));
         }
         println!("{line}");

@@ -5,10 +5,11 @@
 # Each case folder holds its inputs, a `sources` file (the `-i ...` flags,
 # one line) and an `args` file (extra invocations, one per line). Every case
 # runs `--list`, `--graph`, `--graph --vars` and `--list --export`, then
-# each `args` line (`--list --yaml` is listed there per case: see
-# tests/inventory/mod.rs for the cases it is left out of). ansible-inventory runs inside the
+# each `args` line (every case lists `--list --yaml` there). ansible-inventory runs inside the
 # case folder (it reads group_vars/ beside the cwd too, and so do we).
-# Output goes to expected/<slug>.out; `_meta.profile` is removed.
+# Output goes to expected/<slug>.out; `_meta.profile` is removed. The
+# `[WARNING]:` lines of `--list` go, sorted, to expected/list.warnings,
+# with the case folder's real path written as `<case>`.
 # Usage: regen-inventory.sh [CASE...] (default: every case).
 #
 # If `ansible-inventory` 2.19.14 is not on PATH, ansible-core 2.19.14 is
@@ -64,5 +65,11 @@ for case in "${cases[@]}"; do
             exit 1
         fi
     done
+    # The warnings of `--list`: first lines only, sorted (Ansible's order
+    # depends on Python set order in places).
+    # shellcheck disable=SC2086
+    (cd "$case" && ANSIBLE_NOCOLOR=1 "$ai" $sources --list 2>&1 >/dev/null) |
+        grep '^\[WARNING\]: ' | grep -v 'Deprecation warnings can be disabled' |
+        sed "s|$(cd "$case" && pwd -P)|<case>|g" | LC_ALL=C sort > "$case/expected/list.warnings" || true
     echo "regenerated $(basename "$case")"
 done

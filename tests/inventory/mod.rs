@@ -38,10 +38,8 @@ fn slug(flags: &str) -> String {
     out
 }
 
-/// `--list --yaml` is in each case's `args` except `dir_sample`,
-/// `ini_typing`, `precedence`, `yaml_json` and `yaml_edges`: there a list or
-/// dict var is shared by several hosts, and PyYAML prints the repeats as
-/// anchors and aliases (`&id001` / `*id001`), which our dump does not do yet.
+/// `--list --yaml` is listed in each case's `args` (it was added after the
+/// first cases were generated).
 const DEFAULT_FLAGS: [&str; 4] = ["--list", "--graph", "--graph --vars", "--list --export"];
 
 fn invocations(case: &Path) -> Vec<String> {
@@ -132,6 +130,57 @@ fn golden_cases_match_ansible_inventory() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Our `[WARNING]:` lines for `--list`, sorted as the regen script sorts
+/// Ansible's (byte order).
+fn our_warnings(case: &Path) -> Result<String, String> {
+    let sources = std::fs::read_to_string(case.join("sources")).map_err(|e| e.to_string())?;
+    let output = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+        .arg("inventory")
+        .args(sources.split_whitespace())
+        .arg("--list")
+        .current_dir(case)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let real = case.canonicalize().map_err(|e| e.to_string())?;
+    let stderr =
+        String::from_utf8_lossy(&output.stderr).replace(real.to_string_lossy().as_ref(), "<case>");
+    let mut lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("[WARNING]: "))
+        .collect();
+    lines.sort_unstable();
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
+}
+
+#[test]
+fn warnings_match_ansible_inventory() {
+    let mut failures = Vec::new();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(golden_root())
+        .expect("golden folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("sources").is_file())
+        .collect();
+    cases.sort();
+    for case in &cases {
+        let expected =
+            std::fs::read_to_string(case.join("expected/list.warnings")).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (run tests/golden/regen-inventory.sh)",
+                    case.display()
+                )
+            });
+        match our_warnings(case) {
+            Ok(ours) if ours == expected => {}
+            Ok(ours) => failures.push(format!(
+                "== {}\nansible:\n{expected}ours:\n{ours}",
+                case.display()
+            )),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -26,6 +26,15 @@ fn file_states_converge_and_are_idempotent() {
             let md = std::fs::metadata(b.on_host("/srv/a/b")).unwrap();
             assert!(md.is_dir());
             assert_eq!(md.mode() & 0o7777, 0o750);
+            // As Ansible: every directory created on the way gets the mode.
+            let parent = std::fs::metadata(b.on_host("/srv/a")).unwrap();
+            assert_eq!(parent.mode() & 0o7777, 0o750);
+            let srv = std::fs::metadata(b.on_host("/srv")).unwrap();
+            assert_eq!(
+                srv.mode() & 0o7777,
+                0o755,
+                "an existing parent keeps its mode"
+            );
         },
     );
     assert_shape(&o.result, shapes::FILE_DIRECTORY);

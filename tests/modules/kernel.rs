@@ -21,7 +21,7 @@ fn sysctl_persists_a_key_once() {
         ("name", Value::from("konvoy.test.key")),
         ("value", Value::Int(1)),
         ("sysctl_file", Value::from(file)),
-        ("ignoreerrors", Value::Bool(true)),
+        ("reload", Value::Bool(false)),
     ];
     b.idempotent::<SysctlModule>(&args, &[file], |b| {
         let text = std::fs::read_to_string(b.on_host(file)).expect("sysctl file written");

@@ -10,6 +10,7 @@
 //! ansible-core 2.19.14 on the same tasks (`gen_ansible_shapes.sh` in this
 //! directory regenerates them).
 
+mod commands;
 mod download;
 mod edits;
 mod files;

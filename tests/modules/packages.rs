@@ -25,9 +25,9 @@ use engine::value::Value;
 
 /// `rpm -q NAME` in the host, bypassing the module: the NEVRA or `None`.
 fn rpm_q(b: &Bench, name: &str) -> Option<String> {
-    let out = b
-        .host()
-        .exec_direct(&format!("rpm -q --qf '%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\\n' {name}"));
+    let out = b.host().exec_direct(&format!(
+        "rpm -q --qf '%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\\n' {name}"
+    ));
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -56,7 +56,7 @@ fn converge<M: Module>(
     args: &[(&str, Value)],
     unchanged_host: impl Fn(&Bench),
     changed_host: impl Fn(&Bench),
-) -> (Outcome, Cost) {
+) -> (Outcome, Outcome, Cost) {
     let check = b.run::<M>(args, RunMode::Check, false);
     assert!(
         check.outcome.changed && !check.outcome.failed,
@@ -71,7 +71,9 @@ fn converge<M: Module>(
         first.outcome
     );
     changed_host(b);
+    let started = std::time::Instant::now();
     let second = b.run::<M>(args, RunMode::Apply, false);
+    let unchanged_time = started.elapsed();
     assert!(
         !second.outcome.changed && !second.outcome.failed,
         "{label}: second run: {:?}",
@@ -84,14 +86,18 @@ fn converge<M: Module>(
         unchanged: second.commands,
     };
     eprintln!(
-        "{label}: {} commands changed, {} unchanged",
-        cost.changed, cost.unchanged
+        "{label}: {} commands changed, {} unchanged ({} ms)",
+        cost.changed,
+        cost.unchanged,
+        unchanged_time.as_millis()
     );
-    (first.outcome, cost)
+    (first.outcome, second.outcome, cost)
 }
 
 /// The result keys and types Ansible's dnf module gives (`changed` is the
-/// outcome's flag): from the module's documented return and its source.
+/// outcome's flag). The expected `msg`/`results`/`failures` values in this
+/// file are what ansible-core 2.19.14's dnf module registers for the same
+/// packages and steps (`gen_dnf_results.sh` prints them).
 #[track_caller]
 fn assert_yum_shape(o: &Outcome) {
     super::assert_shape(
@@ -115,7 +121,8 @@ fn prepare(b: &mut Bench, os: Os) {
         b.host().sh(
             "mkdir -p /usr/local/libexec && cp /usr/bin/dnf /usr/local/libexec/dnf \
              && rm /usr/bin/dnf \
-             && printf '#!/bin/sh\\nexec /usr/local/libexec/dnf \"$@\"\\n' > /usr/bin/yum",
+             && printf '#!/bin/sh\\necho \"$@\" >> /var/log/yum-standin.log\\n\
+             exec /usr/local/libexec/dnf \"$@\"\\n' > /usr/bin/yum",
         );
         assert!(!b.host().exec_direct("command -v dnf").status.success());
     }
@@ -157,29 +164,60 @@ fn packages_converge(os: Os) {
     // Install by name; `package` and `dnf` are the same module.
     let mut args = vec![("name", s("konvoy-a")), ("state", s("present"))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    // dnf resolves the spec as Ansible shows it; through yum the spec.
+    let shown = if os == Os::Centos7 {
+        "Installed: konvoy-a"
+    } else {
+        "Installed: konvoy-a-1.0-1.noarch"
+    };
+    assert_eq!(check.result["results"], list(&[shown]));
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum install",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-a"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-a").as_deref(), Some("konvoy-a-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-a").as_deref(),
+                Some("konvoy-a-1.0-1.noarch")
+            )
+        },
     );
     assert_yum_shape(&o);
     assert_eq!(o.result["msg"], s(""));
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-a-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&["Installed: konvoy-a-1.0-1.noarch"])
+    );
+    assert_yum_shape(&again);
+    assert_eq!(again.result["msg"], s("Nothing to do"));
+    assert_eq!(again.result["results"], list(&[]));
 
     // A pin (`name-version`) among names already installed: one
     // transaction for what is missing.
     let mut args = vec![("name", s("konvoy-a,konvoy-b-1.0"))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum pin",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-b"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-1.0-1.noarch")
+            )
+        },
     );
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-b-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&["Installed: konvoy-b-1.0-1.noarch"])
+    );
 
     // latest: the repository has konvoy-b 2.0.
     let mut args = vec![
@@ -188,12 +226,22 @@ fn packages_converge(os: Os) {
         ("update_cache", Value::Bool(true)),
     ];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum latest",
         &args,
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-1.0-1.noarch")),
-        |b| assert_eq!(rpm_q(b, "konvoy-b").as_deref(), Some("konvoy-b-2.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-1.0-1.noarch")
+            )
+        },
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-b").as_deref(),
+                Some("konvoy-b-2.0-1.noarch")
+            )
+        },
     );
     assert_eq!(
         o.result["results"],
@@ -203,8 +251,29 @@ fn packages_converge(os: Os) {
         ])
     );
 
+    // A pin older than the installed version: left alone, as Ansible
+    // does without `allow_downgrade`.
+    let mut args = vec![("name", s("konvoy-b-1.0"))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Nothing to do"));
+    assert_eq!(r.commands, 1);
+    assert_eq!(
+        rpm_q(&b, "konvoy-b").as_deref(),
+        Some("konvoy-b-2.0-1.noarch")
+    );
+
+    // update_cache alone.
+    let mut args = vec![("update_cache", Value::Bool(true))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Cache updated"));
+    assert_eq!(r.commands, 1);
+
     // absent (and its alias removed) removes both.
-    let (o, _) = converge::<YumModule>(
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum absent",
         &[
@@ -225,20 +294,55 @@ fn packages_converge(os: Os) {
             "Removed: konvoy-b-2.0-1.noarch"
         ])
     );
+    assert_eq!(again.result["msg"], s("Nothing to do"));
+    assert_eq!(
+        again.result["results"],
+        list(&[
+            "No match for argument: konvoy-a",
+            "No match for argument: konvoy-b"
+        ])
+    );
 
     // An RPM at an http URL (a server on 127.0.0.1 started by the test).
     let server = HttpServer::start(&rpms().extra);
     let url = format!("{}/konvoy-url-1.0-1.noarch.rpm", server.url);
     let mut args = vec![("name", s(&url))];
     args.extend(repos.iter().cloned());
-    let (o, _) = converge::<YumModule>(
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    assert_eq!(
+        check.result["results"],
+        list(&[
+            &format!("Installed {url}"),
+            "Installed: konvoy-url-1.0-1.noarch"
+        ])
+    );
+    let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum url",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-url"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-url").as_deref(), Some("konvoy-url-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-url").as_deref(),
+                Some("konvoy-url-1.0-1.noarch")
+            )
+        },
     );
-    assert_eq!(o.result["results"], list(&["Installed: konvoy-url-1.0-1.noarch"]));
+    assert_eq!(
+        o.result["results"],
+        list(&[
+            &format!("Installed {url}"),
+            "Installed: konvoy-url-1.0-1.noarch"
+        ])
+    );
+    assert_eq!(
+        again.result["results"],
+        list(&[&format!("Installed {url}")])
+    );
     drop(server);
 
     // A local RPM file in a directory whose name is every quoting hazard.
@@ -250,24 +354,59 @@ fn packages_converge(os: Os) {
         host_dir.join("konvoy-file-1.0-1.noarch.rpm"),
     )
     .unwrap();
-    let mut args = vec![("name", s(&format!("{dir}/konvoy-file-1.0-1.noarch.rpm")))];
+    let file = format!("{dir}/konvoy-file-1.0-1.noarch.rpm");
+    let mut args = vec![("name", s(&file))];
     args.extend(repos.iter().cloned());
-    converge::<YumModule>(
+    let (o, _, _) = converge::<YumModule>(
         &mut b,
         "yum file",
         &args,
         |b| assert_eq!(rpm_q(b, "konvoy-file"), None),
-        |b| assert_eq!(rpm_q(b, "konvoy-file").as_deref(), Some("konvoy-file-1.0-1.noarch")),
+        |b| {
+            assert_eq!(
+                rpm_q(b, "konvoy-file").as_deref(),
+                Some("konvoy-file-1.0-1.noarch")
+            )
+        },
+    );
+    assert_eq!(
+        o.result["results"],
+        list(&[
+            &format!("Installed {file}"),
+            "Installed: konvoy-file-1.0-1.noarch"
+        ])
     );
 
-    // A hostile package name reaches the package manager as one literal
-    // argument: nothing matches it, nothing runs.
-    let mut args = vec![("name", list(&[NASTY, "-y"]))];
+    // A name no repository has.
+    let mut args = vec![("name", s("no-such-package"))];
     args.extend(repos.iter().cloned());
     let r = b.run::<YumModule>(&args, RunMode::Apply, false);
     assert!(r.outcome.failed, "{:?}", r.outcome);
-    assert!(matches!(&r.outcome.result["failures"], Value::List(f) if !f.is_empty()));
+    assert_yum_shape(&r.outcome);
+    assert_eq!(
+        r.outcome.result["failures"],
+        list(&["No package no-such-package available."])
+    );
+
+    // A hostile package name reaches the package manager as one literal
+    // argument: nothing matches it, nothing runs. (A leading `-` is
+    // rejected before anything runs: dnf would read it as an option.)
+    let mut args = vec![("name", list(&[NASTY, "konvoy-a"]))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(
+        r.outcome.result["failures"],
+        list(&[&format!("No package {NASTY} available.")])
+    );
     assert_not_pwned(&b);
+
+    if os == Os::Centos7 {
+        // Every transaction went through yum (the stand-in logs its calls).
+        let log = read(&b, "/var/log/yum-standin.log");
+        assert!(log.contains("install -- konvoy-a"), "{log}");
+        assert!(log.contains("remove -- konvoy-a-1.0-1.noarch"), "{log}");
+    }
 }
 
 #[test]
@@ -353,11 +492,14 @@ fn repositories_converge(os: Os) {
             "baseurl",
             s("https://packages.d2iq.com/konvoy/rpm/stable/centos/7/x86_64"),
         ),
-        ("gpgkey", s("https://packages.d2iq.com/konvoy/rpm-gpg-pub-key")),
+        (
+            "gpgkey",
+            s("https://packages.d2iq.com/konvoy/rpm-gpg-pub-key"),
+        ),
         ("gpgcheck", s("yes")),
         ("enabled", s("yes")),
     ];
-    let (o, _) = converge::<YumRepositoryModule>(
+    let (o, _, _) = converge::<YumRepositoryModule>(
         &mut b,
         "yum_repository kubernetes",
         &k8s,
@@ -442,7 +584,7 @@ fn repositories_converge(os: Os) {
         |b| assert_eq!(read(b, path), REPO_KONVOY_K8S),
         |b| assert_eq!(read(b, path), REPO_KONVOY_K8S_AFTER_ABSENT),
     );
-    let (o, _) = converge::<YumRepositoryModule>(
+    let (o, _, _) = converge::<YumRepositoryModule>(
         &mut b,
         "yum_repository absent (last)",
         &[
@@ -511,7 +653,10 @@ fn rpm_key_converges(os: Os) {
     converge::<RpmKeyModule>(
         &mut b,
         "rpm_key absent by id",
-        &[("key", s(&format!("0x{}", &fixtures.fingerprint[24..]))), ("state", s("absent"))],
+        &[
+            ("key", s(&format!("0x{}", &fixtures.fingerprint[24..]))),
+            ("state", s("absent")),
+        ],
         |b| assert!(pubkeys(b).contains(&short)),
         |b| assert!(!pubkeys(b).contains(&short)),
     );
@@ -533,4 +678,99 @@ fn rpm_key_imports_once_on_centos7() {
 #[test]
 fn rpm_key_imports_once_on_centos8() {
     rpm_key_converges(Os::Centos8);
+}
+
+/// KIB's offline package steps as a playbook, through the executor, on a
+/// CentOS 7 and a CentOS 8 host: a second run changes nothing.
+#[test]
+fn offline_package_playbook_converges() {
+    use crate::run::{recap_line, Scenario};
+    let fleet = crate::harness::Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .start();
+    // An HTTP server that answers proxy requests for
+    // http://konvoy.invalid/NAME (http.server maps the absolute URL of a
+    // proxied request to `http:/konvoy.invalid/NAME` under its root), so
+    // fetching that URL works only through the task's `http_proxy`.
+    let served = tempfile::tempdir().unwrap();
+    let proxied = served.path().join("http:/konvoy.invalid");
+    std::fs::create_dir_all(&proxied).unwrap();
+    std::fs::copy(&rpms().key, proxied.join("key.asc")).unwrap();
+    std::fs::copy(
+        rpms().extra.join("konvoy-url-1.0-1.noarch.rpm"),
+        proxied.join("konvoy-url-1.0-1.noarch.rpm"),
+    )
+    .unwrap();
+    let proxy = HttpServer::start(served.path());
+    for host in fleet.hosts() {
+        let repo = host.root().join("srv/repo");
+        copy_tree(&rpms().repo, &repo);
+        host.sh("mkdir -p /etc/yum.repos.d /srv/keys");
+        std::fs::copy(&rpms().key, host.root().join("srv/keys/key.asc")).unwrap();
+    }
+    let playbook = r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: offline repository
+              yum_repository:
+                name: offline
+                file: offline
+                description: offline
+                baseurl: file:///srv/repo
+                gpgcheck: no
+            - rpm_key:
+                key: /srv/keys/key.asc
+                state: present
+            - name: packages
+              yum:
+                name: [konvoy-a, konvoy-b-1.0]
+                state: present
+                enablerepo: offline
+                disablerepo: '*'
+              register: installed
+            - command: rpm -q konvoy-b
+              register: q
+              changed_when: false
+              failed_when: q.stdout != 'konvoy-b-1.0-1.noarch'
+            - name: the registered result is usable
+              command: "true"
+              changed_when: false
+              failed_when: installed.rc != 0 or (installed.changed and installed.results | length != 2)
+            - name: a key from a URL, through the task's proxy
+              rpm_key:
+                key: http://konvoy.invalid/key.asc
+              environment:
+                http_proxy: PROXY
+            - name: an RPM from a URL, through the task's proxy
+              yum:
+                name: http://konvoy.invalid/konvoy-url-1.0-1.noarch.rpm
+                disablerepo: '*'
+              environment:
+                http_proxy: PROXY
+        "#
+    .replace("PROXY", &proxy.url);
+    let scenario = Scenario::new(&fleet, &playbook);
+    let (_, first) = scenario.run(&fleet, |_| {});
+
+    for host in fleet.hosts() {
+        assert!(
+            recap_line(&first, host.name()).contains("changed=4 "),
+            "{first}"
+        );
+        let out = host.sh("rpm -q konvoy-a konvoy-b konvoy-url");
+        assert_eq!(
+            out,
+            "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\nkonvoy-url-1.0-1.noarch\n"
+        );
+    }
+    let (_, second) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        let line = recap_line(&second, host.name());
+        assert!(
+            line.contains("changed=0 ") && line.contains("failed=0 "),
+            "{second}"
+        );
+    }
 }

@@ -3,8 +3,10 @@
 //! and in Ansible's output and recap.
 
 mod basics;
+mod batching;
 mod faults;
 mod golden;
+mod logic;
 mod strategy;
 
 use crate::harness::Fleet;

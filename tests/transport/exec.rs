@@ -210,3 +210,28 @@ fn systemd_host_boots_and_manages_units() {
     );
     assert_eq!(host.sh("systemctl is-active konvoy-sshd"), "active\n");
 }
+
+/// Regression (found by the file-module work): a destination that needs
+/// quoting broke the temp file's cleanup trap.
+#[test]
+fn put_reaches_a_path_that_needs_quoting() {
+    let fleet = Fleet::builder().host(Os::Flatcar).start();
+    let host = &fleet.hosts()[0];
+    let mut t = root_session(&fleet, host);
+    let dest = "/tmp/a b'c $(touch pwned) `x`;*";
+    let data = b"payload".to_vec();
+    t.put(
+        &mut &data[..],
+        data.len() as u64,
+        dest,
+        &PutOptions::default(),
+    )
+    .expect("put to an awkward path");
+    assert_eq!(
+        std::fs::read(host.root().join(dest.trim_start_matches('/'))).unwrap(),
+        data
+    );
+    let leftovers = host.sh("ls -a /tmp | grep -c 'konvoy-.*[.]tmp$' || true");
+    assert_eq!(leftovers.trim(), "0");
+    assert!(!host.root().join("root/pwned").exists());
+}

@@ -21,6 +21,26 @@
 //! ```
 //!
 //! This layer never prints: warnings are returned by [`Inventory::warnings`].
+//!
+//! # Where we differ from ansible-core 2.19
+//!
+//! - A source that does not parse is an error with `file:line:column`
+//!   (Ansible warns and goes on, possibly with an empty inventory).
+//! - Only the `host_list`, `yaml` and `ini` plugins: executable files are
+//!   read as INI/YAML (no `script` plugin); TOML and `plugin:` configuration
+//!   files are refused.
+//! - Implicit `localhost` gets `ansible_connection: local` but no
+//!   `ansible_python_interpreter` (nothing runs Python here).
+//! - INI integers beyond 64 bits stay text; YAML/INI dicts with integer keys
+//!   keep string keys, so `--graph --vars` prints `{'1': ...}` where Python
+//!   prints `{1: ...}`.
+//! - `--yaml` prints PyYAML's anchors/aliases (`&id001`) for group-level
+//!   lists and dicts shared by hosts, but not for values shared by the hosts
+//!   of one range line, YAML anchors reused in a file, empty collections or
+//!   dates.
+//! - One host pattern expands to at most 1,000,000 hosts.
+//! - Host order under deeper group levels of `all` (for `all[0:2]`) is
+//!   stable here; Ansible's follows Python set order past the first level.
 
 mod address;
 mod connection;
@@ -38,6 +58,7 @@ mod pyliteral;
 mod range;
 mod source;
 mod vars_files;
+mod yaml_anchors;
 mod yaml_out;
 mod yaml_plugin;
 

@@ -199,12 +199,13 @@ impl Data {
                 id
             }
         };
+        // Membership is recorded on both sides together, so the host's
+        // short list answers "already in the group?" without scanning the
+        // group's (possibly huge) one.
         if let Some(g) = group {
-            if !self.groups[g].hosts.contains(&id) {
-                self.groups[g].hosts.push(id);
-            }
             if !self.hosts[id].groups.contains(&g) {
                 self.hosts[id].groups.push(g);
+                self.groups[g].hosts.push(id);
             }
         }
         id

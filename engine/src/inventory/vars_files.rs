@@ -84,9 +84,10 @@ impl Listing {
                 .unwrap_or_default();
             warnings.push(Warning {
                 span: None,
+                // Ansible names the real path of the folder.
                 message: format!(
                     "Found {kind} that is not a directory, skipping: {}",
-                    path.display()
+                    absolute(path).display()
                 ),
             });
             return Ok(None);
@@ -217,4 +218,9 @@ pub(crate) fn load_vars_file(
             found: other.type_name(),
         }),
     }
+}
+
+/// `os.path.realpath`, as Ansible's vars plugin names the directory.
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }

@@ -8,7 +8,7 @@
 //! Deviation: `creates`/`removes` take literal paths, not globs.
 
 use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
+use super::context::{ModuleContext, RunMode};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::{quote, Cmd};
@@ -49,6 +49,9 @@ pub struct CommandArgs {
     pub strip_empty_ends: bool,
     /// Shell to use (shell module).
     pub executable: Option<String>,
+    /// Expand `$VAR`, `${VAR}` and a leading `~` in each word on the host,
+    /// as Ansible's `expand_argument_vars` (default true) does (command).
+    pub expand_vars: bool,
 }
 
 /// The `command` module.
@@ -107,6 +110,8 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         } else {
             args.str(&["executable"])?
         },
+        expand_vars: flavor == Flavor::Command
+            && args.bool(&["expand_argument_vars"])?.unwrap_or(true),
     };
     args.ignore(&["warn", "expand_argument_vars"]);
     args.finish(&[
@@ -160,6 +165,7 @@ impl Module for RawModule {
             stdin_add_newline: false,
             strip_empty_ends: false,
             executable: None,
+            expand_vars: false,
         })
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -170,13 +176,20 @@ impl Module for RawModule {
 const SKIP_MARK: &str = "__konvoy_skip__";
 const RUN_MARK: &str = "__konvoy_run__";
 
-/// The script: the creates/removes check, then the command, in one go.
-fn script(a: &CommandArgs) -> String {
+/// The script: chdir, the creates/removes check, then the command, in one
+/// go. With `RunMode::Check` it stops after the check: the command itself
+/// must not run.
+fn script(a: &CommandArgs, mode: RunMode) -> String {
+    let mut prelude = String::new();
     let body = match a.flavor {
         Flavor::Command => a
             .argv
             .iter()
-            .map(|w| quote(w).into_owned())
+            .enumerate()
+            .map(|(i, w)| match a.expand_vars && needs_expansion(w) {
+                true => expand_word(w, i, &mut prelude),
+                false => quote(w).into_owned(),
+            })
             .collect::<Vec<_>>()
             .join(" "),
         Flavor::Raw => a.argv[0].clone(),
@@ -189,6 +202,12 @@ fn script(a: &CommandArgs) -> String {
         return body;
     }
     let mut s = String::new();
+    // Ansible changes directory first, so relative creates/removes paths
+    // are relative to chdir.
+    if let Some(dir) = &a.chdir {
+        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
+        s.push('\n');
+    }
     if let Some(p) = &a.creates {
         s.push_str(&format!(
             "if [ -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
@@ -204,13 +223,90 @@ fn script(a: &CommandArgs) -> String {
     if a.creates.is_some() || a.removes.is_some() {
         s.push_str(&format!("echo {RUN_MARK}\n"));
     }
-    if let Some(dir) = &a.chdir {
-        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
-        s.push('\n');
+    if mode == RunMode::Check {
+        return s;
     }
+    s.push_str(&prelude);
     s.push_str(&body);
     s.push('\n');
     s
+}
+
+/// Whether Python's `expandvars`/`expanduser` could change `word`: a `$`
+/// before a name or `{`, or a leading `~`. Other words are quoted as-is.
+fn needs_expansion(word: &str) -> bool {
+    word.starts_with('~')
+        || word.match_indices('$').any(|(i, _)| {
+            word[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == '{' || c == '_' || c.is_ascii_alphabetic())
+        })
+}
+
+/// Builds word `i` in shell variable `__kw{i}` the way Python's
+/// `expanduser(expandvars(word))` would on the host: `$NAME` and `${NAME}`
+/// become the variable's value when it is set and stay literal when not;
+/// a leading `~` or `~user` gets the shell's tilde expansion, which
+/// likewise leaves an unknown user literal. Every literal piece is
+/// single-quoted, so nothing else in the word reaches the shell as code.
+/// Returns the quoted reference to use in the command line.
+fn expand_word(word: &str, i: usize, prelude: &mut String) -> String {
+    let var = format!("__kw{i}");
+    let mut rest = word;
+    prelude.push_str(&format!("{var}=''\n"));
+    if let Some(tail) = word.strip_prefix('~') {
+        let end = tail.find('/').unwrap_or(tail.len());
+        let user = &tail[..end];
+        if user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            // Unquoted on purpose: only tilde expansion applies to `~user`.
+            prelude.push_str(&format!("{var}=~{user}\n"));
+            rest = &tail[end..];
+        }
+    }
+    let mut literal = String::new();
+    let flush = |literal: &mut String, prelude: &mut String| {
+        if !literal.is_empty() {
+            prelude.push_str(&format!("{var}=\"${var}\"{}\n", quote(literal)));
+            literal.clear();
+        }
+    };
+    while let Some(pos) = rest.find('$') {
+        literal.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, taken) = match after.strip_prefix('{') {
+            Some(b) => match b.find('}') {
+                Some(close) => (&b[..close], close + 2),
+                None => ("", 0),
+            },
+            None => {
+                let n = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..n], n)
+            }
+        };
+        let is_ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if taken == 0 || !is_ident {
+            literal.push('$');
+            rest = after;
+            continue;
+        }
+        flush(&mut literal, prelude);
+        let original = &rest[pos..pos + 1 + taken];
+        prelude.push_str(&format!(
+            "if [ -n \"${{{name}+x}}\" ]; then {var}=\"${var}${{{name}}}\"; else {var}=\"${var}\"{}; fi\n",
+            quote(original)
+        ));
+        rest = &after[taken..];
+    }
+    literal.push_str(rest);
+    flush(&mut literal, prelude);
+    format!("\"${var}\"")
 }
 
 fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -220,9 +316,7 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     };
     let guarded = a.creates.is_some() || a.removes.is_some();
     if ctx.check_mode() && !guarded && a.flavor != Flavor::Raw {
-        let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
-        o.skipped = true;
-        return Ok(o);
+        return Ok(would_run(cmd_value));
     }
     let stdin = a.stdin.as_ref().map(|s| {
         let mut s = s.clone().into_bytes();
@@ -233,38 +327,27 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     });
     let start_wall = SystemTime::now();
     let started = Instant::now();
-    let out = ctx.apply(&script(a), stdin.as_deref())?;
+    let out = ctx.apply(&script(a, ctx.mode), stdin.as_deref())?;
     let delta = started.elapsed();
     let end_wall = SystemTime::now();
     let mut stdout = out.stdout_str();
     if guarded {
         let (first, rest) = stdout.split_once('\n').unwrap_or((stdout.as_str(), ""));
         if first == SKIP_MARK {
-            let why = match (&a.creates, &a.removes) {
-                (Some(p), _) if a.creates.is_some() => {
-                    format!("Did not run command since '{p}' exists")
-                }
-                (_, Some(p)) => format!("Did not run command since '{p}' does not exist"),
-                _ => String::new(),
+            // Ansible quotes the path in `msg` but not in `stdout`.
+            let (path, why) = match &a.creates {
+                Some(p) => (p.as_str(), "exists"),
+                None => (a.removes.as_deref().unwrap_or_default(), "does not exist"),
             };
-            return Ok(Outcome::ok()
-                .with("cmd", cmd_value)
-                .with("msg", why.clone())
-                .with("rc", Value::Int(0))
-                .with(
-                    "stdout",
-                    format!(
-                        "skipped, since {}",
-                        why.trim_start_matches("Did not run command since ")
-                    ),
-                )
-                .with("stderr", ""));
+            return Ok(not_run(
+                cmd_value,
+                format!("Did not run command since '{path}' {why}"),
+                format!("skipped, since {path} {why}"),
+            ));
         }
         stdout = rest.to_owned();
         if ctx.check_mode() {
-            let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
-            o.skipped = true;
-            return Ok(o);
+            return Ok(would_run(cmd_value));
         }
     }
     let mut stderr = out.stderr_str();
@@ -292,6 +375,36 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
             .insert("msg".into(), Value::Str("non-zero return code".into()));
     }
     Ok(o)
+}
+
+/// The result of a command that did not run: Ansible keeps every key of
+/// a run, with null times and rc 0.
+fn not_run(cmd: Value, msg: String, stdout: String) -> Outcome {
+    let stdout_lines = lines(&stdout);
+    Outcome::ok()
+        .with("cmd", cmd)
+        .with("delta", Value::Null)
+        .with("end", Value::Null)
+        .with("msg", msg)
+        .with("rc", Value::Int(0))
+        .with("start", Value::Null)
+        .with("stderr", "")
+        .with("stderr_lines", Value::List(Vec::new()))
+        .with("stdout", stdout)
+        .with("stdout_lines", stdout_lines)
+}
+
+/// Check mode: the command is skipped, its result shaped as `not_run`'s
+/// and, unlike other skips, registered with `failed: false` (measured).
+fn would_run(cmd: Value) -> Outcome {
+    let mut o = not_run(
+        cmd,
+        "Command would have run if not in check mode".into(),
+        String::new(),
+    )
+    .with("failed", Value::Bool(false));
+    o.skipped = true;
+    o
 }
 
 fn trim_end_newlines(s: &mut String) {
@@ -428,9 +541,47 @@ mod tests {
             .collect(),
         );
         let a = CommandModule::parse(&mut m).unwrap();
-        let s = script(&a);
+        let s = script(&a, RunMode::Apply);
         assert!(s.contains("if [ -e '/a b' ]"));
         assert!(s.ends_with("echo '$(id)' '`x`'\n"));
+    }
+
+    #[test]
+    fn argument_vars_expand_like_python_expandvars() {
+        // Expected values: python3 `os.path.expanduser(os.path.expandvars(w))`
+        // with HOME=/home/kv and FOO='a b*' (Ansible's expand_argument_vars).
+        let cases = [
+            ("$HOME/x", "/home/kv/x"),
+            ("${FOO}-$FOO", "a b*-a b*"),
+            ("$NOPE ${NOPE}", "$NOPE ${NOPE}"),
+            ("$1 $(id) ${a b}", "$1 $(id) ${a b}"),
+            ("~/d", "/home/kv/d"),
+            ("~nosuchuser/d", "~nosuchuser/d"),
+            ("pre$HOMEpost", "pre$HOMEpost"),
+            ("it's $FOO\\", "it's a b*\\"),
+        ];
+        let words: Vec<Value> = std::iter::once("printf")
+            .chain(std::iter::once("%s\\n"))
+            .chain(cases.iter().map(|(w, _)| *w))
+            .map(|w| Value::Str(w.to_owned()))
+            .collect();
+        let mut m = ArgMap::new(
+            [("argv".to_owned(), Value::List(words))]
+                .into_iter()
+                .collect(),
+        );
+        let a = CommandModule::parse(&mut m).unwrap();
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script(&a, RunMode::Apply))
+            .env("HOME", "/home/kv")
+            .env("FOO", "a b*")
+            .env_remove("NOPE")
+            .output()
+            .unwrap();
+        let got = String::from_utf8(out.stdout).unwrap();
+        let want: String = cases.iter().map(|(_, e)| format!("{e}\n")).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -11,9 +11,9 @@
 //! fails and leaves the old destination untouched (temp file + rename).
 //! Unchanged: one command (the probe, which also reads a checksum URL).
 
-use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
+use super::args::{ArgError, ArgMap, FileMode};
 use super::attrs::{apply_attrs, Attrs};
+use super::context::ModuleContext;
 use super::fstat::{probe_files, stat_script, Checksum, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
@@ -222,7 +222,7 @@ impl Module for GetUrlModule {
         o.result
             .insert("msg".into(), Value::Str(format!("OK ({size} bytes)")));
         o.result.insert("state".into(), Value::Str("file".into()));
-        if a.attrs != Attrs::default() {
+        if matches!(a.attrs.mode, Some(FileMode::Symbolic(_))) {
             let (recs, _) = probe_files(ctx, &stat_script(&[(&dest, StatOpts::default())]), 1)?;
             if let Some(c) = recs[0].as_ref() {
                 let cmds = a
@@ -354,10 +354,20 @@ fn download_script(a: &GetUrlArgs, dest: &str, algo: Checksum, want: Option<&str
         ));
     }
     s.push_str("echo \"size=$(wc -c < \"$t\")\"\n");
-    s.push_str(&format!(
-        "chmod 0644 \"$t\" && mv -f \"$t\" {} && trap - EXIT\n",
-        quote(dest)
-    ));
+    // Octal modes and owners are set before the rename, in this same
+    // command; a symbolic mode needs the file's current mode, afterwards.
+    let mode = match &a.attrs.mode {
+        Some(FileMode::Octal(m)) => format!("{m:04o}"),
+        _ => "0644".to_owned(),
+    };
+    s.push_str(&format!("chmod {mode} \"$t\"\n"));
+    if let Some(o) = &a.attrs.owner {
+        s.push_str(&format!("chown -- {} \"$t\" || exit 6\n", quote(o)));
+    }
+    if let Some(g) = &a.attrs.group {
+        s.push_str(&format!("chgrp -- {} \"$t\" || exit 6\n", quote(g)));
+    }
+    s.push_str(&format!("mv -f \"$t\" {} && trap - EXIT\n", quote(dest)));
     s
 }
 

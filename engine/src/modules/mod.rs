@@ -10,6 +10,16 @@
 //!
 //! Modules never open connections: they talk to the host only through the
 //! [`Remote`] the executor hands them.
+//!
+//! Shared by the file modules (private): `fstat` (the `st` probe function:
+//! one NUL-delimited record per path with stat, link target, checksum and
+//! optionally the content), `attrs` (mode/owner/group differences as
+//! commands; symbolic modes computed as Ansible does), `write` (a whole
+//! file in one command: stdin into a temp file next to the destination,
+//! attributes, optional backup, rename, new state printed), `textedit`
+//! (probe → pure edit → write, for lineinfile/blockinfile/replace; Python
+//! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
+//! them).
 
 mod args;
 mod attrs;
@@ -18,8 +28,10 @@ mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod rpmvercmp;
 mod textedit;
 mod write;
+mod yum_decide;
 mod yum_probe;
 
 pub mod blockinfile;
@@ -46,6 +58,7 @@ pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};
+pub(crate) use name::distance as edit_distance;
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 
@@ -112,5 +125,62 @@ pub fn dispatch(
         ModuleName::RpmKey => run_module::<rpm_key::RpmKeyModule>(args, ctx),
         ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
         other => Err(ModuleError::Unsupported(other.as_str())),
+    }
+}
+
+/// Whether module `name` declares probes (cheap: no argument parsing).
+pub fn has_probes(name: ModuleName) -> bool {
+    matches!(
+        name,
+        ModuleName::File
+            | ModuleName::Copy
+            | ModuleName::Template
+            | ModuleName::Lineinfile
+            | ModuleName::Blockinfile
+            | ModuleName::Replace
+            | ModuleName::Stat
+            | ModuleName::Find
+            | ModuleName::GetUrl
+            | ModuleName::Sysctl
+            | ModuleName::Modprobe
+            | ModuleName::Service
+            | ModuleName::Systemd
+            | ModuleName::Yum
+            | ModuleName::Dnf
+            | ModuleName::Package
+            | ModuleName::YumRepository
+            | ModuleName::RpmKey
+            | ModuleName::Unarchive
+    )
+}
+
+/// The read-only probe scripts module `name` would send for `args` (as
+/// templated), so the executor can fetch the probes of several upcoming
+/// tasks in one round trip. Empty when the module declares none or the
+/// arguments do not parse (the module then reports that when it runs).
+pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
+    fn of<M: Module>(args: &crate::value::Map) -> Vec<String> {
+        M::parse(&mut ArgMap::new(args.clone()))
+            .map(|a| M::probes(&a))
+            .unwrap_or_default()
+    }
+    match name {
+        ModuleName::File => of::<file::FileModule>(args),
+        ModuleName::Copy => of::<copy::CopyModule>(args),
+        ModuleName::Template => of::<template::TemplateModule>(args),
+        ModuleName::Lineinfile => of::<lineinfile::LineinfileModule>(args),
+        ModuleName::Blockinfile => of::<blockinfile::BlockinfileModule>(args),
+        ModuleName::Replace => of::<replace::ReplaceModule>(args),
+        ModuleName::Stat => of::<stat::StatModule>(args),
+        ModuleName::Find => of::<find::FindModule>(args),
+        ModuleName::GetUrl => of::<get_url::GetUrlModule>(args),
+        ModuleName::Sysctl => of::<sysctl::SysctlModule>(args),
+        ModuleName::Modprobe => of::<modprobe::ModprobeModule>(args),
+        ModuleName::Service | ModuleName::Systemd => of::<service::ServiceModule>(args),
+        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
+        ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
+        ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
+        ModuleName::Unarchive => of::<unarchive::UnarchiveModule>(args),
+        _ => Vec::new(),
     }
 }

@@ -75,8 +75,13 @@ impl Module for RpmKeyModule {
         })
     }
 
+    /// A key at a URL is fetched by the probe: not offered for batching,
+    /// so the download runs with the task's environment (proxies).
     fn probes(a: &RpmKeyArgs) -> Vec<String> {
-        vec![probe_script(a)]
+        match a.key {
+            KeySource::Url(_) => Vec::new(),
+            _ => vec![probe_script(a)],
+        }
     }
 
     fn run(a: &RpmKeyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -158,7 +163,9 @@ fn key_file_lines(a: &RpmKeyArgs) -> String {
         KeySource::File(p) => {
             s.push_str("u=\nf=");
             s.push_str(&quote(p));
-            s.push_str("\n[ -f \"$f\" ] || { printf 'E\\t%s\\n' \"Not a valid key $f\"; exit 0; }\n");
+            s.push_str(
+                "\n[ -f \"$f\" ] || { printf 'E\\t%s\\n' \"Not a valid key $f\"; exit 0; }\n",
+            );
         }
         KeySource::Id(_) => {}
     }
@@ -185,7 +192,9 @@ fn probe_script(a: &RpmKeyArgs) -> String {
             s.push_str("[ -n \"$id\" ] || exit 0\n");
         }
     }
-    s.push_str("if rpm -q \"gpg-pubkey-$id\" >/dev/null 2>&1; then echo 'I 1'; else echo 'I 0'; fi\n");
+    s.push_str(
+        "if rpm -q \"gpg-pubkey-$id\" >/dev/null 2>&1; then echo 'I 1'; else echo 'I 0'; fi\n",
+    );
     s
 }
 
@@ -236,7 +245,8 @@ mod tests {
     #[test]
     fn probe_output_is_read() {
         // Shape of gpg 2.2's colon output as the probe reduces it.
-        let p = parse_probe("K\t6A2FAEA2352C64E5\nF\t91E97D7C4A5E96F17F3E888F6A2FAEA2352C64E5\nI 0\n");
+        let p =
+            parse_probe("K\t6A2FAEA2352C64E5\nF\t91E97D7C4A5E96F17F3E888F6A2FAEA2352C64E5\nI 0\n");
         assert_eq!(p.keyid.as_deref(), Some("6A2FAEA2352C64E5"));
         assert_eq!(p.fingerprints.len(), 1);
         assert!(!p.imported);

@@ -124,12 +124,10 @@ fn guard(a: &ScriptArgs, ctx: &mut ModuleContext<'_>) -> Result<Option<Outcome>,
     } else {
         format!("{path} does not exist, matching removes option")
     };
-    Ok(Some(
-        Outcome::ok()
-            .with("msg", why.clone())
-            .with("stdout", format!("skipped, since {why}"))
-            .with("rc", Value::Int(0)),
-    ))
+    // Ansible's script action reports this as a skip, not as `ok`.
+    let mut o = Outcome::ok().with("msg", why);
+    o.skipped = true;
+    Ok(Some(o))
 }
 
 fn unique() -> u128 {

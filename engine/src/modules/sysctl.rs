@@ -9,8 +9,8 @@
 //! (`1  2` equals `1 2`). Unchanged: one command (two with `sysctl_set`).
 
 use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
 use super::attrs::Attrs;
+use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{probe_script, run_edit, Edit, EditTarget};
 use super::Module;

@@ -78,6 +78,16 @@ impl Module for UnarchiveModule {
         Ok(parsed)
     }
 
+    fn probes(a: &UnarchiveArgs) -> Vec<String> {
+        // A controller-side archive is uploaded first: its probe names the
+        // upload, so only a host-side archive can be probed ahead.
+        if a.remote_src {
+            vec![probe(a, &a.src, Kind::of(&a.src))]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn run(a: &UnarchiveArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         let mut o = Outcome::ok();
         o.result.insert("dest".into(), Value::Str(a.dest.clone()));

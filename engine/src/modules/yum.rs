@@ -23,19 +23,25 @@
 //! (`Installed: NEVRA`, `Removed: NEVRA`, as Ansible's dnf module).
 //! Unchanged: one command. Changed: two.
 //!
-//! Deviations: `update_cache` refreshes metadata only when a transaction
-//! or `latest` needs it (a refresh alone changes nothing Ansible reports);
-//! check mode lists the specs it would install, not the resolved
-//! transaction; a pin to a version older than the installed one
-//! downgrades (Ansible needs `allow_downgrade` for that).
+//! A pin older than the installed version is left alone, as Ansible does
+//! without `allow_downgrade` (the probe also lists other installed
+//! versions of a pinned name; [`super::rpmvercmp`] compares them).
+//!
+//! Deviations: `update_cache` refreshes metadata only when a transaction,
+//! `latest` or a bare `update_cache` needs it (a refresh alone changes
+//! nothing Ansible reports); check mode on dnf names what it would
+//! install as `repoquery` resolves the specs (one more read-only
+//! command; on yum, the specs themselves), without the dependencies
+//! Ansible's resolved transaction would add;
+//! `allow_downgrade` is not supported.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
+use super::yum_decide::{decide, failure, failures, notes, success, Todo};
 use super::yum_probe::{self, Probe};
 use super::Module;
 use crate::shell::Cmd;
-use crate::value::Value;
 
 /// What the packages should be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +71,13 @@ impl PackageSpec {
     pub fn parse(s: &str) -> Result<PackageSpec, ArgError> {
         if s.is_empty() || s.contains(['\n', '\r', '\t', '\0']) {
             return Err(ArgError::Invalid(format!("invalid package name `{s}`")));
+        }
+        if s.starts_with('-') {
+            // dnf parses its arguments twice; `--` does not survive the
+            // second pass, so a leading dash would be read as an option.
+            return Err(ArgError::Invalid(format!(
+                "package name `{s}` starts with `-`"
+            )));
         }
         if s.starts_with('@') {
             return Err(ArgError::Invalid(format!(
@@ -205,7 +218,7 @@ impl Module for YumModule {
         }
         let backend = match args
             .choice(
-                &["use_backend"],
+                &["use_backend", "use"],
                 &["auto", "yum", "yum4", "dnf", "dnf4", "dnf5"],
             )?
             .as_deref()
@@ -251,8 +264,18 @@ impl Module for YumModule {
         })
     }
 
+    /// Only probes that read local state are offered for batching: one
+    /// that downloads an RPM or asks the repositories for updates needs
+    /// the task's environment (proxies) and its own time budget.
     fn probes(a: &YumArgs) -> Vec<String> {
-        vec![yum_probe::script(a)]
+        let remote = a.update_cache
+            || a.state == PackageState::Latest
+            || a.names.iter().any(|n| matches!(n, PackageSpec::Url(_)));
+        if remote {
+            Vec::new()
+        } else {
+            vec![yum_probe::script(a)]
+        }
     }
 
     fn run(a: &YumArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -262,13 +285,14 @@ impl Module for YumModule {
             return Ok(failure(err.clone(), Vec::new()));
         }
         let (verb, todo) = decide(a, &probe);
+        let mut results = notes(a, &probe);
         if todo.is_empty() && !(a.autoremove && a.names.is_empty()) {
             let msg = if a.names.is_empty() {
                 "Cache updated"
             } else {
                 "Nothing to do"
             };
-            return Ok(success(false, msg, Vec::new()));
+            return Ok(success(false, msg, results));
         }
         if ctx.check_mode() {
             let word = if verb == "remove" {
@@ -276,35 +300,33 @@ impl Module for YumModule {
             } else {
                 "Installed"
             };
-            let results = todo.iter().map(|t| format!("{word}: {t}")).collect();
+            let resolved = if verb == "install" && probe.manager == "dnf" {
+                resolve(a, ctx, &todo)?
+            } else {
+                None
+            };
+            match resolved {
+                Some(nevras) => results.extend(nevras.iter().map(|n| format!("{word}: {n}"))),
+                None => results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown))),
+            }
             return Ok(success(
                 true,
                 "Check mode: No changes made, but would have if not in check mode",
                 results,
             ));
         }
-        let out = ctx.apply(&transaction_script(a, &probe, verb, &todo), None)?;
+        let args: Vec<&str> = todo.iter().map(|t| t.arg.as_str()).collect();
+        let out = ctx.apply(&transaction_script(a, &probe, verb, &args), None)?;
         let tx = yum_probe::parse_transaction(&out.stdout_str());
         if tx.rc != Some(0) {
-            let mut failures: Vec<Value> = out
-                .stderr_str()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(Value::from)
-                .collect();
-            failures.truncate(50);
             return Ok(failure(
                 "Failed to install some of the specified packages".into(),
-                failures,
+                failures(&out.stderr_str(), &todo),
             ));
         }
-        let mut results: Vec<String> = tx
-            .installed
-            .iter()
-            .map(|p| format!("Installed: {p}"))
-            .collect();
+        results.extend(tx.installed.iter().map(|p| format!("Installed: {p}")));
         results.extend(tx.removed.iter().map(|p| format!("Removed: {p}")));
-        let changed = !results.is_empty();
+        let changed = !tx.installed.is_empty() || !tx.removed.is_empty();
         Ok(success(
             changed,
             if changed { "" } else { "Nothing to do" },
@@ -313,48 +335,39 @@ impl Module for YumModule {
     }
 }
 
-/// The verb and the arguments of the one transaction needed (empty: none).
-fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<String>) {
-    let mut todo = Vec::new();
-    for (spec, src) in a.names.iter().zip(&p.sources) {
-        let installed = &src.installed;
-        match a.state {
-            PackageState::Absent => {
-                todo.extend(installed.iter().cloned());
-            }
-            PackageState::Present if installed.is_empty() => todo.push(install_arg(spec)),
-            PackageState::Present => {}
-            PackageState::Latest if installed.is_empty() => todo.push(install_arg(spec)),
-            PackageState::Latest => {
-                // URL and file RPMs are what they are: installed is latest.
-                if let PackageSpec::Name(_) = spec {
-                    for (name, evr) in &p.updates {
-                        if src.names.contains(name) {
-                            todo.push(format!("{name}-{evr}"));
-                        }
-                    }
-                }
-            }
-        }
+/// Check mode on dnf: the NEVRAs the specs resolve to (`repoquery`, one
+/// read-only command), as Ansible's check mode names them; `None` when
+/// the query fails, so the specs themselves are shown.
+fn resolve(
+    a: &YumArgs,
+    ctx: &mut ModuleContext<'_>,
+    todo: &[Todo],
+) -> Result<Option<Vec<String>>, ModuleError> {
+    let (names, files): (Vec<&Todo>, Vec<&Todo>) = todo.iter().partition(|t| t.arg == t.shown);
+    if names.is_empty() {
+        // Without arguments repoquery would list every package.
+        return Ok(None);
     }
-    todo.dedup();
-    let verb = if a.state == PackageState::Absent {
-        "remove"
-    } else {
-        "install"
-    };
-    (verb, todo)
-}
-
-/// What the package manager is handed for a missing package: URLs and
-/// files as given (it downloads and reads them itself).
-fn install_arg(spec: &PackageSpec) -> String {
-    spec.as_str().to_owned()
+    let cmd = Cmd::new("dnf -q")
+        .args(&a.options)
+        .flag("repoquery --latest-limit=1 --qf")
+        .arg("%{name}-%{evr}.%{arch}")
+        .flag("--")
+        .args(names.iter().map(|t| t.arg.as_str()))
+        .flag("2>/dev/null");
+    let out = ctx.probe(cmd.as_str())?;
+    let found: Vec<String> = out.stdout_str().lines().map(str::to_owned).collect();
+    if out.rc != 0 || found.len() < names.len() {
+        return Ok(None);
+    }
+    Ok(Some(
+        files.iter().map(|t| t.shown.clone()).chain(found).collect(),
+    ))
 }
 
 /// The apply command: the transaction between two listings of the rpm
 /// database, so the result can name what changed.
-fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[String]) -> String {
+fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[&str]) -> String {
     let mut s =
         String::from("b=$(mktemp) && a=$(mktemp) || exit 1\ntrap 'rm -f \"$b\" \"$a\"' EXIT\n");
     s.push_str(&yum_probe::list_call(a, "\"$b\""));
@@ -381,33 +394,10 @@ fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[String
     s
 }
 
-fn success(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
-    let mut o = if changed {
-        Outcome::changed()
-    } else {
-        Outcome::ok()
-    };
-    o = o
-        .with("msg", msg)
-        .with("rc", Value::Int(0))
-        .with(
-            "results",
-            Value::List(results.into_iter().map(Value::from).collect()),
-        );
-    o
-}
-
-fn failure(msg: String, failures: Vec<Value>) -> Outcome {
-    Outcome::failed(msg)
-        .with("rc", Value::Int(1))
-        .with("results", Value::List(Vec::new()))
-        .with("failures", Value::List(failures))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Map;
+    use crate::value::{Map, Value};
 
     fn parse(pairs: &[(&str, Value)]) -> Result<YumArgs, ArgError> {
         let m: Map = pairs
@@ -432,6 +422,7 @@ mod tests {
             PackageSpec::File(_)
         ));
         assert!(PackageSpec::parse("@core").is_err());
+        assert!(PackageSpec::parse("-y").is_err());
     }
 
     #[test]
@@ -448,5 +439,15 @@ mod tests {
         assert_eq!(a.names.len(), 2);
         assert!(parse(&[("name", "a".into()), ("list", "installed".into())]).is_err());
         assert!(parse(&[("state", "present".into())]).is_err());
+    }
+
+    #[test]
+    fn only_local_probes_are_batched() {
+        let local = parse(&[("name", "a".into())]).unwrap();
+        assert_eq!(YumModule::probes(&local).len(), 1);
+        let url = parse(&[("name", "http://h/a-1-1.noarch.rpm".into())]).unwrap();
+        assert!(YumModule::probes(&url).is_empty());
+        let latest = parse(&[("name", "a".into()), ("state", "latest".into())]).unwrap();
+        assert!(YumModule::probes(&latest).is_empty());
     }
 }

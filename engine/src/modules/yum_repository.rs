@@ -21,8 +21,8 @@
 //! Deviation: a missing `reposdir` is created rather than an error.
 
 use super::args::{ArgError, ArgMap};
-use super::context::ModuleContext;
 use super::attrs::Attrs;
+use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::textedit::{probe_script, run_edit, Edit, EditTarget};
 use super::Module;
@@ -250,10 +250,7 @@ impl Module for YumRepositoryModule {
             if !ctx.check_mode() {
                 let out = ctx.apply(&Cmd::new("rm -f --").arg(&a.path).into_string(), None)?;
                 if out.rc != 0 {
-                    return Ok(o.failing(format!(
-                        "Cannot remove empty repo file {}.",
-                        a.path
-                    )));
+                    return Ok(o.failing(format!("Cannot remove empty repo file {}.", a.path)));
                 }
             }
         }

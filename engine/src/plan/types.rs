@@ -72,8 +72,11 @@ pub enum Step {
     Block(Arc<BlockStep>),
     /// A dynamic include, expanded per host at run time.
     Include(Arc<IncludeStep>),
-    /// `meta: flush_handlers`, and the implicit flushes between sections.
+    /// The implicit flushes between sections: no banner.
     FlushHandlers,
+    /// A written `meta: flush_handlers`: Ansible shows its task banner
+    /// (this text: the task's name, or `meta`) before the handlers.
+    MetaFlushHandlers(String),
 }
 
 /// A block: its sections run as Ansible's do (rescue on failure, always always).

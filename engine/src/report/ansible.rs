@@ -60,6 +60,10 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             None => r.host.clone(),
         };
         let mut out = String::new();
+        if let Some(line) = &r.notice {
+            out.push_str(line);
+            out.push('\n');
+        }
         for item in &r.items {
             let word = status_word(item.status, true);
             match item.status {
@@ -93,10 +97,15 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     out.push_str(&error_report(r, origin));
                 }
                 if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
-                    out.push_str(&format!(
-                        "fatal: [{host}]: FAILED! => {}\n",
-                        json_line(&clean(&r.result, self.verbosity))
-                    ));
+                    // debug/assert results are "verbose always": indented.
+                    let mut shown = clean(&r.result, self.verbosity);
+                    shown.shift_remove("exception");
+                    let json = if r.show_result {
+                        json_pretty(&shown)
+                    } else {
+                        json_line(&shown)
+                    };
+                    out.push_str(&format!("fatal: [{host}]: FAILED! => {json}\n"));
                 } else {
                     let mut summary = Map::new();
                     summary.insert("changed".into(), Value::Bool(false));
@@ -216,10 +225,22 @@ fn clean(result: &Map, verbosity: u8) -> Map {
         .collect()
 }
 
+/// Python's `json.dumps(sort_keys=True)` sorts nested dicts too.
 fn sorted(map: &Map) -> Value {
-    let mut m = map.clone();
+    let mut m: Map = map
+        .iter()
+        .map(|(k, v)| (k.clone(), sorted_value(v)))
+        .collect();
     m.sort_keys();
     Value::Map(m)
+}
+
+fn sorted_value(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => sorted(m),
+        Value::List(l) => Value::List(l.iter().map(sorted_value).collect()),
+        other => other.clone(),
+    }
 }
 
 fn json_line(map: &Map) -> String {

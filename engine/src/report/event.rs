@@ -56,6 +56,9 @@ pub struct HostResult {
     /// `Module failed` or `Action failed` (controller-side actions), as
     /// Ansible's error report words it.
     pub failure_kind: &'static str,
+    /// A line the action prints itself before its result, as `pause`
+    /// prints `Pausing for N seconds`.
+    pub notice: Option<String>,
 }
 
 impl HostResult {
@@ -74,6 +77,7 @@ impl HostResult {
             delegated_to: None,
             origin: None,
             failure_kind: "Module failed",
+            notice: None,
         }
     }
 

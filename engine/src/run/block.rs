@@ -22,6 +22,8 @@ pub(crate) struct Walk<'a> {
     pub handlers: &'a [std::sync::Arc<TaskStep>],
     pub force_handlers: bool,
     pub batch_size: usize,
+    /// Fetch the probes of upcoming tasks in one round trip.
+    pub batching: bool,
 }
 
 /// Which hosts a step runs on.
@@ -59,9 +61,18 @@ impl Walk<'_> {
         rescuable: bool,
         who: Who<'_>,
     ) -> bool {
-        for step in steps {
+        for (i, step) in steps.iter().enumerate() {
             if self.env.opts.cancel.load(Ordering::Relaxed) {
                 return false;
+            }
+            if matches!(step, Step::Task(_)) && self.batching {
+                let rest = &steps[i..];
+                self.pool.install(|| {
+                    batch
+                        .par_iter_mut()
+                        .filter(|s| who.takes(s))
+                        .for_each(|s| super::prefetch::prefetch(&self.env, s, rest));
+                });
             }
             if !batch.iter().any(|s| who.takes(s)) {
                 return true;
@@ -70,6 +81,16 @@ impl Walk<'_> {
                 Step::Task(t) => self.task(t, batch, rescuable, who, false),
                 Step::Block(b) => self.block(b, batch, rescuable, who),
                 Step::FlushHandlers => self.flush(batch),
+                Step::MetaFlushHandlers(banner) => {
+                    // One banner per host, as Ansible 2.19 prints it.
+                    for _ in batch.iter().filter(|s| who.takes(s)) {
+                        self.reporter.event(&Event::TaskStart {
+                            name: banner.clone(),
+                            handler: false,
+                        });
+                    }
+                    self.flush(batch)
+                }
                 Step::Include(inc) => self.include(inc, batch, rescuable, who),
             };
             if !go_on {
@@ -163,11 +184,18 @@ impl Walk<'_> {
             });
             t.banner(name.as_deref())
         };
-        self.reporter.event(&Event::TaskStart {
-            name: banner.clone(),
-            handler,
-        });
-        let results: Vec<(usize, HostResult)> = if t.run_once {
+        // Ansible 2.19 shows a meta task's banner once per host (below).
+        let is_meta = t.module == ModuleName::Meta;
+        if !is_meta {
+            self.reporter.event(&Event::TaskStart {
+                name: banner.clone(),
+                handler,
+            });
+        }
+        // `pause` bypasses the host loop: it runs once for the batch, as
+        // run_once does (measured: only the first host prints and counts).
+        let once = t.run_once || t.module == ModuleName::Pause;
+        let results: Vec<(usize, HostResult)> = if once {
             let hr = run_task(&self.env, &mut batch[first], t, &banner);
             vec![(first, hr)]
         } else {
@@ -180,7 +208,7 @@ impl Walk<'_> {
                     .collect()
             })
         };
-        if t.run_once {
+        if once {
             // Ansible gives the run_once result to every host of the batch.
             if let (Some(reg), Some((_, hr))) = (&t.register, results.first()) {
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
@@ -190,6 +218,21 @@ impl Walk<'_> {
         }
         let mut failed_now = 0usize;
         for (i, hr) in results {
+            // A `meta` that ran prints no host line; run or skipped, it
+            // counts nothing in the recap (measured: `end_host` in
+            // tests/golden/run/logic and tests/run/logic.rs).
+            if is_meta {
+                self.reporter.event(&Event::TaskStart {
+                    name: banner.clone(),
+                    handler,
+                });
+                if matches!(hr.status, Status::Ok | Status::Skipped) {
+                    if hr.status == Status::Skipped {
+                        self.reporter.event(&Event::HostResult(Box::new(hr)));
+                    }
+                    continue;
+                }
+            }
             let st = &mut batch[i];
             account(st, &hr, rescuable, t.ignore_unreachable);
             if hr.status == Status::Failed && !hr.ignored {
@@ -299,6 +342,7 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 /// ignored; a failure inside a block with a rescue waits for the rescue.
 fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreachable: bool) {
     let changed = hr.result.get("changed") == Some(&Value::Bool(true));
+    st.converged = matches!(hr.status, Status::Ok | Status::Skipped) && !changed;
     match hr.status {
         Status::Ok => st.stats.ok += 1,
         Status::Changed => {
@@ -375,8 +419,14 @@ pub(crate) fn include_vars(
     for (k, v) in &vars {
         st.included.insert(k.clone(), v.clone());
     }
-    Ok(Outcome::ok().with("ansible_facts", Value::Map(vars)).with(
-        "ansible_included_var_files",
-        Value::List(vec![Value::Str(path.display().to_string())]),
-    ))
+    // Ansible lists the file by its absolute path and registers
+    // `failed: false` (measured in tests/golden/run/logic).
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    Ok(Outcome::ok()
+        .with("ansible_facts", Value::Map(vars))
+        .with(
+            "ansible_included_var_files",
+            Value::List(vec![Value::Str(shown.display().to_string())]),
+        )
+        .with("failed", Value::Bool(false)))
 }

@@ -53,6 +53,9 @@ pub(crate) struct HostState {
     pub commands: u64,
     /// `meta: end_host` was run.
     pub ended: bool,
+    /// The last task changed nothing: probes of the next ones are worth
+    /// fetching in one batch.
+    pub converged: bool,
 }
 
 impl HostState {
@@ -77,6 +80,7 @@ impl HostState {
             probe_cache: HashMap::new(),
             commands: 0,
             ended: false,
+            converged: true,
         }
     }
 

@@ -32,7 +32,11 @@ pub(crate) fn run(
     if !walk.env.opts.tags_allow(&t.tags) {
         return true;
     }
-    let banner = t.banner(None);
+    // Ansible names an unnamed include_role after its role.
+    let banner = match (&t.name, inc.is_role) {
+        (None, true) => format!("{} : {}", t.banner(None), inc.target),
+        _ => t.banner(None),
+    };
     walk.reporter.event(&Event::TaskStart {
         name: banner.clone(),
         handler: false,
@@ -85,7 +89,12 @@ pub(crate) fn run(
     // Ansible reports every expansion first, then runs them in order.
     let mut compiled = Vec::new();
     for (_, (exp, hosts)) in groups {
-        let shown = absolute(&inc.base_dir, &exp.file);
+        // A role is shown by name, a tasks file by its absolute path.
+        let shown = if inc.is_role {
+            exp.file.clone()
+        } else {
+            absolute(&inc.base_dir, &exp.file)
+        };
         walk.reporter.event(&Event::Included {
             file: shown,
             hosts: hosts.clone(),

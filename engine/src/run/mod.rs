@@ -13,6 +13,7 @@ mod host;
 mod include;
 mod options;
 mod play;
+mod prefetch;
 pub mod remote;
 mod task;
 mod vars;

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub command_timeout: u64,
     /// SSH settings shared by every connection (known_hosts, keys, agent).
     pub connect: crate::transport::ConnectOptions,
+    /// Send the probes of upcoming tasks as one script (on by default).
+    pub probe_batching: bool,
 }
 
 impl Default for RunOptions {
@@ -48,6 +50,7 @@ impl Default for RunOptions {
             cancel: Arc::new(AtomicBool::new(false)),
             command_timeout: 0,
             connect: crate::transport::ConnectOptions::default(),
+            probe_batching: true,
         }
     }
 }

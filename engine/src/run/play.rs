@@ -129,6 +129,7 @@ pub fn run(
                 handlers: &play.handlers,
                 force_handlers: play.force_handlers,
                 batch_size: batch.len(),
+                batching: opts.probe_batching,
             };
             if play.gather_facts {
                 gather(&walk, &mut batch);

@@ -85,6 +85,11 @@ pub(crate) fn run_task(
             hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert)
                 && a.status != Status::Skipped;
             hr.debug_output = task.module == ModuleName::Debug;
+            if task.module == ModuleName::Pause && hr.status == Status::Ok {
+                if let Some(Value::Int(secs)) = hr.result.get("delta") {
+                    hr.notice = Some(format!("Pausing for {secs} seconds"));
+                }
+            }
             hr
         }
         Some(spec) => match control::loop_items(env.templar, spec, &vars) {
@@ -433,7 +438,15 @@ fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, arg
     let outcome = modules::dispatch(task.module, &mut ArgMap::new(args), &mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => from_outcome(o),
+        Ok(o) => {
+            // A module that ran on the host registers `failed: false` too,
+            // as Ansible's module results do (measured on command/shell).
+            let mut a = from_outcome(o);
+            if a.status != Status::Skipped && !a.result.contains_key("failed") {
+                a.result.insert("failed".into(), Value::Bool(false));
+            }
+            a
+        }
         Err(ModuleError::Transport(e)) if control::is_unreachable(&e) => {
             st.transport = None;
             st.spec = None;

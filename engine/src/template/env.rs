@@ -109,8 +109,9 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
     // caches the compiled template inside the environment.
     env.set_loader(|name| {
         let text = crate::template::syntax::preserve_backslashes(name, false);
+        let text = crate::template::percent::rewrite(&text, false);
         Ok(Some(
-            crate::template::percent::rewrite(&text, false).into_owned(),
+            crate::template::syntax::strict_blocks(&text).into_owned(),
         ))
     });
     env.set_auto_reload(false);

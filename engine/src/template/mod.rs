@@ -19,14 +19,17 @@
 //! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]);
 //! - lists and dicts inside text print as Python's `repr`;
 //! - dict keys of task arguments are not templated (2.19 leaves
-//!   `{"{{ k }}": 1}` as written).
+//!   `{"{{ k }}": 1}` as written);
+//! - `{% if x %}`, `{% elif x %}` and `{% for i in x %}` fail on an
+//!   undefined `x` (a `for` with an inline `if` filter is not checked).
 //!
-//! Known deviations: iterating or testing (`{% if %}`) an undefined value
-//! inside a template gives empty/false instead of an error; `{% break %}`
-//! and `{% continue %}` are accepted; `include`/`import` of other template
+//! Known deviations: an undefined value passed on inside a template (as a
+//! filter or function argument, say) may read as empty rather than fail;
+//! `{% break %}` and `{% continue %}` are accepted; `include`/`import` of other template
 //! files is not supported; `'%s' % x` formatting is supported when the left
 //! operand is a string literal (the common case), not a variable.
 
+mod analysis;
 mod diagnose;
 mod env;
 mod error;
@@ -83,7 +86,7 @@ pub const OMIT: &str = "__omit_place_holder__5fd1d5ee3e8b2e6f9b4d1b6c9c2f1b0d7a1
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Templar {
-    shared: &'static Shared,
+    pub(crate) shared: &'static Shared,
 }
 
 impl Default for Templar {
@@ -240,6 +243,7 @@ impl Templar {
                 let env = env::build(ws);
                 let body = syntax::preserve_backslashes(body, false);
                 let body = percent::rewrite(&body, false);
+                let body = syntax::strict_blocks(&body);
                 let rendered = env
                     .template_from_str(&body)?
                     .render(VarsObject(vars.clone()).into_value());
@@ -259,78 +263,6 @@ impl Templar {
                 }
                 (err, None) => err.with_excerpt(excerpt(name)),
             })
-    }
-
-    /// The variables `text` reads (top-level names, sorted), without
-    /// rendering it: for static checks ("no source defines `x`") and for
-    /// knowing which registered results or facts a task depends on.
-    /// `conditional` says whether `text` is a bare conditional (`when`).
-    /// Globals (`lookup`, `omit`, `range`, ...) are not listed.
-    ///
-    /// # Errors
-    /// [`TemplateError::Syntax`] when `text` does not parse.
-    pub fn variables(&self, text: &str, conditional: bool) -> Result<Vec<String>, TemplateError> {
-        let env = &self.shared.env;
-        let syntax_error = |err: minijinja::Error| TemplateError::Syntax {
-            message: err
-                .detail()
-                .unwrap_or("syntax error")
-                .replace(env::STRICT_SUFFIX, ")"),
-            excerpt: excerpt(text),
-            span: None,
-        };
-        let trimmed = text.trim();
-        let expression = if conditional && !Templar::is_template(trimmed) {
-            Some(trimmed)
-        } else {
-            lone_expression(trimmed)
-        };
-        let names = match expression {
-            Some(src) => self
-                .shared
-                .expression(src)
-                .map_err(syntax_error)?
-                .undeclared_variables(false),
-            None if Templar::is_template(text) => env
-                .get_template(text)
-                .map_err(syntax_error)?
-                .undeclared_variables(false),
-            None => return Ok(Vec::new()),
-        };
-        let mut names: Vec<String> = names
-            .into_iter()
-            .filter(|name| env.globals().all(|(global, _)| global != name))
-            .collect();
-        names.sort();
-        Ok(names)
-    }
-
-    /// Runs lookup plugin `name` on already templated `terms` and returns
-    /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
-    /// iterates over (`with_items`, `with_dict`, `with_nested`,
-    /// `with_sequence`, `with_first_found`, ...). For a loop, `terms` are
-    /// the items of the templated `with_<name>` value when it is a list,
-    /// else that one value (as Ansible passes them).
-    ///
-    /// # Errors
-    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
-    pub fn lookup(
-        &self,
-        name: &str,
-        terms: &[Value],
-        vars: &Vars,
-    ) -> Result<Vec<Value>, TemplateError> {
-        let terms: Vec<JValue> = terms.iter().map(to_jinja).collect();
-        let kwargs = minijinja::value::Kwargs::from_iter(std::iter::empty::<(&str, JValue)>());
-        let (result, _frame) = frame::with_frame(vars, || lookups::plugin(name, &terms, &kwargs));
-        match result {
-            Ok(items) => Ok(items.iter().map(from_jinja).collect()),
-            Err(err) => Err(TemplateError::Evaluation {
-                message: err.detail().unwrap_or("lookup failed").to_owned(),
-                excerpt: format!("with_{name}"),
-                span: None,
-            }),
-        }
     }
 
     /// Templates `text` into a template value (no conversion).

@@ -143,6 +143,126 @@ pub(crate) fn parse_header(source: &str) -> (Whitespace, &str) {
     (ws, body)
 }
 
+/// Makes `{% if %}`, `{% elif %}` and `{% for ... in %}` fail on an
+/// undefined value, as Ansible's strict undefined does (minijinja's
+/// chainable mode would read it as false or empty): their expression is
+/// wrapped as `(expr) | __kib_strict`. A `for` with a trailing
+/// `if` filter or `recursive` is left alone.
+pub(crate) fn strict_blocks(text: &str) -> Cow<'_, str> {
+    if !text.contains("{%") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(open) = rest.find("{%") {
+        let (before, tag) = rest.split_at(open);
+        out.push_str(before);
+        let Some(close) = tag_end(tag) else {
+            out.push_str(tag);
+            rest = "";
+            break;
+        };
+        let (whole, after) = tag.split_at(close);
+        match wrap_tag(whole) {
+            Some(wrapped) => {
+                out.push_str(&wrapped);
+                changed = true;
+            }
+            None => out.push_str(whole),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The byte length of the tag starting at `tag` (`{% ... %}`), strings
+/// skipped.
+fn tag_end(tag: &str) -> Option<usize> {
+    let b = tag.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 2;
+    while i + 1 < b.len() {
+        match quote {
+            Some(_) if b[i] == b'\\' => i += 1,
+            Some(q) if b[i] == q => quote = None,
+            Some(_) => {}
+            None if b[i] == b'\'' || b[i] == b'"' => quote = Some(b[i]),
+            None if b[i] == b'%' && b[i + 1] == b'}' => return Some(i + 2),
+            None => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `{% if x %}` → `{% if (x) | __kib_strict %}` (and `elif`, `for`).
+fn wrap_tag(tag: &str) -> Option<String> {
+    let open_len = if tag.starts_with("{%-") || tag.starts_with("{%+") {
+        3
+    } else {
+        2
+    };
+    let close_len = if tag.ends_with("-%}") || tag.ends_with("+%}") {
+        3
+    } else {
+        2
+    };
+    let body = tag.get(open_len..tag.len() - close_len)?;
+    let trimmed = body.trim_start();
+    let lead = &body[..body.len() - trimmed.len()];
+    let (keyword, expr) = trimmed.split_once(char::is_whitespace)?;
+    let (head, expr) = match keyword {
+        "if" | "elif" => (format!("{keyword} "), expr),
+        "for" => {
+            let at = top_level_find(expr, " in ")?;
+            let iterable = &expr[at + 4..];
+            if top_level_find(iterable, " if ").is_some()
+                || iterable.trim_end().ends_with(" recursive")
+            {
+                return None;
+            }
+            (format!("for {} in ", &expr[..at]), iterable)
+        }
+        _ => return None,
+    };
+    let expr = expr.trim();
+    if expr.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}{lead}{head}({expr}) | __kib_strict {}",
+        &tag[..open_len],
+        &tag[tag.len() - close_len..]
+    ))
+}
+
+/// Finds `needle` outside strings and brackets.
+fn top_level_find(hay: &str, needle: &str) -> Option<usize> {
+    let b = hay.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut depth = 0usize;
+    for i in 0..b.len() {
+        match quote {
+            Some(q) if b[i] == q => quote = None,
+            Some(_) => {}
+            None => match b[i] {
+                b'\'' | b'"' => quote = Some(b[i]),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ if depth == 0 && hay[i..].starts_with(needle) => return Some(i),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +276,23 @@ mod tests {
         assert_eq!(lone_expression("{{ a }}{{ b }}"), None);
         assert_eq!(lone_expression("{{ '}}' }}"), Some(" '}}' "));
         assert_eq!(lone_expression("x{{ a }}"), None);
+    }
+
+    #[test]
+    fn block_conditions_become_strict() {
+        assert_eq!(
+            strict_blocks("{% if a %}x{% endif %}"),
+            "{% if (a) | __kib_strict %}x{% endif %}"
+        );
+        assert_eq!(
+            strict_blocks("{%- for k, v in d.items() -%}{% endfor %}"),
+            "{%- for k, v in (d.items()) | __kib_strict -%}{% endfor %}"
+        );
+        assert_eq!(
+            strict_blocks("{% for x in l if x %}{% endfor %}"),
+            "{% for x in l if x %}{% endfor %}"
+        );
+        assert_eq!(strict_blocks("{% set x = '%}' %}"), "{% set x = '%}' %}");
     }
 
     #[test]

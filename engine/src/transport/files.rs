@@ -201,10 +201,13 @@ fn install_script(
     // A lost connection closes our pipes: without this, the `echo` of an
     // error would die of SIGPIPE before the EXIT trap removes the temp file.
     s.push_str("set -e\ntrap '' PIPE HUP\n");
-    match stage {
-        Some(stage) => s.push_str(&format!("trap 'rm -f {t} {}' EXIT\n", quote(stage))),
-        None => s.push_str(&format!("trap 'rm -f {t}' EXIT\n")),
-    }
+    // The paths go into variables first: a quoted path cannot sit inside
+    // the trap's own single quotes.
+    s.push_str(&format!(
+        "konvoy_t={t}\nkonvoy_s={}\n",
+        quote(stage.unwrap_or(""))
+    ));
+    s.push_str("trap 'rm -f -- \"$konvoy_t\" ${konvoy_s:+\"$konvoy_s\"}' EXIT\n");
     // Temp files of earlier puts cut off by a lost connection (whose shell
     // was killed before its trap ran) are removed here.
     s.push_str(&format!(

@@ -4,6 +4,11 @@
 //! become `Value`s. YAML typing (YAML 1.1) happens before this point, in
 //! [`crate::yaml`]; templating converts `Value`s to `minijinja::Value`s in
 //! [`crate::template`]. Maps keep insertion order, as Python dicts do.
+//!
+//! Printing follows Python byte for byte, since Ansible's outputs are
+//! Python's: [`Value::to_json`] is `json.dumps`, [`Value::py_repr`] is
+//! `repr()`, [`Value::py_str`] is `str()`; YAML output is
+//! [`crate::yaml::dump`].
 
 mod json;
 mod pyrepr;

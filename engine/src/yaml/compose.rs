@@ -118,7 +118,18 @@ impl<'t> Builder<'t> {
     }
 
     /// Handles one event; `true` at the end of the stream.
-    pub(super) fn event(&mut self, event: Event<'_>, span: Span) -> Result<bool, YamlError> {
+    pub(super) fn event(
+        &mut self,
+        event: Event<'_>,
+        raw: saphyr_parser::Span,
+    ) -> Result<bool, YamlError> {
+        if let Event::SequenceEnd | Event::MappingEnd = event {
+            // Only the end offset matters here: no span to build.
+            let end = self.map.offset(self.text, raw.end.index());
+            self.close(end)?;
+            return Ok(false);
+        }
+        let span = self.span(raw.start, raw.end);
         match event {
             Event::StreamEnd => return Ok(true),
             Event::Nothing | Event::StreamStart => {}
@@ -164,7 +175,7 @@ impl<'t> Builder<'t> {
                     map: MapBuilder::new(duplicates),
                 });
             }
-            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::SequenceEnd | Event::MappingEnd => {}
         }
         Ok(false)
     }
@@ -222,12 +233,18 @@ impl<'t> Builder<'t> {
         })
     }
 
-    fn close(&mut self, end: Span) -> Result<(), YamlError> {
+    /// Finishes the innermost collection; `end` is the byte offset after it.
+    fn close(&mut self, end: usize) -> Result<(), YamlError> {
         let (open, kind) = match self.stack.pop() {
             Some(Frame::Seq { node, items }) => (node, NodeKind::Seq(items)),
             Some(Frame::Map { node, map }) => {
                 let map = map.finish(&mut self.loaded.warnings);
-                (node, NodeKind::Map(map))
+                let kind = if self.json {
+                    mapping::json_marker(map)?
+                } else {
+                    NodeKind::Map(map)
+                };
+                (node, kind)
             }
             other => {
                 // The parser pairs start and end events; keep the frame.
@@ -239,7 +256,9 @@ impl<'t> Builder<'t> {
             self.unsafe_depth -= 1;
         }
         let mut span = open.span;
-        span.len = (end.offset + end.len).saturating_sub(span.offset);
+        span.len = u32::try_from(end)
+            .unwrap_or(u32::MAX)
+            .saturating_sub(span.offset);
         self.complete(Key::Node(Node { kind, span }), open.count, open.anchor)
     }
 

@@ -46,7 +46,10 @@ pub enum YamlError {
         message: String,
     },
     /// A core tag on the wrong kind of node (`!!str {a: 1}`, `!!map [1]`).
-    #[error("{span}: tag `{tag}` expects a {expected}, found a {found}")]
+    #[error(
+        "{span}: tag `{tag}` expects a {expected}, found {} {found}",
+        article(found)
+    )]
     TagKindMismatch {
         /// The tagged node.
         span: Span,
@@ -71,7 +74,7 @@ pub enum YamlError {
         reason: &'static str,
     },
     /// A sequence or mapping used as a mapping key (Python: "unhashable").
-    #[error("{span}: a {found} cannot be a mapping key")]
+    #[error("{span}: {} {found} cannot be a mapping key", article(found))]
     NonScalarKey {
         /// The key node.
         span: Span,
@@ -79,7 +82,10 @@ pub enum YamlError {
         found: &'static str,
     },
     /// A `<<` merge whose value is not a mapping or a list of mappings.
-    #[error("{span}: expected a mapping or list of mappings for merging, found a {found}")]
+    #[error(
+        "{span}: expected a mapping or list of mappings for merging, found {} {found}",
+        article(found)
+    )]
     BadMerge {
         /// The merged value.
         span: Span,
@@ -131,5 +137,14 @@ impl YamlError {
             | YamlError::MultipleDocuments { span } => Some(span),
             YamlError::Io { .. } => None,
         }
+    }
+}
+
+/// `a` or `an` before a kind name (`an integer`, `a mapping`).
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }

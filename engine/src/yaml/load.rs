@@ -43,8 +43,7 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
                     break Err(builder.scan_error(&e));
                 }
             };
-            let start = builder.span(span.start, span.end);
-            match builder.event(event, start) {
+            match builder.event(event, span) {
                 Ok(false) => {}
                 Ok(true) => break Ok(()),
                 Err(e) => break Err(e),
@@ -55,7 +54,7 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
             (Ok(()), _) => return Ok(loaded),
             // JSON that the YAML parser does not take (surrogate escapes):
             // still JSON, positions reduced to the file.
-            (Err(_), _) if json => return Ok(from_json(body, &file)),
+            (Err(e), _) if json => return from_json(body, &file).ok_or(e)?,
             (Err(e), Some((index, col))) => {
                 if !source.indent_quoted(index, col) {
                     return Err(e);
@@ -82,18 +81,19 @@ fn is_json(text: &str) -> bool {
     ) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
-/// A JSON text as one document whose nodes all point at the file start.
-fn from_json(text: &str, file: &Arc<str>) -> Loaded {
-    let doc = serde_json::from_str::<serde_json::Value>(text)
-        .map(|v| json_node(&v, &Span::file(file.clone())))
-        .ok();
-    Loaded {
-        docs: doc.into_iter().collect(),
+/// A JSON text as one document whose nodes all point at the file start;
+/// `None` when `serde_json` cannot represent it either.
+/// (`serde_json` limits nesting to 128 levels, so the recursion is bounded.)
+fn from_json(text: &str, file: &Arc<str>) -> Option<Result<Loaded, YamlError>> {
+    let value = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    let doc = json_node(&value, &Span::file(file.clone()));
+    Some(doc.map(|doc| Loaded {
+        docs: vec![doc],
         warnings: Vec::new(),
-    }
+    }))
 }
 
-fn json_node(value: &serde_json::Value, span: &Span) -> Node {
+fn json_node(value: &serde_json::Value, span: &Span) -> Result<Node, YamlError> {
     use serde_json::Value as J;
     let kind = match value {
         J::Null => NodeKind::Null,
@@ -103,23 +103,29 @@ fn json_node(value: &serde_json::Value, span: &Span) -> Node {
             None => NodeKind::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         J::String(s) => NodeKind::Str(s.clone()),
-        J::Array(items) => NodeKind::Seq(items.iter().map(|v| json_node(v, span)).collect()),
+        J::Array(items) => NodeKind::Seq(
+            items
+                .iter()
+                .map(|v| json_node(v, span))
+                .collect::<Result<_, _>>()?,
+        ),
         J::Object(map) => {
             let mut mapping = super::Mapping::default();
             for (k, v) in map {
                 let entry = super::MapEntry {
                     key_span: span.clone(),
-                    value: json_node(v, span),
+                    value: json_node(v, span)?,
                 };
                 mapping.entries.insert(k.clone(), entry);
             }
-            NodeKind::Map(mapping)
+            // The decoder's markers, as on the main JSON path.
+            super::mapping::json_marker(mapping)?
         }
     };
-    Node {
+    Ok(Node {
         kind,
         span: span.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -133,7 +139,28 @@ mod tests {
     }
 
     #[test]
-    fn smoke() {
+    fn crlf_line_ends_read_as_lf() {
+        // PyYAML gives {'a': 1, 'b': ['x', 'y'], 'c': 'one\ntwo\n', 'd': 'q r',
+        // 'e': 'plain folded'} for both.
+        let lf = "a: 1\nb: [x, y]\nc: |\n  one\n  two\nd: \"q\n  r\"\ne: plain\n  folded\n";
+        let crlf = lf.replace('\n', "\r\n");
+        assert_eq!(value(&crlf), value(lf));
+        assert_eq!(
+            value(lf).py_repr(),
+            "{'a': 1, 'b': ['x', 'y'], 'c': 'one\\ntwo\\n', 'd': 'q r', 'e': 'plain folded'}"
+        );
+    }
+
+    #[test]
+    fn json_text_is_read_as_json_first() {
+        // Ansible's from_yaml: json.loads first, so 1e3 is a float here and a
+        // string in YAML.
+        assert_eq!(value("{\"a\": 1e3}").py_repr(), "{'a': 1000.0}");
+        assert_eq!(value("{a: 1e3}").py_repr(), "{'a': '1e3'}");
+    }
+
+    #[test]
+    fn typed_scalars_and_merge_keys() {
         let v = value("a: yes\nb: '0644'\nc: 0644\nd: [1.5, ~, 2024-01-01]\n<<: {e: 1, a: 2}\n");
         assert_eq!(
             v.py_repr(),

@@ -150,6 +150,33 @@ fn insert(
     }
 }
 
+/// Ansible's JSON decoder reads an object with a `__ansible_unsafe` string
+/// as that unsafe string (other keys dropped) and one with `__ansible_vault`
+/// as vault data (what its own JSON output writes for them); any other
+/// object is a mapping.
+pub(super) fn json_marker(mut map: Mapping) -> Result<NodeKind, YamlError> {
+    if let Some(entry) = map.entries.get("__ansible_vault") {
+        return Err(YamlError::Vault {
+            span: entry.key_span.clone(),
+        });
+    }
+    match map.entries.swap_remove("__ansible_unsafe") {
+        Some(MapEntry {
+            value:
+                Node {
+                    kind: NodeKind::Str(text),
+                    ..
+                },
+            ..
+        }) => Ok(NodeKind::Unsafe(text)),
+        Some(entry) => {
+            map.entries.insert("__ansible_unsafe".into(), entry);
+            Ok(NodeKind::Map(map))
+        }
+        None => Ok(NodeKind::Map(map)),
+    }
+}
+
 pub(super) fn into_node(key: Key) -> Node {
     match key {
         Key::Node(node) => node,

@@ -5,6 +5,37 @@
 //! tags and positions, because Ansible's typing depends on them: plain `no`
 //! is `False` but `"no"` is a string, plain `0644` is 420. Every [`Node`]
 //! keeps its [`Span`] so later layers can report `file:line:column`.
+//!
+//! What it reproduces (checked against ansible-core 2.19's own loader and
+//! dumper by `tests/yaml`, whose expected data `tests/yaml/regen.py`
+//! regenerates):
+//!
+//! - JSON first, then YAML, as Ansible's `from_yaml` reads every file
+//!   ([`load_str`]);
+//! - PyYAML's YAML 1.1 resolver for plain scalars: `yes`/`On`/`FALSE`
+//!   booleans (not `y`/`n`), `~`/`null`/empty, `0644` (420), `0x1F`,
+//!   `0b101`, `1_000`, `1:30` (90), floats that need a dot (`1e3` stays a
+//!   string), `.inf`/`.nan`, dates and date-times (kept as Python's
+//!   `isoformat()` text);
+//! - explicit core tags (`!!str`, `!!int`, ...), the non-specific `!`
+//!   (resolved as plain, like PyYAML), Ansible's `!unsafe` (a tagged scalar
+//!   is re-resolved as plain, as Ansible does, and every string inside a
+//!   tagged collection is unsafe), `!vault`/`!vault-encrypted` (rejected:
+//!   [`YamlError::Vault`]);
+//! - merge keys `<<` (a mapping or a list of mappings, earlier ones winning)
+//!   and duplicate keys (last value at the first position, with Ansible's
+//!   warning, also for a key that overrides a merged one);
+//! - libyaml's leniency for under-indented continuation lines of quoted
+//!   scalars;
+//! - output: [`dump`] writes what `yaml.dump` with Ansible's dumper writes.
+//!
+//! Known differences: `!!binary`, `!!set`, `!!omap` and `!!pairs` are
+//! [`YamlError::UnknownTag`]; integers beyond 64 bits stay strings (with a
+//! warning); keys are strings, so `{1: a, "1": b}` has one key; the
+//! parser follows YAML 1.2 where libyaml differs in corners (U+2028 is
+//! content, not a line break; `{a: b -}` is rejected); `NaN`/`Infinity`
+//! in JSON are read as YAML; aliases are copied, so a recursive alias is an
+//! error and expansion is capped ([`YamlError::AliasExpansion`]).
 
 mod analysis;
 mod compose;
@@ -256,5 +287,52 @@ impl Mapping {
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_accessors_follow_the_kind() {
+        let text = "name: web\nports: [80, 443]\nvars: {a: 1}\nempty:\n";
+        let (doc, warnings) = load_str(text, "n.yml").expect("loads").single();
+        assert!(warnings.is_empty());
+        let doc = doc.expect("a document");
+        assert_eq!(doc.kind_name(), "mapping");
+        assert_eq!(doc.get("name").and_then(Node::as_str), Some("web"));
+        let ports = doc.get("ports").and_then(Node::as_seq).expect("a list");
+        assert_eq!(
+            ports.iter().map(Node::kind_name).collect::<Vec<_>>(),
+            ["integer", "integer"]
+        );
+        let vars = doc.get("vars").and_then(Node::as_map).expect("a map");
+        assert_eq!(vars.len(), 1);
+        assert_eq!(vars.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a"]);
+        assert!(doc.get("empty").is_some_and(Node::is_null));
+        assert_eq!(doc.get("missing"), None);
+        assert_eq!(doc.get("name").and_then(|n| n.get("x")), None);
+    }
+
+    #[test]
+    fn an_empty_text_has_no_document() {
+        let (doc, warnings) = load_str("# only a comment\n", "e.yml")
+            .expect("loads")
+            .single();
+        assert_eq!(doc, None);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn unreadable_files_are_io_errors() {
+        let err = load_file(Path::new("/nonexistent/dir/hosts.yml")).expect_err("missing");
+        assert!(
+            matches!(err, YamlError::Io { ref file, .. } if file == "/nonexistent/dir/hosts.yml")
+        );
+        assert!(
+            err.to_string().starts_with("/nonexistent/dir/hosts.yml: "),
+            "{err}"
+        );
     }
 }

@@ -82,11 +82,11 @@ pub(super) fn decide(
         FileState::Directory => match cur {
             None => {
                 plan.state("absent", "directory");
-                plan.push(Cmd::new("mkdir -p --").arg(p));
+                create_dirs(&mut plan, p, &a.attrs)?;
                 let fresh = fresh_stat(FileKind::Directory, 0o755);
-                for c in a.attrs.changes(p, &fresh, false)? {
-                    plan.push(c);
-                }
+                // Ansible creates the directory, then diffs its mode
+                // against the fresh one (measured: `"mode": "0755"` before).
+                diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) if st.kind() != FileKind::Directory => {
                 return Err(format!("{p} already exists as a {}", prev_state(cur)))
@@ -106,6 +106,7 @@ pub(super) fn decide(
                 for c in a.attrs.changes(p, &fresh, false)? {
                     plan.push(c);
                 }
+                diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) => {
                 plan.state(prev_state(cur), "touch");
@@ -117,6 +118,41 @@ pub(super) fn decide(
         FileState::Hard => hard(&mut plan, a, cur, src)?,
     }
     Ok(plan)
+}
+
+/// `mkdir -p`, then mode/owner/group on every directory it created, as
+/// Ansible applies them to each missing component of the path.
+fn create_dirs(plan: &mut Plan, p: &str, attrs: &Attrs) -> Result<(), String> {
+    let mut each = Vec::new();
+    if let Some(o) = &attrs.owner {
+        each.push(Cmd::new("chown").arg(o).flag("-- \"$d\""));
+    }
+    if let Some(g) = &attrs.group {
+        each.push(Cmd::new("chgrp").arg(g).flag("-- \"$d\""));
+    }
+    if let Some(m) = &attrs.mode {
+        let want = wanted_mode(m, 0o755, true)?;
+        each.push(
+            Cmd::new("chmod")
+                .arg(format!("{want:04o}"))
+                .flag("-- \"$d\""),
+        );
+    }
+    if each.is_empty() {
+        plan.push(Cmd::new("mkdir -p --").arg(p));
+        return Ok(());
+    }
+    // The missing components, outermost first, collected before mkdir.
+    plan.cmds.push(format!(
+        "set --; d={}; while [ ! -e \"$d\" ] && [ ! -L \"$d\" ]; do set -- \"$d\" \"$@\"; \
+         n=$(dirname -- \"$d\"; echo .); d=${{n%??}}; done",
+        quote(p)
+    ));
+    plan.push(Cmd::new("mkdir -p --").arg(p));
+    let body: Vec<String> = each.into_iter().map(Cmd::into_string).collect();
+    plan.cmds
+        .push(format!("for d; do {}; done", body.join(" && ")));
+    Ok(())
 }
 
 /// A made-up state for a path the plan creates (every attribute set).
@@ -132,14 +168,21 @@ fn fresh_stat(kind: FileKind, mode: u32) -> FileStat {
     }
 }
 
-fn diff_attrs(plan: &mut Plan, want: &Attrs, st: &FileStat, link: bool) {
-    if let (Some(m), false) = (&want.mode, link) {
+/// The `mode` entries of the diff, when the wanted mode differs from `st`'s.
+fn diff_mode(plan: &mut Plan, want: &Attrs, st: &FileStat) {
+    if let Some(m) = &want.mode {
         if let Ok(w) = wanted_mode(m, st.mode, st.kind() == FileKind::Directory) {
             if w != st.mode {
                 plan.before.insert("mode".into(), st.mode_str().into());
                 plan.after.insert("mode".into(), format!("{w:04o}").into());
             }
         }
+    }
+}
+
+fn diff_attrs(plan: &mut Plan, want: &Attrs, st: &FileStat, link: bool) {
+    if !link {
+        diff_mode(plan, want, st);
     }
     for (key, want, now_name, now_id) in [
         ("owner", &want.owner, &st.owner, st.uid),
@@ -354,10 +397,13 @@ mod tests {
             ("state", "directory"),
             ("mode", "0750"),
         ]);
-        assert_eq!(
-            plan_of(&a, None, None).unwrap(),
-            ["mkdir -p -- '/a b/$(x)'", "chmod 0750 -- '/a b/$(x)'"]
+        let cmds = plan_of(&a, None, None).unwrap();
+        assert!(
+            cmds[0].starts_with("set --; d='/a b/$(x)'; while"),
+            "{cmds:?}"
         );
+        assert_eq!(cmds[1], "mkdir -p -- '/a b/$(x)'");
+        assert_eq!(cmds[2], r#"for d; do chmod 0750 -- "$d"; done"#);
         let dir = rec("41e8 0 0 4096 1 2 3 2 9 9 root root");
         assert!(plan_of(&a, Some(&dir), None).unwrap().is_empty());
         let file = rec("81a4 0 0 1 1 2 3 1 9 9 root root");

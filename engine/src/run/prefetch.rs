@@ -1,0 +1,210 @@
+//! Probe batching: the read-only probes of the next tasks of a host, sent
+//! as one script on one channel, so a host already in the wanted state
+//! answers a whole run of tasks in one round trip instead of one each
+//! (50 checks as 50 channels took 3.6 s here; as one script, 71 ms).
+//!
+//! Safe by construction: results are keyed by the exact probe text, so a
+//! task whose arguments render differently at run time simply misses; any
+//! command that changes the host clears the cache
+//! ([`crate::modules::ModuleContext::apply`]). Batching starts only after
+//! a task that changed nothing, so a cold run, where most tasks change
+//! the host, does not pay for probes it would throw away.
+
+use super::control;
+use super::host::HostState;
+use super::remote::TransportRemote;
+use super::task::TaskEnv;
+use super::vars::task_vars;
+use crate::modules::{self, ExecOutput, Remote};
+use crate::plan::{Step, TaskStep};
+use crate::shell::quote;
+use crate::template::OMIT;
+use crate::transport::Privilege;
+use crate::value::{Map, Value};
+
+/// At most this many probes go into one batch.
+const MAX_PROBES: usize = 64;
+
+/// How far ahead to look, in tasks.
+const WINDOW: usize = 32;
+
+/// Fills `st`'s probe cache with the probes of the plain tasks at the
+/// head of `steps` (up to the first block, include or flush), when worth it.
+pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
+    if !st.converged || !st.probe_cache.is_empty() || !st.active() {
+        return;
+    }
+    let Some(Step::Task(first)) = steps.first() else {
+        return;
+    };
+    // Which of the next tasks could share a batch: cheap checks first, so
+    // a run of controller-side tasks costs nothing here.
+    let candidates: Vec<&TaskStep> = steps
+        .iter()
+        .take(WINDOW)
+        .map_while(|s| match s {
+            Step::Task(t)
+                if t.delegate_to.is_none()
+                    && t.become_ == first.become_
+                    && t.environment == first.environment =>
+            {
+                Some(&**t)
+            }
+            _ => None,
+        })
+        .filter(|t| modules::has_probes(t.module))
+        .collect();
+    if candidates.len() < 2 {
+        return;
+    }
+    let mut scripts: Vec<String> = Vec::new();
+    for t in candidates {
+        for args in rendered_args(env, st, t) {
+            for p in modules::probes(t.module, &args) {
+                if !scripts.contains(&p) {
+                    scripts.push(p);
+                }
+            }
+        }
+        if scripts.len() >= MAX_PROBES {
+            break;
+        }
+    }
+    if scripts.len() < 2 {
+        return;
+    }
+    let vars = task_vars(env.pv, st, Some(first));
+    let become_ = match &first.become_.become_ {
+        Some(v) => super::task::render_bool(env.templar, v, &vars).unwrap_or(false),
+        None => false,
+    };
+    // Probes run as the tasks will: same become, same environment (a
+    // proxy in `environment:` can matter to a probe).
+    let Ok(environment) = control::environment(env.templar, &first.environment, &vars) else {
+        return;
+    };
+    if control::ensure_session(env, st, None, &vars).is_err() {
+        return;
+    }
+    let Some(t) = st.transport.as_deref_mut() else {
+        return;
+    };
+    let privilege = if become_ {
+        Privilege::Become
+    } else {
+        Privilege::User
+    };
+    let mut remote = TransportRemote::new(t)
+        .privilege(privilege)
+        .env(environment);
+    let Ok(out) = remote.exec(&batch_script(&scripts), None) else {
+        return;
+    };
+    st.commands += 1;
+    if let Some(outputs) = parse_batch(&out.stdout, scripts.len()) {
+        st.probe_cache.extend(scripts.into_iter().zip(outputs));
+    }
+}
+
+/// The task's arguments as they would render now, once per loop item.
+fn rendered_args(env: &TaskEnv<'_>, st: &HostState, t: &TaskStep) -> Vec<Map> {
+    let vars = task_vars(env.pv, st, Some(t));
+    let render = |v: &crate::template::Vars| -> Option<Map> {
+        match env
+            .templar
+            .render_value(&Value::Map(t.args.clone()), v)
+            .ok()?
+        {
+            Value::Map(m) => Some(
+                m.into_iter()
+                    .filter(|(_, v)| v.as_str() != Some(OMIT))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    match &t.loop_ {
+        None => render(&vars).into_iter().collect(),
+        Some(spec) => {
+            let loop_var = t.loop_control.loop_var.as_deref().unwrap_or("item");
+            control::loop_items(env.templar, spec, &vars)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|item| render(&vars.with(loop_var, item)))
+                .collect()
+        }
+    }
+}
+
+/// One script running every probe in its own `sh`, framing each result
+/// as `@@konvoy RC OUTLEN ERRLEN\n` followed by the raw bytes.
+pub(crate) fn batch_script(probes: &[String]) -> String {
+    let mut s = String::from("d=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$d\"' EXIT\n");
+    for p in probes {
+        s.push_str(&format!(
+            "sh -c {} >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
+             printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
+             cat \"$d/o\" \"$d/e\"\n",
+            quote(p)
+        ));
+    }
+    s
+}
+
+/// Splits a batch's output back into one [`ExecOutput`] per probe.
+pub(crate) fn parse_batch(mut out: &[u8], n: usize) -> Option<Vec<ExecOutput>> {
+    let mut res = Vec::with_capacity(n);
+    for _ in 0..n {
+        let nl = out.iter().position(|b| *b == b'\n')?;
+        let header = std::str::from_utf8(&out[..nl]).ok()?;
+        let mut f = header.strip_prefix("@@konvoy ")?.split(' ');
+        let rc: i32 = f.next()?.parse().ok()?;
+        let ol: usize = f.next()?.trim().parse().ok()?;
+        let el: usize = f.next()?.trim().parse().ok()?;
+        out = &out[nl + 1..];
+        if out.len() < ol + el {
+            return None;
+        }
+        res.push(ExecOutput {
+            stdout: out[..ol].to_vec(),
+            stderr: out[ol..ol + el].to_vec(),
+            rc,
+        });
+        out = &out[ol + el..];
+    }
+    Some(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The framing survives any bytes a probe prints, run by the real `sh`.
+    #[test]
+    fn batch_round_trips_through_real_sh() {
+        let probes = vec![
+            "printf 'a\\n@@konvoy 0 1 1\\nb'; echo err >&2; exit 3".to_owned(),
+            "printf '\\0\\377'".to_owned(),
+            "true".to_owned(),
+        ];
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(batch_script(&probes))
+            .output()
+            .unwrap();
+        let got = parse_batch(&out.stdout, 3).expect("parses");
+        assert_eq!(got[0].stdout, b"a\n@@konvoy 0 1 1\nb");
+        assert_eq!(got[0].stderr, b"err\n");
+        assert_eq!(got[0].rc, 3);
+        assert_eq!(got[1].stdout, b"\0\xff");
+        assert_eq!(
+            got[2],
+            ExecOutput {
+                stdout: vec![],
+                stderr: vec![],
+                rc: 0
+            }
+        );
+        assert!(parse_batch(b"garbage", 1).is_none());
+    }
+}

@@ -1,0 +1,247 @@
+//! Lookup plugins that mostly feed `with_<lookup>` loops: `items`,
+//! `dict`, `nested`, `together`, `indexed_items`, `sequence`,
+//! `first_found`, `varnames`.
+
+use super::{current_vars, find, lookup_failed, term_text};
+use crate::template::native::{from_jinja, to_jinja};
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Error, Value};
+
+/// `items`: the terms with lists flattened one level (`with_items`).
+pub(super) fn items(terms: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for term in terms {
+        match from_jinja(term) {
+            crate::value::Value::List(inner) => out.extend(inner.iter().map(to_jinja)),
+            _ => out.push(term.clone()),
+        }
+    }
+    out
+}
+
+/// Items of a term that must be a list.
+fn list_items(plugin: &str, term: &Value) -> Result<Vec<Value>, Error> {
+    if term.kind() != ValueKind::Seq {
+        return Err(lookup_failed(
+            plugin,
+            format_args!("expected a list, got {}", term.kind()),
+        ));
+    }
+    Ok(term.try_iter()?.collect())
+}
+
+/// `dict`: each dict term as `{key, value}` items.
+pub(super) fn dict(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for term in terms {
+        if term.kind() != ValueKind::Map {
+            return Err(lookup_failed("dict", "expects a dict"));
+        }
+        for key in term.try_iter()? {
+            let value = term.get_item(&key)?;
+            out.push(Value::from_pairs([("key", key), ("value", value)]));
+        }
+    }
+    Ok(out)
+}
+
+/// `nested`: every combination of the lists, as lists.
+pub(super) fn nested(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
+    for term in terms {
+        let choices = list_items("nested", term)?;
+        rows = rows
+            .iter()
+            .flat_map(|row| {
+                choices.iter().map(move |c| {
+                    let mut next = row.clone();
+                    next.push(c.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    Ok(rows.into_iter().map(Value::from).collect())
+}
+
+/// `together`: the lists zipped, shorter ones padded with `None`.
+pub(super) fn together(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let lists: Vec<Vec<Value>> = terms
+        .iter()
+        .map(|t| list_items("together", t))
+        .collect::<Result<_, _>>()?;
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    Ok((0..longest)
+        .map(|i| {
+            let row: Vec<Value> = lists
+                .iter()
+                .map(|l| l.get(i).cloned().unwrap_or_else(|| Value::from(())))
+                .collect();
+            Value::from(row)
+        })
+        .collect())
+}
+
+/// `indexed_items`: `[index, item]` pairs.
+pub(super) fn indexed_items(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    Ok(items(terms)
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| Value::from(vec![Value::from(i), item]))
+        .collect())
+}
+
+/// `sequence`: `start=1 end=5 stride=1 format=%d` or `count=5`, written
+/// as a term (`"start=0 end=3 format=node%02d"`) or as keyword arguments.
+pub(super) fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let mut specs: Vec<String> = terms.iter().map(term_text).collect();
+    if specs.is_empty() {
+        specs.push(String::new());
+    }
+    let mut out = Vec::new();
+    for spec in specs {
+        let mut start = kwargs.get::<Option<i64>>("start")?.unwrap_or(1);
+        let mut end = kwargs.get::<Option<i64>>("end")?;
+        let mut count = kwargs.get::<Option<i64>>("count")?;
+        let mut stride = kwargs.get::<Option<i64>>("stride")?.unwrap_or(1);
+        let mut format = kwargs
+            .get::<Option<String>>("format")?
+            .unwrap_or_else(|| "%d".into());
+        for word in spec.split_whitespace() {
+            let (key, value) = word.split_once('=').unwrap_or(("end", word));
+            let number = || {
+                value
+                    .parse::<i64>()
+                    .map_err(|_| lookup_failed("sequence", format_args!("can't parse `{word}`")))
+            };
+            match key {
+                "start" => start = number()?,
+                "end" => end = Some(number()?),
+                "count" => count = Some(number()?),
+                "stride" => stride = number()?,
+                "format" => format = value.to_owned(),
+                other => {
+                    return Err(lookup_failed(
+                        "sequence",
+                        format_args!("unknown argument `{other}`"),
+                    ))
+                }
+            }
+        }
+        let end = match (end, count) {
+            (_, Some(count)) => start + (count - 1) * stride,
+            (Some(end), None) => end,
+            (None, None) => return Err(lookup_failed("sequence", "must specify count or end")),
+        };
+        if stride == 0 {
+            return Err(lookup_failed("sequence", "stride must not be 0"));
+        }
+        let mut i = start;
+        let mut guard = 0;
+        while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
+            out.push(Value::from(printf_int(&format, i)));
+            i += stride;
+            guard += 1;
+            if guard > 1_000_000 {
+                return Err(lookup_failed("sequence", "more than 1000000 items"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `format % i` for one `%d`, `%0Nd`, `%x` or `%o` conversion.
+fn printf_int(format: &str, i: i64) -> String {
+    let Some(pos) = format.find('%') else {
+        return format.to_owned();
+    };
+    let rest = &format[pos + 1..];
+    let spec_len = rest
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or(rest.len(), |p| p + 1);
+    let (spec, tail) = rest.split_at(spec_len);
+    let width: usize = spec
+        .trim_start_matches('0')
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .unwrap_or(0);
+    let zero = spec.starts_with('0');
+    let body = match spec.chars().last() {
+        Some('x') => format!("{i:x}"),
+        Some('X') => format!("{i:X}"),
+        Some('o') => format!("{i:o}"),
+        _ => i.to_string(),
+    };
+    let padded = if zero {
+        format!("{body:0>width$}")
+    } else {
+        format!("{body:>width$}")
+    };
+    format!("{}{padded}{tail}", &format[..pos])
+}
+
+/// `first_found`: the first existing file among the names (lists and
+/// `{files, paths}` dicts allowed), searched like `lookup('file')`.
+pub(super) fn first_found(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
+    let mut files = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
+    for term in terms {
+        match term.kind() {
+            ValueKind::Map => {
+                for f in term.get_attr("files")?.try_iter()? {
+                    files.push(term_text(&f));
+                }
+                for p in term.get_attr("paths")?.try_iter()? {
+                    paths.push(term_text(&p));
+                }
+            }
+            ValueKind::Seq => files.extend(term.try_iter()?.map(|f| term_text(&f))),
+            _ => files.push(term_text(term)),
+        }
+    }
+    for file in &files {
+        let candidates: Vec<String> = if paths.is_empty() {
+            vec![file.clone()]
+        } else {
+            paths
+                .iter()
+                .map(|p| format!("{}/{file}", p.trim_end_matches('/')))
+                .collect()
+        };
+        for candidate in candidates {
+            if let Ok(path) = find("first_found", "files", &candidate) {
+                return Ok(vec![Value::from(path.to_string_lossy().into_owned())]);
+            }
+        }
+    }
+    if skip {
+        return Ok(Vec::new());
+    }
+    Err(lookup_failed(
+        "first_found",
+        "no file was found when using first_found",
+    ))
+}
+
+/// `varnames`: the names of variables matching any of the regexes.
+pub(super) fn varnames(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let vars = current_vars("varnames")?;
+    let mut out = Vec::new();
+    for term in terms {
+        let pattern = term_text(term);
+        let regex = crate::template::filters::regex_support::compile(
+            "varnames",
+            &format!("\\A(?:{pattern})"),
+            Default::default(),
+        )?;
+        for name in vars.names() {
+            if regex.is_match(name).unwrap_or(false)
+                && !out.iter().any(|v: &Value| v.as_str() == Some(name))
+            {
+                out.push(Value::from(name));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,252 @@
+//! Lookups: `lookup(name, *terms, wantlist=False, errors='strict')`,
+//! `query(...)`/`q(...)` (always a list), with the plugins `env`, `file`,
+//! `template`, `pipe`, `vars`, `items`, `list`, `dict`, `nested`,
+//! `together`, `indexed_items`, `sequence`, `first_found` and `varnames`
+//! (the last ones mostly for `with_<lookup>` loops, see
+//! `Templar::lookup`).
+//!
+//! Lookups run on the controller, as Ansible's do: `pipe` runs `sh -c` on
+//! the machine running the engine, `file` reads controller files. `file`
+//! and `template` search the paths given by [`Vars::set_search_paths`]
+//! (`files/` resp. `templates/` inside each, then the directory itself).
+
+mod loops;
+
+use crate::template::frame;
+use crate::template::native::{from_jinja, to_jinja};
+use crate::template::vars::Vars;
+use crate::template::{Templar, TemplateError};
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Value};
+use std::path::PathBuf;
+
+/// Adds `lookup`, `query` and `q` to `env`.
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function(
+        "lookup",
+        |name: &str, terms: Rest<Value>, kwargs: Kwargs| {
+            let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
+            run(name, &terms, kwargs, wantlist)
+        },
+    );
+    for global in ["query", "q"] {
+        env.add_function(global, |name: &str, terms: Rest<Value>, kwargs: Kwargs| {
+            run(name, &terms, kwargs, true)
+        });
+    }
+}
+
+pub(super) fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("lookup `{plugin}` failed: {message}"),
+    )
+}
+
+fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Value, Error> {
+    let errors = kwargs
+        .get::<Option<String>>("errors")?
+        .unwrap_or_else(|| "strict".into());
+    let result = plugin(name, terms, &kwargs);
+    let ran = match result {
+        Ok(ran) => ran,
+        Err(_) if errors == "ignore" || errors == "warn" => return Ok(Value::from(())),
+        Err(err) => return Err(err),
+    };
+    kwargs.assert_all_used()?;
+    if wantlist {
+        return Ok(Value::from(ran));
+    }
+    // Several strings are joined with commas; anything else stays a list.
+    if ran.iter().all(|v| v.kind() == ValueKind::String) {
+        let parts: Vec<&str> = ran.iter().map(|v| v.as_str().unwrap_or_default()).collect();
+        return Ok(Value::from(parts.join(",")));
+    }
+    Ok(Value::from(ran))
+}
+
+/// Runs lookup plugin `name` (short or `ansible.builtin.` name) on `terms`:
+/// the list Ansible's plugin returns (also what `with_<name>` loops over).
+pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    match short {
+        "env" => env(terms, kwargs),
+        "file" => file(terms, kwargs),
+        "template" => template(terms),
+        "pipe" => pipe(terms),
+        "vars" => vars(terms, kwargs),
+        "items" => Ok(loops::items(terms)),
+        "list" => Ok(terms.to_vec()),
+        "dict" => loops::dict(terms),
+        "nested" => loops::nested(terms),
+        "together" => loops::together(terms),
+        "indexed_items" => loops::indexed_items(terms),
+        "sequence" => loops::sequence(terms, kwargs),
+        "first_found" => loops::first_found(terms, kwargs),
+        "varnames" => loops::varnames(terms),
+        other => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("lookup plugin `{other}` was not found"),
+        )),
+    }
+}
+
+pub(super) fn term_text(term: &Value) -> String {
+    crate::template::filters::regex_support::text_of(term)
+}
+
+pub(super) fn current_vars(plugin: &str) -> Result<Vars, Error> {
+    frame::current_vars().ok_or_else(|| lookup_failed(plugin, "no variables in scope"))
+}
+
+fn env(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let default = kwargs.get::<Option<String>>("default")?.unwrap_or_default();
+    Ok(terms
+        .iter()
+        .map(|t| Value::from(std::env::var(term_text(t)).unwrap_or_else(|_| default.clone())))
+        .collect())
+}
+
+/// The first existing `dir/<sub>/name`, then `dir/name`, over the search
+/// paths; absolute names are used as they are.
+pub(super) fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error> {
+    let path = PathBuf::from(name);
+    if path.is_absolute() {
+        return if path.exists() {
+            Ok(path)
+        } else {
+            Err(lookup_failed(
+                plugin,
+                format_args!("could not find `{name}`"),
+            ))
+        };
+    }
+    let vars = current_vars(plugin)?;
+    for dir in vars.search_paths() {
+        for candidate in [dir.join(sub).join(name), dir.join(name)] {
+            if candidate.exists() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(lookup_failed(
+        plugin,
+        format_args!("could not find `{name}` in the search paths"),
+    ))
+}
+
+fn file(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let rstrip = kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true);
+    let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
+    let mut out = Vec::with_capacity(terms.len());
+    for term in terms {
+        let name = term_text(term);
+        let path = find("file", "files", &name)?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            lookup_failed("file", format_args!("reading `{}`: {e}", path.display()))
+        })?;
+        let text = if rstrip {
+            text.trim_end()
+        } else {
+            text.as_str()
+        };
+        let text = if lstrip { text.trim_start() } else { text };
+        out.push(Value::from(text));
+    }
+    Ok(out)
+}
+
+fn template(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let vars = current_vars("template")?;
+    let mut out = Vec::with_capacity(terms.len());
+    for term in terms {
+        let name = term_text(term);
+        let path = find("template", "templates", &name)?;
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            lookup_failed(
+                "template",
+                format_args!("reading `{}`: {e}", path.display()),
+            )
+        })?;
+        let rendered = Templar::new()
+            .render_template(&source, &name, &vars)
+            .map_err(|e| lookup_failed("template", e))?;
+        out.push(Value::from(rendered));
+    }
+    Ok(out)
+}
+
+fn pipe(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::with_capacity(terms.len());
+    for term in terms {
+        let cmd = term_text(term);
+        let result = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| lookup_failed("pipe", format_args!("running `{cmd}`: {e}")))?;
+        if !result.status.success() {
+            return Err(lookup_failed(
+                "pipe",
+                format_args!("`{cmd}` exited with {}", result.status),
+            ));
+        }
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        out.push(Value::from(stdout.trim_end()));
+    }
+    Ok(out)
+}
+
+fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let default = kwargs.get::<Option<Value>>("default")?;
+    let vars = current_vars("vars")?;
+    let mut out = Vec::with_capacity(terms.len());
+    for term in terms {
+        let name = term_text(term);
+        let found = vars
+            .get(&name)
+            .map_err(|e| lookup_failed("vars", e))?
+            .map(|v| to_jinja(&v));
+        match found.or_else(|| default.clone()) {
+            Some(v) => out.push(v),
+            None => {
+                return Err(lookup_failed(
+                    "vars",
+                    format_args!("no variable named `{name}`"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Templar {
+    /// Runs lookup plugin `name` on already templated `terms` and returns
+    /// its list, as `query(name, *terms)` would: what a `with_<name>` loop
+    /// iterates over (`with_items`, `with_dict`, `with_nested`,
+    /// `with_sequence`, `with_first_found`, ...). For a loop, `terms` are
+    /// the items of the templated `with_<name>` value when it is a list,
+    /// else that one value (as Ansible passes them).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn lookup(
+        &self,
+        name: &str,
+        terms: &[crate::value::Value],
+        vars: &Vars,
+    ) -> Result<Vec<crate::value::Value>, TemplateError> {
+        let terms: Vec<Value> = terms.iter().map(to_jinja).collect();
+        let kwargs = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
+        let (result, _frame) = frame::with_frame(vars, || plugin(name, &terms, &kwargs));
+        match result {
+            Ok(items) => Ok(items.iter().map(from_jinja).collect()),
+            Err(err) => Err(TemplateError::Evaluation {
+                message: err.detail().unwrap_or("lookup failed").to_owned(),
+                excerpt: format!("with_{name}"),
+                span: None,
+            }),
+        }
+    }
+}

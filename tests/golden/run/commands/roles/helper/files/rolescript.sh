@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "role script in $(basename "$PWD")"
