@@ -9,9 +9,10 @@
 # With ANSIBLE=1 (and COLLECTIONS=<dir holding ansible_collections/
 # {community/general,ansible/posix}>, where modprobe and sysctl live since
 # ansible-core 2.10), the same playbook and variables also run under
-# `ansible-playbook` on a fresh fleet of the CentOS hosts only (Ansible needs
-# Python on the target; Flatcar has none), forks = number of hosts,
-# pipelining on, ControlPersist, and the ratio is reported.
+# `ansible-playbook` and under konvoy-image, each on its own fresh fleet of
+# CentOS hosts booted with systemd (A7 + A8 hosts, default 3 + 3; Ansible
+# needs Python on the target, which Flatcar lacks), forks = number of hosts,
+# pipelining on, ControlPersist; the ratio is reported.
 #
 # Usage (root): benches/provision.sh [C7 C8 FLATCAR]     e.g. 7 7 6
 # Environment: SYSTEMD=1 boots each host with systemd (default: plain chroot
@@ -162,13 +163,19 @@ printf '%-34s %9.1fs %8.1fMB  %s\n' "no change" "$(echo "$warm_ms" | awk '{print
 [ "${ANSIBLE:-0}" = 1 ] || exit 0
 : "${COLLECTIONS:?set COLLECTIONS to a directory with ansible_collections/{community/general,ansible/posix}}"
 command -v ansible-playbook >/dev/null || die "ansible-playbook not found"
-nc=$((n7 + n8))
-say "ansible-playbook: starting $nc fresh CentOS hosts (Ansible needs Python on the target)"
+# Ansible's service module needs a running systemd: both tools get fleets of
+# systemd hosts here (A7 CentOS 7 + A8 CentOS 8, default 3 + 3: each systemd
+# host holds inotify instances, and this machine allows 128 per user).
+a7=${A7:-3} a8=${A8:-3}
+nc=$((a7 + a8))
 cspecs=()
-[ "$n7" -gt 0 ] && cspecs+=("centos-7*$n7")
-[ "$n8" -gt 0 ] && cspecs+=("centos-8*$n8")
-start_hosts "$work/afleet" "${cspecs[@]}"
-python3 - "$repo" "$work" >"$work/vars.json" <<'EOF'
+[ "$a7" -gt 0 ] && cspecs+=("centos-7*$a7")
+[ "$a8" -gt 0 ] && cspecs+=("centos-8*$a8")
+systemd=1
+# kernel_modules=[] for both: community.general.modprobe dies without output
+# on this kernel (no /proc/modules), as noted in ansible-reference-run.sh.
+extra=(-e sysctl_reload=false -e disable_swap_now=false -e '{"kernel_modules": []}')
+python3 - "$repo" "$work" >"$work/vars.json" <<'EOF2'
 import json, sys, yaml
 repo, work = sys.argv[1], sys.argv[2]
 def merge(a, b):
@@ -180,7 +187,24 @@ for f in [f"{repo}/images/common.yaml", f"{repo}/images/generic/centos-7.yaml",
           f"{work}/offline.yaml", f"{work}/mirror/mirror-overrides.yaml"]:
     out = merge(out, yaml.safe_load(open(f)) or {})
 print(json.dumps(out))
-EOF
+EOF2
+
+# The same CentOS-only fleet for both tools, fresh for each.
+say "konvoy-image on $nc fresh CentOS hosts (for the comparison)"
+start_hosts "$work/kfleet" "${cspecs[@]}"
+cp "$work/kfleet/known_hosts" "$work/home/.ssh/known_hosts"
+kvi_c=(env HOME="$work/home" "$bin" provision images/generic/centos-7.yaml
+  --inventory-file "$work/kfleet/inventory.yaml"
+  --overrides "$work/offline.yaml" --overrides "$work/mirror/mirror-overrides.yaml"
+  "${extra[@]/#-e/--extra-vars}" -f "$nc" --stats)
+read -r kc_ms kc_kib < <(measure kvc-cold "${kvi_c[@]}")
+recap_check "$work/kvc-cold.log" changed
+read -r kw_ms kw_kib < <(measure kvc-warm "${kvi_c[@]}")
+recap_check "$work/kvc-warm.log" nochange
+stop_hosts
+
+say "ansible-playbook on $nc fresh CentOS hosts (Ansible needs Python on the target)"
+start_hosts "$work/afleet" "${cspecs[@]}"
 cat >"$work/ansible.cfg" <<EOF
 [defaults]
 forks = $nc
@@ -201,7 +225,14 @@ say "ansible-playbook: no-change run"
 read -r awarm_ms awarm_kib < <(measure ans-warm "${ans[@]}")
 recap_check "$work/ans-warm.log" nochange
 stop_hosts
-printf '\n%-34s %10s %10s\n' "ansible-playbook, $nc CentOS hosts" "wall" "peak RSS"
-printf '%-34s %9.1fs %8.1fMB\n' "cold" "$(echo "$acold_ms" | awk '{print $1/1000}')" "$(echo "$acold_kib" | awk '{print $1/1024}')"
-printf '%-34s %9.1fs %8.1fMB\n' "no change" "$(echo "$awarm_ms" | awk '{print $1/1000}')" "$(echo "$awarm_kib" | awk '{print $1/1024}')"
-echo "(peak RSS of ansible-playbook is its main process only; its forks are separate processes)"
+row() { # LABEL MS KIB
+  printf '%-34s %9.1fs %8.1fMB\n' "$1" "$(echo "$2" | awk '{print $1/1000}')" "$(echo "$3" | awk '{print $1/1024}')"
+}
+printf '\n%-34s %10s %10s\n' "$nc CentOS hosts" "wall" "peak RSS"
+row "konvoy-image cold" "$kc_ms" "$kc_kib"
+row "ansible-playbook cold" "$acold_ms" "$acold_kib"
+row "konvoy-image no change" "$kw_ms" "$kw_kib"
+row "ansible-playbook no change" "$awarm_ms" "$awarm_kib"
+echo "ratio (ansible / konvoy-image): cold $(awk -v a="$acold_ms" -v k="$kc_ms" 'BEGIN{printf "%.1f", a/k}')x," \
+  "no change $(awk -v a="$awarm_ms" -v k="$kw_ms" 'BEGIN{printf "%.1f", a/k}')x"
+echo "(peak RSS: the largest single process; ansible-playbook's forks are separate processes)"

@@ -57,8 +57,9 @@ pub(crate) fn artifacts() -> &'static Artifacts {
     static ART: OnceLock<Artifacts> = OnceLock::new();
     ART.get_or_init(|| {
         crate::harness::require_root();
+        remove_stale_artifacts();
         let dir = PathBuf::from(format!(
-            "/tmp/konvoy-test-hosts/provision-artifacts-{}",
+            "/tmp/konvoy-test-hosts/{ARTIFACTS_PREFIX}{}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
@@ -90,6 +91,24 @@ pub(crate) fn artifacts() -> &'static Artifacts {
             overrides_template,
         }
     })
+}
+
+const ARTIFACTS_PREFIX: &str = "provision-artifacts-";
+
+/// Removes the artifacts of earlier test processes that are gone (the
+/// current process's are kept for its whole life, so nothing removes them).
+fn remove_stale_artifacts() {
+    let Ok(entries) = std::fs::read_dir("/tmp/konvoy-test-hosts") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix(ARTIFACTS_PREFIX) {
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 /// `python3 -m http.server` on 127.0.0.1 serving [`Artifacts::www`];
