@@ -315,7 +315,13 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
         _ => Value::Str(a.text.clone()),
     };
     let guarded = a.creates.is_some() || a.removes.is_some();
-    if ctx.check_mode() && !guarded && a.flavor != Flavor::Raw {
+    if ctx.check_mode() && a.flavor == Flavor::Raw {
+        // raw does not support check mode: a bare skip (measured).
+        let mut o = Outcome::ok().with("failed", Value::Bool(false));
+        o.skipped = true;
+        return Ok(o);
+    }
+    if ctx.check_mode() && !guarded {
         return Ok(would_run(cmd_value));
     }
     let stdin = a.stdin.as_ref().map(|s| {
@@ -354,6 +360,19 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     if a.strip_empty_ends {
         trim_end_newlines(&mut stdout);
         trim_end_newlines(&mut stderr);
+    }
+    if a.flavor == Flavor::Raw {
+        // raw reports only the output, unstripped, and its exit code.
+        let mut o = Outcome::changed()
+            .with("rc", Value::Int(i64::from(out.rc)))
+            .with("stderr", stderr.clone())
+            .with("stderr_lines", lines(&stderr))
+            .with("stdout", stdout.clone())
+            .with("stdout_lines", lines(&stdout));
+        if out.rc != 0 {
+            o = o.failing("non-zero return code");
+        }
+        return Ok(o);
     }
     let mut o = Outcome::changed();
     o.result.insert("cmd".into(), cmd_value);

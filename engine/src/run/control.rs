@@ -199,6 +199,8 @@ pub(crate) fn is_controller_action(m: ModuleName) -> bool {
             | ModuleName::IncludeVars
             | ModuleName::Template
             | ModuleName::Copy
+            | ModuleName::Raw
+            | ModuleName::Script
     )
 }
 
