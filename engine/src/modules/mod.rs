@@ -32,6 +32,7 @@ mod textedit;
 mod write;
 mod yum_probe;
 
+mod argv;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
