@@ -55,7 +55,7 @@ for g in range(200):
     for n in range(1, 51, 10):
         host = f"node-g{g:03d}-{n:02d}.example.internal"
         with open(os.path.join(inv, "host_vars", host + ".yml"), "w") as f:
-            f.write(f"ansible_host: 10.{g // 256}.{g % 256}.{n}\nserial: S{g:03d}{n:02d}\n")
+            f.write(f"ansible_host: 10.{g // 256}.{g % 256}.{n}\nserial_no: S{g:03d}{n:02d}\n")
 PY
 
 # Same output first (minus _meta.profile), so the comparison is fair.

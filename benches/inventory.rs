@@ -64,7 +64,7 @@ fn generate(dir: &Path) {
             std::fs::write(
                 hv.join(format!("{host}.yml")),
                 format!(
-                    "ansible_host: 10.{}.{}.{n}\nserial: S{g:03}{n:02}\n",
+                    "ansible_host: 10.{}.{}.{n}\nserial_no: S{g:03}{n:02}\n",
                     g / 256,
                     g % 256
                 ),

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod errors;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -10,9 +11,6 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("ERROR! {err:#}");
-            ExitCode::FAILURE
-        }
+        Err(err) => errors::report(&err),
     }
 }

@@ -25,7 +25,9 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
         extra_vars: args.extra_vars.clone(),
         options,
     };
-    let summary = job.run(&reporter(&args.run)?)?;
+    let prepared = job.prepare_checked()?;
+    crate::errors::warn(&prepared.warnings);
+    let summary = job.run_prepared(&prepared, &reporter(&args.run)?)?;
     Ok(finish(&summary, &args.run))
 }
 

@@ -3,7 +3,7 @@
 
 use crate::image::{self, ImageRequest};
 use crate::inventory::Inventory;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, PlanError, PlanErrors};
 use crate::playbook;
 use crate::report::Reporter;
 use crate::run::{self, RunOptions, RunSummary};
@@ -30,10 +30,60 @@ impl PlaybookJob {
     /// # Errors
     /// Any load, parse or static-check error, with file:line:column.
     pub fn prepare(&self) -> Result<(Inventory, Plan), Error> {
+        let p = self.prepare_checked()?;
+        Ok((p.inventory, p.plan))
+    }
+
+    /// Loads the inventory, compiles the playbook and runs every static
+    /// check ([`plan::check`]), touching no host: all errors at once,
+    /// sorted by place, and the warnings for the caller to show.
+    ///
+    /// # Errors
+    /// Any load or parse error; every compile and static-check error.
+    pub fn prepare_checked(&self) -> Result<Prepared, Error> {
         let inventory = Inventory::load(&self.inventory)?;
         let pb = playbook::load_playbook(&self.playbook)?;
-        let plan = plan::compile(&pb)?;
-        Ok((inventory, plan))
+        // Both `-e` values and extra vars set by the embedding job
+        // (provisioning's image variables) are sources of names.
+        let mut extra = self.options.extra_vars.clone();
+        extra.extend(self.extra_vars()?);
+        let compiled = plan::compile(&pb);
+        let checked = plan::check(&pb, &inventory, &extra);
+        let mut errors = match &compiled {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.clone(),
+        };
+        errors.extend(checked.errors);
+        match compiled {
+            Ok(plan) if errors.is_empty() => Ok(Prepared {
+                inventory,
+                plan,
+                warnings: checked.warnings,
+            }),
+            _ => {
+                errors.sort_by(|a, b| a.span().cmp(&b.span()));
+                Err(PlanErrors(errors).into())
+            }
+        }
+    }
+
+    /// Runs a job [`PlaybookJob::prepare_checked`] prepared.
+    ///
+    /// # Errors
+    /// A malformed extra var; host failures are in the summary.
+    pub fn run_prepared(
+        &self,
+        prepared: &Prepared,
+        reporter: &dyn Reporter,
+    ) -> Result<RunSummary, Error> {
+        let mut options = self.options.clone();
+        options.extra_vars.extend(self.extra_vars()?);
+        Ok(run::run(
+            &prepared.plan,
+            &prepared.inventory,
+            &options,
+            reporter,
+        )?)
     }
 
     /// The merged `-e` values.
@@ -53,11 +103,21 @@ impl PlaybookJob {
     /// # Errors
     /// Problems found before the run; host failures are in the summary.
     pub fn run(&self, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
-        let (inventory, plan) = self.prepare()?;
-        let mut options = self.options.clone();
-        options.extra_vars.extend(self.extra_vars()?);
-        Ok(run::run(&plan, &inventory, &options, reporter)?)
+        let prepared = self.prepare_checked()?;
+        self.run_prepared(&prepared, reporter)
     }
+}
+
+/// A playbook job checked and compiled, not yet run.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The loaded inventory.
+    pub inventory: Inventory,
+    /// The compiled plan.
+    pub plan: Plan,
+    /// Static findings that do not stop the run (variables no source
+    /// defines), for the caller to show.
+    pub warnings: Vec<PlanError>,
 }
 
 /// `konvoy-image provision IMAGE --inventory-file INV`, as a value.

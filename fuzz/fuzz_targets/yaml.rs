@@ -21,12 +21,17 @@ fuzz_target!(|data: &[u8]| {
             ..JsonOptions::default()
         };
         let repr = value.to_json(sorted);
+        if repr.contains(['\u{2028}', '\u{2029}']) {
+            // libyaml's output treats them as line breaks, the YAML 1.2
+            // reader as content (see tests/yaml/robust.rs).
+            continue;
+        }
         let _ = value.py_repr();
         let _ = value.py_str();
         let _ = value.to_json(JsonOptions::default());
         for style in [DumpStyle::Block, DumpStyle::Flow, DumpStyle::Nice { indent: 4 }] {
             let text = dump(&value, style);
-            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+            if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
                 // A root scalar such as `1e3` reads back as JSON, as in
                 // Ansible (JSON first): no round trip to check.
                 continue;

@@ -5,8 +5,7 @@
 # Each case folder holds its inputs, a `sources` file (the `-i ...` flags,
 # one line) and an `args` file (extra invocations, one per line). Every case
 # runs `--list`, `--graph`, `--graph --vars` and `--list --export`, then
-# each `args` line (`--list --yaml` is listed there per case: see
-# tests/inventory/mod.rs for the cases it is left out of). ansible-inventory runs inside the
+# each `args` line (every case lists `--list --yaml` there). ansible-inventory runs inside the
 # case folder (it reads group_vars/ beside the cwd too, and so do we).
 # Output goes to expected/<slug>.out; `_meta.profile` is removed. The
 # `[WARNING]:` lines of `--list` go, sorted, to expected/list.warnings,

@@ -49,13 +49,15 @@ cat > "$d/p.yml" <<YAML
     - {dnf: "{{ r | combine({'name': 'konvoy-a'}) }}", register: unchanged}
     - {dnf: "{{ r | combine({'name': ['konvoy-a', 'konvoy-b-1.0']}) }}", register: pin}
     - {dnf: "{{ r | combine({'name': ['konvoy-a', 'konvoy-b'], 'state': 'latest'}) }}", register: latest}
+    - {dnf: "{{ r | combine({'name': 'konvoy-b-1.0'}) }}", register: pin_older}
+    - {dnf: "{{ r | combine({'update_cache': true}) }}", register: cache}
     - {dnf: "{{ r | combine({'name': ['konvoy-a', 'konvoy-b'], 'state': 'absent'}) }}", register: absent}
     - {dnf: "{{ r | combine({'name': ['konvoy-a', 'konvoy-b'], 'state': 'absent'}) }}", register: absent_again}
     - {dnf: "{{ r | combine({'name': '$d/extra/konvoy-file-1.0-1.noarch.rpm'}) }}", register: file}
     - {dnf: "{{ r | combine({'name': 'no-such-package'}) }}", register: missing, ignore_errors: true}
     - copy:
         dest: "$d/res.json"
-        content: "{{ {'check': check, 'install': install, 'unchanged': unchanged, 'pin': pin, 'latest': latest, 'absent': absent, 'absent_again': absent_again, 'file': file, 'missing': missing} | to_json }}"
+        content: "{{ {'check': check, 'install': install, 'unchanged': unchanged, 'pin': pin, 'latest': latest, 'pin_older': pin_older, 'cache': cache, 'absent': absent, 'absent_again': absent_again, 'file': file, 'missing': missing} | to_json }}"
 YAML
 ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=false ansible-playbook "$d/p.yml" >"$d/log" 2>&1 || { cat "$d/log"; exit 1; }
 python3 - "$d/res.json" <<'PY'

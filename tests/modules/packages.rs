@@ -71,7 +71,9 @@ fn converge<M: Module>(
         first.outcome
     );
     changed_host(b);
+    let started = std::time::Instant::now();
     let second = b.run::<M>(args, RunMode::Apply, false);
+    let unchanged_time = started.elapsed();
     assert!(
         !second.outcome.changed && !second.outcome.failed,
         "{label}: second run: {:?}",
@@ -84,8 +86,10 @@ fn converge<M: Module>(
         unchanged: second.commands,
     };
     eprintln!(
-        "{label}: {} commands changed, {} unchanged",
-        cost.changed, cost.unchanged
+        "{label}: {} commands changed, {} unchanged ({} ms)",
+        cost.changed,
+        cost.unchanged,
+        unchanged_time.as_millis()
     );
     (first.outcome, second.outcome, cost)
 }
@@ -160,6 +164,18 @@ fn packages_converge(os: Os) {
     // Install by name; `package` and `dnf` are the same module.
     let mut args = vec![("name", s("konvoy-a")), ("state", s("present"))];
     args.extend(repos.iter().cloned());
+    let check = b.run::<YumModule>(&args, RunMode::Check, false).outcome;
+    assert_eq!(
+        check.result["msg"],
+        s("Check mode: No changes made, but would have if not in check mode")
+    );
+    // dnf resolves the spec as Ansible shows it; through yum the spec.
+    let shown = if os == Os::Centos7 {
+        "Installed: konvoy-a"
+    } else {
+        "Installed: konvoy-a-1.0-1.noarch"
+    };
+    assert_eq!(check.result["results"], list(&[shown]));
     let (o, again, _) = converge::<YumModule>(
         &mut b,
         "yum install",
@@ -234,6 +250,27 @@ fn packages_converge(os: Os) {
             "Removed: konvoy-b-1.0-1.noarch"
         ])
     );
+
+    // A pin older than the installed version: left alone, as Ansible
+    // does without `allow_downgrade`.
+    let mut args = vec![("name", s("konvoy-b-1.0"))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Nothing to do"));
+    assert_eq!(r.commands, 1);
+    assert_eq!(
+        rpm_q(&b, "konvoy-b").as_deref(),
+        Some("konvoy-b-2.0-1.noarch")
+    );
+
+    // update_cache alone.
+    let mut args = vec![("update_cache", Value::Bool(true))];
+    args.extend(repos.iter().cloned());
+    let r = b.run::<YumModule>(&args, RunMode::Apply, false);
+    assert!(!r.outcome.changed && !r.outcome.failed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["msg"], s("Cache updated"));
+    assert_eq!(r.commands, 1);
 
     // absent (and its alias removed) removes both.
     let (o, again, _) = converge::<YumModule>(
@@ -641,4 +678,99 @@ fn rpm_key_imports_once_on_centos7() {
 #[test]
 fn rpm_key_imports_once_on_centos8() {
     rpm_key_converges(Os::Centos8);
+}
+
+/// KIB's offline package steps as a playbook, through the executor, on a
+/// CentOS 7 and a CentOS 8 host: a second run changes nothing.
+#[test]
+fn offline_package_playbook_converges() {
+    use crate::run::{recap_line, Scenario};
+    let fleet = crate::harness::Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .start();
+    // An HTTP server that answers proxy requests for
+    // http://konvoy.invalid/NAME (http.server maps the absolute URL of a
+    // proxied request to `http:/konvoy.invalid/NAME` under its root), so
+    // fetching that URL works only through the task's `http_proxy`.
+    let served = tempfile::tempdir().unwrap();
+    let proxied = served.path().join("http:/konvoy.invalid");
+    std::fs::create_dir_all(&proxied).unwrap();
+    std::fs::copy(&rpms().key, proxied.join("key.asc")).unwrap();
+    std::fs::copy(
+        rpms().extra.join("konvoy-url-1.0-1.noarch.rpm"),
+        proxied.join("konvoy-url-1.0-1.noarch.rpm"),
+    )
+    .unwrap();
+    let proxy = HttpServer::start(served.path());
+    for host in fleet.hosts() {
+        let repo = host.root().join("srv/repo");
+        copy_tree(&rpms().repo, &repo);
+        host.sh("mkdir -p /etc/yum.repos.d /srv/keys");
+        std::fs::copy(&rpms().key, host.root().join("srv/keys/key.asc")).unwrap();
+    }
+    let playbook = r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: offline repository
+              yum_repository:
+                name: offline
+                file: offline
+                description: offline
+                baseurl: file:///srv/repo
+                gpgcheck: no
+            - rpm_key:
+                key: /srv/keys/key.asc
+                state: present
+            - name: packages
+              yum:
+                name: [konvoy-a, konvoy-b-1.0]
+                state: present
+                enablerepo: offline
+                disablerepo: '*'
+              register: installed
+            - command: rpm -q konvoy-b
+              register: q
+              changed_when: false
+              failed_when: q.stdout != 'konvoy-b-1.0-1.noarch'
+            - name: the registered result is usable
+              command: "true"
+              changed_when: false
+              failed_when: installed.rc != 0 or (installed.changed and installed.results | length != 2)
+            - name: a key from a URL, through the task's proxy
+              rpm_key:
+                key: http://konvoy.invalid/key.asc
+              environment:
+                http_proxy: PROXY
+            - name: an RPM from a URL, through the task's proxy
+              yum:
+                name: http://konvoy.invalid/konvoy-url-1.0-1.noarch.rpm
+                disablerepo: '*'
+              environment:
+                http_proxy: PROXY
+        "#
+    .replace("PROXY", &proxy.url);
+    let scenario = Scenario::new(&fleet, &playbook);
+    let (_, first) = scenario.run(&fleet, |_| {});
+
+    for host in fleet.hosts() {
+        assert!(
+            recap_line(&first, host.name()).contains("changed=4 "),
+            "{first}"
+        );
+        let out = host.sh("rpm -q konvoy-a konvoy-b konvoy-url");
+        assert_eq!(
+            out,
+            "konvoy-a-1.0-1.noarch\nkonvoy-b-1.0-1.noarch\nkonvoy-url-1.0-1.noarch\n"
+        );
+    }
+    let (_, second) = scenario.run(&fleet, |_| {});
+    for host in fleet.hosts() {
+        let line = recap_line(&second, host.name());
+        assert!(
+            line.contains("changed=0 ") && line.contains("failed=0 "),
+            "{second}"
+        );
+    }
 }

@@ -63,7 +63,7 @@ fn hosts_of(play: &playbook::Play) -> Vec<String> {
 }
 
 /// Sorts the set-ordered parts (see the module docs).
-fn normalise(text: &str) -> String {
+pub(crate) fn normalise(text: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
     let mut in_hosts = false;

@@ -7,5 +7,5 @@
 //! KIB-like fixture tree. `errors.rs`: rendered error messages.
 
 mod errors;
-mod golden;
+pub(crate) mod golden;
 mod tree;

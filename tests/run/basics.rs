@@ -66,3 +66,115 @@ fn command_tasks_change_hosts_and_recap_counts_like_ansible() {
         "{out2}"
     );
 }
+
+#[test]
+fn roles_templates_vars_files_and_handlers_work_over_ssh() {
+    let fleet = Fleet::builder().hosts(2, Os::Centos8).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: true
+          vars_files: [vars/common.yml]
+          roles:
+            - role: web
+              listen_port: 8080
+        "#,
+    );
+    sc.file("vars/common.yml", "greeting: hello\n")
+        .file("roles/web/defaults/main.yml", "listen_port: 80\nowner: root\n")
+        .file(
+            "roles/web/tasks/main.yml",
+            r#"
+            - name: render the config
+              template: {src: web.conf.j2, dest: /etc/web.conf, mode: "0640"}
+              notify: reload web
+            - name: a file from the role
+              copy: {src: motd, dest: /etc/motd.konvoy}
+            "#,
+        )
+        .file("roles/web/templates/web.conf.j2", "{{ greeting }} {{ inventory_hostname }} on {{ ansible_distribution }} {{ ansible_distribution_major_version }}:{{ listen_port }}\n")
+        .file("roles/web/files/motd", "managed\n")
+        .file("roles/web/handlers/main.yml", "- name: reload web\n  command: touch /etc/web.reloaded\n");
+    let (first, out) = sc.run(&fleet, |_| {});
+    assert_eq!(first.exit_code, 0, "{out}");
+    assert!(out.contains("TASK [web : render the config]"), "{out}");
+    assert!(out.contains("RUNNING HANDLER [web : reload web]"), "{out}");
+    for h in fleet.hosts() {
+        let conf = std::fs::read_to_string(h.root().join("etc/web.conf")).unwrap();
+        assert_eq!(conf, format!("hello {} on CentOS 8:8080\n", h.name()));
+        assert_eq!(
+            std::fs::read_to_string(h.root().join("etc/motd.konvoy")).unwrap(),
+            "managed\n"
+        );
+        assert!(h.root().join("etc/web.reloaded").exists());
+    }
+    let (second, out2) = sc.run(&fleet, |_| {});
+    assert!(
+        second.recap.hosts.values().all(|s| s.changed == 0),
+        "{out2}"
+    );
+    assert!(!out2.contains("RUNNING HANDLER"), "{out2}");
+}
+
+/// The printer, a JSON log and an embedding program's own reporter see the
+/// same stream of events.
+#[test]
+fn every_listener_sees_the_same_events() {
+    use engine::job::PlaybookJob;
+    use engine::report::{Collect, Event, Fanout, JsonLines};
+    use std::sync::Arc;
+    let fleet = Fleet::builder().hosts(2, Os::Flatcar).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: "true"
+            - command: /bin/false
+              ignore_errors: true
+        "#,
+    );
+    let json = super::Captured::default();
+    let collect = Arc::new(Collect::new());
+    let job = PlaybookJob {
+        inventory: vec![sc.inventory.display().to_string()],
+        playbook: sc.playbook.clone(),
+        options: engine::run::RunOptions {
+            connect: fleet.connect_options(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let summary = job
+        .run(
+            &Fanout::new()
+                .with(JsonLines::new(json.clone()))
+                .with(collect.clone()),
+        )
+        .unwrap();
+    assert_eq!(summary.exit_code, 0);
+    let events = collect.events();
+    let results = events
+        .iter()
+        .filter(|e| matches!(e, Event::HostResult(_)))
+        .count();
+    assert_eq!(results, 4);
+    let lines: Vec<serde_json::Value> = json
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), events.len());
+    assert_eq!(
+        lines.iter().filter(|l| l["event"] == "host_result").count(),
+        4
+    );
+    let recap = lines.last().unwrap();
+    assert_eq!(recap["event"], "recap");
+    for h in fleet.hosts() {
+        assert_eq!(recap["hosts"][h.name()]["ignored"], 1);
+        assert_eq!(recap["hosts"][h.name()]["ok"], 2);
+    }
+}

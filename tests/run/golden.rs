@@ -2,6 +2,11 @@
 //! our `konvoy-image playbook` on localhost, and the output must equal
 //! what ansible-playbook 2.19.14 printed for it (`expected.txt`, made by
 //! `tests/golden/regen-run.sh`), once timings and paths are normalised.
+//! A case's optional `args` file holds extra flags (`--check --diff`).
+//!
+//! A template's diff names its source in `+++ after:`: Ansible names the
+//! temporary copy it renders on the controller (a random path), we name
+//! the source file as found; both become `TEMPLATE_SRC/<file name>`.
 
 use std::path::Path;
 use std::process::Command;
@@ -11,11 +16,17 @@ fn normalise(text: &str, work: &Path, case_dir: &Path) -> String {
     let text = text
         .replace(&work.display().to_string(), "WORKDIR")
         .replace(&case_dir.display().to_string(), "CASEDIR");
-    delta
+    let text = delta
         .replace_all(&text, |c: &regex::Captures<'_>| {
             let k = &c[1];
             format!("\"{k}\": \"{}\"", k.to_uppercase())
         })
+        .into_owned();
+    let template_src =
+        regex::Regex::new(r"(?m)^\+\+\+ after: (?:\./|CASEDIR/)(?:templates/)?([^/\s]+\.j2)$")
+            .expect("valid regex");
+    template_src
+        .replace_all(&text, "+++ after: TEMPLATE_SRC/$1")
         .into_owned()
 }
 
@@ -25,6 +36,7 @@ fn run_case(name: &str) {
         .join(name);
     let expected = std::fs::read_to_string(case_dir.join("expected.txt")).expect("expected.txt");
     let work = tempfile::tempdir().expect("work dir");
+    let extra = std::fs::read_to_string(case_dir.join("args")).unwrap_or_default();
     let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
         .current_dir(&case_dir)
         .args([
@@ -36,6 +48,7 @@ fn run_case(name: &str) {
         ])
         .arg("-e")
         .arg(format!("workdir={}", work.path().display()))
+        .args(extra.split_whitespace())
         .arg("site.yml")
         .output()
         .expect("run konvoy-image");
@@ -52,32 +65,29 @@ fn run_case(name: &str) {
     }
 }
 
+/// Every folder under `tests/golden/run/` is a case: a new case is a new
+/// folder (made by `tests/golden/regen-run.sh`), no code change.
 #[test]
-fn vars_and_conditions_match_ansible() {
-    run_case("vars_and_conditions");
-}
-
-#[test]
-fn loops_and_includes_match_ansible() {
-    run_case("loops_and_includes");
-}
-
-#[test]
-fn blocks_and_handlers_match_ansible() {
-    run_case("blocks_handlers");
-}
-
-#[test]
-fn retries_and_results_match_ansible() {
-    run_case("retries_and_results");
-}
-
-#[test]
-fn commands_match_ansible() {
-    run_case("commands");
-}
-
-#[test]
-fn logic_modules_match_ansible() {
-    run_case("logic");
+fn every_golden_run_matches_ansible() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/run");
+    let mut cases: Vec<String> = std::fs::read_dir(&root)
+        .expect("golden run dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("expected.txt").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 4, "golden cases missing: {cases:?}");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            std::panic::catch_unwind(|| run_case(c))
+                .err()
+                .map(|_| c.clone())
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "cases differing from ansible-playbook 2.19.14: {failures:?}"
+    );
 }

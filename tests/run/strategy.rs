@@ -174,3 +174,43 @@ fn a_host_that_dies_mid_run_is_unreachable_and_the_others_finish() {
         assert!(h.root().join("root/after").exists(), "{out}");
     }
 }
+
+#[test]
+fn ctrl_c_stops_scheduling_and_still_reports_the_recap() {
+    let fleet = Fleet::builder().hosts(2, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: sleep 2
+            - command: touch /root/never
+        "#,
+    );
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Instant::now();
+    let (summary, out) = std::thread::scope(|s| {
+        let c = cancel.clone();
+        s.spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            c.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        sc.run(&fleet, |o| o.cancel = cancel.clone())
+    });
+    // The running command finished; nothing new was started.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.exit_code, 130, "{out}");
+    assert!(out.contains("PLAY RECAP"), "{out}");
+    for h in fleet.hosts() {
+        assert!(!h.root().join("root/never").exists(), "{out}");
+        assert!(
+            recap_line(&out, h.name()).contains("ok=1    changed=1"),
+            "{out}"
+        );
+    }
+}

@@ -154,7 +154,7 @@ fn mutants_never_panic_and_round_trip() {
                 DumpStyle::Nice { indent: 4 },
             ] {
                 let out = dump(&value, style);
-                if serde_json::from_str::<serde_json::Value>(&out).is_ok() {
+                if serde_json::from_str::<serde::de::IgnoredAny>(&out).is_ok() {
                     // `1e3` dumped as a string reads back as JSON's 1000.0,
                     // in Ansible too (JSON first): no round trip to check.
                     continue;

@@ -38,10 +38,15 @@
 //! privilege and environment Ansible's fact-gathering task would have (the
 //! play's `become` and `environment`), then [`parse`] its stdout:
 //!
-//! ```ignore
-//! let out = transport.exec(&ExecRequest::new("sh -s").stdin(gather_script()))?;
-//! let facts = engine::facts::parse(&out.stdout)?;
-//! vars.extend(facts.to_vars()); // ansible_os_family, ansible_facts, ...
+//! ```no_run
+//! use engine::transport::{connect, ConnectOptions, ConnectionSpec, ExecRequest};
+//!
+//! fn gather(spec: &ConnectionSpec) -> Result<engine::value::Map, Box<dyn std::error::Error>> {
+//!     let mut transport = connect(spec, &ConnectOptions::default())?;
+//!     let out = transport.exec(&ExecRequest::new("sh -s").stdin(engine::facts::gather_script()))?;
+//!     let facts = engine::facts::parse(&out.stdout)?;
+//!     Ok(facts.to_vars()) // ansible_os_family, ansible_facts, ...
+//! }
 //! ```
 //!
 //! This layer never opens a connection: it produces text to run and reads

@@ -245,34 +245,9 @@ fn py_repr_date(out: &mut String, iso: &str) {
     }
 }
 
-/// Python's `repr(str)`: single quotes unless the text has `'` and no `"`.
+/// Python's `repr(str)` (the one implementation lives in `value`).
 pub(crate) fn py_repr_str(out: &mut String, s: &str) {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
+    out.push_str(&crate::value::py_str_repr(s));
 }
 
 #[cfg(test)]

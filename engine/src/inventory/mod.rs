@@ -34,8 +34,10 @@
 //! - INI integers beyond 64 bits stay text; YAML/INI dicts with integer keys
 //!   keep string keys, so `--graph --vars` prints `{'1': ...}` where Python
 //!   prints `{1: ...}`.
-//! - `--yaml` does not print PyYAML's anchors/aliases (`&id001`) for a list
-//!   or dict shared by several hosts.
+//! - `--yaml` prints PyYAML's anchors/aliases (`&id001`) for group-level
+//!   lists and dicts shared by hosts, but not for values shared by the hosts
+//!   of one range line, YAML anchors reused in a file, empty collections or
+//!   dates.
 //! - One host pattern expands to at most 1,000,000 hosts.
 //! - Host order under deeper group levels of `all` (for `all[0:2]`) is
 //!   stable here; Ansible's follows Python set order past the first level.
@@ -56,6 +58,7 @@ mod pyliteral;
 mod range;
 mod source;
 mod vars_files;
+mod yaml_anchors;
 mod yaml_out;
 mod yaml_plugin;
 

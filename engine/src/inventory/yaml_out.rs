@@ -8,7 +8,8 @@
 
 use super::error::InventoryError;
 use super::list::{available, ListOptions, VarsSource, VarsView};
-use super::model::{GroupId, ALL};
+use super::merged::FastMerged;
+use super::model::{GroupId, HostId, ALL};
 use super::Inventory;
 use crate::value::{Map, Value};
 
@@ -18,9 +19,21 @@ pub(crate) fn yaml(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
     for h in available(inv, opts.limit)? {
         avail[h] = true;
     }
+    let vs = VarsSource::new(inv, opts)?;
+    let play = if opts.view == VarsView::Merged {
+        vs.merged_play().cloned()
+    } else {
+        None
+    };
     let mut st = State {
         inv,
-        vs: VarsSource::new(inv, opts)?,
+        fast: (opts.view == VarsView::Merged).then(|| FastMerged {
+            inv,
+            play: play.as_ref(),
+            cache: std::collections::HashMap::new(),
+        }),
+        shared: Vec::new(),
+        vs,
         export: opts.view == VarsView::Export,
         avail,
         seen_hosts: vec![false; data.hosts.len()],
@@ -30,11 +43,20 @@ pub(crate) fn yaml(inv: &Inventory, opts: &ListOptions<'_>) -> Result<String, In
     if let Some(v) = st.group(ALL, 0) {
         top.insert("all".into(), v);
     }
-    Ok(dump(&Value::Map(top)))
+    let top = sorted(&Value::Map(top));
+    if st.shared.is_empty() {
+        return Ok(dump(&top));
+    }
+    Ok(super::yaml_anchors::dump_shared(&top, &st.shared))
 }
 
 struct State<'i> {
     inv: &'i Inventory,
+    /// Merged view: host vars as references, so values shared between
+    /// hosts (group-level lists and dicts) are recognised by address.
+    fast: Option<FastMerged<'i>>,
+    /// Shared-candidate values, by placeholder index.
+    shared: Vec<&'i Value>,
     vs: VarsSource<'i>,
     export: bool,
     avail: Vec<bool>,
@@ -42,7 +64,29 @@ struct State<'i> {
     seen_groups: Vec<bool>,
 }
 
-impl State<'_> {
+impl<'i> State<'i> {
+    /// A host's vars; lists and dicts are replaced by placeholders that
+    /// [`super::yaml_anchors`] resolves.
+    fn host_vars(&mut self, h: HostId) -> Map {
+        let Some(fast) = self.fast.as_mut() else {
+            return self.vs.host(h);
+        };
+        let mut out = Map::new();
+        for (k, v) in fast.host(h) {
+            let value = match v {
+                Value::List(l) if !l.is_empty() => {
+                    super::yaml_anchors::placeholder(&mut self.shared, v)
+                }
+                Value::Map(m) if !m.is_empty() => {
+                    super::yaml_anchors::placeholder(&mut self.shared, v)
+                }
+                other => other.clone(),
+            };
+            out.insert(k.to_owned(), value);
+        }
+        out
+    }
+
     fn group(&mut self, g: GroupId, depth: usize) -> Option<Value> {
         let data = self.inv.data();
         let mut body = Map::new();
@@ -72,7 +116,7 @@ impl State<'_> {
                 let vars = if std::mem::replace(&mut self.seen_hosts[h], true) {
                     Map::new()
                 } else {
-                    self.vs.host(h)
+                    self.host_vars(h)
                 };
                 hosts.insert(data.hosts[h].name.clone(), Value::Map(vars));
             }
@@ -98,7 +142,7 @@ pub(crate) fn dump(v: &Value) -> String {
     crate::yaml::dump(&sorted(v), crate::yaml::DumpStyle::Block)
 }
 
-fn sorted(v: &Value) -> Value {
+pub(crate) fn sorted(v: &Value) -> Value {
     match v {
         Value::Map(m) => {
             let mut entries: Vec<(&String, &Value)> = m.iter().collect();

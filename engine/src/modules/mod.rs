@@ -28,8 +28,10 @@ mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod rpmvercmp;
 mod textedit;
 mod write;
+mod yum_decide;
 mod yum_probe;
 
 mod argv;
@@ -57,6 +59,7 @@ pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};
+pub(crate) use name::distance as edit_distance;
 pub use name::ModuleName;
 pub use outcome::{ModuleError, Outcome};
 
@@ -126,6 +129,32 @@ pub fn dispatch(
     }
 }
 
+/// Whether module `name` declares probes (cheap: no argument parsing).
+pub fn has_probes(name: ModuleName) -> bool {
+    matches!(
+        name,
+        ModuleName::File
+            | ModuleName::Copy
+            | ModuleName::Template
+            | ModuleName::Lineinfile
+            | ModuleName::Blockinfile
+            | ModuleName::Replace
+            | ModuleName::Stat
+            | ModuleName::Find
+            | ModuleName::GetUrl
+            | ModuleName::Sysctl
+            | ModuleName::Modprobe
+            | ModuleName::Service
+            | ModuleName::Systemd
+            | ModuleName::Yum
+            | ModuleName::Dnf
+            | ModuleName::Package
+            | ModuleName::YumRepository
+            | ModuleName::RpmKey
+            | ModuleName::Unarchive
+    )
+}
+
 /// The read-only probe scripts module `name` would send for `args` (as
 /// templated), so the executor can fetch the probes of several upcoming
 /// tasks in one round trip. Empty when the module declares none or the
@@ -152,6 +181,7 @@ pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
         ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
         ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
         ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
+        ModuleName::Unarchive => of::<unarchive::UnarchiveModule>(args),
         _ => Vec::new(),
     }
 }

@@ -93,16 +93,14 @@ impl Module for ModprobeModule {
                     cmds.push(write(&opts_path, &want_opts));
                 }
             }
-            "absent" => {
-                if !load_file.is_empty() || !opts_file.is_empty() {
-                    cmds.push(
-                        Cmd::new("rm")
-                            .flag("-f")
-                            .arg(&load_path)
-                            .arg(&opts_path)
-                            .into_string(),
-                    );
-                }
+            "absent" if !load_file.is_empty() || !opts_file.is_empty() => {
+                cmds.push(
+                    Cmd::new("rm")
+                        .flag("-f")
+                        .arg(&load_path)
+                        .arg(&opts_path)
+                        .into_string(),
+                );
             }
             _ => {}
         }

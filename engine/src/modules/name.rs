@@ -38,6 +38,7 @@ pub enum ModuleName {
     Pause,
     Setup,
     Ping,
+    ValidateArgumentSpec,
 }
 
 const TABLE: &[(&str, ModuleName)] = &[
@@ -76,6 +77,7 @@ const TABLE: &[(&str, ModuleName)] = &[
     ("setup", ModuleName::Setup),
     ("gather_facts", ModuleName::Setup),
     ("ping", ModuleName::Ping),
+    ("validate_argument_spec", ModuleName::ValidateArgumentSpec),
 ];
 
 /// Collections whose modules map onto ours (`ansible.builtin.copy`,
@@ -122,7 +124,8 @@ impl ModuleName {
     }
 }
 
-fn distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, for "did you mean" hints.
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

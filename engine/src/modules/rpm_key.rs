@@ -75,8 +75,13 @@ impl Module for RpmKeyModule {
         })
     }
 
+    /// A key at a URL is fetched by the probe: not offered for batching,
+    /// so the download runs with the task's environment (proxies).
     fn probes(a: &RpmKeyArgs) -> Vec<String> {
-        vec![probe_script(a)]
+        match a.key {
+            KeySource::Url(_) => Vec::new(),
+            _ => vec![probe_script(a)],
+        }
     }
 
     fn run(a: &RpmKeyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {

@@ -23,19 +23,25 @@
 //! (`Installed: NEVRA`, `Removed: NEVRA`, as Ansible's dnf module).
 //! Unchanged: one command. Changed: two.
 //!
-//! Deviations: `update_cache` refreshes metadata only when a transaction
-//! or `latest` needs it (a refresh alone changes nothing Ansible reports);
-//! check mode lists the specs it would install, not the resolved
-//! transaction; a pin to a version older than the installed one
-//! downgrades (Ansible needs `allow_downgrade` for that).
+//! A pin older than the installed version is left alone, as Ansible does
+//! without `allow_downgrade` (the probe also lists other installed
+//! versions of a pinned name; [`super::rpmvercmp`] compares them).
+//!
+//! Deviations: `update_cache` refreshes metadata only when a transaction,
+//! `latest` or a bare `update_cache` needs it (a refresh alone changes
+//! nothing Ansible reports); check mode on dnf names what it would
+//! install as `repoquery` resolves the specs (one more read-only
+//! command; on yum, the specs themselves), without the dependencies
+//! Ansible's resolved transaction would add;
+//! `allow_downgrade` is not supported.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
+use super::yum_decide::{decide, failure, failures, notes, success, Todo};
 use super::yum_probe::{self, Probe};
 use super::Module;
 use crate::shell::Cmd;
-use crate::value::Value;
 
 /// What the packages should be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,7 +218,7 @@ impl Module for YumModule {
         }
         let backend = match args
             .choice(
-                &["use_backend"],
+                &["use_backend", "use"],
                 &["auto", "yum", "yum4", "dnf", "dnf4", "dnf5"],
             )?
             .as_deref()
@@ -258,8 +264,18 @@ impl Module for YumModule {
         })
     }
 
+    /// Only probes that read local state are offered for batching: one
+    /// that downloads an RPM or asks the repositories for updates needs
+    /// the task's environment (proxies) and its own time budget.
     fn probes(a: &YumArgs) -> Vec<String> {
-        vec![yum_probe::script(a)]
+        let remote = a.update_cache
+            || a.state == PackageState::Latest
+            || a.names.iter().any(|n| matches!(n, PackageSpec::Url(_)));
+        if remote {
+            Vec::new()
+        } else {
+            vec![yum_probe::script(a)]
+        }
     }
 
     fn run(a: &YumArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
@@ -284,7 +300,15 @@ impl Module for YumModule {
             } else {
                 "Installed"
             };
-            results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown)));
+            let resolved = if verb == "install" && probe.manager == "dnf" {
+                resolve(a, ctx, &todo)?
+            } else {
+                None
+            };
+            match resolved {
+                Some(nevras) => results.extend(nevras.iter().map(|n| format!("{word}: {n}"))),
+                None => results.extend(todo.iter().map(|t| format!("{word}: {}", t.shown))),
+            }
             return Ok(success(
                 true,
                 "Check mode: No changes made, but would have if not in check mode",
@@ -311,95 +335,34 @@ impl Module for YumModule {
     }
 }
 
-/// One argument of the transaction and how check mode names it.
-struct Todo {
-    /// What the package manager gets.
-    arg: String,
-    /// A spec, or the NEVRA from an RPM's header.
-    shown: String,
-}
-
-/// The verb and the arguments of the one transaction needed (empty: none).
-fn decide(a: &YumArgs, p: &Probe) -> (&'static str, Vec<Todo>) {
-    let mut todo: Vec<Todo> = Vec::new();
-    let mut push = |arg: String, shown: String| {
-        if !todo.iter().any(|t| t.arg == arg) {
-            todo.push(Todo { arg, shown });
-        }
-    };
-    for (spec, src) in a.names.iter().zip(&p.sources) {
-        let shown = src
-            .header
-            .clone()
-            .unwrap_or_else(|| spec.as_str().to_owned());
-        match a.state {
-            PackageState::Absent => {
-                for nevra in &src.installed {
-                    push(nevra.clone(), nevra.clone());
-                }
-            }
-            _ if src.installed.is_empty() => push(spec.as_str().to_owned(), shown),
-            PackageState::Present => {}
-            PackageState::Latest => {
-                // URL and file RPMs are what they are: installed is latest.
-                if let PackageSpec::Name(_) = spec {
-                    for (name, evr) in &p.updates {
-                        if src.names.contains(name) {
-                            let nevr = format!("{name}-{evr}");
-                            push(nevr.clone(), nevr);
-                        }
-                    }
-                }
-            }
-        }
+/// Check mode on dnf: the NEVRAs the specs resolve to (`repoquery`, one
+/// read-only command), as Ansible's check mode names them; `None` when
+/// the query fails, so the specs themselves are shown.
+fn resolve(
+    a: &YumArgs,
+    ctx: &mut ModuleContext<'_>,
+    todo: &[Todo],
+) -> Result<Option<Vec<String>>, ModuleError> {
+    let (names, files): (Vec<&Todo>, Vec<&Todo>) = todo.iter().partition(|t| t.arg == t.shown);
+    if names.is_empty() {
+        // Without arguments repoquery would list every package.
+        return Ok(None);
     }
-    let verb = if a.state == PackageState::Absent {
-        "remove"
-    } else {
-        "install"
-    };
-    (verb, todo)
-}
-
-/// The lines Ansible's dnf module reports whatever happens: every RPM
-/// file or URL as `Installed <spec>`, and with `absent` each name that
-/// matches nothing as `No match for argument: <spec>`.
-fn notes(a: &YumArgs, p: &Probe) -> Vec<String> {
-    let mut out = Vec::new();
-    for (spec, src) in a.names.iter().zip(&p.sources) {
-        match (a.state, spec) {
-            (PackageState::Absent, _) if src.installed.is_empty() => {
-                out.push(format!("No match for argument: {}", spec.as_str()));
-            }
-            (PackageState::Absent, _) | (_, PackageSpec::Name(_)) => {}
-            (_, PackageSpec::Url(f) | PackageSpec::File(f)) => out.push(format!("Installed {f}")),
-        }
+    let cmd = Cmd::new("dnf -q")
+        .args(&a.options)
+        .flag("repoquery --latest-limit=1 --qf")
+        .arg("%{name}-%{evr}.%{arch}")
+        .flag("--")
+        .args(names.iter().map(|t| t.arg.as_str()))
+        .flag("2>/dev/null");
+    let out = ctx.probe(cmd.as_str())?;
+    let found: Vec<String> = out.stdout_str().lines().map(str::to_owned).collect();
+    if out.rc != 0 || found.len() < names.len() {
+        return Ok(None);
     }
-    out
-}
-
-/// Ansible's `failures`: `No package X available.` for each spec the
-/// package manager found no match for, else its error lines.
-fn failures(stderr: &str, todo: &[Todo]) -> Vec<Value> {
-    let unmatched: Vec<Value> = todo
-        .iter()
-        .filter(|t| {
-            stderr.lines().any(|l| {
-                (l.contains("No match for argument") || l.contains("Unable to find a match"))
-                    && l.contains(t.arg.as_str())
-            })
-        })
-        .map(|t| Value::from(format!("No package {} available.", t.arg)))
-        .collect();
-    if !unmatched.is_empty() {
-        return unmatched;
-    }
-    stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(50)
-        .map(Value::from)
-        .collect()
+    Ok(Some(
+        files.iter().map(|t| t.shown.clone()).chain(found).collect(),
+    ))
 }
 
 /// The apply command: the transaction between two listings of the rpm
@@ -431,30 +394,10 @@ fn transaction_script(a: &YumArgs, p: &Probe, verb: &'static str, todo: &[&str])
     s
 }
 
-fn success(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
-    let mut o = if changed {
-        Outcome::changed()
-    } else {
-        Outcome::ok()
-    };
-    o = o.with("msg", msg).with("rc", Value::Int(0)).with(
-        "results",
-        Value::List(results.into_iter().map(Value::from).collect()),
-    );
-    o
-}
-
-fn failure(msg: String, failures: Vec<Value>) -> Outcome {
-    Outcome::failed(msg)
-        .with("rc", Value::Int(1))
-        .with("results", Value::List(Vec::new()))
-        .with("failures", Value::List(failures))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Map;
+    use crate::value::{Map, Value};
 
     fn parse(pairs: &[(&str, Value)]) -> Result<YumArgs, ArgError> {
         let m: Map = pairs
@@ -496,5 +439,15 @@ mod tests {
         assert_eq!(a.names.len(), 2);
         assert!(parse(&[("name", "a".into()), ("list", "installed".into())]).is_err());
         assert!(parse(&[("state", "present".into())]).is_err());
+    }
+
+    #[test]
+    fn only_local_probes_are_batched() {
+        let local = parse(&[("name", "a".into())]).unwrap();
+        assert_eq!(YumModule::probes(&local).len(), 1);
+        let url = parse(&[("name", "http://h/a-1-1.noarch.rpm".into())]).unwrap();
+        assert!(YumModule::probes(&url).is_empty());
+        let latest = parse(&[("name", "a".into()), ("state", "latest".into())]).unwrap();
+        assert!(YumModule::probes(&latest).is_empty());
     }
 }

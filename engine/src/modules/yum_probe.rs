@@ -21,6 +21,29 @@ pub(crate) const FETCH_FN: &str = "fetch() {\n\
 const QUERY_FORMAT: &str =
     "I\\t%{NAME}\\t%{NAME}-%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}.%{ARCH}\\n";
 
+/// Installed packages a `name-version` spec may be another version of:
+/// `N<TAB>NAME<TAB>EPOCH:VERSION-RELEASE`.
+const OTHER_FORMAT: &str = "N\\t%{NAME}\\t%|EPOCH?{%{EPOCH}}:{0}|:%{VERSION}-%{RELEASE}\\n";
+
+/// The names a spec may start with: `foo-1.0-1` → `foo-1.0`, `foo` (only
+/// cutting off parts that start with a digit, as versions do).
+fn name_candidates(spec: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut cur = spec;
+    for _ in 0..2 {
+        match cur.rsplit_once('-') {
+            Some((head, tail))
+                if !head.is_empty() && tail.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                out.push(head);
+                cur = head;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 /// One line per installed package, NEVRA, for the before/after listing.
 const LIST_FORMAT: &str = "%{NAME}-%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}.%{ARCH}\\n";
 
@@ -33,6 +56,9 @@ pub(crate) struct Source {
     pub(crate) installed: Vec<String>,
     /// Their names.
     pub(crate) names: Vec<String>,
+    /// When none matched a `name-version` spec: installed packages whose
+    /// name the spec starts with, as (name, `epoch:version-release`).
+    pub(crate) others: Vec<(String, String)>,
 }
 
 /// Everything the probe found.
@@ -124,6 +150,20 @@ pub(crate) fn script(a: &YumArgs) -> String {
         match spec {
             PackageSpec::Name(n) => {
                 s.push_str(&q(&quote(n)));
+                let shorter = name_candidates(n);
+                if !shorter.is_empty() {
+                    // Not installed as asked: is another version of it?
+                    s.push_str(" || ");
+                    s.push_str(
+                        rpm(a)
+                            .flag("-q --qf")
+                            .arg(OTHER_FORMAT)
+                            .flag("--")
+                            .args(&shorter)
+                            .flag("2>/dev/null")
+                            .as_str(),
+                    );
+                }
                 s.push('\n');
             }
             PackageSpec::File(f) => {
@@ -148,6 +188,15 @@ pub(crate) fn script(a: &YumArgs) -> String {
                 s.push('\n');
             }
         }
+    }
+    if a.names.is_empty() && a.update_cache {
+        s.push_str(
+            Cmd::new("\"$pm\" -q")
+                .args(&a.options)
+                .flag("makecache >/dev/null 2>&1")
+                .as_str(),
+        );
+        s.push('\n');
     }
     let names: Vec<&str> = a
         .names
@@ -193,6 +242,10 @@ pub(crate) fn parse(out: &str, n: usize) -> Result<Probe, ModuleError> {
             if !src.names.iter().any(|x| x == name) {
                 src.names.push(name.to_owned());
             }
+        } else if let Some(rest) = line.strip_prefix("N\t") {
+            if let (Some(src), Some((name, evr))) = (p.sources.last_mut(), rest.split_once('\t')) {
+                src.others.push((name.to_owned(), evr.to_owned()));
+            }
         } else if let Some(h) = line.strip_prefix("H\t") {
             if let Some(src) = p.sources.last_mut() {
                 src.header = Some(h.to_owned());
@@ -227,20 +280,34 @@ pub(crate) fn parse(out: &str, n: usize) -> Result<Probe, ModuleError> {
     Ok(p)
 }
 
-/// `check-update` lines: `name.arch  [epoch:]version-release  repo`.
+/// `check-update` lines: `name.arch  [epoch:]version-release  repo`. A
+/// long name may be wrapped onto its own line (yum 3 does), so short
+/// lines are joined with the next until they have three fields.
 fn parse_updates(lines: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
     for l in lines {
         if l.starts_with("Obsoleting") {
             break;
         }
         let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 3 || l.starts_with(' ') {
+        if f.is_empty() {
+            pending.clear();
             continue;
         }
-        if let Some((name, _arch)) = f[0].rsplit_once('.') {
-            out.push((name.to_owned(), f[1].to_owned()));
+        if pending.is_empty() && l.starts_with(char::is_whitespace) {
+            continue;
         }
+        pending.extend(f);
+        if pending.len() < 3 {
+            continue;
+        }
+        if pending.len() == 3 {
+            if let Some((name, _arch)) = pending[0].rsplit_once('.') {
+                out.push((name.to_owned(), pending[1].to_owned()));
+            }
+        }
+        pending.clear();
     }
     out
 }
@@ -277,7 +344,27 @@ mod tests {
         assert!(p.sources[1].installed.is_empty());
         assert_eq!(p.sources[2].header.as_deref(), Some("pinned-1.0-1.x86_64"));
         assert_eq!(p.updates, [("kubelet".into(), "1.22.0-0".into())]);
+        // yum 3 wraps a long name.arch onto a line of its own.
+        let long = "a-very-long-package-name-for-wrapping.x86_64";
+        assert_eq!(
+            parse_updates(&[long, "       1:2.0-1.el7     updates", "b.noarch 3-1 base"]),
+            [
+                (
+                    "a-very-long-package-name-for-wrapping".into(),
+                    "1:2.0-1.el7".into()
+                ),
+                ("b".into(), "3-1".into())
+            ]
+        );
         assert!(parse("M dnf\nS\n", 2).is_err());
+        let p = parse("M dnf\nS\nN\tkonvoy-b\t0:2.0-1\n", 1).unwrap();
+        assert_eq!(p.sources[0].others, [("konvoy-b".into(), "0:2.0-1".into())]);
+        assert_eq!(
+            name_candidates("kubelet-1.21.6-0"),
+            ["kubelet-1.21.6", "kubelet"]
+        );
+        assert_eq!(name_candidates("konvoy-b-1.0"), ["konvoy-b"]);
+        assert!(name_candidates("python3-pip").is_empty());
         let e = parse("M yum\nS\nE\tFailure downloading u\n", 1).unwrap();
         assert_eq!(e.error.as_deref(), Some("Failure downloading u"));
     }

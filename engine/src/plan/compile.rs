@@ -371,7 +371,11 @@ impl Compiler {
     fn block(&mut self, b: &Block, inh: &Inherit) -> Step {
         let mut inner = self.apply(inh, &b.keywords);
         if let BlockOrigin::ImportRole(role) = &b.origin {
-            inner.role = Some(role_ctx(self, role, Map::new()));
+            // A dependency or imported role gets its own context; the role
+            // already in force (with its params) is kept as it is.
+            if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
+                inner.role = Some(role_ctx(self, role, Map::new()));
+            }
         }
         Step::Block(Arc::new(BlockStep {
             block: self.items(&b.block, &inner),
@@ -394,6 +398,7 @@ impl Compiler {
         let Some(module) = ModuleName::lookup(&t.action.module) else {
             self.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
+                task: format!("task `{}`", t.display_name()),
                 span: t.action.span.clone(),
                 suggestion: ModuleName::suggest(&t.action.module),
             });

@@ -6,10 +6,12 @@ use crate::source::Span;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// A module name that no module answers to.
-    #[error("{span}: couldn't resolve module/action `{name}`{}", hint(suggestion))]
+    #[error("{span}: couldn't resolve module/action `{name}` in {task}")]
     UnknownModule {
         /// The name as written.
         name: String,
+        /// `task `name``, for the message.
+        task: String,
         /// Where.
         span: Span,
         /// The closest known module.
@@ -35,15 +37,92 @@ pub enum PlanError {
         /// Where it is named.
         span: Span,
     },
+    /// A module argument the module rejects (unknown key, bad literal value).
+    #[error("{span}: {error} for module `{module}` in {task}")]
+    BadArgument {
+        /// The action as written.
+        module: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// What the module's parser said.
+        error: crate::modules::ArgError,
+        /// The closest supported argument, for an unknown one.
+        suggestion: Option<String>,
+        /// The argument's value (or the module name).
+        span: Span,
+    },
+    /// A `template`/`copy`/`script` source found nowhere Ansible looks.
+    #[error("{span}: could not find `{src}` for module `{module}`")]
+    MissingSource {
+        /// The module.
+        module: String,
+        /// The `src` as written.
+        src: String,
+        /// Every place looked at, in order.
+        searched: Vec<String>,
+        /// The `src` value.
+        span: Span,
+    },
+    /// A template or condition that does not parse.
+    #[error("{span}: template syntax error: {message} in {task}")]
+    TemplateSyntax {
+        /// The parser's explanation.
+        message: String,
+        /// `task `name``, `play`, `role `r``, for the message.
+        task: String,
+        /// The YAML scalar holding the template.
+        span: Span,
+    },
+    /// A variable no source defines (a warning: Ansible fails only when
+    /// the template is rendered).
+    #[error("{span}: no source defines variable `{name}` used in {task}")]
+    UndefinedVariable {
+        /// The variable.
+        name: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// The YAML scalar holding the template.
+        span: Span,
+    },
     /// The playbook itself did not parse.
     #[error("{0}")]
     Playbook(String),
 }
 
-fn hint(s: &Option<&'static str>) -> String {
-    match s {
-        Some(s) => format!(" (did you mean `{s}`?)"),
-        None => String::new(),
+impl PlanError {
+    /// Where the problem is written, when known.
+    pub fn span(&self) -> Option<&Span> {
+        match self {
+            PlanError::UnknownModule { span, .. }
+            | PlanError::NotAMapping { span, .. }
+            | PlanError::VarsFile { span, .. }
+            | PlanError::BadArgument { span, .. }
+            | PlanError::MissingSource { span, .. }
+            | PlanError::TemplateSyntax { span, .. }
+            | PlanError::UndefinedVariable { span, .. } => Some(span),
+            PlanError::Playbook(_) => None,
+        }
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            PlanError::UnknownModule {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `{s}`?")),
+            PlanError::BadArgument {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `{s}`?")),
+            PlanError::MissingSource { searched, .. } => {
+                Some(format!("searched: {}", searched.join(", ")))
+            }
+            PlanError::UndefinedVariable { name, .. } => Some(format!(
+                "define `{name}` (inventory, vars, -e) or guard it with `| default(...)`"
+            )),
+            _ => None,
+        }
     }
 }
 

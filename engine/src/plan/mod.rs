@@ -7,10 +7,13 @@
 //! module table, and every mistake that can be found before touching a
 //! host is reported with its span. The plan knows nothing about SSH.
 
+mod checks;
 mod compile;
 mod error;
+mod names;
 mod types;
 
+pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};
 pub use error::{PlanError, PlanErrors};
 

@@ -179,9 +179,16 @@ fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
     let file = std::fs::canonicalize(&*origin.file)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| origin.file.to_string());
+    // An empty `msg` (a `failed_when` or an exhausted `until` on a result
+    // without a message) reads `Action failed.` in Ansible 2.19.
+    let what = if msg.is_empty() && r.msg().is_some() {
+        "Action failed.".to_owned()
+    } else {
+        format!("{}: {msg}", r.failure_kind)
+    };
     let mut out = format!(
-        "[ERROR]: Task failed: {}: {msg}\nOrigin: {file}:{}:{}\n\n",
-        r.failure_kind, origin.line, origin.column
+        "[ERROR]: Task failed: {what}\nOrigin: {file}:{}:{}\n\n",
+        origin.line, origin.column
     );
     if let Ok(text) = std::fs::read_to_string(&*origin.file) {
         let line = origin.line as usize;

@@ -6,6 +6,7 @@
 //! never prints on its own.
 
 mod ansible;
+pub mod diagnostic;
 mod event;
 mod json;
 mod recap;

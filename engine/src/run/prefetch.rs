@@ -25,6 +25,9 @@ use crate::value::{Map, Value};
 /// At most this many probes go into one batch.
 const MAX_PROBES: usize = 64;
 
+/// How far ahead to look, in tasks.
+const WINDOW: usize = 32;
+
 /// Fills `st`'s probe cache with the probes of the plain tasks at the
 /// head of `steps` (up to the first block, include or flush), when worth it.
 pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
@@ -34,15 +37,28 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     let Some(Step::Task(first)) = steps.first() else {
         return;
     };
+    // Which of the next tasks could share a batch: cheap checks first, so
+    // a run of controller-side tasks costs nothing here.
+    let candidates: Vec<&TaskStep> = steps
+        .iter()
+        .take(WINDOW)
+        .map_while(|s| match s {
+            Step::Task(t)
+                if t.delegate_to.is_none()
+                    && t.become_ == first.become_
+                    && t.environment == first.environment =>
+            {
+                Some(&**t)
+            }
+            _ => None,
+        })
+        .filter(|t| modules::has_probes(t.module))
+        .collect();
+    if candidates.len() < 2 {
+        return;
+    }
     let mut scripts: Vec<String> = Vec::new();
-    for step in steps {
-        let Step::Task(t) = step else { break };
-        if t.delegate_to.is_some()
-            || t.become_ != first.become_
-            || t.environment != first.environment
-        {
-            break;
-        }
+    for t in candidates {
         for args in rendered_args(env, st, t) {
             for p in modules::probes(t.module, &args) {
                 if !scripts.contains(&p) {
@@ -62,6 +78,11 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         Some(v) => super::task::render_bool(env.templar, v, &vars).unwrap_or(false),
         None => false,
     };
+    // Probes run as the tasks will: same become, same environment (a
+    // proxy in `environment:` can matter to a probe).
+    let Ok(environment) = control::environment(env.templar, &first.environment, &vars) else {
+        return;
+    };
     if control::ensure_session(env, st, None, &vars).is_err() {
         return;
     }
@@ -73,7 +94,9 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     } else {
         Privilege::User
     };
-    let mut remote = TransportRemote::new(t).privilege(privilege);
+    let mut remote = TransportRemote::new(t)
+        .privilege(privilege)
+        .env(environment);
     let Ok(out) = remote.exec(&batch_script(&scripts), None) else {
         return;
     };

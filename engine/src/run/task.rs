@@ -307,11 +307,12 @@ fn attempt(
                 if tries > retries
                     || env.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) =>
             {
+                // As Ansible: the last attempt's result (its `msg` says
+                // what went wrong), failed, and `attempts` = the retry count.
                 let mut a = a;
                 a.status = Status::Failed;
                 a.result.insert("failed".into(), Value::Bool(true));
-                a.result
-                    .insert("msg".into(), Value::Str("Retries exhausted".into()));
+                tries = retries;
                 break a;
             }
             Ok(false) => {

@@ -199,32 +199,9 @@ pub(crate) fn py_float(f: f64) -> String {
     crate::value::py_float_repr(f)
 }
 
-/// Python's `repr()` of a string: single quotes unless the text has a
-/// single quote and no double quote.
+/// Python's `repr()` of a string (the one implementation lives in `value`).
 fn py_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
+    out.push_str(&crate::value::py_str_repr(s));
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
             (Ok(()), _) => return Ok(loaded),
             // JSON that the YAML parser does not take (surrogate escapes):
             // still JSON, positions reduced to the file.
-            (Err(_), _) if json => return from_json(body, &file),
+            (Err(e), _) if json => return from_json(body, &file).ok_or(e)?,
             (Err(e), Some((index, col))) => {
                 if !source.indent_quoted(index, col) {
                     return Err(e);
@@ -81,18 +81,16 @@ fn is_json(text: &str) -> bool {
     ) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
-/// A JSON text as one document whose nodes all point at the file start.
+/// A JSON text as one document whose nodes all point at the file start;
+/// `None` when `serde_json` cannot represent it either.
 /// (`serde_json` limits nesting to 128 levels, so the recursion is bounded.)
-fn from_json(text: &str, file: &Arc<str>) -> Result<Loaded, YamlError> {
-    let span = Span::file(file.clone());
-    let doc = match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => Some(json_node(&value, &span)?),
-        Err(_) => None,
-    };
-    Ok(Loaded {
-        docs: doc.into_iter().collect(),
+fn from_json(text: &str, file: &Arc<str>) -> Option<Result<Loaded, YamlError>> {
+    let value = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    let doc = json_node(&value, &Span::file(file.clone()));
+    Some(doc.map(|doc| Loaded {
+        docs: vec![doc],
         warnings: Vec::new(),
-    })
+    }))
 }
 
 fn json_node(value: &serde_json::Value, span: &Span) -> Result<Node, YamlError> {

@@ -83,6 +83,10 @@ pub(super) fn decide(
             None => {
                 plan.state("absent", "directory");
                 create_dirs(&mut plan, p, &a.attrs)?;
+                let fresh = fresh_stat(FileKind::Directory, 0o755);
+                // Ansible creates the directory, then diffs its mode
+                // against the fresh one (measured: `"mode": "0755"` before).
+                diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) if st.kind() != FileKind::Directory => {
                 return Err(format!("{p} already exists as a {}", prev_state(cur)))
@@ -102,6 +106,7 @@ pub(super) fn decide(
                 for c in a.attrs.changes(p, &fresh, false)? {
                     plan.push(c);
                 }
+                diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) => {
                 plan.state(prev_state(cur), "touch");
@@ -163,14 +168,21 @@ fn fresh_stat(kind: FileKind, mode: u32) -> FileStat {
     }
 }
 
-fn diff_attrs(plan: &mut Plan, want: &Attrs, st: &FileStat, link: bool) {
-    if let (Some(m), false) = (&want.mode, link) {
+/// The `mode` entries of the diff, when the wanted mode differs from `st`'s.
+fn diff_mode(plan: &mut Plan, want: &Attrs, st: &FileStat) {
+    if let Some(m) = &want.mode {
         if let Ok(w) = wanted_mode(m, st.mode, st.kind() == FileKind::Directory) {
             if w != st.mode {
                 plan.before.insert("mode".into(), st.mode_str().into());
                 plan.after.insert("mode".into(), format!("{w:04o}").into());
             }
         }
+    }
+}
+
+fn diff_attrs(plan: &mut Plan, want: &Attrs, st: &FileStat, link: bool) {
+    if !link {
+        diff_mode(plan, want, st);
     }
     for (key, want, now_name, now_id) in [
         ("owner", &want.owner, &st.owner, st.uid),

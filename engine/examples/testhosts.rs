@@ -1,0 +1,104 @@
+//! Starts local test hosts (the integration tests' harness) for scripts:
+//! `demo.sh` and `benches/provision.sh` provision them with the real CLI.
+//!
+//! ```text
+//! testhosts [--systemd] [--flatcar-usr-bin DIR] OUT OS[xN]...
+//!     OS: centos-7, centos-8, flatcar, debian; `flatcar x3` style counts as `flatcar*3`
+//! ```
+//!
+//! Writes `OUT/inventory.yaml` (root login with the fleet's key) and
+//! `OUT/known_hosts` (every host's key: use it as `~/.ssh/known_hosts`),
+//! makes each host ready for provisioning (built-in kernel modules listed
+//! for `modprobe`; with `--flatcar-usr-bin`, Flatcar's own `containerd` and
+//! `ctr` stand-ins), prints `ready` on stdout and keeps the hosts up until
+//! stdin closes; then it ends every host it started and exits. Needs root.
+
+#[path = "../../tests/harness/mod.rs"]
+#[allow(unreachable_pub, dead_code, missing_docs)]
+mod harness;
+
+#[path = "../../tests/provision/hostprep.rs"]
+mod hostprep;
+
+use harness::{Fleet, Os};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn os(name: &str) -> Option<Os> {
+    Some(match name {
+        "centos-7" => Os::Centos7,
+        "centos-8" => Os::Centos8,
+        "flatcar" => Os::Flatcar,
+        "debian" => Os::Debian,
+        _ => return None,
+    })
+}
+
+fn main() -> ExitCode {
+    let mut systemd = false;
+    let mut flatcar_usr_bin = None;
+    let mut positional = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--systemd" => systemd = true,
+            "--flatcar-usr-bin" => flatcar_usr_bin = args.next().map(PathBuf::from),
+            _ => positional.push(a),
+        }
+    }
+    let mut positional = positional.into_iter();
+    let Some(dir) = positional.next().map(PathBuf::from) else {
+        eprintln!("usage: testhosts [--systemd] [--flatcar-usr-bin DIR] OUT OS[*N]...");
+        return ExitCode::from(2);
+    };
+    let mut builder = Fleet::builder().systemd(systemd);
+    for spec in positional {
+        let (name, count) = match spec.split_once('*') {
+            Some((n, c)) => (n, c.parse().unwrap_or(0)),
+            None => (spec.as_str(), 1),
+        };
+        let Some(os) = os(name).filter(|_| count > 0) else {
+            eprintln!("testhosts: bad host spec `{spec}` (centos-7, centos-8, flatcar, debian, optionally `*N`)");
+            return ExitCode::from(2);
+        };
+        builder = builder.hosts(count, os);
+    }
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("testhosts: cannot create `{}`: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let fleet = builder.start();
+    fleet.write_inventory(&dir);
+    if let Err(e) = std::fs::copy(fleet.known_hosts(), dir.join("known_hosts")) {
+        eprintln!("testhosts: cannot write known_hosts: {e}");
+        return ExitCode::FAILURE;
+    }
+    for host in fleet.hosts() {
+        if host.os() == Os::Flatcar && flatcar_usr_bin.is_none() {
+            eprintln!(
+                "testhosts: {} is Flatcar: pass --flatcar-usr-bin",
+                host.name()
+            );
+            return ExitCode::from(2);
+        }
+        hostprep::prepare_host(
+            host,
+            flatcar_usr_bin
+                .as_deref()
+                .unwrap_or(std::path::Path::new("")),
+        );
+        eprintln!(
+            "testhosts: {} ({:?}{}) on {}:22",
+            host.name(),
+            host.os(),
+            if systemd { ", systemd" } else { "" },
+            host.address()
+        );
+    }
+    println!("ready");
+    // Hosts stay up until the caller closes our stdin (or exits).
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    drop(fleet);
+    ExitCode::SUCCESS
+}

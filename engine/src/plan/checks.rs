@@ -1,0 +1,470 @@
+//! Static checks run before any connection: every problem a playbook has
+//! that can be seen without a host, collected in one pass.
+//!
+//! Errors (the run does not start):
+//! - a module argument the module does not take, or (for literal
+//!   arguments) a value the module's own parser rejects: each module's
+//!   [`Module::parse`] is run on the arguments as written; when they
+//!   contain templates only unsupported keys are reported, since a
+//!   templated value is only known per host;
+//! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
+//!   ([`crate::playbook::missing_sources`]);
+//! - a Jinja syntax error in any templated string or condition.
+//!
+//! Unknown modules are reported by [`super::compile`]; the caller merges
+//! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
+//!
+//! Warnings (the run goes on): a variable no source can define. Ansible
+//! only fails when such a template is rendered, and a task skipped by
+//! `when` never renders its arguments, so calling it an error would reject
+//! playbooks Ansible runs; the names every source can define are listed in
+//! [`super::names`].
+//!
+//! `include_tasks` files with a literal name are loaded and checked too
+//! (their sources are not: Ansible resolves those per run); templated
+//! includes and `include_role` are only known at run time.
+
+use super::error::PlanError;
+use super::names::{self, Known};
+use crate::inventory::Inventory;
+use crate::modules::{self, ArgError, ArgMap, ModuleName};
+use crate::playbook::{self, Condition, Keywords, Play, Playbook, RoleUse, Task, TaskItem};
+use crate::source::Span;
+use crate::template::{Templar, TemplateError};
+use crate::value::Map;
+use crate::yaml::{Node, NodeKind};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// What the static checks found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Problems that stop the run.
+    pub errors: Vec<PlanError>,
+    /// Problems Ansible would only hit at run time, if at all.
+    pub warnings: Vec<PlanError>,
+}
+
+/// Runs every static check on `pb`. `inventory` and `extra_vars` are
+/// sources of variable names.
+pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked {
+    let known = Known::collect(pb, inventory, extra_vars);
+    let mut c = Checker {
+        out: Checked::default(),
+        known,
+        templar: Templar::new(),
+        roles_seen: HashSet::new(),
+        playbook_dir: names::playbook_dir(pb),
+        included: HashSet::new(),
+    };
+    for e in playbook::missing_sources(pb) {
+        if let playbook::PlaybookError::MissingSource {
+            module,
+            src,
+            mut searched,
+            span,
+        } = e
+        {
+            let mut seen = HashSet::new();
+            searched.retain(|s| seen.insert(s.clone()));
+            c.out.errors.push(PlanError::MissingSource {
+                module,
+                src,
+                searched,
+                span,
+            });
+        }
+    }
+    for play in &pb.plays {
+        c.play(play);
+    }
+    c.out
+}
+
+struct Checker {
+    out: Checked,
+    known: Known,
+    templar: Templar,
+    roles_seen: HashSet<PathBuf>,
+    playbook_dir: PathBuf,
+    /// Literal `include_tasks` files already checked.
+    included: HashSet<PathBuf>,
+}
+
+impl Checker {
+    fn play(&mut self, play: &Play) {
+        for h in &play.hosts {
+            self.text(&h.value, &h.span, false, "play");
+        }
+        self.keywords(&play.keywords, "play");
+        for list in [
+            &play.pre_tasks,
+            &play.tasks,
+            &play.post_tasks,
+            &play.handlers,
+        ] {
+            self.items(list);
+        }
+        for r in &play.roles {
+            self.role_use(r);
+        }
+    }
+
+    fn role_use(&mut self, r: &RoleUse) {
+        let label = format!("role `{}`", r.role.info.name);
+        self.keywords(&r.keywords, &label);
+        for v in r.params.values() {
+            self.node(v, &label);
+        }
+        if !self.roles_seen.insert(r.role.info.path.clone()) {
+            return;
+        }
+        for d in &r.role.dependencies {
+            self.role_use(d);
+        }
+        for n in [&r.role.defaults, &r.role.vars].into_iter().flatten() {
+            self.node(n, &label);
+        }
+        self.items(&r.role.tasks);
+        self.items(&r.role.handlers);
+    }
+
+    fn items(&mut self, items: &[TaskItem]) {
+        for item in items {
+            match item {
+                TaskItem::Task(t) => self.task(t, true),
+                TaskItem::Block(b) => {
+                    let label = match &b.name {
+                        Some(n) => format!("block `{}`", n.value),
+                        None => "block".to_owned(),
+                    };
+                    self.keywords(&b.keywords, &label);
+                    for list in [&b.block, &b.rescue, &b.always] {
+                        self.items(list);
+                    }
+                }
+                TaskItem::IncludeTasks(i) => {
+                    self.task(&i.task, false);
+                    self.text(&i.file.value, &i.file.span, false, &task_label(&i.task));
+                    if let Some(items) =
+                        names::literal_include(i, &self.playbook_dir, &mut self.included)
+                    {
+                        self.items(&items);
+                    }
+                }
+                TaskItem::IncludeRole(r) => self.task(&r.task, false),
+            }
+        }
+    }
+
+    fn keywords(&mut self, k: &Keywords, label: &str) {
+        for c in &k.when {
+            self.condition(&c.value, &c.span, label);
+        }
+        for n in [&k.vars, &k.environment].into_iter().flatten() {
+            self.node(n, label);
+        }
+        for s in [&k.become_user, &k.delegate_to].into_iter().flatten() {
+            self.text(&s.value, &s.span, false, label);
+        }
+    }
+
+    fn task(&mut self, t: &Task, check_args: bool) {
+        let label = task_label(t);
+        if let Some(n) = &t.name {
+            self.text(&n.value, &n.span, false, &label);
+        }
+        self.keywords(&t.keywords, &label);
+        let conditions = t
+            .until
+            .iter()
+            .chain(t.changed_when.iter().flatten())
+            .chain(t.failed_when.iter().flatten());
+        for c in conditions {
+            self.condition(&c.value, &c.span, &label);
+        }
+        if let Some(l) = &t.loop_ {
+            self.node(&l.items, &label);
+        }
+        if let Some(n) = t.loop_control.as_ref().and_then(|c| c.label.as_ref()) {
+            self.node(n, &label);
+        }
+        for v in t.action.args.values() {
+            self.node(v, &label);
+        }
+        if check_args {
+            self.arguments(t, &label);
+        }
+    }
+
+    /// Parses the task's arguments with its module's own parser.
+    fn arguments(&mut self, t: &Task, label: &str) {
+        let Some(module) = ModuleName::lookup(&t.action.module) else {
+            return;
+        };
+        let mut args: Map = t
+            .action
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect();
+        let templated = t.action.args.values().any(has_template);
+        // A templated value can only be judged per host: when the parser
+        // rejects one, drop it and parse again, so that an unsupported key
+        // further on is still found (at most once per argument).
+        let err = loop {
+            let Some(Err(err)) = parse_args(module, ArgMap::new(args.clone())) else {
+                return;
+            };
+            let name = match &err {
+                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => Some(name),
+                _ => None,
+            };
+            match name.filter(|n| t.action.args.get(*n).is_some_and(has_template)) {
+                Some(n) => {
+                    args.shift_remove(n.as_str());
+                }
+                None => break err,
+            }
+        };
+        let span = match &err {
+            ArgError::Unknown { name, .. } => t.action.args.get(name).map(|n| n.span.clone()),
+            ArgError::Type { name, .. } | ArgError::Choice { name, .. } => {
+                t.action.args.get(name).map(|n| n.span.clone())
+            }
+            _ => None,
+        };
+        if templated && !matches!(err, ArgError::Unknown { .. }) {
+            return;
+        }
+        let suggestion = match &err {
+            ArgError::Unknown { name, supported } => names::closest(name, supported),
+            _ => None,
+        };
+        self.out.errors.push(PlanError::BadArgument {
+            module: t.action.written.clone(),
+            task: label.to_owned(),
+            error: err,
+            suggestion,
+            span: span.unwrap_or_else(|| t.action.span.clone()),
+        });
+    }
+
+    /// Every string inside `node` that is a template.
+    fn node(&mut self, node: &Node, label: &str) {
+        match &node.kind {
+            NodeKind::Str(s) => self.text(s, &node.span, false, label),
+            NodeKind::Seq(items) => {
+                for n in items {
+                    self.node(n, label);
+                }
+            }
+            NodeKind::Map(m) => {
+                for (_, n) in m.iter() {
+                    self.node(n, label);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn condition(&mut self, c: &Condition, span: &Span, label: &str) {
+        if let Condition::Expr(s) = c {
+            self.text(s, span, true, label);
+        }
+    }
+
+    /// Syntax and undefined-variable checks of one template text.
+    fn text(&mut self, text: &str, span: &Span, conditional: bool, label: &str) {
+        if !conditional && !Templar::is_template(text) {
+            return;
+        }
+        match self.templar.variables(text, conditional) {
+            Err(TemplateError::Syntax { message, .. }) => {
+                self.out.errors.push(PlanError::TemplateSyntax {
+                    message,
+                    task: label.to_owned(),
+                    span: span.clone(),
+                });
+            }
+            Err(_) => {}
+            Ok(vars) => {
+                for name in vars {
+                    if !self.known.defines(&name) && !names::optional_use(text, &name) {
+                        self.out.warnings.push(PlanError::UndefinedVariable {
+                            name,
+                            task: label.to_owned(),
+                            span: span.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a task is named in messages: its name, else its action.
+fn task_label(t: &Task) -> String {
+    format!("task `{}`", t.display_name())
+}
+
+fn has_template(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Str(s) => Templar::is_template(s),
+        NodeKind::Seq(items) => items.iter().any(has_template),
+        NodeKind::Map(m) => m.iter().any(|(_, n)| has_template(n)),
+        _ => false,
+    }
+}
+
+/// Runs module `name`'s argument parser; `None` for actions the executor
+/// handles itself (`debug`, `set_fact`, ...), whose arguments it checks.
+fn parse_args(name: ModuleName, mut args: ArgMap) -> Option<Result<(), ArgError>> {
+    fn p<M: Module>(args: &mut ArgMap) -> Result<(), ArgError> {
+        M::parse(args).map(drop)
+    }
+    use modules::*;
+    let a = &mut args;
+    Some(match name {
+        ModuleName::Command => p::<command::CommandModule>(a),
+        ModuleName::Shell => p::<command::ShellModule>(a),
+        ModuleName::Raw => p::<command::RawModule>(a),
+        ModuleName::File => p::<file::FileModule>(a),
+        ModuleName::Copy => p::<copy::CopyModule>(a),
+        ModuleName::Template => p::<template::TemplateModule>(a),
+        ModuleName::Lineinfile => p::<lineinfile::LineinfileModule>(a),
+        ModuleName::Blockinfile => p::<blockinfile::BlockinfileModule>(a),
+        ModuleName::Replace => p::<replace::ReplaceModule>(a),
+        ModuleName::Stat => p::<stat::StatModule>(a),
+        ModuleName::Find => p::<find::FindModule>(a),
+        ModuleName::GetUrl => p::<get_url::GetUrlModule>(a),
+        ModuleName::Unarchive => p::<unarchive::UnarchiveModule>(a),
+        ModuleName::Script => p::<script::ScriptModule>(a),
+        ModuleName::WaitFor => p::<wait_for::WaitForModule>(a),
+        ModuleName::Sysctl => p::<sysctl::SysctlModule>(a),
+        ModuleName::Modprobe => p::<modprobe::ModprobeModule>(a),
+        ModuleName::Service | ModuleName::Systemd => p::<service::ServiceModule>(a),
+        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => p::<yum::YumModule>(a),
+        ModuleName::YumRepository => p::<yum_repository::YumRepositoryModule>(a),
+        ModuleName::RpmKey => p::<rpm_key::RpmKeyModule>(a),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::testing::parse_tree;
+
+    fn checked(files: &[(&str, &str)], inventory: &str) -> Checked {
+        let (_dir, pb) = parse_tree(files);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        let inv = Inventory::from_ini_str(inventory, "inline").expect("inventory");
+        check(&pb, &inv, &Map::new())
+    }
+
+    fn at(span: Option<&Span>) -> (u32, u32) {
+        span.map(|s| (s.line, s.column)).unwrap_or_default()
+    }
+
+    #[test]
+    fn bad_arguments_point_at_the_value() {
+        let c = checked(
+            &[(
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - copy: content=x dest=/x mdoe=1\n    - file:\n        path: \"{{ p }}\"\n        state: \"{{ s }}\"\n    - file: path=/x state=nope\n",
+            )],
+            "h1 p=/y s=touch\n",
+        );
+        assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+        match &c.errors[0] {
+            PlanError::BadArgument {
+                error: ArgError::Unknown { name, .. },
+                suggestion,
+                span,
+                ..
+            } => {
+                assert_eq!(
+                    (name.as_str(), suggestion.as_deref()),
+                    ("mdoe", Some("mode"))
+                );
+                assert_eq!(at(Some(span)), (3, 31));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            &c.errors[1],
+            PlanError::BadArgument { error: ArgError::Choice { name, .. }, .. } if name == "state"
+        ));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn syntax_errors_in_strings_and_conditions() {
+        let c = checked(
+            &[(
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - debug: msg=\"{{ a | }}\"\n      when: a ==\n",
+            )],
+            "h1 a=1\n",
+        );
+        let spans: Vec<_> = c.errors.iter().map(|e| at(e.span())).collect();
+        assert!(c
+            .errors
+            .iter()
+            .all(|e| matches!(e, PlanError::TemplateSyntax { .. })));
+        assert_eq!(spans, [(4, 13), (3, 14)]);
+    }
+
+    #[test]
+    fn undefined_names_are_warnings_and_every_source_counts() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  vars_files: [v.yml]\n  roles: [r]\n  tasks:\n    - set_fact: {fact1: 1}\n    - include_vars: more.yml\n    - debug: msg=\"{{ inv }} {{ fromfile }} {{ fact1 }} {{ more }} {{ reg }} {{ d }} {{ rv }} {{ ansible_os_family }} {{ groups }} {{ it }} {{ idx }} {{ nope }}\"\n      register: reg\n      loop: [1]\n      loop_control: {loop_var: it, index_var: idx}\n",
+                ),
+                ("v.yml", "fromfile: 1\n"),
+                ("more.yml", "more: 1\n"),
+                ("roles/r/defaults/main.yml", "d: 1\n"),
+                ("roles/r/vars/main.yml", "rv: 1\n"),
+                ("roles/r/tasks/main.yml", "- debug: msg=\"{{ q | default(1) }}\"\n"),
+            ],
+            "h1 inv=1\n",
+        );
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        let names: Vec<_> = c
+            .warnings
+            .iter()
+            .map(|w| match w {
+                PlanError::UndefinedVariable { name, .. } => name.as_str(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["nope"]);
+    }
+
+    #[test]
+    fn literal_includes_are_checked_and_define_names() {
+        let c = checked(
+            &[
+                (
+                    "site.yml",
+                    "- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n    - debug: msg=\"{{ from_inc.rc }}\"\n",
+                ),
+                (
+                    "inc.yml",
+                    "- command: \"true\"\n  register: from_inc\n- file: path=/x stat=touch\n- include_tasks: inc.yml\n",
+                ),
+            ],
+            "h1\n",
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+        let text = c.errors[0].to_string();
+        assert!(
+            text.contains("inc.yml:3:17: unsupported argument `stat`"),
+            "{text}"
+        );
+    }
+}

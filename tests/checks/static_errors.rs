@@ -1,0 +1,198 @@
+//! Every static check, rendered; several at once; no connection attempted.
+
+use super::{konvoy, write_tree};
+use std::time::{Duration, Instant};
+
+/// Hosts on addresses no test host uses (the harness leases 127.0.0-15.x)
+/// and where nothing listens: a connection attempt would fail or hang.
+const UNREACHABLE: &str = "
+    [web]
+    w1 ansible_host=127.0.200.5
+    w2 ansible_host=127.0.200.6
+    [web:vars]
+    base=/srv
+    wanted=directory
+";
+
+const SITE: &str = r#"
+    - name: static problems
+      hosts: web
+      gather_facts: false
+      vars:
+        port: 80
+      roles:
+        - web
+      tasks:
+        - name: unknown module
+          ansible.builtin.copyy: src=a dest=/tmp/x
+        - name: unknown argument
+          copy:
+            content: hi
+            dest: /tmp/y
+            mdoe: "0644"
+        - name: bad choice
+          file: path=/tmp/d state=dirctory
+        - name: templated value, unknown key
+          file:
+            path: "{{ base }}/d"
+            state: "{{ wanted }}"
+            ownr: root
+        - name: broken condition
+          debug:
+            msg: "port {{ port }}"
+          when: port == 80 and
+"#;
+
+const ROLE: &str = r#"
+    - name: render config
+      template:
+        src: web.conf.j2
+        dest: /etc/web.conf
+    - name: broken template
+      debug:
+        msg: "{{ port | }}"
+"#;
+
+const EXPECTED: &str = r#"error: could not find `web.conf.j2` for module `template`
+ --> ./roles/web/tasks/main.yml:3:10
+  |
+3 |     src: web.conf.j2
+  |          ^^^^^^^^^^^
+  = help: searched: ./roles/web/templates/web.conf.j2, ./roles/web/web.conf.j2, ./roles/web/tasks/templates/web.conf.j2, ./roles/web/tasks/web.conf.j2, templates/web.conf.j2, web.conf.j2
+
+error: template syntax error: unexpected `)`, expected identifier in task `web : broken template`
+ --> ./roles/web/tasks/main.yml:7:10
+  |
+7 |     msg: "{{ port | }}"
+  |          ^^^^^^^^^^^^^^
+
+error: couldn't resolve module/action `ansible.builtin.copyy` in task `unknown module`
+  --> site.yml:10:7
+   |
+10 |       ansible.builtin.copyy: src=a dest=/tmp/x
+   |       ^^^^^^^^^^^^^^^^^^^^^
+   = help: did you mean `copy`?
+
+error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, mode, owner, group, backup, force, follow) for module `copy` in task `unknown argument`
+  --> site.yml:15:15
+   |
+15 |         mdoe: "0644"
+   |               ^^^^^^
+   = help: did you mean `mode`?
+
+error: argument `state` must be one of file, directory, link, hard, touch, absent, got `dirctory` for module `file` in task `bad choice`
+  --> site.yml:17:25
+   |
+17 |       file: path=/tmp/d state=dirctory
+   |                         ^^^^^^^^^^^^^^
+
+error: unsupported argument `ownr` (supported: path, state, mode, owner, group, recurse, force, src, follow) for module `file` in task `templated value, unknown key`
+  --> site.yml:22:15
+   |
+22 |         ownr: root
+   |               ^^^^
+   = help: did you mean `owner`?
+
+error: template syntax error: unexpected `)` in task `broken condition`
+  --> site.yml:26:13
+   |
+26 |       when: port == 80 and
+   |             ^^^^^^^^^^^^^^
+"#;
+
+#[test]
+fn every_static_error_is_reported_at_once_before_any_connection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_tree(
+        dir.path(),
+        &[
+            ("hosts.ini", UNREACHABLE),
+            ("site.yml", SITE),
+            ("roles/web/tasks/main.yml", ROLE),
+        ],
+    );
+    let start = Instant::now();
+    let out = konvoy(dir.path(), &["playbook", "-i", "hosts.ini", "site.yml"]);
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, EXPECTED);
+    assert_eq!(out.status.code(), Some(4));
+    // No PLAY banner, no host line: nothing ran.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn a_missing_role_points_at_its_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_tree(
+        dir.path(),
+        &[
+            ("hosts.ini", UNREACHABLE),
+            (
+                "site.yml",
+                "
+                - hosts: web
+                  roles:
+                    - nginxx
+                ",
+            ),
+        ],
+    );
+    let out = konvoy(dir.path(), &["playbook", "-i", "hosts.ini", "site.yml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "error: the role `nginxx` was not found in: ./roles/nginxx, ./nginxx, nginxx\n --> site.yml:3:7\n  |\n3 |     - nginxx\n  |       ^^^^^^\n"
+    );
+    // ansible-playbook 2.19.14 exits 1 for a missing role (measured).
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+}
+
+#[test]
+fn undefined_variables_warn_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_tree(
+        dir.path(),
+        &[(
+            "site.yml",
+            r#"
+            - hosts: localhost
+              gather_facts: false
+              vars:
+                greeting: hi
+              tasks:
+                - name: guarded and unguarded
+                  debug:
+                    msg: "{{ maybe | default('x') }} {{ greeting }}"
+                  when: other is defined or nobody_sets_this
+                - name: registered later
+                  command: "true"
+                  register: later
+                - debug:
+                    msg: "{{ later.rc }} {{ ansible_check_mode }} {{ inventory_hostname }}"
+            "#,
+        )],
+    );
+    let out = konvoy(
+        dir.path(),
+        &[
+            "playbook",
+            "-i",
+            "localhost,",
+            "-e",
+            "ansible_connection=local",
+            "site.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Only the unguarded name no source defines: `maybe` and `other` are
+    // guarded, `later` is registered, the rest are facts or magic vars.
+    assert_eq!(
+        stderr,
+        "warning: no source defines variable `nobody_sets_this` used in task `guarded and unguarded`\n --> site.yml:9:13\n  |\n9 |       when: other is defined or nobody_sets_this\n  |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n  = help: define `nobody_sets_this` (inventory, vars, -e) or guard it with `| default(...)`\n"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("PLAY RECAP"), "{stdout}");
+}

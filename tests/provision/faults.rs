@@ -1,0 +1,160 @@
+//! `--check` on fresh hosts, and bad input: a missing image file, an
+//! override that is not a map, a host of an unsupported OS, a download
+//! whose checksum does not match. Each gives a clear message and leaves
+//! the hosts as they were (the failed download keeps the old binary).
+//!
+//! One plain-chroot fleet (no systemd: `start_services=false`) of all three
+//! OSes plus a Debian host serves every step, in an order where each step
+//! starts from fresh hosts or says what it changed.
+
+use super::{assert_same, prepare, repo, snapshot, Mirror, Setup};
+use crate::harness::{Fleet, Os};
+use engine::modules::RunMode;
+use std::process::Command;
+
+/// Runs the CLI binary from the repository root; returns (exit code, stderr).
+fn cli(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run konvoy-image");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
+#[test]
+fn check_mode_and_bad_input_leave_hosts_untouched() {
+    let fleet = Fleet::builder()
+        .host(Os::Centos7)
+        .host(Os::Centos8)
+        .host(Os::Flatcar)
+        .host(Os::Debian)
+        .start();
+    let mirror = Mirror::start();
+    for host in fleet.hosts() {
+        prepare(host);
+    }
+    let setup = Setup::new(&fleet, &mirror);
+    let fresh: Vec<_> = fleet.hosts().iter().map(snapshot).collect();
+    let assert_all_fresh = |step: &str| {
+        for (host, before) in fleet.hosts().iter().zip(&fresh) {
+            assert_same(
+                &format!("{} after {step}", host.name()),
+                before,
+                &snapshot(host),
+            );
+        }
+    };
+    let inventory = setup.inventory.display().to_string();
+
+    // A missing image file: refused before any host is contacted.
+    let (code, text) = cli(&[
+        "provision",
+        "images/generic/centos-9.yaml",
+        "--inventory-file",
+        &inventory,
+    ]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("images/generic/centos-9.yaml"), "{text}");
+    assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
+
+    // An override that is a list, not a map.
+    let list = setup.file(
+        "list.yaml",
+        "- http_proxy: http://proxy:3128\n- no_proxy: x\n",
+    );
+    let (code, text) = cli(&[
+        "provision",
+        "images/generic/centos-7.yaml",
+        "--inventory-file",
+        &inventory,
+        "--overrides",
+        &list.display().to_string(),
+    ]);
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("list.yaml"),
+        "the message names the file:\n{text}"
+    );
+    assert!(text.contains("map") || text.contains("mapping"), "{text}");
+    assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
+    assert_all_fresh("bad input");
+
+    // --check on fresh hosts: changes predicted, nothing written. The
+    // Debian host fails the OS check, naming its OS.
+    let job = setup.job(&fleet, "flatcar", &[], &["start_services=false"]);
+    let (summary, output) = setup.run(job, RunMode::Check);
+    let stats = |name: &str| summary.recap.hosts[name].clone();
+    for host in ["node1", "node2", "node3"] {
+        assert_eq!(
+            (stats(host).failed, stats(host).unreachable),
+            (0, 0),
+            "{host}:\n{output}"
+        );
+        assert!(
+            stats(host).changed > 5,
+            "{host}: check mode predicts changes:\n{output}"
+        );
+    }
+    assert_eq!(stats("node4").failed, 1, "{output}");
+    assert!(
+        output.contains("unsupported OS `Debian 12`"),
+        "the message names the OS:\n{output}"
+    );
+    assert_all_fresh("--check");
+
+    // A bad checksum on a download. Flatcar has an older crictl; the run
+    // must fail on that host and keep the old binary. The Debian host fails
+    // before anything is changed; the CentOS hosts do not use the download.
+    let old = "#!/bin/sh\necho 'crictl version v1.20.0'\n";
+    let flatcar = fleet.host("node3");
+    std::fs::create_dir_all(flatcar.root().join("opt/bin")).expect("mkdir /opt/bin");
+    std::fs::write(flatcar.root().join("opt/bin/crictl"), old).expect("old crictl");
+    std::fs::set_permissions(
+        flatcar.root().join("opt/bin/crictl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod the old crictl");
+    let job = setup.job(
+        &fleet,
+        "flatcar",
+        &[],
+        &[
+            "start_services=false",
+            "crictl_sha256=0000000000000000000000000000000000000000000000000000000000000000",
+        ],
+    );
+    let (summary, output) = setup.run(job, RunMode::Apply);
+    assert_ne!(summary.exit_code, 0, "{output}");
+    assert_eq!(summary.recap.hosts["node3"].failed, 1, "{output}");
+    assert!(
+        output.contains("fatal: [node3]") && output.contains("checksum"),
+        "the failure names the checksum:\n{output}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(flatcar.root().join("opt/bin/crictl")).expect("crictl"),
+        old,
+        "the old crictl stays"
+    );
+    assert_eq!(
+        flatcar.sh("/opt/bin/crictl --version"),
+        "crictl version v1.20.0\n"
+    );
+    assert!(!flatcar.root().join("tmp/konvoy-crictl.tar.gz").exists());
+    for host in ["node1", "node2"] {
+        let s = &summary.recap.hosts[host];
+        assert_eq!((s.failed, s.unreachable), (0, 0), "{host}:\n{output}");
+    }
+    assert_eq!(summary.recap.hosts["node4"].failed, 1, "{output}");
+    // The snapshots do see a real run's changes.
+    assert_ne!(
+        fresh[0],
+        snapshot(fleet.host("node1")),
+        "node1 was provisioned"
+    );
+    let debian = fleet.host("node4");
+    assert_same("node4 after a real run", &fresh[3], &snapshot(debian));
+}

@@ -1,0 +1,337 @@
+//! `konvoy-image provision` end to end: the real provisioning playbook,
+//! image files and overrides run by [`ProvisionJob`] (and the CLI binary)
+//! against real test hosts of CentOS 7, CentOS 8 and Flatcar, air-gapped:
+//! packages from the RPM bundle of `tests/artifacts/build-rpms.sh`, image
+//! tarballs from `build-images-bundle.sh`, Flatcar binaries from the
+//! `build-mirror.sh` tree served on 127.0.0.1 with real checksums.
+//!
+//! The artifacts are built once per test process; each test starts its own
+//! mirror and fleet. Hosts share the machine's network namespace, so every
+//! run passes `sysctl_reload=false` and `disable_swap_now=false`
+//! (`playbooks/README.md`); plain-chroot hosts also get
+//! `start_services=false`.
+
+mod e2e;
+mod faults;
+pub(crate) mod hostprep;
+
+use crate::harness::{Fleet, TestHost};
+use crate::run::Captured;
+use engine::image::ImageRequest;
+use engine::job::ProvisionJob;
+use engine::modules::RunMode;
+use engine::report::{AnsiblePrinter, Fanout};
+use engine::run::{RunOptions, RunSummary};
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The repository root (image files, playbook, artifact scripts).
+pub(crate) fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Base URL baked into the mirror overrides at build time; each [`Mirror`]
+/// replaces it with its own address.
+const BASE_PLACEHOLDER: &str = "http://127.0.0.1:1";
+
+/// Everything the air-gapped runs need, built once per process.
+pub(crate) struct Artifacts {
+    /// `os_packages_local_bundle_file`.
+    pub(crate) rpm_bundle: PathBuf,
+    /// `images_local_bundle_dir`.
+    pub(crate) images_dir: PathBuf,
+    /// The mirror's document root.
+    pub(crate) www: PathBuf,
+    /// Stand-in `containerd` and `ctr` for Flatcar's `/usr/bin`.
+    pub(crate) flatcar_usr_bin: PathBuf,
+    /// `mirror-overrides.yaml` with [`BASE_PLACEHOLDER`] as base URL.
+    overrides_template: String,
+}
+
+/// The artifacts, built on first use by the repository's own scripts.
+pub(crate) fn artifacts() -> &'static Artifacts {
+    static ART: OnceLock<Artifacts> = OnceLock::new();
+    ART.get_or_init(|| {
+        crate::harness::require_root();
+        let dir = PathBuf::from(format!(
+            "/tmp/konvoy-test-hosts/provision-artifacts-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the artifacts dir");
+        let script = |name: &str, args: &[&str]| {
+            let out = Command::new("bash")
+                .arg(repo().join("tests/artifacts").join(name))
+                .args(args)
+                .output()
+                .expect("run an artifact script");
+            assert!(
+                out.status.success(),
+                "{name} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let d = |sub: &str| dir.join(sub).display().to_string();
+        script("build-rpms.sh", &[&d("rpms")]);
+        script("build-mirror.sh", &[&d("mirror"), BASE_PLACEHOLDER]);
+        script("build-images-bundle.sh", &[&d("bundle")]);
+        let overrides_template = std::fs::read_to_string(dir.join("mirror/mirror-overrides.yaml"))
+            .expect("read mirror-overrides.yaml");
+        Artifacts {
+            rpm_bundle: dir.join("rpms/os-packages_1.21.6_x86_64_rpms.tar.gz"),
+            images_dir: dir.join("bundle/images"),
+            www: dir.join("mirror/www"),
+            flatcar_usr_bin: dir.join("mirror/flatcar-usr-bin"),
+            overrides_template,
+        }
+    })
+}
+
+/// `python3 -m http.server` on 127.0.0.1 serving [`Artifacts::www`];
+/// killed on drop.
+pub(crate) struct Mirror {
+    child: Child,
+    pub(crate) base: String,
+}
+
+impl Mirror {
+    pub(crate) fn start() -> Mirror {
+        let www = &artifacts().www;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1"])
+            .arg(port.to_string())
+            .arg("--directory")
+            .arg(www)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python3 http.server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the mirror did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Mirror {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The `--overrides` file pointing the URL keys at this mirror.
+    pub(crate) fn overrides(&self) -> String {
+        artifacts()
+            .overrides_template
+            .replace(BASE_PLACEHOLDER, &self.base)
+    }
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh host made ready ([`hostprep::prepare_host`]), plus a swap line
+/// in `/etc/fstab` for the playbook to comment out.
+pub(crate) fn prepare(host: &TestHost) {
+    hostprep::prepare_host(host, &artifacts().flatcar_usr_bin);
+    host.sh(
+        "printf '# test host\\nUUID=0a1b / ext4 defaults 0 1\\n/swapfile none swap sw 0 0\\n' > /etc/fstab",
+    );
+}
+
+/// A provisioning setup for one fleet: inventory and override files.
+pub(crate) struct Setup {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) inventory: PathBuf,
+    /// The offline override (package and image bundles).
+    pub(crate) offline: PathBuf,
+    /// The mirror override (Flatcar URL keys).
+    pub(crate) mirror: PathBuf,
+}
+
+impl Setup {
+    pub(crate) fn new(fleet: &Fleet, mirror: &Mirror) -> Setup {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inventory = fleet.write_inventory(dir.path());
+        let art = artifacts();
+        let offline = dir.path().join("offline.yaml");
+        std::fs::write(
+            &offline,
+            format!(
+                "os_packages_local_bundle_file: {}\nimages_local_bundle_dir: {}\n",
+                art.rpm_bundle.display(),
+                art.images_dir.display()
+            ),
+        )
+        .expect("write offline.yaml");
+        let mirror_path = dir.path().join("mirror-overrides.yaml");
+        std::fs::write(&mirror_path, mirror.overrides()).expect("write the mirror overrides");
+        Setup {
+            dir,
+            inventory,
+            offline,
+            mirror: mirror_path,
+        }
+    }
+
+    /// Writes another override file next to the others.
+    pub(crate) fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write an override");
+        p
+    }
+
+    /// The air-gapped job: `images/generic/<image>.yaml`, the offline and
+    /// mirror overrides, then `more` overrides and `extra` vars.
+    pub(crate) fn job(
+        &self,
+        fleet: &Fleet,
+        image: &str,
+        more: &[PathBuf],
+        extra: &[&str],
+    ) -> ProvisionJob {
+        let mut overrides = vec![self.offline.clone(), self.mirror.clone()];
+        overrides.extend_from_slice(more);
+        let mut extra_vars = vec![
+            "sysctl_reload=false".to_owned(),
+            "disable_swap_now=false".to_owned(),
+            // Failing downloads fail fast in tests.
+            "download_retries=1".to_owned(),
+            "download_retry_delay=0".to_owned(),
+        ];
+        extra_vars.extend(extra.iter().map(|s| (*s).to_owned()));
+        ProvisionJob {
+            image: ImageRequest {
+                image: repo().join("images/generic").join(format!("{image}.yaml")),
+                common: Some(repo().join("images/common.yaml")),
+                overrides,
+                kubernetes_version: None,
+                containerd_version: None,
+                extra_vars,
+            },
+            inventory: vec![self.inventory.display().to_string()],
+            playbook: Some(repo().join("playbooks/provision.yaml")),
+            options: RunOptions {
+                connect: fleet.connect_options(),
+                ..RunOptions::default()
+            },
+        }
+    }
+
+    /// Runs `job` (with `mode`) and returns the summary and the
+    /// Ansible-style output.
+    pub(crate) fn run(&self, mut job: ProvisionJob, mode: RunMode) -> (RunSummary, String) {
+        job.options.mode = mode;
+        let out = Captured::default();
+        let printer = AnsiblePrinter::new(out.clone(), 0);
+        let summary = job
+            .run(&Fanout::new().with(printer))
+            .unwrap_or_else(|e| panic!("provision did not start: {e}"));
+        (summary, out.text())
+    }
+}
+
+/// Asserts every host of the recap reports `changed=0` and nothing failed.
+#[track_caller]
+pub(crate) fn assert_unchanged(summary: &RunSummary, output: &str) {
+    assert!(!summary.recap.hosts.is_empty(), "empty recap:\n{output}");
+    for (host, stats) in &summary.recap.hosts {
+        assert_eq!(
+            (stats.changed, stats.failed, stats.unreachable),
+            (0, 0, 0),
+            "{host} changed or failed:\n{output}"
+        );
+    }
+}
+
+/// Every entry of a host's overlay upper directory (what the host changed
+/// since it started) with its type, mode, owner and content hash. Entries
+/// that every SSH login or the harness touches are left out.
+pub(crate) fn snapshot(host: &TestHost) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::MetadataExt;
+    let upper = host.upper();
+    let mut out = BTreeMap::new();
+    let mut stack = vec![upper.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(&upper)
+                .expect("under upper")
+                .display()
+                .to_string();
+            if VOLATILE
+                .iter()
+                .any(|v| rel == *v || rel.starts_with(&format!("{v}/")))
+            {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let what = if meta.is_dir() {
+                stack.push(path.clone());
+                "dir".to_owned()
+            } else if meta.file_type().is_symlink() {
+                format!(
+                    "link {}",
+                    std::fs::read_link(&path).unwrap_or_default().display()
+                )
+            } else if meta.is_file() {
+                let data = std::fs::read(&path).unwrap_or_default();
+                hex::encode(Sha256::digest(&data))
+            } else {
+                format!("special {:o}", meta.rdev())
+            };
+            out.insert(
+                rel,
+                format!("{what} {:o} {}:{}", meta.mode(), meta.uid(), meta.gid()),
+            );
+        }
+    }
+    out
+}
+
+/// Paths (relative to the upper dir) that change without the playbook:
+/// sshd logins, the engine's per-connection temp files, caches.
+const VOLATILE: &[&str] = &["tmp", "var/tmp", "run", "var/log", "root", "var/cache"];
+
+/// Asserts `before` and `after` snapshots are equal, naming the differences.
+#[track_caller]
+pub(crate) fn assert_same(
+    host: &str,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) {
+    let mut diff = Vec::new();
+    for (k, v) in after {
+        match before.get(k) {
+            None => diff.push(format!("+ {k}")),
+            Some(b) if b != v => diff.push(format!("~ {k}")),
+            Some(_) => {}
+        }
+    }
+    for k in before.keys().filter(|k| !after.contains_key(*k)) {
+        diff.push(format!("- {k}"));
+    }
+    assert!(
+        diff.is_empty(),
+        "{host} changed on disk:\n{}",
+        diff.join("\n")
+    );
+}
