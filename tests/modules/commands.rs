@@ -234,8 +234,7 @@ fn script_uploads_a_local_file_runs_it_with_literal_args_and_cleans_up() {
     assert!(check.outcome.skipped && !b.on_host("/root/args").exists());
     let first = b.run::<ScriptModule>(&args, RunMode::Apply, false);
     assert!(first.outcome.changed, "{:?}", first.outcome);
-    eprintln!("script: {} commands when it runs", first.commands);
-    assert!(first.commands <= 3, "probe, upload, run");
+    assert_eq!(first.commands, 3, "creates probe, upload, run");
     assert_eq!(first.outcome.result["stdout"], s("/tmp\n"));
     assert_eq!(
         std::fs::read(b.on_host("/root/args")).unwrap(),

@@ -8,6 +8,8 @@
 //! Deviation: `creates`/`removes` take literal paths, not globs.
 
 use super::args::{ArgError, ArgMap};
+pub use super::argv::split_words;
+use super::argv::{expand_word, needs_expansion};
 use super::context::{ModuleContext, RunMode};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
@@ -232,90 +234,19 @@ fn script(a: &CommandArgs, mode: RunMode) -> String {
     s
 }
 
-/// Whether Python's `expandvars`/`expanduser` could change `word`: a `$`
-/// before a name or `{`, or a leading `~`. Other words are quoted as-is.
-fn needs_expansion(word: &str) -> bool {
-    word.starts_with('~')
-        || word.match_indices('$').any(|(i, _)| {
-            word[i + 1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c == '{' || c == '_' || c.is_ascii_alphabetic())
-        })
-}
-
-/// Builds word `i` in shell variable `__kw{i}` the way Python's
-/// `expanduser(expandvars(word))` would on the host: `$NAME` and `${NAME}`
-/// become the variable's value when it is set and stay literal when not;
-/// a leading `~` or `~user` gets the shell's tilde expansion, which
-/// likewise leaves an unknown user literal. Every literal piece is
-/// single-quoted, so nothing else in the word reaches the shell as code.
-/// Returns the quoted reference to use in the command line.
-fn expand_word(word: &str, i: usize, prelude: &mut String) -> String {
-    let var = format!("__kw{i}");
-    let mut rest = word;
-    prelude.push_str(&format!("{var}=''\n"));
-    if let Some(tail) = word.strip_prefix('~') {
-        let end = tail.find('/').unwrap_or(tail.len());
-        let user = &tail[..end];
-        if user
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        {
-            // Unquoted on purpose: only tilde expansion applies to `~user`.
-            prelude.push_str(&format!("{var}=~{user}\n"));
-            rest = &tail[end..];
-        }
-    }
-    let mut literal = String::new();
-    let flush = |literal: &mut String, prelude: &mut String| {
-        if !literal.is_empty() {
-            prelude.push_str(&format!("{var}=\"${var}\"{}\n", quote(literal)));
-            literal.clear();
-        }
-    };
-    while let Some(pos) = rest.find('$') {
-        literal.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        let (name, taken) = match after.strip_prefix('{') {
-            Some(b) => match b.find('}') {
-                Some(close) => (&b[..close], close + 2),
-                None => ("", 0),
-            },
-            None => {
-                let n = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..n], n)
-            }
-        };
-        let is_ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if taken == 0 || !is_ident {
-            literal.push('$');
-            rest = after;
-            continue;
-        }
-        flush(&mut literal, prelude);
-        let original = &rest[pos..pos + 1 + taken];
-        prelude.push_str(&format!(
-            "if [ -n \"${{{name}+x}}\" ]; then {var}=\"${var}${{{name}}}\"; else {var}=\"${var}\"{}; fi\n",
-            quote(original)
-        ));
-        rest = &after[taken..];
-    }
-    literal.push_str(rest);
-    flush(&mut literal, prelude);
-    format!("\"${var}\"")
-}
-
 fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
     let cmd_value = match a.flavor {
         Flavor::Command => Value::List(a.argv.iter().map(|s| Value::Str(s.clone())).collect()),
         _ => Value::Str(a.text.clone()),
     };
     let guarded = a.creates.is_some() || a.removes.is_some();
-    if ctx.check_mode() && !guarded && a.flavor != Flavor::Raw {
+    if ctx.check_mode() && a.flavor == Flavor::Raw {
+        // raw does not support check mode: a bare skip (measured).
+        let mut o = Outcome::ok().with("failed", Value::Bool(false));
+        o.skipped = true;
+        return Ok(o);
+    }
+    if ctx.check_mode() && !guarded {
         return Ok(would_run(cmd_value));
     }
     let stdin = a.stdin.as_ref().map(|s| {
@@ -354,6 +285,19 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     if a.strip_empty_ends {
         trim_end_newlines(&mut stdout);
         trim_end_newlines(&mut stderr);
+    }
+    if a.flavor == Flavor::Raw {
+        // raw reports only the output, unstripped, and its exit code.
+        let mut o = Outcome::changed()
+            .with("rc", Value::Int(i64::from(out.rc)))
+            .with("stderr", stderr.clone())
+            .with("stderr_lines", lines(&stderr))
+            .with("stdout", stdout.clone())
+            .with("stdout_lines", lines(&stdout));
+        if out.rc != 0 {
+            o = o.failing("non-zero return code");
+        }
+        return Ok(o);
     }
     let mut o = Outcome::changed();
     o.result.insert("cmd".into(), cmd_value);
@@ -449,62 +393,6 @@ pub(crate) fn format_time(t: SystemTime) -> String {
         tm.tm_sec,
         since.subsec_micros()
     )
-}
-
-/// Python `shlex.split` (POSIX mode, no comments), as Ansible's command
-/// module splits its free-form text. `None` on unbalanced quotes.
-pub fn split_words(s: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.next()? {
-                            c @ ('\\' | '"' | '$' | '`' | '\n') => cur.push(c),
-                            c => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                        },
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.push(chars.next()?);
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod write;
 mod yum_decide;
 mod yum_probe;
 
+mod argv;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;

@@ -63,7 +63,7 @@ impl Module for ScriptModule {
             return Ok(skip);
         }
         if ctx.check_mode() {
-            let mut o = Outcome::ok().with("msg", "Command would have run if not in check mode");
+            let mut o = Outcome::ok().with("msg", "Check mode is not supported for this task.");
             o.skipped = true;
             return Ok(o);
         }

@@ -200,6 +200,8 @@ pub(crate) fn is_controller_action(m: ModuleName) -> bool {
             | ModuleName::ValidateArgumentSpec
             | ModuleName::Template
             | ModuleName::Copy
+            | ModuleName::Raw
+            | ModuleName::Script
     )
 }
 

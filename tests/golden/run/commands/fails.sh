@@ -1,0 +1,4 @@
+#!/bin/sh
+echo out
+echo err >&2
+exit 5
