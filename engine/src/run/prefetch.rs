@@ -139,7 +139,12 @@ fn rendered_args(env: &TaskEnv<'_>, st: &HostState, t: &TaskStep) -> Vec<Map> {
 /// One script running every probe in its own `sh`, framing each result
 /// as `@@konvoy RC OUTLEN ERRLEN\n` followed by the raw bytes.
 pub(crate) fn batch_script(probes: &[String]) -> String {
-    let mut s = String::from("d=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$d\"' EXIT\n");
+    // Scratch space in /dev/shm (memory) where there is one: a probe must
+    // leave no trace on the host's disk, not even a directory's mtime.
+    let mut s = String::from(
+        "d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 1\n\
+         trap 'rm -rf \"$d\"' EXIT\n",
+    );
     for p in probes {
         s.push_str(&format!(
             "sh -c {} >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
