@@ -124,13 +124,14 @@ recap_check() { # LOG EXPECT(changed|nochange)
 }
 
 # --- konvoy-image --------------------------------------------------------------
+mkdir -p "$work/home/.ssh"
+if [ "${MAIN:-1}" = 1 ]; then # MAIN=0: only the Ansible comparison
 say "starting $total hosts ($n7 CentOS 7, $n8 CentOS 8, $nf Flatcar; systemd=$systemd)"
 specs=()
 [ "$n7" -gt 0 ] && specs+=("centos-7*$n7")
 [ "$n8" -gt 0 ] && specs+=("centos-8*$n8")
 [ "$nf" -gt 0 ] && specs+=("flatcar*$nf")
 start_hosts "$work/fleet" "${specs[@]}"
-mkdir -p "$work/home/.ssh"
 cp "$work/fleet/known_hosts" "$work/home/.ssh/known_hosts"
 kvi=(env HOME="$work/home" "$bin" provision images/generic/centos-7.yaml
   --inventory-file "$work/fleet/inventory.yaml"
@@ -158,6 +159,7 @@ printf '%-34s %9.1fs %8.1fMB  %s\n' "cold" "$(echo "$cold_ms" | awk '{print $1/1
   "$(echo "$cold_kib" | awk '{print $1/1024}')" "$(per_os "$work/kvi-cold.log")"
 printf '%-34s %9.1fs %8.1fMB  %s\n' "no change" "$(echo "$warm_ms" | awk '{print $1/1000}')" \
   "$(echo "$warm_kib" | awk '{print $1/1024}')" "$(per_os "$work/kvi-warm.log")"
+fi
 
 # --- ansible-playbook (optional) ----------------------------------------------------
 [ "${ANSIBLE:-0}" = 1 ] || exit 0
@@ -172,9 +174,10 @@ cspecs=()
 [ "$a7" -gt 0 ] && cspecs+=("centos-7*$a7")
 [ "$a8" -gt 0 ] && cspecs+=("centos-8*$a8")
 systemd=1
-# kernel_modules=[] for both: community.general.modprobe dies without output
-# on this kernel (no /proc/modules), as noted in ansible-reference-run.sh.
-extra=(-e sysctl_reload=false -e disable_swap_now=false -e '{"kernel_modules": []}')
+# No kernel modules or sysctls for either tool: community.general.modprobe
+# and ansible.posix.sysctl die without output on these hosts (no
+# /proc/modules, shared network namespace), see ansible-reference-run.sh.
+extra=(-e sysctl_reload=false -e disable_swap_now=false -e '{"kernel_modules": [], "kernel_sysctls": []}')
 python3 - "$repo" "$work" >"$work/vars.json" <<'EOF2'
 import json, sys, yaml
 repo, work = sys.argv[1], sys.argv[2]

@@ -14,7 +14,7 @@
 //! stdin closes; then it ends every host it started and exits. Needs root.
 
 #[path = "../../tests/harness/mod.rs"]
-#[allow(unreachable_pub, dead_code, missing_docs)]
+#[allow(unreachable_pub, missing_docs)]
 mod harness;
 
 #[path = "../../tests/provision/hostprep.rs"]

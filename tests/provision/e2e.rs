@@ -278,7 +278,7 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
          no_proxy: \"127.0.0.1,localhost,.svc\"\n",
     );
     let (summary, output) = setup.run(
-        setup.job(&fleet, "centos-7", &[proxy.clone()], &[]),
+        setup.job(&fleet, "centos-7", std::slice::from_ref(&proxy), &[]),
         RunMode::Apply,
     );
     assert_eq!(summary.exit_code, 0, "{output}");

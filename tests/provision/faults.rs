@@ -87,7 +87,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     // Debian host fails the OS check, naming its OS.
     let job = setup.job(&fleet, "flatcar", &[], &["start_services=false"]);
     let (summary, output) = setup.run(job, RunMode::Check);
-    let stats = |name: &str| summary.recap.hosts[name].clone();
+    let stats = |name: &str| summary.recap.hosts[name];
     for host in ["node1", "node2", "node3"] {
         assert_eq!(
             (stats(host).failed, stats(host).unreachable),
