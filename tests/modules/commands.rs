@@ -242,6 +242,14 @@ fn script_uploads_a_local_file_runs_it_with_literal_args_and_cleans_up() {
     );
     let leftovers = b.host().sh("ls -a /tmp | grep -c konvoy-script || true");
     assert_eq!(leftovers.trim(), "0", "the uploaded script was removed");
+    // Without creates/removes there is nothing to probe: upload, run.
+    let plain = b.run::<ScriptModule>(&[("_raw_params", s("record.sh x"))], RunMode::Apply, false);
+    assert!(
+        plain.outcome.changed && plain.commands == 2,
+        "{}",
+        plain.commands
+    );
+    std::fs::write(b.on_host("/root/args"), format!("{evil}\0--flag\0")).unwrap();
     let before = mtime(&b, "/root/args");
     let second = b.run::<ScriptModule>(&args, RunMode::Apply, false);
     assert!(second.outcome.skipped && !second.outcome.changed);
