@@ -153,6 +153,33 @@ fn command_passes_argv_literally_and_honours_creates_removes_chdir_stdin() {
     );
     assert!(r.outcome.skipped && r.commands == 0, "{:?}", r.outcome);
     assert!(!b.on_host("/root/never").exists());
+    // A chdir that fails stops before the command, shaped as Ansible's
+    // failure (ansible-core 2.19.14 ad hoc, `chdir=/nope`): rc null,
+    // unchanged, this msg.
+    let r = b.run::<CommandModule>(
+        &[("_raw_params", s("touch /root/ran")), ("chdir", s("/nope"))],
+        RunMode::Apply,
+        false,
+    );
+    assert!(r.outcome.failed && !r.outcome.changed, "{:?}", r.outcome);
+    assert_eq!(r.outcome.result["rc"], Value::Null);
+    assert_eq!(
+        r.outcome.result["msg"],
+        s("Unable to change directory before execution.")
+    );
+    assert!(!b.on_host("/root/ran").exists());
+    // A relative `creates` is looked up after chdir, as in Ansible.
+    b.host().sh("touch '/srv/a dir/marker'");
+    let r = b.run::<CommandModule>(
+        &[
+            ("_raw_params", s("touch /root/ran")),
+            ("chdir", s("/srv/a dir")),
+            ("creates", s("marker")),
+        ],
+        RunMode::Apply,
+        false,
+    );
+    assert!(!r.outcome.changed && !b.on_host("/root/ran").exists());
     // A failing command reports rc and stderr.
     let r = b.run::<CommandModule>(
         &[("_raw_params", s("sh -c 'echo bad >&2; exit 3'"))],
@@ -242,6 +269,14 @@ fn script_uploads_a_local_file_runs_it_with_literal_args_and_cleans_up() {
     );
     let leftovers = b.host().sh("ls -a /tmp | grep -c konvoy-script || true");
     assert_eq!(leftovers.trim(), "0", "the uploaded script was removed");
+    // Without creates/removes there is nothing to probe: upload, run.
+    let plain = b.run::<ScriptModule>(&[("_raw_params", s("record.sh x"))], RunMode::Apply, false);
+    assert!(
+        plain.outcome.changed && plain.commands == 2,
+        "{}",
+        plain.commands
+    );
+    std::fs::write(b.on_host("/root/args"), format!("{evil}\0--flag\0")).unwrap();
     let before = mtime(&b, "/root/args");
     let second = b.run::<ScriptModule>(&args, RunMode::Apply, false);
     assert!(second.outcome.skipped && !second.outcome.changed);

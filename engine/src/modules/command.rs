@@ -177,6 +177,8 @@ impl Module for RawModule {
 
 const SKIP_MARK: &str = "__konvoy_skip__";
 const RUN_MARK: &str = "__konvoy_run__";
+/// Printed when `chdir` fails; kept in step with the text in `script`.
+const NOCHDIR_MARK: &str = "__konvoy_nochdir__";
 
 /// The script: chdir, the creates/removes check, then the command, in one
 /// go. With `RunMode::Check` it stops after the check: the command itself
@@ -207,7 +209,12 @@ fn script(a: &CommandArgs, mode: RunMode) -> String {
     // Ansible changes directory first, so relative creates/removes paths
     // are relative to chdir.
     if let Some(dir) = &a.chdir {
-        s.push_str(&Cmd::new("cd").arg(dir).flag("|| exit 1").into_string());
+        s.push_str(
+            &Cmd::new("cd")
+                .arg(dir)
+                .flag("2>/dev/null || { echo __konvoy_nochdir__; exit 1; }")
+                .into_string(),
+        );
         s.push('\n');
     }
     if let Some(p) = &a.creates {
@@ -262,6 +269,17 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     let delta = started.elapsed();
     let end_wall = SystemTime::now();
     let mut stdout = out.stdout_str();
+    if a.chdir.is_some() && stdout.lines().next() == Some(NOCHDIR_MARK) {
+        // Ansible fails before running anything: rc null, nothing changed.
+        return Ok(not_run(
+            cmd_value,
+            "Unable to change directory before execution.".into(),
+            String::new(),
+        )
+        .with("rc", Value::Null)
+        .with("exception", "(traceback unavailable)")
+        .failing("Unable to change directory before execution."));
+    }
     if guarded {
         let (first, rest) = stdout.split_once('\n').unwrap_or((stdout.as_str(), ""));
         if first == SKIP_MARK {

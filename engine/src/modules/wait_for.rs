@@ -131,7 +131,13 @@ impl Module for WaitForModule {
 
     fn run(a: &WaitForArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         if ctx.check_mode() {
-            return Ok(Outcome::ok());
+            // Ansible's wait_for does not support check mode: a skip.
+            let mut o = Outcome::ok().with("failed", Value::Bool(false)).with(
+                "msg",
+                "remote module (wait_for) does not support check mode",
+            );
+            o.skipped = true;
+            return Ok(o);
         }
         let out = ctx.probe(&script(a))?;
         let text = out.stdout_str();

@@ -248,13 +248,9 @@ fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
     if let Some(var) = args.get("var") {
         let name = crate::report::python_str(var);
         let expr = format!("{{{{ {name} }}}}");
-        let is_name =
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let value = match t.render(&expr, vars) {
             Ok(v) => v,
-            // Ansible 2.19's text for an undefined plain name (measured).
-            Err(_) if is_name => Value::Str(format!("<< error 1 - '{name}' is undefined >>")),
-            Err(_) => Value::Str("VARIABLE IS NOT DEFINED!".into()),
+            Err(_) => Value::Str(undefined_text(t, vars, &name)),
         };
         return Ok(Outcome::ok().with(&name, value));
     }
@@ -263,6 +259,54 @@ fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
         .cloned()
         .unwrap_or_else(|| Value::Str("Hello world!".into()));
     Ok(Outcome::ok().with("msg", msg))
+}
+
+/// What `debug: var=` shows for a variable that does not resolve, as
+/// Ansible 2.19 words it (measured): for a dotted path, the first name
+/// that is undefined or the first attribute its parent lacks; otherwise
+/// the older generic text.
+fn undefined_text(t: &Templar, vars: &Vars, path: &str) -> String {
+    let is_ident = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let mut parts = path.split('.');
+    let root = parts.next().unwrap_or_default();
+    if !is_ident(root) || !path.split('.').all(is_ident) {
+        return "VARIABLE IS NOT DEFINED!".into();
+    }
+    let Ok(mut value) = t.render(&format!("{{{{ {root} }}}}"), vars) else {
+        return format!("<< error 1 - '{root}' is undefined >>");
+    };
+    for attr in parts {
+        let next = match &value {
+            Value::Map(m) => m.get(attr).cloned(),
+            _ => None,
+        };
+        match next {
+            Some(v) => value = v,
+            None => {
+                return format!(
+                    "<< error 1 - object of type '{}' has no attribute '{attr}' >>",
+                    python_type(&value)
+                )
+            }
+        }
+    }
+    "VARIABLE IS NOT DEFINED!".into()
+}
+
+/// Python's type name for a value, as Jinja's errors print it.
+fn python_type(v: &Value) -> &'static str {
+    match v {
+        Value::Map(_) => "dict",
+        Value::List(_) => "list",
+        Value::Str(_) | Value::Unsafe(_) | Value::Date(_) => "str",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::Bool(_) => "bool",
+        Value::Null => "NoneType",
+    }
 }
 
 fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
