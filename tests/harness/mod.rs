@@ -258,6 +258,7 @@ impl Fleet {
             connect_timeout: Duration::from_secs(10),
             host_key_checking: HostKeyChecking::Strict,
             jump: None,
+            known_hosts_file: None,
             become_: None,
         }
     }

@@ -31,6 +31,7 @@ pub(crate) fn local_spec() -> ConnectionSpec {
         connect_timeout: Duration::from_secs(5),
         host_key_checking: HostKeyChecking::Strict,
         jump: None,
+        known_hosts_file: None,
         become_: None,
     }
 }

@@ -40,3 +40,28 @@ fn stopped_sshd_is_unreachable_and_the_rest_succeed() {
         );
     }
 }
+
+/// `-o UserKnownHostsFile=` in `ansible_ssh_common_args` (the fleet's
+/// inventory sets it, with strict checking) is honoured with no run-wide
+/// known_hosts at all; pointing it at `/dev/null` refuses the host.
+#[test]
+fn user_known_hosts_file_from_the_inventory_is_used() {
+    let fleet = Fleet::builder().hosts(1, Os::Centos8).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: "true"
+        "#,
+    );
+    let (ok, out) = sc.run(&fleet, |o| o.connect = Default::default());
+    assert_eq!(ok.exit_code, 0, "{out}");
+    let inv = std::fs::read_to_string(&sc.inventory).unwrap();
+    let known = fleet.known_hosts().display().to_string();
+    std::fs::write(&sc.inventory, inv.replace(&known, "/dev/null")).unwrap();
+    let (refused, out) = sc.run(&fleet, |o| o.connect = Default::default());
+    assert_eq!(refused.exit_code, 4, "{out}");
+    assert!(out.contains("UNREACHABLE"), "{out}");
+}

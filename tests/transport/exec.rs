@@ -143,6 +143,7 @@ fn local_connection_runs_on_the_controller() {
         connect_timeout: Duration::from_secs(10),
         host_key_checking: engine::transport::HostKeyChecking::Strict,
         jump: None,
+        known_hosts_file: None,
         become_: None,
     };
     let mut t = connect(&spec, &engine::transport::ConnectOptions::default()).unwrap();

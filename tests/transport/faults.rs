@@ -194,6 +194,7 @@ fn silent_server_fails_the_handshake_in_bounded_time() {
         connect_timeout: Duration::from_secs(1),
         host_key_checking: engine::transport::HostKeyChecking::Strict,
         jump: None,
+        known_hosts_file: None,
         become_: None,
     };
     let started = Instant::now();

@@ -109,6 +109,7 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
             },
         };
     let mut jump = None;
+    let mut known_hosts_file = None;
     if let Some((var, v)) = last(&["ansible_ssh_common_args"]) {
         let args = super::json::py_str(v);
         for (key, value) in ssh_options(&args) {
@@ -117,6 +118,12 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
                     return Err(bad(var, "a single ProxyJump host", v));
                 }
                 jump = Some(parse_jump(&value));
+            } else if key.eq_ignore_ascii_case("userknownhostsfile") {
+                // OpenSSH allows several files; the first is the one used.
+                known_hosts_file = value
+                    .split_whitespace()
+                    .next()
+                    .map(|f| PathBuf::from(f.trim_matches('"')));
             } else if key.eq_ignore_ascii_case("stricthostkeychecking") {
                 host_key_checking = match value.to_ascii_lowercase().as_str() {
                     "no" | "off" => HostKeyChecking::Off,
@@ -169,6 +176,7 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
         connect_timeout,
         host_key_checking,
         jump,
+        known_hosts_file,
         become_,
     })
 }

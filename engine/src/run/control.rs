@@ -150,6 +150,7 @@ fn local_spec() -> transport::ConnectionSpec {
         connect_timeout: Duration::from_secs(10),
         host_key_checking: transport::HostKeyChecking::Strict,
         jump: None,
+        known_hosts_file: None,
         become_: None,
     }
 }

@@ -40,14 +40,14 @@ pub(crate) fn verify(
             stage: "host key check",
             source: e.into(),
         })?;
-    for path in &opts.known_hosts {
+    for path in files(spec, opts) {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => {
                 return Err(TransportError::KnownHostsFile {
                     host: spec.name.clone(),
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     source,
                 })
             }
@@ -93,9 +93,12 @@ fn record(
     key: &[u8],
     kind: HostKeyType,
 ) -> Result<(), TransportError> {
-    let Some(path) = opts.known_hosts.first() else {
+    let Some(path) = files(spec, opts).first().copied() else {
         return Ok(());
     };
+    if path == std::path::Path::new("/dev/null") {
+        return Ok(());
+    }
     let name = if spec.port == 22 {
         spec.address.clone()
     } else {
@@ -117,7 +120,7 @@ fn record(
     let _guard = APPEND.lock().unwrap_or_else(|p| p.into_inner());
     let file_err = |source| TransportError::KnownHostsFile {
         host: spec.name.clone(),
-        path: path.clone(),
+        path: path.to_path_buf(),
         source,
     };
     if let Some(dir) = path.parent() {
@@ -129,4 +132,13 @@ fn record(
         .open(path)
         .map_err(file_err)?;
     file.write_all(line.as_bytes()).map_err(file_err)
+}
+
+/// The known_hosts files for this host: the spec's own
+/// (`UserKnownHostsFile`) when it names one, else the run's.
+fn files<'a>(spec: &'a ConnectionSpec, opts: &'a ConnectOptions) -> Vec<&'a std::path::Path> {
+    match &spec.known_hosts_file {
+        Some(f) => vec![f.as_path()],
+        None => opts.known_hosts.iter().map(|p| p.as_path()).collect(),
+    }
 }

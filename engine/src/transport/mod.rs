@@ -47,6 +47,7 @@
 //!     connect_timeout: Duration::from_secs(10),
 //!     host_key_checking: HostKeyChecking::Strict,
 //!     jump: None,
+//!     known_hosts_file: None,
 //!     become_: None,
 //! };
 //! let mut host = connect(&spec, &ConnectOptions::from_env())?;

@@ -33,6 +33,9 @@ pub struct ConnectionSpec {
     pub host_key_checking: HostKeyChecking,
     /// Jump host from `-o ProxyJump=` / `-J` in `ansible_ssh_common_args`.
     pub jump: Option<JumpHost>,
+    /// `-o UserKnownHostsFile=` in `ansible_ssh_common_args`: replaces the
+    /// run's known_hosts files for this host (`/dev/null` = none).
+    pub known_hosts_file: Option<PathBuf>,
     /// Privilege escalation, when `ansible_become` is true.
     pub become_: Option<Become>,
 }
