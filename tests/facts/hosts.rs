@@ -119,15 +119,7 @@ fn ansible_setup(fleet: &Fleet, limit: &str) -> serde_json::Map<String, Json> {
 }
 
 fn to_json(value: &Value) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Float(f) => Json::from(*f),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => Json::String(s.clone()),
-        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-    }
+    value.to_serde_json()
 }
 
 fn text<'a>(facts: &'a Facts, key: &str) -> &'a str {

@@ -107,15 +107,7 @@ fn probe(shell: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
 }
 
 fn to_json(value: &Value) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Float(f) => Json::from(*f),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => Json::String(s.clone()),
-        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-    }
+    value.to_serde_json()
 }
 
 /// Every fact we produce, compared with Ansible's; returns the mismatches.

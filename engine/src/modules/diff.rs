@@ -80,23 +80,7 @@ fn json_sorted(m: &Map) -> String {
 
 /// A value as JSON (Python's `json.dumps` order: insertion).
 pub(crate) fn to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => (*b).into(),
-        Value::Int(i) => (*i).into(),
-        Value::Float(f) => (*f).into(),
-        Value::Str(s) | Value::Unsafe(s) | Value::Date(s) => s.clone().into(),
-        Value::List(l) => l.iter().map(to_json).collect(),
-        Value::Map(m) => {
-            let sorted: std::collections::BTreeMap<&String, &Value> = m.iter().collect();
-            serde_json::Value::Object(
-                sorted
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), to_json(v)))
-                    .collect(),
-            )
-        }
-    }
+    v.to_serde_json()
 }
 
 /// Lines with their endings; a last line without one carries the
