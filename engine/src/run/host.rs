@@ -49,6 +49,8 @@ pub(crate) struct HostState {
     pub stats: HostStats,
     /// Probe outputs fetched ahead of time.
     pub probe_cache: HashMap<String, ExecOutput>,
+    /// The tasks the cached batch covers (by identity).
+    pub batched: Vec<usize>,
     /// Commands sent to this host.
     pub commands: u64,
     /// `meta: end_host` was run.
@@ -78,6 +80,7 @@ impl HostState {
             notified: IndexSet::new(),
             stats: HostStats::default(),
             probe_cache: HashMap::new(),
+            batched: Vec::new(),
             commands: 0,
             ended: false,
             converged: true,

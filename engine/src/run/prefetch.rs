@@ -31,7 +31,7 @@ const WINDOW: usize = 32;
 /// Fills `st`'s probe cache with the probes of the plain tasks at the
 /// head of `steps` (up to the first block, include or flush), when worth it.
 pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
-    if !st.converged || !st.probe_cache.is_empty() || !st.active() {
+    if !st.converged || !st.active() {
         return;
     }
     let Some(Step::Task(first)) = steps.first() else {
@@ -39,21 +39,36 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     };
     // Which of the next tasks could share a batch: cheap checks first, so
     // a run of controller-side tasks costs nothing here.
-    let candidates: Vec<&TaskStep> = steps
+    let window: Vec<&TaskStep> = steps
         .iter()
         .take(WINDOW)
         .map_while(|s| match s {
+            // A module without probes (command, shell, ...) runs on the host
+            // and clears the cache: probes past it would be thrown away.
+            // Controller-side actions (set_fact, debug, ...) leave it alone.
             Step::Task(t)
                 if t.delegate_to.is_none()
                     && t.become_ == first.become_
-                    && t.environment == first.environment =>
+                    && t.environment == first.environment
+                    && (modules::has_probes(t.module) || leaves_host_alone(t.module)) =>
             {
                 Some(&**t)
             }
             _ => None,
         })
+        .collect();
+    let covered: Vec<usize> = window.iter().map(|t| task_id(t)).collect();
+    let candidates: Vec<&TaskStep> = window
+        .into_iter()
         .filter(|t| modules::has_probes(t.module))
         .collect();
+    // Still inside the last batch: its answers are in the cache. Past it,
+    // what is left there (probes of tasks that were skipped) is dropped.
+    if st.batched.contains(&task_id(first)) {
+        return;
+    }
+    st.probe_cache.clear();
+    st.batched.clear();
     if candidates.len() < 2 {
         return;
     }
@@ -103,7 +118,30 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     st.commands += 1;
     if let Some(outputs) = parse_batch(&out.stdout, scripts.len()) {
         st.probe_cache.extend(scripts.into_iter().zip(outputs));
+        st.batched = covered;
     }
+}
+
+/// A task's identity within this run (plans are not rebuilt mid-run).
+fn task_id(t: &TaskStep) -> usize {
+    t as *const TaskStep as usize
+}
+
+/// Actions the executor runs on the controller: they send nothing to the
+/// host, so prefetched probes stay valid across them.
+fn leaves_host_alone(m: modules::ModuleName) -> bool {
+    use modules::ModuleName as M;
+    matches!(
+        m,
+        M::SetFact
+            | M::Debug
+            | M::Fail
+            | M::Assert
+            | M::Pause
+            | M::Meta
+            | M::IncludeVars
+            | M::ValidateArgumentSpec
+    )
 }
 
 /// The task's arguments as they would render now, once per loop item.
