@@ -77,10 +77,11 @@ pub struct ModuleContext<'a> {
 
 impl ModuleContext<'_> {
     /// Runs a read-only probe, answered from the prefetched batch when
-    /// the executor already has it.
+    /// the executor already has it. An answer stays valid until something
+    /// changes the host (loop items often repeat the same probe).
     pub fn probe(&mut self, script: &str) -> Result<ExecOutput, ModuleError> {
-        if let Some(out) = self.probe_cache.remove(script) {
-            return Ok(out);
+        if let Some(out) = self.probe_cache.get(script) {
+            return Ok(out.clone());
         }
         self.commands += 1;
         self.remote.exec(script, None)
