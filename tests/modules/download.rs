@@ -201,3 +201,80 @@ fn unarchive_remote_src_with_extra_opts_converges() {
         assert!(!b.on_host("/opt/kbin/ctr").exists());
     });
 }
+
+/// The keys and types Ansible documents for get_url's and unarchive's
+/// results (ansible-core 2.19 module docs, RETURN sections), on a changed
+/// run and on an unchanged one.
+#[test]
+fn get_url_and_unarchive_results_have_ansibles_documented_keys() {
+    use engine::value::Value as V;
+    let is_int = |v: &V| matches!(v, V::Int(_));
+    let is_str = |v: &V| matches!(v, V::Str(_));
+    let mirror = Mirror::start();
+    let work = tempfile::tempdir().unwrap();
+    let tgz = tarball(work.path(), &[("bin/tool", b"tool")]);
+    let url = mirror.put("tool.tar.gz", &tgz);
+    let mut b = Bench::start(Os::Flatcar);
+    b.host().sh("mkdir -p /opt/tool");
+    let args = [
+        ("url", Value::from(url.as_str())),
+        ("dest", Value::from("/tmp/tool.tar.gz")),
+        ("checksum", Value::from(format!("sha256:{}", sha256(&tgz)))),
+    ];
+    for (run, changed) in [(1, true), (2, false)] {
+        let r = b.run::<GetUrlModule>(&args, RunMode::Apply, false).outcome;
+        assert_eq!(r.changed, changed, "run {run}: {r:?}");
+        for k in [
+            "dest",
+            "url",
+            "msg",
+            "state",
+            "checksum_dest",
+            "mode",
+            "owner",
+            "group",
+        ] {
+            let v = r
+                .result
+                .get(k)
+                .unwrap_or_else(|| panic!("run {run}: no `{k}` in {:?}", r.result));
+            assert!(
+                is_str(v) || (k == "checksum_dest" && *v == V::Null),
+                "run {run}: `{k}` = {v:?}"
+            );
+        }
+        for k in ["elapsed", "uid", "gid", "size"] {
+            assert!(is_int(&r.result[k]), "run {run}: `{k}` = {:?}", r.result[k]);
+        }
+        if changed {
+            assert!(is_str(&r.result["checksum_src"]) && is_str(&r.result["src"]));
+            assert_eq!(r.result["status_code"], V::Int(200));
+            assert_eq!(r.result["size"], V::Int(tgz.len() as i64));
+        }
+    }
+    let un = [
+        ("src", Value::from("/tmp/tool.tar.gz")),
+        ("dest", Value::from("/opt/tool")),
+        ("remote_src", Value::Bool(true)),
+    ];
+    for (run, changed) in [(1, true), (2, false)] {
+        let r = b.run::<UnarchiveModule>(&un, RunMode::Apply, false).outcome;
+        assert_eq!(r.changed, changed, "run {run}: {r:?}");
+        assert_eq!(r.result["handler"], V::from("TgzArchive"));
+        assert_eq!(r.result["state"], V::from("directory"));
+        for k in ["dest", "src", "mode", "owner", "group"] {
+            assert!(
+                is_str(&r.result[k]),
+                "run {run}: `{k}` = {:?}",
+                r.result.get(k)
+            );
+        }
+        for k in ["uid", "gid", "size"] {
+            assert!(
+                is_int(&r.result[k]),
+                "run {run}: `{k}` = {:?}",
+                r.result.get(k)
+            );
+        }
+    }
+}

@@ -124,7 +124,7 @@ fn service_starts_and_enables_a_unit_under_real_systemd() {
         ("enabled", Value::Bool(true)),
     ];
     let link = "/etc/systemd/system/multi-user.target.wants/konvoy-test.service";
-    b.idempotent::<ServiceModule>(&args, &[link], |b| {
+    let first = b.idempotent::<ServiceModule>(&args, &[link], |b| {
         assert_eq!(
             b.host().sh("systemctl is-active konvoy-test").trim(),
             "active"
@@ -134,6 +134,16 @@ fn service_starts_and_enables_a_unit_under_real_systemd() {
             "enabled"
         );
     });
+    // The keys Ansible's systemd/service document: name, state, enabled
+    // and `status` (systemctl's properties).
+    assert_eq!(first.result["name"], Value::from("konvoy-test"));
+    assert_eq!(first.result["state"], Value::from("started"));
+    assert_eq!(first.result["enabled"], Value::Bool(true));
+    let status = first.result["status"].as_map().expect("status is a dict");
+    assert!(
+        status.contains_key("ActiveState") && status.contains_key("UnitFileState"),
+        "{status:?}"
+    );
     // restarted always acts; stopped stops.
     let r = b.run::<ServiceModule>(
         &[

@@ -14,7 +14,9 @@
 use super::args::{ArgError, ArgMap, FileMode};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
-use super::fstat::{probe_files, stat_script, Checksum, StatOpts};
+use super::fstat::{
+    parse_records, probe_files, stat_call, stat_script, Checksum, StatOpts, STAT_FN,
+};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::quote;
@@ -168,6 +170,15 @@ impl Module for GetUrlModule {
         if up_to_date {
             o.result
                 .insert("msg".into(), Value::Str("file already exists".into()));
+            o.result.insert("state".into(), Value::Str("file".into()));
+            o.result.insert(
+                "checksum_dest".into(),
+                have.clone().map(Value::Str).unwrap_or(Value::Null),
+            );
+            o.result.insert("elapsed".into(), Value::Int(0));
+            if let Some(c) = cur {
+                c.insert_attrs(&mut o.result);
+            }
             if let Some(c) = cur {
                 let cmds = a
                     .attrs
@@ -188,8 +199,16 @@ impl Module for GetUrlModule {
         if ctx.check_mode() {
             return Ok(o);
         }
+        let started = std::time::Instant::now();
         let out = ctx.apply(&download_script(a, &dest, algo, want.as_deref()), None)?;
-        let text = out.stdout_str();
+        let elapsed = started.elapsed().as_secs() as i64;
+        // Text lines, then (after `@@stat`) the new file's record.
+        let marker = out.stdout.windows(7).position(|w| w == b"@@stat\n");
+        let (head, record) = match marker {
+            Some(i) => (&out.stdout[..i], &out.stdout[i + 7..]),
+            None => (&out.stdout[..], &b""[..]),
+        };
+        let text = String::from_utf8_lossy(head).into_owned();
         if out.rc != 0 {
             let err = out.stderr_str();
             let msg = if let Some(got) = text.lines().find_map(|l| l.strip_prefix("mismatch=")) {
@@ -222,6 +241,18 @@ impl Module for GetUrlModule {
         o.result
             .insert("msg".into(), Value::Str(format!("OK ({size} bytes)")));
         o.result.insert("state".into(), Value::Str("file".into()));
+        o.result.insert("elapsed".into(), Value::Int(elapsed));
+        let src = text
+            .lines()
+            .find_map(|l| l.strip_prefix("src="))
+            .unwrap_or("")
+            .to_owned();
+        o.result.insert("src".into(), Value::Str(src));
+        if let Ok(recs) = parse_records(record, 1) {
+            if let Some(st) = recs.into_iter().next().flatten() {
+                st.insert_attrs(&mut o.result);
+            }
+        }
         if matches!(a.attrs.mode, Some(FileMode::Symbolic(_))) {
             let (recs, _) = probe_files(ctx, &stat_script(&[(&dest, StatOpts::default())]), 1)?;
             if let Some(c) = recs[0].as_ref() {
@@ -367,7 +398,11 @@ fn download_script(a: &GetUrlArgs, dest: &str, algo: Checksum, want: Option<&str
     if let Some(g) = &a.attrs.group {
         s.push_str(&format!("chgrp -- {} \"$t\" || exit 6\n", quote(g)));
     }
+    s.push_str("echo \"src=$t\"\n");
     s.push_str(&format!("mv -f \"$t\" {} && trap - EXIT\n", quote(dest)));
+    s.push_str(STAT_FN);
+    s.push_str("echo @@stat\n");
+    s.push_str(&stat_call(dest, StatOpts::default()));
     s
 }
 

@@ -12,6 +12,7 @@
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
+use super::fstat::{parse_records_rest, stat_script, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::quote;
@@ -110,7 +111,16 @@ impl Module for UnarchiveModule {
         };
         let kind = Kind::of(&a.src);
         let out = ctx.probe(&probe(a, &src, kind))?;
-        let text = out.stdout_str();
+        // The destination's record first, then `status=` lines.
+        let (recs, rest) = parse_records_rest(&out.stdout, 1)?;
+        if let Some(st) = recs.into_iter().next().flatten() {
+            st.insert_attrs(&mut o.result);
+        }
+        o.result
+            .insert("handler".into(), Value::Str(kind.handler().into()));
+        o.result
+            .insert("state".into(), Value::Str("directory".into()));
+        let text = String::from_utf8_lossy(rest).into_owned();
         let status = text
             .lines()
             .find_map(|l| l.strip_prefix("status="))
@@ -179,6 +189,17 @@ enum Kind {
 }
 
 impl Kind {
+    /// The handler name Ansible reports.
+    fn handler(self) -> &'static str {
+        match self {
+            Kind::Zip => "ZipArchive",
+            Kind::Tar("-z") => "TgzArchive",
+            Kind::Tar("-j") => "TarBzipArchive",
+            Kind::Tar("-J") => "TarXzArchive",
+            Kind::Tar(_) => "TarArchive",
+        }
+    }
+
     fn of(src: &str) -> Kind {
         let s = src.to_ascii_lowercase();
         if s.ends_with(".zip") {
@@ -218,7 +239,13 @@ fn members(a: &UnarchiveArgs) -> String {
 
 /// One probe: `creates`, dest and src checks, then the content diff.
 fn probe(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
-    let mut s = String::new();
+    let mut s = stat_script(&[(
+        &a.dest,
+        StatOpts {
+            follow: true,
+            ..StatOpts::default()
+        },
+    )]);
     if let Some(c) = &a.creates {
         s.push_str(&format!(
             "if [ -e {} ]; then echo status=creates; exit 0; fi\n",
