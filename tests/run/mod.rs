@@ -91,6 +91,29 @@ impl Scenario {
     }
 }
 
+/// Runs `f` (a run) and asserts it ended within `limit`: a dead or slow
+/// host must never hang the run.
+#[track_caller]
+pub(crate) fn within<T>(limit: std::time::Duration, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    assert!(
+        started.elapsed() < limit,
+        "took {:?} (limit {limit:?})",
+        started.elapsed()
+    );
+    out
+}
+
+/// Which hosts of `fleet` have `path` (read on the host's own disk).
+pub(crate) fn has_file(fleet: &Fleet, path: &str) -> Vec<bool> {
+    fleet
+        .hosts()
+        .iter()
+        .map(|h| h.root().join(path.trim_start_matches('/')).exists())
+        .collect()
+}
+
 /// Removes the common leading indentation of inline YAML.
 pub(crate) fn unindent(text: &str) -> String {
     let lines: Vec<&str> = text.lines().skip_while(|l| l.trim().is_empty()).collect();

@@ -2,9 +2,9 @@
 //! any_errors_fatal, max_fail_percentage, command timeouts and a host
 //! that dies in the middle of a run.
 
-use super::{recap_line, Scenario};
+use super::{has_file, recap_line, within, Scenario};
 use crate::harness::{Fleet, Os};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn serial_runs_the_play_batch_by_batch() {
@@ -30,9 +30,7 @@ fn serial_runs_the_play_batch_by_batch() {
     let first_batch = &out[banners[0]..banners[1]];
     assert!(first_batch.contains(names[0]) && first_batch.contains(names[1]));
     assert!(!first_batch.contains(&format!("[{}]", names[2])), "{out}");
-    for h in fleet.hosts() {
-        assert!(h.root().join("root/one").exists());
-    }
+    assert!(has_file(&fleet, "/root/one").iter().all(|b| *b), "{out}");
 }
 
 /// Runs a two-task play on `n` hosts where the first host fails the first
@@ -49,11 +47,7 @@ fn first_host_fails(n: usize, keyword: &str) -> (i32, String, Vec<bool>) {
         ),
     );
     let (summary, out) = sc.run(&fleet, |_| {});
-    let ran: Vec<bool> = fleet
-        .hosts()
-        .iter()
-        .map(|h| h.root().join("root/after").exists())
-        .collect();
+    let ran = has_file(&fleet, "/root/after");
     for h in &fleet.hosts()[1..] {
         if ran.iter().skip(1).all(|r| *r) {
             assert!(
@@ -101,13 +95,9 @@ fn a_command_past_its_timeout_fails_that_host_without_hanging() {
             - command: touch /root/after
         "#,
     );
-    let started = Instant::now();
-    let (summary, out) = sc.run(&fleet, |o| o.command_timeout = 2);
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        started.elapsed()
-    );
+    let (summary, out) = within(Duration::from_secs(30), || {
+        sc.run(&fleet, |o| o.command_timeout = 2)
+    });
     assert_eq!(summary.exit_code, 2, "{out}");
     assert!(out.contains(&format!("fatal: [{slow}]")), "{out}");
     assert!(fleet.hosts()[1].root().join("root/after").exists(), "{out}");
@@ -127,28 +117,26 @@ fn a_host_that_dies_mid_run_is_unreachable_and_the_others_finish() {
             - command: touch /root/after
         "#,
     );
-    let started = Instant::now();
-    let (summary, out) = std::thread::scope(|s| {
-        s.spawn(|| {
-            std::thread::sleep(Duration::from_millis(1500));
-            fleet.hosts()[2].stop_sshd();
-            fleet.hosts()[2].drop_connections();
-        });
-        sc.run(&fleet, |_| {})
+    let (summary, out) = within(Duration::from_secs(60), || {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(1500));
+                fleet.hosts()[2].stop_sshd();
+                fleet.hosts()[2].drop_connections();
+            });
+            sc.run(&fleet, |_| {})
+        })
     });
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_eq!(summary.exit_code, 4, "{out}");
     assert!(
         out.contains(&format!("fatal: [{victim}]: UNREACHABLE!")),
         "{out}"
     );
-    for h in &fleet.hosts()[..2] {
-        assert!(h.root().join("root/after").exists(), "{out}");
-    }
+    assert_eq!(
+        has_file(&fleet, "/root/after"),
+        [true, true, false],
+        "{out}"
+    );
 }
 
 #[test]
@@ -165,21 +153,17 @@ fn ctrl_c_stops_scheduling_and_still_reports_the_recap() {
         "#,
     );
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let started = Instant::now();
-    let (summary, out) = std::thread::scope(|s| {
-        let c = cancel.clone();
-        s.spawn(move || {
-            std::thread::sleep(Duration::from_millis(500));
-            c.store(true, std::sync::atomic::Ordering::Relaxed);
-        });
-        sc.run(&fleet, |o| o.cancel = cancel.clone())
+    // The running command finishes; nothing new is started.
+    let (summary, out) = within(Duration::from_secs(20), || {
+        std::thread::scope(|s| {
+            let c = cancel.clone();
+            s.spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                c.store(true, std::sync::atomic::Ordering::Relaxed);
+            });
+            sc.run(&fleet, |o| o.cancel = cancel.clone())
+        })
     });
-    // The running command finished; nothing new was started.
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_eq!(summary.exit_code, 130, "{out}");
     assert!(out.contains("PLAY RECAP"), "{out}");
     for h in fleet.hosts() {
