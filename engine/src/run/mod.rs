@@ -18,5 +18,5 @@ pub mod remote;
 mod task;
 mod vars;
 
-pub use options::{RunError, RunOptions, RunSummary};
+pub use options::{RunDefaults, RunError, RunOptions, RunSummary};
 pub use play::run;

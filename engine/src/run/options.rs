@@ -34,6 +34,59 @@ pub struct RunOptions {
     pub connect: crate::transport::ConnectOptions,
     /// Send the probes of upcoming tasks as one script (on by default).
     pub probe_batching: bool,
+    /// Connection and become settings from `ansible.cfg`, `ANSIBLE_*` and
+    /// the command line: the lowest rungs of Ansible's chain
+    /// (config < flags < play/block/task keywords < variables < `-e`).
+    pub defaults: RunDefaults,
+    /// `--start-at-task`: tasks before the first one with this name are
+    /// not run (Ansible's rule: matched against the task name, then the
+    /// `role : name` form, glob patterns allowed).
+    pub start_at_task: Option<String>,
+    /// `--strict`: a module or option Ansible has and this engine lacks
+    /// refuses the playbook before any host is touched, instead of
+    /// failing only the tasks that hosts reach.
+    pub strict: bool,
+}
+
+/// Settings that apply to every task unless a keyword or a variable says
+/// otherwise: Ansible's configuration (`ansible.cfg`, `ANSIBLE_*`) and
+/// `ansible-playbook` flags, already merged by the caller (the flag wins
+/// over the config). `None` means "Ansible's built-in default".
+///
+/// Filled by the CLI (see `engine::config`); the executor consumes every
+/// field when it decides a task's connection and become settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunDefaults {
+    /// `remote_user` / `-u`.
+    pub remote_user: Option<String>,
+    /// `remote_port`.
+    pub port: Option<u16>,
+    /// `-c` / `transport` (`ssh`, `local`, ...).
+    pub connection: Option<String>,
+    /// `private_key_file` / `--private-key`.
+    pub private_key_file: Option<std::path::PathBuf>,
+    /// `timeout` / `-T`: SSH connect timeout in seconds.
+    pub timeout: Option<u64>,
+    /// `become` / `-b`.
+    pub become_: Option<bool>,
+    /// `become_method` / `--become-method`.
+    pub become_method: Option<String>,
+    /// `become_user` / `--become-user`.
+    pub become_user: Option<String>,
+    /// `become_flags`.
+    pub become_flags: Option<String>,
+    /// `become_exe`.
+    pub become_exe: Option<String>,
+    /// `-K` / `--ask-become-pass`: asked once, sent on stdin only.
+    pub become_password: Option<crate::shell::Secret>,
+    /// `-k` / `--ask-pass`: the SSH password.
+    pub connection_password: Option<crate::shell::Secret>,
+    /// `ssh_common_args` / `--ssh-common-args` (`ssh_args` in `[ssh_connection]`).
+    pub ssh_common_args: Option<String>,
+    /// `ssh_extra_args` / `--ssh-extra-args`.
+    pub ssh_extra_args: Option<String>,
+    /// `host_key_checking` / `ANSIBLE_HOST_KEY_CHECKING`.
+    pub host_key_checking: Option<bool>,
 }
 
 impl Default for RunOptions {
@@ -51,6 +104,9 @@ impl Default for RunOptions {
             command_timeout: 0,
             connect: crate::transport::ConnectOptions::default(),
             probe_batching: true,
+            defaults: RunDefaults::default(),
+            start_at_task: None,
+            strict: false,
         }
     }
 }
