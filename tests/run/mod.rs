@@ -139,3 +139,50 @@ pub(crate) fn recap_line<'o>(output: &'o str, host: &str) -> &'o str {
         .find(|l| l.starts_with(host) && l.contains(" : ok="))
         .unwrap_or_else(|| panic!("no recap line for {host} in:\n{output}"))
 }
+
+/// `output` with the host lines of each task block sorted: with several
+/// hosts, each host's result is printed the moment that host finishes,
+/// so (as with ansible-playbook) their order within a task varies.
+/// A chunk is a line that starts a host's result (`ok: [`, `fatal: [`,
+/// `[ERROR]`, ...) and the lines that continue it; blank lines are
+/// dropped.
+pub(crate) fn sorted_per_task(output: &str) -> String {
+    const STARTS: &[&str] = &[
+        "ok: [",
+        "changed: [",
+        "skipping: [",
+        "fatal: [",
+        "failed: [",
+        "[ERROR]",
+        "[WARNING]",
+        "included: ",
+        "FAILED - RETRYING",
+        "Pausing for",
+    ];
+    let mut out = String::new();
+    let mut chunks: Vec<String> = Vec::new();
+    let flush = |chunks: &mut Vec<String>, out: &mut String| {
+        chunks.sort();
+        for c in chunks.drain(..) {
+            out.push_str(&c);
+        }
+    };
+    for line in output.split_inclusive('\n') {
+        let banner = ["TASK [", "PLAY [", "RUNNING HANDLER [", "PLAY RECAP"]
+            .iter()
+            .any(|b| line.starts_with(b));
+        if line.trim().is_empty() {
+            continue;
+        }
+        if banner {
+            flush(&mut chunks, &mut out);
+            out.push_str(line);
+        } else if STARTS.iter().any(|s| line.starts_with(s)) || chunks.is_empty() {
+            chunks.push(line.to_owned());
+        } else if let Some(last) = chunks.last_mut() {
+            last.push_str(line);
+        }
+    }
+    flush(&mut chunks, &mut out);
+    out
+}

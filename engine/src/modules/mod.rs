@@ -66,7 +66,7 @@ pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};
 pub(crate) use name::distance as edit_distance;
-pub use name::{Builtin, Entry, HostImpl, ModuleName, Placement, TABLE};
+pub use name::{Builtin, Entry, HostImpl, ModuleName, Parsed, Placement, TABLE};
 pub use outcome::{ModuleError, Outcome};
 
 /// One module: typed arguments and a run that probes before it changes.
@@ -105,11 +105,11 @@ pub fn run_module<M: Module>(
 /// executor runs the [`Builtin`] actions itself).
 pub fn dispatch(
     name: ModuleName,
-    args: &mut ArgMap,
+    args: ArgMap,
     ctx: &mut ModuleContext<'_>,
 ) -> Result<Outcome, ModuleError> {
     match name.host_impl() {
-        Some(h) => (h.run)(args, ctx),
+        Some(h) => h.run(args, ctx),
         None => Err(ModuleError::Unsupported(name.as_str())),
     }
 }
@@ -120,7 +120,9 @@ pub fn dispatch(
 /// arguments do not parse (the module then reports that when it runs).
 pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
     match name.host_impl() {
-        Some(h) if h.has_probes => (h.probes)(args),
+        Some(h) if h.has_probes => (h.parse)(ArgMap::new(args.clone()))
+            .map(|p| p.probes())
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }

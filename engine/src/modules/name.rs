@@ -23,7 +23,6 @@ use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::*;
-use crate::value::Map;
 
 /// A module known to the engine, by its canonical short name.
 ///
@@ -47,18 +46,53 @@ pub enum Builtin {
     ValidateArgumentSpec,
 }
 
+/// A module's arguments, parsed once into its typed form: what probe
+/// batching asks for probes and what the executor later runs.
+pub trait Parsed: Send {
+    /// The module's read-only probe scripts for these arguments.
+    fn probes(&self) -> Vec<String>;
+    /// Runs the module with these arguments.
+    fn run(&self, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>;
+}
+
+struct Typed<M: Module> {
+    args: M::Args,
+    _module: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Module> Parsed for Typed<M>
+where
+    M::Args: Send,
+{
+    fn probes(&self) -> Vec<String> {
+        M::probes(&self.args)
+    }
+
+    fn run(&self, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        M::run(&self.args, ctx)
+    }
+}
+
 /// The functions of a module that runs on the host, derived from its
 /// [`Module`] implementation.
 #[derive(Clone, Copy)]
 pub struct HostImpl {
-    /// Parses and runs.
-    pub run: fn(&mut ArgMap, &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>,
-    /// Probe scripts for rendered arguments (empty when they do not parse).
-    pub probes: fn(&Map) -> Vec<String>,
-    /// The argument parser alone (static checks).
-    pub check: fn(ArgMap) -> Result<(), ArgError>,
+    /// Parses (templated) arguments into the module's typed form.
+    pub parse: fn(ArgMap) -> Result<Box<dyn Parsed>, ArgError>,
     /// The module declares read-only probes.
     pub has_probes: bool,
+}
+
+impl HostImpl {
+    /// Parses and runs.
+    pub fn run(&self, args: ArgMap, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        (self.parse)(args)?.run(ctx)
+    }
+
+    /// The argument parser alone (static checks).
+    pub fn check(&self, args: ArgMap) -> Result<(), ArgError> {
+        (self.parse)(args).map(drop)
+    }
 }
 
 impl std::fmt::Debug for HostImpl {
@@ -95,41 +129,41 @@ pub struct Entry {
     pub placement: Placement,
 }
 
-fn run_of<M: Module>(
-    args: &mut ArgMap,
-    ctx: &mut ModuleContext<'_>,
-) -> Result<Outcome, ModuleError> {
-    let parsed = M::parse(args)?;
-    M::run(&parsed, ctx)
+fn parse_of<M: Module + 'static>(mut args: ArgMap) -> Result<Box<dyn Parsed>, ArgError>
+where
+    M::Args: Send + 'static,
+{
+    let args = M::parse(&mut args)?;
+    Ok(Box::new(Typed::<M> {
+        args,
+        _module: std::marker::PhantomData,
+    }))
 }
 
-fn probes_of<M: Module>(args: &Map) -> Vec<String> {
-    M::parse(&mut ArgMap::new(args.clone()))
-        .map(|a| M::probes(&a))
-        .unwrap_or_default()
-}
-
-fn check_of<M: Module>(mut args: ArgMap) -> Result<(), ArgError> {
-    M::parse(&mut args).map(drop)
-}
-
-const fn implementation<M: Module>() -> HostImpl {
+const fn implementation<M: Module + 'static>() -> HostImpl
+where
+    M::Args: Send + 'static,
+{
     HostImpl {
-        run: run_of::<M>,
-        probes: probes_of::<M>,
-        check: check_of::<M>,
+        parse: parse_of::<M>,
         has_probes: M::PROBES,
     }
 }
 
-const fn host<M: Module>(names: &'static [&'static str]) -> Entry {
+const fn host<M: Module + 'static>(names: &'static [&'static str]) -> Entry
+where
+    M::Args: Send + 'static,
+{
     Entry {
         names,
         placement: Placement::Host(implementation::<M>()),
     }
 }
 
-const fn action<M: Module>(names: &'static [&'static str]) -> Entry {
+const fn action<M: Module + 'static>(names: &'static [&'static str]) -> Entry
+where
+    M::Args: Send + 'static,
+{
     Entry {
         names,
         placement: Placement::Action(implementation::<M>()),

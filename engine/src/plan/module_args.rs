@@ -18,5 +18,5 @@ pub(super) fn has_template(node: &Node) -> bool {
 /// Runs module `name`'s argument parser; `None` for actions the executor
 /// handles itself (`debug`, `set_fact`, ...), whose arguments it checks.
 pub(super) fn parse_args(name: ModuleName, args: ArgMap) -> Option<Result<(), ArgError>> {
-    name.host_impl().map(|h| (h.check)(args))
+    name.host_impl().map(|h| h.check(args))
 }

@@ -35,6 +35,8 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 banner(&format!("{word} [{name}]"))
             }
             Event::HostResult(r) => self.host_result(r),
+            // ansible-playbook's default callback does not show it.
+            Event::HostTaskStart { .. } => String::new(),
             Event::Included { file, hosts, item } => match item {
                 Some(label) => format!(
                     "included: {file} for {} => (item={label})\n",

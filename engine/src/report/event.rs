@@ -104,7 +104,15 @@ pub enum Event {
         /// A handler (`RUNNING HANDLER`).
         handler: bool,
     },
-    /// A task finished on one host.
+    /// A task starts on one host (sent from the worker running it, so a
+    /// live display can show which hosts are busy).
+    HostTaskStart {
+        /// The host.
+        host: String,
+        /// The task's banner name.
+        task: String,
+    },
+    /// A task finished on one host (sent the moment it did).
     HostResult(Box<HostResult>),
     /// A dynamic include was expanded for some hosts.
     Included {

@@ -46,6 +46,11 @@ fn event_value(event: &Event) -> Value {
             put("name", name.as_str().into());
             put("handler", Value::Bool(*handler));
         }
+        Event::HostTaskStart { host, task } => {
+            put("event", "host_task_start".into());
+            put("host", host.as_str().into());
+            put("task", task.as_str().into());
+        }
         Event::HostResult(r) => {
             put("event", "host_result".into());
             put("host", r.host.as_str().into());

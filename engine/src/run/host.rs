@@ -1,12 +1,15 @@
 //! Per-host state that lives for the whole run: variables learned at run
-//! time, the transport session, failure flags and counters.
+//! time, the transport sessions, where the host stands in the play, and
+//! counters.
 
+use super::work::Prepared;
 use crate::modules::ExecOutput;
 use crate::report::HostStats;
 use crate::transport::{ConnectionSpec, Transport};
 use crate::value::Map;
 use indexmap::IndexSet;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// The variables other hosts can see through `hostvars[...]`.
@@ -19,51 +22,76 @@ pub(crate) struct SharedVars {
     pub dynamic: RwLock<Map>,
 }
 
+/// Where a host stands in the play.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// Still taking part.
+    Active,
+    /// Taken out of the play by a failure. `rescuable`: the failure
+    /// happened inside a block whose `rescue` section has not run yet.
+    Failed {
+        /// A rescue section may still take the host back.
+        rescuable: bool,
+    },
+    /// Could not be reached.
+    Unreachable,
+    /// `meta: end_host` / `end_play`: out of this play, back in the next.
+    Ended,
+}
+
+/// An open session and the settings it was opened with.
+pub(crate) struct Session {
+    /// How it was opened (the key sessions are found by).
+    pub spec: ConnectionSpec,
+    /// The connection.
+    pub transport: Box<dyn Transport>,
+}
+
 /// Everything the executor tracks for one host.
 pub(crate) struct HostState {
     /// Inventory name.
     pub name: String,
     /// Shared with the `hostvars` table.
     pub shared: Arc<SharedVars>,
+    /// Counts every change to any host's run-time variables (one counter
+    /// per run), so work prepared ahead of time (rendered arguments) is
+    /// known to be still valid: a task may read another host's variables
+    /// through `hostvars`.
+    pub epoch: Arc<AtomicU64>,
     /// Gathered facts, as vars (level 11).
     pub facts: Map,
     /// `include_vars` results (level 18).
     pub included: Map,
     /// `set_fact` and `register` results (level 19).
     pub set_facts: Map,
-    /// The open session (opened on first use, kept for the run).
-    pub transport: Option<Box<dyn Transport>>,
-    /// A controller session for `delegate_to: localhost`.
-    pub local: Option<Box<dyn Transport>>,
-    /// How the session was opened.
-    pub spec: Option<ConnectionSpec>,
-    /// Removed from the play by a failure.
-    pub failed: bool,
-    /// Could not be reached.
-    pub unreachable: bool,
-    /// Failed inside a block that has a rescue section.
-    pub block_failed: bool,
+    /// Open sessions, one per distinct connection setting (opened on
+    /// first use, kept for the run).
+    pub sessions: Vec<Session>,
+    /// Where the host stands in the play.
+    pub standing: Standing,
     /// Handlers (names or listen topics) notified and not yet run.
     pub notified: IndexSet<String>,
     /// Recap counters.
     pub stats: HostStats,
     /// Probe outputs fetched ahead of time.
     pub probe_cache: HashMap<String, ExecOutput>,
+    /// Invocations prepared ahead of time by probe batching, by task
+    /// identity; valid while [`HostState::vars_epoch`] is unchanged.
+    pub prepared: HashMap<usize, Prepared>,
     /// The tasks the cached batch covers (by identity).
     pub batched: Vec<usize>,
     /// Commands sent to this host.
     pub commands: u64,
-    /// `meta: end_host` was run.
-    pub ended: bool,
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
 }
 
 impl HostState {
-    pub(crate) fn new(name: &str, inventory: Arc<Map>) -> HostState {
+    pub(crate) fn new(name: &str, inventory: Arc<Map>, epoch: Arc<AtomicU64>) -> HostState {
         HostState {
             name: name.to_owned(),
+            epoch,
             shared: Arc::new(SharedVars {
                 inventory,
                 dynamic: RwLock::new(Map::new()),
@@ -71,25 +99,48 @@ impl HostState {
             facts: Map::new(),
             included: Map::new(),
             set_facts: Map::new(),
-            transport: None,
-            local: None,
-            spec: None,
-            failed: false,
-            unreachable: false,
-            block_failed: false,
+            sessions: Vec::new(),
+            standing: Standing::Active,
             notified: IndexSet::new(),
             stats: HostStats::default(),
             probe_cache: HashMap::new(),
+            prepared: HashMap::new(),
             batched: Vec::new(),
             commands: 0,
-            ended: false,
             converged: true,
         }
     }
 
+    /// The current value of the run's variable-change counter.
+    pub(crate) fn vars_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    fn vars_changed(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Still taking part in the play.
     pub(crate) fn active(&self) -> bool {
-        !self.failed && !self.unreachable && !self.ended
+        self.standing == Standing::Active
+    }
+
+    /// Could not be reached.
+    pub(crate) fn unreachable(&self) -> bool {
+        self.standing == Standing::Unreachable
+    }
+
+    /// Failed (rescuable or not).
+    pub(crate) fn failed(&self) -> bool {
+        matches!(self.standing, Standing::Failed { .. })
+    }
+
+    /// Takes an active host out of the play with a failure; hosts already
+    /// out (unreachable, ended) stay as they are.
+    pub(crate) fn fail(&mut self) {
+        if self.standing == Standing::Active {
+            self.standing = Standing::Failed { rescuable: false };
+        }
     }
 
     /// Stores a `set_fact`/`register` value and publishes it to `hostvars`.
@@ -98,6 +149,15 @@ impl HostState {
             d.insert(name.to_owned(), value.clone());
         }
         self.set_facts.insert(name.to_owned(), value);
+        self.vars_changed();
+    }
+
+    /// Stores `include_vars` results (level 18).
+    pub(crate) fn include_vars(&mut self, vars: &Map) {
+        for (k, v) in vars {
+            self.included.insert(k.clone(), v.clone());
+        }
+        self.vars_changed();
     }
 
     /// Stores gathered facts and publishes them.
@@ -108,5 +168,25 @@ impl HostState {
             }
         }
         self.facts = facts;
+        self.vars_changed();
+    }
+
+    /// `meta: clear_facts`.
+    pub(crate) fn clear_facts(&mut self) {
+        self.facts.clear();
+        self.vars_changed();
+    }
+
+    /// Closes and forgets every session (`meta: reset_connection`, or a
+    /// connection that broke).
+    pub(crate) fn drop_sessions(&mut self) {
+        self.sessions.clear();
+    }
+
+    /// Closes every session politely (end of run).
+    pub(crate) fn close_sessions(&mut self) {
+        for s in &mut self.sessions {
+            s.transport.close();
+        }
     }
 }

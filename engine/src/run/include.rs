@@ -1,74 +1,69 @@
 //! Dynamic `include_tasks` / `include_role`: evaluated per host at run
-//! time (its `when`, its `loop` with `vars`), compiled, and run for the
-//! hosts that included the same file with the same parameters.
+//! time (its `when`, its `loop` with `vars`), grouped by what was
+//! included, and compiled; the walker (`walk.rs`) runs the steps.
 
-use super::block::Walk;
-use super::control::loop_items;
-use super::host::HostState;
+use super::env::TaskEnv;
+use super::eval::loop_items;
+use super::host::{HostState, Standing};
+use super::result::{Ending, TaskResult, TaskRun};
 use super::vars::task_vars;
 use crate::plan::{IncludeStep, Step};
-use crate::report::{Event, HostResult, Status};
+use crate::report::Event;
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
 use std::collections::HashSet;
 
 /// One expansion: a file and the parameters its tasks see.
 #[derive(Clone, PartialEq)]
-struct Expansion {
+pub(crate) struct Expansion {
     file: String,
     params: Map,
     label: Option<String>,
 }
 
-pub(crate) fn run(
-    walk: &Walk<'_>,
-    inc: &IncludeStep,
-    batch: &mut [HostState],
-    rescuable: bool,
-    mut steps_for: impl FnMut(&Walk<'_>, &[Step], &mut [HostState], bool, &HashSet<String>) -> bool,
-    who: HashSet<String>,
-) -> bool {
+/// The banner of an include task: an unnamed `include_role` is named
+/// after its role.
+pub(crate) fn banner(inc: &IncludeStep) -> String {
     let t = &inc.task;
-    if !walk.env.opts.tags_allow(&t.tags) {
-        return true;
-    }
-    // Ansible names an unnamed include_role after its role.
-    let banner = match (&t.name, inc.is_role) {
+    match (&t.name, inc.is_role) {
         (None, true) => format!("{} : {}", t.banner(None), inc.target),
         _ => t.banner(None),
-    };
-    walk.reporter.event(&Event::TaskStart {
-        name: banner.clone(),
-        handler: false,
-    });
-    // Expand per host, in inventory order.
+    }
+}
+
+fn report(env: &TaskEnv<'_>, st: &mut HostState, banner: &str, result: TaskResult) {
+    match result.ending {
+        Ending::Failed => {
+            st.standing = Standing::Failed { rescuable: false };
+            st.stats.failed += 1;
+        }
+        _ => st.stats.skipped += 1,
+    }
+    let run = TaskRun::single(result);
+    env.reporter
+        .event(&Event::HostResult(Box::new(run.event(&st.name, banner))));
+}
+
+/// Expands `inc` for the hosts in `who` (in inventory order), reports
+/// every expansion (Ansible reports them all before running any), and
+/// returns them with the hosts that included each.
+pub(crate) fn expand_all(
+    env: &TaskEnv<'_>,
+    inc: &IncludeStep,
+    batch: &mut [HostState],
+    who: &HashSet<String>,
+    banner: &str,
+) -> Vec<(Expansion, Vec<String>)> {
     let mut groups: IndexMap<String, (Expansion, Vec<String>)> = IndexMap::new();
     for st in batch.iter_mut().filter(|s| who.contains(&s.name)) {
-        match expand(walk, inc, st) {
-            Err(msg) => {
-                let mut r = Map::new();
-                r.insert("msg".into(), Value::Str(msg));
-                r.insert("failed".into(), Value::Bool(true));
-                st.failed = true;
-                st.stats.failed += 1;
-                walk.reporter
-                    .event(&Event::HostResult(Box::new(HostResult::new(
-                        &st.name,
-                        &banner,
-                        Status::Failed,
-                        r,
-                    ))));
-            }
-            Ok(None) => {
-                st.stats.skipped += 1;
-                walk.reporter
-                    .event(&Event::HostResult(Box::new(HostResult::new(
-                        &st.name,
-                        &banner,
-                        Status::Skipped,
-                        Map::new(),
-                    ))));
-            }
+        match expand(env, inc, st) {
+            Err(msg) => report(
+                env,
+                st,
+                banner,
+                TaskResult::include(Ending::Failed, Some(msg)),
+            ),
+            Ok(None) => report(env, st, banner, TaskResult::include(Ending::Skipped, None)),
             Ok(Some(exps)) => {
                 for e in exps {
                     st.stats.ok += 1;
@@ -86,8 +81,7 @@ pub(crate) fn run(
             }
         }
     }
-    // Ansible reports every expansion first, then runs them in order.
-    let mut compiled = Vec::new();
+    let mut out = Vec::new();
     for (_, (exp, hosts)) in groups {
         // A role is shown by name, a tasks file by its absolute path.
         let shown = if inc.is_role {
@@ -95,50 +89,46 @@ pub(crate) fn run(
         } else {
             absolute(&inc.base_dir, &exp.file)
         };
-        walk.reporter.event(&Event::Included {
+        env.reporter.event(&Event::Included {
             file: shown,
             hosts: hosts.clone(),
             item: exp.label.clone(),
         });
-        compiled.push((exp, hosts));
+        out.push((exp, hosts));
     }
-    for (exp, hosts) in compiled {
-        let steps: Vec<Step> = match crate::plan::compile_include(inc, &exp.file, &exp.params) {
-            Ok(s) => s,
-            Err(msg) => {
-                for st in batch.iter_mut().filter(|s| hosts.contains(&s.name)) {
-                    let mut r = Map::new();
-                    r.insert("msg".into(), Value::Str(msg.clone()));
-                    st.failed = true;
-                    st.stats.failed += 1;
-                    walk.reporter
-                        .event(&Event::HostResult(Box::new(HostResult::new(
-                            &st.name,
-                            &banner,
-                            Status::Failed,
-                            r,
-                        ))));
-                }
-                continue;
+    out
+}
+
+/// Compiles one expansion; on error, fails its hosts and returns `None`.
+pub(crate) fn compile(
+    env: &TaskEnv<'_>,
+    inc: &IncludeStep,
+    exp: &Expansion,
+    hosts: &[String],
+    batch: &mut [HostState],
+    banner: &str,
+) -> Option<Vec<Step>> {
+    match crate::plan::compile_include(inc, &exp.file, &exp.params) {
+        Ok(s) => Some(s),
+        Err(msg) => {
+            for st in batch.iter_mut().filter(|s| hosts.contains(&s.name)) {
+                let r = TaskResult::include(Ending::Failed, Some(msg.clone()));
+                report(env, st, banner, r);
             }
-        };
-        let set: HashSet<String> = hosts.into_iter().collect();
-        if !steps_for(walk, &steps, batch, rescuable, &set) {
-            return false;
+            None
         }
     }
-    true
 }
 
 /// `None` when the include's condition is false for this host.
 fn expand(
-    walk: &Walk<'_>,
+    env: &TaskEnv<'_>,
     inc: &IncludeStep,
     st: &HostState,
 ) -> Result<Option<Vec<Expansion>>, String> {
     let t = &inc.task;
-    let templar = walk.env.templar;
-    let vars = task_vars(walk.env.pv, st, Some(t));
+    let templar = env.templar;
+    let vars = task_vars(env.pv, st, Some(t));
     let items: Vec<Option<Value>> = match &t.loop_ {
         None => vec![None],
         Some(spec) => loop_items(templar, spec, &vars)?

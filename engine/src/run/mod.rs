@@ -1,22 +1,40 @@
 //! `run`: the parallel executor.
 //!
 //! Hosts run on a `rayon` pool of `forks` workers. In the `linear`
-//! strategy every host finishes a task before any starts the next, and
-//! results are reported in inventory order; in `free` each host runs
-//! ahead. A host that fails or cannot be reached is taken out of the play
-//! and reported, while the others go on. Each host keeps one transport
-//! session for the whole run. Results flow out as [`crate::report::Event`]s.
+//! strategy every host finishes a task before any starts the next; in
+//! `free` each host runs ahead. A host that fails or cannot be reached is
+//! taken out of the play and reported, while the others go on. Results
+//! flow out as [`crate::report::Event`]s, each host's the moment it is
+//! known.
+//!
+//! Layers (each file imports only from the ones above it, never from a
+//! file below, and nothing here imports from this file):
+//!
+//! | layer | files |
+//! | --- | --- |
+//! | state | `options` (what the caller chose), `work` (a prepared task's data), `host` (per-host state), `vars` (precedence), `env` (play context) |
+//! | evaluation | `eval` (conditions, loops, environment), `result` (the typed task result) |
+//! | decisions | `connection` (connection + become per task, sessions), `invocation` (one task prepared for one host) |
+//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `gather` (facts), `task` (one task on one host), `prefetch` (probe batching) |
+//! | walking | `include` (dynamic includes), `walk` (steps, blocks, handlers), `play` (plays, batches, recap) |
 
-mod block;
-mod control;
+mod actions;
+mod connection;
+mod env;
+mod eval;
+mod gather;
 mod host;
 mod include;
+mod invocation;
 mod options;
 mod play;
 mod prefetch;
 pub mod remote;
+mod result;
 mod task;
 mod vars;
+mod walk;
+mod work;
 
 pub use options::{RunDefaults, RunError, RunOptions, RunSummary};
 pub use play::run;

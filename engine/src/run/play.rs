@@ -1,20 +1,21 @@
 //! The play loop: host selection, `serial` batches, fact gathering,
 //! strategies, end-of-play handlers, and the recap.
 
-use super::block::Walk;
-use super::host::HostState;
+use super::env::TaskEnv;
+use super::gather::gather_facts;
+use super::host::{HostState, Standing};
 use super::options::{RunError, RunOptions, RunSummary};
-use super::task::TaskEnv;
 use super::vars::{HostTable, PlayVars};
+use super::walk::Walk;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
 use crate::plan::{Plan, PlayPlan, Serial, Strategy};
-use crate::report::{Event, HostResult, Recap, Reporter, Status};
+use crate::report::{Event, Recap, Reporter, Status};
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
 use rayon::prelude::*;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Runs a compiled playbook against an inventory, reporting every event
@@ -32,6 +33,7 @@ pub fn run(
     let templar = Templar::new();
     let extra = Arc::new(opts.extra_vars.clone());
     let mut states: IndexMap<String, HostState> = IndexMap::new();
+    let epoch = Arc::new(AtomicU64::new(0));
     for host in inventory.hosts() {
         let name = host.name().to_owned();
         let vars = inventory
@@ -40,7 +42,10 @@ pub fn run(
                 pattern: name.clone(),
                 message: e.to_string(),
             })?;
-        states.insert(name.clone(), HostState::new(&name, Arc::new(vars)));
+        states.insert(
+            name.clone(),
+            HostState::new(&name, Arc::new(vars), epoch.clone()),
+        );
     }
     let hostvars = Arc::new(HostTable {
         hosts: states
@@ -76,15 +81,15 @@ pub fn run(
                 // An implicit localhost: not in the inventory, runs locally.
                 let mut vars = Map::new();
                 vars.insert("ansible_connection".into(), Value::Str("local".into()));
-                states.insert(h.clone(), HostState::new(&h, Arc::new(vars)));
+                states.insert(h.clone(), HostState::new(&h, Arc::new(vars), epoch.clone()));
             }
-            if states[&h].active() || states[&h].ended {
+            if matches!(states[&h].standing, Standing::Active | Standing::Ended) {
                 hosts.push(h);
             }
         }
         for h in &hosts {
             if let Some(s) = states.get_mut(h) {
-                s.ended = false;
+                s.standing = Standing::Active;
             }
         }
         if hosts.is_empty() {
@@ -171,9 +176,7 @@ pub fn run(
     let mut recap = Recap::default();
     let mut commands = std::collections::BTreeMap::new();
     for (name, s) in &mut states {
-        if let Some(t) = s.transport.as_mut() {
-            t.close();
-        }
+        s.close_sessions();
         if s.stats != Default::default() || s.commands > 0 {
             *recap.host(name) = s.stats;
         }
@@ -284,33 +287,34 @@ fn play_vars(
     }
 }
 
-/// The implicit `Gathering Facts` task: one script per host, in parallel.
+/// The implicit `Gathering Facts` task: one script per host, in parallel,
+/// each host reported as soon as it is done.
 fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
+    const TASK: &str = "Gathering Facts";
     walk.reporter.event(&Event::TaskStart {
-        name: "Gathering Facts".into(),
+        name: TASK.into(),
         handler: false,
     });
-    let results: Vec<HostResult> = walk.pool.install(|| {
-        batch
-            .par_iter_mut()
-            .filter(|s| s.active())
-            .map(|s| super::control::gather_facts(&walk.env, s))
-            .collect()
-    });
-    for hr in results {
-        if let Some(st) = batch.iter_mut().find(|s| s.name == hr.host) {
-            match hr.status {
+    walk.pool.install(|| {
+        batch.par_iter_mut().filter(|s| s.active()).for_each(|st| {
+            walk.reporter.event(&Event::HostTaskStart {
+                host: st.name.clone(),
+                task: TASK.into(),
+            });
+            let run = gather_facts(&walk.env, st);
+            match run.result.status() {
                 Status::Unreachable => {
-                    st.unreachable = true;
+                    st.standing = Standing::Unreachable;
                     st.stats.unreachable = 1;
                 }
                 Status::Failed => {
-                    st.failed = true;
+                    st.standing = Standing::Failed { rescuable: false };
                     st.stats.failed += 1;
                 }
                 _ => st.stats.ok += 1,
             }
-        }
-        walk.reporter.event(&Event::HostResult(Box::new(hr)));
-    }
+            walk.reporter
+                .event(&Event::HostResult(Box::new(run.event(&st.name, TASK))));
+        })
+    });
 }

@@ -10,17 +10,17 @@
 //! a task that changed nothing, so a cold run, where most tasks change
 //! the host, does not pay for probes it would throw away.
 
-use super::control;
+use super::connection;
+use super::env::TaskEnv;
 use super::host::HostState;
+use super::invocation::{prepare_ahead, task_id};
 use super::remote::TransportRemote;
-use super::task::TaskEnv;
 use super::vars::task_vars;
-use crate::modules::{self, ExecOutput, Remote};
+use super::work::Work;
+use crate::modules::{ExecOutput, Remote};
 use crate::plan::{Step, TaskStep};
 use crate::shell::quote;
-use crate::template::OMIT;
-use crate::transport::Privilege;
-use crate::value::{Map, Value};
+use std::sync::Arc;
 
 /// At most this many probes go into one batch.
 const MAX_PROBES: usize = 64;
@@ -30,6 +30,7 @@ const WINDOW: usize = 32;
 
 /// Fills `st`'s probe cache with the probes of the plain tasks at the
 /// head of `steps` (up to the first block, include or flush), when worth it.
+/// The invocations it prepares for that are kept for the tasks to run.
 pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     if !st.converged || !st.active() {
         return;
@@ -39,7 +40,7 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     };
     // Which of the next tasks could share a batch: cheap checks first, so
     // a run of controller-side tasks costs nothing here.
-    let window: Vec<&TaskStep> = steps
+    let window: Vec<&Arc<TaskStep>> = steps
         .iter()
         .take(WINDOW)
         .map_while(|s| match s {
@@ -52,13 +53,13 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
                     && t.environment == first.environment
                     && (t.module.has_probes() || t.module.leaves_host_alone()) =>
             {
-                Some(&**t)
+                Some(t)
             }
             _ => None,
         })
         .collect();
     let covered: Vec<usize> = window.iter().map(|t| task_id(t)).collect();
-    let candidates: Vec<&TaskStep> = window
+    let candidates: Vec<&Arc<TaskStep>> = window
         .into_iter()
         .filter(|t| t.module.has_probes())
         .collect();
@@ -69,15 +70,35 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     }
     st.probe_cache.clear();
     st.batched.clear();
+    let epoch = st.vars_epoch();
+    st.prepared
+        .retain(|id, p| covered.contains(id) && p.epoch == epoch);
     if candidates.len() < 2 {
         return;
     }
     let mut scripts: Vec<String> = Vec::new();
     for t in candidates {
-        for args in rendered_args(env, st, t) {
-            for p in modules::probes(t.module, &args) {
-                if !scripts.contains(&p) {
-                    scripts.push(p);
+        if !st
+            .prepared
+            .get(&task_id(t))
+            .is_some_and(|p| p.valid_for(st.vars_epoch(), t))
+        {
+            let vars = task_vars(env.pv, st, Some(t));
+            if let Some(p) = prepare_ahead(env, st, t, &vars) {
+                st.prepared.insert(task_id(t), p);
+            }
+        }
+        for w in st
+            .prepared
+            .get(&task_id(t))
+            .into_iter()
+            .flat_map(|p| p.invocations.iter().flatten())
+        {
+            if let Ok(Work::Host(h)) = w {
+                for p in h.module.as_ref().map(|m| m.probes()).unwrap_or_default() {
+                    if !scripts.contains(&p) {
+                        scripts.push(p);
+                    }
                 }
             }
         }
@@ -88,26 +109,26 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     if scripts.len() < 2 {
         return;
     }
-    let vars = task_vars(env.pv, st, Some(first));
-    let become_ = match &first.become_.become_ {
-        Some(v) => super::task::render_bool(env.templar, v, &vars).unwrap_or(false),
-        None => false,
-    };
-    // Probes run as the tasks will: same become, same environment (a
-    // proxy in `environment:` can matter to a probe).
-    let Ok(environment) = control::environment(env.templar, &first.environment, &vars) else {
+    // Probes run as the tasks will: same connection, same become, same
+    // environment (a proxy in `environment:` can matter to a probe).
+    let Some(work) = st
+        .prepared
+        .values()
+        .flat_map(|p| p.invocations.iter().flatten())
+        .find_map(|w| match w {
+            Ok(Work::Host(h)) if h.module.is_ok() => Some(h),
+            _ => None,
+        })
+    else {
         return;
     };
-    if control::ensure_session(env, st, None, &vars).is_err() {
+    let (spec, privilege, environment) = (
+        work.target.spec.clone(),
+        work.target.privilege,
+        work.environment.clone(),
+    );
+    let Ok(t) = connection::session(env, &mut st.sessions, &spec) else {
         return;
-    }
-    let Some(t) = st.transport.as_deref_mut() else {
-        return;
-    };
-    let privilege = if become_ {
-        Privilege::Become
-    } else {
-        Privilege::User
     };
     let mut remote = TransportRemote::new(t)
         .privilege(privilege)
@@ -119,41 +140,6 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     if let Some(outputs) = parse_batch(&out.stdout, scripts.len()) {
         st.probe_cache.extend(scripts.into_iter().zip(outputs));
         st.batched = covered;
-    }
-}
-
-/// A task's identity within this run (plans are not rebuilt mid-run).
-fn task_id(t: &TaskStep) -> usize {
-    t as *const TaskStep as usize
-}
-
-/// The task's arguments as they would render now, once per loop item.
-fn rendered_args(env: &TaskEnv<'_>, st: &HostState, t: &TaskStep) -> Vec<Map> {
-    let vars = task_vars(env.pv, st, Some(t));
-    let render = |v: &crate::template::Vars| -> Option<Map> {
-        match env
-            .templar
-            .render_value(&Value::Map(t.args.clone()), v)
-            .ok()?
-        {
-            Value::Map(m) => Some(
-                m.into_iter()
-                    .filter(|(_, v)| v.as_str() != Some(OMIT))
-                    .collect(),
-            ),
-            _ => None,
-        }
-    };
-    match &t.loop_ {
-        None => render(&vars).into_iter().collect(),
-        Some(spec) => {
-            let loop_var = t.loop_control.loop_var.as_deref().unwrap_or("item");
-            control::loop_items(env.templar, spec, &vars)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|item| render(&vars.with(loop_var, item)))
-                .collect()
-        }
     }
 }
 

@@ -1,137 +1,86 @@
 //! Running one task on one host: conditions, loops, retries, the module,
-//! `changed_when`/`failed_when`, `register`, notifications and counters.
+//! `changed_when`/`failed_when`, `register`, notifications.
 
-use super::control;
+use super::actions;
+use super::connection;
+use super::env::TaskEnv;
+use super::eval::{all_true, first_false, loop_items, render_bool, render_f64, render_int};
 use super::host::HostState;
-use super::options::RunOptions;
+use super::invocation::{item_vars, prepared_items, take_or_prepare};
 use super::remote::TransportRemote;
-use super::vars::{task_vars, PlayVars};
-use crate::modules::{self, ArgMap, Builtin, ModuleContext, ModuleError, Outcome, RunMode};
+use super::result::{loop_result, Ending, ItemRun, Presentation, TaskResult, TaskRun};
+use super::vars::task_vars;
+use super::work::{HostWork, Unprepared, Work};
+use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
-use crate::report::{HostResult, ItemResult, Status};
-use crate::template::{Templar, Vars, OMIT};
-use crate::transport::Privilege;
+use crate::template::Vars;
 use crate::value::{Map, Value};
 use std::time::Duration;
 
-/// What every task run needs besides the host.
-pub(crate) struct TaskEnv<'a> {
-    pub pv: &'a PlayVars,
-    pub reporter: &'a dyn crate::report::Reporter,
-    pub templar: &'a Templar,
-    pub opts: &'a RunOptions,
-}
-
-/// The result of one attempt (one item, or the task when not looping).
-struct Attempt {
-    status: Status,
-    result: Map,
-    diff: Option<String>,
-}
-
-impl Attempt {
-    fn failed(msg: impl Into<String>) -> Attempt {
-        let mut result = Map::new();
-        result.insert("changed".into(), Value::Bool(false));
-        result.insert("msg".into(), Value::Str(msg.into()));
-        result.insert("failed".into(), Value::Bool(true));
-        Attempt {
-            status: Status::Failed,
-            result,
-            diff: None,
-        }
-    }
-
-    fn skipped(condition: &str) -> Attempt {
-        let mut result = Map::new();
-        result.insert("changed".into(), Value::Bool(false));
-        result.insert("false_condition".into(), Value::Str(condition.to_owned()));
-        result.insert(
-            "skip_reason".into(),
-            Value::Str("Conditional result was False".into()),
-        );
-        result.insert("skipped".into(), Value::Bool(true));
-        Attempt {
-            status: Status::Skipped,
-            result,
-            diff: None,
-        }
-    }
-}
-
-/// Runs `task` on `st` and returns what the printer and the recap need.
-/// Updates the host's registered vars, notifications and counters.
+/// Runs `task` on `st`. Updates the host's registered vars and
+/// notifications; the caller reports and counts the result.
 pub(crate) fn run_task(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
     banner: &str,
-) -> HostResult {
+) -> TaskRun {
     let vars = task_vars(env.pv, st, Some(task));
     let ignore = task
         .ignore_errors
         .as_ref()
         .map(|v| render_bool(env.templar, v, &vars).unwrap_or(false))
         .unwrap_or(false);
-    let mut hr = match &task.loop_ {
+    let builtin = task.module.builtin();
+    let mut run = match &task.loop_ {
         None => {
-            let a = match first_false(env.templar, &task.when, &vars) {
-                Err(e) => Attempt::failed(e),
-                Ok(Some(cond)) => Attempt::skipped(&cond),
-                Ok(None) => attempt(env, st, task, &vars, banner),
+            let r = match first_false(env.templar, &task.when, &vars) {
+                Err(e) => TaskResult::failed(e),
+                Ok(Some(cond)) => TaskResult::skipped(&cond),
+                Ok(None) => attempt(env, st, task, 0, &vars, banner),
             };
-            let mut hr = HostResult::new(&st.name, banner, a.status, a.result);
-            hr.diffs.extend(a.diff);
-            hr.show_result = matches!(
-                task.module.builtin(),
-                Some(Builtin::Debug | Builtin::Assert)
-            ) && a.status != Status::Skipped;
-            hr.debug_output = task.module.builtin() == Some(Builtin::Debug);
-            if task.module.builtin() == Some(Builtin::Pause) && hr.status == Status::Ok {
-                if let Some(Value::Int(secs)) = hr.result.get("delta") {
-                    hr.notice = Some(format!("Pausing for {secs} seconds"));
+            let mut run = TaskRun::single(r);
+            let p = &mut run.presentation;
+            p.show_result = matches!(builtin, Some(Builtin::Debug | Builtin::Assert))
+                && run.result.ending != Ending::Skipped;
+            p.debug_output = builtin == Some(Builtin::Debug);
+            if builtin == Some(Builtin::Pause) && run.result.status() == crate::report::Status::Ok {
+                if let Some(Value::Int(secs)) = run.result.data.get("delta") {
+                    p.notice = Some(format!("Pausing for {secs} seconds"));
                 }
             }
-            hr
+            run
         }
-        Some(spec) => match control::loop_items(env.templar, spec, &vars) {
-            Err(e) => match first_false(env.templar, &task.when, &vars) {
+        Some(spec) => {
+            let items = match prepared_items(st, task) {
+                Some(items) => Ok(items),
+                None => loop_items(env.templar, spec, &vars),
+            };
+            match items {
                 // Ansible defers a loop that cannot render until its
                 // condition says the task runs at all.
-                Ok(Some(cond)) => {
-                    let a = Attempt::skipped(&cond);
-                    HostResult::new(&st.name, banner, a.status, a.result)
-                }
-                _ => {
-                    let a = Attempt::failed(e);
-                    HostResult::new(&st.name, banner, a.status, a.result)
-                }
-            },
-            Ok(items) => run_items(env, st, task, &vars, items, banner),
-        },
-    };
-    if hr.status == Status::Failed && ignore {
-        hr.ignored = true;
-    }
-    hr.origin = Some(task.span.clone());
-    if task.module.is_action_plugin() {
-        hr.failure_kind = "Action failed";
-    }
-    if let Some(name) = &task.register {
-        let mut reg = hr.result.clone();
-        if hr.status == Status::Unreachable {
-            reg.insert("unreachable".into(), Value::Bool(true));
+                Err(e) => match first_false(env.templar, &task.when, &vars) {
+                    Ok(Some(cond)) => TaskRun::single(TaskResult::skipped(&cond)),
+                    _ => TaskRun::single(TaskResult::failed(e)),
+                },
+                Ok(items) => run_items(env, st, task, &vars, items, banner),
+            }
         }
-        st.set_fact(name, Value::Map(reg));
+    };
+    if run.result.ending == Ending::Failed && ignore {
+        run.ignored = true;
     }
-    if hr.status == Status::Changed
-        || (hr.status == Status::Failed && hr.result.get("changed") == Some(&Value::Bool(true)))
-    {
+    run.presentation.origin = Some(task.span.clone());
+    run.presentation.action_plugin = task.module.is_action_plugin();
+    if let Some(name) = &task.register {
+        st.set_fact(name, Value::Map(run.result.to_map()));
+    }
+    if run.result.changed && matches!(run.result.ending, Ending::Ran | Ending::Failed) {
         for n in &task.notify {
             st.notified.insert(n.clone());
         }
     }
-    hr
+    run
 }
 
 fn run_items(
@@ -141,33 +90,25 @@ fn run_items(
     vars: &Vars,
     items: Vec<Value>,
     banner: &str,
-) -> HostResult {
+) -> TaskRun {
     let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-    let mut results = Vec::with_capacity(items.len());
-    let mut item_results = Vec::with_capacity(items.len());
-    let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    let mut runs = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let mut iv = vars.with(loop_var, item.clone());
-        if let Some(ix) = &task.loop_control.index_var {
-            iv = iv.with(ix, Value::Int(i as i64));
-        }
-        let a = match first_false(env.templar, &task.when, &iv) {
-            Err(e) => Attempt::failed(e),
-            Ok(Some(cond)) => Attempt::skipped(&cond),
-            Ok(None) => attempt(env, st, task, &iv, banner),
+        let iv = item_vars(task, vars, i, &item);
+        let r = match first_false(env.templar, &task.when, &iv) {
+            Err(e) => TaskResult::failed(e),
+            Ok(Some(cond)) => TaskResult::skipped(&cond),
+            Ok(None) => attempt(env, st, task, i, &iv, banner),
         };
-        if a.status == Status::Unreachable {
-            return HostResult::new(&st.name, banner, Status::Unreachable, a.result);
+        if r.ending == Ending::Unreachable {
+            return TaskRun::single(r);
         }
-        any_changed |= a.status == Status::Changed;
-        any_failed |= a.status == Status::Failed;
-        all_skipped &= a.status == Status::Skipped;
-        let mut r = a.result;
-        r.insert(loop_var.to_owned(), item.clone());
-        r.insert("ansible_loop_var".into(), Value::Str(loop_var.to_owned()));
+        let mut loop_keys = Map::new();
+        loop_keys.insert(loop_var.to_owned(), item.clone());
+        loop_keys.insert("ansible_loop_var".into(), Value::Str(loop_var.to_owned()));
         if let Some(ix) = &task.loop_control.index_var {
-            r.insert(ix.clone(), Value::Int(i as i64));
-            r.insert("ansible_index_var".into(), Value::Str(ix.clone()));
+            loop_keys.insert(ix.clone(), Value::Int(i as i64));
+            loop_keys.insert("ansible_index_var".into(), Value::Str(ix.clone()));
         }
         let label = match &task.loop_control.label {
             Some(l) => env
@@ -176,45 +117,26 @@ fn run_items(
                 .unwrap_or_else(|_| l.clone()),
             None => label_of(&item),
         };
-        results.push(Value::Map(r.clone()));
-        item_results.push(ItemResult {
+        runs.push(ItemRun {
             label,
-            status: a.status,
             result: r,
+            loop_keys,
         });
         if let Some(p) = task.loop_control.pause {
             std::thread::sleep(Duration::from_secs_f64(p.clamp(0.0, 3600.0)));
         }
     }
-    let status = if any_failed {
-        Status::Failed
-    } else if all_skipped && !item_results.is_empty() {
-        Status::Skipped
-    } else if any_changed {
-        Status::Changed
-    } else {
-        Status::Ok
-    };
-    let mut result = Map::new();
-    result.insert("changed".into(), Value::Bool(any_changed));
-    if any_failed {
-        result.insert("failed".into(), Value::Bool(true));
-        result.insert("msg".into(), Value::Str("One or more items failed".into()));
-    } else {
-        result.insert("msg".into(), Value::Str("All items completed".into()));
+    let builtin = task.module.builtin();
+    TaskRun {
+        result: loop_result(&runs),
+        items: runs,
+        ignored: false,
+        presentation: Presentation {
+            show_result: matches!(builtin, Some(Builtin::Debug | Builtin::Assert)),
+            debug_output: builtin == Some(Builtin::Debug),
+            ..Presentation::default()
+        },
     }
-    result.insert("results".into(), Value::List(results));
-    if status == Status::Skipped {
-        result.insert("skipped".into(), Value::Bool(true));
-    }
-    let mut hr = HostResult::new(&st.name, banner, status, result);
-    hr.show_result = matches!(
-        task.module.builtin(),
-        Some(Builtin::Debug | Builtin::Assert)
-    );
-    hr.debug_output = task.module.builtin() == Some(Builtin::Debug);
-    hr.items = item_results;
-    hr
 }
 
 /// `(item=...)` text: Python's str() of the item.
@@ -225,49 +147,19 @@ fn label_of(item: &Value) -> String {
     }
 }
 
-/// The first condition of `when` that is false, if any.
-fn first_false(t: &Templar, when: &[String], vars: &Vars) -> Result<Option<String>, String> {
-    for c in when {
-        if !t.condition(c, vars).map_err(|e| e.to_string())? {
-            return Ok(Some(c.clone()));
-        }
-    }
-    Ok(None)
-}
-
-fn all_true(t: &Templar, conds: &[String], vars: &Vars) -> Result<bool, String> {
-    Ok(first_false(t, conds, vars)?.is_none())
-}
-
-pub(crate) fn render_bool(t: &Templar, v: &Value, vars: &Vars) -> Result<bool, String> {
-    let r = t.render_value(v, vars).map_err(|e| e.to_string())?;
-    modules::parse_bool(&r).ok_or_else(|| {
-        format!(
-            "expected a boolean, got `{}`",
-            crate::report::python_repr(&r)
-        )
-    })
-}
-
 /// One run of the module (with `until` retries), then `changed_when`
-/// and `failed_when`.
+/// and `failed_when`. `index`: the loop item (0 without a loop).
 fn attempt(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
+    index: usize,
     vars: &Vars,
     banner: &str,
-) -> Attempt {
-    let args = match env
-        .templar
-        .render_value(&Value::Map(task.args.clone()), vars)
-    {
-        Ok(Value::Map(m)) => m
-            .into_iter()
-            .filter(|(_, v)| v.as_str() != Some(OMIT))
-            .collect::<Map>(),
-        Ok(_) => return Attempt::failed("module arguments must be a mapping"),
-        Err(e) => return Attempt::failed(e.to_string()),
+) -> TaskResult {
+    let work = match take_or_prepare(env, st, task, index, vars) {
+        Err(Unprepared::Args(m)) => return TaskResult::failed(m),
+        other => other,
     };
     let reg = task.register.as_deref();
     let retries = match &task.until {
@@ -275,50 +167,42 @@ fn attempt(
         Some(_) => task
             .retries
             .as_ref()
-            .and_then(|r| env.templar.render_value(r, vars).ok())
-            .and_then(|v| match v {
-                Value::Int(i) => Some(i),
-                Value::Str(s) => s.trim().parse().ok(),
-                _ => None,
-            })
+            .and_then(|r| render_int(env.templar, r, vars))
             .unwrap_or(3)
             .clamp(0, 10_000),
     };
     let delay = task
         .delay
         .as_ref()
-        .and_then(|d| env.templar.render_value(d, vars).ok())
-        .and_then(|v| match v {
-            Value::Int(i) => Some(i as f64),
-            Value::Float(f) => Some(f),
-            Value::Str(s) => s.trim().parse().ok(),
-            _ => None,
-        })
+        .and_then(|d| render_f64(env.templar, d, vars))
         .unwrap_or(5.0)
         .clamp(0.0, 3600.0);
     let mut tries = 0;
-    let mut a = loop {
+    let mut r = loop {
         tries += 1;
-        let a = once(env, st, task, vars, args.clone());
-        let Some(until) = &task.until else { break a };
-        if a.status == Status::Unreachable {
-            break a;
+        let r = match &work {
+            Ok(w) => once(env, st, task, w, vars),
+            Err(Unprepared::Failed(m) | Unprepared::Args(m)) => TaskResult::failed(m.clone()),
+            Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
+        };
+        let Some(until) = &task.until else { break r };
+        if r.ending == Ending::Unreachable {
+            break r;
         }
-        let rv = vars.with(reg.unwrap_or("result"), Value::Map(a.result.clone()));
+        let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
         match all_true(env.templar, until, &rv) {
-            Ok(true) => break a,
-            Err(e) => break Attempt::failed(e),
+            Ok(true) => break r,
+            Err(e) => break TaskResult::failed(e),
             Ok(false)
                 if tries > retries
                     || env.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) =>
             {
                 // As Ansible: the last attempt's result (its `msg` says
                 // what went wrong), failed, and `attempts` = the retry count.
-                let mut a = a;
-                a.status = Status::Failed;
-                a.result.insert("failed".into(), Value::Bool(true));
+                let mut r = r;
+                r.fail();
                 tries = retries;
-                break a;
+                break r;
             }
             Ok(false) => {
                 env.reporter.event(&crate::report::Event::Retrying {
@@ -331,161 +215,99 @@ fn attempt(
         }
     };
     if task.until.is_some() {
-        a.result.insert("attempts".into(), Value::Int(tries));
+        r.set("attempts", Value::Int(tries));
     }
-    if a.status == Status::Unreachable || a.status == Status::Skipped {
-        return a;
+    if matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
+        return r;
     }
-    let rv = vars.with(reg.unwrap_or("result"), Value::Map(a.result.clone()));
     if let Some(cw) = &task.changed_when {
+        let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
         match all_true(env.templar, cw, &rv) {
-            Ok(changed) => {
-                a.result.insert("changed".into(), Value::Bool(changed));
-                if a.status != Status::Failed {
-                    a.status = if changed { Status::Changed } else { Status::Ok };
-                }
-            }
-            Err(e) => return Attempt::failed(e),
+            Ok(changed) => r.changed = changed,
+            Err(e) => return TaskResult::failed(e),
         }
     }
     if let Some(fw) = &task.failed_when {
-        let rv = vars.with(reg.unwrap_or("result"), Value::Map(a.result.clone()));
+        let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
         match all_true(env.templar, fw, &rv) {
             Ok(true) => {
-                a.status = Status::Failed;
-                a.result.insert("failed".into(), Value::Bool(true));
-                a.result
-                    .insert("failed_when_result".into(), Value::Bool(true));
+                r.fail();
+                r.set("failed_when_result", Value::Bool(true));
             }
             Ok(false) => {
-                let changed = a.result.get("changed") == Some(&Value::Bool(true));
-                a.status = if changed { Status::Changed } else { Status::Ok };
-                a.result.insert("failed".into(), Value::Bool(false));
-                a.result
-                    .insert("failed_when_result".into(), Value::Bool(false));
+                r.ending = Ending::Ran;
+                r.reports_failed = true;
+                r.set("failed_when_result", Value::Bool(false));
             }
-            Err(e) => return Attempt::failed(e),
+            Err(e) => return TaskResult::failed(e),
         }
     }
-    a
+    r
 }
 
-fn once(env: &TaskEnv<'_>, st: &mut HostState, task: &TaskStep, vars: &Vars, args: Map) -> Attempt {
-    if let Some(r) = control::run_controller_module(env, st, task, vars, &args) {
-        return match r {
-            Ok(o) => from_outcome(o),
-            Err(e) => Attempt::failed(e),
-        };
-    }
-    let mode = match &task.check_mode {
-        Some(v) => match render_bool(env.templar, v, vars) {
-            Ok(true) => RunMode::Check,
-            Ok(false) => RunMode::Apply,
-            Err(e) => return Attempt::failed(e),
-        },
-        None => env.opts.mode,
-    };
-    let become_ = match &task.become_.become_ {
-        Some(v) => match render_bool(env.templar, v, vars) {
-            Ok(b) => b,
-            Err(e) => return Attempt::failed(e),
-        },
-        None => false,
-    };
-    let environment = match control::environment(env.templar, &task.environment, vars) {
-        Ok(e) => e,
-        Err(e) => return Attempt::failed(e),
-    };
-    let use_local = match control::ensure_session(env, st, task.delegate_to.as_ref(), vars) {
-        Ok(l) => l,
-        Err(msg) => {
-            let mut result = Map::new();
-            result.insert("changed".into(), Value::Bool(false));
-            result.insert("msg".into(), Value::Str(msg));
-            result.insert("unreachable".into(), Value::Bool(true));
-            return Attempt {
-                status: Status::Unreachable,
-                result,
-                diff: None,
+/// Runs the prepared work once.
+fn once(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    work: &Work,
+    vars: &Vars,
+) -> TaskResult {
+    match work {
+        Work::Controller(args) => {
+            let Some(b) = task.module.builtin() else {
+                return TaskResult::failed(format!(
+                    "module `{}` is not implemented yet",
+                    task.module.as_str()
+                ));
             };
+            match actions::run(b, env.templar, st, task, vars, args) {
+                Ok(o) => TaskResult::from_outcome(o, false),
+                Err(e) => TaskResult::failed(e),
+            }
         }
+        Work::Host(w) => on_host(env, st, task, w, vars),
+    }
+}
+
+fn on_host(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    w: &HostWork,
+    vars: &Vars,
+) -> TaskResult {
+    let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
+        Ok(t) => t,
+        Err(e) => return TaskResult::unreachable(e.to_string()),
     };
-    let timeout =
-        (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
-    let slot = if use_local {
-        &mut st.local
-    } else {
-        &mut st.transport
-    };
-    let Some(transport) = slot.as_deref_mut() else {
-        return Attempt::failed("no session");
-    };
-    let privilege = if become_ {
-        Privilege::Become
-    } else {
-        Privilege::User
+    let module = match &w.module {
+        Ok(m) => m,
+        Err(e) => return TaskResult::failed(e.to_string()),
     };
     let mut remote = TransportRemote::new(transport)
-        .env(environment)
-        .privilege(privilege)
-        .timeout(timeout);
+        .env(w.environment.clone())
+        .privilege(w.target.privilege)
+        .timeout(w.timeout);
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
-        mode,
-        diff: task.diff.unwrap_or(env.opts.diff),
+        mode: w.mode,
+        diff: w.diff,
         search_paths: &task.search_paths,
         templar: env.templar,
         vars,
         probe_cache: &mut st.probe_cache,
         commands: 0,
     };
-    let outcome = modules::dispatch(task.module, &mut ArgMap::new(args), &mut ctx);
+    let outcome = module.run(&mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => {
-            // A module that ran on the host registers `failed: false` too,
-            // as Ansible's module results do (measured on command/shell).
-            let mut a = from_outcome(o);
-            if a.status != Status::Skipped && !a.result.contains_key("failed") {
-                a.result.insert("failed".into(), Value::Bool(false));
-            }
-            a
+        Ok(o) => TaskResult::from_outcome(o, true),
+        Err(ModuleError::Transport(e)) if e.is_unreachable() => {
+            connection::drop_session(st, &w.target.spec);
+            TaskResult::unreachable(e.to_string())
         }
-        Err(ModuleError::Transport(e)) if control::is_unreachable(&e) => {
-            st.transport = None;
-            st.spec = None;
-            let mut result = Map::new();
-            result.insert("changed".into(), Value::Bool(false));
-            result.insert("msg".into(), Value::Str(e.to_string()));
-            result.insert("unreachable".into(), Value::Bool(true));
-            Attempt {
-                status: Status::Unreachable,
-                result,
-                diff: None,
-            }
-        }
-        Err(e) => Attempt::failed(e.to_string()),
-    }
-}
-
-fn from_outcome(o: Outcome) -> Attempt {
-    let mut result = o.result;
-    result.insert("changed".into(), Value::Bool(o.changed));
-    let status = if o.failed {
-        result.insert("failed".into(), Value::Bool(true));
-        Status::Failed
-    } else if o.skipped {
-        result.insert("skipped".into(), Value::Bool(true));
-        Status::Skipped
-    } else if o.changed {
-        Status::Changed
-    } else {
-        Status::Ok
-    };
-    Attempt {
-        status,
-        result,
-        diff: o.diff,
+        Err(e) => TaskResult::failed(e.to_string()),
     }
 }

@@ -1,12 +1,20 @@
 //! Walking a play's steps over a batch of hosts: tasks in lockstep
 //! (linear) or per host (free), blocks with rescue/always, handlers,
-//! dynamic includes, `include_vars`.
+//! dynamic includes.
+//!
+//! Each host's result is reported from the worker that ran it, the moment
+//! it is known; the counters are updated afterwards, in inventory order.
 
-use super::host::HostState;
-use super::task::{run_task, TaskEnv};
-use crate::modules::{Builtin, Outcome};
-use crate::plan::{BlockStep, Step, TaskStep};
-use crate::report::{Event, HostResult, Reporter, Status};
+use super::env::TaskEnv;
+use super::host::{HostState, Standing};
+use super::include;
+use super::prefetch::prefetch;
+use super::result::TaskRun;
+use super::task::run_task;
+use super::vars::task_vars;
+use crate::modules::Builtin;
+use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
+use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -42,7 +50,7 @@ impl Who<'_> {
         match self {
             Who::Active => st.active(),
             Who::Named(set) => set.contains(&st.name) && st.active(),
-            Who::Forced(set) => set.contains(&st.name) && !st.unreachable && !st.ended,
+            Who::Forced(set) => set.contains(&st.name) && (st.active() || st.failed()),
         }
     }
 }
@@ -71,7 +79,7 @@ impl Walk<'_> {
                     batch
                         .par_iter_mut()
                         .filter(|s| who.takes(s))
-                        .for_each(|s| super::prefetch::prefetch(&self.env, s, rest));
+                        .for_each(|s| prefetch(&self.env, s, rest));
                 });
             }
             if !batch.iter().any(|s| who.takes(s)) {
@@ -101,11 +109,7 @@ impl Walk<'_> {
     }
 
     fn block(&self, b: &BlockStep, batch: &mut [HostState], rescuable: bool, who: Who<'_>) -> bool {
-        let entered: HashSet<String> = batch
-            .iter()
-            .filter(|s| who.takes(s))
-            .map(|s| s.name.clone())
-            .collect();
+        let entered = who_set(batch, who);
         let has_rescue = !b.rescue.is_empty();
         if !self.steps_for(
             &b.block,
@@ -118,10 +122,11 @@ impl Walk<'_> {
         if has_rescue {
             let rescuing: HashSet<String> = batch
                 .iter_mut()
-                .filter(|s| entered.contains(&s.name) && s.block_failed && !s.unreachable)
+                .filter(|s| {
+                    entered.contains(&s.name) && s.standing == Standing::Failed { rescuable: true }
+                })
                 .map(|s| {
-                    s.block_failed = false;
-                    s.failed = false;
+                    s.standing = Standing::Active;
                     s.name.clone()
                 })
                 .collect();
@@ -131,7 +136,7 @@ impl Walk<'_> {
                 }
                 for s in batch
                     .iter_mut()
-                    .filter(|s| rescuing.contains(&s.name) && !s.failed && !s.block_failed)
+                    .filter(|s| rescuing.contains(&s.name) && !s.failed())
                 {
                     s.stats.rescued += 1;
                 }
@@ -140,17 +145,29 @@ impl Walk<'_> {
         if !b.always.is_empty() {
             // `always` runs for every host that entered, failed ones included;
             // they stay failed afterwards.
-            let was_failed: Vec<String> = batch
+            let was_failed: Vec<(String, bool)> = batch
                 .iter_mut()
-                .filter(|s| entered.contains(&s.name) && s.failed && !s.unreachable)
-                .map(|s| {
-                    s.failed = false;
-                    s.name.clone()
+                .filter(|s| entered.contains(&s.name))
+                .filter_map(|s| match s.standing {
+                    Standing::Failed { rescuable } => {
+                        s.standing = Standing::Active;
+                        Some((s.name.clone(), rescuable))
+                    }
+                    _ => None,
                 })
                 .collect();
             let go_on = self.steps_for(&b.always, batch, rescuable, Who::Named(&entered));
-            for s in batch.iter_mut().filter(|s| was_failed.contains(&s.name)) {
-                s.failed = true;
+            for (name, before) in &was_failed {
+                let Some(s) = batch.iter_mut().find(|s| &s.name == name) else {
+                    continue;
+                };
+                s.standing = match s.standing {
+                    Standing::Unreachable => Standing::Unreachable,
+                    Standing::Failed { rescuable } => Standing::Failed {
+                        rescuable: rescuable || *before,
+                    },
+                    _ => Standing::Failed { rescuable: *before },
+                };
             }
             if !go_on {
                 return false;
@@ -159,8 +176,8 @@ impl Walk<'_> {
         true
     }
 
-    /// Runs one task on the chosen hosts in lockstep and reports results
-    /// in inventory order.
+    /// Runs one task on the chosen hosts in lockstep; each host's result
+    /// is reported as soon as that host finishes.
     fn task(
         &self,
         t: &TaskStep,
@@ -175,7 +192,7 @@ impl Walk<'_> {
         let first = batch.iter().position(|s| who.takes(s));
         let Some(first) = first else { return true };
         let banner = {
-            let vars = super::vars::task_vars(self.env.pv, &batch[first], None);
+            let vars = task_vars(self.env.pv, &batch[first], None);
             let name = t.name.as_ref().map(|n| {
                 self.env
                     .templar
@@ -192,69 +209,81 @@ impl Walk<'_> {
                 handler,
             });
         }
+        let one = |st: &mut HostState| -> TaskRun {
+            self.reporter.event(&Event::HostTaskStart {
+                host: st.name.clone(),
+                task: banner.clone(),
+            });
+            let run = run_task(&self.env, st, t, &banner);
+            // A `meta` that ran prints no host line; run or skipped, it
+            // counts nothing in the recap (measured: `end_host` in
+            // tests/golden/run/logic and tests/run/logic.rs).
+            let status = run.result.status();
+            if is_meta {
+                self.reporter.event(&Event::TaskStart {
+                    name: banner.clone(),
+                    handler,
+                });
+            }
+            if !is_meta || !matches!(status, Status::Ok) {
+                self.reporter
+                    .event(&Event::HostResult(Box::new(run.event(&st.name, &banner))));
+            }
+            run
+        };
         // `pause` bypasses the host loop: it runs once for the batch, as
         // run_once does (measured: only the first host prints and counts).
         let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
-        let results: Vec<(usize, HostResult)> = if once {
-            let hr = run_task(&self.env, &mut batch[first], t, &banner);
-            vec![(first, hr)]
+        let results: Vec<(usize, TaskRun)> = if once {
+            vec![(first, one(&mut batch[first]))]
         } else {
             self.pool.install(|| {
                 batch
                     .par_iter_mut()
                     .enumerate()
                     .filter(|(_, s)| who.takes(s))
-                    .map(|(i, s)| (i, run_task(&self.env, s, t, &banner)))
+                    .map(|(i, s)| (i, one(s)))
                     .collect()
             })
         };
         if once {
             // Ansible gives the run_once result to every host of the batch.
-            if let (Some(reg), Some((_, hr))) = (&t.register, results.first()) {
+            if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
+                let registered = run.result.to_map();
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
-                    s.set_fact(reg, Value::Map(hr.result.clone()));
+                    s.set_fact(reg, Value::Map(registered.clone()));
                 }
             }
         }
         let mut failed_now = 0usize;
-        for (i, hr) in results {
-            // A `meta` that ran prints no host line; run or skipped, it
-            // counts nothing in the recap (measured: `end_host` in
-            // tests/golden/run/logic and tests/run/logic.rs).
-            if is_meta {
-                self.reporter.event(&Event::TaskStart {
-                    name: banner.clone(),
-                    handler,
-                });
-                if matches!(hr.status, Status::Ok | Status::Skipped) {
-                    if hr.status == Status::Skipped {
-                        self.reporter.event(&Event::HostResult(Box::new(hr)));
-                    }
-                    continue;
-                }
+        for (i, run) in results {
+            if is_meta && matches!(run.result.status(), Status::Ok | Status::Skipped) {
+                continue;
             }
             let st = &mut batch[i];
-            account(st, &hr, rescuable, t.ignore_unreachable);
-            if hr.status == Status::Failed && !hr.ignored {
+            account(st, &run, &banner, rescuable, t.ignore_unreachable);
+            if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
-            self.reporter.event(&Event::HostResult(Box::new(hr)));
         }
         if is_meta && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play") {
-            for s in batch.iter_mut() {
-                s.ended = true;
+            for s in batch.iter_mut().filter(|s| s.active()) {
+                s.standing = Standing::Ended;
             }
         }
         if failed_now > 0 && self.any_errors_fatal && !rescuable {
             for s in batch.iter_mut() {
-                s.failed = true;
+                s.fail();
             }
         }
         if let Some(pct) = self.max_fail_percentage {
-            let failed = batch.iter().filter(|s| s.failed || s.unreachable).count();
+            let failed = batch
+                .iter()
+                .filter(|s| s.failed() || s.unreachable())
+                .count();
             if self.batch_size > 0 && (failed as f64) * 100.0 / (self.batch_size as f64) > pct {
                 for s in batch.iter_mut() {
-                    s.failed = true;
+                    s.fail();
                 }
                 return false;
             }
@@ -276,7 +305,7 @@ impl Walk<'_> {
             let who: HashSet<String> = batch
                 .iter()
                 .filter(|s| {
-                    (s.active() || (self.force_handlers && !s.unreachable))
+                    (s.active() || (self.force_handlers && s.failed()))
                         && keys.iter().any(|k| s.notified.contains(k))
                 })
                 .map(|s| s.name.clone())
@@ -303,19 +332,30 @@ impl Walk<'_> {
 
     fn include(
         &self,
-        inc: &crate::plan::IncludeStep,
+        inc: &IncludeStep,
         batch: &mut [HostState],
         rescuable: bool,
         who: Who<'_>,
     ) -> bool {
-        super::include::run(
-            self,
-            inc,
-            batch,
-            rescuable,
-            |w, steps, b, r, set| w.steps_for(steps, b, r, Who::Named(set)),
-            who_set(batch, who),
-        )
+        if !self.env.opts.tags_allow(&inc.task.tags) {
+            return true;
+        }
+        let banner = include::banner(inc);
+        self.reporter.event(&Event::TaskStart {
+            name: banner.clone(),
+            handler: false,
+        });
+        let who = who_set(batch, who);
+        for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
+            let Some(steps) = include::compile(&self.env, inc, &exp, &hosts, batch, &banner) else {
+                continue;
+            };
+            let set: HashSet<String> = hosts.into_iter().collect();
+            if !self.steps_for(&steps, batch, rescuable, Who::Named(&set)) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -335,20 +375,27 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
         .collect()
 }
 
-/// Updates the recap counters and failure flags of one host, by
-/// Ansible's rules: changed counts as ok too; an ignored failure is ok +
-/// ignored; a failure inside a block with a rescue waits for the rescue.
-fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreachable: bool) {
-    let changed = hr.result.get("changed") == Some(&Value::Bool(true));
-    st.converged = matches!(hr.status, Status::Ok | Status::Skipped) && !changed;
-    match hr.status {
+/// Updates the recap counters and standing of one host, by Ansible's
+/// rules: changed counts as ok too; an ignored failure is ok + ignored; a
+/// failure inside a block with a rescue waits for the rescue.
+fn account(
+    st: &mut HostState,
+    run: &TaskRun,
+    task: &str,
+    rescuable: bool,
+    ignore_unreachable: bool,
+) {
+    let status = run.result.status();
+    let changed = run.result.changed;
+    st.converged = matches!(status, Status::Ok | Status::Skipped) && !changed;
+    match status {
         Status::Ok => st.stats.ok += 1,
         Status::Changed => {
             st.stats.ok += 1;
             st.stats.changed += 1;
         }
         Status::Skipped => st.stats.skipped += 1,
-        Status::Failed if hr.ignored => {
+        Status::Failed if run.ignored => {
             st.stats.ok += 1;
             st.stats.ignored += 1;
             if changed {
@@ -356,14 +403,13 @@ fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreacha
             }
         }
         Status::Failed => {
-            st.failed = true;
+            st.standing = Standing::Failed { rescuable };
             if rescuable {
-                st.block_failed = true;
                 // What a rescue section reads about the failure.
-                st.set_fact("ansible_failed_result", Value::Map(hr.result.clone()));
-                let mut task = Map::new();
-                task.insert("name".into(), Value::Str(hr.task.clone()));
-                st.set_fact("ansible_failed_task", Value::Map(task));
+                st.set_fact("ansible_failed_result", Value::Map(run.result.to_map()));
+                let mut t = Map::new();
+                t.insert("name".into(), Value::Str(task.to_owned()));
+                st.set_fact("ansible_failed_task", Value::Map(t));
             } else {
                 st.stats.failed += 1;
             }
@@ -373,58 +419,8 @@ fn account(st: &mut HostState, hr: &HostResult, rescuable: bool, ignore_unreacha
             st.stats.ignored += 1;
         }
         Status::Unreachable => {
-            st.unreachable = true;
+            st.standing = Standing::Unreachable;
             st.stats.unreachable = 1;
         }
     }
-}
-
-/// `include_vars`: a file (or `file:`/`dir:`), loaded as YAML; with
-/// `name:` the vars go under that key. Precedence level 18.
-pub(crate) fn include_vars(
-    st: &mut HostState,
-    task: &TaskStep,
-    args: &Map,
-) -> Result<Outcome, String> {
-    let file = args
-        .get("_raw_params")
-        .or_else(|| args.get("file"))
-        .and_then(Value::as_str)
-        .ok_or("include_vars: give a file (`dir` is not supported)")?;
-    let path = task
-        .search_paths
-        .iter()
-        .map(|d| d.join(file))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| std::path::PathBuf::from(file));
-    let loaded = crate::yaml::load_file(&path).map_err(|e| e.to_string())?;
-    let (doc, _warnings) = loaded.single();
-    let vars = match doc.map(|d| d.to_value()) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Map(m)) => m,
-        Some(other) => {
-            return Err(format!(
-                "{}: vars file must be a mapping, got {}",
-                path.display(),
-                other.type_name()
-            ))
-        }
-    };
-    let vars = match args.get("name").and_then(Value::as_str) {
-        Some(n) => std::iter::once((n.to_owned(), Value::Map(vars))).collect(),
-        None => vars,
-    };
-    for (k, v) in &vars {
-        st.included.insert(k.clone(), v.clone());
-    }
-    // Ansible lists the file by its absolute path and registers
-    // `failed: false` (measured in tests/golden/run/logic).
-    let shown = std::fs::canonicalize(&path).unwrap_or(path);
-    Ok(Outcome::ok()
-        .with("ansible_facts", Value::Map(vars))
-        .with(
-            "ansible_included_var_files",
-            Value::List(vec![Value::Str(shown.display().to_string())]),
-        )
-        .with("failed", Value::Bool(false)))
 }

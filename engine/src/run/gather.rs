@@ -1,0 +1,41 @@
+//! The implicit `Gathering Facts` task of a play: one script, one round
+//! trip per host.
+
+use super::connection;
+use super::env::TaskEnv;
+use super::host::HostState;
+use super::result::{TaskResult, TaskRun};
+use super::vars::task_vars;
+use crate::transport::ExecRequest;
+
+/// Gathers `st`'s facts and stores them as its variables.
+pub(crate) fn gather_facts(env: &TaskEnv<'_>, st: &mut HostState) -> TaskRun {
+    let vars = task_vars(env.pv, st, None);
+    let target = match connection::host_target(env, st, &vars) {
+        Ok(t) => t,
+        Err(msg) => return TaskRun::single(TaskResult::unreachable(msg)),
+    };
+    let req = ExecRequest {
+        command: crate::facts::gather_script().to_owned(),
+        ..Default::default()
+    };
+    let out = match connection::session(env, &mut st.sessions, &target.spec) {
+        Ok(t) => t.exec(&req),
+        Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+    };
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            connection::drop_session(st, &target.spec);
+            return TaskRun::single(TaskResult::unreachable(e.to_string()));
+        }
+    };
+    st.commands += 1;
+    TaskRun::single(match crate::facts::parse(&out.stdout) {
+        Ok(facts) => {
+            st.set_gathered_facts(facts.to_vars());
+            TaskResult::from_outcome(crate::modules::Outcome::ok(), false)
+        }
+        Err(e) => TaskResult::failed(format!("fact gathering failed: {e}")),
+    })
+}

@@ -1,0 +1,144 @@
+//! One task (or loop item) made ready to run on one host: arguments
+//! rendered (with `omit` removed) and parsed by the module, check and
+//! diff mode, become, connection, environment and timeout decided.
+//!
+//! The single place both probe batching and execution prepare work:
+//! batching prepares the next tasks ahead of time and keeps what it made
+//! ([`HostState::prepared`]); execution takes it when no variable changed
+//! since ([`HostState::vars_epoch`]), so arguments are rendered once and
+//! parsed once.
+
+use super::connection::{self, TargetError};
+use super::env::TaskEnv;
+use super::eval::{self, render_bool};
+use super::host::HostState;
+use super::work::{HostWork, Prepared, Unprepared, Work};
+use crate::modules::{ArgMap, RunMode};
+use crate::plan::TaskStep;
+use crate::template::{Vars, OMIT};
+use crate::value::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The task's arguments rendered for `vars`, with `omit` removed.
+pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Map, String> {
+    match env
+        .templar
+        .render_value(&Value::Map(task.args.clone()), vars)
+    {
+        Ok(Value::Map(m)) => Ok(m
+            .into_iter()
+            .filter(|(_, v)| v.as_str() != Some(OMIT))
+            .collect()),
+        Ok(_) => Err("module arguments must be a mapping".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Prepares `task` for `st` with `vars` (the item's, in a loop).
+pub(crate) fn prepare(
+    env: &TaskEnv<'_>,
+    st: &HostState,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Result<Work, Unprepared> {
+    let args = render_args(env, task, vars).map_err(Unprepared::Args)?;
+    let Some(host) = task.module.host_impl() else {
+        return Ok(Work::Controller(args));
+    };
+    let failed = Unprepared::Failed;
+    let mode = match &task.check_mode {
+        Some(v) => match render_bool(env.templar, v, vars).map_err(failed)? {
+            true => RunMode::Check,
+            false => RunMode::Apply,
+        },
+        None => env.opts.mode,
+    };
+    let privilege = connection::privilege(env, task, vars).map_err(failed)?;
+    let environment = eval::environment(env.templar, &task.environment, vars).map_err(failed)?;
+    let target = connection::target(env, st, task, vars, privilege).map_err(|e| match e {
+        TargetError::Unreachable(m) => Unprepared::Unreachable(m),
+    })?;
+    let timeout =
+        (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
+    Ok(Work::Host(Box::new(HostWork {
+        module: (host.parse)(ArgMap::new(args)),
+        mode,
+        diff: task.diff.unwrap_or(env.opts.diff),
+        environment,
+        target,
+        timeout,
+    })))
+}
+
+/// The vars of one loop item.
+pub(crate) fn item_vars(task: &TaskStep, vars: &Vars, index: usize, item: &Value) -> Vars {
+    let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+    let mut iv = vars.with(loop_var, item.clone());
+    if let Some(ix) = &task.loop_control.index_var {
+        iv = iv.with(ix, Value::Int(index as i64));
+    }
+    iv
+}
+
+/// Prepares `task` ahead of time: its loop items and one invocation per
+/// item. `None` when the loop does not render (left to the run to report).
+pub(crate) fn prepare_ahead(
+    env: &TaskEnv<'_>,
+    st: &HostState,
+    task: &Arc<TaskStep>,
+    vars: &Vars,
+) -> Option<Prepared> {
+    let epoch = st.vars_epoch();
+    let (items, invocations) = match &task.loop_ {
+        None => (None, vec![Some(prepare(env, st, task, vars))]),
+        Some(spec) => {
+            let items = eval::loop_items(env.templar, spec, vars).ok()?;
+            let invocations = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Some(prepare(env, st, task, &item_vars(task, vars, i, item))))
+                .collect();
+            (Some(items), invocations)
+        }
+    };
+    Some(Prepared {
+        task: task.clone(),
+        epoch,
+        items,
+        invocations,
+    })
+}
+
+/// Identity of a task within this run (plans are not rebuilt mid-run).
+pub(crate) fn task_id(t: &TaskStep) -> usize {
+    t as *const TaskStep as usize
+}
+
+/// The loop items prepared ahead for `task`, when still valid.
+pub(crate) fn prepared_items(st: &HostState, task: &TaskStep) -> Option<Vec<Value>> {
+    let p = st.prepared.get(&task_id(task))?;
+    p.valid_for(st.vars_epoch(), task)
+        .then(|| p.items.clone())
+        .flatten()
+}
+
+/// Takes the invocation prepared ahead for item `index` of `task` (0
+/// without a loop), or prepares it now.
+pub(crate) fn take_or_prepare(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    index: usize,
+    vars: &Vars,
+) -> Result<Work, Unprepared> {
+    let epoch = st.vars_epoch();
+    if let Some(p) = st.prepared.get_mut(&task_id(task)) {
+        if p.valid_for(epoch, task) {
+            if let Some(w) = p.invocations.get_mut(index).and_then(Option::take) {
+                return w;
+            }
+        }
+    }
+    prepare(env, st, task, vars)
+}

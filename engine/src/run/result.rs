@@ -1,0 +1,318 @@
+//! [`TaskResult`]: how one task (or one loop item) ended on one host,
+//! typed. Its [`Ending`] and `changed` flag are the only truth about the
+//! outcome: Ansible's result dict (what `register` stores, what the
+//! printer shows) is rendered from them in one place,
+//! [`TaskResult::to_map`], and the event the printer receives is built in
+//! one place too, [`TaskRun::event`].
+
+use crate::modules::Outcome;
+use crate::report::{HostResult, ItemResult, Status};
+use crate::value::{Map, Value};
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// It ran (changed or not: see [`TaskResult::changed`]).
+    Ran,
+    /// A condition was false, or the module skipped itself.
+    Skipped,
+    /// It failed.
+    Failed,
+    /// The host could not be reached.
+    Unreachable,
+}
+
+/// The typed result of one attempt, one loop item, or a whole loop.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TaskResult {
+    /// How it ended.
+    pub ending: Ending,
+    /// The host was (or would be) changed.
+    pub changed: bool,
+    /// The other keys of Ansible's result (`rc`, `stdout`, `msg`, ...):
+    /// never `changed`, `failed`, `skipped` or `unreachable`.
+    pub data: Map,
+    /// Reports `failed: false` when it did not fail (results of modules
+    /// that ran on the host, of `include_vars`, of a `failed_when`).
+    pub reports_failed: bool,
+    /// A unified diff for `--diff`.
+    pub diff: Option<String>,
+    /// Reports no `changed` key (the results of dynamic includes).
+    pub bare: bool,
+}
+
+const FLAGS: &[&str] = &["changed", "failed", "skipped", "unreachable"];
+
+impl TaskResult {
+    fn new(ending: Ending, data: Map) -> TaskResult {
+        TaskResult {
+            ending,
+            changed: false,
+            data,
+            reports_failed: false,
+            diff: None,
+            bare: false,
+        }
+    }
+
+    /// A failure with Ansible's `msg`.
+    pub(crate) fn failed(msg: impl Into<String>) -> TaskResult {
+        let mut data = Map::new();
+        data.insert("msg".into(), Value::Str(msg.into()));
+        TaskResult::new(Ending::Failed, data)
+    }
+
+    /// The host could not be reached: `msg` says why.
+    pub(crate) fn unreachable(msg: impl Into<String>) -> TaskResult {
+        let mut data = Map::new();
+        data.insert("msg".into(), Value::Str(msg.into()));
+        TaskResult::new(Ending::Unreachable, data)
+    }
+
+    /// Skipped because `condition` was false.
+    pub(crate) fn skipped(condition: &str) -> TaskResult {
+        let mut data = Map::new();
+        data.insert("false_condition".into(), Value::Str(condition.to_owned()));
+        data.insert(
+            "skip_reason".into(),
+            Value::Str("Conditional result was False".into()),
+        );
+        TaskResult::new(Ending::Skipped, data)
+    }
+
+    /// A dynamic include's result: no `changed` key.
+    pub(crate) fn include(ending: Ending, msg: Option<String>) -> TaskResult {
+        let mut data = Map::new();
+        if let Some(m) = msg {
+            data.insert("msg".into(), Value::Str(m));
+        }
+        TaskResult {
+            bare: true,
+            ..TaskResult::new(ending, data)
+        }
+    }
+
+    /// What a module (or a controller action) returned. `on_host`: the
+    /// module ran on the host, so its result reports `failed: false` too,
+    /// as Ansible's module results do (measured on command/shell).
+    pub(crate) fn from_outcome(o: Outcome, on_host: bool) -> TaskResult {
+        let mut data = o.result;
+        // A module states `failed: false` itself on some skips (measured).
+        let says_not_failed = data.shift_remove("failed") == Some(Value::Bool(false));
+        for k in FLAGS {
+            data.shift_remove(*k);
+        }
+        let ending = if o.failed {
+            Ending::Failed
+        } else if o.skipped {
+            Ending::Skipped
+        } else {
+            Ending::Ran
+        };
+        TaskResult {
+            ending,
+            changed: o.changed,
+            reports_failed: says_not_failed || (on_host && ending == Ending::Ran),
+            data,
+            diff: o.diff,
+            bare: false,
+        }
+    }
+
+    /// The recap's view.
+    pub(crate) fn status(&self) -> Status {
+        match self.ending {
+            Ending::Ran if self.changed => Status::Changed,
+            Ending::Ran => Status::Ok,
+            Ending::Skipped => Status::Skipped,
+            Ending::Failed => Status::Failed,
+            Ending::Unreachable => Status::Unreachable,
+        }
+    }
+
+    /// Marks it failed (an exhausted `until`, a true `failed_when`).
+    pub(crate) fn fail(&mut self) {
+        self.ending = Ending::Failed;
+    }
+
+    /// Sets a result key (never one of the status flags).
+    pub(crate) fn set(&mut self, key: &str, value: Value) {
+        debug_assert!(!FLAGS.contains(&key), "`{key}` is typed");
+        self.data.insert(key.to_owned(), value);
+    }
+
+    /// Ansible's result dict: the data keys, then the status flags.
+    pub(crate) fn to_map(&self) -> Map {
+        let mut m = self.data.clone();
+        if !self.bare {
+            m.insert("changed".into(), Value::Bool(self.changed));
+        }
+        match self.ending {
+            Ending::Failed => {
+                m.insert("failed".into(), Value::Bool(true));
+            }
+            Ending::Ran | Ending::Skipped if self.reports_failed => {
+                m.insert("failed".into(), Value::Bool(false));
+            }
+            _ => {}
+        }
+        match self.ending {
+            Ending::Skipped => {
+                m.insert("skipped".into(), Value::Bool(true));
+            }
+            Ending::Unreachable => {
+                m.insert("unreachable".into(), Value::Bool(true));
+            }
+            _ => {}
+        }
+        m
+    }
+}
+
+/// One loop item: its result plus the loop keys Ansible adds.
+#[derive(Clone, Debug)]
+pub(crate) struct ItemRun {
+    /// The `(item=...)` label.
+    pub label: String,
+    /// The item's result.
+    pub result: TaskResult,
+    /// `item` (or the loop var), `ansible_loop_var`, index keys.
+    pub loop_keys: Map,
+}
+
+impl ItemRun {
+    /// The item's dict as it appears in `results`.
+    pub(crate) fn to_map(&self) -> Map {
+        let mut m = self.result.to_map();
+        for (k, v) in &self.loop_keys {
+            m.insert(k.clone(), v.clone());
+        }
+        m
+    }
+}
+
+/// The aggregate of a loop, as Ansible shapes it.
+pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
+    let any_changed = items.iter().any(|i| i.result.changed);
+    let any_failed = items.iter().any(|i| i.result.ending == Ending::Failed);
+    let all_skipped = !items.is_empty() && items.iter().all(|i| i.result.ending == Ending::Skipped);
+    let mut data = Map::new();
+    let msg = if any_failed {
+        "One or more items failed"
+    } else {
+        "All items completed"
+    };
+    data.insert("msg".into(), Value::Str(msg.into()));
+    data.insert(
+        "results".into(),
+        Value::List(items.iter().map(|i| Value::Map(i.to_map())).collect()),
+    );
+    let ending = if any_failed {
+        Ending::Failed
+    } else if all_skipped {
+        Ending::Skipped
+    } else {
+        Ending::Ran
+    };
+    TaskResult {
+        ending,
+        changed: any_changed,
+        data,
+        reports_failed: false,
+        diff: None,
+        bare: false,
+    }
+}
+
+/// How the default callback presents a task's result (decided by the
+/// task's action, not by its outcome).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Presentation {
+    /// Shown with `=> {...}` even when not failed (debug, assert).
+    pub show_result: bool,
+    /// A `debug` result: only `msg` (or the variable) is shown.
+    pub debug_output: bool,
+    /// A line printed before the result (`Pausing for N seconds`).
+    pub notice: Option<String>,
+    /// `Action failed` for controller-side actions.
+    pub action_plugin: bool,
+    /// Where the task is written.
+    pub origin: Option<crate::source::Span>,
+    /// The host the task ran on when delegated.
+    pub delegated_to: Option<String>,
+}
+
+/// One task's run on one host: the typed result, its loop items, and how
+/// to present it.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskRun {
+    /// The (aggregate) result.
+    pub result: TaskResult,
+    /// Loop items, when the task looped.
+    pub items: Vec<ItemRun>,
+    /// A failure that `ignore_errors` turned into `ok`.
+    pub ignored: bool,
+    /// Presentation.
+    pub presentation: Presentation,
+}
+
+impl TaskRun {
+    /// A run with no loop.
+    pub(crate) fn single(result: TaskResult) -> TaskRun {
+        TaskRun {
+            result,
+            items: Vec::new(),
+            ignored: false,
+            presentation: Presentation::default(),
+        }
+    }
+
+    /// The event for the printer and the other reporters.
+    pub(crate) fn event(&self, host: &str, task: &str) -> HostResult {
+        let mut hr = HostResult::new(host, task, self.result.status(), self.result.to_map());
+        hr.ignored = self.ignored;
+        hr.items = self
+            .items
+            .iter()
+            .map(|i| ItemResult {
+                label: i.label.clone(),
+                status: i.result.status(),
+                result: i.to_map(),
+            })
+            .collect();
+        hr.diffs.extend(self.result.diff.clone());
+        let p = &self.presentation;
+        hr.show_result = p.show_result;
+        hr.debug_output = p.debug_output;
+        hr.notice = p.notice.clone();
+        hr.origin = p.origin.clone();
+        hr.delegated_to = p.delegated_to.clone();
+        if p.action_plugin {
+            hr.failure_kind = "Action failed";
+        }
+        hr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dict_follows_the_typed_status() {
+        let mut o = Outcome::changed().with("rc", Value::Int(0));
+        o.result.insert("failed".into(), Value::Bool(true));
+        let r = TaskResult::from_outcome(o, true);
+        assert_eq!(r.status(), Status::Changed);
+        let m = r.to_map();
+        assert_eq!(m.get("failed"), Some(&Value::Bool(false)));
+        assert_eq!(m.get("changed"), Some(&Value::Bool(true)));
+        let mut f = r.clone();
+        f.fail();
+        assert_eq!(f.status(), Status::Failed);
+        assert_eq!(f.to_map().get("failed"), Some(&Value::Bool(true)));
+        let s = TaskResult::skipped("x");
+        assert_eq!(s.to_map().get("skipped"), Some(&Value::Bool(true)));
+        assert!(!s.to_map().contains_key("failed"));
+    }
+}
