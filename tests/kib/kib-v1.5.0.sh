@@ -61,7 +61,7 @@ list-tasks)
   "$konvoy" playbook -i localhost, --syntax-check ansible/provision.yaml \
     >"$dest/syntax.ours.txt" 2>&1 || true
   grep -E '^(error|warning)' "$dest/list-tasks.ours.err" "$dest/syntax.ours.txt" \
-    | sed 's/^[^:]*://' | sort | uniq -c | sort -rn >"$dest/errors.ours.txt" || true
+    | sed "s/^[^:]*://" | sort -u >"$dest/errors.ours.txt" || true
   echo "ansible: $(grep -c . "$dest/list-tasks.ansible.txt") lines; konvoy-image: $(grep -c . "$dest/list-tasks.ours.txt") lines"
   echo "konvoy-image errors and warnings (count, text): $dest/errors.ours.txt"
   head -20 "$dest/errors.ours.txt"
