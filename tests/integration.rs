@@ -1,6 +1,7 @@
 //! The one integration test binary; modules below are grouped by feature.
 
 mod checks;
+mod conformance;
 mod facts;
 mod harness;
 mod inventory;
