@@ -1,12 +1,14 @@
 //! The one integration test binary; modules below are grouped by feature.
 
 mod checks;
+mod cli;
 mod facts;
 mod harness;
 mod inventory;
 mod modules;
 mod playbook;
 mod provision;
+mod report;
 mod run;
 mod template;
 mod transport;

@@ -534,4 +534,65 @@ mod tests {
         let s = HostResult::new("h1", "x", Status::Skipped, Map::new());
         assert_eq!(p.host_result(&s), "skipping: [h1]\n");
     }
+
+    /// A `Write` whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Per-host events as an executor that reports each host on its own
+    /// sends them: each result is printed at once, on a line of its own,
+    /// the status line (erased before and drawn after) names the hosts
+    /// still running, and nothing of it is left after the recap.
+    #[test]
+    fn results_print_as_they_come_under_a_status_line_that_leaves_no_trace() {
+        let out = Shared::default();
+        let p = AnsiblePrinter::new(out.clone(), 0)
+            .with_color(true)
+            .with_status_line(Arc::new(|| 100), std::time::Duration::from_secs(3600));
+        p.event(&Event::TaskStart {
+            name: "wait".into(),
+            handler: false,
+        });
+        for h in ["node1", "node2", "node3"] {
+            p.event(&Event::HostTaskStart {
+                host: h.into(),
+                task: "wait".into(),
+            });
+        }
+        let text =
+            |out: &Shared| String::from_utf8_lossy(&out.0.lock().expect("lock")).into_owned();
+        let before = text(&out);
+        assert!(
+            before.ends_with("3 running: node1 0s node2 0s node3 0s\x1b[0m"),
+            "{before:?}"
+        );
+        p.event(&Event::HostResult(Box::new(HostResult::new(
+            "node2",
+            "wait",
+            Status::Changed,
+            Map::new(),
+        ))));
+        let after = text(&out)[before.len()..].to_owned();
+        assert_eq!(
+            after,
+            "\r\x1b[2K\x1b[0;33mchanged: [node2]\x1b[0m\n\x1b[1;30m[wait] 0s | 1 done, 0 failed, 0 unreachable, 2 running: node1 0s node3 0s\x1b[0m"
+        );
+        let mut recap = crate::report::Recap::default();
+        recap.host("node2").changed = 1;
+        p.event(&Event::Recap(recap));
+        let all = text(&out);
+        let end = &all[all.rfind("PLAY RECAP").expect("recap")..];
+        assert!(!end.contains("running"), "{end:?}");
+        assert!(end.ends_with("ignored=0   \n\n"), "{end:?}");
+    }
 }
