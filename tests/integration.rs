@@ -2,6 +2,7 @@
 
 mod checks;
 mod cli;
+mod conformance;
 mod facts;
 mod harness;
 mod inventory;

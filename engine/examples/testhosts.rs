@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! testhosts [--systemd] [--flatcar-usr-bin DIR] OUT OS[xN]...
-//!     OS: centos-7, centos-8, flatcar, debian; `flatcar x3` style counts as `flatcar*3`
+//!     OS: an image name (centos-7, centos-8, rocky-8, rocky-9, rhel-8, rhel-9,
+//!         oracle-9, ubuntu-22.04, ubuntu-24.04, flatcar) or debian; `flatcar*3`
+//!         starts three
 //! ```
 //!
 //! Writes `OUT/inventory.yaml` (root login with the fleet's key) and
@@ -25,14 +27,24 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Every identity the harness has, by its image name (`rocky-9`, ...).
+const ALL: &[Os] = &[
+    Os::Debian,
+    Os::Centos7,
+    Os::Centos8,
+    Os::Flatcar,
+    Os::Rocky8,
+    Os::Rocky9,
+    Os::Rhel8,
+    Os::Rhel9,
+    Os::Oracle9,
+    Os::Ubuntu2204,
+    Os::Ubuntu2404,
+];
+
 fn os(name: &str) -> Option<Os> {
-    Some(match name {
-        "centos-7" => Os::Centos7,
-        "centos-8" => Os::Centos8,
-        "flatcar" => Os::Flatcar,
-        "debian" => Os::Debian,
-        _ => return None,
-    })
+    let name = if name == "debian" { "debian-12" } else { name };
+    ALL.iter().copied().find(|os| os.slug() == name)
 }
 
 fn main() -> ExitCode {
@@ -59,7 +71,11 @@ fn main() -> ExitCode {
             None => (spec.as_str(), 1),
         };
         let Some(os) = os(name).filter(|_| count > 0) else {
-            eprintln!("testhosts: bad host spec `{spec}` (centos-7, centos-8, flatcar, debian, optionally `*N`)");
+            let names: Vec<&str> = ALL.iter().map(|os| os.slug()).collect();
+            eprintln!(
+                "testhosts: bad host spec `{spec}` ({}, optionally `*N`)",
+                names.join(", ")
+            );
             return ExitCode::from(2);
         };
         builder = builder.hosts(count, os);

@@ -44,6 +44,7 @@ fn os_name(os: Os) -> &'static str {
         Os::Centos8 => "centos8",
         Os::Debian => "debian12",
         Os::Flatcar => "flatcar",
+        other => other.slug(),
     }
 }
 

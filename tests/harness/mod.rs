@@ -41,6 +41,20 @@ pub(crate) enum Os {
     Centos8,
     /// Flatcar Container Linux: no Python anywhere.
     Flatcar,
+    /// Rocky Linux 8.10.
+    Rocky8,
+    /// Rocky Linux 9.6.
+    Rocky9,
+    /// Red Hat Enterprise Linux 8.10.
+    Rhel8,
+    /// Red Hat Enterprise Linux 9.6.
+    Rhel9,
+    /// Oracle Linux 9.6.
+    Oracle9,
+    /// Ubuntu 22.04 LTS (the machine's Debian packages under Ubuntu's identity).
+    Ubuntu2204,
+    /// Ubuntu 24.04 LTS (the machine's Debian packages under Ubuntu's identity).
+    Ubuntu2404,
 }
 
 impl Os {
@@ -76,7 +90,121 @@ impl Os {
                 "BUG_REPORT_URL=\"https://issues.flatcar-linux.org\"\nFLATCAR_BOARD=\"amd64-usr\"\n",
                 "CPE_NAME=\"cpe:2.3:o:flatcar-linux:flatcar_linux:3033.2.0:*:*:*:*:*:*:*\"\n"
             ),
+            Os::Rocky8 => concat!(
+                "NAME=\"Rocky Linux\"\nVERSION=\"8.10 (Green Obsidian)\"\nID=\"rocky\"\n",
+                "ID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"8.10\"\nPLATFORM_ID=\"platform:el8\"\n",
+                "PRETTY_NAME=\"Rocky Linux 8.10 (Green Obsidian)\"\nANSI_COLOR=\"0;32\"\n",
+                "LOGO=\"fedora-logo-icon\"\nCPE_NAME=\"cpe:/o:rocky:rocky:8:GA\"\n",
+                "HOME_URL=\"https://rockylinux.org/\"\nBUG_REPORT_URL=\"https://bugs.rockylinux.org/\"\n",
+                "SUPPORT_END=\"2029-05-31\"\nROCKY_SUPPORT_PRODUCT=\"Rocky-Linux-8\"\n",
+                "ROCKY_SUPPORT_PRODUCT_VERSION=\"8.10\"\nREDHAT_SUPPORT_PRODUCT=\"Rocky Linux\"\n",
+                "REDHAT_SUPPORT_PRODUCT_VERSION=\"8.10\"\n"
+            ),
+            Os::Rocky9 => concat!(
+                "NAME=\"Rocky Linux\"\nVERSION=\"9.6 (Blue Onyx)\"\nID=\"rocky\"\n",
+                "ID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.6\"\nPLATFORM_ID=\"platform:el9\"\n",
+                "PRETTY_NAME=\"Rocky Linux 9.6 (Blue Onyx)\"\nANSI_COLOR=\"0;32\"\n",
+                "LOGO=\"fedora-logo-icon\"\nCPE_NAME=\"cpe:/o:rocky:rocky:9::baseos\"\n",
+                "HOME_URL=\"https://rockylinux.org/\"\nVENDOR_NAME=\"RESF\"\n",
+                "VENDOR_URL=\"https://resf.org/\"\nBUG_REPORT_URL=\"https://bugs.rockylinux.org/\"\n",
+                "SUPPORT_END=\"2032-05-31\"\nROCKY_SUPPORT_PRODUCT=\"Rocky-Linux-9\"\n",
+                "ROCKY_SUPPORT_PRODUCT_VERSION=\"9.6\"\nREDHAT_SUPPORT_PRODUCT=\"Rocky Linux\"\n",
+                "REDHAT_SUPPORT_PRODUCT_VERSION=\"9.6\"\n"
+            ),
+            Os::Rhel8 => concat!(
+                "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.10 (Ootpa)\"\nID=\"rhel\"\n",
+                "ID_LIKE=\"fedora\"\nVERSION_ID=\"8.10\"\nPLATFORM_ID=\"platform:el8\"\n",
+                "PRETTY_NAME=\"Red Hat Enterprise Linux 8.10 (Ootpa)\"\nANSI_COLOR=\"0;31\"\n",
+                "CPE_NAME=\"cpe:/o:redhat:enterprise_linux:8::baseos\"\n",
+                "HOME_URL=\"https://www.redhat.com/\"\n",
+                "DOCUMENTATION_URL=\"https://access.redhat.com/documentation/en-us/red_hat_enterprise_linux/8\"\n",
+                "BUG_REPORT_URL=\"https://issues.redhat.com/\"\n\n",
+                "REDHAT_BUGZILLA_PRODUCT=\"Red Hat Enterprise Linux 8\"\n",
+                "REDHAT_BUGZILLA_PRODUCT_VERSION=8.10\n",
+                "REDHAT_SUPPORT_PRODUCT=\"Red Hat Enterprise Linux\"\n",
+                "REDHAT_SUPPORT_PRODUCT_VERSION=\"8.10\"\n"
+            ),
+            Os::Rhel9 => concat!(
+                "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"9.6 (Plow)\"\nID=\"rhel\"\n",
+                "ID_LIKE=\"fedora\"\nVERSION_ID=\"9.6\"\nPLATFORM_ID=\"platform:el9\"\n",
+                "PRETTY_NAME=\"Red Hat Enterprise Linux 9.6 (Plow)\"\nANSI_COLOR=\"0;31\"\n",
+                "LOGO=\"fedora-logo-icon\"\nCPE_NAME=\"cpe:/o:redhat:enterprise_linux:9::baseos\"\n",
+                "HOME_URL=\"https://www.redhat.com/\"\n",
+                "DOCUMENTATION_URL=\"https://access.redhat.com/documentation/en-us/red_hat_enterprise_linux/9\"\n",
+                "BUG_REPORT_URL=\"https://issues.redhat.com/\"\n\n",
+                "REDHAT_BUGZILLA_PRODUCT=\"Red Hat Enterprise Linux 9\"\n",
+                "REDHAT_BUGZILLA_PRODUCT_VERSION=9.6\n",
+                "REDHAT_SUPPORT_PRODUCT=\"Red Hat Enterprise Linux\"\n",
+                "REDHAT_SUPPORT_PRODUCT_VERSION=\"9.6\"\n"
+            ),
+            Os::Oracle9 => concat!(
+                "NAME=\"Oracle Linux Server\"\nVERSION=\"9.6\"\nID=\"ol\"\n",
+                "ID_LIKE=\"fedora\"\nVARIANT=\"Server\"\nVARIANT_ID=\"server\"\n",
+                "VERSION_ID=\"9.6\"\nPLATFORM_ID=\"platform:el9\"\n",
+                "PRETTY_NAME=\"Oracle Linux Server 9.6\"\nANSI_COLOR=\"0;31\"\n",
+                "CPE_NAME=\"cpe:/o:oracle:linux:9:6:server\"\n",
+                "HOME_URL=\"https://linux.oracle.com/\"\n",
+                "BUG_REPORT_URL=\"https://github.com/oracle/oracle-linux\"\n\n",
+                "ORACLE_BUGZILLA_PRODUCT=\"Oracle Linux 9\"\n",
+                "ORACLE_BUGZILLA_PRODUCT_VERSION=9.6\n",
+                "ORACLE_SUPPORT_PRODUCT=\"Oracle Linux\"\n",
+                "ORACLE_SUPPORT_PRODUCT_VERSION=9.6\n"
+            ),
+            Os::Ubuntu2204 => concat!(
+                "PRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\n",
+                "VERSION=\"22.04.5 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\n",
+                "ID_LIKE=debian\nHOME_URL=\"https://www.ubuntu.com/\"\n",
+                "SUPPORT_URL=\"https://help.ubuntu.com/\"\n",
+                "BUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\n",
+                "PRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\n",
+                "UBUNTU_CODENAME=jammy\n"
+            ),
+            Os::Ubuntu2404 => concat!(
+                "PRETTY_NAME=\"Ubuntu 24.04.3 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\n",
+                "VERSION=\"24.04.3 LTS (Noble Numbat)\"\nVERSION_CODENAME=noble\nID=ubuntu\n",
+                "ID_LIKE=debian\nHOME_URL=\"https://www.ubuntu.com/\"\n",
+                "SUPPORT_URL=\"https://help.ubuntu.com/\"\n",
+                "BUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\n",
+                "PRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\n",
+                "UBUNTU_CODENAME=noble\nLOGO=ubuntu-logo\n"
+            ),
         }
+    }
+
+    /// The OS family as the image files name it (`rocky-9`, `ubuntu-24.04`, ...).
+    pub(crate) fn slug(self) -> &'static str {
+        match self {
+            Os::Debian => "debian-12",
+            Os::Centos7 => "centos-7",
+            Os::Centos8 => "centos-8",
+            Os::Flatcar => "flatcar",
+            Os::Rocky8 => "rocky-8",
+            Os::Rocky9 => "rocky-9",
+            Os::Rhel8 => "rhel-8",
+            Os::Rhel9 => "rhel-9",
+            Os::Oracle9 => "oracle-9",
+            Os::Ubuntu2204 => "ubuntu-22.04",
+            Os::Ubuntu2404 => "ubuntu-24.04",
+        }
+    }
+
+    /// True for the RPM distributions (dnf on the host).
+    pub(crate) fn is_rpm(self) -> bool {
+        matches!(
+            self,
+            Os::Centos7
+                | Os::Centos8
+                | Os::Rocky8
+                | Os::Rocky9
+                | Os::Rhel8
+                | Os::Rhel9
+                | Os::Oracle9
+        )
+    }
+
+    /// True for Ubuntu.
+    pub(crate) fn is_ubuntu(self) -> bool {
+        matches!(self, Os::Ubuntu2204 | Os::Ubuntu2404)
     }
 }
 

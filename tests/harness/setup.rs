@@ -218,18 +218,71 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
 
     match os {
         Os::Debian => {}
-        Os::Centos7 | Os::Centos8 => {
-            let (release, major) = if os == Os::Centos7 {
-                ("CentOS Linux release 7.9.2009 (Core)\n", "7\n")
-            } else {
-                ("CentOS Linux release 8.5.2111\n", "8\n")
+        Os::Centos7
+        | Os::Centos8
+        | Os::Rocky8
+        | Os::Rocky9
+        | Os::Rhel8
+        | Os::Rhel9
+        | Os::Oracle9 => {
+            let (release, major) = match os {
+                Os::Centos7 => ("CentOS Linux release 7.9.2009 (Core)\n", "7\n"),
+                Os::Centos8 => ("CentOS Linux release 8.5.2111\n", "8\n"),
+                Os::Rocky8 => ("Rocky Linux release 8.10 (Green Obsidian)\n", "8\n"),
+                Os::Rocky9 => ("Rocky Linux release 9.6 (Blue Onyx)\n", "9\n"),
+                Os::Rhel8 => ("Red Hat Enterprise Linux release 8.10 (Ootpa)\n", "8\n"),
+                Os::Rhel9 | Os::Oracle9 => ("Red Hat Enterprise Linux release 9.6 (Plow)\n", "9\n"),
+                _ => unreachable!("an RPM distribution"),
             };
             write("etc/redhat-release", release, 0o644);
-            write("etc/centos-release", release, 0o644);
+            match os {
+                Os::Centos7 | Os::Centos8 => write("etc/centos-release", release, 0o644),
+                Os::Rocky8 | Os::Rocky9 => write("etc/rocky-release", release, 0o644),
+                Os::Oracle9 => write(
+                    "etc/oracle-release",
+                    "Oracle Linux Server release 9.6\n",
+                    0o644,
+                ),
+                _ => {}
+            }
             write("etc/dnf/vars/releasever", major, 0o644);
             if os == Os::Centos7 {
                 // Debian ships no yum: a CentOS 7 stand-in hands it to dnf.
                 write("usr/bin/yum", "#!/bin/sh\nexec dnf \"$@\"\n", 0o755);
+            }
+        }
+        Os::Ubuntu2204 | Os::Ubuntu2404 => {
+            let (release, codename, description) = if os == Os::Ubuntu2204 {
+                ("22.04", "jammy", "Ubuntu 22.04.5 LTS")
+            } else {
+                ("24.04", "noble", "Ubuntu 24.04.3 LTS")
+            };
+            write(
+                "etc/lsb-release",
+                &format!(
+                    "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE={release}\nDISTRIB_CODENAME={codename}\n\
+                     DISTRIB_DESCRIPTION=\"{description}\"\n"
+                ),
+                0o644,
+            );
+            write(
+                "etc/debian_version",
+                if os == Os::Ubuntu2204 {
+                    "bookworm/sid\n"
+                } else {
+                    "trixie/sid\n"
+                },
+                0o644,
+            );
+            // An air-gapped host: the machine's own Debian sources are not
+            // this host's (and not reachable from a real air-gapped one).
+            if let Ok(entries) = std::fs::read_dir("/etc/apt/sources.list.d") {
+                for entry in entries.flatten() {
+                    whiteout(&upper.join("etc/apt/sources.list.d").join(entry.file_name()));
+                }
+            }
+            if Path::new("/etc/apt/sources.list").exists() {
+                whiteout(&upper.join("etc/apt/sources.list"));
             }
         }
         Os::Flatcar => {

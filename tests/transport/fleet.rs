@@ -74,6 +74,7 @@ fn twenty_hosts_run_commands_and_receive_64_mib_in_parallel() {
             Os::Centos7 | Os::Centos8 => "centos",
             Os::Flatcar => "flatcar",
             Os::Debian => "debian",
+            other => other.slug(),
         };
         assert_eq!(
             out.stdout_str(),

@@ -105,5 +105,11 @@ for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do
 done
 # The BSDs' kernel version names their release.
 case $un in Linux\ *) ;; *) s kern_version; sysctl -n kern.version 2>/dev/null ;; esac
-s python; command -v python3 2>/dev/null || command -v python 2>/dev/null
+s python
+# The interpreter Ansible would discover, and what its `python` facts say
+# about it (version, implementation, ssl, sys.executable), in one start.
+if py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null); then
+  printf '%s\n' "$py"
+  "$py" -c 'import sys,importlib.util as u;v=sys.version_info;print(*v[:5],sys.implementation.name,int(u.find_spec("ssl") is not None),sys.executable)' 2>/dev/null
+fi
 s end

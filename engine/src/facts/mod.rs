@@ -23,9 +23,10 @@
 //!
 //! # Deviations from `setup`
 //!
-//! - No `python`, `python_version` or `selinux*` facts: the probe does not
-//!   use Python, and Ansible's SELinux facts come from its Python bindings.
-//!   [`Facts::python`] says whether an interpreter exists on the host.
+//! - `python`/`python_version` describe the host's `python3` on its `PATH`
+//!   (one start of it in the probe), not an `ansible_python_interpreter`
+//!   set in the inventory. No `selinux*` facts: Ansible's come from its
+//!   Python bindings. [`Facts::python`] says whether an interpreter exists.
 //! - Not gathered: mounts, devices, DMI, per-interface facts, `lsb`,
 //!   `date_time`, `dns`, SSH host keys, virtualization, local facts.
 //! - `pkg_mgr` is 2.19's value (`unknown` on a RedHat-family host without
@@ -226,9 +227,9 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
     // What `setup` reports about itself; the probe gathers the `all` subset.
     map.insert("gather_subset".into(), Value::List(vec!["all".into()]));
     map.insert("module_setup".into(), true.into());
+    let python = system::python(&s, &mut map);
     map.sort_keys();
 
-    let python = Some(s.trimmed("python")).filter(|p| !p.is_empty());
     Ok(Facts {
         map,
         pkg_mgr_legacy,

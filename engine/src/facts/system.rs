@@ -1,7 +1,9 @@
 //! Platform, user, environment and FIPS facts (Ansible's `platform`,
 //! `user`, `env` and `fips` collectors).
 //!
-//! Deviations: `python_version` is absent (targets need no Python);
+//! `python` and `python_version` describe the host's `python3` (or
+//! `python`) found on its `PATH`, the interpreter Ansible's discovery picks
+//! on the usual hosts; absent when it has none (Flatcar). Deviations:
 //! `userspace_bits` comes from `getconf LONG_BIT` instead of the Python
 //! binary's ELF class; `fqdn` needs `getent` on the host (glibc hosts and
 //! Flatcar have it) and otherwise uses `hostname -f`.
@@ -176,6 +178,58 @@ pub(crate) fn fips(s: &Sections<'_>) -> bool {
     s.trimmed("fips") == "1"
 }
 
+/// Ansible's `python` collector and `python_version`, from the probe's
+/// `python` section: the interpreter's path, then
+/// `MAJOR MINOR MICRO RELEASELEVEL SERIAL IMPLEMENTATION HAS_SSL EXECUTABLE`.
+/// Returns the interpreter's path (`None` without one).
+pub(crate) fn python(s: &Sections<'_>, facts: &mut Map) -> Option<String> {
+    let lines = s.lines("python");
+    let path = lines
+        .first()
+        .map(|l| l.trim().to_owned())
+        .filter(|p| !p.is_empty())?;
+    let fields: Vec<&str> = lines
+        .get(1)
+        .map_or(Vec::new(), |l| l.splitn(8, ' ').collect());
+    if let [major, minor, micro, level, serial, kind, ssl, exe] = fields[..] {
+        let (Ok(major), Ok(minor), Ok(micro), Ok(serial)) = (
+            major.parse::<i64>(),
+            minor.parse::<i64>(),
+            micro.parse::<i64>(),
+            serial.parse::<i64>(),
+        ) else {
+            return Some(path);
+        };
+        let mut version = Map::new();
+        version.insert("major".into(), Value::Int(major));
+        version.insert("minor".into(), Value::Int(minor));
+        version.insert("micro".into(), Value::Int(micro));
+        version.insert("releaselevel".into(), level.into());
+        version.insert("serial".into(), Value::Int(serial));
+        let mut py = Map::new();
+        py.insert("version".into(), Value::Map(version));
+        py.insert(
+            "version_info".into(),
+            Value::List(vec![
+                Value::Int(major),
+                Value::Int(minor),
+                Value::Int(micro),
+                level.into(),
+                Value::Int(serial),
+            ]),
+        );
+        py.insert("executable".into(), exe.trim().into());
+        py.insert("has_sslcontext".into(), (ssl == "1").into());
+        py.insert("type".into(), kind.into());
+        facts.insert("python".into(), Value::Map(py));
+        facts.insert(
+            "python_version".into(),
+            format!("{major}.{minor}.{micro}").into(),
+        );
+    }
+    Some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +245,37 @@ mod tests {
         assert_eq!(u.release, "3.10.0-1160.el7.x86_64");
         assert_eq!(u.version, "#1 SMP Mon Oct 19 16:18:59 UTC 2020");
         assert_eq!(u.machine, "x86_64");
+    }
+
+    #[test]
+    fn python_facts_from_the_probe() {
+        let probe = b"\n\x1epython\n/usr/bin/python3\n3 11 2 final 0 cpython 1 /usr/bin/python3.11\n\n\x1eend\n";
+        let sections = Sections::split(probe).unwrap();
+        let mut facts = Map::new();
+        assert_eq!(
+            python(&sections, &mut facts).as_deref(),
+            Some("/usr/bin/python3")
+        );
+        let py = facts
+            .get("python")
+            .and_then(Value::as_map)
+            .expect("python fact");
+        assert_eq!(
+            py.get("executable").and_then(Value::as_str),
+            Some("/usr/bin/python3.11")
+        );
+        assert_eq!(py.get("type").and_then(Value::as_str), Some("cpython"));
+        assert_eq!(
+            facts.get("python_version").and_then(Value::as_str),
+            Some("3.11.2")
+        );
+        // An older probe (path only): the path, no version facts.
+        let sections = Sections::split(b"\n\x1epython\n/usr/bin/python3\n\n\x1eend\n").unwrap();
+        let mut facts = Map::new();
+        assert_eq!(
+            python(&sections, &mut facts).as_deref(),
+            Some("/usr/bin/python3")
+        );
+        assert!(facts.get("python").is_none());
     }
 }

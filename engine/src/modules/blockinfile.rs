@@ -44,6 +44,7 @@ pub struct BlockinfileModule;
 
 impl Module for BlockinfileModule {
     type Args = BlockinfileArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<BlockinfileArgs, ArgError> {
         let path = args.required_str(&["path", "dest", "destfile", "name"])?;

@@ -55,6 +55,7 @@ pub struct CopyModule;
 
 impl Module for CopyModule {
     type Args = CopyArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<CopyArgs, ArgError> {
         let src = args.str(&["src"])?;

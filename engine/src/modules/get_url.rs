@@ -59,6 +59,7 @@ pub struct GetUrlModule;
 
 impl Module for GetUrlModule {
     type Args = GetUrlArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<GetUrlArgs, ArgError> {
         let url = args.required_str(&["url"])?;

@@ -64,6 +64,7 @@ pub struct LineinfileModule;
 
 impl Module for LineinfileModule {
     type Args = LineinfileArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<LineinfileArgs, ArgError> {
         let path = args.required_str(&["path", "dest", "destfile", "name"])?;

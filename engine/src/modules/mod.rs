@@ -11,6 +11,11 @@
 //! Modules never open connections: they talk to the host only through the
 //! [`Remote`] the executor hands them.
 //!
+//! **Adding a module** is one new file implementing [`Module`] and one
+//! row in the registry ([`name::TABLE`], see `name.rs` for the recipe):
+//! name lookup (short and FQCN), dispatch, probes, the static argument
+//! check and the controller/host split all come from that row.
+//!
 //! Shared by the file modules (private): `fstat` (the `st` probe function:
 //! one NUL-delimited record per path with stat, link target, checksum and
 //! optionally the content), `attrs` (mode/owner/group differences as
@@ -43,6 +48,7 @@ pub mod find;
 pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod ping;
 pub mod replace;
 pub mod rpm_key;
 pub mod script;
@@ -60,13 +66,17 @@ pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};
 pub(crate) use name::distance as edit_distance;
-pub use name::ModuleName;
+pub use name::{Builtin, Entry, HostImpl, ModuleName, Placement, TABLE};
 pub use outcome::{ModuleError, Outcome};
 
 /// One module: typed arguments and a run that probes before it changes.
 pub trait Module {
     /// The typed arguments.
     type Args;
+
+    /// Whether [`Module::probes`] may return scripts: the executor then
+    /// considers the task for probe batching.
+    const PROBES: bool = false;
 
     /// Parses (already templated) arguments; unknown keys are an error.
     fn parse(args: &mut ArgMap) -> Result<Self::Args, ArgError>;
@@ -91,68 +101,17 @@ pub fn run_module<M: Module>(
     M::run(&parsed, ctx)
 }
 
-/// Runs the module `name` (host-side modules only; the executor handles
-/// `set_fact`, `debug`, `assert`, `fail`, `include_vars`, `meta`, `pause`).
+/// Runs the module `name` on the host (host-side modules only; the
+/// executor runs the [`Builtin`] actions itself).
 pub fn dispatch(
     name: ModuleName,
     args: &mut ArgMap,
     ctx: &mut ModuleContext<'_>,
 ) -> Result<Outcome, ModuleError> {
-    match name {
-        ModuleName::Command => run_module::<command::CommandModule>(args, ctx),
-        ModuleName::Shell => run_module::<command::ShellModule>(args, ctx),
-        ModuleName::Raw => run_module::<command::RawModule>(args, ctx),
-        ModuleName::File => run_module::<file::FileModule>(args, ctx),
-        ModuleName::Copy => run_module::<copy::CopyModule>(args, ctx),
-        ModuleName::Template => run_module::<template::TemplateModule>(args, ctx),
-        ModuleName::Lineinfile => run_module::<lineinfile::LineinfileModule>(args, ctx),
-        ModuleName::Blockinfile => run_module::<blockinfile::BlockinfileModule>(args, ctx),
-        ModuleName::Replace => run_module::<replace::ReplaceModule>(args, ctx),
-        ModuleName::Stat => run_module::<stat::StatModule>(args, ctx),
-        ModuleName::Find => run_module::<find::FindModule>(args, ctx),
-        ModuleName::GetUrl => run_module::<get_url::GetUrlModule>(args, ctx),
-        ModuleName::Unarchive => run_module::<unarchive::UnarchiveModule>(args, ctx),
-        ModuleName::Script => run_module::<script::ScriptModule>(args, ctx),
-        ModuleName::WaitFor => run_module::<wait_for::WaitForModule>(args, ctx),
-        ModuleName::Sysctl => run_module::<sysctl::SysctlModule>(args, ctx),
-        ModuleName::Modprobe => run_module::<modprobe::ModprobeModule>(args, ctx),
-        ModuleName::Service | ModuleName::Systemd => {
-            run_module::<service::ServiceModule>(args, ctx)
-        }
-        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => {
-            run_module::<yum::YumModule>(args, ctx)
-        }
-        ModuleName::YumRepository => run_module::<yum_repository::YumRepositoryModule>(args, ctx),
-        ModuleName::RpmKey => run_module::<rpm_key::RpmKeyModule>(args, ctx),
-        ModuleName::Ping => Ok(Outcome::ok().with("ping", "pong")),
-        other => Err(ModuleError::Unsupported(other.as_str())),
+    match name.host_impl() {
+        Some(h) => (h.run)(args, ctx),
+        None => Err(ModuleError::Unsupported(name.as_str())),
     }
-}
-
-/// Whether module `name` declares probes (cheap: no argument parsing).
-pub fn has_probes(name: ModuleName) -> bool {
-    matches!(
-        name,
-        ModuleName::File
-            | ModuleName::Copy
-            | ModuleName::Template
-            | ModuleName::Lineinfile
-            | ModuleName::Blockinfile
-            | ModuleName::Replace
-            | ModuleName::Stat
-            | ModuleName::Find
-            | ModuleName::GetUrl
-            | ModuleName::Sysctl
-            | ModuleName::Modprobe
-            | ModuleName::Service
-            | ModuleName::Systemd
-            | ModuleName::Yum
-            | ModuleName::Dnf
-            | ModuleName::Package
-            | ModuleName::YumRepository
-            | ModuleName::RpmKey
-            | ModuleName::Unarchive
-    )
 }
 
 /// The read-only probe scripts module `name` would send for `args` (as
@@ -160,28 +119,8 @@ pub fn has_probes(name: ModuleName) -> bool {
 /// tasks in one round trip. Empty when the module declares none or the
 /// arguments do not parse (the module then reports that when it runs).
 pub fn probes(name: ModuleName, args: &crate::value::Map) -> Vec<String> {
-    fn of<M: Module>(args: &crate::value::Map) -> Vec<String> {
-        M::parse(&mut ArgMap::new(args.clone()))
-            .map(|a| M::probes(&a))
-            .unwrap_or_default()
-    }
-    match name {
-        ModuleName::File => of::<file::FileModule>(args),
-        ModuleName::Copy => of::<copy::CopyModule>(args),
-        ModuleName::Template => of::<template::TemplateModule>(args),
-        ModuleName::Lineinfile => of::<lineinfile::LineinfileModule>(args),
-        ModuleName::Blockinfile => of::<blockinfile::BlockinfileModule>(args),
-        ModuleName::Replace => of::<replace::ReplaceModule>(args),
-        ModuleName::Stat => of::<stat::StatModule>(args),
-        ModuleName::Find => of::<find::FindModule>(args),
-        ModuleName::GetUrl => of::<get_url::GetUrlModule>(args),
-        ModuleName::Sysctl => of::<sysctl::SysctlModule>(args),
-        ModuleName::Modprobe => of::<modprobe::ModprobeModule>(args),
-        ModuleName::Service | ModuleName::Systemd => of::<service::ServiceModule>(args),
-        ModuleName::Yum | ModuleName::Dnf | ModuleName::Package => of::<yum::YumModule>(args),
-        ModuleName::YumRepository => of::<yum_repository::YumRepositoryModule>(args),
-        ModuleName::RpmKey => of::<rpm_key::RpmKeyModule>(args),
-        ModuleName::Unarchive => of::<unarchive::UnarchiveModule>(args),
+    match name.host_impl() {
+        Some(h) if h.has_probes => (h.probes)(args),
         _ => Vec::new(),
     }
 }

@@ -31,6 +31,7 @@ pub struct ModprobeModule;
 
 impl Module for ModprobeModule {
     type Args = ModprobeArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<ModprobeArgs, ArgError> {
         let name = args.required_str(&["name"])?;

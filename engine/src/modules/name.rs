@@ -1,83 +1,187 @@
-//! The table of module names: the only place a name maps to a module.
+//! The module registry: the one table every module decision comes from.
+//!
+//! Each [`Entry`] names a module (its short name first, then aliases) and
+//! says where it runs ([`Placement`]). Everything else is derived from it:
+//! name lookup (short and FQCN), dispatch, probes, the static argument
+//! check, `Action failed` vs `Module failed`, and which tasks leave the host
+//! alone (so prefetched probes stay valid across them).
+//!
+//! # Adding a module
+//!
+//! 1. Write `modules/<name>.rs` with a type implementing [`super::Module`]
+//!    (typed `parse`, read-only `probes` with `const PROBES: bool = true`
+//!    when it has any, `run` through [`super::ModuleContext`]), and declare
+//!    it `pub mod <name>;` in `modules/mod.rs`.
+//! 2. Add one row to [`TABLE`] below: `host::<name::YourModule>(&["name", "alias"])`
+//!    (or `action::<...>` when Ansible runs it as an action plugin, whose
+//!    failures read `Action failed`).
+//!
+//! Nothing else lists modules: the planner, the static checks and the
+//! executor all ask this table.
 
-/// Every module the engine implements, plus the actions the executor
-/// handles itself (includes, `set_fact`, `meta`, ...).
+use super::args::{ArgError, ArgMap};
+use super::context::ModuleContext;
+use super::outcome::{ModuleError, Outcome};
+use super::*;
+use crate::value::Map;
+
+/// A module known to the engine, by its canonical short name.
+///
+/// Only [`ModuleName::lookup`] makes one, so every value names a row of
+/// [`TABLE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleName(&'static str);
+
+/// The actions the executor runs itself, on the controller: they send
+/// nothing to the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
-pub enum ModuleName {
-    Command,
-    Shell,
-    Raw,
-    Script,
-    File,
-    Copy,
-    Template,
-    Lineinfile,
-    Blockinfile,
-    Replace,
-    Stat,
-    Find,
-    GetUrl,
-    Unarchive,
-    Yum,
-    Dnf,
-    Package,
-    YumRepository,
-    RpmKey,
-    Service,
-    Systemd,
-    Modprobe,
-    Sysctl,
+pub enum Builtin {
     SetFact,
     Debug,
     Assert,
     Fail,
     IncludeVars,
-    WaitFor,
     Meta,
     Pause,
-    Setup,
-    Ping,
     ValidateArgumentSpec,
 }
 
-const TABLE: &[(&str, ModuleName)] = &[
-    ("command", ModuleName::Command),
-    ("shell", ModuleName::Shell),
-    ("raw", ModuleName::Raw),
-    ("script", ModuleName::Script),
-    ("file", ModuleName::File),
-    ("copy", ModuleName::Copy),
-    ("template", ModuleName::Template),
-    ("lineinfile", ModuleName::Lineinfile),
-    ("blockinfile", ModuleName::Blockinfile),
-    ("replace", ModuleName::Replace),
-    ("stat", ModuleName::Stat),
-    ("find", ModuleName::Find),
-    ("get_url", ModuleName::GetUrl),
-    ("unarchive", ModuleName::Unarchive),
-    ("yum", ModuleName::Yum),
-    ("dnf", ModuleName::Dnf),
-    ("package", ModuleName::Package),
-    ("yum_repository", ModuleName::YumRepository),
-    ("rpm_key", ModuleName::RpmKey),
-    ("service", ModuleName::Service),
-    ("systemd", ModuleName::Systemd),
-    ("systemd_service", ModuleName::Systemd),
-    ("modprobe", ModuleName::Modprobe),
-    ("sysctl", ModuleName::Sysctl),
-    ("set_fact", ModuleName::SetFact),
-    ("debug", ModuleName::Debug),
-    ("assert", ModuleName::Assert),
-    ("fail", ModuleName::Fail),
-    ("include_vars", ModuleName::IncludeVars),
-    ("wait_for", ModuleName::WaitFor),
-    ("meta", ModuleName::Meta),
-    ("pause", ModuleName::Pause),
-    ("setup", ModuleName::Setup),
-    ("gather_facts", ModuleName::Setup),
-    ("ping", ModuleName::Ping),
-    ("validate_argument_spec", ModuleName::ValidateArgumentSpec),
+/// The functions of a module that runs on the host, derived from its
+/// [`Module`] implementation.
+#[derive(Clone, Copy)]
+pub struct HostImpl {
+    /// Parses and runs.
+    pub run: fn(&mut ArgMap, &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>,
+    /// Probe scripts for rendered arguments (empty when they do not parse).
+    pub probes: fn(&Map) -> Vec<String>,
+    /// The argument parser alone (static checks).
+    pub check: fn(ArgMap) -> Result<(), ArgError>,
+    /// The module declares read-only probes.
+    pub has_probes: bool,
+}
+
+impl std::fmt::Debug for HostImpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostImpl")
+            .field("has_probes", &self.has_probes)
+            .finish()
+    }
+}
+
+/// Where a module's work happens.
+#[derive(Clone, Copy, Debug)]
+pub enum Placement {
+    /// A module run on the host through [`ModuleContext`]; failures read
+    /// `Module failed`.
+    Host(HostImpl),
+    /// Like [`Placement::Host`], but Ansible runs it as a controller-side
+    /// action plugin (copy, template, raw, script): failures read
+    /// `Action failed`.
+    Action(HostImpl),
+    /// Run by the executor itself; nothing goes to the host.
+    Controller(Builtin),
+    /// Ansible has it; this engine does not (the task fails when a host
+    /// reaches it).
+    Unsupported,
+}
+
+/// One row of the registry.
+#[derive(Debug)]
+pub struct Entry {
+    /// Short names: the canonical one first, then aliases.
+    pub names: &'static [&'static str],
+    /// Where it runs.
+    pub placement: Placement,
+}
+
+fn run_of<M: Module>(
+    args: &mut ArgMap,
+    ctx: &mut ModuleContext<'_>,
+) -> Result<Outcome, ModuleError> {
+    let parsed = M::parse(args)?;
+    M::run(&parsed, ctx)
+}
+
+fn probes_of<M: Module>(args: &Map) -> Vec<String> {
+    M::parse(&mut ArgMap::new(args.clone()))
+        .map(|a| M::probes(&a))
+        .unwrap_or_default()
+}
+
+fn check_of<M: Module>(mut args: ArgMap) -> Result<(), ArgError> {
+    M::parse(&mut args).map(drop)
+}
+
+const fn implementation<M: Module>() -> HostImpl {
+    HostImpl {
+        run: run_of::<M>,
+        probes: probes_of::<M>,
+        check: check_of::<M>,
+        has_probes: M::PROBES,
+    }
+}
+
+const fn host<M: Module>(names: &'static [&'static str]) -> Entry {
+    Entry {
+        names,
+        placement: Placement::Host(implementation::<M>()),
+    }
+}
+
+const fn action<M: Module>(names: &'static [&'static str]) -> Entry {
+    Entry {
+        names,
+        placement: Placement::Action(implementation::<M>()),
+    }
+}
+
+const fn builtin(names: &'static [&'static str], b: Builtin) -> Entry {
+    Entry {
+        names,
+        placement: Placement::Controller(b),
+    }
+}
+
+/// Every module and action the engine knows.
+pub static TABLE: &[Entry] = &[
+    host::<command::CommandModule>(&["command"]),
+    host::<command::ShellModule>(&["shell"]),
+    action::<command::RawModule>(&["raw"]),
+    action::<script::ScriptModule>(&["script"]),
+    host::<file::FileModule>(&["file"]),
+    action::<copy::CopyModule>(&["copy"]),
+    action::<template::TemplateModule>(&["template"]),
+    host::<lineinfile::LineinfileModule>(&["lineinfile"]),
+    host::<blockinfile::BlockinfileModule>(&["blockinfile"]),
+    host::<replace::ReplaceModule>(&["replace"]),
+    host::<stat::StatModule>(&["stat"]),
+    host::<find::FindModule>(&["find"]),
+    host::<get_url::GetUrlModule>(&["get_url"]),
+    host::<unarchive::UnarchiveModule>(&["unarchive"]),
+    host::<yum::YumModule>(&["yum"]),
+    host::<yum::YumModule>(&["dnf"]),
+    host::<yum::YumModule>(&["package"]),
+    host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
+    host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
+    host::<service::ServiceModule>(&["service"]),
+    host::<service::ServiceModule>(&["systemd", "systemd_service"]),
+    host::<modprobe::ModprobeModule>(&["modprobe"]),
+    host::<sysctl::SysctlModule>(&["sysctl"]),
+    host::<wait_for::WaitForModule>(&["wait_for"]),
+    host::<ping::PingModule>(&["ping"]),
+    builtin(&["set_fact"], Builtin::SetFact),
+    builtin(&["debug"], Builtin::Debug),
+    builtin(&["assert"], Builtin::Assert),
+    builtin(&["fail"], Builtin::Fail),
+    builtin(&["include_vars"], Builtin::IncludeVars),
+    builtin(&["meta"], Builtin::Meta),
+    builtin(&["pause"], Builtin::Pause),
+    builtin(&["validate_argument_spec"], Builtin::ValidateArgumentSpec),
+    Entry {
+        names: &["setup", "gather_facts"],
+        placement: Placement::Unsupported,
+    },
 ];
 
 /// Collections whose modules map onto ours (`ansible.builtin.copy`,
@@ -90,27 +194,72 @@ const PREFIXES: &[&str] = &[
 ];
 
 impl ModuleName {
+    /// `meta`: what the planner records for include tasks.
+    pub const META: ModuleName = ModuleName("meta");
+
     /// Finds a module by the name a task uses, FQCN or short.
     pub fn lookup(name: &str) -> Option<ModuleName> {
         let short = PREFIXES
             .iter()
             .find_map(|p| name.strip_prefix(p))
             .unwrap_or(name);
-        TABLE.iter().find(|(n, _)| *n == short).map(|(_, m)| *m)
+        TABLE
+            .iter()
+            .find(|e| e.names.contains(&short))
+            .map(|e| ModuleName(e.names[0]))
     }
 
     /// The short Ansible name.
     pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// This module's row.
+    pub fn entry(self) -> &'static Entry {
         TABLE
             .iter()
-            .find(|(_, m)| *m == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("unknown")
+            .find(|e| e.names[0] == self.0)
+            .expect("a ModuleName always names a row of the table")
+    }
+
+    /// The action the executor runs itself, if this is one.
+    pub fn builtin(self) -> Option<Builtin> {
+        match self.entry().placement {
+            Placement::Controller(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The host-side implementation, when there is one.
+    pub fn host_impl(self) -> Option<&'static HostImpl> {
+        match &self.entry().placement {
+            Placement::Host(h) | Placement::Action(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// Ansible runs it as a controller-side action plugin: its failures
+    /// read `Action failed` rather than `Module failed`.
+    pub fn is_action_plugin(self) -> bool {
+        matches!(
+            self.entry().placement,
+            Placement::Action(_) | Placement::Controller(_)
+        )
+    }
+
+    /// Sends nothing to the host (prefetched probes stay valid across it).
+    pub fn leaves_host_alone(self) -> bool {
+        matches!(self.entry().placement, Placement::Controller(_))
+    }
+
+    /// Whether the module declares read-only probes.
+    pub fn has_probes(self) -> bool {
+        self.host_impl().is_some_and(|h| h.has_probes)
     }
 
     /// Every short name, for "did you mean" hints.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
-        TABLE.iter().map(|(n, _)| *n)
+        TABLE.iter().flat_map(|e| e.names.iter().copied())
     }
 
     /// The closest known name to an unknown one (edit distance ≤ 3).
@@ -145,19 +294,43 @@ mod tests {
 
     #[test]
     fn fqcn_and_short_names_resolve() {
+        let copy = ModuleName::lookup("copy").expect("copy");
+        assert_eq!(ModuleName::lookup("ansible.builtin.copy"), Some(copy));
+        assert_eq!(copy.as_str(), "copy");
         assert_eq!(
-            ModuleName::lookup("ansible.builtin.copy"),
-            Some(ModuleName::Copy)
+            ModuleName::lookup("community.general.modprobe").map(ModuleName::as_str),
+            Some("modprobe")
         );
-        assert_eq!(ModuleName::lookup("copy"), Some(ModuleName::Copy));
         assert_eq!(
-            ModuleName::lookup("community.general.modprobe"),
-            Some(ModuleName::Modprobe)
+            ModuleName::lookup("systemd_service").map(ModuleName::as_str),
+            Some("systemd")
         );
         assert_eq!(ModuleName::lookup("apt"), None);
         assert_eq!(
             ModuleName::suggest("ansible.builtin.sysctll"),
             Some("sysctl")
         );
+    }
+
+    #[test]
+    fn every_name_is_unique_and_every_row_resolves() {
+        let mut seen = std::collections::HashSet::new();
+        for name in ModuleName::all_names() {
+            assert!(seen.insert(name), "`{name}` is in the table twice");
+            let m = ModuleName::lookup(name).expect("resolves");
+            assert!(m.entry().names.contains(&name));
+        }
+        assert_eq!(ModuleName::lookup("meta"), Some(ModuleName::META));
+    }
+
+    #[test]
+    fn placement_decides_the_split() {
+        let m = |n| ModuleName::lookup(n).expect(n);
+        assert_eq!(m("debug").builtin(), Some(Builtin::Debug));
+        assert!(m("debug").leaves_host_alone() && m("debug").is_action_plugin());
+        assert!(m("copy").is_action_plugin() && !m("copy").leaves_host_alone());
+        assert!(!m("file").is_action_plugin() && m("file").has_probes());
+        assert!(!m("command").has_probes());
+        assert!(m("setup").host_impl().is_none() && m("setup").builtin().is_none());
     }
 }

@@ -39,6 +39,7 @@ pub struct ReplaceModule;
 
 impl Module for ReplaceModule {
     type Args = ReplaceArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<ReplaceArgs, ArgError> {
         let parsed = ReplaceArgs {

@@ -48,6 +48,7 @@ pub struct RpmKeyModule;
 
 impl Module for RpmKeyModule {
     type Args = RpmKeyArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<RpmKeyArgs, ArgError> {
         let key = args.required_str(&["key"])?;

@@ -51,6 +51,7 @@ pub struct ServiceModule;
 
 impl Module for ServiceModule {
     type Args = ServiceArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<ServiceArgs, ArgError> {
         let name = args.str(&["name", "service", "unit"])?;

@@ -28,6 +28,7 @@ pub struct StatModule;
 
 impl Module for StatModule {
     type Args = StatArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<StatArgs, ArgError> {
         let path = args.required_str(&["path", "dest", "name"])?;

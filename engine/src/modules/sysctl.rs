@@ -40,6 +40,7 @@ pub struct SysctlModule;
 
 impl Module for SysctlModule {
     type Args = SysctlArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<SysctlArgs, ArgError> {
         let name = args.required_str(&["name", "key"])?;

@@ -21,6 +21,7 @@ pub struct TemplateModule;
 
 impl Module for TemplateModule {
     type Args = CopyArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<CopyArgs, ArgError> {
         let parsed = CopyArgs {

@@ -46,6 +46,7 @@ pub struct UnarchiveModule;
 
 impl Module for UnarchiveModule {
     type Args = UnarchiveArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<UnarchiveArgs, ArgError> {
         let parsed = UnarchiveArgs {

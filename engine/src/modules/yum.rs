@@ -141,6 +141,7 @@ pub struct YumModule;
 
 impl Module for YumModule {
     type Args = YumArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<YumArgs, ArgError> {
         let names = args

@@ -114,6 +114,7 @@ pub struct YumRepositoryModule;
 
 impl Module for YumRepositoryModule {
     type Args = YumRepositoryArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<YumRepositoryArgs, ArgError> {
         let repoid = args.required_str(&["name"])?;

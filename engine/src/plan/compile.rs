@@ -488,12 +488,12 @@ impl Compiler {
     }
 
     fn include(&mut self, i: &Include, inh: &Inherit) -> Option<Step> {
-        let task = Arc::new(self.task_step(&i.task, inh, ModuleName::Meta));
+        let task = Arc::new(self.task_step(&i.task, inh, ModuleName::META));
         let mut parent = inh.clone();
         parent.when.clear();
         let inherit = Arc::new(TaskStep {
             when: Vec::new(),
-            ..self.task_step(&i.task, &parent, ModuleName::Meta)
+            ..self.task_step(&i.task, &parent, ModuleName::META)
         });
         Some(Step::Include(Arc::new(IncludeStep {
             task,
@@ -505,10 +505,10 @@ impl Compiler {
     }
 
     fn include_role(&mut self, r: &IncludeRole, inh: &Inherit) -> Option<Step> {
-        let task = Arc::new(self.task_step(&r.task, inh, ModuleName::Meta));
+        let task = Arc::new(self.task_step(&r.task, inh, ModuleName::META));
         let inherit = Arc::new(TaskStep {
             when: Vec::new(),
-            ..self.task_step(&r.task, inh, ModuleName::Meta)
+            ..self.task_step(&r.task, inh, ModuleName::META)
         });
         Some(Step::Include(Arc::new(IncludeStep {
             task,

@@ -4,7 +4,7 @@
 
 use super::host::HostState;
 use super::task::{run_task, TaskEnv};
-use crate::modules::{ModuleName, Outcome};
+use crate::modules::{Builtin, Outcome};
 use crate::plan::{BlockStep, Step, TaskStep};
 use crate::report::{Event, HostResult, Reporter, Status};
 use crate::value::{Map, Value};
@@ -185,7 +185,7 @@ impl Walk<'_> {
             t.banner(name.as_deref())
         };
         // Ansible 2.19 shows a meta task's banner once per host (below).
-        let is_meta = t.module == ModuleName::Meta;
+        let is_meta = t.module.builtin() == Some(Builtin::Meta);
         if !is_meta {
             self.reporter.event(&Event::TaskStart {
                 name: banner.clone(),
@@ -194,7 +194,7 @@ impl Walk<'_> {
         }
         // `pause` bypasses the host loop: it runs once for the batch, as
         // run_once does (measured: only the first host prints and counts).
-        let once = t.run_once || t.module == ModuleName::Pause;
+        let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
         let results: Vec<(usize, HostResult)> = if once {
             let hr = run_task(&self.env, &mut batch[first], t, &banner);
             vec![(first, hr)]
@@ -240,9 +240,7 @@ impl Walk<'_> {
             }
             self.reporter.event(&Event::HostResult(Box::new(hr)));
         }
-        if t.module == ModuleName::Meta
-            && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play")
-        {
+        if is_meta && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play") {
             for s in batch.iter_mut() {
                 s.ended = true;
             }

@@ -5,7 +5,7 @@
 
 use super::host::HostState;
 use super::task::TaskEnv;
-use crate::modules::{ModuleName, Outcome};
+use crate::modules::{Builtin, Outcome};
 use crate::plan::{LoopSpec, TaskStep};
 use crate::report::{HostResult, Status};
 use crate::template::{Templar, Vars};
@@ -186,26 +186,6 @@ fn connection_spec(
     Ok(spec)
 }
 
-/// Actions Ansible runs as controller-side action plugins: their failures
-/// read `Action failed` rather than `Module failed`.
-pub(crate) fn is_controller_action(m: ModuleName) -> bool {
-    matches!(
-        m,
-        ModuleName::SetFact
-            | ModuleName::Debug
-            | ModuleName::Fail
-            | ModuleName::Assert
-            | ModuleName::Pause
-            | ModuleName::Meta
-            | ModuleName::IncludeVars
-            | ModuleName::ValidateArgumentSpec
-            | ModuleName::Template
-            | ModuleName::Copy
-            | ModuleName::Raw
-            | ModuleName::Script
-    )
-}
-
 /// Runs the actions that never touch a host module. `None`: not one of them.
 pub(crate) fn run_controller_module(
     env: &TaskEnv<'_>,
@@ -214,24 +194,23 @@ pub(crate) fn run_controller_module(
     vars: &Vars,
     args: &Map,
 ) -> Option<Result<Outcome, String>> {
-    let out = match task.module {
-        ModuleName::SetFact => set_fact(st, args),
-        ModuleName::Debug => debug(env.templar, vars, args),
-        ModuleName::Fail => Ok(Outcome::failed(
+    let out = match task.module.builtin()? {
+        Builtin::SetFact => set_fact(st, args),
+        Builtin::Debug => debug(env.templar, vars, args),
+        Builtin::Fail => Ok(Outcome::failed(
             args.get("msg")
                 .map(crate::report::python_str)
                 .unwrap_or_else(|| "Failed as requested from task".into()),
         )),
-        ModuleName::Assert => assert(env.templar, vars, args),
-        ModuleName::Pause => pause(args),
-        ModuleName::Meta => meta(st, args),
-        ModuleName::IncludeVars => super::block::include_vars(st, task, args),
+        Builtin::Assert => assert(env.templar, vars, args),
+        Builtin::Pause => pause(args),
+        Builtin::Meta => meta(st, args),
+        Builtin::IncludeVars => super::block::include_vars(st, task, args),
         // The task a role's `meta/argument_specs.yml` implies: accepted
         // without validating the role's parameters (not implemented).
-        ModuleName::ValidateArgumentSpec => {
+        Builtin::ValidateArgumentSpec => {
             Ok(Outcome::ok().with("msg", "The arg spec validation passed"))
         }
-        _ => return None,
     };
     Some(out)
 }

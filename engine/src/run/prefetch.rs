@@ -50,7 +50,7 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
                 if t.delegate_to.is_none()
                     && t.become_ == first.become_
                     && t.environment == first.environment
-                    && (modules::has_probes(t.module) || leaves_host_alone(t.module)) =>
+                    && (t.module.has_probes() || t.module.leaves_host_alone()) =>
             {
                 Some(&**t)
             }
@@ -60,7 +60,7 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     let covered: Vec<usize> = window.iter().map(|t| task_id(t)).collect();
     let candidates: Vec<&TaskStep> = window
         .into_iter()
-        .filter(|t| modules::has_probes(t.module))
+        .filter(|t| t.module.has_probes())
         .collect();
     // Still inside the last batch: its answers are in the cache. Past it,
     // what is left there (probes of tasks that were skipped) is dropped.
@@ -125,23 +125,6 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
 /// A task's identity within this run (plans are not rebuilt mid-run).
 fn task_id(t: &TaskStep) -> usize {
     t as *const TaskStep as usize
-}
-
-/// Actions the executor runs on the controller: they send nothing to the
-/// host, so prefetched probes stay valid across them.
-fn leaves_host_alone(m: modules::ModuleName) -> bool {
-    use modules::ModuleName as M;
-    matches!(
-        m,
-        M::SetFact
-            | M::Debug
-            | M::Fail
-            | M::Assert
-            | M::Pause
-            | M::Meta
-            | M::IncludeVars
-            | M::ValidateArgumentSpec
-    )
 }
 
 /// The task's arguments as they would render now, once per loop item.

@@ -6,7 +6,7 @@ use super::host::HostState;
 use super::options::RunOptions;
 use super::remote::TransportRemote;
 use super::vars::{task_vars, PlayVars};
-use crate::modules::{self, ArgMap, ModuleContext, ModuleError, ModuleName, Outcome, RunMode};
+use crate::modules::{self, ArgMap, Builtin, ModuleContext, ModuleError, Outcome, RunMode};
 use crate::plan::TaskStep;
 use crate::report::{HostResult, ItemResult, Status};
 use crate::template::{Templar, Vars, OMIT};
@@ -82,10 +82,12 @@ pub(crate) fn run_task(
             };
             let mut hr = HostResult::new(&st.name, banner, a.status, a.result);
             hr.diffs.extend(a.diff);
-            hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert)
-                && a.status != Status::Skipped;
-            hr.debug_output = task.module == ModuleName::Debug;
-            if task.module == ModuleName::Pause && hr.status == Status::Ok {
+            hr.show_result = matches!(
+                task.module.builtin(),
+                Some(Builtin::Debug | Builtin::Assert)
+            ) && a.status != Status::Skipped;
+            hr.debug_output = task.module.builtin() == Some(Builtin::Debug);
+            if task.module.builtin() == Some(Builtin::Pause) && hr.status == Status::Ok {
                 if let Some(Value::Int(secs)) = hr.result.get("delta") {
                     hr.notice = Some(format!("Pausing for {secs} seconds"));
                 }
@@ -112,7 +114,7 @@ pub(crate) fn run_task(
         hr.ignored = true;
     }
     hr.origin = Some(task.span.clone());
-    if control::is_controller_action(task.module) {
+    if task.module.is_action_plugin() {
         hr.failure_kind = "Action failed";
     }
     if let Some(name) = &task.register {
@@ -206,8 +208,11 @@ fn run_items(
         result.insert("skipped".into(), Value::Bool(true));
     }
     let mut hr = HostResult::new(&st.name, banner, status, result);
-    hr.show_result = matches!(task.module, ModuleName::Debug | ModuleName::Assert);
-    hr.debug_output = task.module == ModuleName::Debug;
+    hr.show_result = matches!(
+        task.module.builtin(),
+        Some(Builtin::Debug | Builtin::Assert)
+    );
+    hr.debug_output = task.module.builtin() == Some(Builtin::Debug);
     hr.items = item_results;
     hr
 }

@@ -72,6 +72,7 @@ const SUPPORTED: &[&str] = &[
 
 impl Module for FileModule {
     type Args = FileArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<FileArgs, ArgError> {
         let path = args.required_str(&["path", "dest", "name"])?;

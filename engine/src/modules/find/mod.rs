@@ -82,6 +82,7 @@ pub struct FindModule;
 
 impl Module for FindModule {
     type Args = FindArgs;
+    const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<FindArgs, ArgError> {
         let paths = args

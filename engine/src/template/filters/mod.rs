@@ -9,6 +9,7 @@ mod collections;
 mod core;
 mod encoding;
 mod paths;
+mod random;
 pub(crate) mod regex;
 
 use minijinja::{Environment, Error, ErrorKind};
@@ -19,6 +20,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     collections::register(env);
     encoding::register(env);
     paths::register(env);
+    random::register(env);
     regex::register(env);
 }
 

@@ -180,39 +180,94 @@ fn printf_int(format: &str, i: i64) -> String {
     format!("{}{padded}{tail}", &format[..pos])
 }
 
-/// `first_found`: the first existing file among the names (lists and
-/// `{files, paths}` dicts allowed), searched like `lookup('file')`.
-pub(super) fn first_found(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
-    let mut files = Vec::new();
-    let mut paths: Vec<String> = Vec::new();
-    for term in terms {
-        match term.kind() {
-            ValueKind::Map => {
-                for f in term.get_attr("files")?.try_iter()? {
-                    files.push(term_text(&f));
-                }
-                for p in term.get_attr("paths")?.try_iter()? {
-                    paths.push(term_text(&p));
-                }
-            }
-            ValueKind::Seq => files.extend(term.try_iter()?.map(|f| term_text(&f))),
-            _ => files.push(term_text(term)),
-        }
+/// `first_found`: the first existing file among the names, as
+/// ansible-core 2.19's plugin: string, list and `{files, paths, skip}`
+/// dict terms (a string `files`/`paths` is split on `,;` resp. `,:;`);
+/// every path is joined with every file. Called from Jinja (`lookup`,
+/// `query`) it searches each search path itself (`subdir` `None`); as a
+/// `with_first_found` loop Ansible adds the action's directory (`files`,
+/// `templates`, `vars`) first. Nothing found: an error, or an empty list
+/// when `skip` is true (a dict term's `skip` counts, the last one wins).
+pub(super) fn first_found(
+    terms: &[Value],
+    kwargs: &Kwargs,
+    subdir: Option<&str>,
+) -> Result<Vec<Value>, Error> {
+    fn split(text: &str, seps: &[char]) -> Vec<String> {
+        text.split(seps).map(str::to_owned).collect()
     }
-    for file in &files {
-        let candidates: Vec<String> = if paths.is_empty() {
-            vec![file.clone()]
-        } else {
-            paths
-                .iter()
-                .map(|p| format!("{}/{file}", p.trim_end_matches('/')))
-                .collect()
-        };
-        for candidate in candidates {
-            if let Ok(path) = find("first_found", "files", &candidate) {
-                return Ok(vec![Value::from(path.to_string_lossy().into_owned())]);
+    fn list(v: &Value, seps: &[char]) -> Result<Vec<String>, Error> {
+        Ok(match v.kind() {
+            ValueKind::Undefined | ValueKind::None => Vec::new(),
+            ValueKind::String => split(&term_text(v), seps),
+            _ => {
+                let mut out = Vec::new();
+                for item in v.try_iter()? {
+                    out.extend(list(&item, seps)?);
+                }
+                out
             }
+        })
+    }
+    let mut skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
+    let global_paths = match kwargs.get::<Option<Value>>("paths")? {
+        Some(p) => list(&p, &[',', ':', ';'])?,
+        None => Vec::new(),
+    };
+    let global_files = kwargs.get::<Option<Value>>("files")?;
+    let mut search: Vec<String> = Vec::new();
+    fn walk(
+        term: &Value,
+        global_paths: &[String],
+        skip: &mut bool,
+        search: &mut Vec<String>,
+    ) -> Result<(), Error> {
+        let (files, paths) = match term.kind() {
+            ValueKind::Map => {
+                let files = list(&term.get_attr("files")?, &[',', ';'])?;
+                let paths = match term.get_attr("paths")? {
+                    p if p.is_undefined() || p.is_none() => global_paths.to_vec(),
+                    p => list(&p, &[',', ':', ';'])?,
+                };
+                if let Ok(s) = term.get_attr("skip") {
+                    if !s.is_undefined() && !s.is_none() {
+                        *skip = s.is_true();
+                    }
+                }
+                (files, paths)
+            }
+            ValueKind::Seq | ValueKind::Iterable => {
+                for item in term.try_iter()? {
+                    walk(&item, global_paths, skip, search)?;
+                }
+                return Ok(());
+            }
+            _ => (vec![term_text(term)], global_paths.to_vec()),
+        };
+        if paths.is_empty() {
+            search.extend(files);
+        } else {
+            for path in &paths {
+                for file in &files {
+                    search.push(format!("{}/{file}", path.trim_end_matches('/')));
+                }
+            }
+        }
+        Ok(())
+    }
+    let owned_files;
+    let terms = if terms.is_empty() {
+        owned_files = global_files.map(|f| vec![f]).unwrap_or_default();
+        &owned_files[..]
+    } else {
+        terms
+    };
+    for term in terms {
+        walk(term, &global_paths, &mut skip, &mut search)?;
+    }
+    for candidate in &search {
+        if let Ok(path) = find("first_found", subdir, candidate) {
+            return Ok(vec![Value::from(path.to_string_lossy().into_owned())]);
         }
     }
     if skip {
@@ -220,7 +275,7 @@ pub(super) fn first_found(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>
     }
     Err(lookup_failed(
         "first_found",
-        "no file was found when using first_found",
+        "No file was found when using first_found.",
     ))
 }
 

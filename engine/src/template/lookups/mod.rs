@@ -82,7 +82,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "together" => loops::together(terms),
         "indexed_items" => loops::indexed_items(terms),
         "sequence" => loops::sequence(terms, kwargs),
-        "first_found" => loops::first_found(terms, kwargs),
+        "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -109,7 +109,7 @@ fn env(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
 
 /// The first existing `dir/<sub>/name`, then `dir/name`, over the search
 /// paths; absolute names are used as they are.
-pub(super) fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error> {
+pub(super) fn find(plugin: &str, sub: Option<&str>, name: &str) -> Result<PathBuf, Error> {
     let path = PathBuf::from(name);
     if path.is_absolute() {
         return if path.exists() {
@@ -123,7 +123,8 @@ pub(super) fn find(plugin: &str, sub: &str, name: &str) -> Result<PathBuf, Error
     }
     let vars = current_vars(plugin)?;
     for dir in vars.search_paths() {
-        for candidate in [dir.join(sub).join(name), dir.join(name)] {
+        let in_sub = sub.map(|s| dir.join(s).join(name));
+        for candidate in in_sub.into_iter().chain([dir.join(name)]) {
             if candidate.exists() {
                 return Ok(candidate);
             }
@@ -141,7 +142,7 @@ fn file(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
         let name = term_text(term);
-        let path = find("file", "files", &name)?;
+        let path = find("file", Some("files"), &name)?;
         let text = std::fs::read_to_string(&path).map_err(|e| {
             lookup_failed("file", format_args!("reading `{}`: {e}", path.display()))
         })?;
@@ -161,7 +162,7 @@ fn template(terms: &[Value]) -> Result<Vec<Value>, Error> {
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
         let name = term_text(term);
-        let path = find("template", "templates", &name)?;
+        let path = find("template", Some("templates"), &name)?;
         let source = std::fs::read_to_string(&path).map_err(|e| {
             lookup_failed(
                 "template",
@@ -239,7 +240,16 @@ impl Templar {
     ) -> Result<Vec<crate::value::Value>, TemplateError> {
         let terms: Vec<Value> = terms.iter().map(to_jinja).collect();
         let kwargs = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
-        let (result, _frame) = frame::with_frame(vars, || plugin(name, &terms, &kwargs));
+        let (result, _frame) = frame::with_frame(vars, || {
+            // A `with_first_found` loop searches the action's directory
+            // first; the executor's loops are those of file-reading
+            // actions, so `files/` (Ansible picks `templates/` or `vars/`
+            // for template and include_vars tasks).
+            match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+                "first_found" => loops::first_found(&terms, &kwargs, Some("files")),
+                _ => plugin(name, &terms, &kwargs),
+            }
+        });
         match result {
             Ok(items) => Ok(items.iter().map(from_jinja).collect()),
             Err(err) => Err(TemplateError::Evaluation {
