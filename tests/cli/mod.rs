@@ -205,3 +205,33 @@ fn a_rejected_playbook_is_recorded_with_its_diagnostic() {
     let log = std::fs::read_to_string(folder.join("run.log")).expect("run.log");
     assert!(log.contains("copyy"), "{log}");
 }
+
+#[test]
+fn an_override_error_shows_its_line_with_a_caret() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("list.yaml"), "- a: 1\n- b: 2\n").expect("write");
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "provision",
+            "centos-7",
+            "-i",
+            "h,",
+            "--overrides",
+            "list.yaml",
+            "--work-dir",
+            "runs",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: an image or override file must be a mapping, got sequence\n --> list.yaml:1:1\n  |\n\
+         1 | - a: 1\n  | ^^^^^^\n"
+    );
+    assert!(out.stdout.is_empty(), "no play starts");
+    let events = read_events(&run_folder(&dir.path().join("runs")).join("events.jsonl"));
+    assert_eq!(events[1]["event"], "diagnostic");
+    assert_eq!(events[1]["file"], "list.yaml");
+}
