@@ -25,6 +25,21 @@ pub(crate) enum Command {
     /// Prepare hosts for Kubernetes from an image file (containerd,
     /// kubeadm, kubelet, CNI, kernel settings).
     Provision(ProvisionArgs),
+    /// Print the version, the git commit and the default Kubernetes and
+    /// containerd versions.
+    Version,
+    /// Print a shell completion script (`source <(konvoy-image completion bash)`).
+    Completion(CompletionArgs),
+    /// Print the manual page (roff) to standard output.
+    Man,
+}
+
+/// `konvoy-image completion SHELL`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// Flags shared by `playbook` and `provision` that shape the run.
@@ -54,6 +69,20 @@ pub(crate) struct RunFlags {
     /// Print SSH commands sent per host after the recap.
     #[arg(long)]
     pub(crate) stats: bool,
+    /// No colour, even on a terminal (also `NO_COLOR`, `ANSIBLE_NOCOLOR`).
+    #[arg(long)]
+    pub(crate) no_color: bool,
+    /// Where run folders go (default `./konvoy-runs`): one folder per run
+    /// with the log, `events.jsonl`, the variables, the inventory and the
+    /// command line.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) work_dir: Option<PathBuf>,
+    /// Write no run folder.
+    #[arg(long)]
+    pub(crate) no_run_log: bool,
+    /// Print task and play durations after the recap (also with `-v`).
+    #[arg(long)]
+    pub(crate) profile: bool,
 }
 
 /// `konvoy-image playbook`: the flags of `ansible-playbook`.
@@ -89,9 +118,15 @@ pub(crate) struct PlaybookArgs {
 
 /// `konvoy-image provision`: the arguments of the original tool.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which_image").required(true).args(["image", "os"])))]
 pub(crate) struct ProvisionArgs {
-    /// The image file (`images/generic/centos-7.yaml`).
-    pub(crate) image: PathBuf,
+    /// The image: a file (`images/generic/centos-7.yaml`), or the name of
+    /// an image built into the binary (`centos-7`, `centos-8`, `flatcar`).
+    /// A file on disk wins over the built-in one of the same path.
+    pub(crate) image: Option<PathBuf>,
+    /// The built-in image for this OS (`centos-7`, `centos-8`, `flatcar`).
+    #[arg(long, value_name = "NAME", conflicts_with = "image")]
+    pub(crate) os: Option<String>,
     /// Inventory: a file, a directory or `host1,host2,` (repeatable).
     #[arg(
         long = "inventory-file",
@@ -100,7 +135,9 @@ pub(crate) struct ProvisionArgs {
         required = true
     )]
     pub(crate) inventory: Vec<String>,
-    /// Extra YAML files merged over the image (repeatable, in order).
+    /// Extra YAML files merged over the image (repeatable, in order); a
+    /// name alone (`proxy`) or `images/overrides/...` not on disk is a
+    /// built-in override.
     #[arg(long, value_name = "FILE", value_delimiter = ',')]
     pub(crate) overrides: Vec<PathBuf>,
     /// Extra variables: `k=v`, JSON, or `@file` (repeatable; later wins).
@@ -118,7 +155,8 @@ pub(crate) struct ProvisionArgs {
     /// CA certificate of the registry mirror (a file on this machine).
     #[arg(long, value_name = "FILE")]
     pub(crate) registry_mirror_cacert: Option<PathBuf>,
-    /// The provisioning playbook (default: `playbooks/provision.yaml`).
+    /// The provisioning playbook (default: `playbooks/provision.yaml` on
+    /// disk when present, else the built-in one).
     #[arg(long, value_name = "FILE")]
     pub(crate) playbook: Option<PathBuf>,
     /// Run settings.

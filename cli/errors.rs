@@ -1,9 +1,13 @@
 //! How the CLI prints a failed command: errors that carry spans through
-//! the engine's one diagnostic renderer, anything else on one line.
+//! the engine's one diagnostic renderer, anything else on one line. The
+//! same texts go into the run's event log as diagnostic events.
 
+use engine::image::ImageError;
+use engine::inventory::InventoryError;
 use engine::plan::{PlanError, PlanErrors};
 use engine::playbook::{PlaybookError, PlaybookErrors};
 use engine::report::diagnostic::{self, Diagnostic, Severity};
+use engine::report::{DiagnosticEvent, DiagnosticLevel};
 use std::process::ExitCode;
 
 /// ansible-playbook's exit code for a playbook it rejects while parsing
@@ -15,33 +19,57 @@ const PARSE_ERROR: u8 = 4;
 /// What ansible-playbook 2.19.14 returns for a missing role (measured).
 const OTHER_ERROR: u8 = 1;
 
-/// Prints `err` to stderr; the exit code for it.
-pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
-    let found: Option<Vec<(&dyn Diagnostic, Option<engine::source::Span>)>> =
-        if let Some(e) = err.downcast_ref::<engine::Error>() {
-            diagnostic::diagnostics(e)
-        } else if let Some(list) = err.downcast_ref::<PlanErrors>() {
-            Some(
-                list.0
-                    .iter()
-                    .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
-                    .collect(),
-            )
-        } else {
-            err.downcast_ref::<PlaybookErrors>().map(|list| {
-                list.0
-                    .iter()
-                    .map(|e| (e as &dyn Diagnostic, Some(e.span())))
-                    .collect()
-            })
-        };
+/// An error rendered for stderr and for the event log.
+pub(crate) struct Rendered {
+    /// The text for stderr.
+    pub(crate) text: String,
+    /// The exit code.
+    pub(crate) code: u8,
+    /// One event per diagnostic.
+    pub(crate) events: Vec<DiagnosticEvent>,
+}
+
+type Found<'a> = Vec<(&'a dyn Diagnostic, Option<engine::source::Span>)>;
+
+fn one<D: Diagnostic>(d: &D) -> Option<Found<'_>> {
+    let span = d.span()?.clone();
+    Some(vec![(d as &dyn Diagnostic, Some(span))])
+}
+
+/// Renders `err` (see [`Rendered`]).
+pub(crate) fn render(err: &anyhow::Error) -> Rendered {
+    let found: Option<Found<'_>> = if let Some(e) = err.downcast_ref::<engine::Error>() {
+        diagnostic::diagnostics(e)
+    } else if let Some(list) = err.downcast_ref::<PlanErrors>() {
+        Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        )
+    } else if let Some(e) = err.downcast_ref::<InventoryError>() {
+        one(e)
+    } else if let Some(e) = err.downcast_ref::<ImageError>() {
+        one(e)
+    } else {
+        err.downcast_ref::<PlaybookErrors>().map(|list| {
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, Some(e.span())))
+                .collect()
+        })
+    };
     match found {
         Some(list) if !list.is_empty() => {
-            let text: Vec<String> = list
+            let events: Vec<DiagnosticEvent> = list
                 .iter()
-                .map(|(d, span)| diagnostic::render(Severity::Error, *d, span.as_ref()))
+                .map(|(d, span)| DiagnosticEvent {
+                    level: DiagnosticLevel::Error,
+                    text: diagnostic::render(Severity::Error, *d, span.as_ref()),
+                    span: span.clone(),
+                })
                 .collect();
-            eprint!("{}", text.join("\n"));
+            let text: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
             let only_missing_roles = err
                 .downcast_ref::<PlaybookErrors>()
                 .or_else(|| match err.downcast_ref::<engine::Error>() {
@@ -52,22 +80,56 @@ pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
                     l.0.iter()
                         .all(|e| matches!(e, PlaybookError::MissingRole { .. }))
                 });
-            ExitCode::from(if only_missing_roles {
-                OTHER_ERROR
-            } else {
-                PARSE_ERROR
-            })
+            let spanned_input = err.downcast_ref::<InventoryError>().is_some()
+                || err.downcast_ref::<ImageError>().is_some()
+                || matches!(
+                    err.downcast_ref::<engine::Error>(),
+                    Some(
+                        engine::Error::Inventory(_)
+                            | engine::Error::Image(_)
+                            | engine::Error::Yaml(_)
+                    )
+                );
+            Rendered {
+                text: text.join("\n"),
+                code: if only_missing_roles || spanned_input {
+                    OTHER_ERROR
+                } else {
+                    PARSE_ERROR
+                },
+                events,
+            }
         }
         _ => {
-            eprintln!("ERROR! {err:#}");
-            ExitCode::FAILURE
+            let text = format!("ERROR! {err:#}\n");
+            Rendered {
+                events: vec![DiagnosticEvent {
+                    level: DiagnosticLevel::Error,
+                    text: text.clone(),
+                    span: None,
+                }],
+                text,
+                code: 1,
+            }
         }
     }
 }
 
-/// Prints static warnings (variables no source defines) to stderr.
-pub(crate) fn warn(warnings: &[PlanError]) {
-    for w in warnings {
-        eprint!("{}", diagnostic::render(Severity::Warning, w, None));
-    }
+/// Prints `err` to stderr; the exit code for it.
+pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
+    let r = render(err);
+    eprint!("{}", r.text);
+    ExitCode::from(r.code)
+}
+
+/// Static warnings (variables no source defines), rendered.
+pub(crate) fn warnings(warnings: &[PlanError]) -> Vec<DiagnosticEvent> {
+    warnings
+        .iter()
+        .map(|w| DiagnosticEvent {
+            level: DiagnosticLevel::Warning,
+            text: diagnostic::render(Severity::Warning, w, None),
+            span: w.span().cloned(),
+        })
+        .collect()
 }

@@ -2,13 +2,33 @@
 
 mod args;
 mod commands;
+mod compat;
+mod content;
 mod errors;
+mod runlog;
+mod session;
+mod signals;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let argv = match compat::normalise(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let version = commands::version::static_text();
+    let matches = args::Cli::command()
+        .version(version)
+        .long_version(version)
+        .get_matches_from(argv);
+    let cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => errors::report(&err),

@@ -1,6 +1,7 @@
 //! The one integration test binary; modules below are grouped by feature.
 
 mod checks;
+mod cli;
 mod conformance;
 mod facts;
 mod harness;
@@ -8,6 +9,7 @@ mod inventory;
 mod modules;
 mod playbook;
 mod provision;
+mod report;
 mod run;
 mod template;
 mod transport;

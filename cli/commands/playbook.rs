@@ -1,16 +1,15 @@
 //! `konvoy-image playbook`: `ansible-playbook`'s flags, output and exit codes.
 
 use crate::args::{PlaybookArgs, RunFlags};
-use anyhow::Context;
+use crate::session::Session;
 use engine::inventory::Inventory;
 use engine::job::PlaybookJob;
 use engine::modules::RunMode;
 use engine::playbook::{self, TagSelection};
-use engine::report::{AnsiblePrinter, Fanout, JsonLines};
-use engine::run::{RunOptions, RunSummary};
+use engine::report::NoLogTasks;
+use engine::run::RunOptions;
 use engine::transport::ConnectOptions;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 
 pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     if args.syntax_check || args.list_tasks || args.list_hosts {
@@ -19,16 +18,40 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     let mut options = run_options(&args.run)?;
     options.tags = args.tags.clone();
     options.skip_tags = args.skip_tags.clone();
+    let session = Session::start(&args.run, options.cancel.clone(), &args.extra_vars)?;
+    register_secrets(&session, &options);
     let job = PlaybookJob {
         inventory: args.inventory.clone(),
         playbook: args.playbook.clone(),
         extra_vars: args.extra_vars.clone(),
         options,
     };
-    let prepared = job.prepare_checked()?;
-    crate::errors::warn(&prepared.warnings);
-    let summary = job.run_prepared(&prepared, &reporter(&args.run)?)?;
-    Ok(finish(&summary, &args.run))
+    let prepared = match job.prepare_checked() {
+        Ok(p) => p,
+        Err(e) => return Ok(session.fail(&e.into())),
+    };
+    if let Err(e) = session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir) {
+        return Ok(session.fail(&e));
+    }
+    session.warn(&prepared.warnings);
+    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
+    match job.run_prepared(&prepared, &reporter) {
+        Ok(summary) => Ok(session.finish(&summary, &args.run)),
+        Err(e) => Ok(session.fail(&e.into())),
+    }
+}
+
+/// The become and SSH passwords given to the run are secrets too.
+pub(crate) fn register_secrets(session: &Session, options: &RunOptions) {
+    for s in [
+        &options.defaults.become_password,
+        &options.defaults.connection_password,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        session.redactor().add(s.expose());
+    }
 }
 
 /// `--syntax-check`, `--list-tasks`, `--list-hosts`: no host is touched.
@@ -61,9 +84,9 @@ fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Run options from the shared flags; Ctrl-C stops scheduling new work.
+/// Run options from the shared flags (signals are the session's).
 pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
-    let options = RunOptions {
+    Ok(RunOptions {
         forks: flags.forks,
         mode: if flags.check {
             RunMode::Check
@@ -76,30 +99,5 @@ pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
         command_timeout: flags.timeout,
         connect: ConnectOptions::from_env(),
         ..RunOptions::default()
-    };
-    let cancel = options.cancel.clone();
-    ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed))
-        .context("installing the Ctrl-C handler")?;
-    Ok(options)
-}
-
-/// Ansible's output on stdout, plus JSON lines when asked for.
-pub(crate) fn reporter(flags: &RunFlags) -> anyhow::Result<Fanout> {
-    let mut fan = Fanout::new().with(AnsiblePrinter::new(std::io::stdout(), flags.verbose));
-    if let Some(path) = &flags.json_log {
-        let f =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        fan = fan.with(JsonLines::new(std::io::BufWriter::new(f)));
-    }
-    Ok(fan)
-}
-
-/// Prints the optional stats and maps the summary to the exit code.
-pub(crate) fn finish(summary: &RunSummary, flags: &RunFlags) -> ExitCode {
-    if flags.stats {
-        for (host, n) in &summary.commands {
-            eprintln!("{host}: {n} SSH commands");
-        }
-    }
-    ExitCode::from(summary.exit_code.clamp(0, 255) as u8)
+    })
 }

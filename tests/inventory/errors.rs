@@ -143,20 +143,24 @@ fn unreadable_and_missing_sources_are_errors() {
     );
 }
 
+/// Inventory errors are rendered as playbook errors are: the message, the
+/// place, the source line and a caret under the column.
 #[test]
-fn cli_prints_one_error_line_and_fails() {
+fn cli_shows_the_source_line_with_a_caret_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "hosts.ini", "[web]\nweb[01:100]\n");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
         .args(["inventory", "-i", &p, "--list"])
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with(&format!("ERROR! {p}:2:1: bad host range")),
-        "{err}"
+    assert_eq!(
+        err,
+        format!(
+            "error: bad host range in `web[01:100]`: expected begin and end of equal length \
+             when begin has a leading zero\n --> {p}:2:1\n  |\n2 | web[01:100]\n  | ^\n"
+        )
     );
 }
 

@@ -12,10 +12,12 @@ use crate::harness::{Fleet, Os};
 use engine::modules::RunMode;
 use std::process::Command;
 
-/// Runs the CLI binary from the repository root; returns (exit code, stderr).
+/// Runs the CLI binary from the repository root (writing no run folder
+/// there); returns (exit code, stderr).
 fn cli(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
         .args(args)
+        .arg("--no-run-log")
         .current_dir(repo())
         .output()
         .expect("run konvoy-image");

@@ -48,6 +48,9 @@ fn run_case(name: &str) {
         ])
         .arg("-e")
         .arg(format!("workdir={}", work.path().display()))
+        // The run folder goes to the scratch dir, not into the case.
+        .arg("--work-dir")
+        .arg(work.path().join("runs"))
         .args(extra.split_whitespace())
         .arg("site.yml")
         .output()

@@ -1,59 +1,250 @@
-//! Ansible's default stdout callback, byte for byte (no colour).
+//! Ansible's default stdout callback, byte for byte.
 //!
 //! The formats below were captured from ansible-playbook 2.19.14 with
 //! `ANSIBLE_NOCOLOR=1`: banners padded with `*` to 80 columns and preceded
 //! by a blank line, one line per host result, loop items as `(item=...)`,
-//! failures as `fatal: [h]: FAILED! => {json}` with sorted keys.
+//! failures as `fatal: [h]: FAILED! => {json}` with sorted keys. With
+//! colour on, each line gets the colour the default callback gives it
+//! (`C.COLOR_*`, see [`super::style`]).
 
 use super::event::{Event, HostResult, Status};
+use super::profile::Timings;
+use super::redact::Redactor;
+use super::screen::Screen;
+use super::style::{Color, Painter};
 use super::Reporter;
 use crate::value::{Map, Value};
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Prints events the way `ansible-playbook` does by default.
+///
+/// Plain by default (byte for byte as with `ANSIBLE_NOCOLOR=1` on a pipe);
+/// the builder methods add what a terminal gets: colour
+/// ([`AnsiblePrinter::with_color`]), the banner width of the terminal
+/// ([`AnsiblePrinter::with_columns`]) and a live status line
+/// ([`AnsiblePrinter::with_status_line`]). Text is written as each event
+/// arrives, so a host's result shows the moment the executor reports it.
 pub struct AnsiblePrinter<W: Write + Send> {
-    out: Mutex<W>,
+    screen: Arc<Mutex<Screen<W>>>,
     verbosity: u8,
+    painter: Painter,
+    columns: usize,
+    redactor: Arc<Redactor>,
+    diagnostics: bool,
+    profile: bool,
+    timings: Mutex<Timings>,
 }
 
 impl<W: Write + Send> AnsiblePrinter<W> {
     /// A printer writing to `out`; `verbosity` is the number of `-v`.
     pub fn new(out: W, verbosity: u8) -> AnsiblePrinter<W> {
         AnsiblePrinter {
-            out: Mutex::new(out),
+            screen: Arc::new(Mutex::new(Screen::new(out))),
             verbosity,
+            painter: Painter::default(),
+            columns: 79,
+            redactor: Arc::default(),
+            diagnostics: false,
+            profile: false,
+            timings: Mutex::new(Timings::new()),
         }
+    }
+
+    /// Colours output as `ansible-playbook` does on a terminal.
+    #[must_use]
+    pub fn with_color(mut self, on: bool) -> AnsiblePrinter<W> {
+        self.painter = Painter::new(on);
+        self
+    }
+
+    /// Banner width: Ansible uses `max(79, terminal columns - 1)`.
+    #[must_use]
+    pub fn with_columns(mut self, columns: usize) -> AnsiblePrinter<W> {
+        self.columns = columns.max(79);
+        self
+    }
+
+    /// Hides registered secrets in everything printed.
+    #[must_use]
+    pub fn with_redactor(mut self, redactor: Arc<Redactor>) -> AnsiblePrinter<W> {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Also prints [`Event::Diagnostic`] texts (a log file wants them; a
+    /// terminal gets them on stderr from the caller instead).
+    #[must_use]
+    pub fn with_diagnostics(mut self, on: bool) -> AnsiblePrinter<W> {
+        self.diagnostics = on;
+        self
+    }
+
+    /// Prints task and play durations after the recap (`profile_tasks`).
+    #[must_use]
+    pub fn with_profile(mut self, on: bool) -> AnsiblePrinter<W> {
+        self.profile = on;
+        self
+    }
+
+    /// Keeps a live status line under the text (see [`super::StatusBoard`]),
+    /// at most `width()` - 1 characters, redrawn every `tick`. Only for a
+    /// terminal: the line is drawn with a carriage return and erased with
+    /// `ESC[2K` before any text is printed, so it never mixes with it.
+    #[must_use]
+    pub fn with_status_line(
+        self,
+        width: Arc<dyn Fn() -> usize + Send + Sync>,
+        tick: std::time::Duration,
+    ) -> AnsiblePrinter<W>
+    where
+        W: 'static,
+    {
+        if let Ok(mut s) = self.screen.lock() {
+            s.enable_status(width, self.painter);
+        }
+        Screen::start_ticker(Arc::downgrade(&self.screen), tick);
+        self
+    }
+
+    /// Erases the status line for good (before the process ends in a
+    /// hurry, or before someone else writes to the same terminal).
+    pub fn finish(&self) {
+        if let Ok(mut s) = self.screen.lock() {
+            s.finish();
+        }
+    }
+
+    /// Runs `f` with the status line erased, then redraws it: for text
+    /// written to the same terminal by someone else (stderr).
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self.screen.lock() {
+            Ok(mut s) => s.suspend(f),
+            Err(_) => f(),
+        }
+    }
+
+    fn paint(&self, text: String, color: Color) -> String {
+        self.painter.paint(&text, color)
     }
 
     fn render(&self, event: &Event) -> String {
         match event {
-            Event::PlayStart { name } => banner(&format!("PLAY [{name}]")),
-            Event::NoHostsMatched => "skipping: no hosts matched\n".to_owned(),
+            Event::PlayStart { name } => banner(&format!("PLAY [{name}]"), self.columns),
+            Event::NoHostsMatched => self.paint("skipping: no hosts matched\n".into(), Color::Skip),
             Event::TaskStart { name, handler } => {
                 let word = if *handler { "RUNNING HANDLER" } else { "TASK" };
-                banner(&format!("{word} [{name}]"))
+                banner(&format!("{word} [{name}]"), self.columns)
             }
-            Event::HostResult(r) => self.host_result(r),
+            Event::HostResult(r) => self.host_result(&r.censored()),
             // ansible-playbook's default callback does not show it.
             Event::HostTaskStart { .. } => String::new(),
-            Event::Included { file, hosts, item } => match item {
-                Some(label) => format!(
-                    "included: {file} for {} => (item={label})\n",
-                    hosts.join(", ")
-                ),
-                None => format!("included: {file} for {}\n", hosts.join(", ")),
-            },
+            Event::Included { file, hosts, item } => self.paint(
+                match item {
+                    Some(label) => format!(
+                        "included: {file} for {} => (item={label})\n",
+                        hosts.join(", ")
+                    ),
+                    None => format!("included: {file} for {}\n", hosts.join(", ")),
+                },
+                Color::Skip,
+            ),
             Event::Retrying {
                 host,
                 task,
                 retries_left,
-            } => {
-                format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n")
+            } => self.paint(
+                format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n"),
+                Color::Debug,
+            ),
+            Event::Warning(w) => self.paint(format!("[WARNING]: {w}\n"), Color::Warn),
+            Event::Recap(recap) => {
+                let mut text = format!("\n{}\n", self.recap(recap));
+                if self.profile {
+                    if let Ok(t) = self.timings.lock() {
+                        text.push_str(&t.render(self.columns));
+                    }
+                }
+                text
             }
-            Event::Warning(w) => format!("[WARNING]: {w}\n"),
-            Event::Recap(recap) => format!("\n{}\n", recap.render()),
+            Event::Command(c) if self.verbosity >= 3 => {
+                let rc = c.rc.map_or("none".to_owned(), |rc| rc.to_string());
+                self.paint(
+                    format!(
+                        "<{}> EXEC (rc={rc}, {:.3}s) {}\n",
+                        c.host,
+                        c.duration.as_secs_f64(),
+                        c.command
+                    ),
+                    Color::Verbose,
+                )
+            }
+            Event::Diagnostic(d) if self.diagnostics => d.text.clone(),
+            Event::Interrupt {
+                forced: false,
+                waiting_for,
+            } => {
+                let waiting = if waiting_for.is_empty() {
+                    "the running tasks".to_owned()
+                } else {
+                    waiting_for.join(", ")
+                };
+                self.paint(
+                    format!(
+                        "\n[INTERRUPTED]: no new task will start; waiting for {waiting} to finish. \
+                         Interrupt again to stop at once.\n"
+                    ),
+                    Color::Warn,
+                )
+            }
+            Event::Interrupt { forced: true, .. } => self.paint(
+                "\n[INTERRUPTED]: stopping at once; tasks still running on hosts are abandoned.\n"
+                    .into(),
+                Color::Warn,
+            ),
+            _ => String::new(),
         }
+    }
+
+    /// The recap in Ansible's colours (`hostcolor`, `colorize`), or the
+    /// plain bytes of [`super::Recap::render`] without colour.
+    fn recap(&self, recap: &super::Recap) -> String {
+        let head = banner("PLAY RECAP", self.columns);
+        let mut out = head.trim_start_matches('\n').to_owned();
+        for (name, s) in &recap.hosts {
+            let host = if self.painter.enabled() {
+                let c = if s.failed > 0 || s.unreachable > 0 {
+                    Color::Error
+                } else if s.changed > 0 {
+                    Color::Changed
+                } else {
+                    Color::Ok
+                };
+                // `%-37s` of the coloured name: 11 bytes are escape codes.
+                format!("{:<37}", self.painter.paint(name, c))
+            } else {
+                format!("{name:<26}")
+            };
+            let field = |label: &str, n: u32, c: Color| {
+                let f = format!("{label}={n:<4}");
+                if n != 0 {
+                    self.painter.paint(&f, c)
+                } else {
+                    f
+                }
+            };
+            out.push_str(&format!(
+                "{host} : {} {} {} {} {} {} {}\n",
+                field("ok", s.ok, Color::Ok),
+                field("changed", s.changed, Color::Changed),
+                field("unreachable", s.unreachable, Color::Unreachable),
+                field("failed", s.failed, Color::Error),
+                field("skipped", s.skipped, Color::Skip),
+                field("rescued", s.rescued, Color::Ok),
+                field("ignored", s.ignored, Color::Warn),
+            ));
+        }
+        out
     }
 
     fn host_result(&self, r: &HostResult) -> String {
@@ -69,34 +260,44 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         for item in &r.items {
             let word = status_word(item.status, true);
             match item.status {
-                Status::Failed => out.push_str(&format!(
-                    "failed: [{host}] (item={}) => {}\n",
-                    item.label,
-                    json_line(&clean(&item.result, self.verbosity))
+                Status::Failed => out.push_str(&self.paint(
+                    format!(
+                        "failed: [{host}] (item={}) => {}\n",
+                        item.label,
+                        json_line(&clean(&item.result, self.verbosity))
+                    ),
+                    Color::Error,
                 )),
-                Status::Skipped => {
-                    out.push_str(&format!("skipping: [{host}] => (item={}) \n", item.label))
-                }
-                _ if r.show_result || self.verbosity > 0 => out.push_str(&format!(
-                    "{word}: [{host}] => (item={}) => {}\n",
-                    item.label,
-                    if r.debug_output {
-                        json_pretty_debug(&clean(&item.result, self.verbosity))
-                    } else {
-                        json_pretty(&clean(&item.result, self.verbosity))
-                    }
+                Status::Skipped => out.push_str(&self.paint(
+                    format!("skipping: [{host}] => (item={}) \n", item.label),
+                    Color::Skip,
                 )),
-                _ => out.push_str(&format!("{word}: [{host}] => (item={})\n", item.label)),
+                _ if r.show_result || self.verbosity > 0 => out.push_str(&self.paint(
+                    format!(
+                        "{word}: [{host}] => (item={}) => {}\n",
+                        item.label,
+                        if r.debug_output {
+                            json_pretty_debug(&clean(&item.result, self.verbosity))
+                        } else {
+                            json_pretty(&clean(&item.result, self.verbosity))
+                        }
+                    ),
+                    status_color(item.status),
+                )),
+                _ => out.push_str(&self.paint(
+                    format!("{word}: [{host}] => (item={})\n", item.label),
+                    status_color(item.status),
+                )),
             }
         }
         for d in &r.diffs {
-            out.push_str(d);
+            out.push_str(&self.painter.diff(d));
         }
         let looped = !r.items.is_empty();
         match r.status {
             Status::Failed => {
                 if let Some(origin) = &r.origin {
-                    out.push_str(&error_report(r, origin));
+                    out.push_str(&self.paint(error_report(r, origin), Color::Error));
                 }
                 if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
                     // debug/assert results are "verbose always": indented.
@@ -107,40 +308,49 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     } else {
                         json_line(&shown)
                     };
-                    out.push_str(&format!("fatal: [{host}]: FAILED! => {json}\n"));
+                    out.push_str(&self.paint(
+                        format!("fatal: [{host}]: FAILED! => {json}\n"),
+                        Color::Error,
+                    ));
                 } else {
                     let mut summary = Map::new();
                     summary.insert("changed".into(), Value::Bool(false));
                     summary.insert("msg".into(), "One or more items failed".into());
-                    out.push_str(&format!(
-                        "fatal: [{host}]: FAILED! => {}\n",
-                        json_line(&summary)
+                    out.push_str(&self.paint(
+                        format!("fatal: [{host}]: FAILED! => {}\n", json_line(&summary)),
+                        Color::Error,
                     ));
                 }
                 if r.ignored {
-                    out.push_str("...ignoring\n");
+                    out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
                 }
             }
-            Status::Unreachable => out.push_str(&format!(
-                "fatal: [{host}]: UNREACHABLE! => {}\n",
-                json_line(&clean(&r.result, self.verbosity))
+            Status::Unreachable => out.push_str(&self.paint(
+                format!(
+                    "fatal: [{host}]: UNREACHABLE! => {}\n",
+                    json_line(&clean(&r.result, self.verbosity))
+                ),
+                Color::Unreachable,
             )),
             _ if looped => {}
-            Status::Skipped => out.push_str(&format!("skipping: [{host}]\n")),
+            Status::Skipped => {
+                out.push_str(&self.paint(format!("skipping: [{host}]\n"), Color::Skip))
+            }
             status => {
                 let word = status_word(status, false);
-                if r.show_result || self.verbosity > 0 {
-                    out.push_str(&format!(
+                let text = if r.show_result || self.verbosity > 0 {
+                    format!(
                         "{word}: [{host}] => {}\n",
                         if r.debug_output {
                             json_pretty_debug(&clean(&r.result, self.verbosity))
                         } else {
                             json_pretty(&clean(&r.result, self.verbosity))
                         }
-                    ));
+                    )
                 } else {
-                    out.push_str(&format!("{word}: [{host}]\n"));
-                }
+                    format!("{word}: [{host}]\n")
+                };
+                out.push_str(&self.paint(text, status_color(status)));
             }
         }
         out
@@ -149,18 +359,32 @@ impl<W: Write + Send> AnsiblePrinter<W> {
 
 impl<W: Write + Send> Reporter for AnsiblePrinter<W> {
     fn event(&self, event: &Event) {
+        if let Ok(mut t) = self.timings.lock() {
+            t.update(event);
+        }
         let text = self.render(event);
-        if let Ok(mut out) = self.out.lock() {
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+        let text = self.redactor.text(&text);
+        if let Ok(mut screen) = self.screen.lock() {
+            screen.event(event, &text);
         }
     }
 }
 
-/// `\nMSG ****...` to 80 columns, at least 3 stars.
-fn banner(msg: &str) -> String {
-    let stars = 79usize.saturating_sub(msg.chars().count()).max(3);
+/// `\nMSG ****...` to `columns` + 1 characters, at least 3 stars
+/// (`Display.banner`).
+fn banner(msg: &str, columns: usize) -> String {
+    let stars = columns.saturating_sub(msg.chars().count()).max(3);
     format!("\n{msg} {}\n", "*".repeat(stars))
+}
+
+fn status_color(s: Status) -> Color {
+    match s {
+        Status::Changed => Color::Changed,
+        Status::Skipped => Color::Skip,
+        Status::Failed => Color::Error,
+        Status::Unreachable => Color::Unreachable,
+        Status::Ok => Color::Ok,
+    }
 }
 
 fn status_word(s: Status, _item: bool) -> &'static str {
@@ -291,10 +515,10 @@ mod tests {
 
     #[test]
     fn banners_are_80_columns() {
-        let b = banner("PLAY [Demo play]");
+        let b = banner("PLAY [Demo play]", 79);
         assert_eq!(b.trim().len(), 80);
         assert!(b.starts_with("\nPLAY [Demo play] ****"));
-        let long = banner(&format!("TASK [{}]", "x".repeat(90)));
+        let long = banner(&format!("TASK [{}]", "x".repeat(90)), 79);
         assert!(long.trim_end().ends_with(" ***"));
     }
 
@@ -311,5 +535,66 @@ mod tests {
         );
         let s = HostResult::new("h1", "x", Status::Skipped, Map::new());
         assert_eq!(p.host_result(&s), "skipping: [h1]\n");
+    }
+
+    /// A `Write` whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Per-host events as an executor that reports each host on its own
+    /// sends them: each result is printed at once, on a line of its own,
+    /// the status line (erased before and drawn after) names the hosts
+    /// still running, and nothing of it is left after the recap.
+    #[test]
+    fn results_print_as_they_come_under_a_status_line_that_leaves_no_trace() {
+        let out = Shared::default();
+        let p = AnsiblePrinter::new(out.clone(), 0)
+            .with_color(true)
+            .with_status_line(Arc::new(|| 100), std::time::Duration::from_secs(3600));
+        p.event(&Event::TaskStart {
+            name: "wait".into(),
+            handler: false,
+        });
+        for h in ["node1", "node2", "node3"] {
+            p.event(&Event::HostTaskStart {
+                host: h.into(),
+                task: "wait".into(),
+            });
+        }
+        let text =
+            |out: &Shared| String::from_utf8_lossy(&out.0.lock().expect("lock")).into_owned();
+        let before = text(&out);
+        assert!(
+            before.ends_with("3 running: node1 0s node2 0s node3 0s\x1b[0m"),
+            "{before:?}"
+        );
+        p.event(&Event::HostResult(Box::new(HostResult::new(
+            "node2",
+            "wait",
+            Status::Changed,
+            Map::new(),
+        ))));
+        let after = text(&out)[before.len()..].to_owned();
+        assert_eq!(
+            after,
+            "\r\x1b[2K\x1b[0;33mchanged: [node2]\x1b[0m\n\x1b[1;30m[wait] 0s | 1 done, 0 failed, 0 unreachable, 2 running: node1 0s node3 0s\x1b[0m"
+        );
+        let mut recap = crate::report::Recap::default();
+        recap.host("node2").changed = 1;
+        p.event(&Event::Recap(recap));
+        let all = text(&out);
+        let end = &all[all.rfind("PLAY RECAP").expect("recap")..];
+        assert!(!end.contains("running"), "{end:?}");
+        assert!(end.ends_with("ignored=0   \n\n"), "{end:?}");
     }
 }

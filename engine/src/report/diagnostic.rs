@@ -15,10 +15,13 @@
 //! renderer reads the source line from the file when it renders, so errors
 //! stay small and `'static`.
 
+use crate::image::ImageError;
+use crate::inventory::InventoryError;
 use crate::plan::PlanError;
 use crate::playbook::PlaybookError;
 use crate::source::Span;
 use crate::template::TemplateError;
+use crate::yaml::YamlError;
 use std::fmt::Write as _;
 
 /// How bad a diagnostic is.
@@ -61,6 +64,43 @@ impl Diagnostic for TemplateError {
     }
 }
 
+impl Diagnostic for YamlError {
+    fn span(&self) -> Option<&Span> {
+        YamlError::span(self)
+    }
+}
+
+impl Diagnostic for InventoryError {
+    fn span(&self) -> Option<&Span> {
+        match self {
+            InventoryError::Unreadable { span, .. }
+            | InventoryError::IniSyntax { span, .. }
+            | InventoryError::UnknownSectionType { span, .. }
+            | InventoryError::VarsForUndefinedGroup { span, .. }
+            | InventoryError::UndefinedChildGroup { span, .. }
+            | InventoryError::InvalidHostPattern { span, .. }
+            | InventoryError::BadRange { span, .. }
+            | InventoryError::GroupCycle { span, .. }
+            | InventoryError::BadGroupPriority { span, .. }
+            | InventoryError::YamlShape { span, .. }
+            | InventoryError::UnsupportedSource { span, .. }
+            | InventoryError::VarsNotMapping { span, .. } => Some(span),
+            InventoryError::Yaml(e) => e.span(),
+            _ => None,
+        }
+    }
+}
+
+impl Diagnostic for ImageError {
+    fn span(&self) -> Option<&Span> {
+        match self {
+            ImageError::Yaml(e) => e.span(),
+            ImageError::NotAMapping { span, .. } => Some(span),
+            _ => None,
+        }
+    }
+}
+
 /// Every diagnostic inside `err` (a list for collected static errors),
 /// or `None` when `err` carries no span to point at.
 pub fn diagnostics(err: &crate::Error) -> Option<Vec<(&dyn Diagnostic, Option<Span>)>> {
@@ -78,8 +118,17 @@ pub fn diagnostics(err: &crate::Error) -> Option<Vec<(&dyn Diagnostic, Option<Sp
                 .collect(),
         ),
         crate::Error::Template(e) => Some(vec![(e as &dyn Diagnostic, e.span().cloned())]),
+        crate::Error::Yaml(e) => one(e),
+        crate::Error::Inventory(e) => one(e),
+        crate::Error::Image(e) => one(e),
         _ => None,
     }
+}
+
+/// `[d]` when `d` points somewhere.
+fn one<D: Diagnostic>(d: &D) -> Option<Vec<(&dyn Diagnostic, Option<Span>)>> {
+    let span = d.span()?.clone();
+    Some(vec![(d as &dyn Diagnostic, Some(span))])
 }
 
 /// Renders one diagnostic. `span` overrides the diagnostic's own (for

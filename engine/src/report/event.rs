@@ -59,6 +59,9 @@ pub struct HostResult {
     /// A line the action prints itself before its result, as `pause`
     /// prints `Pausing for N seconds`.
     pub notice: Option<String>,
+    /// The task has `no_log: true`: reporters show [`HostResult::censored`]
+    /// instead of the result (the registered variable keeps it all).
+    pub no_log: bool,
 }
 
 impl HostResult {
@@ -78,7 +81,26 @@ impl HostResult {
             origin: None,
             failure_kind: "Module failed",
             notice: None,
+            no_log: false,
         }
+    }
+
+    /// What a reporter may show: the result itself, or for a `no_log`
+    /// task Ansible's censored shape (`censored` plus the keys
+    /// `censor_result` keeps), for the task and each loop item; diffs and
+    /// notices are dropped.
+    pub fn censored(&self) -> std::borrow::Cow<'_, HostResult> {
+        if !self.no_log {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut r = self.clone();
+        r.result = censor(&self.result);
+        for item in &mut r.items {
+            item.result = censor(&item.result);
+        }
+        r.diffs.clear();
+        r.notice = None;
+        std::borrow::Cow::Owned(r)
     }
 
     /// `result["msg"]` as text, when present.
@@ -87,8 +109,36 @@ impl HostResult {
     }
 }
 
+/// Ansible's text for a hidden result (`executor/task_result.py`).
+pub const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/// `censor_result`: the keys Ansible preserves, plus `censored`.
+fn censor(result: &Map) -> Map {
+    const PRESERVE: &[&str] = &[
+        "attempts",
+        "changed",
+        "retries",
+        "_ansible_no_log",
+        "exception",
+        "warnings",
+        "deprecations",
+    ];
+    let mut out: Map = result
+        .iter()
+        .filter(|(k, _)| PRESERVE.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.insert("censored".into(), Value::Str(CENSORED.into()));
+    out
+}
+
 /// Something that happened during a run.
+///
+/// `#[non_exhaustive]`: new kinds of events are added without a breaking
+/// change, so a reporter outside this crate ends its `match` with `_ => {}`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A play begins.
     PlayStart {
@@ -136,4 +186,75 @@ pub enum Event {
     Warning(String),
     /// The play(book) ended; counts per host.
     Recap(super::Recap),
+    /// The run begins. Emitted by whoever starts the run (the CLI), before
+    /// anything is loaded, so pre-run errors have a run to belong to.
+    RunStart(Box<RunInfo>),
+    /// A command was sent to a host and finished (shown at `-vvv`).
+    Command(Box<CommandTrace>),
+    /// An input error or warning, rendered (pre-run errors included).
+    Diagnostic(Box<DiagnosticEvent>),
+    /// The user asked the run to stop (Ctrl-C, SIGTERM).
+    Interrupt {
+        /// `false` for the first request (no new work is scheduled; the
+        /// running tasks finish), `true` for the second (the run ends now).
+        forced: bool,
+        /// The hosts still running a task, as `host: task`.
+        waiting_for: Vec<String>,
+    },
+    /// The run is over; the last event.
+    RunEnd {
+        /// The process exit code.
+        exit_code: i32,
+        /// The run was stopped by the user.
+        interrupted: bool,
+    },
+}
+
+/// What a run is, for the first event of its record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunInfo {
+    /// Unique id of the run (also the suffix of its run folder).
+    pub id: String,
+    /// The command line, secrets redacted.
+    pub argv: Vec<String>,
+    /// The tool's version.
+    pub version: String,
+    /// The working directory.
+    pub cwd: String,
+}
+
+/// One command sent to a host, as `-vvv` shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandTrace {
+    /// Inventory name.
+    pub host: String,
+    /// The command text, with secrets redacted (a `no_log` task's command
+    /// is replaced as a whole). Secrets never travel in command text
+    /// anyway: passwords go on stdin.
+    pub command: String,
+    /// Exit code; `None` when the command did not finish (timeout, lost
+    /// connection).
+    pub rc: Option<i32>,
+    /// Wall time from sending to the exit status.
+    pub duration: std::time::Duration,
+}
+
+/// How bad a diagnostic event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnosticLevel {
+    /// The run does not start (or stops).
+    Error,
+    /// Reported; the run goes on.
+    Warning,
+}
+
+/// A rendered diagnostic: the message plus where it points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagnosticEvent {
+    /// Error or warning.
+    pub level: DiagnosticLevel,
+    /// The whole rendered text (message, source line, caret, help).
+    pub text: String,
+    /// Where it points, when it does.
+    pub span: Option<crate::source::Span>,
 }

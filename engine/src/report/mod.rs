@@ -4,17 +4,40 @@
 //! stream into Ansible's default output ([`AnsiblePrinter`]), JSON lines
 //! ([`JsonLines`]) or anything an embedding program wants. The library
 //! never prints on its own.
+//!
+//! Around the stream: [`Redactor`] keeps secrets out of every output,
+//! [`NoLogTasks`] marks results of `no_log` tasks for censoring,
+//! [`Progress`] follows which hosts are still running (for a live status
+//! line and for what an interrupted run waits for), and [`cause`] words
+//! why a host could not be reached.
 
 mod ansible;
+pub mod cause;
+pub mod clock;
 pub mod diagnostic;
 mod event;
 mod json;
+mod nolog;
+mod profile;
+mod progress;
 mod recap;
+pub mod redact;
+mod screen;
+mod status;
+pub mod style;
 
 pub use ansible::AnsiblePrinter;
-pub use event::{Event, HostResult, ItemResult, Status};
-pub use json::JsonLines;
+pub use event::{
+    CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult, RunInfo, Status,
+    CENSORED,
+};
+pub use json::{JsonLines, SCHEMA_VERSION};
+pub use nolog::NoLogTasks;
+pub use profile::Timings;
+pub use progress::Progress;
 pub use recap::{HostStats, Recap};
+pub use redact::Redactor;
+pub use status::StatusBoard;
 
 use std::sync::Mutex;
 

@@ -313,7 +313,8 @@ fn execute(
         Side::Ansible => Command::new("ansible-playbook"),
         Side::Ours => {
             let mut c = Command::new(&paths.konvoy);
-            c.arg("playbook");
+            // No run folder in the target's directory (a target may list it).
+            c.args(["playbook", "--no-run-log"]);
             c
         }
     };
