@@ -1,8 +1,10 @@
 //! What the operator sees and keeps: unreachable causes worded per cause
 //! against real listeners and hosts, the run folder of a real provision
 //! (schema-valid events, growing during the run, no secret in any file),
-//! and `provision` from an empty directory with only the binary.
+//! and `provision` from an empty directory with only the binary; the live
+//! terminal output in a real pseudo-terminal (`live`).
 
+mod live;
 mod record;
 mod unreachable;
 
