@@ -2,6 +2,7 @@
 //! the engine's one diagnostic renderer, anything else on one line. The
 //! same texts go into the run's event log as diagnostic events.
 
+use engine::config::ConfigErrors;
 use engine::image::ImageError;
 use engine::inventory::InventoryError;
 use engine::plan::{PlanError, PlanErrors};
@@ -18,6 +19,11 @@ const PARSE_ERROR: u8 = 4;
 
 /// What ansible-playbook 2.19.14 returns for a missing role (measured).
 const OTHER_ERROR: u8 = 1;
+
+/// What ansible-playbook 2.19.14 returns for a bad `ansible.cfg` or
+/// setting (`AnsibleOptionsError`, measured: an invalid `forks`, a
+/// duplicate key). Settings we refuse share it.
+const OPTIONS_ERROR: u8 = 5;
 
 /// An error rendered for stderr and for the event log.
 pub(crate) struct Rendered {
@@ -41,6 +47,13 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
     let found: Option<Found<'_>> = if let Some(e) = err.downcast_ref::<engine::Error>() {
         diagnostic::diagnostics(e)
     } else if let Some(list) = err.downcast_ref::<PlanErrors>() {
+        Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        )
+    } else if let Some(list) = err.downcast_ref::<ConfigErrors>() {
         Some(
             list.0
                 .iter()
@@ -90,9 +103,16 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
                             | engine::Error::Yaml(_)
                     )
                 );
+            let config = err.downcast_ref::<ConfigErrors>().is_some()
+                || matches!(
+                    err.downcast_ref::<engine::Error>(),
+                    Some(engine::Error::Config(_))
+                );
             Rendered {
                 text: text.join("\n"),
-                code: if only_missing_roles || spanned_input {
+                code: if config {
+                    OPTIONS_ERROR
+                } else if only_missing_roles || spanned_input {
                     OTHER_ERROR
                 } else {
                     PARSE_ERROR
@@ -101,7 +121,7 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
             }
         }
         _ => {
-            let text = format!("ERROR! {err:#}\n");
+            let text = format!("[ERROR]: {err:#}\n");
             Rendered {
                 events: vec![DiagnosticEvent {
                     level: DiagnosticLevel::Error,

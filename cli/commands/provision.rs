@@ -3,9 +3,10 @@
 //! playbook come from disk when there, else from the binary
 //! ([`crate::content`]).
 
-use super::playbook::{register_secrets, run_options};
+use super::playbook::{early_failure, register_secrets};
 use crate::args::ProvisionArgs;
 use crate::content::Content;
+use crate::options::{self, Tags, View};
 use crate::session::Session;
 use engine::image::ImageRequest;
 use engine::job::PlaybookJob;
@@ -25,8 +26,32 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
             serde_json::json!({ "registry_mirror_cacert": abs.display().to_string() }).to_string(),
         );
     }
-    let mut options = run_options(&args.run)?;
-    let session = Session::start(&args.run, options.cancel.clone(), &extra_vars)?;
+    let resolved = match options::resolve(&args.run, &args.inventory, &Tags::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(early_failure(
+                &args.run,
+                &View::default(),
+                &extra_vars,
+                e.into(),
+            ))
+        }
+    };
+    if args.run.print_config {
+        print!("{}", resolved.settings.render());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut options = match resolved.run_options(&args.run) {
+        Ok(o) => o,
+        Err(e) => return Ok(early_failure(&args.run, &resolved.view, &extra_vars, e)),
+    };
+    let session = Session::start(
+        &args.run,
+        &resolved.view,
+        options.cancel.clone(),
+        &extra_vars,
+    )?;
+    session.warn_text(&resolved.settings.warnings);
     register_secrets(&session, &options);
     let mut content = Content::default();
     let prepared = (|| -> anyhow::Result<_> {
@@ -54,7 +79,7 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
         }
         options.extra_vars.extend(vars);
         let job = PlaybookJob {
-            inventory: args.inventory.clone(),
+            inventory: resolved.inventory(),
             playbook,
             extra_vars: Vec::new(),
             options: options.clone(),

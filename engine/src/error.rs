@@ -4,6 +4,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// `ansible.cfg`, an `ANSIBLE_*` variable or a flag stops the run.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigErrors),
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),

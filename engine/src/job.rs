@@ -42,7 +42,7 @@ impl PlaybookJob {
     /// Any load or parse error; every compile and static-check error.
     pub fn prepare_checked(&self) -> Result<Prepared, Error> {
         let inventory = Inventory::load(&self.inventory)?;
-        let pb = playbook::load_playbook(&self.playbook)?;
+        let pb = playbook::load_playbook_with(&self.playbook, &self.load_options())?;
         // Both `-e` values and extra vars set by the embedding job
         // (provisioning's image variables) are sources of names.
         let mut extra = self.options.extra_vars.clone();
@@ -55,15 +55,25 @@ impl PlaybookJob {
         };
         errors.extend(checked.errors);
         match compiled {
-            Ok(plan) if errors.is_empty() => Ok(Prepared {
+            Ok(mut plan) if errors.is_empty() => Ok(Prepared {
+                plan: {
+                    apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
+                    plan
+                },
                 inventory,
-                plan,
                 warnings: checked.warnings,
             }),
             _ => {
                 errors.sort_by(|a, b| a.span().cmp(&b.span()));
                 Err(PlanErrors(errors).into())
             }
+        }
+    }
+
+    /// How the playbook is loaded (`roles_path`).
+    pub fn load_options(&self) -> playbook::LoadOptions {
+        playbook::LoadOptions {
+            roles_path: self.options.roles_path.clone(),
         }
     }
 
@@ -105,6 +115,26 @@ impl PlaybookJob {
     pub fn run(&self, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
         let prepared = self.prepare_checked()?;
         self.run_prepared(&prepared, reporter)
+    }
+}
+
+/// Gives each play the configured default of the play keywords it does
+/// not set (`gathering`, `strategy`, `any_errors_fatal`, `force_handlers`),
+/// as Ansible's `Play` takes its attribute defaults from the settings.
+fn apply_play_defaults(pb: &playbook::Playbook, plan: &mut Plan, d: &run::PlayDefaults) {
+    for (play, compiled) in pb.plays.iter().zip(plan.plays.iter_mut()) {
+        if play.gather_facts.is_none() {
+            compiled.gather_facts = d.gather_facts;
+        }
+        if play.strategy.is_none() {
+            compiled.strategy = d.strategy;
+        }
+        if play.keywords.any_errors_fatal.is_none() {
+            compiled.any_errors_fatal = d.any_errors_fatal;
+        }
+        if play.force_handlers.is_none() {
+            compiled.force_handlers = d.force_handlers;
+        }
     }
 }
 

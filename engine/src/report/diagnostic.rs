@@ -101,6 +101,12 @@ impl Diagnostic for ImageError {
     }
 }
 
+impl Diagnostic for crate::config::ConfigError {
+    fn span(&self) -> Option<&Span> {
+        crate::config::ConfigError::span(self)
+    }
+}
+
 /// Every diagnostic inside `err` (a list for collected static errors),
 /// or `None` when `err` carries no span to point at.
 pub fn diagnostics(err: &crate::Error) -> Option<Vec<(&dyn Diagnostic, Option<Span>)>> {
@@ -115,6 +121,12 @@ pub fn diagnostics(err: &crate::Error) -> Option<Vec<(&dyn Diagnostic, Option<Sp
             list.0
                 .iter()
                 .map(|e| (e as &dyn Diagnostic, Some(e.span())))
+                .collect(),
+        ),
+        crate::Error::Config(list) => Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
                 .collect(),
         ),
         crate::Error::Template(e) => Some(vec![(e as &dyn Diagnostic, e.span().cloned())]),

@@ -46,6 +46,38 @@ pub struct RunOptions {
     /// refuses the playbook before any host is touched, instead of
     /// failing only the tasks that hosts reach.
     pub strict: bool,
+    /// Defaults of play keywords a play does not set, from `ansible.cfg`,
+    /// `ANSIBLE_*` and `--force-handlers` (applied to the plan by
+    /// [`crate::job::PlaybookJob`]).
+    pub play_defaults: PlayDefaults,
+    /// Role directories searched after `<playbook dir>/roles` (`roles_path`).
+    pub roles_path: Vec<std::path::PathBuf>,
+}
+
+/// Play keyword defaults (Ansible's `gathering`, `strategy`,
+/// `any_errors_fatal` and `force_handlers` settings): what a play that does
+/// not set the keyword gets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlayDefaults {
+    /// `gather_facts` (`gathering = implicit`: true; `explicit`: false).
+    pub gather_facts: bool,
+    /// `strategy`.
+    pub strategy: crate::plan::Strategy,
+    /// `any_errors_fatal`.
+    pub any_errors_fatal: bool,
+    /// `force_handlers` (`--force-handlers` or the setting).
+    pub force_handlers: bool,
+}
+
+impl Default for PlayDefaults {
+    fn default() -> PlayDefaults {
+        PlayDefaults {
+            gather_facts: true,
+            strategy: crate::plan::Strategy::Linear,
+            any_errors_fatal: false,
+            force_handlers: false,
+        }
+    }
 }
 
 /// Settings that apply to every task unless a keyword or a variable says
@@ -107,6 +139,8 @@ impl Default for RunOptions {
             defaults: RunDefaults::default(),
             start_at_task: None,
             strict: false,
+            play_defaults: PlayDefaults::default(),
+            roles_path: Vec::new(),
         }
     }
 }
