@@ -121,7 +121,15 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
             }
         }
         _ => {
-            let text = format!("[ERROR]: {err:#}\n");
+            let mut text = String::new();
+            if let Some(engine::Error::Run(engine::run::RunError::NoHostsToTarget { warnings })) =
+                err.downcast_ref::<engine::Error>()
+            {
+                for w in warnings {
+                    text.push_str(&format!("[WARNING]: {w}\n"));
+                }
+            }
+            text.push_str(&format!("[ERROR]: {err:#}\n"));
             Rendered {
                 events: vec![DiagnosticEvent {
                     level: DiagnosticLevel::Error,

@@ -179,6 +179,17 @@ impl Resolved {
             .unwrap_or_else(|| vec!["/etc/ansible/hosts".to_owned()])
     }
 
+    /// The options the listing flags need (no passwords asked).
+    pub(crate) fn list_options(&self, flags: &RunFlags) -> RunOptions {
+        let v = &self.settings.values;
+        RunOptions {
+            limit: flags.limit.clone(),
+            host_pattern_mismatch: v.host_pattern_mismatch,
+            localhost_warning: v.localhost_warning,
+            ..RunOptions::default()
+        }
+    }
+
     /// The run options; asks for passwords (`-k`, `-K`) or reads their files.
     ///
     /// # Errors
@@ -242,6 +253,8 @@ impl Resolved {
                 force_handlers: v.force_handlers,
             },
             roles_path: self.settings.roles_path(self.env.home.as_deref()),
+            host_pattern_mismatch: v.host_pattern_mismatch,
+            localhost_warning: v.localhost_warning,
             ..RunOptions::default()
         })
     }

@@ -65,6 +65,11 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir) {
         return Ok(session.fail(&e));
     }
+    session.warn_text(&super::inventory::run_warnings(
+        &prepared.inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
     let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
     match job.run_prepared(&prepared, &reporter) {
@@ -113,6 +118,22 @@ fn list(args: &PlaybookArgs, resolved: &Resolved) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let inventory = Inventory::load(&resolved.inventory())?;
+    let options = resolved.list_options(&args.run);
+    let mut extra = engine::value::Map::new();
+    for e in &args.extra_vars {
+        extra.extend(engine::image::parse_extra_vars(e)?);
+    }
+    let patterns: Vec<String> = pb.plays.iter().map(|p| p.hosts_text()).collect();
+    let quiet = resolved.settings.values.quiet_group_names;
+    for w in super::inventory::run_warnings(&inventory, quiet)
+        .into_iter()
+        .chain(
+            engine::job::check_hosts(&inventory, &patterns, &extra, &options)
+                .map_err(engine::Error::from)?,
+        )
+    {
+        eprintln!("[WARNING]: {w}");
+    }
     let mut hosts = Vec::new();
     for play in &pb.plays {
         hosts.push(inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?);

@@ -92,6 +92,11 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return Ok(session.fail(&e)),
     };
+    session.warn_text(&super::inventory::run_warnings(
+        &prepared.inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
     let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
     let outcome = job.run_prepared(&prepared, &reporter);

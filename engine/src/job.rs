@@ -55,14 +55,17 @@ impl PlaybookJob {
         };
         errors.extend(checked.errors);
         match compiled {
-            Ok(mut plan) if errors.is_empty() => Ok(Prepared {
-                plan: {
-                    apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
-                    plan
-                },
-                inventory,
-                warnings: checked.warnings,
-            }),
+            Ok(mut plan) if errors.is_empty() => {
+                apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
+                let patterns: Vec<String> = plan.plays.iter().map(|p| p.hosts.clone()).collect();
+                let host_warnings = check_hosts(&inventory, &patterns, &extra, &self.options)?;
+                Ok(Prepared {
+                    plan,
+                    inventory,
+                    warnings: checked.warnings,
+                    host_warnings,
+                })
+            }
             _ => {
                 errors.sort_by(|a, b| a.span().cmp(&b.span()));
                 Err(PlanErrors(errors).into())
@@ -148,6 +151,92 @@ pub struct Prepared {
     /// Static findings that do not stop the run (variables no source
     /// defines), for the caller to show.
     pub warnings: Vec<PlanError>,
+    /// ansible-playbook's warnings about the hosts (an empty inventory,
+    /// patterns that match nothing), in its words, for the caller to show.
+    pub host_warnings: Vec<String>,
+}
+
+/// What ansible-playbook 2.19 checks about the hosts before it runs
+/// anything (`CLI.get_host_list`, then each play's pattern): the warnings
+/// to show, in order and without repeats, or the error that stops the run.
+///
+/// - an inventory without hosts: "provided hosts list is empty, ..."
+///   (`localhost_warning`), and the run goes on (implicit localhost);
+/// - every `--limit` or play pattern item that matches no host or group:
+///   "Could not match supplied host pattern, ignoring: ITEM"
+///   (`host_pattern_mismatch`: a warning, an error, or nothing);
+/// - hosts in the inventory but none left by `--limit`: the
+///   "no hosts to target" error (exit code 1).
+///
+/// Ansible warns about a play's pattern when that play starts; these are
+/// all reported before the first play, and with
+/// `host_pattern_mismatch = error` a later play's pattern stops the run
+/// before the first play instead of after the plays before it.
+///
+/// # Errors
+/// [`run::RunError::NoHostsToTarget`] (with the warnings before it),
+/// [`run::RunError::UnmatchedPattern`],
+/// or an invalid pattern.
+pub fn check_hosts(
+    inventory: &Inventory,
+    play_patterns: &[String],
+    extra_vars: &Map,
+    opts: &RunOptions,
+) -> Result<Vec<String>, run::RunError> {
+    use crate::config::PatternMismatch;
+    let mut warnings: Vec<String> = Vec::new();
+    let invalid = |pattern: &str, e: crate::inventory::InventoryError| run::RunError::Pattern {
+        pattern: pattern.to_owned(),
+        message: e.to_string(),
+    };
+    let empty = inventory.hosts().next().is_none();
+    if empty && opts.localhost_warning {
+        warnings.push(
+            "provided hosts list is empty, only localhost is available. Note that the implicit \
+             localhost does not match 'all'"
+                .to_owned(),
+        );
+    }
+    let unmatched = |items: Vec<String>, warnings: &mut Vec<String>| -> Result<(), run::RunError> {
+        for item in items {
+            match opts.host_pattern_mismatch {
+                PatternMismatch::Error => return Err(run::RunError::UnmatchedPattern(item)),
+                PatternMismatch::Ignore => {}
+                PatternMismatch::Warning => {
+                    let w = format!("Could not match supplied host pattern, ignoring: {item}");
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    if let Some(limit) = &opts.limit {
+        let items = inventory
+            .unmatched_patterns(limit)
+            .map_err(|e| invalid(limit, e))?;
+        unmatched(items, &mut warnings)?;
+        let left = inventory
+            .select_with_limit("all", Some(limit))
+            .map_err(|e| invalid(limit, e))?;
+        if left.is_empty() && !empty {
+            return Err(run::RunError::NoHostsToTarget { warnings });
+        }
+    }
+    let templar = crate::template::Templar::new();
+    let vars = crate::template::Vars::new(std::sync::Arc::new(extra_vars.clone()));
+    for raw in play_patterns {
+        // A pattern that does not render is reported by the run itself.
+        let Ok(pattern) = templar.render_string(raw, &vars) else {
+            continue;
+        };
+        let items = inventory
+            .unmatched_patterns(&pattern)
+            .map_err(|e| invalid(&pattern, e))?;
+        unmatched(items, &mut warnings)?;
+    }
+    Ok(warnings)
 }
 
 /// `konvoy-image provision IMAGE --inventory-file INV`, as a value.

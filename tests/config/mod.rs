@@ -6,6 +6,7 @@
 //! matches the installed ansible-core, and refusals name their place.
 
 mod flags;
+mod hosts;
 mod twin;
 
 use std::collections::BTreeSet;

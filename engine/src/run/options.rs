@@ -52,6 +52,11 @@ pub struct RunOptions {
     pub play_defaults: PlayDefaults,
     /// Role directories searched after `<playbook dir>/roles` (`roles_path`).
     pub roles_path: Vec<std::path::PathBuf>,
+    /// `host_pattern_mismatch`: what a host pattern or `--limit` item that
+    /// matches nothing does (checked by [`crate::job::check_hosts`]).
+    pub host_pattern_mismatch: crate::config::PatternMismatch,
+    /// `localhost_warning`: warn when the inventory has no hosts.
+    pub localhost_warning: bool,
 }
 
 /// Play keyword defaults (Ansible's `gathering`, `strategy`,
@@ -141,6 +146,8 @@ impl Default for RunOptions {
             strict: false,
             play_defaults: PlayDefaults::default(),
             roles_path: Vec::new(),
+            host_pattern_mismatch: crate::config::PatternMismatch::Warning,
+            localhost_warning: true,
         }
     }
 }
@@ -191,6 +198,17 @@ pub enum RunError {
         /// Why.
         message: String,
     },
+    /// Nothing to run on: ansible-playbook's words and exit code 1.
+    #[error("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")]
+    NoHostsToTarget {
+        /// The warnings ansible-playbook prints before this error (the
+        /// `--limit` items that matched nothing).
+        warnings: Vec<String>,
+    },
+    /// A host pattern item matched nothing and `host_pattern_mismatch` is
+    /// `error`.
+    #[error("Could not match supplied host pattern, ignoring: {0}")]
+    UnmatchedPattern(String),
     /// A dynamic include could not be loaded or compiled.
     #[error("{0}")]
     Include(String),
