@@ -3,7 +3,7 @@
 //! same texts go into the run's event log as diagnostic events.
 
 use engine::config::ConfigErrors;
-use engine::image::ImageError;
+use engine::image::{ImageError, ImageErrors};
 use engine::inventory::InventoryError;
 use engine::plan::{PlanError, PlanErrors};
 use engine::playbook::{PlaybookError, PlaybookErrors};
@@ -60,6 +60,13 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
                 .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
                 .collect(),
         )
+    } else if let Some(list) = err.downcast_ref::<ImageErrors>() {
+        Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        )
     } else if let Some(e) = err.downcast_ref::<InventoryError>() {
         one(e)
     } else if let Some(e) = err.downcast_ref::<ImageError>() {
@@ -95,6 +102,7 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
                 });
             let spanned_input = err.downcast_ref::<InventoryError>().is_some()
                 || err.downcast_ref::<ImageError>().is_some()
+                || err.downcast_ref::<ImageErrors>().is_some()
                 || matches!(
                     err.downcast_ref::<engine::Error>(),
                     Some(
@@ -148,6 +156,18 @@ pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
     let r = render(err);
     eprint!("{}", r.text);
     ExitCode::from(r.code)
+}
+
+/// Image and override key warnings, rendered.
+pub(crate) fn image_warnings(warnings: &[ImageError]) -> Vec<DiagnosticEvent> {
+    warnings
+        .iter()
+        .map(|w| DiagnosticEvent {
+            level: DiagnosticLevel::Warning,
+            text: diagnostic::render(Severity::Warning, w, None),
+            span: w.span().cloned(),
+        })
+        .collect()
 }
 
 /// Static warnings (variables no source defines), rendered.

@@ -233,6 +233,18 @@ impl Session {
         }
     }
 
+    /// Shows and records warnings about image and override keys.
+    pub(crate) fn warn_diagnostics(&self, warnings: &[engine::image::ImageError]) {
+        for w in errors::image_warnings(warnings) {
+            self.printer
+                .suspend(|| eprint!("{}", self.redactor.text(&w.text)));
+            self.fan.event(&Event::Diagnostic(Box::new(DiagnosticEvent {
+                text: self.redactor.text(&w.text).into_owned(),
+                ..w
+            })));
+        }
+    }
+
     /// Shows and records static warnings.
     pub(crate) fn warn(&self, warnings: &[PlanError]) {
         for w in errors::warnings(warnings) {

@@ -64,6 +64,7 @@ impl PlaybookJob {
                     inventory,
                     warnings: checked.warnings,
                     host_warnings,
+                    reads: checked.reads,
                 })
             }
             _ => {
@@ -154,6 +155,8 @@ pub struct Prepared {
     /// ansible-playbook's warnings about the hosts (an empty inventory,
     /// patterns that match nothing), in its words, for the caller to show.
     pub host_warnings: Vec<String>,
+    /// Every variable the playbook, its roles and templates read.
+    pub reads: std::collections::BTreeSet<String>,
 }
 
 /// What ansible-playbook 2.19 checks about the hosts before it runs
@@ -274,20 +277,34 @@ impl ProvisionJob {
 
     /// Runs the provisioning playbook with the image configuration as
     /// extra vars (above everything but `--extra-vars` themselves, which
-    /// are part of the image configuration's last layer).
+    /// are part of the image configuration's last layer). Keys of the
+    /// image files that nothing reads are reported as warnings, and KIB
+    /// features they ask for are refused ([`image::unread_keys`]).
     ///
     /// # Errors
     /// Problems found before the run; host failures are in the summary.
     pub fn run(&self, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
-        let vars = image::load(&self.image)?;
+        let config = image::load_config(&self.image)?;
         let mut options = self.options.clone();
-        options.extra_vars.extend(vars);
+        options.extra_vars.extend(config.vars.clone());
         let job = PlaybookJob {
             inventory: self.inventory.clone(),
             playbook: self.playbook_path(),
             extra_vars: Vec::new(),
             options,
         };
-        job.run(reporter)
+        let prepared = job.prepare_checked()?;
+        let warnings = image::unread_keys(&config, &prepared.reads).map_err(image::ImageErrors)?;
+        for w in &warnings {
+            use crate::report::diagnostic::{render, Severity};
+            reporter.event(&crate::report::Event::Diagnostic(Box::new(
+                crate::report::DiagnosticEvent {
+                    level: crate::report::DiagnosticLevel::Warning,
+                    text: render(Severity::Warning, w, None),
+                    span: crate::report::diagnostic::Diagnostic::span(w).cloned(),
+                },
+            )));
+        }
+        job.run_prepared(&prepared, reporter)
     }
 }
