@@ -70,7 +70,9 @@ pub(crate) fn from_file(path: &Path) -> anyhow::Result<Secret> {
     } else if !path.exists() {
         bail!("The password file {shown} was not found");
     } else if std::fs::metadata(path)?.permissions().mode() & 0o111 != 0 {
-        let out = std::process::Command::new(path)
+        // Ansible takes the flag's path as an absolute one (`unfrack_path`).
+        let program = std::env::current_dir()?.join(path);
+        let out = std::process::Command::new(program)
             .stdin(std::process::Stdio::null())
             .output()
             .with_context(|| {

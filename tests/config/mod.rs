@@ -7,6 +7,7 @@
 
 mod flags;
 mod hosts;
+mod prompt;
 mod twin;
 
 use std::collections::BTreeSet;

@@ -24,6 +24,7 @@ mod apply;
 mod error;
 pub mod find;
 pub mod ini;
+mod output;
 mod settings;
 pub mod ssh_args;
 pub mod table;

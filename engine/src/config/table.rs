@@ -590,6 +590,49 @@ pub const RULES: &[(&str, &str, Use)] = &[
     ("vars/host_group_vars", "stage", Use::DefaultOnly("vars files are read on demand, as by default")),
 ];
 
+/// `docs/settings.md`: every setting of ansible-core 2.19.14 that
+/// `ansible.cfg` or an `ANSIBLE_*` variable can set, and what konvoy-image
+/// does with it (checked current by a test).
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Settings: `ansible.cfg` and `ANSIBLE_*`\n\n\
+         Generated from `engine/src/config/table.rs` by `cargo test --lib \
+         config::table` (set `UPDATE_DOCS=1` to rewrite it). Every setting \
+         of ansible-core 2.19.14 (`config/base.yml` and the builtin plugins' \
+         options) that a config file or environment variable can set has one \
+         row. The file is found and read as ansible-core does; a variable \
+         beats the file, and a flag beats both.\n\n\
+         - **honoured**: read and applied;\n\
+         - **no effect**: accepted with any value, for the reason given;\n\
+         - **default only**: accepted at Ansible's default value; any other \
+         value is refused (exit code 5, with the file, line and column or \
+         the variable) before any host is touched.\n\n\
+         | setting | `ansible.cfg` | environment | konvoy-image |\n| --- | --- | --- | --- |\n",
+    );
+    for row in rows() {
+        let ini: Vec<String> = row
+            .ini
+            .iter()
+            .map(|(s, k)| format!("`[{s}] {k}`"))
+            .collect();
+        let env: Vec<String> = row.env.iter().map(|e| format!("`{e}`")).collect();
+        let what = match rule(row) {
+            Some(Use::Honoured(f) | Use::Same(f)) => format!("honoured (`{}`)", f.name()),
+            Some(Use::NoEffect(why)) => format!("no effect: {why}"),
+            Some(Use::DefaultOnly(why)) => format!("default only: {why}"),
+            None => "unclassified".to_owned(),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            row.label(),
+            ini.join(", "),
+            env.join(", "),
+            what.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,6 +660,20 @@ mod tests {
                 "rule for {scope} {name} matches no setting"
             );
         }
+    }
+
+    #[test]
+    fn docs_settings_md_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/settings.md");
+        let text = render_markdown();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &text).expect("write docs/settings.md");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "docs/settings.md is out of date: UPDATE_DOCS=1 cargo test --lib config::table"
+        );
     }
 
     #[test]
