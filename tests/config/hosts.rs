@@ -50,11 +50,9 @@ fn run(dir: &Path, program: &str, pre: &[&str], args: &[&str], env: &[(&str, &st
         .filter(|l| l.starts_with("[WARNING]") || l.starts_with("[ERROR]"))
         .map(str::to_owned)
         .collect();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        out.status.code(),
-    )
+    // Hosts of one task report in the order they finish, on both sides.
+    let stdout = crate::run::sorted_per_task(&String::from_utf8_lossy(&out.stdout));
+    (stdout, stderr, out.status.code())
 }
 
 #[track_caller]
