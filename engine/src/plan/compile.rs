@@ -29,6 +29,7 @@ struct Inherit {
     no_log: bool,
     run_once: bool,
     delegate_to: Option<String>,
+    timeout: Option<Value>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
 }
@@ -138,6 +139,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         no_log: t.no_log,
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
+        timeout: t.timeout.clone(),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -230,6 +232,9 @@ impl Compiler {
         }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
+        }
+        if let Some(t) = &k.timeout {
+            n.timeout = Some(t.to_value());
         }
         n
     }
@@ -482,6 +487,7 @@ impl Compiler {
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
+            timeout: inner.timeout.clone(),
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }

@@ -201,6 +201,9 @@ pub struct TaskStep {
     pub environment: Vec<Value>,
     /// Become keywords in force.
     pub become_: BecomeKeywords,
+    /// `timeout:` in seconds (raw: an integer or a template); each
+    /// attempt of the task must finish within it.
+    pub timeout: Option<Value>,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
     /// Directories searched for `src` files (role files/templates, playbook dir).

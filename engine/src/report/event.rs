@@ -26,6 +26,8 @@ pub struct ItemResult {
     pub status: Status,
     /// The module result (Ansible's shape), `item` included.
     pub result: Map,
+    /// As [`HostResult::failure_kind`], for this item's failure.
+    pub failure_kind: &'static str,
 }
 
 /// The result of one task on one host.
@@ -54,7 +56,8 @@ pub struct HostResult {
     /// Where the task is written, for the `Origin:` of error reports.
     pub origin: Option<crate::source::Span>,
     /// `Module failed` or `Action failed` (controller-side actions), as
-    /// Ansible's error report words it.
+    /// Ansible's error report words it; empty when the failure is the
+    /// task's own (a timeout) and `msg` is the whole `Task failed: ...`.
     pub failure_kind: &'static str,
     /// A line the action prints itself before its result, as `pause`
     /// prints `Pausing for N seconds`.

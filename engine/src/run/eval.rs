@@ -138,3 +138,61 @@ pub(crate) fn environment(
         })
         .collect())
 }
+
+/// A templated integer keyword (`timeout`, `async`, `poll`, `throttle`)
+/// converted as Ansible's `isa='int'` field does: integers, booleans,
+/// and strings or floats holding a whole number; `None` when unset
+/// (null). The error is Ansible's own text.
+pub(crate) fn keyword_int(
+    t: &Templar,
+    name: &str,
+    v: &Value,
+    vars: &Vars,
+) -> Result<Option<i64>, String> {
+    let rendered = t.render_value(v, vars).map_err(|e| e.to_string())?;
+    let whole = |f: f64| (f.fract() == 0.0 && f.is_finite()).then_some(f as i64);
+    let n = match &rendered {
+        Value::Null => return Ok(None),
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        Value::Float(f) => whole(*f),
+        Value::Str(s) | Value::Unsafe(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole))
+        }
+        _ => None,
+    };
+    n.map(Some).ok_or_else(|| {
+        format!(
+            "Error processing keyword '{name}': The value {} could not be converted to 'int'.",
+            crate::report::python_repr(&rendered)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn int_keywords_convert_as_ansible_does() {
+        let t = Templar::new();
+        let mut m = Map::new();
+        m.insert("n".into(), Value::Int(3));
+        let vars = Vars::new(Arc::new(m));
+        let int = |v: Value| keyword_int(&t, "timeout", &v, &vars);
+        assert_eq!(int(Value::Int(5)), Ok(Some(5)));
+        assert_eq!(int(Value::Str("{{ n + 1 }}".into())), Ok(Some(4)));
+        assert_eq!(int(Value::Str(" 7 ".into())), Ok(Some(7)));
+        assert_eq!(int(Value::Float(2.0)), Ok(Some(2)));
+        assert_eq!(int(Value::Null), Ok(None));
+        assert_eq!(
+            int(Value::Str("abc".into())),
+            Err("Error processing keyword 'timeout': The value 'abc' could not be converted to 'int'.".into())
+        );
+        assert!(int(Value::Float(1.5)).is_err());
+    }
+}

@@ -39,6 +39,10 @@ pub(crate) struct TaskResult {
     pub diff: Option<String>,
     /// Reports no `changed` key (the results of dynamic includes).
     pub bare: bool,
+    /// The failure is the executor's, not the module's (a `timeout:` that
+    /// expired, a keyword that does not validate): `msg` is Ansible's
+    /// whole error text, `Task failed: ...`, with no `Module failed` kind.
+    pub own_error: bool,
 }
 
 const FLAGS: &[&str] = &["changed", "failed", "skipped", "unreachable"];
@@ -52,7 +56,34 @@ impl TaskResult {
             reports_failed: false,
             diff: None,
             bare: false,
+            own_error: false,
         }
+    }
+
+    /// A failure of the task itself (not of its module), as Ansible's
+    /// `AnsibleTaskError` reads: `Task failed: {why}`.
+    pub(crate) fn task_error(why: &str) -> TaskResult {
+        TaskResult {
+            own_error: true,
+            ..TaskResult::failed(format!("Task failed: {why}"))
+        }
+    }
+
+    /// The task's `timeout:` of `secs` seconds expired (the registered
+    /// result carries `timedout` and `exception` as Ansible's does).
+    pub(crate) fn timed_out(secs: i64) -> TaskResult {
+        let mut r = TaskResult::task_error(&format!("Timed out after {secs} second(s)."));
+        let mut t = Map::new();
+        t.insert(
+            "frame".into(),
+            Value::Str(
+                "Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors.".into(),
+            ),
+        );
+        t.insert("period".into(), Value::Int(secs));
+        r.set("timedout", Value::Map(t));
+        r.set("exception", Value::Str("(traceback unavailable)".into()));
+        r
     }
 
     /// A failure with Ansible's `msg`.
@@ -116,6 +147,7 @@ impl TaskResult {
             data,
             diff: o.diff,
             bare: false,
+            own_error: false,
         }
     }
 
@@ -221,6 +253,7 @@ pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
         reports_failed: false,
         diff: None,
         bare: false,
+        own_error: false,
     }
 }
 
@@ -278,6 +311,7 @@ impl TaskRun {
                 label: i.label.clone(),
                 status: i.result.status(),
                 result: i.to_map(),
+                failure_kind: failure_kind(&i.result, &self.presentation),
             })
             .collect();
         hr.diffs.extend(self.result.diff.clone());
@@ -287,10 +321,20 @@ impl TaskRun {
         hr.notice = p.notice.clone();
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
-        if p.action_plugin {
-            hr.failure_kind = "Action failed";
-        }
+        hr.failure_kind = failure_kind(&self.result, p);
         hr
+    }
+}
+
+/// How Ansible's error report names a failure: the task's own error
+/// (empty: `msg` says it all), an action plugin's, or a module's.
+fn failure_kind(r: &TaskResult, p: &Presentation) -> &'static str {
+    if r.own_error {
+        ""
+    } else if p.action_plugin {
+        "Action failed"
+    } else {
+        "Module failed"
     }
 }
 

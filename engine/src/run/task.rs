@@ -4,13 +4,15 @@
 use super::actions;
 use super::connection;
 use super::env::TaskEnv;
-use super::eval::{all_true, first_false, loop_items, render_bool, render_f64, render_int};
+use super::eval::{
+    all_true, first_false, keyword_int, loop_items, render_bool, render_f64, render_int,
+};
 use super::host::HostState;
 use super::invocation::{item_vars, prepared_items, take_or_prepare};
 use super::remote::TransportRemote;
 use super::result::{loop_result, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
-use super::work::{HostWork, Unprepared, Work};
+use super::work::{Deadline, HostWork, Unprepared, Work};
 use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
 use crate::template::Vars;
@@ -157,6 +159,10 @@ fn attempt(
     vars: &Vars,
     banner: &str,
 ) -> TaskResult {
+    let timeout = match task_timeout(env, task, vars) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let work = match take_or_prepare(env, st, task, index, vars) {
         Err(Unprepared::Args(m)) => return TaskResult::failed(m),
         other => other,
@@ -180,11 +186,18 @@ fn attempt(
     let mut tries = 0;
     let mut r = loop {
         tries += 1;
+        let deadline = timeout.map(Deadline::after);
         let r = match &work {
-            Ok(w) => once(env, st, task, w, vars),
+            Ok(w) => once(env, st, task, w, vars, deadline),
             Err(Unprepared::Failed(m) | Unprepared::Args(m)) => TaskResult::failed(m.clone()),
             Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
         };
+        if r.own_error {
+            // A timeout ends the task at once: no retry, no
+            // `changed_when`/`failed_when`, no `attempts` (as Ansible's
+            // alarm raises out of its retry loop).
+            return r;
+        }
         let Some(until) = &task.until else { break r };
         if r.ending == Ending::Unreachable {
             break r;
@@ -245,15 +258,38 @@ fn attempt(
     r
 }
 
-/// Runs the prepared work once.
+/// The task's `timeout:` in seconds for `vars`: `None` for none (unset
+/// or 0); `Err` with the failed result when it does not validate, worded
+/// as Ansible words it.
+fn task_timeout(
+    env: &TaskEnv<'_>,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Result<Option<i64>, TaskResult> {
+    const MAX: i64 = 100_000_000;
+    let Some(v) = &task.timeout else {
+        return Ok(None);
+    };
+    match keyword_int(env.templar, "timeout", v, vars) {
+        Err(e) => Err(TaskResult::task_error(&e)),
+        Ok(Some(n)) if !(0..=MAX).contains(&n) => Err(TaskResult::task_error(&format!(
+            "Timeout {n} is invalid, it must be between 0 and {MAX}."
+        ))),
+        Ok(n) => Ok(n.filter(|n| *n > 0)),
+    }
+}
+
+/// Runs the prepared work once, within `deadline` when the task has a
+/// `timeout:`.
 fn once(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
     work: &Work,
     vars: &Vars,
+    deadline: Option<Deadline>,
 ) -> TaskResult {
-    match work {
+    let r = match work {
         Work::Controller(args) => {
             let Some(b) = task.module.builtin() else {
                 return TaskResult::failed(format!(
@@ -261,12 +297,19 @@ fn once(
                     task.module.as_str()
                 ));
             };
-            match actions::run(b, env.templar, st, task, vars, args) {
+            let until = deadline.map(|d| d.at);
+            match actions::run(b, env.templar, st, task, vars, args, until) {
                 Ok(o) => TaskResult::from_outcome(o, false),
                 Err(e) => TaskResult::failed(e),
             }
         }
-        Work::Host(w) => on_host(env, st, task, w, vars),
+        Work::Host(w) => on_host(env, st, task, w, vars, deadline),
+    };
+    match deadline {
+        // Ansible's alarm fires whatever the module was doing; here every
+        // command was cut at the deadline, so the attempt ends there too.
+        Some(d) if d.passed() && r.ending != Ending::Unreachable => TaskResult::timed_out(d.secs),
+        _ => r,
     }
 }
 
@@ -276,6 +319,7 @@ fn on_host(
     task: &TaskStep,
     w: &HostWork,
     vars: &Vars,
+    deadline: Option<Deadline>,
 ) -> TaskResult {
     let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
         Ok(t) => t,
@@ -288,7 +332,8 @@ fn on_host(
     let mut remote = TransportRemote::new(transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
-        .timeout(w.timeout);
+        .timeout(w.timeout)
+        .deadline(deadline.map(|d| d.at));
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
