@@ -8,4 +8,5 @@
 
 mod twin;
 
+mod async_poll;
 mod timeout;

@@ -488,6 +488,8 @@ impl Compiler {
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
             timeout: inner.timeout.clone(),
+            async_: t.async_.as_ref().map(Node::to_value),
+            poll: t.poll.as_ref().map(Node::to_value),
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }

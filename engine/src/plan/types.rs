@@ -204,6 +204,11 @@ pub struct TaskStep {
     /// `timeout:` in seconds (raw: an integer or a template); each
     /// attempt of the task must finish within it.
     pub timeout: Option<Value>,
+    /// `async:` in seconds (raw): run the module as a background job.
+    pub async_: Option<Value>,
+    /// `poll:` in seconds (raw): how often to check the job (0: do not
+    /// wait for it).
+    pub poll: Option<Value>,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
     /// Directories searched for `src` files (role files/templates, playbook dir).

@@ -7,7 +7,7 @@
 //! colour on, each line gets the colour the default callback gives it
 //! (`C.COLOR_*`, see [`super::style`]).
 
-use super::event::{Event, HostResult, Status};
+use super::event::{AsyncState, Event, HostResult, Status};
 use super::profile::Timings;
 use super::redact::Redactor;
 use super::screen::Screen;
@@ -176,6 +176,21 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n"),
                 Color::Debug,
             ),
+            Event::Async { host, jid, state } => {
+                let py = |b: bool| if b { "True" } else { "False" };
+                self.paint(
+                    match state {
+                        AsyncState::Poll { started, finished } => format!(
+                            "ASYNC POLL on {host}: jid={jid} started={} finished={}\n",
+                            py(*started),
+                            py(*finished)
+                        ),
+                        AsyncState::Ok => format!("ASYNC OK on {host}: jid={jid}\n"),
+                        AsyncState::Failed => format!("ASYNC FAILED on {host}: jid={jid}\n"),
+                    },
+                    Color::Debug,
+                )
+            }
             Event::Warning(w) => self.paint(format!("[WARNING]: {w}\n"), Color::Warn),
             Event::Recap(recap) => {
                 let mut text = format!("\n{}\n", self.recap(recap));
@@ -338,6 +353,10 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     // debug/assert results are "verbose always": indented.
                     let mut shown = clean(&r.result, self.verbosity);
                     shown.shift_remove("exception");
+                    if r.debug_output && shown.contains_key("msg") {
+                        // `_clean_results` of debug: `msg` alone.
+                        shown.retain(|k, _| k == "msg");
+                    }
                     let json = if r.show_result {
                         json_pretty(&shown)
                     } else {

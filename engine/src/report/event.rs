@@ -185,6 +185,15 @@ pub enum Event {
         /// Attempts left.
         retries_left: i64,
     },
+    /// A job started by `async:` was checked by `poll:`, or ended.
+    Async {
+        /// The host.
+        host: String,
+        /// The job id (`ansible_job_id`).
+        jid: String,
+        /// What was found.
+        state: AsyncState,
+    },
     /// A warning to show the user.
     Warning(String),
     /// The play(book) ended; counts per host.
@@ -211,6 +220,22 @@ pub enum Event {
         /// The run was stopped by the user.
         interrupted: bool,
     },
+}
+
+/// Where a polled `async:` job stands ([`Event::Async`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncState {
+    /// Checked and still running.
+    Poll {
+        /// The job file says it started.
+        started: bool,
+        /// The job file says it finished.
+        finished: bool,
+    },
+    /// Finished and succeeded.
+    Ok,
+    /// Failed, or did not finish in its `async:` time.
+    Failed,
 }
 
 /// What a run is, for the first event of its record.

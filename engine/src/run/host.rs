@@ -85,6 +85,9 @@ pub(crate) struct HostState {
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
+    /// Background jobs started by `async:` tasks (each ends by its own
+    /// `async:` deadline); waited for before the run ends.
+    pub jobs: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl HostState {
@@ -108,6 +111,7 @@ impl HostState {
             batched: Vec::new(),
             commands: 0,
             converged: true,
+            jobs: Vec::new(),
         }
     }
 
@@ -181,6 +185,13 @@ impl HostState {
     /// connection that broke).
     pub(crate) fn drop_sessions(&mut self) {
         self.sessions.clear();
+    }
+
+    /// Waits for this host's `async:` jobs to write their results.
+    pub(crate) fn wait_jobs(&mut self) {
+        for job in self.jobs.drain(..) {
+            let _ = job.join();
+        }
     }
 
     /// Closes every session politely (end of run).

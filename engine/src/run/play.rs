@@ -176,6 +176,7 @@ pub fn run(
     let mut recap = Recap::default();
     let mut commands = std::collections::BTreeMap::new();
     for (name, s) in &mut states {
+        s.wait_jobs();
         s.close_sessions();
         if s.stats != Default::default() || s.commands > 0 {
             *recap.host(name) = s.stats;

@@ -39,10 +39,32 @@ pub(crate) struct TaskResult {
     pub diff: Option<String>,
     /// Reports no `changed` key (the results of dynamic includes).
     pub bare: bool,
-    /// The failure is the executor's, not the module's (a `timeout:` that
-    /// expired, a keyword that does not validate): `msg` is Ansible's
-    /// whole error text, `Task failed: ...`, with no `Module failed` kind.
-    pub own_error: bool,
+    /// Whose failure it is, for the wording of Ansible's error report.
+    pub blame: Blame,
+}
+
+/// Whose failure a result is, as Ansible's error report words it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Blame {
+    /// The module's, or its action plugin's: the task's module decides
+    /// (`Module failed` or `Action failed`).
+    #[default]
+    Placement,
+    /// The executor's, raised as an action failure (`Action failed`: an
+    /// `async:` job that did not finish while polled).
+    Action,
+    /// The task's own (a `timeout:` that expired, a keyword that does not
+    /// validate, an action that refuses `async:`): `msg` is the whole
+    /// error text, with no kind.
+    Task,
+}
+
+impl Blame {
+    /// A result the task itself failed (timeout, keyword, refusal):
+    /// reported before anything else is considered.
+    pub(crate) fn is_task(self) -> bool {
+        self == Blame::Task
+    }
 }
 
 const FLAGS: &[&str] = &["changed", "failed", "skipped", "unreachable"];
@@ -56,7 +78,7 @@ impl TaskResult {
             reports_failed: false,
             diff: None,
             bare: false,
-            own_error: false,
+            blame: Blame::Placement,
         }
     }
 
@@ -64,7 +86,7 @@ impl TaskResult {
     /// `AnsibleTaskError` reads: `Task failed: {why}`.
     pub(crate) fn task_error(why: &str) -> TaskResult {
         TaskResult {
-            own_error: true,
+            blame: Blame::Task,
             ..TaskResult::failed(format!("Task failed: {why}"))
         }
     }
@@ -147,7 +169,7 @@ impl TaskResult {
             data,
             diff: o.diff,
             bare: false,
-            own_error: false,
+            blame: Blame::Placement,
         }
     }
 
@@ -253,7 +275,7 @@ pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
         reports_failed: false,
         diff: None,
         bare: false,
-        own_error: false,
+        blame: Blame::Placement,
     }
 }
 
@@ -329,12 +351,11 @@ impl TaskRun {
 /// How Ansible's error report names a failure: the task's own error
 /// (empty: `msg` says it all), an action plugin's, or a module's.
 fn failure_kind(r: &TaskResult, p: &Presentation) -> &'static str {
-    if r.own_error {
-        ""
-    } else if p.action_plugin {
-        "Action failed"
-    } else {
-        "Module failed"
+    match r.blame {
+        Blame::Task => "",
+        Blame::Action => "Action failed",
+        Blame::Placement if p.action_plugin => "Action failed",
+        Blame::Placement => "Module failed",
     }
 }
 

@@ -2,6 +2,7 @@
 //! `changed_when`/`failed_when`, `register`, notifications.
 
 use super::actions;
+use super::async_job;
 use super::connection;
 use super::env::TaskEnv;
 use super::eval::{
@@ -43,8 +44,11 @@ pub(crate) fn run_task(
             };
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
+            // A task that failed before its action ran (a timeout, async
+            // refused) shows its result on one line, as Ansible does.
             p.show_result = matches!(builtin, Some(Builtin::Debug | Builtin::Assert))
-                && run.result.ending != Ending::Skipped;
+                && run.result.ending != Ending::Skipped
+                && !run.result.blame.is_task();
             p.debug_output = builtin == Some(Builtin::Debug);
             if builtin == Some(Builtin::Pause) && run.result.status() == crate::report::Status::Ok {
                 if let Some(Value::Int(secs)) = run.result.data.get("delta") {
@@ -163,6 +167,10 @@ fn attempt(
         Ok(t) => t,
         Err(r) => return r,
     };
+    let background = match async_job::spec(env.templar, task, vars) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let work = match take_or_prepare(env, st, task, index, vars) {
         Err(Unprepared::Args(m)) => return TaskResult::failed(m),
         other => other,
@@ -187,12 +195,15 @@ fn attempt(
     let mut r = loop {
         tries += 1;
         let deadline = timeout.map(Deadline::after);
-        let r = match &work {
-            Ok(w) => once(env, st, task, w, vars, deadline),
-            Err(Unprepared::Failed(m) | Unprepared::Args(m)) => TaskResult::failed(m.clone()),
-            Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
+        let r = match (&work, background) {
+            // The job gets a fresh invocation of its own (it outlives this
+            // attempt); Ansible's alarm does not cover the polling.
+            (Ok(_), Some(b)) => async_job::run(env, st, task, vars, b),
+            (Ok(w), None) => once(env, st, task, w, vars, deadline),
+            (Err(Unprepared::Failed(m) | Unprepared::Args(m)), _) => TaskResult::failed(m.clone()),
+            (Err(Unprepared::Unreachable(m)), _) => TaskResult::unreachable(m.clone()),
         };
-        if r.own_error {
+        if r.blame.is_task() {
             // A timeout ends the task at once: no retry, no
             // `changed_when`/`failed_when`, no `attempts` (as Ansible's
             // alarm raises out of its retry loop).
