@@ -9,4 +9,5 @@
 mod twin;
 
 mod async_poll;
+mod batches;
 mod timeout;

@@ -29,6 +29,7 @@ struct Inherit {
     no_log: bool,
     run_once: bool,
     delegate_to: Option<String>,
+    throttle: Option<Value>,
     timeout: Option<Value>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
@@ -139,6 +140,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         no_log: t.no_log,
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
+        throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         role: t.role.clone(),
         playbook_dir: t
@@ -233,6 +235,9 @@ impl Compiler {
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
         }
+        if let Some(t) = &k.throttle {
+            n.throttle = Some(t.to_value());
+        }
         if let Some(t) = &k.timeout {
             n.timeout = Some(t.to_value());
         }
@@ -273,12 +278,13 @@ impl Compiler {
             serial: p
                 .serial
                 .iter()
-                .filter_map(|s| match &s.value {
-                    SerialStep::Count(n) => Some(Serial::Count((*n).max(0) as usize)),
-                    SerialStep::Percent(f) => Some(Serial::Percent(*f)),
-                    SerialStep::Template(_) => None,
+                .map(|s| match &s.value {
+                    SerialStep::Count(n) => Serial::Count(*n),
+                    SerialStep::Percent(f) => Serial::Percent(*f),
+                    SerialStep::Template(t) => Serial::Template(t.clone()),
                 })
                 .collect(),
+            order: self.order(p.order.as_ref()),
             strategy: match p.strategy.as_ref().map(|s| s.value.as_str()) {
                 Some("free") => Strategy::Free,
                 _ => Strategy::Linear,
@@ -297,6 +303,34 @@ impl Compiler {
             steps,
             handlers,
             span: Some(p.span.clone()),
+        }
+    }
+
+    /// `order:`; Ansible's values only, written literally.
+    fn order(&mut self, order: Option<&Spanned<String>>) -> HostOrder {
+        let Some(o) = order else {
+            return HostOrder::Inventory;
+        };
+        match o.value.as_str() {
+            "inventory" => HostOrder::Inventory,
+            "reverse_inventory" => HostOrder::ReverseInventory,
+            "sorted" => HostOrder::Sorted,
+            "reverse_sorted" => HostOrder::ReverseSorted,
+            "shuffle" => HostOrder::Shuffle,
+            other => {
+                let message = if other.contains("{{") || other.contains("{%") {
+                    "a templated `order` is not supported: write one of inventory, \
+                     reverse_inventory, sorted, reverse_sorted, shuffle"
+                        .to_owned()
+                } else {
+                    format!("Invalid 'order' specified for inventory hosts: {other}")
+                };
+                self.errors.push(PlanError::InvalidKeyword {
+                    message,
+                    span: o.span.clone(),
+                });
+                HostOrder::Inventory
+            }
         }
     }
 
@@ -487,6 +521,7 @@ impl Compiler {
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
+            throttle: inner.throttle.clone(),
             timeout: inner.timeout.clone(),
             async_: t.async_.as_ref().map(Node::to_value),
             poll: t.poll.as_ref().map(Node::to_value),

@@ -18,10 +18,30 @@ pub struct Plan {
 /// How many hosts a `serial` batch holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Serial {
-    /// A host count.
-    Count(usize),
+    /// A host count (0 or less: every host left).
+    Count(i64),
     /// A percentage of the play's hosts (floor, at least 1).
     Percent(f64),
+    /// A template, rendered when the play starts (to a count, a
+    /// percentage or a list of them).
+    Template(String),
+}
+
+/// `order:`: the order a play's hosts are taken in (for batches and for
+/// who starts first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostOrder {
+    /// As the inventory lists them.
+    #[default]
+    Inventory,
+    /// The inventory's order reversed.
+    ReverseInventory,
+    /// By name.
+    Sorted,
+    /// By name, descending.
+    ReverseSorted,
+    /// Random.
+    Shuffle,
 }
 
 /// Ansible's strategies.
@@ -47,6 +67,8 @@ pub struct PlayPlan {
     pub vars: Map,
     /// Batches (`serial`); empty = all hosts at once.
     pub serial: Vec<Serial>,
+    /// `order`.
+    pub order: HostOrder,
     /// Strategy.
     pub strategy: Strategy,
     /// Fail every host of the batch when one fails.
@@ -201,6 +223,8 @@ pub struct TaskStep {
     pub environment: Vec<Value>,
     /// Become keywords in force.
     pub become_: BecomeKeywords,
+    /// `throttle:` (raw): at most this many hosts run the task at once.
+    pub throttle: Option<Value>,
     /// `timeout:` in seconds (raw: an integer or a template); each
     /// attempt of the task must finish within it.
     pub timeout: Option<Value>,

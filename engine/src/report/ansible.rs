@@ -151,6 +151,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         match event {
             Event::PlayStart { name } => banner(&format!("PLAY [{name}]"), self.columns),
             Event::NoHostsMatched => self.paint("skipping: no hosts matched\n".into(), Color::Skip),
+            Event::NoHostsRemaining => banner("NO MORE HOSTS LEFT", self.columns),
             Event::TaskStart { name, handler } => {
                 let word = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 banner(&format!("{word} [{name}]"), self.columns)

@@ -150,6 +150,9 @@ pub enum Event {
     },
     /// No host matched a play's pattern.
     NoHostsMatched,
+    /// Every host left was taken out of the play (`max_fail_percentage`):
+    /// the playbook ends.
+    NoHostsRemaining,
     /// A task (or handler) begins on the current batch.
     TaskStart {
         /// Banner text: `role : name`, the name, or the action.

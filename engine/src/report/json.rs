@@ -107,6 +107,7 @@ fn event_value(event: &Event, m: &mut Map) {
             put("name", name.as_str().into());
         }
         Event::NoHostsMatched => put("event", "no_hosts_matched".into()),
+        Event::NoHostsRemaining => put("event", "no_hosts_remaining".into()),
         Event::TaskStart { name, handler } => {
             put("event", "task_start".into());
             put("name", name.as_str().into());

@@ -160,4 +160,8 @@ pub enum RunError {
     /// A dynamic include could not be loaded or compiled.
     #[error("{0}")]
     Include(String),
+    /// A play could not start (a `serial:` that does not render to
+    /// batch sizes).
+    #[error("{0}")]
+    Play(String),
 }

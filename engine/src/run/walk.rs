@@ -6,10 +6,11 @@
 //! it is known; the counters are updated afterwards, in inventory order.
 
 use super::env::TaskEnv;
+use super::eval::keyword_int;
 use super::host::{HostState, Standing};
 use super::include;
 use super::prefetch::prefetch;
-use super::result::TaskRun;
+use super::result::{TaskResult, TaskRun};
 use super::task::run_task;
 use super::vars::task_vars;
 use crate::modules::Builtin;
@@ -17,8 +18,9 @@ use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
 use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
 
 /// What a walk over steps needs besides the hosts.
 pub(crate) struct Walk<'a> {
@@ -32,6 +34,41 @@ pub(crate) struct Walk<'a> {
     pub batch_size: usize,
     /// Fetch the probes of upcoming tasks in one round trip.
     pub batching: bool,
+    /// `throttle:` limits in force, one per task (shared by the hosts of
+    /// the `free` strategy, which reach a task at different times).
+    pub throttles: Mutex<HashMap<usize, Arc<Throttle>>>,
+}
+
+/// At most `max` hosts inside at once (`throttle:`).
+pub(crate) struct Throttle {
+    max: usize,
+    running: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Throttle {
+    fn new(max: usize) -> Throttle {
+        Throttle {
+            max: max.max(1),
+            running: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Runs `f` once fewer than `max` others are running.
+    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut n = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            while *n >= self.max {
+                n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+            }
+            *n += 1;
+        }
+        let out = f();
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.freed.notify_one();
+        out
+    }
 }
 
 /// Which hosts a step runs on.
@@ -209,12 +246,13 @@ impl Walk<'_> {
                 handler,
             });
         }
+        let throttle = self.throttle(t, &batch[first]);
         let one = |st: &mut HostState| -> TaskRun {
-            self.reporter.event(&Event::HostTaskStart {
-                host: st.name.clone(),
-                task: banner.clone(),
-            });
-            let run = run_task(&self.env, st, t, &banner);
+            let run = match &throttle {
+                Err(e) => TaskRun::single(TaskResult::task_error(e)),
+                Ok(Some(limit)) => limit.run(|| self.run_one(t, st, &banner)),
+                Ok(None) => self.run_one(t, st, &banner),
+            };
             // A `meta` that ran prints no host line; run or skipped, it
             // counts nothing in the recap (measured: `end_host` in
             // tests/golden/run/logic and tests/run/logic.rs).
@@ -256,6 +294,7 @@ impl Walk<'_> {
             }
         }
         let mut failed_now = 0usize;
+        let any_results = !results.is_empty();
         for (i, run) in results {
             if is_meta && matches!(run.result.status(), Status::Ok | Status::Skipped) {
                 continue;
@@ -276,19 +315,52 @@ impl Walk<'_> {
                 s.fail();
             }
         }
-        if let Some(pct) = self.max_fail_percentage {
+        if let (Some(pct), true) = (self.max_fail_percentage, any_results) {
+            // As Ansible's linear strategy: hosts failed in this batch (not
+            // unreachable ones, not failures a rescue may still take back)
+            // over the batch size.
             let failed = batch
                 .iter()
-                .filter(|s| s.failed() || s.unreachable())
+                .filter(|s| s.standing == Standing::Failed { rescuable: false })
                 .count();
-            if self.batch_size > 0 && (failed as f64) * 100.0 / (self.batch_size as f64) > pct {
+            if self.batch_size > 0 && (failed as f64) / (self.batch_size as f64) > pct / 100.0 {
                 for s in batch.iter_mut() {
                     s.fail();
                 }
+                // Once for the percentage, once because no host is left.
+                self.reporter.event(&Event::NoHostsRemaining);
+                self.reporter.event(&Event::NoHostsRemaining);
                 return false;
             }
         }
         true
+    }
+
+    /// One host's run of `t`, reported from the worker running it.
+    fn run_one(&self, t: &TaskStep, st: &mut HostState, banner: &str) -> TaskRun {
+        self.reporter.event(&Event::HostTaskStart {
+            host: st.name.clone(),
+            task: banner.to_owned(),
+        });
+        run_task(&self.env, st, t, banner)
+    }
+
+    /// The `throttle:` of `t` (rendered with `st`'s variables), shared by
+    /// every host running `t`; `None` when unset or 0.
+    fn throttle(&self, t: &TaskStep, st: &HostState) -> Result<Option<Arc<Throttle>>, String> {
+        let Some(v) = &t.throttle else {
+            return Ok(None);
+        };
+        let vars = task_vars(self.env.pv, st, Some(t));
+        let n = keyword_int(self.env.templar, "throttle", v, &vars)?.unwrap_or(0);
+        if n <= 0 {
+            return Ok(None);
+        }
+        let mut map = self.throttles.lock().unwrap_or_else(|e| e.into_inner());
+        let limit = map
+            .entry(super::invocation::task_id(t))
+            .or_insert_with(|| Arc::new(Throttle::new(n as usize)));
+        Ok(Some(limit.clone()))
     }
 
     /// Runs the notified handlers, in the order they are defined.
