@@ -10,4 +10,5 @@ mod twin;
 
 mod async_poll;
 mod batches;
+mod loop_control;
 mod timeout;

@@ -486,15 +486,15 @@ impl Compiler {
                     .map(|s| s.value.clone()),
                 label: lc
                     .and_then(|c| c.label.as_ref())
-                    .and_then(|n| n.as_str().map(str::to_owned)),
-                pause: lc
-                    .and_then(|c| c.pause.as_ref())
-                    .and_then(|n| match n.to_value() {
-                        Value::Int(i) => Some(i as f64),
-                        Value::Float(f) => Some(f),
-                        _ => None,
-                    }),
-                extended: lc.and_then(|c| flag_bool(&c.extended)).unwrap_or(false),
+                    .map(|n| crate::report::python_str(&n.to_value())),
+                pause: lc.and_then(|c| c.pause.as_ref()).map(Node::to_value),
+                extended: lc.and_then(|c| c.extended.as_ref()).map(flag_value),
+                extended_allitems: lc
+                    .and_then(|c| c.extended_allitems.as_ref())
+                    .map(flag_value),
+                break_when: lc
+                    .map(|c| c.break_when.iter().map(cond_text).collect())
+                    .unwrap_or_default(),
             },
             register: t.register.as_ref().map(|r| r.value.clone()),
             changed_when: t

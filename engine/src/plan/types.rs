@@ -160,10 +160,16 @@ pub struct LoopControl {
     pub index_var: Option<String>,
     /// Label template shown as `(item=...)`.
     pub label: Option<String>,
-    /// Seconds between items.
-    pub pause: Option<f64>,
-    /// Expose `ansible_loop`.
-    pub extended: bool,
+    /// Seconds between items (raw: a number or a template).
+    pub pause: Option<Value>,
+    /// Expose `ansible_loop` (raw flag).
+    pub extended: Option<Value>,
+    /// With `extended`, also `ansible_loop.allitems` (raw flag; default
+    /// true).
+    pub extended_allitems: Option<Value>,
+    /// `break_when`: stop the loop after the first item for which all
+    /// of these hold.
+    pub break_when: Vec<String>,
 }
 
 /// One task with every inherited keyword pushed down onto it.

@@ -10,7 +10,7 @@
 
 use super::connection::{self, TargetError};
 use super::env::TaskEnv;
-use super::eval::{self, render_bool};
+use super::eval::{self, render_bool, LoopSettings};
 use super::host::HostState;
 use super::work::{HostWork, Prepared, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
@@ -71,12 +71,11 @@ pub(crate) fn prepare(
     })))
 }
 
-/// The vars of one loop item.
-pub(crate) fn item_vars(task: &TaskStep, vars: &Vars, index: usize, item: &Value) -> Vars {
-    let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-    let mut iv = vars.with(loop_var, item.clone());
-    if let Some(ix) = &task.loop_control.index_var {
-        iv = iv.with(ix, Value::Int(index as i64));
+/// The vars of item `index` of `items`.
+pub(crate) fn item_vars(ls: &LoopSettings, vars: &Vars, index: usize, items: &[Value]) -> Vars {
+    let mut iv = vars.clone();
+    for (k, v) in eval::loop_keys(ls, index, items) {
+        iv = iv.with(&k, v);
     }
     iv
 }
@@ -94,10 +93,9 @@ pub(crate) fn prepare_ahead(
         None => (None, vec![Some(prepare(env, st, task, vars))]),
         Some(spec) => {
             let items = eval::loop_items(env.templar, spec, vars).ok()?;
-            let invocations = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Some(prepare(env, st, task, &item_vars(task, vars, i, item))))
+            let ls = eval::loop_settings(env.templar, &task.loop_control, vars).ok()?;
+            let invocations = (0..items.len())
+                .map(|i| Some(prepare(env, st, task, &item_vars(&ls, vars, i, &items))))
                 .collect();
             (Some(items), invocations)
         }

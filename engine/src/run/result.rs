@@ -223,6 +223,22 @@ impl TaskResult {
     }
 }
 
+/// A result as `register` stores it: every string marked unsafe, so a
+/// `{{` in a command's output (or in an error message quoting a
+/// template) is never rendered when the variable is read, as Ansible
+/// wraps module results.
+pub(crate) fn registered(result: Map) -> Value {
+    fn mark(v: Value) -> Value {
+        match v {
+            Value::Str(s) => Value::Unsafe(s),
+            Value::List(l) => Value::List(l.into_iter().map(mark).collect()),
+            Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, mark(v))).collect()),
+            other => other,
+        }
+    }
+    mark(Value::Map(result))
+}
+
 /// One loop item: its result plus the loop keys Ansible adds.
 #[derive(Clone, Debug)]
 pub(crate) struct ItemRun {

@@ -6,18 +6,19 @@ use super::async_job;
 use super::connection;
 use super::env::TaskEnv;
 use super::eval::{
-    all_true, first_false, keyword_int, loop_items, render_bool, render_f64, render_int,
+    all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, render_bool,
+    render_f64, render_int,
 };
 use super::host::HostState;
 use super::invocation::{item_vars, prepared_items, take_or_prepare};
 use super::remote::TransportRemote;
-use super::result::{loop_result, Ending, ItemRun, Presentation, TaskResult, TaskRun};
+use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
 use super::work::{Deadline, HostWork, Unprepared, Work};
 use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
 use crate::template::Vars;
-use crate::value::{Map, Value};
+use crate::value::Value;
 use std::time::Duration;
 
 /// Runs `task` on `st`. Updates the host's registered vars and
@@ -79,7 +80,7 @@ pub(crate) fn run_task(
     run.presentation.origin = Some(task.span.clone());
     run.presentation.action_plugin = task.module.is_action_plugin();
     if let Some(name) = &task.register {
-        st.set_fact(name, Value::Map(run.result.to_map()));
+        st.set_fact(name, registered(run.result.to_map()));
     }
     if run.result.changed && matches!(run.result.ending, Ending::Ran | Ending::Failed) {
         for n in &task.notify {
@@ -97,11 +98,23 @@ fn run_items(
     items: Vec<Value>,
     banner: &str,
 ) -> TaskRun {
-    let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-    let mut runs = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let iv = item_vars(task, vars, i, &item);
-        let r = match first_false(env.templar, &task.when, &iv) {
+    let ls = match loop_settings(env.templar, &task.loop_control, vars) {
+        Ok(ls) => ls,
+        Err(e) => return TaskRun::single(TaskResult::task_error(&e)),
+    };
+    let mut runs: Vec<ItemRun> = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        // `pause` waits between items, not before the first.
+        if i > 0 && ls.pause > 0.0 {
+            std::thread::sleep(Duration::from_secs_f64(ls.pause));
+        }
+        let mut iv = item_vars(&ls, vars, i, &items);
+        // Ansible registers each item's result as it goes: later items,
+        // their labels and `break_when` see the previous one.
+        if let (Some(reg), Some(prev)) = (&task.register, runs.last()) {
+            iv = iv.with(reg, registered(prev.to_map()));
+        }
+        let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
             Ok(None) => attempt(env, st, task, i, &iv, banner),
@@ -109,27 +122,41 @@ fn run_items(
         if r.ending == Ending::Unreachable {
             return TaskRun::single(r);
         }
-        let mut loop_keys = Map::new();
-        loop_keys.insert(loop_var.to_owned(), item.clone());
-        loop_keys.insert("ansible_loop_var".into(), Value::Str(loop_var.to_owned()));
-        if let Some(ix) = &task.loop_control.index_var {
-            loop_keys.insert(ix.clone(), Value::Int(i as i64));
-            loop_keys.insert("ansible_index_var".into(), Value::Str(ix.clone()));
-        }
-        let label = match &task.loop_control.label {
-            Some(l) => env
-                .templar
-                .render_string(l, &iv)
-                .unwrap_or_else(|_| l.clone()),
-            None => label_of(&item),
-        };
-        runs.push(ItemRun {
-            label,
-            result: r,
+        let loop_keys = loop_keys(&ls, i, &items);
+        let mut item = ItemRun {
+            label: label_of(&items[i]),
+            result: r.clone(),
             loop_keys,
-        });
-        if let Some(p) = task.loop_control.pause {
-            std::thread::sleep(Duration::from_secs_f64(p.clamp(0.0, 3600.0)));
+        };
+        let after = match &task.register {
+            Some(reg) => {
+                // The arguments of later items may read it: prepare them
+                // when they run.
+                st.prepared.remove(&super::invocation::task_id(task));
+                iv.with(reg, registered(item.to_map()))
+            }
+            None => iv,
+        };
+        if let Some(l) = &task.loop_control.label {
+            match env.templar.render_string(l, &after) {
+                Ok(label) => item.label = label,
+                Err(e) => {
+                    r.fail();
+                    r.set(
+                        "msg",
+                        Value::Str(format!("Failed to template loop_control.label: {e}")),
+                    );
+                    item.result = r;
+                }
+            }
+        }
+        runs.push(item);
+        if !task.loop_control.break_when.is_empty() {
+            match all_true(env.templar, &task.loop_control.break_when, &after) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return TaskRun::single(TaskResult::failed(e)),
+            }
         }
     }
     let builtin = task.module.builtin();

@@ -287,9 +287,9 @@ impl Walk<'_> {
         if once {
             // Ansible gives the run_once result to every host of the batch.
             if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
-                let registered = run.result.to_map();
+                let registered = super::result::registered(run.result.to_map());
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
-                    s.set_fact(reg, Value::Map(registered.clone()));
+                    s.set_fact(reg, registered.clone());
                 }
             }
         }
