@@ -11,4 +11,5 @@ mod twin;
 mod async_poll;
 mod batches;
 mod loop_control;
+mod module_defaults;
 mod timeout;

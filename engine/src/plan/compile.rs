@@ -1,6 +1,7 @@
 //! Compiling a parsed playbook into [`Plan`]s: roles and static imports
 //! flattened, keywords pushed down, modules resolved, vars files loaded.
 
+use super::defaults::{self, ModuleDefault};
 use super::error::{PlanError, PlanErrors};
 use super::types::*;
 use crate::modules::ModuleName;
@@ -31,12 +32,16 @@ struct Inherit {
     delegate_to: Option<String>,
     throttle: Option<Value>,
     timeout: Option<Value>,
+    module_defaults: Vec<ModuleDefault>,
+    collections: Vec<String>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
 }
 
 struct Compiler {
     errors: Vec<PlanError>,
+    /// Where installed collections are (for `collections:`).
+    roots: Vec<PathBuf>,
 }
 
 /// Compiles a parsed playbook.
@@ -50,7 +55,10 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
     } else {
         playbook_dir
     };
-    let mut c = Compiler { errors: Vec::new() };
+    let mut c = Compiler {
+        errors: Vec::new(),
+        roots: defaults::collection_roots(&playbook_dir),
+    };
     let plays = pb.plays.iter().map(|p| c.play(p, &playbook_dir)).collect();
     if c.errors.is_empty() {
         Ok(Plan {
@@ -67,8 +75,11 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
 /// # Errors
 /// The file could not be loaded or compiled; the text says why.
 pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Vec<Step>, String> {
-    let mut c = Compiler { errors: Vec::new() };
     let mut inh = inherit_of(&inc.inherit);
+    let mut c = Compiler {
+        errors: Vec::new(),
+        roots: defaults::collection_roots(&inh.playbook_dir),
+    };
     for (k, v) in params {
         inh.vars.insert(k.clone(), v.clone());
     }
@@ -90,6 +101,7 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
         .map_err(|e| e.to_string())?;
         let ctx = role_ctx(&mut c, &role, Map::new());
         inh.role = Some(ctx);
+        inh.collections = role_collections(&role);
         let mut steps = Vec::new();
         for d in &role.dependencies {
             steps.extend(c.role_use(d, &inh));
@@ -142,6 +154,8 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         delegate_to: t.delegate_to.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
+        module_defaults: t.module_defaults.clone(),
+        collections: t.collections.clone(),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -234,6 +248,15 @@ impl Compiler {
         }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
+        }
+        if let Some(md) = &k.module_defaults {
+            match defaults::parse(md) {
+                Ok(entries) => n.module_defaults.extend(entries),
+                Err(e) => self.errors.push(*e),
+            }
+        }
+        if !k.collections.is_empty() {
+            n.collections = k.collections.iter().map(|c| c.value.clone()).collect();
         }
         if let Some(t) = &k.throttle {
             n.throttle = Some(t.to_value());
@@ -376,6 +399,7 @@ impl Compiler {
         let ctx = role_ctx(self, &r.role, params);
         let mut inner = self.apply(inh, &r.keywords);
         inner.role = Some(ctx);
+        inner.collections = role_collections(&r.role);
         let mut steps = Vec::new();
         for d in &r.role.dependencies {
             steps.extend(self.role_use(d, &inner));
@@ -390,6 +414,7 @@ impl Compiler {
         }
         let mut inner = inh.clone();
         inner.role = Some(role_ctx(self, &r.role, Map::new()));
+        inner.collections = role_collections(&r.role);
         let hs = self.items(&r.role.handlers, &inner);
         flatten_into(&hs, out);
     }
@@ -414,6 +439,7 @@ impl Compiler {
             // already in force (with its params) is kept as it is.
             if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
                 inner.role = Some(role_ctx(self, role, Map::new()));
+                inner.collections = role_collections(role);
             }
         }
         Step::Block(Arc::new(BlockStep {
@@ -434,14 +460,19 @@ impl Compiler {
                 .map_or("meta".to_owned(), |n| n.value.clone());
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let Some(module) = ModuleName::lookup(&t.action.module) else {
-            self.errors.push(PlanError::UnknownModule {
-                name: t.action.written.clone(),
-                task: format!("task `{}`", t.display_name()),
-                span: t.action.span.clone(),
-                suggestion: ModuleName::suggest(&t.action.module),
-            });
-            return None;
+        let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
+            Ok(m) => m,
+            Err(name) => {
+                self.errors.push(PlanError::UnknownModule {
+                    suggestion: (name == t.action.written)
+                        .then(|| ModuleName::suggest(&t.action.module))
+                        .flatten(),
+                    name,
+                    task: format!("task `{}`", t.display_name()),
+                    span: t.action.span.clone(),
+                });
+                return None;
+            }
         };
         Some(Step::Task(Arc::new(self.task_step(t, inh, module))))
     }
@@ -521,6 +552,8 @@ impl Compiler {
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
+            module_defaults: inner.module_defaults.clone(),
+            collections: inner.collections.clone(),
             throttle: inner.throttle.clone(),
             timeout: inner.timeout.clone(),
             async_: t.async_.as_ref().map(Node::to_value),
@@ -561,6 +594,12 @@ impl Compiler {
             base_dir: inh.playbook_dir.clone(),
         })))
     }
+}
+
+/// A role's tasks look up short module names in its own `meta/main.yml`
+/// `collections`, never in the play's (Ansible's rule).
+fn role_collections(role: &Role) -> Vec<String> {
+    role.collections.iter().map(|c| c.value.clone()).collect()
 }
 
 fn role_ctx(c: &mut Compiler, role: &Role, params: Map) -> Arc<RoleCtx> {

@@ -229,6 +229,12 @@ pub struct TaskStep {
     pub environment: Vec<Value>,
     /// Become keywords in force.
     pub become_: BecomeKeywords,
+    /// `module_defaults` in force, outermost first (see
+    /// [`super::module_defaults_for`]).
+    pub module_defaults: Vec<super::ModuleDefault>,
+    /// `collections` in force (where short module names of tasks it
+    /// includes are looked up).
+    pub collections: Vec<String>,
     /// `throttle:` (raw): at most this many hosts run the task at once.
     pub throttle: Option<Value>,
     /// `timeout:` in seconds (raw: an integer or a template); each

@@ -20,19 +20,44 @@ use crate::value::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The task's arguments rendered for `vars`, with `omit` removed.
+/// The task's arguments rendered for `vars`, with `omit` removed, then
+/// completed from the `module_defaults` in force: the module's own
+/// entry, then its groups', each only for arguments still unset (the
+/// task's own always win).
 pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Map, String> {
-    match env
+    let mut args = match env
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
     {
-        Ok(Value::Map(m)) => Ok(m
-            .into_iter()
-            .filter(|(_, v)| v.as_str() != Some(OMIT))
-            .collect()),
-        Ok(_) => Err("module arguments must be a mapping".into()),
-        Err(e) => Err(e.to_string()),
+        Ok(Value::Map(m)) => m,
+        Ok(_) => return Err("module arguments must be a mapping".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    for defaults in crate::plan::module_defaults_for(task.module, &task.module_defaults)
+        .into_iter()
+        .rev()
+    {
+        match env.templar.render_value(defaults, vars) {
+            Ok(Value::Map(m)) => {
+                for (k, v) in m {
+                    args.entry(k).or_insert(v);
+                }
+            }
+            Ok(Value::Null) => {}
+            Ok(other) => {
+                return Err(format!(
+                    "module_defaults for `{}` must be a dictionary, got {}",
+                    task.module.as_str(),
+                    other.type_name()
+                ))
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
+    Ok(args
+        .into_iter()
+        .filter(|(_, v)| v.as_str() != Some(OMIT))
+        .collect())
 }
 
 /// Prepares `task` for `st` with `vars` (the item's, in a loop).
