@@ -10,6 +10,7 @@ mod twin;
 
 mod async_poll;
 mod batches;
+mod handlers;
 mod loop_control;
 mod module_defaults;
 mod timeout;

@@ -33,10 +33,12 @@ impl Side {
         format!("{}{}", self.out, self.err)
     }
 
-    /// The recap line of `host`.
-    #[track_caller]
+    /// The recap line of `host` (empty when there is none).
     pub(crate) fn recap(&self, host: &str) -> String {
-        crate::run::recap_line(&self.out, host)
+        self.out
+            .lines()
+            .find(|l| l.starts_with(host) && l.contains(" : ok="))
+            .unwrap_or_default()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
@@ -153,8 +155,9 @@ impl Twin {
         [self.ours(i), self.ansible(i)]
     }
 
-    /// A YAML inventory naming `node1..nodeN` after the hosts from `first`.
-    fn inventory(&self, first: usize, extra: &str) -> String {
+    /// A YAML inventory naming `node1..nodeN` after the hosts from `first`,
+    /// then `hosts` (YAML lines), then `extra` under `vars:`.
+    fn inventory(&self, first: usize, hosts: &str, extra: &str) -> String {
         let mut s = String::from("all:\n  hosts:\n");
         for i in 0..self.n {
             let h = &self.fleet.hosts()[first + i];
@@ -164,6 +167,7 @@ impl Twin {
                 h.address()
             ));
         }
+        s.push_str(hosts);
         s.push_str(&format!(
             "  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: {}\n    \
              ansible_ssh_common_args: \"-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes\"\n    \
@@ -184,6 +188,7 @@ impl Twin {
             dir,
             args: Vec::new(),
             inventory_vars: String::new(),
+            extra_hosts: String::new(),
             limit: Duration::from_secs(180),
         }
     }
@@ -195,6 +200,7 @@ pub(crate) struct Case<'t> {
     dir: tempfile::TempDir,
     args: Vec<String>,
     inventory_vars: String,
+    extra_hosts: String,
     limit: Duration,
 }
 
@@ -219,6 +225,14 @@ impl Case<'_> {
         self
     }
 
+    /// Adds a host that is not a test host (both sides get it as
+    /// written): `vars` are its YAML lines, indented by 6.
+    pub(crate) fn extra_host(mut self, name: &str, vars: &str) -> Self {
+        self.extra_hosts
+            .push_str(&format!("    {name}:\n      {vars}\n"));
+        self
+    }
+
     /// The directory holding the playbook.
     pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
@@ -228,11 +242,16 @@ impl Case<'_> {
     pub(crate) fn run(&self) -> Runs {
         let ours_inv = self.dir.path().join("ours.yaml");
         let theirs_inv = self.dir.path().join("ansible.yaml");
-        std::fs::write(&ours_inv, self.twin.inventory(0, &self.inventory_vars))
-            .expect("write inventory");
+        std::fs::write(
+            &ours_inv,
+            self.twin
+                .inventory(0, &self.extra_hosts, &self.inventory_vars),
+        )
+        .expect("write inventory");
         std::fs::write(
             &theirs_inv,
-            self.twin.inventory(self.twin.n, &self.inventory_vars),
+            self.twin
+                .inventory(self.twin.n, &self.extra_hosts, &self.inventory_vars),
         )
         .expect("write inventory");
         std::thread::scope(|s| {

@@ -24,7 +24,7 @@ struct Inherit {
     environment: Vec<Value>,
     become_: BecomeKeywords,
     ignore_errors: Option<Value>,
-    ignore_unreachable: bool,
+    ignore_unreachable: Option<Value>,
     check_mode: Option<Value>,
     diff: Option<bool>,
     no_log: bool,
@@ -146,7 +146,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         environment: t.environment.clone(),
         become_: t.become_.clone(),
         ignore_errors: t.ignore_errors.clone(),
-        ignore_unreachable: t.ignore_unreachable,
+        ignore_unreachable: t.ignore_unreachable.clone(),
         check_mode: t.check_mode.clone(),
         diff: t.diff,
         no_log: t.no_log,
@@ -231,8 +231,8 @@ impl Compiler {
         if let Some(f) = &k.ignore_errors {
             n.ignore_errors = Some(flag_value(f));
         }
-        if let Some(b) = flag_bool(&k.ignore_unreachable) {
-            n.ignore_unreachable = b;
+        if let Some(f) = &k.ignore_unreachable {
+            n.ignore_unreachable = Some(flag_value(f));
         }
         if let Some(f) = &k.check_mode {
             n.check_mode = Some(flag_value(f));
@@ -540,7 +540,7 @@ impl Compiler {
             retries: t.retries.as_ref().map(Node::to_value),
             delay: t.delay.as_ref().map(Node::to_value),
             ignore_errors: inner.ignore_errors.clone(),
-            ignore_unreachable: inner.ignore_unreachable,
+            ignore_unreachable: inner.ignore_unreachable.clone(),
             notify: t.notify.iter().map(|n| n.value.clone()).collect(),
             listen: t.listen.iter().map(|n| n.value.clone()).collect(),
             tags: inner.tags.clone(),

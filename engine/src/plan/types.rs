@@ -206,7 +206,7 @@ pub struct TaskStep {
     /// `ignore_errors` (raw).
     pub ignore_errors: Option<Value>,
     /// `ignore_unreachable`.
-    pub ignore_unreachable: bool,
+    pub ignore_unreachable: Option<Value>,
     /// Handlers to notify on change.
     pub notify: Vec<String>,
     /// For handlers: topics they listen to.

@@ -380,13 +380,18 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
                 }
             }
-            Status::Unreachable => out.push_str(&self.paint(
-                format!(
-                    "fatal: [{host}]: UNREACHABLE! => {}\n",
-                    json_line(&clean(&r.result, self.verbosity))
-                ),
-                Color::Unreachable,
-            )),
+            Status::Unreachable => {
+                out.push_str(&self.paint(
+                    format!(
+                        "fatal: [{host}]: UNREACHABLE! => {}\n",
+                        json_line(&clean(&r.result, self.verbosity))
+                    ),
+                    Color::Unreachable,
+                ));
+                if r.ignored {
+                    out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
+                }
+            }
             _ if looped => {}
             Status::Skipped => {
                 out.push_str(&self.paint(format!("skipping: [{host}]\n"), Color::Skip))

@@ -71,6 +71,9 @@ pub(crate) struct HostState {
     pub standing: Standing,
     /// Handlers (names or listen topics) notified and not yet run.
     pub notified: IndexSet<String>,
+    /// Handlers (by their index in the play's list) these notifications
+    /// resolved to, not yet run.
+    pub pending_handlers: std::collections::BTreeSet<usize>,
     /// Recap counters.
     pub stats: HostStats,
     /// Probe outputs fetched ahead of time.
@@ -105,6 +108,7 @@ impl HostState {
             sessions: Vec::new(),
             standing: Standing::Active,
             notified: IndexSet::new(),
+            pending_handlers: Default::default(),
             stats: HostStats::default(),
             probe_cache: HashMap::new(),
             prepared: HashMap::new(),

@@ -164,4 +164,8 @@ pub enum RunError {
     /// batch sizes).
     #[error("{0}")]
     Play(String),
+    /// The run stopped as ansible-playbook stops, with no recap (a
+    /// notified handler that does not exist): Ansible's message.
+    #[error("{0}")]
+    Fatal(String),
 }

@@ -146,6 +146,7 @@ pub fn run(
                 batch_size: batch.len(),
                 batching: opts.probe_batching,
                 throttles: Default::default(),
+                fatal: Default::default(),
             };
             if play.gather_facts {
                 gather(&walk, &mut batch);
@@ -169,6 +170,14 @@ pub fn run(
             for s in batch {
                 states.insert(s.name.clone(), s);
             }
+            if let Some(msg) = walk.fatal.lock().ok().and_then(|mut f| f.take()) {
+                // Ansible stops at once: no recap.
+                for s in states.values_mut() {
+                    s.wait_jobs();
+                    s.close_sessions();
+                }
+                return Err(RunError::Fatal(msg));
+            }
             // Ansible ends the whole playbook (no more batches, no more
             // plays) when `max_fail_percentage` is exceeded or when every
             // host of a batch failed or was unreachable.
@@ -183,6 +192,7 @@ pub fn run(
         }
         for s in states.values_mut() {
             s.notified.clear();
+            s.pending_handlers.clear();
         }
         if stopped {
             break;

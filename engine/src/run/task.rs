@@ -77,6 +77,13 @@ pub(crate) fn run_task(
     if run.result.ending == Ending::Failed && ignore {
         run.ignored = true;
     }
+    if run.result.ending == Ending::Unreachable {
+        // `ignore_unreachable`: counted ok + ignored, the host stays.
+        run.ignored = task
+            .ignore_unreachable
+            .as_ref()
+            .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(false));
+    }
     run.presentation.origin = Some(task.span.clone());
     run.presentation.action_plugin = task.module.is_action_plugin();
     if let Some(name) = &task.register {

@@ -37,6 +37,9 @@ pub(crate) struct Walk<'a> {
     /// `throttle:` limits in force, one per task (shared by the hosts of
     /// the `free` strategy, which reach a task at different times).
     pub throttles: Mutex<HashMap<usize, Arc<Throttle>>>,
+    /// An error that ends the run at once (Ansible raises it from its
+    /// strategy): set by the worker that hit it.
+    pub fatal: Mutex<Option<String>>,
 }
 
 /// At most `max` hosts inside at once (`throttle:`).
@@ -253,6 +256,26 @@ impl Walk<'_> {
                 Ok(Some(limit)) => limit.run(|| self.run_one(t, st, &banner)),
                 Ok(None) => self.run_one(t, st, &banner),
             };
+            if run.result.changed {
+                // Ansible checks each notification as it saves it and
+                // stops the run, before showing the result, when no
+                // handler answers to it.
+                let missing = t
+                    .notify
+                    .iter()
+                    .find(|n| handlers_for(self.handlers, n).is_empty());
+                if let Some(n) = missing {
+                    if let Ok(mut f) = self.fatal.lock() {
+                        f.get_or_insert_with(|| {
+                            format!(
+                                "The requested handler '{n}' was not found in either the main \
+                                 handlers list nor in the listening handlers list"
+                            )
+                        });
+                    }
+                    return run;
+                }
+            }
             // A `meta` that ran prints no host line; run or skipped, it
             // counts nothing in the recap (measured: `end_host` in
             // tests/golden/run/logic and tests/run/logic.rs).
@@ -293,6 +316,9 @@ impl Walk<'_> {
                 }
             }
         }
+        if self.fatal.lock().is_ok_and(|f| f.is_some()) {
+            return false;
+        }
         let mut failed_now = 0usize;
         let any_results = !results.is_empty();
         for (i, run) in results {
@@ -300,7 +326,7 @@ impl Walk<'_> {
                 continue;
             }
             let st = &mut batch[i];
-            account(st, &run, &banner, rescuable, t.ignore_unreachable);
+            account(st, &run, &banner, rescuable);
             if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
@@ -363,22 +389,17 @@ impl Walk<'_> {
         Ok(Some(limit.clone()))
     }
 
-    /// Runs the notified handlers, in the order they are defined.
+    /// Runs the notified handlers, in the order they are defined, each
+    /// once for the hosts that notified it (also by a handler that ran
+    /// earlier in this flush).
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
-        for h in self.handlers {
-            let keys: Vec<String> = std::iter::once(h.name.clone().unwrap_or_default())
-                .chain(
-                    h.role
-                        .as_ref()
-                        .map(|r| format!("{} : {}", r.name, h.name.clone().unwrap_or_default())),
-                )
-                .chain(h.listen.iter().cloned())
-                .collect();
+        self.resolve_notifications(batch);
+        for (i, h) in self.handlers.iter().enumerate() {
             let who: HashSet<String> = batch
                 .iter()
                 .filter(|s| {
                     (s.active() || (self.force_handlers && s.failed()))
-                        && keys.iter().any(|k| s.notified.contains(k))
+                        && s.pending_handlers.contains(&i)
                 })
                 .map(|s| s.name.clone())
                 .collect();
@@ -386,9 +407,7 @@ impl Walk<'_> {
                 continue;
             }
             for s in batch.iter_mut().filter(|s| who.contains(&s.name)) {
-                for k in &keys {
-                    s.notified.shift_remove(k);
-                }
+                s.pending_handlers.remove(&i);
             }
             let chosen = if self.force_handlers {
                 Who::Forced(&who)
@@ -398,8 +417,19 @@ impl Walk<'_> {
             if !self.task(h, batch, false, chosen, true) {
                 return false;
             }
+            self.resolve_notifications(batch);
         }
         true
+    }
+
+    /// Turns each host's notifications into the handlers they name.
+    fn resolve_notifications(&self, batch: &mut [HostState]) {
+        for s in batch.iter_mut() {
+            let notified: Vec<String> = s.notified.drain(..).collect();
+            for n in notified {
+                s.pending_handlers.extend(handlers_for(self.handlers, &n));
+            }
+        }
     }
 
     fn include(
@@ -431,6 +461,40 @@ impl Walk<'_> {
     }
 }
 
+/// The handlers notification `n` names, as Ansible's
+/// `search_handlers_by_notification` finds them: the last handler
+/// defined with that name (or `role : name`), and every handler that
+/// `listen`s to it (one per name).
+fn handlers_for(handlers: &[Arc<TaskStep>], n: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let named = (0..handlers.len()).rev().find(|&i| {
+        let h = &handlers[i];
+        h.name.as_deref().is_some_and(|name| {
+            name == n
+                || h.role
+                    .as_ref()
+                    .is_some_and(|r| format!("{} : {name}", r.name) == n)
+        })
+    });
+    out.extend(named);
+    let mut seen: HashSet<&str> = HashSet::new();
+    for i in (0..handlers.len()).rev() {
+        let h = &handlers[i];
+        if !h.listen.iter().any(|l| l == n) {
+            continue;
+        }
+        if let Some(name) = h.name.as_deref() {
+            if !seen.insert(name) {
+                continue;
+            }
+        }
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
 fn who_set(batch: &[HostState], who: Who<'_>) -> HashSet<String> {
     batch
         .iter()
@@ -450,13 +514,7 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 /// Updates the recap counters and standing of one host, by Ansible's
 /// rules: changed counts as ok too; an ignored failure is ok + ignored; a
 /// failure inside a block with a rescue waits for the rescue.
-fn account(
-    st: &mut HostState,
-    run: &TaskRun,
-    task: &str,
-    rescuable: bool,
-    ignore_unreachable: bool,
-) {
+fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
     let status = run.result.status();
     let changed = run.result.changed;
     st.converged = matches!(status, Status::Ok | Status::Skipped) && !changed;
@@ -486,7 +544,7 @@ fn account(
                 st.stats.failed += 1;
             }
         }
-        Status::Unreachable if ignore_unreachable => {
+        Status::Unreachable if run.ignored => {
             st.stats.ok += 1;
             st.stats.ignored += 1;
         }
