@@ -13,4 +13,5 @@ mod batches;
 mod handlers;
 mod loop_control;
 mod module_defaults;
+mod start_at;
 mod timeout;

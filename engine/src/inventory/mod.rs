@@ -66,6 +66,7 @@ pub use connection::connection_spec;
 pub use error::InventoryError;
 pub use list::{ListOptions, VarsView};
 pub use model::{Group, Host};
+pub(crate) use pattern::fnmatch;
 
 use crate::source::Warning;
 use crate::value::{Map, Value};

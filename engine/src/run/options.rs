@@ -144,6 +144,9 @@ pub struct RunSummary {
     pub exit_code: i32,
     /// SSH commands sent per host (probes, applies, facts), measured.
     pub commands: std::collections::BTreeMap<String, u64>,
+    /// `--start-at-task` named no task of the playbook (ansible-playbook
+    /// then says `No matching task "X" found` and still exits 0).
+    pub start_at_task_unmatched: Option<String>,
 }
 
 /// A run that could not start or had to stop as a whole.

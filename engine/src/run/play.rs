@@ -5,11 +5,12 @@ use super::env::TaskEnv;
 use super::gather::gather_facts;
 use super::host::{HostState, Standing};
 use super::options::{RunError, RunOptions, RunSummary};
+use super::start_at;
 use super::vars::{HostTable, PlayVars};
 use super::walk::Walk;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
-use crate::plan::{HostOrder, Plan, PlayPlan, Serial, Strategy};
+use crate::plan::{HostOrder, Plan, PlayPlan, Serial, Step, Strategy};
 use crate::report::{Event, Recap, Reporter, Status};
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
@@ -56,6 +57,7 @@ pub fn run(
     });
     let mut cancelled = false;
     let mut stopped = false;
+    let mut start_at = opts.start_at_task.clone();
     for play in &plan.plays {
         if opts.cancel.load(Ordering::Relaxed) {
             cancelled = true;
@@ -148,19 +150,32 @@ pub fn run(
                 throttles: Default::default(),
                 fatal: Default::default(),
             };
-            if play.gather_facts {
+            // `--start-at-task`: until a batch finds the task, each runs
+            // nothing (not even fact gathering); the batch that finds it
+            // starts there, and everything after runs in full.
+            let started;
+            let (steps, gathers): (&[Step], usize) = match &start_at {
+                None => (&play.steps, usize::from(play.gather_facts)),
+                Some(pattern) => match start_at::start(&play.steps, play.gather_facts, pattern) {
+                    Some(s) => {
+                        started = s;
+                        start_at = None;
+                        (&started.steps, started.gathers)
+                    }
+                    None => (&[], 0),
+                },
+            };
+            for _ in 0..gathers {
                 gather(&walk, &mut batch);
             }
             let finished = match play.strategy {
-                Strategy::Linear => {
-                    walk.steps(&play.steps, &mut batch, false) && walk.flush(&mut batch)
-                }
+                Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
                 Strategy::Free => pool.install(|| {
                     batch
                         .par_iter_mut()
                         .map(|s| {
                             let one = std::slice::from_mut(s);
-                            walk.steps(&play.steps, one, false) && walk.flush(one)
+                            walk.steps(steps, one, false) && walk.flush(one)
                         })
                         .collect::<Vec<_>>()
                         .into_iter()
@@ -211,6 +226,7 @@ pub fn run(
     reporter.event(&Event::Recap(recap.clone()));
     let exit_code = if cancelled { 130 } else { recap.exit_code() };
     Ok(RunSummary {
+        start_at_task_unmatched: start_at,
         recap,
         exit_code,
         commands,
