@@ -107,6 +107,10 @@ pub(crate) struct PlaybookArgs {
     /// Skip tasks with these tags.
     #[arg(long, value_delimiter = ',')]
     pub(crate) skip_tags: Vec<String>,
+    /// Start at the first task with this name (`role : name` too; glob
+    /// patterns allowed); earlier tasks do not run.
+    #[arg(long, value_name = "TASK")]
+    pub(crate) start_at_task: Option<String>,
     /// List the tasks that would run, then exit.
     #[arg(long)]
     pub(crate) list_tasks: bool,

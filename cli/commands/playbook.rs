@@ -18,6 +18,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     let mut options = run_options(&args.run)?;
     options.tags = args.tags.clone();
     options.skip_tags = args.skip_tags.clone();
+    options.start_at_task = args.start_at_task.clone();
     let session = Session::start(&args.run, options.cancel.clone(), &args.extra_vars)?;
     register_secrets(&session, &options);
     let job = PlaybookJob {
