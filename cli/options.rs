@@ -242,7 +242,7 @@ impl Resolved {
             command_timeout: flags.command_timeout,
             connect,
             defaults,
-            start_at_task: flags.start_at_task.clone(),
+            shard: flags.shard,
             play_defaults: PlayDefaults {
                 gather_facts: v.gathering == Gathering::Implicit,
                 strategy: match v.strategy.as_deref() {

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod conformance;
 mod facts;
+mod flow;
 mod harness;
 mod inventory;
 mod modules;

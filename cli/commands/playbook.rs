@@ -33,7 +33,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     if args.syntax_check || args.list_tasks || args.list_hosts {
         return list(args, &resolved);
     }
-    let options = match resolved.run_options(&args.run) {
+    let mut options = match resolved.run_options(&args.run) {
         Ok(o) => o,
         Err(e) => {
             return Ok(early_failure(
@@ -51,6 +51,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
         &args.extra_vars,
     )?;
     session.warn_text(&resolved.settings.warnings);
+    options.start_at_task = args.start_at_task.clone();
     register_secrets(&session, &options);
     let job = PlaybookJob {
         inventory: resolved.inventory(),
@@ -136,7 +137,12 @@ fn list(args: &PlaybookArgs, resolved: &Resolved) -> anyhow::Result<ExitCode> {
     }
     let mut hosts = Vec::new();
     for play in &pb.plays {
-        hosts.push(inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?);
+        let selected =
+            inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?;
+        hosts.push(match args.run.shard {
+            Some(shard) => shard.filter(&inventory, selected),
+            None => selected,
+        });
     }
     let v = &resolved.settings.values;
     let tags = TagSelection {
