@@ -7,7 +7,9 @@ mod batching;
 mod faults;
 mod golden;
 mod logic;
+mod privilege;
 mod strategy;
+pub(crate) mod twin;
 
 use crate::harness::Fleet;
 use engine::job::PlaybookJob;

@@ -22,6 +22,7 @@ struct Inherit {
     vars: Map,
     environment: Vec<Value>,
     become_: BecomeKeywords,
+    connection: ConnectionKeywords,
     ignore_errors: Option<Value>,
     ignore_unreachable: bool,
     check_mode: Option<Value>,
@@ -131,6 +132,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         vars: t.vars.clone(),
         environment: t.environment.clone(),
         become_: t.become_.clone(),
+        connection: t.connection.clone(),
         ignore_errors: t.ignore_errors.clone(),
         ignore_unreachable: t.ignore_unreachable,
         check_mode: t.check_mode.clone(),
@@ -210,6 +212,18 @@ impl Compiler {
         if let Some(f) = &k.become_flags {
             n.become_.flags = Some(f.value.clone());
         }
+        if let Some(e) = &k.become_exe {
+            n.become_.exe = Some(e.value.clone());
+        }
+        if let Some(c) = &k.connection {
+            n.connection.connection = Some(c.value.clone());
+        }
+        if let Some(u) = &k.remote_user {
+            n.connection.remote_user = Some(u.value.clone());
+        }
+        if let Some(p) = &k.port {
+            n.connection.port = Some(p.to_value());
+        }
         if let Some(f) = &k.ignore_errors {
             n.ignore_errors = Some(flag_value(f));
         }
@@ -260,6 +274,7 @@ impl Compiler {
         }
         let hs = self.items(&p.handlers, &inh);
         flatten_into(&hs, &mut handlers);
+        let gather = Arc::new(gather_step(&inh, &p.span));
         PlayPlan {
             name: p.display_name(),
             hosts: p.hosts_text(),
@@ -291,6 +306,7 @@ impl Compiler {
             force_handlers: flag_bool(&p.force_handlers).unwrap_or(false),
             steps,
             handlers,
+            gather: Some(gather),
             span: Some(p.span.clone()),
         }
     }
@@ -482,6 +498,7 @@ impl Compiler {
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
+            connection: inner.connection.clone(),
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }
@@ -517,6 +534,43 @@ impl Compiler {
             inherit,
             base_dir: inh.playbook_dir.clone(),
         })))
+    }
+}
+
+/// The implicit `Gathering Facts` task of a play: the play's keywords in
+/// force, nothing else (ansible-core makes it a task of the play too).
+fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
+    TaskStep {
+        name: Some("Gathering Facts".into()),
+        action: "ansible.builtin.gather_facts".into(),
+        module: ModuleName::META,
+        args: Map::new(),
+        span: span.clone(),
+        when: Vec::new(),
+        loop_: None,
+        loop_control: LoopControl::default(),
+        register: None,
+        changed_when: None,
+        failed_when: None,
+        until: None,
+        retries: None,
+        delay: None,
+        ignore_errors: inh.ignore_errors.clone(),
+        ignore_unreachable: inh.ignore_unreachable,
+        notify: Vec::new(),
+        listen: Vec::new(),
+        tags: vec!["always".into()],
+        delegate_to: None,
+        run_once: false,
+        check_mode: inh.check_mode.clone(),
+        diff: inh.diff,
+        no_log: inh.no_log,
+        vars: Map::new(),
+        environment: inh.environment.clone(),
+        become_: inh.become_.clone(),
+        connection: inh.connection.clone(),
+        role: None,
+        search_paths: search_paths(None, &inh.playbook_dir),
     }
 }
 

@@ -20,6 +20,6 @@ pub use compile::{compile, compile_include};
 pub use error::{PlanError, PlanErrors};
 
 pub use types::{
-    BecomeKeywords, BlockStep, IncludeStep, LoopControl, LoopSpec, Plan, PlayPlan, RoleCtx, Serial,
-    Step, Strategy, TaskStep,
+    BecomeKeywords, BlockStep, ConnectionKeywords, IncludeStep, LoopControl, LoopSpec, Plan,
+    PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep,
 };

@@ -59,6 +59,10 @@ pub struct PlayPlan {
     pub steps: Vec<Step>,
     /// Handlers in definition order (roles' first, as Ansible orders them).
     pub handlers: Vec<Arc<TaskStep>>,
+    /// The implicit `Gathering Facts` task: the play's own keywords
+    /// (`become`, `connection`, `remote_user`, ...) in force, as Ansible
+    /// runs fact gathering with them.
+    pub gather: Option<Arc<TaskStep>>,
     /// Where the play was written.
     pub span: Option<Span>,
 }
@@ -103,6 +107,19 @@ pub struct BecomeKeywords {
     pub method: Option<String>,
     /// `become_flags:`.
     pub flags: Option<String>,
+    /// `become_exe:`.
+    pub exe: Option<String>,
+}
+
+/// Connection keywords in force for a task (innermost wins), raw.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionKeywords {
+    /// `connection:`.
+    pub connection: Option<String>,
+    /// `remote_user:`.
+    pub remote_user: Option<String>,
+    /// `port:` (an integer or a template).
+    pub port: Option<Value>,
 }
 
 /// The role a task comes from.
@@ -201,6 +218,8 @@ pub struct TaskStep {
     pub environment: Vec<Value>,
     /// Become keywords in force.
     pub become_: BecomeKeywords,
+    /// Connection keywords in force.
+    pub connection: ConnectionKeywords,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
     /// Directories searched for `src` files (role files/templates, playbook dir).

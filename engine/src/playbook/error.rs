@@ -70,6 +70,19 @@ pub enum PlaybookError {
         /// The key.
         span: Span,
     },
+    /// A keyword value this engine cannot honour (`become_method: doas`,
+    /// `connection: winrm`), refused before any host is touched.
+    #[error("{span}: `{keyword}: {value}` is not supported (supported: {supported})")]
+    UnsupportedValue {
+        /// The keyword.
+        keyword: String,
+        /// The value as written.
+        value: String,
+        /// What is supported.
+        supported: &'static str,
+        /// The value.
+        span: Span,
+    },
     /// A task names more than one action (two module keys, or `action:`
     /// plus a module key).
     #[error("{span}: conflicting action statements: `{first}`, `{second}`")]
@@ -189,6 +202,7 @@ impl PlaybookError {
             | PlaybookError::BadKeywordType { span, .. }
             | PlaybookError::UnknownKeyword { span, .. }
             | PlaybookError::RefusedKeyword { span, .. }
+            | PlaybookError::UnsupportedValue { span, .. }
             | PlaybookError::ConflictingActions { span, .. }
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }

@@ -158,6 +158,27 @@ fn vars(node: &Node) -> Result<Option<Node>, PlaybookError> {
     }
 }
 
+/// A literal keyword value is checked now; a templated one when it is
+/// rendered for a host.
+fn supported(
+    keyword: &str,
+    value: Option<Spanned<String>>,
+    supported: &'static str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<Option<Spanned<String>>, PlaybookError> {
+    match &value {
+        Some(v) if !node::is_template(&v.value) && !ok(&v.value) => {
+            Err(PlaybookError::UnsupportedValue {
+                keyword: keyword.to_owned(),
+                value: v.value.clone(),
+                supported,
+                span: v.span.clone(),
+            })
+        }
+        _ => Ok(value),
+    }
+}
+
 impl Keywords {
     /// Takes `key: value` if it is a shared keyword; `Ok(false)` if the key
     /// is not one (the caller decides whether that is an action or an error).
@@ -173,11 +194,20 @@ impl Keywords {
             "environment" => self.environment = Some(value.clone()),
             "become" => self.become_ = f(value)?,
             "become_user" => self.become_user = s(value)?,
-            "become_method" => self.become_method = s(value)?,
+            "become_method" => {
+                self.become_method = supported(key, s(value)?, "`sudo`, `su`", |m| {
+                    crate::inventory::become_method(m).is_some()
+                })?
+            }
             "become_flags" => self.become_flags = s(value)?,
             "become_exe" => self.become_exe = s(value)?,
             "remote_user" => self.remote_user = s(value)?,
-            "connection" => self.connection = s(value)?,
+            "connection" => {
+                self.connection =
+                    supported(key, s(value)?, "`ssh`, `smart`, `paramiko`, `local`", |c| {
+                        crate::inventory::connection_kind(c).is_some()
+                    })?
+            }
             "port" => self.port = Some(value.clone()),
             "check_mode" => self.check_mode = f(value)?,
             "diff" => self.diff = f(value)?,

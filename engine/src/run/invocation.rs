@@ -54,10 +54,9 @@ pub(crate) fn prepare(
         },
         None => env.opts.mode,
     };
-    let privilege = connection::privilege(env, task, vars).map_err(failed)?;
     let environment = eval::environment(env.templar, &task.environment, vars).map_err(failed)?;
-    let target = connection::target(env, st, task, vars, privilege).map_err(|e| match e {
-        TargetError::Unreachable(m) => Unprepared::Unreachable(m),
+    let target = connection::target(env, st, task, vars).map_err(|e| match e {
+        TargetError::Failed(m) => Unprepared::Failed(m),
     })?;
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));

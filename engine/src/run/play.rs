@@ -137,7 +137,7 @@ pub fn run(
                 batching: opts.probe_batching,
             };
             if play.gather_facts {
-                gather(&walk, &mut batch);
+                gather(&walk, &mut batch, play.gather.as_deref());
             }
             let finished = match play.strategy {
                 Strategy::Linear => {
@@ -289,7 +289,7 @@ fn play_vars(
 
 /// The implicit `Gathering Facts` task: one script per host, in parallel,
 /// each host reported as soon as it is done.
-fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
+fn gather(walk: &Walk<'_>, batch: &mut [HostState], play: Option<&crate::plan::TaskStep>) {
     const TASK: &str = "Gathering Facts";
     walk.reporter.event(&Event::TaskStart {
         name: TASK.into(),
@@ -301,7 +301,7 @@ fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
                 host: st.name.clone(),
                 task: TASK.into(),
             });
-            let run = gather_facts(&walk.env, st);
+            let run = gather_facts(&walk.env, st, play);
             match run.result.status() {
                 Status::Unreachable => {
                     st.standing = Standing::Unreachable;

@@ -183,7 +183,6 @@ fn attempt(
         let r = match &work {
             Ok(w) => once(env, st, task, w, vars),
             Err(Unprepared::Failed(m) | Unprepared::Args(m)) => TaskResult::failed(m.clone()),
-            Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
         };
         let Some(until) = &task.until else { break r };
         if r.ending == Ending::Unreachable {
