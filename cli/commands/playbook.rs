@@ -6,7 +6,6 @@ use engine::inventory::Inventory;
 use engine::job::PlaybookJob;
 use engine::modules::RunMode;
 use engine::playbook::{self, TagSelection};
-use engine::report::NoLogTasks;
 use engine::run::RunOptions;
 use engine::transport::ConnectOptions;
 use std::process::ExitCode;
@@ -34,8 +33,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
         return Ok(session.fail(&e));
     }
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    match job.run_prepared(&prepared, &reporter) {
+    match job.run_prepared(&prepared, &*session.reporter()) {
         Ok(summary) => Ok(session.finish(&summary, &args.run)),
         Err(e) => Ok(session.fail(&e.into())),
     }

@@ -9,7 +9,6 @@ use crate::content::Content;
 use crate::session::Session;
 use engine::image::ImageRequest;
 use engine::job::PlaybookJob;
-use engine::report::NoLogTasks;
 use engine::value::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,9 +67,7 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(session.fail(&e)),
     };
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    let outcome = job.run_prepared(&prepared, &reporter);
-    drop(reporter);
+    let outcome = job.run_prepared(&prepared, &*session.reporter());
     let code = match outcome {
         Ok(summary) => session.finish(&summary, &args.run),
         Err(e) => session.fail(&e.into()),

@@ -6,6 +6,7 @@ mod basics;
 mod batching;
 mod faults;
 mod golden;
+mod keyword_use;
 mod logic;
 mod privilege;
 mod strategy;

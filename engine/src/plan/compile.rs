@@ -2,8 +2,10 @@
 //! flattened, keywords pushed down, modules resolved, vars files loaded.
 
 use super::error::{PlanError, PlanErrors};
+use super::keyword_use::KeywordUse;
 use super::types::*;
 use crate::modules::ModuleName;
+use crate::playbook::keyword_table::Keyword;
 use crate::playbook::{
     self, Block, BlockOrigin, Condition, Flag, Include, IncludeRole, Keywords, LoopKind, Play,
     Role, RoleInfo, RoleUse, SerialStep, Spanned, Task, TaskItem,
@@ -32,6 +34,8 @@ struct Inherit {
     delegate_to: Option<String>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
+    /// The keywords carried so far (see [`KeywordUse`]).
+    used: KeywordUse,
 }
 
 struct Compiler {
@@ -140,6 +144,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         no_log: t.no_log,
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
+        used: t.keywords.clone(),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -189,6 +194,38 @@ impl Compiler {
 
     fn apply(&mut self, inh: &Inherit, k: &Keywords) -> Inherit {
         let mut n = inh.clone();
+        let mut mark = |present: bool, k: Keyword| {
+            if present {
+                n.used.mark_set(k);
+            }
+        };
+        mark(!k.when.is_empty(), Keyword::When);
+        mark(!k.tags.is_empty(), Keyword::Tags);
+        mark(k.vars.is_some(), Keyword::Vars);
+        mark(k.environment.is_some(), Keyword::Environment);
+        mark(k.become_.is_some(), Keyword::Become);
+        mark(k.become_user.is_some(), Keyword::BecomeUser);
+        mark(k.become_method.is_some(), Keyword::BecomeMethod);
+        mark(k.become_flags.is_some(), Keyword::BecomeFlags);
+        mark(k.become_exe.is_some(), Keyword::BecomeExe);
+        mark(k.connection.is_some(), Keyword::Connection);
+        mark(k.remote_user.is_some(), Keyword::RemoteUser);
+        mark(k.port.is_some(), Keyword::Port);
+        mark(k.ignore_errors.is_some(), Keyword::IgnoreErrors);
+        mark(k.ignore_unreachable.is_some(), Keyword::IgnoreUnreachable);
+        mark(k.check_mode.is_some(), Keyword::CheckMode);
+        mark(k.diff.is_some(), Keyword::Diff);
+        mark(k.no_log.is_some(), Keyword::NoLog);
+        mark(k.run_once.is_some(), Keyword::RunOnce);
+        mark(k.delegate_to.is_some(), Keyword::DelegateTo);
+        for (flag, keyword) in [
+            (&k.ignore_unreachable, "ignore_unreachable"),
+            (&k.diff, "diff"),
+            (&k.no_log, "no_log"),
+            (&k.run_once, "run_once"),
+        ] {
+            self.literal_flag(flag, keyword);
+        }
         n.when.extend(k.when.iter().map(cond_text));
         for t in &k.tags {
             if !n.tags.contains(&t.value) {
@@ -248,14 +285,69 @@ impl Compiler {
         n
     }
 
+    /// A flag the plan needs as a boolean: a template there is refused
+    /// rather than dropped.
+    fn literal_flag(&mut self, flag: &Option<Spanned<Flag>>, keyword: &'static str) {
+        if let Some(Spanned {
+            value: Flag::Template(_),
+            span,
+        }) = flag
+        {
+            self.errors.push(PlanError::TemplatedFlag {
+                keyword,
+                span: span.clone(),
+            });
+        }
+    }
+
     fn play(&mut self, p: &Play, playbook_dir: &Path) -> PlayPlan {
         let root = Inherit {
             playbook_dir: playbook_dir.to_path_buf(),
             ..Inherit::default()
         };
         let mut inh = self.apply(&root, &p.keywords);
-        // Play vars live at their own precedence level, not as task vars.
+        self.literal_flag(&p.gather_facts, "gather_facts");
+        self.literal_flag(&p.force_handlers, "force_handlers");
+        self.literal_flag(&p.keywords.any_errors_fatal, "any_errors_fatal");
+        let mut used = KeywordUse::default();
+        for (present, k) in [
+            (true, Keyword::Hosts),
+            (p.name.is_some(), Keyword::Name),
+            (p.gather_facts.is_some(), Keyword::GatherFacts),
+            (!p.serial.is_empty(), Keyword::Serial),
+            (p.strategy.is_some(), Keyword::Strategy),
+            (p.max_fail_percentage.is_some(), Keyword::MaxFailPercentage),
+            (p.force_handlers.is_some(), Keyword::ForceHandlers),
+            (
+                p.keywords.any_errors_fatal.is_some(),
+                Keyword::AnyErrorsFatal,
+            ),
+            (p.keywords.vars.is_some(), Keyword::Vars),
+        ] {
+            if present {
+                used.mark_set(k);
+            }
+        }
+        // Play vars live at their own precedence level, not as task vars:
+        // read from the play, not from its tasks.
         let mut vars = std::mem::take(&mut inh.vars);
+        let mut without_vars = KeywordUse::default();
+        for k in inh.used.carried() {
+            if k != Keyword::Vars {
+                without_vars.mark_set(k);
+            }
+        }
+        inh.used = without_vars;
+        if let Some(s) = &p.strategy {
+            if !matches!(s.value.as_str(), "linear" | "free") {
+                self.errors.push(PlanError::UnsupportedValue {
+                    keyword: "strategy",
+                    value: s.value.clone(),
+                    supported: "`linear`, `free`",
+                    span: s.span.clone(),
+                });
+            }
+        }
         for f in &p.vars_files {
             vars.extend(self.vars_file(f, &p.dir));
         }
@@ -307,6 +399,7 @@ impl Compiler {
             steps,
             handlers,
             gather: Some(gather),
+            keywords: used,
             span: Some(p.span.clone()),
         }
     }
@@ -435,6 +528,31 @@ impl Compiler {
             (None, None) => None,
         };
         let lc = t.loop_control.as_ref();
+        let mut used = inner.used.clone();
+        for (present, k) in [
+            (t.name.is_some(), Keyword::Name),
+            (t.register.is_some(), Keyword::Register),
+            (!t.until.is_empty(), Keyword::Until),
+            (t.retries.is_some(), Keyword::Retries),
+            (t.delay.is_some(), Keyword::Delay),
+            (t.changed_when.is_some(), Keyword::ChangedWhen),
+            (t.failed_when.is_some(), Keyword::FailedWhen),
+            (!t.notify.is_empty(), Keyword::Notify),
+            (!t.listen.is_empty(), Keyword::Listen),
+            (lc.is_some(), Keyword::LoopControl),
+            (
+                matches!(&t.loop_, Some(l) if l.kind == LoopKind::Loop),
+                Keyword::Loop,
+            ),
+            (
+                matches!(&t.loop_, Some(l) if l.kind != LoopKind::Loop),
+                Keyword::WithLookup,
+            ),
+        ] {
+            if present {
+                used.mark_set(k);
+            }
+        }
         TaskStep {
             name: t.name.as_ref().map(|n| n.value.clone()),
             action: t.action.written.clone(),
@@ -499,6 +617,7 @@ impl Compiler {
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
             connection: inner.connection.clone(),
+            keywords: used,
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }
@@ -569,6 +688,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         environment: inh.environment.clone(),
         become_: inh.become_.clone(),
         connection: inh.connection.clone(),
+        keywords: inh.used.clone(),
         role: None,
         search_paths: search_paths(None, &inh.playbook_dir),
     }

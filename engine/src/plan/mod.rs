@@ -10,6 +10,7 @@
 mod checks;
 mod compile;
 mod error;
+mod keyword_use;
 mod module_args;
 mod names;
 mod template_files;
@@ -18,6 +19,7 @@ mod types;
 pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};
 pub use error::{PlanError, PlanErrors};
+pub use keyword_use::KeywordUse;
 
 pub use types::{
     BecomeKeywords, BlockStep, ConnectionKeywords, IncludeStep, LoopControl, LoopSpec, Plan,

@@ -63,6 +63,9 @@ pub struct PlayPlan {
     /// (`become`, `connection`, `remote_user`, ...) in force, as Ansible
     /// runs fact gathering with them.
     pub gather: Option<Arc<TaskStep>>,
+    /// The play-level keywords this play carries (`hosts`, `serial`,
+    /// play `vars`, ...) and which of them the run read.
+    pub keywords: super::KeywordUse,
     /// Where the play was written.
     pub span: Option<Span>,
 }
@@ -222,6 +225,8 @@ pub struct TaskStep {
     pub connection: ConnectionKeywords,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
+    /// The keywords this task carries and which of them the run read.
+    pub keywords: super::KeywordUse,
     /// Directories searched for `src` files (role files/templates, playbook dir).
     pub search_paths: Vec<PathBuf>,
 }

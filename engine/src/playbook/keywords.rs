@@ -87,7 +87,7 @@ pub struct Keywords {
 pub(crate) fn admit(object: Object, key: &str, key_span: &Span) -> Result<bool, PlaybookError> {
     match keyword_table::lookup(object, key).map(|r| r.status) {
         None => Ok(false),
-        Some(Status::Honoured { .. }) => Ok(true),
+        Some(Status::Honoured { .. } | Status::NoEffect(_)) => Ok(true),
         Some(Status::Refused(reason)) => Err(PlaybookError::RefusedKeyword {
             keyword: key.to_owned(),
             object: object.name(),

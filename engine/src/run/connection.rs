@@ -33,6 +33,7 @@ use super::vars::delegate_vars;
 use super::work::Target;
 use crate::inventory::{connection_spec, CONNECTION_VARS};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::Vars;
 use crate::transport::{self, ConnectionSpec, Privilege, Transport};
 use crate::value::{Map, Value};
@@ -104,6 +105,7 @@ pub(crate) fn target(
     vars: &Vars,
 ) -> Result<Target, TargetError> {
     let failed = TargetError::Failed;
+    task.keywords.read(Keyword::DelegateTo);
     let delegate = match &task.delegate_to {
         Some(d) => Some(
             env.templar
@@ -177,6 +179,18 @@ fn keywords(
     };
     let b = &task.become_;
     let c = &task.connection;
+    for k in [
+        Keyword::Become,
+        Keyword::BecomeUser,
+        Keyword::BecomeMethod,
+        Keyword::BecomeFlags,
+        Keyword::BecomeExe,
+        Keyword::Connection,
+        Keyword::RemoteUser,
+        Keyword::Port,
+    ] {
+        task.keywords.read(k);
+    }
     let mut out: Vec<(&'static [&'static str], Value)> = Vec::new();
     if let Some(v) = &b.become_ {
         out.push((BECOME, Value::Bool(render_bool(env.templar, v, vars)?)));

@@ -15,6 +15,7 @@ use super::host::HostState;
 use super::work::{HostWork, Prepared, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::{Vars, OMIT};
 use crate::value::{Map, Value};
 use std::sync::Arc;
@@ -47,6 +48,9 @@ pub(crate) fn prepare(
         return Ok(Work::Controller(args));
     };
     let failed = Unprepared::Failed;
+    for k in [Keyword::CheckMode, Keyword::Diff, Keyword::Environment] {
+        task.keywords.read(k);
+    }
     let mode = match &task.check_mode {
         Some(v) => match render_bool(env.templar, v, vars).map_err(failed)? {
             true => RunMode::Check,

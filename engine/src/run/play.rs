@@ -10,6 +10,7 @@ use super::walk::Walk;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
 use crate::plan::{Plan, PlayPlan, Serial, Strategy};
+use crate::playbook::keyword_table::Keyword;
 use crate::report::{Event, Recap, Reporter, Status};
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
@@ -59,6 +60,22 @@ pub fn run(
         if opts.cancel.load(Ordering::Relaxed) {
             cancelled = true;
             break;
+        }
+        // Every play-level keyword is applied below: the name here, the
+        // pattern, batches, gathering, strategy and failure rules in the
+        // batch loop, play vars in `play_vars`.
+        for k in [
+            Keyword::Name,
+            Keyword::Hosts,
+            Keyword::Serial,
+            Keyword::GatherFacts,
+            Keyword::Strategy,
+            Keyword::AnyErrorsFatal,
+            Keyword::MaxFailPercentage,
+            Keyword::ForceHandlers,
+            Keyword::Vars,
+        ] {
+            play.keywords.read(k);
         }
         reporter.event(&Event::PlayStart {
             name: play.name.clone(),

@@ -240,6 +240,8 @@ pub(crate) struct Presentation {
     pub origin: Option<crate::source::Span>,
     /// The host the task ran on when delegated.
     pub delegated_to: Option<String>,
+    /// `no_log: true`: every reporter shows Ansible's censored result.
+    pub no_log: bool,
 }
 
 /// One task's run on one host: the typed result, its loop items, and how
@@ -287,6 +289,7 @@ impl TaskRun {
         hr.notice = p.notice.clone();
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
+        hr.no_log = p.no_log;
         if p.action_plugin {
             hr.failure_kind = "Action failed";
         }

@@ -13,6 +13,7 @@ use super::vars::task_vars;
 use super::work::{HostWork, Unprepared, Work};
 use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::Vars;
 use crate::value::{Map, Value};
 use std::time::Duration;
@@ -26,6 +27,19 @@ pub(crate) fn run_task(
     banner: &str,
 ) -> TaskRun {
     let vars = task_vars(env.pv, st, Some(task));
+    let used = &task.keywords;
+    for k in [
+        Keyword::When,
+        Keyword::IgnoreErrors,
+        Keyword::Loop,
+        Keyword::WithLookup,
+        Keyword::LoopControl,
+        Keyword::Register,
+        Keyword::Notify,
+    ] {
+        // Each is applied below (or, for `loop_control`, per item).
+        used.read(k);
+    }
     let ignore = task
         .ignore_errors
         .as_ref()
@@ -71,6 +85,8 @@ pub(crate) fn run_task(
         run.ignored = true;
     }
     run.presentation.origin = Some(task.span.clone());
+    task.keywords.read(Keyword::NoLog);
+    run.presentation.no_log = task.no_log;
     run.presentation.action_plugin = task.module.is_action_plugin();
     if let Some(name) = &task.register {
         st.set_fact(name, Value::Map(run.result.to_map()));
@@ -162,6 +178,15 @@ fn attempt(
         other => other,
     };
     let reg = task.register.as_deref();
+    for k in [
+        Keyword::Until,
+        Keyword::Retries,
+        Keyword::Delay,
+        Keyword::ChangedWhen,
+        Keyword::FailedWhen,
+    ] {
+        task.keywords.read(k);
+    }
     let retries = match &task.until {
         None => 0,
         Some(_) => task

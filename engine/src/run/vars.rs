@@ -8,6 +8,7 @@
 
 use super::host::{HostState, SharedVars};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::{HostVars, Vars};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
@@ -72,6 +73,7 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
         extend(&mut m, &r.vars);
     }
     if let Some(t) = task {
+        t.keywords.read(Keyword::Vars);
         extend(&mut m, &t.vars);
     }
     extend(&mut m, &host.included);

@@ -14,6 +14,7 @@ use super::task::run_task;
 use super::vars::task_vars;
 use crate::modules::Builtin;
 use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
+use crate::playbook::keyword_table::Keyword;
 use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
 use rayon::prelude::*;
@@ -186,6 +187,7 @@ impl Walk<'_> {
         who: Who<'_>,
         handler: bool,
     ) -> bool {
+        t.keywords.read(Keyword::Tags);
         if !self.env.opts.tags_allow(&t.tags) {
             return true;
         }
@@ -199,6 +201,7 @@ impl Walk<'_> {
                     .render_string(n, &vars)
                     .unwrap_or_else(|_| n.clone())
             });
+            t.keywords.read(Keyword::Name);
             t.banner(name.as_deref())
         };
         // Ansible 2.19 shows a meta task's banner once per host (below).
@@ -233,6 +236,8 @@ impl Walk<'_> {
         };
         // `pause` bypasses the host loop: it runs once for the batch, as
         // run_once does (measured: only the first host prints and counts).
+        t.keywords.read(Keyword::RunOnce);
+        t.keywords.read(Keyword::IgnoreUnreachable);
         let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
         let results: Vec<(usize, TaskRun)> = if once {
             vec![(first, one(&mut batch[first]))]
@@ -294,6 +299,7 @@ impl Walk<'_> {
     /// Runs the notified handlers, in the order they are defined.
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
         for h in self.handlers {
+            h.keywords.read(Keyword::Listen);
             let keys: Vec<String> = std::iter::once(h.name.clone().unwrap_or_default())
                 .chain(
                     h.role
