@@ -8,6 +8,7 @@ mod faults;
 mod golden;
 mod keyword_use;
 mod logic;
+mod nolog;
 mod privilege;
 mod strategy;
 pub(crate) mod twin;

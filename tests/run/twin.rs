@@ -120,6 +120,7 @@ pub(crate) struct TwinRun<'t> {
     host_vars: String,
     other_vars: String,
     args: Vec<String>,
+    ours_args: Vec<String>,
     files: Vec<(String, String)>,
     known_hosts_extra: Vec<String>,
 }
@@ -158,6 +159,7 @@ impl Twin {
             host_vars: "ansible_user: root".into(),
             other_vars: "ansible_user: root".into(),
             args: Vec::new(),
+            ours_args: Vec::new(),
             files: Vec::new(),
             known_hosts_extra: Vec::new(),
         }
@@ -180,6 +182,13 @@ impl TwinRun<'_> {
     /// Command-line arguments for both tools.
     pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|a| (*a).to_owned()));
+        self
+    }
+
+    /// Command-line arguments for `konvoy-image` only (`{dir}` is the
+    /// side's directory).
+    pub(crate) fn ours_args(mut self, args: &[&str]) -> Self {
+        self.ours_args.extend(args.iter().map(|a| (*a).to_owned()));
         self
     }
 
@@ -244,7 +253,10 @@ impl TwinRun<'_> {
         let mut cmd = match tool {
             Tool::Ours => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_konvoy-image"));
-                c.args(["playbook", "--no-run-log"]);
+                c.arg("playbook");
+                if !self.ours_args.iter().any(|a| a == "--work-dir") {
+                    c.arg("--no-run-log");
+                }
                 c
             }
             Tool::Ansible => Command::new("ansible-playbook"),
@@ -259,6 +271,10 @@ impl TwinRun<'_> {
                 .env("ANSIBLE_LOCAL_TEMP", dir.join("tmp"))
                 .env("ANSIBLE_PIPELINING", "1")
                 .env("ANSIBLE_RETRY_FILES_ENABLED", "0");
+        }
+        if tool == Tool::Ours {
+            let dir_text = dir.display().to_string();
+            cmd.args(self.ours_args.iter().map(|a| a.replace("{dir}", &dir_text)));
         }
         cmd.args(["-i", "inventory.yaml", "site.yml"])
             .args(&self.args)

@@ -141,7 +141,10 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
                         .next()
                         .map(|f| PathBuf::from(f.trim_matches('"')));
                 }
-                "stricthostkeychecking" => {
+                // Ansible passes `-o StrictHostKeyChecking=no` before these
+                // arguments when host key checking is off, and ssh keeps
+                // the first value: then they cannot turn it back on.
+                "stricthostkeychecking" if host_key_checking != HostKeyChecking::Off => {
                     host_key_checking = match value.to_ascii_lowercase().as_str() {
                         "no" | "off" => HostKeyChecking::Off,
                         "accept-new" => HostKeyChecking::AcceptNew,
@@ -481,6 +484,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!(j.jump.map(|j| j.address), Some("bastion".into()));
+    }
+
+    #[test]
+    fn host_key_checking_off_wins_over_ssh_arguments() {
+        let s = connection_spec(
+            "h",
+            &vars(&[
+                ("ansible_host_key_checking", "false".into()),
+                (
+                    "ansible_ssh_common_args",
+                    "-o StrictHostKeyChecking=yes".into(),
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.host_key_checking, HostKeyChecking::Off);
+        let s = connection_spec(
+            "h",
+            &vars(&[
+                (
+                    "ansible_ssh_common_args",
+                    "-o StrictHostKeyChecking=accept-new".into(),
+                ),
+                (
+                    "ansible_ssh_extra_args",
+                    "-o StrictHostKeyChecking=no".into(),
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.host_key_checking,
+            HostKeyChecking::AcceptNew,
+            "first value wins"
+        );
     }
 
     #[test]

@@ -367,7 +367,11 @@ pub static TABLE: &[Row] = &[
             "ansible-core shows the name of a block or an `import_playbook` nowhere",
         ),
     },
-    honoured(K::NoLog, NOT_IMPORT, "every_golden_run_matches_ansible"),
+    honoured(
+        K::NoLog,
+        NOT_IMPORT,
+        "no_log_results_are_censored_as_ansible_censors_them_at_every_verbosity",
+    ),
     refused(K::NoLog, &[I], IMPORT_IGNORES),
     refused(K::Notify, &[B], NOT_YET),
     honoured(K::Notify, TASKS, "every_golden_run_matches_ansible"),

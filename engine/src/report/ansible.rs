@@ -247,6 +247,18 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         out
     }
 
+    /// `_dump_results`: indented for "verbose always" results (`debug`,
+    /// `assert`) and from `-vvv` on, one line otherwise.
+    fn dump(&self, r: &HostResult, result: &Map) -> String {
+        if r.debug_output {
+            json_pretty_debug(result)
+        } else if r.show_result || self.verbosity > 2 {
+            json_pretty(result)
+        } else {
+            json_line(result)
+        }
+    }
+
     fn host_result(&self, r: &HostResult) -> String {
         let host = match &r.delegated_to {
             Some(d) => format!("{} -> {d}", r.host),
@@ -276,11 +288,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     format!(
                         "{word}: [{host}] => (item={}) => {}\n",
                         item.label,
-                        if r.debug_output {
-                            json_pretty_debug(&clean(&item.result, self.verbosity))
-                        } else {
-                            json_pretty(&clean(&item.result, self.verbosity))
-                        }
+                        self.dump(r, &clean(&item.result, self.verbosity))
                     ),
                     status_color(item.status),
                 )),
@@ -303,7 +311,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     // debug/assert results are "verbose always": indented.
                     let mut shown = clean(&r.result, self.verbosity);
                     shown.shift_remove("exception");
-                    let json = if r.show_result {
+                    let json = if r.show_result || self.verbosity > 2 {
                         json_pretty(&shown)
                     } else {
                         json_line(&shown)
@@ -338,14 +346,10 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             }
             status => {
                 let word = status_word(status, false);
-                let text = if r.show_result || self.verbosity > 0 {
+                let text = if !r.verbose_override && (r.show_result || self.verbosity > 0) {
                     format!(
                         "{word}: [{host}] => {}\n",
-                        if r.debug_output {
-                            json_pretty_debug(&clean(&r.result, self.verbosity))
-                        } else {
-                            json_pretty(&clean(&r.result, self.verbosity))
-                        }
+                        self.dump(r, &clean(&r.result, self.verbosity))
                     )
                 } else {
                     format!("{word}: [{host}]\n")
@@ -407,7 +411,11 @@ fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
         .unwrap_or_else(|_| origin.file.to_string());
     // An empty `msg` (a `failed_when` or an exhausted `until` on a result
     // without a message) reads `Action failed.` in Ansible 2.19.
-    let what = if msg.is_empty() && r.msg().is_some() {
+    // A `no_log` result has no `msg` left to show. (Ansible prints the
+    // task's real message here, secret or not; this engine does not.)
+    let what = if r.no_log {
+        format!("{}: {}", r.failure_kind, super::event::CENSORED)
+    } else if msg.is_empty() && r.msg().is_some() {
         "Action failed.".to_owned()
     } else {
         format!("{}: {msg}", r.failure_kind)

@@ -28,7 +28,7 @@ pub mod style;
 pub use ansible::AnsiblePrinter;
 pub use event::{
     CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult, RunInfo, Status,
-    CENSORED,
+    CENSORED, CENSORED_ITEM,
 };
 pub use json::{JsonLines, SCHEMA_VERSION};
 pub use profile::Timings;

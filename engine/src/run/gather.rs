@@ -39,11 +39,13 @@ pub(crate) fn gather_facts(
         }
     };
     st.commands += 1;
-    TaskRun::single(match crate::facts::parse(&out.stdout) {
+    let mut run = TaskRun::single(match crate::facts::parse(&out.stdout) {
         Ok(facts) => {
             st.set_gathered_facts(facts.to_vars());
             TaskResult::from_outcome(crate::modules::Outcome::ok(), false)
         }
         Err(e) => TaskResult::failed(format!("fact gathering failed: {e}")),
-    })
+    });
+    run.presentation.verbose_override = run.result.ending == super::result::Ending::Ran;
+    run
 }

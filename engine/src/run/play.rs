@@ -56,6 +56,7 @@ pub fn run(
         extra: extra.clone(),
     });
     let mut cancelled = false;
+    let mut stop = false;
     for play in &plan.plays {
         if opts.cancel.load(Ordering::Relaxed) {
             cancelled = true;
@@ -179,15 +180,22 @@ pub fn run(
                 cancelled = opts.cancel.load(Ordering::Relaxed);
                 break;
             }
+            // ansible-core's PlaybookExecutor: a batch whose every host
+            // failed or became unreachable in it ends the whole playbook,
+            // not only this play.
             let batch_failed = batch_hosts
                 .iter()
-                .all(|h| states.get(h).is_some_and(|s| !s.active()));
+                .all(|h| states.get(h).is_some_and(|s| s.failed() || s.unreachable()));
             if batch_failed {
+                stop = true;
                 break;
             }
         }
         for s in states.values_mut() {
             s.notified.clear();
+        }
+        if stop {
+            break;
         }
     }
     let mut recap = Recap::default();

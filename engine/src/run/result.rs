@@ -242,6 +242,8 @@ pub(crate) struct Presentation {
     pub delegated_to: Option<String>,
     /// `no_log: true`: every reporter shows Ansible's censored result.
     pub no_log: bool,
+    /// Fact gathering: never dumped (`_ansible_verbose_override`).
+    pub verbose_override: bool,
 }
 
 /// One task's run on one host: the typed result, its loop items, and how
@@ -290,6 +292,7 @@ impl TaskRun {
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
         hr.no_log = p.no_log;
+        hr.verbose_override = p.verbose_override;
         if p.action_plugin {
             hr.failure_kind = "Action failed";
         }
