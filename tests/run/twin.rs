@@ -555,3 +555,51 @@ fn extra_vars_and_vars_files_set_connection_variables() {
     pair.assert_same()
         .assert_msg("extra vars=kib vars_files become_user=daemon");
 }
+
+#[test]
+fn a_block_notify_reaches_its_tasks_handlers() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              vars:
+                hide: true
+              tasks:
+                - block:
+                    - command: \"true\"
+                    - command: \"true\"
+                      notify: own
+                    - command: \"true\"
+                      changed_when: false
+                  notify: from block
+                - command: echo templated no_log
+                  no_log: \"{{ hide }}\"
+              handlers:
+                - name: from block
+                  debug:
+                    msg: block handler ran
+                - name: own
+                  debug:
+                    msg: own handler ran
+            ",
+        )
+        .args(&["-v"])
+        .run();
+    pair.assert_same()
+        .assert_msg("block handler ran")
+        .assert_msg("own handler ran");
+    assert!(
+        pair.ours.out.contains(&format!(
+            "changed: [target] => {{\"censored\": \"{}\", \"changed\": true}}",
+            engine::report::CENSORED
+        )),
+        "{}",
+        pair.ours.out
+    );
+    assert_eq!(
+        pair.ours.out.matches("censored").count(),
+        pair.ansible.out.matches("censored").count()
+    );
+}

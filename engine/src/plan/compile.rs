@@ -29,9 +29,11 @@ struct Inherit {
     ignore_unreachable: bool,
     check_mode: Option<Value>,
     diff: Option<bool>,
-    no_log: bool,
+    no_log: Option<Value>,
     run_once: bool,
     delegate_to: Option<String>,
+    /// A block's `notify`, for its tasks that set none.
+    notify: Option<Vec<String>>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
     /// The keywords carried so far (see [`KeywordUse`]).
@@ -141,10 +143,11 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         ignore_unreachable: t.ignore_unreachable,
         check_mode: t.check_mode.clone(),
         diff: t.diff,
-        no_log: t.no_log,
+        no_log: t.no_log.clone(),
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
         used: t.keywords.clone(),
+        notify: (!t.notify.is_empty()).then(|| t.notify.clone()),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -218,10 +221,10 @@ impl Compiler {
         mark(k.no_log.is_some(), Keyword::NoLog);
         mark(k.run_once.is_some(), Keyword::RunOnce);
         mark(k.delegate_to.is_some(), Keyword::DelegateTo);
+        mark(!k.notify.is_empty(), Keyword::Notify);
         for (flag, keyword) in [
             (&k.ignore_unreachable, "ignore_unreachable"),
             (&k.diff, "diff"),
-            (&k.no_log, "no_log"),
             (&k.run_once, "run_once"),
         ] {
             self.literal_flag(flag, keyword);
@@ -273,14 +276,17 @@ impl Compiler {
         if let Some(b) = flag_bool(&k.diff) {
             n.diff = Some(b);
         }
-        if let Some(b) = flag_bool(&k.no_log) {
-            n.no_log = b;
+        if let Some(f) = &k.no_log {
+            n.no_log = Some(flag_value(f));
         }
         if let Some(b) = flag_bool(&k.run_once) {
             n.run_once = b;
         }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
+        }
+        if !k.notify.is_empty() {
+            n.notify = Some(k.notify.iter().map(|s| s.value.clone()).collect());
         }
         n
     }
@@ -605,14 +611,20 @@ impl Compiler {
             delay: t.delay.as_ref().map(Node::to_value),
             ignore_errors: inner.ignore_errors.clone(),
             ignore_unreachable: inner.ignore_unreachable,
-            notify: t.notify.iter().map(|n| n.value.clone()).collect(),
+            // A task's own `notify` replaces its block's (ansible-core
+            // inherits list keywords without extending them).
+            notify: if t.notify.is_empty() {
+                inner.notify.clone().unwrap_or_default()
+            } else {
+                t.notify.iter().map(|n| n.value.clone()).collect()
+            },
             listen: t.listen.iter().map(|n| n.value.clone()).collect(),
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             run_once: inner.run_once,
             check_mode: inner.check_mode.clone(),
             diff: inner.diff,
-            no_log: inner.no_log,
+            no_log: inner.no_log.clone(),
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
@@ -683,7 +695,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         run_once: false,
         check_mode: inh.check_mode.clone(),
         diff: inh.diff,
-        no_log: inh.no_log,
+        no_log: inh.no_log.clone(),
         vars: Map::new(),
         environment: inh.environment.clone(),
         become_: inh.become_.clone(),

@@ -213,8 +213,8 @@ pub struct TaskStep {
     pub check_mode: Option<Value>,
     /// `diff` override.
     pub diff: Option<bool>,
-    /// `no_log`.
-    pub no_log: bool,
+    /// `no_log` (raw: a YAML bool or a template, rendered per host).
+    pub no_log: Option<Value>,
     /// Block and task `vars`, merged (task wins), raw.
     pub vars: Map,
     /// `environment` layers, outermost first (each raw: a map or a template).

@@ -15,9 +15,17 @@
 //! row names a test that exists; `docs/compatibility.md` is rendered from
 //! this table.
 //!
-//! To honour a keyword: implement it, add the test that compares it with
-//! ansible-playbook, and change its row to [`Status::Honoured`] naming
-//! that test.
+//! To honour a keyword:
+//! 1. store it in the plan (`plan/compile.rs`) and mark it carried there
+//!    (`KeywordUse::mark_set` on the task or play that holds it);
+//! 2. apply it in the run and mark it read where its value is used
+//!    (`task.keywords.read(Keyword::…)`);
+//! 3. give it a sample in `tests/run/keyword_use.rs` (that test fails on
+//!    an honoured keyword that is carried and never read);
+//! 4. add the test that compares it with ansible-playbook (`tests/run/twin.rs`
+//!    runs both on twin hosts) and change its row to [`Status::Honoured`]
+//!    naming that test. `docs/compatibility.md` follows
+//!    (`UPDATE_DOCS=1 cargo test --lib keyword_table`).
 
 use std::fmt;
 
@@ -373,8 +381,11 @@ pub static TABLE: &[Row] = &[
         "no_log_results_are_censored_as_ansible_censors_them_at_every_verbosity",
     ),
     refused(K::NoLog, &[I], IMPORT_IGNORES),
-    refused(K::Notify, &[B], NOT_YET),
-    honoured(K::Notify, TASKS, "every_golden_run_matches_ansible"),
+    honoured(
+        K::Notify,
+        &[B, T, H],
+        "a_block_notify_reaches_its_tasks_handlers",
+    ),
     refused(K::Order, &[P], NOT_YET),
     refused(K::Poll, TASKS, NOT_YET),
     honoured(

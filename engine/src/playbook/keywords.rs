@@ -78,6 +78,8 @@ pub struct Keywords {
     pub module_defaults: Option<Node>,
     /// `collections`.
     pub collections: Vec<Spanned<String>>,
+    /// `notify` of a block: its tasks that set none notify these.
+    pub notify: Vec<Spanned<String>>,
 }
 
 /// Consults the keyword table for the key `key` of an `object`:
@@ -222,6 +224,7 @@ impl Keywords {
             "timeout" => self.timeout = Some(value.clone()),
             "module_defaults" => self.module_defaults = Some(value.clone()),
             "collections" => self.collections = node::string_list(key, value)?,
+            "notify" => self.notify = node::string_list(key, value)?,
             "name" => {}
             _ => return Ok(false),
         }

@@ -351,7 +351,7 @@ mod tests {
         use super::super::testing::{at, errors_of};
         let errors = errors_of(&[(
             "site.yml",
-            "- hosts: all\n  debugger: always\n  tasks:\n    - debug:\n      debugger: on_failed\n    - block:\n        - debug:\n      notify: h\n  roles:\n    - role: r\n      debugger: never\n- import_playbook: other.yml\n  become: true\n",
+            "- hosts: all\n  debugger: always\n  tasks:\n    - debug:\n      debugger: on_failed\n    - block:\n        - debug:\n      debugger: never\n  roles:\n    - role: r\n      debugger: never\n- import_playbook: other.yml\n  become: true\n",
         ), ("roles/r/tasks/main.yml", "- debug:\n"), ("other.yml", "- hosts: all\n")]);
         let got: Vec<(String, &str, (u32, u32))> = errors
             .iter()
@@ -370,7 +370,7 @@ mod tests {
             [
                 ("debugger".to_owned(), "Play", (2, 3)),
                 ("debugger".to_owned(), "Task", (5, 7)),
-                ("notify".to_owned(), "Block", (8, 7)),
+                ("debugger".to_owned(), "Block", (8, 7)),
                 ("debugger".to_owned(), "Role", (11, 7)),
                 ("become".to_owned(), "PlaybookInclude", (13, 3)),
             ]

@@ -86,7 +86,12 @@ pub(crate) fn run_task(
     }
     run.presentation.origin = Some(task.span.clone());
     task.keywords.read(Keyword::NoLog);
-    run.presentation.no_log = task.no_log;
+    // A `no_log` that does not render hides the result: a secret is
+    // worth more than an error message.
+    run.presentation.no_log = task
+        .no_log
+        .as_ref()
+        .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(true));
     run.presentation.action_plugin = task.module.is_action_plugin();
     if let Some(name) = &task.register {
         st.set_fact(name, Value::Map(run.result.to_map()));
