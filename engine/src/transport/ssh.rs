@@ -437,6 +437,10 @@ impl Transport for SshTransport {
         files::fetch(self, src, out, privilege)
     }
 
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.spec.become_ = become_;
+    }
+
     fn close(&mut self) {
         if let Some(conn) = self.conn.take() {
             conn.session.set_blocking(true);
