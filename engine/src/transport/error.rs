@@ -5,7 +5,7 @@
 //! report the failure against the right line of the recap without keeping
 //! its own context. Secrets never appear here: commands are built so that
 //! passwords travel on stdin only, and the command text kept in
-//! [`TransportError::Timeout`] is the text sent to the host.
+//! [`TransportError::Timeout`] is the caller's command, shortened.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -95,6 +95,9 @@ pub(super) fn login_user(spec: &ConnectionSpec, opts: &ConnectOptions) -> String
         .unwrap_or_else(|| "root".to_owned())
 }
 
+/// How long past a command's deadline the host gets to end it.
+const KILL_GRACE: Duration = Duration::from_secs(3);
+
 fn ms(d: Duration) -> u32 {
     d.as_millis().clamp(1, u128::from(u32::MAX)) as u32
 }
@@ -245,7 +248,16 @@ impl Runner for SshTransport {
         stderr: &mut Vec<u8>,
         timeout: Option<Duration>,
     ) -> Result<i32, TransportError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let started = Instant::now();
+        let deadline = timeout.map(|t| started + t);
+        // The host kills the command's process group itself at the
+        // deadline (see `command.rs`); the grace lets that kill arrive as
+        // the channel's end, so the session stays usable and no process is
+        // left behind. Only a host that does not even manage that within
+        // the grace is cut off.
+        let cutoff = deadline.map(|d| d + KILL_GRACE);
+        let payload = std::mem::take(&mut prepared.payload);
+        let mut input = (&payload[..]).chain(stdin);
         // At most two attempts: a session that died while idle (server
         // restart, idle timeout) is replaced once, before the command starts.
         let mut attempt = 0;
@@ -258,7 +270,7 @@ impl Runner for SshTransport {
             };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
-            if let Some(d) = deadline {
+            if let Some(d) = cutoff {
                 io_timeout = io_timeout.min(d.saturating_duration_since(Instant::now()));
             }
             conn.session.set_timeout(ms(io_timeout));
@@ -290,7 +302,7 @@ impl Runner for SshTransport {
             return Err(connection(&self.spec, "starting a command", e));
         }
         let io = PumpIo {
-            stdin,
+            stdin: &mut input,
             stdout,
             stderr,
         };
@@ -300,7 +312,7 @@ impl Runner for SshTransport {
             fd,
             io,
             prepared.become_.as_mut(),
-            deadline,
+            cutoff,
             liveness,
         );
         if let Err(e) = result {
@@ -361,6 +373,13 @@ impl Runner for SshTransport {
             });
         }
         match finish(&session, &mut channel, &self.opts) {
+            Ok(rc) if rc == 128 + 9 && deadline.is_some_and(|d| Instant::now() >= d) => {
+                Err(TransportError::Timeout {
+                    host: self.spec.name.clone(),
+                    command: short_command(display),
+                    after: timeout.unwrap_or_default(),
+                })
+            }
             Ok(rc) => Ok(rc),
             Err(e) => {
                 self.drop_conn();
