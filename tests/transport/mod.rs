@@ -6,6 +6,7 @@ mod become_;
 mod exec;
 mod faults;
 mod fleet;
+mod interrupt;
 mod keys;
 
 use crate::harness::{Fleet, TestHost};
