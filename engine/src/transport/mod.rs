@@ -22,7 +22,7 @@
 //!   `Debug` output.
 //! - **Deadlines end the remote command.** A command with a timeout runs
 //!   next to a host-side watchdog that kills its whole process group.
-
+//!
 //! Compatibility with Ansible's `ssh` connection and become plugins:
 //! - `environment:` is exported at the top of the command's script (the
 //!   same environment Ansible gives the module, without Ansible's
