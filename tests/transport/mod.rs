@@ -8,6 +8,7 @@ mod faults;
 mod fleet;
 mod interrupt;
 mod keys;
+mod secrets;
 
 use crate::harness::{Fleet, TestHost};
 use engine::transport::{connect, Transport};
