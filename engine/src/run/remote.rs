@@ -4,7 +4,7 @@
 
 use crate::modules::{ExecOutput, ModuleError, Remote};
 use crate::transport::{ExecRequest, Privilege, PutOptions, Transport};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A module's view of one host for one task.
 ///
@@ -15,6 +15,7 @@ pub struct TransportRemote<'a> {
     env: Vec<(String, String)>,
     privilege: Privilege,
     timeout: Option<Duration>,
+    deadline: Option<Instant>,
 }
 
 impl<'a> TransportRemote<'a> {
@@ -25,6 +26,7 @@ impl<'a> TransportRemote<'a> {
             env: Vec::new(),
             privilege: Privilege::User,
             timeout: None,
+            deadline: None,
         }
     }
 
@@ -42,11 +44,33 @@ impl<'a> TransportRemote<'a> {
         self
     }
 
-    /// A deadline for each command (the task's `timeout:`).
+    /// A limit for each command on its own.
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> TransportRemote<'a> {
         self.timeout = timeout;
         self
+    }
+
+    /// A point in time by which every command must have ended (the
+    /// task's `timeout:` keyword): each command gets what is left, and
+    /// the host kills the command's process group when it runs out (see
+    /// [`crate::transport::ExecRequest::timeout`]).
+    #[must_use]
+    pub fn deadline(mut self, deadline: Option<Instant>) -> TransportRemote<'a> {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The limit for the next command: the tighter of the two.
+    fn limit(&self) -> Option<Duration> {
+        let left = self.deadline.map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        });
+        match (self.timeout, left) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -56,7 +80,7 @@ impl Remote for TransportRemote<'_> {
             command: script.to_owned(),
             env: self.env.clone(),
             stdin: stdin.map(<[u8]>::to_vec),
-            timeout: self.timeout,
+            timeout: self.limit(),
             privilege: self.privilege,
         };
         let out = self.transport.exec(&req)?;
