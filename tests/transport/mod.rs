@@ -9,6 +9,7 @@ mod fleet;
 mod interrupt;
 mod keys;
 mod secrets;
+mod trust;
 
 use crate::harness::{Fleet, TestHost};
 use engine::transport::{connect, Transport};

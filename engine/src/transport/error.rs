@@ -48,25 +48,43 @@ pub enum TransportError {
     },
     /// The host presented a key that differs from the one in `known_hosts`.
     #[error(
-        "host key of `{host}` does not match known_hosts: it presented SHA256:{fingerprint}; \
-         refusing to connect (possible man-in-the-middle)"
+        "host key of `{host}` does not match known_hosts: it presented {key_type} \
+         SHA256:{fingerprint}, known_hosts has {known}; refusing to connect (possible \
+         man-in-the-middle)"
     )]
     HostKeyMismatch {
         /// Inventory name of the host.
         host: String,
         /// SHA256 fingerprint (unpadded base64) of the key the host presented.
         fingerprint: String,
+        /// OpenSSH's name of its type (`ED25519`, `ECDSA`, `RSA`).
+        key_type: String,
+        /// The offending entry: type, fingerprint and `file:line`.
+        known: String,
+    },
+    /// The host presented a key that `known_hosts` marks `@revoked`.
+    #[error("host key of `{host}` is revoked: {detail} Host key verification failed.")]
+    HostKeyRevoked {
+        /// Inventory name of the host.
+        host: String,
+        /// OpenSSH's wording: which key, for which name, where it is revoked.
+        detail: String,
     },
     /// Strict checking is on and the host is not in `known_hosts`.
     #[error(
         "host key of `{host}` (SHA256:{fingerprint}) is not in known_hosts and \
-         host_key_checking is strict"
+         host_key_checking is strict{}",
+        ca.as_ref().map(|at| format!("; known_hosts trusts it only through the \
+         @cert-authority at {at}, and host certificates are not verified here: add the \
+         host's own key")).unwrap_or_default()
     )]
     UnknownHostKey {
         /// Inventory name of the host.
         host: String,
         /// SHA256 fingerprint (unpadded base64) of the key the host presented.
         fingerprint: String,
+        /// `file:line` of an `@cert-authority` entry covering the host.
+        ca: Option<String>,
     },
     /// A `known_hosts` file could not be read or appended to.
     #[error("known_hosts file `{}` could not be used for `{host}`", path.display())]
@@ -171,6 +189,7 @@ impl TransportError {
             | TransportError::Auth { host, .. }
             | TransportError::HostKeyMismatch { host, .. }
             | TransportError::UnknownHostKey { host, .. }
+            | TransportError::HostKeyRevoked { host, .. }
             | TransportError::Timeout { host, .. }
             | TransportError::Become { host, .. }
             | TransportError::InvalidEnvName { host, .. }
@@ -193,6 +212,7 @@ impl TransportError {
                 | TransportError::Auth { .. }
                 | TransportError::HostKeyMismatch { .. }
                 | TransportError::UnknownHostKey { .. }
+                | TransportError::HostKeyRevoked { .. }
                 | TransportError::Jump { .. }
         )
     }

@@ -27,9 +27,12 @@
 //! - `environment:` is exported at the top of the command's script (the
 //!   same environment Ansible gives the module, without Ansible's
 //!   `K=V` on the command line); every command runs under `/bin/sh`;
-//! - `host_key_checking`: strict by default, `accept-new`, off; hashed
-//!   entries work; the key is looked up under `ansible_host` (and
-//!   `[host]:port` off port 22), like OpenSSH;
+//! - `host_key_checking`: strict by default, `accept-new`, off, each with
+//!   OpenSSH's behaviour (`trust.rs`): `@revoked` and `@cert-authority`
+//!   lines, hashed entries, `[host]:port` off port 22, host key algorithms
+//!   ordered by the key types `known_hosts` holds; warnings (a key
+//!   recorded, a changed key accepted with checking off) come out through
+//!   [`Transport::take_warnings`];
 //! - a jump host is authenticated with the target's credentials and host
 //!   key policy (no per-hop settings, as with a bare `-J`);
 //! - become with `su` runs on a pty, so stderr is merged into stdout and
@@ -83,6 +86,7 @@ mod local;
 mod pump;
 mod spec;
 mod ssh;
+mod trust;
 
 pub use error::TransportError;
 pub use spec::{Become, BecomeMethod, ConnectionKind, ConnectionSpec, HostKeyChecking, JumpHost};
@@ -136,6 +140,13 @@ pub trait Transport: Send {
         out: &mut dyn std::io::Write,
         privilege: Privilege,
     ) -> Result<u64, TransportError>;
+
+    /// Messages for the operator gathered since the last call (a host key
+    /// recorded by accept-new, a changed key accepted with checking off).
+    /// The executor shows them as warnings.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Closes the connection politely. Further calls reconnect.
     fn close(&mut self);

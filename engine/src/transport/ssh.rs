@@ -15,7 +15,7 @@ use super::error::short_command;
 use super::files::{self, Runner};
 use super::pump::{pump, Liveness, PumpError, PumpIo};
 use super::spec::{Become, ConnectionSpec};
-use super::{auth, jump, known_hosts};
+use super::{auth, jump, trust};
 use super::{
     ConnectOptions, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError,
 };
@@ -31,6 +31,8 @@ pub(crate) struct SshTransport {
     spec: ConnectionSpec,
     opts: ConnectOptions,
     conn: Option<Conn>,
+    /// Host key warnings not yet taken by the caller.
+    warnings: Vec<String>,
 }
 
 /// A live session and the socket under it.
@@ -70,11 +72,12 @@ impl SshTransport {
         spec: ConnectionSpec,
         opts: ConnectOptions,
     ) -> Result<SshTransport, TransportError> {
-        let conn = open(&spec, &opts)?;
+        let (conn, warnings) = open(&spec, &opts)?;
         Ok(SshTransport {
             spec,
             opts,
             conn: Some(conn),
+            warnings,
         })
     }
 
@@ -103,11 +106,17 @@ fn ms(d: Duration) -> u32 {
 }
 
 /// TCP connect (directly or through the jump host), handshake, host key
-/// check and authentication.
-fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportError> {
+/// check and authentication; gives the host key warnings too.
+fn open(
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+) -> Result<(Conn, Vec<String>), TransportError> {
+    let mut warnings = Vec::new();
+    let entries = trust::load(spec, opts)?;
     let (socket, tunnel) = match &spec.jump {
         Some(bastion) => {
-            let (stream, tunnel) = jump::open(spec, bastion, opts)?;
+            let (stream, tunnel, hop_warnings) = jump::open(spec, bastion, opts)?;
+            warnings = hop_warnings;
             (Socket::Relay(stream), Some(tunnel))
         }
         None => (
@@ -122,6 +131,7 @@ fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportE
     };
     let mut session = Session::new().map_err(|e| connection(spec, "session setup", e))?;
     session.set_timeout(ms(spec.connect_timeout));
+    trust::prepare(&session, spec, &entries);
     match &socket {
         Socket::Tcp(s) => session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?),
         Socket::Relay(s) => {
@@ -142,15 +152,20 @@ fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportE
     // authentication (an encrypted key's KDF runs inside this libssh2 call)
     // gets the I/O timeout.
     conn.session.set_timeout(ms(opts.io_timeout));
-    if let Err(e) = known_hosts::verify(&conn.session, spec, opts)
-        .and_then(|()| auth::authenticate(&conn.session, spec, opts, &login_user(spec, opts)))
-    {
-        fail(&conn);
-        return Err(e);
+    let checked = trust::verify(&conn.session, spec, opts, &entries).and_then(|t| {
+        let user = login_user(spec, opts);
+        auth::authenticate(&conn.session, spec, opts, &user, t.allow_password).map(|()| t)
+    });
+    match checked {
+        Ok(t) => warnings.extend(t.warnings),
+        Err(e) => {
+            fail(&conn);
+            return Err(e);
+        }
     }
     conn.session
         .set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
-    Ok(conn)
+    Ok((conn, warnings))
 }
 
 fn conn_handshake(conn: &Conn, spec: &ConnectionSpec) -> Result<(), TransportError> {
@@ -266,7 +281,11 @@ impl Runner for SshTransport {
             let fresh = self.conn.is_none();
             let conn = match &self.conn {
                 Some(conn) => conn,
-                None => self.conn.insert(open(&self.spec, &self.opts)?),
+                None => {
+                    let (conn, warnings) = open(&self.spec, &self.opts)?;
+                    self.warnings.extend(warnings);
+                    self.conn.insert(conn)
+                }
             };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
@@ -454,6 +473,10 @@ impl Transport for SshTransport {
         privilege: Privilege,
     ) -> Result<u64, TransportError> {
         files::fetch(self, src, out, privilege)
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     fn close(&mut self) {
