@@ -8,6 +8,7 @@ mod faults;
 mod fleet;
 mod interrupt;
 mod keys;
+mod scale;
 mod secrets;
 mod trust;
 

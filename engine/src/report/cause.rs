@@ -91,6 +91,7 @@ pub fn classify(e: &TransportError) -> Option<UnreachableCause> {
         TransportError::HostKeyMismatch { .. } => UnreachableCause::HostKeyMismatch,
         TransportError::UnknownHostKey { .. } => UnreachableCause::UnknownHostKey,
         TransportError::HostKeyRevoked { .. } => UnreachableCause::HostKeyRevoked,
+        TransportError::Exhausted { .. } => UnreachableCause::TooManyOpenFiles,
         TransportError::Jump { source, .. } => tcp_cause(source),
         _ => UnreachableCause::Other,
     })

@@ -167,6 +167,19 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
+    /// No file descriptor could be had for a session: every one the
+    /// process may open was held by a running command for
+    /// [`WAIT_LIMIT`](super::pool::WAIT_LIMIT).
+    #[error(
+        "no file descriptor for a session to `{host}`: all {limit} the session budget allows \
+         stayed busy (raise `ulimit -n` or lower `--forks`)"
+    )]
+    Exhausted {
+        /// Inventory name of the host.
+        host: String,
+        /// The session budget (descriptors).
+        limit: usize,
+    },
     /// The jump host (ProxyJump) could not relay to the target.
     #[error("jump host `{jump}` could not open a tunnel to `{host}`")]
     Jump {
@@ -190,6 +203,7 @@ impl TransportError {
             | TransportError::HostKeyMismatch { host, .. }
             | TransportError::UnknownHostKey { host, .. }
             | TransportError::HostKeyRevoked { host, .. }
+            | TransportError::Exhausted { host, .. }
             | TransportError::Timeout { host, .. }
             | TransportError::Become { host, .. }
             | TransportError::InvalidEnvName { host, .. }
@@ -213,6 +227,7 @@ impl TransportError {
                 | TransportError::HostKeyMismatch { .. }
                 | TransportError::UnknownHostKey { .. }
                 | TransportError::HostKeyRevoked { .. }
+                | TransportError::Exhausted { .. }
                 | TransportError::Jump { .. }
         )
     }

@@ -83,12 +83,14 @@ mod files;
 mod jump;
 mod known_hosts;
 mod local;
+mod pool;
 mod pump;
 mod spec;
 mod ssh;
 mod trust;
 
 pub use error::TransportError;
+pub use pool::{fd_limits, raise_fd_limit, session_budget};
 pub use spec::{Become, BecomeMethod, ConnectionKind, ConnectionSpec, HostKeyChecking, JumpHost};
 
 use crate::shell::Secret;
