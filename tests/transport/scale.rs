@@ -72,3 +72,53 @@ fn two_dozen_hosts_on_28_descriptors_all_succeed() {
     }
     assert!(took < Duration::from_secs(120), "took {took:?}");
 }
+
+/// Regression: a converged run batches the probes of many file tasks into
+/// one big command; it once exceeded what one SSH packet carries, dropped
+/// the session and logged in again and again (60 tasks: 38 logins).
+#[test]
+fn a_converged_run_of_sixty_file_tasks_logs_in_once() {
+    let fleet = Fleet::builder().host(Os::Rocky9).start();
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    let mut playbook = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+    for i in 0..60 {
+        playbook.push_str(&format!(
+            "    - copy:\n        content: \"file {i} {}\\n\"\n        dest: /root/f{i}-{}\n",
+            "x".repeat(600),
+            "y".repeat(150),
+        ));
+    }
+    std::fs::write(dir.path().join("site.yml"), playbook).expect("write site.yml");
+    let log = host.upper().parent().expect("host dir").join("sshd.log");
+    let logins = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("Accepted publickey")
+            .count()
+    };
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+            .current_dir(dir.path())
+            .args([
+                "playbook",
+                "-i",
+                "inventory.yaml",
+                "--work-dir",
+                "runs",
+                "site.yml",
+            ])
+            .output()
+            .expect("run konvoy-image");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    let first = run();
+    assert!(first.contains("ok=60   changed=60"), "{first}");
+    let before = logins();
+    let second = run();
+    assert!(second.contains("ok=60   changed=0"), "{second}");
+    assert_eq!(logins() - before, 1, "SSH logins during the converged run");
+}
