@@ -397,3 +397,33 @@ pub fn connect(
         )?)),
     }
 }
+
+/// Parses `text` as a `known_hosts` file and looks the key blob `key` up
+/// for `address:port`, as a connection would, with the host key algorithm
+/// order it would ask for; gives a one-line account of the answer. For the
+/// fuzz targets (`fuzz/bodies.rs`) and their regression replay; not a
+/// stable API.
+#[doc(hidden)]
+pub fn known_hosts_probe(text: &str, address: &str, port: u16, key: &[u8]) -> String {
+    let entries = known_hosts::parse(text, std::path::Path::new("known_hosts"));
+    let name = known_hosts::lookup_name(address, port);
+    let order = known_hosts::preferred_algorithms(
+        &entries,
+        &name,
+        &[
+            "ssh-ed25519",
+            "ecdsa-sha2-nistp256",
+            "rsa-sha2-512",
+            "ssh-rsa",
+        ],
+    );
+    let verdict = match known_hosts::lookup(&entries, &name, key) {
+        known_hosts::Lookup::Known(e) => format!("known at {}", e.location()),
+        known_hosts::Lookup::Revoked(e) => format!("revoked at {}", e.location()),
+        known_hosts::Lookup::Changed(e) => format!("changed, {}", e.location()),
+        known_hosts::Lookup::Unknown { ca } => {
+            format!("unknown, ca {:?}", ca.map(|e| e.location()))
+        }
+    };
+    format!("{verdict}; {} fp {}", order, known_hosts::fingerprint(key))
+}
