@@ -3,7 +3,7 @@
 //! every command.
 
 use crate::modules::{ExecOutput, ModuleError, Remote};
-use crate::transport::{ExecRequest, Privilege, PutOptions, Transport};
+use crate::transport::{ExecRequest, Privilege, PutOptions, Transport, TransportError};
 use std::time::{Duration, Instant};
 
 /// A module's view of one host for one task.
@@ -44,43 +44,53 @@ impl<'a> TransportRemote<'a> {
         self
     }
 
-    /// A limit for each command on its own.
+    /// A limit for each command on its own (`--timeout`).
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> TransportRemote<'a> {
         self.timeout = timeout;
         self
     }
 
-    /// A point in time by which every command must have ended (the
-    /// task's `timeout:` keyword): each command gets what is left, and
-    /// the host kills the command's process group when it runs out (see
-    /// [`crate::transport::ExecRequest::timeout`]).
+    /// A point in time every command must end by (the task's `timeout:`):
+    /// each command gets what is left of it.
     #[must_use]
     pub fn deadline(mut self, deadline: Option<Instant>) -> TransportRemote<'a> {
         self.deadline = deadline;
         self
     }
 
-    /// The limit for the next command: the tighter of the two.
-    fn limit(&self) -> Option<Duration> {
-        let left = self.deadline.map(|d| {
-            d.saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1))
-        });
-        match (self.timeout, left) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+    /// The limit for the next command: the per-command one, cut to what
+    /// is left before the deadline; `Err` when nothing is left.
+    fn limit(&self, command: &str) -> Result<Option<Duration>, TransportError> {
+        let Some(d) = self.deadline else {
+            return Ok(self.timeout);
+        };
+        let left = d.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(TransportError::Timeout {
+                host: self.transport.host().to_owned(),
+                command: command
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect(),
+                after: Duration::ZERO,
+            });
         }
+        Ok(Some(self.timeout.map_or(left, |t| t.min(left))))
     }
 }
 
 impl Remote for TransportRemote<'_> {
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
+        let timeout = self.limit(script)?;
         let req = ExecRequest {
             command: script.to_owned(),
             env: self.env.clone(),
             stdin: stdin.map(<[u8]>::to_vec),
-            timeout: self.limit(),
+            timeout,
             privilege: self.privilege,
         };
         let out = self.transport.exec(&req)?;
