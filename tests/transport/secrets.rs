@@ -234,3 +234,71 @@ fn a_playbook_run_shows_no_environment_or_no_log_value_to_the_host() {
         "files holding a secret"
     );
 }
+
+#[test]
+fn hostile_environment_and_no_log_values_in_a_playbook_arrive_literally_and_stay_hidden() {
+    let fleet = Fleet::builder().host(Os::Centos8).start();
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    let values: Vec<String> = vec![
+        "it's".into(),
+        "say \"hi\"".into(),
+        "$(touch /root/pwned)".into(),
+        "`touch /root/pwned2`".into(),
+        "line one\nline two".into(),
+        "../../etc/passwd".into(),
+        "*; rm -rf /root/x".into(),
+        format!("big-{}", "m".repeat(1 << 20)),
+    ];
+    // The values go in through a JSON vars file, exactly as written.
+    let vars: serde_json::Map<String, serde_json::Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("v{i}"), serde_json::Value::String(v.clone())))
+        .collect();
+    std::fs::write(
+        dir.path().join("vars.json"),
+        serde_json::to_string(&vars).unwrap(),
+    )
+    .unwrap();
+    let mut playbook =
+        String::from("- hosts: all\n  gather_facts: false\n  vars_files: [vars.json]\n  tasks:\n");
+    for i in 0..values.len() {
+        // environment: a builtin reads it (1 MiB exceeds what exec passes on).
+        playbook.push_str(&format!(
+            "    - shell: printf %s \"$V\" > /root/env{i}\n      environment:\n        V: \"{{{{ v{i} }}}}\"\n      no_log: true\n    \
+             - copy:\n        content: \"{{{{ v{i} }}}}\"\n        dest: /root/nolog{i}\n      no_log: true\n"
+        ));
+    }
+    std::fs::write(dir.path().join("site.yml"), playbook).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+        .current_dir(dir.path())
+        .args([
+            "playbook",
+            "-i",
+            "inventory.yaml",
+            "--work-dir",
+            "runs",
+            "site.yml",
+        ])
+        .output()
+        .expect("run konvoy-image");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (i, v) in values.iter().enumerate() {
+        let env = std::fs::read(host.root().join(format!("root/env{i}"))).unwrap();
+        assert!(env == v.as_bytes(), "environment value {i} changed");
+        let copied = std::fs::read(host.root().join(format!("root/nolog{i}"))).unwrap();
+        assert!(copied == v.as_bytes(), "no_log value {i} changed");
+        if v.len() > 8 {
+            assert!(!text.contains(v.as_str()), "value {i} printed");
+        }
+    }
+    assert_eq!(host.sh("ls /root | grep -c pwned || true"), "0\n");
+    assert!(text.contains("ok=16   changed=16"), "{text}");
+}
