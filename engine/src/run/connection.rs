@@ -336,6 +336,11 @@ pub(crate) fn session<'s>(
             sessions.len() - 1
         }
     };
+    // Host key warnings of the connect, or of a reconnect during the
+    // previous task, are shown now.
+    for w in sessions[at].transport.take_warnings() {
+        env.reporter.event(&crate::report::Event::Warning(w));
+    }
     let t = sessions[at].transport.as_mut();
     t.set_become(spec.become_.clone());
     Ok(t)

@@ -15,7 +15,8 @@
 //!   travel on stderr, so stdout stays clean.
 //! - `su`: needs a terminal, so the channel gets a pty (stdout and stderr
 //!   merge). The prompt is su's own (`Password:`), read with `LC_ALL=C`;
-//!   the wrapped command turns terminal echo off before the marker.
+//!   the wrapped command puts the terminal in raw mode (no echo, bytes
+//!   pass unchanged) before the marker.
 
 use super::command::nonce;
 use super::spec::{Become, BecomeMethod};
@@ -58,9 +59,9 @@ pub(crate) enum Step {
     Failed(String),
 }
 
-/// Wraps `inner` for `spec`; returns the text, the handshake and whether a
-/// pty is needed.
-pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
+/// Wraps the bootstrap `body` (one line of `sh` text) for `spec`;
+/// returns the text, the handshake and whether a pty is needed.
+pub(crate) fn wrap(spec: &Become, body: &str) -> (String, BecomeSession, bool) {
     let id = nonce();
     let marker = format!("KONVOY-BECOME-SUCCESS-{id}");
     match spec.method {
@@ -81,7 +82,7 @@ pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
             // Always our own prompt: even a spec without a password must be
             // able to tell "sudo wants a password" from silence.
             cmd = cmd.flag("-p").arg(&prompt);
-            let script = format!("echo {marker} >&2; exec {inner}");
+            let script = format!("echo {marker} >&2; {body}");
             let text = cmd
                 .flag("-u")
                 .arg(&spec.user)
@@ -97,7 +98,11 @@ pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
             if let Some(flags) = &spec.flags {
                 cmd = cmd.args(flags.split_whitespace());
             }
-            let script = format!("stty -echo -onlcr 2>/dev/null; echo {marker}; exec {inner}");
+            // Raw mode: the script that follows on stdin passes the
+            // terminal byte for byte (no line editing, no `^C`, no echo).
+            let inner = crate::shell::quote(body);
+            let script =
+                format!("stty raw -echo 2>/dev/null; echo {marker}; exec /bin/sh -c {inner}");
             let text = cmd.arg(&spec.user).flag("-c").arg(script).into_string();
             let session = BecomeSession::new(spec, marker, None, HandshakeStream::Stdout);
             (text, session, true)
@@ -234,7 +239,7 @@ mod tests {
 
     #[test]
     fn sudo_without_password_is_non_interactive() {
-        let (text, session, pty) = wrap(&sudo(None), Cmd::new("/bin/sh -c").arg("id"));
+        let (text, session, pty) = wrap(&sudo(None), "id");
         assert!(
             text.starts_with("sudo -H -S -n -p '[konvoy-sudo-"),
             "{text}"
@@ -247,7 +252,7 @@ mod tests {
     #[test]
     fn sudo_with_password_prompts_and_never_shows_it() {
         let spec = sudo(Some("hunter2"));
-        let (text, session, _) = wrap(&spec, Cmd::new("/bin/sh -c").arg("id"));
+        let (text, session, _) = wrap(&spec, "id");
         assert!(text.starts_with("sudo -H -S -p '[konvoy-sudo-"), "{text}");
         assert!(!text.contains("hunter2"));
         assert!(!format!("{session:?}").contains("hunter2"));
@@ -285,7 +290,7 @@ mod tests {
 
     #[test]
     fn handshake_sends_password_once_then_fails_on_second_prompt() {
-        let (_, mut s, _) = wrap(&sudo(Some("pw")), Cmd::new("true"));
+        let (_, mut s, _) = wrap(&sudo(Some("pw")), "true");
         let prompt = s.prompt.clone().unwrap();
         assert_eq!(s.feed(b"[konvoy"), Step::Pending);
         assert_eq!(s.feed(&prompt.as_bytes()[7..]), Step::SendPassword);
@@ -299,7 +304,7 @@ mod tests {
 
     #[test]
     fn handshake_ready_returns_output_after_marker() {
-        let (_, mut s, _) = wrap(&sudo(None), Cmd::new("true"));
+        let (_, mut s, _) = wrap(&sudo(None), "true");
         let out = format!("{}\nwarning: x\n", s.marker);
         assert_eq!(
             s.feed(out.as_bytes()),
@@ -316,7 +321,7 @@ mod tests {
             flags: None,
             exe: None,
         };
-        let (text, mut s, pty) = wrap(&spec, Cmd::new("true"));
+        let (text, mut s, pty) = wrap(&spec, "true");
         assert!(pty);
         assert!(text.starts_with("env LC_ALL=C su kib -c "), "{text}");
         assert_eq!(
