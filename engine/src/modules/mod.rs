@@ -26,9 +26,13 @@
 //! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
 //! them).
 
+mod apt_deb;
+mod apt_probe;
+mod apt_run;
 mod args;
 mod attrs;
 mod context;
+mod debvercmp;
 mod diff;
 mod fstat;
 mod name;
@@ -39,6 +43,7 @@ mod write;
 mod yum_decide;
 mod yum_probe;
 
+pub mod apt;
 mod argv;
 pub mod blockinfile;
 pub mod command;

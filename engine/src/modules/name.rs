@@ -197,6 +197,7 @@ pub static TABLE: &[Entry] = &[
     host::<yum::YumModule>(&["dnf"]),
     host::<yum::YumModule>(&["package"]),
     host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
+    host::<apt::AptModule>(&["apt"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<service::ServiceModule>(&["service"]),
     host::<service::ServiceModule>(&["systemd", "systemd_service"]),
@@ -339,7 +340,7 @@ mod tests {
             ModuleName::lookup("systemd_service").map(ModuleName::as_str),
             Some("systemd")
         );
-        assert_eq!(ModuleName::lookup("apt"), None);
+        assert_eq!(ModuleName::lookup("no_such_module"), None);
         assert_eq!(
             ModuleName::suggest("ansible.builtin.sysctll"),
             Some("sysctl")
