@@ -119,14 +119,17 @@ pub(crate) fn live_twin(scenario: &str) {
     twin::assert_same(scenario, &ours, &theirs, &out);
 }
 
+/// Every scenario in `deb/`.
+const SCENARIOS: &[&str] = &["apt", "package_facts"];
+
 /// Records ansible-core's results of every scenario as goldens
 /// (`tests/modules/gen_deb_results.sh` runs this).
 #[test]
 #[ignore = "regenerates goldens with ansible-playbook"]
 fn regen_deb_goldens() {
     let only = std::env::var("KONVOY_SCENARIO").ok();
-    for scenario in ["apt"] {
-        if only.as_deref().is_some_and(|o| o != scenario) {
+    for scenario in SCENARIOS {
+        if only.as_deref().is_some_and(|o| o != *scenario) {
             continue;
         }
         let fleet = hosts(1);
@@ -135,4 +138,13 @@ fn regen_deb_goldens() {
         twin::write_golden(scenario, &theirs);
         eprintln!("{scenario}: golden written\n{out}");
     }
+}
+
+#[test]
+fn package_and_package_facts_match_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "package_facts");
+    twin::assert_same("package_facts", &ours, &twin::golden("package_facts"), &out);
+    assert_eq!(dpkg(host, "konvoy-b"), ("installed".into(), "1.0-1".into()));
 }

@@ -33,10 +33,10 @@ pub(crate) fn playbook(scenario: &str) -> String {
     std::fs::read_to_string(dir().join(format!("{scenario}.yml"))).expect("read a scenario")
 }
 
-fn results_of(host: &TestHost) -> Json {
+fn results_of(host: &TestHost, output: &str) -> Json {
     let path = host.root().join("root/results.json");
     let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: no results ({e})", host.name()));
+        .unwrap_or_else(|e| panic!("{}: no results ({e}); output:\n{output}", host.name()));
     serde_json::from_str(&text).expect("results are JSON")
 }
 
@@ -47,7 +47,7 @@ pub(crate) fn ours(fleet: &Fleet, host: &TestHost, scenario: &str) -> (Json, Str
         o.limit = Some(host.name().to_owned());
         o.diff = true;
     });
-    (results_of(host), out)
+    (results_of(host, &out), out)
 }
 
 /// Runs `scenario` with ansible-playbook on `host`; its results and output.
@@ -78,7 +78,7 @@ pub(crate) fn ansible(fleet: &Fleet, host: &TestHost, scenario: &str) -> (Json, 
         .expect("run ansible-playbook (pip install ansible-core==2.19.14)");
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (results_of(host), text)
+    (results_of(host, &text), text)
 }
 
 /// What may differ between two hosts by nature, removed or replaced by

@@ -53,6 +53,8 @@ pub mod find;
 pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod package;
+pub mod package_facts;
 pub mod ping;
 pub mod replace;
 pub mod rpm_key;
