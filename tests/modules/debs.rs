@@ -120,7 +120,7 @@ pub(crate) fn live_twin(scenario: &str) {
 }
 
 /// Every scenario in `deb/`.
-const SCENARIOS: &[&str] = &["apt", "package_facts"];
+const SCENARIOS: &[&str] = &["apt", "package_facts", "dpkg_selections"];
 
 /// Records ansible-core's results of every scenario as goldens
 /// (`tests/modules/gen_deb_results.sh` runs this).
@@ -147,4 +147,21 @@ fn package_and_package_facts_match_ansible_golden() {
     let (ours, out) = twin::ours(&fleet, host, "package_facts");
     twin::assert_same("package_facts", &ours, &twin::golden("package_facts"), &out);
     assert_eq!(dpkg(host, "konvoy-b"), ("installed".into(), "1.0-1".into()));
+}
+
+#[test]
+fn dpkg_selections_matches_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "dpkg_selections");
+    twin::assert_same(
+        "dpkg_selections",
+        &ours,
+        &twin::golden("dpkg_selections"),
+        &out,
+    );
+    assert_eq!(dpkg(host, "konvoy-b"), ("installed".into(), "3.0-1".into()));
+    assert!(host
+        .sh("dpkg --get-selections konvoy-b")
+        .contains("install"));
 }

@@ -48,6 +48,7 @@ mod argv;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod dpkg_selections;
 pub mod file;
 pub mod find;
 pub mod get_url;
