@@ -120,7 +120,7 @@ pub(crate) fn live_twin(scenario: &str) {
 }
 
 /// Every scenario in `deb/`.
-const SCENARIOS: &[&str] = &["apt", "package_facts", "dpkg_selections"];
+const SCENARIOS: &[&str] = &["apt", "package_facts", "dpkg_selections", "service"];
 
 /// Records ansible-core's results of every scenario as goldens
 /// (`tests/modules/gen_deb_results.sh` runs this).
@@ -164,4 +164,18 @@ fn dpkg_selections_matches_ansible_golden() {
     assert!(host
         .sh("dpkg --get-selections konvoy-b")
         .contains("install"));
+}
+
+#[test]
+fn service_and_sysvinit_match_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "service");
+    twin::assert_same("service", &ours, &twin::golden("service"), &out);
+    // Stopped by the pattern step, disabled by the last real step.
+    assert!(!host.root().join("run/konvoy-svc.pid").exists());
+    assert!(host
+        .sh("ls /etc/rc2.d")
+        .lines()
+        .all(|l| !l.starts_with("S") || !l.ends_with("konvoy-svc")));
 }
