@@ -120,7 +120,13 @@ pub(crate) fn live_twin(scenario: &str) {
 }
 
 /// Every scenario in `deb/`.
-const SCENARIOS: &[&str] = &["apt", "package_facts", "dpkg_selections", "service"];
+const SCENARIOS: &[&str] = &[
+    "apt",
+    "package_facts",
+    "dpkg_selections",
+    "service",
+    "service_facts",
+];
 
 /// Records ansible-core's results of every scenario as goldens
 /// (`tests/modules/gen_deb_results.sh` runs this).
@@ -178,4 +184,12 @@ fn service_and_sysvinit_match_ansible_golden() {
         .sh("ls /etc/rc2.d")
         .lines()
         .all(|l| !l.starts_with("S") || !l.ends_with("konvoy-svc")));
+}
+
+#[test]
+fn service_facts_match_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "service_facts");
+    twin::assert_same("service_facts", &ours, &twin::golden("service_facts"), &out);
 }

@@ -62,6 +62,7 @@ pub mod rpm_key;
 pub mod script;
 pub mod service;
 pub mod service_action;
+pub mod service_facts;
 pub mod stat;
 pub mod sysctl;
 mod sysv;

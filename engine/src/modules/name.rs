@@ -203,6 +203,7 @@ pub static TABLE: &[Entry] = &[
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<service_action::ServiceActionModule>(&["service"]),
     host::<service_action::SysvinitModule>(&["sysvinit"]),
+    host::<service_facts::ServiceFactsModule>(&["service_facts"]),
     host::<service::ServiceModule>(&["systemd", "systemd_service"]),
     host::<modprobe::ModprobeModule>(&["modprobe"]),
     host::<sysctl::SysctlModule>(&["sysctl"]),
