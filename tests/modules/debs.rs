@@ -126,6 +126,7 @@ const SCENARIOS: &[&str] = &[
     "dpkg_selections",
     "service",
     "service_facts",
+    "apt_key",
 ];
 
 /// Records ansible-core's results of every scenario as goldens
@@ -192,4 +193,20 @@ fn service_facts_match_ansible_golden() {
     let host = &fleet.hosts()[0];
     let (ours, out) = twin::ours(&fleet, host, "service_facts");
     twin::assert_same("service_facts", &ours, &twin::golden("service_facts"), &out);
+}
+
+#[test]
+fn apt_key_matches_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "apt_key");
+    twin::assert_same("apt_key", &ours, &twin::golden("apt_key"), &out);
+    // Read with apt-key directly: the inline key stays, the file's key went.
+    let listed = host.sh("apt-key adv --list-public-keys --keyid-format=long 2>/dev/null");
+    let fp = |f: &str| {
+        let t = std::fs::read_to_string(debs().root.join(f)).expect("fingerprint");
+        t.trim()[24..].to_owned()
+    };
+    assert!(listed.contains(&fp("fingerprint2")), "{listed}");
+    assert!(!listed.contains(&fp("fingerprint")), "{listed}");
 }

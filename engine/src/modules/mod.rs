@@ -44,6 +44,7 @@ mod yum_decide;
 mod yum_probe;
 
 pub mod apt;
+pub mod apt_key;
 mod argv;
 pub mod blockinfile;
 pub mod command;

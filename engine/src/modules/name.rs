@@ -199,6 +199,7 @@ pub static TABLE: &[Entry] = &[
     host::<package_facts::PackageFactsModule>(&["package_facts"]),
     host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
     host::<apt::AptModule>(&["apt"]),
+    host::<apt_key::AptKeyModule>(&["apt_key"]),
     host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<service_action::ServiceActionModule>(&["service"]),
