@@ -127,6 +127,7 @@ const SCENARIOS: &[&str] = &[
     "service",
     "service_facts",
     "apt_key",
+    "apt_repository",
 ];
 
 /// Records ansible-core's results of every scenario as goldens
@@ -209,4 +210,21 @@ fn apt_key_matches_ansible_golden() {
     };
     assert!(listed.contains(&fp("fingerprint2")), "{listed}");
     assert!(!listed.contains(&fp("fingerprint")), "{listed}");
+}
+
+#[test]
+fn apt_repository_matches_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "apt_repository");
+    twin::assert_same(
+        "apt_repository",
+        &ours,
+        &twin::golden("apt_repository"),
+        &out,
+    );
+    assert!(!host
+        .root()
+        .join("etc/apt/sources.list.d/srv_no_such.list")
+        .exists());
 }

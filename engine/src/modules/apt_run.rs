@@ -56,7 +56,8 @@ pub(crate) fn run(a: &AptArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, M
         if probe.cache_mtime + a.cache_valid_time < probe.now {
             let before = probe.cache_mtime;
             if !ctx.check_mode() {
-                let script = update_script(a) + &apt_probe::script(&names, release);
+                let script = update_script(a.update_cache_retries, a.update_cache_retry_max_delay)
+                    + &apt_probe::script(&names, release);
                 let out = ctx.apply(&script, None)?;
                 let text = out.stdout_str();
                 if let Some(fail) = text.lines().find_map(|l| l.strip_prefix("updfail")) {
@@ -163,7 +164,7 @@ fn expand_wildcards(
 
 /// `apt-get update` with Ansible's retries and backoff (bounded by
 /// `update_cache_retries` and `update_cache_retry_max_delay`).
-fn update_script(a: &AptArgs) -> String {
+pub(crate) fn update_script(retries: i64, max_delay: i64) -> String {
     format!(
         "{env}e=$(mktemp) || exit 1\ni=0; ok=0\n\
          while [ \"$i\" -lt {retries} ]; do\n\
@@ -173,8 +174,8 @@ fn update_script(a: &AptArgs) -> String {
          if [ $ok = 1 ]; then echo updok; else printf 'updfail %s\\n' \"$(grep '^E:' \"$e\" | tr '\\n' ' ')\"; fi\n\
          rm -f \"$e\"\n",
         env = super::apt_probe::APT_ENV,
-        retries = a.update_cache_retries.clamp(0, 100),
-        max = a.update_cache_retry_max_delay.clamp(0, 3600),
+        retries = retries.clamp(0, 100),
+        max = max_delay.clamp(0, 3600),
     )
 }
 

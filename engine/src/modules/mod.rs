@@ -45,6 +45,7 @@ mod yum_probe;
 
 pub mod apt;
 pub mod apt_key;
+pub mod apt_repository;
 mod argv;
 pub mod blockinfile;
 pub mod command;

@@ -200,6 +200,7 @@ pub static TABLE: &[Entry] = &[
     host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
     host::<apt::AptModule>(&["apt"]),
     host::<apt_key::AptKeyModule>(&["apt_key"]),
+    host::<apt_repository::AptRepositoryModule>(&["apt_repository"]),
     host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<service_action::ServiceActionModule>(&["service"]),
