@@ -128,6 +128,7 @@ const SCENARIOS: &[&str] = &[
     "service_facts",
     "apt_key",
     "apt_repository",
+    "deb822_repository",
 ];
 
 /// Records ansible-core's results of every scenario as goldens
@@ -227,4 +228,19 @@ fn apt_repository_matches_ansible_golden() {
         .root()
         .join("etc/apt/sources.list.d/srv_no_such.list")
         .exists());
+}
+
+#[test]
+fn deb822_repository_matches_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "deb822_repository");
+    twin::assert_same(
+        "deb822_repository",
+        &ours,
+        &twin::golden("deb822_repository"),
+        &out,
+    );
+    let text = host.sh("cat /etc/apt/sources.list.d/konvoy-main-repo.sources");
+    assert!(text.contains("URIs: file:/srv/apt/main\n"), "{text}");
 }

@@ -99,7 +99,7 @@ pub(crate) fn normalize(v: &Json) -> Json {
                 .collect(),
         ),
         Json::Array(a) => Json::Array(a.iter().map(normalize).collect()),
-        Json::String(s) => Json::String(key_ids(&database_count(s))),
+        Json::String(s) => Json::String(armor(&key_ids(&database_count(s)))),
         other => other.clone(),
     }
 }
@@ -107,6 +107,23 @@ pub(crate) fn normalize(v: &Json) -> Json {
 /// Keys only Ansible's executor adds: the module's arguments as it saw
 /// them, and the traceback placeholder 2.19 puts on every module failure.
 const DROPPED: &[&str] = &["invocation", "exception"];
+
+/// Armored key blocks (the test keys differ per process), also inside
+/// deb822's indented multi-line values.
+fn armor(s: &str) -> String {
+    const BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+    const END: &str = "-----END PGP PUBLIC KEY BLOCK-----";
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(BEGIN) {
+        let Some(j) = rest[i..].find(END) else { break };
+        out.push_str(&rest[..i]);
+        out.push_str("<ARMORED KEY>");
+        rest = &rest[i + j + END.len()..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// The test keys' ids (new keys each test process, see `debs.sh`) as
 /// placeholders: the full fingerprint, its 16 and 8 last digits.

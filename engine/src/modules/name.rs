@@ -201,6 +201,7 @@ pub static TABLE: &[Entry] = &[
     host::<apt::AptModule>(&["apt"]),
     host::<apt_key::AptKeyModule>(&["apt_key"]),
     host::<apt_repository::AptRepositoryModule>(&["apt_repository"]),
+    host::<deb822_repository::Deb822RepositoryModule>(&["deb822_repository"]),
     host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<service_action::ServiceActionModule>(&["service"]),
