@@ -111,9 +111,18 @@ fn apt_live_twin() {
     live_twin("apt");
 }
 
+/// The hosts a scenario runs on: openSUSE for `zypper*`, else Ubuntu.
+pub(crate) fn hosts_for(scenario: &str, n: usize) -> Fleet {
+    if scenario.starts_with("zypper") {
+        super::suse::hosts(n)
+    } else {
+        hosts(n)
+    }
+}
+
 /// Runs `scenario` with both tools on twin hosts and compares.
 pub(crate) fn live_twin(scenario: &str) {
-    let fleet = hosts(2);
+    let fleet = hosts_for(scenario, 2);
     let (ours, out) = twin::ours(&fleet, &fleet.hosts()[0], scenario);
     let (theirs, _) = twin::ansible(&fleet, &fleet.hosts()[1], scenario);
     twin::assert_same(scenario, &ours, &theirs, &out);
@@ -129,6 +138,7 @@ const SCENARIOS: &[&str] = &[
     "apt_key",
     "apt_repository",
     "deb822_repository",
+    "zypper",
 ];
 
 /// Records ansible-core's results of every scenario as goldens
@@ -141,7 +151,7 @@ fn regen_deb_goldens() {
         if only.as_deref().is_some_and(|o| o != *scenario) {
             continue;
         }
-        let fleet = hosts(1);
+        let fleet = hosts_for(scenario, 1);
         let (theirs, out) = twin::ansible(&fleet, &fleet.hosts()[0], scenario);
         assert!(out.contains("PLAY RECAP"), "{out}");
         twin::write_golden(scenario, &theirs);

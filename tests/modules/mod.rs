@@ -23,6 +23,7 @@ mod remote;
 mod rpms;
 #[rustfmt::skip]
 mod shapes;
+mod suse;
 mod twin;
 
 use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};

@@ -74,6 +74,10 @@ pub(crate) fn ansible(fleet: &Fleet, host: &TestHost, scenario: &str) -> (Json, 
         .env("ANSIBLE_PIPELINING", "1")
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .env(
+            "ANSIBLE_COLLECTIONS_PATH",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ansible-collections"),
+        )
         .output()
         .expect("run ansible-playbook (pip install ansible-core==2.19.14)");
     let text =

@@ -75,6 +75,8 @@ pub mod unarchive;
 pub mod wait_for;
 pub mod yum;
 pub mod yum_repository;
+pub mod zypper;
+mod zypper_xml;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;

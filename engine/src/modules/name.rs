@@ -204,6 +204,7 @@ pub static TABLE: &[Entry] = &[
     host::<deb822_repository::Deb822RepositoryModule>(&["deb822_repository"]),
     host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
+    host::<zypper::ZypperModule>(&["zypper"]),
     host::<service_action::ServiceActionModule>(&["service"]),
     host::<service_action::SysvinitModule>(&["sysvinit"]),
     host::<service_facts::ServiceFactsModule>(&["service_facts"]),

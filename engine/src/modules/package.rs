@@ -5,13 +5,14 @@
 //! other argument goes to that module unchanged, and that module checks
 //! them, as in Ansible.
 //!
-//! Backends: `yum`/`dnf`/`dnf5` ([`super::yum`]), `apt` ([`super::apt`]).
+//! Backends: `yum`/`dnf`/`dnf5` ([`super::yum`]), `apt` ([`super::apt`]),
+//! `zypper` ([`super::zypper`]).
 //! Another manager fails the task with Ansible's message.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::{apt, yum, Module};
+use super::{apt, yum, zypper, Module};
 use crate::value::{Map, Value};
 
 /// Arguments of `package`.
@@ -52,6 +53,7 @@ impl Module for PackageModule {
         match manager.as_str() {
             "yum" | "dnf" | "dnf5" => super::run_module::<yum::YumModule>(&mut args, ctx),
             "apt" => super::run_module::<apt::AptModule>(&mut args, ctx),
+            "zypper" => super::run_module::<zypper::ZypperModule>(&mut args, ctx),
             "auto" | "" => Ok(Outcome::failed(
                 "Could not detect which package manager to use. Try gathering facts or setting the \"use\" option.",
             )),
