@@ -139,6 +139,7 @@ const SCENARIOS: &[&str] = &[
     "apt_repository",
     "deb822_repository",
     "zypper",
+    "zypper_repository",
 ];
 
 /// Records ansible-core's results of every scenario as goldens

@@ -34,3 +34,20 @@ fn zypper_matches_ansible_golden() {
     let q = host.sh("rpm --dbpath /var/lib/rpm -qa --qf '%{NAME}-%{VERSION}\\n' | sort");
     assert_eq!(q, "konvoy-a-1.0\n");
 }
+
+#[test]
+fn zypper_repository_matches_ansible_golden() {
+    let fleet = hosts(1);
+    let host = &fleet.hosts()[0];
+    let (ours, out) = twin::ours(&fleet, host, "zypper_repository");
+    twin::assert_same(
+        "zypper_repository",
+        &ours,
+        &twin::golden("zypper_repository"),
+        &out,
+    );
+    let repo = host.sh("cat /etc/zypp/repos.d/offline2.repo");
+    // zypper writes `file:///` URLs as `file:/`.
+    assert!(repo.contains("baseurl=file:/srv/repo"), "{repo}");
+    assert!(!host.root().join("etc/zypp/repos.d/offline.repo").exists());
+}

@@ -76,6 +76,7 @@ pub mod wait_for;
 pub mod yum;
 pub mod yum_repository;
 pub mod zypper;
+pub mod zypper_repository;
 mod zypper_xml;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};

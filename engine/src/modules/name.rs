@@ -205,6 +205,7 @@ pub static TABLE: &[Entry] = &[
     host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
     host::<zypper::ZypperModule>(&["zypper"]),
+    host::<zypper_repository::ZypperRepositoryModule>(&["zypper_repository"]),
     host::<service_action::ServiceActionModule>(&["service"]),
     host::<service_action::SysvinitModule>(&["sysvinit"]),
     host::<service_facts::ServiceFactsModule>(&["service_facts"]),
