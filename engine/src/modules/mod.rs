@@ -48,6 +48,7 @@ pub mod apt;
 pub mod apt_key;
 pub mod apt_repository;
 mod argv;
+pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
