@@ -84,7 +84,9 @@ fn assert_apt_end_state(host: &TestHost) {
     installed("konvoy-a", "1.0-1");
     installed("konvoy-rec", "1.0-1");
     installed("konvoy-file", "2.0-1");
-    for gone in ["konvoy-b", "konvoy-lib", "konvoy-dep", "konvoy-recd"] {
+    // Upgraded by `name: '*'` with `state: latest`.
+    installed("konvoy-b", "3.0-1");
+    for gone in ["konvoy-lib", "konvoy-dep", "konvoy-recd"] {
         assert_ne!(dpkg(host, gone).0, "installed", "{gone}");
     }
     // Purged: dpkg forgot it, its conffile is gone.

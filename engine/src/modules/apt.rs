@@ -204,17 +204,8 @@ impl Module for AptModule {
                 "parameters are mutually exclusive: deb|package|upgrade".into(),
             ));
         }
-        if !parsed.autoremove
-            && deb.is_none()
-            && packages.is_none()
-            && parsed.update_cache.is_none()
-            && !explicit_upgrade
-        {
-            return Err(ArgError::Invalid(
-                "one of the following is required: autoremove, deb, package, update_cache, upgrade"
-                    .into(),
-            ));
-        }
+        // Ansible's `required_one_of` (autoremove, deb, package,
+        // update_cache, upgrade) is always met: `upgrade` defaults to `no`.
         Ok(parsed)
     }
 
@@ -464,7 +455,7 @@ mod tests {
         assert_eq!(a.packages, ["a", "b=1.0*"]);
         assert_eq!(a.state, AptState::Present);
         assert_eq!(a.lock_timeout, 60);
-        assert!(parse(&[("state", "present".into())]).is_err());
+        assert!(parse(&[("autoclean", Value::Bool(true))]).is_ok());
         assert!(parse(&[("name", "a".into()), ("deb", "/x.deb".into())]).is_err());
         assert!(parse(&[("name", "a".into()), ("state", "build-dep".into())]).is_err());
         assert!(parse(&[("update_cache", Value::Bool(true))]).is_ok());
