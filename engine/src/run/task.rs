@@ -107,6 +107,9 @@ pub(crate) fn run_task(
         .as_ref()
         .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(true));
     run.presentation.action_plugin = task.module.is_action_plugin();
+    if task.module.host_impl().is_some() {
+        merge_facts(st, &run);
+    }
     if let Some(name) = &task.register {
         st.set_fact(name, registered(run.result.to_map()));
     }
@@ -116,6 +119,22 @@ pub(crate) fn run_task(
         }
     }
     run
+}
+
+/// The `ansible_facts` of a host module's result (of each item in a
+/// loop) become the host's facts, unless the result failed or skipped.
+fn merge_facts(st: &mut HostState, run: &TaskRun) {
+    let results = std::iter::once(&run.result).chain(run.items.iter().map(|i| &i.result));
+    let facts: Vec<crate::value::Map> = results
+        .filter(|r| r.ending == Ending::Ran)
+        .filter_map(|r| match r.data.get("ansible_facts") {
+            Some(Value::Map(m)) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    for f in facts {
+        st.add_module_facts(&f);
+    }
 }
 
 fn run_items(
