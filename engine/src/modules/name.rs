@@ -204,6 +204,8 @@ pub static TABLE: &[Entry] = &[
     host::<sysctl::SysctlModule>(&["sysctl"]),
     host::<wait_for::WaitForModule>(&["wait_for"]),
     host::<ping::PingModule>(&["ping"]),
+    host::<user::UserModule>(&["user"]),
+    host::<group::GroupModule>(&["group"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
