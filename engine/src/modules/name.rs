@@ -206,6 +206,7 @@ pub static TABLE: &[Entry] = &[
     host::<ping::PingModule>(&["ping"]),
     host::<user::UserModule>(&["user"]),
     host::<group::GroupModule>(&["group"]),
+    host::<mount::MountModule>(&["mount"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
