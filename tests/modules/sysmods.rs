@@ -416,3 +416,8 @@ fn user_sshkey() {
 fn mount() {
     case("mount");
 }
+
+#[test]
+fn hostname() {
+    case("hostname");
+}

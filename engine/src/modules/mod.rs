@@ -51,6 +51,7 @@ pub mod file;
 pub mod find;
 pub mod get_url;
 pub mod group;
+pub mod hostname;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;

@@ -207,6 +207,7 @@ pub static TABLE: &[Entry] = &[
     host::<user::UserModule>(&["user"]),
     host::<group::GroupModule>(&["group"]),
     host::<mount::MountModule>(&["mount"]),
+    host::<hostname::HostnameModule>(&["hostname"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),

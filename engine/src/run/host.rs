@@ -171,6 +171,31 @@ impl HostState {
         self.vars_changed();
     }
 
+    /// Adds the `ansible_facts` a module returned: each as a variable,
+    /// and in the `ansible_facts` dict without its `ansible_` prefix.
+    pub(crate) fn add_module_facts(&mut self, facts: &Map) {
+        let mut dict = match self.facts.get("ansible_facts") {
+            Some(crate::value::Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        for (k, v) in facts {
+            let short = k.strip_prefix("ansible_").unwrap_or(k);
+            dict.insert(short.to_owned(), v.clone());
+            self.facts.insert(k.clone(), v.clone());
+        }
+        self.facts
+            .insert("ansible_facts".into(), crate::value::Value::Map(dict));
+        if let Ok(mut d) = self.shared.dynamic.write() {
+            for (k, v) in facts {
+                d.insert(k.clone(), v.clone());
+            }
+            if let Some(af) = self.facts.get("ansible_facts") {
+                d.insert("ansible_facts".into(), af.clone());
+            }
+        }
+        self.vars_changed();
+    }
+
     /// `meta: clear_facts`.
     pub(crate) fn clear_facts(&mut self) {
         self.facts.clear();

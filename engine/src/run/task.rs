@@ -303,7 +303,14 @@ fn on_host(
     let outcome = module.run(&mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => TaskResult::from_outcome(o, true),
+        Ok(o) => {
+            // A module's `ansible_facts` become the host's facts (hostname,
+            // getent), as Ansible's strategy applies them.
+            if let (false, Some(Value::Map(f))) = (o.failed, o.result.get("ansible_facts")) {
+                st.add_module_facts(f);
+            }
+            TaskResult::from_outcome(o, true)
+        }
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &w.target.spec);
             TaskResult::unreachable(e.to_string())
