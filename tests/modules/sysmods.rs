@@ -421,3 +421,8 @@ fn mount() {
 fn hostname() {
     case("hostname");
 }
+
+#[test]
+fn readers() {
+    case("readers");
+}

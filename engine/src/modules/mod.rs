@@ -35,6 +35,7 @@ mod fstat;
 mod mountinfo;
 mod name;
 mod outcome;
+mod pathinfo;
 mod pending;
 mod rpmvercmp;
 mod textedit;
@@ -50,6 +51,7 @@ pub mod copy;
 pub mod file;
 pub mod find;
 pub mod get_url;
+pub mod getent;
 pub mod group;
 pub mod hostname;
 pub mod lineinfile;
@@ -60,8 +62,10 @@ pub mod replace;
 pub mod rpm_key;
 pub mod script;
 pub mod service;
+pub mod slurp;
 pub mod stat;
 pub mod sysctl;
+pub mod tempfile;
 pub mod template;
 pub mod unarchive;
 pub mod user;
@@ -85,6 +89,11 @@ pub trait Module {
     /// Whether [`Module::probes`] may return scripts: the executor then
     /// considers the task for probe batching.
     const PROBES: bool = false;
+
+    /// Whether the module supports check mode. When it does not, the
+    /// executor skips it in check mode with Ansible's message, naming the
+    /// module as the task wrote it.
+    const CHECK_MODE: bool = true;
 
     /// Parses (already templated) arguments; unknown keys are an error.
     fn parse(args: &mut ArgMap) -> Result<Self::Args, ArgError>;

@@ -81,6 +81,8 @@ pub struct HostImpl {
     pub parse: fn(ArgMap) -> Result<Box<dyn Parsed>, ArgError>,
     /// The module declares read-only probes.
     pub has_probes: bool,
+    /// The module supports check mode.
+    pub check_mode: bool,
 }
 
 impl HostImpl {
@@ -147,6 +149,7 @@ where
     HostImpl {
         parse: parse_of::<M>,
         has_probes: M::PROBES,
+        check_mode: M::CHECK_MODE,
     }
 }
 
@@ -208,6 +211,9 @@ pub static TABLE: &[Entry] = &[
     host::<group::GroupModule>(&["group"]),
     host::<mount::MountModule>(&["mount"]),
     host::<hostname::HostnameModule>(&["hostname"]),
+    host::<getent::GetentModule>(&["getent"]),
+    host::<slurp::SlurpModule>(&["slurp"]),
+    host::<tempfile::TempfileModule>(&["tempfile"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),

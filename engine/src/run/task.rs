@@ -277,6 +277,21 @@ fn on_host(
     w: &HostWork,
     vars: &Vars,
 ) -> TaskResult {
+    if w.mode == crate::modules::RunMode::Check
+        && task.module.host_impl().is_some_and(|h| !h.check_mode)
+    {
+        let mut o = crate::modules::Outcome::ok()
+            .with("failed", Value::Bool(false))
+            .with(
+                "msg",
+                format!(
+                    "remote module ({}) does not support check mode",
+                    task.action
+                ),
+            );
+        o.skipped = true;
+        return TaskResult::from_outcome(o, true);
+    }
     let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),
