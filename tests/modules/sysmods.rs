@@ -426,3 +426,13 @@ fn hostname() {
 fn readers() {
     case("readers");
 }
+
+#[test]
+fn pam_limits() {
+    case("pam_limits");
+}
+
+#[test]
+fn selinux() {
+    case("selinux");
+}

@@ -214,6 +214,8 @@ pub static TABLE: &[Entry] = &[
     host::<getent::GetentModule>(&["getent"]),
     host::<slurp::SlurpModule>(&["slurp"]),
     host::<tempfile::TempfileModule>(&["tempfile"]),
+    host::<pam_limits::PamLimitsModule>(&["pam_limits"]),
+    host::<selinux::SelinuxModule>(&["selinux"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
