@@ -436,3 +436,8 @@ fn pam_limits() {
 fn selinux() {
     case("selinux");
 }
+
+#[test]
+fn known_hosts() {
+    case("known_hosts");
+}

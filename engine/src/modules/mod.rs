@@ -54,6 +54,7 @@ pub mod get_url;
 pub mod getent;
 pub mod group;
 pub mod hostname;
+pub mod known_hosts;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;

@@ -216,6 +216,7 @@ pub static TABLE: &[Entry] = &[
     host::<tempfile::TempfileModule>(&["tempfile"]),
     host::<pam_limits::PamLimitsModule>(&["pam_limits"]),
     host::<selinux::SelinuxModule>(&["selinux"]),
+    host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),

@@ -32,3 +32,36 @@ pub(crate) fn insert_path_info(m: &mut Map, st: Option<&FileStat>) {
     m.insert("state".into(), Value::from(state));
     m.insert("size".into(), Value::Int(st.size as i64));
 }
+
+/// A command printing what [`insert_path_stat`] reads for `$var` (a shell
+/// variable holding the path): nothing when it does not exist.
+pub(crate) fn path_stat_cmd(var: &str) -> String {
+    format!("[ ! -e \"${var}\" ] || stat -c '%u %g %a %h %s %f %U %G' -- \"${var}\"")
+}
+
+/// [`insert_path_info`] from the output of [`path_stat_cmd`].
+pub(crate) fn insert_path_stat(m: &mut Map, out: &str) {
+    let f: Vec<&str> = out.split_whitespace().collect();
+    if f.len() < 8 {
+        insert_path_info(m, None);
+        return;
+    }
+    let num = |i: usize| f[i].parse::<u64>().unwrap_or(0);
+    let raw = u32::from_str_radix(f[5], 16).unwrap_or(0);
+    let st = FileStat {
+        kind: Some(match raw & 0o170000 {
+            0o040000 => FileKind::Directory,
+            0o120000 => FileKind::Symlink,
+            _ => FileKind::Regular,
+        }),
+        uid: num(0) as u32,
+        gid: num(1) as u32,
+        mode: u32::from_str_radix(f[2], 8).unwrap_or(0),
+        nlink: num(3),
+        size: num(4),
+        owner: f[6].to_owned(),
+        group: f[7].to_owned(),
+        ..FileStat::default()
+    };
+    insert_path_info(m, Some(&st));
+}
