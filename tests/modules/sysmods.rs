@@ -441,3 +441,8 @@ fn selinux() {
 fn known_hosts() {
     case("known_hosts");
 }
+
+#[test]
+fn assemble() {
+    case("assemble");
+}

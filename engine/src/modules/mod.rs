@@ -45,6 +45,7 @@ mod yum_decide;
 mod yum_probe;
 
 mod argv;
+pub mod assemble;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;

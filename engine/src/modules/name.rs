@@ -217,6 +217,7 @@ pub static TABLE: &[Entry] = &[
     host::<pam_limits::PamLimitsModule>(&["pam_limits"]),
     host::<selinux::SelinuxModule>(&["selinux"]),
     host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
+    action::<assemble::AssembleModule>(&["assemble"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),

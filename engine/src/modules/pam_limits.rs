@@ -15,6 +15,7 @@ use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::diff::unified;
 use super::outcome::{ModuleError, Outcome};
+use super::pathinfo::backup_local_cmd;
 use super::Module;
 use crate::shell::quote;
 use crate::value::py_str_repr;
@@ -136,12 +137,7 @@ impl Module for PamLimitsModule {
             let f = quote(&a.dest);
             let mut s = Script::new();
             if a.backup && exists {
-                s = s.capture_or_stop(
-                    "backup",
-                    &format!(
-                        "_b={f}.$$.$(date +%Y-%m-%d@%H:%M:%S)~ && cp -p -- {f} \"$_b\" && printf %s \"$_b\""
-                    ),
-                );
+                s = s.capture_or_stop("backup", &backup_local_cmd(&a.dest, ctx.check_mode()));
             }
             if changed && !ctx.check_mode() {
                 s = s.capture_or_stop(

@@ -1,6 +1,6 @@
 //! `AnsibleModule.add_path_info`: every module result with a `path` gets
 //! the file's `uid`, `gid`, `owner`, `group`, `mode` (`'0%03o'`),
-//! `state` and `size`, or `state: absent`.
+//! `state` and `size`; nothing when it does not exist.
 
 use super::fstat::{FileKind, FileStat};
 use crate::value::{Map, Value};
@@ -8,7 +8,6 @@ use crate::value::{Map, Value};
 /// Adds the path keys for `st` (the `path`'s lstat; `None` when absent).
 pub(crate) fn insert_path_info(m: &mut Map, st: Option<&FileStat>) {
     let Some(st) = st else {
-        m.insert("state".into(), Value::from("absent"));
         return;
     };
     m.insert("uid".into(), Value::Int(i64::from(st.uid)));
@@ -64,4 +63,20 @@ pub(crate) fn insert_path_stat(m: &mut Map, out: &str) {
         ..FileStat::default()
     };
     insert_path_info(m, Some(&st));
+}
+
+/// `AnsibleModule.backup_local` as shell: prints the backup's name
+/// (`PATH.PID.YYYY-MM-DD@HH:MM:SS~`, local time); copies the file with
+/// its attributes unless in check mode, where only the name is given.
+/// Prints nothing when the file does not exist.
+pub(crate) fn backup_local_cmd(path: &str, check: bool) -> String {
+    let f = crate::shell::quote(path);
+    let copy = if check {
+        ""
+    } else {
+        " && cp -p -- \"$_f\" \"$_b\""
+    };
+    format!(
+        "_f={f}; [ ! -e \"$_f\" ] || {{ _b=\"$_f.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"{copy} && printf %s \"$_b\"; }}"
+    )
 }
