@@ -446,3 +446,8 @@ fn known_hosts() {
 fn assemble() {
     case("assemble");
 }
+
+#[test]
+fn pip() {
+    case("pip");
+}

@@ -61,6 +61,7 @@ pub mod modprobe;
 pub mod mount;
 pub mod pam_limits;
 pub mod ping;
+pub mod pip;
 pub mod replace;
 pub mod rpm_key;
 pub mod script;

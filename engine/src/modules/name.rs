@@ -218,6 +218,7 @@ pub static TABLE: &[Entry] = &[
     host::<selinux::SelinuxModule>(&["selinux"]),
     host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
     action::<assemble::AssembleModule>(&["assemble"]),
+    host::<pip::PipModule>(&["pip"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
