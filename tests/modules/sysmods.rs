@@ -4,7 +4,8 @@
 //! Each case is a file `tests/modules/sysmods/<case>.yml`: the tasks of one
 //! play, a `prep` shell run on the fresh host, the `files` (`PATH`, or
 //! `PATH ~ REGEX` to keep only matching lines) and `probes` (shell
-//! commands) whose state is compared, `masks` (regexes replaced by `MASK`,
+//! commands) whose state is compared, `local` (controller files under
+//! the play's directory, for `fetch`), `masks` (regexes replaced by `MASK`,
 //! or only their first group, where values differ by nature: a temp
 //! file's name, the day a password changed) and
 //! `passes` (by default: `check` = `--check --diff`, then `apply` twice =
@@ -39,6 +40,8 @@ struct Case {
     files: Vec<String>,
     #[serde(default)]
     probes: Vec<String>,
+    #[serde(default)]
+    local: Vec<String>,
     #[serde(default)]
     masks: Vec<String>,
     #[serde(default)]
@@ -118,8 +121,14 @@ enum Tool {
     Ours,
 }
 
-/// What one pass left.
-fn pass_record(recap: &str, results: Json, host: &TestHost, case: &Case) -> Json {
+/// What one pass left (`dir`: the side's playbook directory).
+fn pass_record(
+    recap: &str,
+    results: Json,
+    host: &TestHost,
+    case: &Case,
+    dir: &std::path::Path,
+) -> Json {
     let mut files = BTreeMap::new();
     for f in &case.files {
         // `PATH ~ REGEX` keeps only the lines matching REGEX (what the case
@@ -154,7 +163,19 @@ fn pass_record(recap: &str, results: Json, host: &TestHost, case: &Case) -> Json
             json!(format!("rc={} {}", out.status.code().unwrap_or(-1), text)),
         );
     }
-    json!({ "recap": recap, "results": results, "files": files, "probes": probes })
+    let mut local = BTreeMap::new();
+    for f in &case.local {
+        let v = std::fs::read(dir.join(f))
+            .map(|b| Json::String(String::from_utf8_lossy(&b).into_owned()))
+            .unwrap_or(Json::Null);
+        local.insert(f.clone(), v);
+    }
+    let mut record =
+        json!({ "recap": recap, "results": results, "files": files, "probes": probes });
+    if !case.local.is_empty() {
+        record["local"] = json!(local);
+    }
+    record
 }
 
 /// Runs every pass of `case` with `tool` on `host`.
@@ -233,7 +254,7 @@ fn run_side(case: &Case, name: &str, tool: Tool, fleet: &Fleet, host: &TestHost)
             .and_then(|t| serde_json::from_str::<Json>(&t).ok())
             .map(clean)
             .unwrap_or(Json::Null);
-        out.push(pass_record(&recap, results, host, case));
+        out.push(pass_record(&recap, results, host, case, &dir));
     }
     out
 }
@@ -281,6 +302,7 @@ fn collections() -> PathBuf {
 /// replaced, as pretty JSON text.
 fn normalise(passes: &[Json], host: &TestHost, masks: &[String]) -> String {
     let mut text = serde_json::to_string_pretty(passes).expect("json");
+    text = text.replace(&repo().display().to_string(), "REPO");
     text = text.replace(&host.address().to_string(), "ADDRESS");
     text = text.replace(host.name(), "HOSTNAME");
     // The host's overlay directories (seen in its mount table).
@@ -450,4 +472,9 @@ fn assemble() {
 #[test]
 fn pip() {
     case("pip");
+}
+
+#[test]
+fn fetch() {
+    case("fetch");
 }

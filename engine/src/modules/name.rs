@@ -219,6 +219,7 @@ pub static TABLE: &[Entry] = &[
     host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
     action::<assemble::AssembleModule>(&["assemble"]),
     host::<pip::PipModule>(&["pip"]),
+    action::<fetch::FetchModule>(&["fetch"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
