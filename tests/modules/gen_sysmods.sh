@@ -4,7 +4,9 @@
 # (ansible-core 2.19.14, with the collections fetch-collections.sh unpacks)
 # on one test host and konvoy-image on its twin, writes ansible's side as
 # the golden and fails where ours differs. `--live` compares without
-# writing. Needs root (test hosts).
+# writing. Needs root (test hosts), and on this machine what Ansible's
+# modules need on a host: python3-selinux (selinux), cron (crontab),
+# python3-venv (pip).
 set -eu
 cd "$(dirname "$0")/../.."
 mode=record

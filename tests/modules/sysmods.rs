@@ -478,3 +478,8 @@ fn pip() {
 fn fetch() {
     case("fetch");
 }
+
+#[test]
+fn cron() {
+    case("cron");
+}

@@ -49,6 +49,7 @@ pub mod assemble;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod cron;
 pub mod fetch;
 pub mod file;
 pub mod find;

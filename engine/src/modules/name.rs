@@ -220,6 +220,7 @@ pub static TABLE: &[Entry] = &[
     action::<assemble::AssembleModule>(&["assemble"]),
     host::<pip::PipModule>(&["pip"]),
     action::<fetch::FetchModule>(&["fetch"]),
+    host::<cron::CronModule>(&["cron"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
