@@ -483,3 +483,8 @@ fn fetch() {
 fn cron() {
     case("cron");
 }
+
+#[test]
+fn openssh_keypair() {
+    case("openssh_keypair");
+}

@@ -61,6 +61,7 @@ pub mod known_hosts;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;
+pub mod openssh_keypair;
 pub mod pam_limits;
 pub mod ping;
 pub mod pip;

@@ -221,6 +221,7 @@ pub static TABLE: &[Entry] = &[
     host::<pip::PipModule>(&["pip"]),
     action::<fetch::FetchModule>(&["fetch"]),
     host::<cron::CronModule>(&["cron"]),
+    host::<openssh_keypair::OpensshKeypairModule>(&["openssh_keypair"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
@@ -242,6 +243,7 @@ const PREFIXES: &[&str] = &[
     "ansible.legacy.",
     "community.general.",
     "ansible.posix.",
+    "community.crypto.",
 ];
 
 impl ModuleName {
