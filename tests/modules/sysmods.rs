@@ -488,3 +488,8 @@ fn cron() {
 fn openssh_keypair() {
     case("openssh_keypair");
 }
+
+#[test]
+fn pamd() {
+    case("pamd");
+}

@@ -63,6 +63,7 @@ pub mod modprobe;
 pub mod mount;
 pub mod openssh_keypair;
 pub mod pam_limits;
+pub mod pamd;
 pub mod ping;
 pub mod pip;
 pub mod replace;

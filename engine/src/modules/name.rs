@@ -222,6 +222,7 @@ pub static TABLE: &[Entry] = &[
     action::<fetch::FetchModule>(&["fetch"]),
     host::<cron::CronModule>(&["cron"]),
     host::<openssh_keypair::OpensshKeypairModule>(&["openssh_keypair"]),
+    host::<pamd::PamdModule>(&["pamd"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),
