@@ -46,6 +46,7 @@ mod yum_probe;
 
 mod argv;
 pub mod assemble;
+pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
