@@ -42,6 +42,9 @@ struct Case {
     probes: Vec<String>,
     #[serde(default)]
     local: Vec<String>,
+    /// Hosts with their own network namespace (firewall cases).
+    #[serde(default)]
+    own_network: bool,
     #[serde(default)]
     masks: Vec<String>,
     #[serde(default)]
@@ -349,7 +352,10 @@ fn case(name: &str) {
     let os = os_of(case.os.as_deref());
     let mode = std::env::var("SYSMODS_ANSIBLE").unwrap_or_default();
     let live = matches!(mode.as_str(), "live" | "record");
-    let fleet = Fleet::builder().hosts(if live { 2 } else { 1 }, os).start();
+    let fleet = Fleet::builder()
+        .hosts(if live { 2 } else { 1 }, os)
+        .own_network(case.own_network)
+        .start();
     for h in fleet.hosts() {
         prepare(h, &case.prep);
     }
@@ -492,4 +498,9 @@ fn openssh_keypair() {
 #[test]
 fn pamd() {
     case("pamd");
+}
+
+#[test]
+fn iptables() {
+    case("iptables");
 }

@@ -58,6 +58,7 @@ pub mod get_url;
 pub mod getent;
 pub mod group;
 pub mod hostname;
+pub mod iptables;
 pub mod known_hosts;
 pub mod lineinfile;
 pub mod modprobe;

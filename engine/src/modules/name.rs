@@ -223,6 +223,7 @@ pub static TABLE: &[Entry] = &[
     host::<cron::CronModule>(&["cron"]),
     host::<openssh_keypair::OpensshKeypairModule>(&["openssh_keypair"]),
     host::<pamd::PamdModule>(&["pamd"]),
+    host::<iptables::IptablesModule>(&["iptables"]),
     host::<async_status::AsyncStatusModule>(&["async_status"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
