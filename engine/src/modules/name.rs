@@ -81,6 +81,8 @@ pub struct HostImpl {
     pub parse: fn(ArgMap) -> Result<Box<dyn Parsed>, ArgError>,
     /// The module declares read-only probes.
     pub has_probes: bool,
+    /// The module supports check mode.
+    pub check_mode: bool,
 }
 
 impl HostImpl {
@@ -147,6 +149,7 @@ where
     HostImpl {
         parse: parse_of::<M>,
         has_probes: M::PROBES,
+        check_mode: M::CHECK_MODE,
     }
 }
 
@@ -214,6 +217,23 @@ pub static TABLE: &[Entry] = &[
     host::<sysctl::SysctlModule>(&["sysctl"]),
     host::<wait_for::WaitForModule>(&["wait_for"]),
     host::<ping::PingModule>(&["ping"]),
+    host::<user::UserModule>(&["user"]),
+    host::<group::GroupModule>(&["group"]),
+    host::<mount::MountModule>(&["mount"]),
+    host::<hostname::HostnameModule>(&["hostname"]),
+    host::<getent::GetentModule>(&["getent"]),
+    host::<slurp::SlurpModule>(&["slurp"]),
+    host::<tempfile::TempfileModule>(&["tempfile"]),
+    host::<pam_limits::PamLimitsModule>(&["pam_limits"]),
+    host::<selinux::SelinuxModule>(&["selinux"]),
+    host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
+    action::<assemble::AssembleModule>(&["assemble"]),
+    host::<pip::PipModule>(&["pip"]),
+    action::<fetch::FetchModule>(&["fetch"]),
+    host::<cron::CronModule>(&["cron"]),
+    host::<openssh_keypair::OpensshKeypairModule>(&["openssh_keypair"]),
+    host::<pamd::PamdModule>(&["pamd"]),
+    host::<iptables::IptablesModule>(&["iptables"]),
     host::<async_status::AsyncStatusModule>(&["async_status"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
@@ -236,6 +256,7 @@ const PREFIXES: &[&str] = &[
     "ansible.legacy.",
     "community.general.",
     "ansible.posix.",
+    "community.crypto.",
 ];
 
 impl ModuleName {

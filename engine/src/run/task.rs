@@ -415,6 +415,21 @@ fn on_host(
     vars: &Vars,
     deadline: Option<Deadline>,
 ) -> TaskResult {
+    if w.mode == crate::modules::RunMode::Check
+        && task.module.host_impl().is_some_and(|h| !h.check_mode)
+    {
+        let mut o = crate::modules::Outcome::ok()
+            .with("failed", Value::Bool(false))
+            .with(
+                "msg",
+                format!(
+                    "remote module ({}) does not support check mode",
+                    task.action
+                ),
+            );
+        o.skipped = true;
+        return TaskResult::from_outcome(o, true);
+    }
     let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),
@@ -442,7 +457,9 @@ fn on_host(
     let outcome = module.run(&mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => TaskResult::from_outcome(o, true),
+        Ok(o) => {
+            TaskResult::from_outcome(o, true)
+        }
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &w.target.spec);
             TaskResult::unreachable(e.to_string())
