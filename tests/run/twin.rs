@@ -603,3 +603,38 @@ fn a_block_notify_reaches_its_tasks_handlers() {
         pair.ansible.out.matches("censored").count()
     );
 }
+
+#[test]
+fn any_errors_fatal_on_a_block_or_task_fails_every_host() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - block:
+                    - command: \"false\"
+                      when: inventory_hostname == 'target'
+                  any_errors_fatal: true
+                - debug:
+                    msg: \"still running on {{ inventory_hostname }}\"
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - command: \"false\"
+                  when: inventory_hostname == 'other'
+                  any_errors_fatal: false
+                - debug:
+                    msg: \"second play on {{ inventory_hostname }}\"
+            ",
+        )
+        .run();
+    pair.assert_same();
+    assert_eq!(pair.ours.recap("other"), pair.ansible.recap("other"));
+    assert!(
+        !pair.ours.out.contains("still running"),
+        "{}",
+        pair.ours.out
+    );
+}

@@ -32,6 +32,7 @@ struct Inherit {
     diff: Option<bool>,
     no_log: Option<Value>,
     run_once: bool,
+    any_errors_fatal: Option<bool>,
     delegate_to: Option<String>,
     throttle: Option<Value>,
     timeout: Option<Value>,
@@ -159,6 +160,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         diff: t.diff,
         no_log: t.no_log.clone(),
         run_once: t.run_once,
+        any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
@@ -240,14 +242,15 @@ impl Compiler {
         mark(k.run_once.is_some(), Keyword::RunOnce);
         mark(k.delegate_to.is_some(), Keyword::DelegateTo);
         mark(!k.notify.is_empty(), Keyword::Notify);
+        mark(k.any_errors_fatal.is_some(), Keyword::AnyErrorsFatal);
         mark(k.timeout.is_some(), Keyword::Timeout);
         mark(k.throttle.is_some(), Keyword::Throttle);
         mark(k.module_defaults.is_some(), Keyword::ModuleDefaults);
         mark(!k.collections.is_empty(), Keyword::Collections);
         for (flag, keyword) in [
-            (&k.ignore_unreachable, "ignore_unreachable"),
             (&k.diff, "diff"),
             (&k.run_once, "run_once"),
+            (&k.any_errors_fatal, "any_errors_fatal"),
         ] {
             self.literal_flag(flag, keyword);
         }
@@ -304,6 +307,9 @@ impl Compiler {
         if let Some(b) = flag_bool(&k.run_once) {
             n.run_once = b;
         }
+        if let Some(b) = flag_bool(&k.any_errors_fatal) {
+            n.any_errors_fatal = Some(b);
+        }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
         }
@@ -351,7 +357,6 @@ impl Compiler {
         let mut inh = self.apply(&root, &p.keywords);
         self.literal_flag(&p.gather_facts, "gather_facts");
         self.literal_flag(&p.force_handlers, "force_handlers");
-        self.literal_flag(&p.keywords.any_errors_fatal, "any_errors_fatal");
         let mut used = KeywordUse::default();
         for (present, k) in [
             (true, Keyword::Hosts),
@@ -361,11 +366,11 @@ impl Compiler {
             (p.strategy.is_some(), Keyword::Strategy),
             (p.max_fail_percentage.is_some(), Keyword::MaxFailPercentage),
             (p.force_handlers.is_some(), Keyword::ForceHandlers),
-            (p.order.is_some(), Keyword::Order),
             (
                 p.keywords.any_errors_fatal.is_some(),
                 Keyword::AnyErrorsFatal,
             ),
+            (p.order.is_some(), Keyword::Order),
             (p.keywords.vars.is_some(), Keyword::Vars),
         ] {
             if present {
@@ -426,11 +431,11 @@ impl Compiler {
                 })
                 .collect(),
             order: self.order(p.order.as_ref()),
+            any_errors_fatal: flag_bool(&p.keywords.any_errors_fatal).unwrap_or(false),
             strategy: match p.strategy.as_ref().map(|s| s.value.as_str()) {
                 Some("free") => Strategy::Free,
                 _ => Strategy::Linear,
             },
-            any_errors_fatal: flag_bool(&p.keywords.any_errors_fatal).unwrap_or(false),
             max_fail_percentage: p
                 .max_fail_percentage
                 .as_ref()
@@ -699,6 +704,7 @@ impl Compiler {
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             run_once: inner.run_once,
+            any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
             diff: inner.diff,
             no_log: inner.no_log.clone(),
@@ -782,6 +788,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         tags: vec!["always".into()],
         delegate_to: None,
         run_once: false,
+        any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),
         diff: inh.diff,
         no_log: inh.no_log.clone(),

@@ -71,7 +71,9 @@ pub struct PlayPlan {
     pub order: HostOrder,
     /// Strategy.
     pub strategy: Strategy,
-    /// Fail every host of the batch when one fails.
+    /// Fail every host of the batch when one fails: the play's
+    /// `any_errors_fatal`, else the configured default; a role, block or
+    /// task that sets its own wins ([`TaskStep::any_errors_fatal`]).
     pub any_errors_fatal: bool,
     /// Abort when more than this percentage of a batch failed.
     pub max_fail_percentage: Option<f64>,
@@ -237,6 +239,10 @@ pub struct TaskStep {
     pub delegate_to: Option<String>,
     /// `run_once`.
     pub run_once: bool,
+    /// `any_errors_fatal` set on the play or a role, block or task above
+    /// (innermost wins): a failure of this task on one host fails every
+    /// host of the batch. `None`: [`PlayPlan::any_errors_fatal`].
+    pub any_errors_fatal: Option<bool>,
     /// `check_mode` override (raw).
     pub check_mode: Option<Value>,
     /// `diff` override.

@@ -254,10 +254,9 @@ pub static TABLE: &[Row] = &[
     honoured(K::Always, &[B], "every_golden_run_matches_ansible"),
     honoured(
         K::AnyErrorsFatal,
-        &[P],
-        "any_errors_fatal_stops_every_host_after_the_failing_task",
+        NOT_IMPORT,
+        "any_errors_fatal_on_a_block_or_task_fails_every_host",
     ),
-    refused(K::AnyErrorsFatal, IN_PLAY, "only supported on a play"),
     refused(K::AnyErrorsFatal, &[I], IMPORT_IGNORES),
     honoured(K::Args, TASKS, "every_golden_run_matches_ansible"),
     honoured(

@@ -341,7 +341,9 @@ impl Walk<'_> {
                 s.standing = Standing::Ended;
             }
         }
-        if failed_now > 0 && self.any_errors_fatal && !rescuable {
+        t.keywords.read(Keyword::AnyErrorsFatal);
+        let fatal = t.any_errors_fatal.unwrap_or(self.any_errors_fatal);
+        if failed_now > 0 && fatal && !rescuable {
             for s in batch.iter_mut() {
                 s.fail();
             }
