@@ -296,9 +296,16 @@ pub static TABLE: &[Row] = &[
     refused(K::CheckMode, &[I], IMPORT_IGNORES),
     honoured(
         K::Collections,
-        NOT_IMPORT,
+        &[P, B, T, H],
         "module_defaults_fill_what_the_task_leaves_unset",
     ),
+    Row {
+        keyword: K::Collections,
+        objects: &[R],
+        status: Status::NoEffect(
+            "ansible-core resets a role's collections to its `meta/main.yml` list",
+        ),
+    },
     honoured(
         K::Connection,
         NOT_IMPORT,
