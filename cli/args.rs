@@ -83,6 +83,11 @@ pub(crate) struct RunFlags {
     /// Print task and play durations after the recap (also with `-v`).
     #[arg(long)]
     pub(crate) profile: bool,
+    /// Refuse a playbook that uses a module or option Ansible has and
+    /// konvoy-image does not implement (by default it is announced, and
+    /// only a task a host reaches fails).
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// `konvoy-image playbook`: the flags of `ansible-playbook`.

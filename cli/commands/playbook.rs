@@ -97,6 +97,7 @@ pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
         verbosity: flags.verbose,
         limit: flags.limit.clone(),
         command_timeout: flags.timeout,
+        strict: flags.strict,
         connect: ConnectOptions::from_env(),
         ..RunOptions::default()
     })

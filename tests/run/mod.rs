@@ -5,6 +5,7 @@
 mod basics;
 mod batching;
 mod faults;
+mod gaps;
 mod golden;
 mod logic;
 mod strategy;

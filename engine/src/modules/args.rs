@@ -38,6 +38,15 @@ pub enum ArgError {
         /// What it was.
         got: String,
     },
+    /// An option Ansible documents for the module and this engine does
+    /// not implement: the task fails where a host reaches it.
+    #[error("option `{name}` of module `{module}` is not implemented by konvoy-image")]
+    NotImplemented {
+        /// The module.
+        module: String,
+        /// The option.
+        name: String,
+    },
     /// Arguments that cannot be used together, or another rule.
     #[error("{0}")]
     Invalid(String),

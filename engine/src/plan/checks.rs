@@ -30,6 +30,7 @@ use super::error::PlanError;
 use super::module_args::{has_template, parse_args};
 use super::names::{self, Known};
 use super::template_files::{self, Scan};
+use crate::catalog::{catalog, ModuleDoc, ModuleKnown};
 use crate::inventory::Inventory;
 use crate::modules::{ArgError, ArgMap, ModuleName};
 use crate::playbook::{self, Condition, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem};
@@ -255,11 +256,46 @@ impl Checker {
         }
     }
 
-    /// Parses the task's arguments with its module's own parser.
+    /// The task's module and arguments, judged against what this engine
+    /// implements and what Ansible knows ([`crate::catalog`]): a name
+    /// neither knows is an error (a typo); one only Ansible knows is a
+    /// gap, announced as a warning.
     fn arguments(&mut self, t: &Task, label: &str) {
-        let Some(module) = ModuleName::lookup(&t.action.module) else {
+        let Some(module) = super::compile::resolve(&t.action.module) else {
+            self.out.errors.push(PlanError::UnknownModule {
+                name: t.action.written.clone(),
+                task: label.to_owned(),
+                span: t.action.span.clone(),
+                suggestion: ModuleName::suggest(&t.action.module),
+            });
             return;
         };
+        let doc = match catalog().module(&t.action.module) {
+            ModuleKnown::Documented(d) => Some(d),
+            _ => None,
+        };
+        if !module.is_implemented() {
+            self.gap(
+                format!("module `{}`", module.as_str()),
+                label,
+                &t.action.span,
+            );
+            for key in t.action.args.keys() {
+                self.option(t, label, doc, key, "");
+            }
+            return;
+        }
+        if let Some(b) = module.builtin() {
+            let Some(options) = b.options() else {
+                return;
+            };
+            for key in t.action.args.keys() {
+                if !options.contains(&key.as_str()) {
+                    self.option(t, label, doc, key, &options.join(", "));
+                }
+            }
+            return;
+        }
         let mut args: Map = t
             .action
             .args
@@ -269,16 +305,25 @@ impl Checker {
         let templated = t.action.args.values().any(has_template);
         // A templated value can only be judged per host: when the parser
         // rejects one, drop it and parse again, so that an unsupported key
-        // further on is still found (at most once per argument).
+        // further on is still found. An option only Ansible has is
+        // announced and dropped likewise (at most once per argument).
         let err = loop {
             let Some(Err(err)) = parse_args(module, ArgMap::new(args.clone())) else {
                 return;
             };
             let name = match &err {
-                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => Some(name),
+                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => {
+                    Some(name).filter(|n| t.action.args.get(*n).is_some_and(has_template))
+                }
+                ArgError::Unknown { name, .. } if doc.is_some_and(|d| d.accepts(name)) => {
+                    let span = t.action.args.get(name).map(|n| n.span.clone());
+                    let what = format!("option `{name}` of module `{}`", module.as_str());
+                    self.gap(what, label, &span.unwrap_or_else(|| t.action.span.clone()));
+                    Some(name)
+                }
                 _ => None,
             };
-            match name.filter(|n| t.action.args.get(*n).is_some_and(has_template)) {
+            match name {
                 Some(n) => {
                     args.shift_remove(n.as_str());
                 }
@@ -296,7 +341,10 @@ impl Checker {
             return;
         }
         let suggestion = match &err {
-            ArgError::Unknown { name, supported } => names::closest(name, supported),
+            ArgError::Unknown { name, supported } => {
+                let names: Vec<&str> = doc.iter().flat_map(|d| d.all_names()).collect();
+                names::closest(name, &format!("{supported}, {}", names.join(", ")))
+            }
             _ => None,
         };
         self.out.errors.push(PlanError::BadArgument {
@@ -305,6 +353,53 @@ impl Checker {
             error: err,
             suggestion,
             span: span.unwrap_or_else(|| t.action.span.clone()),
+        });
+    }
+
+    /// An argument `key` this engine does not honour for the task's
+    /// module: a gap when Ansible documents it, else a typo.
+    fn option(
+        &mut self,
+        t: &Task,
+        label: &str,
+        doc: Option<&ModuleDoc>,
+        key: &str,
+        supported: &str,
+    ) {
+        let span = t
+            .action
+            .args
+            .get(key)
+            .map_or_else(|| t.action.span.clone(), |n| n.span.clone());
+        match doc {
+            Some(d) if !d.accepts(key) => {
+                let names: Vec<&str> = d.all_names().collect();
+                self.out.errors.push(PlanError::BadArgument {
+                    module: t.action.written.clone(),
+                    task: label.to_owned(),
+                    error: ArgError::Unknown {
+                        name: key.to_owned(),
+                        supported: names.join(", "),
+                    },
+                    suggestion: names::closest(key, &names.join(", ")),
+                    span,
+                });
+            }
+            _ if supported.is_empty() => {}
+            _ => {
+                let module = t.action.module.rsplit('.').next().unwrap_or_default();
+                self.gap(format!("option `{key}` of module `{module}`"), label, &span);
+            }
+        }
+    }
+
+    /// Announces a gap: a warning, or an error under `--strict` (decided
+    /// by the caller, see [`crate::job::PlaybookJob::prepare_checked`]).
+    fn gap(&mut self, what: String, label: &str, span: &Span) {
+        self.out.warnings.push(PlanError::NotImplemented {
+            what,
+            task: label.to_owned(),
+            span: span.clone(),
         });
     }
 

@@ -395,7 +395,7 @@ impl Compiler {
                 .map_or("meta".to_owned(), |n| n.value.clone());
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let Some(module) = ModuleName::lookup(&t.action.module) else {
+        let Some(module) = resolve(&t.action.module) else {
             self.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
                 task: format!("task `{}`", t.display_name()),
@@ -517,6 +517,21 @@ impl Compiler {
             inherit,
             base_dir: inh.playbook_dir.clone(),
         })))
+    }
+}
+
+/// The module a task names: one this engine runs, or one Ansible has and
+/// this engine lacks (its tasks fail only when a host reaches them);
+/// `None` when Ansible does not know the name either.
+pub(crate) fn resolve(name: &str) -> Option<ModuleName> {
+    use crate::catalog::{catalog, ModuleKnown};
+    if let Some(m) = ModuleName::lookup(name) {
+        return Some(m);
+    }
+    match catalog().module(name) {
+        ModuleKnown::Documented(doc) => Some(ModuleName::unimplemented(doc.display_name())),
+        ModuleKnown::OtherCollection => Some(ModuleName::unimplemented(name)),
+        ModuleKnown::Unknown => None,
     }
 }
 

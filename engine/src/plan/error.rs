@@ -17,6 +17,18 @@ pub enum PlanError {
         /// The closest known module.
         suggestion: Option<&'static str>,
     },
+    /// A module or option Ansible has and this engine does not implement:
+    /// a warning (the task fails when a host reaches it), an error under
+    /// `--strict`.
+    #[error("{span}: {what} is not implemented by konvoy-image ({task})")]
+    NotImplemented {
+        /// `module `apt`` or `option `validate` of module `copy``.
+        what: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// The module name or the option, as written.
+        span: Span,
+    },
     /// `vars:` (or a vars file) that is not a mapping.
     #[error("{span}: `{what}` must be a mapping, got {found}")]
     NotAMapping {
@@ -94,6 +106,7 @@ impl PlanError {
     pub fn span(&self) -> Option<&Span> {
         match self {
             PlanError::UnknownModule { span, .. }
+            | PlanError::NotImplemented { span, .. }
             | PlanError::NotAMapping { span, .. }
             | PlanError::VarsFile { span, .. }
             | PlanError::BadArgument { span, .. }
@@ -118,6 +131,10 @@ impl PlanError {
             PlanError::MissingSource { searched, .. } => {
                 Some(format!("searched: {}", searched.join(", ")))
             }
+            PlanError::NotImplemented { .. } => Some(
+                "only a host that reaches the task fails; `--strict` refuses the playbook instead"
+                    .into(),
+            ),
             PlanError::UndefinedVariable { name, .. } => Some(format!(
                 "define `{name}` (inventory, vars, -e) or guard it with `| default(...)`"
             )),

@@ -19,6 +19,18 @@ pub(crate) fn run(
     vars: &Vars,
     args: &Map,
 ) -> Result<Outcome, String> {
+    if let Some(options) = b.options() {
+        // The static checks refused arguments Ansible does not know; what
+        // is left is an option Ansible has and this action lacks.
+        if let Some(k) = args.keys().find(|k| !options.contains(&k.as_str())) {
+            let module = task.module.as_str();
+            return Err(crate::modules::ArgError::NotImplemented {
+                module: module.to_owned(),
+                name: k.clone(),
+            }
+            .to_string());
+        }
+    }
     match b {
         Builtin::SetFact => set_fact(st, args),
         Builtin::Debug => debug(templar, vars, args),

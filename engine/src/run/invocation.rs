@@ -43,9 +43,9 @@ pub(crate) fn prepare(
     vars: &Vars,
 ) -> Result<Work, Unprepared> {
     let args = render_args(env, task, vars).map_err(Unprepared::Args)?;
-    let Some(host) = task.module.host_impl() else {
+    if task.module.host_impl().is_none() {
         return Ok(Work::Controller(args));
-    };
+    }
     let failed = Unprepared::Failed;
     let mode = match &task.check_mode {
         Some(v) => match render_bool(env.templar, v, vars).map_err(failed)? {
@@ -62,7 +62,10 @@ pub(crate) fn prepare(
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
     Ok(Work::Host(Box::new(HostWork {
-        module: (host.parse)(ArgMap::new(args)),
+        module: task
+            .module
+            .parse(&task.action, ArgMap::new(args))
+            .expect("a module with a host implementation parses"),
         mode,
         diff: task.diff.unwrap_or(env.opts.diff),
         environment,

@@ -256,10 +256,9 @@ fn once(
     match work {
         Work::Controller(args) => {
             let Some(b) = task.module.builtin() else {
-                return TaskResult::failed(format!(
-                    "module `{}` is not implemented yet",
-                    task.module.as_str()
-                ));
+                return TaskResult::failed(
+                    crate::modules::ModuleError::Unsupported(task.module.as_str()).to_string(),
+                );
             };
             match actions::run(b, env.templar, st, task, vars, args) {
                 Ok(o) => TaskResult::from_outcome(o, false),
