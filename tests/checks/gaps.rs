@@ -23,6 +23,8 @@ const SITE: &str = r#"
             dest: /tmp/x
             seuser: system_u
         - include_tasks: more.yml
+        - debug:
+            msg: "{{ 'secret' | password_hash('sha512') }}"
 "#;
 
 const MORE: &str = r#"
@@ -58,6 +60,7 @@ fn gaps_are_announced_with_their_place_and_do_not_refuse() {
         ("module `apt`", "site.yml:5:7"),
         ("option `seuser` of module `copy`", "site.yml:12:17"),
         ("module `ansible.posix.mount`", "more.yml:2:3"),
+        ("filter `password_hash`", "site.yml:15:14"),
     ] {
         let text = format!("warning: {what} is not implemented by konvoy-image");
         let i = stderr
@@ -90,7 +93,7 @@ fn strict_refuses_the_gaps_before_connecting() {
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert_eq!(
         stderr.matches("is not implemented by konvoy-image").count(),
-        3,
+        4,
         "{stderr}"
     );
     assert!(
@@ -124,6 +127,10 @@ fn names_ansible_does_not_know_are_refused_with_a_hint() {
             - name: a typo in an action's option
               debug:
                 mgs: hi
+            - name: a typo in a filter name
+              debug:
+                msg: "{{ [1] | to_jsno }}"
+              when: 1 is versoin('2', '<')
             "#,
         )],
     );
@@ -148,6 +155,8 @@ fn names_ansible_does_not_know_are_refused_with_a_hint() {
         ),
         ("unsupported argument `fstyp`", "more.yml:13:12", "`fstype`"),
         ("unsupported argument `mgs`", "more.yml:16:10", "`msg`"),
+        ("no filter named `to_jsno`", "more.yml:19:10", "`to_json`"),
+        ("no test named `versoin`", "more.yml:20:9", "`version`"),
     ] {
         let i = stderr
             .find(text)

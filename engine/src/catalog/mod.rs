@@ -17,6 +17,9 @@
 //! This module never decides what the engine implements: that is the
 //! module registry ([`crate::modules::TABLE`]) and each module's parser.
 
+#[cfg(test)]
+mod coverage;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -244,6 +247,31 @@ impl Catalog {
     /// Whether Ansible has the lookup `name` (short or qualified).
     pub fn has_lookup(&self, name: &str) -> bool {
         self.lookups.contains(qualify(name).as_str())
+    }
+
+    /// Whether Ansible has the filter, test or lookup `name`.
+    pub fn has_plugin(&self, kind: crate::template::PluginKind, name: &str) -> bool {
+        self.plugin_set(kind).contains(qualify(name).as_str())
+    }
+
+    /// Every short name of a filter, test or lookup, for hints.
+    pub fn plugin_names(&self, kind: crate::template::PluginKind) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self
+            .plugin_set(kind)
+            .iter()
+            .map(|n| n.strip_prefix("ansible.builtin.").unwrap_or(n))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn plugin_set(&self, kind: crate::template::PluginKind) -> &HashSet<&'static str> {
+        use crate::template::PluginKind;
+        match kind {
+            PluginKind::Filter => &self.filters,
+            PluginKind::Test => &self.tests,
+            PluginKind::Lookup => &self.lookups,
+        }
     }
 
     /// Every module the catalog lists with its options, sorted.

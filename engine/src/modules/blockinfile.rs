@@ -35,6 +35,8 @@ pub struct BlockinfileArgs {
     pub present: bool,
     /// Keep a timestamped copy.
     pub backup: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
     /// Mode, owner, group.
     pub attrs: Attrs,
 }
@@ -74,6 +76,7 @@ impl Module for BlockinfileModule {
             create: args.bool(&["create"])?.unwrap_or(false),
             present: args.choice(&["state"], &["present", "absent"])?.as_deref() != Some("absent"),
             backup: args.bool(&["backup"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
             attrs: Attrs {
                 mode: args.mode(&["mode"])?,
                 owner: args.str(&["owner"])?,
@@ -92,6 +95,7 @@ impl Module for BlockinfileModule {
             "create",
             "state",
             "backup",
+            "validate",
             "mode",
             "owner",
             "group",
@@ -109,6 +113,7 @@ impl Module for BlockinfileModule {
             backup: a.backup,
             attrs: &a.attrs,
             header_suffix: " (content)",
+            validate: a.validate.as_deref(),
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !backup.is_empty() {

@@ -48,6 +48,8 @@ pub struct CopyArgs {
     pub force: bool,
     /// Follow a symlink at `dest`.
     pub follow: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
 }
 
 /// The `copy` module.
@@ -86,6 +88,7 @@ impl Module for CopyModule {
             backup: args.bool(&["backup"])?.unwrap_or(false),
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
         };
         args.ignore(&["unsafe_writes", "local_follow", "decrypt"]);
         args.finish(&[
@@ -99,6 +102,7 @@ impl Module for CopyModule {
             "backup",
             "force",
             "follow",
+            "validate",
         ])?;
         Ok(parsed)
     }
@@ -340,6 +344,7 @@ pub(crate) fn install(
         stat: result_opts,
         source: remote,
         mkdir: a.dest.ends_with('/'),
+        validate: a.validate.as_deref(),
     };
     match write_file(ctx, p.data, &spec, cur)? {
         Ok((st, backup)) => {
@@ -349,7 +354,7 @@ pub(crate) fn install(
             }
             Ok(o)
         }
-        Err(msg) => Ok(o.failing(msg)),
+        Err(f) => Ok(f.fail(o)),
     }
 }
 

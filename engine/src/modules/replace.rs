@@ -30,6 +30,8 @@ pub struct ReplaceArgs {
     pub before: Option<String>,
     /// Keep a timestamped copy.
     pub backup: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
     /// Mode, owner, group.
     pub attrs: Attrs,
 }
@@ -49,6 +51,7 @@ impl Module for ReplaceModule {
             after: args.str(&["after"])?,
             before: args.str(&["before"])?,
             backup: args.bool(&["backup"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
             attrs: Attrs {
                 mode: args.mode(&["mode"])?,
                 owner: args.str(&["owner"])?,
@@ -57,7 +60,8 @@ impl Module for ReplaceModule {
         };
         args.ignore(&["unsafe_writes", "encoding"]);
         args.finish(&[
-            "path", "regexp", "replace", "after", "before", "backup", "mode", "owner", "group",
+            "path", "regexp", "replace", "after", "before", "backup", "validate", "mode", "owner",
+            "group",
         ])?;
         Ok(parsed)
     }
@@ -72,6 +76,7 @@ impl Module for ReplaceModule {
             backup: a.backup,
             attrs: &a.attrs,
             header_suffix: "",
+            validate: a.validate.as_deref(),
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !o.failed {

@@ -25,6 +25,8 @@ pub(crate) struct EditTarget<'a> {
     pub(crate) attrs: &'a Attrs,
     /// Added to the diff headers (lineinfile/blockinfile: ` (content)`).
     pub(crate) header_suffix: &'static str,
+    /// `validate:`, run on the new file before it replaces the old one.
+    pub(crate) validate: Option<&'a str>,
 }
 
 /// What the edit function decided.
@@ -105,10 +107,11 @@ pub(crate) fn run_edit(
                     stat: StatOpts::default(),
                     source: None,
                     mkdir: cur.is_none(),
+                    validate: t.validate,
                 };
                 match write_file(ctx, text.as_bytes(), &spec, cur)? {
                     Ok((_, b)) => backup = b.unwrap_or_default(),
-                    Err(m) => return Ok((o.failing(m), backup)),
+                    Err(f) => return Ok((f.fail_edit(o), backup)),
                 }
             }
         }

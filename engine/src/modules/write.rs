@@ -26,6 +26,106 @@ pub(crate) struct WriteSpec<'a> {
     pub(crate) source: Option<&'a str>,
     /// Create the destination's directory first (`dest` ending in `/`).
     pub(crate) mkdir: bool,
+    /// `validate:`: a command with `%s` run on the temp file before it is
+    /// renamed into place ([`validator`]); a non-zero exit keeps the old
+    /// file.
+    pub(crate) validate: Option<&'a str>,
+}
+
+/// Why a write did not happen.
+#[derive(Debug, PartialEq)]
+pub(crate) enum WriteFailure {
+    /// The host refused (the text says why).
+    Message(String),
+    /// `validate:` rejected the new content: Ansible's `failed to
+    /// validate` with the command's exit status and output.
+    Validation {
+        /// The validator's exit status.
+        rc: i64,
+        /// Its standard output.
+        stdout: String,
+        /// Its standard error.
+        stderr: String,
+    },
+}
+
+impl WriteFailure {
+    /// `o`, failed as lineinfile, blockinfile and replace fail: the
+    /// validator's status and error in the message.
+    pub(crate) fn fail_edit(self, o: super::outcome::Outcome) -> super::outcome::Outcome {
+        match self {
+            WriteFailure::Validation { rc, stderr, .. } => {
+                o.failing(format!("failed to validate: rc:{rc} error:{stderr}"))
+            }
+            other => other.fail(o),
+        }
+    }
+
+    /// `o`, failed as copy and template fail: `failed to validate` with
+    /// the validator's `exit_status`, `stdout` and `stderr`.
+    pub(crate) fn fail(self, o: super::outcome::Outcome) -> super::outcome::Outcome {
+        match self {
+            WriteFailure::Message(m) => o.failing(m),
+            WriteFailure::Validation { rc, stdout, stderr } => o
+                .failing("failed to validate")
+                .with("exit_status", crate::value::Value::Int(rc))
+                .with("stdout", stdout)
+                .with("stderr", stderr),
+        }
+    }
+}
+
+/// The shell text running `validate` on the temp file `"$t"`, as Ansible
+/// runs `validate % path`: the command must contain `%s` (`%%` is a
+/// literal `%`) and is split into words as Python's `shlex.split` does,
+/// then run without a shell.
+///
+/// # Errors
+/// Ansible's message for a command without `%s`, or one that does not
+/// split or format.
+pub(crate) fn validator(validate: &str) -> Result<String, String> {
+    if !validate.contains("%s") {
+        return Err(format!("validate must contain %s: {validate}"));
+    }
+    let words = super::argv::split_words(validate)
+        .ok_or_else(|| format!("validate: cannot split `{validate}`: unbalanced quotes"))?;
+    let mut out = String::new();
+    let mut placed = 0;
+    for w in &words {
+        let mut word = String::new();
+        let mut rest = w.as_str();
+        let mut literal = String::new();
+        while let Some(i) = rest.find('%') {
+            literal.push_str(&rest[..i]);
+            match rest[i + 1..].chars().next() {
+                Some('%') => literal.push('%'),
+                Some('s') if placed == 0 => {
+                    if !literal.is_empty() {
+                        word.push_str(&quote(&literal));
+                        literal.clear();
+                    }
+                    word.push_str("\"$t\"");
+                    placed += 1;
+                }
+                Some('s') => return Err("not enough arguments for format string".into()),
+                _ => {
+                    return Err(format!(
+                        "validate: unsupported format character in `{validate}`"
+                    ))
+                }
+            }
+            rest = &rest[i + 2..];
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() || word.is_empty() {
+            word.push_str(&quote(&literal));
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    Ok(out)
 }
 
 /// The directory part of `path` (`.` for a bare name).
@@ -91,6 +191,16 @@ pub(crate) fn write_script(
         s.push_str(c.as_str());
         s.push_str(" || { rm -f -- \"$t\"; exit 1; }\n");
     }
+    if let Some(v) = spec.validate {
+        // The validator's output goes to files, so that the record the
+        // script prints stays readable; a rejection is reported as a
+        // record of its own and leaves the destination alone.
+        s.push_str("vo=$(mktemp) && ve=$(mktemp) || { rm -f -- \"$t\"; exit 1; }\n");
+        s.push_str(&validator(v)?);
+        s.push_str(" > \"$vo\" 2> \"$ve\" < /dev/null; vr=$?\n");
+        s.push_str("if [ \"$vr\" -ne 0 ]; then printf '\\001validate %s\\0' \"$vr\"; cat -- \"$vo\"; printf '\\0'; cat -- \"$ve\"; printf '\\0'; rm -f -- \"$t\" \"$vo\" \"$ve\"; exit 0; fi\n");
+        s.push_str("rm -f -- \"$vo\" \"$ve\"\n");
+    }
     if spec.backup && existing.is_some() {
         s.push_str("b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$b\" || { rm -f -- \"$t\"; exit 1; }\n");
     } else {
@@ -109,18 +219,25 @@ pub(crate) fn write_file(
     data: &[u8],
     spec: &WriteSpec<'_>,
     existing: Option<&FileStat>,
-) -> Result<Result<(FileStat, Option<String>), String>, ModuleError> {
+) -> Result<Result<(FileStat, Option<String>), WriteFailure>, ModuleError> {
     let script = match write_script(spec, existing) {
         Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(WriteFailure::Message(e))),
     };
     let out = ctx.apply(&script, Some(data))?;
     if out.rc != 0 {
-        return Ok(Err(format!(
+        return Ok(Err(WriteFailure::Message(format!(
             "cannot write `{}`: {}",
             spec.dest,
             out.stderr_str().trim()
-        )));
+        ))));
+    }
+    if let Some(rejected) = out.stdout.strip_prefix(b"\x01validate ") {
+        let mut parts = rejected.split(|b| *b == 0);
+        let mut text = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+        let rc = text().trim().parse().unwrap_or(1);
+        let (stdout, stderr) = (text(), text());
+        return Ok(Err(WriteFailure::Validation { rc, stdout, stderr }));
     }
     let (recs, rest) = parse_records_rest(&out.stdout, 1)?;
     let st =
@@ -140,6 +257,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn validators_run_as_python_formats_and_splits_them() {
+        assert_eq!(
+            validator("/usr/sbin/visudo -cf %s").unwrap(),
+            r#"/usr/sbin/visudo -cf "$t""#
+        );
+        assert_eq!(
+            validator("sh -c 'grep -q x %s && echo 100%%'").unwrap(),
+            r#"sh -c 'grep -q x '"$t"' && echo 100%'"#
+        );
+        assert_eq!(validator("cat --file=%s").unwrap(), r#"cat --file="$t""#);
+        assert_eq!(
+            validator("visudo -c").unwrap_err(),
+            "validate must contain %s: visudo -c"
+        );
+        assert!(validator("x %s %s").is_err() && validator("x %s %d").is_err());
+    }
+
+    #[test]
     fn parent_of_paths() {
         assert_eq!(parent("/etc/x"), "/etc");
         assert_eq!(parent("/x"), "/");
@@ -157,6 +292,7 @@ mod tests {
             stat: StatOpts::default(),
             source: None,
             mkdir: false,
+            validate: None,
         };
         let s = write_script(&spec, None).unwrap();
         assert!(s.contains(r#"d='/tmp/a '"'"'$(b)`c`'"#), "{s}");

@@ -237,6 +237,7 @@ impl Module for YumRepositoryModule {
             backup: false,
             attrs: &a.attrs,
             header_suffix: "",
+            validate: None,
         };
         let (mut o, _) = run_edit(ctx, &target, |text| {
             let (new, delete) = edit(text, a);

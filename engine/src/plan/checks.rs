@@ -35,7 +35,7 @@ use crate::inventory::Inventory;
 use crate::modules::{ArgError, ArgMap, ModuleName};
 use crate::playbook::{self, Condition, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem};
 use crate::source::Span;
-use crate::template::{Templar, TemplateError};
+use crate::template::{PluginKind, Templar, TemplateError};
 use crate::value::Map;
 use crate::yaml::{Node, NodeKind};
 use std::collections::HashSet;
@@ -214,6 +214,9 @@ impl Checker {
         }
         if let Some(l) = &t.loop_ {
             self.node(&l.items, &label);
+            if let playbook::LoopKind::With(name) = &l.kind {
+                self.plugin(PluginKind::Lookup, name, &l.span, &label);
+            }
         }
         if let Some(n) = t.loop_control.as_ref().and_then(|c| c.label.as_ref()) {
             self.node(n, &label);
@@ -393,6 +396,26 @@ impl Checker {
         }
     }
 
+    /// A filter, test or lookup the template uses: fine when this engine
+    /// has it, a gap when only Ansible has it, else a typo.
+    fn plugin(&mut self, kind: PluginKind, name: &str, span: &Span, label: &str) {
+        if self.templar.implements(kind, name) {
+            return;
+        }
+        if catalog().has_plugin(kind, name) {
+            self.gap(format!("{kind} `{name}`"), label, span);
+            return;
+        }
+        let names = catalog().plugin_names(kind).join(", ");
+        self.out.errors.push(PlanError::UnknownPlugin {
+            kind,
+            name: name.to_owned(),
+            task: label.to_owned(),
+            span: span.clone(),
+            suggestion: names::closest(name, &names),
+        });
+    }
+
     /// Announces a gap: a warning, or an error under `--strict` (decided
     /// by the caller, see [`crate::job::PlaybookJob::prepare_checked`]).
     fn gap(&mut self, what: String, label: &str, span: &Span) {
@@ -442,6 +465,9 @@ impl Checker {
             }
             Err(_) => {}
             Ok(vars) => {
+                for (kind, name) in self.templar.plugins(text, conditional) {
+                    self.plugin(kind, &name, span, label);
+                }
                 for name in vars {
                     if !self.known.defines(&name) && !names::optional_use(text, &name) {
                         self.out.warnings.push(PlanError::UndefinedVariable {

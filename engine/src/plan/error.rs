@@ -29,6 +29,20 @@ pub enum PlanError {
         /// The module name or the option, as written.
         span: Span,
     },
+    /// A filter, test or lookup that neither this engine nor Ansible has.
+    #[error("{span}: no {kind} named `{name}` in {task}")]
+    UnknownPlugin {
+        /// Filter, test or lookup.
+        kind: crate::template::PluginKind,
+        /// The name as written.
+        name: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// The template holding it.
+        span: Span,
+        /// The closest name Ansible has.
+        suggestion: Option<String>,
+    },
     /// `vars:` (or a vars file) that is not a mapping.
     #[error("{span}: `{what}` must be a mapping, got {found}")]
     NotAMapping {
@@ -107,6 +121,7 @@ impl PlanError {
         match self {
             PlanError::UnknownModule { span, .. }
             | PlanError::NotImplemented { span, .. }
+            | PlanError::UnknownPlugin { span, .. }
             | PlanError::NotAMapping { span, .. }
             | PlanError::VarsFile { span, .. }
             | PlanError::BadArgument { span, .. }
@@ -125,6 +140,10 @@ impl PlanError {
                 ..
             } => Some(format!("did you mean `{s}`?")),
             PlanError::BadArgument {
+                suggestion: Some(s),
+                ..
+            }
+            | PlanError::UnknownPlugin {
                 suggestion: Some(s),
                 ..
             } => Some(format!("did you mean `{s}`?")),

@@ -65,6 +65,24 @@ fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Va
     Ok(Value::from(ran))
 }
 
+/// The lookups [`plugin`] runs (short names).
+pub(crate) const NAMES: &[&str] = &[
+    "env",
+    "file",
+    "template",
+    "pipe",
+    "vars",
+    "items",
+    "list",
+    "dict",
+    "nested",
+    "together",
+    "indexed_items",
+    "sequence",
+    "first_found",
+    "varnames",
+];
+
 /// Runs lookup plugin `name` (short or `ansible.builtin.` name) on `terms`:
 /// the list Ansible's plugin returns (also what `with_<name>` loops over).
 pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
