@@ -9,6 +9,7 @@ mod gaps;
 mod golden;
 mod logic;
 mod strategy;
+mod validate;
 
 use crate::harness::Fleet;
 use engine::job::PlaybookJob;

@@ -354,7 +354,7 @@ pub(crate) fn install(
             }
             Ok(o)
         }
-        Err(f) => Ok(f.fail(o)),
+        Err(f) => Ok(f.fail()),
     }
 }
 

@@ -171,6 +171,10 @@ impl Module for LineinfileModule {
                 Ok(e)
             }
         })?;
+        // A failed write is Ansible's `fail_json`: none of these keys.
+        if o.failed {
+            return Ok(o);
+        }
         if let Some(n) = found {
             o.result.insert("found".into(), Value::Int(n as i64));
         }

@@ -111,7 +111,7 @@ pub(crate) fn run_edit(
                 };
                 match write_file(ctx, text.as_bytes(), &spec, cur)? {
                     Ok((_, b)) => backup = b.unwrap_or_default(),
-                    Err(f) => return Ok((f.fail_edit(o), backup)),
+                    Err(f) => return Ok((f.fail_edit(), backup)),
                 }
             }
         }

@@ -10,7 +10,9 @@ use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
 use super::fstat::{parse_records_rest, stat_call, FileStat, StatOpts, STAT_FN};
 use super::outcome::ModuleError;
+use super::outcome::Outcome;
 use crate::shell::{quote, Cmd};
+use crate::value::Value;
 
 /// What to write and how.
 pub(crate) struct WriteSpec<'a> {
@@ -50,29 +52,42 @@ pub(crate) enum WriteFailure {
 }
 
 impl WriteFailure {
-    /// `o`, failed as lineinfile, blockinfile and replace fail: the
-    /// validator's status and error in the message.
-    pub(crate) fn fail_edit(self, o: super::outcome::Outcome) -> super::outcome::Outcome {
+    /// The failed result of lineinfile, blockinfile and replace: the
+    /// validator's status and error in the message. Like every
+    /// `fail_json` of ansible-core 2.19, it carries `exception` and
+    /// nothing of the result built so far.
+    pub(crate) fn fail_edit(self) -> Outcome {
         match self {
             WriteFailure::Validation { rc, stderr, .. } => {
-                o.failing(format!("failed to validate: rc:{rc} error:{stderr}"))
+                module_failure(format!("failed to validate: rc:{rc} error:{stderr}"))
             }
-            other => other.fail(o),
+            other => other.fail(),
         }
     }
 
-    /// `o`, failed as copy and template fail: `failed to validate` with
-    /// the validator's `exit_status`, `stdout` and `stderr`.
-    pub(crate) fn fail(self, o: super::outcome::Outcome) -> super::outcome::Outcome {
+    /// The failed result of copy and template: `failed to validate` with
+    /// the validator's `exit_status`, `stdout` and `stderr` (and their
+    /// `_lines`, which Ansible adds to any result with output).
+    pub(crate) fn fail(self) -> Outcome {
         match self {
-            WriteFailure::Message(m) => o.failing(m),
-            WriteFailure::Validation { rc, stdout, stderr } => o
-                .failing("failed to validate")
-                .with("exit_status", crate::value::Value::Int(rc))
-                .with("stdout", stdout)
-                .with("stderr", stderr),
+            WriteFailure::Message(m) => module_failure(m),
+            WriteFailure::Validation { rc, stdout, stderr } => {
+                let lines =
+                    |s: &str| Value::List(s.lines().map(|l| Value::Str(l.to_owned())).collect());
+                module_failure("failed to validate")
+                    .with("exit_status", Value::Int(rc))
+                    .with("stdout_lines", lines(&stdout))
+                    .with("stderr_lines", lines(&stderr))
+                    .with("stdout", stdout)
+                    .with("stderr", stderr)
+            }
         }
     }
+}
+
+/// A module's `fail_json` as ansible-core 2.19 returns it.
+fn module_failure(msg: impl Into<String>) -> Outcome {
+    Outcome::failed(msg).with("exception", "(traceback unavailable)")
 }
 
 /// The shell text running `validate` on the temp file `"$t"`, as Ansible
