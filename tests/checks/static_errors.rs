@@ -90,18 +90,12 @@ error: couldn't resolve module/action `ansible.builtin.copyy` in task `unknown m
    |       ^^^^^^^^^^^^^^^^^^^^^
    = help: did you mean `copy`?
 
-error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, mode, owner, group, backup, force, follow) for module `copy` in task `unknown argument`
+error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, mode, owner, group, backup, force, follow, validate) for module `copy` in task `unknown argument`
   --> site.yml:15:15
    |
 15 |         mdoe: "0644"
    |               ^^^^^^
    = help: did you mean `mode`?
-
-error: argument `state` must be one of file, directory, link, hard, touch, absent, got `dirctory` for module `file` in task `bad choice`
-  --> site.yml:17:25
-   |
-17 |       file: path=/tmp/d state=dirctory
-   |                         ^^^^^^^^^^^^^^
 
 error: unsupported argument `ownr` (supported: path, state, mode, owner, group, recurse, force, src, follow) for module `file` in task `templated value, unknown key`
   --> site.yml:22:15

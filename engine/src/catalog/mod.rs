@@ -225,6 +225,18 @@ impl Catalog {
         }
     }
 
+    /// Ansible's failure for free-form text given to a module that takes
+    /// none (`debug: garbage`): a task error when a host reaches it,
+    /// raised while the task's arguments are finalized.
+    pub fn no_raw_params(&self, module: &str) -> Option<String> {
+        match self.module(module) {
+            ModuleKnown::Documented(d) if !d.accepts("_raw_params") => {
+                Some(format!("Action '{}' does not support raw params.", d.fqcn))
+            }
+            _ => None,
+        }
+    }
+
     /// Every module name a task may write (short names for
     /// `ansible.builtin`), for "did you mean" hints.
     pub fn module_names(&self) -> impl Iterator<Item = &'static str> + '_ {

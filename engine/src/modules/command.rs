@@ -107,10 +107,11 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         stdin: args.str(&["stdin"])?,
         stdin_add_newline: args.bool(&["stdin_add_newline"])?.unwrap_or(true),
         strip_empty_ends: args.bool(&["strip_empty_ends"])?.unwrap_or(true),
-        executable: if flavor == Flavor::Command {
-            None
-        } else {
-            args.str(&["executable"])?
+        // Ansible's `command` takes `executable` and does not use it (it
+        // warns "no longer supported with the 'command' module").
+        executable: match (flavor, args.str(&["executable"])?) {
+            (Flavor::Command, _) => None,
+            (_, e) => e,
         },
         expand_vars: flavor == Flavor::Command
             && args.bool(&["expand_argument_vars"])?.unwrap_or(true),

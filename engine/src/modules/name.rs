@@ -305,14 +305,21 @@ impl ModuleName {
     /// `None` for a module that does not run on the host.
     pub fn parse(self, written: &str, args: ArgMap) -> Option<Result<Box<dyn Parsed>, ArgError>> {
         let host = self.host_impl()?;
-        Some((host.parse)(args).map_err(|e| match e {
-            ArgError::Unknown { name, .. } if documents(written, &name) => {
-                ArgError::NotImplemented {
-                    module: self.0.to_owned(),
-                    name,
+        Some((host.parse)(args).map_err(|e| {
+            match e {
+                ArgError::Unknown { name, .. } if name == "_raw_params" => ArgError::Invalid(
+                    crate::catalog::catalog()
+                        .no_raw_params(written)
+                        .unwrap_or_else(|| format!("`{}` does not take free-form text", self.0)),
+                ),
+                ArgError::Unknown { name, .. } if documents(written, &name) => {
+                    ArgError::NotImplemented {
+                        module: self.0.to_owned(),
+                        name,
+                    }
                 }
+                other => other,
             }
-            other => other,
         }))
     }
 

@@ -2,11 +2,10 @@
 //! that can be seen without a host, collected in one pass.
 //!
 //! Errors (the run does not start):
-//! - a module argument the module does not take, or (for literal
-//!   arguments) a value the module's own parser rejects: each module's
-//!   [`crate::modules::Module::parse`] is run on the arguments as written; when they
-//!   contain templates only unsupported keys are reported, since a
-//!   templated value is only known per host;
+//! - a module, option, filter, test or lookup name that neither this
+//!   engine nor Ansible knows ([`crate::catalog`]): a typo. Each module's
+//!   [`crate::modules::Module::parse`] is run on the arguments as written
+//!   to find the options it does not take;
 //! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
 //!   ([`crate::playbook::missing_sources`]);
 //! - a Jinja syntax error in any templated string or condition, or in a
@@ -15,8 +14,11 @@
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a variable no source can define, in the
-//! playbook or in a template file. Ansible
+//! Warnings (the run goes on): a module, option, filter, test or lookup
+//! Ansible has and this engine lacks (an error under `--strict`); a value
+//! the module's parser rejects (for literal arguments: the task fails when
+//! a host reaches it, as in Ansible); a variable no source can define, in
+//! the playbook or in a template file. Ansible
 //! only fails when such a template is rendered, and a task skipped by
 //! `when` never renders its arguments, so calling it an error would reject
 //! playbooks Ansible runs; the names every source can define are listed in
@@ -318,6 +320,10 @@ impl Checker {
                 ArgError::Type { name, .. } | ArgError::Choice { name, .. } => {
                     Some(name).filter(|n| t.action.args.get(*n).is_some_and(has_template))
                 }
+                ArgError::Unknown { name, .. } if name == "_raw_params" => {
+                    self.raw_params(t, label);
+                    Some(name)
+                }
                 ArgError::Unknown { name, .. } if doc.is_some_and(|d| d.accepts(name)) => {
                     let span = t.action.args.get(name).map(|n| n.span.clone());
                     let what = format!("option `{name}` of module `{}`", module.as_str());
@@ -350,13 +356,22 @@ impl Checker {
             }
             _ => None,
         };
-        self.out.errors.push(PlanError::BadArgument {
+        let unknown = matches!(err, ArgError::Unknown { .. });
+        let found = PlanError::BadArgument {
             module: t.action.written.clone(),
             task: label.to_owned(),
             error: err,
             suggestion,
             span: span.unwrap_or_else(|| t.action.span.clone()),
-        });
+        };
+        // A name nobody knows is a typo: refused now. A value the module
+        // rejects (a missing argument, a bad choice) fails where Ansible
+        // fails it: at the task, when a host reaches it.
+        if unknown {
+            self.out.errors.push(found);
+        } else {
+            self.out.warnings.push(found);
+        }
     }
 
     /// An argument `key` this engine does not honour for the task's
@@ -375,6 +390,7 @@ impl Checker {
             .get(key)
             .map_or_else(|| t.action.span.clone(), |n| n.span.clone());
         match doc {
+            Some(_) if key == "_raw_params" => self.raw_params(t, label),
             Some(d) if !d.accepts(key) => {
                 let names: Vec<&str> = d.all_names().collect();
                 self.out.errors.push(PlanError::BadArgument {
@@ -413,6 +429,26 @@ impl Checker {
             task: label.to_owned(),
             span: span.clone(),
             suggestion: names::closest(name, &names),
+        });
+    }
+
+    /// Free-form text for a module that takes none: Ansible fails the
+    /// task when a host reaches it, so a warning here.
+    fn raw_params(&mut self, t: &Task, label: &str) {
+        let Some(msg) = catalog().no_raw_params(&t.action.module) else {
+            return;
+        };
+        let span = t
+            .action
+            .args
+            .get("_raw_params")
+            .map_or_else(|| t.action.span.clone(), |n| n.span.clone());
+        self.out.warnings.push(PlanError::BadArgument {
+            module: t.action.written.clone(),
+            task: label.to_owned(),
+            error: ArgError::Invalid(msg),
+            suggestion: None,
+            span,
         });
     }
 
@@ -512,7 +548,7 @@ mod tests {
             )],
             "h1 p=/y s=touch\n",
         );
-        assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
         match &c.errors[0] {
             PlanError::BadArgument {
                 error: ArgError::Unknown { name, .. },
@@ -528,11 +564,12 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+        // A bad value fails the task when a host reaches it, as in Ansible.
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(matches!(
-            &c.errors[1],
+            &c.warnings[0],
             PlanError::BadArgument { error: ArgError::Choice { name, .. }, .. } if name == "state"
         ));
-        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
     #[test]

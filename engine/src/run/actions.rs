@@ -24,6 +24,12 @@ pub(crate) fn run(
         // is left is an option Ansible has and this action lacks.
         if let Some(k) = args.keys().find(|k| !options.contains(&k.as_str())) {
             let module = task.module.as_str();
+            if let Some(msg) = (k == "_raw_params")
+                .then(|| crate::catalog::catalog().no_raw_params(&task.action))
+                .flatten()
+            {
+                return Err(msg);
+            }
             return Err(crate::modules::ArgError::NotImplemented {
                 module: module.to_owned(),
                 name: k.clone(),
