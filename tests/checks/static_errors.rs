@@ -97,7 +97,7 @@ error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, m
    |               ^^^^^^
    = help: did you mean `mode`?
 
-error: unsupported argument `ownr` (supported: path, state, mode, owner, group, recurse, force, src, follow) for module `file` in task `templated value, unknown key`
+error: unsupported argument `ownr` (supported: path, state, mode, owner, group, recurse, force, src, follow, modification_time, modification_time_format, access_time, access_time_format, _diff_peek) for module `file` in task `templated value, unknown key`
   --> site.yml:22:15
    |
 22 |         ownr: root

@@ -8,6 +8,7 @@ mod faults;
 mod gaps;
 mod golden;
 mod logic;
+mod options;
 mod strategy;
 mod validate;
 

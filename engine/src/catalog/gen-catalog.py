@@ -43,9 +43,45 @@ USED = {
     "community.crypto": ["openssh_keypair", "openssl_privatekey", "x509_certificate"],
 }
 OTHER = ("community.general", "community.crypto")
-# Options a module's argument spec accepts but its documentation leaves
-# out (found by reading each ansible.builtin module's argument_spec).
-UNDOCUMENTED = {"ansible.builtin.command": ["executable"]}
+
+
+def undocumented():
+    """Arguments an ansible.builtin module's argument_spec takes that its
+    documentation leaves out (`command`'s `executable`, `file`'s
+    `_diff_peek`): read from the spec literal in each module's source."""
+    import ast
+
+    out = {}
+    modules = os.path.join(os.path.dirname(ansible.__file__), "modules")
+    for f in sorted(os.listdir(modules)):
+        if not f.endswith(".py") or f.startswith("_"):
+            continue
+        with open(os.path.join(modules, f)) as fh:
+            tree = ast.parse(fh.read())
+        assigns = {
+            n.targets[0].id: n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+        }
+
+        def keys(node):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "dict":
+                return [k.arg for k in node.keywords if k.arg]
+            if isinstance(node, ast.Dict):
+                return [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if isinstance(node, ast.Name) and node.id in assigns:
+                return keys(assigns[node.id])
+            return []
+
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Call):
+                for k in n.keywords:
+                    if k.arg == "argument_spec":
+                        out.setdefault("ansible.builtin." + f[:-3], []).extend(keys(k.value))
+    return out
+
+
+UNDOCUMENTED = undocumented()
 
 
 def doc(kind, names=None):
@@ -66,10 +102,14 @@ def collection_version(fqcn):
 
 
 def options_line(fqcn, d):
-    opts = [extra for extra in UNDOCUMENTED.get(fqcn, [])]
+    opts = []
+    documented = set()
     for name, spec in sorted((d.get("options") or {}).items()):
         aliases = spec.get("aliases") or []
+        documented.update([name] + aliases)
         opts.append("|".join([name] + sorted(aliases)))
+    # `_raw_params` is the free-form text, catalogued as `free_form`.
+    opts += [k for k in UNDOCUMENTED.get(fqcn, []) if k not in documented and k != "_raw_params"]
     return f"module {fqcn} " + " ".join(sorted(opts)) if opts else f"module {fqcn} -"
 
 

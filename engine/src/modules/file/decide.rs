@@ -109,8 +109,9 @@ pub(super) fn decide(
                 diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) => {
+                // The times of an existing file are `times::plan`'s:
+                // `now` by default, left alone when preserved.
                 plan.state(prev_state(cur), "touch");
-                plan.push(Cmd::new("touch -c --").arg(p));
                 attrs(&mut plan, st, false)?;
             }
         },
