@@ -66,3 +66,106 @@ fn file_times_are_set_once_and_then_left_alone() {
     let meta = std::fs::metadata(root.join("root/timed")).expect("timed");
     assert_eq!((meta.mtime(), meta.atime()), (1_577_968_245, 1_609_581_600));
 }
+
+/// `include_vars` from a role, as ansible-core 2.19.14 resolves it (the
+/// expected JSON was produced by ansible-playbook on the same tree).
+#[test]
+fn include_vars_finds_files_and_dirs_as_ansible() {
+    let fleet = Fleet::builder().host(Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          roles: [r]
+        "#,
+    );
+    sc.file(
+        "roles/r/tasks/main.yml",
+        r#"
+        - include_vars: env/dev/all.yml
+        - include_vars: {dir: more, files_matching: '^b', name: more_b}
+        - include_vars: {dir: vars/env, depth: 1}
+          register: depth1
+        - include_vars: {dir: more, ignore_files: ['a.yml'], extensions: ['yml'], ignore_unknown_extensions: true}
+          register: ignored
+        - include_vars: nope.yml
+          ignore_errors: true
+          register: missing
+        - set_fact: {deep: {a: 1, b: {c: 1}}}
+        - include_vars: {file: deep.yml, hash_behaviour: merge}
+        - copy:
+            dest: /root/out.json
+            content: "{{ {'from_role_vars': from_role_vars, 'more_b': more_b, 'depth1': depth1.ansible_included_var_files | map('basename') | list, 'ignored': ignored.ansible_included_var_files | map('basename') | list, 'missing': missing.message | regex_replace(playbook_dir, 'PB'), 'missing_failed': missing.failed, 'deep': deep, 'b2': b2 | default('none')} | to_nice_json }}"
+        "#,
+    );
+    for (f, text) in [
+        ("roles/r/vars/env/dev/all.yml", "from_role_vars: yes\n"),
+        ("roles/r/vars/env/top.yml", "top: 1\n"),
+        ("roles/r/vars/more/b1.yml", "b1: 1\n"),
+        ("roles/r/vars/more/a.yml", "a: 1\n"),
+        ("roles/r/vars/more/b2.yaml", "b2: 2\n"),
+        ("roles/r/vars/more/c.txt", "x: 1\n"),
+        ("roles/r/vars/deep.yml", "deep: {b: {d: 2}}\n"),
+    ] {
+        sc.file(f, text);
+    }
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let got: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fleet.hosts()[0].root().join("root/out.json")).expect("out"),
+    )
+    .expect("json");
+    let want: serde_json::Value = serde_json::from_str(
+        r#"{"b2": "none", "deep": {"a": 1, "b": {"c": 1}}, "depth1": ["top.yml"], "from_role_vars": true,
+            "ignored": ["b1.yml"],
+            "missing": "Could not find or access 'nope.yml'\nSearched in:\n\tPB/roles/r/vars/nope.yml\n\tPB/roles/r/nope.yml\n\tPB/roles/r/tasks/vars/nope.yml\n\tPB/roles/r/tasks/nope.yml\n\tPB/vars/nope.yml\n\tPB/nope.yml on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+            "missing_failed": true, "more_b": {"b1": 1, "b2": 2}}"#,
+    )
+    .expect("expected json");
+    assert_eq!(got, want, "{out}");
+}
+
+/// `set_fact` templates its keys (ansible-core 2.19.14's set_fact
+/// target), and a `with_first_found` loop of `include_vars` looks in
+/// `vars/` first.
+#[test]
+fn set_fact_keys_and_first_found_subdirs() {
+    let fleet = Fleet::builder().host(Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          roles: [r]
+        "#,
+    );
+    sc.file(
+        "roles/r/tasks/main.yml",
+        r#"
+        - set_fact:
+            "{{ a_key }}": "{{ a_value }}"
+          vars:
+            a_key: my_key
+            a_value: my_value
+        - set_fact:
+            "{{ 'not' }}": 1
+          ignore_errors: true
+          register: bad_key
+        - include_vars: "{{ item }}"
+          with_first_found:
+            - missing.yml
+            - picked.yml
+        - assert:
+            that:
+              - my_key == 'my_value'
+              - bad_key is failed
+              - "bad_key.msg == \"Invalid variable name 'not'.\""
+              - from_vars_dir == 'vars'
+        "#,
+    );
+    sc.file("roles/r/vars/picked.yml", "from_vars_dir: vars\n");
+    sc.file("roles/r/files/picked.yml", "from_vars_dir: files\n");
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+}

@@ -437,6 +437,14 @@ impl Compiler {
                     LoopKind::With(n) => Some(n.clone()),
                 },
                 items: l.items.to_value(),
+                subdir: ["template", "var", "file"]
+                    .into_iter()
+                    .find(|s| t.action.written.contains(s))
+                    .map_or("files", |s| match s {
+                        "template" => "templates",
+                        "var" => "vars",
+                        _ => "files",
+                    }),
             }),
             loop_control: LoopControl {
                 loop_var: lc

@@ -38,7 +38,7 @@ pub(crate) fn run(
         }
     }
     match b {
-        Builtin::SetFact => set_fact(st, args),
+        Builtin::SetFact => set_fact(templar, vars, st, args),
         Builtin::Debug => debug(templar, vars, args),
         Builtin::Fail => Ok(Outcome::failed(
             args.get("msg")
@@ -48,7 +48,7 @@ pub(crate) fn run(
         Builtin::Assert => assert(templar, vars, args),
         Builtin::Pause => pause(args),
         Builtin::Meta => meta(st, args),
-        Builtin::IncludeVars => include_vars(st, task, args),
+        Builtin::IncludeVars => include_vars(st, task, args, vars),
         // The task a role's `meta/argument_specs.yml` implies: accepted
         // without validating the role's parameters (not implemented).
         Builtin::ValidateArgumentSpec => {
@@ -57,11 +57,38 @@ pub(crate) fn run(
     }
 }
 
-fn set_fact(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
+/// `set_fact`: keys are templated too (Ansible's one case of key
+/// templating) and must then be valid variable names.
+fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<Outcome, String> {
     let mut facts = Map::new();
     for (k, v) in args.iter().filter(|(k, _)| *k != "cacheable") {
+        let name = if Templar::is_template(k) {
+            crate::report::python_str(&t.render(k, vars).map_err(|e| e.to_string())?)
+        } else {
+            k.clone()
+        };
+        let keyword = matches!(
+            name.as_str(),
+            "true" | "false" | "none" | "True" | "False" | "None" | "not"
+        );
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !identifier || keyword {
+            return Err(format!("Invalid variable name '{name}'."));
+        }
+        facts.insert(name, v.clone());
+    }
+    if facts.is_empty() {
+        return Err(
+            "No key/value pairs provided, at least one is required for this action to succeed"
+                .into(),
+        );
+    }
+    for (k, v) in &facts {
         st.set_fact(k, v.clone());
-        facts.insert(k.clone(), v.clone());
     }
     Ok(Outcome::ok().with("ansible_facts", Value::Map(facts)))
 }
@@ -204,46 +231,19 @@ fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
     }
 }
 
-/// `include_vars`: a file (or `file:`/`dir:`), loaded as YAML; with
-/// `name:` the vars go under that key. Precedence level 18.
-fn include_vars(st: &mut HostState, task: &TaskStep, args: &Map) -> Result<Outcome, String> {
-    let file = args
-        .get("_raw_params")
-        .or_else(|| args.get("file"))
-        .and_then(Value::as_str)
-        .ok_or("include_vars: give a file (`dir` is not supported)")?;
-    let path = task
-        .search_paths
-        .iter()
-        .map(|d| d.join(file))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| std::path::PathBuf::from(file));
-    let loaded = crate::yaml::load_file(&path).map_err(|e| e.to_string())?;
-    let (doc, _warnings) = loaded.single();
-    let vars = match doc.map(|d| d.to_value()) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Map(m)) => m,
-        Some(other) => {
-            return Err(format!(
-                "{}: vars file must be a mapping, got {}",
-                path.display(),
-                other.type_name()
-            ))
-        }
-    };
-    let vars = match args.get("name").and_then(Value::as_str) {
-        Some(n) => std::iter::once((n.to_owned(), Value::Map(vars))).collect(),
-        None => vars,
-    };
-    st.include_vars(&vars);
-    // Ansible lists the file by its absolute path and registers
-    // `failed: false` (measured in tests/golden/run/logic).
-    let shown = std::fs::canonicalize(&path).unwrap_or(path);
-    Ok(Outcome::ok()
-        .with("ansible_facts", Value::Map(vars))
-        .with(
-            "ansible_included_var_files",
-            Value::List(vec![Value::Str(shown.display().to_string())]),
-        )
-        .with("failed", Value::Bool(false)))
+/// `include_vars` (see [`super::include_vars`]): the variables go to the
+/// host at precedence level 18.
+fn include_vars(
+    st: &mut HostState,
+    task: &TaskStep,
+    args: &Map,
+    vars: &Vars,
+) -> Result<Outcome, String> {
+    let (o, loaded) = super::include_vars::run(task, args, vars)?;
+    if o.failed {
+        return Ok(o);
+    }
+    st.include_vars(&loaded);
+    // Ansible registers `failed: false` (measured in tests/golden/run/logic).
+    Ok(o.with("failed", Value::Bool(false)))
 }

@@ -140,7 +140,23 @@ pub(super) fn find(plugin: &str, sub: Option<&str>, name: &str) -> Result<PathBu
         };
     }
     let vars = current_vars(plugin)?;
-    for dir in vars.search_paths() {
+    // Ansible's `path_dwim_relative_stack` over the task's search path:
+    // the role, the task file's directory, then the playbook's, each with
+    // `sub/` first (unless the name already starts with it). The
+    // executor's search paths also hold `files/` and `templates/`, which
+    // are `sub/` here.
+    let mut bases: Vec<&PathBuf> = vars
+        .search_paths()
+        .iter()
+        .filter(|d| !(d.ends_with("files") || d.ends_with("templates")))
+        .collect();
+    for i in 0..bases.len().saturating_sub(1) {
+        if bases[i].ends_with("tasks") && bases[i].parent() == Some(bases[i + 1].as_path()) {
+            bases.swap(i, i + 1);
+        }
+    }
+    let sub = sub.filter(|s| name.split('/').next() != Some(*s));
+    for dir in bases {
         let in_sub = sub.map(|s| dir.join(s).join(name));
         for candidate in in_sub.into_iter().chain([dir.join(name)]) {
             if candidate.exists() {
@@ -256,15 +272,29 @@ impl Templar {
         terms: &[crate::value::Value],
         vars: &Vars,
     ) -> Result<Vec<crate::value::Value>, TemplateError> {
+        self.loop_lookup(name, terms, vars, "files")
+    }
+
+    /// [`Templar::lookup`] for a `with_<name>` loop whose `with_first_found`
+    /// looks in `subdir` first (`templates`, `vars` or `files`, by the
+    /// task's action).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn loop_lookup(
+        &self,
+        name: &str,
+        terms: &[crate::value::Value],
+        vars: &Vars,
+        subdir: &str,
+    ) -> Result<Vec<crate::value::Value>, TemplateError> {
         let terms: Vec<Value> = terms.iter().map(to_jinja).collect();
         let kwargs = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
         let (result, _frame) = frame::with_frame(vars, || {
             // A `with_first_found` loop searches the action's directory
-            // first; the executor's loops are those of file-reading
-            // actions, so `files/` (Ansible picks `templates/` or `vars/`
-            // for template and include_vars tasks).
+            // first.
             match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
-                "first_found" => loops::first_found(&terms, &kwargs, Some("files")),
+                "first_found" => loops::first_found(&terms, &kwargs, Some(subdir)),
                 _ => plugin(name, &terms, &kwargs),
             }
         });
