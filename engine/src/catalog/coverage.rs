@@ -243,7 +243,7 @@ mod tests {
         let file = ModuleName::lookup("file").expect("file");
         let base = minimal(file).expect("file parses with a path");
         assert!(base.contains_key("path") && supports(file, &base, "mode"));
-        let debug = ModuleName::lookup("debug").expect("debug");
-        assert!(supports(debug, &Map::new(), "msg") && !supports(debug, &Map::new(), "verbosity"));
+        let pause = ModuleName::lookup("pause").expect("pause");
+        assert!(supports(pause, &Map::new(), "seconds") && !supports(pause, &Map::new(), "prompt"));
     }
 }

@@ -107,12 +107,7 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         stdin: args.str(&["stdin"])?,
         stdin_add_newline: args.bool(&["stdin_add_newline"])?.unwrap_or(true),
         strip_empty_ends: args.bool(&["strip_empty_ends"])?.unwrap_or(true),
-        // Ansible's `command` takes `executable` and does not use it (it
-        // warns "no longer supported with the 'command' module").
-        executable: match (flavor, args.str(&["executable"])?) {
-            (Flavor::Command, _) => None,
-            (_, e) => e,
-        },
+        executable: args.str(&["executable"])?,
         expand_vars: flavor == Flavor::Command
             && args.bool(&["expand_argument_vars"])?.unwrap_or(true),
     };
@@ -137,7 +132,17 @@ impl Module for CommandModule {
         parse_common(args, Flavor::Command)
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        run(a, ctx)
+        // Ansible's `command` takes `executable`, does not use it, and
+        // says so in the result's `warnings`.
+        let Some(exe) = &a.executable else {
+            return run(a, ctx);
+        };
+        let plain = CommandArgs {
+            executable: None,
+            ..a.clone()
+        };
+        let warning = format!("As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'.");
+        Ok(run(&plain, ctx)?.with("warnings", Value::List(vec![Value::Str(warning)])))
     }
 }
 

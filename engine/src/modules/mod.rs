@@ -62,6 +62,7 @@ pub mod yum;
 pub mod yum_repository;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
+pub(crate) use argv::split_words;
 pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};

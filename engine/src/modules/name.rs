@@ -55,8 +55,8 @@ impl Builtin {
             // `cacheable` only matters to a fact cache, which runs here
             // do not keep: honoured by having none.
             Builtin::SetFact => None,
-            Builtin::Debug => Some(&["msg", "var"]),
-            Builtin::Assert => Some(&["that", "fail_msg", "msg", "success_msg"]),
+            Builtin::Debug => Some(&["msg", "var", "verbosity"]),
+            Builtin::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Builtin::Fail => Some(&["msg"]),
             Builtin::IncludeVars => Some(&[
                 "_raw_params",
@@ -323,6 +323,16 @@ impl ModuleName {
                         .no_raw_params(written)
                         .unwrap_or_else(|| format!("`{}` does not take free-form text", self.0)),
                 ),
+                // Ansible's internal arguments (`_diff_peek`, ...) given to a
+                // module that does not take them: its argument spec's failure.
+                ArgError::Unknown { name, .. }
+                    if name.starts_with('_') && !documents(written, &name) =>
+                {
+                    ArgError::Invalid(format!(
+                        "Unsupported parameters for ({}) module: {name}",
+                        qualified(written)
+                    ))
+                }
                 ArgError::Unknown { name, .. } if documents(written, &name) => {
                     ArgError::NotImplemented {
                         module: self.0.to_owned(),
@@ -406,6 +416,16 @@ impl ModuleName {
             .filter(|(d, _)| *d <= 3)
             .min_by_key(|(d, _)| *d)
             .map(|(_, n)| n)
+    }
+}
+
+/// The module's name as Ansible's messages give it (`ansible.legacy.copy`
+/// for a short name).
+fn qualified(module: &str) -> String {
+    if module.contains('.') {
+        module.to_owned()
+    } else {
+        format!("ansible.legacy.{module}")
     }
 }
 

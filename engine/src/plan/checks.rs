@@ -324,6 +324,21 @@ impl Checker {
                     self.raw_params(t, label);
                     Some(name)
                 }
+                // Ansible's internal arguments are no typos: the module's
+                // argument spec refuses them when a host reaches the task.
+                ArgError::Unknown { name, .. }
+                    if name.starts_with('_') && !doc.is_some_and(|d| d.accepts(name)) =>
+                {
+                    let span = t.action.args.get(name).map(|n| n.span.clone());
+                    self.out.warnings.push(PlanError::BadArgument {
+                        module: t.action.written.clone(),
+                        task: label.to_owned(),
+                        error: err.clone(),
+                        suggestion: None,
+                        span: span.unwrap_or_else(|| t.action.span.clone()),
+                    });
+                    Some(name)
+                }
                 ArgError::Unknown { name, .. } if doc.is_some_and(|d| d.accepts(name)) => {
                     let span = t.action.args.get(name).map(|n| n.span.clone());
                     let what = format!("option `{name}` of module `{}`", module.as_str());

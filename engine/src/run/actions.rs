@@ -18,6 +18,7 @@ pub(crate) fn run(
     task: &TaskStep,
     vars: &Vars,
     args: &Map,
+    verbosity: u8,
 ) -> Result<Outcome, String> {
     if let Some(options) = b.options() {
         // The static checks refused arguments Ansible does not know; what
@@ -39,7 +40,7 @@ pub(crate) fn run(
     }
     match b {
         Builtin::SetFact => set_fact(templar, vars, st, args),
-        Builtin::Debug => debug(templar, vars, args),
+        Builtin::Debug => debug(templar, vars, args, verbosity),
         Builtin::Fail => Ok(Outcome::failed(
             args.get("msg")
                 .map(crate::report::python_str)
@@ -93,7 +94,25 @@ fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<
     Ok(Outcome::ok().with("ansible_facts", Value::Map(facts)))
 }
 
-fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
+fn debug(t: &Templar, vars: &Vars, args: &Map, verbosity: u8) -> Result<Outcome, String> {
+    // `verbosity: N` shows the message only from `-v` × N on.
+    let wanted = match args.get("verbosity") {
+        None | Some(Value::Null) => 0,
+        Some(v) => crate::report::python_str(v)
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| {
+                format!(
+                    "verbosity must be an integer, got {}",
+                    crate::report::python_str(v)
+                )
+            })?,
+    };
+    if wanted > i64::from(verbosity) {
+        let mut o = Outcome::ok().with("skipped_reason", "Verbosity threshold not met.");
+        o.skipped = true;
+        return Ok(o);
+    }
     if let Some(var) = args.get("var") {
         let name = crate::report::python_str(var);
         let expr = format!("{{{{ {name} }}}}");
@@ -159,6 +178,23 @@ fn python_type(v: &Value) -> &'static str {
 }
 
 fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
+    let quiet = match args.get("quiet") {
+        None | Some(Value::Null) => false,
+        Some(v) => crate::modules::parse_bool(v).ok_or_else(|| {
+            format!(
+                "quiet must be a boolean, got {}",
+                crate::report::python_str(v)
+            )
+        })?,
+    };
+    // What makes Ansible's callback print the result (`quiet` does not).
+    let shown = |o: Outcome| {
+        if quiet {
+            o
+        } else {
+            o.with("_ansible_verbose_always", Value::Bool(true))
+        }
+    };
     let that: Vec<String> = match args.get("that") {
         Some(Value::List(l)) => l.iter().map(crate::report::python_str).collect(),
         Some(v) => vec![crate::report::python_str(v)],
@@ -173,17 +209,19 @@ fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
                 .unwrap_or_else(|| "Assertion failed".into());
             // Registered, the failure also carries the `exception` text
             // Ansible 2.19 puts there; the callback hides it.
-            return Ok(Outcome::failed(msg)
-                .with("assertion", cond.as_str())
-                .with("evaluated_to", Value::Bool(false))
-                .with("exception", "(traceback unavailable)"));
+            return Ok(shown(
+                Outcome::failed(msg)
+                    .with("assertion", cond.as_str())
+                    .with("evaluated_to", Value::Bool(false))
+                    .with("exception", "(traceback unavailable)"),
+            ));
         }
     }
     let msg = args
         .get("success_msg")
         .map(crate::report::python_str)
         .unwrap_or_else(|| "All assertions passed".into());
-    Ok(Outcome::ok().with("msg", msg))
+    Ok(shown(Outcome::ok().with("msg", msg)))
 }
 
 fn pause(args: &Map) -> Result<Outcome, String> {
