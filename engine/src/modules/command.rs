@@ -73,9 +73,11 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
     };
     let text = raw.or(cmd);
     let (argv, text) = match (text, argv_list) {
+        // The command module's argument spec: required_one_of and
+        // mutually_exclusive over `_raw_params`, `cmd`, `argv`.
         (Some(_), Some(_)) => {
             return Err(ArgError::Invalid(
-                "only one of `cmd`/free-form and `argv` may be given".into(),
+                "parameters are mutually exclusive: _raw_params|cmd|argv".into(),
             ))
         }
         (Some(t), None) => {
@@ -92,7 +94,11 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
             let t = a.join(" ");
             (a, t)
         }
-        (None, None) => return Err(ArgError::Invalid("no command given".into())),
+        (None, None) => {
+            return Err(ArgError::Invalid(
+                "one of the following is required: _raw_params, cmd, argv".into(),
+            ))
+        }
     };
     if argv.is_empty() || argv.iter().all(|a| a.trim().is_empty()) {
         return Err(ArgError::Invalid("no command given".into()));

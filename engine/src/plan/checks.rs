@@ -6,15 +6,15 @@
 //!   engine nor Ansible knows ([`crate::catalog`]): a typo. Each module's
 //!   [`crate::modules::Module::parse`] is run on the arguments as written
 //!   to find the options it does not take;
-//! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
-//!   ([`crate::playbook::missing_sources`]);
 //! - a Jinja syntax error in any templated string or condition, or in a
 //!   `template` task's file (at the file's own line and column).
 //!
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a module, option, filter, test or lookup
+//! Warnings (the run goes on): a `template`/`copy`/`script` `src` that
+//! exists nowhere Ansible looks ([`crate::playbook::missing_sources`]); a
+//! module, option, filter, test or lookup
 //! Ansible has and this engine lacks (an error under `--strict`); a value
 //! the module's parser rejects (for literal arguments: the task fails when
 //! a host reaches it, as in Ansible); a variable no source can define, in
@@ -75,7 +75,9 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         {
             let mut seen = HashSet::new();
             searched.retain(|s| seen.insert(s.clone()));
-            c.out.errors.push(PlanError::MissingSource {
+            // Ansible fails such a task when a host reaches it (targets
+            // test exactly that under `ignore_errors`): announced here.
+            c.out.warnings.push(PlanError::MissingSource {
                 module,
                 src,
                 searched,
@@ -266,7 +268,9 @@ impl Checker {
     /// neither knows is an error (a typo); one only Ansible knows is a
     /// gap, announced as a warning.
     fn arguments(&mut self, t: &Task, label: &str) {
-        let Some(module) = super::compile::resolve(&t.action.module) else {
+        let mut dirs = vec![self.playbook_dir.clone()];
+        dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+        let Some(module) = super::compile::resolve(&t.action.module, &dirs) else {
             self.out.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
                 task: label.to_owned(),
@@ -430,7 +434,8 @@ impl Checker {
     /// A filter, test or lookup the template uses: fine when this engine
     /// has it, a gap when only Ansible has it, else a typo.
     fn plugin(&mut self, kind: PluginKind, name: &str, span: &Span, label: &str) {
-        if self.templar.implements(kind, name) {
+        // A name that is itself a template is only known when rendered.
+        if Templar::is_template(name) || self.templar.implements(kind, name) {
             return;
         }
         if catalog().has_plugin(kind, name) {

@@ -395,7 +395,10 @@ impl Compiler {
                 .map_or("meta".to_owned(), |n| n.value.clone());
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let Some(module) = resolve(&t.action.module) else {
+        let mut dirs = vec![inh.playbook_dir.clone()];
+        dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
+        dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+        let Some(module) = resolve(&t.action.module, &dirs) else {
             self.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
                 task: format!("task `{}`", t.display_name()),
@@ -530,11 +533,30 @@ impl Compiler {
 
 /// The module a task names: one this engine runs, or one Ansible has and
 /// this engine lacks (its tasks fail only when a host reaches them);
-/// `None` when Ansible does not know the name either.
-pub(crate) fn resolve(name: &str) -> Option<ModuleName> {
+/// `None` when Ansible does not know the name either. A module or action
+/// plugin in a `library/` or `action_plugins/` folder of `dirs` (the
+/// playbook's, the role's) is one Ansible has: Python plugins are not run
+/// here, so such tasks fail when a host reaches them.
+pub(crate) fn resolve(name: &str, dirs: &[PathBuf]) -> Option<ModuleName> {
     use crate::catalog::{catalog, ModuleKnown};
     if let Some(m) = ModuleName::lookup(name) {
         return Some(m);
+    }
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let adjacent = dirs.iter().any(|d| {
+        ["library", "action_plugins"].iter().any(|sub| {
+            ["py", "sh", "ps1", ""].iter().any(|ext| {
+                let file = if ext.is_empty() {
+                    short.to_owned()
+                } else {
+                    format!("{short}.{ext}")
+                };
+                d.join(sub).join(file).is_file()
+            })
+        })
+    });
+    if adjacent {
+        return Some(ModuleName::unimplemented(name));
     }
     match catalog().module(name) {
         ModuleKnown::Documented(doc) => Some(ModuleName::unimplemented(doc.display_name())),

@@ -239,10 +239,11 @@ pub(crate) fn run(task: &TaskStep, args: &Map, vars: &Vars) -> Result<(Outcome, 
                 if ignored || req.matching.as_ref().is_some_and(|m| !m.is_match(&name)) {
                     continue;
                 }
+                // Python's splitext: no extension is the empty one.
                 let ext = Path::new(&name)
                     .extension()
-                    .map(|e| e.to_string_lossy().into_owned());
-                if !ext.is_some_and(|e| req.extensions.contains(&e)) {
+                    .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+                if !req.extensions.contains(&ext) {
                     if req.ignore_unknown {
                         continue;
                     }
