@@ -215,6 +215,30 @@ impl ArgMap {
         }
     }
 
+    /// Accepts a boolean option only at its default: at any other value it
+    /// stays unconsumed, so [`ArgMap::finish`] reports it and the task
+    /// fails as "not implemented" (for options whose other value this
+    /// engine does not implement: `local_follow: false`, `backup: true`).
+    pub fn bool_at_default(&mut self, name: &str, default: bool) {
+        match self.map.get(name) {
+            Some(Value::Null) => {
+                self.used.insert(name.to_owned());
+            }
+            Some(v) if parse_bool(v) == Some(default) => {
+                self.used.insert(name.to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    /// Accepts an option only when it is absent or null (for options with
+    /// no default this engine implements the absence of).
+    pub fn absent_only(&mut self, name: &str) {
+        if self.map.get(name) == Some(&Value::Null) {
+            self.used.insert(name.to_owned());
+        }
+    }
+
     /// Errors on the first argument no getter asked for.
     pub fn finish(&self, supported: &[&str]) -> Result<(), ArgError> {
         match self.map.keys().find(|k| !self.used.contains(*k)) {

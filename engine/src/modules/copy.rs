@@ -90,7 +90,11 @@ impl Module for CopyModule {
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
         };
-        args.ignore(&["unsafe_writes", "local_follow", "decrypt"]);
+        // Writes are always atomic; `decrypt` only concerns vault files,
+        // which are not supported anyway; copying a local symlink as a
+        // link (`local_follow: false`) is not implemented.
+        args.ignore(&["unsafe_writes", "decrypt"]);
+        args.bool_at_default("local_follow", true);
         args.finish(&[
             "src",
             "content",

@@ -58,7 +58,17 @@ impl Module for ReplaceModule {
                 group: args.str(&["group"])?,
             },
         };
-        args.ignore(&["unsafe_writes", "encoding"]);
+        args.ignore(&["unsafe_writes"]);
+        // Files are read and written as UTF-8 only.
+        if args
+            .value(&["encoding"])
+            .is_some_and(|v| !matches!(v.as_str(), Some("utf-8" | "utf8" | "UTF-8")))
+        {
+            return Err(ArgError::NotImplemented {
+                module: "replace".into(),
+                name: "encoding".into(),
+            });
+        }
         args.finish(&[
             "path", "regexp", "replace", "after", "before", "backup", "validate", "mode", "owner",
             "group",

@@ -196,7 +196,9 @@ impl Module for YumRepositoryModule {
             owner: args.str(&["owner"])?,
             group: args.str(&["group"])?,
         };
-        args.ignore(&["unsafe_writes", "seuser", "serole", "setype", "selevel"]);
+        // SELinux contexts are not implemented: announced, and the task
+        // fails when a host reaches it.
+        args.ignore(&["unsafe_writes"]);
         let mut supported: Vec<&str> = vec![
             "name",
             "description",
