@@ -169,3 +169,41 @@ fn set_fact_keys_and_first_found_subdirs() {
     let (summary, out) = sc.run(&fleet, |_| {});
     assert_eq!(summary.exit_code, 0, "{out}");
 }
+
+/// `find`'s `contains` and `read_whole_file`, with the matches
+/// ansible-playbook 2.19.14 gave on the same tree.
+#[test]
+fn find_contains_as_ansible() {
+    let fleet = Fleet::builder().host(Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - shell: |
+                mkdir -p /root/d/sub
+                printf 'alpha\nbeta\n' > /root/d/a.txt
+                printf 'xx beta\n' > /root/d/b.txt
+                printf 'gamma' > /root/d/c.txt
+                printf 'beta\n' > /root/d/sub/d.txt
+            - find: {paths: /root/d, contains: "beta", recurse: yes}
+              register: by_line
+            - find: {paths: /root/d, contains: "beta", read_whole_file: yes}
+              register: whole
+            - find: {paths: /root/d, contains: "^gam", file_type: any}
+              register: any
+            - copy:
+                dest: /root/found.json
+                content: "{{ [by_line.files | map(attribute='path') | map('basename') | sort, whole.files | map(attribute='path') | map('basename') | sort, any.files | map(attribute='path') | map('basename') | sort] | to_json }}"
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let got =
+        std::fs::read_to_string(fleet.hosts()[0].root().join("root/found.json")).expect("found");
+    assert_eq!(
+        got, r#"[["a.txt", "d.txt"], ["a.txt", "b.txt"], ["a.txt", "b.txt", "c.txt", "sub"]]"#,
+        "{out}"
+    );
+}
