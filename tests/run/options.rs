@@ -207,3 +207,52 @@ fn find_contains_as_ansible() {
         "{out}"
     );
 }
+
+/// Registered `diff` of lineinfile (always a list: content, attributes)
+/// and file (a dict, in diff mode only), as ansible-playbook 2.19.14
+/// registered them for the same tasks.
+#[test]
+fn registered_diffs_have_ansibles_shape() {
+    let fleet = Fleet::builder().host(Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - lineinfile: {path: /tmp/dd, line: "a", create: yes}
+              register: r1
+            - lineinfile: {path: /tmp/dd, line: "b"}
+              register: r2
+              diff: yes
+            - file: {path: /tmp/dd, mode: "0600"}
+              register: r3
+              diff: yes
+            - file: {path: /tmp/dd, mode: "0644"}
+              register: r4
+            - copy:
+                dest: /root/diffs.json
+                content: "{{ [r1.diff | default('NONE'), r2.diff, r3.diff, r4.diff | default('NONE')] | to_json }}"
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let got: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fleet.hosts()[0].root().join("root/diffs.json")).expect("diffs"),
+    )
+    .expect("json");
+    let h = |w: &str| format!("/tmp/dd ({w})");
+    let want = serde_json::json!([
+        [
+            {"after": "", "after_header": h("content"), "before": "", "before_header": h("content")},
+            {"after_header": h("file attributes"), "before_header": h("file attributes")}
+        ],
+        [
+            {"after": "a\nb\n", "after_header": h("content"), "before": "a\n", "before_header": h("content")},
+            {"after_header": h("file attributes"), "before_header": h("file attributes")}
+        ],
+        {"after": {"mode": "0600", "path": "/tmp/dd"}, "before": {"mode": "0644", "path": "/tmp/dd"}},
+        "NONE"
+    ]);
+    assert_eq!(got, want, "{out}");
+}

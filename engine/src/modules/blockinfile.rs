@@ -123,6 +123,7 @@ impl Module for BlockinfileModule {
             attrs: &a.attrs,
             header_suffix: " (content)",
             validate: a.validate.as_deref(),
+            diff_list: true,
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !backup.is_empty() {

@@ -308,7 +308,13 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
         }
         stdout = rest.to_owned();
         if ctx.check_mode() {
-            return Ok(would_run(cmd_value));
+            // With `creates`/`removes` that let it run, Ansible's check
+            // mode reports the change it would make (skipped only without
+            // them).
+            let mut o = would_run(cmd_value);
+            o.skipped = false;
+            o.changed = true;
+            return Ok(o);
         }
     }
     let mut stderr = out.stderr_str();

@@ -160,6 +160,7 @@ impl Module for LineinfileModule {
             attrs: &a.attrs,
             header_suffix: " (content)",
             validate: a.validate.as_deref(),
+            diff_list: true,
         };
         let mut found = None;
         let (mut o, backup) = run_edit(ctx, &t, |text| {

@@ -87,6 +87,7 @@ impl Module for ReplaceModule {
             attrs: &a.attrs,
             header_suffix: "",
             validate: a.validate.as_deref(),
+            diff_list: false,
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !o.failed {

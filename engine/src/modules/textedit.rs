@@ -27,6 +27,9 @@ pub(crate) struct EditTarget<'a> {
     pub(crate) header_suffix: &'static str,
     /// `validate:`, run on the new file before it replaces the old one.
     pub(crate) validate: Option<&'a str>,
+    /// Put Ansible's `diff` list in the result (lineinfile, blockinfile:
+    /// the content, filled in diff mode, and the file attributes).
+    pub(crate) diff_list: bool,
 }
 
 /// What the edit function decided.
@@ -85,6 +88,29 @@ pub(crate) fn run_edit(
         }
     };
     let mut o = Outcome::ok();
+    if t.diff_list {
+        let header = |what: &str| Value::Str(format!("{} ({what})", t.path));
+        let mut content = crate::value::Map::new();
+        let (b, a) = match (&e.text, ctx.diff) {
+            (Some(text), true) => (before.unwrap_or("").to_owned(), text.clone()),
+            (None, true) => (
+                before.unwrap_or("").to_owned(),
+                before.unwrap_or("").to_owned(),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        content.insert("after".into(), Value::Str(a));
+        content.insert("after_header".into(), header("content"));
+        content.insert("before".into(), Value::Str(b));
+        content.insert("before_header".into(), header("content"));
+        let mut attrs = crate::value::Map::new();
+        attrs.insert("after_header".into(), header("file attributes"));
+        attrs.insert("before_header".into(), header("file attributes"));
+        o.result.insert(
+            "diff".into(),
+            Value::List(vec![Value::Map(content), Value::Map(attrs)]),
+        );
+    }
     let mut backup = String::new();
     let mut msg = e.msg;
     match (e.text, cur) {

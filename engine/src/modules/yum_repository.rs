@@ -240,6 +240,7 @@ impl Module for YumRepositoryModule {
             attrs: &a.attrs,
             header_suffix: "",
             validate: None,
+            diff_list: false,
         };
         let (mut o, _) = run_edit(ctx, &target, |text| {
             let (new, delete) = edit(text, a);

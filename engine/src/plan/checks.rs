@@ -458,6 +458,11 @@ impl Checker {
         let Some(msg) = catalog().no_raw_params(&t.action.module) else {
             return;
         };
+        // A lone template may render to the arguments ("arg splat").
+        let raw = t.action.args.get("_raw_params").and_then(Node::as_str);
+        if raw.is_some_and(|r| crate::template::Templar::is_template(r)) {
+            return;
+        }
         let span = t
             .action
             .args

@@ -30,9 +30,12 @@ fn text(v: &Value) -> String {
 fn request(args: &Map) -> Result<Request, String> {
     let get = |k: &str| args.get(k).filter(|v| **v != Value::Null);
     let dir = get("dir").map(text);
+    // A `file:` that rendered to nothing (a lookup with errors=ignore) is
+    // looked for all the same, and not found.
     let file = get("file")
         .or_else(|| get("_raw_params"))
-        .map(|v| text(v).trim_end_matches('\n').to_owned());
+        .map(|v| text(v).trim_end_matches('\n').to_owned())
+        .or_else(|| args.contains_key("file").then(String::new));
     if dir.is_some() && get("file").is_some() {
         return Err(
             "You are mixing file only and dir only arguments, these are incompatible".into(),
@@ -281,8 +284,13 @@ pub(crate) fn run(task: &TaskStep, args: &Map, vars: &Vars) -> Result<(Outcome, 
             }
             None => {
                 let list: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();
+                let what = if file.is_empty() {
+                    "Could not find file".to_owned()
+                } else {
+                    format!("Could not find or access '{file}'")
+                };
                 failure = Some(format!(
-                    "Could not find or access '{file}'\nSearched in:\n\t{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+                    "{what}\nSearched in:\n\t{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
                     list.join("\n\t")
                 ));
             }

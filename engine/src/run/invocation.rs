@@ -26,10 +26,25 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
     {
-        Ok(Value::Map(m)) => Ok(m
-            .into_iter()
-            .filter(|(_, v)| v.as_str() != Some(OMIT))
-            .collect()),
+        Ok(Value::Map(mut m)) => {
+            // "Arg splat": `assert: '{{ item }}'` on an action that takes
+            // no free-form text: the template's mapping is the arguments,
+            // and keys under `args:` win.
+            if let Some(Value::Map(splat)) = m.get("_raw_params").cloned() {
+                if crate::catalog::catalog()
+                    .no_raw_params(&task.action)
+                    .is_some()
+                {
+                    m.shift_remove("_raw_params");
+                    let mut merged = splat;
+                    merged.extend(m);
+                    m = merged;
+                }
+            }
+            Ok(m.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(OMIT))
+                .collect())
+        }
         Ok(_) => Err("module arguments must be a mapping".into()),
         Err(e) => Err(e.to_string()),
     }

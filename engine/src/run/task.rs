@@ -200,6 +200,10 @@ fn attempt(
             Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
         };
         let mut r = r;
+        // `attempts` is there for changed_when/failed_when already.
+        if task.until.is_some() {
+            r.set("attempts", Value::Int(tries));
+        }
         if !matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
             post_conditions(env, task, vars, reg, &mut r);
         }

@@ -198,6 +198,16 @@ impl Module for FileModule {
             }
             o.diff = Some(diff::dicts(&plan.before, &plan.after));
         }
+        // In diff mode Ansible's file returns the dicts as `diff` too.
+        if ctx.diff && !touch_new {
+            let mut d = crate::value::Map::new();
+            d.insert("after".into(), crate::value::Value::Map(plan.after.clone()));
+            d.insert(
+                "before".into(),
+                crate::value::Value::Map(plan.before.clone()),
+            );
+            o.result.insert("diff".into(), crate::value::Value::Map(d));
+        }
         let after = if plan.cmds.is_empty() || ctx.check_mode() {
             cur.cloned()
         } else {
