@@ -460,7 +460,7 @@ impl Checker {
         };
         // A lone template may render to the arguments ("arg splat").
         let raw = t.action.args.get("_raw_params").and_then(Node::as_str);
-        if raw.is_some_and(|r| crate::template::Templar::is_template(r)) {
+        if raw.is_some_and(crate::template::Templar::is_template) {
             return;
         }
         let span = t
