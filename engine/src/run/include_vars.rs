@@ -269,6 +269,13 @@ pub(crate) fn run(task: &TaskStep, args: &Map, vars: &Vars) -> Result<(Outcome, 
                 }
             }
         }
+    } else if req.file.as_deref() == Some("") {
+        // No name at all (a lookup that found nothing): Ansible searches
+        // nowhere.
+        failure = Some(
+            "Could not find file on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option"
+                .into(),
+        );
     } else if let Some(file) = &req.file {
         let search = candidates(task, file);
         match search.iter().find(|p| p.exists()) {
@@ -284,13 +291,8 @@ pub(crate) fn run(task: &TaskStep, args: &Map, vars: &Vars) -> Result<(Outcome, 
             }
             None => {
                 let list: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();
-                let what = if file.is_empty() {
-                    "Could not find file".to_owned()
-                } else {
-                    format!("Could not find or access '{file}'")
-                };
                 failure = Some(format!(
-                    "{what}\nSearched in:\n\t{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+                    "Could not find or access '{file}'\nSearched in:\n\t{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
                     list.join("\n\t")
                 ));
             }

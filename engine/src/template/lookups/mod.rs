@@ -81,6 +81,8 @@ pub(crate) const NAMES: &[&str] = &[
     "sequence",
     "first_found",
     "varnames",
+    "lines",
+    "random_choice",
 ];
 
 /// Runs lookup plugin `name` (short or `ansible.builtin.` name) on `terms`:
@@ -102,6 +104,8 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "sequence" => loops::sequence(terms, kwargs),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
+        "lines" => lines(terms),
+        "random_choice" => Ok(random_choice(terms)),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("lookup plugin `{other}` was not found"),
@@ -231,6 +235,52 @@ fn pipe(terms: &[Value]) -> Result<Vec<Value>, Error> {
         out.push(Value::from(stdout.trim_end()));
     }
     Ok(out)
+}
+
+/// `lines`: each term is a shell command run on the controller; its
+/// output's lines are the items.
+fn lines(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for term in terms {
+        let cmd = term_text(term);
+        let result = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| lookup_failed("lines", format_args!("running `{cmd}`: {e}")))?;
+        if !result.status.success() {
+            return Err(lookup_failed(
+                "lines",
+                format_args!(
+                    "lookup_plugin.lines({cmd}) returned {}",
+                    result.status.code().unwrap_or(-1)
+                ),
+            ));
+        }
+        out.extend(
+            String::from_utf8_lossy(&result.stdout)
+                .lines()
+                .map(Value::from),
+        );
+    }
+    Ok(out)
+}
+
+/// `random_choice`: one of the terms, picked at random (none: none).
+fn random_choice(terms: &[Value]) -> Vec<Value> {
+    use std::hash::{BuildHasher, Hasher};
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let i = (h.finish() % terms.len() as u64) as usize;
+    vec![terms[i].clone()]
 }
 
 fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
