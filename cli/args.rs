@@ -88,6 +88,11 @@ pub(crate) struct RunFlags {
     /// only a task a host reaches fails).
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Work on shard K of N only: the hosts are split deterministically
+    /// (by position in the inventory sorted by name), so N runs of the same
+    /// command with K = 1..N cover every host exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<engine::inventory::Shard>,
 }
 
 /// `konvoy-image playbook`: the flags of `ansible-playbook`.

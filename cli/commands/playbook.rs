@@ -65,7 +65,12 @@ fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     let inventory = Inventory::load(&args.inventory)?;
     let mut hosts = Vec::new();
     for play in &pb.plays {
-        hosts.push(inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?);
+        let selected =
+            inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?;
+        hosts.push(match args.run.shard {
+            Some(shard) => shard.filter(&inventory, selected),
+            None => selected,
+        });
     }
     let tags = TagSelection {
         only: if args.tags.is_empty() {
@@ -96,6 +101,7 @@ pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
         diff: flags.diff,
         verbosity: flags.verbose,
         limit: flags.limit.clone(),
+        shard: flags.shard,
         command_timeout: flags.timeout,
         strict: flags.strict,
         connect: ConnectOptions::from_env(),

@@ -46,6 +46,8 @@ pub struct RunOptions {
     /// refuses the playbook before any host is touched, instead of
     /// failing only the tasks that hosts reach.
     pub strict: bool,
+    /// `--shard K/N`: only this shard's part of each play's hosts.
+    pub shard: Option<crate::inventory::Shard>,
 }
 
 /// Settings that apply to every task unless a keyword or a variable says
@@ -107,6 +109,7 @@ impl Default for RunOptions {
             defaults: RunDefaults::default(),
             start_at_task: None,
             strict: false,
+            shard: None,
         }
     }
 }

@@ -75,6 +75,10 @@ pub fn run(
                 pattern: pattern.clone(),
                 message: e.to_string(),
             })?;
+        let selected = match opts.shard {
+            Some(shard) => shard.filter(inventory, selected),
+            None => selected,
+        };
         let mut hosts: Vec<String> = Vec::new();
         for h in selected {
             if !states.contains_key(&h) {
