@@ -5,7 +5,7 @@
 //! `strip_empty_ends`, `executable` (shell). `warn` is accepted and ignored
 //! (KIB-era playbooks pass it). `creates`/`removes` are checked in the same
 //! script that runs the command, so a task costs one round trip either way.
-//! Deviation: `creates`/`removes` take literal paths, not globs.
+//! `creates`/`removes` are globs, as in Ansible.
 
 use super::args::{ArgError, ArgMap};
 pub use super::argv::split_words;
@@ -229,16 +229,20 @@ fn script(a: &CommandArgs, mode: RunMode) -> String {
         );
         s.push('\n');
     }
+    if a.creates.is_some() || a.removes.is_some() {
+        // Python's glob.glob: any path the pattern names exists.
+        s.push_str("globbed() { for f in \"$@\"; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then return 0; fi; done; return 1; }\n");
+    }
     if let Some(p) = &a.creates {
         s.push_str(&format!(
-            "if [ -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
-            quote(p)
+            "if globbed {}; then echo {SKIP_MARK}; exit 0; fi\n",
+            glob_word(p)
         ));
     }
     if let Some(p) = &a.removes {
         s.push_str(&format!(
-            "if [ ! -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
-            quote(p)
+            "if ! globbed {}; then echo {SKIP_MARK}; exit 0; fi\n",
+            glob_word(p)
         ));
     }
     if a.creates.is_some() || a.removes.is_some() {
@@ -387,6 +391,57 @@ fn would_run(cmd: Value) -> Outcome {
     o
 }
 
+/// `pattern` as one shell word whose glob characters (`*`, `?`, `[...]`)
+/// stay active and everything else is quoted: `creates`/`removes` are
+/// globs in Ansible, and nothing else of the text may reach the shell.
+fn glob_word(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut lit = String::new();
+    let mut chars = pattern.chars().peekable();
+    let flush = |out: &mut String, lit: &mut String| {
+        if !lit.is_empty() {
+            out.push_str(&quote(lit));
+            lit.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => {
+                flush(&mut out, &mut lit);
+                out.push(c);
+            }
+            '[' => {
+                // A bracket expression up to its `]`, its members quoted.
+                let rest: String = chars.clone().collect();
+                match rest.find(']') {
+                    Some(end) if end > 0 => {
+                        flush(&mut out, &mut lit);
+                        let inner: String = chars.by_ref().take(end).collect();
+                        chars.next();
+                        out.push('[');
+                        for m in inner.chars() {
+                            if m.is_ascii_alphanumeric() || m == '-' || m == '!' {
+                                out.push(m);
+                            } else {
+                                out.push('\\');
+                                out.push(m);
+                            }
+                        }
+                        out.push(']');
+                    }
+                    _ => lit.push(c),
+                }
+            }
+            _ => lit.push(c),
+        }
+    }
+    flush(&mut out, &mut lit);
+    if out.is_empty() {
+        out.push_str("''");
+    }
+    out
+}
+
 fn trim_end_newlines(s: &mut String) {
     while s.ends_with('\n') || s.ends_with('\r') {
         s.pop();
@@ -433,6 +488,14 @@ pub(crate) fn format_time(t: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn creates_globs_keep_the_rest_quoted() {
+        assert_eq!(glob_word("/tmp/a b/afile.*"), "'/tmp/a b/afile.'*");
+        assert_eq!(glob_word("/x/f[0-9]?"), "/x/f[0-9]?");
+        assert_eq!(glob_word("$(touch p)*"), "'$(touch p)'*");
+        assert_eq!(glob_word("/plain"), "/plain");
+    }
+
     use super::*;
 
     #[test]
@@ -466,7 +529,7 @@ mod tests {
         );
         let a = CommandModule::parse(&mut m).unwrap();
         let s = script(&a, RunMode::Apply);
-        assert!(s.contains("if [ -e '/a b' ]"));
+        assert!(s.contains("if globbed '/a b'; then"));
         assert!(s.ends_with("echo '$(id)' '`x`'\n"));
     }
 
