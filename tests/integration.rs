@@ -2,6 +2,7 @@
 
 mod checks;
 mod cli;
+mod config;
 mod conformance;
 mod facts;
 mod flow;

@@ -68,17 +68,17 @@ pub(crate) fn wrap(spec: &Become, body: &str) -> (String, BecomeSession, bool) {
         BecomeMethod::Sudo => {
             let prompt = format!("[konvoy-sudo-{id}] password:");
             let flags = spec.flags.as_deref().unwrap_or("-H -S -n");
-            let mut cmd = Cmd::new("sudo");
+            let mut cmd = Cmd::words(spec.exe.as_deref().unwrap_or("sudo"));
             let has_password = spec.password.is_some();
-            for flag in flags.split_whitespace() {
-                if has_password && flag == "-n" {
-                    continue;
-                }
-                cmd = cmd.arg(flag);
-            }
-            if has_password && !flags.split_whitespace().any(|f| f == "-S") {
+            let flags = if has_password {
+                without_non_interactive(flags)
+            } else {
+                flags.split_whitespace().map(str::to_owned).collect()
+            };
+            if has_password && !flags.iter().any(|f| f == "-S") {
                 cmd = cmd.flag("-S");
             }
+            cmd = cmd.args(&flags);
             // Always our own prompt: even a spec without a password must be
             // able to tell "sudo wants a password" from silence.
             cmd = cmd.flag("-p").arg(&prompt);
@@ -93,7 +93,8 @@ pub(crate) fn wrap(spec: &Become, body: &str) -> (String, BecomeSession, bool) {
             (text, session, false)
         }
         BecomeMethod::Su => {
-            let mut cmd = Cmd::new("env LC_ALL=C su");
+            let mut cmd = Cmd::new("env LC_ALL=C")
+                .args(spec.exe.as_deref().unwrap_or("su").split_whitespace());
             if let Some(flags) = &spec.flags {
                 cmd = cmd.args(flags.split_whitespace());
             }
@@ -107,6 +108,27 @@ pub(crate) fn wrap(spec: &Become, body: &str) -> (String, BecomeSession, bool) {
             (text, session, true)
         }
     }
+}
+
+/// sudo's flags with non-interactive mode taken out, as Ansible's sudo
+/// plugin does when it has a password: `-n` and `--non-interactive` are
+/// dropped and the first `n` of a combined short flag (`-Hn` → `-H`) too.
+fn without_non_interactive(flags: &str) -> Vec<String> {
+    flags
+        .split_whitespace()
+        .filter(|f| !matches!(*f, "-n" | "--non-interactive"))
+        .map(|f| match f.strip_prefix('-') {
+            Some(short) if !short.starts_with('-') => {
+                let letters = short.find(|c: char| !c.is_alphanumeric() && c != '_');
+                let word = &short[..letters.unwrap_or(short.len())];
+                match word.find('n') {
+                    Some(at) => format!("-{}{}", &short[..at], &short[at + 1..]),
+                    None => f.to_owned(),
+                }
+            }
+            _ => f.to_owned(),
+        })
+        .collect()
 }
 
 impl BecomeSession {
@@ -211,6 +233,7 @@ mod tests {
             user: "root".to_owned(),
             password: password.map(Secret::new),
             flags: None,
+            exe: None,
         }
     }
 
@@ -234,6 +257,35 @@ mod tests {
         assert!(!text.contains("hunter2"));
         assert!(!format!("{session:?}").contains("hunter2"));
         assert!(!format!("{spec:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn exe_and_flags_as_ansible_builds_them() {
+        let spec = Become {
+            flags: Some("-H -Sn -E".to_owned()),
+            exe: Some("/usr/local/bin/sudo".to_owned()),
+            ..sudo(Some("pw"))
+        };
+        let (text, _, _) = wrap(&spec, Cmd::new("true"));
+        assert!(
+            text.starts_with("/usr/local/bin/sudo -H -S -E -p '[konvoy-sudo-"),
+            "{text}"
+        );
+        assert_eq!(
+            without_non_interactive("--non-interactive -nH -k"),
+            ["-H", "-k"]
+        );
+        let su = Become {
+            method: BecomeMethod::Su,
+            flags: Some("-l".to_owned()),
+            exe: Some("/bin/su".to_owned()),
+            ..sudo(None)
+        };
+        let (text, _, _) = wrap(&su, Cmd::new("true"));
+        assert!(
+            text.starts_with("env LC_ALL=C /bin/su -l root -c "),
+            "{text}"
+        );
     }
 
     #[test]
@@ -267,6 +319,7 @@ mod tests {
             user: "kib".to_owned(),
             password: None,
             flags: None,
+            exe: None,
         };
         let (text, mut s, pty) = wrap(&spec, "true");
         assert!(pty);

@@ -222,4 +222,8 @@ impl Transport for LocalTransport {
     }
 
     fn close(&mut self) {}
+
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.spec.become_ = become_;
+    }
 }

@@ -152,6 +152,11 @@ pub trait Transport: Send {
 
     /// Closes the connection politely. Further calls reconnect.
     fn close(&mut self);
+
+    /// How commands run with [`Privilege::Become`] become another user
+    /// from now on. Become is decided per task, so it is set on an open
+    /// session rather than opening a new one; the connection is unchanged.
+    fn set_become(&mut self, become_: Option<Become>);
 }
 
 /// Whether a command runs as the login user or through become.

@@ -596,6 +596,10 @@ impl Transport for SshTransport {
         files::fetch(self, src, out, privilege)
     }
 
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.spec.become_ = become_;
+    }
+
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }
