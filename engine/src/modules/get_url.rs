@@ -20,6 +20,7 @@ use super::fstat::{
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::{AtomicWrite, Content};
 use crate::value::Value;
 
 /// Where the expected checksum comes from.
@@ -363,19 +364,19 @@ fn fetch_cmd(a: &GetUrlArgs, url: &str, out: &str) -> String {
     )
 }
 
-/// Download to a temp file next to `dest`, verify, then rename.
+/// Download through the one atomic write path: into a temp file next to
+/// `dest`, verified, then renamed.
 fn download_script(a: &GetUrlArgs, dest: &str, algo: Checksum, want: Option<&str>) -> String {
-    let dir = match dest.rsplit_once('/') {
-        Some(("", _)) => "/",
-        Some((d, _)) => d,
-        None => ".",
+    let fetch = fetch_cmd(a, &a.url, "-");
+    let write = AtomicWrite {
+        dest,
+        content: Content::Command {
+            command: &fetch,
+            fail_rc: 4,
+        },
+        mkdir: false,
     };
-    let mut s = format!(
-        "t=$(mktemp {tmp}) || exit 1\ntrap 'rm -f \"$t\"' EXIT\n{fetch} || exit 4\n",
-        tmp = quote(&format!("{dir}/.konvoy-get.XXXXXX")),
-        fetch = fetch_cmd(a, &a.url, "$T_PLACEHOLDER"),
-    );
-    s = s.replace("'$T_PLACEHOLDER'", "\"$t\"");
+    let mut s = write.begin();
     s.push_str(&format!(
         "sum=$({} \"$t\" | cut -d' ' -f1)\necho \"sum=$sum\"\n",
         algo.tool()
@@ -401,7 +402,7 @@ fn download_script(a: &GetUrlArgs, dest: &str, algo: Checksum, want: Option<&str
         s.push_str(&format!("chgrp -- {} \"$t\" || exit 6\n", quote(g)));
     }
     s.push_str("echo \"src=$t\"\n");
-    s.push_str(&format!("mv -f \"$t\" {} && trap - EXIT\n", quote(dest)));
+    s.push_str(&write.commit());
     s.push_str(STAT_FN);
     s.push_str("echo @@stat\n");
     s.push_str(&stat_call(dest, StatOpts::default()));
@@ -470,6 +471,7 @@ mod tests {
         let s = download_script(&a, "/opt/x y", Checksum::Sha1, None);
         assert!(s.contains(r#"-- 'http://127.0.0.1/a b'"'"'c'"#), "{s}");
         assert!(s.contains("'X-A: $(id)'"), "{s}");
-        assert!(s.contains("mv -f \"$t\" '/opt/x y'"), "{s}");
+        assert!(s.contains("konvoy_d='/opt/x y'"), "{s}");
+        assert!(s.contains("-o - -H"), "{s}");
     }
 }

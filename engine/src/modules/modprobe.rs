@@ -11,6 +11,7 @@ use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::{quote, Cmd};
+use crate::transport::atomic::{AtomicWrite, Content};
 use crate::value::Value;
 
 /// Arguments of `modprobe`.
@@ -79,9 +80,10 @@ impl Module for ModprobeModule {
                 c.push(' ');
                 c.push_str(&quote(p));
             }
-            cmds.push(c);
+            cmds.push(format!("{c} || exit $?\n"));
         } else if !a.present && loaded {
-            cmds.push(Cmd::new("modprobe").flag("-r").arg(&a.name).into_string());
+            let c = Cmd::new("modprobe").flag("-r").arg(&a.name);
+            cmds.push(format!("{} || exit $?\n", c.as_str()));
         }
         let load_path = format!("/etc/modules-load.d/{}.conf", a.name);
         let opts_path = format!("/etc/modprobe.d/{}.conf", a.name);
@@ -95,13 +97,8 @@ impl Module for ModprobeModule {
                 }
             }
             "absent" if !load_file.is_empty() || !opts_file.is_empty() => {
-                cmds.push(
-                    Cmd::new("rm")
-                        .flag("-f")
-                        .arg(&load_path)
-                        .arg(&opts_path)
-                        .into_string(),
-                );
+                let c = Cmd::new("rm").flag("-f").arg(&load_path).arg(&opts_path);
+                cmds.push(format!("{} || exit $?\n", c.as_str()));
             }
             _ => {}
         }
@@ -118,7 +115,7 @@ impl Module for ModprobeModule {
             Value::Str(if a.present { "present" } else { "absent" }.into()),
         );
         if !cmds.is_empty() && !ctx.check_mode() {
-            let r = ctx.apply(&cmds.join(" && "), None)?;
+            let r = ctx.apply(&cmds.concat(), None)?;
             if r.rc != 0 {
                 let err = r.stderr_str();
                 return Ok(o
@@ -148,15 +145,15 @@ fn probe(a: &ModprobeArgs) -> String {
     )
 }
 
-/// Writes `text` to `path` atomically (temp file in the same dir, rename).
+/// Writes `text` to `path` through the one atomic write path (mode 0644,
+/// its directory created when missing).
 fn write(path: &str, text: &str) -> String {
-    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
-    format!(
-        "mkdir -p {d} && t=$(mktemp {p}.XXXXXX) && printf %s {c} > \"$t\" && chmod 0644 \"$t\" && mv -f \"$t\" {p}",
-        d = quote(dir),
-        p = quote(path),
-        c = quote(text)
-    )
+    let w = AtomicWrite {
+        dest: path,
+        content: Content::Text(text),
+        mkdir: true,
+    };
+    format!("{}chmod 0644 \"$t\" || exit 1\n{}", w.begin(), w.commit())
 }
 
 #[cfg(test)]

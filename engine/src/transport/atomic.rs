@@ -48,6 +48,17 @@ pub(crate) enum Content<'a> {
     },
     /// A file already on the host (`remote_src`, a staged upload).
     HostFile(&'a str),
+    /// What a command prints (a download); when the command fails the
+    /// write stops with exit code `fail_rc`.
+    Command {
+        /// Shell text writing the content to stdout.
+        command: &'a str,
+        /// Exit code of the write when it fails.
+        fail_rc: i32,
+    },
+    /// Short text carried in the script itself (which arrives whole or not
+    /// at all: see `command.rs`).
+    Text(&'a str),
 }
 
 /// One atomic file write, as shell text in two halves: [`begin`] leaves
@@ -138,6 +149,12 @@ impl AtomicWrite<'_> {
             }
             Content::HostFile(src) => {
                 s.push_str(&format!("cat -- {} >&9 || exit 1\n", quote(src)));
+            }
+            Content::Command { command, fail_rc } => {
+                s.push_str(&format!("{{ {command}; }} >&9 || exit {fail_rc}\n"));
+            }
+            Content::Text(text) => {
+                s.push_str(&format!("printf %s {} >&9 || exit 1\n", quote(text)));
             }
         }
         s.push_str("sync -- \"$konvoy_t\" 2>/dev/null || sync\nt=$konvoy_t; d=$konvoy_d\n");
