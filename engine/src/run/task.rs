@@ -457,9 +457,7 @@ fn on_host(
     let outcome = module.run(&mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => {
-            TaskResult::from_outcome(o, true)
-        }
+        Ok(o) => TaskResult::from_outcome(o, true),
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &w.target.spec);
             TaskResult::unreachable(e.to_string())
