@@ -158,7 +158,7 @@ impl TaskResult {
                     continue;
                 }
                 if let Some(text) = data.get(key).map(|v| v.as_str().unwrap_or("").to_owned()) {
-                    let split = text.lines().map(|l| Value::Str(l.to_owned())).collect();
+                    let split = py_splitlines(&text).into_iter().map(Value::Str).collect();
                     data.insert(lines.into(), Value::List(split));
                 }
             }
@@ -275,6 +275,31 @@ impl ItemRun {
         }
         m
     }
+}
+
+/// Python's `str.splitlines()`: `\n`, `\r`, `\r\n` and the other
+/// Unicode line boundaries end a line; no trailing empty line.
+pub(crate) fn py_splitlines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(std::mem::take(&mut cur));
+            }
+            '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// The aggregate of a loop, as Ansible shapes it.
