@@ -314,6 +314,10 @@ pub(crate) struct Presentation {
     pub origin: Option<crate::source::Span>,
     /// The host the task ran on when delegated.
     pub delegated_to: Option<String>,
+    /// `no_log: true`: every reporter shows Ansible's censored result.
+    pub no_log: bool,
+    /// Fact gathering: never dumped (`_ansible_verbose_override`).
+    pub verbose_override: bool,
 }
 
 /// One task's run on one host: the typed result, its loop items, and how
@@ -363,6 +367,8 @@ impl TaskRun {
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
         hr.failure_kind = failure_kind(&self.result, p);
+        hr.no_log = p.no_log;
+        hr.verbose_override = p.verbose_override;
         hr
     }
 }
