@@ -228,6 +228,7 @@ impl Os {
 pub(crate) struct FleetBuilder {
     hosts: Vec<Os>,
     systemd: bool,
+    own_network: bool,
 }
 
 impl FleetBuilder {
@@ -241,6 +242,16 @@ impl FleetBuilder {
     /// `systemctl start/restart/is-active` work for real. Slower to start.
     pub(crate) fn systemd(mut self, enabled: bool) -> FleetBuilder {
         self.systemd = enabled;
+        self
+    }
+
+    /// Gives every host its own network namespace (with only `lo`), so
+    /// firewall and other `net.*` changes stay in the host: sshd still
+    /// answers on `127.0.0.N` of the machine, through a listener that
+    /// hands each connection to `sshd -i` inside the host's namespace.
+    /// Not with `systemd`.
+    pub(crate) fn own_network(mut self, enabled: bool) -> FleetBuilder {
+        self.own_network = enabled;
         self
     }
 
@@ -266,8 +277,9 @@ impl FleetBuilder {
                 .map(|(i, &os)| {
                     let lease = alloc::lease();
                     let systemd = self.systemd;
+                    let net = self.own_network && !systemd;
                     scope.spawn(move || {
-                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd)
+                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd, net)
                     })
                 })
                 .collect();

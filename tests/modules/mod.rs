@@ -21,6 +21,7 @@ mod packages;
 mod readonly;
 mod remote;
 mod rpms;
+mod sysmods;
 #[rustfmt::skip]
 mod shapes;
 mod suse;

@@ -37,6 +37,12 @@ impl Outcome {
         Outcome::default().failing(msg)
     }
 
+    /// A failure as a module's `fail_json(msg=...)` gives it: ansible-core
+    /// 2.19 adds `exception` (no traceback is captured there).
+    pub fn fail_json(msg: impl Into<String>) -> Outcome {
+        Outcome::failed(msg).with("exception", "(traceback unavailable)")
+    }
+
     /// Marks this outcome failed with `msg`.
     pub fn failing(mut self, msg: impl Into<String>) -> Outcome {
         self.failed = true;
@@ -72,7 +78,7 @@ pub enum ModuleError {
     #[error("{0}")]
     Template(String),
     /// The module is known but not available in this build.
-    #[error("module `{0}` is not implemented yet")]
+    #[error("module `{0}` is not implemented by konvoy-image")]
     Unsupported(&'static str),
     /// The probe printed something the module cannot read.
     #[error("unexpected probe output: {0}")]

@@ -150,6 +150,19 @@ impl TaskResult {
     /// as Ansible's module results do (measured on command/shell).
     pub(crate) fn from_outcome(o: Outcome, on_host: bool) -> TaskResult {
         let mut data = o.result;
+        if on_host {
+            // Ansible's `_execute_module` splits any module's `stdout` and
+            // `stderr` into `*_lines` when the module did not.
+            for (key, lines) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
+                if data.contains_key(lines) {
+                    continue;
+                }
+                if let Some(text) = data.get(key).map(|v| v.as_str().unwrap_or("").to_owned()) {
+                    let split = text.lines().map(|l| Value::Str(l.to_owned())).collect();
+                    data.insert(lines.into(), Value::List(split));
+                }
+            }
+        }
         // A module states `failed: false` itself on some skips (measured).
         let says_not_failed = data.shift_remove("failed") == Some(Value::Bool(false));
         for k in FLAGS {
