@@ -109,9 +109,14 @@ fn apt_matches_ansible_golden() {
 
 /// Both tools live, on twin hosts (slow: ansible-playbook runs too).
 #[test]
-#[ignore = "live twin run of ansible-playbook; see tests/modules/gen_deb_results.sh"]
-fn apt_live_twin() {
-    live_twin("apt");
+#[ignore = "live twin runs of ansible-playbook (slow); see tests/modules/gen_deb_results.sh"]
+fn every_scenario_live_twin() {
+    let only = std::env::var("KONVOY_SCENARIO").ok();
+    for scenario in SCENARIOS {
+        if only.as_deref().is_none_or(|o| o == *scenario) {
+            live_twin(scenario);
+        }
+    }
 }
 
 /// The hosts a scenario runs on: openSUSE for `zypper*`, else Ubuntu.
@@ -126,8 +131,16 @@ pub(crate) fn hosts_for(scenario: &str, n: usize) -> Fleet {
 /// Runs `scenario` with both tools on twin hosts and compares.
 pub(crate) fn live_twin(scenario: &str) {
     let fleet = hosts_for(scenario, 2);
+    let started = std::time::Instant::now();
     let (ours, out) = twin::ours(&fleet, &fleet.hosts()[0], scenario);
+    let ours_took = started.elapsed();
+    let started = std::time::Instant::now();
     let (theirs, _) = twin::ansible(&fleet, &fleet.hosts()[1], scenario);
+    eprintln!(
+        "{scenario}: konvoy-image {:.1} s, ansible-playbook {:.1} s",
+        ours_took.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
     twin::assert_same(scenario, &ours, &theirs, &out);
 }
 

@@ -65,6 +65,7 @@ mod pkg_mgr;
 mod release_parsers;
 mod script;
 mod service_mgr;
+pub(crate) use service_mgr::{from_probe as service_mgr_from_probe, PROBE as SERVICE_MGR_PROBE};
 mod shlex;
 mod system;
 

@@ -85,3 +85,37 @@ pub(crate) fn service_mgr(system: &str, distribution: &str, probe: &ServiceProbe
     };
     name.to_owned()
 }
+
+/// A read-only probe for `service_mgr` alone, for modules that need it
+/// when facts were not gathered (the `service` action): PID 1's name,
+/// `/sbin/init`'s target, the paths and binaries the decision reads.
+pub(crate) const PROBE: &str = "printf 'comm %s\\n' \"$(cat /proc/1/comm 2>/dev/null)\"\n\
+    printf 'init %s\\n' \"$(readlink -f /sbin/init 2>/dev/null)\"\n\
+    for p in /run/systemd/system/ /dev/.run/systemd/ /dev/.systemd/ /etc/init/ /sbin/openrc /etc/init.d/ /etc/dinit.d/; do\n\
+    \x20 [ -e \"$p\" ] && echo \"path $p\"\ndone\n\
+    for b in systemctl initctl; do command -v \"$b\" >/dev/null 2>&1 && echo \"bin $b\"; done\n\
+    printf 'system %s\\n' \"$(uname -s)\"\n";
+
+/// `service_mgr` from [`PROBE`]'s output (a Linux-style decision; the
+/// distribution-specific answers of BSDs, macOS and OpenWrt need the
+/// full fact probe).
+pub(crate) fn from_probe(out: &str) -> String {
+    let field = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let exists: BTreeSet<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("path "))
+        .collect();
+    let bins: BTreeSet<&str> = out.lines().filter_map(|l| l.strip_prefix("bin ")).collect();
+    let probe = ServiceProbe {
+        proc_1: field("comm "),
+        init_link: field("init "),
+        exists: &exists,
+        bins: &bins,
+    };
+    service_mgr(field("system ").unwrap_or("Linux"), "", &probe)
+}

@@ -52,15 +52,10 @@ impl Module for ServiceActionModule {
                     .unwrap_or("")
                     .to_owned(),
                 _ => {
-                    let out = ctx.probe(crate::facts::gather_script())?;
-                    crate::facts::parse(&out.stdout)
-                        .ok()
-                        .and_then(|f| {
-                            f.get("service_mgr")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned)
-                        })
-                        .unwrap_or_else(|| "auto".into())
+                    // Only what `service_mgr` depends on (Ansible runs
+                    // `setup` filtered to it).
+                    let out = ctx.probe(crate::facts::SERVICE_MGR_PROBE)?;
+                    crate::facts::service_mgr_from_probe(&out.stdout_str())
                 }
             },
         };
