@@ -5,6 +5,8 @@ mod commands;
 mod compat;
 mod content;
 mod errors;
+mod options;
+mod prompt;
 mod runlog;
 mod session;
 mod signals;

@@ -2,8 +2,10 @@
 
 mod checks;
 mod cli;
+mod config;
 mod conformance;
 mod facts;
+mod flow;
 mod harness;
 mod inventory;
 mod modules;

@@ -67,6 +67,7 @@ pub use connection::connection_spec;
 pub use error::InventoryError;
 pub use list::{ListOptions, VarsView};
 pub use model::{Group, Host};
+pub(crate) use pattern::fnmatch;
 pub use shard::{Shard, ShardError};
 
 use crate::source::Warning;

@@ -50,6 +50,9 @@ pub struct Checked {
     pub errors: Vec<PlanError>,
     /// Problems Ansible would only hit at run time, if at all.
     pub warnings: Vec<PlanError>,
+    /// Every variable name the playbook, its roles and their template
+    /// files read (for telling which image or override keys nothing uses).
+    pub reads: std::collections::BTreeSet<String>,
 }
 
 /// Runs every static check on `pb`. `inventory` and `extra_vars` are
@@ -64,6 +67,8 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         playbook_dir: names::playbook_dir(pb),
         included: HashSet::new(),
         templates_seen: HashSet::new(),
+        defaults_depth: 0,
+        collections: false,
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -101,6 +106,11 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
     c.out
 }
 
+/// 1 when `k` sets `module_defaults`.
+fn defaults(k: &Keywords) -> usize {
+    usize::from(k.module_defaults.is_some())
+}
+
 struct Checker {
     out: Checked,
     known: Known,
@@ -111,6 +121,12 @@ struct Checker {
     included: HashSet<PathBuf>,
     /// Template files already checked.
     templates_seen: HashSet<PathBuf>,
+    /// Enclosing objects with `module_defaults`: a task's arguments may
+    /// then be completed at run time, so only unknown keys are errors.
+    defaults_depth: usize,
+    /// A `collections:` keyword was seen: a short module name may be an
+    /// installed collection's, which the compiler resolves.
+    collections: bool,
 }
 
 impl Checker {
@@ -119,6 +135,8 @@ impl Checker {
             self.text(&h.value, &h.span, false, "play");
         }
         self.keywords(&play.keywords, "play");
+        let d = defaults(&play.keywords);
+        self.defaults_depth += d;
         for list in [
             &play.pre_tasks,
             &play.tasks,
@@ -130,6 +148,7 @@ impl Checker {
         for r in &play.roles {
             self.role_use(r);
         }
+        self.defaults_depth -= d;
     }
 
     fn role_use(&mut self, r: &RoleUse) {
@@ -141,10 +160,14 @@ impl Checker {
         if !self.roles_seen.insert(r.role.info.path.clone()) {
             return;
         }
+        let d = defaults(&r.keywords);
+        self.defaults_depth += d;
         self.role(&r.role, &label);
+        self.defaults_depth -= d;
     }
 
     fn role(&mut self, role: &Role, label: &str) {
+        self.collections |= !role.collections.is_empty();
         for d in &role.dependencies {
             self.role_use(d);
         }
@@ -165,9 +188,12 @@ impl Checker {
                         None => "block".to_owned(),
                     };
                     self.keywords(&b.keywords, &label);
+                    let d = defaults(&b.keywords);
+                    self.defaults_depth += d;
                     for list in [&b.block, &b.rescue, &b.always] {
                         self.items(list);
                     }
+                    self.defaults_depth -= d;
                 }
                 TaskItem::IncludeTasks(i) => {
                     self.task(&i.task, false);
@@ -191,14 +217,43 @@ impl Checker {
     }
 
     fn keywords(&mut self, k: &Keywords, label: &str) {
+        self.collections |= !k.collections.is_empty();
         for c in &k.when {
             self.condition(&c.value, &c.span, label);
         }
         for n in [&k.vars, &k.environment].into_iter().flatten() {
             self.node(n, label);
         }
-        for s in [&k.become_user, &k.delegate_to].into_iter().flatten() {
+        let strings = [
+            &k.become_user,
+            &k.delegate_to,
+            &k.become_method,
+            &k.become_flags,
+            &k.become_exe,
+            &k.remote_user,
+            &k.connection,
+        ];
+        for s in strings.into_iter().flatten() {
             self.text(&s.value, &s.span, false, label);
+        }
+        for n in [&k.port, &k.throttle, &k.timeout].into_iter().flatten() {
+            self.node(n, label);
+        }
+        let flags = [
+            &k.become_,
+            &k.check_mode,
+            &k.diff,
+            &k.no_log,
+            &k.run_once,
+            &k.ignore_errors,
+            &k.ignore_unreachable,
+            &k.any_errors_fatal,
+            &k.delegate_facts,
+        ];
+        for f in flags.into_iter().flatten() {
+            if let playbook::Flag::Template(t) = &f.value {
+                self.text(t, &f.span, false, label);
+            }
         }
     }
 
@@ -221,6 +276,15 @@ impl Checker {
             if let playbook::LoopKind::With(name) = &l.kind {
                 self.plugin(PluginKind::Lookup, name, &l.span, &label);
             }
+        }
+        for n in [&t.retries, &t.delay, &t.async_, &t.poll]
+            .into_iter()
+            .flatten()
+        {
+            self.node(n, &label);
+        }
+        if let Some(n) = t.loop_control.as_ref().and_then(|c| c.pause.as_ref()) {
+            self.node(n, &label);
         }
         if let Some(n) = t.loop_control.as_ref().and_then(|c| c.label.as_ref()) {
             self.node(n, &label);
@@ -250,6 +314,7 @@ impl Checker {
             }),
             Some(Scan::Reads(reads)) => {
                 for (name, span) in reads {
+                    self.out.reads.insert(name.clone());
                     if !self.known.defines(&name) {
                         self.out.warnings.push(PlanError::UndefinedVariable {
                             name,
@@ -271,6 +336,11 @@ impl Checker {
         let mut dirs = vec![self.playbook_dir.clone()];
         dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
         let Some(module) = super::compile::resolve(&t.action.module, &dirs) else {
+            if self.collections && !t.action.module.contains('.') {
+                // Resolved (or refused) by the compiler, which follows
+                // `collections:`.
+                return;
+            }
             self.out.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
                 task: label.to_owned(),
@@ -365,7 +435,8 @@ impl Checker {
             }
             _ => None,
         };
-        if templated && !matches!(err, ArgError::Unknown { .. }) {
+        let completed = self.defaults_depth + defaults(&t.keywords) > 0;
+        if (templated || completed) && !matches!(err, ArgError::Unknown { .. }) {
             return;
         }
         let suggestion = match &err {
@@ -530,6 +601,7 @@ impl Checker {
                     self.plugin(kind, &name, span, label);
                 }
                 for name in vars {
+                    self.out.reads.insert(name.clone());
                     if !self.known.defines(&name) && !names::optional_use(text, &name) {
                         self.out.warnings.push(PlanError::UndefinedVariable {
                             name,
