@@ -13,14 +13,15 @@ use std::time::{Duration, Instant};
 /// Runs the action `b` for `st`.
 pub(crate) fn run(
     b: Builtin,
-    templar: &Templar,
+    env: &super::env::TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
     vars: &Vars,
     args: &Map,
     deadline: Option<Instant>,
-    verbosity: u8,
 ) -> Result<Outcome, String> {
+    let templar = env.templar;
+    let verbosity = env.opts.verbosity;
     if let Some(options) = b.options() {
         // The static checks refused arguments Ansible does not know; what
         // is left is an option Ansible has and this action lacks.
