@@ -6,6 +6,7 @@ mod config;
 mod conformance;
 mod facts;
 mod flow;
+mod fuzz;
 mod harness;
 mod inventory;
 mod modules;

@@ -6,7 +6,6 @@ use crate::session::Session;
 use engine::inventory::Inventory;
 use engine::job::PlaybookJob;
 use engine::playbook::{self, LoadOptions, TagSelection};
-use engine::report::NoLogTasks;
 use engine::run::RunOptions;
 use std::process::ExitCode;
 
@@ -72,8 +71,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     ));
     session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    match job.run_prepared(&prepared, &reporter) {
+    match job.run_prepared(&prepared, &*session.reporter()) {
         Ok(summary) => Ok(session.finish(&summary, &args.run)),
         Err(e) => Ok(session.fail(&e.into())),
     }

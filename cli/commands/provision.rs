@@ -11,7 +11,6 @@ use crate::session::Session;
 use engine::image::{ImageConfig, ImageErrors, ImageRequest};
 use engine::job::PlaybookJob;
 use engine::report::redact::is_secret_name;
-use engine::report::NoLogTasks;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,9 +88,7 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     ));
     session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    let outcome = job.run_prepared(&prepared, &reporter);
-    drop(reporter);
+    let outcome = job.run_prepared(&prepared, &*session.reporter());
     let code = match outcome {
         Ok(summary) => session.finish(&summary, &args.run),
         Err(e) => session.fail(&e.into()),

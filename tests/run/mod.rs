@@ -7,9 +7,13 @@ mod batching;
 mod faults;
 mod gaps;
 mod golden;
+mod keyword_use;
 mod logic;
+mod nolog;
 mod options;
+mod privilege;
 mod strategy;
+pub(crate) mod twin;
 mod validate;
 
 use crate::harness::Fleet;

@@ -11,6 +11,7 @@ use crate::value::{Map, Value};
 use std::time::{Duration, Instant};
 
 /// Runs the action `b` for `st`.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different input
 pub(crate) fn run(
     b: Builtin,
     env: &super::env::TaskEnv<'_>,

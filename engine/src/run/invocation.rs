@@ -15,6 +15,7 @@ use super::host::HostState;
 use super::work::{HostWork, Prepared, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::{Vars, OMIT};
 use crate::value::{Map, Value};
 use std::sync::Arc;
@@ -29,24 +30,30 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
     {
-        Ok(Value::Map(m)) => m,
+        Ok(Value::Map(mut m)) => {
+            // "Arg splat": `assert: '{{ item }}'` on an action that takes
+            // no free-form text: the template's mapping is the arguments,
+            // and keys under `args:` win.
+            if let Some(Value::Map(splat)) = m.get("_raw_params").cloned() {
+                if crate::catalog::catalog()
+                    .no_raw_params(&task.action)
+                    .is_some()
+                {
+                    m.shift_remove("_raw_params");
+                    let mut merged = splat;
+                    merged.extend(m);
+                    m = merged;
+                }
+            }
+            m
+        }
         Ok(_) => return Err("module arguments must be a mapping".into()),
         Err(e) => return Err(e.to_string()),
     };
-    // "Arg splat": `assert: '{{ item }}'` on an action that takes no
-    // free-form text: the template's mapping is the arguments, and keys
-    // under `args:` win.
-    if let Some(Value::Map(splat)) = args.get("_raw_params").cloned() {
-        if crate::catalog::catalog()
-            .no_raw_params(&task.action)
-            .is_some()
-        {
-            args.shift_remove("_raw_params");
-            let mut merged = splat;
-            merged.extend(args);
-            args = merged;
-        }
-    }
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::ModuleDefaults);
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::Collections);
     for defaults in crate::plan::module_defaults_for(task.module, &task.module_defaults)
         .into_iter()
         .rev()
@@ -86,6 +93,9 @@ pub(crate) fn prepare(
         return Ok(Work::Controller(args));
     }
     let failed = Unprepared::Failed;
+    for k in [Keyword::CheckMode, Keyword::Diff, Keyword::Environment] {
+        task.keywords.read(k);
+    }
     let mode = match &task.check_mode {
         Some(v) => match render_bool(env.templar, v, vars).map_err(failed)? {
             true => RunMode::Check,
@@ -93,10 +103,9 @@ pub(crate) fn prepare(
         },
         None => env.opts.mode,
     };
-    let privilege = connection::privilege(env, task, vars).map_err(failed)?;
     let environment = eval::environment(env.templar, &task.environment, vars).map_err(failed)?;
-    let target = connection::target(env, st, task, vars, privilege).map_err(|e| match e {
-        TargetError::Unreachable(m) => Unprepared::Unreachable(m),
+    let target = connection::target(env, st, task, vars).map_err(|e| match e {
+        TargetError::Failed(m) => Unprepared::Failed(m),
     })?;
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
