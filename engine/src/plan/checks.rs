@@ -68,6 +68,7 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         included: HashSet::new(),
         templates_seen: HashSet::new(),
         defaults_depth: 0,
+        collections: false,
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -123,6 +124,9 @@ struct Checker {
     /// Enclosing objects with `module_defaults`: a task's arguments may
     /// then be completed at run time, so only unknown keys are errors.
     defaults_depth: usize,
+    /// A `collections:` keyword was seen: a short module name may be an
+    /// installed collection's, which the compiler resolves.
+    collections: bool,
 }
 
 impl Checker {
@@ -163,6 +167,7 @@ impl Checker {
     }
 
     fn role(&mut self, role: &Role, label: &str) {
+        self.collections |= !role.collections.is_empty();
         for d in &role.dependencies {
             self.role_use(d);
         }
@@ -212,6 +217,7 @@ impl Checker {
     }
 
     fn keywords(&mut self, k: &Keywords, label: &str) {
+        self.collections |= !k.collections.is_empty();
         for c in &k.when {
             self.condition(&c.value, &c.span, label);
         }
@@ -330,6 +336,11 @@ impl Checker {
         let mut dirs = vec![self.playbook_dir.clone()];
         dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
         let Some(module) = super::compile::resolve(&t.action.module, &dirs) else {
+            if self.collections && !t.action.module.contains('.') {
+                // Resolved (or refused) by the compiler, which follows
+                // `collections:`.
+                return;
+            }
             self.out.errors.push(PlanError::UnknownModule {
                 name: t.action.written.clone(),
                 task: label.to_owned(),

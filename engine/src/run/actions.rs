@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 #[allow(clippy::too_many_arguments)] // one call site, each argument a different input
 pub(crate) fn run(
     b: Builtin,
-    templar: &Templar,
+    env: &super::env::TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
     vars: &Vars,
     args: &Map,
     deadline: Option<Instant>,
-    verbosity: u8,
 ) -> Result<Outcome, String> {
+    let templar = env.templar;
+    let verbosity = env.opts.verbosity;
     if let Some(options) = b.options() {
         // The static checks refused arguments Ansible does not know; what
         // is left is an option Ansible has and this action lacks.
@@ -66,7 +67,20 @@ fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<
     let mut facts = Map::new();
     for (k, v) in args.iter().filter(|(k, _)| *k != "cacheable") {
         let name = if Templar::is_template(k) {
-            crate::report::python_str(&t.render(k, vars).map_err(|e| e.to_string())?)
+            // A key that renders to a number is refused with its type, as
+            // Ansible's validate_variable_name words it.
+            if let Ok(v @ (Value::Int(_) | Value::Float(_))) = t.render(k, vars) {
+                return Err(format!(
+                    "Invalid variable name '{}' of type '{}'.",
+                    crate::report::python_str(&v),
+                    if matches!(v, Value::Int(_)) {
+                        "int"
+                    } else {
+                        "float"
+                    }
+                ));
+            }
+            t.render_string(k, vars).map_err(|e| e.to_string())?
         } else {
             k.clone()
         };

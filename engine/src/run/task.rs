@@ -430,16 +430,7 @@ fn once(
                 );
             };
             let until = deadline.map(|d| d.at);
-            match actions::run(
-                b,
-                env.templar,
-                st,
-                task,
-                vars,
-                args,
-                until,
-                env.opts.verbosity,
-            ) {
+            match actions::run(b, env, st, task, vars, args, until) {
                 Ok(o) => TaskResult::from_outcome(o, false),
                 Err(e) => TaskResult::failed(e),
             }
