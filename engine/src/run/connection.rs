@@ -9,10 +9,11 @@
 use super::env::TaskEnv;
 use super::eval::render_bool;
 use super::host::{HostState, Session};
+use super::trace::{Meter, Traced};
 use super::work::Target;
 use crate::plan::TaskStep;
 use crate::template::Vars;
-use crate::transport::{self, ConnectionKind, ConnectionSpec, Privilege, Transport};
+use crate::transport::{self, ConnectionKind, ConnectionSpec, Privilege};
 use crate::value::Map;
 use std::time::Duration;
 
@@ -130,16 +131,21 @@ fn host_spec(env: &TaskEnv<'_>, st: &HostState, vars: &Vars) -> Result<Connectio
 }
 
 /// The session for `spec` among a host's `sessions`, opened on first use
-/// and kept.
+/// and kept; lent through [`Traced`], so every round trip on it is
+/// reported and counted in the host's `meter`.
 pub(crate) fn session<'s>(
-    env: &TaskEnv<'_>,
+    env: &TaskEnv<'s>,
     sessions: &'s mut Vec<Session>,
+    meter: &'s Meter,
     spec: &ConnectionSpec,
-) -> Result<&'s mut dyn Transport, transport::TransportError> {
+) -> Result<Traced<'s>, transport::TransportError> {
     let at = match sessions.iter().position(|s| &s.spec == spec) {
         Some(i) => i,
         None => {
-            let t = transport::connect(spec, &env.opts.connect)?;
+            let started = std::time::Instant::now();
+            let t = transport::connect(spec, &env.opts.connect);
+            meter.connected(started.elapsed());
+            let t = t?;
             sessions.push(Session {
                 spec: spec.clone(),
                 transport: t,
@@ -147,7 +153,11 @@ pub(crate) fn session<'s>(
             sessions.len() - 1
         }
     };
-    Ok(sessions[at].transport.as_mut())
+    Ok(Traced::new(
+        sessions[at].transport.as_mut(),
+        meter,
+        env.reporter,
+    ))
 }
 
 /// Forgets the session for `spec` (it broke: the next use reconnects).

@@ -5,8 +5,9 @@ use super::connection;
 use super::env::TaskEnv;
 use super::host::HostState;
 use super::result::{TaskResult, TaskRun};
+use super::trace::Phase;
 use super::vars::task_vars;
-use crate::transport::ExecRequest;
+use crate::transport::{ExecRequest, Transport};
 
 /// Gathers `st`'s facts and stores them as its variables.
 pub(crate) fn gather_facts(env: &TaskEnv<'_>, st: &mut HostState) -> TaskRun {
@@ -19,9 +20,12 @@ pub(crate) fn gather_facts(env: &TaskEnv<'_>, st: &mut HostState) -> TaskRun {
         command: crate::facts::gather_script().to_owned(),
         ..Default::default()
     };
-    let out = match connection::session(env, &mut st.sessions, &target.spec) {
-        Ok(t) => t.exec(&req),
-        Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+    let out = {
+        let _facts = st.meter.phase(Phase::Facts);
+        match connection::session(env, &mut st.sessions, &st.meter, &target.spec) {
+            Ok(mut t) => t.exec(&req),
+            Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+        }
     };
     let out = match out {
         Ok(o) => o,
@@ -30,7 +34,6 @@ pub(crate) fn gather_facts(env: &TaskEnv<'_>, st: &mut HostState) -> TaskRun {
             return TaskRun::single(TaskResult::unreachable(e.to_string()));
         }
     };
-    st.commands += 1;
     TaskRun::single(match crate::facts::parse(&out.stdout) {
         Ok(facts) => {
             st.set_gathered_facts(facts.to_vars());

@@ -2,6 +2,7 @@
 //! time, the transport sessions, where the host stands in the play, and
 //! counters.
 
+use super::trace::Meter;
 use super::work::Prepared;
 use crate::modules::ExecOutput;
 use crate::report::HostStats;
@@ -83,8 +84,8 @@ pub(crate) struct HostState {
     pub prepared: HashMap<usize, Prepared>,
     /// The tasks the cached batch covers (by identity).
     pub batched: Vec<usize>,
-    /// Commands sent to this host.
-    pub commands: u64,
+    /// Round trips to this host, their bytes and time (see `trace.rs`).
+    pub meter: Meter,
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
@@ -113,7 +114,7 @@ impl HostState {
             probe_cache: HashMap::new(),
             prepared: HashMap::new(),
             batched: Vec::new(),
-            commands: 0,
+            meter: Meter::default(),
             converged: true,
             jobs: Vec::new(),
         }

@@ -219,13 +219,16 @@ pub fn run(
     }
     let mut recap = Recap::default();
     let mut commands = std::collections::BTreeMap::new();
+    let mut traffic = std::collections::BTreeMap::new();
     for (name, s) in &mut states {
         s.wait_jobs();
         s.close_sessions();
-        if s.stats != Default::default() || s.commands > 0 {
+        let t = s.meter.traffic();
+        if s.stats != Default::default() || t.commands > 0 {
             *recap.host(name) = s.stats;
         }
-        commands.insert(name.clone(), s.commands);
+        commands.insert(name.clone(), t.commands);
+        traffic.insert(name.clone(), t);
     }
     reporter.event(&Event::Recap(recap.clone()));
     let exit_code = if cancelled { 130 } else { recap.exit_code() };
@@ -234,6 +237,7 @@ pub fn run(
         recap,
         exit_code,
         commands,
+        traffic,
     })
 }
 

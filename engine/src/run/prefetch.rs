@@ -15,6 +15,7 @@ use super::env::TaskEnv;
 use super::host::HostState;
 use super::invocation::{prepare_ahead, task_id};
 use super::remote::TransportRemote;
+use super::trace::Phase;
 use super::vars::task_vars;
 use super::work::Work;
 use crate::modules::{ExecOutput, Remote};
@@ -63,6 +64,9 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         .into_iter()
         .filter(|t| t.module.has_probes())
         .collect();
+    // A `no_log` task's probes carry its arguments: the batch is hidden
+    // as a whole.
+    let hidden = candidates.iter().any(|t| t.no_log);
     // Still inside the last batch: its answers are in the cache. Past it,
     // what is left there (probes of tasks that were skipped) is dropped.
     if st.batched.contains(&task_id(first)) {
@@ -127,16 +131,20 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         work.target.privilege,
         work.environment.clone(),
     );
-    let Ok(t) = connection::session(env, &mut st.sessions, &spec) else {
+    let out = {
+        let _probes = st.meter.phase(Phase::Probes);
+        st.meter.set_no_log(hidden);
+        let Ok(mut t) = connection::session(env, &mut st.sessions, &st.meter, &spec) else {
+            return;
+        };
+        let mut remote = TransportRemote::new(&mut t)
+            .privilege(privilege)
+            .env(environment);
+        remote.exec(&batch_script(&scripts), None)
+    };
+    let Ok(out) = out else {
         return;
     };
-    let mut remote = TransportRemote::new(t)
-        .privilege(privilege)
-        .env(environment);
-    let Ok(out) = remote.exec(&batch_script(&scripts), None) else {
-        return;
-    };
-    st.commands += 1;
     if let Some(outputs) = parse_batch(&out.stdout, scripts.len()) {
         st.probe_cache.extend(scripts.into_iter().zip(outputs));
         st.batched = covered;
@@ -148,9 +156,11 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
 pub(crate) fn batch_script(probes: &[String]) -> String {
     // Scratch space in /dev/shm (memory) where there is one: a probe must
     // leave no trace on the host's disk, not even a directory's mtime.
-    let mut s = String::from(
-        "d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 1\n\
+    let mut s = format!(
+        "# konvoy-image probe batch: {} read-only probes, results framed\n\
+         d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 1\n\
          trap 'rm -rf \"$d\"' EXIT\n",
+        probes.len()
     );
     for p in probes {
         s.push_str(&format!(

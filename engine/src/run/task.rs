@@ -366,7 +366,9 @@ fn on_host(
     vars: &Vars,
     deadline: Option<Deadline>,
 ) -> TaskResult {
-    let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
+    st.meter.set_no_log(task.no_log);
+    let mut transport = match connection::session(env, &mut st.sessions, &st.meter, &w.target.spec)
+    {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),
     };
@@ -374,11 +376,12 @@ fn on_host(
         Ok(m) => m,
         Err(e) => return TaskResult::failed(e.to_string()),
     };
-    let mut remote = TransportRemote::new(transport)
+    let mut remote = TransportRemote::new(&mut transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
         .timeout(w.timeout)
-        .deadline(deadline.map(|d| d.at));
+        .deadline(deadline.map(|d| d.at))
+        .meter(&st.meter);
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -391,7 +394,6 @@ fn on_host(
         commands: 0,
     };
     let outcome = module.run(&mut ctx);
-    st.commands += u64::from(ctx.commands);
     match outcome {
         Ok(o) => TaskResult::from_outcome(o, true),
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
