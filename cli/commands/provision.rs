@@ -3,15 +3,15 @@
 //! playbook come from disk when there, else from the binary
 //! ([`crate::content`]).
 
-use super::playbook::{register_secrets, run_options};
+use super::playbook::{early_failure, register_secrets};
 use crate::args::ProvisionArgs;
 use crate::content::Content;
+use crate::options::{self, Tags, View};
 use crate::session::Session;
-use engine::image::ImageRequest;
+use engine::image::{ImageConfig, ImageErrors, ImageRequest};
 use engine::job::PlaybookJob;
-use engine::report::NoLogTasks;
-use engine::value::{Map, Value};
-use std::path::{Path, PathBuf};
+use engine::report::redact::is_secret_name;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
@@ -25,52 +25,70 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
             serde_json::json!({ "registry_mirror_cacert": abs.display().to_string() }).to_string(),
         );
     }
-    let mut options = run_options(&args.run)?;
-    let session = Session::start(&args.run, options.cancel.clone(), &extra_vars)?;
-    register_secrets(&session, &options);
-    let mut content = Content::default();
-    let prepared = (|| -> anyhow::Result<_> {
-        let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
-        let common = content.common_for(&image, builtin)?;
-        let overrides = args
-            .overrides
-            .iter()
-            .map(|o| content.override_file(o))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let playbook = content.playbook(args.playbook.as_deref(), &image)?;
-        session.remove_on_forced_exit(content.extracted());
-        let req = ImageRequest {
-            image,
-            common,
-            overrides,
-            kubernetes_version: args.kubernetes_version.clone(),
-            containerd_version: args.containerd_version.clone(),
-            extra_vars,
-        };
-        let vars = engine::image::load(&req)?;
-        session.redactor().add_from(&vars);
-        if let Some(log) = session.runlog() {
-            log.json("variables.json", variables_record(&req, &vars))?;
+    let resolved = match options::resolve(&args.run, &args.inventory, &Tags::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(early_failure(
+                &args.run,
+                &View::default(),
+                &extra_vars,
+                e.into(),
+            ))
         }
-        options.extra_vars.extend(vars);
+    };
+    let mut content = Content::default();
+    if args.run.print_config {
+        let (req, _) = request(args, &mut content, &extra_vars)?;
+        let config = engine::image::load_config(&req)?;
+        print!("{}", resolved.settings.render());
+        print!("{}", render_variables(&config));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut options = match resolved.run_options(&args.run) {
+        Ok(o) => o,
+        Err(e) => return Ok(early_failure(&args.run, &resolved.view, &extra_vars, e)),
+    };
+    let session = Session::start(
+        &args.run,
+        &resolved.view,
+        options.cancel.clone(),
+        &extra_vars,
+    )?;
+    session.warn_text(&resolved.settings.warnings);
+    register_secrets(&session, &options);
+    let prepared = (|| -> anyhow::Result<_> {
+        let (req, playbook) = request(args, &mut content, &extra_vars)?;
+        session.remove_on_forced_exit(content.extracted());
+        let config = engine::image::load_config(&req)?;
+        session.redactor().add_from(&config.vars);
+        if let Some(log) = session.runlog() {
+            log.json("variables.json", variables_record(&config))?;
+        }
+        options.extra_vars.extend(config.vars.clone());
         let job = PlaybookJob {
-            inventory: args.inventory.clone(),
+            inventory: resolved.inventory(),
             playbook,
             extra_vars: Vec::new(),
             options: options.clone(),
         };
         let prepared = job.prepare_checked()?;
+        let key_warnings =
+            engine::image::unread_keys(&config, &prepared.reads).map_err(ImageErrors)?;
         session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir)?;
-        Ok((job, prepared))
+        Ok((job, prepared, key_warnings))
     })();
-    let (job, prepared) = match prepared {
+    let (job, prepared, key_warnings) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(session.fail(&e)),
     };
+    session.warn_diagnostics(&key_warnings);
+    session.warn_text(&super::inventory::run_warnings(
+        &prepared.inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    let outcome = job.run_prepared(&prepared, &reporter);
-    drop(reporter);
+    let outcome = job.run_prepared(&prepared, &*session.reporter());
     let code = match outcome {
         Ok(summary) => session.finish(&summary, &args.run),
         Err(e) => session.fail(&e.into()),
@@ -79,72 +97,70 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// The layers of the image configuration in load order, as KIB merges
-/// them: `common.yaml`, the image, each override.
-fn layers(req: &ImageRequest) -> Vec<PathBuf> {
-    let common = req.common.clone().or_else(|| {
-        let c = req.image.parent()?.parent()?.join("common.yaml");
-        c.exists().then_some(c)
-    });
-    common
-        .into_iter()
-        .chain(std::iter::once(req.image.clone()))
-        .chain(req.overrides.iter().cloned())
-        .collect()
+/// The image request and the playbook, from disk or the binary.
+fn request(
+    args: &ProvisionArgs,
+    content: &mut Content,
+    extra_vars: &[String],
+) -> anyhow::Result<(ImageRequest, PathBuf)> {
+    let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
+    let common = content.common_for(&image, builtin)?;
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|o| content.override_file(o))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let playbook = content.playbook(args.playbook.as_deref(), &image)?;
+    Ok((
+        ImageRequest {
+            image,
+            common,
+            overrides,
+            kubernetes_version: args.kubernetes_version.clone(),
+            containerd_version: args.containerd_version.clone(),
+            extra_vars: extra_vars.to_vec(),
+        },
+        playbook,
+    ))
 }
 
-fn top_keys(path: &Path) -> Vec<String> {
-    match engine::yaml::load_file(path)
-        .ok()
-        .and_then(|l| l.single().0)
-        .map(|n| n.to_value())
-    {
-        Some(Value::Map(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
+/// `--print-config`'s variables: each merged variable, its value (JSON;
+/// secrets masked) and where it was set last.
+fn render_variables(config: &ImageConfig) -> String {
+    let mut out = String::from("\nvariables (image, overrides, flags; later wins):\n");
+    for (k, v) in &config.vars {
+        let value = if is_secret_name(k) {
+            "\"********\"".to_owned()
+        } else {
+            v.to_serde_json().to_string()
+        };
+        let origin = config.origins.get(k).map_or("", String::as_str);
+        out.push_str(&format!("  {k} = {value}  ({origin})\n"));
     }
+    out
 }
 
-/// `variables.json`: every merged variable with the layer that set it
-/// last (a file, a version flag, `--extra-vars`, or derived).
-fn variables_record(req: &ImageRequest, vars: &Map) -> serde_json::Value {
-    let mut source: std::collections::HashMap<String, String> = Default::default();
-    let layers = layers(req);
-    for layer in &layers {
-        for k in top_keys(layer) {
-            source.insert(k, layer.display().to_string());
-        }
-    }
-    source.insert(
-        "kubernetes_full_version".into(),
-        "derived from kubernetes_version (+ kubernetes_build_metadata)".into(),
-    );
-    if req.kubernetes_version.is_some() {
-        source.insert("kubernetes_version".into(), "--kubernetes-version".into());
-    }
-    if req.containerd_version.is_some() {
-        source.insert("containerd_version".into(), "--containerd-version".into());
-    }
-    for e in &req.extra_vars {
-        if let Ok(m) = engine::image::parse_extra_vars(e) {
-            for k in m.keys() {
-                source.insert(k.clone(), "--extra-vars".into());
-            }
-        }
-    }
-    let variables: serde_json::Map<String, serde_json::Value> = vars
+/// `variables.json`: every merged variable with the place that set it
+/// last (a file's `path:line:column`, a version flag, `--extra-vars`, or
+/// derived).
+fn variables_record(config: &ImageConfig) -> serde_json::Value {
+    let layers: Vec<String> = config
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let variables: serde_json::Map<String, serde_json::Value> = config
+        .vars
         .iter()
         .map(|(k, v)| {
             let mut entry = serde_json::Map::new();
             entry.insert("value".into(), v.to_serde_json());
             entry.insert(
                 "source".into(),
-                source.get(k).cloned().unwrap_or_default().into(),
+                config.origins.get(k).cloned().unwrap_or_default().into(),
             );
             (k.clone(), serde_json::Value::Object(entry))
         })
         .collect();
-    serde_json::json!({
-        "layers": layers.iter().map(|l| l.display().to_string()).collect::<Vec<_>>(),
-        "variables": variables,
-    })
+    serde_json::json!({ "layers": layers, "variables": variables })
 }

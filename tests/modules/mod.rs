@@ -11,6 +11,7 @@
 //! directory regenerates them).
 
 mod commands;
+mod debs;
 mod download;
 mod edits;
 mod files;
@@ -22,6 +23,8 @@ mod remote;
 mod rpms;
 #[rustfmt::skip]
 mod shapes;
+mod suse;
+mod twin;
 
 use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;

@@ -14,6 +14,7 @@
 mod e2e;
 mod faults;
 pub(crate) mod hostprep;
+mod keys;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;

@@ -8,6 +8,11 @@
 //! then `--extra-vars`. Jinja inside values is kept verbatim: it is
 //! templated lazily, per host, like any extra var.
 
+mod keys;
+mod layer;
+
+pub use keys::{unread_keys, KIB_KEYS};
+
 use crate::source::Span;
 use crate::value::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -34,6 +39,40 @@ pub enum ImageError {
         /// What it was.
         found: &'static str,
     },
+    /// A `proxy_env` map konvoy-image cannot honour as written.
+    #[error("{span}: {message}")]
+    ProxyEnv {
+        /// Where.
+        span: Span,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key nothing reads (a warning).
+    #[error("{span}: `{key}` is not read by the provisioning playbook, its roles or templates; it has no effect")]
+    UnusedKey {
+        /// The key.
+        key: String,
+        /// The closest key that is read.
+        closest: Option<String>,
+        /// Where it is written.
+        span: Span,
+    },
+    /// A konvoy-image-builder key konvoy-image does not implement: a
+    /// warning, or refused when its value asks for the feature.
+    #[error(
+        "{span}: `{key}` is a konvoy-image-builder setting that konvoy-image does not implement: {reason}{}",
+        if *refused { "" } else { "; it has no effect" }
+    )]
+    UnsupportedKey {
+        /// The key.
+        key: String,
+        /// Why it is not implemented.
+        reason: String,
+        /// Whether its value asks for the feature (the run is refused).
+        refused: bool,
+        /// Where it is written.
+        span: Span,
+    },
     /// A `--extra-vars` value that is neither `k=v`, JSON, nor `@file`.
     #[error("invalid extra vars `{0}`: expected `key=value`, a JSON object, or `@file`")]
     ExtraVars(String),
@@ -57,26 +96,75 @@ pub struct ImageRequest {
     pub extra_vars: Vec<String>,
 }
 
+/// The merged configuration, and every top-level key of its files.
+#[derive(Clone, Debug, Default)]
+pub struct ImageConfig {
+    /// The run's extra vars.
+    pub vars: Map,
+    /// Every top-level key of every file, in load order: the key, where it
+    /// is written and its value in that file.
+    pub keys: Vec<(String, Span, Value)>,
+    /// Every variable with where its value was set last: a file's
+    /// `path:line:column`, a flag, `--extra-vars`, or how it is derived.
+    pub origins: std::collections::BTreeMap<String, String>,
+    /// The files merged, in load order.
+    pub files: Vec<PathBuf>,
+}
+
+/// Several image errors at once (the refused keys of the files).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct ImageErrors(pub Vec<ImageError>);
+
 /// Loads and merges everything into the run's extra vars.
 ///
 /// # Errors
 /// A missing or malformed file (with file:line:column), an override that
-/// is not a mapping, a malformed `--extra-vars`.
+/// is not a mapping, a refused `proxy_env`, a malformed `--extra-vars`.
 pub fn load(req: &ImageRequest) -> Result<Map, ImageError> {
+    Ok(load_config(req)?.vars)
+}
+
+/// [`load`], keeping where every key is written.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_config(req: &ImageRequest) -> Result<ImageConfig, ImageError> {
+    let mut config = ImageConfig::default();
     let mut vars = Map::new();
     let common = req.common.clone().or_else(|| default_common(&req.image));
-    if let Some(c) = &common {
-        deep_merge(&mut vars, load_map(c)?);
-    }
-    deep_merge(&mut vars, load_map(&req.image)?);
-    for o in &req.overrides {
-        deep_merge(&mut vars, load_map(o)?);
+    let files: Vec<&Path> = common
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(std::iter::once(req.image.as_path()))
+        .chain(req.overrides.iter().map(PathBuf::as_path))
+        .collect();
+    for file in files {
+        config.files.push(file.to_path_buf());
+        let layer = layer::load(file)?;
+        for (key, span) in layer.keys {
+            let value = layer.vars.get(&key).cloned().unwrap_or(Value::Null);
+            config.origins.insert(key.clone(), span.to_string());
+            config.keys.push((key, span, value));
+        }
+        for (key, span) in layer.from_proxy_env {
+            config
+                .origins
+                .insert(key.to_owned(), format!("{span} (proxy_env)"));
+        }
+        deep_merge(&mut vars, layer.vars);
     }
     if let Some(v) = &req.kubernetes_version {
         vars.insert("kubernetes_version".into(), Value::Str(v.clone()));
+        config
+            .origins
+            .insert("kubernetes_version".into(), "--kubernetes-version".into());
     }
     if let Some(v) = &req.containerd_version {
         vars.insert("containerd_version".into(), Value::Str(v.clone()));
+        config
+            .origins
+            .insert("containerd_version".into(), "--containerd-version".into());
     }
     let full = match (
         vars.get("kubernetes_version"),
@@ -90,13 +178,19 @@ pub fn load(req: &ImageRequest) -> Result<Map, ImageError> {
     };
     if let Some(full) = full {
         vars.insert("kubernetes_full_version".into(), Value::Str(full));
+        config.origins.insert(
+            "kubernetes_full_version".into(),
+            "derived from kubernetes_version (+ kubernetes_build_metadata)".into(),
+        );
     }
     for e in &req.extra_vars {
         for (k, v) in parse_extra_vars(e)? {
+            config.origins.insert(k.clone(), "--extra-vars".into());
             vars.insert(k, v);
         }
     }
-    Ok(vars)
+    config.vars = vars;
+    Ok(config)
 }
 
 /// `-e`/`--extra-vars` values as Ansible reads them: `@file` (YAML or
@@ -266,5 +360,149 @@ mod tests {
             "{err}"
         );
         assert!(parse_extra_vars("novalue").is_err());
+    }
+
+    /// The proxy override of the original tool's documentation.
+    const KIB_PROXY: &str = "---\nproxy_env:\n  HTTPS_PROXY: \"http://proxy:3128\"\n  \
+        https_proxy: \"http://proxy:3128\"\n  HTTP_PROXY: \"http://proxy:3128\"\n  \
+        http_proxy: \"http://proxy:3128\"\n  NO_PROXY: \"example.org,example.com\"\n  \
+        no_proxy: \"example.org,example.com\"\n";
+
+    #[test]
+    fn proxy_env_sets_the_proxy_keys_in_its_layer() {
+        let d = tempfile::tempdir().unwrap();
+        let img = write(
+            d.path(),
+            "i.yaml",
+            "http_proxy: http://old:1\nno_proxy: keep\n",
+        );
+        let o = write(d.path(), "http-proxy-override.yaml", KIB_PROXY);
+        let config = load_config(&ImageRequest {
+            image: img.clone(),
+            overrides: vec![o.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let str_of = |k: &str| {
+            config
+                .vars
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        assert_eq!(str_of("http_proxy").as_deref(), Some("http://proxy:3128"));
+        assert_eq!(str_of("https_proxy").as_deref(), Some("http://proxy:3128"));
+        assert_eq!(
+            str_of("no_proxy").as_deref(),
+            Some("example.org,example.com")
+        );
+        assert!(!config.vars.contains_key("proxy_env"));
+        assert_eq!(
+            config.origins["http_proxy"],
+            format!("{}:5:3 (proxy_env)", o.display())
+        );
+        // A later plain key overrides an earlier proxy_env, as any key does.
+        let later = write(d.path(), "later.yaml", "https_proxy: http://later:2\n");
+        let config = load_config(&ImageRequest {
+            image: img,
+            overrides: vec![o, later],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            config.vars["https_proxy"],
+            Value::Str("http://later:2".into())
+        );
+    }
+
+    #[test]
+    fn proxy_env_that_cannot_be_honoured_is_refused_with_its_place() {
+        let d = tempfile::tempdir().unwrap();
+        let img = write(d.path(), "i.yaml", "{}\n");
+        let err = |text: &str| {
+            let o = write(d.path(), "o.yaml", text);
+            load_config(&ImageRequest {
+                image: img.clone(),
+                overrides: vec![o],
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string()
+        };
+        let e = err("proxy_env:\n  HTTP_PROXY: http://a:1\n  http_proxy: http://b:2\n");
+        assert!(
+            e.contains("o.yaml:3:3: `http_proxy` in `proxy_env` differs"),
+            "{e}"
+        );
+        let e = err("proxy_env:\n  FTP_PROXY: ftp://a\n");
+        assert!(
+            e.contains("o.yaml:2:3: `FTP_PROXY` in `proxy_env` is not a proxy variable"),
+            "{e}"
+        );
+        let e = err("no_proxy: a\nproxy_env:\n  NO_PROXY: b\n");
+        assert!(
+            e.contains("o.yaml:3:3: `proxy_env` sets `no_proxy` to `b`"),
+            "{e}"
+        );
+        let e = err("proxy_env: [a]\n");
+        assert!(e.contains("`proxy_env` must be a mapping"), "{e}");
+    }
+
+    #[test]
+    fn keys_nothing_reads_are_named_with_their_place() {
+        let d = tempfile::tempdir().unwrap();
+        let img = write(d.path(), "i.yaml", "http_proxy: x\n");
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "htpp_proxy: x\ngpu:\n  types: []\nbuild_name: b\nproxy_env: {no_proxy: y}\n",
+        );
+        let config = load_config(&ImageRequest {
+            image: img.clone(),
+            overrides: vec![o],
+            ..Default::default()
+        })
+        .unwrap();
+        let reads: std::collections::BTreeSet<String> = ["http_proxy", "no_proxy"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let warnings = unread_keys(&config, &reads).unwrap();
+        let texts: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(texts.len(), 3, "{texts:#?}");
+        assert!(texts[0].ends_with("o.yaml:1:1: `htpp_proxy` is not read by the provisioning playbook, its roles or templates; it has no effect"), "{}", texts[0]);
+        assert!(
+            matches!(&warnings[0], ImageError::UnusedKey { closest: Some(c), .. } if c == "http_proxy")
+        );
+        assert!(
+            texts[1].contains("o.yaml:2:1: `gpu` is a konvoy-image-builder setting"),
+            "{}",
+            texts[1]
+        );
+        assert!(texts[1].ends_with("; it has no effect"), "{}", texts[1]);
+        assert!(texts[2].contains("`build_name`"), "{}", texts[2]);
+        // Asking for a feature konvoy-image does not implement is refused.
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "gpu:\n  types: [nvidia]\nfips: {enabled: true}\npip_packages_local_bundle_file: x.tgz\n",
+        );
+        let config = load_config(&ImageRequest {
+            image: img,
+            overrides: vec![o],
+            ..Default::default()
+        })
+        .unwrap();
+        let refused = unread_keys(&config, &reads).unwrap_err();
+        let keys: Vec<&str> = refused
+            .iter()
+            .map(|e| match e {
+                ImageError::UnsupportedKey {
+                    key, refused: true, ..
+                } => key.as_str(),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(keys, ["gpu", "fips"]);
     }
 }

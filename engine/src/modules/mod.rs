@@ -26,41 +26,59 @@
 //! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
 //! them).
 
+mod apt_deb;
+mod apt_probe;
+mod apt_run;
 mod args;
 mod attrs;
 mod context;
+mod debvercmp;
 mod diff;
 mod fstat;
 mod name;
 mod outcome;
+mod path_info;
 mod rpmvercmp;
 mod textedit;
 mod write;
 mod yum_decide;
 mod yum_probe;
 
+pub mod apt;
+pub mod apt_key;
+pub mod apt_repository;
 mod argv;
 pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod deb822_repository;
+pub mod dpkg_selections;
 pub mod file;
 pub mod find;
 pub mod get_url;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod package;
+pub mod package_facts;
 pub mod ping;
 pub mod replace;
 pub mod rpm_key;
 pub mod script;
 pub mod service;
+pub mod service_action;
+pub mod service_facts;
 pub mod stat;
 pub mod sysctl;
+mod sysv;
 pub mod template;
 pub mod unarchive;
 pub mod wait_for;
 pub mod yum;
 pub mod yum_repository;
+pub mod zypper;
+pub mod zypper_repository;
+mod zypper_xml;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;

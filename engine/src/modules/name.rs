@@ -195,10 +195,20 @@ pub static TABLE: &[Entry] = &[
     host::<unarchive::UnarchiveModule>(&["unarchive"]),
     host::<yum::YumModule>(&["yum"]),
     host::<yum::YumModule>(&["dnf"]),
-    host::<yum::YumModule>(&["package"]),
+    host::<package::PackageModule>(&["package"]),
+    host::<package_facts::PackageFactsModule>(&["package_facts"]),
     host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
+    host::<apt::AptModule>(&["apt"]),
+    host::<apt_key::AptKeyModule>(&["apt_key"]),
+    host::<apt_repository::AptRepositoryModule>(&["apt_repository"]),
+    host::<deb822_repository::Deb822RepositoryModule>(&["deb822_repository"]),
+    host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
-    host::<service::ServiceModule>(&["service"]),
+    host::<zypper::ZypperModule>(&["zypper"]),
+    host::<zypper_repository::ZypperRepositoryModule>(&["zypper_repository"]),
+    host::<service_action::ServiceActionModule>(&["service"]),
+    host::<service_action::SysvinitModule>(&["sysvinit"]),
+    host::<service_facts::ServiceFactsModule>(&["service_facts"]),
     host::<service::ServiceModule>(&["systemd", "systemd_service"]),
     host::<modprobe::ModprobeModule>(&["modprobe"]),
     host::<sysctl::SysctlModule>(&["sysctl"]),
@@ -340,7 +350,7 @@ mod tests {
             ModuleName::lookup("systemd_service").map(ModuleName::as_str),
             Some("systemd")
         );
-        assert_eq!(ModuleName::lookup("apt"), None);
+        assert_eq!(ModuleName::lookup("no_such_module"), None);
         assert_eq!(
             ModuleName::suggest("ansible.builtin.sysctll"),
             Some("sysctl")

@@ -16,7 +16,9 @@
 //! is safe to show.
 
 use crate::report::{CommandTrace, Event, Reporter, Traffic};
-use crate::transport::{ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError};
+use crate::transport::{
+    Become, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -206,7 +208,15 @@ impl Transport for Traced<'_> {
         got
     }
 
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
+
     fn close(&mut self) {
         self.inner.close();
+    }
+
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.inner.set_become(become_);
     }
 }
