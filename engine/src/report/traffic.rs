@@ -13,10 +13,14 @@ use std::time::Duration;
 /// sent; stdout and stderr received; file contents), not SSH framing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Traffic {
-    /// Round trips: commands, puts and fetches (one `Command` event each).
+    /// SSH round trips: commands, puts and fetches (one `Command` event
+    /// each).
     pub commands: u64,
     /// Of those, file transfers (`put`, `fetch`).
     pub transfers: u64,
+    /// Round trips on the controller itself (`delegate_to: localhost`, a
+    /// local connection): not counted in `commands`, their time is.
+    pub local_commands: u64,
     /// Sessions opened or attempted (SSH handshake and authentication).
     pub connects: u64,
     /// Payload bytes sent.
@@ -53,13 +57,18 @@ impl Traffic {
         let mut out = String::new();
         for (host, t) in hosts {
             out.push_str(&format!(
-                "{host}: {} SSH commands ({} transfers, {} connect{}), sent {}, received {}; \
+                "{host}: {} SSH commands ({} transfers, {} connect{}{}), sent {}, received {}; \
                  connect {:.3}s, facts {:.3}s, probes {:.3}s, applies {:.3}s, transfers {:.3}s, \
                  total {:.3}s\n",
                 t.commands,
                 t.transfers,
                 t.connects,
                 if t.connects == 1 { "" } else { "s" },
+                if t.local_commands > 0 {
+                    format!(", {} local", t.local_commands)
+                } else {
+                    String::new()
+                },
                 bytes(t.bytes_sent),
                 bytes(t.bytes_received),
                 t.connect_time.as_secs_f64(),

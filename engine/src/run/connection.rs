@@ -334,7 +334,9 @@ pub(crate) fn session<'s>(
         None => {
             let started = std::time::Instant::now();
             let t = transport::connect(&key, &env.opts.connect);
-            meter.connected(started.elapsed());
+            if key.kind != transport::ConnectionKind::Local {
+                meter.connected(started.elapsed());
+            }
             let t = t?;
             sessions.push(Session {
                 spec: key,
@@ -350,7 +352,8 @@ pub(crate) fn session<'s>(
     }
     let t = sessions[at].transport.as_mut();
     t.set_become(spec.become_.clone());
-    Ok(Traced::new(t, meter, env.reporter))
+    let local = spec.kind == transport::ConnectionKind::Local;
+    Ok(Traced::new(t, meter, env.reporter, local))
 }
 
 /// What sessions are found by: the connection settings without become.

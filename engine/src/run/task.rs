@@ -10,7 +10,7 @@ use super::eval::{
     render_f64, render_int,
 };
 use super::host::HostState;
-use super::invocation::{item_vars, prepared_items, take_or_prepare};
+use super::invocation::{item_vars, prepare};
 use super::remote::TransportRemote;
 use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
@@ -55,7 +55,7 @@ pub(crate) fn run_task(
             let r = match first_false(env.templar, &task.when, &vars) {
                 Err(e) => TaskResult::failed(e),
                 Ok(Some(cond)) => TaskResult::skipped(&cond),
-                Ok(None) => attempt(env, st, task, 0, &vars, banner),
+                Ok(None) => attempt(env, st, task, &vars, banner),
             };
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
@@ -73,10 +73,7 @@ pub(crate) fn run_task(
             run
         }
         Some(spec) => {
-            let items = match prepared_items(st, task) {
-                Some(items) => Ok(items),
-                None => loop_items(env.templar, spec, &vars),
-            };
+            let items = loop_items(env.templar, spec, &vars);
             match items {
                 // Ansible defers a loop that cannot render until its
                 // condition says the task runs at all.
@@ -159,7 +156,7 @@ fn run_items(
         let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
-            Ok(None) => attempt(env, st, task, i, &iv, banner),
+            Ok(None) => attempt(env, st, task, &iv, banner),
         };
         if r.ending == Ending::Unreachable {
             return TaskRun::single(r);
@@ -171,12 +168,7 @@ fn run_items(
             loop_keys,
         };
         let after = match &task.register {
-            Some(reg) => {
-                // The arguments of later items may read it: prepare them
-                // when they run.
-                st.prepared.remove(&super::invocation::task_id(task));
-                iv.with(reg, registered(item.to_map()))
-            }
+            Some(reg) => iv.with(reg, registered(item.to_map())),
             None => iv,
         };
         if let Some(l) = &task.loop_control.label {
@@ -223,12 +215,11 @@ fn label_of(item: &Value) -> String {
 }
 
 /// One run of the module (with `until` retries), then `changed_when`
-/// and `failed_when`. `index`: the loop item (0 without a loop).
+/// and `failed_when`, for `vars` (an item's, in a loop).
 fn attempt(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
-    index: usize,
     vars: &Vars,
     banner: &str,
 ) -> TaskResult {
@@ -240,7 +231,7 @@ fn attempt(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let work = match take_or_prepare(env, st, task, index, vars) {
+    let work = match prepare(env, st, task, vars) {
         Err(Unprepared::Args(m)) => return TaskResult::failed(m),
         other => other,
     };
@@ -306,6 +297,9 @@ fn attempt(
                 break r;
             }
             Ok(false) => {
+                // The next attempt must see the host as it is then, not
+                // as a batch read it earlier.
+                st.probe_cache.clear();
                 env.reporter.event(&crate::report::Event::Retrying {
                     host: st.name.clone(),
                     task: banner.to_owned(),
@@ -318,6 +312,14 @@ fn attempt(
     if task.until.is_some() {
         r.set("attempts", Value::Int(tries));
     }
+    judge(env, task, vars, r)
+}
+
+/// `changed_when` then `failed_when` applied to one attempt's result (the
+/// registered name, or `result`, holding it), as Ansible applies them.
+pub(crate) fn judge(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars, r: TaskResult) -> TaskResult {
+    let mut r = r;
+    let reg = task.register.as_deref();
     if matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
         return r;
     }
@@ -434,7 +436,12 @@ fn on_host(
         search_paths: &task.search_paths,
         templar: env.templar,
         vars,
-        probe_cache: &mut st.probe_cache,
+        probe_cache: st.probe_cache.answers(
+            &w.target.spec,
+            w.target.privilege,
+            &w.environment,
+            &st.meter,
+        ),
         commands: 0,
     };
     let outcome = module.run(&mut ctx);

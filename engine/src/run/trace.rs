@@ -19,8 +19,8 @@ use crate::report::{CommandTrace, Event, Reporter, Traffic};
 use crate::transport::{
     Become, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What a `no_log` task's command text is replaced with.
@@ -44,14 +44,41 @@ pub(crate) enum Phase {
 /// and the module's remote (which marks its probes) hold it. Locks and
 /// atomics rather than cells only because a lent session must be `Send`;
 /// one host's work runs on one thread at a time, so nothing contends.
+///
+/// It also counts the round trips that may have changed a host, so that
+/// answers read ahead of time ([`super::probe_cache`]) are known to be
+/// still good: an apply or a `put` on one of the host's own sessions, and
+/// run-wide, one sent for this host's task to another host (`delegate_to`),
+/// which may have changed any host.
 #[derive(Debug, Default)]
 pub(crate) struct Meter {
+    host: String,
     traffic: Mutex<Traffic>,
     phase: Mutex<Phase>,
     no_log: AtomicBool,
+    writes: AtomicU64,
+    foreign: Arc<AtomicU64>,
 }
 
 impl Meter {
+    /// The meter of `host`; `foreign` is shared by every host of the run.
+    pub(crate) fn new(host: &str, foreign: Arc<AtomicU64>) -> Meter {
+        Meter {
+            host: host.to_owned(),
+            foreign,
+            ..Meter::default()
+        }
+    }
+
+    /// Changes so far: this host's own writes and the run's writes to
+    /// other hosts. Equal stamps mean nothing was written in between.
+    pub(crate) fn stamp(&self) -> (u64, u64) {
+        (
+            self.writes.load(Ordering::Acquire),
+            self.foreign.load(Ordering::Acquire),
+        )
+    }
+
     /// The counters so far.
     pub(crate) fn traffic(&self) -> Traffic {
         *self.traffic.lock().unwrap_or_else(|e| e.into_inner())
@@ -99,36 +126,62 @@ impl Drop for PhaseGuard<'_> {
     }
 }
 
+/// What a round trip was.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Exec,
+    Put,
+    Fetch,
+}
+
 /// A session as lent to one piece of work: forwards everything to the
 /// real transport, reporting and counting each round trip.
 pub(crate) struct Traced<'s> {
     inner: &'s mut dyn Transport,
     meter: &'s Meter,
     reporter: &'s dyn Reporter,
+    local: bool,
 }
 
 impl<'s> Traced<'s> {
-    /// Wraps `inner`, counting into `meter` and reporting to `reporter`.
+    /// Wraps `inner`, counting into `meter` and reporting to `reporter`;
+    /// `local`: the session runs on the controller (not SSH).
     pub(crate) fn new(
         inner: &'s mut dyn Transport,
         meter: &'s Meter,
         reporter: &'s dyn Reporter,
+        local: bool,
     ) -> Traced<'s> {
         Traced {
             inner,
             meter,
             reporter,
+            local,
         }
     }
 
     /// Reports one round trip and adds it to the meter.
-    fn record(&self, text: &str, rc: Option<i32>, took: Duration, transfer: bool) {
+    fn record(&self, text: &str, rc: Option<i32>, took: Duration, kind: Kind) {
         let phase = *self.meter.lock_phase();
+        if kind == Kind::Put || (kind == Kind::Exec && phase == Phase::Applies) {
+            let counter = if self.inner.host() == self.meter.host {
+                &self.meter.writes
+            } else {
+                &*self.meter.foreign
+            };
+            counter.fetch_add(1, Ordering::AcqRel);
+        }
+        let transfer = kind != Kind::Exec;
+        let local = self.local;
         self.meter.update(|t| {
-            t.commands += 1;
+            if local {
+                t.local_commands += 1;
+            } else {
+                t.commands += 1;
+            }
             let slot = match (transfer, phase) {
                 (true, _) => {
-                    t.transfers += 1;
+                    t.transfers += u64::from(!local);
                     &mut t.transfers_time
                 }
                 (false, Phase::Facts) => &mut t.facts_time,
@@ -172,7 +225,12 @@ impl Transport for Traced<'_> {
             t.bytes_sent += sent as u64;
             t.bytes_received += received as u64;
         });
-        self.record(&req.command, out.as_ref().ok().map(|o| o.rc), took, false);
+        self.record(
+            &req.command,
+            out.as_ref().ok().map(|o| o.rc),
+            took,
+            Kind::Exec,
+        );
         out
     }
 
@@ -188,7 +246,7 @@ impl Transport for Traced<'_> {
         let took = started.elapsed();
         self.meter.update(|t| t.bytes_sent += size);
         let rc = out.as_ref().ok().map(|()| 0);
-        self.record(&format!("put {dest} ({size} bytes)"), rc, took, true);
+        self.record(&format!("put {dest} ({size} bytes)"), rc, took, Kind::Put);
         out
     }
 
@@ -204,7 +262,12 @@ impl Transport for Traced<'_> {
         let size = *got.as_ref().unwrap_or(&0);
         self.meter.update(|t| t.bytes_received += size);
         let rc = got.as_ref().ok().map(|_| 0);
-        self.record(&format!("fetch {src} ({size} bytes)"), rc, took, true);
+        self.record(
+            &format!("fetch {src} ({size} bytes)"),
+            rc,
+            took,
+            Kind::Fetch,
+        );
         got
     }
 
