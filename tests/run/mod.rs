@@ -8,8 +8,10 @@ mod faults;
 mod golden;
 mod keyword_use;
 mod logic;
+mod lookahead;
 mod nolog;
 mod privilege;
+mod replay;
 mod strategy;
 pub(crate) mod twin;
 
