@@ -151,7 +151,9 @@ pub(crate) struct RunFlags {
     /// Also write one JSON object per event to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) json_log: Option<PathBuf>,
-    /// Print SSH commands sent per host after the recap.
+    /// Print per host after the recap: round trips (SSH commands),
+    /// bytes sent and received, and time in connect, facts, probes,
+    /// applies and transfers.
     #[arg(long)]
     pub(crate) stats: bool,
     /// No colour, even on a terminal (also `NO_COLOR`, `ANSIBLE_NOCOLOR`).

@@ -271,9 +271,7 @@ impl Session {
     /// The run ended: the exit code, `--stats`, the end of the record.
     pub(crate) fn finish(self, summary: &RunSummary, flags: &RunFlags) -> ExitCode {
         if flags.stats {
-            for (host, n) in &summary.commands {
-                eprintln!("{host}: {n} SSH commands");
-            }
+            eprint!("{}", engine::report::Traffic::render(&summary.traffic));
         }
         if let Some(task) = &summary.start_at_task_unmatched {
             // ansible-playbook says so after the recap, and exits as the

@@ -5,6 +5,7 @@
 
 mod interrupt;
 mod shard;
+mod stats;
 
 use crate::report::{assert_events_valid, read_events, run_folder};
 use std::path::Path;

@@ -54,6 +54,10 @@ pub struct CommandArgs {
     /// Expand `$VAR`, `${VAR}` and a leading `~` in each word on the host,
     /// as Ansible's `expand_argument_vars` (default true) does (command).
     pub expand_vars: bool,
+    /// The task declares the command read-only (`changed_when: false`
+    /// and `check_mode: false`): it runs as a probe, which a batch fetched
+    /// ahead of time may answer (see [`Module::read_only`]).
+    pub read_only: bool,
 }
 
 /// The `command` module.
@@ -116,6 +120,7 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         executable: args.str(&["executable"])?,
         expand_vars: flavor == Flavor::Command
             && args.bool(&["expand_argument_vars"])?.unwrap_or(true),
+        read_only: false,
     };
     args.ignore(&["warn", "expand_argument_vars"]);
     args.finish(&[
@@ -137,6 +142,12 @@ impl Module for CommandModule {
     fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
         parse_common(args, Flavor::Command)
     }
+    fn read_only(a: &mut CommandArgs) -> bool {
+        mark_read_only(a)
+    }
+    fn probes(a: &CommandArgs) -> Vec<String> {
+        read_only_probe(a)
+    }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         // Ansible's `command` takes `executable`, does not use it, and
         // says so in the result's `warnings`.
@@ -156,6 +167,12 @@ impl Module for ShellModule {
     type Args = CommandArgs;
     fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
         parse_common(args, Flavor::Shell)
+    }
+    fn read_only(a: &mut CommandArgs) -> bool {
+        mark_read_only(a)
+    }
+    fn probes(a: &CommandArgs) -> Vec<String> {
+        read_only_probe(a)
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         run(a, ctx)
@@ -180,10 +197,27 @@ impl Module for RawModule {
             strip_empty_ends: false,
             executable: None,
             expand_vars: false,
+            read_only: false,
         })
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
         run(a, ctx)
+    }
+}
+
+/// A command can run as a probe when it reads nothing from stdin (a
+/// batch gives probes none).
+fn mark_read_only(a: &mut CommandArgs) -> bool {
+    a.read_only = a.stdin.is_none();
+    a.read_only
+}
+
+/// The probe of a read-only command: the script it runs.
+fn read_only_probe(a: &CommandArgs) -> Vec<String> {
+    if a.read_only {
+        vec![script(a, RunMode::Apply)]
+    } else {
+        Vec::new()
     }
 }
 
@@ -281,7 +315,11 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
     });
     let start_wall = SystemTime::now();
     let started = Instant::now();
-    let out = ctx.apply(&script(a, ctx.mode), stdin.as_deref())?;
+    let out = if a.read_only && stdin.is_none() {
+        ctx.probe(&script(a, ctx.mode))?
+    } else {
+        ctx.apply(&script(a, ctx.mode), stdin.as_deref())?
+    };
     let delta = started.elapsed();
     let end_wall = SystemTime::now();
     let mut stdout = out.stdout_str();

@@ -35,6 +35,12 @@ pub trait Remote {
     /// Runs `script` with `/bin/sh` on the host (stdin optional).
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError>;
 
+    /// Runs a read-only `script` (a probe). The same as `exec` with no
+    /// stdin; an executor may tell probes apart (it counts their time).
+    fn probe(&mut self, script: &str) -> Result<ExecOutput, ModuleError> {
+        self.exec(script, None)
+    }
+
     /// Writes `data` to `dest` atomically (temp file in the same
     /// directory, then rename), with `mode` (octal) when given.
     fn put(&mut self, data: &[u8], dest: &str, mode: Option<u32>) -> Result<(), ModuleError>;
@@ -84,7 +90,7 @@ impl ModuleContext<'_> {
             return Ok(out.clone());
         }
         self.commands += 1;
-        self.remote.exec(script, None)
+        self.remote.probe(script)
     }
 
     /// Runs a command that changes the host. Invalidates prefetched probes.

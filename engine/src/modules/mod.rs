@@ -134,6 +134,15 @@ pub trait Module {
         Vec::new()
     }
 
+    /// Marks these arguments read-only, when the module can run them as a
+    /// probe: the executor asks for it when the task declares it changes
+    /// nothing (`changed_when: false` and `check_mode: false`), so the run
+    /// can be answered from a batch fetched ahead of time. Returns whether
+    /// it did. Default: no (modules with a real probe need nothing more).
+    fn read_only(_args: &mut Self::Args) -> bool {
+        false
+    }
+
     /// Brings the host to the wanted state (or, in check mode, says what
     /// would change).
     fn run(args: &Self::Args, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>;

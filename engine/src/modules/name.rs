@@ -82,6 +82,8 @@ impl Builtin {
 pub trait Parsed: Send {
     /// The module's read-only probe scripts for these arguments.
     fn probes(&self) -> Vec<String>;
+    /// See [`Module::read_only`].
+    fn read_only(&mut self) -> bool;
     /// Runs the module with these arguments.
     fn run(&self, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError>;
 }
@@ -97,6 +99,10 @@ where
 {
     fn probes(&self) -> Vec<String> {
         M::probes(&self.args)
+    }
+
+    fn read_only(&mut self) -> bool {
+        M::read_only(&mut self.args)
     }
 
     fn run(&self, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {

@@ -30,6 +30,31 @@ pub struct ServiceActionModule;
 
 impl Module for ServiceActionModule {
     type Args = ServiceActionArgs;
+    const PROBES: bool = true;
+
+    /// Which module runs depends on the host (`service_mgr`): the probes
+    /// of every candidate, read-only all of them.
+    fn probes(a: &ServiceActionArgs) -> Vec<String> {
+        let mut args = a.args.clone();
+        for unused in ["pattern", "runlevel", "sleep", "arguments", "args"] {
+            args.shift_remove(unused);
+        }
+        let mut out = ServiceModule::parse(&mut ArgMap::new(args))
+            .map(|p| ServiceModule::probes(&p))
+            .unwrap_or_default();
+        if a.use_.as_deref() != Some("systemd") {
+            out.push(sysv::SYSTEMD_RUNNING.to_owned());
+            for sysvinit in [true, false] {
+                if let Ok(p) = sysv::parse(&mut ArgMap::new(a.args.clone()), sysvinit) {
+                    let script = sysv::probe_script(&p);
+                    if !out.contains(&script) {
+                        out.push(script);
+                    }
+                }
+            }
+        }
+        out
+    }
 
     fn parse(args: &mut ArgMap) -> Result<ServiceActionArgs, ArgError> {
         let use_ = args

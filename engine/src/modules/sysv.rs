@@ -423,11 +423,14 @@ fn state_word(s: RunState) -> &'static str {
     }
 }
 
+/// The probe: `yes` when systemd runs the host.
+pub(crate) const SYSTEMD_RUNNING: &str =
+    "[ -d /run/systemd/system/ ] && command -v systemctl >/dev/null && echo yes";
+
 /// Whether the probe says systemd runs the host (the generic `service`
 /// then drives systemctl).
 pub(crate) fn systemd_running(ctx: &mut ModuleContext<'_>) -> Result<bool, ModuleError> {
-    let out =
-        ctx.probe("[ -d /run/systemd/system/ ] && command -v systemctl >/dev/null && echo yes")?;
+    let out = ctx.probe(SYSTEMD_RUNNING)?;
     Ok(out.stdout_str().trim() == "yes")
 }
 

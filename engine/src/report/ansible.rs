@@ -204,12 +204,16 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             }
             Event::Command(c) if self.verbosity >= 3 => {
                 let rc = c.rc.map_or("none".to_owned(), |rc| rc.to_string());
+                let text = if self.verbosity >= 4 {
+                    std::borrow::Cow::Borrowed(c.command.as_str())
+                } else {
+                    abbreviated(&c.command)
+                };
                 self.paint(
                     format!(
-                        "<{}> EXEC (rc={rc}, {:.3}s) {}\n",
+                        "<{}> EXEC (rc={rc}, {:.3}s) {text}\n",
                         c.host,
                         c.duration.as_secs_f64(),
-                        c.command
                     ),
                     Color::Verbose,
                 )
@@ -452,6 +456,25 @@ impl<W: Write + Send> Reporter for AnsiblePrinter<W> {
 
 /// `\nMSG ****...` to `columns` + 1 characters, at least 3 stars
 /// (`Display.banner`).
+/// Lines of a command `-vvv` shows; `-vvvv` shows every line.
+const COMMAND_LINES: usize = 8;
+
+/// A command as `-vvv` shows it: scripts (fact gathering, a probe batch)
+/// run to hundreds of lines, so only their head, and how much is left.
+fn abbreviated(command: &str) -> std::borrow::Cow<'_, str> {
+    let lines = command.lines().count();
+    if lines <= COMMAND_LINES {
+        return std::borrow::Cow::Borrowed(command);
+    }
+    let head: Vec<&str> = command.lines().take(COMMAND_LINES).collect();
+    std::borrow::Cow::Owned(format!(
+        "{}\n... ({} more lines, {} bytes in all; -vvvv shows them)",
+        head.join("\n"),
+        lines - COMMAND_LINES,
+        command.len()
+    ))
+}
+
 fn banner(msg: &str, columns: usize) -> String {
     let stars = columns.saturating_sub(msg.chars().count()).max(3);
     format!("\n{msg} {}\n", "*".repeat(stars))
@@ -621,6 +644,20 @@ mod tests {
         );
         let s = HostResult::new("h1", "x", Status::Skipped, Map::new());
         assert_eq!(p.host_result(&s), "skipping: [h1]\n");
+    }
+
+    #[test]
+    fn long_commands_are_cut_to_their_head() {
+        let short = "test -e /etc/x";
+        assert_eq!(abbreviated(short), short);
+        let long: String = (1..=20).map(|i| format!("echo {i}\n")).collect();
+        let cut = abbreviated(&long);
+        assert!(cut.starts_with("echo 1\necho 2\n"), "{cut}");
+        assert!(
+            cut.contains("echo 8\n... (12 more lines, 151 bytes in all"),
+            "{cut}"
+        );
+        assert!(!cut.contains("echo 9"), "{cut}");
     }
 
     /// A `Write` whose bytes the test reads back.

@@ -24,6 +24,7 @@ pub mod redact;
 mod screen;
 mod status;
 pub mod style;
+mod traffic;
 
 pub use ansible::AnsiblePrinter;
 pub use event::{
@@ -36,6 +37,7 @@ pub use progress::Progress;
 pub use recap::{HostStats, Recap};
 pub use redact::Redactor;
 pub use status::StatusBoard;
+pub use traffic::Traffic;
 
 use std::sync::Mutex;
 

@@ -93,6 +93,8 @@ pub(crate) fn run(
             ))
         };
     }
+    st.meter
+        .set_no_log(super::eval::no_log(env.templar, task, vars));
     let mut work = match invocation::prepare(env, st, task, vars) {
         Ok(Work::Host(w)) => w,
         Ok(Work::Controller(_)) => unreachable!("a host module prepares host work"),
@@ -113,7 +115,12 @@ pub(crate) fn run(
     };
     // The job's own connection, opened before the task returns so the
     // job starts at once (as the wrapper has forked the module by then).
-    let transport = match crate::transport::connect(&work.target.spec, &env.opts.connect) {
+    // Its commands run on a thread of their own after this task returns,
+    // outside the host's traced sessions: only the connect is counted.
+    let connecting = Instant::now();
+    let transport = crate::transport::connect(&work.target.spec, &env.opts.connect);
+    st.meter.connected(connecting.elapsed());
+    let transport = match transport {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),
     };
@@ -203,14 +210,16 @@ fn with_remote<T>(
     work: &HostWork,
     f: impl FnOnce(&mut ModuleContext<'_>) -> Result<T, crate::modules::ModuleError>,
 ) -> Result<T, TaskResult> {
-    let transport = match connection::session(env, &mut st.sessions, &work.target.spec) {
-        Ok(t) => t,
-        Err(e) => return Err(TaskResult::unreachable(e.to_string())),
-    };
-    let mut remote = TransportRemote::new(transport)
+    let mut transport =
+        match connection::session(env, &mut st.sessions, &st.meter, &work.target.spec) {
+            Ok(t) => t,
+            Err(e) => return Err(TaskResult::unreachable(e.to_string())),
+        };
+    let mut remote = TransportRemote::new(&mut transport)
         .env(work.environment.clone())
         .privilege(work.target.privilege)
-        .timeout(work.timeout);
+        .timeout(work.timeout)
+        .meter(&st.meter);
     let empty = Vars::new(Default::default());
     let mut cache = HashMap::new();
     let mut ctx = ModuleContext {
@@ -225,7 +234,6 @@ fn with_remote<T>(
         commands: 0,
     };
     let r = f(&mut ctx);
-    st.commands += u64::from(ctx.commands);
     match r {
         Ok(v) => Ok(v),
         Err(crate::modules::ModuleError::Transport(e)) if e.is_unreachable() => {

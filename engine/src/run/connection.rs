@@ -29,13 +29,14 @@
 use super::env::TaskEnv;
 use super::eval::render_bool;
 use super::host::{HostState, Session};
+use super::trace::{Meter, Traced};
 use super::vars::delegate_vars;
 use super::work::Target;
 use crate::inventory::{connection_spec, CONNECTION_VARS};
 use crate::plan::TaskStep;
 use crate::playbook::keyword_table::Keyword;
 use crate::template::Vars;
-use crate::transport::{self, ConnectionSpec, Privilege, Transport};
+use crate::transport::{self, ConnectionSpec, Privilege};
 use crate::value::{Map, Value};
 
 /// Why no target could be decided: a keyword or variable does not
@@ -318,17 +319,25 @@ pub(crate) fn gather_target(
 }
 
 /// The session for `spec` among a host's `sessions`, opened on first use
-/// and kept; its become settings are set to `spec`'s.
+/// and kept; its become settings are set to `spec`'s. Lent through
+/// [`Traced`], so every round trip on it is reported and counted in the
+/// host's `meter`.
 pub(crate) fn session<'s>(
-    env: &TaskEnv<'_>,
+    env: &TaskEnv<'s>,
     sessions: &'s mut Vec<Session>,
+    meter: &'s Meter,
     spec: &ConnectionSpec,
-) -> Result<&'s mut dyn Transport, transport::TransportError> {
+) -> Result<Traced<'s>, transport::TransportError> {
     let key = session_key(spec);
     let at = match sessions.iter().position(|s| s.spec == key) {
         Some(i) => i,
         None => {
-            let t = transport::connect(&key, &env.opts.connect)?;
+            let started = std::time::Instant::now();
+            let t = transport::connect(&key, &env.opts.connect);
+            if key.kind != transport::ConnectionKind::Local {
+                meter.connected(started.elapsed());
+            }
+            let t = t?;
             sessions.push(Session {
                 spec: key,
                 transport: t,
@@ -343,7 +352,8 @@ pub(crate) fn session<'s>(
     }
     let t = sessions[at].transport.as_mut();
     t.set_become(spec.become_.clone());
-    Ok(t)
+    let local = spec.kind == transport::ConnectionKind::Local;
+    Ok(Traced::new(t, meter, env.reporter, local))
 }
 
 /// What sessions are found by: the connection settings without become.

@@ -34,6 +34,15 @@ pub(crate) fn render_bool(t: &Templar, v: &Value, vars: &Vars) -> Result<bool, S
     })
 }
 
+/// Whether `task` hides its result and its commands (`no_log`) for
+/// `vars`. A `no_log` that does not render hides them: a secret is worth
+/// more than an error message.
+pub(crate) fn no_log(t: &Templar, task: &crate::plan::TaskStep, vars: &Vars) -> bool {
+    task.no_log
+        .as_ref()
+        .is_some_and(|v| render_bool(t, v, vars).unwrap_or(true))
+}
+
 /// A templated number keyword (`retries`, `delay`); `None` when it does
 /// not render to a number.
 pub(crate) fn render_f64(t: &Templar, v: &Value, vars: &Vars) -> Option<f64> {

@@ -5,9 +5,10 @@ use super::connection::{self, TargetError};
 use super::env::TaskEnv;
 use super::host::HostState;
 use super::result::{TaskResult, TaskRun};
+use super::trace::Phase;
 use super::vars::task_vars;
 use crate::plan::TaskStep;
-use crate::transport::ExecRequest;
+use crate::transport::{ExecRequest, Transport};
 
 /// Gathers `st`'s facts and stores them as its variables. `play` is the
 /// play's implicit gathering task: its keywords (`become`, `connection`,
@@ -27,9 +28,12 @@ pub(crate) fn gather_facts(
         privilege: target.privilege,
         ..Default::default()
     };
-    let out = match connection::session(env, &mut st.sessions, &target.spec) {
-        Ok(t) => t.exec(&req),
-        Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+    let out = {
+        let _facts = st.meter.phase(Phase::Facts);
+        match connection::session(env, &mut st.sessions, &st.meter, &target.spec) {
+            Ok(mut t) => t.exec(&req),
+            Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+        }
     };
     let out = match out {
         Ok(o) => o,
@@ -38,7 +42,6 @@ pub(crate) fn gather_facts(
             return TaskRun::single(TaskResult::unreachable(e.to_string()));
         }
     };
-    st.commands += 1;
     let mut run = TaskRun::single(match crate::facts::parse(&out.stdout) {
         Ok(facts) => {
             st.set_gathered_facts(facts.to_vars());

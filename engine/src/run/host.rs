@@ -2,14 +2,14 @@
 //! time, the transport sessions, where the host stands in the play, and
 //! counters.
 
-use super::work::Prepared;
-use crate::modules::ExecOutput;
+use super::prefetch::Seen;
+use super::probe_cache::ProbeCache;
+use super::trace::Meter;
 use crate::report::HostStats;
 use crate::transport::{ConnectionSpec, Transport};
 use crate::value::Map;
 use indexmap::IndexSet;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 
 /// The variables other hosts can see through `hostvars[...]`.
@@ -53,11 +53,6 @@ pub(crate) struct HostState {
     pub name: String,
     /// Shared with the `hostvars` table.
     pub shared: Arc<SharedVars>,
-    /// Counts every change to any host's run-time variables (one counter
-    /// per run), so work prepared ahead of time (rendered arguments) is
-    /// known to be still valid: a task may read another host's variables
-    /// through `hostvars`.
-    pub epoch: Arc<AtomicU64>,
     /// Gathered facts, as vars (level 11).
     pub facts: Map,
     /// `include_vars` results (level 18).
@@ -76,15 +71,12 @@ pub(crate) struct HostState {
     pub pending_handlers: std::collections::BTreeSet<usize>,
     /// Recap counters.
     pub stats: HostStats,
-    /// Probe outputs fetched ahead of time.
-    pub probe_cache: HashMap<String, ExecOutput>,
-    /// Invocations prepared ahead of time by probe batching, by task
-    /// identity; valid while [`HostState::vars_epoch`] is unchanged.
-    pub prepared: HashMap<usize, Prepared>,
-    /// The tasks the cached batch covers (by identity).
-    pub batched: Vec<usize>,
-    /// Commands sent to this host.
-    pub commands: u64,
+    /// Probe answers fetched ahead of time, while still good.
+    pub probe_cache: ProbeCache,
+    /// Where the last lookahead looked (see `prefetch.rs`).
+    pub lookahead: Option<Seen>,
+    /// Round trips to this host, their bytes and time (see `trace.rs`).
+    pub meter: Meter,
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
@@ -94,10 +86,11 @@ pub(crate) struct HostState {
 }
 
 impl HostState {
-    pub(crate) fn new(name: &str, inventory: Arc<Map>, epoch: Arc<AtomicU64>) -> HostState {
+    /// `foreign` is shared by every host of the run: the count of
+    /// delegated writes (see [`Meter`]).
+    pub(crate) fn new(name: &str, inventory: Arc<Map>, foreign: Arc<AtomicU64>) -> HostState {
         HostState {
             name: name.to_owned(),
-            epoch,
             shared: Arc::new(SharedVars {
                 inventory,
                 dynamic: RwLock::new(Map::new()),
@@ -110,22 +103,33 @@ impl HostState {
             notified: IndexSet::new(),
             pending_handlers: Default::default(),
             stats: HostStats::default(),
-            probe_cache: HashMap::new(),
-            prepared: HashMap::new(),
-            batched: Vec::new(),
-            commands: 0,
+            probe_cache: ProbeCache::default(),
+            lookahead: None,
+            meter: Meter::new(name, foreign),
             converged: true,
             jobs: Vec::new(),
         }
     }
 
-    /// The current value of the run's variable-change counter.
-    pub(crate) fn vars_epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
-    }
-
-    fn vars_changed(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+    /// A detached copy of the host's variables and standing, for the
+    /// lookahead to simulate tasks on: its own `hostvars` entry, counters
+    /// and meter, no sessions. Nothing done to it reaches this host.
+    pub(crate) fn shadow(&self) -> HostState {
+        let mut h = HostState::new(
+            &self.name,
+            self.shared.inventory.clone(),
+            Arc::new(AtomicU64::new(0)),
+        );
+        if let (Ok(mine), Ok(mut theirs)) = (self.shared.dynamic.read(), h.shared.dynamic.write()) {
+            *theirs = mine.clone();
+        }
+        h.facts = self.facts.clone();
+        h.included = self.included.clone();
+        h.set_facts = self.set_facts.clone();
+        h.standing = self.standing;
+        h.notified = self.notified.clone();
+        h.pending_handlers = self.pending_handlers.clone();
+        h
     }
 
     /// Still taking part in the play.
@@ -157,7 +161,6 @@ impl HostState {
             d.insert(name.to_owned(), value.clone());
         }
         self.set_facts.insert(name.to_owned(), value);
-        self.vars_changed();
     }
 
     /// Stores `include_vars` results (level 18).
@@ -165,7 +168,6 @@ impl HostState {
         for (k, v) in vars {
             self.included.insert(k.clone(), v.clone());
         }
-        self.vars_changed();
     }
 
     /// Stores gathered facts and publishes them.
@@ -196,7 +198,6 @@ impl HostState {
                 }
             }
         }
-        self.vars_changed();
     }
 
     /// Merges the `ansible_facts` a module returned (`package_facts`,
@@ -224,13 +225,11 @@ impl HostState {
                 d.insert("ansible_facts".into(), af.clone());
             }
         }
-        self.vars_changed();
     }
 
     /// `meta: clear_facts`.
     pub(crate) fn clear_facts(&mut self) {
         self.facts.clear();
-        self.vars_changed();
     }
 
     /// Closes and forgets every session (`meta: reset_connection`, or a

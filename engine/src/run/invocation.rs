@@ -2,23 +2,19 @@
 //! rendered (with `omit` removed) and parsed by the module, check and
 //! diff mode, become, connection, environment and timeout decided.
 //!
-//! The single place both probe batching and execution prepare work:
-//! batching prepares the next tasks ahead of time and keeps what it made
-//! ([`HostState::prepared`]); execution takes it when no variable changed
-//! since ([`HostState::vars_epoch`]), so arguments are rendered once and
-//! parsed once.
+//! The single place both the lookahead of probe batching (on a copy of
+//! the host's variables) and execution prepare work.
 
 use super::connection::{self, TargetError};
 use super::env::TaskEnv;
 use super::eval::{self, render_bool, LoopSettings};
 use super::host::HostState;
-use super::work::{HostWork, Prepared, Unprepared, Work};
+use super::work::{HostWork, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
 use crate::plan::TaskStep;
 use crate::playbook::keyword_table::Keyword;
 use crate::template::{Vars, OMIT};
 use crate::value::{Map, Value};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The task's arguments rendered for `vars`, with `omit` removed, then
@@ -109,17 +105,35 @@ pub(crate) fn prepare(
     })?;
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
+    let mut module = task
+        .module
+        .parse(&task.action, ArgMap::new(args))
+        .expect("a module with a host implementation parses");
+    if declared_read_only(task) {
+        if let Ok(m) = &mut module {
+            m.read_only();
+        }
+    }
     Ok(Work::Host(Box::new(HostWork {
-        module: task
-            .module
-            .parse(&task.action, ArgMap::new(args))
-            .expect("a module with a host implementation parses"),
+        module,
         mode,
         diff: task.diff.unwrap_or(env.opts.diff),
         environment,
         target,
         timeout,
     })))
+}
+
+/// Whether the task says, as written, that it changes nothing and is safe
+/// to run in check mode: `changed_when: false` and `check_mode: false`,
+/// the way Ansible playbooks mark a command that only reads. Such a
+/// command may be answered from a batch read ahead of time.
+pub(crate) fn declared_read_only(task: &TaskStep) -> bool {
+    let never_changes = task
+        .changed_when
+        .as_ref()
+        .is_some_and(|c| !c.is_empty() && c.iter().all(|e| e == "False"));
+    never_changes && task.check_mode == Some(Value::Bool(false))
 }
 
 /// The vars of item `index` of `items`.
@@ -131,63 +145,7 @@ pub(crate) fn item_vars(ls: &LoopSettings, vars: &Vars, index: usize, items: &[V
     iv
 }
 
-/// Prepares `task` ahead of time: its loop items and one invocation per
-/// item. `None` when the loop does not render (left to the run to report).
-pub(crate) fn prepare_ahead(
-    env: &TaskEnv<'_>,
-    st: &HostState,
-    task: &Arc<TaskStep>,
-    vars: &Vars,
-) -> Option<Prepared> {
-    let epoch = st.vars_epoch();
-    let (items, invocations) = match &task.loop_ {
-        None => (None, vec![Some(prepare(env, st, task, vars))]),
-        Some(spec) => {
-            let items = eval::loop_items(env.templar, spec, vars).ok()?;
-            let ls = eval::loop_settings(env.templar, &task.loop_control, vars).ok()?;
-            let invocations = (0..items.len())
-                .map(|i| Some(prepare(env, st, task, &item_vars(&ls, vars, i, &items))))
-                .collect();
-            (Some(items), invocations)
-        }
-    };
-    Some(Prepared {
-        task: task.clone(),
-        epoch,
-        items,
-        invocations,
-    })
-}
-
 /// Identity of a task within this run (plans are not rebuilt mid-run).
 pub(crate) fn task_id(t: &TaskStep) -> usize {
     t as *const TaskStep as usize
-}
-
-/// The loop items prepared ahead for `task`, when still valid.
-pub(crate) fn prepared_items(st: &HostState, task: &TaskStep) -> Option<Vec<Value>> {
-    let p = st.prepared.get(&task_id(task))?;
-    p.valid_for(st.vars_epoch(), task)
-        .then(|| p.items.clone())
-        .flatten()
-}
-
-/// Takes the invocation prepared ahead for item `index` of `task` (0
-/// without a loop), or prepares it now.
-pub(crate) fn take_or_prepare(
-    env: &TaskEnv<'_>,
-    st: &mut HostState,
-    task: &TaskStep,
-    index: usize,
-    vars: &Vars,
-) -> Result<Work, Unprepared> {
-    let epoch = st.vars_epoch();
-    if let Some(p) = st.prepared.get_mut(&task_id(task)) {
-        if p.valid_for(epoch, task) {
-            if let Some(w) = p.invocations.get_mut(index).and_then(Option::take) {
-                return w;
-            }
-        }
-    }
-    prepare(env, st, task, vars)
 }

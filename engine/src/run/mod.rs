@@ -12,7 +12,7 @@
 //!
 //! | layer | files |
 //! | --- | --- |
-//! | state | `options` (what the caller chose), `work` (a prepared task's data), `host` (per-host state), `vars` (precedence), `env` (play context) |
+//! | state | `options` (what the caller chose), `work` (a prepared task's data), `trace` (the wrapper every session is lent through: `-vvv` commands, `--stats`), `host` (per-host state), `vars` (precedence), `env` (play context) |
 //! | evaluation | `eval` (conditions, loops, environment), `result` (the typed task result) |
 //! | decisions | `connection` (connection + become per task, sessions), `invocation` (one task prepared for one host) |
 //! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `task` (one task on one host), `prefetch` (probe batching) |
@@ -28,13 +28,17 @@ mod host;
 mod include;
 mod include_vars;
 mod invocation;
+mod lookahead;
 mod options;
 mod play;
 mod prefetch;
+mod probe_cache;
 pub mod remote;
 mod result;
 mod start_at;
 mod task;
+mod timeline;
+mod trace;
 mod vars;
 mod walk;
 mod work;

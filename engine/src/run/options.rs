@@ -186,8 +186,11 @@ pub struct RunSummary {
     pub recap: Recap,
     /// `ansible-playbook`'s exit code (0, 2 failed, 4 unreachable, 130 cancelled).
     pub exit_code: i32,
-    /// SSH commands sent per host (probes, applies, facts), measured.
+    /// Round trips per host (commands, puts and fetches), measured: the
+    /// same as [`RunSummary::traffic`]'s `commands`.
     pub commands: std::collections::BTreeMap<String, u64>,
+    /// Per host: round trips, bytes and time by phase (`--stats`).
+    pub traffic: std::collections::BTreeMap<String, crate::report::Traffic>,
     /// `--start-at-task` named no task of the playbook (ansible-playbook
     /// then says `No matching task "X" found` and still exits 0).
     pub start_at_task_unmatched: Option<String>,

@@ -35,7 +35,7 @@ pub fn run(
     let templar = Templar::new();
     let extra = Arc::new(opts.extra_vars.clone());
     let mut states: IndexMap<String, HostState> = IndexMap::new();
-    let epoch = Arc::new(AtomicU64::new(0));
+    let foreign = Arc::new(AtomicU64::new(0));
     for host in inventory.hosts() {
         let name = host.name().to_owned();
         let vars = inventory
@@ -46,7 +46,7 @@ pub fn run(
             })?;
         states.insert(
             name.clone(),
-            HostState::new(&name, Arc::new(vars), epoch.clone()),
+            HostState::new(&name, Arc::new(vars), foreign.clone()),
         );
     }
     let hostvars = Arc::new(HostTable {
@@ -102,7 +102,10 @@ pub fn run(
                 // An implicit localhost: not in the inventory, runs locally.
                 let mut vars = Map::new();
                 vars.insert("ansible_connection".into(), Value::Str("local".into()));
-                states.insert(h.clone(), HostState::new(&h, Arc::new(vars), epoch.clone()));
+                states.insert(
+                    h.clone(),
+                    HostState::new(&h, Arc::new(vars), foreign.clone()),
+                );
             }
             if matches!(states[&h].standing, Standing::Active | Standing::Ended) {
                 hosts.push(h);
@@ -135,6 +138,7 @@ pub fn run(
             .num_threads(forks)
             .build()
             .expect("a thread pool of `forks` workers can always be built");
+        let timeline = super::timeline::Timeline::of(&play.steps);
         for batch_hosts in batches(&hosts, &serial) {
             // Each batch is a run of the play: its own banner.
             reporter.event(&Event::PlayStart {
@@ -169,6 +173,7 @@ pub fn run(
                 force_handlers: play.force_handlers,
                 batch_size: batch.len(),
                 batching: opts.probe_batching,
+                timeline: &timeline,
                 throttles: Default::default(),
                 fatal: Default::default(),
             };
@@ -237,13 +242,16 @@ pub fn run(
     }
     let mut recap = Recap::default();
     let mut commands = std::collections::BTreeMap::new();
+    let mut traffic = std::collections::BTreeMap::new();
     for (name, s) in &mut states {
         s.wait_jobs();
         s.close_sessions();
-        if s.stats != Default::default() || s.commands > 0 {
+        let t = s.meter.traffic();
+        if s.stats != Default::default() || t.commands > 0 {
             *recap.host(name) = s.stats;
         }
-        commands.insert(name.clone(), s.commands);
+        commands.insert(name.clone(), t.commands);
+        traffic.insert(name.clone(), t);
     }
     reporter.event(&Event::Recap(recap.clone()));
     let exit_code = if cancelled { 130 } else { recap.exit_code() };
@@ -252,6 +260,7 @@ pub fn run(
         recap,
         exit_code,
         commands,
+        traffic,
     })
 }
 

@@ -1,152 +1,119 @@
-//! Probe batching: the read-only probes of the next tasks of a host, sent
-//! as one script on one channel, so a host already in the wanted state
-//! answers a whole run of tasks in one round trip instead of one each
-//! (50 checks as 50 channels took 3.6 s here; as one script, 71 ms).
+//! Probe batching: the probes a converged host will be asked for next,
+//! found by the lookahead ([`super::lookahead`]) across blocks, roles and
+//! handler flush points, read in one script per connection so a host
+//! already in the wanted state answers a whole play in a round trip or two
+//! instead of one per task (50 checks as 50 channels took 3.6 s here; as
+//! one script, 71 ms).
 //!
-//! Safe by construction: results are keyed by the exact probe text, so a
-//! task whose arguments render differently at run time simply misses; any
-//! command that changes the host clears the cache
-//! ([`crate::modules::ModuleContext::apply`]). Batching starts only after
-//! a task that changed nothing, so a cold run, where most tasks change
-//! the host, does not pay for probes it would throw away.
+//! Safe by construction: answers are kept by exact probe text and how it
+//! was sent, and only while nothing has written to the host
+//! ([`super::probe_cache`]); a task whose arguments render differently at
+//! run time simply misses. Batching starts only after a task that changed
+//! nothing, so a cold run, where most tasks change the host, does not pay
+//! for probes it would throw away.
+//!
+//! Each lookahead that finds probes missing is followed by a batch, and
+//! then by another lookahead, which now sees the results of the tasks
+//! those probes answered (a `stat` registered and read by a later `when`):
+//! a converged play is read in as many round trips as its probes have
+//! levels of dependence on each other's answers.
 
 use super::connection;
 use super::env::TaskEnv;
 use super::host::HostState;
-use super::invocation::{prepare_ahead, task_id};
+use super::lookahead::{look, Wanted};
 use super::remote::TransportRemote;
-use super::vars::task_vars;
-use super::work::Work;
+use super::timeline::Timeline;
+use super::trace::Phase;
 use crate::modules::{ExecOutput, Remote};
-use crate::plan::{Step, TaskStep};
+use crate::plan::Step;
 use crate::shell::quote;
-use std::sync::Arc;
 
-/// At most this many probes go into one batch.
-const MAX_PROBES: usize = 64;
+/// At most this many lookahead-and-batch rounds at one point of a play.
+const MAX_ROUNDS: usize = 6;
 
-/// A batch stops growing past this many bytes of probe text (any size
-/// reaches the host, on stdin; this bounds what one round trip carries).
-const MAX_BATCH_BYTES: usize = 256 * 1024;
+/// Where the last lookahead of a host looked, and when.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Seen {
+    /// The timeline (its address: one per play or include).
+    marks: usize,
+    /// The positions it simulated.
+    range: std::ops::Range<usize>,
+    /// The host's meter stamp then.
+    stamp: (u64, u64),
+}
 
-/// How far ahead to look, in tasks.
-const WINDOW: usize = 32;
-
-/// Fills `st`'s probe cache with the probes of the plain tasks at the
-/// head of `steps` (up to the first block, include or flush), when worth it.
-/// The invocations it prepares for that are kept for the tasks to run.
-pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
-    if !st.converged || !st.active() {
+/// Reads ahead the probes of the tasks after `steps[0]` for `st` (see the
+/// module docs). `timeline` is the play's; `steps` the list being walked,
+/// used alone when its first task is not in the timeline (a dynamic
+/// include).
+pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timeline, steps: &[Step]) {
+    if !st.converged || !st.active() || st.jobs.iter().any(|j| !j.is_finished()) {
+        // A background job may be changing the host right now.
         return;
     }
     let Some(Step::Task(first)) = steps.first() else {
         return;
     };
-    // Which of the next tasks could share a batch: cheap checks first, so
-    // a run of controller-side tasks costs nothing here.
-    let window: Vec<&Arc<TaskStep>> = steps
-        .iter()
-        .take(WINDOW)
-        .map_while(|s| match s {
-            // A module without probes (command, shell, ...) runs on the host
-            // and clears the cache: probes past it would be thrown away.
-            // Controller-side actions (set_fact, debug, ...) leave it alone.
-            Step::Task(t)
-                if t.delegate_to.is_none()
-                    && t.become_ == first.become_
-                    && t.environment == first.environment
-                    && (t.module.has_probes() || t.module.leaves_host_alone()) =>
-            {
-                Some(t)
-            }
-            _ => None,
-        })
-        .collect();
-    let covered: Vec<usize> = window.iter().map(|t| task_id(t)).collect();
-    let candidates: Vec<&Arc<TaskStep>> = window
-        .into_iter()
-        .filter(|t| t.module.has_probes())
-        .collect();
-    // Still inside the last batch: its answers are in the cache. Past it,
-    // what is left there (probes of tasks that were skipped) is dropped.
-    if st.batched.contains(&task_id(first)) {
+    let own;
+    let (marks, start) = match timeline.position(first) {
+        Some(i) => (timeline.marks(), i),
+        None => {
+            own = Timeline::of(steps);
+            (own.marks(), 0)
+        }
+    };
+    let at = marks.as_ptr() as usize;
+    if st
+        .lookahead
+        .as_ref()
+        .is_some_and(|s| s.marks == at && s.range.contains(&start) && s.stamp == st.meter.stamp())
+    {
         return;
     }
-    st.probe_cache.clear();
-    st.batched.clear();
-    let epoch = st.vars_epoch();
-    st.prepared
-        .retain(|id, p| covered.contains(id) && p.epoch == epoch);
-    if candidates.len() < 2 {
-        return;
-    }
-    let mut scripts: Vec<String> = Vec::new();
-    let mut bytes = 0;
-    for t in candidates {
-        if !st
-            .prepared
-            .get(&task_id(t))
-            .is_some_and(|p| p.valid_for(st.vars_epoch(), t))
-        {
-            let vars = task_vars(env.pv, st, Some(t));
-            if let Some(p) = prepare_ahead(env, st, t, &vars) {
-                st.prepared.insert(task_id(t), p);
-            }
+    for _ in 0..MAX_ROUNDS {
+        let found = look(env, st, marks, start);
+        st.lookahead = Some(Seen {
+            marks: at,
+            range: start..found.end,
+            stamp: st.meter.stamp(),
+        });
+        if found.wanted.iter().all(|w| w.probes.is_empty()) {
+            break;
         }
-        for w in st
-            .prepared
-            .get(&task_id(t))
-            .into_iter()
-            .flat_map(|p| p.invocations.iter().flatten())
-        {
-            if let Ok(Work::Host(h)) = w {
-                for p in h.module.as_ref().map(|m| m.probes()).unwrap_or_default() {
-                    if !scripts.contains(&p) && bytes + p.len() <= MAX_BATCH_BYTES {
-                        bytes += p.len();
-                        scripts.push(p);
-                    }
-                }
-            }
-        }
-        if scripts.len() >= MAX_PROBES || bytes >= MAX_BATCH_BYTES {
+        if !found.wanted.iter().all(|w| read(env, st, w)) {
             break;
         }
     }
-    if scripts.len() < 2 {
-        return;
+}
+
+/// Reads one context's probes in one script; `false` when that failed
+/// (the tasks then probe for themselves, and report what went wrong).
+fn read(env: &TaskEnv<'_>, st: &mut HostState, wanted: &Wanted) -> bool {
+    if wanted.probes.is_empty() {
+        return true;
     }
-    // Probes run as the tasks will: same connection, same become, same
-    // environment (a proxy in `environment:` can matter to a probe).
-    let Some(work) = st
-        .prepared
-        .values()
-        .flat_map(|p| p.invocations.iter().flatten())
-        .find_map(|w| match w {
-            Ok(Work::Host(h)) if h.module.is_ok() => Some(h),
-            _ => None,
-        })
-    else {
-        return;
+    let c = &wanted.context;
+    let out = {
+        let _probes = st.meter.phase(Phase::Probes);
+        st.meter.set_no_log(wanted.hidden);
+        let Ok(mut t) = connection::session(env, &mut st.sessions, &st.meter, &c.spec) else {
+            return false;
+        };
+        TransportRemote::new(&mut t)
+            .privilege(c.privilege)
+            .env(c.environment.clone())
+            .exec(&batch_script(&wanted.probes), None)
     };
-    let (spec, privilege, environment) = (
-        work.target.spec.clone(),
-        work.target.privilege,
-        work.environment.clone(),
-    );
-    let Ok(t) = connection::session(env, &mut st.sessions, &spec) else {
-        return;
+    let Ok(out) = out else {
+        return false;
     };
-    let mut remote = TransportRemote::new(t)
-        .privilege(privilege)
-        .env(environment);
-    let Ok(out) = remote.exec(&batch_script(&scripts), None) else {
-        return;
+    let Some(outputs) = parse_batch(&out.stdout, wanted.probes.len()) else {
+        return false;
     };
-    st.commands += 1;
-    if let Some(outputs) = parse_batch(&out.stdout, scripts.len()) {
-        st.probe_cache.extend(scripts.into_iter().zip(outputs));
-        st.batched = covered;
-    }
+    let answers = wanted.probes.iter().cloned().zip(outputs);
+    st.probe_cache.insert(c, answers, &st.meter);
+    true
 }
 
 /// One script running every probe in its own subshell, framing each
@@ -156,9 +123,11 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
 pub(crate) fn batch_script(probes: &[String]) -> String {
     // Scratch space in /dev/shm (memory) where there is one: a probe must
     // leave no trace on the host's disk, not even a directory's mtime.
-    let mut s = String::from(
-        "d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 1\n\
+    let mut s = format!(
+        "# konvoy-image probe batch: {} read-only probes, results framed\n\
+         d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 1\n\
          trap 'rm -rf \"$d\"' EXIT\n",
+        probes.len()
     );
     for p in probes {
         s.push_str(&format!(

@@ -2,6 +2,7 @@
 //! [`Transport`], with the task's environment and privilege applied to
 //! every command.
 
+use super::trace::{Meter, Phase};
 use crate::modules::{ExecOutput, ModuleError, Remote};
 use crate::transport::{ExecRequest, Privilege, PutOptions, Transport, TransportError};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ pub struct TransportRemote<'a> {
     privilege: Privilege,
     timeout: Option<Duration>,
     deadline: Option<Instant>,
+    meter: Option<&'a Meter>,
 }
 
 impl<'a> TransportRemote<'a> {
@@ -27,6 +29,7 @@ impl<'a> TransportRemote<'a> {
             privilege: Privilege::User,
             timeout: None,
             deadline: None,
+            meter: None,
         }
     }
 
@@ -56,6 +59,14 @@ impl<'a> TransportRemote<'a> {
     #[must_use]
     pub fn deadline(mut self, deadline: Option<Instant>) -> TransportRemote<'a> {
         self.deadline = deadline;
+        self
+    }
+
+    /// The host's meter, so the module's own probes are counted as probes
+    /// (the transport is lent through `trace::Traced`, which counts them).
+    #[must_use]
+    pub(crate) fn meter(mut self, meter: &'a Meter) -> TransportRemote<'a> {
+        self.meter = Some(meter);
         self
     }
 
@@ -99,6 +110,11 @@ impl Remote for TransportRemote<'_> {
             stderr: out.stderr,
             rc: out.rc,
         })
+    }
+
+    fn probe(&mut self, script: &str) -> Result<ExecOutput, ModuleError> {
+        let _probe = self.meter.map(|m| m.phase(Phase::Probes));
+        self.exec(script, None)
     }
 
     fn put(&mut self, data: &[u8], dest: &str, mode: Option<u32>) -> Result<(), ModuleError> {

@@ -6,11 +6,11 @@ use super::async_job;
 use super::connection;
 use super::env::TaskEnv;
 use super::eval::{
-    all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, render_bool,
+    all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, no_log, render_bool,
     render_f64, render_int,
 };
 use super::host::HostState;
-use super::invocation::{item_vars, prepared_items, take_or_prepare};
+use super::invocation::{item_vars, prepare};
 use super::remote::TransportRemote;
 use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
@@ -55,7 +55,7 @@ pub(crate) fn run_task(
             let r = match first_false(env.templar, &task.when, &vars) {
                 Err(e) => TaskResult::failed(e),
                 Ok(Some(cond)) => TaskResult::skipped(&cond),
-                Ok(None) => attempt(env, st, task, 0, &vars, banner),
+                Ok(None) => attempt(env, st, task, &vars, banner),
             };
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
@@ -79,10 +79,7 @@ pub(crate) fn run_task(
             run
         }
         Some(spec) => {
-            let items = match prepared_items(st, task) {
-                Some(items) => Ok(items),
-                None => loop_items(env.templar, spec, &vars),
-            };
+            let items = loop_items(env.templar, spec, &vars);
             match items {
                 // Ansible defers a loop that cannot render until its
                 // condition says the task runs at all.
@@ -106,12 +103,7 @@ pub(crate) fn run_task(
     }
     run.presentation.origin = Some(task.span.clone());
     task.keywords.read(Keyword::NoLog);
-    // A `no_log` that does not render hides the result: a secret is
-    // worth more than an error message.
-    run.presentation.no_log = task
-        .no_log
-        .as_ref()
-        .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(true));
+    run.presentation.no_log = no_log(env.templar, task, &vars);
     run.presentation.action_plugin = task.module.is_action_plugin();
     if task.module.host_impl().is_some() {
         merge_facts(st, &run);
@@ -170,7 +162,7 @@ fn run_items(
         let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
-            Ok(None) => attempt(env, st, task, i, &iv, banner),
+            Ok(None) => attempt(env, st, task, &iv, banner),
         };
         if r.ending == Ending::Unreachable {
             return TaskRun::single(r);
@@ -182,12 +174,7 @@ fn run_items(
             loop_keys,
         };
         let after = match &task.register {
-            Some(reg) => {
-                // The arguments of later items may read it: prepare them
-                // when they run.
-                st.prepared.remove(&super::invocation::task_id(task));
-                iv.with(reg, registered(item.to_map()))
-            }
+            Some(reg) => iv.with(reg, registered(item.to_map())),
             None => iv,
         };
         if let Some(l) = &task.loop_control.label {
@@ -242,12 +229,11 @@ fn label_of(item: &Value) -> String {
 }
 
 /// One run of the module (with `until` retries), then `changed_when`
-/// and `failed_when`. `index`: the loop item (0 without a loop).
+/// and `failed_when`, for `vars` (an item's, in a loop).
 fn attempt(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
-    index: usize,
     vars: &Vars,
     banner: &str,
 ) -> TaskResult {
@@ -259,7 +245,7 @@ fn attempt(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let work = match take_or_prepare(env, st, task, index, vars) {
+    let work = match prepare(env, st, task, vars) {
         Err(Unprepared::Args(m)) => return TaskResult::failed(m),
         other => other,
     };
@@ -333,6 +319,9 @@ fn attempt(
                 break r;
             }
             Ok(false) => {
+                // The next attempt must see the host as it is then, not
+                // as a batch read it earlier.
+                st.probe_cache.clear();
                 env.reporter.event(&crate::report::Event::Retrying {
                     host: st.name.clone(),
                     task: banner.to_owned(),
@@ -344,6 +333,16 @@ fn attempt(
     };
     if task.until.is_some() {
         r.set("attempts", Value::Int(tries));
+    }
+    r
+}
+
+/// `changed_when` then `failed_when` applied to one attempt's result, as
+/// the run applies them (the lookahead simulates tasks with it).
+pub(crate) fn judge(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars, r: TaskResult) -> TaskResult {
+    let mut r = r;
+    if !matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
+        post_conditions(env, task, vars, task.register.as_deref(), &mut r);
     }
     r
 }
@@ -468,7 +467,9 @@ fn on_host(
         o.skipped = true;
         return TaskResult::from_outcome(o, true);
     }
-    let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
+    st.meter.set_no_log(no_log(env.templar, task, vars));
+    let mut transport = match connection::session(env, &mut st.sessions, &st.meter, &w.target.spec)
+    {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),
     };
@@ -476,11 +477,12 @@ fn on_host(
         Ok(m) => m,
         Err(e) => return TaskResult::failed(e.to_string()),
     };
-    let mut remote = TransportRemote::new(transport)
+    let mut remote = TransportRemote::new(&mut transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
         .timeout(w.timeout)
-        .deadline(deadline.map(|d| d.at));
+        .deadline(deadline.map(|d| d.at))
+        .meter(&st.meter);
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -489,11 +491,15 @@ fn on_host(
         search_paths: &task.search_paths,
         templar: env.templar,
         vars,
-        probe_cache: &mut st.probe_cache,
+        probe_cache: st.probe_cache.answers(
+            &w.target.spec,
+            w.target.privilege,
+            &w.environment,
+            &st.meter,
+        ),
         commands: 0,
     };
     let outcome = module.run(&mut ctx);
-    st.commands += u64::from(ctx.commands);
     match outcome {
         Ok(mut o) => {
             // A module's `fail_json` in ansible-core 2.19 always carries

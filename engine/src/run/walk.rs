@@ -35,6 +35,8 @@ pub(crate) struct Walk<'a> {
     pub batch_size: usize,
     /// Fetch the probes of upcoming tasks in one round trip.
     pub batching: bool,
+    /// The play's tasks in order, for the lookahead of probe batching.
+    pub timeline: &'a super::timeline::Timeline,
     /// `throttle:` limits in force, one per task (shared by the hosts of
     /// the `free` strategy, which reach a task at different times).
     pub throttles: Mutex<HashMap<usize, Arc<Throttle>>>,
@@ -120,7 +122,7 @@ impl Walk<'_> {
                     batch
                         .par_iter_mut()
                         .filter(|s| who.takes(s))
-                        .for_each(|s| prefetch(&self.env, s, rest));
+                        .for_each(|s| prefetch(&self.env, s, self.timeline, rest));
                 });
             }
             if !batch.iter().any(|s| who.takes(s)) {

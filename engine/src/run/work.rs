@@ -1,12 +1,9 @@
 //! The data of a task prepared for one host: made by `invocation.rs`,
-//! kept in the host's state when prepared ahead of time, consumed by
-//! `task.rs`.
+//! consumed by `task.rs` (and simulated by `lookahead.rs`).
 
 use crate::modules::{ArgError, Parsed, RunMode};
-use crate::plan::TaskStep;
 use crate::transport::{ConnectionSpec, Privilege};
-use crate::value::{Map, Value};
-use std::sync::Arc;
+use crate::value::Map;
 use std::time::{Duration, Instant};
 
 /// Where and how one task's commands run.
@@ -50,26 +47,6 @@ pub(crate) enum Unprepared {
     Args(String),
     /// The task fails with this message.
     Failed(String),
-}
-
-/// An invocation for one task, or each item of its loop, prepared ahead
-/// of time and valid while the run's variables are unchanged.
-pub(crate) struct Prepared {
-    /// The task (held, so its identity stays unique while this lives).
-    pub task: Arc<TaskStep>,
-    /// The run's variable epoch when it was made.
-    pub epoch: u64,
-    /// The loop items (`None` without a loop).
-    pub items: Option<Vec<Value>>,
-    /// One invocation per item (one without a loop), taken when run.
-    pub invocations: Vec<Option<Result<Work, Unprepared>>>,
-}
-
-impl Prepared {
-    /// Whether it is still valid for `task` at variable epoch `epoch`.
-    pub(crate) fn valid_for(&self, epoch: u64, task: &TaskStep) -> bool {
-        self.epoch == epoch && std::ptr::eq(&*self.task, task)
-    }
 }
 
 /// The end of one attempt's `timeout:` (Ansible's alarm around the
