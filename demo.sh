@@ -79,7 +79,7 @@ done
 # --- test hosts -----------------------------------------------------------------
 say "Starting test hosts: CentOS 7, CentOS 8, Flatcar (each with its own systemd)"
 mkfifo "$work/hold"
-"$testhosts" --systemd --flatcar-usr-bin "$work/mirror/flatcar-usr-bin" "$work/hosts" \
+"$testhosts" --systemd --mirror-out "$work/mirror" "$work/hosts" \
   centos-7 centos-8 flatcar <"$work/hold" >"$work/hosts.out" 2>"$work/hosts.log" &
 hosts_pid=$!
 exec 3>"$work/hold" # their stdin: the hosts live until it closes

@@ -7,7 +7,7 @@
 //! OSes plus a Debian host serves every step, in an order where each step
 //! starts from fresh hosts or says what it changed.
 
-use super::{assert_same, prepare, repo, snapshot, Mirror, Setup};
+use super::{assert_same, prepare, repo, snapshot, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os};
 use engine::modules::RunMode;
 use std::process::Command;
@@ -37,7 +37,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
         .start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
-        prepare(host);
+        prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
     let fresh: Vec<_> = fleet.hosts().iter().map(snapshot).collect();
@@ -87,7 +87,13 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
 
     // --check on fresh hosts: changes predicted, nothing written. The
     // Debian host fails the OS check, naming its OS.
-    let job = setup.job(&fleet, "flatcar", &[], &["start_services=false"]);
+    let job = setup.job(
+        &fleet,
+        Source::Bundle,
+        "centos-7",
+        &[],
+        &["start_services=false"],
+    );
     let (summary, output) = setup.run(job, RunMode::Check);
     let stats = |name: &str| summary.recap.hosts[name];
     for host in ["node1", "node2", "node3"] {
@@ -103,7 +109,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     }
     assert_eq!(stats("node4").failed, 1, "{output}");
     assert!(
-        output.contains("unsupported OS `Debian 12`"),
+        output.contains("unsupported OS `Debian 12"),
         "the message names the OS:\n{output}"
     );
     assert_all_fresh("--check");
@@ -122,7 +128,8 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     .expect("chmod the old crictl");
     let job = setup.job(
         &fleet,
-        "flatcar",
+        Source::Bundle,
+        "centos-7",
         &[],
         &[
             "start_services=false",

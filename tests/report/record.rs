@@ -152,7 +152,7 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let fleet = Fleet::builder().host(Os::Centos8).host(Os::Flatcar).start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
-        prepare(host);
+        prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
     let inventory = inventory(&fleet, setup.dir.path());
@@ -209,9 +209,16 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let vars = std::fs::read_to_string(folder.join("variables.json")).expect("variables.json");
     assert!(vars.contains("\"registry_mirror_password\""), "{vars}");
     let v: serde_json::Value = serde_json::from_str(&vars).expect("json");
+    // The CentOS images keep the 2021 pins over common.yaml's current ones.
     assert_eq!(v["variables"]["kubernetes_version"]["value"], "1.21.6");
     assert!(
         v["variables"]["kubernetes_version"]["source"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("images/generic/centos-8.yaml")),
+        "{vars}"
+    );
+    assert!(
+        v["variables"]["runc_version"]["source"]
             .as_str()
             .is_some_and(|s| s.ends_with("images/common.yaml")),
         "{vars}"
