@@ -1,13 +1,14 @@
-//! `konvoy-image provision IMAGE --inventory-file INV`: the original
+//! `konvoy-image provision [IMAGE] --inventory-file INV`: the original
 //! tool's arguments, run natively. The image, overrides, `common.yaml` and
 //! playbook come from disk when there, else from the binary
-//! ([`crate::content`]).
+//! ([`crate::content`]). Without an image every host gets the image of its
+//! own OS (`engine::image::ImageChoice::PerHost`).
 
 use super::playbook::{register_secrets, run_options};
 use crate::args::ProvisionArgs;
 use crate::content::Content;
 use crate::session::Session;
-use engine::image::ImageRequest;
+use engine::image::{ImageChoice, ImageRequest};
 use engine::job::PlaybookJob;
 use engine::report::NoLogTasks;
 use engine::value::{Map, Value};
@@ -15,7 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
-    let mut extra_vars = args.extra_vars.clone();
+    let mut extra_vars = Vec::new();
+    if let Some(provider) = &args.provider {
+        // KIB's `--provider`: the `packer_builder_type` extra var (only
+        // the empty value is supported; see `refused_provider`).
+        extra_vars.push(serde_json::json!({ "packer_builder_type": provider }).to_string());
+    }
+    extra_vars.extend(args.extra_vars.iter().cloned());
     if let Some(url) = &args.registry_mirror_url {
         extra_vars.push(serde_json::json!({ "registry_mirror_url": url }).to_string());
     }
@@ -30,14 +37,29 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     register_secrets(&session, &options);
     let mut content = Content::default();
     let prepared = (|| -> anyhow::Result<_> {
-        let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
-        let common = content.common_for(&image, builtin)?;
+        if let Some(err) = args.provider.as_deref().and_then(refused_provider) {
+            return Err(err.into());
+        }
+        let (image, common) = if args.image.is_some() || args.os.is_some() {
+            let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
+            let common = content.common_for(&image, builtin)?;
+            (ImageChoice::File(image), common)
+        } else {
+            let images = content.per_host_images()?;
+            let common = content.common()?;
+            let vars_dir = content.private_dir("host-images")?;
+            (ImageChoice::PerHost { images, vars_dir }, common)
+        };
         let overrides = args
             .overrides
             .iter()
             .map(|o| content.override_file(o))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let playbook = content.playbook(args.playbook.as_deref(), &image)?;
+        let image_file = match &image {
+            ImageChoice::File(f) => Some(f.clone()),
+            ImageChoice::PerHost { .. } => None,
+        };
+        let playbook = content.playbook(args.playbook.as_deref(), image_file.as_deref())?;
         session.remove_on_forced_exit(content.extracted());
         let req = ImageRequest {
             image,
@@ -47,12 +69,14 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
             containerd_version: args.containerd_version.clone(),
             extra_vars,
         };
-        let vars = engine::image::load(&req)?;
-        session.redactor().add_from(&vars);
-        if let Some(log) = session.runlog() {
-            log.json("variables.json", variables_record(&req, &vars))?;
+        let resolved = engine::image::resolve(&req)?;
+        for (_, vars) in &resolved.images {
+            session.redactor().add_from(vars);
         }
-        options.extra_vars.extend(vars);
+        if let Some(log) = session.runlog() {
+            log.json("variables.json", variables_record(&req, &resolved))?;
+        }
+        options.extra_vars.extend(resolved.extra_vars);
         let job = PlaybookJob {
             inventory: args.inventory.clone(),
             playbook,
@@ -79,16 +103,30 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// The layers of the image configuration in load order, as KIB merges
+/// The error for a non-empty `--provider` (named as the flag, not as the
+/// extra var it becomes).
+fn refused_provider(provider: &str) -> Option<engine::image::ImageError> {
+    let (why, instead) = engine::image::refusal_reason("packer_builder_type")?;
+    (!provider.trim().is_empty()).then(|| engine::image::ImageError::Refused {
+        key: "packer_builder_type",
+        when: "(`--provider`) set",
+        why,
+        instead,
+        place: format!("--provider {provider}"),
+        span: None,
+    })
+}
+
+/// The layers of one image's configuration in load order, as KIB merges
 /// them: `common.yaml`, the image, each override.
-fn layers(req: &ImageRequest) -> Vec<PathBuf> {
+fn layers(req: &ImageRequest, image: &Path) -> Vec<PathBuf> {
     let common = req.common.clone().or_else(|| {
-        let c = req.image.parent()?.parent()?.join("common.yaml");
+        let c = image.parent()?.parent()?.join("common.yaml");
         c.exists().then_some(c)
     });
     common
         .into_iter()
-        .chain(std::iter::once(req.image.clone()))
+        .chain(std::iter::once(image.to_path_buf()))
         .chain(req.overrides.iter().cloned())
         .collect()
 }
@@ -105,10 +143,26 @@ fn top_keys(path: &Path) -> Vec<String> {
 }
 
 /// `variables.json`: every merged variable with the layer that set it
-/// last (a file, a version flag, `--extra-vars`, or derived).
-fn variables_record(req: &ImageRequest, vars: &Map) -> serde_json::Value {
+/// last (a file, a version flag, `--extra-vars`, or derived). Without an
+/// image file, one such record per image under `images`.
+fn variables_record(req: &ImageRequest, resolved: &engine::image::ImageVars) -> serde_json::Value {
+    match &req.image {
+        ImageChoice::File(image) => image_record(req, image, &resolved.extra_vars),
+        ImageChoice::PerHost { images, .. } => {
+            let per_image: serde_json::Map<String, serde_json::Value> = images
+                .iter()
+                .zip(&resolved.images)
+                .map(|((name, file), (_, vars))| (name.clone(), image_record(req, file, vars)))
+                .collect();
+            serde_json::json!({ "images": per_image })
+        }
+    }
+}
+
+/// One image's record (see [`variables_record`]).
+fn image_record(req: &ImageRequest, image: &Path, vars: &Map) -> serde_json::Value {
     let mut source: std::collections::HashMap<String, String> = Default::default();
-    let layers = layers(req);
+    let layers = layers(req, image);
     for layer in &layers {
         for k in top_keys(layer) {
             source.insert(k, layer.display().to_string());

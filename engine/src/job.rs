@@ -144,9 +144,12 @@ impl ProvisionJob {
         if cwd.exists() {
             return cwd;
         }
-        self.image
-            .image
-            .parent()
+        let image = match &self.image.image {
+            image::ImageChoice::File(f) => Some(f.as_path()),
+            image::ImageChoice::PerHost { images, .. } => images.first().map(|(_, f)| f.as_path()),
+        };
+        image
+            .and_then(Path::parent)
             .and_then(Path::parent)
             .and_then(Path::parent)
             .map(|root| root.join("playbooks/provision.yaml"))

@@ -1,10 +1,13 @@
-//! Today's platforms: Rocky Linux 9 and Flatcar hosts (real systemd each)
-//! provisioned with the current versions of `images/common.yaml`
-//! (Kubernetes 1.36 from the pkgs.k8s.io repository layout with signed
-//! metadata, containerd 2.x from its release tarball with a version 3
-//! config, runc, EPEL, images pulled through the mirror's registry), all
-//! from the local mirror; checked on the hosts' files, rpm database and
-//! systemd; then again (`changed=0`).
+//! A mixed fleet (CentOS 8, Rocky Linux 9, Flatcar; real systemd each)
+//! provisioned by one `provision` without an image: each host gets the
+//! image of its OS from its facts. Rocky and Flatcar get the current
+//! versions of `images/common.yaml` (Kubernetes 1.36 from the pkgs.k8s.io
+//! repository layout with signed metadata, containerd 2.x from its release
+//! tarball with a version 3 config, runc, EPEL, images pulled through the
+//! mirror's registry), CentOS 8 the 2021 pins of its image (containerd.io
+//! 1.4.11, Kubernetes 1.21.6, a version 2 config), all from the local
+//! mirror; checked on the hosts' files, rpm database and systemd; then
+//! again (`changed=0`).
 
 use super::{assert_unchanged, prepare, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os, TestHost};
@@ -207,6 +210,57 @@ fn assert_rocky(host: &TestHost) {
     assert_eq!(host.sh("systemctl is-active auditd"), "active\n", "{name}");
 }
 
+/// CentOS 8 with its image's 2021 pins, online from the mirror.
+fn assert_centos8(host: &TestHost, mirror: &Mirror) {
+    let name = host.name();
+    let config = read(host, "/etc/containerd/config.toml");
+    assert!(
+        config.starts_with("# Managed by konvoy-image: containerd 1.4.11 (config version 2).\n"),
+        "{name}: {config}"
+    );
+    assert!(
+        config.contains(&format!(
+            "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = [\"{}\"]\n",
+            mirror.base
+        )),
+        "{config}"
+    );
+    assert!(
+        config.contains("sandbox_image = \"k8s.gcr.io/pause:3.4.1\""),
+        "{config}"
+    );
+    let q = host.sh("rpm -q containerd.io kubelet kubeadm cri-tools epel-release");
+    for pkg in [
+        "containerd.io-1.4.11-3.1.x86_64",
+        "kubelet-1.21.6-0.x86_64",
+        "kubeadm-1.21.6-0.x86_64",
+        "cri-tools-1.22.0-0.x86_64",
+        "epel-release-8-1.noarch",
+    ] {
+        assert!(
+            q.lines().any(|l| l == pkg),
+            "{name}: {pkg} not installed:\n{q}"
+        );
+    }
+    assert_eq!(
+        host.sh("systemctl is-active containerd auditd"),
+        "active\nactive\n",
+        "{name}"
+    );
+    let images = host.sh("ctr -n k8s.io images ls -q");
+    for image in [
+        "k8s.gcr.io/kube-apiserver:v1.21.6",
+        "k8s.gcr.io/etcd:3.4.13-0",
+        "k8s.gcr.io/coredns/coredns:v1.8.0",
+        "k8s.gcr.io/pause:3.2",
+    ] {
+        assert!(
+            images.lines().any(|l| l == image),
+            "{name}: {image} not pulled:\n{images}"
+        );
+    }
+}
+
 fn assert_flatcar(host: &TestHost) {
     let name = host.name();
     for (bin, out) in [
@@ -221,8 +275,9 @@ fn assert_flatcar(host: &TestHost) {
 }
 
 #[test]
-fn rocky_9_and_flatcar_get_current_kubernetes_from_the_mirror_idempotently() {
+fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempotently() {
     let fleet = Fleet::builder()
+        .host(Os::Centos8)
         .host(Os::Rocky9)
         .host(Os::Flatcar)
         .systemd(true)
@@ -232,15 +287,21 @@ fn rocky_9_and_flatcar_get_current_kubernetes_from_the_mirror_idempotently() {
         prepare(host, Some(&mirror));
     }
     let setup = Setup::new(&fleet, &mirror);
-    let job = || setup.job(&fleet, Source::Mirror, "rocky-9", &[], &[]);
+    let job = || setup.job(&fleet, Source::Mirror, None, &[], &[]);
 
     let (summary, output) = setup.run(job(), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     for host in fleet.hosts() {
-        assert_common(host, &mirror);
         match host.os() {
-            Os::Rocky9 => assert_rocky(host),
-            Os::Flatcar => assert_flatcar(host),
+            Os::Centos8 => assert_centos8(host, &mirror),
+            Os::Rocky9 => {
+                assert_common(host, &mirror);
+                assert_rocky(host);
+            }
+            Os::Flatcar => {
+                assert_common(host, &mirror);
+                assert_flatcar(host);
+            }
             _ => unreachable!("not in this fleet"),
         }
     }

@@ -261,8 +261,9 @@ fn centos_2021_pins_air_gapped_with_flatcar_idempotent_and_with_a_proxy() {
         prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
-    let job =
-        |more: &[std::path::PathBuf]| setup.job(&fleet, Source::Bundle, "centos-7", more, &[]);
+    let job = |more: &[std::path::PathBuf]| {
+        setup.job(&fleet, Source::Bundle, Some("centos-7"), more, &[])
+    };
 
     // First run: one inventory, three OSes, the CentOS 7 image.
     let (summary, output) = setup.run(job(&[]), RunMode::Apply);

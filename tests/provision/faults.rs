@@ -83,17 +83,33 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     );
     assert!(text.contains("map") || text.contains("mapping"), "{text}");
     assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
+
+    // konvoy-image-builder's nvidia override: refused at its key, with the
+    // reason, before any host is contacted.
+    let nvidia = setup.file(
+        "nvidia.yaml",
+        "gpu:\n  types:\n    - nvidia\nbuild_name_extra: \"-nvidia\"\n",
+    );
+    let (code, text) = cli(&[
+        "provision",
+        "--inventory-file",
+        &inventory,
+        "--overrides",
+        &nvidia.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("`gpu` with `types` naming `nvidia` is not supported")
+            && text.contains("nvidia.yaml:1:1"),
+        "{text}"
+    );
+    assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
     assert_all_fresh("bad input");
 
-    // --check on fresh hosts: changes predicted, nothing written. The
-    // Debian host fails the OS check, naming its OS.
-    let job = setup.job(
-        &fleet,
-        Source::Bundle,
-        "centos-7",
-        &[],
-        &["start_services=false"],
-    );
+    // --check on fresh hosts, each with the image of its OS (no image
+    // given): changes predicted, nothing written. The Debian host fails the
+    // OS check, naming its OS and the supported ones.
+    let job = setup.job(&fleet, Source::Bundle, None, &[], &["start_services=false"]);
     let (summary, output) = setup.run(job, RunMode::Check);
     let stats = |name: &str| summary.recap.hosts[name];
     for host in ["node1", "node2", "node3"] {
@@ -109,8 +125,9 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     }
     assert_eq!(stats("node4").failed, 1, "{output}");
     assert!(
-        output.contains("unsupported OS `Debian 12"),
-        "the message names the OS:\n{output}"
+        output.contains("unsupported OS `Debian 12")
+            && output.contains("konvoy-image provisions centos-7, centos-8, rocky-8, rocky-9"),
+        "the message names the OS and the supported ones:\n{output}"
     );
     assert_all_fresh("--check");
 
@@ -129,7 +146,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     let job = setup.job(
         &fleet,
         Source::Bundle,
-        "centos-7",
+        Some("centos-7"),
         &[],
         &[
             "start_services=false",

@@ -22,7 +22,7 @@ pub(crate) mod hostprep;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
-use engine::image::ImageRequest;
+use engine::image::{ImageChoice, ImageRequest};
 use engine::job::ProvisionJob;
 use engine::modules::RunMode;
 use engine::report::{AnsiblePrinter, Fanout};
@@ -258,14 +258,14 @@ impl Setup {
         p
     }
 
-    /// The air-gapped job: `images/generic/<image>.yaml`, the offline (with
-    /// [`Source::Bundle`]) and mirror overrides, then `more` overrides and
-    /// `extra` vars.
+    /// The air-gapped job: `images/generic/<image>.yaml` (`None`: each
+    /// host the image of its OS), the offline (with [`Source::Bundle`]) and
+    /// mirror overrides, then `more` overrides and `extra` vars.
     pub(crate) fn job(
         &self,
         fleet: &Fleet,
         source: Source,
-        image: &str,
+        image: Option<&str>,
         more: &[PathBuf],
         extra: &[&str],
     ) -> ProvisionJob {
@@ -284,7 +284,22 @@ impl Setup {
         extra_vars.extend(extra.iter().map(|s| (*s).to_owned()));
         ProvisionJob {
             image: ImageRequest {
-                image: repo().join("images/generic").join(format!("{image}.yaml")),
+                image: match image {
+                    Some(name) => ImageChoice::File(image_file(name)),
+                    None => {
+                        let vars_dir = self.dir.path().join("host-images");
+                        std::fs::create_dir_all(&vars_dir).expect("mkdir host-images");
+                        let images = std::fs::read_dir(repo().join("images/generic"))
+                            .expect("read images/generic")
+                            .flatten()
+                            .filter_map(|e| {
+                                let name = e.file_name().to_string_lossy().into_owned();
+                                Some((name.strip_suffix(".yaml")?.to_owned(), e.path()))
+                            })
+                            .collect();
+                        ImageChoice::PerHost { images, vars_dir }
+                    }
+                },
                 common: Some(repo().join("images/common.yaml")),
                 overrides,
                 kubernetes_version: None,
@@ -311,6 +326,11 @@ impl Setup {
             .unwrap_or_else(|e| panic!("provision did not start: {e}"));
         (summary, out.text())
     }
+}
+
+/// `images/generic/<name>.yaml` of the repository.
+pub(crate) fn image_file(name: &str) -> PathBuf {
+    repo().join("images/generic").join(format!("{name}.yaml"))
 }
 
 /// Asserts every host of the recap reports `changed=0` and nothing failed.

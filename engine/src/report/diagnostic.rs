@@ -96,6 +96,7 @@ impl Diagnostic for ImageError {
         match self {
             ImageError::Yaml(e) => e.span(),
             ImageError::NotAMapping { span, .. } => Some(span),
+            ImageError::Refused { span, .. } => span.as_ref(),
             _ => None,
         }
     }
