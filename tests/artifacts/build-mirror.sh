@@ -265,7 +265,11 @@ for i in "etcd:$ETCD_VERSION" "coredns/coredns:v$COREDNS_VERSION" etcd:3.4.13-0 
 	mesosphere/pause:3.4.1 mesosphere/pause:3.2 mesosphere/kfips:v0.1.0; do
 	manifest "$i"
 done
-for p in $PAUSE_VERSIONS; do manifest "pause:$p"; done
+for p in $PAUSE_VERSIONS; do
+	manifest "pause:$p"
+	manifest "mesosphere/pause:$p"
+done
+manifest "mesosphere/coredns:v$COREDNS_VERSION"
 
 find "$www" "$out/flatcar-usr-bin" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 

@@ -183,4 +183,56 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     );
     let debian = fleet.host("node4");
     assert_same("node4 after a real run", &fresh[3], &snapshot(debian));
+
+    // A konvoy-image-builder-era mirror: binaries without `.sha256` files.
+    // Flatcar now has kubeadm 1.21.6 (the run above). For an unpinned
+    // version the checksum file is missing (404), and for a version the
+    // mirror lacks the binary is (404): each fails at once, with the URL and
+    // what to do, though downloads would be retried 3 times 5 s apart.
+    let pins = "{\"kubernetes_binary_checksums\": {}}";
+    let missing = format!(
+        "{{\"kubernetes_version\": \"1.36.9\", \"kubernetes_binary_checksums\": {{\"1.36.9\": \
+         {{\"kubeadm\": \"{z}\", \"kubectl\": \"{z}\", \"kubelet\": \"{z}\"}}}}}}",
+        z = "0".repeat(64)
+    );
+    for (extra, url) in [
+        (pins, "/v1.36.4/bin/linux/amd64/kubeadm.sha256"),
+        (missing.as_str(), "/v1.36.9/bin/linux/amd64/kubeadm"),
+    ] {
+        let mut job = setup.job(
+            &fleet,
+            Source::Bundle,
+            Some("flatcar"),
+            &[],
+            &[
+                "start_services=false",
+                "download_retries=3",
+                "download_retry_delay=5",
+                extra,
+            ],
+        );
+        job.options.limit = Some("node3".into());
+        let started = std::time::Instant::now();
+        let (summary, output) = setup.run(job, RunMode::Apply);
+        assert_eq!(summary.recap.hosts["node3"].failed, 1, "{output}");
+        assert!(
+            output.contains(&format!(
+                "{url} is not on the server (HTTP 404), so it was not retried"
+            )) && output.contains("A mirror without `.sha256` files needs the checksum pinned"),
+            "{output}"
+        );
+        assert!(
+            !output.contains("RETRYING: [node3]: kubernetes : Download kubeadm"),
+            "{output}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{output}"
+        );
+        assert_eq!(
+            flatcar.sh("/opt/bin/kubeadm version -o short"),
+            "v1.21.6\n",
+            "the old kubeadm stays"
+        );
+    }
 }

@@ -17,7 +17,9 @@
 
 mod current;
 mod e2e;
+
 mod faults;
+mod fips;
 pub(crate) mod hostprep;
 
 use crate::harness::{Fleet, TestHost};
