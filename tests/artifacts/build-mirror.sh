@@ -199,8 +199,6 @@ gpg --batch --armor --export "$key_id" >"$www/docker/rhel/gpg"
 
 # The OS's own packages (every name the roles install, for every major).
 build_common_rpms "$www/os"
-sign_rpms "$www/os"
-index_repo "$www/os"
 gpg --batch --armor --export "$key_id" >"$www/os/RPM-GPG-KEY-konvoy-test"
 cat >"$out/os.repo" <<REPO
 # The test host's OS repository (BaseOS and AppStream stand-in).
@@ -231,8 +229,11 @@ gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-EPEL-$major
 REPO
 	mkdir -p "$r/etc/pki/rpm-gpg"
 	cp "$work/epel.key" "$r/etc/pki/rpm-gpg/RPM-GPG-KEY-EPEL-$major"
+	cp -a "$r" "$work/root/oracle-epel-release-el$major"
 	build_rpm "$work/epel$major" epel-release "$major" 1 noarch
 	cp "$work/epel$major/epel-release-$major-1.noarch.rpm" "$www/epel/epel-release-latest-$major.noarch.rpm"
+	# Oracle Linux ships the same repository as a package of its own repositories.
+	[ "$major" = 7 ] || build_rpm "$www/os" "oracle-epel-release-el$major" 1.0 1 noarch
 done
 
 # The offline bundle of the 2021 pins: the same RPMs, one repository.
@@ -243,6 +244,10 @@ cp "$www/core:/stable:/v$(minor "$LEGACY_KUBERNETES_VERSION")/rpm/"*.rpm "$www/d
 index_repo "$b"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
 	-C "$b" -cf - . | gzip -n -9 >"$out/os-packages_${LEGACY_KUBERNETES_VERSION}_x86_64_rpms.tar.gz"
+
+# The OS repository, with Oracle's EPEL packages added above.
+sign_rpms "$www/os"
+index_repo "$www/os"
 
 # --- container registry ------------------------------------------------------
 # manifest NAME:TAG (registry host left out): a small OCI manifest at the

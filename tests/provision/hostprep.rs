@@ -16,9 +16,11 @@ use std::path::Path;
 ///   `update_engine`, `locksmithd` from `mirror_out/flatcar-usr-bin`, made by
 ///   tests/artifacts/build-mirror.sh), the `update-engine` and `locksmithd`
 ///   units enabled (and running under systemd), `/etc/flatcar/update.conf`.
-/// - RPM hosts, when `os_repo` is given: it becomes the host's OS
-///   repository (`/etc/yum.repos.d/konvoy-test-os.repo`), as BaseOS and
-///   AppStream are on a real one.
+/// - RPM hosts: dnf's `local` plugin off (Debian's dnf-plugins-core turns it
+///   on; the real OSes do not ship it), so installed packages do not turn
+///   into a `_dnf_local` repository; when `os_repo` is given, it becomes the
+///   host's OS repository (`/etc/yum.repos.d/konvoy-test-os.repo`), as
+///   BaseOS and AppStream are on a real one.
 pub(crate) fn prepare_host(host: &TestHost, mirror_out: &Path, os_repo: Option<&str>) {
     host.sh(
         "d=/lib/modules/$(uname -r); mkdir -p \"$d\" && \
@@ -58,6 +60,14 @@ pub(crate) fn prepare_host(host: &TestHost, mirror_out: &Path, os_repo: Option<&
         } else {
             host.sh("systemctl enable update-engine.service locksmithd.service");
         }
+    }
+    if host.os().is_rpm() {
+        std::fs::create_dir_all(host.root().join("etc/dnf/plugins")).expect("mkdir dnf/plugins");
+        std::fs::write(
+            host.root().join("etc/dnf/plugins/local.conf"),
+            "[main]\nenabled = false\n",
+        )
+        .expect("switch dnf's local plugin off");
     }
     if let Some(repo) = os_repo.filter(|_| host.os().is_rpm()) {
         std::fs::create_dir_all(host.root().join("etc/yum.repos.d")).expect("mkdir yum.repos.d");

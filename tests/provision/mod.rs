@@ -21,6 +21,7 @@ mod e2e;
 mod faults;
 mod fips;
 pub(crate) mod hostprep;
+mod matrix;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
