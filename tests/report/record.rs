@@ -161,17 +161,20 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let bin = empty.path().join("konvoy-image");
     std::fs::copy(env!("CARGO_BIN_EXE_konvoy-image"), &bin).expect("copy the binary");
     let runs = tempfile::tempdir().expect("runs dir");
+    // `image` empty: each host the image of its OS.
     let args = |image: &str, extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = vec![
-            "provision".into(),
-            image.into(),
+        let mut a: Vec<String> = vec!["provision".into()];
+        if !image.is_empty() {
+            a.push(image.into());
+        }
+        a.extend([
             "--inventory-file".into(),
             inventory.display().to_string(),
             "--overrides".into(),
             format!("{},{}", setup.offline.display(), setup.mirror.display()),
             "--work-dir".into(),
             runs.path().display().to_string(),
-        ];
+        ]);
         for e in [
             "sysctl_reload=false",
             "disable_swap_now=false",
@@ -224,6 +227,30 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
         "{vars}"
     );
     assert_eq!(v["variables"]["sysctl_reload"]["source"], "--extra-vars");
+
+    // Without an image (each host the image of its OS): every image's
+    // configuration is recorded, the secret nowhere, in the folder or on
+    // the terminal at -vv (the included configuration is in the results).
+    std::fs::remove_dir_all(&folder).expect("clear the runs dir");
+    let mut a = args("", &[&registry]);
+    a.push("-vv".into());
+    let (code, output, sizes) = run_watching(&bin, empty.path(), &a, runs.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(!output.contains(REGISTRY_PASSWORD), "{output}");
+    let folder = run_folder(runs.path());
+    check_folder(&folder, &sizes, &output);
+    let vars = std::fs::read_to_string(folder.join("variables.json")).expect("variables.json");
+    let v: serde_json::Value = serde_json::from_str(&vars).expect("json");
+    for (image, k8s) in [
+        ("centos-8", "1.21.6"),
+        ("flatcar", "1.36.4"),
+        ("rocky-9", "1.36.4"),
+    ] {
+        assert_eq!(
+            v["images"][image]["variables"]["kubernetes_version"]["value"], k8s,
+            "{vars}"
+        );
+    }
 
     // A provision whose playbook adds a `no_log` task in front of the real
     // one: the task's output is hidden everywhere.
