@@ -22,6 +22,7 @@ mod faults;
 mod fips;
 pub(crate) mod hostprep;
 mod matrix;
+mod twin;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
