@@ -83,6 +83,11 @@ pub(crate) struct RunFlags {
     /// Print task and play durations after the recap (also with `-v`).
     #[arg(long)]
     pub(crate) profile: bool,
+    /// Work on shard K of N only: the hosts are split deterministically
+    /// (by position in the inventory sorted by name), so N runs of the same
+    /// command with K = 1..N cover every host exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<engine::inventory::Shard>,
 }
 
 /// `konvoy-image playbook`: the flags of `ansible-playbook`.
@@ -102,6 +107,10 @@ pub(crate) struct PlaybookArgs {
     /// Skip tasks with these tags.
     #[arg(long, value_delimiter = ',')]
     pub(crate) skip_tags: Vec<String>,
+    /// Start at the first task with this name (`role : name` too; glob
+    /// patterns allowed); earlier tasks do not run.
+    #[arg(long, value_name = "TASK")]
+    pub(crate) start_at_task: Option<String>,
     /// List the tasks that would run, then exit.
     #[arg(long)]
     pub(crate) list_tasks: bool,

@@ -101,7 +101,16 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
             }
         }
         _ => {
-            let text = format!("ERROR! {err:#}\n");
+            // A run that ansible-playbook ends with its own `[ERROR]:` line.
+            let fatal = matches!(
+                err.downcast_ref::<engine::Error>(),
+                Some(engine::Error::Run(engine::run::RunError::Fatal(_)))
+            );
+            let text = if fatal {
+                format!("[ERROR]: {err:#}\n")
+            } else {
+                format!("ERROR! {err:#}\n")
+            };
             Rendered {
                 events: vec![DiagnosticEvent {
                     level: DiagnosticLevel::Error,

@@ -260,6 +260,16 @@ impl Session {
                 eprintln!("{host}: {n} SSH commands");
             }
         }
+        if let Some(task) = &summary.start_at_task_unmatched {
+            // ansible-playbook says so after the recap, and exits as the
+            // run went (0 when nothing failed).
+            self.printer.suspend(|| {
+                eprintln!(
+                    "[ERROR]: No matching task \"{task}\" found. Note: --start-at-task can only \
+                     follow static includes."
+                )
+            });
+        }
         let stopped = self.stopped_by.load(Ordering::SeqCst);
         if stopped == 0 {
             return self.end(summary.exit_code);

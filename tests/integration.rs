@@ -4,6 +4,7 @@ mod checks;
 mod cli;
 mod conformance;
 mod facts;
+mod flow;
 mod harness;
 mod inventory;
 mod modules;

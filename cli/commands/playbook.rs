@@ -18,6 +18,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     let mut options = run_options(&args.run)?;
     options.tags = args.tags.clone();
     options.skip_tags = args.skip_tags.clone();
+    options.start_at_task = args.start_at_task.clone();
     let session = Session::start(&args.run, options.cancel.clone(), &args.extra_vars)?;
     register_secrets(&session, &options);
     let job = PlaybookJob {
@@ -65,7 +66,12 @@ fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     let inventory = Inventory::load(&args.inventory)?;
     let mut hosts = Vec::new();
     for play in &pb.plays {
-        hosts.push(inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?);
+        let selected =
+            inventory.select_with_limit(&play.hosts_text(), args.run.limit.as_deref())?;
+        hosts.push(match args.run.shard {
+            Some(shard) => shard.filter(&inventory, selected),
+            None => selected,
+        });
     }
     let tags = TagSelection {
         only: if args.tags.is_empty() {
@@ -96,6 +102,7 @@ pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
         diff: flags.diff,
         verbosity: flags.verbose,
         limit: flags.limit.clone(),
+        shard: flags.shard,
         command_timeout: flags.timeout,
         connect: ConnectOptions::from_env(),
         ..RunOptions::default()

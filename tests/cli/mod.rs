@@ -4,6 +4,7 @@
 //! (SIGINT twice, SIGTERM) on real local runs.
 
 mod interrupt;
+mod shard;
 
 use crate::report::{assert_events_valid, read_events, run_folder};
 use std::path::Path;

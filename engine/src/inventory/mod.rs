@@ -56,6 +56,7 @@ mod pattern;
 mod precedence;
 mod pyliteral;
 mod range;
+mod shard;
 mod source;
 mod vars_files;
 mod yaml_anchors;
@@ -66,6 +67,8 @@ pub use connection::connection_spec;
 pub use error::InventoryError;
 pub use list::{ListOptions, VarsView};
 pub use model::{Group, Host};
+pub(crate) use pattern::fnmatch;
+pub use shard::{Shard, ShardError};
 
 use crate::source::Warning;
 use crate::value::{Map, Value};

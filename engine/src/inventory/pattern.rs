@@ -308,6 +308,14 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// Python's `fnmatch.fnmatch` on POSIX (case-sensitive): whether `name`
+/// matches the glob `pattern`.
+pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    glob(&p, &n)
+}
+
 /// Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`, `[!seq]`; a `[` with
 /// no closing `]` is literal.
 fn glob(p: &[char], n: &[char]) -> bool {

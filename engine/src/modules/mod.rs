@@ -40,6 +40,7 @@ mod yum_decide;
 mod yum_probe;
 
 mod argv;
+pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;

@@ -204,6 +204,7 @@ pub static TABLE: &[Entry] = &[
     host::<sysctl::SysctlModule>(&["sysctl"]),
     host::<wait_for::WaitForModule>(&["wait_for"]),
     host::<ping::PingModule>(&["ping"]),
+    host::<async_status::AsyncStatusModule>(&["async_status"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
     builtin(&["assert"], Builtin::Assert),

@@ -61,6 +61,7 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         playbook_dir: names::playbook_dir(pb),
         included: HashSet::new(),
         templates_seen: HashSet::new(),
+        defaults_depth: 0,
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -96,6 +97,11 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
     c.out
 }
 
+/// 1 when `k` sets `module_defaults`.
+fn defaults(k: &Keywords) -> usize {
+    usize::from(k.module_defaults.is_some())
+}
+
 struct Checker {
     out: Checked,
     known: Known,
@@ -106,6 +112,9 @@ struct Checker {
     included: HashSet<PathBuf>,
     /// Template files already checked.
     templates_seen: HashSet<PathBuf>,
+    /// Enclosing objects with `module_defaults`: a task's arguments may
+    /// then be completed at run time, so only unknown keys are errors.
+    defaults_depth: usize,
 }
 
 impl Checker {
@@ -114,6 +123,8 @@ impl Checker {
             self.text(&h.value, &h.span, false, "play");
         }
         self.keywords(&play.keywords, "play");
+        let d = defaults(&play.keywords);
+        self.defaults_depth += d;
         for list in [
             &play.pre_tasks,
             &play.tasks,
@@ -125,6 +136,7 @@ impl Checker {
         for r in &play.roles {
             self.role_use(r);
         }
+        self.defaults_depth -= d;
     }
 
     fn role_use(&mut self, r: &RoleUse) {
@@ -136,7 +148,10 @@ impl Checker {
         if !self.roles_seen.insert(r.role.info.path.clone()) {
             return;
         }
+        let d = defaults(&r.keywords);
+        self.defaults_depth += d;
         self.role(&r.role, &label);
+        self.defaults_depth -= d;
     }
 
     fn role(&mut self, role: &Role, label: &str) {
@@ -160,9 +175,12 @@ impl Checker {
                         None => "block".to_owned(),
                     };
                     self.keywords(&b.keywords, &label);
+                    let d = defaults(&b.keywords);
+                    self.defaults_depth += d;
                     for list in [&b.block, &b.rescue, &b.always] {
                         self.items(list);
                     }
+                    self.defaults_depth -= d;
                 }
                 TaskItem::IncludeTasks(i) => {
                     self.task(&i.task, false);
@@ -292,7 +310,8 @@ impl Checker {
             }
             _ => None,
         };
-        if templated && !matches!(err, ArgError::Unknown { .. }) {
+        let completed = self.defaults_depth + defaults(&t.keywords) > 0;
+        if (templated || completed) && !matches!(err, ArgError::Unknown { .. }) {
             return;
         }
         let suggestion = match &err {

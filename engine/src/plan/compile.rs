@@ -1,6 +1,7 @@
 //! Compiling a parsed playbook into [`Plan`]s: roles and static imports
 //! flattened, keywords pushed down, modules resolved, vars files loaded.
 
+use super::defaults::{self, ModuleDefault};
 use super::error::{PlanError, PlanErrors};
 use super::types::*;
 use crate::modules::ModuleName;
@@ -23,18 +24,24 @@ struct Inherit {
     environment: Vec<Value>,
     become_: BecomeKeywords,
     ignore_errors: Option<Value>,
-    ignore_unreachable: bool,
+    ignore_unreachable: Option<Value>,
     check_mode: Option<Value>,
     diff: Option<bool>,
     no_log: bool,
     run_once: bool,
     delegate_to: Option<String>,
+    throttle: Option<Value>,
+    timeout: Option<Value>,
+    module_defaults: Vec<ModuleDefault>,
+    collections: Vec<String>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
 }
 
 struct Compiler {
     errors: Vec<PlanError>,
+    /// Where installed collections are (for `collections:`).
+    roots: Vec<PathBuf>,
 }
 
 /// Compiles a parsed playbook.
@@ -48,7 +55,10 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
     } else {
         playbook_dir
     };
-    let mut c = Compiler { errors: Vec::new() };
+    let mut c = Compiler {
+        errors: Vec::new(),
+        roots: defaults::collection_roots(&playbook_dir),
+    };
     let plays = pb.plays.iter().map(|p| c.play(p, &playbook_dir)).collect();
     if c.errors.is_empty() {
         Ok(Plan {
@@ -65,8 +75,11 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
 /// # Errors
 /// The file could not be loaded or compiled; the text says why.
 pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Vec<Step>, String> {
-    let mut c = Compiler { errors: Vec::new() };
     let mut inh = inherit_of(&inc.inherit);
+    let mut c = Compiler {
+        errors: Vec::new(),
+        roots: defaults::collection_roots(&inh.playbook_dir),
+    };
     for (k, v) in params {
         inh.vars.insert(k.clone(), v.clone());
     }
@@ -88,6 +101,7 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
         .map_err(|e| e.to_string())?;
         let ctx = role_ctx(&mut c, &role, Map::new());
         inh.role = Some(ctx);
+        inh.collections = role_collections(&role);
         let mut steps = Vec::new();
         for d in &role.dependencies {
             steps.extend(c.role_use(d, &inh));
@@ -132,12 +146,16 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         environment: t.environment.clone(),
         become_: t.become_.clone(),
         ignore_errors: t.ignore_errors.clone(),
-        ignore_unreachable: t.ignore_unreachable,
+        ignore_unreachable: t.ignore_unreachable.clone(),
         check_mode: t.check_mode.clone(),
         diff: t.diff,
         no_log: t.no_log,
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
+        throttle: t.throttle.clone(),
+        timeout: t.timeout.clone(),
+        module_defaults: t.module_defaults.clone(),
+        collections: t.collections.clone(),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -213,8 +231,8 @@ impl Compiler {
         if let Some(f) = &k.ignore_errors {
             n.ignore_errors = Some(flag_value(f));
         }
-        if let Some(b) = flag_bool(&k.ignore_unreachable) {
-            n.ignore_unreachable = b;
+        if let Some(f) = &k.ignore_unreachable {
+            n.ignore_unreachable = Some(flag_value(f));
         }
         if let Some(f) = &k.check_mode {
             n.check_mode = Some(flag_value(f));
@@ -230,6 +248,21 @@ impl Compiler {
         }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
+        }
+        if let Some(md) = &k.module_defaults {
+            match defaults::parse(md) {
+                Ok(entries) => n.module_defaults.extend(entries),
+                Err(e) => self.errors.push(*e),
+            }
+        }
+        if !k.collections.is_empty() {
+            n.collections = k.collections.iter().map(|c| c.value.clone()).collect();
+        }
+        if let Some(t) = &k.throttle {
+            n.throttle = Some(t.to_value());
+        }
+        if let Some(t) = &k.timeout {
+            n.timeout = Some(t.to_value());
         }
         n
     }
@@ -268,12 +301,13 @@ impl Compiler {
             serial: p
                 .serial
                 .iter()
-                .filter_map(|s| match &s.value {
-                    SerialStep::Count(n) => Some(Serial::Count((*n).max(0) as usize)),
-                    SerialStep::Percent(f) => Some(Serial::Percent(*f)),
-                    SerialStep::Template(_) => None,
+                .map(|s| match &s.value {
+                    SerialStep::Count(n) => Serial::Count(*n),
+                    SerialStep::Percent(f) => Serial::Percent(*f),
+                    SerialStep::Template(t) => Serial::Template(t.clone()),
                 })
                 .collect(),
+            order: self.order(p.order.as_ref()),
             strategy: match p.strategy.as_ref().map(|s| s.value.as_str()) {
                 Some("free") => Strategy::Free,
                 _ => Strategy::Linear,
@@ -292,6 +326,34 @@ impl Compiler {
             steps,
             handlers,
             span: Some(p.span.clone()),
+        }
+    }
+
+    /// `order:`; Ansible's values only, written literally.
+    fn order(&mut self, order: Option<&Spanned<String>>) -> HostOrder {
+        let Some(o) = order else {
+            return HostOrder::Inventory;
+        };
+        match o.value.as_str() {
+            "inventory" => HostOrder::Inventory,
+            "reverse_inventory" => HostOrder::ReverseInventory,
+            "sorted" => HostOrder::Sorted,
+            "reverse_sorted" => HostOrder::ReverseSorted,
+            "shuffle" => HostOrder::Shuffle,
+            other => {
+                let message = if other.contains("{{") || other.contains("{%") {
+                    "a templated `order` is not supported: write one of inventory, \
+                     reverse_inventory, sorted, reverse_sorted, shuffle"
+                        .to_owned()
+                } else {
+                    format!("Invalid 'order' specified for inventory hosts: {other}")
+                };
+                self.errors.push(PlanError::InvalidKeyword {
+                    message,
+                    span: o.span.clone(),
+                });
+                HostOrder::Inventory
+            }
         }
     }
 
@@ -337,6 +399,7 @@ impl Compiler {
         let ctx = role_ctx(self, &r.role, params);
         let mut inner = self.apply(inh, &r.keywords);
         inner.role = Some(ctx);
+        inner.collections = role_collections(&r.role);
         let mut steps = Vec::new();
         for d in &r.role.dependencies {
             steps.extend(self.role_use(d, &inner));
@@ -351,6 +414,7 @@ impl Compiler {
         }
         let mut inner = inh.clone();
         inner.role = Some(role_ctx(self, &r.role, Map::new()));
+        inner.collections = role_collections(&r.role);
         let hs = self.items(&r.role.handlers, &inner);
         flatten_into(&hs, out);
     }
@@ -375,6 +439,7 @@ impl Compiler {
             // already in force (with its params) is kept as it is.
             if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
                 inner.role = Some(role_ctx(self, role, Map::new()));
+                inner.collections = role_collections(role);
             }
         }
         Step::Block(Arc::new(BlockStep {
@@ -395,14 +460,19 @@ impl Compiler {
                 .map_or("meta".to_owned(), |n| n.value.clone());
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let Some(module) = ModuleName::lookup(&t.action.module) else {
-            self.errors.push(PlanError::UnknownModule {
-                name: t.action.written.clone(),
-                task: format!("task `{}`", t.display_name()),
-                span: t.action.span.clone(),
-                suggestion: ModuleName::suggest(&t.action.module),
-            });
-            return None;
+        let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
+            Ok(m) => m,
+            Err(name) => {
+                self.errors.push(PlanError::UnknownModule {
+                    suggestion: (name == t.action.written)
+                        .then(|| ModuleName::suggest(&t.action.module))
+                        .flatten(),
+                    name,
+                    task: format!("task `{}`", t.display_name()),
+                    span: t.action.span.clone(),
+                });
+                return None;
+            }
         };
         Some(Step::Task(Arc::new(self.task_step(t, inh, module))))
     }
@@ -447,15 +517,15 @@ impl Compiler {
                     .map(|s| s.value.clone()),
                 label: lc
                     .and_then(|c| c.label.as_ref())
-                    .and_then(|n| n.as_str().map(str::to_owned)),
-                pause: lc
-                    .and_then(|c| c.pause.as_ref())
-                    .and_then(|n| match n.to_value() {
-                        Value::Int(i) => Some(i as f64),
-                        Value::Float(f) => Some(f),
-                        _ => None,
-                    }),
-                extended: lc.and_then(|c| flag_bool(&c.extended)).unwrap_or(false),
+                    .map(|n| crate::report::python_str(&n.to_value())),
+                pause: lc.and_then(|c| c.pause.as_ref()).map(Node::to_value),
+                extended: lc.and_then(|c| c.extended.as_ref()).map(flag_value),
+                extended_allitems: lc
+                    .and_then(|c| c.extended_allitems.as_ref())
+                    .map(flag_value),
+                break_when: lc
+                    .map(|c| c.break_when.iter().map(cond_text).collect())
+                    .unwrap_or_default(),
             },
             register: t.register.as_ref().map(|r| r.value.clone()),
             changed_when: t
@@ -470,7 +540,7 @@ impl Compiler {
             retries: t.retries.as_ref().map(Node::to_value),
             delay: t.delay.as_ref().map(Node::to_value),
             ignore_errors: inner.ignore_errors.clone(),
-            ignore_unreachable: inner.ignore_unreachable,
+            ignore_unreachable: inner.ignore_unreachable.clone(),
             notify: t.notify.iter().map(|n| n.value.clone()).collect(),
             listen: t.listen.iter().map(|n| n.value.clone()).collect(),
             tags: inner.tags.clone(),
@@ -482,6 +552,12 @@ impl Compiler {
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
+            module_defaults: inner.module_defaults.clone(),
+            collections: inner.collections.clone(),
+            throttle: inner.throttle.clone(),
+            timeout: inner.timeout.clone(),
+            async_: t.async_.as_ref().map(Node::to_value),
+            poll: t.poll.as_ref().map(Node::to_value),
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }
@@ -518,6 +594,12 @@ impl Compiler {
             base_dir: inh.playbook_dir.clone(),
         })))
     }
+}
+
+/// A role's tasks look up short module names in its own `meta/main.yml`
+/// `collections`, never in the play's (Ansible's rule).
+fn role_collections(role: &Role) -> Vec<String> {
+    role.collections.iter().map(|c| c.value.clone()).collect()
 }
 
 fn role_ctx(c: &mut Compiler, role: &Role, params: Map) -> Arc<RoleCtx> {

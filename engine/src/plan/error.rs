@@ -87,6 +87,15 @@ pub enum PlanError {
     /// The playbook itself did not parse.
     #[error("{0}")]
     Playbook(String),
+    /// A keyword whose value Ansible rejects (`order: random`), or one
+    /// this engine cannot honour in that form (a templated `order`).
+    #[error("{span}: {message}")]
+    InvalidKeyword {
+        /// What is wrong, in Ansible's words where it has some.
+        message: String,
+        /// The value.
+        span: Span,
+    },
 }
 
 impl PlanError {
@@ -99,7 +108,8 @@ impl PlanError {
             | PlanError::BadArgument { span, .. }
             | PlanError::MissingSource { span, .. }
             | PlanError::TemplateSyntax { span, .. }
-            | PlanError::UndefinedVariable { span, .. } => Some(span),
+            | PlanError::UndefinedVariable { span, .. }
+            | PlanError::InvalidKeyword { span, .. } => Some(span),
             PlanError::Playbook(_) => None,
         }
     }

@@ -9,6 +9,7 @@
 
 mod checks;
 mod compile;
+mod defaults;
 mod error;
 mod module_args;
 mod names;
@@ -17,9 +18,10 @@ mod types;
 
 pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};
+pub use defaults::{for_module as module_defaults_for, DefaultsFor, ModuleDefault};
 pub use error::{PlanError, PlanErrors};
 
 pub use types::{
-    BecomeKeywords, BlockStep, IncludeStep, LoopControl, LoopSpec, Plan, PlayPlan, RoleCtx, Serial,
-    Step, Strategy, TaskStep,
+    BecomeKeywords, BlockStep, HostOrder, IncludeStep, LoopControl, LoopSpec, Plan, PlayPlan,
+    RoleCtx, Serial, Step, Strategy, TaskStep,
 };

@@ -18,10 +18,30 @@ pub struct Plan {
 /// How many hosts a `serial` batch holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Serial {
-    /// A host count.
-    Count(usize),
+    /// A host count (0 or less: every host left).
+    Count(i64),
     /// A percentage of the play's hosts (floor, at least 1).
     Percent(f64),
+    /// A template, rendered when the play starts (to a count, a
+    /// percentage or a list of them).
+    Template(String),
+}
+
+/// `order:`: the order a play's hosts are taken in (for batches and for
+/// who starts first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostOrder {
+    /// As the inventory lists them.
+    #[default]
+    Inventory,
+    /// The inventory's order reversed.
+    ReverseInventory,
+    /// By name.
+    Sorted,
+    /// By name, descending.
+    ReverseSorted,
+    /// Random.
+    Shuffle,
 }
 
 /// Ansible's strategies.
@@ -47,6 +67,8 @@ pub struct PlayPlan {
     pub vars: Map,
     /// Batches (`serial`); empty = all hosts at once.
     pub serial: Vec<Serial>,
+    /// `order`.
+    pub order: HostOrder,
     /// Strategy.
     pub strategy: Strategy,
     /// Fail every host of the batch when one fails.
@@ -138,10 +160,16 @@ pub struct LoopControl {
     pub index_var: Option<String>,
     /// Label template shown as `(item=...)`.
     pub label: Option<String>,
-    /// Seconds between items.
-    pub pause: Option<f64>,
-    /// Expose `ansible_loop`.
-    pub extended: bool,
+    /// Seconds between items (raw: a number or a template).
+    pub pause: Option<Value>,
+    /// Expose `ansible_loop` (raw flag).
+    pub extended: Option<Value>,
+    /// With `extended`, also `ansible_loop.allitems` (raw flag; default
+    /// true).
+    pub extended_allitems: Option<Value>,
+    /// `break_when`: stop the loop after the first item for which all
+    /// of these hold.
+    pub break_when: Vec<String>,
 }
 
 /// One task with every inherited keyword pushed down onto it.
@@ -178,7 +206,7 @@ pub struct TaskStep {
     /// `ignore_errors` (raw).
     pub ignore_errors: Option<Value>,
     /// `ignore_unreachable`.
-    pub ignore_unreachable: bool,
+    pub ignore_unreachable: Option<Value>,
     /// Handlers to notify on change.
     pub notify: Vec<String>,
     /// For handlers: topics they listen to.
@@ -201,6 +229,22 @@ pub struct TaskStep {
     pub environment: Vec<Value>,
     /// Become keywords in force.
     pub become_: BecomeKeywords,
+    /// `module_defaults` in force, outermost first (see
+    /// [`super::module_defaults_for`]).
+    pub module_defaults: Vec<super::ModuleDefault>,
+    /// `collections` in force (where short module names of tasks it
+    /// includes are looked up).
+    pub collections: Vec<String>,
+    /// `throttle:` (raw): at most this many hosts run the task at once.
+    pub throttle: Option<Value>,
+    /// `timeout:` in seconds (raw: an integer or a template); each
+    /// attempt of the task must finish within it.
+    pub timeout: Option<Value>,
+    /// `async:` in seconds (raw): run the module as a background job.
+    pub async_: Option<Value>,
+    /// `poll:` in seconds (raw): how often to check the job (0: do not
+    /// wait for it).
+    pub poll: Option<Value>,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
     /// Directories searched for `src` files (role files/templates, playbook dir).

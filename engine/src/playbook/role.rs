@@ -59,6 +59,9 @@ pub struct Role {
     pub vars: Option<Node>,
     /// `meta/main.yml` `dependencies`, loaded, in order.
     pub dependencies: Vec<RoleUse>,
+    /// `meta/main.yml` `collections`: where the role's short module names
+    /// are looked up first.
+    pub collections: Vec<Spanned<String>>,
     /// `meta/main.yml` `allow_duplicates`.
     pub allow_duplicates: bool,
     /// `files/`, the search root of `copy`/`script` `src`, if present.
@@ -194,8 +197,16 @@ impl Loader {
         let defaults = self.role_vars(dir, "defaults", from.defaults_from.as_deref(), span);
         let vars = self.role_vars(dir, "vars", from.vars_from.as_deref(), span);
         let sub = |d: &str| Some(dir.join(d)).filter(|p| p.is_dir());
+        let collections = match meta.as_ref().and_then(|m| m.get("collections")) {
+            Some(n) => node::string_list("collections", n).unwrap_or_else(|e| {
+                self.error(e);
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         Role {
             info,
+            collections,
             tasks,
             handlers,
             defaults,

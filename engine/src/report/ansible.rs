@@ -7,7 +7,7 @@
 //! colour on, each line gets the colour the default callback gives it
 //! (`C.COLOR_*`, see [`super::style`]).
 
-use super::event::{Event, HostResult, Status};
+use super::event::{AsyncState, Event, HostResult, Status};
 use super::profile::Timings;
 use super::redact::Redactor;
 use super::screen::Screen;
@@ -34,6 +34,9 @@ pub struct AnsiblePrinter<W: Write + Send> {
     diagnostics: bool,
     profile: bool,
     timings: Mutex<Timings>,
+    /// `[ERROR]` blocks already printed: Ansible's display prints each
+    /// distinct error text once per run (`Display._deduplicate`).
+    errors: Mutex<std::collections::HashSet<String>>,
 }
 
 impl<W: Write + Send> AnsiblePrinter<W> {
@@ -48,6 +51,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             diagnostics: false,
             profile: false,
             timings: Mutex::new(Timings::new()),
+            errors: Mutex::default(),
         }
     }
 
@@ -128,10 +132,26 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         self.painter.paint(&text, color)
     }
 
+    /// The `[ERROR]` block of a failure, or nothing when the same text
+    /// was printed before in this run.
+    fn error_once(&self, msg: Option<&str>, kind: &str, origin: &crate::source::Span) -> String {
+        let text = error_report(msg, kind, origin);
+        let repeated = self
+            .errors
+            .lock()
+            .is_ok_and(|mut seen| !seen.insert(text.clone()));
+        if repeated {
+            String::new()
+        } else {
+            self.paint(text, Color::Error)
+        }
+    }
+
     fn render(&self, event: &Event) -> String {
         match event {
             Event::PlayStart { name } => banner(&format!("PLAY [{name}]"), self.columns),
             Event::NoHostsMatched => self.paint("skipping: no hosts matched\n".into(), Color::Skip),
+            Event::NoHostsRemaining => banner("NO MORE HOSTS LEFT", self.columns),
             Event::TaskStart { name, handler } => {
                 let word = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 banner(&format!("{word} [{name}]"), self.columns)
@@ -157,6 +177,21 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n"),
                 Color::Debug,
             ),
+            Event::Async { host, jid, state } => {
+                let py = |b: bool| if b { "True" } else { "False" };
+                self.paint(
+                    match state {
+                        AsyncState::Poll { started, finished } => format!(
+                            "ASYNC POLL on {host}: jid={jid} started={} finished={}\n",
+                            py(*started),
+                            py(*finished)
+                        ),
+                        AsyncState::Ok => format!("ASYNC OK on {host}: jid={jid}\n"),
+                        AsyncState::Failed => format!("ASYNC FAILED on {host}: jid={jid}\n"),
+                    },
+                    Color::Debug,
+                )
+            }
             Event::Warning(w) => self.paint(format!("[WARNING]: {w}\n"), Color::Warn),
             Event::Recap(recap) => {
                 let mut text = format!("\n{}\n", self.recap(recap));
@@ -260,14 +295,23 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         for item in &r.items {
             let word = status_word(item.status, true);
             match item.status {
-                Status::Failed => out.push_str(&self.paint(
-                    format!(
-                        "failed: [{host}] (item={}) => {}\n",
-                        item.label,
-                        json_line(&clean(&item.result, self.verbosity))
-                    ),
-                    Color::Error,
-                )),
+                Status::Failed => {
+                    // Each failed item shows its own error first.
+                    if let Some(origin) = &r.origin {
+                        let msg = item.result.get("msg").and_then(Value::as_str);
+                        out.push_str(&self.error_once(msg, item.failure_kind, origin));
+                    }
+                    let mut shown = clean(&item.result, self.verbosity);
+                    shown.shift_remove("exception");
+                    out.push_str(&self.paint(
+                        format!(
+                            "failed: [{host}] (item={}) => {}\n",
+                            item.label,
+                            json_line(&shown)
+                        ),
+                        Color::Error,
+                    ))
+                }
                 Status::Skipped => out.push_str(&self.paint(
                     format!("skipping: [{host}] => (item={}) \n", item.label),
                     Color::Skip,
@@ -295,14 +339,25 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         }
         let looped = !r.items.is_empty();
         match r.status {
+            // A loop whose items failed: the items said it all (Ansible's
+            // callback prints no task line for it).
+            Status::Failed if looped && r.items.iter().any(|i| i.status == Status::Failed) => {
+                if r.ignored {
+                    out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
+                }
+            }
             Status::Failed => {
                 if let Some(origin) = &r.origin {
-                    out.push_str(&self.paint(error_report(r, origin), Color::Error));
+                    out.push_str(&self.error_once(r.msg(), r.failure_kind, origin));
                 }
                 if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
                     // debug/assert results are "verbose always": indented.
                     let mut shown = clean(&r.result, self.verbosity);
                     shown.shift_remove("exception");
+                    if r.debug_output && shown.contains_key("msg") {
+                        // `_clean_results` of debug: `msg` alone.
+                        shown.retain(|k, _| k == "msg");
+                    }
                     let json = if r.show_result {
                         json_pretty(&shown)
                     } else {
@@ -325,13 +380,18 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
                 }
             }
-            Status::Unreachable => out.push_str(&self.paint(
-                format!(
-                    "fatal: [{host}]: UNREACHABLE! => {}\n",
-                    json_line(&clean(&r.result, self.verbosity))
-                ),
-                Color::Unreachable,
-            )),
+            Status::Unreachable => {
+                out.push_str(&self.paint(
+                    format!(
+                        "fatal: [{host}]: UNREACHABLE! => {}\n",
+                        json_line(&clean(&r.result, self.verbosity))
+                    ),
+                    Color::Unreachable,
+                ));
+                if r.ignored {
+                    out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
+                }
+            }
             _ if looped => {}
             Status::Skipped => {
                 out.push_str(&self.paint(format!("skipping: [{host}]\n"), Color::Skip))
@@ -399,18 +459,23 @@ fn status_word(s: Status, _item: bool) -> &'static str {
 
 /// Ansible 2.19's `[ERROR]: Task failed: ...` block with the task's
 /// origin and the three source lines ending at it, caret under the column.
-fn error_report(r: &HostResult, origin: &crate::source::Span) -> String {
-    let msg = r.msg().unwrap_or("");
+/// `msg`: the result's `msg`; `kind`: [`HostResult::failure_kind`].
+fn error_report(msg: Option<&str>, kind: &str, origin: &crate::source::Span) -> String {
+    let has_msg = msg.is_some();
+    let msg = msg.unwrap_or("");
     // Ansible names the file by its absolute path.
     let file = std::fs::canonicalize(&*origin.file)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| origin.file.to_string());
     // An empty `msg` (a `failed_when` or an exhausted `until` on a result
     // without a message) reads `Action failed.` in Ansible 2.19.
-    let what = if msg.is_empty() && r.msg().is_some() {
+    let what = if msg.is_empty() && has_msg {
         "Action failed.".to_owned()
+    } else if kind.is_empty() {
+        // The task's own error: `msg` already reads `Task failed: ...`.
+        msg.strip_prefix("Task failed: ").unwrap_or(msg).to_owned()
     } else {
-        format!("{}: {msg}", r.failure_kind)
+        format!("{kind}: {msg}")
     };
     let mut out = format!(
         "[ERROR]: Task failed: {what}\nOrigin: {file}:{}:{}\n\n",

@@ -26,6 +26,8 @@ pub struct ItemResult {
     pub status: Status,
     /// The module result (Ansible's shape), `item` included.
     pub result: Map,
+    /// As [`HostResult::failure_kind`], for this item's failure.
+    pub failure_kind: &'static str,
 }
 
 /// The result of one task on one host.
@@ -54,7 +56,8 @@ pub struct HostResult {
     /// Where the task is written, for the `Origin:` of error reports.
     pub origin: Option<crate::source::Span>,
     /// `Module failed` or `Action failed` (controller-side actions), as
-    /// Ansible's error report words it.
+    /// Ansible's error report words it; empty when the failure is the
+    /// task's own (a timeout) and `msg` is the whole `Task failed: ...`.
     pub failure_kind: &'static str,
     /// A line the action prints itself before its result, as `pause`
     /// prints `Pausing for N seconds`.
@@ -147,6 +150,9 @@ pub enum Event {
     },
     /// No host matched a play's pattern.
     NoHostsMatched,
+    /// Every host left was taken out of the play (`max_fail_percentage`):
+    /// the playbook ends.
+    NoHostsRemaining,
     /// A task (or handler) begins on the current batch.
     TaskStart {
         /// Banner text: `role : name`, the name, or the action.
@@ -182,6 +188,15 @@ pub enum Event {
         /// Attempts left.
         retries_left: i64,
     },
+    /// A job started by `async:` was checked by `poll:`, or ended.
+    Async {
+        /// The host.
+        host: String,
+        /// The job id (`ansible_job_id`).
+        jid: String,
+        /// What was found.
+        state: AsyncState,
+    },
     /// A warning to show the user.
     Warning(String),
     /// The play(book) ended; counts per host.
@@ -208,6 +223,22 @@ pub enum Event {
         /// The run was stopped by the user.
         interrupted: bool,
     },
+}
+
+/// Where a polled `async:` job stands ([`Event::Async`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncState {
+    /// Checked and still running.
+    Poll {
+        /// The job file says it started.
+        started: bool,
+        /// The job file says it finished.
+        finished: bool,
+    },
+    /// Finished and succeeded.
+    Ok,
+    /// Failed, or did not finish in its `async:` time.
+    Failed,
 }
 
 /// What a run is, for the first event of its record.

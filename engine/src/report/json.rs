@@ -9,7 +9,7 @@
 //! is written, so a reader sees the run as it happens. Secrets are
 //! redacted ([`Redactor`]) and `no_log` results censored before writing.
 
-use super::event::{DiagnosticLevel, Event, HostResult, Status};
+use super::event::{AsyncState, DiagnosticLevel, Event, HostResult, Status};
 use super::redact::Redactor;
 use super::Reporter;
 use crate::value::{Map, Value};
@@ -107,6 +107,7 @@ fn event_value(event: &Event, m: &mut Map) {
             put("name", name.as_str().into());
         }
         Event::NoHostsMatched => put("event", "no_hosts_matched".into()),
+        Event::NoHostsRemaining => put("event", "no_hosts_remaining".into()),
         Event::TaskStart { name, handler } => {
             put("event", "task_start".into());
             put("name", name.as_str().into());
@@ -137,6 +138,21 @@ fn event_value(event: &Event, m: &mut Map) {
             put("hosts", strings(hosts));
             if let Some(i) = item {
                 put("item", i.as_str().into());
+            }
+        }
+        Event::Async { host, jid, state } => {
+            put("event", "async".into());
+            put("host", host.as_str().into());
+            put("jid", jid.as_str().into());
+            let (word, flags) = match state {
+                AsyncState::Poll { started, finished } => ("poll", Some((*started, *finished))),
+                AsyncState::Ok => ("ok", None),
+                AsyncState::Failed => ("failed", None),
+            };
+            put("state", word.into());
+            if let Some((started, finished)) = flags {
+                put("started", Value::Bool(started));
+                put("finished", Value::Bool(finished));
             }
         }
         Event::Warning(w) => {

@@ -28,8 +28,8 @@ pub mod style;
 
 pub use ansible::AnsiblePrinter;
 pub use event::{
-    CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult, RunInfo, Status,
-    CENSORED,
+    AsyncState, CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult,
+    RunInfo, Status, CENSORED,
 };
 pub use json::{JsonLines, SCHEMA_VERSION};
 pub use nolog::NoLogTasks;

@@ -8,7 +8,7 @@ use crate::modules::{Builtin, Outcome};
 use crate::plan::TaskStep;
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Runs the action `b` for `st`.
 pub(crate) fn run(
@@ -18,6 +18,7 @@ pub(crate) fn run(
     task: &TaskStep,
     vars: &Vars,
     args: &Map,
+    deadline: Option<Instant>,
 ) -> Result<Outcome, String> {
     match b {
         Builtin::SetFact => set_fact(st, args),
@@ -28,7 +29,7 @@ pub(crate) fn run(
                 .unwrap_or_else(|| "Failed as requested from task".into()),
         )),
         Builtin::Assert => assert(templar, vars, args),
-        Builtin::Pause => pause(args),
+        Builtin::Pause => pause(args, deadline),
         Builtin::Meta => meta(st, args),
         Builtin::IncludeVars => include_vars(st, task, args),
         // The task a role's `meta/argument_specs.yml` implies: accepted
@@ -141,7 +142,9 @@ fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
     Ok(Outcome::ok().with("msg", msg))
 }
 
-fn pause(args: &Map) -> Result<Outcome, String> {
+/// `pause: seconds=N`; a task `timeout:` shorter than the pause ends
+/// the sleep at the deadline (the caller reports the timeout).
+fn pause(args: &Map, deadline: Option<Instant>) -> Result<Outcome, String> {
     let num = |k: &str| -> Option<f64> {
         match args.get(k)? {
             Value::Int(i) => Some(*i as f64),
@@ -154,7 +157,11 @@ fn pause(args: &Map) -> Result<Outcome, String> {
         .or_else(|| num("minutes").map(|m| m * 60.0))
         .unwrap_or(0.0);
     let secs = secs.clamp(0.0, 3600.0);
-    std::thread::sleep(Duration::from_secs_f64(secs));
+    let mut sleep = Duration::from_secs_f64(secs);
+    if let Some(d) = deadline {
+        sleep = sleep.min(d.saturating_duration_since(Instant::now()));
+    }
+    std::thread::sleep(sleep);
     // `stdout` as Ansible words it, with the seconds as a Python float.
     Ok(Outcome::ok()
         .with("delta", Value::Int(secs as i64))

@@ -108,6 +108,107 @@ pub(crate) fn loop_items(
     }
 }
 
+/// `loop_control` resolved for one host's run of a task (Ansible
+/// templates it once, before the first item).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LoopSettings {
+    /// `loop_var` (default `item`).
+    pub loop_var: String,
+    /// `index_var`.
+    pub index_var: Option<String>,
+    /// Seconds to wait between items.
+    pub pause: f64,
+    /// `extended`: `ansible_loop` in the vars and in each item's result.
+    pub extended: bool,
+    /// `extended_allitems` (default true): `ansible_loop.allitems`.
+    pub allitems: bool,
+}
+
+/// Resolves `lc` with `vars`.
+pub(crate) fn loop_settings(
+    t: &Templar,
+    lc: &crate::plan::LoopControl,
+    vars: &Vars,
+) -> Result<LoopSettings, String> {
+    let name = |v: &Option<String>| -> Result<Option<String>, String> {
+        match v {
+            Some(s) if s.contains("{{") => t
+                .render_string(s, vars)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            other => Ok(other.clone()),
+        }
+    };
+    let pause = match &lc.pause {
+        None => 0.0,
+        Some(v) => render_f64(t, v, vars).ok_or_else(|| {
+            format!(
+                "Error processing keyword 'pause': The value {} could not be converted to 'float'.",
+                crate::report::python_repr(v)
+            )
+        })?,
+    };
+    let flag = |v: &Option<Value>, default: bool| match v {
+        None => Ok(default),
+        Some(v) => render_bool(t, v, vars),
+    };
+    Ok(LoopSettings {
+        loop_var: name(&lc.loop_var)?.unwrap_or_else(|| "item".to_owned()),
+        index_var: name(&lc.index_var)?,
+        pause: pause.clamp(0.0, 3600.0),
+        extended: flag(&lc.extended, false)?,
+        allitems: flag(&lc.extended_allitems, true)?,
+    })
+}
+
+/// `ansible_loop` for item `index` of `items`, as Ansible builds it.
+pub(crate) fn ansible_loop(index: usize, items: &[Value], allitems: bool) -> Value {
+    let len = items.len() as i64;
+    let i = index as i64;
+    let mut m = Map::new();
+    for (k, v) in [
+        ("index", Value::Int(i + 1)),
+        ("index0", Value::Int(i)),
+        ("first", Value::Bool(i == 0)),
+        ("last", Value::Bool(i + 1 == len)),
+        ("length", Value::Int(len)),
+        ("revindex", Value::Int(len - i)),
+        ("revindex0", Value::Int(len - i - 1)),
+    ] {
+        m.insert(k.into(), v);
+    }
+    if allitems {
+        m.insert("allitems".into(), Value::List(items.to_vec()));
+    }
+    if let Some(next) = items.get(index + 1) {
+        m.insert("nextitem".into(), next.clone());
+    }
+    if index > 0 {
+        m.insert("previtem".into(), items[index - 1].clone());
+    }
+    Value::Map(m)
+}
+
+/// The vars Ansible sets for item `index` of `items`: the loop var,
+/// `ansible_loop_var`, the index var and `ansible_index_var`, and with
+/// `extended` `ansible_loop`.
+pub(crate) fn loop_keys(ls: &LoopSettings, index: usize, items: &[Value]) -> Map {
+    let mut m = Map::new();
+    m.insert(ls.loop_var.clone(), items[index].clone());
+    m.insert("ansible_loop_var".into(), Value::Str(ls.loop_var.clone()));
+    if let Some(ix) = &ls.index_var {
+        m.insert(ix.clone(), Value::Int(index as i64));
+        m.insert("ansible_index_var".into(), Value::Str(ix.clone()));
+    }
+    if ls.extended {
+        m.insert(
+            "ansible_loop".into(),
+            ansible_loop(index, items, ls.allitems),
+        );
+    }
+    m
+}
+
 /// The task's `environment:` layers, rendered and merged (inner wins).
 pub(crate) fn environment(
     t: &Templar,
@@ -137,4 +238,62 @@ pub(crate) fn environment(
             (k, s)
         })
         .collect())
+}
+
+/// A templated integer keyword (`timeout`, `async`, `poll`, `throttle`)
+/// converted as Ansible's `isa='int'` field does: integers, booleans,
+/// and strings or floats holding a whole number; `None` when unset
+/// (null). The error is Ansible's own text.
+pub(crate) fn keyword_int(
+    t: &Templar,
+    name: &str,
+    v: &Value,
+    vars: &Vars,
+) -> Result<Option<i64>, String> {
+    let rendered = t.render_value(v, vars).map_err(|e| e.to_string())?;
+    let whole = |f: f64| (f.fract() == 0.0 && f.is_finite()).then_some(f as i64);
+    let n = match &rendered {
+        Value::Null => return Ok(None),
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        Value::Float(f) => whole(*f),
+        Value::Str(s) | Value::Unsafe(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole))
+        }
+        _ => None,
+    };
+    n.map(Some).ok_or_else(|| {
+        format!(
+            "Error processing keyword '{name}': The value {} could not be converted to 'int'.",
+            crate::report::python_repr(&rendered)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn int_keywords_convert_as_ansible_does() {
+        let t = Templar::new();
+        let mut m = Map::new();
+        m.insert("n".into(), Value::Int(3));
+        let vars = Vars::new(Arc::new(m));
+        let int = |v: Value| keyword_int(&t, "timeout", &v, &vars);
+        assert_eq!(int(Value::Int(5)), Ok(Some(5)));
+        assert_eq!(int(Value::Str("{{ n + 1 }}".into())), Ok(Some(4)));
+        assert_eq!(int(Value::Str(" 7 ".into())), Ok(Some(7)));
+        assert_eq!(int(Value::Float(2.0)), Ok(Some(2)));
+        assert_eq!(int(Value::Null), Ok(None));
+        assert_eq!(
+            int(Value::Str("abc".into())),
+            Err("Error processing keyword 'timeout': The value 'abc' could not be converted to 'int'.".into())
+        );
+        assert!(int(Value::Float(1.5)).is_err());
+    }
 }

@@ -71,6 +71,9 @@ pub(crate) struct HostState {
     pub standing: Standing,
     /// Handlers (names or listen topics) notified and not yet run.
     pub notified: IndexSet<String>,
+    /// Handlers (by their index in the play's list) these notifications
+    /// resolved to, not yet run.
+    pub pending_handlers: std::collections::BTreeSet<usize>,
     /// Recap counters.
     pub stats: HostStats,
     /// Probe outputs fetched ahead of time.
@@ -85,6 +88,9 @@ pub(crate) struct HostState {
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
+    /// Background jobs started by `async:` tasks (each ends by its own
+    /// `async:` deadline); waited for before the run ends.
+    pub jobs: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl HostState {
@@ -102,12 +108,14 @@ impl HostState {
             sessions: Vec::new(),
             standing: Standing::Active,
             notified: IndexSet::new(),
+            pending_handlers: Default::default(),
             stats: HostStats::default(),
             probe_cache: HashMap::new(),
             prepared: HashMap::new(),
             batched: Vec::new(),
             commands: 0,
             converged: true,
+            jobs: Vec::new(),
         }
     }
 
@@ -181,6 +189,13 @@ impl HostState {
     /// connection that broke).
     pub(crate) fn drop_sessions(&mut self) {
         self.sessions.clear();
+    }
+
+    /// Waits for this host's `async:` jobs to write their results.
+    pub(crate) fn wait_jobs(&mut self) {
+        for job in self.jobs.drain(..) {
+            let _ = job.join();
+        }
     }
 
     /// Closes every session politely (end of run).

@@ -3,7 +3,7 @@
 //! included, and compiled; the walker (`walk.rs`) runs the steps.
 
 use super::env::TaskEnv;
-use super::eval::loop_items;
+use super::eval::{all_true, loop_items, loop_keys, loop_settings};
 use super::host::{HostState, Standing};
 use super::result::{Ending, TaskResult, TaskRun};
 use super::vars::task_vars;
@@ -129,20 +129,25 @@ fn expand(
     let t = &inc.task;
     let templar = env.templar;
     let vars = task_vars(env.pv, st, Some(t));
-    let items: Vec<Option<Value>> = match &t.loop_ {
-        None => vec![None],
-        Some(spec) => loop_items(templar, spec, &vars)?
-            .into_iter()
-            .map(Some)
-            .collect(),
+    let items: Option<Vec<Value>> = match &t.loop_ {
+        None => None,
+        Some(spec) => Some(loop_items(templar, spec, &vars)?),
     };
-    let loop_var = t.loop_control.loop_var.as_deref().unwrap_or("item");
+    let ls = loop_settings(templar, &t.loop_control, &vars)?;
     let mut out = Vec::new();
-    for item in items {
-        let iv = match &item {
-            Some(v) => vars.with(loop_var, v.clone()),
-            None => vars.clone(),
-        };
+    let count = items.as_ref().map_or(1, Vec::len);
+    for i in 0..count {
+        if i > 0 && ls.pause > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(ls.pause));
+        }
+        // The loop var, index var and `ansible_loop` are vars of the
+        // included tasks too.
+        let keys = items.as_ref().map(|items| loop_keys(&ls, i, items));
+        let item = items.as_ref().map(|items| items[i].clone());
+        let mut iv = vars.clone();
+        for (k, v) in keys.iter().flatten() {
+            iv = iv.with(k, v.clone());
+        }
         let mut run = true;
         for c in &t.when {
             if !templar.condition(c, &iv).map_err(|e| e.to_string())? {
@@ -167,14 +172,19 @@ fn expand(
             Some(l) => templar.render_string(l, &iv).unwrap_or_else(|_| l.clone()),
             None => v.py_str(),
         });
-        if let Some(v) = item {
-            params.insert(loop_var.to_owned(), v);
+        for (k, v) in keys.into_iter().flatten() {
+            params.insert(k, v);
         }
         out.push(Expansion {
             file,
             params,
             label,
         });
+        if !t.loop_control.break_when.is_empty()
+            && all_true(templar, &t.loop_control.break_when, &iv)?
+        {
+            break;
+        }
     }
     Ok(if out.is_empty() { None } else { Some(out) })
 }

@@ -10,7 +10,7 @@
 
 use super::connection::{self, TargetError};
 use super::env::TaskEnv;
-use super::eval::{self, render_bool};
+use super::eval::{self, render_bool, LoopSettings};
 use super::host::HostState;
 use super::work::{HostWork, Prepared, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
@@ -20,19 +20,44 @@ use crate::value::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The task's arguments rendered for `vars`, with `omit` removed.
+/// The task's arguments rendered for `vars`, with `omit` removed, then
+/// completed from the `module_defaults` in force: the module's own
+/// entry, then its groups', each only for arguments still unset (the
+/// task's own always win).
 pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Map, String> {
-    match env
+    let mut args = match env
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
     {
-        Ok(Value::Map(m)) => Ok(m
-            .into_iter()
-            .filter(|(_, v)| v.as_str() != Some(OMIT))
-            .collect()),
-        Ok(_) => Err("module arguments must be a mapping".into()),
-        Err(e) => Err(e.to_string()),
+        Ok(Value::Map(m)) => m,
+        Ok(_) => return Err("module arguments must be a mapping".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    for defaults in crate::plan::module_defaults_for(task.module, &task.module_defaults)
+        .into_iter()
+        .rev()
+    {
+        match env.templar.render_value(defaults, vars) {
+            Ok(Value::Map(m)) => {
+                for (k, v) in m {
+                    args.entry(k).or_insert(v);
+                }
+            }
+            Ok(Value::Null) => {}
+            Ok(other) => {
+                return Err(format!(
+                    "module_defaults for `{}` must be a dictionary, got {}",
+                    task.module.as_str(),
+                    other.type_name()
+                ))
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
+    Ok(args
+        .into_iter()
+        .filter(|(_, v)| v.as_str() != Some(OMIT))
+        .collect())
 }
 
 /// Prepares `task` for `st` with `vars` (the item's, in a loop).
@@ -71,12 +96,11 @@ pub(crate) fn prepare(
     })))
 }
 
-/// The vars of one loop item.
-pub(crate) fn item_vars(task: &TaskStep, vars: &Vars, index: usize, item: &Value) -> Vars {
-    let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-    let mut iv = vars.with(loop_var, item.clone());
-    if let Some(ix) = &task.loop_control.index_var {
-        iv = iv.with(ix, Value::Int(index as i64));
+/// The vars of item `index` of `items`.
+pub(crate) fn item_vars(ls: &LoopSettings, vars: &Vars, index: usize, items: &[Value]) -> Vars {
+    let mut iv = vars.clone();
+    for (k, v) in eval::loop_keys(ls, index, items) {
+        iv = iv.with(&k, v);
     }
     iv
 }
@@ -94,10 +118,9 @@ pub(crate) fn prepare_ahead(
         None => (None, vec![Some(prepare(env, st, task, vars))]),
         Some(spec) => {
             let items = eval::loop_items(env.templar, spec, vars).ok()?;
-            let invocations = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Some(prepare(env, st, task, &item_vars(task, vars, i, item))))
+            let ls = eval::loop_settings(env.templar, &task.loop_control, vars).ok()?;
+            let invocations = (0..items.len())
+                .map(|i| Some(prepare(env, st, task, &item_vars(&ls, vars, i, &items))))
                 .collect();
             (Some(items), invocations)
         }

@@ -15,10 +15,11 @@
 //! | state | `options` (what the caller chose), `work` (a prepared task's data), `host` (per-host state), `vars` (precedence), `env` (play context) |
 //! | evaluation | `eval` (conditions, loops, environment), `result` (the typed task result) |
 //! | decisions | `connection` (connection + become per task, sessions), `invocation` (one task prepared for one host) |
-//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `gather` (facts), `task` (one task on one host), `prefetch` (probe batching) |
-//! | walking | `include` (dynamic includes), `walk` (steps, blocks, handlers), `play` (plays, batches, recap) |
+//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `task` (one task on one host), `prefetch` (probe batching) |
+//! | walking | `include` (dynamic includes), `start_at` (`--start-at-task`), `walk` (steps, blocks, handlers), `play` (plays, batches, recap) |
 
 mod actions;
+mod async_job;
 mod connection;
 mod env;
 mod eval;
@@ -31,6 +32,7 @@ mod play;
 mod prefetch;
 pub mod remote;
 mod result;
+mod start_at;
 mod task;
 mod vars;
 mod walk;

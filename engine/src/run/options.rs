@@ -46,6 +46,8 @@ pub struct RunOptions {
     /// refuses the playbook before any host is touched, instead of
     /// failing only the tasks that hosts reach.
     pub strict: bool,
+    /// `--shard K/N`: only this shard's part of each play's hosts.
+    pub shard: Option<crate::inventory::Shard>,
 }
 
 /// Settings that apply to every task unless a keyword or a variable says
@@ -107,6 +109,7 @@ impl Default for RunOptions {
             defaults: RunDefaults::default(),
             start_at_task: None,
             strict: false,
+            shard: None,
         }
     }
 }
@@ -144,6 +147,9 @@ pub struct RunSummary {
     pub exit_code: i32,
     /// SSH commands sent per host (probes, applies, facts), measured.
     pub commands: std::collections::BTreeMap<String, u64>,
+    /// `--start-at-task` named no task of the playbook (ansible-playbook
+    /// then says `No matching task "X" found` and still exits 0).
+    pub start_at_task_unmatched: Option<String>,
 }
 
 /// A run that could not start or had to stop as a whole.
@@ -160,4 +166,12 @@ pub enum RunError {
     /// A dynamic include could not be loaded or compiled.
     #[error("{0}")]
     Include(String),
+    /// A play could not start (a `serial:` that does not render to
+    /// batch sizes).
+    #[error("{0}")]
+    Play(String),
+    /// The run stopped as ansible-playbook stops, with no recap (a
+    /// notified handler that does not exist): Ansible's message.
+    #[error("{0}")]
+    Fatal(String),
 }

@@ -5,11 +5,12 @@ use super::env::TaskEnv;
 use super::gather::gather_facts;
 use super::host::{HostState, Standing};
 use super::options::{RunError, RunOptions, RunSummary};
+use super::start_at;
 use super::vars::{HostTable, PlayVars};
 use super::walk::Walk;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
-use crate::plan::{Plan, PlayPlan, Serial, Strategy};
+use crate::plan::{HostOrder, Plan, PlayPlan, Serial, Step, Strategy};
 use crate::report::{Event, Recap, Reporter, Status};
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
@@ -55,14 +56,13 @@ pub fn run(
         extra: extra.clone(),
     });
     let mut cancelled = false;
+    let mut stopped = false;
+    let mut start_at = opts.start_at_task.clone();
     for play in &plan.plays {
         if opts.cancel.load(Ordering::Relaxed) {
             cancelled = true;
             break;
         }
-        reporter.event(&Event::PlayStart {
-            name: play.name.clone(),
-        });
         let pattern = templar
             .render_string(&play.hosts, &Vars::new(extra.clone()))
             .map_err(|e| RunError::Pattern {
@@ -75,6 +75,10 @@ pub fn run(
                 pattern: pattern.clone(),
                 message: e.to_string(),
             })?;
+        let selected = match opts.shard {
+            Some(shard) => shard.filter(inventory, selected),
+            None => selected,
+        };
         let mut hosts: Vec<String> = Vec::new();
         for h in selected {
             if !states.contains_key(&h) {
@@ -93,9 +97,17 @@ pub fn run(
             }
         }
         if hosts.is_empty() {
+            reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
             reporter.event(&Event::NoHostsMatched);
             continue;
         }
+        // `ansible_play_hosts*` keep the inventory's order; batches and
+        // scheduling follow `order:`.
+        let play_hosts = hosts.clone();
+        ordered(&mut hosts, play.order);
+        let serial = resolve_serial(&templar, play, &extra)?;
         let forks = if opts.forks == 0 {
             hosts.len().clamp(1, 50)
         } else {
@@ -105,7 +117,11 @@ pub fn run(
             .num_threads(forks)
             .build()
             .expect("a thread pool of `forks` workers can always be built");
-        for batch_hosts in batches(&hosts, &play.serial) {
+        for batch_hosts in batches(&hosts, &serial) {
+            // Each batch is a run of the play: its own banner.
+            reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
             let mut batch: Vec<HostState> = batch_hosts
                 .iter()
                 .filter_map(|h| states.shift_remove(h))
@@ -117,7 +133,7 @@ pub fn run(
                 opts,
                 &extra,
                 &hostvars,
-                &hosts,
+                &play_hosts,
                 &batch_hosts,
             );
             let walk = Walk {
@@ -135,20 +151,35 @@ pub fn run(
                 force_handlers: play.force_handlers,
                 batch_size: batch.len(),
                 batching: opts.probe_batching,
+                throttles: Default::default(),
+                fatal: Default::default(),
             };
-            if play.gather_facts {
+            // `--start-at-task`: until a batch finds the task, each runs
+            // nothing (not even fact gathering); the batch that finds it
+            // starts there, and everything after runs in full.
+            let started;
+            let (steps, gathers): (&[Step], usize) = match &start_at {
+                None => (&play.steps, usize::from(play.gather_facts)),
+                Some(pattern) => match start_at::start(&play.steps, play.gather_facts, pattern) {
+                    Some(s) => {
+                        started = s;
+                        start_at = None;
+                        (&started.steps, started.gathers)
+                    }
+                    None => (&[], 0),
+                },
+            };
+            for _ in 0..gathers {
                 gather(&walk, &mut batch);
             }
             let finished = match play.strategy {
-                Strategy::Linear => {
-                    walk.steps(&play.steps, &mut batch, false) && walk.flush(&mut batch)
-                }
+                Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
                 Strategy::Free => pool.install(|| {
                     batch
                         .par_iter_mut()
                         .map(|s| {
                             let one = std::slice::from_mut(s);
-                            walk.steps(&play.steps, one, false) && walk.flush(one)
+                            walk.steps(steps, one, false) && walk.flush(one)
                         })
                         .collect::<Vec<_>>()
                         .into_iter()
@@ -158,24 +189,38 @@ pub fn run(
             for s in batch {
                 states.insert(s.name.clone(), s);
             }
-            if !finished {
-                cancelled = opts.cancel.load(Ordering::Relaxed);
-                break;
+            if let Some(msg) = walk.fatal.lock().ok().and_then(|mut f| f.take()) {
+                // Ansible stops at once: no recap.
+                for s in states.values_mut() {
+                    s.wait_jobs();
+                    s.close_sessions();
+                }
+                return Err(RunError::Fatal(msg));
             }
+            // Ansible ends the whole playbook (no more batches, no more
+            // plays) when `max_fail_percentage` is exceeded or when every
+            // host of a batch failed or was unreachable.
             let batch_failed = batch_hosts
                 .iter()
-                .all(|h| states.get(h).is_some_and(|s| !s.active()));
-            if batch_failed {
+                .all(|h| states.get(h).is_some_and(|s| s.failed() || s.unreachable()));
+            if !finished || batch_failed {
+                cancelled = opts.cancel.load(Ordering::Relaxed);
+                stopped = true;
                 break;
             }
         }
         for s in states.values_mut() {
             s.notified.clear();
+            s.pending_handlers.clear();
+        }
+        if stopped {
+            break;
         }
     }
     let mut recap = Recap::default();
     let mut commands = std::collections::BTreeMap::new();
     for (name, s) in &mut states {
+        s.wait_jobs();
         s.close_sessions();
         if s.stats != Default::default() || s.commands > 0 {
             *recap.host(name) = s.stats;
@@ -185,13 +230,17 @@ pub fn run(
     reporter.event(&Event::Recap(recap.clone()));
     let exit_code = if cancelled { 130 } else { recap.exit_code() };
     Ok(RunSummary {
+        start_at_task_unmatched: start_at,
         recap,
         exit_code,
         commands,
     })
 }
 
-/// `serial` batches: counts or percentages, the last size repeating.
+/// `serial` batches as Ansible's `_get_serialized_batches` cuts them:
+/// counts or percentages of the play's hosts (`pct_to_int`: truncated,
+/// at least 1), the last size repeating; a size of 0 or less takes every
+/// host left.
 fn batches(hosts: &[String], serial: &[Serial]) -> Vec<Vec<String>> {
     if serial.is_empty() {
         return vec![hosts.to_vec()];
@@ -200,18 +249,104 @@ fn batches(hosts: &[String], serial: &[Serial]) -> Vec<Vec<String>> {
     let mut rest = hosts;
     let mut i = 0;
     while !rest.is_empty() {
-        let spec = &serial[i.min(serial.len() - 1)];
-        let n = match spec {
-            Serial::Count(0) => rest.len(),
+        let n = match &serial[i.min(serial.len() - 1)] {
             Serial::Count(n) => *n,
-            Serial::Percent(p) => ((hosts.len() as f64) * p / 100.0).floor().max(1.0) as usize,
-        }
-        .min(rest.len());
+            Serial::Percent(p) => match ((hosts.len() as f64) * p / 100.0).trunc() as i64 {
+                0 => 1,
+                n => n,
+            },
+            // Resolved before batching.
+            Serial::Template(_) => 0,
+        };
+        let n = if n <= 0 {
+            rest.len()
+        } else {
+            (n as usize).min(rest.len())
+        };
         out.push(rest[..n].to_vec());
         rest = &rest[n..];
         i += 1;
     }
     out
+}
+
+/// `order:` applied to the play's hosts.
+fn ordered(hosts: &mut [String], order: HostOrder) {
+    match order {
+        HostOrder::Inventory => {}
+        HostOrder::ReverseInventory => hosts.reverse(),
+        HostOrder::Sorted => hosts.sort(),
+        HostOrder::ReverseSorted => hosts.sort_by(|a, b| b.cmp(a)),
+        HostOrder::Shuffle => {
+            // Fisher-Yates with a clock-seeded xorshift: a different
+            // order each run, as Python's `shuffle`.
+            let mut x = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0x9e37_79b9, |d| d.as_nanos() as u64)
+                | 1;
+            for i in (1..hosts.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                hosts.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+        }
+    }
+}
+
+/// `serial:` with its templates rendered (play vars and extra vars, as
+/// Ansible templates play keywords when the play starts): each renders
+/// to a count, a percentage or a list of them.
+fn resolve_serial(
+    templar: &Templar,
+    play: &PlayPlan,
+    extra: &Arc<Map>,
+) -> Result<Vec<Serial>, RunError> {
+    if !play.serial.iter().any(|s| matches!(s, Serial::Template(_))) {
+        return Ok(play.serial.clone());
+    }
+    let mut vars = play.vars.clone();
+    vars.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let vars = Vars::new(Arc::new(vars));
+    let bad = |v: &Value| {
+        RunError::Play(format!(
+            "Error processing keyword 'serial': the value {} is not an integer or a percentage",
+            crate::report::python_repr(v)
+        ))
+    };
+    let one = |v: &Value| -> Result<Serial, RunError> {
+        match v {
+            Value::Int(i) => Ok(Serial::Count(*i)),
+            Value::Str(s) | Value::Unsafe(s) => {
+                let t = s.trim();
+                match t.strip_suffix('%') {
+                    Some(p) => p.trim().parse::<i64>().map(|p| Serial::Percent(p as f64)),
+                    None => t.parse::<i64>().map(Serial::Count),
+                }
+                .map_err(|_| bad(v))
+            }
+            other => Err(bad(other)),
+        }
+    };
+    let mut out = Vec::new();
+    for s in &play.serial {
+        let Serial::Template(t) = s else {
+            out.push(s.clone());
+            continue;
+        };
+        let v = templar
+            .render_value(&Value::Str(t.clone()), &vars)
+            .map_err(|e| RunError::Play(format!("Error processing keyword 'serial': {e}")))?;
+        match &v {
+            Value::List(items) => {
+                for i in items {
+                    out.push(one(i)?);
+                }
+            }
+            other => out.push(one(other)?),
+        }
+    }
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,8 +3,8 @@
 //! every command.
 
 use crate::modules::{ExecOutput, ModuleError, Remote};
-use crate::transport::{ExecRequest, Privilege, PutOptions, Transport};
-use std::time::Duration;
+use crate::transport::{ExecRequest, Privilege, PutOptions, Transport, TransportError};
+use std::time::{Duration, Instant};
 
 /// A module's view of one host for one task.
 ///
@@ -15,6 +15,7 @@ pub struct TransportRemote<'a> {
     env: Vec<(String, String)>,
     privilege: Privilege,
     timeout: Option<Duration>,
+    deadline: Option<Instant>,
 }
 
 impl<'a> TransportRemote<'a> {
@@ -25,6 +26,7 @@ impl<'a> TransportRemote<'a> {
             env: Vec::new(),
             privilege: Privilege::User,
             timeout: None,
+            deadline: None,
         }
     }
 
@@ -42,21 +44,53 @@ impl<'a> TransportRemote<'a> {
         self
     }
 
-    /// A deadline for each command (the task's `timeout:`).
+    /// A limit for each command on its own (`--timeout`).
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> TransportRemote<'a> {
         self.timeout = timeout;
         self
     }
+
+    /// A point in time every command must end by (the task's `timeout:`):
+    /// each command gets what is left of it.
+    #[must_use]
+    pub fn deadline(mut self, deadline: Option<Instant>) -> TransportRemote<'a> {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The limit for the next command: the per-command one, cut to what
+    /// is left before the deadline; `Err` when nothing is left.
+    fn limit(&self, command: &str) -> Result<Option<Duration>, TransportError> {
+        let Some(d) = self.deadline else {
+            return Ok(self.timeout);
+        };
+        let left = d.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(TransportError::Timeout {
+                host: self.transport.host().to_owned(),
+                command: command
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect(),
+                after: Duration::ZERO,
+            });
+        }
+        Ok(Some(self.timeout.map_or(left, |t| t.min(left))))
+    }
 }
 
 impl Remote for TransportRemote<'_> {
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
+        let timeout = self.limit(script)?;
         let req = ExecRequest {
             command: script.to_owned(),
             env: self.env.clone(),
             stdin: stdin.map(<[u8]>::to_vec),
-            timeout: self.timeout,
+            timeout,
             privilege: self.privilege,
         };
         let out = self.transport.exec(&req)?;

@@ -39,6 +39,32 @@ pub(crate) struct TaskResult {
     pub diff: Option<String>,
     /// Reports no `changed` key (the results of dynamic includes).
     pub bare: bool,
+    /// Whose failure it is, for the wording of Ansible's error report.
+    pub blame: Blame,
+}
+
+/// Whose failure a result is, as Ansible's error report words it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Blame {
+    /// The module's, or its action plugin's: the task's module decides
+    /// (`Module failed` or `Action failed`).
+    #[default]
+    Placement,
+    /// The executor's, raised as an action failure (`Action failed`: an
+    /// `async:` job that did not finish while polled).
+    Action,
+    /// The task's own (a `timeout:` that expired, a keyword that does not
+    /// validate, an action that refuses `async:`): `msg` is the whole
+    /// error text, with no kind.
+    Task,
+}
+
+impl Blame {
+    /// A result the task itself failed (timeout, keyword, refusal):
+    /// reported before anything else is considered.
+    pub(crate) fn is_task(self) -> bool {
+        self == Blame::Task
+    }
 }
 
 const FLAGS: &[&str] = &["changed", "failed", "skipped", "unreachable"];
@@ -52,7 +78,34 @@ impl TaskResult {
             reports_failed: false,
             diff: None,
             bare: false,
+            blame: Blame::Placement,
         }
+    }
+
+    /// A failure of the task itself (not of its module), as Ansible's
+    /// `AnsibleTaskError` reads: `Task failed: {why}`.
+    pub(crate) fn task_error(why: &str) -> TaskResult {
+        TaskResult {
+            blame: Blame::Task,
+            ..TaskResult::failed(format!("Task failed: {why}"))
+        }
+    }
+
+    /// The task's `timeout:` of `secs` seconds expired (the registered
+    /// result carries `timedout` and `exception` as Ansible's does).
+    pub(crate) fn timed_out(secs: i64) -> TaskResult {
+        let mut r = TaskResult::task_error(&format!("Timed out after {secs} second(s)."));
+        let mut t = Map::new();
+        t.insert(
+            "frame".into(),
+            Value::Str(
+                "Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors.".into(),
+            ),
+        );
+        t.insert("period".into(), Value::Int(secs));
+        r.set("timedout", Value::Map(t));
+        r.set("exception", Value::Str("(traceback unavailable)".into()));
+        r
     }
 
     /// A failure with Ansible's `msg`.
@@ -116,6 +169,7 @@ impl TaskResult {
             data,
             diff: o.diff,
             bare: false,
+            blame: Blame::Placement,
         }
     }
 
@@ -167,6 +221,22 @@ impl TaskResult {
         }
         m
     }
+}
+
+/// A result as `register` stores it: every string marked unsafe, so a
+/// `{{` in a command's output (or in an error message quoting a
+/// template) is never rendered when the variable is read, as Ansible
+/// wraps module results.
+pub(crate) fn registered(result: Map) -> Value {
+    fn mark(v: Value) -> Value {
+        match v {
+            Value::Str(s) => Value::Unsafe(s),
+            Value::List(l) => Value::List(l.into_iter().map(mark).collect()),
+            Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, mark(v))).collect()),
+            other => other,
+        }
+    }
+    mark(Value::Map(result))
 }
 
 /// One loop item: its result plus the loop keys Ansible adds.
@@ -221,6 +291,7 @@ pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
         reports_failed: false,
         diff: None,
         bare: false,
+        blame: Blame::Placement,
     }
 }
 
@@ -278,6 +349,7 @@ impl TaskRun {
                 label: i.label.clone(),
                 status: i.result.status(),
                 result: i.to_map(),
+                failure_kind: failure_kind(&i.result, &self.presentation),
             })
             .collect();
         hr.diffs.extend(self.result.diff.clone());
@@ -287,10 +359,19 @@ impl TaskRun {
         hr.notice = p.notice.clone();
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
-        if p.action_plugin {
-            hr.failure_kind = "Action failed";
-        }
+        hr.failure_kind = failure_kind(&self.result, p);
         hr
+    }
+}
+
+/// How Ansible's error report names a failure: the task's own error
+/// (empty: `msg` says it all), an action plugin's, or a module's.
+fn failure_kind(r: &TaskResult, p: &Presentation) -> &'static str {
+    match r.blame {
+        Blame::Task => "",
+        Blame::Action => "Action failed",
+        Blame::Placement if p.action_plugin => "Action failed",
+        Blame::Placement => "Module failed",
     }
 }
 

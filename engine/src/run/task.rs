@@ -2,19 +2,23 @@
 //! `changed_when`/`failed_when`, `register`, notifications.
 
 use super::actions;
+use super::async_job;
 use super::connection;
 use super::env::TaskEnv;
-use super::eval::{all_true, first_false, loop_items, render_bool, render_f64, render_int};
+use super::eval::{
+    all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, render_bool,
+    render_f64, render_int,
+};
 use super::host::HostState;
 use super::invocation::{item_vars, prepared_items, take_or_prepare};
 use super::remote::TransportRemote;
-use super::result::{loop_result, Ending, ItemRun, Presentation, TaskResult, TaskRun};
+use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
-use super::work::{HostWork, Unprepared, Work};
+use super::work::{Deadline, HostWork, Unprepared, Work};
 use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
 use crate::template::Vars;
-use crate::value::{Map, Value};
+use crate::value::Value;
 use std::time::Duration;
 
 /// Runs `task` on `st`. Updates the host's registered vars and
@@ -41,8 +45,11 @@ pub(crate) fn run_task(
             };
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
+            // A task that failed before its action ran (a timeout, async
+            // refused) shows its result on one line, as Ansible does.
             p.show_result = matches!(builtin, Some(Builtin::Debug | Builtin::Assert))
-                && run.result.ending != Ending::Skipped;
+                && run.result.ending != Ending::Skipped
+                && !run.result.blame.is_task();
             p.debug_output = builtin == Some(Builtin::Debug);
             if builtin == Some(Builtin::Pause) && run.result.status() == crate::report::Status::Ok {
                 if let Some(Value::Int(secs)) = run.result.data.get("delta") {
@@ -70,10 +77,17 @@ pub(crate) fn run_task(
     if run.result.ending == Ending::Failed && ignore {
         run.ignored = true;
     }
+    if run.result.ending == Ending::Unreachable {
+        // `ignore_unreachable`: counted ok + ignored, the host stays.
+        run.ignored = task
+            .ignore_unreachable
+            .as_ref()
+            .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(false));
+    }
     run.presentation.origin = Some(task.span.clone());
     run.presentation.action_plugin = task.module.is_action_plugin();
     if let Some(name) = &task.register {
-        st.set_fact(name, Value::Map(run.result.to_map()));
+        st.set_fact(name, registered(run.result.to_map()));
     }
     if run.result.changed && matches!(run.result.ending, Ending::Ran | Ending::Failed) {
         for n in &task.notify {
@@ -91,11 +105,23 @@ fn run_items(
     items: Vec<Value>,
     banner: &str,
 ) -> TaskRun {
-    let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-    let mut runs = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let iv = item_vars(task, vars, i, &item);
-        let r = match first_false(env.templar, &task.when, &iv) {
+    let ls = match loop_settings(env.templar, &task.loop_control, vars) {
+        Ok(ls) => ls,
+        Err(e) => return TaskRun::single(TaskResult::task_error(&e)),
+    };
+    let mut runs: Vec<ItemRun> = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        // `pause` waits between items, not before the first.
+        if i > 0 && ls.pause > 0.0 {
+            std::thread::sleep(Duration::from_secs_f64(ls.pause));
+        }
+        let mut iv = item_vars(&ls, vars, i, &items);
+        // Ansible registers each item's result as it goes: later items,
+        // their labels and `break_when` see the previous one.
+        if let (Some(reg), Some(prev)) = (&task.register, runs.last()) {
+            iv = iv.with(reg, registered(prev.to_map()));
+        }
+        let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
             Ok(None) => attempt(env, st, task, i, &iv, banner),
@@ -103,27 +129,41 @@ fn run_items(
         if r.ending == Ending::Unreachable {
             return TaskRun::single(r);
         }
-        let mut loop_keys = Map::new();
-        loop_keys.insert(loop_var.to_owned(), item.clone());
-        loop_keys.insert("ansible_loop_var".into(), Value::Str(loop_var.to_owned()));
-        if let Some(ix) = &task.loop_control.index_var {
-            loop_keys.insert(ix.clone(), Value::Int(i as i64));
-            loop_keys.insert("ansible_index_var".into(), Value::Str(ix.clone()));
-        }
-        let label = match &task.loop_control.label {
-            Some(l) => env
-                .templar
-                .render_string(l, &iv)
-                .unwrap_or_else(|_| l.clone()),
-            None => label_of(&item),
-        };
-        runs.push(ItemRun {
-            label,
-            result: r,
+        let loop_keys = loop_keys(&ls, i, &items);
+        let mut item = ItemRun {
+            label: label_of(&items[i]),
+            result: r.clone(),
             loop_keys,
-        });
-        if let Some(p) = task.loop_control.pause {
-            std::thread::sleep(Duration::from_secs_f64(p.clamp(0.0, 3600.0)));
+        };
+        let after = match &task.register {
+            Some(reg) => {
+                // The arguments of later items may read it: prepare them
+                // when they run.
+                st.prepared.remove(&super::invocation::task_id(task));
+                iv.with(reg, registered(item.to_map()))
+            }
+            None => iv,
+        };
+        if let Some(l) = &task.loop_control.label {
+            match env.templar.render_string(l, &after) {
+                Ok(label) => item.label = label,
+                Err(e) => {
+                    r.fail();
+                    r.set(
+                        "msg",
+                        Value::Str(format!("Failed to template loop_control.label: {e}")),
+                    );
+                    item.result = r;
+                }
+            }
+        }
+        runs.push(item);
+        if !task.loop_control.break_when.is_empty() {
+            match all_true(env.templar, &task.loop_control.break_when, &after) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return TaskRun::single(TaskResult::failed(e)),
+            }
         }
     }
     let builtin = task.module.builtin();
@@ -157,6 +197,14 @@ fn attempt(
     vars: &Vars,
     banner: &str,
 ) -> TaskResult {
+    let timeout = match task_timeout(env, task, vars) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let background = match async_job::spec(env.templar, task, vars) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let work = match take_or_prepare(env, st, task, index, vars) {
         Err(Unprepared::Args(m)) => return TaskResult::failed(m),
         other => other,
@@ -180,11 +228,21 @@ fn attempt(
     let mut tries = 0;
     let mut r = loop {
         tries += 1;
-        let r = match &work {
-            Ok(w) => once(env, st, task, w, vars),
-            Err(Unprepared::Failed(m) | Unprepared::Args(m)) => TaskResult::failed(m.clone()),
-            Err(Unprepared::Unreachable(m)) => TaskResult::unreachable(m.clone()),
+        let deadline = timeout.map(Deadline::after);
+        let r = match (&work, background) {
+            // The job gets a fresh invocation of its own (it outlives this
+            // attempt); Ansible's alarm does not cover the polling.
+            (Ok(_), Some(b)) => async_job::run(env, st, task, vars, b),
+            (Ok(w), None) => once(env, st, task, w, vars, deadline),
+            (Err(Unprepared::Failed(m) | Unprepared::Args(m)), _) => TaskResult::failed(m.clone()),
+            (Err(Unprepared::Unreachable(m)), _) => TaskResult::unreachable(m.clone()),
         };
+        if r.blame.is_task() {
+            // A timeout ends the task at once: no retry, no
+            // `changed_when`/`failed_when`, no `attempts` (as Ansible's
+            // alarm raises out of its retry loop).
+            return r;
+        }
         let Some(until) = &task.until else { break r };
         if r.ending == Ending::Unreachable {
             break r;
@@ -245,15 +303,38 @@ fn attempt(
     r
 }
 
-/// Runs the prepared work once.
+/// The task's `timeout:` in seconds for `vars`: `None` for none (unset
+/// or 0); `Err` with the failed result when it does not validate, worded
+/// as Ansible words it.
+fn task_timeout(
+    env: &TaskEnv<'_>,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Result<Option<i64>, TaskResult> {
+    const MAX: i64 = 100_000_000;
+    let Some(v) = &task.timeout else {
+        return Ok(None);
+    };
+    match keyword_int(env.templar, "timeout", v, vars) {
+        Err(e) => Err(TaskResult::task_error(&e)),
+        Ok(Some(n)) if !(0..=MAX).contains(&n) => Err(TaskResult::task_error(&format!(
+            "Timeout {n} is invalid, it must be between 0 and {MAX}."
+        ))),
+        Ok(n) => Ok(n.filter(|n| *n > 0)),
+    }
+}
+
+/// Runs the prepared work once, within `deadline` when the task has a
+/// `timeout:`.
 fn once(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     task: &TaskStep,
     work: &Work,
     vars: &Vars,
+    deadline: Option<Deadline>,
 ) -> TaskResult {
-    match work {
+    let r = match work {
         Work::Controller(args) => {
             let Some(b) = task.module.builtin() else {
                 return TaskResult::failed(format!(
@@ -261,12 +342,19 @@ fn once(
                     task.module.as_str()
                 ));
             };
-            match actions::run(b, env.templar, st, task, vars, args) {
+            let until = deadline.map(|d| d.at);
+            match actions::run(b, env.templar, st, task, vars, args, until) {
                 Ok(o) => TaskResult::from_outcome(o, false),
                 Err(e) => TaskResult::failed(e),
             }
         }
-        Work::Host(w) => on_host(env, st, task, w, vars),
+        Work::Host(w) => on_host(env, st, task, w, vars, deadline),
+    };
+    match deadline {
+        // Ansible's alarm fires whatever the module was doing; here every
+        // command was cut at the deadline, so the attempt ends there too.
+        Some(d) if d.passed() && r.ending != Ending::Unreachable => TaskResult::timed_out(d.secs),
+        _ => r,
     }
 }
 
@@ -276,6 +364,7 @@ fn on_host(
     task: &TaskStep,
     w: &HostWork,
     vars: &Vars,
+    deadline: Option<Deadline>,
 ) -> TaskResult {
     let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
         Ok(t) => t,
@@ -288,7 +377,8 @@ fn on_host(
     let mut remote = TransportRemote::new(transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
-        .timeout(w.timeout);
+        .timeout(w.timeout)
+        .deadline(deadline.map(|d| d.at));
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,

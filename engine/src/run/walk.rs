@@ -6,10 +6,11 @@
 //! it is known; the counters are updated afterwards, in inventory order.
 
 use super::env::TaskEnv;
+use super::eval::keyword_int;
 use super::host::{HostState, Standing};
 use super::include;
 use super::prefetch::prefetch;
-use super::result::TaskRun;
+use super::result::{TaskResult, TaskRun};
 use super::task::run_task;
 use super::vars::task_vars;
 use crate::modules::Builtin;
@@ -17,8 +18,9 @@ use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
 use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
 
 /// What a walk over steps needs besides the hosts.
 pub(crate) struct Walk<'a> {
@@ -32,6 +34,44 @@ pub(crate) struct Walk<'a> {
     pub batch_size: usize,
     /// Fetch the probes of upcoming tasks in one round trip.
     pub batching: bool,
+    /// `throttle:` limits in force, one per task (shared by the hosts of
+    /// the `free` strategy, which reach a task at different times).
+    pub throttles: Mutex<HashMap<usize, Arc<Throttle>>>,
+    /// An error that ends the run at once (Ansible raises it from its
+    /// strategy): set by the worker that hit it.
+    pub fatal: Mutex<Option<String>>,
+}
+
+/// At most `max` hosts inside at once (`throttle:`).
+pub(crate) struct Throttle {
+    max: usize,
+    running: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Throttle {
+    fn new(max: usize) -> Throttle {
+        Throttle {
+            max: max.max(1),
+            running: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Runs `f` once fewer than `max` others are running.
+    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut n = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            while *n >= self.max {
+                n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+            }
+            *n += 1;
+        }
+        let out = f();
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.freed.notify_one();
+        out
+    }
 }
 
 /// Which hosts a step runs on.
@@ -209,12 +249,33 @@ impl Walk<'_> {
                 handler,
             });
         }
+        let throttle = self.throttle(t, &batch[first]);
         let one = |st: &mut HostState| -> TaskRun {
-            self.reporter.event(&Event::HostTaskStart {
-                host: st.name.clone(),
-                task: banner.clone(),
-            });
-            let run = run_task(&self.env, st, t, &banner);
+            let run = match &throttle {
+                Err(e) => TaskRun::single(TaskResult::task_error(e)),
+                Ok(Some(limit)) => limit.run(|| self.run_one(t, st, &banner)),
+                Ok(None) => self.run_one(t, st, &banner),
+            };
+            if run.result.changed {
+                // Ansible checks each notification as it saves it and
+                // stops the run, before showing the result, when no
+                // handler answers to it.
+                let missing = t
+                    .notify
+                    .iter()
+                    .find(|n| handlers_for(self.handlers, n).is_empty());
+                if let Some(n) = missing {
+                    if let Ok(mut f) = self.fatal.lock() {
+                        f.get_or_insert_with(|| {
+                            format!(
+                                "The requested handler '{n}' was not found in either the main \
+                                 handlers list nor in the listening handlers list"
+                            )
+                        });
+                    }
+                    return run;
+                }
+            }
             // A `meta` that ran prints no host line; run or skipped, it
             // counts nothing in the recap (measured: `end_host` in
             // tests/golden/run/logic and tests/run/logic.rs).
@@ -249,19 +310,23 @@ impl Walk<'_> {
         if once {
             // Ansible gives the run_once result to every host of the batch.
             if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
-                let registered = run.result.to_map();
+                let registered = super::result::registered(run.result.to_map());
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
-                    s.set_fact(reg, Value::Map(registered.clone()));
+                    s.set_fact(reg, registered.clone());
                 }
             }
         }
+        if self.fatal.lock().is_ok_and(|f| f.is_some()) {
+            return false;
+        }
         let mut failed_now = 0usize;
+        let any_results = !results.is_empty();
         for (i, run) in results {
             if is_meta && matches!(run.result.status(), Status::Ok | Status::Skipped) {
                 continue;
             }
             let st = &mut batch[i];
-            account(st, &run, &banner, rescuable, t.ignore_unreachable);
+            account(st, &run, &banner, rescuable);
             if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
@@ -276,37 +341,65 @@ impl Walk<'_> {
                 s.fail();
             }
         }
-        if let Some(pct) = self.max_fail_percentage {
+        if let (Some(pct), true) = (self.max_fail_percentage, any_results) {
+            // As Ansible's linear strategy: hosts failed in this batch (not
+            // unreachable ones, not failures a rescue may still take back)
+            // over the batch size.
             let failed = batch
                 .iter()
-                .filter(|s| s.failed() || s.unreachable())
+                .filter(|s| s.standing == Standing::Failed { rescuable: false })
                 .count();
-            if self.batch_size > 0 && (failed as f64) * 100.0 / (self.batch_size as f64) > pct {
+            if self.batch_size > 0 && (failed as f64) / (self.batch_size as f64) > pct / 100.0 {
                 for s in batch.iter_mut() {
                     s.fail();
                 }
+                // Once for the percentage, once because no host is left.
+                self.reporter.event(&Event::NoHostsRemaining);
+                self.reporter.event(&Event::NoHostsRemaining);
                 return false;
             }
         }
         true
     }
 
-    /// Runs the notified handlers, in the order they are defined.
+    /// One host's run of `t`, reported from the worker running it.
+    fn run_one(&self, t: &TaskStep, st: &mut HostState, banner: &str) -> TaskRun {
+        self.reporter.event(&Event::HostTaskStart {
+            host: st.name.clone(),
+            task: banner.to_owned(),
+        });
+        run_task(&self.env, st, t, banner)
+    }
+
+    /// The `throttle:` of `t` (rendered with `st`'s variables), shared by
+    /// every host running `t`; `None` when unset or 0.
+    fn throttle(&self, t: &TaskStep, st: &HostState) -> Result<Option<Arc<Throttle>>, String> {
+        let Some(v) = &t.throttle else {
+            return Ok(None);
+        };
+        let vars = task_vars(self.env.pv, st, Some(t));
+        let n = keyword_int(self.env.templar, "throttle", v, &vars)?.unwrap_or(0);
+        if n <= 0 {
+            return Ok(None);
+        }
+        let mut map = self.throttles.lock().unwrap_or_else(|e| e.into_inner());
+        let limit = map
+            .entry(super::invocation::task_id(t))
+            .or_insert_with(|| Arc::new(Throttle::new(n as usize)));
+        Ok(Some(limit.clone()))
+    }
+
+    /// Runs the notified handlers, in the order they are defined, each
+    /// once for the hosts that notified it (also by a handler that ran
+    /// earlier in this flush).
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
-        for h in self.handlers {
-            let keys: Vec<String> = std::iter::once(h.name.clone().unwrap_or_default())
-                .chain(
-                    h.role
-                        .as_ref()
-                        .map(|r| format!("{} : {}", r.name, h.name.clone().unwrap_or_default())),
-                )
-                .chain(h.listen.iter().cloned())
-                .collect();
+        self.resolve_notifications(batch);
+        for (i, h) in self.handlers.iter().enumerate() {
             let who: HashSet<String> = batch
                 .iter()
                 .filter(|s| {
                     (s.active() || (self.force_handlers && s.failed()))
-                        && keys.iter().any(|k| s.notified.contains(k))
+                        && s.pending_handlers.contains(&i)
                 })
                 .map(|s| s.name.clone())
                 .collect();
@@ -314,9 +407,7 @@ impl Walk<'_> {
                 continue;
             }
             for s in batch.iter_mut().filter(|s| who.contains(&s.name)) {
-                for k in &keys {
-                    s.notified.shift_remove(k);
-                }
+                s.pending_handlers.remove(&i);
             }
             let chosen = if self.force_handlers {
                 Who::Forced(&who)
@@ -326,8 +417,19 @@ impl Walk<'_> {
             if !self.task(h, batch, false, chosen, true) {
                 return false;
             }
+            self.resolve_notifications(batch);
         }
         true
+    }
+
+    /// Turns each host's notifications into the handlers they name.
+    fn resolve_notifications(&self, batch: &mut [HostState]) {
+        for s in batch.iter_mut() {
+            let notified: Vec<String> = s.notified.drain(..).collect();
+            for n in notified {
+                s.pending_handlers.extend(handlers_for(self.handlers, &n));
+            }
+        }
     }
 
     fn include(
@@ -359,6 +461,40 @@ impl Walk<'_> {
     }
 }
 
+/// The handlers notification `n` names, as Ansible's
+/// `search_handlers_by_notification` finds them: the last handler
+/// defined with that name (or `role : name`), and every handler that
+/// `listen`s to it (one per name).
+fn handlers_for(handlers: &[Arc<TaskStep>], n: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let named = (0..handlers.len()).rev().find(|&i| {
+        let h = &handlers[i];
+        h.name.as_deref().is_some_and(|name| {
+            name == n
+                || h.role
+                    .as_ref()
+                    .is_some_and(|r| format!("{} : {name}", r.name) == n)
+        })
+    });
+    out.extend(named);
+    let mut seen: HashSet<&str> = HashSet::new();
+    for i in (0..handlers.len()).rev() {
+        let h = &handlers[i];
+        if !h.listen.iter().any(|l| l == n) {
+            continue;
+        }
+        if let Some(name) = h.name.as_deref() {
+            if !seen.insert(name) {
+                continue;
+            }
+        }
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
 fn who_set(batch: &[HostState], who: Who<'_>) -> HashSet<String> {
     batch
         .iter()
@@ -378,13 +514,7 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 /// Updates the recap counters and standing of one host, by Ansible's
 /// rules: changed counts as ok too; an ignored failure is ok + ignored; a
 /// failure inside a block with a rescue waits for the rescue.
-fn account(
-    st: &mut HostState,
-    run: &TaskRun,
-    task: &str,
-    rescuable: bool,
-    ignore_unreachable: bool,
-) {
+fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
     let status = run.result.status();
     let changed = run.result.changed;
     st.converged = matches!(status, Status::Ok | Status::Skipped) && !changed;
@@ -414,7 +544,7 @@ fn account(
                 st.stats.failed += 1;
             }
         }
-        Status::Unreachable if ignore_unreachable => {
+        Status::Unreachable if run.ignored => {
             st.stats.ok += 1;
             st.stats.ignored += 1;
         }

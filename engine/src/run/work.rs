@@ -7,7 +7,7 @@ use crate::plan::TaskStep;
 use crate::transport::{ConnectionSpec, Privilege};
 use crate::value::{Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where and how one task's commands run.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,5 +71,30 @@ impl Prepared {
     /// Whether it is still valid for `task` at variable epoch `epoch`.
     pub(crate) fn valid_for(&self, epoch: u64, task: &TaskStep) -> bool {
         self.epoch == epoch && std::ptr::eq(&*self.task, task)
+    }
+}
+
+/// The end of one attempt's `timeout:` (Ansible's alarm around the
+/// module run): every command of the attempt must finish before `at`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    /// When the attempt times out.
+    pub at: Instant,
+    /// The `timeout:` value, for the message.
+    pub secs: i64,
+}
+
+impl Deadline {
+    /// A deadline `secs` seconds from now.
+    pub(crate) fn after(secs: i64) -> Deadline {
+        Deadline {
+            at: Instant::now() + Duration::from_secs(secs.max(0) as u64),
+            secs,
+        }
+    }
+
+    /// Whether it has passed.
+    pub(crate) fn passed(&self) -> bool {
+        Instant::now() >= self.at
     }
 }
