@@ -188,6 +188,8 @@ fn assert_rocky(host: &TestHost) {
         "cri-tools-1.36.0-150500.1.1.x86_64",
         "kubernetes-cni-1.9.1-150500.1.1.x86_64",
         "iptables-nft-1.0-1.x86_64",
+        "NetworkManager-1.0-1.x86_64",
+        "open-vm-tools-1.0-1.x86_64",
         "epel-release-9-1.noarch",
     ] {
         assert!(
@@ -286,6 +288,12 @@ fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempoten
     for host in fleet.hosts() {
         prepare(host, Some(&mirror));
     }
+    // Rocky runs the iptables service (as with iptables-services).
+    fleet.host("node2").sh(
+        "printf '[Unit]\\nDescription=iptables (stand-in)\\n[Service]\\nExecStart=/bin/sleep infinity\\n\
+         [Install]\\nWantedBy=multi-user.target\\n' > /usr/lib/systemd/system/iptables.service && \
+         systemctl daemon-reload && systemctl enable --now iptables.service",
+    );
     let setup = Setup::new(&fleet, &mirror);
     let job = || setup.job(&fleet, Source::Mirror, None, &[], &[]);
 
