@@ -15,6 +15,7 @@
 //! (`playbooks/README.md`); plain-chroot hosts also get
 //! `start_services=false`.
 
+mod check;
 mod current;
 mod e2e;
 
