@@ -42,7 +42,9 @@ pub(crate) struct CompletionArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
-/// Flags shared by `playbook` and `provision` that shape the run.
+/// Flags shared by `playbook` and `provision` that shape the run: those of
+/// `ansible-playbook` (settings from `ansible.cfg` and `ANSIBLE_*` fill
+/// what is not given), then konvoy-image's own.
 #[derive(Debug, Args)]
 pub(crate) struct RunFlags {
     /// Only hosts matching this pattern.
@@ -54,15 +56,98 @@ pub(crate) struct RunFlags {
     /// Show unified diffs of files that change.
     #[arg(short = 'D', long)]
     pub(crate) diff: bool,
-    /// Hosts worked on in parallel (default: all, up to 50).
-    #[arg(short = 'f', long, value_name = "N", default_value_t = 0)]
-    pub(crate) forks: usize,
-    /// More output (repeat for more).
+    /// Hosts worked on in parallel (default: `forks` of ansible.cfg, else
+    /// all hosts, up to 50).
+    #[arg(short = 'f', long, value_name = "N")]
+    pub(crate) forks: Option<usize>,
+    /// More output (repeat for more; adds to `verbosity` of ansible.cfg).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
-    /// Per-command timeout in seconds (0: none).
+    /// Connect as this user.
+    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
+    pub(crate) user: Option<String>,
+    /// Authenticate the connection with this private key file.
+    #[arg(
+        long = "private-key",
+        visible_alias = "key-file",
+        value_name = "PRIVATE_KEY_FILE"
+    )]
+    pub(crate) private_key: Option<PathBuf>,
+    /// Connection type: `ssh` (also `smart`, `paramiko`) or `local`.
+    #[arg(short = 'c', long, value_name = "CONNECTION")]
+    pub(crate) connection: Option<String>,
+    /// SSH connection timeout in seconds (Ansible's `-T`; before 0.2 this
+    /// flag was the per-command timeout, now `--command-timeout`).
+    #[arg(short = 'T', long, value_name = "TIMEOUT")]
+    pub(crate) timeout: Option<String>,
+    /// OpenSSH options for every connection (`-o StrictHostKeyChecking=no`,
+    /// `-o UserKnownHostsFile=...`, `-J bastion`).
+    #[arg(long, value_name = "SSH_COMMON_ARGS", allow_hyphen_values = true)]
+    pub(crate) ssh_common_args: Option<String>,
+    /// OpenSSH options for ssh only (the same options are understood).
+    #[arg(long, value_name = "SSH_EXTRA_ARGS", allow_hyphen_values = true)]
+    pub(crate) ssh_extra_args: Option<String>,
+    /// Options for sftp only: refused unless empty (files travel over the
+    /// SSH session, not sftp).
+    #[arg(long, value_name = "SFTP_EXTRA_ARGS", allow_hyphen_values = true)]
+    pub(crate) sftp_extra_args: Option<String>,
+    /// Options for scp only: refused unless empty (files travel over the
+    /// SSH session, not scp).
+    #[arg(long, value_name = "SCP_EXTRA_ARGS", allow_hyphen_values = true)]
+    pub(crate) scp_extra_args: Option<String>,
+    /// Ask for the connection (SSH) password on the terminal.
+    #[arg(
+        short = 'k',
+        long = "ask-pass",
+        conflicts_with = "connection_password_file"
+    )]
+    pub(crate) ask_pass: bool,
+    /// Read the connection password from FILE (`-` for stdin; an
+    /// executable file is run and its output used).
+    #[arg(
+        long,
+        visible_alias = "conn-pass-file",
+        value_name = "CONNECTION_PASSWORD_FILE"
+    )]
+    pub(crate) connection_password_file: Option<PathBuf>,
+    /// Run operations with become (sudo by default).
+    #[arg(short = 'b', long = "become")]
+    pub(crate) become_: bool,
+    /// Become method: `sudo` or `su`.
+    #[arg(long, value_name = "BECOME_METHOD")]
+    pub(crate) become_method: Option<String>,
+    /// Become this user (default root).
+    #[arg(long, value_name = "BECOME_USER")]
+    pub(crate) become_user: Option<String>,
+    /// Ask for the become password on the terminal.
+    #[arg(
+        short = 'K',
+        long = "ask-become-pass",
+        conflicts_with = "become_password_file"
+    )]
+    pub(crate) ask_become_pass: bool,
+    /// Read the become password from FILE (`-` for stdin; an executable
+    /// file is run and its output used).
+    #[arg(
+        long,
+        visible_alias = "become-pass-file",
+        value_name = "BECOME_PASSWORD_FILE"
+    )]
+    pub(crate) become_password_file: Option<PathBuf>,
+    /// Run notified handlers even on hosts where a task failed.
+    #[arg(long)]
+    pub(crate) force_handlers: bool,
+    /// Clear the fact cache: facts are never cached between runs, so there
+    /// is nothing to clear (accepted for compatibility).
+    #[arg(long)]
+    pub(crate) flush_cache: bool,
+    /// Print the settings in effect (ansible.cfg, `ANSIBLE_*`, flags) with
+    /// where each comes from, then exit without running.
+    #[arg(long)]
+    pub(crate) print_config: bool,
+    /// Per-command timeout in seconds (0: none). Not Ansible's `-T`.
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    pub(crate) timeout: u64,
+    pub(crate) command_timeout: u64,
     /// Also write one JSON object per event to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) json_log: Option<PathBuf>,
@@ -93,8 +178,14 @@ pub(crate) struct RunFlags {
 /// `konvoy-image playbook`: the flags of `ansible-playbook`.
 #[derive(Debug, Args)]
 pub(crate) struct PlaybookArgs {
-    /// Inventory source (repeatable).
-    #[arg(short = 'i', long = "inventory", value_name = "SRC", required = true)]
+    /// Inventory source (repeatable; default: `inventory` of ansible.cfg,
+    /// else `/etc/ansible/hosts`).
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        visible_alias = "inventory-file",
+        value_name = "SRC"
+    )]
     pub(crate) inventory: Vec<String>,
     /// The playbook file.
     pub(crate) playbook: PathBuf,

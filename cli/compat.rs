@@ -37,6 +37,41 @@ const KIB_COMMANDS: &[(&str, &str)] = &[
 /// KIB flags that do not exist here, with the reason.
 const KIB_FLAGS: &[(&str, &str)] = &[];
 
+/// ansible-playbook 2.19 flags konvoy-image refuses, with the reason (every
+/// other flag of `ansible-playbook --help` is honoured; see
+/// tests/cli/flags.rs, which checks the list against ansible-playbook).
+pub(crate) const REFUSED_ANSIBLE_FLAGS: &[(&str, &str)] = &[
+    (
+        "--step",
+        "confirming each task before it runs (`--step`) is not implemented",
+    ),
+    ("--vault-id", VAULT),
+    ("--vault-password-file", VAULT),
+    ("--vault-pass-file", VAULT),
+    ("-J", VAULT),
+    ("--ask-vault-password", VAULT),
+    ("--ask-vault-pass", VAULT),
+    (
+        "-M",
+        "konvoy-image loads no Python modules: its modules are built in",
+    ),
+    (
+        "--module-path",
+        "konvoy-image loads no Python modules: its modules are built in",
+    ),
+    (
+        "--list-tags",
+        "`--list-tags` is not implemented; `--list-tasks` shows every task with its tags",
+    ),
+    (
+        "--version",
+        "the version is `konvoy-image --version` (or `konvoy-image version`)",
+    ),
+];
+
+const VAULT: &str = "vault-encrypted content is refused wherever it appears, so konvoy-image \
+     takes no vault password";
+
 /// The arguments clap should parse, or the message for a KIB command or
 /// flag this tool does not have.
 pub(crate) fn normalise(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
@@ -63,6 +98,11 @@ pub(crate) fn normalise(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
             }
         }
         let flag = text.split('=').next().unwrap_or("");
+        if seen_command {
+            if let Some((_, why)) = REFUSED_ANSIBLE_FLAGS.iter().find(|(f, _)| *f == flag) {
+                return Err(format!("unsupported ansible-playbook flag `{flag}`: {why}"));
+            }
+        }
         if let Some((_, why)) = KIB_FLAGS.iter().find(|(f, _)| *f == flag) {
             return Err(format!(
                 "unsupported konvoy-image-builder flag `{flag}`: {why}"

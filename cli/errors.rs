@@ -2,7 +2,8 @@
 //! the engine's one diagnostic renderer, anything else on one line. The
 //! same texts go into the run's event log as diagnostic events.
 
-use engine::image::ImageError;
+use engine::config::ConfigErrors;
+use engine::image::{ImageError, ImageErrors};
 use engine::inventory::InventoryError;
 use engine::plan::{PlanError, PlanErrors};
 use engine::playbook::{PlaybookError, PlaybookErrors};
@@ -18,6 +19,11 @@ const PARSE_ERROR: u8 = 4;
 
 /// What ansible-playbook 2.19.14 returns for a missing role (measured).
 const OTHER_ERROR: u8 = 1;
+
+/// What ansible-playbook 2.19.14 returns for a bad `ansible.cfg` or
+/// setting (`AnsibleOptionsError`, measured: an invalid `forks`, a
+/// duplicate key). Settings we refuse share it.
+const OPTIONS_ERROR: u8 = 5;
 
 /// An error rendered for stderr and for the event log.
 pub(crate) struct Rendered {
@@ -41,6 +47,20 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
     let found: Option<Found<'_>> = if let Some(e) = err.downcast_ref::<engine::Error>() {
         diagnostic::diagnostics(e)
     } else if let Some(list) = err.downcast_ref::<PlanErrors>() {
+        Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        )
+    } else if let Some(list) = err.downcast_ref::<ConfigErrors>() {
+        Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        )
+    } else if let Some(list) = err.downcast_ref::<ImageErrors>() {
         Some(
             list.0
                 .iter()
@@ -82,6 +102,7 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
                 });
             let spanned_input = err.downcast_ref::<InventoryError>().is_some()
                 || err.downcast_ref::<ImageError>().is_some()
+                || err.downcast_ref::<ImageErrors>().is_some()
                 || matches!(
                     err.downcast_ref::<engine::Error>(),
                     Some(
@@ -90,9 +111,16 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
                             | engine::Error::Yaml(_)
                     )
                 );
+            let config = err.downcast_ref::<ConfigErrors>().is_some()
+                || matches!(
+                    err.downcast_ref::<engine::Error>(),
+                    Some(engine::Error::Config(_))
+                );
             Rendered {
                 text: text.join("\n"),
-                code: if only_missing_roles || spanned_input {
+                code: if config {
+                    OPTIONS_ERROR
+                } else if only_missing_roles || spanned_input {
                     OTHER_ERROR
                 } else {
                     PARSE_ERROR
@@ -101,16 +129,15 @@ pub(crate) fn render(err: &anyhow::Error) -> Rendered {
             }
         }
         _ => {
-            // A run that ansible-playbook ends with its own `[ERROR]:` line.
-            let fatal = matches!(
-                err.downcast_ref::<engine::Error>(),
-                Some(engine::Error::Run(engine::run::RunError::Fatal(_)))
-            );
-            let text = if fatal {
-                format!("[ERROR]: {err:#}\n")
-            } else {
-                format!("ERROR! {err:#}\n")
-            };
+            let mut text = String::new();
+            if let Some(engine::Error::Run(engine::run::RunError::NoHostsToTarget { warnings })) =
+                err.downcast_ref::<engine::Error>()
+            {
+                for w in warnings {
+                    text.push_str(&format!("[WARNING]: {w}\n"));
+                }
+            }
+            text.push_str(&format!("[ERROR]: {err:#}\n"));
             Rendered {
                 events: vec![DiagnosticEvent {
                     level: DiagnosticLevel::Error,
@@ -129,6 +156,18 @@ pub(crate) fn report(err: &anyhow::Error) -> ExitCode {
     let r = render(err);
     eprint!("{}", r.text);
     ExitCode::from(r.code)
+}
+
+/// Image and override key warnings, rendered.
+pub(crate) fn image_warnings(warnings: &[ImageError]) -> Vec<DiagnosticEvent> {
+    warnings
+        .iter()
+        .map(|w| DiagnosticEvent {
+            level: DiagnosticLevel::Warning,
+            text: diagnostic::render(Severity::Warning, w, None),
+            span: w.span().cloned(),
+        })
+        .collect()
 }
 
 /// Static warnings (variables no source defines), rendered.

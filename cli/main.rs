@@ -5,6 +5,8 @@ mod commands;
 mod compat;
 mod content;
 mod errors;
+mod options;
+mod prompt;
 mod runlog;
 mod session;
 mod signals;
@@ -29,6 +31,10 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    // Hundreds of hosts need descriptors: the soft limit goes up to the
+    // hard one before any session opens (the engine sizes its session
+    // budget from it once).
+    engine::transport::raise_fd_limit();
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => errors::report(&err),

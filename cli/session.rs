@@ -11,6 +11,7 @@
 
 use crate::args::RunFlags;
 use crate::errors;
+use crate::options::View;
 use crate::runlog::{run_id, RunLog};
 use crate::signals;
 use engine::inventory::{Inventory, ListOptions, VarsView};
@@ -43,26 +44,14 @@ pub(crate) struct Session {
     cleanup: Arc<Mutex<Option<PathBuf>>>,
 }
 
-/// Whether output is coloured: `--no-color` wins; then Ansible's rules
-/// (`ANSIBLE_NOCOLOR` or `NO_COLOR` set, or stdout not a terminal, means
-/// none; `ANSIBLE_FORCE_COLOR` forces it).
-fn use_color(flags: &RunFlags, tty: bool) -> bool {
-    if flags.no_color {
-        return false;
-    }
-    let truthy = |k: &str| {
-        std::env::var(k).is_ok_and(|v| {
-            matches!(
-                v.to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on" | "y" | "t"
-            )
-        })
-    };
-    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    if truthy("ANSIBLE_FORCE_COLOR") {
+/// Whether output is coloured, by Ansible's rules: `force_color` wins,
+/// then `nocolor` (`ANSIBLE_NOCOLOR`, `NO_COLOR`, ansible.cfg), then
+/// whether stdout is a terminal; `--no-color` beats them all.
+fn use_color(view: &View, tty: bool) -> bool {
+    if view.force_color {
         return true;
     }
-    tty && !set("NO_COLOR") && !truthy("ANSIBLE_NOCOLOR")
+    tty && !view.no_color
 }
 
 /// Columns of the terminal on stdout (0 when unknown).
@@ -84,6 +73,7 @@ impl Session {
     /// are known before anything is written.
     pub(crate) fn start(
         flags: &RunFlags,
+        view: &View,
         cancel: Arc<AtomicBool>,
         extra_vars: &[String],
     ) -> anyhow::Result<Session> {
@@ -96,9 +86,9 @@ impl Session {
         }
         let tty =
             std::io::stdout().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
-        let profile = flags.profile || flags.verbose > 0;
-        let mut printer = AnsiblePrinter::new(std::io::stdout(), flags.verbose)
-            .with_color(use_color(flags, tty))
+        let profile = view.profile || view.verbosity > 0;
+        let mut printer = AnsiblePrinter::new(std::io::stdout(), view.verbosity)
+            .with_color(use_color(view, tty))
             .with_redactor(redactor.clone())
             .with_profile(profile);
         if tty {
@@ -120,7 +110,7 @@ impl Session {
             None
         } else {
             let log = RunLog::create(flags.work_dir.as_deref(), &id, redactor.clone())?;
-            fan = fan.with(log.events()?).with(log.text(flags.verbose)?);
+            fan = fan.with(log.events()?).with(log.text(view.verbosity)?);
             log.command_line(&argv)?;
             Some(log)
         };
@@ -228,6 +218,31 @@ impl Session {
             show_vars: false,
         })?;
         log.json("inventory.json", serde_json::from_str(&json)?)
+    }
+
+    /// Shows and records warnings that are plain text (settings).
+    pub(crate) fn warn_text(&self, warnings: &[String]) {
+        for w in warnings {
+            let text = format!("[WARNING]: {}\n", self.redactor.text(w));
+            self.printer.suspend(|| eprint!("{text}"));
+            self.fan.event(&Event::Diagnostic(Box::new(DiagnosticEvent {
+                level: engine::report::DiagnosticLevel::Warning,
+                text,
+                span: None,
+            })));
+        }
+    }
+
+    /// Shows and records warnings about image and override keys.
+    pub(crate) fn warn_diagnostics(&self, warnings: &[engine::image::ImageError]) {
+        for w in errors::image_warnings(warnings) {
+            self.printer
+                .suspend(|| eprint!("{}", self.redactor.text(&w.text)));
+            self.fan.event(&Event::Diagnostic(Box::new(DiagnosticEvent {
+                text: self.redactor.text(&w.text).into_owned(),
+                ..w
+            })));
+        }
     }
 
     /// Shows and records static warnings.

@@ -2,9 +2,11 @@
 
 mod checks;
 mod cli;
+mod config;
 mod conformance;
 mod facts;
 mod flow;
+mod fuzz;
 mod harness;
 mod inventory;
 mod modules;

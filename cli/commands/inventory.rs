@@ -40,22 +40,12 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for w in inv.warnings() {
-        // Ansible's shape: first sentence, the origin, then any advice.
-        match (&w.span, w.message.split_once(". ")) {
-            (Some(span), Some((first, rest))) => {
-                writeln!(err, "[WARNING]: {first}.\nOrigin: {span}\n\n{rest}\n")?
-            }
-            (Some(span), None) => writeln!(err, "[WARNING]: {}\nOrigin: {span}\n", w.message)?,
-            (None, _) => writeln!(err, "[WARNING]: {}", w.message)?,
-        }
+        write!(err, "{}", warning_text(w))?;
     }
     // Ansible warns while it merges a host's vars: the merged view only.
     if !args.export && (args.graph.is_none() || args.vars) {
         for name in inv.reserved_var_names() {
-            writeln!(
-                err,
-                "[WARNING]: Found variable using reserved name '{name}'."
-            )?;
+            writeln!(err, "{}", reserved_name_warning(&name))?;
         }
     }
     if let (Some(limit), None) = (&args.limit, &args.host) {
@@ -77,4 +67,51 @@ pub(crate) fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An inventory warning as Ansible prints it: the first sentence, the
+/// origin, then any advice.
+pub(crate) fn warning_text(w: &engine::Warning) -> String {
+    match (&w.span, w.message.split_once(". ")) {
+        (Some(span), Some((first, rest))) => {
+            format!("[WARNING]: {first}.\nOrigin: {span}\n\n{rest}\n\n")
+        }
+        (Some(span), None) => format!("[WARNING]: {}\nOrigin: {span}\n\n", w.message),
+        (None, _) => format!("[WARNING]: {}\n", w.message),
+    }
+}
+
+/// Ansible's warning for an inventory variable named like a keyword.
+pub(crate) fn reserved_name_warning(name: &str) -> String {
+    format!("[WARNING]: Found variable using reserved name '{name}'.")
+}
+
+/// The inventory's warnings for a `playbook` or `provision` run, as
+/// ansible-playbook prints them (without the group-name one when
+/// `force_valid_group_names = ignore`).
+pub(crate) fn run_warnings(
+    inv: &engine::inventory::Inventory,
+    quiet_group_names: bool,
+) -> Vec<String> {
+    let mut out: Vec<String> = inv
+        .warnings()
+        .iter()
+        .filter(|w| {
+            !(quiet_group_names
+                && w.message
+                    .starts_with("Invalid characters were found in group names"))
+        })
+        .map(|w| {
+            warning_text(w)
+                .trim_end()
+                .trim_start_matches("[WARNING]: ")
+                .to_owned()
+        })
+        .collect();
+    out.extend(
+        inv.reserved_var_names()
+            .iter()
+            .map(|n| format!("Found variable using reserved name '{n}'.")),
+    );
+    out
 }

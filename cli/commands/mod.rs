@@ -1,6 +1,6 @@
 //! One module per subcommand: flags → engine options → engine call.
 
-mod inventory;
+pub(crate) mod inventory;
 mod playbook;
 mod provision;
 pub(crate) mod version;

@@ -1,28 +1,59 @@
 //! `konvoy-image playbook`: `ansible-playbook`'s flags, output and exit codes.
 
 use crate::args::{PlaybookArgs, RunFlags};
+use crate::options::{self, Resolved, Tags, View};
 use crate::session::Session;
 use engine::inventory::Inventory;
 use engine::job::PlaybookJob;
-use engine::modules::RunMode;
-use engine::playbook::{self, TagSelection};
-use engine::report::NoLogTasks;
+use engine::playbook::{self, LoadOptions, TagSelection};
 use engine::run::RunOptions;
-use engine::transport::ConnectOptions;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
-    if args.syntax_check || args.list_tasks || args.list_hosts {
-        return list(args);
+    let tags = Tags {
+        only: &args.tags,
+        skip: &args.skip_tags,
+    };
+    let resolved = match options::resolve(&args.run, &args.inventory, &tags) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(early_failure(
+                &args.run,
+                &View::default(),
+                &args.extra_vars,
+                e.into(),
+            ))
+        }
+    };
+    if args.run.print_config {
+        print!("{}", resolved.settings.render());
+        return Ok(ExitCode::SUCCESS);
     }
-    let mut options = run_options(&args.run)?;
-    options.tags = args.tags.clone();
-    options.skip_tags = args.skip_tags.clone();
+    if args.syntax_check || args.list_tasks || args.list_hosts {
+        return list(args, &resolved);
+    }
+    let mut options = match resolved.run_options(&args.run) {
+        Ok(o) => o,
+        Err(e) => {
+            return Ok(early_failure(
+                &args.run,
+                &resolved.view,
+                &args.extra_vars,
+                e,
+            ))
+        }
+    };
+    let session = Session::start(
+        &args.run,
+        &resolved.view,
+        options.cancel.clone(),
+        &args.extra_vars,
+    )?;
+    session.warn_text(&resolved.settings.warnings);
     options.start_at_task = args.start_at_task.clone();
-    let session = Session::start(&args.run, options.cancel.clone(), &args.extra_vars)?;
     register_secrets(&session, &options);
     let job = PlaybookJob {
-        inventory: args.inventory.clone(),
+        inventory: resolved.inventory(),
         playbook: args.playbook.clone(),
         extra_vars: args.extra_vars.clone(),
         options,
@@ -34,11 +65,30 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir) {
         return Ok(session.fail(&e));
     }
+    session.warn_text(&super::inventory::run_warnings(
+        &prepared.inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
-    let reporter = NoLogTasks::new(&prepared.plan, session.reporter());
-    match job.run_prepared(&prepared, &reporter) {
+    match job.run_prepared(&prepared, &*session.reporter()) {
         Ok(summary) => Ok(session.finish(&summary, &args.run)),
         Err(e) => Ok(session.fail(&e.into())),
+    }
+}
+
+/// A failure before the run could start (settings, passwords): recorded in
+/// a run folder like any pre-run error.
+pub(crate) fn early_failure(
+    flags: &RunFlags,
+    view: &View,
+    extra_vars: &[String],
+    err: anyhow::Error,
+) -> ExitCode {
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    match Session::start(flags, view, cancel, extra_vars) {
+        Ok(session) => session.fail(&err),
+        Err(_) => crate::errors::report(&err),
     }
 }
 
@@ -56,14 +106,33 @@ pub(crate) fn register_secrets(session: &Session, options: &RunOptions) {
 }
 
 /// `--syntax-check`, `--list-tasks`, `--list-hosts`: no host is touched.
-fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
-    let pb = playbook::load_playbook(&args.playbook)?;
+fn list(args: &PlaybookArgs, resolved: &Resolved) -> anyhow::Result<ExitCode> {
+    let load = LoadOptions {
+        roles_path: resolved.settings.roles_path(resolved.env.home.as_deref()),
+    };
+    let pb = playbook::load_playbook_with(&args.playbook, &load)?;
     engine::plan::compile(&pb)?;
     if args.syntax_check {
         print!("{}", playbook::syntax_check(&pb));
         return Ok(ExitCode::SUCCESS);
     }
-    let inventory = Inventory::load(&args.inventory)?;
+    let inventory = Inventory::load(&resolved.inventory())?;
+    let options = resolved.list_options(&args.run);
+    let mut extra = engine::value::Map::new();
+    for e in &args.extra_vars {
+        extra.extend(engine::image::parse_extra_vars(e)?);
+    }
+    let patterns: Vec<String> = pb.plays.iter().map(|p| p.hosts_text()).collect();
+    let quiet = resolved.settings.values.quiet_group_names;
+    for w in super::inventory::run_warnings(&inventory, quiet)
+        .into_iter()
+        .chain(
+            engine::job::check_hosts(&inventory, &patterns, &extra, &options)
+                .map_err(engine::Error::from)?,
+        )
+    {
+        eprintln!("[WARNING]: {w}");
+    }
     let mut hosts = Vec::new();
     for play in &pb.plays {
         let selected =
@@ -73,13 +142,14 @@ fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
             None => selected,
         });
     }
+    let v = &resolved.settings.values;
     let tags = TagSelection {
-        only: if args.tags.is_empty() {
+        only: if v.tags_run.is_empty() {
             vec!["all".into()]
         } else {
-            args.tags.clone()
+            v.tags_run.clone()
         },
-        skip: args.skip_tags.clone(),
+        skip: v.tags_skip.clone(),
     };
     let text = if args.list_tasks {
         playbook::list_tasks(&pb, args.list_hosts.then_some(&hosts[..]), &tags)
@@ -88,23 +158,4 @@ fn list(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Run options from the shared flags (signals are the session's).
-pub(crate) fn run_options(flags: &RunFlags) -> anyhow::Result<RunOptions> {
-    Ok(RunOptions {
-        forks: flags.forks,
-        mode: if flags.check {
-            RunMode::Check
-        } else {
-            RunMode::Apply
-        },
-        diff: flags.diff,
-        verbosity: flags.verbose,
-        limit: flags.limit.clone(),
-        shard: flags.shard,
-        command_timeout: flags.timeout,
-        connect: ConnectOptions::from_env(),
-        ..RunOptions::default()
-    })
 }

@@ -4,6 +4,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// `ansible.cfg`, an `ANSIBLE_*` variable or a flag stops the run.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigErrors),
     /// A YAML file did not load.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
@@ -19,6 +22,9 @@ pub enum Error {
     /// An image or override file did not load.
     #[error(transparent)]
     Image(#[from] crate::image::ImageError),
+    /// Keys of image or override files that are refused.
+    #[error(transparent)]
+    Images(#[from] crate::image::ImageErrors),
     /// The run could not start or stopped as a whole.
     #[error(transparent)]
     Run(#[from] crate::run::RunError),

@@ -42,7 +42,7 @@ impl PlaybookJob {
     /// Any load or parse error; every compile and static-check error.
     pub fn prepare_checked(&self) -> Result<Prepared, Error> {
         let inventory = Inventory::load(&self.inventory)?;
-        let pb = playbook::load_playbook(&self.playbook)?;
+        let pb = playbook::load_playbook_with(&self.playbook, &self.load_options())?;
         // Both `-e` values and extra vars set by the embedding job
         // (provisioning's image variables) are sources of names.
         let mut extra = self.options.extra_vars.clone();
@@ -55,15 +55,29 @@ impl PlaybookJob {
         };
         errors.extend(checked.errors);
         match compiled {
-            Ok(plan) if errors.is_empty() => Ok(Prepared {
-                inventory,
-                plan,
-                warnings: checked.warnings,
-            }),
+            Ok(mut plan) if errors.is_empty() => {
+                apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
+                let patterns: Vec<String> = plan.plays.iter().map(|p| p.hosts.clone()).collect();
+                let host_warnings = check_hosts(&inventory, &patterns, &extra, &self.options)?;
+                Ok(Prepared {
+                    plan,
+                    inventory,
+                    warnings: checked.warnings,
+                    host_warnings,
+                    reads: checked.reads,
+                })
+            }
             _ => {
                 errors.sort_by(|a, b| a.span().cmp(&b.span()));
                 Err(PlanErrors(errors).into())
             }
+        }
+    }
+
+    /// How the playbook is loaded (`roles_path`).
+    pub fn load_options(&self) -> playbook::LoadOptions {
+        playbook::LoadOptions {
+            roles_path: self.options.roles_path.clone(),
         }
     }
 
@@ -108,6 +122,26 @@ impl PlaybookJob {
     }
 }
 
+/// Gives each play the configured default of the play keywords it does
+/// not set (`gathering`, `strategy`, `any_errors_fatal`, `force_handlers`),
+/// as Ansible's `Play` takes its attribute defaults from the settings.
+fn apply_play_defaults(pb: &playbook::Playbook, plan: &mut Plan, d: &run::PlayDefaults) {
+    for (play, compiled) in pb.plays.iter().zip(plan.plays.iter_mut()) {
+        if play.gather_facts.is_none() {
+            compiled.gather_facts = d.gather_facts;
+        }
+        if play.strategy.is_none() {
+            compiled.strategy = d.strategy;
+        }
+        if play.keywords.any_errors_fatal.is_none() {
+            compiled.any_errors_fatal = d.any_errors_fatal;
+        }
+        if play.force_handlers.is_none() {
+            compiled.force_handlers = d.force_handlers;
+        }
+    }
+}
+
 /// A playbook job checked and compiled, not yet run.
 #[derive(Debug)]
 pub struct Prepared {
@@ -118,6 +152,94 @@ pub struct Prepared {
     /// Static findings that do not stop the run (variables no source
     /// defines), for the caller to show.
     pub warnings: Vec<PlanError>,
+    /// ansible-playbook's warnings about the hosts (an empty inventory,
+    /// patterns that match nothing), in its words, for the caller to show.
+    pub host_warnings: Vec<String>,
+    /// Every variable the playbook, its roles and templates read.
+    pub reads: std::collections::BTreeSet<String>,
+}
+
+/// What ansible-playbook 2.19 checks about the hosts before it runs
+/// anything (`CLI.get_host_list`, then each play's pattern): the warnings
+/// to show, in order and without repeats, or the error that stops the run.
+///
+/// - an inventory without hosts: "provided hosts list is empty, ..."
+///   (`localhost_warning`), and the run goes on (implicit localhost);
+/// - every `--limit` or play pattern item that matches no host or group:
+///   "Could not match supplied host pattern, ignoring: ITEM"
+///   (`host_pattern_mismatch`: a warning, an error, or nothing);
+/// - hosts in the inventory but none left by `--limit`: the
+///   "no hosts to target" error (exit code 1).
+///
+/// Ansible warns about a play's pattern when that play starts; these are
+/// all reported before the first play, and with
+/// `host_pattern_mismatch = error` a later play's pattern stops the run
+/// before the first play instead of after the plays before it.
+///
+/// # Errors
+/// [`run::RunError::NoHostsToTarget`] (with the warnings before it),
+/// [`run::RunError::UnmatchedPattern`],
+/// or an invalid pattern.
+pub fn check_hosts(
+    inventory: &Inventory,
+    play_patterns: &[String],
+    extra_vars: &Map,
+    opts: &RunOptions,
+) -> Result<Vec<String>, run::RunError> {
+    use crate::config::PatternMismatch;
+    let mut warnings: Vec<String> = Vec::new();
+    let invalid = |pattern: &str, e: crate::inventory::InventoryError| run::RunError::Pattern {
+        pattern: pattern.to_owned(),
+        message: e.to_string(),
+    };
+    let empty = inventory.hosts().next().is_none();
+    if empty && opts.localhost_warning {
+        warnings.push(
+            "provided hosts list is empty, only localhost is available. Note that the implicit \
+             localhost does not match 'all'"
+                .to_owned(),
+        );
+    }
+    let unmatched = |items: Vec<String>, warnings: &mut Vec<String>| -> Result<(), run::RunError> {
+        for item in items {
+            match opts.host_pattern_mismatch {
+                PatternMismatch::Error => return Err(run::RunError::UnmatchedPattern(item)),
+                PatternMismatch::Ignore => {}
+                PatternMismatch::Warning => {
+                    let w = format!("Could not match supplied host pattern, ignoring: {item}");
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    if let Some(limit) = &opts.limit {
+        let items = inventory
+            .unmatched_patterns(limit)
+            .map_err(|e| invalid(limit, e))?;
+        unmatched(items, &mut warnings)?;
+        let left = inventory
+            .select_with_limit("all", Some(limit))
+            .map_err(|e| invalid(limit, e))?;
+        if left.is_empty() && !empty {
+            return Err(run::RunError::NoHostsToTarget { warnings });
+        }
+    }
+    let templar = crate::template::Templar::new();
+    let vars = crate::template::Vars::new(std::sync::Arc::new(extra_vars.clone()));
+    for raw in play_patterns {
+        // A pattern that does not render is reported by the run itself.
+        let Ok(pattern) = templar.render_string(raw, &vars) else {
+            continue;
+        };
+        let items = inventory
+            .unmatched_patterns(&pattern)
+            .map_err(|e| invalid(&pattern, e))?;
+        unmatched(items, &mut warnings)?;
+    }
+    Ok(warnings)
 }
 
 /// `konvoy-image provision IMAGE --inventory-file INV`, as a value.
@@ -125,6 +247,9 @@ pub struct Prepared {
 pub struct ProvisionJob {
     /// Image, common file, overrides, version flags, extra vars.
     pub image: ImageRequest,
+    /// Without an image file: each host the image of its OS (then
+    /// `image.image` is not used).
+    pub per_host: Option<image::PerHost>,
     /// `--inventory-file` sources.
     pub inventory: Vec<String>,
     /// The provisioning playbook; default: `playbooks/provision.yaml`
@@ -144,9 +269,9 @@ impl ProvisionJob {
         if cwd.exists() {
             return cwd;
         }
-        let image = match &self.image.image {
-            image::ImageChoice::File(f) => Some(f.as_path()),
-            image::ImageChoice::PerHost { images, .. } => images.first().map(|(_, f)| f.as_path()),
+        let image = match &self.per_host {
+            Some(p) => p.images.first().map(|(_, f)| f.as_path()),
+            None => Some(self.image.image.as_path()),
         };
         image
             .and_then(Path::parent)
@@ -158,20 +283,52 @@ impl ProvisionJob {
 
     /// Runs the provisioning playbook with the image configuration as
     /// extra vars (above everything but `--extra-vars` themselves, which
-    /// are part of the image configuration's last layer).
+    /// are part of the image configuration's last layer). Keys of the
+    /// image files that nothing reads are reported as warnings, and KIB
+    /// features they ask for are refused ([`image::unread_keys`]).
     ///
     /// # Errors
     /// Problems found before the run; host failures are in the summary.
     pub fn run(&self, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
-        let vars = image::load(&self.image)?;
+        let loaded = match &self.per_host {
+            Some(p) => Loaded::PerHost(image::load_per_host(&self.image, p)?),
+            None => Loaded::One(image::load_config(&self.image)?),
+        };
         let mut options = self.options.clone();
-        options.extra_vars.extend(vars);
+        options.extra_vars.extend(match &loaded {
+            Loaded::One(config) => config.vars.clone(),
+            Loaded::PerHost(configs) => configs.extra_vars.clone(),
+        });
         let job = PlaybookJob {
             inventory: self.inventory.clone(),
             playbook: self.playbook_path(),
             extra_vars: Vec::new(),
             options,
         };
-        job.run(reporter)
+        let prepared = job.prepare_checked()?;
+        let warnings = match &loaded {
+            Loaded::One(config) => image::unread_keys(config, &prepared.reads),
+            Loaded::PerHost(configs) => configs.unread_keys(&prepared.reads),
+        }
+        .map_err(image::ImageErrors)?;
+        for w in &warnings {
+            use crate::report::diagnostic::{render, Severity};
+            reporter.event(&crate::report::Event::Diagnostic(Box::new(
+                crate::report::DiagnosticEvent {
+                    level: crate::report::DiagnosticLevel::Warning,
+                    text: render(Severity::Warning, w, None),
+                    span: crate::report::diagnostic::Diagnostic::span(w).cloned(),
+                },
+            )));
+        }
+        job.run_prepared(&prepared, reporter)
     }
+}
+
+/// The image configuration a provisioning run loaded.
+enum Loaded {
+    /// One image file for every host.
+    One(image::ImageConfig),
+    /// Each host the image of its OS.
+    PerHost(image::PerHostConfigs),
 }

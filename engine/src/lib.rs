@@ -9,6 +9,7 @@
 //!
 //! The pipeline is **load → parse → compile → run → report**:
 //!
+//! - [`config`]: `ansible.cfg` and `ANSIBLE_*` settings, as ansible-core reads them;
 //! - [`yaml`]: YAML 1.1 as PyYAML reads it, with spans;
 //! - [`inventory`]: inventories, host patterns, inventory-side variables;
 //! - [`image`]: image files and `--overrides`;
@@ -26,6 +27,7 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod error;
 pub mod facts;
 pub mod image;

@@ -46,6 +46,16 @@ impl Cmd {
         }
     }
 
+    /// Starts a command whose program is given at run time (`become_exe:
+    /// "sudo -E"`): split on whitespace, each word quoted.
+    pub fn words(text: &str) -> Cmd {
+        let mut cmd = Cmd::default();
+        for word in text.split_whitespace() {
+            cmd = cmd.arg(word);
+        }
+        cmd
+    }
+
     /// Appends a value as one quoted word.
     pub fn arg(mut self, value: impl AsRef<str>) -> Cmd {
         self.space();

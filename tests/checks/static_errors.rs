@@ -157,11 +157,17 @@ fn a_missing_role_points_at_its_entry() {
             ),
         ],
     );
+    // The default roles_path (ansible.cfg's) is searched after ./roles.
     let out = konvoy(dir.path(), &["playbook", "-i", "hosts.ini", "site.yml"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let home = std::env::var("HOME").unwrap_or_default();
     assert_eq!(
         stderr,
-        "error: the role `nginxx` was not found in: ./roles/nginxx, ./nginxx, nginxx\n --> site.yml:3:7\n  |\n3 |     - nginxx\n  |       ^^^^^^\n"
+        format!(
+            "error: the role `nginxx` was not found in: ./roles/nginxx, {home}/.ansible/roles/nginxx, \
+             /usr/share/ansible/roles/nginxx, /etc/ansible/roles/nginxx, ./nginxx, nginxx\n \
+             --> site.yml:3:7\n  |\n3 |     - nginxx\n  |       ^^^^^^\n"
+        )
     );
     // ansible-playbook 2.19.14 exits 1 for a missing role (measured).
     assert_eq!(out.status.code(), Some(1));

@@ -17,6 +17,29 @@ use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// The listener of a host with its own network namespace (see
+/// [`super::FleetBuilder::own_network`]): binds `ADDR:22`, enters a new
+/// network namespace (only `lo`, brought up), chroots to `ROOT`, and runs
+/// `sshd -i` for each connection.
+const NET_LAUNCHER: &str = r#"import ctypes, os, signal, socket, subprocess, sys
+addr, root = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, 22))
+s.listen(64)
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x40000000) != 0:
+    sys.exit("unshare(CLONE_NEWNET) failed: errno %d" % ctypes.get_errno())
+os.chroot(root)
+os.chdir("/")
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+while True:
+    c, _ = s.accept()
+    subprocess.Popen(["/usr/sbin/sshd", "-i", "-e", "-f", "/etc/ssh/konvoy_sshd_config"], stdin=c, stdout=c, close_fds=True)
+    c.close()
+"#;
+
 /// A running test host. Dropping it ends every process of the host,
 /// unmounts its overlay and removes its directories.
 pub(crate) struct TestHost {
@@ -29,6 +52,9 @@ pub(crate) struct TestHost {
     init_pid: i32,
     sshd_pid: i32,
     systemd: bool,
+    /// sshd runs in the host's own network namespace (`sshd_pid` is the
+    /// listener, which holds that namespace).
+    own_network: bool,
     host_key_pub: String,
 }
 
@@ -36,7 +62,13 @@ impl TestHost {
     /// Prepares the overlay and starts the host; returns once sshd answers.
     /// With `systemd`, a real systemd is PID 1 of the host and runs sshd
     /// as a unit (test-hosts.md §2).
-    pub(crate) fn start(name: &str, os: Os, lease: Lease, systemd: bool) -> TestHost {
+    pub(crate) fn start(
+        name: &str,
+        os: Os,
+        lease: Lease,
+        systemd: bool,
+        own_network: bool,
+    ) -> TestHost {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let address = lease.address;
         let dir = PathBuf::from(format!(
@@ -70,6 +102,19 @@ impl TestHost {
         let script = if systemd {
             // systemd becomes PID 1; ending it ends the host.
             format!("{mounts}exec chroot {r} /usr/bin/env container=other /lib/systemd/systemd --system\n", r = q(&root))
+        } else if own_network {
+            // The listener binds 127.0.0.N in the machine's namespace, then
+            // moves itself into a new one and chroots: each connection's
+            // `sshd -i` lives in the host's own network namespace.
+            format!(
+                "{mounts}/usr/bin/python3 -c {launcher} {addr} {r} 2>>{log} &\n\
+                 set +e\n\
+                 read _line\n",
+                launcher = q(Path::new(NET_LAUNCHER)),
+                addr = address,
+                r = q(&root),
+                log = q(&log),
+            )
         } else {
             // sh stays PID 1 and waits for EOF on the pipe from this process.
             format!(
@@ -107,6 +152,7 @@ impl TestHost {
             init_pid: 0,
             sshd_pid: 0,
             systemd,
+            own_network,
             host_key_pub,
         };
         host.wait_ready();
@@ -141,6 +187,7 @@ impl TestHost {
                         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
                         cmd.starts_with(b"/usr/sbin/sshd\0-D")
                             || cmd.starts_with(b"sshd: /usr/sbin/sshd")
+                            || (self.own_network && cmd.starts_with(b"/usr/bin/python3\0-c"))
                     })
                     .unwrap_or(0);
             }
@@ -225,8 +272,19 @@ impl TestHost {
                 .expect("run nsenter");
         }
         let root = self.dir.join("root");
+        let mut ns = vec![
+            "-t".to_owned(),
+            self.init_pid.to_string(),
+            "-m".into(),
+            "-u".into(),
+            "-p".into(),
+        ];
+        if self.own_network {
+            ns.push(format!("--net=/proc/{}/ns/net", self.sshd_pid));
+        }
         Command::new("nsenter")
-            .args(["-t", &self.init_pid.to_string(), "-m", "-u", "-p", "--"])
+            .args(&ns)
+            .arg("--")
             .arg("chroot")
             .arg(&root)
             .args(["/bin/sh", "-c", cmd])

@@ -55,6 +55,9 @@ pub(crate) enum Os {
     Ubuntu2204,
     /// Ubuntu 24.04 LTS (the machine's Debian packages under Ubuntu's identity).
     Ubuntu2404,
+    /// openSUSE Leap 15.6: Debian's `zypper` (libzypp) and `rpm` in the
+    /// overlay (`tests/fetch-zypper.sh` fetches the package), apt hidden.
+    OpenSuse15,
 }
 
 impl Os {
@@ -168,6 +171,16 @@ impl Os {
                 "PRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\n",
                 "UBUNTU_CODENAME=noble\nLOGO=ubuntu-logo\n"
             ),
+            Os::OpenSuse15 => concat!(
+                "NAME=\"openSUSE Leap\"\nVERSION=\"15.6\"\nID=\"opensuse-leap\"\n",
+                "ID_LIKE=\"suse opensuse\"\nVERSION_ID=\"15.6\"\n",
+                "PRETTY_NAME=\"openSUSE Leap 15.6\"\nANSI_COLOR=\"0;32\"\n",
+                "CPE_NAME=\"cpe:/o:opensuse:leap:15.6\"\n",
+                "BUG_REPORT_URL=\"https://bugs.opensuse.org\"\n",
+                "HOME_URL=\"https://www.opensuse.org/\"\n",
+                "DOCUMENTATION_URL=\"https://en.opensuse.org/Portal:Leap\"\n",
+                "LOGO=\"distributor-logo-Leap\"\n"
+            ),
         }
     }
 
@@ -185,6 +198,7 @@ impl Os {
             Os::Oracle9 => "oracle-9",
             Os::Ubuntu2204 => "ubuntu-22.04",
             Os::Ubuntu2404 => "ubuntu-24.04",
+            Os::OpenSuse15 => "opensuse-15",
         }
     }
 
@@ -214,6 +228,7 @@ impl Os {
 pub(crate) struct FleetBuilder {
     hosts: Vec<Os>,
     systemd: bool,
+    own_network: bool,
 }
 
 impl FleetBuilder {
@@ -227,6 +242,16 @@ impl FleetBuilder {
     /// `systemctl start/restart/is-active` work for real. Slower to start.
     pub(crate) fn systemd(mut self, enabled: bool) -> FleetBuilder {
         self.systemd = enabled;
+        self
+    }
+
+    /// Gives every host its own network namespace (with only `lo`), so
+    /// firewall and other `net.*` changes stay in the host: sshd still
+    /// answers on `127.0.0.N` of the machine, through a listener that
+    /// hands each connection to `sshd -i` inside the host's namespace.
+    /// Not with `systemd`.
+    pub(crate) fn own_network(mut self, enabled: bool) -> FleetBuilder {
+        self.own_network = enabled;
         self
     }
 
@@ -252,8 +277,9 @@ impl FleetBuilder {
                 .map(|(i, &os)| {
                     let lease = alloc::lease();
                     let systemd = self.systemd;
+                    let net = self.own_network && !systemd;
                     scope.spawn(move || {
-                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd)
+                        TestHost::start(&format!("node{}", i + 1), os, lease, systemd, net)
                     })
                 })
                 .collect();

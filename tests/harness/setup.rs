@@ -285,6 +285,23 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
                 whiteout(&upper.join("etc/apt/sources.list"));
             }
         }
+        Os::OpenSuse15 => {
+            unpack_zypper(upper);
+            // An openSUSE host has no apt: hide Debian's.
+            for bin in [
+                "apt",
+                "apt-get",
+                "apt-cache",
+                "apt-key",
+                "apt-mark",
+                "aptitude",
+            ] {
+                if Path::new("/usr/bin").join(bin).exists() {
+                    whiteout(&upper.join("usr/bin").join(bin));
+                }
+            }
+            std::fs::create_dir_all(upper.join("etc/zypp/repos.d")).expect("create repos.d");
+        }
         Os::Flatcar => {
             // No Python on Flatcar: whiteouts hide every interpreter.
             for dir in ["usr/bin", "usr/local/bin"] {
@@ -345,6 +362,51 @@ pub(crate) fn prepare_systemd(upper: &Path) {
     .expect("write the sshd unit");
     std::os::unix::fs::symlink("../konvoy-sshd.service", wants.join("konvoy-sshd.service"))
         .expect("enable sshd");
+}
+
+/// Unpacks the `.deb` files `tests/fetch-zypper.sh` fetched into the
+/// host's upper directory, with `/lib`, `/bin`, `/sbin` contents moved
+/// under `/usr` (those are links on this image: a real directory in the
+/// upper layer would hide them).
+fn unpack_zypper(upper: &Path) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debs/zypper");
+    let debs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|e| {
+            e.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        debs.iter().any(|d| d
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("zypper_"))),
+        "no zypper package in {}: run tests/fetch-zypper.sh (.ci/run does)",
+        dir.display()
+    );
+    let stage = upper.with_file_name("zypper-stage");
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir_all(&stage).expect("create a staging dir");
+    for deb in &debs {
+        let st = Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(deb)
+            .arg(&stage)
+            .status()
+            .expect("run dpkg-deb");
+        assert!(st.success(), "dpkg-deb -x {}", deb.display());
+    }
+    let script = "set -e; cd \"$1\"; for d in lib lib64 bin sbin; do if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then \
+                  mkdir -p \"usr/$d\"; cp -a \"$d\"/. \"usr/$d\"/; rm -rf \"$d\"; fi; done; cp -a . \"$2\"/";
+    let st = Command::new("sh")
+        .args(["-c", script, "sh"])
+        .arg(&stage)
+        .arg(upper)
+        .status()
+        .expect("run sh");
+    assert!(st.success(), "unpacking zypper into the host failed");
+    let _ = std::fs::remove_dir_all(&stage);
 }
 
 /// An overlayfs whiteout: a 0/0 character device hides the lower entry.

@@ -342,6 +342,7 @@ fn modules_work_through_sudo_with_a_password() {
         user: "root".into(),
         password: Some(Secret::new(SUDO_PASSWORD)),
         flags: None,
+        exe: None,
     };
     let mut b = Bench::start_as(Os::Centos7, Some((SUDO_PASSWORD_USER, become_)));
     let content = format!("{NASTY}\nsecond line\n");

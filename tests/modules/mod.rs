@@ -11,6 +11,7 @@
 //! directory regenerates them).
 
 mod commands;
+mod debs;
 mod download;
 mod edits;
 mod files;
@@ -20,8 +21,11 @@ mod packages;
 mod readonly;
 mod remote;
 mod rpms;
+mod sysmods;
 #[rustfmt::skip]
 mod shapes;
+mod suse;
+mod twin;
 
 use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;

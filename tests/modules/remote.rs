@@ -19,6 +19,7 @@ fn remote_applies_env_and_become_and_moves_files() {
         user: "root".into(),
         password: None,
         flags: None,
+        exe: None,
     });
     let mut t = connect(&spec, &fleet.connect_options()).unwrap();
 

@@ -8,4 +8,5 @@
 
 mod errors;
 pub(crate) mod golden;
+mod keywords;
 mod tree;

@@ -348,4 +348,72 @@ fn centos_2021_pins_air_gapped_with_flatcar_idempotent_and_with_a_proxy() {
     // And the same proxy again is a no-op.
     let (summary, output) = setup.run(job(&[proxy]), RunMode::Apply);
     assert_unchanged(&summary, &output);
+
+    // The same settings in the form of the original tool's documentation
+    // (http-proxy-override.yaml, a `proxy_env:` map of both cases) are the
+    // same configuration: nothing changes.
+    let kib = |https: &str| {
+        let mut text = String::from("---\nproxy_env:\n");
+        if !https.is_empty() {
+            text.push_str(&format!(
+                "  HTTPS_PROXY: \"{https}\"\n  https_proxy: \"{https}\"\n"
+            ));
+        }
+        text.push_str(
+            "  HTTP_PROXY: \"http://user:p%40ss@proxy.internal:3128\"\n  \
+             http_proxy: \"http://user:p%40ss@proxy.internal:3128\"\n  \
+             NO_PROXY: \"127.0.0.1,localhost,.svc\"\n  no_proxy: \"127.0.0.1,localhost,.svc\"\n",
+        );
+        setup.file("http-proxy-override.yaml", &text)
+    };
+    let (summary, output) = setup.run(
+        setup.job(&fleet, "centos-7", &[kib("")], &[]),
+        RunMode::Apply,
+    );
+    assert_unchanged(&summary, &output);
+    // A new HTTPS proxy in that form reaches the drop-ins and the package
+    // managers, as `https_proxy` does.
+    let (summary, output) = setup.run(
+        setup.job(
+            &fleet,
+            "centos-7",
+            &[kib("http://secure.internal:3129")],
+            &[],
+        ),
+        RunMode::Apply,
+    );
+    assert_eq!(summary.exit_code, 0, "{output}");
+    for host in fleet.hosts() {
+        for unit in ["containerd", "kubelet"] {
+            let conf = read(
+                host,
+                &format!("/etc/systemd/system/{unit}.service.d/http-proxy.conf"),
+            );
+            for line in [
+                "Environment=\"HTTPS_PROXY=http://secure.internal:3129\"",
+                "Environment=\"https_proxy=http://secure.internal:3129\"",
+                "Environment=\"HTTP_PROXY=http://user:p%%40ss@proxy.internal:3128\"",
+                "Environment=\"no_proxy=127.0.0.1,localhost,.svc\"",
+            ] {
+                assert!(
+                    conf.lines().any(|l| l == line),
+                    "{} {unit}: {line}\n{conf}",
+                    host.name()
+                );
+            }
+        }
+        let env = host.sh("systemctl show -p Environment containerd");
+        assert!(
+            env.contains("HTTPS_PROXY=http://secure.internal:3129"),
+            "{env}"
+        );
+        if host.os() == Os::Centos8 {
+            let text = read(host, "/etc/dnf/dnf.conf");
+            assert!(
+                text.lines()
+                    .any(|l| l == "proxy=http://secure.internal:3129"),
+                "{text}"
+            );
+        }
+    }
 }

@@ -18,16 +18,16 @@
 mod check;
 mod current;
 mod e2e;
-
 mod faults;
 mod fips;
 pub(crate) mod hostprep;
+mod keys;
 mod matrix;
 mod twin;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
-use engine::image::{ImageChoice, ImageRequest};
+use engine::image::{ImageRequest, PerHost};
 use engine::job::ProvisionJob;
 use engine::modules::RunMode;
 use engine::report::{AnsiblePrinter, Fanout};
@@ -287,24 +287,23 @@ impl Setup {
             "download_retry_delay=0".to_owned(),
         ];
         extra_vars.extend(extra.iter().map(|s| (*s).to_owned()));
+        let per_host = image.is_none().then(|| {
+            let vars_dir = self.dir.path().join("host-images");
+            std::fs::create_dir_all(&vars_dir).expect("mkdir host-images");
+            let images = std::fs::read_dir(repo().join("images/generic"))
+                .expect("read images/generic")
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    Some((name.strip_suffix(".yaml")?.to_owned(), e.path()))
+                })
+                .collect();
+            PerHost { images, vars_dir }
+        });
         ProvisionJob {
+            per_host,
             image: ImageRequest {
-                image: match image {
-                    Some(name) => ImageChoice::File(image_file(name)),
-                    None => {
-                        let vars_dir = self.dir.path().join("host-images");
-                        std::fs::create_dir_all(&vars_dir).expect("mkdir host-images");
-                        let images = std::fs::read_dir(repo().join("images/generic"))
-                            .expect("read images/generic")
-                            .flatten()
-                            .filter_map(|e| {
-                                let name = e.file_name().to_string_lossy().into_owned();
-                                Some((name.strip_suffix(".yaml")?.to_owned(), e.path()))
-                            })
-                            .collect();
-                        ImageChoice::PerHost { images, vars_dir }
-                    }
-                },
+                image: image.map(image_file).unwrap_or_default(),
                 common: Some(repo().join("images/common.yaml")),
                 overrides,
                 kubernetes_version: None,

@@ -217,13 +217,13 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     assert!(
         v["variables"]["kubernetes_version"]["source"]
             .as_str()
-            .is_some_and(|s| s.ends_with("images/generic/centos-8.yaml")),
+            .is_some_and(|s| s.contains("images/generic/centos-8.yaml:")),
         "{vars}"
     );
     assert!(
         v["variables"]["runc_version"]["source"]
             .as_str()
-            .is_some_and(|s| s.ends_with("images/common.yaml")),
+            .is_some_and(|s| s.contains("images/common.yaml:")),
         "{vars}"
     );
     assert_eq!(v["variables"]["sysctl_reload"]["source"], "--extra-vars");
@@ -266,7 +266,8 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
         ),
     )
     .expect("write the wrapper playbook");
-    // `-v` shows every result, so the censored one is printed too.
+    // `-v` shows every result, so the censored one is printed too (on
+    // one line, as ansible-playbook 2.19 prints results below `-vvv`).
     let mut a = args("centos-8", &[]);
     a.extend([
         "--playbook".into(),
@@ -277,7 +278,7 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     assert_eq!(code, 0, "{output}");
     assert!(
         output.contains(&format!(
-            "changed: [node1] => {{\n    \"censored\": \"{}\"",
+            "changed: [node1] => {{\"censored\": \"{}\", \"changed\": true}}",
             engine::report::CENSORED
         )),
         "{output}"

@@ -6,8 +6,12 @@ mod basics;
 mod batching;
 mod faults;
 mod golden;
+mod keyword_use;
 mod logic;
+mod nolog;
+mod privilege;
 mod strategy;
+pub(crate) mod twin;
 
 use crate::harness::Fleet;
 use engine::job::PlaybookJob;

@@ -24,6 +24,7 @@ fn sudo(password: Option<&str>) -> Become {
         user: "root".to_owned(),
         password: password.map(Secret::new),
         flags: None,
+        exe: None,
     }
 }
 
@@ -192,6 +193,7 @@ fn su_with_a_password_becomes_the_target_user() {
         user: user.to_owned(),
         password: Some(Secret::new(password)),
         flags: None,
+        exe: None,
     };
     let mut t = session(
         &fleet,

@@ -241,6 +241,7 @@ fn wrong_host_key_is_refused_naming_host_and_fingerprint() {
         .err()
         .expect("must refuse");
     let fingerprint = openssh_fingerprint(&fleet, "node1");
+    let known = openssh_fingerprint(&fleet, "node2");
     assert!(
         matches!(&err, TransportError::HostKeyMismatch { host, .. } if host == "node1"),
         "{err:?}"
@@ -248,8 +249,9 @@ fn wrong_host_key_is_refused_naming_host_and_fingerprint() {
     assert_eq!(
         err.to_string(),
         format!(
-            "host key of `node1` does not match known_hosts: it presented {fingerprint}; \
-             refusing to connect (possible man-in-the-middle)"
+            "host key of `node1` does not match known_hosts: it presented ED25519 {fingerprint}, \
+             known_hosts has ED25519 {known} at {}:1; refusing to connect (possible man-in-the-middle)",
+            forged.display()
         )
     );
     // accept-new refuses a changed key too.

@@ -111,7 +111,7 @@ fn hashed_known_hosts_and_accept_new() {
         .err()
         .expect("unknown host");
     assert!(
-        matches!(&err, TransportError::UnknownHostKey { host, fingerprint } if host == "node2" && !fingerprint.is_empty())
+        matches!(&err, TransportError::UnknownHostKey { host, fingerprint, .. } if host == "node2" && !fingerprint.is_empty())
     );
     assert!(chain(&err).contains("is not in known_hosts and host_key_checking is strict"));
     // ... accept-new records the key, after which strict accepts it.

@@ -6,7 +6,11 @@ mod become_;
 mod exec;
 mod faults;
 mod fleet;
+mod interrupt;
 mod keys;
+mod scale;
+mod secrets;
+mod trust;
 
 use crate::harness::{Fleet, TestHost};
 use engine::transport::{connect, Transport};

@@ -8,18 +8,19 @@
 //! then `--extra-vars`. Jinja inside values is kept verbatim: it is
 //! templated lazily, per host, like any extra var.
 //!
-//! Without an image file ([`ImageChoice::PerHost`], konvoy-image-builder
-//! v1.5's `provision --inventory-file INV`), each image's configuration is
-//! merged the same way and written to `<vars_dir>/<image>.yaml`; the
-//! playbook includes the one of each host's OS, from its facts
+//! Without an image file ([`PerHost`], konvoy-image-builder v1.5's
+//! `provision --inventory-file INV`), each image's configuration is merged
+//! the same way and written to `<vars_dir>/<image>.yaml`; the playbook
+//! includes the one of each host's OS, chosen from its facts
 //! (`konvoy_image_vars_dir`, `host_image`). There the configuration has
 //! `include_vars` precedence instead of extra-vars precedence (it still
 //! beats inventory, play and role variables); `--extra-vars` stay extra
 //! vars.
 
-mod refused;
+mod keys;
+mod layer;
 
-pub use refused::reason as refusal_reason;
+pub use keys::{unread_keys, KIB_KEYS};
 
 use crate::source::Span;
 use crate::value::{Map, Value};
@@ -47,55 +48,50 @@ pub enum ImageError {
         /// What it was.
         found: &'static str,
     },
+    /// A `proxy_env` map konvoy-image cannot honour as written.
+    #[error("{span}: {message}")]
+    ProxyEnv {
+        /// Where.
+        span: Span,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key nothing reads (a warning).
+    #[error("{span}: `{key}` is not read by the provisioning playbook, its roles or templates; it has no effect")]
+    UnusedKey {
+        /// The key.
+        key: String,
+        /// The closest key that is read.
+        closest: Option<String>,
+        /// Where it is written.
+        span: Span,
+    },
+    /// A konvoy-image-builder key konvoy-image does not implement: a
+    /// warning, or refused when its value asks for the feature.
+    #[error(
+        "{span}: `{key}` is a konvoy-image-builder setting that konvoy-image does not implement: {reason}{}",
+        if *refused { "" } else { "; it has no effect" }
+    )]
+    UnsupportedKey {
+        /// The key.
+        key: String,
+        /// Why it is not implemented.
+        reason: String,
+        /// Whether its value asks for the feature (the run is refused).
+        refused: bool,
+        /// Where it is written.
+        span: Span,
+    },
     /// A `--extra-vars` value that is neither `k=v`, JSON, nor `@file`.
     #[error("invalid extra vars `{0}`: expected `key=value`, a JSON object, or `@file`")]
     ExtraVars(String),
-    /// A konvoy-image-builder setting konvoy-image does not implement,
-    /// turned on by a layer of the configuration.
-    #[error("{place}: `{key}` {when} is not supported: {why}; {instead}")]
-    Refused {
-        /// The top-level key.
-        key: &'static str,
-        /// What value is refused (`true`, `set`, ...).
-        when: &'static str,
-        /// Why.
-        why: &'static str,
-        /// What to do instead.
-        instead: &'static str,
-        /// `file:line:column` of the key, or the flag that set it.
-        place: String,
-        /// The key's place in its file, when a file set it.
-        span: Option<Span>,
-    },
-}
-
-/// Which image configuration the hosts get.
-#[derive(Clone, Debug)]
-pub enum ImageChoice {
-    /// One image file for every host (`images/generic/centos-7.yaml`).
-    File(PathBuf),
-    /// Each host the image of its OS, chosen by the playbook from the
-    /// host's facts.
-    PerHost {
-        /// Every image the playbook may choose: (name, file).
-        images: Vec<(String, PathBuf)>,
-        /// Where `<name>.yaml` of each merged configuration is written;
-        /// it must outlive the run and may hold secrets (keep it private).
-        vars_dir: PathBuf,
-    },
-}
-
-impl Default for ImageChoice {
-    fn default() -> ImageChoice {
-        ImageChoice::File(PathBuf::new())
-    }
 }
 
 /// What the user asked for on the command line.
 #[derive(Clone, Debug, Default)]
 pub struct ImageRequest {
-    /// The image file, or one per OS.
-    pub image: ImageChoice,
+    /// The image file (`images/generic/centos-7.yaml`).
+    pub image: PathBuf,
     /// `images/common.yaml`; default: `common.yaml` next to the image's
     /// parent directory (`images/`), when it exists.
     pub common: Option<PathBuf>,
@@ -109,69 +105,104 @@ pub struct ImageRequest {
     pub extra_vars: Vec<String>,
 }
 
-/// The merged configuration of a run.
+/// The merged configuration, and every top-level key of its files.
+#[derive(Clone, Debug, Default)]
+pub struct ImageConfig {
+    /// The run's extra vars.
+    pub vars: Map,
+    /// Every top-level key of every file, in load order: the key, where it
+    /// is written and its value in that file.
+    pub keys: Vec<(String, Span, Value)>,
+    /// Every variable with where its value was set last: a file's
+    /// `path:line:column`, a flag, `--extra-vars`, or how it is derived.
+    pub origins: std::collections::BTreeMap<String, String>,
+    /// The files merged, in load order.
+    pub files: Vec<PathBuf>,
+}
+
+/// Each host the image of its OS: every image the playbook may choose.
 #[derive(Clone, Debug)]
-pub struct ImageVars {
-    /// The run's extra vars: the configuration itself
-    /// ([`ImageChoice::File`]), or `konvoy_image_vars_dir` and the
-    /// `--extra-vars` ([`ImageChoice::PerHost`]).
+pub struct PerHost {
+    /// (image name, file) for each image.
+    pub images: Vec<(String, PathBuf)>,
+    /// Where `<name>.yaml` of each merged configuration is written; it must
+    /// outlive the run and may hold secrets (keep it private).
+    pub vars_dir: PathBuf,
+}
+
+/// The configurations of a run without an image file.
+#[derive(Clone, Debug)]
+pub struct PerHostConfigs {
+    /// The run's extra vars: [`VARS_DIR_VAR`] and the `--extra-vars`.
     pub extra_vars: Map,
-    /// Each image's merged configuration, by image name (the file stem).
-    pub images: Vec<(String, Map)>,
+    /// Each image's merged configuration, by image name.
+    pub images: Vec<(String, ImageConfig)>,
 }
 
 /// The extra var naming the directory of per-image configurations.
 pub const VARS_DIR_VAR: &str = "konvoy_image_vars_dir";
 
-/// Loads and merges everything into the run's extra vars (see
-/// [`resolve`]).
+/// Merges every image of `per_host` with `req`'s common file, overrides,
+/// flags and extra vars (`req.image` is not used) and writes each to
+/// `per_host.vars_dir`.
 ///
 /// # Errors
-/// As [`resolve`].
-pub fn load(req: &ImageRequest) -> Result<Map, ImageError> {
-    Ok(resolve(req)?.extra_vars)
+/// As [`load`], and an unwritable `vars_dir`.
+pub fn load_per_host(req: &ImageRequest, per_host: &PerHost) -> Result<PerHostConfigs, ImageError> {
+    let mut images = Vec::new();
+    for (name, file) in &per_host.images {
+        let config = load_config(&ImageRequest {
+            image: file.clone(),
+            ..req.clone()
+        })?;
+        let path = per_host.vars_dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, flow_yaml(&Value::Map(config.vars.clone()))).map_err(|e| {
+            ImageError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }
+        })?;
+        images.push((name.clone(), config));
+    }
+    let mut extra_vars = Map::new();
+    extra_vars.insert(
+        VARS_DIR_VAR.into(),
+        Value::Str(per_host.vars_dir.display().to_string()),
+    );
+    for e in &req.extra_vars {
+        extra_vars.extend(parse_extra_vars(e)?);
+    }
+    Ok(PerHostConfigs { extra_vars, images })
 }
 
-/// Loads and merges the configuration of every image the request names;
-/// for [`ImageChoice::PerHost`] also writes each to its `vars_dir`.
-///
-/// # Errors
-/// A missing or malformed file (with file:line:column), an override that
-/// is not a mapping, a malformed `--extra-vars`, an unwritable `vars_dir`.
-pub fn resolve(req: &ImageRequest) -> Result<ImageVars, ImageError> {
-    match &req.image {
-        ImageChoice::File(image) => {
-            let vars = merged(req, image)?;
-            Ok(ImageVars {
-                images: vec![(stem(image), vars.clone())],
-                extra_vars: vars,
-            })
+impl PerHostConfigs {
+    /// [`unread_keys`] over every image, each key of a shared file (common,
+    /// overrides) reported once.
+    ///
+    /// # Errors
+    /// As [`unread_keys`].
+    pub fn unread_keys(
+        &self,
+        reads: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<ImageError>, Vec<ImageError>> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut unique = |list: Vec<ImageError>| -> Vec<ImageError> {
+            list.into_iter()
+                .filter(|e| seen.insert(e.to_string()))
+                .collect()
+        };
+        let mut warnings = Vec::new();
+        let mut refused = Vec::new();
+        for (_, config) in &self.images {
+            match unread_keys(config, reads) {
+                Ok(w) => warnings.extend(unique(w)),
+                Err(r) => refused.extend(unique(r)),
+            }
         }
-        ImageChoice::PerHost { images, vars_dir } => {
-            let mut out = Vec::new();
-            for (name, file) in images {
-                let vars = merged(req, file)?;
-                let path = vars_dir.join(format!("{name}.yaml"));
-                std::fs::write(&path, flow_yaml(&Value::Map(vars.clone()))).map_err(|e| {
-                    ImageError::Read {
-                        path: path.display().to_string(),
-                        message: e.to_string(),
-                    }
-                })?;
-                out.push((name.clone(), vars));
-            }
-            let mut extra_vars = Map::new();
-            extra_vars.insert(
-                VARS_DIR_VAR.into(),
-                Value::Str(vars_dir.display().to_string()),
-            );
-            for e in &req.extra_vars {
-                extra_vars.extend(parse_extra_vars(e)?);
-            }
-            Ok(ImageVars {
-                extra_vars,
-                images: out,
-            })
+        if refused.is_empty() {
+            Ok(warnings)
+        } else {
+            Err(refused)
         }
     }
 }
@@ -198,31 +229,60 @@ fn flow_yaml(v: &Value) -> String {
     }
 }
 
-/// An image's name: its file name without `.yaml`.
-fn stem(image: &Path) -> String {
-    image
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+/// Several image errors at once (the refused keys of the files).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct ImageErrors(pub Vec<ImageError>);
+
+/// Loads and merges everything into the run's extra vars.
+///
+/// # Errors
+/// A missing or malformed file (with file:line:column), an override that
+/// is not a mapping, a refused `proxy_env`, a malformed `--extra-vars`.
+pub fn load(req: &ImageRequest) -> Result<Map, ImageError> {
+    Ok(load_config(req)?.vars)
 }
 
-/// common.yaml, `image`, the overrides, the flags and `--extra-vars`,
-/// merged.
-fn merged(req: &ImageRequest, image: &Path) -> Result<Map, ImageError> {
+/// [`load`], keeping where every key is written.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_config(req: &ImageRequest) -> Result<ImageConfig, ImageError> {
+    let mut config = ImageConfig::default();
     let mut vars = Map::new();
-    let common = req.common.clone().or_else(|| default_common(image));
-    if let Some(c) = &common {
-        deep_merge(&mut vars, load_map(c)?);
-    }
-    deep_merge(&mut vars, load_map(image)?);
-    for o in &req.overrides {
-        deep_merge(&mut vars, load_map(o)?);
+    let common = req.common.clone().or_else(|| default_common(&req.image));
+    let files: Vec<&Path> = common
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(std::iter::once(req.image.as_path()))
+        .chain(req.overrides.iter().map(PathBuf::as_path))
+        .collect();
+    for file in files {
+        config.files.push(file.to_path_buf());
+        let layer = layer::load(file)?;
+        for (key, span) in layer.keys {
+            let value = layer.vars.get(&key).cloned().unwrap_or(Value::Null);
+            config.origins.insert(key.clone(), span.to_string());
+            config.keys.push((key, span, value));
+        }
+        for (key, span) in layer.from_proxy_env {
+            config
+                .origins
+                .insert(key.to_owned(), format!("{span} (proxy_env)"));
+        }
+        deep_merge(&mut vars, layer.vars);
     }
     if let Some(v) = &req.kubernetes_version {
         vars.insert("kubernetes_version".into(), Value::Str(v.clone()));
+        config
+            .origins
+            .insert("kubernetes_version".into(), "--kubernetes-version".into());
     }
     if let Some(v) = &req.containerd_version {
         vars.insert("containerd_version".into(), Value::Str(v.clone()));
+        config
+            .origins
+            .insert("containerd_version".into(), "--containerd-version".into());
     }
     let full = match (
         vars.get("kubernetes_version"),
@@ -236,63 +296,19 @@ fn merged(req: &ImageRequest, image: &Path) -> Result<Map, ImageError> {
     };
     if let Some(full) = full {
         vars.insert("kubernetes_full_version".into(), Value::Str(full));
+        config.origins.insert(
+            "kubernetes_full_version".into(),
+            "derived from kubernetes_version (+ kubernetes_build_metadata)".into(),
+        );
     }
     for e in &req.extra_vars {
         for (k, v) in parse_extra_vars(e)? {
+            config.origins.insert(k.clone(), "--extra-vars".into());
             vars.insert(k, v);
         }
     }
-    if let Some((key, when, why, instead)) = refused::find(&vars) {
-        return Err(refusal(
-            req,
-            image,
-            common.as_deref(),
-            key,
-            when,
-            why,
-            instead,
-        ));
-    }
-    Ok(vars)
-}
-
-/// The error for a refused `key`, placed at the last layer that set it.
-fn refusal(
-    req: &ImageRequest,
-    image: &Path,
-    common: Option<&Path>,
-    key: &'static str,
-    when: &'static str,
-    why: &'static str,
-    instead: &'static str,
-) -> ImageError {
-    let from_extra = req
-        .extra_vars
-        .iter()
-        .any(|e| parse_extra_vars(e).is_ok_and(|m| m.contains_key(key)));
-    let files = common
-        .into_iter()
-        .chain(std::iter::once(image))
-        .chain(req.overrides.iter().map(PathBuf::as_path));
-    let span = if from_extra {
-        None
-    } else {
-        files
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .find_map(|f| refused::key_span(f, key))
-    };
-    ImageError::Refused {
-        key,
-        when,
-        why,
-        instead,
-        place: span
-            .as_ref()
-            .map_or_else(|| "--extra-vars".to_owned(), ToString::to_string),
-        span,
-    }
+    config.vars = vars;
+    Ok(config)
 }
 
 /// `-e`/`--extra-vars` values as Ansible reads them: `@file` (YAML or
@@ -397,7 +413,7 @@ mod tests {
             "mirror: {b: 3}\nlist: [9]\nkubernetes_build_metadata: fips.0\n",
         );
         let vars = load(&ImageRequest {
-            image: ImageChoice::File(img),
+            image: img,
             overrides: vec![o],
             extra_vars: vec!["x=1 y='a b'".into(), "{\"z\": true}".into()],
             ..Default::default()
@@ -431,12 +447,37 @@ mod tests {
         );
         let img = write(d.path(), "images/generic/flatcar.yaml", "{}\n");
         let vars = load(&ImageRequest {
-            image: ImageChoice::File(img),
+            image: img,
             kubernetes_version: Some("1.22.1".into()),
             ..Default::default()
         })
         .unwrap();
         assert_eq!(vars["kubernetes_full_version"], Value::Str("1.22.1".into()));
+    }
+
+    #[test]
+    fn bad_inputs_are_clear() {
+        let d = tempfile::tempdir().unwrap();
+        let missing = load(&ImageRequest {
+            image: d.path().join("nope.yaml"),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(missing.to_string().contains("nope.yaml: no such file"));
+        let img = write(d.path(), "i.yaml", "{}\n");
+        let o = write(d.path(), "o.yaml", "- a\n- b\n");
+        let err = load(&ImageRequest {
+            image: img,
+            overrides: vec![o],
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("o.yaml:1:1: an image or override file must be a mapping"),
+            "{err}"
+        );
+        assert!(parse_extra_vars("novalue").is_err());
     }
 
     #[test]
@@ -453,18 +494,24 @@ mod tests {
             "kubernetes_version: \"1.21.6\"\n",
         );
         let new = write(d.path(), "images/generic/rocky-9.yaml", "{}\n");
-        let o = write(d.path(), "o.yaml", "m: {b: !unsafe '{{ raw }}'}\n");
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "m: {b: !unsafe '{{ raw }}'}\nhtpp_proxy: x\n",
+        );
         let vars_dir = d.path().join("vars");
         std::fs::create_dir(&vars_dir).unwrap();
-        let got = resolve(&ImageRequest {
-            image: ImageChoice::PerHost {
+        let got = load_per_host(
+            &ImageRequest {
+                overrides: vec![o],
+                extra_vars: vec!["x=1".into()],
+                ..Default::default()
+            },
+            &PerHost {
                 images: vec![("centos-8".into(), old), ("rocky-9".into(), new)],
                 vars_dir: vars_dir.clone(),
             },
-            overrides: vec![o],
-            extra_vars: vec!["x=1".into()],
-            ..Default::default()
-        })
+        )
         .unwrap();
         assert_eq!(got.extra_vars.len(), 2, "{:?}", got.extra_vars);
         assert_eq!(
@@ -473,10 +520,11 @@ mod tests {
         );
         assert_eq!(got.extra_vars["x"], Value::Str("1".into()));
         for (name, want) in [("centos-8", "1.21.6"), ("rocky-9", "1.36.4")] {
-            let text = std::fs::read_to_string(vars_dir.join(format!("{name}.yaml"))).unwrap();
-            let back = load_map(&vars_dir.join(format!("{name}.yaml"))).unwrap();
+            let path = vars_dir.join(format!("{name}.yaml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let back = load_map(&path).unwrap();
             let (_, merged) = got.images.iter().find(|(n, _)| n == name).unwrap();
-            assert_eq!(&back, merged, "{text}");
+            assert_eq!(back, merged.vars, "{text}");
             assert_eq!(back["kubernetes_version"], Value::Str(want.into()));
             assert_eq!(back["kubernetes_full_version"], Value::Str(want.into()));
             assert_eq!(
@@ -490,71 +538,157 @@ mod tests {
             assert_eq!(m["a"], Value::Int(1));
             assert_eq!(m["b"], Value::Unsafe("{{ raw }}".into()), "{text}");
         }
+        // The override's misspelt key is reported once, not once per image.
+        let reads = ["kubernetes_version", "repo", "m", "x"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let warnings = got.unread_keys(&reads).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].to_string().contains("`htpp_proxy`"));
     }
 
+    /// The proxy override of the original tool's documentation.
+    const KIB_PROXY: &str = "---\nproxy_env:\n  HTTPS_PROXY: \"http://proxy:3128\"\n  \
+        https_proxy: \"http://proxy:3128\"\n  HTTP_PROXY: \"http://proxy:3128\"\n  \
+        http_proxy: \"http://proxy:3128\"\n  NO_PROXY: \"example.org,example.com\"\n  \
+        no_proxy: \"example.org,example.com\"\n";
+
     #[test]
-    fn refused_settings_name_the_key_where_it_was_set() {
+    fn proxy_env_sets_the_proxy_keys_in_its_layer() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "images/common.yaml", "sysprep: false\n");
-        let img = write(d.path(), "images/generic/rocky-9.yaml", "{}\n");
-        let o = write(
+        let img = write(
             d.path(),
-            "nvidia.yaml",
-            "build_name_extra: -nvidia\ngpu:\n  types:\n    - nvidia\n",
+            "i.yaml",
+            "http_proxy: http://old:1\nno_proxy: keep\n",
         );
-        let req = |extra: Vec<String>| ImageRequest {
-            image: ImageChoice::File(img.clone()),
+        let o = write(d.path(), "http-proxy-override.yaml", KIB_PROXY);
+        let config = load_config(&ImageRequest {
+            image: img.clone(),
             overrides: vec![o.clone()],
-            extra_vars: extra,
-            ..Default::default()
-        };
-        let err = load(&req(vec![])).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("nvidia.yaml:2:1: `gpu` with `types` naming `nvidia` is not supported: NVIDIA GPU support"), "{text}");
-        assert!(text.ends_with("once the cluster runs"), "{text}");
-        let ImageError::Refused {
-            span: Some(span), ..
-        } = &err
-        else {
-            panic!("{err:?}")
-        };
-        assert_eq!((span.line, span.column), (2, 1));
-        let err = load(&req(vec![
-            "{\"gpu\": {\"types\": []}}".into(),
-            "{\"packer_builder_type\": \"amazon\"}".into(),
-        ]))
-        .unwrap_err();
-        assert!(
-            err.to_string().starts_with(
-                "--extra-vars: `packer_builder_type` (`--provider`) set is not supported"
-            ),
-            "{err}"
-        );
-        assert!(load(&req(vec!["{\"gpu\": {}}".into()])).is_ok());
-    }
-
-    #[test]
-    fn bad_inputs_are_clear() {
-        let d = tempfile::tempdir().unwrap();
-        let missing = load(&ImageRequest {
-            image: ImageChoice::File(d.path().join("nope.yaml")),
             ..Default::default()
         })
-        .unwrap_err();
-        assert!(missing.to_string().contains("nope.yaml: no such file"));
+        .unwrap();
+        let str_of = |k: &str| {
+            config
+                .vars
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        assert_eq!(str_of("http_proxy").as_deref(), Some("http://proxy:3128"));
+        assert_eq!(str_of("https_proxy").as_deref(), Some("http://proxy:3128"));
+        assert_eq!(
+            str_of("no_proxy").as_deref(),
+            Some("example.org,example.com")
+        );
+        assert!(!config.vars.contains_key("proxy_env"));
+        assert_eq!(
+            config.origins["http_proxy"],
+            format!("{}:5:3 (proxy_env)", o.display())
+        );
+        // A later plain key overrides an earlier proxy_env, as any key does.
+        let later = write(d.path(), "later.yaml", "https_proxy: http://later:2\n");
+        let config = load_config(&ImageRequest {
+            image: img,
+            overrides: vec![o, later],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            config.vars["https_proxy"],
+            Value::Str("http://later:2".into())
+        );
+    }
+
+    #[test]
+    fn proxy_env_that_cannot_be_honoured_is_refused_with_its_place() {
+        let d = tempfile::tempdir().unwrap();
         let img = write(d.path(), "i.yaml", "{}\n");
-        let o = write(d.path(), "o.yaml", "- a\n- b\n");
-        let err = load(&ImageRequest {
-            image: ImageChoice::File(img),
+        let err = |text: &str| {
+            let o = write(d.path(), "o.yaml", text);
+            load_config(&ImageRequest {
+                image: img.clone(),
+                overrides: vec![o],
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string()
+        };
+        let e = err("proxy_env:\n  HTTP_PROXY: http://a:1\n  http_proxy: http://b:2\n");
+        assert!(
+            e.contains("o.yaml:3:3: `http_proxy` in `proxy_env` differs"),
+            "{e}"
+        );
+        let e = err("proxy_env:\n  FTP_PROXY: ftp://a\n");
+        assert!(
+            e.contains("o.yaml:2:3: `FTP_PROXY` in `proxy_env` is not a proxy variable"),
+            "{e}"
+        );
+        let e = err("no_proxy: a\nproxy_env:\n  NO_PROXY: b\n");
+        assert!(
+            e.contains("o.yaml:3:3: `proxy_env` sets `no_proxy` to `b`"),
+            "{e}"
+        );
+        let e = err("proxy_env: [a]\n");
+        assert!(e.contains("`proxy_env` must be a mapping"), "{e}");
+    }
+
+    #[test]
+    fn keys_nothing_reads_are_named_with_their_place() {
+        let d = tempfile::tempdir().unwrap();
+        let img = write(d.path(), "i.yaml", "http_proxy: x\n");
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "htpp_proxy: x\ngpu:\n  types: []\nbuild_name: b\nproxy_env: {no_proxy: y}\n",
+        );
+        let config = load_config(&ImageRequest {
+            image: img.clone(),
             overrides: vec![o],
             ..Default::default()
         })
-        .unwrap_err();
+        .unwrap();
+        let reads: std::collections::BTreeSet<String> = ["http_proxy", "no_proxy"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let warnings = unread_keys(&config, &reads).unwrap();
+        let texts: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(texts.len(), 3, "{texts:#?}");
+        assert!(texts[0].ends_with("o.yaml:1:1: `htpp_proxy` is not read by the provisioning playbook, its roles or templates; it has no effect"), "{}", texts[0]);
         assert!(
-            err.to_string()
-                .contains("o.yaml:1:1: an image or override file must be a mapping"),
-            "{err}"
+            matches!(&warnings[0], ImageError::UnusedKey { closest: Some(c), .. } if c == "http_proxy")
         );
-        assert!(parse_extra_vars("novalue").is_err());
+        assert!(
+            texts[1].contains("o.yaml:2:1: `gpu` is a konvoy-image-builder setting"),
+            "{}",
+            texts[1]
+        );
+        assert!(texts[1].ends_with("; it has no effect"), "{}", texts[1]);
+        assert!(texts[2].contains("`build_name`"), "{}", texts[2]);
+        // Asking for a feature konvoy-image does not implement is refused.
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "gpu:\n  types: [nvidia]\nfips: {enabled: true}\npip_packages_local_bundle_file: x.tgz\n",
+        );
+        let config = load_config(&ImageRequest {
+            image: img,
+            overrides: vec![o],
+            ..Default::default()
+        })
+        .unwrap();
+        let refused = unread_keys(&config, &reads).unwrap_err();
+        let keys: Vec<&str> = refused
+            .iter()
+            .map(|e| match e {
+                ImageError::UnsupportedKey {
+                    key, refused: true, ..
+                } => key.as_str(),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(keys, ["gpu", "fips"]);
     }
 }

@@ -12,9 +12,13 @@
 //! | key file | `ansible_private_key_file`, `ansible_ssh_private_key_file`; else `ansible_ssh_key_name` |
 //! | password | `ansible_password`, `ansible_ssh_pass`, `ansible_ssh_password` |
 //! | timeout | `ansible_timeout`, `ansible_ssh_timeout` (seconds, default 10) |
-//! | host keys | `ansible_host_key_checking` (bool); `StrictHostKeyChecking=` in `ansible_ssh_common_args` |
-//! | jump host | `-o ProxyJump=[user@]host[:port]` or `-J ...` in `ansible_ssh_common_args` |
-//! | become | `ansible_become` (bool), `ansible_become_user` (root), `ansible_become_method` (`sudo`, `su`), `ansible_become_password`/`_pass`, `ansible_sudo_pass`, `ansible_become_flags` |
+//! | host keys | `ansible_host_key_checking` (bool); `StrictHostKeyChecking=` in `ansible_ssh_common_args`/`ansible_ssh_extra_args` |
+//! | jump host | `-o ProxyJump=[user@]host[:port]` or `-J ...` in `ansible_ssh_common_args`/`ansible_ssh_extra_args` |
+//! | known hosts | `-o UserKnownHostsFile=` in the same arguments |
+//!
+//! Other `-o` options in those arguments are not applied (the SSH client
+//! is libssh2, not OpenSSH).
+//! | become | `ansible_become` (bool), `ansible_become_method` (`sudo`, `su`), and the become plugin's options: `ansible_become_user` (root), `ansible_become_password`/`_pass`, `ansible_become_flags`, `ansible_become_exe`, each also as `ansible_sudo_*`/`ansible_su_*` for its method |
 //!
 //! **`ansible_ssh_key_name`** is not an Ansible variable: ansible-core never
 //! reads it. An early Konvoy pre-provisioned guide put the key file there,
@@ -76,10 +80,9 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
 
     let kind = match last(&["ansible_connection"]) {
         None => ConnectionKind::Ssh,
-        Some((var, v)) => match v.as_str().map(str::trim) {
-            Some("ssh" | "smart" | "paramiko" | "paramiko_ssh") => ConnectionKind::Ssh,
-            Some("local") => ConnectionKind::Local,
-            _ => return Err(bad(var, "`ssh`, `smart`, `paramiko` or `local`", v)),
+        Some((var, v)) => match v.as_str().and_then(connection_kind) {
+            Some(kind) => kind,
+            None => return Err(bad(var, "`ssh`, `smart`, `paramiko` or `local`", v)),
         },
     };
     let port = match last(&["ansible_port", "ansible_ssh_port"]) {
@@ -110,50 +113,84 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
         };
     let mut jump = None;
     let mut known_hosts_file = None;
-    if let Some((var, v)) = last(&["ansible_ssh_common_args"]) {
+    // ssh gets the common arguments, then the extra ones; for each option
+    // OpenSSH uses the first value it is given.
+    let mut seen: Vec<String> = Vec::new();
+    for name in ["ansible_ssh_common_args", "ansible_ssh_extra_args"] {
+        let Some((var, v)) = last(&[name]) else {
+            continue;
+        };
         let args = super::json::py_str(v);
         for (key, value) in ssh_options(&args) {
-            if key.eq_ignore_ascii_case("proxyjump") {
-                if value.contains(',') {
-                    return Err(bad(var, "a single ProxyJump host", v));
+            let key = key.to_ascii_lowercase();
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key.clone());
+            match key.as_str() {
+                "proxyjump" => {
+                    if value.contains(',') {
+                        return Err(bad(var, "a single ProxyJump host", v));
+                    }
+                    jump = Some(parse_jump(&value));
                 }
-                jump = Some(parse_jump(&value));
-            } else if key.eq_ignore_ascii_case("userknownhostsfile") {
-                // OpenSSH allows several files; the first is the one used.
-                known_hosts_file = value
-                    .split_whitespace()
-                    .next()
-                    .map(|f| PathBuf::from(f.trim_matches('"')));
-            } else if key.eq_ignore_ascii_case("stricthostkeychecking") {
-                host_key_checking = match value.to_ascii_lowercase().as_str() {
-                    "no" | "off" => HostKeyChecking::Off,
-                    "accept-new" => HostKeyChecking::AcceptNew,
-                    _ => HostKeyChecking::Strict,
-                };
+                "userknownhostsfile" => {
+                    // OpenSSH allows several files; the first is the one used.
+                    known_hosts_file = value
+                        .split_whitespace()
+                        .next()
+                        .map(|f| PathBuf::from(f.trim_matches('"')));
+                }
+                // Ansible passes `-o StrictHostKeyChecking=no` before these
+                // arguments when host key checking is off, and ssh keeps
+                // the first value: then they cannot turn it back on.
+                "stricthostkeychecking" if host_key_checking != HostKeyChecking::Off => {
+                    host_key_checking = match value.to_ascii_lowercase().as_str() {
+                        "no" | "off" => HostKeyChecking::Off,
+                        "accept-new" => HostKeyChecking::AcceptNew,
+                        _ => HostKeyChecking::Strict,
+                    };
+                }
+                _ => {}
             }
         }
     }
 
     let become_ = match last(&["ansible_become"]) {
         Some((var, v)) => match boolean(v) {
-            Some(true) => Some(Become {
-                method: match last(&["ansible_become_method"]) {
+            Some(true) => {
+                let method = match last(&["ansible_become_method"]) {
                     None => BecomeMethod::Sudo,
-                    Some((var, v)) => match v.as_str().map(str::trim) {
-                        Some("sudo") => BecomeMethod::Sudo,
-                        Some("su") => BecomeMethod::Su,
-                        _ => return Err(bad(var, "`sudo` or `su`", v)),
+                    Some((var, v)) => match v.as_str().and_then(become_method) {
+                        Some(method) => method,
+                        None => return Err(bad(var, "`sudo` or `su`", v)),
                     },
-                },
-                user: text(&["ansible_become_user"]).unwrap_or_else(|| "root".to_owned()),
-                password: text(&[
-                    "ansible_become_password",
-                    "ansible_become_pass",
-                    "ansible_sudo_pass",
-                ])
-                .map(Secret::new),
-                flags: text(&["ansible_become_flags"]),
-            }),
+                };
+                // The become plugin's own variables (sudo.py, su.py in
+                // ansible-core 2.19), the plugin-specific name last.
+                let [user, pass, flags, exe] = match method {
+                    BecomeMethod::Sudo => [
+                        "ansible_sudo_user",
+                        "ansible_sudo_pass",
+                        "ansible_sudo_flags",
+                        "ansible_sudo_exe",
+                    ],
+                    BecomeMethod::Su => [
+                        "ansible_su_user",
+                        "ansible_su_pass",
+                        "ansible_su_flags",
+                        "ansible_su_exe",
+                    ],
+                };
+                Some(Become {
+                    method,
+                    user: text(&["ansible_become_user", user]).unwrap_or_else(|| "root".to_owned()),
+                    password: text(&["ansible_become_password", "ansible_become_pass", pass])
+                        .map(Secret::new),
+                    flags: text(&["ansible_become_flags", flags]),
+                    exe: text(&["ansible_become_exe", exe]),
+                })
+            }
             Some(false) => None,
             None => return Err(bad(var, "a boolean", v)),
         },
@@ -180,6 +217,66 @@ pub fn connection_spec(name: &str, vars: &Map) -> Result<ConnectionSpec, Invento
         become_,
     })
 }
+
+/// The connection plugin `name` (short or `ansible.builtin.` name) stands
+/// for, among those this engine has: `paramiko` is another SSH client
+/// with the same effect on the host, `smart` is `ssh`.
+pub fn connection_kind(name: &str) -> Option<ConnectionKind> {
+    match name.trim().trim_start_matches("ansible.builtin.") {
+        "ssh" | "smart" | "paramiko" | "paramiko_ssh" => Some(ConnectionKind::Ssh),
+        "local" => Some(ConnectionKind::Local),
+        _ => None,
+    }
+}
+
+/// The become plugin `name` (short or `ansible.builtin.` name) stands
+/// for, among those this engine has.
+pub fn become_method(name: &str) -> Option<BecomeMethod> {
+    match name.trim().trim_start_matches("ansible.builtin.") {
+        "sudo" => Some(BecomeMethod::Sudo),
+        "su" => Some(BecomeMethod::Su),
+        _ => None,
+    }
+}
+
+/// Every variable [`connection_spec`] reads: the executor renders these
+/// (and only these) from a task's variables.
+pub const CONNECTION_VARS: &[&str] = &[
+    "ansible_connection",
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_ssh_key_name",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_timeout",
+    "ansible_ssh_timeout",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+    "ansible_become",
+    "ansible_become_method",
+    "ansible_become_user",
+    "ansible_sudo_user",
+    "ansible_su_user",
+    "ansible_become_password",
+    "ansible_become_pass",
+    "ansible_sudo_pass",
+    "ansible_su_pass",
+    "ansible_become_flags",
+    "ansible_sudo_flags",
+    "ansible_su_flags",
+    "ansible_become_exe",
+    "ansible_sudo_exe",
+    "ansible_su_exe",
+];
 
 /// Ansible's `boolean(value, strict=True)`.
 pub(crate) fn boolean(v: &Value) -> Option<bool> {
@@ -387,6 +484,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!(j.jump.map(|j| j.address), Some("bastion".into()));
+    }
+
+    #[test]
+    fn host_key_checking_off_wins_over_ssh_arguments() {
+        let s = connection_spec(
+            "h",
+            &vars(&[
+                ("ansible_host_key_checking", "false".into()),
+                (
+                    "ansible_ssh_common_args",
+                    "-o StrictHostKeyChecking=yes".into(),
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.host_key_checking, HostKeyChecking::Off);
+        let s = connection_spec(
+            "h",
+            &vars(&[
+                (
+                    "ansible_ssh_common_args",
+                    "-o StrictHostKeyChecking=accept-new".into(),
+                ),
+                (
+                    "ansible_ssh_extra_args",
+                    "-o StrictHostKeyChecking=no".into(),
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.host_key_checking,
+            HostKeyChecking::AcceptNew,
+            "first value wins"
+        );
     }
 
     #[test]

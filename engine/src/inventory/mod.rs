@@ -63,7 +63,7 @@ mod yaml_anchors;
 mod yaml_out;
 mod yaml_plugin;
 
-pub use connection::connection_spec;
+pub use connection::{become_method, connection_kind, connection_spec, CONNECTION_VARS};
 pub use error::InventoryError;
 pub use list::{ListOptions, VarsView};
 pub use model::{Group, Host};

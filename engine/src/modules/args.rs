@@ -197,6 +197,19 @@ impl ArgMap {
         }
     }
 
+    /// Every argument no getter asked for yet, marked as used: for
+    /// modules that hand their arguments on (`package`).
+    pub fn take_rest(&mut self) -> Map {
+        let rest: Map = self
+            .map
+            .iter()
+            .filter(|(k, _)| !self.used.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.used.extend(rest.keys().cloned());
+        rest
+    }
+
     /// Marks keys as accepted and ignored (deprecated arguments like `warn`).
     pub fn ignore(&mut self, names: &[&str]) {
         for n in names {

@@ -349,7 +349,11 @@ pub(crate) fn install(
             }
             Ok(o)
         }
-        Err(msg) => Ok(o.failing(msg)),
+        Err(msg) => {
+            // The write path left the destination as it was.
+            o.changed = false;
+            Ok(o.failing(msg))
+        }
     }
 }
 

@@ -26,41 +26,81 @@
 //! `re` expansion) and `diff` (unified diffs as Ansible's callback prints
 //! them).
 
+mod apt_deb;
+mod apt_probe;
+mod apt_run;
 mod args;
 mod attrs;
+mod capture;
 mod context;
+mod debvercmp;
 mod diff;
 mod fstat;
+mod mountinfo;
 mod name;
 mod outcome;
+mod path_info;
+mod pathinfo;
+mod pending;
 mod rpmvercmp;
 mod textedit;
+mod useracct;
 mod write;
 mod yum_decide;
 mod yum_probe;
 
+pub mod apt;
+pub mod apt_key;
+pub mod apt_repository;
 mod argv;
+pub mod assemble;
 pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod cron;
+pub mod deb822_repository;
+pub mod dpkg_selections;
+pub mod fetch;
 pub mod file;
 pub mod find;
 pub mod get_url;
+pub mod getent;
+pub mod group;
+pub mod hostname;
+pub mod iptables;
+pub mod known_hosts;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod mount;
+pub mod openssh_keypair;
+pub mod package;
+pub mod package_facts;
+pub mod pam_limits;
+pub mod pamd;
 pub mod ping;
+pub mod pip;
 pub mod replace;
 pub mod rpm_key;
 pub mod script;
+pub mod selinux;
 pub mod service;
+pub mod service_action;
+pub mod service_facts;
+pub mod slurp;
 pub mod stat;
 pub mod sysctl;
+mod sysv;
+pub mod tempfile;
 pub mod template;
 pub mod unarchive;
+pub mod user;
 pub mod wait_for;
 pub mod yum;
 pub mod yum_repository;
+pub mod zypper;
+pub mod zypper_repository;
+mod zypper_xml;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
 pub use attrs::Attrs;
@@ -78,6 +118,11 @@ pub trait Module {
     /// Whether [`Module::probes`] may return scripts: the executor then
     /// considers the task for probe batching.
     const PROBES: bool = false;
+
+    /// Whether the module supports check mode. When it does not, the
+    /// executor skips it in check mode with Ansible's message, naming the
+    /// module as the task wrote it.
+    const CHECK_MODE: bool = true;
 
     /// Parses (already templated) arguments; unknown keys are an error.
     fn parse(args: &mut ArgMap) -> Result<Self::Args, ArgError>;

@@ -81,6 +81,8 @@ pub struct HostImpl {
     pub parse: fn(ArgMap) -> Result<Box<dyn Parsed>, ArgError>,
     /// The module declares read-only probes.
     pub has_probes: bool,
+    /// The module supports check mode.
+    pub check_mode: bool,
 }
 
 impl HostImpl {
@@ -147,6 +149,7 @@ where
     HostImpl {
         parse: parse_of::<M>,
         has_probes: M::PROBES,
+        check_mode: M::CHECK_MODE,
     }
 }
 
@@ -195,15 +198,42 @@ pub static TABLE: &[Entry] = &[
     host::<unarchive::UnarchiveModule>(&["unarchive"]),
     host::<yum::YumModule>(&["yum"]),
     host::<yum::YumModule>(&["dnf"]),
-    host::<yum::YumModule>(&["package"]),
+    host::<package::PackageModule>(&["package"]),
+    host::<package_facts::PackageFactsModule>(&["package_facts"]),
     host::<yum_repository::YumRepositoryModule>(&["yum_repository"]),
+    host::<apt::AptModule>(&["apt"]),
+    host::<apt_key::AptKeyModule>(&["apt_key"]),
+    host::<apt_repository::AptRepositoryModule>(&["apt_repository"]),
+    host::<deb822_repository::Deb822RepositoryModule>(&["deb822_repository"]),
+    host::<dpkg_selections::DpkgSelectionsModule>(&["dpkg_selections"]),
     host::<rpm_key::RpmKeyModule>(&["rpm_key"]),
-    host::<service::ServiceModule>(&["service"]),
+    host::<zypper::ZypperModule>(&["zypper"]),
+    host::<zypper_repository::ZypperRepositoryModule>(&["zypper_repository"]),
+    host::<service_action::ServiceActionModule>(&["service"]),
+    host::<service_action::SysvinitModule>(&["sysvinit"]),
+    host::<service_facts::ServiceFactsModule>(&["service_facts"]),
     host::<service::ServiceModule>(&["systemd", "systemd_service"]),
     host::<modprobe::ModprobeModule>(&["modprobe"]),
     host::<sysctl::SysctlModule>(&["sysctl"]),
     host::<wait_for::WaitForModule>(&["wait_for"]),
     host::<ping::PingModule>(&["ping"]),
+    host::<user::UserModule>(&["user"]),
+    host::<group::GroupModule>(&["group"]),
+    host::<mount::MountModule>(&["mount"]),
+    host::<hostname::HostnameModule>(&["hostname"]),
+    host::<getent::GetentModule>(&["getent"]),
+    host::<slurp::SlurpModule>(&["slurp"]),
+    host::<tempfile::TempfileModule>(&["tempfile"]),
+    host::<pam_limits::PamLimitsModule>(&["pam_limits"]),
+    host::<selinux::SelinuxModule>(&["selinux"]),
+    host::<known_hosts::KnownHostsModule>(&["known_hosts"]),
+    action::<assemble::AssembleModule>(&["assemble"]),
+    host::<pip::PipModule>(&["pip"]),
+    action::<fetch::FetchModule>(&["fetch"]),
+    host::<cron::CronModule>(&["cron"]),
+    host::<openssh_keypair::OpensshKeypairModule>(&["openssh_keypair"]),
+    host::<pamd::PamdModule>(&["pamd"]),
+    host::<iptables::IptablesModule>(&["iptables"]),
     host::<async_status::AsyncStatusModule>(&["async_status"]),
     builtin(&["set_fact"], Builtin::SetFact),
     builtin(&["debug"], Builtin::Debug),
@@ -226,6 +256,7 @@ const PREFIXES: &[&str] = &[
     "ansible.legacy.",
     "community.general.",
     "ansible.posix.",
+    "community.crypto.",
 ];
 
 impl ModuleName {
@@ -340,7 +371,7 @@ mod tests {
             ModuleName::lookup("systemd_service").map(ModuleName::as_str),
             Some("systemd")
         );
-        assert_eq!(ModuleName::lookup("apt"), None);
+        assert_eq!(ModuleName::lookup("no_such_module"), None);
         assert_eq!(
             ModuleName::suggest("ansible.builtin.sysctll"),
             Some("sysctl")

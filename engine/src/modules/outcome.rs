@@ -37,6 +37,12 @@ impl Outcome {
         Outcome::default().failing(msg)
     }
 
+    /// A failure as a module's `fail_json(msg=...)` gives it: ansible-core
+    /// 2.19 adds `exception` (no traceback is captured there).
+    pub fn fail_json(msg: impl Into<String>) -> Outcome {
+        Outcome::failed(msg).with("exception", "(traceback unavailable)")
+    }
+
     /// Marks this outcome failed with `msg`.
     pub fn failing(mut self, msg: impl Into<String>) -> Outcome {
         self.failed = true;

@@ -108,7 +108,11 @@ pub(crate) fn run_edit(
                 };
                 match write_file(ctx, text.as_bytes(), &spec, cur)? {
                     Ok((_, b)) => backup = b.unwrap_or_default(),
-                    Err(m) => return Ok((o.failing(m), backup)),
+                    Err(m) => {
+                        // The write path left the file as it was.
+                        o.changed = false;
+                        return Ok((o.failing(m), backup));
+                    }
                 }
             }
         }

@@ -1,8 +1,10 @@
-//! Writing a whole file on the host in one command: the new content goes
-//! on stdin into a temp file in the destination's directory, gets its
-//! mode/owner/group, an optional backup of the old file is taken, and a
-//! rename puts it in place; the same command prints the new file's record,
-//! so the result needs no further round trip.
+//! Writing a whole file on the host in one command, through the one
+//! atomic write path ([`crate::transport::atomic`]): the new content and
+//! its checksum go on stdin into a temp file in the destination's
+//! directory, are verified and synced, get their mode/owner/group, an
+//! optional backup of the old file is taken, and a rename puts it in
+//! place; the same command prints the new file's record, so the result
+//! needs no further round trip. An interrupted write leaves the old file.
 //!
 //! Used by copy, template, lineinfile, blockinfile and replace.
 
@@ -10,7 +12,8 @@ use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
 use super::fstat::{parse_records_rest, stat_call, FileStat, StatOpts, STAT_FN};
 use super::outcome::ModuleError;
-use crate::shell::{quote, Cmd};
+use crate::shell::Cmd;
+use crate::transport::atomic::{self, AtomicWrite, Content};
 
 /// What to write and how.
 pub(crate) struct WriteSpec<'a> {
@@ -30,41 +33,30 @@ pub(crate) struct WriteSpec<'a> {
 
 /// The directory part of `path` (`.` for a bare name).
 pub(crate) fn parent(path: &str) -> &str {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/",
-        Some((d, _)) => d,
-        None => ".",
-    }
+    atomic::parent(path)
 }
 
-/// The script for [`write_file`]; `existing` is the destination's
-/// current state (its mode and owner are kept unless `attrs` say
-/// otherwise).
+/// The script for [`write_file`] of `size` bytes; `existing` is the
+/// destination's current state (its mode and owner are kept unless
+/// `attrs` say otherwise).
 pub(crate) fn write_script(
     spec: &WriteSpec<'_>,
+    size: u64,
     existing: Option<&FileStat>,
 ) -> Result<String, String> {
+    let write = AtomicWrite {
+        dest: spec.dest,
+        content: match spec.source {
+            Some(src) => Content::HostFile(src),
+            None => Content::Stdin { size },
+        },
+        mkdir: spec.mkdir,
+    };
     let mut s = String::from(STAT_FN);
-    if spec.mkdir {
-        s.push_str(Cmd::new("mkdir -p --").arg(parent(spec.dest)).as_str());
-        s.push_str(" || exit 1\n");
-    }
-    s.push_str("d=");
-    s.push_str(&quote(spec.dest));
-    s.push_str("\nt=$(mktemp -- ");
-    s.push_str(&quote(&format!("{}/.konvoy.XXXXXX", parent(spec.dest))));
-    s.push_str(") || exit 1\n");
-    match spec.source {
-        Some(src) => {
-            s.push_str("cat -- ");
-            s.push_str(&quote(src));
-            s.push_str(" > \"$t\" || { rm -f -- \"$t\"; exit 1; }\n");
-        }
-        None => s.push_str("cat > \"$t\" || { rm -f -- \"$t\"; exit 1; }\n"),
-    }
+    s.push_str(&write.begin());
     let base = match existing {
         Some(st) => {
-            s.push_str("chmod --reference=\"$d\" -- \"$t\" && { chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; } || { rm -f -- \"$t\"; exit 1; }\n");
+            s.push_str("chmod --reference=\"$d\" -- \"$t\" && { chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; } || exit 1\n");
             st.mode
         }
         None => {
@@ -89,14 +81,14 @@ pub(crate) fn write_script(
     }
     for c in attr_cmds {
         s.push_str(c.as_str());
-        s.push_str(" || { rm -f -- \"$t\"; exit 1; }\n");
+        s.push_str(" || exit 1\n");
     }
     if spec.backup && existing.is_some() {
-        s.push_str("b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$b\" || { rm -f -- \"$t\"; exit 1; }\n");
+        s.push_str("b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$b\" || exit 1\n");
     } else {
         s.push_str("b=\n");
     }
-    s.push_str("mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n");
+    s.push_str(&write.commit());
     s.push_str(&stat_call(spec.dest, spec.stat));
     s.push_str("printf '%s\\0' \"$b\"\n");
     Ok(s)
@@ -110,11 +102,19 @@ pub(crate) fn write_file(
     spec: &WriteSpec<'_>,
     existing: Option<&FileStat>,
 ) -> Result<Result<(FileStat, Option<String>), String>, ModuleError> {
-    let script = match write_script(spec, existing) {
+    let script = match write_script(spec, data.len() as u64, existing) {
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };
-    let out = ctx.apply(&script, Some(data))?;
+    let out = match spec.source {
+        Some(_) => ctx.apply(&script, None)?,
+        None => {
+            let mut sealed = Vec::with_capacity(data.len() + atomic::TRAILER_LEN as usize);
+            sealed.extend_from_slice(data);
+            sealed.extend(atomic::trailer(data));
+            ctx.apply(&script, Some(&sealed))?
+        }
+    };
     if out.rc != 0 {
         return Ok(Err(format!(
             "cannot write `{}`: {}",
@@ -140,14 +140,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parent_of_paths() {
-        assert_eq!(parent("/etc/x"), "/etc");
-        assert_eq!(parent("/x"), "/");
-        assert_eq!(parent("x"), ".");
-        assert_eq!(parent("a b/$(c)"), "a b");
-    }
-
-    #[test]
     fn script_quotes_destination() {
         let attrs = Attrs::default();
         let spec = WriteSpec {
@@ -158,11 +150,8 @@ mod tests {
             source: None,
             mkdir: false,
         };
-        let s = write_script(&spec, None).unwrap();
-        assert!(s.contains(r#"d='/tmp/a '"'"'$(b)`c`'"#), "{s}");
-        assert!(
-            s.contains(r#"t=$(mktemp -- /tmp/.konvoy.XXXXXX) || exit 1"#),
-            "{s}"
-        );
+        let s = write_script(&spec, 3, None).unwrap();
+        assert!(s.contains(r#"konvoy_d='/tmp/a '"'"'$(b)`c`'"#), "{s}");
+        assert!(s.contains("konvoy_t=\"$konvoy_p\"/.konvoy-tmp."), "{s}");
     }
 }

@@ -47,6 +47,9 @@ pub struct Checked {
     pub errors: Vec<PlanError>,
     /// Problems Ansible would only hit at run time, if at all.
     pub warnings: Vec<PlanError>,
+    /// Every variable name the playbook, its roles and their template
+    /// files read (for telling which image or override keys nothing uses).
+    pub reads: std::collections::BTreeSet<String>,
 }
 
 /// Runs every static check on `pb`. `inventory` and `extra_vars` are
@@ -210,8 +213,36 @@ impl Checker {
         for n in [&k.vars, &k.environment].into_iter().flatten() {
             self.node(n, label);
         }
-        for s in [&k.become_user, &k.delegate_to].into_iter().flatten() {
+        let strings = [
+            &k.become_user,
+            &k.delegate_to,
+            &k.become_method,
+            &k.become_flags,
+            &k.become_exe,
+            &k.remote_user,
+            &k.connection,
+        ];
+        for s in strings.into_iter().flatten() {
             self.text(&s.value, &s.span, false, label);
+        }
+        for n in [&k.port, &k.throttle, &k.timeout].into_iter().flatten() {
+            self.node(n, label);
+        }
+        let flags = [
+            &k.become_,
+            &k.check_mode,
+            &k.diff,
+            &k.no_log,
+            &k.run_once,
+            &k.ignore_errors,
+            &k.ignore_unreachable,
+            &k.any_errors_fatal,
+            &k.delegate_facts,
+        ];
+        for f in flags.into_iter().flatten() {
+            if let playbook::Flag::Template(t) = &f.value {
+                self.text(t, &f.span, false, label);
+            }
         }
     }
 
@@ -231,6 +262,15 @@ impl Checker {
         }
         if let Some(l) = &t.loop_ {
             self.node(&l.items, &label);
+        }
+        for n in [&t.retries, &t.delay, &t.async_, &t.poll]
+            .into_iter()
+            .flatten()
+        {
+            self.node(n, &label);
+        }
+        if let Some(n) = t.loop_control.as_ref().and_then(|c| c.pause.as_ref()) {
+            self.node(n, &label);
         }
         if let Some(n) = t.loop_control.as_ref().and_then(|c| c.label.as_ref()) {
             self.node(n, &label);
@@ -260,6 +300,7 @@ impl Checker {
             }),
             Some(Scan::Reads(reads)) => {
                 for (name, span) in reads {
+                    self.out.reads.insert(name.clone());
                     if !self.known.defines(&name) {
                         self.out.warnings.push(PlanError::UndefinedVariable {
                             name,
@@ -367,6 +408,7 @@ impl Checker {
             Err(_) => {}
             Ok(vars) => {
                 for name in vars {
+                    self.out.reads.insert(name.clone());
                     if !self.known.defines(&name) && !names::optional_use(text, &name) {
                         self.out.warnings.push(PlanError::UndefinedVariable {
                             name,

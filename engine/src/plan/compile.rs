@@ -3,8 +3,10 @@
 
 use super::defaults::{self, ModuleDefault};
 use super::error::{PlanError, PlanErrors};
+use super::keyword_use::KeywordUse;
 use super::types::*;
 use crate::modules::ModuleName;
+use crate::playbook::keyword_table::Keyword;
 use crate::playbook::{
     self, Block, BlockOrigin, Condition, Flag, Include, IncludeRole, Keywords, LoopKind, Play,
     Role, RoleInfo, RoleUse, SerialStep, Spanned, Task, TaskItem,
@@ -23,19 +25,24 @@ struct Inherit {
     vars: Map,
     environment: Vec<Value>,
     become_: BecomeKeywords,
+    connection: ConnectionKeywords,
     ignore_errors: Option<Value>,
     ignore_unreachable: Option<Value>,
     check_mode: Option<Value>,
     diff: Option<bool>,
-    no_log: bool,
+    no_log: Option<Value>,
     run_once: bool,
     delegate_to: Option<String>,
     throttle: Option<Value>,
     timeout: Option<Value>,
     module_defaults: Vec<ModuleDefault>,
     collections: Vec<String>,
+    /// A block's `notify`, for its tasks that set none.
+    notify: Option<Vec<String>>,
     role: Option<Arc<RoleCtx>>,
     playbook_dir: PathBuf,
+    /// The keywords carried so far (see [`KeywordUse`]).
+    used: KeywordUse,
 }
 
 struct Compiler {
@@ -145,17 +152,20 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         vars: t.vars.clone(),
         environment: t.environment.clone(),
         become_: t.become_.clone(),
+        connection: t.connection.clone(),
         ignore_errors: t.ignore_errors.clone(),
         ignore_unreachable: t.ignore_unreachable.clone(),
         check_mode: t.check_mode.clone(),
         diff: t.diff,
-        no_log: t.no_log,
+        no_log: t.no_log.clone(),
         run_once: t.run_once,
         delegate_to: t.delegate_to.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         module_defaults: t.module_defaults.clone(),
         collections: t.collections.clone(),
+        used: t.keywords.clone(),
+        notify: (!t.notify.is_empty()).then(|| t.notify.clone()),
         role: t.role.clone(),
         playbook_dir: t
             .search_paths
@@ -205,6 +215,42 @@ impl Compiler {
 
     fn apply(&mut self, inh: &Inherit, k: &Keywords) -> Inherit {
         let mut n = inh.clone();
+        let mut mark = |present: bool, k: Keyword| {
+            if present {
+                n.used.mark_set(k);
+            }
+        };
+        mark(!k.when.is_empty(), Keyword::When);
+        mark(!k.tags.is_empty(), Keyword::Tags);
+        mark(k.vars.is_some(), Keyword::Vars);
+        mark(k.environment.is_some(), Keyword::Environment);
+        mark(k.become_.is_some(), Keyword::Become);
+        mark(k.become_user.is_some(), Keyword::BecomeUser);
+        mark(k.become_method.is_some(), Keyword::BecomeMethod);
+        mark(k.become_flags.is_some(), Keyword::BecomeFlags);
+        mark(k.become_exe.is_some(), Keyword::BecomeExe);
+        mark(k.connection.is_some(), Keyword::Connection);
+        mark(k.remote_user.is_some(), Keyword::RemoteUser);
+        mark(k.port.is_some(), Keyword::Port);
+        mark(k.ignore_errors.is_some(), Keyword::IgnoreErrors);
+        mark(k.ignore_unreachable.is_some(), Keyword::IgnoreUnreachable);
+        mark(k.check_mode.is_some(), Keyword::CheckMode);
+        mark(k.diff.is_some(), Keyword::Diff);
+        mark(k.no_log.is_some(), Keyword::NoLog);
+        mark(k.run_once.is_some(), Keyword::RunOnce);
+        mark(k.delegate_to.is_some(), Keyword::DelegateTo);
+        mark(!k.notify.is_empty(), Keyword::Notify);
+        mark(k.timeout.is_some(), Keyword::Timeout);
+        mark(k.throttle.is_some(), Keyword::Throttle);
+        mark(k.module_defaults.is_some(), Keyword::ModuleDefaults);
+        mark(!k.collections.is_empty(), Keyword::Collections);
+        for (flag, keyword) in [
+            (&k.ignore_unreachable, "ignore_unreachable"),
+            (&k.diff, "diff"),
+            (&k.run_once, "run_once"),
+        ] {
+            self.literal_flag(flag, keyword);
+        }
         n.when.extend(k.when.iter().map(cond_text));
         for t in &k.tags {
             if !n.tags.contains(&t.value) {
@@ -228,6 +274,18 @@ impl Compiler {
         if let Some(f) = &k.become_flags {
             n.become_.flags = Some(f.value.clone());
         }
+        if let Some(e) = &k.become_exe {
+            n.become_.exe = Some(e.value.clone());
+        }
+        if let Some(c) = &k.connection {
+            n.connection.connection = Some(c.value.clone());
+        }
+        if let Some(u) = &k.remote_user {
+            n.connection.remote_user = Some(u.value.clone());
+        }
+        if let Some(p) = &k.port {
+            n.connection.port = Some(p.to_value());
+        }
         if let Some(f) = &k.ignore_errors {
             n.ignore_errors = Some(flag_value(f));
         }
@@ -240,8 +298,8 @@ impl Compiler {
         if let Some(b) = flag_bool(&k.diff) {
             n.diff = Some(b);
         }
-        if let Some(b) = flag_bool(&k.no_log) {
-            n.no_log = b;
+        if let Some(f) = &k.no_log {
+            n.no_log = Some(flag_value(f));
         }
         if let Some(b) = flag_bool(&k.run_once) {
             n.run_once = b;
@@ -264,7 +322,25 @@ impl Compiler {
         if let Some(t) = &k.timeout {
             n.timeout = Some(t.to_value());
         }
+        if !k.notify.is_empty() {
+            n.notify = Some(k.notify.iter().map(|s| s.value.clone()).collect());
+        }
         n
+    }
+
+    /// A flag the plan needs as a boolean: a template there is refused
+    /// rather than dropped.
+    fn literal_flag(&mut self, flag: &Option<Spanned<Flag>>, keyword: &'static str) {
+        if let Some(Spanned {
+            value: Flag::Template(_),
+            span,
+        }) = flag
+        {
+            self.errors.push(PlanError::TemplatedFlag {
+                keyword,
+                span: span.clone(),
+            });
+        }
     }
 
     fn play(&mut self, p: &Play, playbook_dir: &Path) -> PlayPlan {
@@ -273,8 +349,49 @@ impl Compiler {
             ..Inherit::default()
         };
         let mut inh = self.apply(&root, &p.keywords);
-        // Play vars live at their own precedence level, not as task vars.
+        self.literal_flag(&p.gather_facts, "gather_facts");
+        self.literal_flag(&p.force_handlers, "force_handlers");
+        self.literal_flag(&p.keywords.any_errors_fatal, "any_errors_fatal");
+        let mut used = KeywordUse::default();
+        for (present, k) in [
+            (true, Keyword::Hosts),
+            (p.name.is_some(), Keyword::Name),
+            (p.gather_facts.is_some(), Keyword::GatherFacts),
+            (!p.serial.is_empty(), Keyword::Serial),
+            (p.strategy.is_some(), Keyword::Strategy),
+            (p.max_fail_percentage.is_some(), Keyword::MaxFailPercentage),
+            (p.force_handlers.is_some(), Keyword::ForceHandlers),
+            (p.order.is_some(), Keyword::Order),
+            (
+                p.keywords.any_errors_fatal.is_some(),
+                Keyword::AnyErrorsFatal,
+            ),
+            (p.keywords.vars.is_some(), Keyword::Vars),
+        ] {
+            if present {
+                used.mark_set(k);
+            }
+        }
+        // Play vars live at their own precedence level, not as task vars:
+        // read from the play, not from its tasks.
         let mut vars = std::mem::take(&mut inh.vars);
+        let mut without_vars = KeywordUse::default();
+        for k in inh.used.carried() {
+            if k != Keyword::Vars {
+                without_vars.mark_set(k);
+            }
+        }
+        inh.used = without_vars;
+        if let Some(s) = &p.strategy {
+            if !matches!(s.value.as_str(), "linear" | "free") {
+                self.errors.push(PlanError::UnsupportedValue {
+                    keyword: "strategy",
+                    value: s.value.clone(),
+                    supported: "`linear`, `free`",
+                    span: s.span.clone(),
+                });
+            }
+        }
         for f in &p.vars_files {
             vars.extend(self.vars_file(f, &p.dir));
         }
@@ -293,6 +410,7 @@ impl Compiler {
         }
         let hs = self.items(&p.handlers, &inh);
         flatten_into(&hs, &mut handlers);
+        let gather = Arc::new(gather_step(&inh, &p.span));
         PlayPlan {
             name: p.display_name(),
             hosts: p.hosts_text(),
@@ -325,6 +443,8 @@ impl Compiler {
             force_handlers: flag_bool(&p.force_handlers).unwrap_or(false),
             steps,
             handlers,
+            gather: Some(gather),
+            keywords: used,
             span: Some(p.span.clone()),
         }
     }
@@ -489,6 +609,33 @@ impl Compiler {
             (None, None) => None,
         };
         let lc = t.loop_control.as_ref();
+        let mut used = inner.used.clone();
+        for (present, k) in [
+            (t.name.is_some(), Keyword::Name),
+            (t.register.is_some(), Keyword::Register),
+            (!t.until.is_empty(), Keyword::Until),
+            (t.retries.is_some(), Keyword::Retries),
+            (t.delay.is_some(), Keyword::Delay),
+            (t.changed_when.is_some(), Keyword::ChangedWhen),
+            (t.failed_when.is_some(), Keyword::FailedWhen),
+            (!t.notify.is_empty(), Keyword::Notify),
+            (!t.listen.is_empty(), Keyword::Listen),
+            (lc.is_some(), Keyword::LoopControl),
+            (t.async_.is_some(), Keyword::Async),
+            (t.poll.is_some(), Keyword::Poll),
+            (
+                matches!(&t.loop_, Some(l) if l.kind == LoopKind::Loop),
+                Keyword::Loop,
+            ),
+            (
+                matches!(&t.loop_, Some(l) if l.kind != LoopKind::Loop),
+                Keyword::WithLookup,
+            ),
+        ] {
+            if present {
+                used.mark_set(k);
+            }
+        }
         TaskStep {
             name: t.name.as_ref().map(|n| n.value.clone()),
             action: t.action.written.clone(),
@@ -541,14 +688,20 @@ impl Compiler {
             delay: t.delay.as_ref().map(Node::to_value),
             ignore_errors: inner.ignore_errors.clone(),
             ignore_unreachable: inner.ignore_unreachable.clone(),
-            notify: t.notify.iter().map(|n| n.value.clone()).collect(),
+            // A task's own `notify` replaces its block's (ansible-core
+            // inherits list keywords without extending them).
+            notify: if t.notify.is_empty() {
+                inner.notify.clone().unwrap_or_default()
+            } else {
+                t.notify.iter().map(|n| n.value.clone()).collect()
+            },
             listen: t.listen.iter().map(|n| n.value.clone()).collect(),
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             run_once: inner.run_once,
             check_mode: inner.check_mode.clone(),
             diff: inner.diff,
-            no_log: inner.no_log,
+            no_log: inner.no_log.clone(),
             vars: inner.vars.clone(),
             environment: inner.environment.clone(),
             become_: inner.become_.clone(),
@@ -558,6 +711,8 @@ impl Compiler {
             timeout: inner.timeout.clone(),
             async_: t.async_.as_ref().map(Node::to_value),
             poll: t.poll.as_ref().map(Node::to_value),
+            connection: inner.connection.clone(),
+            keywords: used,
             search_paths: search_paths(role.as_deref(), &inner.playbook_dir),
             role,
         }
@@ -600,6 +755,50 @@ impl Compiler {
 /// `collections`, never in the play's (Ansible's rule).
 fn role_collections(role: &Role) -> Vec<String> {
     role.collections.iter().map(|c| c.value.clone()).collect()
+}
+
+/// The implicit `Gathering Facts` task of a play: the play's keywords in
+/// force, nothing else (ansible-core makes it a task of the play too).
+fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
+    TaskStep {
+        name: Some("Gathering Facts".into()),
+        action: "ansible.builtin.gather_facts".into(),
+        module: ModuleName::META,
+        args: Map::new(),
+        span: span.clone(),
+        when: Vec::new(),
+        loop_: None,
+        loop_control: LoopControl::default(),
+        register: None,
+        changed_when: None,
+        failed_when: None,
+        until: None,
+        retries: None,
+        delay: None,
+        ignore_errors: inh.ignore_errors.clone(),
+        ignore_unreachable: inh.ignore_unreachable.clone(),
+        notify: Vec::new(),
+        listen: Vec::new(),
+        tags: vec!["always".into()],
+        delegate_to: None,
+        run_once: false,
+        check_mode: inh.check_mode.clone(),
+        diff: inh.diff,
+        no_log: inh.no_log.clone(),
+        vars: Map::new(),
+        environment: inh.environment.clone(),
+        become_: inh.become_.clone(),
+        connection: inh.connection.clone(),
+        module_defaults: inh.module_defaults.clone(),
+        collections: inh.collections.clone(),
+        throttle: inh.throttle.clone(),
+        timeout: inh.timeout.clone(),
+        async_: None,
+        poll: None,
+        keywords: inh.used.clone(),
+        role: None,
+        search_paths: search_paths(None, &inh.playbook_dir),
+    }
 }
 
 fn role_ctx(c: &mut Compiler, role: &Role, params: Map) -> Arc<RoleCtx> {

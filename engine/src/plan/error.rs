@@ -84,6 +84,27 @@ pub enum PlanError {
         /// The YAML scalar holding the template.
         span: Span,
     },
+    /// A keyword the plan needs as `true`/`false` written as a template
+    /// (refused rather than dropped).
+    #[error("{span}: a templated `{keyword}` is not supported; write true or false")]
+    TemplatedFlag {
+        /// The keyword.
+        keyword: &'static str,
+        /// The value.
+        span: Span,
+    },
+    /// A keyword value this engine does not have (`strategy: debug`).
+    #[error("{span}: `{keyword}: {value}` is not supported (supported: {supported})")]
+    UnsupportedValue {
+        /// The keyword.
+        keyword: &'static str,
+        /// The value written.
+        value: String,
+        /// What is supported.
+        supported: &'static str,
+        /// The value.
+        span: Span,
+    },
     /// The playbook itself did not parse.
     #[error("{0}")]
     Playbook(String),
@@ -109,7 +130,9 @@ impl PlanError {
             | PlanError::MissingSource { span, .. }
             | PlanError::TemplateSyntax { span, .. }
             | PlanError::UndefinedVariable { span, .. }
-            | PlanError::InvalidKeyword { span, .. } => Some(span),
+            | PlanError::InvalidKeyword { span, .. }
+            | PlanError::TemplatedFlag { span, .. }
+            | PlanError::UnsupportedValue { span, .. } => Some(span),
             PlanError::Playbook(_) => None,
         }
     }

@@ -11,6 +11,7 @@ mod checks;
 mod compile;
 mod defaults;
 mod error;
+mod keyword_use;
 mod module_args;
 mod names;
 mod template_files;
@@ -20,8 +21,9 @@ pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};
 pub use defaults::{for_module as module_defaults_for, DefaultsFor, ModuleDefault};
 pub use error::{PlanError, PlanErrors};
+pub use keyword_use::KeywordUse;
 
 pub use types::{
-    BecomeKeywords, BlockStep, HostOrder, IncludeStep, LoopControl, LoopSpec, Plan, PlayPlan,
-    RoleCtx, Serial, Step, Strategy, TaskStep,
+    BecomeKeywords, BlockStep, ConnectionKeywords, HostOrder, IncludeStep, LoopControl, LoopSpec,
+    Plan, PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep,
 };

@@ -81,6 +81,13 @@ pub struct PlayPlan {
     pub steps: Vec<Step>,
     /// Handlers in definition order (roles' first, as Ansible orders them).
     pub handlers: Vec<Arc<TaskStep>>,
+    /// The implicit `Gathering Facts` task: the play's own keywords
+    /// (`become`, `connection`, `remote_user`, ...) in force, as Ansible
+    /// runs fact gathering with them.
+    pub gather: Option<Arc<TaskStep>>,
+    /// The play-level keywords this play carries (`hosts`, `serial`,
+    /// play `vars`, ...) and which of them the run read.
+    pub keywords: super::KeywordUse,
     /// Where the play was written.
     pub span: Option<Span>,
 }
@@ -125,6 +132,19 @@ pub struct BecomeKeywords {
     pub method: Option<String>,
     /// `become_flags:`.
     pub flags: Option<String>,
+    /// `become_exe:`.
+    pub exe: Option<String>,
+}
+
+/// Connection keywords in force for a task (innermost wins), raw.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionKeywords {
+    /// `connection:`.
+    pub connection: Option<String>,
+    /// `remote_user:`.
+    pub remote_user: Option<String>,
+    /// `port:` (an integer or a template).
+    pub port: Option<Value>,
 }
 
 /// The role a task comes from.
@@ -221,8 +241,8 @@ pub struct TaskStep {
     pub check_mode: Option<Value>,
     /// `diff` override.
     pub diff: Option<bool>,
-    /// `no_log`.
-    pub no_log: bool,
+    /// `no_log` (raw: a YAML bool or a template, rendered per host).
+    pub no_log: Option<Value>,
     /// Block and task `vars`, merged (task wins), raw.
     pub vars: Map,
     /// `environment` layers, outermost first (each raw: a map or a template).
@@ -245,8 +265,12 @@ pub struct TaskStep {
     /// `poll:` in seconds (raw): how often to check the job (0: do not
     /// wait for it).
     pub poll: Option<Value>,
+    /// Connection keywords in force.
+    pub connection: ConnectionKeywords,
     /// The role, when the task comes from one.
     pub role: Option<Arc<RoleCtx>>,
+    /// The keywords this task carries and which of them the run read.
+    pub keywords: super::KeywordUse,
     /// Directories searched for `src` files (role files/templates, playbook dir).
     pub search_paths: Vec<PathBuf>,
 }

@@ -4,6 +4,7 @@
 //! `tags` behaves exactly like a block holding the imported tasks with that
 //! `when` and those `tags` (each task evaluates the condition itself).
 
+use super::keyword_table::Object;
 use super::keywords::Keywords;
 use super::loader::{Loader, Scope};
 use super::node::{self, Spanned};
@@ -80,6 +81,13 @@ pub(crate) fn parse_block(loader: &mut Loader, map: &Mapping, span: &Span, scope
     );
     for (key, entry) in &map.entries {
         let value = &entry.value;
+        match super::keywords::admit_only(Object::Block, key, &entry.key_span) {
+            Ok(()) => {}
+            Err(e) => {
+                loader.error(e);
+                continue;
+            }
+        }
         let parts = match key.as_str() {
             "block" => Some(&mut block.block),
             "rescue" => Some(&mut block.rescue),
@@ -98,8 +106,7 @@ pub(crate) fn parse_block(loader: &mut Loader, map: &Mapping, span: &Span, scope
                 block.name = n;
                 true
             }),
-            _ if super::keywords::is_block_keyword(key) => block.keywords.set(key, value),
-            _ => Ok(false),
+            _ => block.keywords.set(key, value),
         };
         match result {
             Ok(true) => {}

@@ -56,6 +56,33 @@ pub enum PlaybookError {
         /// The key.
         span: Span,
     },
+    /// A keyword ansible-core has that this engine does not honour (see
+    /// [`super::keyword_table`]): refused before any host is touched
+    /// rather than parsed and ignored.
+    #[error("{span}: `{keyword}` on a {object} is not supported: {reason}")]
+    RefusedKeyword {
+        /// The key as written.
+        keyword: String,
+        /// `Play`, `Task`, ...
+        object: &'static str,
+        /// Why, from the keyword table.
+        reason: &'static str,
+        /// The key.
+        span: Span,
+    },
+    /// A keyword value this engine cannot honour (`become_method: doas`,
+    /// `connection: winrm`), refused before any host is touched.
+    #[error("{span}: `{keyword}: {value}` is not supported (supported: {supported})")]
+    UnsupportedValue {
+        /// The keyword.
+        keyword: String,
+        /// The value as written.
+        value: String,
+        /// What is supported.
+        supported: &'static str,
+        /// The value.
+        span: Span,
+    },
     /// A task names more than one action (two module keys, or `action:`
     /// plus a module key).
     #[error("{span}: conflicting action statements: `{first}`, `{second}`")]
@@ -174,6 +201,8 @@ impl PlaybookError {
             | PlaybookError::MissingRole { span, .. }
             | PlaybookError::BadKeywordType { span, .. }
             | PlaybookError::UnknownKeyword { span, .. }
+            | PlaybookError::RefusedKeyword { span, .. }
+            | PlaybookError::UnsupportedValue { span, .. }
             | PlaybookError::ConflictingActions { span, .. }
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }

@@ -1,11 +1,15 @@
-//! The keywords every playbook object shares ([`Keywords`]) and the tables
-//! of which keys are keywords for tasks, blocks, plays and role entries.
+//! The keywords every playbook object shares ([`Keywords`]), and the gate
+//! every parser passes a key through ([`admit`]): the keyword table
+//! ([`super::keyword_table`]) says whether it is a keyword of that object
+//! and whether it is honoured.
 //!
-//! A key of a task that is in no table is the task's action (a module
+//! A key of a task that is no keyword is the task's action (a module
 //! name); on a play or block it is an error.
 
 use super::error::PlaybookError;
+use super::keyword_table::{self, Object, Status};
 use super::node::{self, Flag, Spanned};
+use crate::source::Span;
 use crate::yaml::{Node, NodeKind};
 
 /// A `when`/`changed_when`/`failed_when`/`until` condition as written.
@@ -74,109 +78,44 @@ pub struct Keywords {
     pub module_defaults: Option<Node>,
     /// `collections`.
     pub collections: Vec<Spanned<String>>,
+    /// `notify` of a block: its tasks that set none notify these.
+    pub notify: Vec<Spanned<String>>,
 }
 
-/// Keys every object with [`Keywords`] accepts, besides `when` (not on plays).
-const COMMON: &[&str] = &[
-    "tags",
-    "vars",
-    "environment",
-    "become",
-    "become_user",
-    "become_method",
-    "become_flags",
-    "become_exe",
-    "remote_user",
-    "connection",
-    "port",
-    "check_mode",
-    "diff",
-    "no_log",
-    "run_once",
-    "ignore_errors",
-    "ignore_unreachable",
-    "any_errors_fatal",
-    "throttle",
-    "timeout",
-    "module_defaults",
-    "collections",
-    "debugger",
-    "name",
-];
+/// Consults the keyword table for the key `key` of an `object`:
+/// `Ok(true)` for a keyword this engine honours (the caller stores it),
+/// `Ok(false)` for a key that is no keyword of that object, and the
+/// refusal (at the key) for a keyword it does not honour.
+pub(crate) fn admit(object: Object, key: &str, key_span: &Span) -> Result<bool, PlaybookError> {
+    match keyword_table::lookup(object, key).map(|r| r.status) {
+        None => Ok(false),
+        Some(Status::Honoured { .. } | Status::NoEffect(_)) => Ok(true),
+        Some(Status::Refused(reason)) => Err(PlaybookError::RefusedKeyword {
+            keyword: key.to_owned(),
+            object: object.name(),
+            reason,
+            span: key_span.clone(),
+        }),
+    }
+}
 
-/// Keys only tasks (and handlers) have.
-pub(crate) const TASK_ONLY: &[&str] = &[
-    "when",
-    "delegate_to",
-    "delegate_facts",
-    "action",
-    "local_action",
-    "args",
-    "async",
-    "poll",
-    "changed_when",
-    "failed_when",
-    "until",
-    "retries",
-    "delay",
-    "loop",
-    "loop_control",
-    "register",
-    "notify",
-    "listen",
-];
+/// Like [`admit`], with "no keyword of this object" an error too.
+pub(crate) fn admit_only(object: Object, key: &str, key_span: &Span) -> Result<(), PlaybookError> {
+    if admit(object, key, key_span)? {
+        Ok(())
+    } else {
+        Err(PlaybookError::UnknownKeyword {
+            keyword: key.to_owned(),
+            object: object.name(),
+            span: key_span.clone(),
+        })
+    }
+}
 
-/// Keys only blocks have.
-pub(crate) const BLOCK_ONLY: &[&str] = &[
-    "when",
-    "delegate_to",
-    "delegate_facts",
-    "block",
-    "rescue",
-    "always",
-];
-
-/// Keys only plays have.
-pub(crate) const PLAY_ONLY: &[&str] = &[
-    "hosts",
-    "gather_facts",
-    "gather_subset",
-    "gather_timeout",
-    "fact_path",
-    "vars_files",
-    "vars_prompt",
-    "roles",
-    "pre_tasks",
-    "tasks",
-    "post_tasks",
-    "handlers",
-    "force_handlers",
-    "max_fail_percentage",
-    "serial",
-    "strategy",
-    "order",
-];
-
-/// Whether `key` is a keyword of tasks (so not an action).
+/// Whether `key` of a task mapping is a keyword (of tasks or handlers,
+/// honoured or not) rather than its action.
 pub(crate) fn is_task_keyword(key: &str) -> bool {
-    COMMON.contains(&key) || TASK_ONLY.contains(&key) || key.starts_with("with_")
-}
-
-/// Whether `key` is a keyword of blocks.
-pub(crate) fn is_block_keyword(key: &str) -> bool {
-    COMMON.contains(&key) || BLOCK_ONLY.contains(&key)
-}
-
-/// Whether `key` is a keyword of plays.
-pub(crate) fn is_play_keyword(key: &str) -> bool {
-    COMMON.contains(&key) || PLAY_ONLY.contains(&key)
-}
-
-/// Whether `key` is a keyword of a role entry in `roles:` (others are role
-/// parameters).
-pub(crate) fn is_role_keyword(key: &str) -> bool {
-    (COMMON.contains(&key) && key != "name")
-        || matches!(key, "when" | "delegate_to" | "delegate_facts")
+    keyword_table::is_keyword(Object::Task, key) || keyword_table::is_keyword(Object::Handler, key)
 }
 
 /// Parses a conditional keyword: a string, a boolean, or a list of them.
@@ -221,11 +160,32 @@ fn vars(node: &Node) -> Result<Option<Node>, PlaybookError> {
     }
 }
 
+/// A literal keyword value is checked now; a templated one when it is
+/// rendered for a host.
+fn supported(
+    keyword: &str,
+    value: Option<Spanned<String>>,
+    supported: &'static str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<Option<Spanned<String>>, PlaybookError> {
+    match &value {
+        Some(v) if !node::is_template(&v.value) && !ok(&v.value) => {
+            Err(PlaybookError::UnsupportedValue {
+                keyword: keyword.to_owned(),
+                value: v.value.clone(),
+                supported,
+                span: v.span.clone(),
+            })
+        }
+        _ => Ok(value),
+    }
+}
+
 impl Keywords {
     /// Takes `key: value` if it is a shared keyword; `Ok(false)` if the key
     /// is not one (the caller decides whether that is an action or an error).
     ///
-    /// `name` and `debugger` are accepted and left to the caller / ignored.
+    /// Callers pass only keys [`admit`] let through; `name` is left to them.
     pub(crate) fn set(&mut self, key: &str, value: &Node) -> Result<bool, PlaybookError> {
         let s = |v: &Node| node::opt_string(key, v);
         let f = |v: &Node| node::flag(key, v).map(Some);
@@ -236,11 +196,20 @@ impl Keywords {
             "environment" => self.environment = Some(value.clone()),
             "become" => self.become_ = f(value)?,
             "become_user" => self.become_user = s(value)?,
-            "become_method" => self.become_method = s(value)?,
+            "become_method" => {
+                self.become_method = supported(key, s(value)?, "`sudo`, `su`", |m| {
+                    crate::inventory::become_method(m).is_some()
+                })?
+            }
             "become_flags" => self.become_flags = s(value)?,
             "become_exe" => self.become_exe = s(value)?,
             "remote_user" => self.remote_user = s(value)?,
-            "connection" => self.connection = s(value)?,
+            "connection" => {
+                self.connection =
+                    supported(key, s(value)?, "`ssh`, `smart`, `paramiko`, `local`", |c| {
+                        crate::inventory::connection_kind(c).is_some()
+                    })?
+            }
             "port" => self.port = Some(value.clone()),
             "check_mode" => self.check_mode = f(value)?,
             "diff" => self.diff = f(value)?,
@@ -255,7 +224,8 @@ impl Keywords {
             "timeout" => self.timeout = Some(value.clone()),
             "module_defaults" => self.module_defaults = Some(value.clone()),
             "collections" => self.collections = node::string_list(key, value)?,
-            "debugger" | "name" => {}
+            "notify" => self.notify = node::string_list(key, value)?,
+            "name" => {}
             _ => return Ok(false),
         }
         Ok(true)

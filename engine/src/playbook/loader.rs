@@ -4,6 +4,7 @@
 
 use super::block;
 use super::error::PlaybookError;
+use super::keyword_table::Object;
 use super::node;
 use super::role::{Role, RoleFrom, RoleInfo};
 use super::task::{self, TaskItem};
@@ -22,6 +23,8 @@ pub(crate) struct Scope {
     pub(crate) dir: PathBuf,
     /// The role whose files these are, if any.
     pub(crate) role: Option<Arc<RoleInfo>>,
+    /// The list is `handlers:` (its tasks may `listen`).
+    pub(crate) handlers: bool,
 }
 
 /// One parse's state. Errors are collected, never thrown, so a whole tree is
@@ -111,6 +114,7 @@ impl Loader {
         let inner = Scope {
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             role: scope.role.clone(),
+            handlers: scope.handlers,
         };
         self.file_stack.push(path.to_path_buf());
         let parsed = self.parse_task_list(items, &inner);
@@ -137,9 +141,18 @@ impl Loader {
                 out.push(TaskItem::Block(b));
                 continue;
             }
-            let Some(task) =
-                task::parse_task(map, &item.span, scope.role.as_ref(), &mut self.errors)
-            else {
+            let object = if scope.handlers {
+                Object::Handler
+            } else {
+                Object::Task
+            };
+            let Some(task) = task::parse_task(
+                map,
+                &item.span,
+                object,
+                scope.role.as_ref(),
+                &mut self.errors,
+            ) else {
                 continue;
             };
             if let Some(parsed) = self.expand_include(task, scope) {

@@ -39,6 +39,7 @@ mod argspec;
 mod block;
 mod error;
 mod include;
+pub mod keyword_table;
 mod keywords;
 mod kv;
 mod list;
@@ -119,6 +120,7 @@ pub fn load_tasks_file(
     let scope = Scope {
         dir: playbook::dir_of(path),
         role,
+        handlers: false,
     };
     let tasks = loader.load_task_file(path, &scope, &Span::file(path.display().to_string()));
     finish(loader, |_| tasks)
@@ -140,6 +142,7 @@ pub fn resolve_include(
     let scope = Scope {
         dir: include.base_dir.clone(),
         role: include.task.role.clone(),
+        handlers: false,
     };
     loader
         .resolve_task_file(file, &scope)
@@ -167,6 +170,7 @@ pub fn load_role(
     let scope = Scope {
         dir: playbook_dir.to_path_buf(),
         role: requiring,
+        handlers: false,
     };
     let role = loader.load_role(name, from, &scope);
     match role {

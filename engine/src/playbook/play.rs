@@ -1,6 +1,7 @@
 //! [`Play`]: one play of a playbook, with its task sections and roles.
 
 use super::error::PlaybookError;
+use super::keyword_table::Object;
 use super::keywords::{self, Keywords};
 use super::loader::{Loader, Scope};
 use super::node::{self, Flag, Spanned};
@@ -211,7 +212,11 @@ impl Loader {
             dir: dir.clone(),
             span: span.clone(),
         };
-        let scope = Scope { dir, role: None };
+        let scope = Scope {
+            dir,
+            role: None,
+            handlers: false,
+        };
         for (key, entry) in &map.entries {
             if let Err(e) = self.set_play_key(&mut play, key, &entry.key_span, &entry.value, &scope)
             {
@@ -233,6 +238,7 @@ impl Loader {
         scope: &Scope,
     ) -> Result<(), PlaybookError> {
         let flag = |v: &Node| node::flag(key, v).map(Some);
+        keywords::admit_only(Object::Play, key, key_span)?;
         match key {
             "name" => play.name = node::opt_string(key, value)?.filter(|n| !n.value.is_empty()),
             "hosts" => play.hosts = parse_hosts(value)?,
@@ -250,7 +256,11 @@ impl Loader {
             "vars_prompt" => play.vars_prompt = Some(value.clone()),
             "pre_tasks" | "tasks" | "post_tasks" | "handlers" => {
                 let items = node::task_list(key, value)?;
-                let parsed = self.parse_task_list(items, scope);
+                let scope = Scope {
+                    handlers: key == "handlers",
+                    ..scope.clone()
+                };
+                let parsed = self.parse_task_list(items, &scope);
                 match key {
                     "pre_tasks" => play.pre_tasks = parsed,
                     "tasks" => play.tasks = parsed,
@@ -267,15 +277,15 @@ impl Loader {
             "order" => play.order = node::opt_string(key, value)?,
             "max_fail_percentage" => play.max_fail_percentage = Some(value.clone()),
             "force_handlers" => play.force_handlers = flag(value)?,
-            _ if keywords::is_play_keyword(key) => {
-                play.keywords.set(key, value)?;
-            }
             _ => {
-                return Err(PlaybookError::UnknownKeyword {
-                    keyword: key.to_owned(),
-                    object: "Play",
-                    span: key_span.clone(),
-                })
+                if !play.keywords.set(key, value)? {
+                    // The table lists a play keyword nothing stores.
+                    return Err(PlaybookError::UnknownKeyword {
+                        keyword: key.to_owned(),
+                        object: "Play",
+                        span: key_span.clone(),
+                    });
+                }
             }
         }
         Ok(())
@@ -292,7 +302,7 @@ mod tests {
         let (_d, pb) = parse_tree(&[
             (
                 "site.yml",
-                "- name: p\n  hosts: [web, db]\n  become: yes\n  become_user: root\n  gather_facts: false\n  gather_subset: [min]\n  vars: {a: 1}\n  vars_files: [x.yml, [a.yml, b.yml]]\n  vars_prompt: []\n  environment: \"{{ env }}\"\n  serial: [1, \"30%\", \"{{ n }}\"]\n  strategy: linear\n  order: sorted\n  any_errors_fatal: true\n  max_fail_percentage: 20\n  ignore_unreachable: true\n  force_handlers: true\n  check_mode: false\n  diff: true\n  tags: [a]\n  module_defaults: {}\n  collections: [x.y]\n  connection: ssh\n  port: 22\n  remote_user: core\n  pre_tasks: [{debug: }]\n  tasks: [{debug: }]\n  post_tasks: [{debug: }]\n  handlers: [{name: h, debug: }]\n",
+                "- name: p\n  hosts: [web, db]\n  become: yes\n  gather_facts: false\n  vars: {a: 1}\n  vars_files: [x.yml, [a.yml, b.yml]]\n  environment: \"{{ env }}\"\n  serial: [1, \"30%\", \"{{ n }}\"]\n  strategy: linear\n  any_errors_fatal: true\n  max_fail_percentage: 20\n  ignore_unreachable: true\n  force_handlers: true\n  check_mode: false\n  diff: true\n  tags: [a]\n  pre_tasks: [{debug: }]\n  tasks: [{debug: }]\n  post_tasks: [{debug: }]\n  handlers: [{name: h, debug: }]\n",
             ),
         ]);
         let pb = pb.unwrap_or_else(|e| panic!("{e}"));
@@ -317,7 +327,6 @@ mod tests {
             p.strategy.as_ref().map(|s| s.value.as_str()),
             Some("linear")
         );
-        assert_eq!(p.order.as_ref().map(|s| s.value.as_str()), Some("sorted"));
         assert!(p.max_fail_percentage.is_some() && p.force_handlers.is_some());
         assert!(p.keywords.any_errors_fatal.is_some() && p.keywords.ignore_unreachable.is_some());
         assert_eq!(
@@ -332,6 +341,69 @@ mod tests {
                 p.handlers.len()
             ),
             (1, 1, 1, 1)
+        );
+    }
+
+    /// A keyword the table refuses is an error at the key, with the
+    /// reason, and every one in the file is reported.
+    #[test]
+    fn refused_keywords_are_errors_at_the_key() {
+        use super::super::testing::{at, errors_of};
+        let errors = errors_of(&[(
+            "site.yml",
+            "- hosts: all\n  debugger: always\n  tasks:\n    - debug:\n      debugger: on_failed\n    - block:\n        - debug:\n      debugger: never\n  roles:\n    - role: r\n      debugger: never\n- import_playbook: other.yml\n  become: true\n",
+        ), ("roles/r/tasks/main.yml", "- debug:\n"), ("other.yml", "- hosts: all\n")]);
+        let got: Vec<(String, &str, (u32, u32))> = errors
+            .iter()
+            .map(|e| match e {
+                PlaybookError::RefusedKeyword {
+                    keyword,
+                    object,
+                    span,
+                    ..
+                } => (keyword.clone(), *object, at(span)),
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("debugger".to_owned(), "Play", (2, 3)),
+                ("debugger".to_owned(), "Task", (5, 7)),
+                ("debugger".to_owned(), "Block", (8, 7)),
+                ("debugger".to_owned(), "Role", (11, 7)),
+                ("become".to_owned(), "PlaybookInclude", (13, 3)),
+            ]
+        );
+        assert_eq!(
+            errors[0].to_string(),
+            format!(
+                "{}: `debugger` on a Play is not supported: the interactive task debugger is not supported",
+                errors[0].span()
+            )
+        );
+    }
+
+    /// `listen` is a handler keyword; on a task it is no keyword at all
+    /// (ansible-core 2.19: "'listen' is not a valid attribute for a Task").
+    #[test]
+    fn listen_only_on_handlers() {
+        use super::super::testing::errors_of;
+        let (_d, pb) = parse_tree(&[(
+            "site.yml",
+            "- hosts: all\n  handlers:\n    - name: h\n      debug:\n      listen: topic\n",
+        )]);
+        let pb = pb.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(&pb.plays[0].handlers[0], TaskItem::Task(t) if t.listen[0].value == "topic")
+        );
+        let errors = errors_of(&[(
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - debug:\n      listen: topic\n",
+        )]);
+        assert!(
+            matches!(&errors[0], PlaybookError::UnknownKeyword { keyword, object: "Task", .. } if keyword == "listen"),
+            "{errors:?}"
         );
     }
 

@@ -109,7 +109,12 @@ impl Loader {
             if Some(key.as_str()) == import_key {
                 continue;
             }
-            match keywords.set(key, &e.value) {
+            let admitted = super::keywords::admit_only(
+                super::keyword_table::Object::PlaybookInclude,
+                key,
+                &e.key_span,
+            );
+            match admitted.and_then(|()| keywords.set(key, &e.value)) {
                 Ok(true) => {}
                 Ok(false) => self.error(PlaybookError::UnknownKeyword {
                     keyword: key.clone(),
@@ -313,6 +318,7 @@ mod tests {
             let scope = Scope {
                 dir: dir.path().to_path_buf(),
                 role: None,
+                handlers: false,
             };
             if let NodeKind::Seq(items) = &doc.kind {
                 let _ = loader.parse_task_list(items, &scope);

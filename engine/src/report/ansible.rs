@@ -282,6 +282,18 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         out
     }
 
+    /// `_dump_results`: indented for "verbose always" results (`debug`,
+    /// `assert`) and from `-vvv` on, one line otherwise.
+    fn dump(&self, r: &HostResult, result: &Map) -> String {
+        if r.debug_output {
+            json_pretty_debug(result)
+        } else if r.show_result || self.verbosity > 2 {
+            json_pretty(result)
+        } else {
+            json_line(result)
+        }
+    }
+
     fn host_result(&self, r: &HostResult) -> String {
         let host = match &r.delegated_to {
             Some(d) => format!("{} -> {d}", r.host),
@@ -320,11 +332,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     format!(
                         "{word}: [{host}] => (item={}) => {}\n",
                         item.label,
-                        if r.debug_output {
-                            json_pretty_debug(&clean(&item.result, self.verbosity))
-                        } else {
-                            json_pretty(&clean(&item.result, self.verbosity))
-                        }
+                        self.dump(r, &clean(&item.result, self.verbosity))
                     ),
                     status_color(item.status),
                 )),
@@ -348,7 +356,15 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             }
             Status::Failed => {
                 if let Some(origin) = &r.origin {
-                    out.push_str(&self.error_once(r.msg(), r.failure_kind, origin));
+                    // A `no_log` result has no `msg` left to show. (Ansible prints
+                    // the task's real message here, secret or not; this
+                    // engine does not.)
+                    let msg = if r.no_log {
+                        Some(super::event::CENSORED)
+                    } else {
+                        r.msg()
+                    };
+                    out.push_str(&self.error_once(msg, r.failure_kind, origin));
                 }
                 if !looped || r.items.iter().all(|i| i.status != Status::Failed) {
                     // debug/assert results are "verbose always": indented.
@@ -358,7 +374,7 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                         // `_clean_results` of debug: `msg` alone.
                         shown.retain(|k, _| k == "msg");
                     }
-                    let json = if r.show_result {
+                    let json = if r.show_result || self.verbosity > 2 {
                         json_pretty(&shown)
                     } else {
                         json_line(&shown)
@@ -398,14 +414,10 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             }
             status => {
                 let word = status_word(status, false);
-                let text = if r.show_result || self.verbosity > 0 {
+                let text = if !r.verbose_override && (r.show_result || self.verbosity > 0) {
                     format!(
                         "{word}: [{host}] => {}\n",
-                        if r.debug_output {
-                            json_pretty_debug(&clean(&r.result, self.verbosity))
-                        } else {
-                            json_pretty(&clean(&r.result, self.verbosity))
-                        }
+                        self.dump(r, &clean(&r.result, self.verbosity))
                     )
                 } else {
                     format!("{word}: [{host}]\n")

@@ -37,6 +37,8 @@ pub enum UnreachableCause {
     HostKeyMismatch,
     /// The host is not in `known_hosts` and checking is strict.
     UnknownHostKey,
+    /// The host's key is marked `@revoked` in `known_hosts`.
+    HostKeyRevoked,
     /// The connection broke after it was set up.
     ConnectionLost,
     /// Anything else (the message says what).
@@ -57,6 +59,7 @@ impl UnreachableCause {
             UnreachableCause::Auth => "authentication failed",
             UnreachableCause::HostKeyMismatch => "host key mismatch",
             UnreachableCause::UnknownHostKey => "unknown host key",
+            UnreachableCause::HostKeyRevoked => "revoked host key",
             UnreachableCause::ConnectionLost => "connection lost",
             UnreachableCause::Other => "unreachable",
         }
@@ -87,6 +90,8 @@ pub fn classify(e: &TransportError) -> Option<UnreachableCause> {
         TransportError::Auth { .. } => UnreachableCause::Auth,
         TransportError::HostKeyMismatch { .. } => UnreachableCause::HostKeyMismatch,
         TransportError::UnknownHostKey { .. } => UnreachableCause::UnknownHostKey,
+        TransportError::HostKeyRevoked { .. } => UnreachableCause::HostKeyRevoked,
+        TransportError::Exhausted { .. } => UnreachableCause::TooManyOpenFiles,
         TransportError::Jump { source, .. } => tcp_cause(source),
         _ => UnreachableCause::Other,
     })
@@ -155,6 +160,10 @@ pub fn unreachable_message(e: &TransportError, target: Option<(&str, u16)>) -> S
              or skip the check: `host_key_checking = False` in ansible.cfg or \
              `ANSIBLE_HOST_KEY_CHECKING=False`"
         )),
+        UnreachableCause::HostKeyRevoked => msg.push_str(
+            ". The key is revoked on purpose: the host must get a new host key (and its \
+             `known_hosts` entry); turning host key checking off would accept the revoked key",
+        ),
         UnreachableCause::TooManyOpenFiles => {
             msg.push_str(". Raise the limit (`ulimit -n`) or lower the parallelism (`--forks`)")
         }
@@ -208,6 +217,7 @@ mod tests {
         let k = TransportError::UnknownHostKey {
             host: "h".into(),
             fingerprint: "abc".into(),
+            ca: None,
         };
         let m = unreachable_message(&k, Some(("10.0.0.5", 2222)));
         assert!(

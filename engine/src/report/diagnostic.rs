@@ -95,10 +95,26 @@ impl Diagnostic for ImageError {
     fn span(&self) -> Option<&Span> {
         match self {
             ImageError::Yaml(e) => e.span(),
-            ImageError::NotAMapping { span, .. } => Some(span),
-            ImageError::Refused { span, .. } => span.as_ref(),
+            ImageError::NotAMapping { span, .. }
+            | ImageError::ProxyEnv { span, .. }
+            | ImageError::UnusedKey { span, .. }
+            | ImageError::UnsupportedKey { span, .. } => Some(span),
             _ => None,
         }
+    }
+    fn help(&self) -> Option<String> {
+        match self {
+            ImageError::UnusedKey {
+                closest: Some(c), ..
+            } => Some(format!("did you mean `{c}`?")),
+            _ => None,
+        }
+    }
+}
+
+impl Diagnostic for crate::config::ConfigError {
+    fn span(&self) -> Option<&Span> {
+        crate::config::ConfigError::span(self)
     }
 }
 
@@ -116,6 +132,18 @@ pub fn diagnostics(err: &crate::Error) -> Option<Vec<(&dyn Diagnostic, Option<Sp
             list.0
                 .iter()
                 .map(|e| (e as &dyn Diagnostic, Some(e.span())))
+                .collect(),
+        ),
+        crate::Error::Images(list) => Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
+                .collect(),
+        ),
+        crate::Error::Config(list) => Some(
+            list.0
+                .iter()
+                .map(|e| (e as &dyn Diagnostic, e.span().cloned()))
                 .collect(),
         ),
         crate::Error::Template(e) => Some(vec![(e as &dyn Diagnostic, e.span().cloned())]),

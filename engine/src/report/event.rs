@@ -62,6 +62,9 @@ pub struct HostResult {
     /// A line the action prints itself before its result, as `pause`
     /// prints `Pausing for N seconds`.
     pub notice: Option<String>,
+    /// Fact gathering: the result is never dumped, at any verbosity
+    /// (Ansible's `_ansible_verbose_override`).
+    pub verbose_override: bool,
     /// The task has `no_log: true`: reporters show [`HostResult::censored`]
     /// instead of the result (the registered variable keeps it all).
     pub no_log: bool,
@@ -84,6 +87,7 @@ impl HostResult {
             origin: None,
             failure_kind: "Module failed",
             notice: None,
+            verbose_override: false,
             no_log: false,
         }
     }
@@ -97,12 +101,19 @@ impl HostResult {
             return std::borrow::Cow::Borrowed(self);
         }
         let mut r = self.clone();
-        r.result = censor(&self.result);
+        // A `debug` result reaches Ansible's callback without `changed`.
+        let keep_changed = !self.debug_output;
+        r.result = censor(&self.result, keep_changed);
         for item in &mut r.items {
-            item.result = censor(&item.result);
+            item.result = censor(&item.result, keep_changed);
+            item.label = CENSORED_ITEM.to_owned();
         }
         r.diffs.clear();
         r.notice = None;
+        // Censoring drops `_ansible_verbose_always`: a `debug` result is
+        // printed as any other.
+        r.show_result = false;
+        r.debug_output = false;
         std::borrow::Cow::Owned(r)
     }
 
@@ -116,8 +127,11 @@ impl HostResult {
 pub const CENSORED: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
+/// The loop item label of a `no_log` task (`_get_item_label`).
+pub const CENSORED_ITEM: &str = "(censored due to no_log)";
+
 /// `censor_result`: the keys Ansible preserves, plus `censored`.
-fn censor(result: &Map) -> Map {
+fn censor(result: &Map, keep_changed: bool) -> Map {
     const PRESERVE: &[&str] = &[
         "attempts",
         "changed",
@@ -129,7 +143,7 @@ fn censor(result: &Map) -> Map {
     ];
     let mut out: Map = result
         .iter()
-        .filter(|(k, _)| PRESERVE.contains(&k.as_str()))
+        .filter(|(k, _)| PRESERVE.contains(&k.as_str()) && (keep_changed || *k != "changed"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     out.insert("censored".into(), Value::Str(CENSORED.into()));

@@ -5,9 +5,9 @@
 //! ([`JsonLines`]) or anything an embedding program wants. The library
 //! never prints on its own.
 //!
-//! Around the stream: [`Redactor`] keeps secrets out of every output,
-//! [`NoLogTasks`] marks results of `no_log` tasks for censoring,
-//! [`Progress`] follows which hosts are still running (for a live status
+//! Around the stream: [`Redactor`] keeps secrets out of every output
+//! (results of `no_log` tasks arrive marked by the executor, and every
+//! printer shows [`HostResult::censored`]), [`Progress`] follows which hosts are still running (for a live status
 //! line and for what an interrupted run waits for), and [`cause`] words
 //! why a host could not be reached.
 
@@ -17,7 +17,6 @@ pub mod clock;
 pub mod diagnostic;
 mod event;
 mod json;
-mod nolog;
 mod profile;
 mod progress;
 mod recap;
@@ -29,10 +28,9 @@ pub mod style;
 pub use ansible::AnsiblePrinter;
 pub use event::{
     AsyncState, CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult,
-    RunInfo, Status, CENSORED,
+    RunInfo, Status, CENSORED, CENSORED_ITEM,
 };
 pub use json::{JsonLines, SCHEMA_VERSION};
-pub use nolog::NoLogTasks;
 pub use profile::Timings;
 pub use progress::Progress;
 pub use recap::{HostStats, Recap};

@@ -62,6 +62,10 @@ pub(crate) fn spec(
         None => Ok(None),
         Some(v) => keyword_int(t, name, v, vars).map_err(|e| TaskResult::task_error(&e)),
     };
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::Async);
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::Poll);
     let Some(limit) = int("async", &task.async_)?.filter(|l| *l > 0) else {
         return Ok(None);
     };
@@ -93,7 +97,6 @@ pub(crate) fn run(
         Ok(Work::Host(w)) => w,
         Ok(Work::Controller(_)) => unreachable!("a host module prepares host work"),
         Err(Unprepared::Args(m) | Unprepared::Failed(m)) => return TaskResult::failed(m),
-        Err(Unprepared::Unreachable(m)) => return TaskResult::unreachable(m),
     };
     let taken = std::mem::replace(&mut work.module, Err(ArgError::Invalid(String::new())));
     let module = match taken {

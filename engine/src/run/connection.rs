@@ -1,156 +1,361 @@
-//! Where a task's commands go and as whom: the connection settings and
-//! the become settings of one task on one host, decided here and nowhere
-//! else, and the sessions they open.
+//! Where a task's commands go and as whom: the connection and become
+//! settings of one task on one host, decided here and nowhere else, and
+//! the sessions they open.
+//!
+//! Precedence, lowest first, as ansible-core 2.19 resolves a task's play
+//! context and its connection and become plugins' options:
+//!
+//! 1. built-in defaults (`ssh`, port 22, the local user, sudo to `root`);
+//! 2. configuration and command line ([`super::RunDefaults`]);
+//! 3. keywords: play < role < block < task (merged by the plan, the
+//!    innermost wins);
+//! 4. variables: `ansible_*` from any source (inventory, play, role,
+//!    block and task `vars`, `set_fact`, `-e`), so `ansible_become_user`
+//!    in the inventory beats a `become_user:` keyword, as in Ansible.
+//!
+//! Every level is written into one map of `ansible_*` names, a level
+//! filling only what the levels above left unset, and
+//! [`crate::inventory::connection_spec`] reads that map once.
+//!
+//! With `delegate_to`, the connection variables are the delegate's (its
+//! inventory variables plus the play's and task's), the keywords the
+//! task's: nothing of the original host's connection carries over
+//! (ansible-core's `set_task_and_variable_override`).
 //!
 //! Sessions are kept per host for the whole run, one per distinct
-//! connection setting: a task that needs another user, port or
-//! connection type opens (and keeps) its own.
+//! connection setting; become is set on the session per task, so a task
+//! with another `become_user` does not open another connection.
 
 use super::env::TaskEnv;
 use super::eval::render_bool;
 use super::host::{HostState, Session};
+use super::vars::delegate_vars;
 use super::work::Target;
+use crate::inventory::{connection_spec, CONNECTION_VARS};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::Vars;
-use crate::transport::{self, ConnectionKind, ConnectionSpec, Privilege, Transport};
-use crate::value::Map;
-use std::time::Duration;
+use crate::transport::{self, ConnectionSpec, Privilege, Transport};
+use crate::value::{Map, Value};
 
-/// Why no target could be decided.
+/// Why no target could be decided: a keyword or variable does not
+/// render or has a bad value (an unknown become method, a port that is
+/// no number). The task fails, as in Ansible.
 #[derive(Debug)]
 pub(crate) enum TargetError {
-    /// The connection settings are unusable (the host is unreachable).
-    Unreachable(String),
+    /// The task fails with this message.
+    Failed(String),
 }
 
-/// The privilege a task's `become` keyword asks for.
-pub(crate) fn privilege(
-    env: &TaskEnv<'_>,
-    task: &TaskStep,
-    vars: &Vars,
-) -> Result<Privilege, String> {
-    let become_ = match &task.become_.become_ {
-        Some(v) => render_bool(env.templar, v, vars)?,
-        None => false,
-    };
-    Ok(if become_ {
-        Privilege::Become
-    } else {
-        Privilege::User
-    })
+/// The names under which one setting can be given, in the order
+/// [`connection_spec`] reads them (the first is the one a keyword or a
+/// default is written under, so that any variable overrides it).
+const USER: &[&str] = &["ansible_user", "ansible_ssh_user"];
+const PORT: &[&str] = &["ansible_port", "ansible_ssh_port"];
+const CONNECTION: &[&str] = &["ansible_connection"];
+const KEY: &[&str] = &[
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_ssh_key_name",
+];
+const PASSWORD: &[&str] = &[
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+];
+const TIMEOUT: &[&str] = &["ansible_timeout", "ansible_ssh_timeout"];
+const HOST_KEY_CHECKING: &[&str] = &["ansible_host_key_checking", "ansible_ssh_host_key_checking"];
+const COMMON_ARGS: &[&str] = &["ansible_ssh_common_args"];
+const EXTRA_ARGS: &[&str] = &["ansible_ssh_extra_args"];
+const BECOME: &[&str] = &["ansible_become"];
+const BECOME_METHOD: &[&str] = &["ansible_become_method"];
+const BECOME_USER: &[&str] = &[
+    "ansible_become_user",
+    "ansible_sudo_user",
+    "ansible_su_user",
+];
+const BECOME_PASSWORD: &[&str] = &[
+    "ansible_become_password",
+    "ansible_become_pass",
+    "ansible_sudo_pass",
+    "ansible_su_pass",
+];
+const BECOME_FLAGS: &[&str] = &[
+    "ansible_become_flags",
+    "ansible_sudo_flags",
+    "ansible_su_flags",
+];
+const BECOME_EXE: &[&str] = &["ansible_become_exe", "ansible_sudo_exe", "ansible_su_exe"];
+
+/// Sets `value` for a setting unless one of its `names` is set already.
+fn fill(settings: &mut Map, names: &[&str], value: Option<Value>) {
+    if let Some(v) = value {
+        if !names.iter().any(|n| settings.contains_key(*n)) {
+            settings.insert(names[0].to_owned(), v);
+        }
+    }
 }
 
-/// Decides the connection of `task` on `st`: the host's own, or the
-/// controller for `delegate_to: localhost`.
+/// Decides where `task`'s commands go for host `st` and as whom; `vars`
+/// are the task's variables (the item's, in a loop).
 pub(crate) fn target(
     env: &TaskEnv<'_>,
     st: &HostState,
     task: &TaskStep,
     vars: &Vars,
-    privilege: Privilege,
 ) -> Result<Target, TargetError> {
+    let failed = TargetError::Failed;
+    task.keywords.read(Keyword::DelegateTo);
     let delegate = match &task.delegate_to {
         Some(d) => Some(
             env.templar
                 .render_string(d, vars)
-                .map_err(|e| TargetError::Unreachable(e.to_string()))?,
+                .map_err(|e| failed(format!("delegate_to: {e}")))?,
         ),
         None => None,
-    };
-    if let Some(d) = delegate.filter(|d| d != &st.name) {
-        if !matches!(d.as_str(), "localhost" | "127.0.0.1" | "::1") {
-            return Err(TargetError::Unreachable(format!(
-                "delegate_to `{d}` is not supported (only localhost)"
-            )));
-        }
-        return Ok(Target {
-            spec: local_spec(),
-            privilege,
-        });
     }
-    let spec = host_spec(env, st, vars).map_err(TargetError::Unreachable)?;
+    .filter(|d| d != &st.name);
+    // Level 4: variables (the delegate's, when delegating).
+    let (name, mut settings) = match &delegate {
+        None => (st.name.clone(), variables(vars).map_err(failed)?),
+        Some(d) => {
+            let dv = delegate_vars(env.pv, d, task);
+            (d.clone(), variables(&dv).map_err(failed)?)
+        }
+    };
+    // Level 3: keywords, rendered with the task's own variables.
+    let kw = keywords(env, task, vars).map_err(failed)?;
+    if let Some(d) = &delegate {
+        delegated_connection(&mut settings, d, &kw, env);
+    }
+    for (names, value) in kw {
+        fill(&mut settings, names, Some(value));
+    }
+    // Level 2: configuration and command line.
+    defaults(env, &mut settings);
+    let spec = connection_spec(&name, &settings).map_err(|e| failed(e.to_string()))?;
+    let privilege = if spec.become_.is_some() {
+        Privilege::Become
+    } else {
+        Privilege::User
+    };
     Ok(Target { spec, privilege })
 }
 
-/// The settings of the host's own connection, for work that is not a
-/// task (fact gathering).
-pub(crate) fn host_target(
-    env: &TaskEnv<'_>,
-    st: &HostState,
-    vars: &Vars,
-) -> Result<Target, String> {
-    Ok(Target {
-        spec: host_spec(env, st, vars)?,
-        privilege: Privilege::User,
-    })
-}
-
-fn local_spec() -> ConnectionSpec {
-    ConnectionSpec {
-        name: "localhost".into(),
-        kind: ConnectionKind::Local,
-        address: "localhost".into(),
-        port: 22,
-        user: None,
-        private_key_file: None,
-        password: None,
-        connect_timeout: Duration::from_secs(10),
-        host_key_checking: transport::HostKeyChecking::Strict,
-        jump: None,
-        known_hosts_file: None,
-        become_: None,
-    }
-}
-
-/// Resolves the host's connection variables (rendered) into a spec.
-fn host_spec(env: &TaskEnv<'_>, st: &HostState, vars: &Vars) -> Result<ConnectionSpec, String> {
-    let mut conn = Map::new();
-    let sources = [&*st.shared.inventory, &st.set_facts, &*env.pv.extra];
-    for src in sources {
-        for (k, v) in src.iter().filter(|(k, _)| k.starts_with("ansible_")) {
-            let r = env
-                .templar
-                .render_value(v, vars)
-                .map_err(|e| format!("{k}: {e}"))?;
-            conn.insert(k.clone(), r);
+/// The connection variables among `vars`, rendered.
+fn variables(vars: &Vars) -> Result<Map, String> {
+    let mut out = Map::new();
+    for name in CONNECTION_VARS {
+        if vars.raw(name).is_none() {
+            continue;
+        }
+        match vars.get(name) {
+            Ok(Some(Value::Null)) | Ok(None) => {}
+            Ok(Some(v)) => {
+                out.insert((*name).to_owned(), v);
+            }
+            Err(e) => return Err(format!("{name}: {e}")),
         }
     }
-    let mut spec = crate::inventory::connection_spec(&st.name, &conn).map_err(|e| e.to_string())?;
-    if spec.become_.is_none() {
-        // `become: true` on a play or task with no `ansible_become*` vars:
-        // sudo to root, as Ansible's defaults say.
-        spec.become_ = Some(transport::Become {
-            method: transport::BecomeMethod::Sudo,
-            user: "root".into(),
-            password: None,
-            flags: None,
-        });
+    Ok(out)
+}
+
+/// The task's connection and become keywords, rendered, each with the
+/// names it fills.
+fn keywords(
+    env: &TaskEnv<'_>,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Result<Vec<(&'static [&'static str], Value)>, String> {
+    let text = |keyword: &str, raw: &Option<String>| -> Result<Option<Value>, String> {
+        match raw {
+            None => Ok(None),
+            Some(t) => env
+                .templar
+                .render_string(t, vars)
+                .map(|s| Some(Value::Str(s)))
+                .map_err(|e| format!("{keyword}: {e}")),
+        }
+    };
+    let b = &task.become_;
+    let c = &task.connection;
+    for k in [
+        Keyword::Become,
+        Keyword::BecomeUser,
+        Keyword::BecomeMethod,
+        Keyword::BecomeFlags,
+        Keyword::BecomeExe,
+        Keyword::Connection,
+        Keyword::RemoteUser,
+        Keyword::Port,
+    ] {
+        task.keywords.read(k);
     }
-    Ok(spec)
+    let mut out: Vec<(&'static [&'static str], Value)> = Vec::new();
+    if let Some(v) = &b.become_ {
+        out.push((BECOME, Value::Bool(render_bool(env.templar, v, vars)?)));
+    }
+    let port = match &c.port {
+        None => None,
+        Some(p) => Some(
+            env.templar
+                .render_value(p, vars)
+                .map_err(|e| format!("port: {e}"))?,
+        ),
+    };
+    let pairs = [
+        (BECOME_USER, text("become_user", &b.user)?),
+        (BECOME_METHOD, text("become_method", &b.method)?),
+        (BECOME_FLAGS, text("become_flags", &b.flags)?),
+        (BECOME_EXE, text("become_exe", &b.exe)?),
+        (CONNECTION, text("connection", &c.connection)?),
+        (USER, text("remote_user", &c.remote_user)?),
+        (PORT, port),
+    ];
+    out.extend(pairs.into_iter().filter_map(|(n, v)| v.map(|v| (n, v))));
+    Ok(out)
+}
+
+/// Ansible's connection rule for a delegate whose variables name no
+/// connection: `local` when the delegate is this machine (by name and
+/// address), and the default transport instead of a `local` asked for
+/// the original host. Its address, port and user come from its own
+/// variables, else the keywords and defaults, never from the original
+/// host.
+fn delegated_connection(
+    settings: &mut Map,
+    delegate: &str,
+    kw: &[(&'static [&'static str], Value)],
+    env: &TaskEnv<'_>,
+) {
+    if settings.contains_key(CONNECTION[0]) {
+        return;
+    }
+    const LOCALHOST: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+    let address = ["ansible_ssh_host", "ansible_host"]
+        .iter()
+        .find_map(|n| settings.get(*n).and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| delegate.to_owned());
+    let asked = kw
+        .iter()
+        .find(|(n, _)| n.first() == CONNECTION.first())
+        .and_then(|(_, v)| v.as_str().map(str::to_owned))
+        .or_else(|| env.opts.defaults.connection.clone());
+    if LOCALHOST.contains(&delegate) && LOCALHOST.contains(&address.as_str()) {
+        settings.insert(CONNECTION[0].into(), Value::Str("local".into()));
+    } else if asked.as_deref() == Some("local") {
+        settings.insert(CONNECTION[0].into(), Value::Str("ssh".into()));
+    }
+}
+
+/// Level 2: the run's configuration and command-line defaults.
+fn defaults(env: &TaskEnv<'_>, settings: &mut Map) {
+    let d = &env.opts.defaults;
+    let s = |v: &Option<String>| v.clone().map(Value::Str);
+    fill(settings, BECOME, d.become_.map(Value::Bool));
+    fill(settings, BECOME_METHOD, s(&d.become_method));
+    fill(settings, BECOME_USER, s(&d.become_user));
+    fill(settings, BECOME_FLAGS, s(&d.become_flags));
+    fill(settings, BECOME_EXE, s(&d.become_exe));
+    fill(
+        settings,
+        BECOME_PASSWORD,
+        d.become_password
+            .as_ref()
+            .map(|p| Value::Str(p.expose().to_owned())),
+    );
+    fill(settings, CONNECTION, s(&d.connection));
+    fill(settings, USER, s(&d.remote_user));
+    fill(settings, PORT, d.port.map(|p| Value::Int(i64::from(p))));
+    fill(
+        settings,
+        KEY,
+        d.private_key_file
+            .as_ref()
+            .map(|p| Value::Str(p.display().to_string())),
+    );
+    fill(
+        settings,
+        PASSWORD,
+        d.connection_password
+            .as_ref()
+            .map(|p| Value::Str(p.expose().to_owned())),
+    );
+    fill(settings, TIMEOUT, d.timeout.map(|t| Value::Int(t as i64)));
+    fill(
+        settings,
+        HOST_KEY_CHECKING,
+        d.host_key_checking.map(Value::Bool),
+    );
+    fill(settings, COMMON_ARGS, s(&d.ssh_common_args));
+    fill(settings, EXTRA_ARGS, s(&d.ssh_extra_args));
+}
+
+/// The settings of the host's own connection and become for the play's
+/// implicit fact-gathering task (`gather`, the play's keywords).
+pub(crate) fn gather_target(
+    env: &TaskEnv<'_>,
+    st: &HostState,
+    gather: Option<&TaskStep>,
+    vars: &Vars,
+) -> Result<Target, TargetError> {
+    match gather {
+        Some(task) => target(env, st, task, vars),
+        None => {
+            let settings = variables(vars).map_err(TargetError::Failed)?;
+            let spec = connection_spec(&st.name, &settings)
+                .map_err(|e| TargetError::Failed(e.to_string()))?;
+            Ok(Target {
+                privilege: if spec.become_.is_some() {
+                    Privilege::Become
+                } else {
+                    Privilege::User
+                },
+                spec,
+            })
+        }
+    }
 }
 
 /// The session for `spec` among a host's `sessions`, opened on first use
-/// and kept.
+/// and kept; its become settings are set to `spec`'s.
 pub(crate) fn session<'s>(
     env: &TaskEnv<'_>,
     sessions: &'s mut Vec<Session>,
     spec: &ConnectionSpec,
 ) -> Result<&'s mut dyn Transport, transport::TransportError> {
-    let at = match sessions.iter().position(|s| &s.spec == spec) {
+    let key = session_key(spec);
+    let at = match sessions.iter().position(|s| s.spec == key) {
         Some(i) => i,
         None => {
-            let t = transport::connect(spec, &env.opts.connect)?;
+            let t = transport::connect(&key, &env.opts.connect)?;
             sessions.push(Session {
-                spec: spec.clone(),
+                spec: key,
                 transport: t,
             });
             sessions.len() - 1
         }
     };
-    Ok(sessions[at].transport.as_mut())
+    // Host key warnings of the connect, or of a reconnect during the
+    // previous task, are shown now.
+    for w in sessions[at].transport.take_warnings() {
+        env.reporter.event(&crate::report::Event::Warning(w));
+    }
+    let t = sessions[at].transport.as_mut();
+    t.set_become(spec.become_.clone());
+    Ok(t)
+}
+
+/// What sessions are found by: the connection settings without become.
+fn session_key(spec: &ConnectionSpec) -> ConnectionSpec {
+    ConnectionSpec {
+        become_: None,
+        ..spec.clone()
+    }
 }
 
 /// Forgets the session for `spec` (it broke: the next use reconnects).
 pub(crate) fn drop_session(st: &mut HostState, spec: &ConnectionSpec) {
-    st.sessions.retain(|s| &s.spec != spec);
+    let key = session_key(spec);
+    st.sessions.retain(|s| s.spec != key);
 }

@@ -169,13 +169,61 @@ impl HostState {
     }
 
     /// Stores gathered facts and publishes them.
+    /// Facts a module returned earlier (`packages`, `services`) stay, as
+    /// Ansible's fact cache is updated, not replaced.
     pub(crate) fn set_gathered_facts(&mut self, facts: Map) {
-        if let Ok(mut d) = self.shared.dynamic.write() {
-            for (k, v) in &facts {
-                d.insert(k.clone(), v.clone());
+        let keys: Vec<String> = facts.keys().cloned().collect();
+        let mut merged = std::mem::take(&mut self.facts);
+        for (k, v) in facts {
+            match (merged.get_mut(&k), v) {
+                (Some(crate::value::Value::Map(old)), crate::value::Value::Map(new))
+                    if k == "ansible_facts" =>
+                {
+                    for (fk, fv) in new {
+                        old.insert(fk, fv);
+                    }
+                }
+                (_, v) => {
+                    merged.insert(k, v);
+                }
             }
         }
-        self.facts = facts;
+        self.facts = merged;
+        if let Ok(mut d) = self.shared.dynamic.write() {
+            for k in keys {
+                if let Some(v) = self.facts.get(&k) {
+                    d.insert(k, v.clone());
+                }
+            }
+        }
+        self.vars_changed();
+    }
+
+    /// Merges the `ansible_facts` a module returned (`package_facts`,
+    /// `service_facts`, ...) into the host's facts, as Ansible's
+    /// `set_host_facts` does: each key replaces the fact of that name,
+    /// injected as a variable under its own name and, without an
+    /// `ansible_` prefix, in `ansible_facts`.
+    pub(crate) fn add_module_facts(&mut self, facts: &Map) {
+        let mut namespaced = match self.facts.get("ansible_facts") {
+            Some(crate::value::Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        for (k, v) in facts {
+            let short = k.strip_prefix("ansible_").filter(|_| k != "ansible_local");
+            namespaced.insert(short.unwrap_or(k).to_owned(), v.clone());
+            self.facts.insert(k.clone(), v.clone());
+        }
+        let namespaced = crate::value::Value::Map(namespaced);
+        self.facts.insert("ansible_facts".into(), namespaced);
+        if let Ok(mut d) = self.shared.dynamic.write() {
+            for (k, v) in facts {
+                d.insert(k.clone(), v.clone());
+            }
+            if let Some(af) = self.facts.get("ansible_facts") {
+                d.insert("ansible_facts".into(), af.clone());
+            }
+        }
         self.vars_changed();
     }
 

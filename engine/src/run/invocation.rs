@@ -15,6 +15,7 @@ use super::host::HostState;
 use super::work::{HostWork, Prepared, Unprepared, Work};
 use crate::modules::{ArgMap, RunMode};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::{Vars, OMIT};
 use crate::value::{Map, Value};
 use std::sync::Arc;
@@ -33,6 +34,10 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         Ok(_) => return Err("module arguments must be a mapping".into()),
         Err(e) => return Err(e.to_string()),
     };
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::ModuleDefaults);
+    task.keywords
+        .read(crate::playbook::keyword_table::Keyword::Collections);
     for defaults in crate::plan::module_defaults_for(task.module, &task.module_defaults)
         .into_iter()
         .rev()
@@ -72,6 +77,9 @@ pub(crate) fn prepare(
         return Ok(Work::Controller(args));
     };
     let failed = Unprepared::Failed;
+    for k in [Keyword::CheckMode, Keyword::Diff, Keyword::Environment] {
+        task.keywords.read(k);
+    }
     let mode = match &task.check_mode {
         Some(v) => match render_bool(env.templar, v, vars).map_err(failed)? {
             true => RunMode::Check,
@@ -79,10 +87,9 @@ pub(crate) fn prepare(
         },
         None => env.opts.mode,
     };
-    let privilege = connection::privilege(env, task, vars).map_err(failed)?;
     let environment = eval::environment(env.templar, &task.environment, vars).map_err(failed)?;
-    let target = connection::target(env, st, task, vars, privilege).map_err(|e| match e {
-        TargetError::Unreachable(m) => Unprepared::Unreachable(m),
+    let target = connection::target(env, st, task, vars).map_err(|e| match e {
+        TargetError::Failed(m) => Unprepared::Failed(m),
     })?;
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));

@@ -38,5 +38,5 @@ mod vars;
 mod walk;
 mod work;
 
-pub use options::{RunDefaults, RunError, RunOptions, RunSummary};
+pub use options::{PlayDefaults, RunDefaults, RunError, RunOptions, RunSummary};
 pub use play::run;

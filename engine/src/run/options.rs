@@ -48,6 +48,43 @@ pub struct RunOptions {
     pub strict: bool,
     /// `--shard K/N`: only this shard's part of each play's hosts.
     pub shard: Option<crate::inventory::Shard>,
+    /// Defaults of play keywords a play does not set, from `ansible.cfg`,
+    /// `ANSIBLE_*` and `--force-handlers` (applied to the plan by
+    /// [`crate::job::PlaybookJob`]).
+    pub play_defaults: PlayDefaults,
+    /// Role directories searched after `<playbook dir>/roles` (`roles_path`).
+    pub roles_path: Vec<std::path::PathBuf>,
+    /// `host_pattern_mismatch`: what a host pattern or `--limit` item that
+    /// matches nothing does (checked by [`crate::job::check_hosts`]).
+    pub host_pattern_mismatch: crate::config::PatternMismatch,
+    /// `localhost_warning`: warn when the inventory has no hosts.
+    pub localhost_warning: bool,
+}
+
+/// Play keyword defaults (Ansible's `gathering`, `strategy`,
+/// `any_errors_fatal` and `force_handlers` settings): what a play that does
+/// not set the keyword gets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlayDefaults {
+    /// `gather_facts` (`gathering = implicit`: true; `explicit`: false).
+    pub gather_facts: bool,
+    /// `strategy`.
+    pub strategy: crate::plan::Strategy,
+    /// `any_errors_fatal`.
+    pub any_errors_fatal: bool,
+    /// `force_handlers` (`--force-handlers` or the setting).
+    pub force_handlers: bool,
+}
+
+impl Default for PlayDefaults {
+    fn default() -> PlayDefaults {
+        PlayDefaults {
+            gather_facts: true,
+            strategy: crate::plan::Strategy::Linear,
+            any_errors_fatal: false,
+            force_handlers: false,
+        }
+    }
 }
 
 /// Settings that apply to every task unless a keyword or a variable says
@@ -110,6 +147,10 @@ impl Default for RunOptions {
             start_at_task: None,
             strict: false,
             shard: None,
+            play_defaults: PlayDefaults::default(),
+            roles_path: Vec::new(),
+            host_pattern_mismatch: crate::config::PatternMismatch::Warning,
+            localhost_warning: true,
         }
     }
 }
@@ -163,6 +204,17 @@ pub enum RunError {
         /// Why.
         message: String,
     },
+    /// Nothing to run on: ansible-playbook's words and exit code 1.
+    #[error("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")]
+    NoHostsToTarget {
+        /// The warnings ansible-playbook prints before this error (the
+        /// `--limit` items that matched nothing).
+        warnings: Vec<String>,
+    },
+    /// A host pattern item matched nothing and `host_pattern_mismatch` is
+    /// `error`.
+    #[error("Could not match supplied host pattern, ignoring: {0}")]
+    UnmatchedPattern(String),
     /// A dynamic include could not be loaded or compiled.
     #[error("{0}")]
     Include(String),

@@ -11,6 +11,7 @@ use super::walk::Walk;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
 use crate::plan::{HostOrder, Plan, PlayPlan, Serial, Step, Strategy};
+use crate::playbook::keyword_table::Keyword;
 use crate::report::{Event, Recap, Reporter, Status};
 use crate::template::{Templar, Vars};
 use crate::value::{Map, Value};
@@ -63,6 +64,22 @@ pub fn run(
             cancelled = true;
             break;
         }
+        // Every play-level keyword is applied below: the name here, the
+        // pattern, batches, gathering, strategy and failure rules in the
+        // batch loop, play vars in `play_vars`.
+        for k in [
+            Keyword::Name,
+            Keyword::Hosts,
+            Keyword::Serial,
+            Keyword::GatherFacts,
+            Keyword::Strategy,
+            Keyword::AnyErrorsFatal,
+            Keyword::MaxFailPercentage,
+            Keyword::ForceHandlers,
+            Keyword::Vars,
+        ] {
+            play.keywords.read(k);
+        }
         let pattern = templar
             .render_string(&play.hosts, &Vars::new(extra.clone()))
             .map_err(|e| RunError::Pattern {
@@ -106,6 +123,7 @@ pub fn run(
         // `ansible_play_hosts*` keep the inventory's order; batches and
         // scheduling follow `order:`.
         let play_hosts = hosts.clone();
+        play.keywords.read(Keyword::Order);
         ordered(&mut hosts, play.order);
         let serial = resolve_serial(&templar, play, &extra)?;
         let forks = if opts.forks == 0 {
@@ -170,7 +188,7 @@ pub fn run(
                 },
             };
             for _ in 0..gathers {
-                gather(&walk, &mut batch);
+                gather(&walk, &mut batch, play.gather.as_deref());
             }
             let finished = match play.strategy {
                 Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
@@ -424,7 +442,7 @@ fn play_vars(
 
 /// The implicit `Gathering Facts` task: one script per host, in parallel,
 /// each host reported as soon as it is done.
-fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
+fn gather(walk: &Walk<'_>, batch: &mut [HostState], play: Option<&crate::plan::TaskStep>) {
     const TASK: &str = "Gathering Facts";
     walk.reporter.event(&Event::TaskStart {
         name: TASK.into(),
@@ -436,7 +454,7 @@ fn gather(walk: &Walk<'_>, batch: &mut [HostState]) {
                 host: st.name.clone(),
                 task: TASK.into(),
             });
-            let run = gather_facts(&walk.env, st);
+            let run = gather_facts(&walk.env, st, play);
             match run.result.status() {
                 Status::Unreachable => {
                     st.standing = Standing::Unreachable;

@@ -25,6 +25,10 @@ use std::sync::Arc;
 /// At most this many probes go into one batch.
 const MAX_PROBES: usize = 64;
 
+/// A batch stops growing past this many bytes of probe text (any size
+/// reaches the host, on stdin; this bounds what one round trip carries).
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
 /// How far ahead to look, in tasks.
 const WINDOW: usize = 32;
 
@@ -77,6 +81,7 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         return;
     }
     let mut scripts: Vec<String> = Vec::new();
+    let mut bytes = 0;
     for t in candidates {
         if !st
             .prepared
@@ -96,13 +101,14 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
         {
             if let Ok(Work::Host(h)) = w {
                 for p in h.module.as_ref().map(|m| m.probes()).unwrap_or_default() {
-                    if !scripts.contains(&p) {
+                    if !scripts.contains(&p) && bytes + p.len() <= MAX_BATCH_BYTES {
+                        bytes += p.len();
                         scripts.push(p);
                     }
                 }
             }
         }
-        if scripts.len() >= MAX_PROBES {
+        if scripts.len() >= MAX_PROBES || bytes >= MAX_BATCH_BYTES {
             break;
         }
     }
@@ -143,8 +149,10 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, steps: &[Step]) {
     }
 }
 
-/// One script running every probe in its own `sh`, framing each result
-/// as `@@konvoy RC OUTLEN ERRLEN\n` followed by the raw bytes.
+/// One script running every probe in its own subshell, framing each
+/// result as `@@konvoy RC OUTLEN ERRLEN\n` followed by the raw bytes.
+/// `eval` rather than `sh -c`: the probe text stays out of every process's
+/// argv, and a probe that does not parse fails alone.
 pub(crate) fn batch_script(probes: &[String]) -> String {
     // Scratch space in /dev/shm (memory) where there is one: a probe must
     // leave no trace on the host's disk, not even a directory's mtime.
@@ -154,7 +162,7 @@ pub(crate) fn batch_script(probes: &[String]) -> String {
     );
     for p in probes {
         s.push_str(&format!(
-            "sh -c {} >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
+            "(eval {}) >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
              printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
              cat \"$d/o\" \"$d/e\"\n",
             quote(p)
@@ -198,13 +206,15 @@ mod tests {
             "printf 'a\\n@@konvoy 0 1 1\\nb'; echo err >&2; exit 3".to_owned(),
             "printf '\\0\\377'".to_owned(),
             "true".to_owned(),
+            "if then".to_owned(),
+            "d=/nonexistent; exit 4".to_owned(),
         ];
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(batch_script(&probes))
             .output()
             .unwrap();
-        let got = parse_batch(&out.stdout, 3).expect("parses");
+        let got = parse_batch(&out.stdout, 5).expect("parses");
         assert_eq!(got[0].stdout, b"a\n@@konvoy 0 1 1\nb");
         assert_eq!(got[0].stderr, b"err\n");
         assert_eq!(got[0].rc, 3);
@@ -217,6 +227,10 @@ mod tests {
                 rc: 0
             }
         );
+        // A probe that does not parse fails alone; one that changes the
+        // batch's variables does not disturb it.
+        assert_eq!(got[3].rc, 2);
+        assert_eq!(got[4].rc, 4);
         assert!(parse_batch(b"garbage", 1).is_none());
     }
 }

@@ -150,10 +150,26 @@ impl TaskResult {
     /// as Ansible's module results do (measured on command/shell).
     pub(crate) fn from_outcome(o: Outcome, on_host: bool) -> TaskResult {
         let mut data = o.result;
+        if on_host {
+            // Ansible's `_execute_module` splits any module's `stdout` and
+            // `stderr` into `*_lines` when the module did not.
+            for (key, lines) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
+                if data.contains_key(lines) {
+                    continue;
+                }
+                if let Some(text) = data.get(key).map(|v| v.as_str().unwrap_or("").to_owned()) {
+                    let split = text.lines().map(|l| Value::Str(l.to_owned())).collect();
+                    data.insert(lines.into(), Value::List(split));
+                }
+            }
+        }
         // A module states `failed: false` itself on some skips (measured).
         let says_not_failed = data.shift_remove("failed") == Some(Value::Bool(false));
         for k in FLAGS {
             data.shift_remove(*k);
+        }
+        if on_host {
+            add_lines(&mut data);
         }
         let ending = if o.failed {
             Ending::Failed
@@ -311,6 +327,10 @@ pub(crate) struct Presentation {
     pub origin: Option<crate::source::Span>,
     /// The host the task ran on when delegated.
     pub delegated_to: Option<String>,
+    /// `no_log: true`: every reporter shows Ansible's censored result.
+    pub no_log: bool,
+    /// Fact gathering: never dumped (`_ansible_verbose_override`).
+    pub verbose_override: bool,
 }
 
 /// One task's run on one host: the typed result, its loop items, and how
@@ -360,8 +380,50 @@ impl TaskRun {
         hr.origin = p.origin.clone();
         hr.delegated_to = p.delegated_to.clone();
         hr.failure_kind = failure_kind(&self.result, p);
+        hr.no_log = p.no_log;
+        hr.verbose_override = p.verbose_override;
         hr
     }
+}
+
+/// Ansible's task executor adds `stdout_lines`/`stderr_lines` to any
+/// module result with a string `stdout`/`stderr` that lacks them.
+fn add_lines(data: &mut Map) {
+    for (text, lines) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
+        if data.contains_key(lines) {
+            continue;
+        }
+        if let Some(Value::Str(t)) = data.get(text) {
+            let l = splitlines(t).into_iter().map(Value::Str).collect();
+            data.insert(lines.into(), Value::List(l));
+        }
+    }
+}
+
+/// Python's `str.splitlines()`: every line boundary Python knows
+/// (`\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`-`\x1e`, `\x85`, `\u2028`,
+/// `\u2029`), no empty last line for a trailing boundary.
+pub(crate) fn splitlines(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(std::mem::take(&mut cur));
+            }
+            '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// How Ansible's error report names a failure: the task's own error
@@ -378,6 +440,14 @@ fn failure_kind(r: &TaskResult, p: &Presentation) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splitlines_is_pythons() {
+        // Expected values from python3: s.splitlines()
+        assert_eq!(splitlines("a\r\nb\rc\n\nd\n"), ["a", "b", "c", "", "d"]);
+        assert_eq!(splitlines("(x \r(x 5%\r"), ["(x ", "(x 5%"]);
+        assert!(splitlines("").is_empty());
+    }
 
     #[test]
     fn the_dict_follows_the_typed_status() {

@@ -17,6 +17,7 @@ use super::vars::task_vars;
 use super::work::{Deadline, HostWork, Unprepared, Work};
 use crate::modules::{Builtin, ModuleContext, ModuleError};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::Vars;
 use crate::value::Value;
 use std::time::Duration;
@@ -30,6 +31,19 @@ pub(crate) fn run_task(
     banner: &str,
 ) -> TaskRun {
     let vars = task_vars(env.pv, st, Some(task));
+    let used = &task.keywords;
+    for k in [
+        Keyword::When,
+        Keyword::IgnoreErrors,
+        Keyword::Loop,
+        Keyword::WithLookup,
+        Keyword::LoopControl,
+        Keyword::Register,
+        Keyword::Notify,
+    ] {
+        // Each is applied below (or, for `loop_control`, per item).
+        used.read(k);
+    }
     let ignore = task
         .ignore_errors
         .as_ref()
@@ -85,7 +99,17 @@ pub(crate) fn run_task(
             .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(false));
     }
     run.presentation.origin = Some(task.span.clone());
+    task.keywords.read(Keyword::NoLog);
+    // A `no_log` that does not render hides the result: a secret is
+    // worth more than an error message.
+    run.presentation.no_log = task
+        .no_log
+        .as_ref()
+        .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(true));
     run.presentation.action_plugin = task.module.is_action_plugin();
+    if task.module.host_impl().is_some() {
+        merge_facts(st, &run);
+    }
     if let Some(name) = &task.register {
         st.set_fact(name, registered(run.result.to_map()));
     }
@@ -95,6 +119,22 @@ pub(crate) fn run_task(
         }
     }
     run
+}
+
+/// The `ansible_facts` of a host module's result (of each item in a
+/// loop) become the host's facts, unless the result failed or skipped.
+fn merge_facts(st: &mut HostState, run: &TaskRun) {
+    let results = std::iter::once(&run.result).chain(run.items.iter().map(|i| &i.result));
+    let facts: Vec<crate::value::Map> = results
+        .filter(|r| r.ending == Ending::Ran)
+        .filter_map(|r| match r.data.get("ansible_facts") {
+            Some(Value::Map(m)) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    for f in facts {
+        st.add_module_facts(&f);
+    }
 }
 
 fn run_items(
@@ -210,6 +250,15 @@ fn attempt(
         other => other,
     };
     let reg = task.register.as_deref();
+    for k in [
+        Keyword::Until,
+        Keyword::Retries,
+        Keyword::Delay,
+        Keyword::ChangedWhen,
+        Keyword::FailedWhen,
+    ] {
+        task.keywords.read(k);
+    }
     let retries = match &task.until {
         None => 0,
         Some(_) => task
@@ -235,7 +284,6 @@ fn attempt(
             (Ok(_), Some(b)) => async_job::run(env, st, task, vars, b),
             (Ok(w), None) => once(env, st, task, w, vars, deadline),
             (Err(Unprepared::Failed(m) | Unprepared::Args(m)), _) => TaskResult::failed(m.clone()),
-            (Err(Unprepared::Unreachable(m)), _) => TaskResult::unreachable(m.clone()),
         };
         if r.blame.is_task() {
             // A timeout ends the task at once: no retry, no
@@ -312,6 +360,7 @@ fn task_timeout(
     vars: &Vars,
 ) -> Result<Option<i64>, TaskResult> {
     const MAX: i64 = 100_000_000;
+    task.keywords.read(Keyword::Timeout);
     let Some(v) = &task.timeout else {
         return Ok(None);
     };
@@ -366,6 +415,21 @@ fn on_host(
     vars: &Vars,
     deadline: Option<Deadline>,
 ) -> TaskResult {
+    if w.mode == crate::modules::RunMode::Check
+        && task.module.host_impl().is_some_and(|h| !h.check_mode)
+    {
+        let mut o = crate::modules::Outcome::ok()
+            .with("failed", Value::Bool(false))
+            .with(
+                "msg",
+                format!(
+                    "remote module ({}) does not support check mode",
+                    task.action
+                ),
+            );
+        o.skipped = true;
+        return TaskResult::from_outcome(o, true);
+    }
     let transport = match connection::session(env, &mut st.sessions, &w.target.spec) {
         Ok(t) => t,
         Err(e) => return TaskResult::unreachable(e.to_string()),

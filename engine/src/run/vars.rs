@@ -8,6 +8,7 @@
 
 use super::host::{HostState, SharedVars};
 use crate::plan::TaskStep;
+use crate::playbook::keyword_table::Keyword;
 use crate::template::{HostVars, Vars};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
@@ -72,6 +73,7 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
         extend(&mut m, &r.vars);
     }
     if let Some(t) = task {
+        t.keywords.read(Keyword::Vars);
         extend(&mut m, &t.vars);
     }
     extend(&mut m, &host.included);
@@ -91,5 +93,41 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     if let Some(t) = task {
         vars.set_search_paths(t.search_paths.clone());
     }
+    vars
+}
+
+/// The variables of `delegate` for `task`, which its connection settings
+/// come from under `delegate_to`: the delegate's inventory and run-time
+/// variables, then the play's, the role's and the task's, then `-e`
+/// (ansible-core computes a delegate's variables with the same play and
+/// task). A name outside the inventory has none of its own, except the
+/// implicit `localhost`, which connects locally.
+pub(crate) fn delegate_vars(pv: &PlayVars, delegate: &str, task: &TaskStep) -> Vars {
+    let mut m = Map::new();
+    let role = task.role.as_deref();
+    if let Some(r) = role {
+        extend(&mut m, &r.defaults);
+    }
+    match pv.hostvars.hosts.get(delegate) {
+        Some(shared) => {
+            extend(&mut m, &shared.inventory);
+            if let Ok(d) = shared.dynamic.read() {
+                extend(&mut m, &d);
+            }
+        }
+        None if matches!(delegate, "localhost" | "127.0.0.1" | "::1") => {
+            m.insert("ansible_connection".into(), Value::Str("local".into()));
+        }
+        None => {}
+    }
+    extend(&mut m, &pv.play);
+    if let Some(r) = role {
+        extend(&mut m, &r.vars);
+    }
+    extend(&mut m, &task.vars);
+    extend(&mut m, &pv.extra);
+    m.insert("inventory_hostname".into(), Value::Str(delegate.to_owned()));
+    let mut vars = Vars::new(Arc::new(m));
+    vars.set_hostvars(pv.hostvars.clone());
     vars
 }

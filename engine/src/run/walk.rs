@@ -15,6 +15,7 @@ use super::task::run_task;
 use super::vars::task_vars;
 use crate::modules::Builtin;
 use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
+use crate::playbook::keyword_table::Keyword;
 use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
 use rayon::prelude::*;
@@ -226,6 +227,7 @@ impl Walk<'_> {
         who: Who<'_>,
         handler: bool,
     ) -> bool {
+        t.keywords.read(Keyword::Tags);
         if !self.env.opts.tags_allow(&t.tags) {
             return true;
         }
@@ -239,6 +241,7 @@ impl Walk<'_> {
                     .render_string(n, &vars)
                     .unwrap_or_else(|_| n.clone())
             });
+            t.keywords.read(Keyword::Name);
             t.banner(name.as_deref())
         };
         // Ansible 2.19 shows a meta task's banner once per host (below).
@@ -294,6 +297,8 @@ impl Walk<'_> {
         };
         // `pause` bypasses the host loop: it runs once for the batch, as
         // run_once does (measured: only the first host prints and counts).
+        t.keywords.read(Keyword::RunOnce);
+        t.keywords.read(Keyword::IgnoreUnreachable);
         let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
         let results: Vec<(usize, TaskRun)> = if once {
             vec![(first, one(&mut batch[first]))]
@@ -374,6 +379,7 @@ impl Walk<'_> {
     /// The `throttle:` of `t` (rendered with `st`'s variables), shared by
     /// every host running `t`; `None` when unset or 0.
     fn throttle(&self, t: &TaskStep, st: &HostState) -> Result<Option<Arc<Throttle>>, String> {
+        t.keywords.read(Keyword::Throttle);
         let Some(v) = &t.throttle else {
             return Ok(None);
         };
@@ -395,6 +401,7 @@ impl Walk<'_> {
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
         self.resolve_notifications(batch);
         for (i, h) in self.handlers.iter().enumerate() {
+            h.keywords.read(Keyword::Listen);
             let who: HashSet<String> = batch
                 .iter()
                 .filter(|s| {

@@ -50,8 +50,6 @@ pub(crate) enum Unprepared {
     Args(String),
     /// The task fails with this message.
     Failed(String),
-    /// The host counts as unreachable, with this message.
-    Unreachable(String),
 }
 
 /// An invocation for one task, or each item of its loop, prepared ahead

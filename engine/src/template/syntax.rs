@@ -255,7 +255,7 @@ fn top_level_find(hay: &str, needle: &str) -> Option<usize> {
                 b'\'' | b'"' => quote = Some(b[i]),
                 b'(' | b'[' | b'{' => depth += 1,
                 b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ if depth == 0 && hay[i..].starts_with(needle) => return Some(i),
+                _ if depth == 0 && b[i..].starts_with(needle.as_bytes()) => return Some(i),
                 _ => {}
             },
         }

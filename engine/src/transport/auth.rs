@@ -17,6 +17,7 @@ pub(crate) fn authenticate(
     spec: &ConnectionSpec,
     opts: &ConnectOptions,
     user: &str,
+    allow_password: bool,
 ) -> Result<(), TransportError> {
     let mut tried: Vec<String> = Vec::new();
     // Asking for the methods also tries the `none` method.
@@ -71,7 +72,9 @@ pub(crate) fn authenticate(
         }
     }
     if let Some(password) = &spec.password {
-        if offers("password") {
+        if !allow_password {
+            tried.push("password (disabled: the host key is not trusted)".to_owned());
+        } else if offers("password") {
             match session.userauth_password(user, password.expose()) {
                 Ok(()) if session.authenticated() => return Ok(()),
                 _ => tried.push("password".to_owned()),

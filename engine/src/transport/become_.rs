@@ -15,7 +15,8 @@
 //!   travel on stderr, so stdout stays clean.
 //! - `su`: needs a terminal, so the channel gets a pty (stdout and stderr
 //!   merge). The prompt is su's own (`Password:`), read with `LC_ALL=C`;
-//!   the wrapped command turns terminal echo off before the marker.
+//!   the wrapped command puts the terminal in raw mode (no echo, bytes
+//!   pass unchanged) before the marker.
 
 use super::command::nonce;
 use super::spec::{Become, BecomeMethod};
@@ -58,30 +59,30 @@ pub(crate) enum Step {
     Failed(String),
 }
 
-/// Wraps `inner` for `spec`; returns the text, the handshake and whether a
-/// pty is needed.
-pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
+/// Wraps the bootstrap `body` (one line of `sh` text) for `spec`;
+/// returns the text, the handshake and whether a pty is needed.
+pub(crate) fn wrap(spec: &Become, body: &str) -> (String, BecomeSession, bool) {
     let id = nonce();
     let marker = format!("KONVOY-BECOME-SUCCESS-{id}");
     match spec.method {
         BecomeMethod::Sudo => {
             let prompt = format!("[konvoy-sudo-{id}] password:");
             let flags = spec.flags.as_deref().unwrap_or("-H -S -n");
-            let mut cmd = Cmd::new("sudo");
+            let mut cmd = Cmd::words(spec.exe.as_deref().unwrap_or("sudo"));
             let has_password = spec.password.is_some();
-            for flag in flags.split_whitespace() {
-                if has_password && flag == "-n" {
-                    continue;
-                }
-                cmd = cmd.arg(flag);
-            }
-            if has_password && !flags.split_whitespace().any(|f| f == "-S") {
+            let flags = if has_password {
+                without_non_interactive(flags)
+            } else {
+                flags.split_whitespace().map(str::to_owned).collect()
+            };
+            if has_password && !flags.iter().any(|f| f == "-S") {
                 cmd = cmd.flag("-S");
             }
+            cmd = cmd.args(&flags);
             // Always our own prompt: even a spec without a password must be
             // able to tell "sudo wants a password" from silence.
             cmd = cmd.flag("-p").arg(&prompt);
-            let script = format!("echo {marker} >&2; exec {inner}");
+            let script = format!("echo {marker} >&2; {body}");
             let text = cmd
                 .flag("-u")
                 .arg(&spec.user)
@@ -92,16 +93,42 @@ pub(crate) fn wrap(spec: &Become, inner: Cmd) -> (String, BecomeSession, bool) {
             (text, session, false)
         }
         BecomeMethod::Su => {
-            let mut cmd = Cmd::new("env LC_ALL=C su");
+            let mut cmd = Cmd::new("env LC_ALL=C")
+                .args(spec.exe.as_deref().unwrap_or("su").split_whitespace());
             if let Some(flags) = &spec.flags {
                 cmd = cmd.args(flags.split_whitespace());
             }
-            let script = format!("stty -echo -onlcr 2>/dev/null; echo {marker}; exec {inner}");
+            // Raw mode: the script that follows on stdin passes the
+            // terminal byte for byte (no line editing, no `^C`, no echo).
+            let inner = crate::shell::quote(body);
+            let script =
+                format!("stty raw -echo 2>/dev/null; echo {marker}; exec /bin/sh -c {inner}");
             let text = cmd.arg(&spec.user).flag("-c").arg(script).into_string();
             let session = BecomeSession::new(spec, marker, None, HandshakeStream::Stdout);
             (text, session, true)
         }
     }
+}
+
+/// sudo's flags with non-interactive mode taken out, as Ansible's sudo
+/// plugin does when it has a password: `-n` and `--non-interactive` are
+/// dropped and the first `n` of a combined short flag (`-Hn` → `-H`) too.
+fn without_non_interactive(flags: &str) -> Vec<String> {
+    flags
+        .split_whitespace()
+        .filter(|f| !matches!(*f, "-n" | "--non-interactive"))
+        .map(|f| match f.strip_prefix('-') {
+            Some(short) if !short.starts_with('-') => {
+                let letters = short.find(|c: char| !c.is_alphanumeric() && c != '_');
+                let word = &short[..letters.unwrap_or(short.len())];
+                match word.find('n') {
+                    Some(at) => format!("-{}{}", &short[..at], &short[at + 1..]),
+                    None => f.to_owned(),
+                }
+            }
+            _ => f.to_owned(),
+        })
+        .collect()
 }
 
 impl BecomeSession {
@@ -206,12 +233,13 @@ mod tests {
             user: "root".to_owned(),
             password: password.map(Secret::new),
             flags: None,
+            exe: None,
         }
     }
 
     #[test]
     fn sudo_without_password_is_non_interactive() {
-        let (text, session, pty) = wrap(&sudo(None), Cmd::new("/bin/sh -c").arg("id"));
+        let (text, session, pty) = wrap(&sudo(None), "id");
         assert!(
             text.starts_with("sudo -H -S -n -p '[konvoy-sudo-"),
             "{text}"
@@ -224,7 +252,7 @@ mod tests {
     #[test]
     fn sudo_with_password_prompts_and_never_shows_it() {
         let spec = sudo(Some("hunter2"));
-        let (text, session, _) = wrap(&spec, Cmd::new("/bin/sh -c").arg("id"));
+        let (text, session, _) = wrap(&spec, "id");
         assert!(text.starts_with("sudo -H -S -p '[konvoy-sudo-"), "{text}");
         assert!(!text.contains("hunter2"));
         assert!(!format!("{session:?}").contains("hunter2"));
@@ -232,8 +260,37 @@ mod tests {
     }
 
     #[test]
+    fn exe_and_flags_as_ansible_builds_them() {
+        let spec = Become {
+            flags: Some("-H -Sn -E".to_owned()),
+            exe: Some("/usr/local/bin/sudo".to_owned()),
+            ..sudo(Some("pw"))
+        };
+        let (text, _, _) = wrap(&spec, Cmd::new("true"));
+        assert!(
+            text.starts_with("/usr/local/bin/sudo -H -S -E -p '[konvoy-sudo-"),
+            "{text}"
+        );
+        assert_eq!(
+            without_non_interactive("--non-interactive -nH -k"),
+            ["-H", "-k"]
+        );
+        let su = Become {
+            method: BecomeMethod::Su,
+            flags: Some("-l".to_owned()),
+            exe: Some("/bin/su".to_owned()),
+            ..sudo(None)
+        };
+        let (text, _, _) = wrap(&su, Cmd::new("true"));
+        assert!(
+            text.starts_with("env LC_ALL=C /bin/su -l root -c "),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn handshake_sends_password_once_then_fails_on_second_prompt() {
-        let (_, mut s, _) = wrap(&sudo(Some("pw")), Cmd::new("true"));
+        let (_, mut s, _) = wrap(&sudo(Some("pw")), "true");
         let prompt = s.prompt.clone().unwrap();
         assert_eq!(s.feed(b"[konvoy"), Step::Pending);
         assert_eq!(s.feed(&prompt.as_bytes()[7..]), Step::SendPassword);
@@ -247,7 +304,7 @@ mod tests {
 
     #[test]
     fn handshake_ready_returns_output_after_marker() {
-        let (_, mut s, _) = wrap(&sudo(None), Cmd::new("true"));
+        let (_, mut s, _) = wrap(&sudo(None), "true");
         let out = format!("{}\nwarning: x\n", s.marker);
         assert_eq!(
             s.feed(out.as_bytes()),
@@ -262,8 +319,9 @@ mod tests {
             user: "kib".to_owned(),
             password: None,
             flags: None,
+            exe: None,
         };
-        let (text, mut s, pty) = wrap(&spec, Cmd::new("true"));
+        let (text, mut s, pty) = wrap(&spec, "true");
         assert!(pty);
         assert!(text.starts_with("env LC_ALL=C su kib -c "), "{text}");
         assert_eq!(

@@ -5,7 +5,7 @@
 //! report the failure against the right line of the recap without keeping
 //! its own context. Secrets never appear here: commands are built so that
 //! passwords travel on stdin only, and the command text kept in
-//! [`TransportError::Timeout`] is the text sent to the host.
+//! [`TransportError::Timeout`] is the caller's command, shortened.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,25 +48,43 @@ pub enum TransportError {
     },
     /// The host presented a key that differs from the one in `known_hosts`.
     #[error(
-        "host key of `{host}` does not match known_hosts: it presented SHA256:{fingerprint}; \
-         refusing to connect (possible man-in-the-middle)"
+        "host key of `{host}` does not match known_hosts: it presented {key_type} \
+         SHA256:{fingerprint}, known_hosts has {known}; refusing to connect (possible \
+         man-in-the-middle)"
     )]
     HostKeyMismatch {
         /// Inventory name of the host.
         host: String,
         /// SHA256 fingerprint (unpadded base64) of the key the host presented.
         fingerprint: String,
+        /// OpenSSH's name of its type (`ED25519`, `ECDSA`, `RSA`).
+        key_type: String,
+        /// The offending entry: type, fingerprint and `file:line`.
+        known: String,
+    },
+    /// The host presented a key that `known_hosts` marks `@revoked`.
+    #[error("host key of `{host}` is revoked: {detail} Host key verification failed.")]
+    HostKeyRevoked {
+        /// Inventory name of the host.
+        host: String,
+        /// OpenSSH's wording: which key, for which name, where it is revoked.
+        detail: String,
     },
     /// Strict checking is on and the host is not in `known_hosts`.
     #[error(
         "host key of `{host}` (SHA256:{fingerprint}) is not in known_hosts and \
-         host_key_checking is strict"
+         host_key_checking is strict{}",
+        ca.as_ref().map(|at| format!("; known_hosts trusts it only through the \
+         @cert-authority at {at}, and host certificates are not verified here: add the \
+         host's own key")).unwrap_or_default()
     )]
     UnknownHostKey {
         /// Inventory name of the host.
         host: String,
         /// SHA256 fingerprint (unpadded base64) of the key the host presented.
         fingerprint: String,
+        /// `file:line` of an `@cert-authority` entry covering the host.
+        ca: Option<String>,
     },
     /// A `known_hosts` file could not be read or appended to.
     #[error("known_hosts file `{}` could not be used for `{host}`", path.display())]
@@ -149,6 +167,19 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
+    /// No file descriptor could be had for a session: every one the
+    /// process may open was held by a running command for
+    /// [`WAIT_LIMIT`](super::pool::WAIT_LIMIT).
+    #[error(
+        "no file descriptor for a session to `{host}`: all {limit} the session budget allows \
+         stayed busy (raise `ulimit -n` or lower `--forks`)"
+    )]
+    Exhausted {
+        /// Inventory name of the host.
+        host: String,
+        /// The session budget (descriptors).
+        limit: usize,
+    },
     /// The jump host (ProxyJump) could not relay to the target.
     #[error("jump host `{jump}` could not open a tunnel to `{host}`")]
     Jump {
@@ -171,6 +202,8 @@ impl TransportError {
             | TransportError::Auth { host, .. }
             | TransportError::HostKeyMismatch { host, .. }
             | TransportError::UnknownHostKey { host, .. }
+            | TransportError::HostKeyRevoked { host, .. }
+            | TransportError::Exhausted { host, .. }
             | TransportError::Timeout { host, .. }
             | TransportError::Become { host, .. }
             | TransportError::InvalidEnvName { host, .. }
@@ -193,6 +226,8 @@ impl TransportError {
                 | TransportError::Auth { .. }
                 | TransportError::HostKeyMismatch { .. }
                 | TransportError::UnknownHostKey { .. }
+                | TransportError::HostKeyRevoked { .. }
+                | TransportError::Exhausted { .. }
                 | TransportError::Jump { .. }
         )
     }

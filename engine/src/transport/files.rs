@@ -1,14 +1,14 @@
 //! What every transport does the same way on top of "run this text with
-//! this stdin": [`exec`], and the atomic [`put`] and streaming [`fetch`].
+//! this stdin": [`exec`], the atomic [`put`] and the streaming [`fetch`].
 //!
-//! `put` is one command on one channel: the content flows on stdin into a
-//! temp file next to the destination, whose size is checked before mode,
-//! owner and group are set and it is renamed over the destination. A
-//! transfer cut off half-way fails the size check (or kills the shell), so
-//! the destination keeps its old content. Through `su`, which needs a pty
-//! and so cannot carry binary stdin, the content is first staged as the
-//! login user in `/tmp`, then installed by a second command through su.
+//! `put` is one command on one channel, built by [`super::atomic`]: the
+//! content and its checksum flow on stdin into a temp file next to the
+//! destination, which is verified, synced, given its mode, owner and group
+//! and renamed over the destination. Through `su`, which needs a pty and so
+//! cannot carry binary stdin, the content is first staged (the same way) as
+//! the login user in `/tmp`, then installed by a second command through su.
 
+use super::atomic::{AtomicWrite, Content, Sealed};
 use super::command::{nonce, prepare, Prepared};
 use super::spec::{Become, BecomeMethod};
 use super::{ExecOutput, ExecRequest, Privilege, PutOptions, TransportError};
@@ -22,9 +22,9 @@ pub(crate) trait Runner {
     fn host_name(&self) -> &str;
     /// The host's become settings.
     fn become_spec(&self) -> Option<&Become>;
-    /// Runs `prepared`, streaming `stdin` in (after become succeeded) and
-    /// stdout out; returns the exit code. `display` is the caller's command,
-    /// for errors.
+    /// Runs `prepared`: sends its payload and then `stdin` (after become
+    /// succeeded), streams stdout out; returns the exit code. `display` is
+    /// the caller's command, for errors.
     fn run(
         &mut self,
         prepared: Prepared,
@@ -47,6 +47,7 @@ pub(crate) fn exec<R: Runner + ?Sized>(
         &req.command,
         &req.env,
         req.privilege,
+        req.timeout,
     )?;
     let mut stdin: &[u8] = req.stdin.as_deref().unwrap_or(&[]);
     let mut out = ExecOutput::default();
@@ -72,35 +73,51 @@ pub(crate) fn put<R: Runner + ?Sized>(
     let through_su = opts.privilege == Privilege::Become
         && r.become_spec()
             .is_some_and(|b| b.method == BecomeMethod::Su);
-    let mut counted = CountingReader {
-        inner: src,
-        count: 0,
-        failed: None,
-    };
+    let mut sealed = Sealed::new(src, size);
     let (rc, stderr) = if through_su {
         let stage = format!("/tmp/.konvoy-stage-{}", nonce());
-        let upload = format!(
-            "umask 077; cat > {s} && [ $(wc -c < {s}) -eq {size} ] || {{ rm -f {s}; echo 'short upload' >&2; exit 3; }}",
-            s = quote(&stage)
-        );
-        let (rc, stderr) = run_script(r, &upload, Privilege::User, &mut counted)?;
+        let upload = AtomicWrite {
+            dest: &stage,
+            content: Content::Stdin { size },
+            mkdir: false,
+        };
+        let script = format!("{}{}", upload.begin(), upload.commit());
+        let (rc, stderr) = run_script(r, &script, Privilege::User, &mut sealed)?;
         if rc != 0 {
             (rc, stderr)
         } else {
-            let install = install_script(
+            let install = AtomicWrite {
                 dest,
-                opts,
-                &format!("cat {}", quote(&stage)),
-                Some(&stage),
-                size,
+                content: Content::HostFile(&stage),
+                mkdir: false,
+            };
+            let script = format!(
+                "{}rm -f -- {}\n",
+                install_script(&install, opts),
+                quote(&stage)
             );
-            run_script(r, &install, Privilege::Become, &mut std::io::empty())?
+            let (rc, stderr) = run_script(r, &script, Privilege::Become, &mut std::io::empty())?;
+            if rc != 0 {
+                // The staged copy goes in any case.
+                let clean = format!("rm -f -- {}", quote(&stage));
+                let _ = run_script(r, &clean, Privilege::User, &mut std::io::empty());
+            }
+            (rc, stderr)
         }
     } else {
-        let script = install_script(dest, opts, "cat", None, size);
-        run_script(r, &script, opts.privilege, &mut counted)?
+        let write = AtomicWrite {
+            dest,
+            content: Content::Stdin { size },
+            mkdir: false,
+        };
+        run_script(
+            r,
+            &install_script(&write, opts),
+            opts.privilege,
+            &mut sealed,
+        )?
     };
-    if let Some(err) = counted.failed {
+    if let Some(err) = sealed.mismatch() {
         return Err(TransportError::LocalIo {
             host: r.host_name().to_owned(),
             source: err,
@@ -114,15 +131,6 @@ pub(crate) fn put<R: Runner + ?Sized>(
             stderr: String::from_utf8_lossy(&stderr).trim().to_owned(),
         });
     }
-    if counted.count != size {
-        return Err(TransportError::LocalIo {
-            host: r.host_name().to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("source gave {} bytes, {size} announced", counted.count),
-            ),
-        });
-    }
     Ok(())
 }
 
@@ -134,7 +142,14 @@ pub(crate) fn fetch<R: Runner + ?Sized>(
     privilege: Privilege,
 ) -> Result<u64, TransportError> {
     let command = format!("cat -- {}", quote(src));
-    let prepared = prepare(r.host_name(), r.become_spec(), &command, &[], privilege)?;
+    let prepared = prepare(
+        r.host_name(),
+        r.become_spec(),
+        &command,
+        &[],
+        privilege,
+        None,
+    )?;
     let mut counting = CountingWriter {
         inner: out,
         count: 0,
@@ -165,7 +180,7 @@ fn run_script<R: Runner + ?Sized>(
     privilege: Privilege,
     stdin: &mut dyn Read,
 ) -> Result<(i32, Vec<u8>), TransportError> {
-    let prepared = prepare(r.host_name(), r.become_spec(), script, &[], privilege)?;
+    let prepared = prepare(r.host_name(), r.become_spec(), script, &[], privilege, None)?;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let rc = r.run(prepared, script, stdin, &mut stdout, &mut stderr, None)?;
@@ -176,92 +191,32 @@ fn run_script<R: Runner + ?Sized>(
     Ok((rc, stderr))
 }
 
-/// The shell script that writes `source`'s output to a temp file next to
-/// `dest`, checks its size, sets mode/owner/group and renames it.
-fn install_script(
-    dest: &str,
-    opts: &PutOptions,
-    source: &str,
-    stage: Option<&str>,
-    size: u64,
-) -> String {
-    let (dir, base) = match dest.rfind('/') {
-        Some(0) => ("/", &dest[1..]),
-        Some(i) => (&dest[..i], &dest[i + 1..]),
-        None => (".", dest),
-    };
-    let tmp = format!(
-        "{}/.{base}.konvoy-{}.tmp",
-        dir.trim_end_matches('/'),
-        nonce()
-    );
-    let t = quote(&tmp);
-    let d = quote(dest);
-    let mut s = String::with_capacity(512);
-    // A lost connection closes our pipes: without this, the `echo` of an
-    // error would die of SIGPIPE before the EXIT trap removes the temp file.
-    s.push_str("set -e\ntrap '' PIPE HUP\n");
-    // The paths go into variables first: a quoted path cannot sit inside
-    // the trap's own single quotes.
-    s.push_str(&format!(
-        "konvoy_t={t}\nkonvoy_s={}\n",
-        quote(stage.unwrap_or(""))
-    ));
-    s.push_str("trap 'rm -f -- \"$konvoy_t\" ${konvoy_s:+\"$konvoy_s\"}' EXIT\n");
-    // Temp files of earlier puts cut off by a lost connection (whose shell
-    // was killed before its trap ran) are removed here.
-    s.push_str(&format!(
-        "rm -f -- {}/.{}.konvoy-*.tmp\n",
-        quote(dir.trim_end_matches('/')),
-        quote(base)
-    ));
-    s.push_str(&format!("umask 077\n{source} > {t}\n"));
-    s.push_str(&format!(
-        "n=$(wc -c < {t}); if [ $n -ne {size} ]; then echo \"short transfer: $n of {size} bytes\" >&2; exit 3; fi\n"
-    ));
+/// `write` with [`PutOptions`]' mode, owner and group set on the temp
+/// file before it is renamed. Without a mode or owner, an existing
+/// destination's are kept; a new file gets 0644.
+fn install_script(write: &AtomicWrite<'_>, opts: &PutOptions) -> String {
+    let mut s = write.begin();
     match opts.mode {
-        Some(mode) => s.push_str(&format!("chmod {mode:04o} {t}\n")),
-        None => s.push_str(&format!(
-            "if [ -e {d} ]; then chmod --reference={d} {t}; else chmod 0644 {t}; fi\n"
-        )),
+        Some(mode) => s.push_str(&format!("chmod {mode:04o} \"$t\" || exit 1\n")),
+        None => s.push_str(
+            "if [ -e \"$d\" ]; then chmod --reference=\"$d\" \"$t\"; else chmod 0644 \"$t\"; fi || exit 1\n",
+        ),
     }
     match (&opts.owner, &opts.group) {
-        (None, None) => s.push_str(&format!(
-            "if [ -e {d} ]; then chown --reference={d} {t} 2>/dev/null || true; fi\n"
-        )),
+        (None, None) => s.push_str(
+            "if [ -e \"$d\" ]; then chown --reference=\"$d\" \"$t\" 2>/dev/null || true; fi\n",
+        ),
         (owner, group) => {
             if let Some(owner) = owner {
-                s.push_str(&format!("chown {} {t}\n", quote(owner)));
+                s.push_str(&format!("chown {} \"$t\" || exit 1\n", quote(owner)));
             }
             if let Some(group) = group {
-                s.push_str(&format!("chgrp {} {t}\n", quote(group)));
+                s.push_str(&format!("chgrp {} \"$t\" || exit 1\n", quote(group)));
             }
         }
     }
-    s.push_str(&format!("mv -f {t} {d}\n"));
+    s.push_str(&write.commit());
     s
-}
-
-struct CountingReader<'a> {
-    inner: &'a mut dyn Read,
-    count: u64,
-    failed: Option<std::io::Error>,
-}
-
-impl Read for CountingReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.inner.read(buf) {
-            Ok(n) => {
-                self.count += n as u64;
-                Ok(n)
-            }
-            Err(e) => {
-                let kind = e.kind();
-                self.failed = Some(e);
-                Err(std::io::Error::new(kind, "local source failed"))
-            }
-        }
-    }
 }
 
 struct CountingWriter<'a> {
@@ -278,55 +233,5 @@ impl Write for CountingWriter<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::process::Command;
-
-    /// The install script, run by the real `sh` on this machine, replaces
-    /// the file only when the size matches.
-    #[test]
-    fn install_script_is_atomic_and_size_checked() {
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("f.txt");
-        std::fs::write(&dest, "old").unwrap();
-        let dest_s = dest.to_str().unwrap();
-        let opts = PutOptions {
-            mode: Some(0o600),
-            ..PutOptions::default()
-        };
-        let run = |script: String, input: &str| {
-            let mut child = Command::new("sh")
-                .arg("-c")
-                .arg(script)
-                .stdin(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        };
-        let short = run(install_script(dest_s, &opts, "cat", None, 10), "new");
-        assert_eq!(short.status.code(), Some(3));
-        assert!(String::from_utf8_lossy(&short.stderr).contains("short transfer: 3 of 10 bytes"));
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old");
-        let ok = run(install_script(dest_s, &opts, "cat", None, 3), "new");
-        assert!(ok.status.success());
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new");
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
-        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
-        assert_eq!(leftovers, 1, "temp files were cleaned up");
     }
 }

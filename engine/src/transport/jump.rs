@@ -10,7 +10,7 @@
 
 use super::spec::{ConnectionSpec, JumpHost};
 use super::ssh::{login_user, tcp_connect};
-use super::{auth, known_hosts, ConnectOptions, TransportError};
+use super::{auth, trust, ConnectOptions, TransportError};
 use ssh2::{BlockDirections, Session};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -30,12 +30,13 @@ impl Drop for Tunnel {
     }
 }
 
-/// Connects to the bastion and opens a relayed stream to the target.
+/// Connects to the bastion and opens a relayed stream to the target;
+/// gives the bastion's host key warnings too.
 pub(crate) fn open(
     spec: &ConnectionSpec,
     bastion: &JumpHost,
     opts: &ConnectOptions,
-) -> Result<(UnixStream, Tunnel), TransportError> {
+) -> Result<(UnixStream, Tunnel, Vec<String>), TransportError> {
     let jump_name = format!("{}:{}", bastion.address, bastion.port);
     let hop = ConnectionSpec {
         name: spec.name.clone(),
@@ -67,10 +68,18 @@ pub(crate) fn open(
                 source,
             })?,
     );
+    let entries = trust::load(&hop, opts)?;
+    trust::prepare(&session, &hop, &entries);
     session.handshake().map_err(jump_err)?;
     session.set_timeout(opts.io_timeout.as_millis().clamp(1, 600_000) as u32);
-    known_hosts::verify(&session, &hop, opts)?;
-    auth::authenticate(&session, &hop, opts, &login_user(&hop, opts))?;
+    let trusted = trust::verify(&session, &hop, opts, &entries)?;
+    auth::authenticate(
+        &session,
+        &hop,
+        opts,
+        &login_user(&hop, opts),
+        trusted.allow_password,
+    )?;
     let channel = session
         .channel_direct_tcpip(&spec.address, spec.port, None)
         .map_err(jump_err)?;
@@ -87,7 +96,7 @@ pub(crate) fn open(
             host: spec.name.clone(),
             source,
         })?;
-    Ok((ours, Tunnel { stop }))
+    Ok((ours, Tunnel { stop }, trusted.warnings))
 }
 
 /// Copies bytes both ways until one side closes or `stop` is set.

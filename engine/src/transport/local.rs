@@ -154,7 +154,8 @@ impl Runner for LocalTransport {
             v
         });
         // A command that does not read its stdin closes the pipe: not an error.
-        let copied = std::io::copy(stdin, &mut child_in);
+        let payload = std::mem::take(&mut prepared.payload);
+        let copied = std::io::copy(&mut (&payload[..]).chain(stdin), &mut child_in);
         drop(child_in);
         let status = child.wait().map_err(|e| self.spawn_err(e))?;
         drop(cancel);
@@ -221,4 +222,8 @@ impl Transport for LocalTransport {
     }
 
     fn close(&mut self) {}
+
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.spec.become_ = become_;
+    }
 }

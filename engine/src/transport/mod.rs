@@ -10,26 +10,36 @@
 //!   an I/O timeout on every libssh2 call, and a controller-side deadline
 //!   per command ([`ExecRequest::timeout`]). A session that timed out is
 //!   dropped and reconnected once on the next call.
-//! - **Atomic files.** [`Transport::put`] writes a temp file next to the
-//!   destination, checks its size and renames it over the destination, so a
-//!   transfer cut off half-way leaves the old content in place.
-//! - **No secrets on command lines.** Become passwords are written to the
-//!   command's stdin after sudo or su asks for them, never to argv, logs or
+//! - **Atomic files.** [`Transport::put`] and every module that writes a
+//!   file go through [`atomic`]: a temp file next to the destination,
+//!   length and sha256 checked on the host, fsynced, then renamed; an
+//!   interrupted transfer leaves the old content, and stale temp files of
+//!   killed writers are swept by the next write into that directory.
+//! - **No secrets on command lines.** The SSH `exec` text is a short fixed
+//!   bootstrap; the command and its environment travel on stdin (see
+//!   `command.rs`), and become passwords are written to stdin after sudo
+//!   or su asks for them. Nothing of the caller's reaches argv, logs or
 //!   `Debug` output.
+//! - **Deadlines end the remote command.** A command with a timeout runs
+//!   next to a host-side watchdog that kills its whole process group.
 //!
 //! Compatibility with Ansible's `ssh` connection and become plugins:
-//! - environment is inlined (`env K=V /bin/sh -c ...`), as Ansible does for
-//!   `environment:`; every command runs under `/bin/sh -c`;
-//! - `host_key_checking`: strict by default, `accept-new`, off; hashed
-//!   entries work; the key is looked up under `ansible_host` (and
-//!   `[host]:port` off port 22), like OpenSSH;
+//! - `environment:` is exported at the top of the command's script (the
+//!   same environment Ansible gives the module, without Ansible's
+//!   `K=V` on the command line); every command runs under `/bin/sh`;
+//! - `host_key_checking`: strict by default, `accept-new`, off, each with
+//!   OpenSSH's behaviour (`trust.rs`): `@revoked` and `@cert-authority`
+//!   lines, hashed entries, `[host]:port` off port 22, host key algorithms
+//!   ordered by the key types `known_hosts` holds; warnings (a key
+//!   recorded, a changed key accepted with checking off) come out through
+//!   [`Transport::take_warnings`];
 //! - a jump host is authenticated with the target's credentials and host
 //!   key policy (no per-hop settings, as with a bare `-J`);
 //! - become with `su` runs on a pty, so stderr is merged into stdout and
 //!   stdin should be text; `put` through su stages the file in `/tmp` as
 //!   the login user first (readable by root only when the target is root).
-//! - a command that times out is abandoned, not killed: like Ansible, the
-//!   remote process may run on after the connection is dropped.
+//! - a command that times out is killed on the host with its process
+//!   group (Ansible abandons it and the remote process may run on).
 //!
 //! ```no_run
 //! use engine::transport::{connect, ConnectOptions, ConnectionKind, ConnectionSpec};
@@ -64,6 +74,7 @@
 //! and lends it to one worker at a time (an `ssh2::Session` serialises every
 //! call on one mutex, so sharing it would only add waiting).
 
+pub(crate) mod atomic;
 mod auth;
 mod become_;
 mod command;
@@ -72,11 +83,14 @@ mod files;
 mod jump;
 mod known_hosts;
 mod local;
+mod pool;
 mod pump;
 mod spec;
 mod ssh;
+mod trust;
 
 pub use error::TransportError;
+pub use pool::{fd_limits, raise_fd_limit, session_budget};
 pub use spec::{Become, BecomeMethod, ConnectionKind, ConnectionSpec, HostKeyChecking, JumpHost};
 
 use crate::shell::Secret;
@@ -97,7 +111,8 @@ pub trait Transport: Send {
     ///
     /// # Errors
     /// [`TransportError::Timeout`] when [`ExecRequest::timeout`] expires
-    /// (the remote command is abandoned and the session dropped),
+    /// (the host kills the command's process group; the session is dropped
+    /// only when the host does not end it within a short grace),
     /// [`TransportError::Become`] when sudo/su refuses, and connection
     /// errors when the host goes away.
     fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError>;
@@ -128,8 +143,20 @@ pub trait Transport: Send {
         privilege: Privilege,
     ) -> Result<u64, TransportError>;
 
+    /// Messages for the operator gathered since the last call (a host key
+    /// recorded by accept-new, a changed key accepted with checking off).
+    /// The executor shows them as warnings.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Closes the connection politely. Further calls reconnect.
     fn close(&mut self);
+
+    /// How commands run with [`Privilege::Become`] become another user
+    /// from now on. Become is decided per task, so it is set on an open
+    /// session rather than opening a new one; the connection is unchanged.
+    fn set_become(&mut self, become_: Option<Become>);
 }
 
 /// Whether a command runs as the login user or through become.
@@ -154,12 +181,14 @@ pub enum Privilege {
 pub struct ExecRequest {
     /// Shell text, run by `/bin/sh -c` on the host.
     pub command: String,
-    /// Environment for the command; inlined as `env K=V ...` because sshd's
-    /// `AcceptEnv` rejects most variables sent with `setenv`.
+    /// Environment for the command; exported by the script sent on stdin
+    /// (never argv; sshd's `AcceptEnv` rejects most `setenv` requests).
     pub env: Vec<(String, String)>,
     /// Bytes fed to the command's stdin (then EOF). `None`: empty stdin.
     pub stdin: Option<Vec<u8>>,
-    /// Controller-side deadline; `None` waits as long as the host is alive.
+    /// Deadline: the host kills the command's process group when it
+    /// expires (and the controller gives up shortly after); `None` waits
+    /// as long as the host is alive.
     pub timeout: Option<Duration>,
     /// Run as the login user or through become.
     pub privilege: Privilege,
@@ -372,4 +401,34 @@ pub fn connect(
             opts.clone(),
         )?)),
     }
+}
+
+/// Parses `text` as a `known_hosts` file and looks the key blob `key` up
+/// for `address:port`, as a connection would, with the host key algorithm
+/// order it would ask for; gives a one-line account of the answer. For the
+/// fuzz targets (`fuzz/bodies.rs`) and their regression replay; not a
+/// stable API.
+#[doc(hidden)]
+pub fn known_hosts_probe(text: &str, address: &str, port: u16, key: &[u8]) -> String {
+    let entries = known_hosts::parse(text, std::path::Path::new("known_hosts"));
+    let name = known_hosts::lookup_name(address, port);
+    let order = known_hosts::preferred_algorithms(
+        &entries,
+        &name,
+        &[
+            "ssh-ed25519",
+            "ecdsa-sha2-nistp256",
+            "rsa-sha2-512",
+            "ssh-rsa",
+        ],
+    );
+    let verdict = match known_hosts::lookup(&entries, &name, key) {
+        known_hosts::Lookup::Known(e) => format!("known at {}", e.location()),
+        known_hosts::Lookup::Revoked(e) => format!("revoked at {}", e.location()),
+        known_hosts::Lookup::Changed(e) => format!("changed, {}", e.location()),
+        known_hosts::Lookup::Unknown { ca } => {
+            format!("unknown, ca {:?}", ca.map(|e| e.location()))
+        }
+    };
+    format!("{verdict}; {} fp {}", order, known_hosts::fingerprint(key))
 }

@@ -80,8 +80,11 @@ pub struct Become {
     pub user: String,
     /// Password, sent on stdin only.
     pub password: Option<Secret>,
-    /// Extra flags (`ansible_become_flags`).
+    /// Flags (`become_flags`); `None`: the method's default (`-H -S -n`
+    /// for sudo, none for su).
     pub flags: Option<String>,
+    /// The program (`become_exe`); `None`: `sudo` or `su`.
+    pub exe: Option<String>,
 }
 
 /// Supported become methods.

@@ -13,54 +13,105 @@
 use super::command::Prepared;
 use super::error::short_command;
 use super::files::{self, Runner};
+use super::pool;
 use super::pump::{pump, Liveness, PumpError, PumpIo};
 use super::spec::{Become, ConnectionSpec};
-use super::{auth, jump, known_hosts};
+use super::{auth, jump, trust};
 use super::{
     ConnectOptions, ExecOutput, ExecRequest, Privilege, PutOptions, Transport, TransportError,
 };
 use ssh2::Session;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// An SSH connection to one host (see the module docs).
 pub(crate) struct SshTransport {
     spec: ConnectionSpec,
     opts: ConnectOptions,
-    conn: Option<Conn>,
+    /// The session, shared with the process-wide [`pool`], which may close
+    /// it while this transport is idle (the next call reconnects).
+    cell: Arc<Cell>,
+    /// Host key warnings not yet taken by the caller.
+    warnings: Vec<String>,
 }
 
-/// A live session and the socket under it.
+/// A session slot: locked by its owner for each call, evictable by the
+/// pool when unlocked.
+struct Cell {
+    conn: Mutex<Option<Conn>>,
+    last_use: AtomicU64,
+}
+
+impl pool::Evict for Cell {
+    fn try_evict(&self) -> Option<Box<dyn Send>> {
+        let mut slot = self.conn.try_lock().ok()?;
+        let conn = slot.take()?;
+        Some(Box::new(Closing(conn)))
+    }
+
+    fn last_use(&self) -> u64 {
+        self.last_use.load(Ordering::Relaxed)
+    }
+}
+
+/// A session closed politely when dropped (an evicted idle session: its
+/// host gets a proper disconnect rather than a cut socket).
+struct Closing(Conn);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        let session = &self.0.session;
+        session.set_blocking(true);
+        session.set_timeout(1000);
+        let _ = session.disconnect(None, "idle", None);
+        self.0.socket.shutdown();
+    }
+}
+
+/// A live session, the socket under it and the descriptors it holds.
 struct Conn {
     session: Session,
     socket: Socket,
     /// The relay thread of a jump host, kept alive with the session.
     _jump: Option<jump::Tunnel>,
+    /// Its share of the descriptor budget, returned on drop.
+    _permit: Option<pool::Permit>,
 }
 
-/// The socket libssh2 talks over: TCP, or our end of a jump-host relay.
-enum Socket {
-    Tcp(TcpStream),
-    Relay(UnixStream),
+/// The socket libssh2 talks over (TCP, or our end of a jump-host relay),
+/// owned by the session: one descriptor per session, not two.
+struct Socket {
+    fd: RawFd,
+    tcp: bool,
 }
 
 impl Socket {
     fn fd(&self) -> RawFd {
-        match self {
-            Socket::Tcp(s) => s.as_raw_fd(),
-            Socket::Relay(s) => s.as_raw_fd(),
-        }
+        self.fd
     }
 
+    /// Ends the connection so nothing in libssh2 can block on it; called
+    /// only while the session (which owns the descriptor) is alive.
     fn shutdown(&self) {
-        // Errors mean it is already down.
-        let _ = match self {
-            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
-            Socket::Relay(s) => s.shutdown(Shutdown::Both),
-        };
+        // SAFETY: shutdown(2) on a descriptor the live session owns;
+        // errors mean it is already down.
+        unsafe {
+            libc::shutdown(self.fd, libc::SHUT_RDWR);
+        }
+    }
+}
+
+/// Descriptors a session holds: its socket; through a jump host also the
+/// relay's socket pair and the bastion's connection.
+fn session_fds(spec: &ConnectionSpec) -> usize {
+    if spec.jump.is_some() {
+        4
+    } else {
+        1
     }
 }
 
@@ -70,20 +121,28 @@ impl SshTransport {
         spec: ConnectionSpec,
         opts: ConnectOptions,
     ) -> Result<SshTransport, TransportError> {
-        let conn = open(&spec, &opts)?;
+        let (conn, warnings) = open(&spec, &opts)?;
+        let cell = Arc::new(Cell {
+            conn: Mutex::new(Some(conn)),
+            last_use: AtomicU64::new(pool::tick()),
+        });
+        let weak: Weak<dyn pool::Evict> =
+            Arc::downgrade(&(Arc::clone(&cell) as Arc<dyn pool::Evict>));
+        pool::register(weak);
         Ok(SshTransport {
             spec,
             opts,
-            conn: Some(conn),
+            cell,
+            warnings,
         })
     }
+}
 
-    /// Shuts the socket down (so nothing in libssh2 can block on it) and
-    /// drops the session.
-    fn drop_conn(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            conn.socket.shutdown();
-        }
+/// Shuts the socket down (so nothing in libssh2 can block on it) and
+/// drops the session.
+fn drop_conn(slot: &mut Option<Conn>) {
+    if let Some(conn) = slot.take() {
+        conn.socket.shutdown();
     }
 }
 
@@ -95,67 +154,140 @@ pub(super) fn login_user(spec: &ConnectionSpec, opts: &ConnectOptions) -> String
         .unwrap_or_else(|| "root".to_owned())
 }
 
+/// How long past a command's deadline the host gets to end it.
+const KILL_GRACE: Duration = Duration::from_secs(3);
+
 fn ms(d: Duration) -> u32 {
     d.as_millis().clamp(1, u128::from(u32::MAX)) as u32
 }
 
-/// TCP connect (directly or through the jump host), handshake, host key
-/// check and authentication.
-fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Conn, TransportError> {
-    let (socket, tunnel) = match &spec.jump {
-        Some(bastion) => {
-            let (stream, tunnel) = jump::open(spec, bastion, opts)?;
-            (Socket::Relay(stream), Some(tunnel))
+/// Attempts at opening a session when resources ran out on the way.
+const OPEN_ATTEMPTS: u32 = 6;
+
+/// Opens a session: descriptors from the [`pool`], then (among a bounded
+/// number opening at once) TCP connect, directly or through the jump host,
+/// handshake, host key check and authentication; gives the host key
+/// warnings too. A failure that comes from resources running out (no
+/// descriptor, no buffer, a server shedding connections mid-handshake) is
+/// retried with backoff, not reported as an unreachable host; if it
+/// persists, the last error, with its cause, is returned.
+fn open(
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+) -> Result<(Conn, Vec<String>), TransportError> {
+    let entries = trust::load(spec, opts)?;
+    let mut permit =
+        Some(
+            pool::acquire(session_fds(spec)).map_err(|limit| TransportError::Exhausted {
+                host: spec.name.clone(),
+                limit,
+            })?,
+        );
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let slot = pool::opening();
+        let err = match open_once(spec, opts, &entries, &mut permit) {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        drop(slot);
+        if attempt >= OPEN_ATTEMPTS || !resources_ran_out(&err) {
+            return Err(err);
         }
-        None => (
-            Socket::Tcp(tcp_connect(
-                &spec.name,
-                &spec.address,
-                spec.port,
-                spec.connect_timeout,
-            )?),
-            None,
-        ),
-    };
-    let mut session = Session::new().map_err(|e| connection(spec, "session setup", e))?;
-    session.set_timeout(ms(spec.connect_timeout));
-    match &socket {
-        Socket::Tcp(s) => session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?),
-        Socket::Relay(s) => {
-            session.set_tcp_stream(s.try_clone().map_err(|e| unreachable(spec, e))?)
+        if out_of_descriptors(&err) {
+            pool::shed();
         }
+        // Jitter spreads the retries of many hosts that failed together.
+        let jitter = Duration::from_millis(u64::from(std::process::id() ^ attempt) % 50);
+        std::thread::sleep(delay + jitter);
+        delay = (delay * 2).min(Duration::from_secs(3));
     }
-    let conn = Conn {
-        session,
-        socket,
-        _jump: tunnel,
-    };
-    let fail = |conn: &Conn| conn.socket.shutdown();
-    if let Err(e) = conn_handshake(&conn, spec) {
-        fail(&conn);
-        return Err(e);
-    }
-    // OpenSSH's ConnectTimeout covers connect and banner exchange only;
-    // authentication (an encrypted key's KDF runs inside this libssh2 call)
-    // gets the I/O timeout.
-    conn.session.set_timeout(ms(opts.io_timeout));
-    if let Err(e) = known_hosts::verify(&conn.session, spec, opts)
-        .and_then(|()| auth::authenticate(&conn.session, spec, opts, &login_user(spec, opts)))
-    {
-        fail(&conn);
-        return Err(e);
-    }
-    conn.session
-        .set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
-    Ok(conn)
 }
 
-fn conn_handshake(conn: &Conn, spec: &ConnectionSpec) -> Result<(), TransportError> {
-    // `handshake` needs `&mut Session`; a clone shares the same inner session.
-    let mut session = conn.session.clone();
-    session
-        .handshake()
-        .map_err(|e| connection(spec, "handshake", e))
+/// Whether `e` says the controller or the server ran short of resources
+/// rather than that the host is unreachable.
+fn resources_ran_out(e: &TransportError) -> bool {
+    match e {
+        TransportError::Unreachable { source, .. } => matches!(
+            source.raw_os_error(),
+            Some(
+                libc::EMFILE
+                    | libc::ENFILE
+                    | libc::ENOBUFS
+                    | libc::ENOMEM
+                    | libc::EAGAIN
+                    | libc::EADDRNOTAVAIL
+            )
+        ),
+        TransportError::Connection { stage, source, .. } => {
+            (*stage == "handshake" && source.kind() == std::io::ErrorKind::ConnectionReset)
+                || *stage == "session setup"
+        }
+        _ => false,
+    }
+}
+
+fn out_of_descriptors(e: &TransportError) -> bool {
+    matches!(e, TransportError::Unreachable { source, .. }
+        if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)))
+}
+
+/// One attempt of [`open`]; takes the permit into the session on success.
+fn open_once(
+    spec: &ConnectionSpec,
+    opts: &ConnectOptions,
+    entries: &[super::known_hosts::Entry],
+    permit: &mut Option<pool::Permit>,
+) -> Result<(Conn, Vec<String>), TransportError> {
+    let mut warnings = Vec::new();
+    let mut session = Session::new().map_err(|e| connection(spec, "session setup", e))?;
+    session.set_timeout(ms(spec.connect_timeout));
+    trust::prepare(&session, spec, entries);
+    let (socket, tunnel) = match &spec.jump {
+        Some(bastion) => {
+            let (stream, tunnel, hop_warnings) = jump::open(spec, bastion, opts)?;
+            warnings = hop_warnings;
+            let fd = stream.as_raw_fd();
+            session.set_tcp_stream(stream);
+            (Socket { fd, tcp: false }, Some(tunnel))
+        }
+        None => {
+            let stream = tcp_connect(&spec.name, &spec.address, spec.port, spec.connect_timeout)?;
+            let fd = stream.as_raw_fd();
+            session.set_tcp_stream(stream);
+            (Socket { fd, tcp: true }, None)
+        }
+    };
+    if let Err(e) = session.handshake() {
+        socket.shutdown();
+        return Err(connection(spec, "handshake", e));
+    }
+    // Authentication (an encrypted key's KDF runs inside this libssh2
+    // call) gets the I/O timeout.
+    session.set_timeout(ms(opts.io_timeout));
+    let checked = trust::verify(&session, spec, opts, entries).and_then(|t| {
+        let user = login_user(spec, opts);
+        auth::authenticate(&session, spec, opts, &user, t.allow_password).map(|()| t)
+    });
+    match checked {
+        Ok(t) => warnings.extend(t.warnings),
+        Err(e) => {
+            socket.shutdown();
+            return Err(e);
+        }
+    }
+    session.set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
+    Ok((
+        Conn {
+            session,
+            socket,
+            _jump: tunnel,
+            _permit: permit.take(),
+        },
+        warnings,
+    ))
 }
 
 /// Connects with a timeout, `TCP_NODELAY`, keepalives and a user timeout.
@@ -212,17 +344,19 @@ fn tune_keepalive(stream: &TcpStream, connect_timeout: Duration) {
 }
 
 fn connection(spec: &ConnectionSpec, stage: &'static str, e: ssh2::Error) -> TransportError {
+    // The peer closed the connection (or it broke) before the session was
+    // up: a server shedding load (`MaxStartups`) does exactly this, so it
+    // is told apart as a reset, which `open` retries.
+    let source = match e.code() {
+        // BANNER_RECV, SOCKET_SEND, SOCKET_DISCONNECT, SOCKET_RECV
+        ssh2::ErrorCode::Session(-2 | -7 | -13 | -43) => {
+            std::io::Error::new(std::io::ErrorKind::ConnectionReset, e.message().to_owned())
+        }
+        _ => e.into(),
+    };
     TransportError::Connection {
         host: spec.name.clone(),
         stage,
-        source: e.into(),
-    }
-}
-
-fn unreachable(spec: &ConnectionSpec, source: std::io::Error) -> TransportError {
-    TransportError::Unreachable {
-        host: spec.name.clone(),
-        address: format!("{}:{}", spec.address, spec.port),
         source,
     }
 }
@@ -245,30 +379,48 @@ impl Runner for SshTransport {
         stderr: &mut Vec<u8>,
         timeout: Option<Duration>,
     ) -> Result<i32, TransportError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let started = Instant::now();
+        let deadline = timeout.map(|t| started + t);
+        // The host kills the command's process group itself at the
+        // deadline (see `command.rs`); the grace lets that kill arrive as
+        // the channel's end, so the session stays usable and no process is
+        // left behind. Only a host that does not even manage that within
+        // the grace is cut off.
+        let cutoff = deadline.map(|d| d + KILL_GRACE);
+        let payload = std::mem::take(&mut prepared.payload);
+        let mut input = (&payload[..]).chain(stdin);
+        // Held for the whole call: the pool evicts only unlocked sessions.
+        let cell = Arc::clone(&self.cell);
+        let mut guard = cell.conn.lock().unwrap_or_else(|p| p.into_inner());
+        cell.last_use.store(pool::tick(), Ordering::Relaxed);
+        let slot = &mut *guard;
         // At most two attempts: a session that died while idle (server
         // restart, idle timeout) is replaced once, before the command starts.
         let mut attempt = 0;
         let (mut channel, session, fd, tcp) = loop {
             attempt += 1;
-            let fresh = self.conn.is_none();
-            let conn = match &self.conn {
+            let fresh = slot.is_none();
+            let conn = match slot {
                 Some(conn) => conn,
-                None => self.conn.insert(open(&self.spec, &self.opts)?),
+                None => {
+                    let (conn, warnings) = open(&self.spec, &self.opts)?;
+                    self.warnings.extend(warnings);
+                    slot.insert(conn)
+                }
             };
             conn.session.set_blocking(true);
             let mut io_timeout = self.opts.io_timeout;
-            if let Some(d) = deadline {
+            if let Some(d) = cutoff {
                 io_timeout = io_timeout.min(d.saturating_duration_since(Instant::now()));
             }
             conn.session.set_timeout(ms(io_timeout));
             match conn.session.channel_session() {
                 Ok(channel) => {
-                    let tcp = matches!(conn.socket, Socket::Tcp(_));
+                    let tcp = conn.socket.tcp;
                     break (channel, conn.session.clone(), conn.socket.fd(), tcp);
                 }
                 Err(e) => {
-                    self.drop_conn();
+                    drop_conn(slot);
                     if fresh || attempt >= 2 {
                         return Err(connection(&self.spec, "opening a channel", e));
                     }
@@ -286,11 +438,11 @@ impl Runner for SshTransport {
             channel.exec(&prepared.text)
         })();
         if let Err(e) = started {
-            self.drop_conn();
+            drop_conn(slot);
             return Err(connection(&self.spec, "starting a command", e));
         }
         let io = PumpIo {
-            stdin,
+            stdin: &mut input,
             stdout,
             stderr,
         };
@@ -300,7 +452,7 @@ impl Runner for SshTransport {
             fd,
             io,
             prepared.become_.as_mut(),
-            deadline,
+            cutoff,
             liveness,
         );
         if let Err(e) = result {
@@ -311,7 +463,7 @@ impl Runner for SshTransport {
                 .unwrap_or_default();
             return Err(match e {
                 PumpError::Timeout => {
-                    self.drop_conn();
+                    drop_conn(slot);
                     TransportError::Timeout {
                         host: self.spec.name.clone(),
                         command: short_command(display),
@@ -319,7 +471,7 @@ impl Runner for SshTransport {
                     }
                 }
                 PumpError::Channel(source) => {
-                    self.drop_conn();
+                    drop_conn(slot);
                     TransportError::Connection {
                         host: self.spec.name.clone(),
                         stage: "running a command",
@@ -327,7 +479,7 @@ impl Runner for SshTransport {
                     }
                 }
                 PumpError::Silent(silence) => {
-                    self.drop_conn();
+                    drop_conn(slot);
                     let source = std::io::Error::new(
                         std::io::ErrorKind::TimedOut,
                         format!("no answer to keepalives for {} s", silence.as_secs()),
@@ -340,7 +492,7 @@ impl Runner for SshTransport {
                 }
                 PumpError::LocalRead(source) | PumpError::LocalWrite(source) => {
                     // The remote side is mid-stream; do not reuse the session.
-                    self.drop_conn();
+                    drop_conn(slot);
                     TransportError::LocalIo {
                         host: self.spec.name.clone(),
                         source,
@@ -350,7 +502,7 @@ impl Runner for SshTransport {
                     // sudo may be waiting for another password: close the
                     // channel; if even that fails the session is not reused.
                     if finish(&session, &mut channel, &self.opts).is_err() {
-                        self.drop_conn();
+                        drop_conn(slot);
                     }
                     TransportError::Become {
                         host: self.spec.name.clone(),
@@ -361,9 +513,16 @@ impl Runner for SshTransport {
             });
         }
         match finish(&session, &mut channel, &self.opts) {
+            Ok(rc) if rc == 128 + 9 && deadline.is_some_and(|d| Instant::now() >= d) => {
+                Err(TransportError::Timeout {
+                    host: self.spec.name.clone(),
+                    command: short_command(display),
+                    after: timeout.unwrap_or_default(),
+                })
+            }
             Ok(rc) => Ok(rc),
             Err(e) => {
-                self.drop_conn();
+                drop_conn(slot);
                 Err(connection(&self.spec, "closing a channel", e))
             }
         }
@@ -437,19 +596,29 @@ impl Transport for SshTransport {
         files::fetch(self, src, out, privilege)
     }
 
+    fn set_become(&mut self, become_: Option<Become>) {
+        self.spec.become_ = become_;
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
     fn close(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            conn.session.set_blocking(true);
-            conn.session.set_timeout(1000);
-            let _ = conn.session.disconnect(None, "closing", None);
-            conn.socket.shutdown();
-        }
+        let taken = self
+            .cell
+            .conn
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        // Dropping it disconnects politely.
+        drop(taken.map(Closing));
     }
 }
 
 impl Drop for SshTransport {
     fn drop(&mut self) {
-        self.drop_conn();
+        drop_conn(&mut self.cell.conn.lock().unwrap_or_else(|p| p.into_inner()));
     }
 }
 
@@ -457,7 +626,15 @@ impl std::fmt::Debug for SshTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SshTransport")
             .field("spec", &self.spec)
-            .field("connected", &self.conn.is_some())
+            .field(
+                "connected",
+                &self
+                    .cell
+                    .conn
+                    .try_lock()
+                    .map(|c| c.is_some())
+                    .unwrap_or(true),
+            )
             .finish()
     }
 }

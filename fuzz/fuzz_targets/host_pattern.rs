@@ -1,0 +1,7 @@
+//! Fuzz target `host_pattern`: see `fuzz/bodies.rs`.
+#![no_main]
+
+#[path = "../bodies.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::host_pattern(data));
