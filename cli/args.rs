@@ -168,6 +168,11 @@ pub(crate) struct RunFlags {
     /// Print task and play durations after the recap (also with `-v`).
     #[arg(long)]
     pub(crate) profile: bool,
+    /// Refuse a playbook that uses a module or option Ansible has and
+    /// konvoy-image does not implement (by default it is announced, and
+    /// only a task a host reaches fails).
+    #[arg(long)]
+    pub(crate) strict: bool,
     /// Work on shard K of N only: the hosts are split deterministically
     /// (by position in the inventory sorted by name), so N runs of the same
     /// command with K = 1..N cover every host exactly once.

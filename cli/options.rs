@@ -243,6 +243,7 @@ impl Resolved {
             connect,
             defaults,
             shard: flags.shard,
+            strict: flags.strict,
             play_defaults: PlayDefaults {
                 gather_facts: v.gathering == Gathering::Implicit,
                 strategy: match v.strategy.as_deref() {

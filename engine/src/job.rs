@@ -54,6 +54,25 @@ impl PlaybookJob {
             Err(e) => e.0.clone(),
         };
         errors.extend(checked.errors);
+        let mut warnings = checked.warnings;
+        if self.options.strict {
+            // `--strict`: a gap (a module or option Ansible has and this
+            // engine lacks) refuses the playbook instead of failing only
+            // the tasks hosts reach.
+            let (gaps, rest) = warnings
+                .into_iter()
+                .partition(|w| matches!(w, PlanError::NotImplemented { .. }));
+            errors.extend::<Vec<PlanError>>(gaps);
+            warnings = rest;
+        }
+        // The compiler and the static checks both see an unknown module.
+        let mut kept: Vec<PlanError> = Vec::with_capacity(errors.len());
+        for e in errors {
+            if !kept.contains(&e) {
+                kept.push(e);
+            }
+        }
+        let mut errors = kept;
         match compiled {
             Ok(mut plan) if errors.is_empty() => {
                 apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
@@ -62,7 +81,7 @@ impl PlaybookJob {
                 Ok(Prepared {
                     plan,
                     inventory,
-                    warnings: checked.warnings,
+                    warnings,
                     host_warnings,
                     reads: checked.reads,
                 })
@@ -150,7 +169,8 @@ pub struct Prepared {
     /// The compiled plan.
     pub plan: Plan,
     /// Static findings that do not stop the run (variables no source
-    /// defines), for the caller to show.
+    /// defines, modules and options not implemented), for the caller to
+    /// show.
     pub warnings: Vec<PlanError>,
     /// ansible-playbook's warnings about the hosts (an empty inventory,
     /// patterns that match nothing), in its words, for the caller to show.

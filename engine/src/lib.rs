@@ -16,6 +16,7 @@
 //! - [`playbook`]: plays, roles, blocks and tasks as written (parse only);
 //! - [`template`]: Jinja on minijinja with Ansible's filters and tests;
 //! - [`plan`]: per-host task graphs, static checks;
+//! - [`catalog`]: the module, option, filter, test and lookup names Ansible knows;
 //! - [`modules`]: one file per Ansible module, probe + apply as shell;
 //! - [`facts`]: Ansible facts from one shell script per host;
 //! - [`transport`]: SSH (`ssh2`, one session per host) and local;
@@ -27,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod facts;

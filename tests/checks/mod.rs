@@ -8,6 +8,7 @@
 //! a missing role.
 
 mod check_mode;
+mod gaps;
 mod listing;
 mod static_errors;
 

@@ -5,13 +5,16 @@
 mod basics;
 mod batching;
 mod faults;
+mod gaps;
 mod golden;
 mod keyword_use;
 mod logic;
 mod nolog;
+mod options;
 mod privilege;
 mod strategy;
 pub(crate) mod twin;
+mod validate;
 
 use crate::harness::Fleet;
 use engine::job::PlaybookJob;

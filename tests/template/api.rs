@@ -264,6 +264,18 @@ fn lookup_api_feeds_with_loops() {
         t.lookup("nosuch", &[], &v),
         Err(TemplateError::Evaluation { .. })
     ));
+    // `with_lines` runs the command on the controller, one item a line;
+    // `with_random_choice` picks one term.
+    assert_eq!(
+        t.lookup("lines", &[s("printf 'a\\nb c\\n'")], &v).unwrap(),
+        vec![s("a"), s("b c")]
+    );
+    assert!(matches!(
+        t.lookup("lines", &[s("exit 3")], &v),
+        Err(TemplateError::Evaluation { message, .. }) if message.contains("returned 3")
+    ));
+    let pick = t.lookup("random_choice", &[s("x"), s("y")], &v).unwrap();
+    assert!(pick == vec![s("x")] || pick == vec![s("y")], "{pick:?}");
 }
 
 #[test]

@@ -63,6 +63,7 @@ fn command_text_and_environment_never_show_in_the_process_table() {
         user: "root".to_owned(),
         password: Some(Secret::new(SUDO_PASSWORD)),
         flags: None,
+        exe: None,
     });
     let mut t = connect(&spec, &fleet.connect_options()).unwrap();
     let req = req.with_become();

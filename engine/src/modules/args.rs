@@ -38,6 +38,15 @@ pub enum ArgError {
         /// What it was.
         got: String,
     },
+    /// An option Ansible documents for the module and this engine does
+    /// not implement: the task fails where a host reaches it.
+    #[error("option `{name}` of module `{module}` is not implemented by konvoy-image")]
+    NotImplemented {
+        /// The module.
+        module: String,
+        /// The option.
+        name: String,
+    },
     /// Arguments that cannot be used together, or another rule.
     #[error("{0}")]
     Invalid(String),
@@ -216,6 +225,30 @@ impl ArgMap {
             if self.map.contains_key(*n) {
                 self.used.insert((*n).to_owned());
             }
+        }
+    }
+
+    /// Accepts a boolean option only at its default: at any other value it
+    /// stays unconsumed, so [`ArgMap::finish`] reports it and the task
+    /// fails as "not implemented" (for options whose other value this
+    /// engine does not implement: `local_follow: false`, `backup: true`).
+    pub fn bool_at_default(&mut self, name: &str, default: bool) {
+        match self.map.get(name) {
+            Some(Value::Null) => {
+                self.used.insert(name.to_owned());
+            }
+            Some(v) if parse_bool(v) == Some(default) => {
+                self.used.insert(name.to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    /// Accepts an option only when it is absent or null (for options with
+    /// no default this engine implements the absence of).
+    pub fn absent_only(&mut self, name: &str) {
+        if self.map.get(name) == Some(&Value::Null) {
+            self.used.insert(name.to_owned());
         }
     }
 

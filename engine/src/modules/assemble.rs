@@ -189,6 +189,8 @@ impl Module for AssembleModule {
                     stat: StatOpts::default(),
                     source: None,
                     mkdir: false,
+                    // Validated above on a scratch copy.
+                    validate: None,
                 };
                 match write_file(ctx, &text, &spec, dest_st.as_ref())? {
                     Ok((st, backup)) => {
@@ -197,7 +199,7 @@ impl Module for AssembleModule {
                         }
                         after = Some(st);
                     }
-                    Err(e) => return Ok(Outcome::fail_json(e)),
+                    Err(f) => return Ok(f.fail()),
                 }
             }
         } else if let Some(st) = &dest_st {

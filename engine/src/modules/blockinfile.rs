@@ -2,8 +2,9 @@
 //!
 //! Supported: `path` (`dest`, `destfile`, `name`), `block` (`content`),
 //! `marker`, `marker_begin`, `marker_end`, `insertafter`, `insertbefore`
-//! (including `EOF`/`BOF`), `create`, `state`, `backup`, `mode`, `owner`,
-//! `group`; `unsafe_writes` is accepted and ignored. An empty block
+//! (including `EOF`/`BOF`), `create`, `state`, `backup`, `validate`,
+//! `prepend_newline`, `append_newline`, `mode`, `owner`, `group`;
+//! `unsafe_writes` is accepted (writes are always atomic). An empty block
 //! removes the markers and the block. One probe, one write when needed.
 
 use super::args::{ArgError, ArgMap};
@@ -31,10 +32,16 @@ pub struct BlockinfileArgs {
     pub insert: Insert,
     /// Create the file when missing.
     pub create: bool,
+    /// Put a blank line before the block unless one is there.
+    pub prepend_newline: bool,
+    /// Put a blank line after the block unless one is there.
+    pub append_newline: bool,
     /// `present` (true) or `absent`.
     pub present: bool,
     /// Keep a timestamped copy.
     pub backup: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
     /// Mode, owner, group.
     pub attrs: Attrs,
 }
@@ -72,8 +79,11 @@ impl Module for BlockinfileModule {
             marker_end: args.str(&["marker_end"])?.unwrap_or_else(|| "END".into()),
             insert,
             create: args.bool(&["create"])?.unwrap_or(false),
+            prepend_newline: args.bool(&["prepend_newline"])?.unwrap_or(false),
+            append_newline: args.bool(&["append_newline"])?.unwrap_or(false),
             present: args.choice(&["state"], &["present", "absent"])?.as_deref() != Some("absent"),
             backup: args.bool(&["backup"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
             attrs: Attrs {
                 mode: args.mode(&["mode"])?,
                 owner: args.str(&["owner"])?,
@@ -90,8 +100,11 @@ impl Module for BlockinfileModule {
             "insertafter",
             "insertbefore",
             "create",
+            "prepend_newline",
+            "append_newline",
             "state",
             "backup",
+            "validate",
             "mode",
             "owner",
             "group",
@@ -109,6 +122,8 @@ impl Module for BlockinfileModule {
             backup: a.backup,
             attrs: &a.attrs,
             header_suffix: " (content)",
+            validate: a.validate.as_deref(),
+            diff_list: true,
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !backup.is_empty() {
@@ -168,11 +183,22 @@ fn edit(a: &BlockinfileArgs, text: Option<&str>) -> Result<Edit, String> {
             }
         },
     };
-    if at > 0 && !block.is_empty() && !lines[at - 1].ends_with('\n') {
+    // As Ansible: the line before the insertion point always gets its
+    // line break, a block or not.
+    let mut at = at;
+    if at > 0 && !lines[at - 1].ends_with('\n') {
         lines[at - 1].push('\n');
     }
+    if a.prepend_newline && a.present && at != 0 && lines[at - 1] != "\n" {
+        lines.insert(at, "\n".into());
+        at += 1;
+    }
     let removing = block.is_empty();
+    let after = at + block.len();
     lines.splice(at..at, block);
+    if a.append_newline && a.present && after < lines.len() && lines[after] != "\n" {
+        lines.insert(after, "\n".into());
+    }
     let result = lines.concat();
     if original == Some(result.as_str()) {
         return Ok(Edit {
@@ -210,6 +236,42 @@ mod tests {
 
     // Expected texts from ansible-playbook 2.19.14 on the same inputs
     // (also cases of tests/modules/golden/text_edits.json).
+    // Cases of ansible-core 2.19.14's blockinfile target
+    // (add_block_with_blank_lines and friends), expected texts from
+    // running it.
+    #[test]
+    fn blank_lines_around_the_block() {
+        let a = args(&[
+            ("path", "/f"),
+            ("block", "b"),
+            ("insertafter", "^x"),
+            ("prepend_newline", "yes"),
+            ("append_newline", "yes"),
+        ]);
+        let e = edit(&a, Some("x\ny\n")).unwrap();
+        assert_eq!(
+            e.text.as_deref(),
+            Some("x\n\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n# END ANSIBLE MANAGED BLOCK\n\ny\n")
+        );
+        assert!(edit(&a, e.text.as_deref()).unwrap().text.is_none());
+        // At the start and the end of a file there is nothing to separate.
+        let bof = args(&[
+            ("path", "/f"),
+            ("block", "b"),
+            ("insertbefore", "BOF"),
+            ("prepend_newline", "yes"),
+        ]);
+        assert_eq!(
+            edit(&bof, Some("y\n")).unwrap().text.as_deref(),
+            Some("# BEGIN ANSIBLE MANAGED BLOCK\nb\n# END ANSIBLE MANAGED BLOCK\ny\n")
+        );
+        let eof = args(&[("path", "/f"), ("block", "b"), ("append_newline", "yes")]);
+        assert_eq!(
+            edit(&eof, Some("y")).unwrap().text.as_deref(),
+            Some("y\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n# END ANSIBLE MANAGED BLOCK\n")
+        );
+    }
+
     #[test]
     fn inserts_updates_and_removes() {
         let a = args(&[("path", "/f"), ("block", "b1\nb2")]);

@@ -5,7 +5,7 @@
 //! `strip_empty_ends`, `executable` (shell). `warn` is accepted and ignored
 //! (KIB-era playbooks pass it). `creates`/`removes` are checked in the same
 //! script that runs the command, so a task costs one round trip either way.
-//! Deviation: `creates`/`removes` take literal paths, not globs.
+//! `creates`/`removes` are globs, as in Ansible.
 
 use super::args::{ArgError, ArgMap};
 pub use super::argv::split_words;
@@ -73,9 +73,11 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
     };
     let text = raw.or(cmd);
     let (argv, text) = match (text, argv_list) {
+        // The command module's argument spec: required_one_of and
+        // mutually_exclusive over `_raw_params`, `cmd`, `argv`.
         (Some(_), Some(_)) => {
             return Err(ArgError::Invalid(
-                "only one of `cmd`/free-form and `argv` may be given".into(),
+                "parameters are mutually exclusive: _raw_params|cmd|argv".into(),
             ))
         }
         (Some(t), None) => {
@@ -92,7 +94,11 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
             let t = a.join(" ");
             (a, t)
         }
-        (None, None) => return Err(ArgError::Invalid("no command given".into())),
+        (None, None) => {
+            return Err(ArgError::Invalid(
+                "one of the following is required: _raw_params, cmd, argv".into(),
+            ))
+        }
     };
     if argv.is_empty() || argv.iter().all(|a| a.trim().is_empty()) {
         return Err(ArgError::Invalid("no command given".into()));
@@ -107,11 +113,7 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
         stdin: args.str(&["stdin"])?,
         stdin_add_newline: args.bool(&["stdin_add_newline"])?.unwrap_or(true),
         strip_empty_ends: args.bool(&["strip_empty_ends"])?.unwrap_or(true),
-        executable: if flavor == Flavor::Command {
-            None
-        } else {
-            args.str(&["executable"])?
-        },
+        executable: args.str(&["executable"])?,
         expand_vars: flavor == Flavor::Command
             && args.bool(&["expand_argument_vars"])?.unwrap_or(true),
     };
@@ -136,7 +138,17 @@ impl Module for CommandModule {
         parse_common(args, Flavor::Command)
     }
     fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        run(a, ctx)
+        // Ansible's `command` takes `executable`, does not use it, and
+        // says so in the result's `warnings`.
+        let Some(exe) = &a.executable else {
+            return run(a, ctx);
+        };
+        let plain = CommandArgs {
+            executable: None,
+            ..a.clone()
+        };
+        let warning = format!("As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'.");
+        Ok(run(&plain, ctx)?.with("warnings", Value::List(vec![Value::Str(warning)])))
     }
 }
 
@@ -217,16 +229,20 @@ fn script(a: &CommandArgs, mode: RunMode) -> String {
         );
         s.push('\n');
     }
+    if a.creates.is_some() || a.removes.is_some() {
+        // Python's glob.glob: any path the pattern names exists.
+        s.push_str("globbed() { for f in \"$@\"; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then return 0; fi; done; return 1; }\n");
+    }
     if let Some(p) = &a.creates {
         s.push_str(&format!(
-            "if [ -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
-            quote(p)
+            "if globbed {}; then echo {SKIP_MARK}; exit 0; fi\n",
+            glob_word(p)
         ));
     }
     if let Some(p) = &a.removes {
         s.push_str(&format!(
-            "if [ ! -e {} ]; then echo {SKIP_MARK}; exit 0; fi\n",
-            quote(p)
+            "if ! globbed {}; then echo {SKIP_MARK}; exit 0; fi\n",
+            glob_word(p)
         ));
     }
     if a.creates.is_some() || a.removes.is_some() {
@@ -296,7 +312,13 @@ fn run(a: &CommandArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleEr
         }
         stdout = rest.to_owned();
         if ctx.check_mode() {
-            return Ok(would_run(cmd_value));
+            // With `creates`/`removes` that let it run, Ansible's check
+            // mode reports the change it would make (skipped only without
+            // them).
+            let mut o = would_run(cmd_value);
+            o.skipped = false;
+            o.changed = true;
+            return Ok(o);
         }
     }
     let mut stderr = out.stderr_str();
@@ -369,6 +391,57 @@ fn would_run(cmd: Value) -> Outcome {
     o
 }
 
+/// `pattern` as one shell word whose glob characters (`*`, `?`, `[...]`)
+/// stay active and everything else is quoted: `creates`/`removes` are
+/// globs in Ansible, and nothing else of the text may reach the shell.
+fn glob_word(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut lit = String::new();
+    let mut chars = pattern.chars().peekable();
+    let flush = |out: &mut String, lit: &mut String| {
+        if !lit.is_empty() {
+            out.push_str(&quote(lit));
+            lit.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => {
+                flush(&mut out, &mut lit);
+                out.push(c);
+            }
+            '[' => {
+                // A bracket expression up to its `]`, its members quoted.
+                let rest: String = chars.clone().collect();
+                match rest.find(']') {
+                    Some(end) if end > 0 => {
+                        flush(&mut out, &mut lit);
+                        let inner: String = chars.by_ref().take(end).collect();
+                        chars.next();
+                        out.push('[');
+                        for m in inner.chars() {
+                            if m.is_ascii_alphanumeric() || m == '-' || m == '!' {
+                                out.push(m);
+                            } else {
+                                out.push('\\');
+                                out.push(m);
+                            }
+                        }
+                        out.push(']');
+                    }
+                    _ => lit.push(c),
+                }
+            }
+            _ => lit.push(c),
+        }
+    }
+    flush(&mut out, &mut lit);
+    if out.is_empty() {
+        out.push_str("''");
+    }
+    out
+}
+
 fn trim_end_newlines(s: &mut String) {
     while s.ends_with('\n') || s.ends_with('\r') {
         s.pop();
@@ -415,6 +488,14 @@ pub(crate) fn format_time(t: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn creates_globs_keep_the_rest_quoted() {
+        assert_eq!(glob_word("/tmp/a b/afile.*"), "'/tmp/a b/afile.'*");
+        assert_eq!(glob_word("/x/f[0-9]?"), "/x/f[0-9]?");
+        assert_eq!(glob_word("$(touch p)*"), "'$(touch p)'*");
+        assert_eq!(glob_word("/plain"), "/plain");
+    }
+
     use super::*;
 
     #[test]
@@ -448,7 +529,7 @@ mod tests {
         );
         let a = CommandModule::parse(&mut m).unwrap();
         let s = script(&a, RunMode::Apply);
-        assert!(s.contains("if [ -e '/a b' ]"));
+        assert!(s.contains("if globbed '/a b'; then"));
         assert!(s.ends_with("echo '$(id)' '`x`'\n"));
     }
 

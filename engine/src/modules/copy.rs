@@ -48,6 +48,8 @@ pub struct CopyArgs {
     pub force: bool,
     /// Follow a symlink at `dest`.
     pub follow: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
 }
 
 /// The `copy` module.
@@ -86,8 +88,13 @@ impl Module for CopyModule {
             backup: args.bool(&["backup"])?.unwrap_or(false),
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
         };
-        args.ignore(&["unsafe_writes", "local_follow", "decrypt"]);
+        // Writes are always atomic; `decrypt` only concerns vault files,
+        // which are not supported anyway; copying a local symlink as a
+        // link (`local_follow: false`) is not implemented.
+        args.ignore(&["unsafe_writes", "decrypt"]);
+        args.bool_at_default("local_follow", true);
         args.finish(&[
             "src",
             "content",
@@ -99,6 +106,7 @@ impl Module for CopyModule {
             "backup",
             "force",
             "follow",
+            "validate",
         ])?;
         Ok(parsed)
     }
@@ -340,6 +348,7 @@ pub(crate) fn install(
         stat: result_opts,
         source: remote,
         mkdir: a.dest.ends_with('/'),
+        validate: a.validate.as_deref(),
     };
     match write_file(ctx, p.data, &spec, cur)? {
         Ok((st, backup)) => {
@@ -349,11 +358,7 @@ pub(crate) fn install(
             }
             Ok(o)
         }
-        Err(msg) => {
-            // The write path left the destination as it was.
-            o.changed = false;
-            Ok(o.failing(msg))
-        }
+        Err(f) => Ok(f.fail()),
     }
 }
 

@@ -109,14 +109,15 @@ impl Module for GetUrlModule {
             timeout: args.int(&["timeout"])?.unwrap_or(10).clamp(1, 86_400) as u64,
             validate_certs: args.bool(&["validate_certs"])?.unwrap_or(true),
         };
-        args.ignore(&[
-            "tmp_dest",
-            "backup",
-            "use_proxy",
-            "http_agent",
-            "unredirected_headers",
-            "decompress",
-        ]);
+        // Where the download is staged changes nothing in the result.
+        args.ignore(&["tmp_dest"]);
+        // At their defaults these are what the download does; any other
+        // value is not implemented (the task fails when a host reaches it).
+        args.bool_at_default("backup", false);
+        args.bool_at_default("use_proxy", true);
+        args.bool_at_default("decompress", true);
+        args.absent_only("http_agent");
+        args.absent_only("unredirected_headers");
         args.finish(&[
             "url",
             "dest",

@@ -55,6 +55,8 @@ pub struct LineinfileArgs {
     pub present: bool,
     /// Keep a timestamped copy.
     pub backup: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
     /// Mode, owner, group.
     pub attrs: Attrs,
 }
@@ -95,6 +97,7 @@ impl Module for LineinfileModule {
             create: args.bool(&["create"])?.unwrap_or(false),
             present,
             backup: args.bool(&["backup"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
             attrs: Attrs {
                 mode: args.mode(&["mode"])?,
                 owner: args.str(&["owner"])?,
@@ -114,6 +117,7 @@ impl Module for LineinfileModule {
             "create",
             "state",
             "backup",
+            "validate",
             "mode",
             "owner",
             "group",
@@ -155,6 +159,8 @@ impl Module for LineinfileModule {
             backup: a.backup,
             attrs: &a.attrs,
             header_suffix: " (content)",
+            validate: a.validate.as_deref(),
+            diff_list: true,
         };
         let mut found = None;
         let (mut o, backup) = run_edit(ctx, &t, |text| {
@@ -166,6 +172,10 @@ impl Module for LineinfileModule {
                 Ok(e)
             }
         })?;
+        // A failed write is Ansible's `fail_json`: none of these keys.
+        if o.failed {
+            return Ok(o);
+        }
         if let Some(n) = found {
             o.result.insert("found".into(), Value::Int(n as i64));
         }

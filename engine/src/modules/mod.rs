@@ -103,6 +103,7 @@ pub mod zypper_repository;
 mod zypper_xml;
 
 pub use args::{parse_bool, ArgError, ArgMap, FileMode};
+pub(crate) use argv::split_words;
 pub use attrs::Attrs;
 pub use context::{ExecOutput, ModuleContext, Remote, RunMode};
 pub use fstat::{Checksum, FileKind, FileStat};

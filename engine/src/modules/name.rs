@@ -46,6 +46,37 @@ pub enum Builtin {
     ValidateArgumentSpec,
 }
 
+impl Builtin {
+    /// The arguments this engine honours for the action, `None` when any
+    /// key is an argument (`set_fact`'s facts). Other arguments Ansible
+    /// documents fail the task when a host reaches it.
+    pub fn options(self) -> Option<&'static [&'static str]> {
+        match self {
+            // `cacheable` only matters to a fact cache, which runs here
+            // do not keep: honoured by having none.
+            Builtin::SetFact => None,
+            Builtin::Debug => Some(&["msg", "var", "verbosity"]),
+            Builtin::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
+            Builtin::Fail => Some(&["msg"]),
+            Builtin::IncludeVars => Some(&[
+                "_raw_params",
+                "file",
+                "name",
+                "dir",
+                "depth",
+                "files_matching",
+                "ignore_files",
+                "extensions",
+                "ignore_unknown_extensions",
+                "hash_behaviour",
+            ]),
+            Builtin::Meta => Some(&["_raw_params"]),
+            Builtin::Pause => Some(&["seconds", "minutes"]),
+            Builtin::ValidateArgumentSpec => Some(&["argument_spec", "provided_arguments"]),
+        }
+    }
+}
+
 /// A module's arguments, parsed once into its typed form: what probe
 /// batching asks for probes and what the executor later runs.
 pub trait Parsed: Send {
@@ -249,6 +280,31 @@ pub static TABLE: &[Entry] = &[
     },
 ];
 
+/// The row of every module Ansible has and this engine does not.
+static UNIMPLEMENTED: Entry = Entry {
+    names: &[],
+    placement: Placement::Unsupported,
+};
+
+/// A `'static` copy of `name`, made once per distinct name: module names
+/// of unimplemented modules come from playbooks, and [`ModuleName`] stays
+/// `Copy` by holding `'static` text (a run sees a bounded set of names).
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 /// Collections whose modules map onto ours (`ansible.builtin.copy`,
 /// `community.general.modprobe`, `ansible.posix.sysctl`, ...).
 const PREFIXES: &[&str] = &[
@@ -275,17 +331,68 @@ impl ModuleName {
             .map(|e| ModuleName(e.names[0]))
     }
 
+    /// A module Ansible has and this engine does not implement, under the
+    /// name Ansible resolves it to (`apt`, `ansible.posix.mount`): the
+    /// planner compiles its tasks so that only a host reaching one fails
+    /// ([`Placement::Unsupported`]).
+    pub fn unimplemented(name: &str) -> ModuleName {
+        match ModuleName::lookup(name) {
+            Some(m) => m,
+            None => ModuleName(intern(name)),
+        }
+    }
+
+    /// Parses `args` for the host-side module, as the task named it
+    /// (`written`): an argument this engine does not take but Ansible
+    /// documents for the module reads as not implemented, not as unknown.
+    /// `None` for a module that does not run on the host.
+    pub fn parse(self, written: &str, args: ArgMap) -> Option<Result<Box<dyn Parsed>, ArgError>> {
+        let host = self.host_impl()?;
+        Some((host.parse)(args).map_err(|e| {
+            match e {
+                ArgError::Unknown { name, .. } if name == "_raw_params" => ArgError::Invalid(
+                    crate::catalog::catalog()
+                        .no_raw_params(written)
+                        .unwrap_or_else(|| format!("`{}` does not take free-form text", self.0)),
+                ),
+                // Ansible's internal arguments (`_diff_peek`, ...) given to a
+                // module that does not take them: its argument spec's failure.
+                ArgError::Unknown { name, .. }
+                    if name.starts_with('_') && !documents(written, &name) =>
+                {
+                    ArgError::Invalid(format!(
+                        "Unsupported parameters for ({}) module: {name}",
+                        qualified(written)
+                    ))
+                }
+                ArgError::Unknown { name, .. } if documents(written, &name) => {
+                    ArgError::NotImplemented {
+                        module: self.0.to_owned(),
+                        name,
+                    }
+                }
+                other => other,
+            }
+        }))
+    }
+
     /// The short Ansible name.
     pub fn as_str(self) -> &'static str {
         self.0
     }
 
-    /// This module's row.
+    /// This module's row ([`UNIMPLEMENTED`] for a module Ansible has and
+    /// this engine does not).
     pub fn entry(self) -> &'static Entry {
         TABLE
             .iter()
             .find(|e| e.names[0] == self.0)
-            .expect("a ModuleName always names a row of the table")
+            .unwrap_or(&UNIMPLEMENTED)
+    }
+
+    /// Whether this engine runs the module (on the host or itself).
+    pub fn is_implemented(self) -> bool {
+        !matches!(self.entry().placement, Placement::Unsupported)
     }
 
     /// The action the executor runs itself, if this is one.
@@ -328,15 +435,36 @@ impl ModuleName {
         TABLE.iter().flat_map(|e| e.names.iter().copied())
     }
 
-    /// The closest known name to an unknown one (edit distance ≤ 3).
+    /// The closest name to an unknown one (edit distance ≤ 3), among this
+    /// engine's modules first, then Ansible's short names.
     pub fn suggest(name: &str) -> Option<&'static str> {
         let short = name.rsplit('.').next().unwrap_or(name);
+        let ansible = crate::catalog::catalog()
+            .module_names()
+            .filter(|n| !n.contains('.'));
         ModuleName::all_names()
+            .chain(ansible)
             .map(|n| (distance(short, n), n))
             .filter(|(d, _)| *d <= 3)
             .min_by_key(|(d, _)| *d)
             .map(|(_, n)| n)
     }
+}
+
+/// The module's name as Ansible's messages give it (`ansible.legacy.copy`
+/// for a short name).
+fn qualified(module: &str) -> String {
+    if module.contains('.') {
+        module.to_owned()
+    } else {
+        format!("ansible.legacy.{module}")
+    }
+}
+
+/// Whether Ansible documents option `key` for the module named `module`.
+pub(crate) fn documents(module: &str, key: &str) -> bool {
+    use crate::catalog::{catalog, ModuleKnown};
+    matches!(catalog().module(module), ModuleKnown::Documented(d) if d.accepts(key))
 }
 
 /// Levenshtein distance, for "did you mean" hints.

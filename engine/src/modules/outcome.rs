@@ -78,7 +78,7 @@ pub enum ModuleError {
     #[error("{0}")]
     Template(String),
     /// The module is known but not available in this build.
-    #[error("module `{0}` is not implemented yet")]
+    #[error("module `{0}` is not implemented by konvoy-image")]
     Unsupported(&'static str),
     /// The probe printed something the module cannot read.
     #[error("unexpected probe output: {0}")]

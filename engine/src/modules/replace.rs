@@ -30,6 +30,8 @@ pub struct ReplaceArgs {
     pub before: Option<String>,
     /// Keep a timestamped copy.
     pub backup: bool,
+    /// `validate:`: a command with `%s` run on the new file first.
+    pub validate: Option<String>,
     /// Mode, owner, group.
     pub attrs: Attrs,
 }
@@ -49,15 +51,27 @@ impl Module for ReplaceModule {
             after: args.str(&["after"])?,
             before: args.str(&["before"])?,
             backup: args.bool(&["backup"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
             attrs: Attrs {
                 mode: args.mode(&["mode"])?,
                 owner: args.str(&["owner"])?,
                 group: args.str(&["group"])?,
             },
         };
-        args.ignore(&["unsafe_writes", "encoding"]);
+        args.ignore(&["unsafe_writes"]);
+        // Files are read and written as UTF-8 only.
+        if args
+            .value(&["encoding"])
+            .is_some_and(|v| !matches!(v.as_str(), Some("utf-8" | "utf8" | "UTF-8")))
+        {
+            return Err(ArgError::NotImplemented {
+                module: "replace".into(),
+                name: "encoding".into(),
+            });
+        }
         args.finish(&[
-            "path", "regexp", "replace", "after", "before", "backup", "mode", "owner", "group",
+            "path", "regexp", "replace", "after", "before", "backup", "validate", "mode", "owner",
+            "group",
         ])?;
         Ok(parsed)
     }
@@ -72,6 +86,8 @@ impl Module for ReplaceModule {
             backup: a.backup,
             attrs: &a.attrs,
             header_suffix: "",
+            validate: a.validate.as_deref(),
+            diff_list: false,
         };
         let (mut o, backup) = run_edit(ctx, &t, |text| edit(a, text))?;
         if !o.failed {
@@ -89,7 +105,16 @@ fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
     let Some(text) = text else {
         return Err(format!("Path {} does not exist !", a.path));
     };
-    let (start, end) = section(a, text)?;
+    let Some((start, end)) = section(a, text)? else {
+        // Ansible stops here, unchanged, naming the pattern it built.
+        return Ok(Edit {
+            text: None,
+            msg: format!(
+                "Pattern for before/after params did not match the given file: {}",
+                section_pattern(a).unwrap_or_default()
+            ),
+        });
+    };
     let re = compile(&a.regexp, true)?;
     let part = &text[start..end];
     let mut out = String::with_capacity(part.len());
@@ -116,21 +141,29 @@ fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
     })
 }
 
-/// The byte range `after`/`before` select (the whole text without them,
-/// or when their pattern does not match).
-fn section(a: &ReplaceArgs, text: &str) -> Result<(usize, usize), String> {
-    let pattern = match (&a.after, &a.before) {
-        (None, None) => return Ok((0, text.len())),
+/// The section pattern Ansible builds from `after`/`before`.
+fn section_pattern(a: &ReplaceArgs) -> Option<String> {
+    Some(match (&a.after, &a.before) {
+        (None, None) => return None,
         (Some(x), Some(y)) => format!("{x}(?P<subsection>.*?){y}"),
         (Some(x), None) => format!("{x}(?P<subsection>.*)"),
         (None, Some(y)) => format!("(?P<subsection>.*){y}"),
+    })
+}
+
+/// The byte range `after`/`before` select (the whole text without them);
+/// `None` when their pattern does not match.
+fn section(a: &ReplaceArgs, text: &str) -> Result<Option<(usize, usize)>, String> {
+    let Some(pattern) = section_pattern(a) else {
+        return Ok(Some((0, text.len())));
     };
     let re = compile(&format!("(?s){pattern}"), false)?;
     match re.captures(text) {
-        Ok(Some(c)) => Ok(c
-            .name("subsection")
-            .map_or((0, text.len()), |m| (m.start(), m.end()))),
-        _ => Ok((0, text.len())),
+        Ok(Some(c)) => Ok(Some(
+            c.name("subsection")
+                .map_or((0, text.len()), |m| (m.start(), m.end())),
+        )),
+        _ => Ok(None),
     }
 }
 

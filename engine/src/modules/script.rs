@@ -37,9 +37,21 @@ impl Module for ScriptModule {
     type Args = ScriptArgs;
 
     fn parse(args: &mut ArgMap) -> Result<ScriptArgs, ArgError> {
-        let text = args
-            .str(&["_raw_params", "cmd"])?
-            .ok_or_else(|| ArgError::Missing("cmd".into()))?;
+        // The script action's own argument spec (required_one_of,
+        // mutually_exclusive), with its messages.
+        let text = match (args.str(&["_raw_params"])?, args.str(&["cmd"])?) {
+            (Some(_), Some(_)) => {
+                return Err(ArgError::Invalid(
+                    "parameters are mutually exclusive: _raw_params|cmd".into(),
+                ))
+            }
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => {
+                return Err(ArgError::Invalid(
+                    "one of the following is required: _raw_params, cmd".into(),
+                ))
+            }
+        };
         let argv = split_words(&text).ok_or_else(|| {
             ArgError::Invalid(format!("cannot split `{text}`: unbalanced quotes"))
         })?;
@@ -62,7 +74,17 @@ impl Module for ScriptModule {
         if let Some(skip) = guard(a, ctx)? {
             return Ok(skip);
         }
+        if let Some(d) = a.chdir.as_deref().filter(|d| !d.starts_with('/')) {
+            return Ok(Outcome::failed(format!(
+                "chdir {d} must be an absolute path for a Unix-aware remote node"
+            )));
+        }
         if ctx.check_mode() {
+            // With `creates`/`removes` the guard above already decided
+            // that it would run: Ansible reports a change without running.
+            if a.creates.is_some() || a.removes.is_some() {
+                return Ok(Outcome::changed());
+            }
             let mut o = Outcome::ok().with("msg", "Check mode is not supported for this task.");
             o.skipped = true;
             return Ok(o);
@@ -78,8 +100,15 @@ impl Module for ScriptModule {
         if let Some(d) = &a.chdir {
             s.push_str(&format!("cd {} || exit 1\n", quote(d)));
         }
+        // Ansible puts `executable` before the script as it is written
+        // (`python3 -u` is two words): split as the shell would, each word
+        // quoted.
         let run = match &a.executable {
-            Some(e) => format!("{} {}", quote(e), quote(&remote)),
+            Some(e) => {
+                let words = split_words(e).unwrap_or_else(|| vec![e.clone()]);
+                let words: Vec<String> = words.iter().map(|w| quote(w).into_owned()).collect();
+                format!("{} {}", words.join(" "), quote(&remote))
+            }
             None => quote(&remote).into_owned(),
         };
         let args: String = a.argv[1..]

@@ -82,17 +82,24 @@ impl Module for ServiceModule {
                 .bool(&["daemon_reexec", "daemon-reexec"])?
                 .unwrap_or(false),
         };
-        args.ignore(&[
-            "arguments",
-            "args",
-            "pattern",
-            "runlevel",
-            "sleep",
-            "scope",
-            "no_block",
-            "force",
-            "use",
-        ]);
+        // Accepted where their value is what systemctl does here; any
+        // other value is not implemented (the task fails when reached).
+        for name in ["arguments", "args", "pattern", "runlevel", "sleep", "force"] {
+            args.absent_only(name);
+        }
+        args.bool_at_default("no_block", false);
+        if matches!(args.str(&["scope"])?.as_deref(), Some(s) if s != "system") {
+            return Err(ArgError::NotImplemented {
+                module: "systemd".into(),
+                name: "scope".into(),
+            });
+        }
+        if matches!(args.str(&["use"])?.as_deref(), Some(u) if u != "auto" && u != "systemd") {
+            return Err(ArgError::NotImplemented {
+                module: "service".into(),
+                name: "use".into(),
+            });
+        }
         args.finish(&[
             "name",
             "state",

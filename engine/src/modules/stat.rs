@@ -1,9 +1,10 @@
 //! `stat`: read a path's metadata; never changes anything.
 //!
 //! Supported: `path` (`dest`, `name`), `follow`, `get_checksum`,
-//! `checksum_algorithm` (`checksum`, `checksum_algo`); `get_mime`,
-//! `get_attributes` and `get_md5` are accepted and ignored (their keys
-//! are not reported). One command.
+//! `checksum_algorithm` (`checksum`, `checksum_algo`), `get_mime`
+//! (`mimetype`, `charset` from `file`, `unknown` without it) and
+//! `get_attributes` (`attributes`, `attr_flags`, `version` from
+//! `lsattr -vd`), both on by default as in Ansible. One command.
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
@@ -21,6 +22,10 @@ pub struct StatArgs {
     pub follow: bool,
     /// The checksum to compute for regular files, if any.
     pub checksum: Option<Checksum>,
+    /// Report `mimetype` and `charset`.
+    pub mime: bool,
+    /// Report `attributes`, `attr_flags` and `version`.
+    pub attributes: bool,
 }
 
 /// The `stat` module.
@@ -40,16 +45,12 @@ impl Module for StatModule {
                 &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
             )?
             .unwrap_or_else(|| "sha1".into());
-        args.ignore(&[
-            "get_mime",
-            "get_attributes",
-            "get_md5",
-            "mime",
-            "mime_type",
-            "mime-type",
-            "attr",
-            "attributes",
-        ]);
+        let mime = args
+            .bool(&["get_mime", "mime", "mime_type", "mime-type"])?
+            .unwrap_or(true);
+        let attributes = args
+            .bool(&["get_attributes", "attr", "attributes"])?
+            .unwrap_or(true);
         args.finish(&[
             "path",
             "follow",
@@ -62,6 +63,8 @@ impl Module for StatModule {
             path,
             follow,
             checksum: if get { Checksum::parse(&algo) } else { None },
+            mime,
+            attributes,
         })
     }
 
@@ -70,24 +73,120 @@ impl Module for StatModule {
     }
 
     fn run(a: &StatArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        let (recs, _) = probe_files(ctx, &script(a), 1)?;
+        let (recs, rest) = probe_files(ctx, &script(a), 1)?;
         // Following a dangling link finds nothing, as Python's os.stat does.
         let st = recs[0]
             .as_ref()
             .filter(|st| !(a.follow && st.kind() == FileKind::Symlink));
-        Ok(Outcome::ok().with("stat", Value::Map(stat_map(&a.path, st))))
+        let mut m = stat_map(&a.path, st);
+        if st.is_some() {
+            extras(a, &rest, &mut m);
+        }
+        Ok(Outcome::ok().with("stat", Value::Map(m)))
     }
 }
 
 fn script(a: &StatArgs) -> String {
-    stat_script(&[(
+    let mut s = stat_script(&[(
         &a.path,
         StatOpts {
             follow: a.follow,
             checksum: a.checksum,
             content: false,
         },
-    )])
+    )]);
+    if a.mime || a.attributes {
+        let p = crate::shell::quote(&a.path);
+        s.push_str(&format!("if [ -e {p} ] || [ -L {p} ]; then\n"));
+        // Ansible runs `file --mime-type --mime-encoding PATH` and
+        // `lsattr -vd PATH`; a missing tool or a failure leaves its keys
+        // at their defaults.
+        if a.mime {
+            s.push_str(&format!(
+                "printf M; file --mime-type --mime-encoding -- {p} 2>/dev/null; printf '\\0'\n"
+            ));
+        }
+        if a.attributes {
+            s.push_str(&format!(
+                "printf A; lsattr -vd -- {p} 2>/dev/null; printf '\\0'\n"
+            ));
+        }
+        s.push_str("fi\n");
+    }
+    s
+}
+
+/// Ansible's file attribute letters and their names
+/// (`module_utils/common/file.py`).
+const FILE_ATTRIBUTES: &[(char, &str)] = &[
+    ('A', "noatime"),
+    ('a', "append"),
+    ('c', "compressed"),
+    ('C', "nocow"),
+    ('d', "nodump"),
+    ('D', "dirsync"),
+    ('e', "extents"),
+    ('E', "encrypted"),
+    ('h', "blocksize"),
+    ('i', "immutable"),
+    ('I', "indexed"),
+    ('j', "journalled"),
+    ('N', "inline"),
+    ('s', "zero"),
+    ('S', "synchronous"),
+    ('t', "notail"),
+    ('T', "blockroot"),
+    ('u', "undelete"),
+    ('X', "compressedraw"),
+    ('Z', "compresseddirty"),
+];
+
+/// `mimetype`/`charset` and `attributes`/`attr_flags`/`version` from the
+/// probe's extra records, parsed as Ansible's stat parses the tools'
+/// output.
+fn extras(a: &StatArgs, rest: &[u8], m: &mut Map) {
+    let records: Vec<String> = rest
+        .split(|b| *b == 0)
+        .map(|r| String::from_utf8_lossy(r).into_owned())
+        .collect();
+    let find = |tag: char| {
+        records
+            .iter()
+            .find_map(|r| r.trim_start().strip_prefix(tag).map(str::to_owned))
+    };
+    if a.mime {
+        let (mut mimetype, mut charset) = ("unknown".to_owned(), "unknown".to_owned());
+        if let Some(out) = find('M').filter(|o| !o.trim().is_empty()) {
+            if let Some((_, tail)) = out.rsplit_once(':') {
+                if let Some((t, c)) = tail.split_once(';') {
+                    mimetype = t.trim().to_owned();
+                    charset = c.split_once('=').map_or("", |(_, v)| v).trim().to_owned();
+                }
+            }
+        }
+        m.insert("mimetype".into(), mimetype.into());
+        m.insert("charset".into(), charset.into());
+    }
+    if a.attributes {
+        let mut version = Value::Null;
+        let mut flags = String::new();
+        let mut names = Vec::new();
+        if let Some(out) = find('A') {
+            let words: Vec<&str> = out.split_whitespace().collect();
+            if words.len() >= 2 {
+                version = Value::Str(words[0].to_owned());
+                flags = words[1].replace('-', "");
+                names = flags
+                    .chars()
+                    .filter_map(|c| FILE_ATTRIBUTES.iter().find(|(f, _)| *f == c))
+                    .map(|(_, n)| Value::Str((*n).to_owned()))
+                    .collect();
+            }
+        }
+        m.insert("version".into(), version);
+        m.insert("attributes".into(), Value::List(names));
+        m.insert("attr_flags".into(), flags.into());
+    }
 }
 
 /// Ansible's `stat` dict for a probe record (`{exists: false}` when absent).
@@ -189,6 +288,42 @@ mod tests {
         );
         let a = StatModule::parse(&mut m).unwrap();
         assert_eq!(a.checksum, Some(Checksum::Sha256));
-        assert!(script(&a).ends_with("st '/a b' f sha256sum -\n"));
+        let s = script(&a);
+        assert!(s.contains("st '/a b' f sha256sum -\n"), "{s}");
+        assert!(
+            s.contains("file --mime-type --mime-encoding -- '/a b'"),
+            "{s}"
+        );
+    }
+
+    fn args() -> StatArgs {
+        StatArgs {
+            path: "/x".into(),
+            follow: false,
+            checksum: None,
+            mime: true,
+            attributes: true,
+        }
+    }
+
+    // The tools' output as Ansible's stat parses it (file and lsattr on
+    // this machine's ext4).
+    #[test]
+    fn mime_and_attributes_from_the_tools() {
+        let mut m = Map::new();
+        let rest =
+            b"M/x: text/plain; charset=us-ascii\n\0A3047418721 --------------e------- /x\n\0";
+        extras(&args(), rest, &mut m);
+        assert_eq!(m["mimetype"], Value::from("text/plain"));
+        assert_eq!(m["charset"], Value::from("us-ascii"));
+        assert_eq!(m["version"], Value::from("3047418721"));
+        assert_eq!(m["attr_flags"], Value::from("e"));
+        assert_eq!(m["attributes"], Value::List(vec![Value::from("extents")]));
+        // Without the tools: Ansible's defaults.
+        let mut m = Map::new();
+        extras(&args(), b"M\0A\0", &mut m);
+        assert_eq!(m["mimetype"], Value::from("unknown"));
+        assert_eq!(m["version"], Value::Null);
+        assert_eq!(m["attributes"], Value::List(vec![]));
     }
 }

@@ -86,6 +86,8 @@ impl Module for SysctlModule {
             backup: false,
             attrs: &attrs,
             header_suffix: "",
+            validate: None,
+            diff_list: false,
         };
         let (mut o, _) = run_edit(ctx, &target, |text| Ok(edit(text, a)))?;
         if o.failed {

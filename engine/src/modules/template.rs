@@ -35,10 +35,11 @@ impl Module for TemplateModule {
             backup: args.bool(&["backup"])?.unwrap_or(false),
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
+            validate: args.str(&["validate"])?,
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
-            "src", "dest", "mode", "owner", "group", "backup", "force", "follow",
+            "src", "dest", "mode", "owner", "group", "backup", "force", "follow", "validate",
         ])?;
         Ok(parsed)
     }

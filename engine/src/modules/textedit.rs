@@ -25,6 +25,11 @@ pub(crate) struct EditTarget<'a> {
     pub(crate) attrs: &'a Attrs,
     /// Added to the diff headers (lineinfile/blockinfile: ` (content)`).
     pub(crate) header_suffix: &'static str,
+    /// `validate:`, run on the new file before it replaces the old one.
+    pub(crate) validate: Option<&'a str>,
+    /// Put Ansible's `diff` list in the result (lineinfile, blockinfile:
+    /// the content, filled in diff mode, and the file attributes).
+    pub(crate) diff_list: bool,
 }
 
 /// What the edit function decided.
@@ -83,6 +88,29 @@ pub(crate) fn run_edit(
         }
     };
     let mut o = Outcome::ok();
+    if t.diff_list {
+        let header = |what: &str| Value::Str(format!("{} ({what})", t.path));
+        let mut content = crate::value::Map::new();
+        let (b, a) = match (&e.text, ctx.diff) {
+            (Some(text), true) => (before.unwrap_or("").to_owned(), text.clone()),
+            (None, true) => (
+                before.unwrap_or("").to_owned(),
+                before.unwrap_or("").to_owned(),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        content.insert("after".into(), Value::Str(a));
+        content.insert("after_header".into(), header("content"));
+        content.insert("before".into(), Value::Str(b));
+        content.insert("before_header".into(), header("content"));
+        let mut attrs = crate::value::Map::new();
+        attrs.insert("after_header".into(), header("file attributes"));
+        attrs.insert("before_header".into(), header("file attributes"));
+        o.result.insert(
+            "diff".into(),
+            Value::List(vec![Value::Map(content), Value::Map(attrs)]),
+        );
+    }
     let mut backup = String::new();
     let mut msg = e.msg;
     match (e.text, cur) {
@@ -105,14 +133,11 @@ pub(crate) fn run_edit(
                     stat: StatOpts::default(),
                     source: None,
                     mkdir: cur.is_none(),
+                    validate: t.validate,
                 };
                 match write_file(ctx, text.as_bytes(), &spec, cur)? {
                     Ok((_, b)) => backup = b.unwrap_or_default(),
-                    Err(m) => {
-                        // The write path left the file as it was.
-                        o.changed = false;
-                        return Ok((o.failing(m), backup));
-                    }
+                    Err(f) => return Ok((f.fail_edit(), backup)),
                 }
             }
         }

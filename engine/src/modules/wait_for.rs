@@ -105,11 +105,11 @@ impl Module for WaitForModule {
             sleep: args.int(&["sleep"])?.unwrap_or(1).clamp(1, 3600) as u64,
             msg: args.str(&["msg"])?,
         };
-        args.ignore(&[
-            "connect_timeout",
-            "active_connection_states",
-            "exclude_hosts",
-        ]);
+        // A connection attempt's own timeout changes no outcome here.
+        args.ignore(&["connect_timeout"]);
+        // `drained`'s filters: only their defaults are implemented.
+        args.absent_only("active_connection_states");
+        args.absent_only("exclude_hosts");
         args.finish(&[
             "host",
             "port",

@@ -12,8 +12,10 @@ use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
 use super::fstat::{parse_records_rest, stat_call, FileStat, StatOpts, STAT_FN};
 use super::outcome::ModuleError;
-use crate::shell::Cmd;
+use super::outcome::Outcome;
+use crate::shell::{quote, Cmd};
 use crate::transport::atomic::{self, AtomicWrite, Content};
+use crate::value::Value;
 
 /// What to write and how.
 pub(crate) struct WriteSpec<'a> {
@@ -29,6 +31,119 @@ pub(crate) struct WriteSpec<'a> {
     pub(crate) source: Option<&'a str>,
     /// Create the destination's directory first (`dest` ending in `/`).
     pub(crate) mkdir: bool,
+    /// `validate:`: a command with `%s` run on the temp file before it is
+    /// renamed into place ([`validator`]); a non-zero exit keeps the old
+    /// file.
+    pub(crate) validate: Option<&'a str>,
+}
+
+/// Why a write did not happen.
+#[derive(Debug, PartialEq)]
+pub(crate) enum WriteFailure {
+    /// The host refused (the text says why).
+    Message(String),
+    /// `validate:` rejected the new content: Ansible's `failed to
+    /// validate` with the command's exit status and output.
+    Validation {
+        /// The validator's exit status.
+        rc: i64,
+        /// Its standard output.
+        stdout: String,
+        /// Its standard error.
+        stderr: String,
+    },
+}
+
+impl WriteFailure {
+    /// The failed result of lineinfile, blockinfile and replace: the
+    /// validator's status and error in the message. Like every
+    /// `fail_json` of ansible-core 2.19, it carries `exception` and
+    /// nothing of the result built so far.
+    pub(crate) fn fail_edit(self) -> Outcome {
+        match self {
+            WriteFailure::Validation { rc, stderr, .. } => {
+                module_failure(format!("failed to validate: rc:{rc} error:{stderr}"))
+            }
+            other => other.fail(),
+        }
+    }
+
+    /// The failed result of copy and template: `failed to validate` with
+    /// the validator's `exit_status`, `stdout` and `stderr` (and their
+    /// `_lines`, which Ansible adds to any result with output).
+    pub(crate) fn fail(self) -> Outcome {
+        match self {
+            WriteFailure::Message(m) => module_failure(m),
+            WriteFailure::Validation { rc, stdout, stderr } => {
+                let lines =
+                    |s: &str| Value::List(s.lines().map(|l| Value::Str(l.to_owned())).collect());
+                module_failure("failed to validate")
+                    .with("exit_status", Value::Int(rc))
+                    .with("stdout_lines", lines(&stdout))
+                    .with("stderr_lines", lines(&stderr))
+                    .with("stdout", stdout)
+                    .with("stderr", stderr)
+            }
+        }
+    }
+}
+
+/// A module's `fail_json` as ansible-core 2.19 returns it.
+fn module_failure(msg: impl Into<String>) -> Outcome {
+    Outcome::failed(msg).with("exception", "(traceback unavailable)")
+}
+
+/// The shell text running `validate` on the temp file `"$t"`, as Ansible
+/// runs `validate % path`: the command must contain `%s` (`%%` is a
+/// literal `%`) and is split into words as Python's `shlex.split` does,
+/// then run without a shell.
+///
+/// # Errors
+/// Ansible's message for a command without `%s`, or one that does not
+/// split or format.
+pub(crate) fn validator(validate: &str) -> Result<String, String> {
+    if !validate.contains("%s") {
+        return Err(format!("validate must contain %s: {validate}"));
+    }
+    let words = super::argv::split_words(validate)
+        .ok_or_else(|| format!("validate: cannot split `{validate}`: unbalanced quotes"))?;
+    let mut out = String::new();
+    let mut placed = 0;
+    for w in &words {
+        let mut word = String::new();
+        let mut rest = w.as_str();
+        let mut literal = String::new();
+        while let Some(i) = rest.find('%') {
+            literal.push_str(&rest[..i]);
+            match rest[i + 1..].chars().next() {
+                Some('%') => literal.push('%'),
+                Some('s') if placed == 0 => {
+                    if !literal.is_empty() {
+                        word.push_str(&quote(&literal));
+                        literal.clear();
+                    }
+                    word.push_str("\"$t\"");
+                    placed += 1;
+                }
+                Some('s') => return Err("not enough arguments for format string".into()),
+                _ => {
+                    return Err(format!(
+                        "validate: unsupported format character in `{validate}`"
+                    ))
+                }
+            }
+            rest = &rest[i + 2..];
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() || word.is_empty() {
+            word.push_str(&quote(&literal));
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    Ok(out)
 }
 
 /// The directory part of `path` (`.` for a bare name).
@@ -83,6 +198,16 @@ pub(crate) fn write_script(
         s.push_str(c.as_str());
         s.push_str(" || exit 1\n");
     }
+    if let Some(v) = spec.validate {
+        // The validator's output goes to files, so that the record the
+        // script prints stays readable; a rejection is reported as a
+        // record of its own and leaves the destination alone.
+        s.push_str("vo=$(mktemp) && ve=$(mktemp) || { rm -f -- \"$t\"; exit 1; }\n");
+        s.push_str(&validator(v)?);
+        s.push_str(" > \"$vo\" 2> \"$ve\" < /dev/null; vr=$?\n");
+        s.push_str("if [ \"$vr\" -ne 0 ]; then printf '\\001validate %s\\0' \"$vr\"; cat -- \"$vo\"; printf '\\0'; cat -- \"$ve\"; printf '\\0'; rm -f -- \"$t\" \"$vo\" \"$ve\"; exit 0; fi\n");
+        s.push_str("rm -f -- \"$vo\" \"$ve\"\n");
+    }
     if spec.backup && existing.is_some() {
         s.push_str("b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$b\" || exit 1\n");
     } else {
@@ -101,10 +226,10 @@ pub(crate) fn write_file(
     data: &[u8],
     spec: &WriteSpec<'_>,
     existing: Option<&FileStat>,
-) -> Result<Result<(FileStat, Option<String>), String>, ModuleError> {
+) -> Result<Result<(FileStat, Option<String>), WriteFailure>, ModuleError> {
     let script = match write_script(spec, data.len() as u64, existing) {
         Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(WriteFailure::Message(e))),
     };
     let out = match spec.source {
         Some(_) => ctx.apply(&script, None)?,
@@ -116,11 +241,18 @@ pub(crate) fn write_file(
         }
     };
     if out.rc != 0 {
-        return Ok(Err(format!(
+        return Ok(Err(WriteFailure::Message(format!(
             "cannot write `{}`: {}",
             spec.dest,
             out.stderr_str().trim()
-        )));
+        ))));
+    }
+    if let Some(rejected) = out.stdout.strip_prefix(b"\x01validate ") {
+        let mut parts = rejected.split(|b| *b == 0);
+        let mut text = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+        let rc = text().trim().parse().unwrap_or(1);
+        let (stdout, stderr) = (text(), text());
+        return Ok(Err(WriteFailure::Validation { rc, stdout, stderr }));
     }
     let (recs, rest) = parse_records_rest(&out.stdout, 1)?;
     let st =
@@ -140,6 +272,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn validators_run_as_python_formats_and_splits_them() {
+        assert_eq!(
+            validator("/usr/sbin/visudo -cf %s").unwrap(),
+            r#"/usr/sbin/visudo -cf "$t""#
+        );
+        assert_eq!(
+            validator("sh -c 'grep -q x %s && echo 100%%'").unwrap(),
+            r#"sh -c 'grep -q x '"$t"' && echo 100%'"#
+        );
+        assert_eq!(validator("cat --file=%s").unwrap(), r#"cat --file="$t""#);
+        assert_eq!(
+            validator("visudo -c").unwrap_err(),
+            "validate must contain %s: visudo -c"
+        );
+        assert!(validator("x %s %s").is_err() && validator("x %s %d").is_err());
+    }
+
+    #[test]
+    fn parent_of_paths() {
+        assert_eq!(parent("/etc/x"), "/etc");
+        assert_eq!(parent("/x"), "/");
+        assert_eq!(parent("x"), ".");
+        assert_eq!(parent("a b/$(c)"), "a b");
+    }
+
+    #[test]
     fn script_quotes_destination() {
         let attrs = Attrs::default();
         let spec = WriteSpec {
@@ -149,6 +307,7 @@ mod tests {
             stat: StatOpts::default(),
             source: None,
             mkdir: false,
+            validate: None,
         };
         let s = write_script(&spec, 3, None).unwrap();
         assert!(s.contains(r#"konvoy_d='/tmp/a '"'"'$(b)`c`'"#), "{s}");

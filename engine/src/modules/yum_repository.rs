@@ -196,7 +196,9 @@ impl Module for YumRepositoryModule {
             owner: args.str(&["owner"])?,
             group: args.str(&["group"])?,
         };
-        args.ignore(&["unsafe_writes", "seuser", "serole", "setype", "selevel"]);
+        // SELinux contexts are not implemented: announced, and the task
+        // fails when a host reaches it.
+        args.ignore(&["unsafe_writes"]);
         let mut supported: Vec<&str> = vec![
             "name",
             "description",
@@ -237,6 +239,8 @@ impl Module for YumRepositoryModule {
             backup: false,
             attrs: &a.attrs,
             header_suffix: "",
+            validate: None,
+            diff_list: false,
         };
         let (mut o, _) = run_edit(ctx, &target, |text| {
             let (new, delete) = edit(text, a);

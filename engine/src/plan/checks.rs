@@ -2,21 +2,23 @@
 //! that can be seen without a host, collected in one pass.
 //!
 //! Errors (the run does not start):
-//! - a module argument the module does not take, or (for literal
-//!   arguments) a value the module's own parser rejects: each module's
-//!   [`crate::modules::Module::parse`] is run on the arguments as written; when they
-//!   contain templates only unsupported keys are reported, since a
-//!   templated value is only known per host;
-//! - a `template`/`copy`/`script` `src` that exists nowhere Ansible looks
-//!   ([`crate::playbook::missing_sources`]);
+//! - a module, option, filter, test or lookup name that neither this
+//!   engine nor Ansible knows ([`crate::catalog`]): a typo. Each module's
+//!   [`crate::modules::Module::parse`] is run on the arguments as written
+//!   to find the options it does not take;
 //! - a Jinja syntax error in any templated string or condition, or in a
 //!   `template` task's file (at the file's own line and column).
 //!
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a variable no source can define, in the
-//! playbook or in a template file. Ansible
+//! Warnings (the run goes on): a `template`/`copy`/`script` `src` that
+//! exists nowhere Ansible looks ([`crate::playbook::missing_sources`]); a
+//! module, option, filter, test or lookup
+//! Ansible has and this engine lacks (an error under `--strict`); a value
+//! the module's parser rejects (for literal arguments: the task fails when
+//! a host reaches it, as in Ansible); a variable no source can define, in
+//! the playbook or in a template file. Ansible
 //! only fails when such a template is rendered, and a task skipped by
 //! `when` never renders its arguments, so calling it an error would reject
 //! playbooks Ansible runs; the names every source can define are listed in
@@ -30,11 +32,12 @@ use super::error::PlanError;
 use super::module_args::{has_template, parse_args};
 use super::names::{self, Known};
 use super::template_files::{self, Scan};
+use crate::catalog::{catalog, ModuleDoc, ModuleKnown};
 use crate::inventory::Inventory;
 use crate::modules::{ArgError, ArgMap, ModuleName};
 use crate::playbook::{self, Condition, Keywords, Play, Playbook, Role, RoleUse, Task, TaskItem};
 use crate::source::Span;
-use crate::template::{Templar, TemplateError};
+use crate::template::{PluginKind, Templar, TemplateError};
 use crate::value::Map;
 use crate::yaml::{Node, NodeKind};
 use std::collections::HashSet;
@@ -76,7 +79,9 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         {
             let mut seen = HashSet::new();
             searched.retain(|s| seen.insert(s.clone()));
-            c.out.errors.push(PlanError::MissingSource {
+            // Ansible fails such a task when a host reaches it (targets
+            // test exactly that under `ignore_errors`): announced here.
+            c.out.warnings.push(PlanError::MissingSource {
                 module,
                 src,
                 searched,
@@ -262,6 +267,9 @@ impl Checker {
         }
         if let Some(l) = &t.loop_ {
             self.node(&l.items, &label);
+            if let playbook::LoopKind::With(name) = &l.kind {
+                self.plugin(PluginKind::Lookup, name, &l.span, &label);
+            }
         }
         for n in [&t.retries, &t.delay, &t.async_, &t.poll]
             .into_iter()
@@ -314,11 +322,48 @@ impl Checker {
         }
     }
 
-    /// Parses the task's arguments with its module's own parser.
+    /// The task's module and arguments, judged against what this engine
+    /// implements and what Ansible knows ([`crate::catalog`]): a name
+    /// neither knows is an error (a typo); one only Ansible knows is a
+    /// gap, announced as a warning.
     fn arguments(&mut self, t: &Task, label: &str) {
-        let Some(module) = ModuleName::lookup(&t.action.module) else {
+        let mut dirs = vec![self.playbook_dir.clone()];
+        dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+        let Some(module) = super::compile::resolve(&t.action.module, &dirs) else {
+            self.out.errors.push(PlanError::UnknownModule {
+                name: t.action.written.clone(),
+                task: label.to_owned(),
+                span: t.action.span.clone(),
+                suggestion: ModuleName::suggest(&t.action.module),
+            });
             return;
         };
+        let doc = match catalog().module(&t.action.module) {
+            ModuleKnown::Documented(d) => Some(d),
+            _ => None,
+        };
+        if !module.is_implemented() {
+            self.gap(
+                format!("module `{}`", module.as_str()),
+                label,
+                &t.action.span,
+            );
+            for key in t.action.args.keys() {
+                self.option(t, label, doc, key, "");
+            }
+            return;
+        }
+        if let Some(b) = module.builtin() {
+            let Some(options) = b.options() else {
+                return;
+            };
+            for key in t.action.args.keys() {
+                if !options.contains(&key.as_str()) {
+                    self.option(t, label, doc, key, &options.join(", "));
+                }
+            }
+            return;
+        }
         let mut args: Map = t
             .action
             .args
@@ -328,16 +373,44 @@ impl Checker {
         let templated = t.action.args.values().any(has_template);
         // A templated value can only be judged per host: when the parser
         // rejects one, drop it and parse again, so that an unsupported key
-        // further on is still found (at most once per argument).
+        // further on is still found. An option only Ansible has is
+        // announced and dropped likewise (at most once per argument).
         let err = loop {
             let Some(Err(err)) = parse_args(module, ArgMap::new(args.clone())) else {
                 return;
             };
             let name = match &err {
-                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => Some(name),
+                ArgError::Type { name, .. } | ArgError::Choice { name, .. } => {
+                    Some(name).filter(|n| t.action.args.get(*n).is_some_and(has_template))
+                }
+                ArgError::Unknown { name, .. } if name == "_raw_params" => {
+                    self.raw_params(t, label);
+                    Some(name)
+                }
+                // Ansible's internal arguments are no typos: the module's
+                // argument spec refuses them when a host reaches the task.
+                ArgError::Unknown { name, .. }
+                    if name.starts_with('_') && !doc.is_some_and(|d| d.accepts(name)) =>
+                {
+                    let span = t.action.args.get(name).map(|n| n.span.clone());
+                    self.out.warnings.push(PlanError::BadArgument {
+                        module: t.action.written.clone(),
+                        task: label.to_owned(),
+                        error: err.clone(),
+                        suggestion: None,
+                        span: span.unwrap_or_else(|| t.action.span.clone()),
+                    });
+                    Some(name)
+                }
+                ArgError::Unknown { name, .. } if doc.is_some_and(|d| d.accepts(name)) => {
+                    let span = t.action.args.get(name).map(|n| n.span.clone());
+                    let what = format!("option `{name}` of module `{}`", module.as_str());
+                    self.gap(what, label, &span.unwrap_or_else(|| t.action.span.clone()));
+                    Some(name)
+                }
                 _ => None,
             };
-            match name.filter(|n| t.action.args.get(*n).is_some_and(has_template)) {
+            match name {
                 Some(n) => {
                     args.shift_remove(n.as_str());
                 }
@@ -356,15 +429,121 @@ impl Checker {
             return;
         }
         let suggestion = match &err {
-            ArgError::Unknown { name, supported } => names::closest(name, supported),
+            ArgError::Unknown { name, supported } => {
+                let names: Vec<&str> = doc.iter().flat_map(|d| d.all_names()).collect();
+                names::closest(name, &format!("{supported}, {}", names.join(", ")))
+            }
             _ => None,
         };
-        self.out.errors.push(PlanError::BadArgument {
+        let unknown = matches!(err, ArgError::Unknown { .. });
+        let found = PlanError::BadArgument {
             module: t.action.written.clone(),
             task: label.to_owned(),
             error: err,
             suggestion,
             span: span.unwrap_or_else(|| t.action.span.clone()),
+        };
+        // A name nobody knows is a typo: refused now. A value the module
+        // rejects (a missing argument, a bad choice) fails where Ansible
+        // fails it: at the task, when a host reaches it.
+        if unknown {
+            self.out.errors.push(found);
+        } else {
+            self.out.warnings.push(found);
+        }
+    }
+
+    /// An argument `key` this engine does not honour for the task's
+    /// module: a gap when Ansible documents it, else a typo.
+    fn option(
+        &mut self,
+        t: &Task,
+        label: &str,
+        doc: Option<&ModuleDoc>,
+        key: &str,
+        supported: &str,
+    ) {
+        let span = t
+            .action
+            .args
+            .get(key)
+            .map_or_else(|| t.action.span.clone(), |n| n.span.clone());
+        match doc {
+            Some(_) if key == "_raw_params" => self.raw_params(t, label),
+            Some(d) if !d.accepts(key) => {
+                let names: Vec<&str> = d.all_names().collect();
+                self.out.errors.push(PlanError::BadArgument {
+                    module: t.action.written.clone(),
+                    task: label.to_owned(),
+                    error: ArgError::Unknown {
+                        name: key.to_owned(),
+                        supported: names.join(", "),
+                    },
+                    suggestion: names::closest(key, &names.join(", ")),
+                    span,
+                });
+            }
+            _ if supported.is_empty() => {}
+            _ => {
+                let module = t.action.module.rsplit('.').next().unwrap_or_default();
+                self.gap(format!("option `{key}` of module `{module}`"), label, &span);
+            }
+        }
+    }
+
+    /// A filter, test or lookup the template uses: fine when this engine
+    /// has it, a gap when only Ansible has it, else a typo.
+    fn plugin(&mut self, kind: PluginKind, name: &str, span: &Span, label: &str) {
+        // A name that is itself a template is only known when rendered.
+        if Templar::is_template(name) || self.templar.implements(kind, name) {
+            return;
+        }
+        if catalog().has_plugin(kind, name) {
+            self.gap(format!("{kind} `{name}`"), label, span);
+            return;
+        }
+        let names = catalog().plugin_names(kind).join(", ");
+        self.out.errors.push(PlanError::UnknownPlugin {
+            kind,
+            name: name.to_owned(),
+            task: label.to_owned(),
+            span: span.clone(),
+            suggestion: names::closest(name, &names),
+        });
+    }
+
+    /// Free-form text for a module that takes none: Ansible fails the
+    /// task when a host reaches it, so a warning here.
+    fn raw_params(&mut self, t: &Task, label: &str) {
+        let Some(msg) = catalog().no_raw_params(&t.action.module) else {
+            return;
+        };
+        // A lone template may render to the arguments ("arg splat").
+        let raw = t.action.args.get("_raw_params").and_then(Node::as_str);
+        if raw.is_some_and(crate::template::Templar::is_template) {
+            return;
+        }
+        let span = t
+            .action
+            .args
+            .get("_raw_params")
+            .map_or_else(|| t.action.span.clone(), |n| n.span.clone());
+        self.out.warnings.push(PlanError::BadArgument {
+            module: t.action.written.clone(),
+            task: label.to_owned(),
+            error: ArgError::Invalid(msg),
+            suggestion: None,
+            span,
+        });
+    }
+
+    /// Announces a gap: a warning, or an error under `--strict` (decided
+    /// by the caller, see [`crate::job::PlaybookJob::prepare_checked`]).
+    fn gap(&mut self, what: String, label: &str, span: &Span) {
+        self.out.warnings.push(PlanError::NotImplemented {
+            what,
+            task: label.to_owned(),
+            span: span.clone(),
         });
     }
 
@@ -407,6 +586,9 @@ impl Checker {
             }
             Err(_) => {}
             Ok(vars) => {
+                for (kind, name) in self.templar.plugins(text, conditional) {
+                    self.plugin(kind, &name, span, label);
+                }
                 for name in vars {
                     self.out.reads.insert(name.clone());
                     if !self.known.defines(&name) && !names::optional_use(text, &name) {
@@ -452,7 +634,7 @@ mod tests {
             )],
             "h1 p=/y s=touch\n",
         );
-        assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
         match &c.errors[0] {
             PlanError::BadArgument {
                 error: ArgError::Unknown { name, .. },
@@ -468,11 +650,12 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+        // A bad value fails the task when a host reaches it, as in Ansible.
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(matches!(
-            &c.errors[1],
+            &c.warnings[0],
             PlanError::BadArgument { error: ArgError::Choice { name, .. }, .. } if name == "state"
         ));
-        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
     #[test]

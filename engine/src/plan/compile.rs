@@ -583,15 +583,31 @@ impl Compiler {
         let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
             Ok(m) => m,
             Err(name) => {
-                self.errors.push(PlanError::UnknownModule {
-                    suggestion: (name == t.action.written)
-                        .then(|| ModuleName::suggest(&t.action.module))
-                        .flatten(),
-                    name,
-                    task: format!("task `{}`", t.display_name()),
-                    span: t.action.span.clone(),
-                });
-                return None;
+                // Not one of ours: a module Ansible (or a library/ dir, an
+                // installed collection) has is a gap announced before the
+                // run; a name nobody knows is a typo, refused.
+                let mut dirs = vec![inh.playbook_dir.clone()];
+                dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
+                dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+                let looked_up = if name == t.action.written {
+                    t.action.module.as_str()
+                } else {
+                    name.as_str()
+                };
+                match resolve(looked_up, &dirs) {
+                    Some(m) => m,
+                    None => {
+                        self.errors.push(PlanError::UnknownModule {
+                            suggestion: (name == t.action.written)
+                                .then(|| ModuleName::suggest(&t.action.module))
+                                .flatten(),
+                            name,
+                            task: format!("task `{}`", t.display_name()),
+                            span: t.action.span.clone(),
+                        });
+                        return None;
+                    }
+                }
             }
         };
         Some(Step::Task(Arc::new(self.task_step(t, inh, module))))
@@ -654,6 +670,14 @@ impl Compiler {
                     LoopKind::With(n) => Some(n.clone()),
                 },
                 items: l.items.to_value(),
+                subdir: ["template", "var", "file"]
+                    .into_iter()
+                    .find(|s| t.action.written.contains(s))
+                    .map_or("files", |s| match s {
+                        "template" => "templates",
+                        "var" => "vars",
+                        _ => "files",
+                    }),
             }),
             loop_control: LoopControl {
                 loop_var: lc
@@ -798,6 +822,40 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         keywords: inh.used.clone(),
         role: None,
         search_paths: search_paths(None, &inh.playbook_dir),
+    }
+}
+
+/// The module a task names: one this engine runs, or one Ansible has and
+/// this engine lacks (its tasks fail only when a host reaches them);
+/// `None` when Ansible does not know the name either. A module or action
+/// plugin in a `library/` or `action_plugins/` folder of `dirs` (the
+/// playbook's, the role's) is one Ansible has: Python plugins are not run
+/// here, so such tasks fail when a host reaches them.
+pub(crate) fn resolve(name: &str, dirs: &[PathBuf]) -> Option<ModuleName> {
+    use crate::catalog::{catalog, ModuleKnown};
+    if let Some(m) = ModuleName::lookup(name) {
+        return Some(m);
+    }
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let adjacent = dirs.iter().any(|d| {
+        ["library", "action_plugins"].iter().any(|sub| {
+            ["py", "sh", "ps1", ""].iter().any(|ext| {
+                let file = if ext.is_empty() {
+                    short.to_owned()
+                } else {
+                    format!("{short}.{ext}")
+                };
+                d.join(sub).join(file).is_file()
+            })
+        })
+    });
+    if adjacent {
+        return Some(ModuleName::unimplemented(name));
+    }
+    match catalog().module(name) {
+        ModuleKnown::Documented(doc) => Some(ModuleName::unimplemented(doc.display_name())),
+        ModuleKnown::OtherCollection => Some(ModuleName::unimplemented(name)),
+        ModuleKnown::Unknown => None,
     }
 }
 

@@ -17,6 +17,32 @@ pub enum PlanError {
         /// The closest known module.
         suggestion: Option<&'static str>,
     },
+    /// A module or option Ansible has and this engine does not implement:
+    /// a warning (the task fails when a host reaches it), an error under
+    /// `--strict`.
+    #[error("{span}: {what} is not implemented by konvoy-image ({task})")]
+    NotImplemented {
+        /// `module `apt`` or `option `validate` of module `copy``.
+        what: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// The module name or the option, as written.
+        span: Span,
+    },
+    /// A filter, test or lookup that neither this engine nor Ansible has.
+    #[error("{span}: no {kind} named `{name}` in {task}")]
+    UnknownPlugin {
+        /// Filter, test or lookup.
+        kind: crate::template::PluginKind,
+        /// The name as written.
+        name: String,
+        /// `task `name``, for the message.
+        task: String,
+        /// The template holding it.
+        span: Span,
+        /// The closest name Ansible has.
+        suggestion: Option<String>,
+    },
     /// `vars:` (or a vars file) that is not a mapping.
     #[error("{span}: `{what}` must be a mapping, got {found}")]
     NotAMapping {
@@ -124,6 +150,8 @@ impl PlanError {
     pub fn span(&self) -> Option<&Span> {
         match self {
             PlanError::UnknownModule { span, .. }
+            | PlanError::NotImplemented { span, .. }
+            | PlanError::UnknownPlugin { span, .. }
             | PlanError::NotAMapping { span, .. }
             | PlanError::VarsFile { span, .. }
             | PlanError::BadArgument { span, .. }
@@ -147,10 +175,18 @@ impl PlanError {
             PlanError::BadArgument {
                 suggestion: Some(s),
                 ..
+            }
+            | PlanError::UnknownPlugin {
+                suggestion: Some(s),
+                ..
             } => Some(format!("did you mean `{s}`?")),
             PlanError::MissingSource { searched, .. } => {
                 Some(format!("searched: {}", searched.join(", ")))
             }
+            PlanError::NotImplemented { .. } => Some(
+                "only a host that reaches the task fails; `--strict` refuses the playbook instead"
+                    .into(),
+            ),
             PlanError::UndefinedVariable { name, .. } => Some(format!(
                 "define `{name}` (inventory, vars, -e) or guard it with `| default(...)`"
             )),

@@ -169,6 +169,10 @@ pub struct LoopSpec {
     pub lookup: Option<String>,
     /// The items expression or list, raw.
     pub items: Value,
+    /// Where a `with_first_found` loop looks first: `templates`, `vars`
+    /// or `files`, by the first of `template`, `var`, `file` in the
+    /// action's name (Ansible's rule; `files` when none is).
+    pub subdir: &'static str,
 }
 
 /// `loop_control`.

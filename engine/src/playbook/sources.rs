@@ -104,9 +104,15 @@ impl Check {
         let Some(text) = node::as_str(src) else {
             return;
         };
-        // A script line is `path args...`; only the path is a file.
+        // A script line is `path args...`, split as the script action
+        // splits it (`shlex`: a quoted path may hold spaces); only the path
+        // is a file.
+        let first;
         let name = if task.action.module == "script" {
-            text.split_whitespace().next().unwrap_or_default()
+            first = crate::modules::split_words(text)
+                .and_then(|w| w.into_iter().next())
+                .unwrap_or_default();
+            first.as_str()
         } else {
             text
         };

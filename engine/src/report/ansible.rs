@@ -304,6 +304,14 @@ impl<W: Write + Send> AnsiblePrinter<W> {
             out.push_str(line);
             out.push('\n');
         }
+        // The callback shows a result's `warnings` before its line and
+        // leaves them out of the result it prints.
+        if let Some(Value::List(ws)) = r.result.get("warnings") {
+            for w in ws {
+                let text = crate::report::python_str(w);
+                out.push_str(&self.paint(format!("[WARNING]: {text}\n"), Color::Warn));
+            }
+        }
         for item in &r.items {
             let word = status_word(item.status, true);
             match item.status {
@@ -522,6 +530,7 @@ fn clean(result: &Map, verbosity: u8) -> Map {
         .filter(|(k, _)| {
             !k.starts_with("_ansible")
                 && *k != "failed"
+                && *k != "warnings"
                 && (verbosity >= 3 || (*k != "invocation" && *k != "diff"))
         })
         .map(|(k, v)| (k.clone(), v.clone()))

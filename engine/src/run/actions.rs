@@ -11,6 +11,7 @@ use crate::value::{Map, Value};
 use std::time::{Duration, Instant};
 
 /// Runs the action `b` for `st`.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different input
 pub(crate) fn run(
     b: Builtin,
     templar: &Templar,
@@ -19,10 +20,29 @@ pub(crate) fn run(
     vars: &Vars,
     args: &Map,
     deadline: Option<Instant>,
+    verbosity: u8,
 ) -> Result<Outcome, String> {
+    if let Some(options) = b.options() {
+        // The static checks refused arguments Ansible does not know; what
+        // is left is an option Ansible has and this action lacks.
+        if let Some(k) = args.keys().find(|k| !options.contains(&k.as_str())) {
+            let module = task.module.as_str();
+            if let Some(msg) = (k == "_raw_params")
+                .then(|| crate::catalog::catalog().no_raw_params(&task.action))
+                .flatten()
+            {
+                return Err(msg);
+            }
+            return Err(crate::modules::ArgError::NotImplemented {
+                module: module.to_owned(),
+                name: k.clone(),
+            }
+            .to_string());
+        }
+    }
     match b {
-        Builtin::SetFact => set_fact(st, args),
-        Builtin::Debug => debug(templar, vars, args),
+        Builtin::SetFact => set_fact(templar, vars, st, args),
+        Builtin::Debug => debug(templar, vars, args, verbosity),
         Builtin::Fail => Ok(Outcome::failed(
             args.get("msg")
                 .map(crate::report::python_str)
@@ -31,7 +51,7 @@ pub(crate) fn run(
         Builtin::Assert => assert(templar, vars, args),
         Builtin::Pause => pause(args, deadline),
         Builtin::Meta => meta(st, args),
-        Builtin::IncludeVars => include_vars(st, task, args),
+        Builtin::IncludeVars => include_vars(st, task, args, vars),
         // The task a role's `meta/argument_specs.yml` implies: accepted
         // without validating the role's parameters (not implemented).
         Builtin::ValidateArgumentSpec => {
@@ -40,16 +60,61 @@ pub(crate) fn run(
     }
 }
 
-fn set_fact(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
+/// `set_fact`: keys are templated too (Ansible's one case of key
+/// templating) and must then be valid variable names.
+fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<Outcome, String> {
     let mut facts = Map::new();
     for (k, v) in args.iter().filter(|(k, _)| *k != "cacheable") {
+        let name = if Templar::is_template(k) {
+            crate::report::python_str(&t.render(k, vars).map_err(|e| e.to_string())?)
+        } else {
+            k.clone()
+        };
+        let keyword = matches!(
+            name.as_str(),
+            "true" | "false" | "none" | "True" | "False" | "None" | "not"
+        );
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !identifier || keyword {
+            return Err(format!("Invalid variable name '{name}'."));
+        }
+        facts.insert(name, v.clone());
+    }
+    if facts.is_empty() {
+        return Err(
+            "No key/value pairs provided, at least one is required for this action to succeed"
+                .into(),
+        );
+    }
+    for (k, v) in &facts {
         st.set_fact(k, v.clone());
-        facts.insert(k.clone(), v.clone());
     }
     Ok(Outcome::ok().with("ansible_facts", Value::Map(facts)))
 }
 
-fn debug(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
+fn debug(t: &Templar, vars: &Vars, args: &Map, verbosity: u8) -> Result<Outcome, String> {
+    // `verbosity: N` shows the message only from `-v` × N on.
+    let wanted = match args.get("verbosity") {
+        None | Some(Value::Null) => 0,
+        Some(v) => crate::report::python_str(v)
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| {
+                format!(
+                    "verbosity must be an integer, got {}",
+                    crate::report::python_str(v)
+                )
+            })?,
+    };
+    if wanted > i64::from(verbosity) {
+        let mut o = Outcome::ok().with("skipped_reason", "Verbosity threshold not met.");
+        o.skipped = true;
+        return Ok(o);
+    }
     if let Some(var) = args.get("var") {
         let name = crate::report::python_str(var);
         let expr = format!("{{{{ {name} }}}}");
@@ -115,6 +180,23 @@ fn python_type(v: &Value) -> &'static str {
 }
 
 fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
+    let quiet = match args.get("quiet") {
+        None | Some(Value::Null) => false,
+        Some(v) => crate::modules::parse_bool(v).ok_or_else(|| {
+            format!(
+                "quiet must be a boolean, got {}",
+                crate::report::python_str(v)
+            )
+        })?,
+    };
+    // What makes Ansible's callback print the result (`quiet` does not).
+    let shown = |o: Outcome| {
+        if quiet {
+            o
+        } else {
+            o.with("_ansible_verbose_always", Value::Bool(true))
+        }
+    };
     let that: Vec<String> = match args.get("that") {
         Some(Value::List(l)) => l.iter().map(crate::report::python_str).collect(),
         Some(v) => vec![crate::report::python_str(v)],
@@ -129,17 +211,19 @@ fn assert(t: &Templar, vars: &Vars, args: &Map) -> Result<Outcome, String> {
                 .unwrap_or_else(|| "Assertion failed".into());
             // Registered, the failure also carries the `exception` text
             // Ansible 2.19 puts there; the callback hides it.
-            return Ok(Outcome::failed(msg)
-                .with("assertion", cond.as_str())
-                .with("evaluated_to", Value::Bool(false))
-                .with("exception", "(traceback unavailable)"));
+            return Ok(shown(
+                Outcome::failed(msg)
+                    .with("assertion", cond.as_str())
+                    .with("evaluated_to", Value::Bool(false))
+                    .with("exception", "(traceback unavailable)"),
+            ));
         }
     }
     let msg = args
         .get("success_msg")
         .map(crate::report::python_str)
         .unwrap_or_else(|| "All assertions passed".into());
-    Ok(Outcome::ok().with("msg", msg))
+    Ok(shown(Outcome::ok().with("msg", msg)))
 }
 
 /// `pause: seconds=N`; a task `timeout:` shorter than the pause ends
@@ -193,46 +277,19 @@ fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
     }
 }
 
-/// `include_vars`: a file (or `file:`/`dir:`), loaded as YAML; with
-/// `name:` the vars go under that key. Precedence level 18.
-fn include_vars(st: &mut HostState, task: &TaskStep, args: &Map) -> Result<Outcome, String> {
-    let file = args
-        .get("_raw_params")
-        .or_else(|| args.get("file"))
-        .and_then(Value::as_str)
-        .ok_or("include_vars: give a file (`dir` is not supported)")?;
-    let path = task
-        .search_paths
-        .iter()
-        .map(|d| d.join(file))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| std::path::PathBuf::from(file));
-    let loaded = crate::yaml::load_file(&path).map_err(|e| e.to_string())?;
-    let (doc, _warnings) = loaded.single();
-    let vars = match doc.map(|d| d.to_value()) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Map(m)) => m,
-        Some(other) => {
-            return Err(format!(
-                "{}: vars file must be a mapping, got {}",
-                path.display(),
-                other.type_name()
-            ))
-        }
-    };
-    let vars = match args.get("name").and_then(Value::as_str) {
-        Some(n) => std::iter::once((n.to_owned(), Value::Map(vars))).collect(),
-        None => vars,
-    };
-    st.include_vars(&vars);
-    // Ansible lists the file by its absolute path and registers
-    // `failed: false` (measured in tests/golden/run/logic).
-    let shown = std::fs::canonicalize(&path).unwrap_or(path);
-    Ok(Outcome::ok()
-        .with("ansible_facts", Value::Map(vars))
-        .with(
-            "ansible_included_var_files",
-            Value::List(vec![Value::Str(shown.display().to_string())]),
-        )
-        .with("failed", Value::Bool(false)))
+/// `include_vars` (see [`super::include_vars`]): the variables go to the
+/// host at precedence level 18.
+fn include_vars(
+    st: &mut HostState,
+    task: &TaskStep,
+    args: &Map,
+    vars: &Vars,
+) -> Result<Outcome, String> {
+    let (o, loaded) = super::include_vars::run(task, args, vars)?;
+    if o.failed {
+        return Ok(o);
+    }
+    st.include_vars(&loaded);
+    // Ansible registers `failed: false` (measured in tests/golden/run/logic).
+    Ok(o.with("failed", Value::Bool(false)))
 }

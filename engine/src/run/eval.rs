@@ -104,7 +104,9 @@ pub(crate) fn loop_items(
             .enumerate()
             .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
             .collect()),
-        Some(other) => t.lookup(other, &list, vars).map_err(|e| e.to_string()),
+        Some(other) => t
+            .loop_lookup(other, &list, vars, spec.subdir)
+            .map_err(|e| e.to_string()),
     }
 }
 

@@ -30,7 +30,23 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         .templar
         .render_value(&Value::Map(task.args.clone()), vars)
     {
-        Ok(Value::Map(m)) => m,
+        Ok(Value::Map(mut m)) => {
+            // "Arg splat": `assert: '{{ item }}'` on an action that takes
+            // no free-form text: the template's mapping is the arguments,
+            // and keys under `args:` win.
+            if let Some(Value::Map(splat)) = m.get("_raw_params").cloned() {
+                if crate::catalog::catalog()
+                    .no_raw_params(&task.action)
+                    .is_some()
+                {
+                    m.shift_remove("_raw_params");
+                    let mut merged = splat;
+                    merged.extend(m);
+                    m = merged;
+                }
+            }
+            m
+        }
         Ok(_) => return Err("module arguments must be a mapping".into()),
         Err(e) => return Err(e.to_string()),
     };
@@ -73,9 +89,9 @@ pub(crate) fn prepare(
     vars: &Vars,
 ) -> Result<Work, Unprepared> {
     let args = render_args(env, task, vars).map_err(Unprepared::Args)?;
-    let Some(host) = task.module.host_impl() else {
+    if task.module.host_impl().is_none() {
         return Ok(Work::Controller(args));
-    };
+    }
     let failed = Unprepared::Failed;
     for k in [Keyword::CheckMode, Keyword::Diff, Keyword::Environment] {
         task.keywords.read(k);
@@ -94,7 +110,10 @@ pub(crate) fn prepare(
     let timeout =
         (env.opts.command_timeout > 0).then(|| Duration::from_secs(env.opts.command_timeout));
     Ok(Work::Host(Box::new(HostWork {
-        module: (host.parse)(ArgMap::new(args)),
+        module: task
+            .module
+            .parse(&task.action, ArgMap::new(args))
+            .expect("a module with a host implementation parses"),
         mode,
         diff: task.diff.unwrap_or(env.opts.diff),
         environment,

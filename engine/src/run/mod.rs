@@ -26,6 +26,7 @@ mod eval;
 mod gather;
 mod host;
 mod include;
+mod include_vars;
 mod invocation;
 mod options;
 mod play;

@@ -405,6 +405,14 @@ fn play_vars(
         Value::Int(i64::from(opts.verbosity)),
     );
     magic.insert("omit".into(), Value::Str(crate::template::OMIT.into()));
+    // Ansible's controller interpreter (`sys.executable`). konvoy-image
+    // runs no Python; content uses the name as `ansible_python_interpreter`
+    // for local hosts (ansible-test's inventories do), which konvoy-image
+    // accepts and does not need: the system python3 is the honest answer.
+    magic.insert(
+        "ansible_playbook_python".into(),
+        Value::Str("/usr/bin/python3".into()),
+    );
     let mut version = Map::new();
     for (k, v) in [("full", "2.19.14"), ("string", "2.19.14")] {
         version.insert(k.into(), Value::Str(v.into()));

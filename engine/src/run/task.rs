@@ -59,9 +59,15 @@ pub(crate) fn run_task(
             };
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
-            // A task that failed before its action ran (a timeout, async
+            // `assert` asks for its result to be shown unless `quiet`; a
+            // task that failed before its action ran (a timeout, async
             // refused) shows its result on one line, as Ansible does.
-            p.show_result = matches!(builtin, Some(Builtin::Debug | Builtin::Assert))
+            let verbose_always = run
+                .result
+                .data
+                .shift_remove("_ansible_verbose_always")
+                .is_some();
+            p.show_result = (builtin == Some(Builtin::Debug) || verbose_always)
                 && run.result.ending != Ending::Skipped
                 && !run.result.blame.is_task();
             p.debug_output = builtin == Some(Builtin::Debug);
@@ -207,12 +213,20 @@ fn run_items(
         }
     }
     let builtin = task.module.builtin();
+    let mut verbose_always = false;
+    for r in &mut runs {
+        verbose_always |= r
+            .result
+            .data
+            .shift_remove("_ansible_verbose_always")
+            .is_some();
+    }
     TaskRun {
         result: loop_result(&runs),
         items: runs,
         ignored: false,
         presentation: Presentation {
-            show_result: matches!(builtin, Some(Builtin::Debug | Builtin::Assert)),
+            show_result: builtin == Some(Builtin::Debug) || verbose_always,
             debug_output: builtin == Some(Builtin::Debug),
             ..Presentation::default()
         },
@@ -291,6 +305,14 @@ fn attempt(
             // alarm raises out of its retry loop).
             return r;
         }
+        let mut r = r;
+        // `attempts` is there for changed_when/failed_when already.
+        if task.until.is_some() {
+            r.set("attempts", Value::Int(tries));
+        }
+        if !matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
+            post_conditions(env, task, vars, reg, &mut r);
+        }
         let Some(until) = &task.until else { break r };
         if r.ending == Ending::Unreachable {
             break r;
@@ -323,32 +345,49 @@ fn attempt(
     if task.until.is_some() {
         r.set("attempts", Value::Int(tries));
     }
-    if matches!(r.ending, Ending::Unreachable | Ending::Skipped) {
-        return r;
-    }
-    if let Some(cw) = &task.changed_when {
-        let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
-        match all_true(env.templar, cw, &rv) {
-            Ok(changed) => r.changed = changed,
-            Err(e) => return TaskResult::failed(e),
+    r
+}
+
+/// `changed_when`, then `failed_when`, on one attempt's result, as
+/// ansible-core 2.19's task executor does (before `until` sees it): a
+/// false `failed_when` moves the module's `exception` to
+/// `failed_when_suppressed_exception`; a condition that does not evaluate
+/// fails the task, keeps the module's result, and records the error as
+/// `changed_when_result` / `failed_when_result`.
+fn post_conditions(
+    env: &TaskEnv<'_>,
+    task: &TaskStep,
+    vars: &Vars,
+    reg: Option<&str>,
+    r: &mut TaskResult,
+) {
+    let mut which = "changed";
+    let mut evaluate = |r: &mut TaskResult| -> Result<(), String> {
+        if let Some(cw) = &task.changed_when {
+            let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
+            r.changed = all_true(env.templar, cw, &rv)?;
         }
-    }
-    if let Some(fw) = &task.failed_when {
-        let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
-        match all_true(env.templar, fw, &rv) {
-            Ok(true) => {
+        which = "failed";
+        if let Some(fw) = &task.failed_when {
+            let rv = vars.with(reg.unwrap_or("result"), Value::Map(r.to_map()));
+            let failed = all_true(env.templar, fw, &rv)?;
+            r.set("failed_when_result", Value::Bool(failed));
+            if failed {
                 r.fail();
-                r.set("failed_when_result", Value::Bool(true));
-            }
-            Ok(false) => {
+            } else {
                 r.ending = Ending::Ran;
                 r.reports_failed = true;
-                r.set("failed_when_result", Value::Bool(false));
+                if let Some(e) = r.data.shift_remove("exception") {
+                    r.set("failed_when_suppressed_exception", e);
+                }
             }
-            Err(e) => return TaskResult::failed(e),
         }
+        Ok(())
+    };
+    if let Err(e) = evaluate(r) {
+        r.fail();
+        r.set(&format!("{which}_when_result"), Value::Str(e));
     }
-    r
 }
 
 /// The task's `timeout:` in seconds for `vars`: `None` for none (unset
@@ -386,13 +425,21 @@ fn once(
     let r = match work {
         Work::Controller(args) => {
             let Some(b) = task.module.builtin() else {
-                return TaskResult::failed(format!(
-                    "module `{}` is not implemented yet",
-                    task.module.as_str()
-                ));
+                return TaskResult::failed(
+                    crate::modules::ModuleError::Unsupported(task.module.as_str()).to_string(),
+                );
             };
             let until = deadline.map(|d| d.at);
-            match actions::run(b, env.templar, st, task, vars, args, until) {
+            match actions::run(
+                b,
+                env.templar,
+                st,
+                task,
+                vars,
+                args,
+                until,
+                env.opts.verbosity,
+            ) {
                 Ok(o) => TaskResult::from_outcome(o, false),
                 Err(e) => TaskResult::failed(e),
             }
@@ -457,7 +504,17 @@ fn on_host(
     let outcome = module.run(&mut ctx);
     st.commands += u64::from(ctx.commands);
     match outcome {
-        Ok(o) => TaskResult::from_outcome(o, true),
+        Ok(mut o) => {
+            // A module's `fail_json` in ansible-core 2.19 always carries
+            // `exception` (the callback hides it); action plugins' own
+            // failures do not.
+            if o.failed && !task.module.is_action_plugin() {
+                o.result
+                    .entry("exception".to_owned())
+                    .or_insert_with(|| Value::Str("(traceback unavailable)".into()));
+            }
+            TaskResult::from_outcome(o, true)
+        }
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &w.target.spec);
             TaskResult::unreachable(e.to_string())

@@ -81,7 +81,9 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     if let Some(r) = role {
         extend(&mut m, &r.params);
         m.insert("role_name".into(), Value::Str(r.name.clone()));
-        m.insert("role_path".into(), Value::Str(r.path.display().to_string()));
+        // Absolute, as Ansible's (content joins paths onto it).
+        let path = std::path::absolute(&r.path).unwrap_or_else(|_| r.path.clone());
+        m.insert("role_path".into(), Value::Str(path.display().to_string()));
     }
     extend(&mut m, &pv.extra);
     extend(&mut m, &pv.magic);

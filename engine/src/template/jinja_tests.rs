@@ -76,7 +76,11 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["superset", "issuperset"] {
         env.add_test(name, |a: &Value, b: &Value| all_in(b, a));
     }
+    // Python's `value in seq`: a substring for strings.
     env.add_test("contains", |seq: &Value, item: Value| {
+        if let (Some(s), Some(i)) = (seq.as_str(), item.as_str()) {
+            return Ok::<_, Error>(s.contains(i));
+        }
         Ok::<_, Error>(seq.try_iter()?.any(|x| x == item))
     });
     env.add_test("any", |v: &Value| {

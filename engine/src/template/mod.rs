@@ -43,6 +43,7 @@ mod pymethods;
 mod syntax;
 mod vars;
 
+pub use analysis::PluginKind;
 pub use error::TemplateError;
 pub use vars::{HostVars, Vars};
 

@@ -266,7 +266,7 @@ mod tests {
             exe: Some("/usr/local/bin/sudo".to_owned()),
             ..sudo(Some("pw"))
         };
-        let (text, _, _) = wrap(&spec, Cmd::new("true"));
+        let (text, _, _) = wrap(&spec, "true");
         assert!(
             text.starts_with("/usr/local/bin/sudo -H -S -E -p '[konvoy-sudo-"),
             "{text}"
@@ -281,7 +281,7 @@ mod tests {
             exe: Some("/bin/su".to_owned()),
             ..sudo(None)
         };
-        let (text, _, _) = wrap(&su, Cmd::new("true"));
+        let (text, _, _) = wrap(&su, "true");
         assert!(
             text.starts_with("env LC_ALL=C /bin/su -l root -c "),
             "{text}"

@@ -109,8 +109,9 @@ pub(super) fn decide(
                 diff_mode(&mut plan, &a.attrs, &fresh);
             }
             Some(st) => {
+                // The times of an existing file are `times::plan`'s:
+                // `now` by default, left alone when preserved.
                 plan.state(prev_state(cur), "touch");
-                plan.push(Cmd::new("touch -c --").arg(p));
                 attrs(&mut plan, st, false)?;
             }
         },
@@ -287,7 +288,14 @@ fn link(
         ))
         }
         None => plan.push(make.arg(p)),
-        Some(st) if st.kind() == FileKind::Symlink => replace_with(plan, p, make),
+        Some(st) if st.kind() == FileKind::Symlink => {
+            // Ansible's diff names the old and the new target.
+            if let Some(old) = &st.lnk_target {
+                plan.before.insert("src".into(), old.clone().into());
+                plan.after.insert("src".into(), src.into());
+            }
+            replace_with(plan, p, make)
+        }
         Some(st) if !a.force => {
             return Err(format!(
                 "refusing to convert from {} to symlink for {p}",

@@ -3,8 +3,9 @@
 //!
 //! Supported: `path` (`dest`, `name`), `state`
 //! (file/directory/link/hard/touch/absent), `mode` (octal or symbolic),
-//! `owner`, `group`, `recurse`, `force`, `src`, `follow`; `unsafe_writes`
-//! is accepted and ignored. One probe reads the path (and `src` for
+//! `owner`, `group`, `recurse`, `force`, `src`, `follow`,
+//! `modification_time`/`access_time` (and `_format`), `_diff_peek`;
+//! `unsafe_writes` is accepted (writes are atomic). One probe reads the path (and `src` for
 //! links; every entry below the directory for `recurse`); one command
 //! applies the differences and prints the new state.
 //!
@@ -15,6 +16,7 @@
 //! removed directory nor the mode of a directory before it existed.
 
 mod decide;
+mod times;
 
 use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
@@ -26,6 +28,7 @@ use super::write::parent;
 use super::Module;
 use crate::shell::quote;
 use decide::decide;
+pub use times::{Stamp, Times};
 
 /// The `state` argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,13 +64,31 @@ pub struct FileArgs {
     pub src: Option<String>,
     /// Follow a symlink at `path` for file/directory/touch.
     pub follow: bool,
+    /// `modification_time`, `access_time` (and their formats).
+    pub times: Times,
+    /// `_diff_peek` (what Ansible's action plugins ask before a diff):
+    /// only say whether the file looks binary.
+    pub diff_peek: bool,
 }
 
 /// The `file` module.
 pub struct FileModule;
 
 const SUPPORTED: &[&str] = &[
-    "path", "state", "mode", "owner", "group", "recurse", "force", "src", "follow",
+    "path",
+    "state",
+    "mode",
+    "owner",
+    "group",
+    "recurse",
+    "force",
+    "src",
+    "follow",
+    "modification_time",
+    "modification_time_format",
+    "access_time",
+    "access_time_format",
+    "_diff_peek",
 ];
 
 impl Module for FileModule {
@@ -101,6 +122,8 @@ impl Module for FileModule {
             force: args.bool(&["force"])?.unwrap_or(false),
             src: args.str(&["src"])?,
             follow: args.bool(&["follow"])?.unwrap_or(true),
+            times: times::parse(args)?,
+            diff_peek: args.bool(&["_diff_peek"])?.is_some(),
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(SUPPORTED)?;
@@ -123,6 +146,16 @@ impl Module for FileModule {
     }
 
     fn run(a: &FileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        if a.diff_peek {
+            // Ansible's execute_diff_peek: a NUL in the first 8 KiB.
+            let p = quote(&a.path);
+            let out = ctx.probe(&format!(
+                "[ \"$(head -c 8192 -- {p} 2>/dev/null | wc -c)\" = \"$(head -c 8192 -- {p} 2>/dev/null | tr -d '\\000' | wc -c)\" ]"
+            ))?;
+            return Ok(Outcome::ok()
+                .with("path", a.path.clone())
+                .with("appears_binary", crate::value::Value::Bool(out.rc != 0)));
+        }
         let n = 1 + usize::from(a.src.is_some());
         let (recs, rest) = probe_files(ctx, &probe_script(a), n)?;
         let cur = recs[0].as_ref();
@@ -137,6 +170,18 @@ impl Module for FileModule {
             Ok(p) => p,
             Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
         };
+        if state != FileState::Absent {
+            let cmds = times::plan(
+                ctx,
+                &a.path,
+                state,
+                &a.times,
+                cur,
+                &mut plan.before,
+                &mut plan.after,
+            )?;
+            plan.cmds.extend(cmds);
+        }
         let mut o = if plan.cmds.is_empty() {
             Outcome::ok()
         } else {
@@ -152,6 +197,16 @@ impl Module for FileModule {
                 plan.after.shift_remove("mode");
             }
             o.diff = Some(diff::dicts(&plan.before, &plan.after));
+        }
+        // In diff mode Ansible's file returns the dicts as `diff` too.
+        if ctx.diff && !touch_new {
+            let mut d = crate::value::Map::new();
+            d.insert("after".into(), crate::value::Value::Map(plan.after.clone()));
+            d.insert(
+                "before".into(),
+                crate::value::Value::Map(plan.before.clone()),
+            );
+            o.result.insert("diff".into(), crate::value::Value::Map(d));
         }
         let after = if plan.cmds.is_empty() || ctx.check_mode() {
             cur.cloned()

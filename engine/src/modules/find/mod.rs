@@ -4,13 +4,17 @@
 //! Supported: `paths` (`name`, `path`), `patterns` (`pattern`; globs, or
 //! Python regexes matched at the start of the name with `use_regex`),
 //! `excludes` (`exclude`), `file_type` (file/directory/link/any),
-//! `recurse`, `depth`, `hidden`, `follow`, `age` and `age_stamp`, `size`.
+//! `recurse`, `depth`, `hidden`, `follow`, `age` and `age_stamp`, `size`,
+//! `contains` (with `file_type: file`: a Python regex matched at the
+//! start of a line, or searched in the whole text with `read_whole_file`;
+//! the candidates' contents come in one more command).
 //! The host lists entries with GNU `find -printf` (NUL-delimited, so any
 //! name survives); the filtering is done here. Runs the same way on the
 //! controller: the executor hands a local [`super::Remote`] for
 //! `delegate_to: localhost`.
 //!
-//! Not supported: `contains`, `get_checksum`, `read_whole_file`.
+//! Not supported: `get_checksum`, `checksum_algorithm`, `encoding`,
+//! `limit`, `mode`, `exact_mode` (announced; the task fails when reached).
 
 mod matcher;
 
@@ -75,6 +79,10 @@ pub struct FindArgs {
     pub age_stamp: AgeStamp,
     /// Bytes: `>= size` when positive, `<= -size` when negative.
     pub size: Option<i64>,
+    /// A regex regular files must contain.
+    pub contains: Option<String>,
+    /// Search `contains` in the whole text rather than line by line.
+    pub read_whole_file: bool,
 }
 
 /// The `find` module.
@@ -150,8 +158,12 @@ impl Module for FindModule {
             age,
             age_stamp,
             size,
+            contains: args.str(&["contains"])?,
+            read_whole_file: args.bool(&["read_whole_file"])?.unwrap_or(false),
         };
         args.finish(&[
+            "contains",
+            "read_whole_file",
             "paths",
             "patterns",
             "excludes",
@@ -186,6 +198,7 @@ impl Module for FindModule {
             Err(msg) => return Ok(Outcome::failed(msg)),
         };
         let mut files = Vec::new();
+        let mut wanted: Vec<&Entry> = Vec::new();
         let mut examined = 0i64;
         let mut skipped = Map::new();
         for dir in &listing.dirs {
@@ -197,17 +210,29 @@ impl Module for FindModule {
                     for e in entries {
                         examined += 1;
                         if matcher.matches(a, e, listing.now) {
-                            let mut m = Map::new();
-                            m.insert("path".into(), e.path.clone().into());
-                            insert_common(&mut m, &e.st);
-                            m.insert("atime".into(), Value::Float(e.times[0]));
-                            m.insert("mtime".into(), Value::Float(e.times[1]));
-                            m.insert("ctime".into(), Value::Float(e.times[2]));
-                            files.push(Value::Map(m));
+                            wanted.push(e);
                         }
                     }
                 }
             }
+        }
+        // Ansible reads contents only with `file_type: file` (the
+        // default); `any` ignores `contains`.
+        let keep = match (&a.contains, a.file_type) {
+            (Some(re), FindType::File) => match contents_match(ctx, a, re, &wanted)? {
+                Ok(k) => k,
+                Err(msg) => return Ok(Outcome::failed(msg)),
+            },
+            _ => vec![true; wanted.len()],
+        };
+        for (e, _) in wanted.iter().zip(keep).filter(|(_, k)| *k) {
+            let mut m = Map::new();
+            m.insert("path".into(), e.path.clone().into());
+            insert_common(&mut m, &e.st);
+            m.insert("atime".into(), Value::Float(e.times[0]));
+            m.insert("mtime".into(), Value::Float(e.times[1]));
+            m.insert("ctime".into(), Value::Float(e.times[2]));
+            files.push(Value::Map(m));
         }
         let msg = if skipped.is_empty() {
             "All paths examined"
@@ -222,6 +247,60 @@ impl Module for FindModule {
             .with("msg", msg)
             .with("skipped_paths", Value::Map(skipped)))
     }
+}
+
+/// Ansible's `contentfilter` over `entries`: only regular files are read
+/// (other kinds pass); a file that cannot be read does not match.
+fn contents_match(
+    ctx: &mut ModuleContext<'_>,
+    a: &FindArgs,
+    pattern: &str,
+    entries: &[&Entry],
+) -> Result<Result<Vec<bool>, String>, ModuleError> {
+    let re = match super::textedit::compile(pattern, false) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let files: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.st.kind() == FileKind::Regular)
+        .map(|e| e.path.as_str())
+        .collect();
+    let mut texts = std::collections::HashMap::new();
+    if !files.is_empty() {
+        let mut s = String::new();
+        for f in &files {
+            s.push_str(&format!(
+                "base64 -w0 < {} 2>/dev/null; printf '\\0'\n",
+                quote(f)
+            ));
+        }
+        let out = ctx.probe(&s)?;
+        for (f, chunk) in files.iter().zip(out.stdout.split(|b| *b == 0)) {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(chunk)
+                .unwrap_or_default();
+            texts.insert(*f, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    Ok(Ok(entries
+        .iter()
+        .map(|e| {
+            if e.st.kind() != FileKind::Regular {
+                return true;
+            }
+            let Some(text) = texts.get(e.path.as_str()) else {
+                return false;
+            };
+            if a.read_whole_file {
+                return re.is_match(text).unwrap_or(false);
+            }
+            // `re.match` on each line (with its line break).
+            text.split_inclusive('\n')
+                .any(|line| re.find(line).ok().flatten().is_some_and(|m| m.start() == 0))
+        })
+        .collect()))
 }
 
 /// `10`, `2d`, `-1w`, `5k` → the number times the unit.

@@ -65,6 +65,26 @@ fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Va
     Ok(Value::from(ran))
 }
 
+/// The lookups [`plugin`] runs (short names).
+pub(crate) const NAMES: &[&str] = &[
+    "env",
+    "file",
+    "template",
+    "pipe",
+    "vars",
+    "items",
+    "list",
+    "dict",
+    "nested",
+    "together",
+    "indexed_items",
+    "sequence",
+    "first_found",
+    "varnames",
+    "lines",
+    "random_choice",
+];
+
 /// Runs lookup plugin `name` (short or `ansible.builtin.` name) on `terms`:
 /// the list Ansible's plugin returns (also what `with_<name>` loops over).
 pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
@@ -84,6 +104,8 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "sequence" => loops::sequence(terms, kwargs),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
+        "lines" => lines(terms),
+        "random_choice" => Ok(random_choice(terms)),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("lookup plugin `{other}` was not found"),
@@ -122,7 +144,23 @@ pub(super) fn find(plugin: &str, sub: Option<&str>, name: &str) -> Result<PathBu
         };
     }
     let vars = current_vars(plugin)?;
-    for dir in vars.search_paths() {
+    // Ansible's `path_dwim_relative_stack` over the task's search path:
+    // the role, the task file's directory, then the playbook's, each with
+    // `sub/` first (unless the name already starts with it). The
+    // executor's search paths also hold `files/` and `templates/`, which
+    // are `sub/` here.
+    let mut bases: Vec<&PathBuf> = vars
+        .search_paths()
+        .iter()
+        .filter(|d| !(d.ends_with("files") || d.ends_with("templates")))
+        .collect();
+    for i in 0..bases.len().saturating_sub(1) {
+        if bases[i].ends_with("tasks") && bases[i].parent() == Some(bases[i + 1].as_path()) {
+            bases.swap(i, i + 1);
+        }
+    }
+    let sub = sub.filter(|s| name.split('/').next() != Some(*s));
+    for dir in bases {
         let in_sub = sub.map(|s| dir.join(s).join(name));
         for candidate in in_sub.into_iter().chain([dir.join(name)]) {
             if candidate.exists() {
@@ -199,6 +237,52 @@ fn pipe(terms: &[Value]) -> Result<Vec<Value>, Error> {
     Ok(out)
 }
 
+/// `lines`: each term is a shell command run on the controller; its
+/// output's lines are the items.
+fn lines(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for term in terms {
+        let cmd = term_text(term);
+        let result = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| lookup_failed("lines", format_args!("running `{cmd}`: {e}")))?;
+        if !result.status.success() {
+            return Err(lookup_failed(
+                "lines",
+                format_args!(
+                    "lookup_plugin.lines({cmd}) returned {}",
+                    result.status.code().unwrap_or(-1)
+                ),
+            ));
+        }
+        out.extend(
+            String::from_utf8_lossy(&result.stdout)
+                .lines()
+                .map(Value::from),
+        );
+    }
+    Ok(out)
+}
+
+/// `random_choice`: one of the terms, picked at random (none: none).
+fn random_choice(terms: &[Value]) -> Vec<Value> {
+    use std::hash::{BuildHasher, Hasher};
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let i = (h.finish() % terms.len() as u64) as usize;
+    vec![terms[i].clone()]
+}
+
 fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     let default = kwargs.get::<Option<Value>>("default")?;
     let vars = current_vars("vars")?;
@@ -238,15 +322,29 @@ impl Templar {
         terms: &[crate::value::Value],
         vars: &Vars,
     ) -> Result<Vec<crate::value::Value>, TemplateError> {
+        self.loop_lookup(name, terms, vars, "files")
+    }
+
+    /// [`Templar::lookup`] for a `with_<name>` loop whose `with_first_found`
+    /// looks in `subdir` first (`templates`, `vars` or `files`, by the
+    /// task's action).
+    ///
+    /// # Errors
+    /// [`TemplateError::Evaluation`] when the plugin is unknown or fails.
+    pub fn loop_lookup(
+        &self,
+        name: &str,
+        terms: &[crate::value::Value],
+        vars: &Vars,
+        subdir: &str,
+    ) -> Result<Vec<crate::value::Value>, TemplateError> {
         let terms: Vec<Value> = terms.iter().map(to_jinja).collect();
         let kwargs = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
         let (result, _frame) = frame::with_frame(vars, || {
             // A `with_first_found` loop searches the action's directory
-            // first; the executor's loops are those of file-reading
-            // actions, so `files/` (Ansible picks `templates/` or `vars/`
-            // for template and include_vars tasks).
+            // first.
             match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
-                "first_found" => loops::first_found(&terms, &kwargs, Some("files")),
+                "first_found" => loops::first_found(&terms, &kwargs, Some(subdir)),
                 _ => plugin(name, &terms, &kwargs),
             }
         });
