@@ -120,8 +120,10 @@ fn kib_arguments_are_accepted_or_refused_with_a_reason() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out)
-            .contains("--provider aws: `packer_builder_type` (`--provider`) set is not supported"),
+        text(&out).contains(
+            "--provider aws: `packer_builder_type` is a konvoy-image-builder setting that \
+             konvoy-image does not implement"
+        ),
         "{}",
         text(&out)
     );

@@ -366,22 +366,11 @@ fn centos_2021_pins_air_gapped_with_flatcar_idempotent_and_with_a_proxy() {
         );
         setup.file("http-proxy-override.yaml", &text)
     };
-    let (summary, output) = setup.run(
-        setup.job(&fleet, "centos-7", &[kib("")], &[]),
-        RunMode::Apply,
-    );
+    let (summary, output) = setup.run(job(&[kib("")]), RunMode::Apply);
     assert_unchanged(&summary, &output);
     // A new HTTPS proxy in that form reaches the drop-ins and the package
     // managers, as `https_proxy` does.
-    let (summary, output) = setup.run(
-        setup.job(
-            &fleet,
-            "centos-7",
-            &[kib("http://secure.internal:3129")],
-            &[],
-        ),
-        RunMode::Apply,
-    );
+    let (summary, output) = setup.run(job(&[kib("http://secure.internal:3129")]), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     for host in fleet.hosts() {
         for unit in ["containerd", "kubelet"] {

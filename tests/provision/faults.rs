@@ -99,8 +99,9 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     ]);
     assert_eq!(code, 1, "{text}");
     assert!(
-        text.contains("`gpu` with `types` naming `nvidia` is not supported")
-            && text.contains("nvidia.yaml:1:1"),
+        text.contains(
+            "`gpu` is a konvoy-image-builder setting that konvoy-image does not implement"
+        ) && text.contains("nvidia.yaml:1:1"),
         "{text}"
     );
     assert!(!text.contains("PLAY ["), "no play may start:\n{text}");

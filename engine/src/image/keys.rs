@@ -2,8 +2,10 @@
 //!
 //! Every top-level key of every file layer is looked up in the names the
 //! provisioning playbook, its roles and their templates read (the static
-//! checks collect them, [`crate::plan::Checked::reads`]) and in the keys
-//! the loader itself consumes. A key found in neither has no effect:
+//! checks collect them, [`crate::plan::Checked::reads`]), in the names the
+//! templated values of those keys read in turn (`runc_url` reads
+//! `runc_version`), and in the keys the loader itself consumes. A key found
+//! in none has no effect:
 //! - a key of konvoy-image-builder that konvoy-image deliberately does not
 //!   implement gets a message saying so ([`KIB_KEYS`]); when its value asks
 //!   for the feature (`gpu: {types: [nvidia]}`, a non-empty bundle file,
@@ -68,6 +70,7 @@ pub fn unread_keys(
     config: &ImageConfig,
     reads: &BTreeSet<String>,
 ) -> Result<Vec<ImageError>, Vec<ImageError>> {
+    let reads = &through_values(config, reads);
     let mut warnings = Vec::new();
     let mut refused = Vec::new();
     for (key, span, value) in &config.keys {
@@ -99,6 +102,38 @@ pub fn unread_keys(
     } else {
         Err(refused)
     }
+}
+
+/// `reads` and every name the merged values of read keys read, to the
+/// end of the chain (values are templated lazily, so a key that only
+/// another key's value uses is read when that key is).
+pub fn through_values(config: &ImageConfig, reads: &BTreeSet<String>) -> BTreeSet<String> {
+    fn texts<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Str(s) if s.contains("{{") || s.contains("{%") => out.push(s),
+            Value::List(items) => items.iter().for_each(|i| texts(i, out)),
+            Value::Map(m) => m.values().for_each(|i| texts(i, out)),
+            _ => {}
+        }
+    }
+    let templar = crate::template::Templar::new();
+    let mut all = reads.clone();
+    let mut queue: Vec<String> = reads.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let Some(value) = config.vars.get(&name) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        texts(value, &mut found);
+        for text in found {
+            for n in templar.variables(text, false).unwrap_or_default() {
+                if all.insert(n.clone()) {
+                    queue.push(n);
+                }
+            }
+        }
+    }
+    all
 }
 
 /// Whether a KIB key's value turns its feature on. Names, paths kept for
@@ -164,4 +199,34 @@ fn closest(key: &str, reads: &BTreeSet<String>) -> Option<String> {
         .filter(|(d, r)| *d <= 2.max(r.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, r)| r.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Map;
+
+    #[test]
+    fn keys_that_read_keys_read_them_too() {
+        let mut vars = Map::new();
+        vars.insert(
+            "runc_url".into(),
+            Value::Str("https://x/v{{ runc_version }}/runc.{{ arch }}".into()),
+        );
+        vars.insert("runc_version".into(), Value::Str("1.4.3".into()));
+        vars.insert("arch".into(), Value::Str("{{ goarch }}".into()));
+        vars.insert("goarch".into(), Value::Str("amd64".into()));
+        vars.insert("unused".into(), Value::Str("{{ also_unused }}".into()));
+        let config = ImageConfig {
+            vars,
+            ..ImageConfig::default()
+        };
+        let reads: BTreeSet<String> = ["runc_url".to_owned()].into_iter().collect();
+        let all = through_values(&config, &reads);
+        let want: BTreeSet<String> = ["runc_url", "runc_version", "arch", "goarch"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(all, want);
+    }
 }

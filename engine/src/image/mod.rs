@@ -20,7 +20,7 @@
 mod keys;
 mod layer;
 
-pub use keys::{unread_keys, KIB_KEYS};
+pub use keys::{through_values, unread_keys, KIB_KEYS};
 
 use crate::source::Span;
 use crate::value::{Map, Value};
@@ -671,7 +671,7 @@ mod tests {
         let o = write(
             d.path(),
             "o.yaml",
-            "gpu:\n  types: [nvidia]\nfips: {enabled: true}\npip_packages_local_bundle_file: x.tgz\n",
+            "gpu:\n  types: [nvidia]\napply_iptables_rules: true\npip_packages_local_bundle_file: x.tgz\n",
         );
         let config = load_config(&ImageRequest {
             image: img,
@@ -689,6 +689,6 @@ mod tests {
                 other => panic!("{other}"),
             })
             .collect();
-        assert_eq!(keys, ["gpu", "fips"]);
+        assert_eq!(keys, ["gpu", "apply_iptables_rules"]);
     }
 }
