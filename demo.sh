@@ -23,7 +23,7 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root: the test hosts are namespaces with overlay mounts"
 
 # --- tools ------------------------------------------------------------------
-PKGS=(openssh-server openssh-client rpm dnf dnf-plugins-core createrepo-c gpg kmod python3
+PKGS=(openssh-server openssh-client rpm dnf dnf-plugins-core createrepo-c gpg apt-utils kmod python3
       systemd util-linux openssl tar gzip curl)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -76,7 +76,7 @@ done
 # --- test hosts -----------------------------------------------------------------
 say "Starting test hosts: CentOS 7, CentOS 8, Rocky Linux 9, Flatcar (each with its own systemd)"
 mkfifo "$work/hold"
-"$testhosts" --systemd --mirror-out "$work/mirror" --os-repo "$work/mirror/os.repo" "$work/hosts" \
+"$testhosts" --systemd --mirror-out "$work/mirror" --os-repos "$work/hosts" \
   centos-7 centos-8 rocky-9 flatcar <"$work/hold" >"$work/hosts.out" 2>"$work/hosts.log" &
 hosts_pid=$!
 exec 3>"$work/hold" # their stdin: the hosts live until it closes

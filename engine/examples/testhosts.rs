@@ -2,7 +2,7 @@
 //! `demo.sh` and `benches/provision.sh` provision them with the real CLI.
 //!
 //! ```text
-//! testhosts [--systemd] [--mirror-out DIR [--os-repo FILE]] OUT OS[*N]...
+//! testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...
 //!     OS: an image name (centos-7, centos-8, rocky-8, rocky-9, rhel-8, rhel-9,
 //!         oracle-9, ubuntu-22.04, ubuntu-24.04, flatcar) or debian; `flatcar*3`
 //!         starts three
@@ -13,8 +13,8 @@
 //! makes each host ready for provisioning (`tests/provision/hostprep.rs`:
 //! built-in kernel modules listed for `modprobe`; with `--mirror-out`, the
 //! output directory of tests/artifacts/build-mirror.sh, what Flatcar ships
-//! in /usr/bin; with `--os-repo`, that repository file as the OS repository
-//! of RPM hosts), prints `ready` on stdout and keeps the hosts up until
+//! in /usr/bin; with `--os-repos`, its `os.repo`, `os.list` and `os-apt.asc`
+//! as the OS repositories of RPM and Ubuntu hosts), prints `ready` on stdout and keeps the hosts up until
 //! stdin closes; then it ends every host it started and exits. Needs root.
 
 #[path = "../../tests/harness/mod.rs"]
@@ -52,20 +52,20 @@ fn os(name: &str) -> Option<Os> {
 fn main() -> ExitCode {
     let mut systemd = false;
     let mut mirror_out = None;
-    let mut os_repo = None;
+    let mut os_repos = false;
     let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--systemd" => systemd = true,
             "--mirror-out" => mirror_out = args.next().map(PathBuf::from),
-            "--os-repo" => os_repo = args.next().map(PathBuf::from),
+            "--os-repos" => os_repos = true,
             _ => positional.push(a),
         }
     }
     let mut positional = positional.into_iter();
     let Some(dir) = positional.next().map(PathBuf::from) else {
-        eprintln!("usage: testhosts [--systemd] [--mirror-out DIR [--os-repo FILE]] OUT OS[*N]...");
+        eprintln!("usage: testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...");
         return ExitCode::from(2);
     };
     let mut builder = Fleet::builder().systemd(systemd);
@@ -94,12 +94,13 @@ fn main() -> ExitCode {
         eprintln!("testhosts: cannot write known_hosts: {e}");
         return ExitCode::FAILURE;
     }
-    let os_repo = match os_repo.map(std::fs::read_to_string).transpose() {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("testhosts: cannot read --os-repo: {e}");
+    let os_repos = match (&mirror_out, os_repos) {
+        (Some(dir), true) => Some(hostprep::OsRepos::read(dir, "", "")),
+        (None, true) => {
+            eprintln!("testhosts: --os-repos needs --mirror-out");
             return ExitCode::from(2);
         }
+        _ => None,
     };
     for host in fleet.hosts() {
         if host.os() == Os::Flatcar && mirror_out.is_none() {
@@ -109,7 +110,7 @@ fn main() -> ExitCode {
         hostprep::prepare_host(
             host,
             mirror_out.as_deref().unwrap_or(std::path::Path::new("")),
-            os_repo.as_deref(),
+            os_repos.as_ref(),
         );
         eprintln!(
             "testhosts: {} ({:?}{}) on {}:22",

@@ -12,6 +12,10 @@
 #     packages (BaseOS/AppStream stand-in, configured on test hosts as their
 #     OS repository), EPEL's release package and key; RPMs and repository
 #     metadata signed with a key made here (repomd.xml.key, as pkgs.k8s.io);
+#   - apt repositories: pkgs.k8s.io's `core:/stable:/v<minor>/deb/` (flat,
+#     InRelease signed, Release.key) and the Ubuntu packages the roles need
+#     that this Debian machine lacks (chrony, conntrack, ...), as the Ubuntu
+#     test hosts' OS repository;
 #   - a container registry (static `/v2/<name>/manifests/<tag>` files) with
 #     the control-plane images of both version sets and of the FIPS override.
 #
@@ -25,6 +29,9 @@
 #                                  image: paths follow the versions)
 #   OUTDIR/os.repo                 the OS repository file for a test host's
 #                                  /etc/yum.repos.d (what the OS ships)
+#   OUTDIR/os.list, OUTDIR/os-apt.asc
+#                                  the same for Ubuntu hosts: a sources.list.d
+#                                  file and the key it is signed with
 #   OUTDIR/flatcar-usr-bin/        stand-in containerd, ctr, update_engine and
 #                                  locksmithd for a Flatcar host's /usr/bin
 #   OUTDIR/gnupg/                  the signing key (kept for re-signing)
@@ -249,6 +256,90 @@ tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owne
 sign_rpms "$www/os"
 index_repo "$www/os"
 
+# --- apt repositories ------------------------------------------------------
+# deb DIR NAME VERSION ARCH: a stand-in package from the tree $work/root/NAME
+# (or a marker file when there is none).
+deb() {
+	dd="$work/root/$2"
+	if [ ! -d "$dd" ]; then
+		mkdir -p "$dd/usr/share/konvoy-standin"
+		echo "$2 stand-in" >"$dd/usr/share/konvoy-standin/$2"
+	fi
+	mkdir -p "$dd/DEBIAN" "$1"
+	printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: konvoy-image tests <test@konvoy.invalid>\nSection: misc\nPriority: optional\nDescription: %s (konvoy-image test stand-in)\n' \
+		"$2" "$3" "$4" "$2" >"$dd/DEBIAN/control"
+	find "$dd" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	dpkg-deb --root-owner-group -Zgzip --build "$dd" "$1/$2_$3_$4.deb" >/dev/null
+	rm -rf "$dd"
+}
+# flat_repo DIR: Packages and a signed Release (InRelease, Release.gpg).
+flat_repo() {
+	(
+		cd "$1"
+		apt-ftparchive packages . >Packages
+		gzip -9nk Packages
+		apt-ftparchive -o APT::FTPArchive::Release::Origin=konvoy-test \
+			-o "APT::FTPArchive::Release::Date=$(date -u -R -d "@$SOURCE_DATE_EPOCH")" \
+			release . >../Release.tmp
+		mv ../Release.tmp Release
+		gpg --batch --yes --clearsign -o InRelease Release 2>/dev/null
+		gpg --batch --yes -abs -o Release.gpg Release 2>/dev/null
+	)
+}
+# pkgs.k8s.io's Debian layout (revision -1.1), its key as Release.key.
+k8s_deb="$www/core:/stable:/v$(minor "$KUBERNETES_VERSION")/deb"
+standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$KUBERNETES_VERSION"
+unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
+[Unit]
+Description=kubelet: The Kubernetes Node Agent (stand-in)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+deb "$k8s_deb" kubelet "$KUBERNETES_VERSION-1.1" amd64
+standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$KUBERNETES_VERSION"
+unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+UNIT
+deb "$k8s_deb" kubeadm "$KUBERNETES_VERSION-1.1" amd64
+standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$KUBERNETES_VERSION"
+deb "$k8s_deb" kubectl "$KUBERNETES_VERSION-1.1" amd64
+standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$CRICTL_VERSION"
+deb "$k8s_deb" cri-tools "$CRICTL_VERSION-1.1" amd64
+for plugin in $STANDIN_CNI_PLUGINS; do
+	standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$CNI_VERSION"
+done
+deb "$k8s_deb" kubernetes-cni "$CNI_VERSION-1.1" amd64
+flat_repo "$k8s_deb"
+gpg --batch --armor --export "$key_id" >"$k8s_deb/Release.key"
+# The Ubuntu packages this machine lacks (the others are installed already),
+# at Ubuntu 24.04's versions: installed packages declare Breaks on old ones
+# (libc6 breaks chrony << 4.2-3~).
+for pv in chrony:4.5-1ubuntu4 conntrack:1:1.4.8-1ubuntu1 ebtables:2.0.11-6build1 \
+	nfs-common:1:2.6.4-3ubuntu5 socat:1.8.0.0-4build3; do
+	deb "$www/ubuntu" "${pv%%:*}" "${pv#*:}" amd64
+done
+flat_repo "$www/ubuntu"
+gpg --batch --armor --export "$key_id" >"$out/os-apt.asc"
+cat >"$out/os.list" <<LIST
+# The test host's OS repository (Ubuntu archive stand-in).
+deb [signed-by=/etc/apt/keyrings/konvoy-test-os.asc] $base/ubuntu ./
+LIST
+
 # --- container registry ------------------------------------------------------
 # manifest NAME:TAG (registry host left out): a small OCI manifest at the
 # path a registry serves it from.
@@ -300,6 +391,8 @@ runc_sha256: ""
 kubernetes_rpm_repository_url: "$base/core:/stable:/v{{ kubernetes_version.split('.')[:2] | join('.') }}/rpm/"
 kubernetes_rpm_gpg_key_url: "{{ kubernetes_rpm_repository_url }}repodata/repomd.xml.key"
 kubernetes_rpm_repo_gpgcheck: true
+kubernetes_deb_repository_url: "$base/core:/stable:/v{{ kubernetes_version.split('.')[:2] | join('.') }}/deb/"
+kubernetes_deb_gpg_key_url: "{{ kubernetes_deb_repository_url }}Release.key"
 docker_rpm_repository_url: "$base/docker/rhel/{{ ansible_distribution_major_version }}/x86_64/stable"
 docker_rpm_gpg_key_url: "$base/docker/rhel/gpg"
 epel_centos_7_rpm: "$base/epel/epel-release-latest-7.noarch.rpm"

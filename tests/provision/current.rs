@@ -1,10 +1,11 @@
-//! A mixed fleet (CentOS 8, Rocky Linux 9, Flatcar; real systemd each)
-//! provisioned by one `provision` without an image: each host gets the
-//! image of its OS from its facts. Rocky and Flatcar get the current
-//! versions of `images/common.yaml` (Kubernetes 1.36 from the pkgs.k8s.io
-//! repository layout with signed metadata, containerd 2.x from its release
-//! tarball with a version 3 config, runc, EPEL, images pulled through the
-//! mirror's registry), CentOS 8 the 2021 pins of its image (containerd.io
+//! A mixed fleet (CentOS 8, Rocky Linux 9, Ubuntu 24.04, Flatcar; real
+//! systemd each) provisioned by one `provision` without an image: each host
+//! gets the image of its OS from its facts. Rocky, Ubuntu and Flatcar get
+//! the current versions of `images/common.yaml` (Kubernetes 1.36 from the
+//! pkgs.k8s.io repository layouts with signed metadata, RPM and apt,
+//! containerd 2.x from its release tarball with a version 3 config, runc,
+//! EPEL, images pulled through the mirror's registry), CentOS 8 the 2021
+//! pins of its image (containerd.io
 //! 1.4.11, Kubernetes 1.21.6, a version 2 config), all from the local
 //! mirror; checked on the hosts' files, rpm database and systemd; then
 //! again (`changed=0`).
@@ -263,6 +264,38 @@ fn assert_centos8(host: &TestHost, mirror: &Mirror) {
     }
 }
 
+fn assert_ubuntu(host: &TestHost, mirror: &Mirror) {
+    let name = host.name();
+    let q = host.sh(
+        "dpkg-query -W -f '${Package} ${Version} ${Status}\\n' kubelet kubeadm kubectl \
+         cri-tools kubernetes-cni chrony conntrack socat",
+    );
+    for pkg in [
+        "kubelet 1.36.4-1.1 hold ok installed",
+        "kubeadm 1.36.4-1.1 hold ok installed",
+        "kubectl 1.36.4-1.1 hold ok installed",
+        "cri-tools 1.36.0-1.1 install ok installed",
+        "kubernetes-cni 1.9.1-1.1 install ok installed",
+        "chrony 4.5-1ubuntu4 install ok installed",
+    ] {
+        assert!(q.lines().any(|l| l == pkg), "{name}: `{pkg}` not in:\n{q}");
+    }
+    assert_eq!(
+        read(host, "/etc/apt/sources.list.d/kubernetes.list"),
+        format!(
+            "# Managed by konvoy-image: Kubernetes packages.\n\
+             deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] {}/core:/stable:/v1.36/deb/ /\n",
+            mirror.base
+        ),
+        "{name}"
+    );
+    assert!(
+        read(host, "/etc/apt/keyrings/kubernetes-apt-keyring.asc")
+            .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{name}"
+    );
+}
+
 fn assert_flatcar(host: &TestHost) {
     let name = host.name();
     for (bin, out) in [
@@ -281,6 +314,7 @@ fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempoten
     let fleet = Fleet::builder()
         .host(Os::Centos8)
         .host(Os::Rocky9)
+        .host(Os::Ubuntu2404)
         .host(Os::Flatcar)
         .systemd(true)
         .start();
@@ -305,6 +339,10 @@ fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempoten
             Os::Rocky9 => {
                 assert_common(host, &mirror);
                 assert_rocky(host);
+            }
+            Os::Ubuntu2404 => {
+                assert_common(host, &mirror);
+                assert_ubuntu(host, &mirror);
             }
             Os::Flatcar => {
                 assert_common(host, &mirror);

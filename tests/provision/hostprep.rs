@@ -18,10 +18,12 @@ use std::path::Path;
 ///   units enabled (and running under systemd), `/etc/flatcar/update.conf`.
 /// - RPM hosts: dnf's `local` plugin off (Debian's dnf-plugins-core turns it
 ///   on; the real OSes do not ship it), so installed packages do not turn
-///   into a `_dnf_local` repository; when `os_repo` is given, it becomes the
-///   host's OS repository (`/etc/yum.repos.d/konvoy-test-os.repo`), as
-///   BaseOS and AppStream are on a real one.
-pub(crate) fn prepare_host(host: &TestHost, mirror_out: &Path, os_repo: Option<&str>) {
+///   into a `_dnf_local` repository.
+/// - With `os_repos`, the host's OS repository, as BaseOS and AppStream (or
+///   the Ubuntu archive) are on a real one: `/etc/yum.repos.d/konvoy-test-os.repo`
+///   on RPM hosts, `/etc/apt/sources.list.d/konvoy-test-os.list` and its key
+///   on Ubuntu hosts.
+pub(crate) fn prepare_host(host: &TestHost, mirror_out: &Path, os_repos: Option<&OsRepos>) {
     host.sh(
         "d=/lib/modules/$(uname -r); mkdir -p \"$d\" && \
          printf 'kernel/net/bridge/br_netfilter.ko\\nkernel/fs/overlayfs/overlay.ko\\n' > \"$d/modules.builtin\" && \
@@ -69,12 +71,51 @@ pub(crate) fn prepare_host(host: &TestHost, mirror_out: &Path, os_repo: Option<&
         )
         .expect("switch dnf's local plugin off");
     }
-    if let Some(repo) = os_repo.filter(|_| host.os().is_rpm()) {
-        std::fs::create_dir_all(host.root().join("etc/yum.repos.d")).expect("mkdir yum.repos.d");
-        std::fs::write(
-            host.root().join("etc/yum.repos.d/konvoy-test-os.repo"),
-            repo,
-        )
-        .expect("write the OS repository");
+    let Some(repos) = os_repos else { return };
+    let write = |rel: &str, text: &str| {
+        let path = host.root().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write the OS repository");
+    };
+    if host.os().is_rpm() {
+        write("etc/yum.repos.d/konvoy-test-os.repo", &repos.rpm);
+    } else if host.os().is_ubuntu() {
+        write("etc/apt/keyrings/konvoy-test-os.asc", &repos.apt_key);
+        write(
+            "etc/apt/sources.list.d/konvoy-test-os.list",
+            &repos.apt_list,
+        );
+    }
+}
+
+/// The OS repositories of test hosts (tests/artifacts/build-mirror.sh's
+/// `os.repo`, `os.list`, `os-apt.asc`, with the mirror's address).
+pub(crate) struct OsRepos {
+    /// The `.repo` file of RPM hosts.
+    pub(crate) rpm: String,
+    /// The `sources.list.d` file of Ubuntu hosts.
+    pub(crate) apt_list: String,
+    /// The key that file trusts.
+    pub(crate) apt_key: String,
+}
+
+impl OsRepos {
+    /// Read from `build-mirror.sh`'s output directory, replacing `from`
+    /// (the base URL it was built with) by `to`.
+    pub(crate) fn read(mirror_out: &Path, from: &str, to: &str) -> OsRepos {
+        let read = |f: &str| {
+            let text = std::fs::read_to_string(mirror_out.join(f))
+                .unwrap_or_else(|e| panic!("read {f}: {e}"));
+            if from.is_empty() {
+                text
+            } else {
+                text.replace(from, to)
+            }
+        };
+        OsRepos {
+            rpm: read("os.repo"),
+            apt_list: read("os.list"),
+            apt_key: read("os-apt.asc"),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Every OS the harness has an identity for, provisioned without an image
 //! (each host the image of its OS) from the local mirror, on real systemd
-//! hosts, twice (the second run `changed=0`). Long (a few minutes), so it is
+//! hosts, twice (the second run `changed=0`). Long (2-3 minutes), so it is
 //! not part of `cargo test`; run it with
 //!
 //! ```sh
@@ -23,6 +23,8 @@ const MATRIX: &[(Os, &str)] = &[
     (Os::Rhel8, "v1.36.4"),
     (Os::Rhel9, "v1.36.4"),
     (Os::Oracle9, "v1.36.4"),
+    (Os::Ubuntu2204, "v1.36.4"),
+    (Os::Ubuntu2404, "v1.36.4"),
     (Os::Flatcar, "v1.36.4"),
 ];
 

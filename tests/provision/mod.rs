@@ -60,8 +60,6 @@ pub(crate) struct Artifacts {
     pub(crate) mirror_out: PathBuf,
     /// `mirror-overrides.yaml` with [`BASE_PLACEHOLDER`] as base URL.
     overrides_template: String,
-    /// `os.repo` with [`BASE_PLACEHOLDER`] as base URL.
-    os_repo_template: String,
 }
 
 /// The artifacts, built on first use by the repository's own scripts.
@@ -121,7 +119,6 @@ pub(crate) fn artifacts() -> &'static Artifacts {
             www: dir.join("mirror/www"),
             mirror_out: dir.join("mirror"),
             overrides_template: read("mirror-overrides.yaml"),
-            os_repo_template: read("os.repo"),
         }
     })
 }
@@ -185,11 +182,9 @@ impl Mirror {
             .replace(BASE_PLACEHOLDER, &self.base)
     }
 
-    /// The OS repository file of RPM test hosts, served by this mirror.
-    pub(crate) fn os_repo(&self) -> String {
-        artifacts()
-            .os_repo_template
-            .replace(BASE_PLACEHOLDER, &self.base)
+    /// The OS repositories of test hosts, served by this mirror.
+    pub(crate) fn os_repos(&self) -> hostprep::OsRepos {
+        hostprep::OsRepos::read(&artifacts().mirror_out, BASE_PLACEHOLDER, &self.base)
     }
 }
 
@@ -200,12 +195,12 @@ impl Drop for Mirror {
     }
 }
 
-/// A fresh host made ready ([`hostprep::prepare_host`]; with `mirror`, RPM
+/// A fresh host made ready ([`hostprep::prepare_host`]; with `mirror`,
 /// hosts get its OS repository), plus a swap line in `/etc/fstab` for the
 /// playbook to comment out.
 pub(crate) fn prepare(host: &TestHost, mirror: Option<&Mirror>) {
-    let repo = mirror.map(Mirror::os_repo);
-    hostprep::prepare_host(host, &artifacts().mirror_out, repo.as_deref());
+    let repos = mirror.map(Mirror::os_repos);
+    hostprep::prepare_host(host, &artifacts().mirror_out, repos.as_ref());
     host.sh(
         "printf '# test host\\nUUID=0a1b / ext4 defaults 0 1\\n/swapfile none swap sw 0 0\\n' > /etc/fstab",
     );
