@@ -9,7 +9,11 @@ use engine::modules::RunMode;
 
 #[test]
 fn check_mode_predicts_without_writing_and_agrees_once_converged() {
-    let fleet = Fleet::builder().host(Os::Rocky9).host(Os::Flatcar).start();
+    let fleet = Fleet::builder()
+        .host(Os::Rocky9)
+        .host(Os::Ubuntu2404)
+        .host(Os::Flatcar)
+        .start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
         prepare(host, Some(&mirror));
