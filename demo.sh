@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The whole job on one machine: build konvoy-image, build an air-gapped
-# artifact set (RPM bundle, image tarballs, a Flatcar download mirror on
-# 127.0.0.1), start three local test hosts (CentOS 7, CentOS 8, Flatcar: an
-# sshd and a real systemd each, in their own overlay of this machine's /),
-# provision them all with one `konvoy-image provision` run, check the result
-# over SSH, run it again (changed=0), then tear everything down.
+# The whole job on one machine: build konvoy-image, build a local mirror of
+# everything provisioning downloads (tests/artifacts/build-mirror.sh: signed
+# RPM repositories in pkgs.k8s.io's layout, release downloads, a registry,
+# on 127.0.0.1), start four local test hosts (CentOS 7, CentOS 8, Rocky
+# Linux 9, Flatcar: an sshd and a real systemd each, in their own overlay of
+# this machine's /), provision them all with one `konvoy-image provision`
+# run without an image (each host gets the image of its OS: current
+# Kubernetes and containerd 2.x on Rocky and Flatcar, the 2021 pins on
+# CentOS), check the result over SSH, run it again (changed=0), then tear
+# everything down.
 #
 # Needs root (the test hosts use namespaces and overlay mounts) and a Debian
 # machine; missing tools are installed with apt-get. Takes a few minutes,
@@ -19,8 +23,8 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root: the test hosts are namespaces with overlay mounts"
 
 # --- tools ------------------------------------------------------------------
-PKGS=(openssh-server openssh-client rpm dnf dnf-plugins-core createrepo-c kmod python3
-      systemd util-linux openssl tar gzip)
+PKGS=(openssh-server openssh-client rpm dnf dnf-plugins-core createrepo-c gpg apt-utils kmod python3
+      systemd util-linux openssl tar gzip curl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,17 +60,10 @@ testhosts=$repo/target/release/examples/testhosts
 
 # --- artifacts and mirror -------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-say "Building the air-gapped artifacts (stand-in RPMs with the real names and versions, images, Flatcar downloads)"
-bash tests/artifacts/build-rpms.sh "$work/rpms" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build-rpms.sh failed"; }
-bash tests/artifacts/build-images-bundle.sh "$work/bundle" >>"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build-images-bundle.sh failed"; }
-bash tests/artifacts/build-mirror.sh "$work/mirror" "http://127.0.0.1:$port" >>"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build-mirror.sh failed"; }
-echo "    RPM bundle:  $(ls "$work"/rpms/*.tar.gz) ($(ls "$work"/rpms/repo/*.rpm | wc -l) packages)"
-echo "    images:      $(ls "$work"/bundle/images | wc -l) tarballs in $work/bundle/images"
-cat >"$work/offline.yaml" <<EOF
-# Air-gapped: packages and images from local bundles (images/overrides/offline.yaml keys).
-os_packages_local_bundle_file: $(ls "$work"/rpms/os-packages_*_x86_64_rpms.tar.gz)
-images_local_bundle_dir: $work/bundle/images
-EOF
+say "Building the local mirror (stand-ins with the real names, versions, paths and checksums)"
+bash tests/artifacts/build-mirror.sh "$work/mirror" "http://127.0.0.1:$port" >"$work/build.log" 2>&1 ||
+  { cat "$work/build.log"; die "build-mirror.sh failed"; }
+echo "    RPM repositories: $(find "$work/mirror/www" -name '*.rpm' | wc -l) packages, signed"
 
 say "Starting the artifact mirror on http://127.0.0.1:$port"
 python3 -m http.server --bind 127.0.0.1 "$port" --directory "$work/mirror/www" >"$work/mirror.log" 2>&1 &
@@ -77,10 +74,10 @@ for _ in $(seq 100); do
 done
 
 # --- test hosts -----------------------------------------------------------------
-say "Starting test hosts: CentOS 7, CentOS 8, Flatcar (each with its own systemd)"
+say "Starting test hosts: CentOS 7, CentOS 8, Rocky Linux 9, Flatcar (each with its own systemd)"
 mkfifo "$work/hold"
-"$testhosts" --systemd --flatcar-usr-bin "$work/mirror/flatcar-usr-bin" "$work/hosts" \
-  centos-7 centos-8 flatcar <"$work/hold" >"$work/hosts.out" 2>"$work/hosts.log" &
+"$testhosts" --systemd --mirror-out "$work/mirror" --os-repos "$work/hosts" \
+  centos-7 centos-8 rocky-9 flatcar <"$work/hold" >"$work/hosts.out" 2>"$work/hosts.log" &
 hosts_pid=$!
 exec 3>"$work/hold" # their stdin: the hosts live until it closes
 for _ in $(seq 900); do
@@ -99,14 +96,13 @@ echo "    inventory:   $inventory"
 # Hosts share this machine's network namespace and swap: apply sysctls and
 # swapoff at the next boot only (playbooks/README.md, "Switches").
 provision() {
-  (cd "$repo" && HOME=$work/home "$bin" provision images/generic/centos-7.yaml \
-    --inventory-file "$inventory" \
-    --overrides "$work/offline.yaml" --overrides "$work/mirror/mirror-overrides.yaml" \
+  (cd "$work" && HOME=$work/home "$bin" provision \
+    --inventory-file "$inventory" --overrides "$work/mirror/mirror-overrides.yaml" \
     --extra-vars sysctl_reload=false --extra-vars disable_swap_now=false --stats)
 }
 
 # --- the job --------------------------------------------------------------------
-say "konvoy-image provision images/generic/centos-7.yaml --inventory-file inventory.yaml --overrides offline.yaml --overrides mirror-overrides.yaml"
+say "konvoy-image provision --inventory-file inventory.yaml --overrides mirror-overrides.yaml"
 start=$(date +%s%N)
 provision | tee "$work/run1.log"
 first_ms=$((($(date +%s%N) - start) / 1000000))
@@ -115,10 +111,9 @@ say "Checking the hosts over SSH"
 key=$(sed -n 's/^ *ansible_ssh_private_key_file: //p' "$inventory")
 while read -r name addr; do
   out=$(ssh -n -q -i "$key" -o UserKnownHostsFile="$work/hosts/known_hosts" -o StrictHostKeyChecking=yes \
-    "root@$addr" '. /etc/os-release; printf "%s: containerd %s, kubelet %s; " "$PRETTY_NAME" \
-      "$(systemctl is-active containerd)" "$(systemctl is-enabled kubelet)";
-      if command -v rpm >/dev/null && rpm -q kubeadm >/dev/null 2>&1; then rpm -q kubeadm containerd.io | tr "\n" " ";
-      else printf "/opt/bin: %s" "$(ls /opt/bin | tr "\n" " ")"; fi')
+    "root@$addr" '. /etc/os-release; PATH=/opt/bin:/usr/local/bin:$PATH
+      printf "%s: kubeadm %s, containerd %s (%s), kubelet %s" "$PRETTY_NAME" "$(kubeadm version -o short)" \
+        "$(containerd --version | cut -d" " -f3)" "$(systemctl is-active containerd)" "$(systemctl is-enabled kubelet)"')
   echo "    $name ($addr): $out"
 done < <(awk '/^    node[0-9]+:/{n=$1; sub(":","",n)} /ansible_host:/{print n, $2}' "$inventory")
 

@@ -74,7 +74,7 @@ start_hosts() {
   [ "$systemd" = 1 ] && flags+=(--systemd)
   rm -f "$work/hold"
   mkfifo "$work/hold"
-  "$testhosts" "${flags[@]}" --flatcar-usr-bin "$work/mirror/flatcar-usr-bin" "$dir" "$@" \
+  "$testhosts" "${flags[@]}" --mirror-out "$work/mirror" "$dir" "$@" \
     <"$work/hold" >"$dir.out" 2>"$dir.log" &
   hosts_pid=$!
   exec 3>"$work/hold"

@@ -225,15 +225,21 @@ pub(crate) struct PlaybookArgs {
 
 /// `konvoy-image provision`: the arguments of the original tool.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("which_image").required(true).args(["image", "os"])))]
 pub(crate) struct ProvisionArgs {
-    /// The image: a file (`images/generic/centos-7.yaml`), or the name of
-    /// an image built into the binary (`centos-7`, `centos-8`, `flatcar`).
-    /// A file on disk wins over the built-in one of the same path.
+    /// The image for every host: a file (`images/generic/rocky-9.yaml`), or
+    /// the name of an image built into the binary (`rocky-9`, `centos-7`,
+    /// `flatcar`, ...). A file on disk wins over the built-in one of the
+    /// same path. Without it, each host gets the image of its own OS, from
+    /// its facts (konvoy-image-builder v1.5's `provision`).
     pub(crate) image: Option<PathBuf>,
-    /// The built-in image for this OS (`centos-7`, `centos-8`, `flatcar`).
+    /// The built-in image for every host (`rocky-9`, `centos-7`, ...).
     #[arg(long, value_name = "NAME", conflicts_with = "image")]
     pub(crate) os: Option<String>,
+    /// konvoy-image-builder's provider (`packer_builder_type`). Only the
+    /// empty one is supported: provider tasks (cloud agents, cloud-init)
+    /// belong to image builds, and a non-empty value is refused.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) provider: Option<String>,
     /// Inventory: a file, a directory or `host1,host2,` (repeatable).
     #[arg(
         long = "inventory-file",

@@ -55,6 +55,41 @@ impl Content {
         Ok(Some(self.root()?.join(rel)))
     }
 
+    /// Every built-in image name with its file: `images/generic/<name>.yaml`
+    /// on disk when there, else the built-in one (for provisioning each
+    /// host with the image of its OS).
+    pub(crate) fn per_host_images(&mut self) -> anyhow::Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        for name in image_names() {
+            let rel = format!("images/generic/{name}.yaml");
+            let path = if Path::new(&rel).exists() {
+                PathBuf::from(rel)
+            } else {
+                self.builtin(&rel)?
+                    .context("a built-in image is embedded")?
+            };
+            out.push((name.to_owned(), path));
+        }
+        Ok(out)
+    }
+
+    /// `images/common.yaml` on disk, else the built-in one (for
+    /// [`Content::per_host_images`]).
+    pub(crate) fn common(&mut self) -> anyhow::Result<Option<PathBuf>> {
+        let rel = Path::new("images/common.yaml");
+        if rel.exists() {
+            return Ok(Some(rel.to_path_buf()));
+        }
+        self.builtin("images/common.yaml")
+    }
+
+    /// The private directory of this run (made on first use).
+    pub(crate) fn private_dir(&mut self, name: &str) -> anyhow::Result<PathBuf> {
+        let dir = self.root()?.join(name);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir)
+    }
+
     /// The image file: `given` on disk, a built-in path, or a name.
     pub(crate) fn image(
         &mut self,
@@ -135,7 +170,7 @@ impl Content {
     pub(crate) fn playbook(
         &mut self,
         given: Option<&Path>,
-        image: &Path,
+        image: Option<&Path>,
     ) -> anyhow::Result<PathBuf> {
         if let Some(p) = given {
             return Ok(p.to_path_buf());
@@ -145,7 +180,7 @@ impl Content {
             return Ok(cwd);
         }
         if let Some(p) = image
-            .parent()
+            .and_then(Path::parent)
             .and_then(Path::parent)
             .and_then(Path::parent)
             .map(|root| root.join("playbooks/provision.yaml"))

@@ -1,21 +1,28 @@
-//! `konvoy-image provision IMAGE --inventory-file INV`: the original
+//! `konvoy-image provision [IMAGE] --inventory-file INV`: the original
 //! tool's arguments, run natively. The image, overrides, `common.yaml` and
 //! playbook come from disk when there, else from the binary
-//! ([`crate::content`]).
+//! ([`crate::content`]). Without an image every host gets the image of its
+//! own OS ([`engine::image::PerHost`]).
 
 use super::playbook::{early_failure, register_secrets};
 use crate::args::ProvisionArgs;
 use crate::content::Content;
 use crate::options::{self, Tags, View};
 use crate::session::Session;
-use engine::image::{ImageConfig, ImageErrors, ImageRequest};
+use engine::image::{ImageConfig, ImageErrors, ImageRequest, PerHost, PerHostConfigs};
 use engine::job::PlaybookJob;
 use engine::report::redact::is_secret_name;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
-    let mut extra_vars = args.extra_vars.clone();
+    let mut extra_vars = Vec::new();
+    if let Some(provider) = &args.provider {
+        // KIB's `--provider`: the `packer_builder_type` extra var (only the
+        // empty one is supported; see `refused_provider`).
+        extra_vars.push(serde_json::json!({ "packer_builder_type": provider }).to_string());
+    }
+    extra_vars.extend(args.extra_vars.iter().cloned());
     if let Some(url) = &args.registry_mirror_url {
         extra_vars.push(serde_json::json!({ "registry_mirror_url": url }).to_string());
     }
@@ -38,10 +45,19 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     };
     let mut content = Content::default();
     if args.run.print_config {
-        let (req, _) = request(args, &mut content, &extra_vars)?;
-        let config = engine::image::load_config(&req)?;
+        let (req, per_host, _) = request(args, &mut content, &extra_vars)?;
         print!("{}", resolved.settings.render());
-        print!("{}", render_variables(&config));
+        match per_host {
+            None => print!(
+                "{}",
+                render_variables(&engine::image::load_config(&req)?, None)
+            ),
+            Some(p) => {
+                for (name, config) in &engine::image::load_per_host(&req, &p)?.images {
+                    print!("{}", render_variables(config, Some(name)));
+                }
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut options = match resolved.run_options(&args.run) {
@@ -57,14 +73,37 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     session.warn_text(&resolved.settings.warnings);
     register_secrets(&session, &options);
     let prepared = (|| -> anyhow::Result<_> {
-        let (req, playbook) = request(args, &mut content, &extra_vars)?;
-        session.remove_on_forced_exit(content.extracted());
-        let config = engine::image::load_config(&req)?;
-        session.redactor().add_from(&config.vars);
-        if let Some(log) = session.runlog() {
-            log.json("variables.json", variables_record(&config))?;
+        if let Some(err) = args.provider.as_deref().and_then(refused_provider) {
+            anyhow::bail!(err);
         }
-        options.extra_vars.extend(config.vars.clone());
+        let (req, per_host, playbook) = request(args, &mut content, &extra_vars)?;
+        session.remove_on_forced_exit(content.extracted());
+        let loaded = match &per_host {
+            None => Loaded::One(engine::image::load_config(&req)?),
+            Some(p) => Loaded::PerHost(engine::image::load_per_host(&req, p)?),
+        };
+        let record = match &loaded {
+            Loaded::One(config) => {
+                session.redactor().add_from(&config.vars);
+                options.extra_vars.extend(config.vars.clone());
+                variables_record(config)
+            }
+            Loaded::PerHost(configs) => {
+                for (_, config) in &configs.images {
+                    session.redactor().add_from(&config.vars);
+                }
+                options.extra_vars.extend(configs.extra_vars.clone());
+                let images: serde_json::Map<String, serde_json::Value> = configs
+                    .images
+                    .iter()
+                    .map(|(name, config)| (name.clone(), variables_record(config)))
+                    .collect();
+                serde_json::json!({ "images": images })
+            }
+        };
+        if let Some(log) = session.runlog() {
+            log.json("variables.json", record)?;
+        }
         let job = PlaybookJob {
             inventory: resolved.inventory(),
             playbook,
@@ -72,8 +111,11 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
             options: options.clone(),
         };
         let prepared = job.prepare_checked()?;
-        let key_warnings =
-            engine::image::unread_keys(&config, &prepared.reads).map_err(ImageErrors)?;
+        let key_warnings = match &loaded {
+            Loaded::One(config) => engine::image::unread_keys(config, &prepared.reads),
+            Loaded::PerHost(configs) => configs.unread_keys(&prepared.reads),
+        }
+        .map_err(ImageErrors)?;
         session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir)?;
         Ok((job, prepared, key_warnings))
     })();
@@ -97,20 +139,39 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// The image request and the playbook, from disk or the binary.
+/// The image configuration a run loaded.
+enum Loaded {
+    /// One image file for every host.
+    One(ImageConfig),
+    /// Each host the image of its OS.
+    PerHost(PerHostConfigs),
+}
+
+/// The image request (with every image, without an image file) and the
+/// playbook, from disk or the binary.
 fn request(
     args: &ProvisionArgs,
     content: &mut Content,
     extra_vars: &[String],
-) -> anyhow::Result<(ImageRequest, PathBuf)> {
-    let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
-    let common = content.common_for(&image, builtin)?;
+) -> anyhow::Result<(ImageRequest, Option<PerHost>, PathBuf)> {
+    let (image, common, per_host) = if args.image.is_some() || args.os.is_some() {
+        let (image, builtin) = content.image(args.image.as_deref(), args.os.as_deref())?;
+        let common = content.common_for(&image, builtin)?;
+        (image, common, None)
+    } else {
+        let per_host = PerHost {
+            images: content.per_host_images()?,
+            vars_dir: content.private_dir("host-images")?,
+        };
+        (PathBuf::new(), content.common()?, Some(per_host))
+    };
     let overrides = args
         .overrides
         .iter()
         .map(|o| content.override_file(o))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let playbook = content.playbook(args.playbook.as_deref(), &image)?;
+    let image_file = per_host.is_none().then_some(image.as_path());
+    let playbook = content.playbook(args.playbook.as_deref(), image_file)?;
     Ok((
         ImageRequest {
             image,
@@ -120,14 +181,34 @@ fn request(
             containerd_version: args.containerd_version.clone(),
             extra_vars: extra_vars.to_vec(),
         },
+        per_host,
         playbook,
     ))
 }
 
+/// The error for a non-empty `--provider` (the flag named, rather than
+/// the extra var it becomes).
+fn refused_provider(provider: &str) -> Option<String> {
+    let (_, reason) = engine::image::KIB_KEYS
+        .iter()
+        .find(|(k, _)| *k == "packer_builder_type")?;
+    (!provider.trim().is_empty()).then(|| {
+        format!(
+            "--provider {provider}: `packer_builder_type` is a konvoy-image-builder setting that \
+             konvoy-image does not implement: {reason}; leave --provider empty for machines that \
+             already run"
+        )
+    })
+}
+
 /// `--print-config`'s variables: each merged variable, its value (JSON;
-/// secrets masked) and where it was set last.
-fn render_variables(config: &ImageConfig) -> String {
-    let mut out = String::from("\nvariables (image, overrides, flags; later wins):\n");
+/// secrets masked) and where it was set last (of image `name`, without an
+/// image file).
+fn render_variables(config: &ImageConfig, name: Option<&str>) -> String {
+    let mut out = match name {
+        None => String::from("\nvariables (image, overrides, flags; later wins):\n"),
+        Some(n) => format!("\nvariables of image {n} (image, overrides, flags; later wins):\n"),
+    };
     for (k, v) in &config.vars {
         let value = if is_secret_name(k) {
             "\"********\"".to_owned()

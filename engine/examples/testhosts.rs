@@ -2,7 +2,7 @@
 //! `demo.sh` and `benches/provision.sh` provision them with the real CLI.
 //!
 //! ```text
-//! testhosts [--systemd] [--flatcar-usr-bin DIR] OUT OS[xN]...
+//! testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...
 //!     OS: an image name (centos-7, centos-8, rocky-8, rocky-9, rhel-8, rhel-9,
 //!         oracle-9, ubuntu-22.04, ubuntu-24.04, flatcar) or debian; `flatcar*3`
 //!         starts three
@@ -10,9 +10,11 @@
 //!
 //! Writes `OUT/inventory.yaml` (root login with the fleet's key) and
 //! `OUT/known_hosts` (every host's key: use it as `~/.ssh/known_hosts`),
-//! makes each host ready for provisioning (built-in kernel modules listed
-//! for `modprobe`; with `--flatcar-usr-bin`, Flatcar's own `containerd` and
-//! `ctr` stand-ins), prints `ready` on stdout and keeps the hosts up until
+//! makes each host ready for provisioning (`tests/provision/hostprep.rs`:
+//! built-in kernel modules listed for `modprobe`; with `--mirror-out`, the
+//! output directory of tests/artifacts/build-mirror.sh, what Flatcar ships
+//! in /usr/bin; with `--os-repos`, its `os.repo`, `os.list` and `os-apt.asc`
+//! as the OS repositories of RPM and Ubuntu hosts), prints `ready` on stdout and keeps the hosts up until
 //! stdin closes; then it ends every host it started and exits. Needs root.
 
 #[path = "../../tests/harness/mod.rs"]
@@ -49,19 +51,21 @@ fn os(name: &str) -> Option<Os> {
 
 fn main() -> ExitCode {
     let mut systemd = false;
-    let mut flatcar_usr_bin = None;
+    let mut mirror_out = None;
+    let mut os_repos = false;
     let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--systemd" => systemd = true,
-            "--flatcar-usr-bin" => flatcar_usr_bin = args.next().map(PathBuf::from),
+            "--mirror-out" => mirror_out = args.next().map(PathBuf::from),
+            "--os-repos" => os_repos = true,
             _ => positional.push(a),
         }
     }
     let mut positional = positional.into_iter();
     let Some(dir) = positional.next().map(PathBuf::from) else {
-        eprintln!("usage: testhosts [--systemd] [--flatcar-usr-bin DIR] OUT OS[*N]...");
+        eprintln!("usage: testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...");
         return ExitCode::from(2);
     };
     let mut builder = Fleet::builder().systemd(systemd);
@@ -90,19 +94,23 @@ fn main() -> ExitCode {
         eprintln!("testhosts: cannot write known_hosts: {e}");
         return ExitCode::FAILURE;
     }
+    let os_repos = match (&mirror_out, os_repos) {
+        (Some(dir), true) => Some(hostprep::OsRepos::read(dir, "", "")),
+        (None, true) => {
+            eprintln!("testhosts: --os-repos needs --mirror-out");
+            return ExitCode::from(2);
+        }
+        _ => None,
+    };
     for host in fleet.hosts() {
-        if host.os() == Os::Flatcar && flatcar_usr_bin.is_none() {
-            eprintln!(
-                "testhosts: {} is Flatcar: pass --flatcar-usr-bin",
-                host.name()
-            );
+        if host.os() == Os::Flatcar && mirror_out.is_none() {
+            eprintln!("testhosts: {} is Flatcar: pass --mirror-out", host.name());
             return ExitCode::from(2);
         }
         hostprep::prepare_host(
             host,
-            flatcar_usr_bin
-                .as_deref()
-                .unwrap_or(std::path::Path::new("")),
+            mirror_out.as_deref().unwrap_or(std::path::Path::new("")),
+            os_repos.as_ref(),
         );
         eprintln!(
             "testhosts: {} ({:?}{}) on {}:22",

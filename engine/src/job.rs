@@ -267,6 +267,9 @@ pub fn check_hosts(
 pub struct ProvisionJob {
     /// Image, common file, overrides, version flags, extra vars.
     pub image: ImageRequest,
+    /// Without an image file: each host the image of its OS (then
+    /// `image.image` is not used).
+    pub per_host: Option<image::PerHost>,
     /// `--inventory-file` sources.
     pub inventory: Vec<String>,
     /// The provisioning playbook; default: `playbooks/provision.yaml`
@@ -286,9 +289,12 @@ impl ProvisionJob {
         if cwd.exists() {
             return cwd;
         }
-        self.image
-            .image
-            .parent()
+        let image = match &self.per_host {
+            Some(p) => p.images.first().map(|(_, f)| f.as_path()),
+            None => Some(self.image.image.as_path()),
+        };
+        image
+            .and_then(Path::parent)
             .and_then(Path::parent)
             .and_then(Path::parent)
             .map(|root| root.join("playbooks/provision.yaml"))
@@ -304,9 +310,15 @@ impl ProvisionJob {
     /// # Errors
     /// Problems found before the run; host failures are in the summary.
     pub fn run(&self, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
-        let config = image::load_config(&self.image)?;
+        let loaded = match &self.per_host {
+            Some(p) => Loaded::PerHost(image::load_per_host(&self.image, p)?),
+            None => Loaded::One(image::load_config(&self.image)?),
+        };
         let mut options = self.options.clone();
-        options.extra_vars.extend(config.vars.clone());
+        options.extra_vars.extend(match &loaded {
+            Loaded::One(config) => config.vars.clone(),
+            Loaded::PerHost(configs) => configs.extra_vars.clone(),
+        });
         let job = PlaybookJob {
             inventory: self.inventory.clone(),
             playbook: self.playbook_path(),
@@ -314,7 +326,11 @@ impl ProvisionJob {
             options,
         };
         let prepared = job.prepare_checked()?;
-        let warnings = image::unread_keys(&config, &prepared.reads).map_err(image::ImageErrors)?;
+        let warnings = match &loaded {
+            Loaded::One(config) => image::unread_keys(config, &prepared.reads),
+            Loaded::PerHost(configs) => configs.unread_keys(&prepared.reads),
+        }
+        .map_err(image::ImageErrors)?;
         for w in &warnings {
             use crate::report::diagnostic::{render, Severity};
             reporter.event(&crate::report::Event::Diagnostic(Box::new(
@@ -327,4 +343,12 @@ impl ProvisionJob {
         }
         job.run_prepared(&prepared, reporter)
     }
+}
+
+/// The image configuration a provisioning run loaded.
+enum Loaded {
+    /// One image file for every host.
+    One(image::ImageConfig),
+    /// Each host the image of its OS.
+    PerHost(image::PerHostConfigs),
 }

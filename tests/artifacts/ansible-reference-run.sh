@@ -15,10 +15,14 @@
 #                unpacked from the `ansible` wheel: `pip download --no-deps 'ansible==12.*'`.
 #   FLATCAR_BIN  for flatcar: the directory with stand-in containerd and ctr
 #                (build-mirror.sh's OUT/flatcar-usr-bin).
+# Example (2021 pins, offline; or a current image with the mirror override):
+#   ansible-reference-run.sh centos-8 /tmp/state -e @images/common.yaml \
+#     -e @images/generic/centos-8.yaml -e @offline.yaml -e @OUT/mirror-overrides.yaml
 #
 # Limits of a chroot, and what the run does about them:
-#   - no running systemd: the content's `service` tasks are switched off in
-#     the run's copy of the content (`when: false`); -e start_services=false;
+#   - no running systemd: the content's `service` and `systemd` tasks (also
+#     inside blocks) are switched off in the run's copy of the content
+#     (`when: false`); -e start_services=false;
 #   - the machine's kernel: -e sysctl_reload=false -e disable_swap_now=false,
 #     and kernel_modules=[] (this kernel has no /proc/modules for modprobe);
 #   - Ansible needs Python on the target, so the Flatcar root keeps it.
@@ -69,6 +73,8 @@ flatcar)
 	printf 'NAME="Flatcar Container Linux by Kinvolk"\nID=flatcar\nID_LIKE=coreos\nVERSION_ID=3139.2.0\nPRETTY_NAME="Flatcar Container Linux by Kinvolk 3139.2.0 (Oklo)"\n' \
 		>"$root/etc/os-release"
 	cp "$flatcar_bin/containerd" "$flatcar_bin/ctr" "$root/usr/bin/"
+	mkdir -p "$root/etc/flatcar"
+	[ -e "$root/etc/flatcar/update.conf" ] || printf 'GROUP=stable\n' >"$root/etc/flatcar/update.conf"
 	;;
 esac
 
@@ -79,15 +85,20 @@ cp -a "$content" "$copy"
 rm -rf "$copy/target" "$copy/.git"
 "$python" - "$copy" <<'PY'
 import glob, sys, yaml
+def off(tasks):
+    changed = False
+    for t in tasks or []:
+        for key in ("block", "rescue", "always"):
+            changed |= off(t.get(key))
+        if "service" in t or "systemd" in t:
+            t["when"] = False
+            changed = True
+    return changed
 for path in glob.glob(sys.argv[1] + "/playbooks/roles/*/tasks/*.yaml"):
     tasks = yaml.safe_load(open(path))
-    if any("service" in t for t in tasks):
-        for t in tasks:
-            if "service" in t:
-                t["when"] = False
+    if off(tasks):
         yaml.safe_dump(tasks, open(path, "w"), sort_keys=False)
 PY
-
 cd "$root/var/tmp/konvoy-content"
 exec chroot "$root" /bin/sh -c 'cd /var/tmp/konvoy-content && exec "$@"' sh \
 	env ANSIBLE_COLLECTIONS_PATH="$collections" ANSIBLE_NOCOLOR=1 \

@@ -1,39 +1,76 @@
 #!/bin/sh
-# Build a local artifact mirror for Flatcar provisioning: stand-in kubeadm,
-# kubelet, kubectl, crictl, CNI plugins and containerd shims, laid out under
-# the same URL paths as the real download sites, with real sha256 files.
+# Build a local mirror of everything an online provisioning run downloads,
+# laid out under the upstream URL paths, for the current versions of
+# images/common.yaml and the 2021 pins of the CentOS images:
+#   - release downloads: kubeadm/kubectl/kubelet (dl.k8s.io layout, WITHOUT
+#     .sha256 files, as konvoy-image-builder users built their mirrors: the
+#     checksums are pinned in the overrides file), crictl, the CNI plugins,
+#     containerd (release tarball and cri-containerd-cni), runc, each with the
+#     checksum file its project publishes;
+#   - RPM repositories: pkgs.k8s.io's `core:/stable:/v<minor>/rpm/` for each
+#     Kubernetes version, Docker's containerd.io per EL major, the OS's own
+#     packages (BaseOS/AppStream stand-in, configured on test hosts as their
+#     OS repository), EPEL's release package and key; RPMs and repository
+#     metadata signed with a key made here (repomd.xml.key, as pkgs.k8s.io);
+#   - apt repositories: pkgs.k8s.io's `core:/stable:/v<minor>/deb/` (flat,
+#     InRelease signed, Release.key) and the Ubuntu packages the roles need
+#     that this Debian machine lacks (chrony, conntrack, ...), as the Ubuntu
+#     test hosts' OS repository;
+#   - a container registry (static `/v2/<name>/manifests/<tag>` files) with
+#     the control-plane images of both version sets and of the FIPS override.
 #
 # Usage: build-mirror.sh OUTDIR [BASE_URL]
 #   BASE_URL is where OUTDIR/www will be served (default http://127.0.0.1:8080),
 #   e.g. `python3 -m http.server --bind 127.0.0.1 8080 --directory OUTDIR/www`.
 # Produces:
-#   OUTDIR/www/...                 the mirror tree (see the paths below)
-#   OUTDIR/mirror-overrides.yaml   an --overrides file pointing the URL and
-#                                  checksum keys of images/common.yaml at BASE_URL
-#   OUTDIR/flatcar-usr-bin/        stand-in containerd and ctr for a Flatcar
-#                                  test host's /usr/bin (Flatcar ships them)
-# Deterministic: fixed file times (SOURCE_DATE_EPOCH), sorted tar members,
-# gzip without names or times.
+#   OUTDIR/www/...                 the mirror tree
+#   OUTDIR/mirror-overrides.yaml   an --overrides file pointing every download
+#                                  and repository key at BASE_URL (for every
+#                                  image: paths follow the versions)
+#   OUTDIR/os.repo                 the OS repository file for a test host's
+#                                  /etc/yum.repos.d (what the OS ships)
+#   OUTDIR/os.list, OUTDIR/os-apt.asc
+#                                  the same for Ubuntu hosts: a sources.list.d
+#                                  file and the key it is signed with
+#   OUTDIR/flatcar-usr-bin/        stand-in containerd, ctr, update_engine and
+#                                  locksmithd for a Flatcar host's /usr/bin
+#   OUTDIR/gnupg/                  the signing key (kept for re-signing)
+#   OUTDIR/os-packages_1.21.6_x86_64_rpms.tar.gz
+#                                  the offline bundle of the 2021 pins (what
+#                                  build-rpms.sh makes, from the RPMs built here)
+# Deterministic except for the signing key and signatures: fixed file times
+# (SOURCE_DATE_EPOCH), sorted tar members, gzip without names or times.
 set -eu
 
-KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.21.6}
-CONTAINERD_VERSION=${CONTAINERD_VERSION:-1.4.11}
-CRICTL_VERSION=${CRICTL_VERSION:-1.22.0}
-CNI_VERSION=${CNI_VERSION:-0.9.1}
+# Current versions (images/common.yaml) and the 2021 pins (centos-*.yaml).
+KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.36.4}
+CONTAINERD_VERSION=${CONTAINERD_VERSION:-2.3.4}
+RUNC_VERSION=${RUNC_VERSION:-1.4.3}
+CRICTL_VERSION=${CRICTL_VERSION:-1.36.0}
+CNI_VERSION=${CNI_VERSION:-1.9.1}
+ETCD_VERSION=${ETCD_VERSION:-3.6.9-0}
+COREDNS_VERSION=${COREDNS_VERSION:-1.13.1}
+PAUSE_VERSIONS=${PAUSE_VERSIONS:-3.10.2 3.10.1}
+LEGACY_KUBERNETES_VERSION=1.21.6
+LEGACY_CONTAINERD_VERSION=1.4.11
+LEGACY_CRICTL_VERSION=1.22.0
+LEGACY_CNI_VERSION=0.9.1
 GOARCH=${GOARCH:-amd64}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1609459200}
+export SOURCE_DATE_EPOCH
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: $0 OUTDIR [BASE_URL]" >&2; exit 2; fi
 base=${2:-http://127.0.0.1:8080}
 base=${base%/}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/standins.sh"
+. "$here/rpmlib.sh"
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 www="$out/www"
-rm -rf "$www" "$out/flatcar-usr-bin"
+rm -rf "$www" "$out/flatcar-usr-bin" "$out/gnupg"
 
 # pack DIR TARBALL MEMBER...: a reproducible tar.gz of MEMBERs of DIR.
 pack() {
@@ -45,62 +82,326 @@ pack() {
 		-C "$dir" -cf - "$@" | gzip -n -9 >"$tarball"
 }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+minor() { echo "$1" | cut -d. -f1,2; }
 
-# kubeadm, kubectl, kubelet: <kubernetes_http_source>/v<v>/bin/linux/<arch>/<bin>,
-# each with a .sha256 file holding the bare hash (as the real release has).
-bins="$www/kubernetes-release/release/v$KUBERNETES_VERSION/bin/linux/$GOARCH"
-standin_kubeadm "$bins/kubeadm" "$KUBERNETES_VERSION"
-standin_kubectl "$bins/kubectl" "$KUBERNETES_VERSION"
-standin_kubelet "$bins/kubelet" "$KUBERNETES_VERSION"
-for b in kubeadm kubectl kubelet; do sha "$bins/$b" >"$bins/$b.sha256"; done
+# --- signing key ----------------------------------------------------------
+GNUPGHOME="$out/gnupg"
+export GNUPGHOME
+mkdir -m 0700 "$GNUPGHOME"
+gpg --batch --quiet --passphrase '' \
+	--quick-gen-key 'konvoy-image test repositories <repo@konvoy-test.invalid>' rsa2048 sign never 2>/dev/null
+key_id=$(gpg --batch --with-colons --list-keys | awk -F: '/^pub/ {print $5; exit}')
+sign_rpms() { # DIR
+	rpmsign --addsign --define "__gpg $(command -v gpg)" --define "_gpg_name $key_id" --define "_gpg_path $GNUPGHOME" "$1"/*.rpm >/dev/null
+}
+# sign_repo DIR: signed repodata (repomd.xml.asc) and the public key as
+# repodata/repomd.xml.key, pkgs.k8s.io's layout.
+sign_repo() {
+	index_repo "$1"
+	gpg --batch --yes --armor --detach-sign -o "$1/repodata/repomd.xml.asc" "$1/repodata/repomd.xml"
+	gpg --batch --armor --export "$key_id" >"$1/repodata/repomd.xml.key"
+}
 
-# CNI plugins: the tarball on the GitHub release path, its sha256 file (hash,
-# two spaces, file name) on the k8s-artifacts-cni path.
-cni_name="cni-plugins-linux-$GOARCH-v$CNI_VERSION.tgz"
-for plugin in $STANDIN_CNI_PLUGINS; do
-	standin_cni_plugin "$work/cni/$plugin" "$CNI_VERSION"
-done
-cni_tgz="$www/containernetworking/plugins/releases/download/v$CNI_VERSION/$cni_name"
-# shellcheck disable=SC2086 # plugin names are single words
-pack "$work/cni" "$cni_tgz" $STANDIN_CNI_PLUGINS
-cni_sum="$www/k8s-artifacts-cni/release/v$CNI_VERSION/$cni_name.sha256"
-mkdir -p "$(dirname "$cni_sum")"
-echo "$(sha "$cni_tgz")  $cni_name" >"$cni_sum"
+# --- release downloads -----------------------------------------------------
+# kube_bins VERSION: kubeadm, kubectl, kubelet at <base>/release/v<v>/bin/linux/<arch>/,
+# no .sha256 files; their checksums go into the overrides file.
+pinned=""
+kube_bins() {
+	bins="$www/release/v$1/bin/linux/$GOARCH"
+	standin_kubeadm "$bins/kubeadm" "$1"
+	standin_kubectl "$bins/kubectl" "$1"
+	standin_kubelet "$bins/kubelet" "$1"
+	pinned="$pinned  \"$1\":
+    kubeadm: \"$(sha "$bins/kubeadm")\"
+    kubectl: \"$(sha "$bins/kubectl")\"
+    kubelet: \"$(sha "$bins/kubelet")\"
+"
+}
+kube_bins "$KUBERNETES_VERSION"
+kube_bins "$LEGACY_KUBERNETES_VERSION"
 
-# crictl: one member, `crictl`.
-standin_crictl "$work/crictl/crictl" "$CRICTL_VERSION"
-crictl_tgz="$www/kubernetes-sigs/cri-tools/releases/download/v$CRICTL_VERSION/crictl-v$CRICTL_VERSION-linux-$GOARCH.tar.gz"
-pack "$work/crictl" "$crictl_tgz" crictl
-sha "$crictl_tgz" >"$crictl_tgz.sha256"
+# cni VERSION: the tarball on the GitHub release path with its .sha256
+# ("<hash>  <file name>").
+cni() {
+	name="cni-plugins-linux-$GOARCH-v$1.tgz"
+	rm -rf "$work/cni" && mkdir -p "$work/cni"
+	for plugin in $STANDIN_CNI_PLUGINS; do
+		standin_cni_plugin "$work/cni/$plugin" "$1"
+	done
+	tgz="$www/containernetworking/plugins/releases/download/v$1/$name"
+	# shellcheck disable=SC2086 # plugin names are single words
+	pack "$work/cni" "$tgz" $STANDIN_CNI_PLUGINS
+	echo "$(sha "$tgz")  $name" >"$tgz.sha256"
+}
+cni "$CNI_VERSION"
+cni "$LEGACY_CNI_VERSION"
 
-# containerd release tarball, with the real member paths (usr/local/bin/...).
+# crictl VERSION: one member, `crictl`, with a .sha256 (bare hash).
+crictl() {
+	rm -rf "$work/crictl"
+	standin_crictl "$work/crictl/crictl" "$1"
+	tgz="$www/kubernetes-sigs/cri-tools/releases/download/v$1/crictl-v$1-linux-$GOARCH.tar.gz"
+	pack "$work/crictl" "$tgz" crictl
+	sha "$tgz" >"$tgz.sha256"
+}
+crictl "$CRICTL_VERSION"
+crictl "$LEGACY_CRICTL_VERSION"
+
+# containerd: the release tarball (bin/...), with .sha256sum.
 c="$work/containerd"
-standin_containerd "$c/usr/local/bin/containerd" "$CONTAINERD_VERSION"
-standin_ctr "$c/usr/local/bin/ctr" "$CONTAINERD_VERSION"
+standin_containerd "$c/bin/containerd" "$CONTAINERD_VERSION"
+standin_ctr "$c/bin/ctr" "$CONTAINERD_VERSION"
+standin_shim "$c/bin/containerd-shim-runc-v2" "$CONTAINERD_VERSION"
+dl="$www/containerd/containerd/releases/download/v$CONTAINERD_VERSION"
+pack "$c" "$dl/containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz" bin
+(cd "$dl" && sha256sum "containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz" \
+	>"containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz.sha256sum")
+# The 2021 cri-containerd-cni tarball (usr/local/bin/...), for Flatcar's shims.
+c="$work/cri-containerd"
+standin_containerd "$c/usr/local/bin/containerd" "$LEGACY_CONTAINERD_VERSION"
+standin_ctr "$c/usr/local/bin/ctr" "$LEGACY_CONTAINERD_VERSION"
 for shim in containerd-shim containerd-shim-runc-v1 containerd-shim-runc-v2; do
-	standin_shim "$c/usr/local/bin/$shim" "$CONTAINERD_VERSION"
+	standin_shim "$c/usr/local/bin/$shim" "$LEGACY_CONTAINERD_VERSION"
 done
-containerd_tgz="$www/containerd/containerd/releases/download/v$CONTAINERD_VERSION/cri-containerd-cni-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz"
-pack "$c" "$containerd_tgz" usr
-echo "$(sha "$containerd_tgz")  $(basename "$containerd_tgz")" >"$containerd_tgz.sha256sum"
+dl="$www/containerd/containerd/releases/download/v$LEGACY_CONTAINERD_VERSION"
+pack "$c" "$dl/cri-containerd-cni-$LEGACY_CONTAINERD_VERSION-linux-$GOARCH.tar.gz" usr
+(cd "$dl" && sha256sum "cri-containerd-cni-$LEGACY_CONTAINERD_VERSION-linux-$GOARCH.tar.gz" \
+	>"cri-containerd-cni-$LEGACY_CONTAINERD_VERSION-linux-$GOARCH.tar.gz.sha256sum")
 
-# What a Flatcar host ships in /usr/bin.
-standin_containerd "$out/flatcar-usr-bin/containerd" "$CONTAINERD_VERSION"
-standin_ctr "$out/flatcar-usr-bin/ctr" "$CONTAINERD_VERSION"
+# runc: runc.<arch> and runc.sha256sum (one line per architecture).
+dl="$www/opencontainers/runc/releases/download/v$RUNC_VERSION"
+standin_runc "$dl/runc.$GOARCH" "$RUNC_VERSION"
+(cd "$dl" && sha256sum "runc.$GOARCH" >runc.sha256sum)
+
+# What a Flatcar host ships in /usr/bin (containerd, ctr; the update daemons).
+standin_containerd "$out/flatcar-usr-bin/containerd" "$LEGACY_CONTAINERD_VERSION"
+standin_ctr "$out/flatcar-usr-bin/ctr" "$LEGACY_CONTAINERD_VERSION"
+standin_daemon "$out/flatcar-usr-bin/update_engine" update_engine
+standin_daemon "$out/flatcar-usr-bin/locksmithd" locksmithd
+
+# --- RPM repositories ------------------------------------------------------
+# pkgs.k8s.io: one repository per minor; its release numbers.
+k8s_repo="$www/core:/stable:/v$(minor "$KUBERNETES_VERSION")/rpm"
+build_kubernetes_rpms "$k8s_repo" "$KUBERNETES_VERSION" 150500.1.1 "$CRICTL_VERSION" 150500.1.1 \
+	"$CNI_VERSION" 150500.1.1
+sign_rpms "$k8s_repo"
+sign_repo "$k8s_repo"
+# The 2021 packages in the same layout (D2iQ's `-0` releases).
+k8s_repo="$www/core:/stable:/v$(minor "$LEGACY_KUBERNETES_VERSION")/rpm"
+build_kubernetes_rpms "$k8s_repo" "$LEGACY_KUBERNETES_VERSION" 0 "$LEGACY_CRICTL_VERSION" 0 \
+	"$LEGACY_CNI_VERSION" 0
+sign_rpms "$k8s_repo"
+sign_repo "$k8s_repo"
+
+# Docker's containerd.io, per EL major (the same package).
+build_containerd_io "$work/docker" "$LEGACY_CONTAINERD_VERSION"
+sign_rpms "$work/docker"
+for major in 7 8 9; do
+	d="$www/docker/rhel/$major/x86_64/stable"
+	mkdir -p "$d"
+	cp "$work/docker/"*.rpm "$d/"
+	index_repo "$d"
+done
+gpg --batch --armor --export "$key_id" >"$www/docker/rhel/gpg"
+
+# The OS's own packages (every name the roles install, for every major).
+build_common_rpms "$www/os"
+gpg --batch --armor --export "$key_id" >"$www/os/RPM-GPG-KEY-konvoy-test"
+cat >"$out/os.repo" <<REPO
+# The test host's OS repository (BaseOS and AppStream stand-in).
+[konvoy-test-os]
+name=OS packages (konvoy-image test stand-ins)
+baseurl=$base/os/
+gpgcheck=1
+gpgkey=$base/os/RPM-GPG-KEY-konvoy-test
+enabled=1
+REPO
+
+# EPEL: the key, and an epel-release package whose repository is a local
+# (empty) one inside the package, so an enabled EPEL needs no network.
+gpg --batch --armor --export "$key_id" >"$work/epel.key"
+for major in 7 8 9; do
+	mkdir -p "$www/epel"
+	cp "$work/epel.key" "$www/epel/RPM-GPG-KEY-EPEL-$major"
+	r="$work/root/epel-release"
+	mkdir -p "$r/usr/share/konvoy-standin/epel/$major" "$r/etc/yum.repos.d"
+	index_repo "$r/usr/share/konvoy-standin/epel/$major"
+	cat >"$r/etc/yum.repos.d/epel.repo" <<REPO
+[epel]
+name=Extra Packages for Enterprise Linux $major (konvoy-image test stand-in)
+baseurl=file:///usr/share/konvoy-standin/epel/$major/
+enabled=1
+gpgcheck=1
+gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-EPEL-$major
+REPO
+	mkdir -p "$r/etc/pki/rpm-gpg"
+	cp "$work/epel.key" "$r/etc/pki/rpm-gpg/RPM-GPG-KEY-EPEL-$major"
+	cp -a "$r" "$work/root/oracle-epel-release-el$major"
+	build_rpm "$work/epel$major" epel-release "$major" 1 noarch
+	cp "$work/epel$major/epel-release-$major-1.noarch.rpm" "$www/epel/epel-release-latest-$major.noarch.rpm"
+	# Oracle Linux ships the same repository as a package of its own repositories.
+	[ "$major" = 7 ] || build_rpm "$www/os" "oracle-epel-release-el$major" 1.0 1 noarch
+done
+
+# The offline bundle of the 2021 pins: the same RPMs, one repository.
+b="$work/bundle"
+mkdir -p "$b"
+cp "$www/core:/stable:/v$(minor "$LEGACY_KUBERNETES_VERSION")/rpm/"*.rpm "$www/docker/rhel/8/x86_64/stable/"*.rpm \
+	"$www/os/"*.rpm "$b/"
+index_repo "$b"
+tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+	-C "$b" -cf - . | gzip -n -9 >"$out/os-packages_${LEGACY_KUBERNETES_VERSION}_x86_64_rpms.tar.gz"
+
+# The OS repository, with Oracle's EPEL packages added above.
+sign_rpms "$www/os"
+index_repo "$www/os"
+
+# --- apt repositories ------------------------------------------------------
+# deb DIR NAME VERSION ARCH: a stand-in package from the tree $work/root/NAME
+# (or a marker file when there is none).
+deb() {
+	dd="$work/root/$2"
+	if [ ! -d "$dd" ]; then
+		mkdir -p "$dd/usr/share/konvoy-standin"
+		echo "$2 stand-in" >"$dd/usr/share/konvoy-standin/$2"
+	fi
+	mkdir -p "$dd/DEBIAN" "$1"
+	printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: konvoy-image tests <test@konvoy.invalid>\nSection: misc\nPriority: optional\nDescription: %s (konvoy-image test stand-in)\n' \
+		"$2" "$3" "$4" "$2" >"$dd/DEBIAN/control"
+	find "$dd" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	dpkg-deb --root-owner-group -Zgzip --build "$dd" "$1/$2_$3_$4.deb" >/dev/null
+	rm -rf "$dd"
+}
+# flat_repo DIR: Packages and a signed Release (InRelease, Release.gpg).
+flat_repo() {
+	(
+		cd "$1"
+		apt-ftparchive packages . >Packages
+		gzip -9nk Packages
+		apt-ftparchive -o APT::FTPArchive::Release::Origin=konvoy-test \
+			-o "APT::FTPArchive::Release::Date=$(date -u -R -d "@$SOURCE_DATE_EPOCH")" \
+			release . >../Release.tmp
+		mv ../Release.tmp Release
+		gpg --batch --yes --clearsign -o InRelease Release 2>/dev/null
+		gpg --batch --yes -abs -o Release.gpg Release 2>/dev/null
+	)
+}
+# pkgs.k8s.io's Debian layout (revision -1.1), its key as Release.key.
+k8s_deb="$www/core:/stable:/v$(minor "$KUBERNETES_VERSION")/deb"
+standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$KUBERNETES_VERSION"
+unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
+[Unit]
+Description=kubelet: The Kubernetes Node Agent (stand-in)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+deb "$k8s_deb" kubelet "$KUBERNETES_VERSION-1.1" amd64
+standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$KUBERNETES_VERSION"
+unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+UNIT
+deb "$k8s_deb" kubeadm "$KUBERNETES_VERSION-1.1" amd64
+standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$KUBERNETES_VERSION"
+deb "$k8s_deb" kubectl "$KUBERNETES_VERSION-1.1" amd64
+standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$CRICTL_VERSION"
+deb "$k8s_deb" cri-tools "$CRICTL_VERSION-1.1" amd64
+for plugin in $STANDIN_CNI_PLUGINS; do
+	standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$CNI_VERSION"
+done
+deb "$k8s_deb" kubernetes-cni "$CNI_VERSION-1.1" amd64
+flat_repo "$k8s_deb"
+gpg --batch --armor --export "$key_id" >"$k8s_deb/Release.key"
+# The Ubuntu packages this machine lacks (the others are installed already),
+# at Ubuntu 24.04's versions: installed packages declare Breaks on old ones
+# (libc6 breaks chrony << 4.2-3~).
+for pv in chrony:4.5-1ubuntu4 conntrack:1:1.4.8-1ubuntu1 ebtables:2.0.11-6build1 \
+	nfs-common:1:2.6.4-3ubuntu5 socat:1.8.0.0-4build3; do
+	deb "$www/ubuntu" "${pv%%:*}" "${pv#*:}" amd64
+done
+flat_repo "$www/ubuntu"
+gpg --batch --armor --export "$key_id" >"$out/os-apt.asc"
+cat >"$out/os.list" <<LIST
+# The test host's OS repository (Ubuntu archive stand-in).
+deb [signed-by=/etc/apt/keyrings/konvoy-test-os.asc] $base/ubuntu ./
+LIST
+
+# --- container registry ------------------------------------------------------
+# manifest NAME:TAG (registry host left out): a small OCI manifest at the
+# path a registry serves it from.
+manifest() {
+	name=${1%:*} tag=${1##*:}
+	d="$www/v2/$name/manifests"
+	mkdir -p "$d"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"org.opencontainers.image.ref.name":"%s"}}' \
+		"$1" >"$d/$tag"
+}
+for v in "$KUBERNETES_VERSION" "$LEGACY_KUBERNETES_VERSION"; do
+	for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
+		manifest "$c:v$v"
+		manifest "mesosphere/$c:v${v}_fips.0"
+	done
+done
+for i in "etcd:$ETCD_VERSION" "coredns/coredns:v$COREDNS_VERSION" etcd:3.4.13-0 coredns/coredns:v1.8.0 \
+	pause:3.4.1 pause:3.2 mesosphere/etcd:v3.4.13_fips.0 mesosphere/coredns:v1.8.0 \
+	mesosphere/pause:3.4.1 mesosphere/pause:3.2 mesosphere/kfips:v0.1.0; do
+	manifest "$i"
+done
+for p in $PAUSE_VERSIONS; do
+	manifest "pause:$p"
+	manifest "mesosphere/pause:$p"
+done
+manifest "mesosphere/coredns:v$COREDNS_VERSION"
 
 find "$www" "$out/flatcar-usr-bin" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 cat >"$out/mirror-overrides.yaml" <<YAML
 ---
-# Generated by tests/artifacts/build-mirror.sh: Flatcar downloads from the
-# local mirror at $base. Versions still come from images/common.yaml; the
-# checksums are those of the stand-in artifacts.
-kubernetes_http_source: "$base/kubernetes-release/release"
+# Generated by tests/artifacts/build-mirror.sh: every download and repository
+# of every image from the local mirror at $base (paths follow the versions,
+# so the same file serves the current images and the CentOS 2021 pins).
+# Kubernetes binaries have no .sha256 files on this mirror: their (stand-in)
+# checksums are pinned here; the other downloads use the checksum files next
+# to them (*_sha256 left empty).
+kubernetes_http_source: "$base/release"
+kubernetes_binary_checksums:
+$pinned
 kubernetes_cni_http_source: "$base/containernetworking/plugins/releases/download"
-kubernetes_cni_http_checksum: "sha256:$base/k8s-artifacts-cni/release/{{ kubernetes_cni_semver }}/cni-plugins-linux-{{ kubernetes_goarch }}-{{ kubernetes_cni_semver }}.tgz.sha256"
-crictl_url: "$base/kubernetes-sigs/cri-tools/releases/download/v{{ crictl_version }}/crictl-v{{ crictl_version }}-linux-amd64.tar.gz"
-crictl_sha256: "$(sha "$crictl_tgz")"
-containerd_url: "$base/containerd/containerd/releases/download/v{{ containerd_version }}/cri-containerd-cni-{{ containerd_version }}-linux-amd64.tar.gz"
-containerd_sha256: "$(sha "$containerd_tgz")"
+kubernetes_cni_http_checksum: "sha256:$base/containernetworking/plugins/releases/download/{{ kubernetes_cni_semver }}/cni-plugins-linux-{{ kubernetes_goarch }}-{{ kubernetes_cni_semver }}.tgz.sha256"
+crictl_url: "$base/kubernetes-sigs/cri-tools/releases/download/v{{ crictl_version }}/crictl-v{{ crictl_version }}-linux-{{ kubernetes_goarch }}.tar.gz"
+crictl_sha256: ""
+containerd_url: "$base/containerd/containerd/releases/download/v{{ containerd_version }}/{{ 'cri-containerd-cni' if containerd_from == 'package' else 'containerd' }}-{{ containerd_version }}-linux-{{ kubernetes_goarch }}.tar.gz"
+containerd_sha256: ""
+runc_url: "$base/opencontainers/runc/releases/download/v{{ runc_version }}/runc.{{ kubernetes_goarch }}"
+runc_sha256: ""
+kubernetes_rpm_repository_url: "$base/core:/stable:/v{{ kubernetes_version.split('.')[:2] | join('.') }}/rpm/"
+kubernetes_rpm_gpg_key_url: "{{ kubernetes_rpm_repository_url }}repodata/repomd.xml.key"
+kubernetes_rpm_repo_gpgcheck: true
+kubernetes_deb_repository_url: "$base/core:/stable:/v{{ kubernetes_version.split('.')[:2] | join('.') }}/deb/"
+kubernetes_deb_gpg_key_url: "{{ kubernetes_deb_repository_url }}Release.key"
+docker_rpm_repository_url: "$base/docker/rhel/{{ ansible_distribution_major_version }}/x86_64/stable"
+docker_rpm_gpg_key_url: "$base/docker/rhel/gpg"
+epel_centos_7_rpm: "$base/epel/epel-release-latest-7.noarch.rpm"
+epel_centos_7_rpm_gpg_key: "$base/epel/RPM-GPG-KEY-EPEL-7"
+epel_centos_8_rpm: "$base/epel/epel-release-latest-8.noarch.rpm"
+epel_centos_8_rpm_gpg_key: "$base/epel/RPM-GPG-KEY-EPEL-8"
+epel_centos_9_rpm: "$base/epel/epel-release-latest-9.noarch.rpm"
+epel_centos_9_rpm_gpg_key: "$base/epel/RPM-GPG-KEY-EPEL-9"
+# Image pulls through the mirror's registry.
+registry_mirror_url: "$base"
 YAML
 echo "$out"

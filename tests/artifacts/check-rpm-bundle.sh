@@ -17,7 +17,7 @@ audit ca-certificates chrony conntrack-tools container-selinux curl ebtables nfs
 yum-utils yum-plugin-versionlock python3-dnf-plugin-versionlock iproute-tc"
 
 # shellcheck disable=SC2086
-dnf -y -q --installroot="$work/root" --releasever=8 --disablerepo='*' \
+dnf -y -q --disableplugin=local --installroot="$work/root" --releasever=8 --disablerepo='*' \
 	--repofrompath="offline,file://$work/repo" --enablerepo=offline \
 	--setopt=offline.gpgcheck=0 install $wanted >/dev/null
 # shellcheck disable=SC2086

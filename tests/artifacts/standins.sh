@@ -5,8 +5,12 @@
 # executable file.
 #
 # containerd and kubelet stay in the foreground (sleep) so systemd sees an
-# active service. ctr and crictl share a list of "present images" under
-# /var/lib/containerd, so import, pull and list behave consistently.
+# active service; containerd also tells systemd it is ready (its release
+# unit is Type=notify). ctr and crictl share a list of "present images"
+# under /var/lib/containerd, so import, pull and list behave consistently;
+# crictl pull really fetches the image manifest from the registry (or its
+# mirror) that containerd's configuration names, so a wrong image name or
+# mirror setting fails as it would with the real tools.
 
 STANDIN_IMAGES_LIST=/var/lib/containerd/konvoy-standin-images
 
@@ -19,10 +23,34 @@ standin_write() { # file, then the script on stdin
 standin_containerd() { # file version
 	standin_write "$1" <<SH
 #!/bin/sh
-# Stand-in for containerd $2 (konvoy-image tests).
+# Stand-in for containerd $2 (konvoy-image tests). Prints its version as the
+# real one does (\`containerd <module> v<version> <commit>\`).
 case "\$1" in
--v|--version) echo "containerd containerd.io $2 konvoy-standin"; exit 0 ;;
+-v|--version) echo "containerd github.com/containerd/containerd v$2 konvoy-standin"; exit 0 ;;
 esac
+# Type=notify units wait for READY=1 (systemd-notify sends it for its
+# parent, this process).
+[ -n "\$NOTIFY_SOCKET" ] && systemd-notify --ready
+exec sleep infinity
+SH
+}
+
+standin_runc() { # file version
+	standin_write "$1" <<SH
+#!/bin/sh
+# Stand-in for runc $2 (konvoy-image tests).
+case "\$1" in
+-v|--version) echo "runc version $2"; echo "spec: 1.2.1"; exit 0 ;;
+esac
+echo "runc stand-in: unsupported: \$*" >&2
+exit 1
+SH
+}
+
+standin_daemon() { # file name: a service that stays up (auditd, update-engine, ...)
+	standin_write "$1" <<SH
+#!/bin/sh
+# Stand-in for the $2 daemon (konvoy-image tests).
 exec sleep infinity
 SH
 }
@@ -108,10 +136,58 @@ standin_crictl() { # file version
 	standin_write "$1" <<SH
 #!/bin/sh
 # Stand-in for crictl v$2 (konvoy-image tests): --version, pull REF, images.
+# A pull resolves REF as containerd's CRI does: Docker Hub short names become
+# docker.io/..., the registry's endpoints come from containerd's config
+# (config version 3: /etc/containerd/certs.d/<registry or _default>/hosts.toml;
+# version 2: the mirrors tables of config.toml), then the registry itself.
+# The first endpoint that serves /v2/<name>/manifests/<tag> wins; the full
+# name is added to the list of present images.
 list=$STANDIN_IMAGES_LIST
+endpoints() { # registry
+	certs=/etc/containerd/certs.d
+	if grep -q '^version = 3' /etc/containerd/config.toml 2>/dev/null; then
+		for d in "\$1" _default; do
+			[ -f "\$certs/\$d/hosts.toml" ] || continue
+			sed -n 's/^\[host\."\(.*\)"\]$/\1/p' "\$certs/\$d/hosts.toml"
+			server=\$(sed -n 's/^server = "\(.*\)"$/\1/p' "\$certs/\$d/hosts.toml")
+			echo "\${server:-https://\$1}"
+			return
+		done
+	else
+		for m in "\$1" '*'; do
+			line=\$(grep -A1 -F "registry.mirrors.\"\$m\"]" /etc/containerd/config.toml 2>/dev/null | sed -n 's/^ *endpoint = \[\(.*\)\]$/\1/p')
+			[ -n "\$line" ] || continue
+			echo "\$line" | tr ',' '\n' | sed 's/^ *"//; s/" *$//'
+			break
+		done
+	fi
+	[ "\$1" = docker.io ] && echo https://registry-1.docker.io || echo "https://\$1"
+}
+pull() { # ref
+	ref=\$1
+	case "\$ref" in
+	*/*) first=\${ref%%/*}
+		case "\$first" in *.*|*:*|localhost) full=\$ref ;; *) full=docker.io/\$ref ;; esac ;;
+	*) full=docker.io/library/\$ref ;;
+	esac
+	registry=\${full%%/*}
+	rest=\${full#*/}
+	name=\${rest%:*}
+	tag=\${rest##*:}
+	for ep in \$(endpoints "\$registry"); do
+		if curl -fsS --max-time 5 -o /dev/null "\${ep%/}/v2/\$name/manifests/\$tag" 2>/dev/null; then
+			mkdir -p "\$(dirname "\$list")"
+			echo "\$full" >>"\$list"
+			echo "Image is up to date for \$full (from \$ep)"
+			return 0
+		fi
+	done
+	echo "E0000 pulling image \"\$ref\": not found at any endpoint of \$registry" >&2
+	return 1
+}
 case "\$1" in
 -v|--version) echo "crictl version v$2" ;;
-pull) mkdir -p "\$(dirname "\$list")"; echo "\$2" >>"\$list"; echo "Image is up to date for \$2" ;;
+pull) pull "\$2" ;;
 images|img) [ -f "\$list" ] && sort -u "\$list"; exit 0 ;;
 *) echo "crictl stand-in: unsupported: \$*" >&2; exit 1 ;;
 esac

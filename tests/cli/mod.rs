@@ -107,16 +107,27 @@ fn kib_arguments_are_accepted_or_refused_with_a_reason() {
             "`build` is a konvoy-image-builder command",
         ),
         (&["generate", "x.yaml"], "records it in the run folder"),
-        (
-            &["provision", "centos-7", "--provider", "aws", "-i", "h,"],
-            "unsupported konvoy-image-builder flag `--provider`",
-        ),
     ];
     for (args, want) in cases {
         let out = bin().args(*args).output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(text(&out).contains(want), "{args:?}: {}", text(&out));
     }
+    // KIB's `--provider` is accepted; a non-empty one is refused with the
+    // reason, before any host is contacted (`h` does not even resolve).
+    let out = bin()
+        .args(["provision", "--provider", "aws", "-i", "h,", "--no-run-log"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "--provider aws: `packer_builder_type` is a konvoy-image-builder setting that \
+             konvoy-image does not implement"
+        ),
+        "{}",
+        text(&out)
+    );
     // A KIB work dir (made by `generate`) is not silently taken as ours.
     let kib = dir.path().join("work");
     std::fs::create_dir_all(&kib).expect("mkdir");

@@ -216,6 +216,11 @@ impl TestHost {
         self.os
     }
 
+    /// Whether a real systemd is the host's PID 1.
+    pub(crate) fn has_systemd(&self) -> bool {
+        self.systemd
+    }
+
     /// Loopback address; sshd listens on port 22 there.
     pub(crate) fn address(&self) -> Ipv4Addr {
         self.lease.address

@@ -146,6 +146,46 @@ fn get_url_reads_a_checksum_url_and_refuses_a_mismatch_keeping_the_old_file() {
     assert_eq!(leftovers.trim(), "0", "temp file left behind");
 }
 
+/// A 404 on the file or on its checksum URL is Ansible's `Request failed`
+/// with `status_code: 404` and the URL that failed, so a playbook can stop
+/// retrying at once (the provisioning roles do).
+#[test]
+fn get_url_reports_the_http_status_of_a_missing_file_or_checksum() {
+    let mirror = Mirror::start();
+    let url = mirror.put("kubeadm", b"kubeadm");
+    let mut b = Bench::start(Os::Flatcar);
+    let cases = [
+        (
+            mirror.url("missing"),
+            "sha256:0a".to_owned(),
+            mirror.url("missing"),
+        ),
+        (
+            url.clone(),
+            format!("sha256:{}", mirror.url("kubeadm.sha256")),
+            mirror.url("kubeadm.sha256"),
+        ),
+    ];
+    for (src, checksum, failing) in cases {
+        let r = b.run::<GetUrlModule>(
+            &[
+                ("url", Value::from(src.as_str())),
+                ("dest", Value::from("/tmp/kubeadm")),
+                ("checksum", Value::from(checksum.as_str())),
+            ],
+            RunMode::Apply,
+            false,
+        );
+        let res = &r.outcome.result;
+        assert!(r.outcome.failed, "{res:?}");
+        assert_eq!(res["msg"], Value::from("Request failed"), "{res:?}");
+        assert_eq!(res["status_code"], Value::Int(404), "{res:?}");
+        assert_eq!(res["response"], Value::from("HTTP Error 404: Not Found"));
+        assert_eq!(res["url"], Value::from(failing.as_str()), "{res:?}");
+        assert!(!b.on_host("/tmp/kubeadm").exists());
+    }
+}
+
 fn tarball(dir: &Path, files: &[(&str, &[u8])]) -> Vec<u8> {
     let src = dir.join("src");
     for (name, data) in files {

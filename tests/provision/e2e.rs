@@ -1,16 +1,20 @@
-//! One mixed fleet (CentOS 7, CentOS 8 and Flatcar in one inventory, each
-//! booted with a real systemd) provisioned air-gapped, checked on the hosts'
-//! own files, rpm database and systemd; then again (`changed=0`); then with
-//! a proxy override.
+//! The 2021 pins: one mixed fleet (CentOS 7, CentOS 8 and Flatcar in one
+//! inventory, each booted with a real systemd) provisioned with
+//! `images/generic/centos-7.yaml` (Kubernetes 1.21.6, containerd.io 1.4.11,
+//! as konvoy-image-builder v1.5 did) and the offline bundles, checked on the
+//! hosts' own files, rpm database and systemd; then again (`changed=0`);
+//! then with a proxy override.
 
-use super::{assert_unchanged, prepare, Mirror, Setup};
+use super::{assert_unchanged, prepare, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os, TestHost};
 use engine::modules::RunMode;
 
 /// `/etc/containerd/config.toml` from the content's template with the
-/// default image configuration (the same on every OS: the socket and state
-/// dir are the containerd defaults, cgroupfs driver, runc v2).
-const CONFIG_TOML: &str = r#"# Managed by konvoy-image. Files in /etc/containerd/conf.d/ are merged on top.
+/// 2021 image configuration (the same on every OS: the socket and state
+/// dir are the containerd defaults, cgroupfs driver as kubeadm 1.21's,
+/// runc v2), then the mirror's section.
+const CONFIG_TOML: &str = r#"# Managed by konvoy-image: containerd 1.4.11 (config version 2).
+# Files in /etc/containerd/conf.d/ are merged on top.
 version = 2
 root = "/var/lib/containerd"
 state = "/run/containerd"
@@ -76,11 +80,20 @@ fn read(host: &TestHost, path: &str) -> String {
 }
 
 /// What the first run must leave on every host, whatever its OS.
-fn assert_provisioned(host: &TestHost) {
+fn assert_provisioned(host: &TestHost, mirror: &Mirror) {
     let name = host.name();
     assert_eq!(
         read(host, "/etc/containerd/config.toml"),
-        CONFIG_TOML,
+        format!(
+            "{CONFIG_TOML}\n# Mirror for every registry; containerd falls back to the registry itself.\n\
+             [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = [\"{}\"]\n",
+            mirror.base
+        ),
+        "{name}"
+    );
+    assert_eq!(
+        read(host, "/etc/host.conf"),
+        "# Resolver configuration file.\n# See host.conf(5) for details.\n\nmulti on\n",
         "{name}"
     );
     assert_eq!(
@@ -180,6 +193,14 @@ fn assert_centos(host: &TestHost, major: &str) {
     ] {
         assert!(locks.contains(pkg), "{name}: no lock for {pkg}:\n{locks}");
     }
+    // auditd (from the audit package) runs, as konvoy-image-builder's
+    // handler made it; no EPEL offline.
+    assert_eq!(
+        host.sh("systemctl is-enabled auditd; systemctl is-active auditd"),
+        "enabled\nactive\n",
+        "{name}"
+    );
+    assert!(!host.root().join("etc/yum.repos.d/epel.repo").exists());
     // The units come from the RPMs on CentOS.
     assert!(host
         .root()
@@ -217,6 +238,8 @@ fn assert_flatcar(host: &TestHost) {
     let unit = read(host, "/etc/systemd/system/containerd.service");
     assert!(unit.contains("ExecStart=/usr/bin/containerd --config /etc/containerd/config.toml"));
     assert!(unit.contains("Environment=PATH=/opt/bin:"), "{unit}");
+    // No automatic updates or reboots.
+    super::current::assert_flatcar_updates_off(host);
     // No package manager was used.
     assert!(!host.root().join("etc/yum.repos.d/offline.repo").exists());
     assert!(
@@ -226,7 +249,7 @@ fn assert_flatcar(host: &TestHost) {
 }
 
 #[test]
-fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
+fn centos_2021_pins_air_gapped_with_flatcar_idempotent_and_with_a_proxy() {
     let fleet = Fleet::builder()
         .host(Os::Centos7)
         .host(Os::Centos8)
@@ -235,12 +258,15 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
         .start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
-        prepare(host);
+        prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
+    let job = |more: &[std::path::PathBuf]| {
+        setup.job(&fleet, Source::Bundle, Some("centos-7"), more, &[])
+    };
 
-    // First run: one inventory, three OSes, the default image.
-    let (summary, output) = setup.run(setup.job(&fleet, "centos-7", &[], &[]), RunMode::Apply);
+    // First run: one inventory, three OSes, the CentOS 7 image.
+    let (summary, output) = setup.run(job(&[]), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     for (name, stats) in &summary.recap.hosts {
         assert_eq!(
@@ -255,7 +281,7 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
         );
     }
     for host in fleet.hosts() {
-        assert_provisioned(host);
+        assert_provisioned(host, &mirror);
         match host.os() {
             Os::Centos7 => assert_centos(host, "7"),
             Os::Centos8 => assert_centos(host, "8"),
@@ -265,7 +291,7 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
     }
 
     // Second run: nothing to do anywhere.
-    let (summary, output) = setup.run(setup.job(&fleet, "centos-7", &[], &[]), RunMode::Apply);
+    let (summary, output) = setup.run(job(&[]), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     assert_unchanged(&summary, &output);
     assert_eq!(summary.recap.hosts.len(), 3, "{output}");
@@ -277,10 +303,7 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
         "http_proxy: \"http://user:p%40ss@proxy.internal:3128\"\n\
          no_proxy: \"127.0.0.1,localhost,.svc\"\n",
     );
-    let (summary, output) = setup.run(
-        setup.job(&fleet, "centos-7", std::slice::from_ref(&proxy), &[]),
-        RunMode::Apply,
-    );
+    let (summary, output) = setup.run(job(std::slice::from_ref(&proxy)), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     let expected_env = "Environment=\"HTTP_PROXY=http://user:p%%40ss@proxy.internal:3128\"\n\
         Environment=\"http_proxy=http://user:p%%40ss@proxy.internal:3128\"\n\
@@ -323,7 +346,7 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
         }
     }
     // And the same proxy again is a no-op.
-    let (summary, output) = setup.run(setup.job(&fleet, "centos-7", &[proxy], &[]), RunMode::Apply);
+    let (summary, output) = setup.run(job(&[proxy]), RunMode::Apply);
     assert_unchanged(&summary, &output);
 
     // The same settings in the form of the original tool's documentation
@@ -343,22 +366,11 @@ fn mixed_fleet_is_provisioned_air_gapped_idempotently_and_with_a_proxy() {
         );
         setup.file("http-proxy-override.yaml", &text)
     };
-    let (summary, output) = setup.run(
-        setup.job(&fleet, "centos-7", &[kib("")], &[]),
-        RunMode::Apply,
-    );
+    let (summary, output) = setup.run(job(&[kib("")]), RunMode::Apply);
     assert_unchanged(&summary, &output);
     // A new HTTPS proxy in that form reaches the drop-ins and the package
     // managers, as `https_proxy` does.
-    let (summary, output) = setup.run(
-        setup.job(
-            &fleet,
-            "centos-7",
-            &[kib("http://secure.internal:3129")],
-            &[],
-        ),
-        RunMode::Apply,
-    );
+    let (summary, output) = setup.run(job(&[kib("http://secure.internal:3129")]), RunMode::Apply);
     assert_eq!(summary.exit_code, 0, "{output}");
     for host in fleet.hosts() {
         for unit in ["containerd", "kubelet"] {

@@ -7,7 +7,7 @@
 //! OSes plus a Debian host serves every step, in an order where each step
 //! starts from fresh hosts or says what it changed.
 
-use super::{assert_same, prepare, repo, snapshot, Mirror, Setup};
+use super::{assert_same, prepare, repo, snapshot, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os};
 use engine::modules::RunMode;
 use std::process::Command;
@@ -37,7 +37,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
         .start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
-        prepare(host);
+        prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
     let fresh: Vec<_> = fleet.hosts().iter().map(snapshot).collect();
@@ -83,11 +83,34 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     );
     assert!(text.contains("map") || text.contains("mapping"), "{text}");
     assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
+
+    // konvoy-image-builder's nvidia override: refused at its key, with the
+    // reason, before any host is contacted.
+    let nvidia = setup.file(
+        "nvidia.yaml",
+        "gpu:\n  types:\n    - nvidia\nbuild_name_extra: \"-nvidia\"\n",
+    );
+    let (code, text) = cli(&[
+        "provision",
+        "--inventory-file",
+        &inventory,
+        "--overrides",
+        &nvidia.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "`gpu` is a konvoy-image-builder setting that konvoy-image does not implement"
+        ) && text.contains("nvidia.yaml:1:1"),
+        "{text}"
+    );
+    assert!(!text.contains("PLAY ["), "no play may start:\n{text}");
     assert_all_fresh("bad input");
 
-    // --check on fresh hosts: changes predicted, nothing written. The
-    // Debian host fails the OS check, naming its OS.
-    let job = setup.job(&fleet, "flatcar", &[], &["start_services=false"]);
+    // --check on fresh hosts, each with the image of its OS (no image
+    // given): changes predicted, nothing written. The Debian host fails the
+    // OS check, naming its OS and the supported ones.
+    let job = setup.job(&fleet, Source::Bundle, None, &[], &["start_services=false"]);
     let (summary, output) = setup.run(job, RunMode::Check);
     let stats = |name: &str| summary.recap.hosts[name];
     for host in ["node1", "node2", "node3"] {
@@ -103,8 +126,9 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     }
     assert_eq!(stats("node4").failed, 1, "{output}");
     assert!(
-        output.contains("unsupported OS `Debian 12`"),
-        "the message names the OS:\n{output}"
+        output.contains("unsupported OS `Debian 12")
+            && output.contains("konvoy-image provisions centos-7, centos-8, rocky-8, rocky-9"),
+        "the message names the OS and the supported ones:\n{output}"
     );
     assert_all_fresh("--check");
 
@@ -122,7 +146,8 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     .expect("chmod the old crictl");
     let job = setup.job(
         &fleet,
-        "flatcar",
+        Source::Bundle,
+        Some("centos-7"),
         &[],
         &[
             "start_services=false",
@@ -159,4 +184,56 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     );
     let debian = fleet.host("node4");
     assert_same("node4 after a real run", &fresh[3], &snapshot(debian));
+
+    // A konvoy-image-builder-era mirror: binaries without `.sha256` files.
+    // Flatcar now has kubeadm 1.21.6 (the run above). For an unpinned
+    // version the checksum file is missing (404), and for a version the
+    // mirror lacks the binary is (404): each fails at once, with the URL and
+    // what to do, though downloads would be retried 3 times 5 s apart.
+    let pins = "{\"kubernetes_binary_checksums\": {}}";
+    let missing = format!(
+        "{{\"kubernetes_version\": \"1.36.9\", \"kubernetes_binary_checksums\": {{\"1.36.9\": \
+         {{\"kubeadm\": \"{z}\", \"kubectl\": \"{z}\", \"kubelet\": \"{z}\"}}}}}}",
+        z = "0".repeat(64)
+    );
+    for (extra, url) in [
+        (pins, "/v1.36.4/bin/linux/amd64/kubeadm.sha256"),
+        (missing.as_str(), "/v1.36.9/bin/linux/amd64/kubeadm"),
+    ] {
+        let mut job = setup.job(
+            &fleet,
+            Source::Bundle,
+            Some("flatcar"),
+            &[],
+            &[
+                "start_services=false",
+                "download_retries=3",
+                "download_retry_delay=5",
+                extra,
+            ],
+        );
+        job.options.limit = Some("node3".into());
+        let started = std::time::Instant::now();
+        let (summary, output) = setup.run(job, RunMode::Apply);
+        assert_eq!(summary.recap.hosts["node3"].failed, 1, "{output}");
+        assert!(
+            output.contains(&format!(
+                "{url} is not on the server (HTTP 404), so it was not retried"
+            )) && output.contains("A mirror without `.sha256` files needs the checksum pinned"),
+            "{output}"
+        );
+        assert!(
+            !output.contains("RETRYING: [node3]: kubernetes : Download kubeadm"),
+            "{output}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{output}"
+        );
+        assert_eq!(
+            flatcar.sh("/opt/bin/kubeadm version -o short"),
+            "v1.21.6\n",
+            "the old kubeadm stays"
+        );
+    }
 }

@@ -1,9 +1,13 @@
 //! `konvoy-image provision` end to end: the real provisioning playbook,
 //! image files and overrides run by [`ProvisionJob`] (and the CLI binary)
-//! against real test hosts of CentOS 7, CentOS 8 and Flatcar, air-gapped:
-//! packages from the RPM bundle of `tests/artifacts/build-rpms.sh`, image
-//! tarballs from `build-images-bundle.sh`, Flatcar binaries from the
-//! `build-mirror.sh` tree served on 127.0.0.1 with real checksums.
+//! against real test hosts, air-gapped in two ways:
+//! - [`Source::Bundle`]: the 2021 way, packages from the RPM bundle of
+//!   `tests/artifacts/build-rpms.sh` and image tarballs from
+//!   `build-images-bundle.sh` (offline mode);
+//! - [`Source::Mirror`]: online mode against the `build-mirror.sh` tree
+//!   served on 127.0.0.1: pkgs.k8s.io-layout RPM repositories with signed
+//!   metadata, the OS repository, EPEL, release downloads with real
+//!   checksums, a registry for image pulls.
 //!
 //! The artifacts are built once per test process; each test starts its own
 //! mirror and fleet. Hosts share the machine's network namespace, so every
@@ -11,14 +15,19 @@
 //! (`playbooks/README.md`); plain-chroot hosts also get
 //! `start_services=false`.
 
+mod check;
+mod current;
 mod e2e;
 mod faults;
+mod fips;
 pub(crate) mod hostprep;
 mod keys;
+mod matrix;
+mod twin;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
-use engine::image::ImageRequest;
+use engine::image::{ImageRequest, PerHost};
 use engine::job::ProvisionJob;
 use engine::modules::RunMode;
 use engine::report::{AnsiblePrinter, Fanout};
@@ -47,8 +56,8 @@ pub(crate) struct Artifacts {
     pub(crate) images_dir: PathBuf,
     /// The mirror's document root.
     pub(crate) www: PathBuf,
-    /// Stand-in `containerd` and `ctr` for Flatcar's `/usr/bin`.
-    pub(crate) flatcar_usr_bin: PathBuf,
+    /// `build-mirror.sh`'s output directory (Flatcar's `/usr/bin` stand-ins).
+    pub(crate) mirror_out: PathBuf,
     /// `mirror-overrides.yaml` with [`BASE_PLACEHOLDER`] as base URL.
     overrides_template: String,
 }
@@ -65,31 +74,51 @@ pub(crate) fn artifacts() -> &'static Artifacts {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the artifacts dir");
-        let script = |name: &str, args: &[&str]| {
-            let out = Command::new("bash")
+        // Both scripts at once (the mirror also makes the RPM bundle).
+        let d = |sub: &str| dir.join(sub).display().to_string();
+        let script = |name: &str, args: Vec<String>| {
+            Command::new("bash")
                 .arg(repo().join("tests/artifacts").join(name))
                 .args(args)
-                .output()
-                .expect("run an artifact script");
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run an artifact script")
+        };
+        let running = [
+            (
+                "build-mirror.sh",
+                script(
+                    "build-mirror.sh",
+                    vec![d("mirror"), BASE_PLACEHOLDER.into()],
+                ),
+            ),
+            (
+                "build-images-bundle.sh",
+                script("build-images-bundle.sh", vec![d("bundle")]),
+            ),
+        ];
+        for (name, child) in running {
+            let out = child
+                .wait_with_output()
+                .expect("wait for an artifact script");
             assert!(
                 out.status.success(),
                 "{name} failed: {}{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
+        }
+        let read = |f: &str| {
+            std::fs::read_to_string(dir.join("mirror").join(f))
+                .unwrap_or_else(|e| panic!("read {f}: {e}"))
         };
-        let d = |sub: &str| dir.join(sub).display().to_string();
-        script("build-rpms.sh", &[&d("rpms")]);
-        script("build-mirror.sh", &[&d("mirror"), BASE_PLACEHOLDER]);
-        script("build-images-bundle.sh", &[&d("bundle")]);
-        let overrides_template = std::fs::read_to_string(dir.join("mirror/mirror-overrides.yaml"))
-            .expect("read mirror-overrides.yaml");
         Artifacts {
-            rpm_bundle: dir.join("rpms/os-packages_1.21.6_x86_64_rpms.tar.gz"),
+            rpm_bundle: dir.join("mirror/os-packages_1.21.6_x86_64_rpms.tar.gz"),
             images_dir: dir.join("bundle/images"),
             www: dir.join("mirror/www"),
-            flatcar_usr_bin: dir.join("mirror/flatcar-usr-bin"),
-            overrides_template,
+            mirror_out: dir.join("mirror"),
+            overrides_template: read("mirror-overrides.yaml"),
         }
     })
 }
@@ -152,6 +181,11 @@ impl Mirror {
             .overrides_template
             .replace(BASE_PLACEHOLDER, &self.base)
     }
+
+    /// The OS repositories of test hosts, served by this mirror.
+    pub(crate) fn os_repos(&self) -> hostprep::OsRepos {
+        hostprep::OsRepos::read(&artifacts().mirror_out, BASE_PLACEHOLDER, &self.base)
+    }
 }
 
 impl Drop for Mirror {
@@ -161,13 +195,25 @@ impl Drop for Mirror {
     }
 }
 
-/// A fresh host made ready ([`hostprep::prepare_host`]), plus a swap line
-/// in `/etc/fstab` for the playbook to comment out.
-pub(crate) fn prepare(host: &TestHost) {
-    hostprep::prepare_host(host, &artifacts().flatcar_usr_bin);
+/// A fresh host made ready ([`hostprep::prepare_host`]; with `mirror`,
+/// hosts get its OS repository), plus a swap line in `/etc/fstab` for the
+/// playbook to comment out.
+pub(crate) fn prepare(host: &TestHost, mirror: Option<&Mirror>) {
+    let repos = mirror.map(Mirror::os_repos);
+    hostprep::prepare_host(host, &artifacts().mirror_out, repos.as_ref());
     host.sh(
         "printf '# test host\\nUUID=0a1b / ext4 defaults 0 1\\n/swapfile none swap sw 0 0\\n' > /etc/fstab",
     );
+}
+
+/// Where packages and images come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Offline mode: the RPM bundle and the image tarballs (downloads from
+    /// the mirror).
+    Bundle,
+    /// Online mode against the mirror: repositories, downloads, registry.
+    Mirror,
 }
 
 /// A provisioning setup for one fleet: inventory and override files.
@@ -212,16 +258,21 @@ impl Setup {
         p
     }
 
-    /// The air-gapped job: `images/generic/<image>.yaml`, the offline and
+    /// The air-gapped job: `images/generic/<image>.yaml` (`None`: each
+    /// host the image of its OS), the offline (with [`Source::Bundle`]) and
     /// mirror overrides, then `more` overrides and `extra` vars.
     pub(crate) fn job(
         &self,
         fleet: &Fleet,
-        image: &str,
+        source: Source,
+        image: Option<&str>,
         more: &[PathBuf],
         extra: &[&str],
     ) -> ProvisionJob {
-        let mut overrides = vec![self.offline.clone(), self.mirror.clone()];
+        let mut overrides = match source {
+            Source::Bundle => vec![self.offline.clone(), self.mirror.clone()],
+            Source::Mirror => vec![self.mirror.clone()],
+        };
         overrides.extend_from_slice(more);
         let mut extra_vars = vec![
             "sysctl_reload=false".to_owned(),
@@ -231,9 +282,23 @@ impl Setup {
             "download_retry_delay=0".to_owned(),
         ];
         extra_vars.extend(extra.iter().map(|s| (*s).to_owned()));
+        let per_host = image.is_none().then(|| {
+            let vars_dir = self.dir.path().join("host-images");
+            std::fs::create_dir_all(&vars_dir).expect("mkdir host-images");
+            let images = std::fs::read_dir(repo().join("images/generic"))
+                .expect("read images/generic")
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    Some((name.strip_suffix(".yaml")?.to_owned(), e.path()))
+                })
+                .collect();
+            PerHost { images, vars_dir }
+        });
         ProvisionJob {
+            per_host,
             image: ImageRequest {
-                image: repo().join("images/generic").join(format!("{image}.yaml")),
+                image: image.map(image_file).unwrap_or_default(),
                 common: Some(repo().join("images/common.yaml")),
                 overrides,
                 kubernetes_version: None,
@@ -260,6 +325,11 @@ impl Setup {
             .unwrap_or_else(|e| panic!("provision did not start: {e}"));
         (summary, out.text())
     }
+}
+
+/// `images/generic/<name>.yaml` of the repository.
+pub(crate) fn image_file(name: &str) -> PathBuf {
+    repo().join("images/generic").join(format!("{name}.yaml"))
 }
 
 /// Asserts every host of the recap reports `changed=0` and nothing failed.

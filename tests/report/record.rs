@@ -152,7 +152,7 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let fleet = Fleet::builder().host(Os::Centos8).host(Os::Flatcar).start();
     let mirror = Mirror::start();
     for host in fleet.hosts() {
-        prepare(host);
+        prepare(host, None);
     }
     let setup = Setup::new(&fleet, &mirror);
     let inventory = inventory(&fleet, setup.dir.path());
@@ -161,17 +161,20 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let bin = empty.path().join("konvoy-image");
     std::fs::copy(env!("CARGO_BIN_EXE_konvoy-image"), &bin).expect("copy the binary");
     let runs = tempfile::tempdir().expect("runs dir");
+    // `image` empty: each host the image of its OS.
     let args = |image: &str, extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = vec![
-            "provision".into(),
-            image.into(),
+        let mut a: Vec<String> = vec!["provision".into()];
+        if !image.is_empty() {
+            a.push(image.into());
+        }
+        a.extend([
             "--inventory-file".into(),
             inventory.display().to_string(),
             "--overrides".into(),
             format!("{},{}", setup.offline.display(), setup.mirror.display()),
             "--work-dir".into(),
             runs.path().display().to_string(),
-        ];
+        ]);
         for e in [
             "sysctl_reload=false",
             "disable_swap_now=false",
@@ -209,14 +212,45 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     let vars = std::fs::read_to_string(folder.join("variables.json")).expect("variables.json");
     assert!(vars.contains("\"registry_mirror_password\""), "{vars}");
     let v: serde_json::Value = serde_json::from_str(&vars).expect("json");
+    // The CentOS images keep the 2021 pins over common.yaml's current ones.
     assert_eq!(v["variables"]["kubernetes_version"]["value"], "1.21.6");
     assert!(
         v["variables"]["kubernetes_version"]["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("images/generic/centos-8.yaml:")),
+        "{vars}"
+    );
+    assert!(
+        v["variables"]["runc_version"]["source"]
             .as_str()
             .is_some_and(|s| s.contains("images/common.yaml:")),
         "{vars}"
     );
     assert_eq!(v["variables"]["sysctl_reload"]["source"], "--extra-vars");
+
+    // Without an image (each host the image of its OS): every image's
+    // configuration is recorded, the secret nowhere, in the folder or on
+    // the terminal at -vv (the included configuration is in the results).
+    std::fs::remove_dir_all(&folder).expect("clear the runs dir");
+    let mut a = args("", &[&registry]);
+    a.push("-vv".into());
+    let (code, output, sizes) = run_watching(&bin, empty.path(), &a, runs.path());
+    assert_eq!(code, 0, "{output}");
+    assert!(!output.contains(REGISTRY_PASSWORD), "{output}");
+    let folder = run_folder(runs.path());
+    check_folder(&folder, &sizes, &output);
+    let vars = std::fs::read_to_string(folder.join("variables.json")).expect("variables.json");
+    let v: serde_json::Value = serde_json::from_str(&vars).expect("json");
+    for (image, k8s) in [
+        ("centos-8", "1.21.6"),
+        ("flatcar", "1.36.4"),
+        ("rocky-9", "1.36.4"),
+    ] {
+        assert_eq!(
+            v["images"][image]["variables"]["kubernetes_version"]["value"], k8s,
+            "{vars}"
+        );
+    }
 
     // A provision whose playbook adds a `no_log` task in front of the real
     // one: the task's output is hidden everywhere.

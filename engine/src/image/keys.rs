@@ -2,8 +2,10 @@
 //!
 //! Every top-level key of every file layer is looked up in the names the
 //! provisioning playbook, its roles and their templates read (the static
-//! checks collect them, [`crate::plan::Checked::reads`]) and in the keys
-//! the loader itself consumes. A key found in neither has no effect:
+//! checks collect them, [`crate::plan::Checked::reads`]), in the names the
+//! templated values of those keys read in turn (`runc_url` reads
+//! `runc_version`), and in the keys the loader itself consumes. A key found
+//! in none has no effect:
 //! - a key of konvoy-image-builder that konvoy-image deliberately does not
 //!   implement gets a message saying so ([`KIB_KEYS`]); when its value asks
 //!   for the feature (`gpu: {types: [nvidia]}`, a non-empty bundle file,
@@ -42,27 +44,20 @@ pub const KIB_KEYS: &[(&str, &str)] = &[
     ("nvidia_remote_bundle_path", "NVIDIA GPU drivers (KIB's gpu role) are not installed by konvoy-image"),
     ("nvidia_driver_version", "NVIDIA GPU drivers (KIB's gpu role) are not installed by konvoy-image"),
     ("nvidia_cuda_version", "NVIDIA GPU drivers (KIB's gpu role) are not installed by konvoy-image"),
-    ("fips", "FIPS builds (KIB's fips role and FIPS repositories) are not implemented"),
-    ("etcd_image_tag", "the etcd image is pre-pulled with `etcd_version`"),
     ("default_image_repo", "images are pre-pulled from `k8s_image_registry`"),
-    ("containerd_local_bundle_file", "containerd comes from the package repositories (or the OS package bundle)"),
-    ("containerd_remote_bundle_path", "containerd comes from the package repositories (or the OS package bundle)"),
-    ("oracle_kernel", "Oracle Linux is not a supported target"),
+    ("containerd_local_bundle_file", "containerd comes from its release tarball (`containerd_url`) or the package repositories"),
+    ("containerd_remote_bundle_path", "containerd comes from its release tarball (`containerd_url`) or the package repositories"),
+    ("oracle_kernel", "switching Oracle Linux to the Red Hat compatible kernel (KIB's rhck role) is not implemented"),
     ("list_images", "KIB's list-images playbook is not part of konvoy-image"),
     ("aws_images", "KIB's `--provider` tasks (cloud agents, cloud-init) are not implemented"),
     ("sysprep", "machine-image cleanup (KIB's sysprep role) is for image builds; provisioning never runs it"),
     ("apply_iptables_rules", "KIB's iptables rules are not implemented"),
-    ("disable_iptables", "KIB's iptables service handling is not implemented"),
     ("allow_icmp", "KIB's iptables rules are not implemented"),
     ("apiserver_port", "KIB's iptables rules are not implemented"),
-    ("epel_centos_7_rpm", "EPEL is not used: every package comes from the base or Kubernetes repositories"),
-    ("epel_centos_7_rpm_gpg_key", "EPEL is not used: every package comes from the base or Kubernetes repositories"),
-    ("epel_centos_8_rpm", "EPEL is not used: every package comes from the base or Kubernetes repositories"),
-    ("epel_centos_8_rpm_gpg_key", "EPEL is not used: every package comes from the base or Kubernetes repositories"),
-    ("systemd_prefix", "install locations are fixed (`/opt/bin` on Flatcar, the packages' own elsewhere)"),
-    ("sysusr_prefix", "install locations are fixed (`/opt/bin` on Flatcar, the packages' own elsewhere)"),
-    ("sysusrlocal_prefix", "install locations are fixed (`/opt/bin` on Flatcar, the packages' own elsewhere)"),
-    ("containerd_flatcar_bins", "Flatcar's own containerd is used; only the runc shims are installed"),
+    ("systemd_prefix", "install locations are fixed (`/opt` on Flatcar, `/usr/local` for containerd, the packages' own elsewhere)"),
+    ("sysusr_prefix", "install locations are fixed (`/opt` on Flatcar, `/usr/local` for containerd, the packages' own elsewhere)"),
+    ("sysusrlocal_prefix", "install locations are fixed (`/opt` on Flatcar, `/usr/local` for containerd, the packages' own elsewhere)"),
+    ("containerd_flatcar_bins", "Flatcar gets containerd from its release tarball under /opt (or its own with `containerd_from: package`); no links are made"),
 ];
 
 /// What the keys of `config` come to: warnings, and the refusals of KIB
@@ -75,6 +70,7 @@ pub fn unread_keys(
     config: &ImageConfig,
     reads: &BTreeSet<String>,
 ) -> Result<Vec<ImageError>, Vec<ImageError>> {
+    let reads = &through_values(config, reads);
     let mut warnings = Vec::new();
     let mut refused = Vec::new();
     for (key, span, value) in &config.keys {
@@ -108,6 +104,38 @@ pub fn unread_keys(
     }
 }
 
+/// `reads` and every name the merged values of read keys read, to the
+/// end of the chain (values are templated lazily, so a key that only
+/// another key's value uses is read when that key is).
+pub fn through_values(config: &ImageConfig, reads: &BTreeSet<String>) -> BTreeSet<String> {
+    fn texts<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Str(s) if s.contains("{{") || s.contains("{%") => out.push(s),
+            Value::List(items) => items.iter().for_each(|i| texts(i, out)),
+            Value::Map(m) => m.values().for_each(|i| texts(i, out)),
+            _ => {}
+        }
+    }
+    let templar = crate::template::Templar::new();
+    let mut all = reads.clone();
+    let mut queue: Vec<String> = reads.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let Some(value) = config.vars.get(&name) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        texts(value, &mut found);
+        for text in found {
+            for n in templar.variables(text, false).unwrap_or_default() {
+                if all.insert(n.clone()) {
+                    queue.push(n);
+                }
+            }
+        }
+    }
+    all
+}
+
 /// Whether a KIB key's value turns its feature on. Names, paths kept for
 /// old files and Packer settings never do; `gpu.types`, `fips.enabled`, a
 /// bundle file and a `true` do.
@@ -117,10 +145,6 @@ fn asks_for_something(key: &str, value: &Value) -> bool {
         "build_name",
         "build_name_extra",
         "python_path",
-        "epel_centos_7_rpm",
-        "epel_centos_7_rpm_gpg_key",
-        "epel_centos_8_rpm",
-        "epel_centos_8_rpm_gpg_key",
         "systemd_prefix",
         "sysusr_prefix",
         "sysusrlocal_prefix",
@@ -134,7 +158,6 @@ fn asks_for_something(key: &str, value: &Value) -> bool {
         "nvidia_cuda_version",
         "sysprep",
         "list_images",
-        "allow_icmp",
         "apiserver_port",
     ];
     if INERT.contains(&key) {
@@ -144,7 +167,6 @@ fn asks_for_something(key: &str, value: &Value) -> bool {
         ("gpu", Value::Map(m)) => m
             .get("types")
             .is_some_and(|t| matches!(t, Value::List(l) if !l.is_empty())),
-        ("fips", Value::Map(m)) => m.get("enabled").is_some_and(truthy),
         ("oracle_kernel", Value::Str(s)) => s != "UEK",
         (_, v) => truthy(v),
     }
@@ -177,4 +199,34 @@ fn closest(key: &str, reads: &BTreeSet<String>) -> Option<String> {
         .filter(|(d, r)| *d <= 2.max(r.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, r)| r.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Map;
+
+    #[test]
+    fn keys_that_read_keys_read_them_too() {
+        let mut vars = Map::new();
+        vars.insert(
+            "runc_url".into(),
+            Value::Str("https://x/v{{ runc_version }}/runc.{{ arch }}".into()),
+        );
+        vars.insert("runc_version".into(), Value::Str("1.4.3".into()));
+        vars.insert("arch".into(), Value::Str("{{ goarch }}".into()));
+        vars.insert("goarch".into(), Value::Str("amd64".into()));
+        vars.insert("unused".into(), Value::Str("{{ also_unused }}".into()));
+        let config = ImageConfig {
+            vars,
+            ..ImageConfig::default()
+        };
+        let reads: BTreeSet<String> = ["runc_url".to_owned()].into_iter().collect();
+        let all = through_values(&config, &reads);
+        let want: BTreeSet<String> = ["runc_url", "runc_version", "arch", "goarch"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(all, want);
+    }
 }

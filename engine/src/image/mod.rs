@@ -7,11 +7,20 @@
 //! (plus `+<kubernetes_build_metadata>` when set); then the version flags,
 //! then `--extra-vars`. Jinja inside values is kept verbatim: it is
 //! templated lazily, per host, like any extra var.
+//!
+//! Without an image file ([`PerHost`], konvoy-image-builder v1.5's
+//! `provision --inventory-file INV`), each image's configuration is merged
+//! the same way and written to `<vars_dir>/<image>.yaml`; the playbook
+//! includes the one of each host's OS, chosen from its facts
+//! (`konvoy_image_vars_dir`, `host_image`). There the configuration has
+//! `include_vars` precedence instead of extra-vars precedence (it still
+//! beats inventory, play and role variables); `--extra-vars` stay extra
+//! vars.
 
 mod keys;
 mod layer;
 
-pub use keys::{unread_keys, KIB_KEYS};
+pub use keys::{through_values, unread_keys, KIB_KEYS};
 
 use crate::source::Span;
 use crate::value::{Map, Value};
@@ -109,6 +118,115 @@ pub struct ImageConfig {
     pub origins: std::collections::BTreeMap<String, String>,
     /// The files merged, in load order.
     pub files: Vec<PathBuf>,
+}
+
+/// Each host the image of its OS: every image the playbook may choose.
+#[derive(Clone, Debug)]
+pub struct PerHost {
+    /// (image name, file) for each image.
+    pub images: Vec<(String, PathBuf)>,
+    /// Where `<name>.yaml` of each merged configuration is written; it must
+    /// outlive the run and may hold secrets (keep it private).
+    pub vars_dir: PathBuf,
+}
+
+/// The configurations of a run without an image file.
+#[derive(Clone, Debug)]
+pub struct PerHostConfigs {
+    /// The run's extra vars: [`VARS_DIR_VAR`] and the `--extra-vars`.
+    pub extra_vars: Map,
+    /// Each image's merged configuration, by image name.
+    pub images: Vec<(String, ImageConfig)>,
+}
+
+/// The extra var naming the directory of per-image configurations.
+pub const VARS_DIR_VAR: &str = "konvoy_image_vars_dir";
+
+/// Merges every image of `per_host` with `req`'s common file, overrides,
+/// flags and extra vars (`req.image` is not used) and writes each to
+/// `per_host.vars_dir`.
+///
+/// # Errors
+/// As [`load`], and an unwritable `vars_dir`.
+pub fn load_per_host(req: &ImageRequest, per_host: &PerHost) -> Result<PerHostConfigs, ImageError> {
+    let mut images = Vec::new();
+    for (name, file) in &per_host.images {
+        let config = load_config(&ImageRequest {
+            image: file.clone(),
+            ..req.clone()
+        })?;
+        let path = per_host.vars_dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, flow_yaml(&Value::Map(config.vars.clone()))).map_err(|e| {
+            ImageError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }
+        })?;
+        images.push((name.clone(), config));
+    }
+    let mut extra_vars = Map::new();
+    extra_vars.insert(
+        VARS_DIR_VAR.into(),
+        Value::Str(per_host.vars_dir.display().to_string()),
+    );
+    for e in &req.extra_vars {
+        extra_vars.extend(parse_extra_vars(e)?);
+    }
+    Ok(PerHostConfigs { extra_vars, images })
+}
+
+impl PerHostConfigs {
+    /// [`unread_keys`] over every image, each key of a shared file (common,
+    /// overrides) reported once.
+    ///
+    /// # Errors
+    /// As [`unread_keys`].
+    pub fn unread_keys(
+        &self,
+        reads: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<ImageError>, Vec<ImageError>> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut unique = |list: Vec<ImageError>| -> Vec<ImageError> {
+            list.into_iter()
+                .filter(|e| seen.insert(e.to_string()))
+                .collect()
+        };
+        let mut warnings = Vec::new();
+        let mut refused = Vec::new();
+        for (_, config) in &self.images {
+            match unread_keys(config, reads) {
+                Ok(w) => warnings.extend(unique(w)),
+                Err(r) => refused.extend(unique(r)),
+            }
+        }
+        if refused.is_empty() {
+            Ok(warnings)
+        } else {
+            Err(refused)
+        }
+    }
+}
+
+/// `v` as one line of YAML flow style (JSON, plus `!unsafe` on unsafe
+/// strings, which must stay untemplated when the playbook loads them).
+fn flow_yaml(v: &Value) -> String {
+    let quoted = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+    match v {
+        Value::Unsafe(s) => format!("!unsafe {}", quoted(s)),
+        Value::Str(s) | Value::Date(s) => quoted(s),
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(flow_yaml).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Map(m) => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", quoted(k), flow_yaml(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => other.to_serde_json().to_string(),
+    }
 }
 
 /// Several image errors at once (the refused keys of the files).
@@ -362,6 +480,74 @@ mod tests {
         assert!(parse_extra_vars("novalue").is_err());
     }
 
+    #[test]
+    fn per_host_images_are_merged_and_written_for_the_playbook() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "images/common.yaml",
+            "kubernetes_version: \"1.36.4\"\nrepo: \"x/{{ kubernetes_version }}\"\nm: {a: 1}\n",
+        );
+        let old = write(
+            d.path(),
+            "images/generic/centos-8.yaml",
+            "kubernetes_version: \"1.21.6\"\n",
+        );
+        let new = write(d.path(), "images/generic/rocky-9.yaml", "{}\n");
+        let o = write(
+            d.path(),
+            "o.yaml",
+            "m: {b: !unsafe '{{ raw }}'}\nhtpp_proxy: x\n",
+        );
+        let vars_dir = d.path().join("vars");
+        std::fs::create_dir(&vars_dir).unwrap();
+        let got = load_per_host(
+            &ImageRequest {
+                overrides: vec![o],
+                extra_vars: vec!["x=1".into()],
+                ..Default::default()
+            },
+            &PerHost {
+                images: vec![("centos-8".into(), old), ("rocky-9".into(), new)],
+                vars_dir: vars_dir.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(got.extra_vars.len(), 2, "{:?}", got.extra_vars);
+        assert_eq!(
+            got.extra_vars[VARS_DIR_VAR],
+            Value::Str(vars_dir.display().to_string())
+        );
+        assert_eq!(got.extra_vars["x"], Value::Str("1".into()));
+        for (name, want) in [("centos-8", "1.21.6"), ("rocky-9", "1.36.4")] {
+            let path = vars_dir.join(format!("{name}.yaml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let back = load_map(&path).unwrap();
+            let (_, merged) = got.images.iter().find(|(n, _)| n == name).unwrap();
+            assert_eq!(back, merged.vars, "{text}");
+            assert_eq!(back["kubernetes_version"], Value::Str(want.into()));
+            assert_eq!(back["kubernetes_full_version"], Value::Str(want.into()));
+            assert_eq!(
+                back["repo"],
+                Value::Str("x/{{ kubernetes_version }}".into())
+            );
+            assert_eq!(back["x"], Value::Str("1".into()));
+            let Value::Map(m) = &back["m"] else {
+                panic!("{text}")
+            };
+            assert_eq!(m["a"], Value::Int(1));
+            assert_eq!(m["b"], Value::Unsafe("{{ raw }}".into()), "{text}");
+        }
+        // The override's misspelt key is reported once, not once per image.
+        let reads = ["kubernetes_version", "repo", "m", "x"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let warnings = got.unread_keys(&reads).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].to_string().contains("`htpp_proxy`"));
+    }
+
     /// The proxy override of the original tool's documentation.
     const KIB_PROXY: &str = "---\nproxy_env:\n  HTTPS_PROXY: \"http://proxy:3128\"\n  \
         https_proxy: \"http://proxy:3128\"\n  HTTP_PROXY: \"http://proxy:3128\"\n  \
@@ -485,7 +671,7 @@ mod tests {
         let o = write(
             d.path(),
             "o.yaml",
-            "gpu:\n  types: [nvidia]\nfips: {enabled: true}\npip_packages_local_bundle_file: x.tgz\n",
+            "gpu:\n  types: [nvidia]\napply_iptables_rules: true\npip_packages_local_bundle_file: x.tgz\n",
         );
         let config = load_config(&ImageRequest {
             image: img,
@@ -503,6 +689,6 @@ mod tests {
                 other => panic!("{other}"),
             })
             .collect();
-        assert_eq!(keys, ["gpu", "fips"]);
+        assert_eq!(keys, ["gpu", "apply_iptables_rules"]);
     }
 }

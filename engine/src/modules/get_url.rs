@@ -150,6 +150,9 @@ impl Module for GetUrlModule {
         let want = match &a.checksum {
             Expected::None => None,
             Expected::Digest(_, d) => Some(d.clone()),
+            Expected::Url(_, u) if rest.contains(CHECKSUM_FAILED) => {
+                return Ok(request_failed(&rest, u, &dest));
+            }
             Expected::Url(_, u) => match pick_digest(&rest, &a.url) {
                 Some(d) => Some(d),
                 None => {
@@ -219,6 +222,8 @@ impl Module for GetUrlModule {
                     "The checksum for {dest} did not match {}; it was {got}.",
                     want.as_deref().unwrap_or("")
                 )
+            } else if let Some(code) = http_status(&err) {
+                return Ok(http_failure(o, code, &a.url));
             } else {
                 format!("Request failed: {}", err.trim())
             };
@@ -299,10 +304,71 @@ fn probe(a: &GetUrlArgs) -> String {
         quote(&a.dest)
     ));
     if let Expected::Url(_, u) = &a.checksum {
-        s.push_str(&fetch_cmd(a, u, "-"));
-        s.push_str(" || exit 3\n");
+        // A failed fetch is a result (Ansible's `Request failed` with the
+        // checksum URL and its HTTP status), not a broken probe.
+        s.push_str(&format!(
+            "{{ {}; }} 2>&1 || echo {CHECKSUM_FAILED}\n",
+            fetch_cmd(a, u, "-")
+        ));
     }
     s
+}
+
+/// Printed by the probe when the checksum file could not be fetched.
+const CHECKSUM_FAILED: &str = "@@checksum-fetch-failed";
+
+/// The HTTP status in curl's (`returned error: 404`) or wget's
+/// (`ERROR 404: Not Found`) message.
+fn http_status(text: &str) -> Option<i64> {
+    let after = text
+        .split("returned error: ")
+        .nth(1)
+        .or_else(|| text.split("ERROR ").nth(1))?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (digits.len() == 3).then(|| digits.parse().ok()).flatten()
+}
+
+/// Ansible's result for an HTTP error: `Request failed`, the status code,
+/// `HTTP Error N: Reason` as the response, and the URL that failed.
+fn http_failure(o: Outcome, code: i64, url: &str) -> Outcome {
+    let reason = match code {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        407 => "Proxy Authentication Required",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    };
+    o.failing("Request failed")
+        .with("status_code", Value::Int(code))
+        .with(
+            "response",
+            Value::Str(format!("HTTP Error {code}: {reason}")),
+        )
+        .with("url", Value::Str(url.to_owned()))
+}
+
+/// The checksum file's fetch failed (see [`CHECKSUM_FAILED`]).
+fn request_failed(probe_text: &str, url: &str, dest: &str) -> Outcome {
+    let o = Outcome::ok().with("dest", Value::Str(dest.to_owned()));
+    match http_status(probe_text) {
+        Some(code) => http_failure(o, code, url),
+        None => {
+            let why = probe_text
+                .lines()
+                .find(|l| l.starts_with("curl:") || l.starts_with("wget:"))
+                .unwrap_or("the download failed");
+            o.failing(format!("Request failed: {why}"))
+                .with("status_code", Value::Int(-1))
+                .with("url", Value::Str(url.to_owned()))
+        }
+    }
 }
 
 /// `dest` itself, or `dest/<name from URL>` when `dest` is a directory.
@@ -430,6 +496,32 @@ mod tests {
         );
         assert_eq!(pick_digest("deadbeef\n", url).as_deref(), Some("deadbeef"));
         assert_eq!(pick_digest("aa  a\nbb  b\n", url), None);
+    }
+
+    #[test]
+    fn http_errors_carry_their_status_like_ansible() {
+        assert_eq!(
+            http_status("curl: (22) The requested URL returned error: 404\n"),
+            Some(404)
+        );
+        assert_eq!(
+            http_status("http://x/y:\n2026-01-01 ERROR 403: Forbidden.\n"),
+            Some(403)
+        );
+        assert_eq!(http_status("curl: (7) Failed to connect"), None);
+        let o = request_failed(
+            "curl: (22) The requested URL returned error: 404\n@@checksum-fetch-failed\n",
+            "http://m/k.sha256",
+            "/opt/bin/k",
+        );
+        assert!(o.failed);
+        assert_eq!(o.result["msg"], Value::from("Request failed"));
+        assert_eq!(o.result["status_code"], Value::Int(404));
+        assert_eq!(
+            o.result["response"],
+            Value::from("HTTP Error 404: Not Found")
+        );
+        assert_eq!(o.result["url"], Value::from("http://m/k.sha256"));
     }
 
     #[test]
