@@ -150,3 +150,93 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `-vvvv` shows how each session was opened (address, user, server
+/// version, algorithms, the host key's fingerprint as `ssh-keygen -l`
+/// computes it, the key that authenticated, timings) and `-vvv` does not;
+/// at both, a secret passed with `-e` is masked in the command text shown.
+#[test]
+fn vvvv_shows_how_the_session_was_opened_and_commands_hide_secrets() {
+    const PASSWORD: &str = "pw-Secret-91c3";
+    let fleet = Fleet::builder().host(Os::Rocky9).start();
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    std::fs::write(
+        dir.path().join("site.yml"),
+        format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+             - shell: test {{{{ db_password }}}} = {PASSWORD}\n      changed_when: false\n"
+        ),
+    )
+    .expect("write the playbook");
+    let mut keygen = Command::new("ssh-keygen")
+        .args(["-l", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("ssh-keygen");
+    std::io::Write::write_all(
+        &mut keygen.stdin.take().expect("stdin"),
+        host.known_hosts_line().as_bytes(),
+    )
+    .expect("feed ssh-keygen");
+    let listed =
+        String::from_utf8(keygen.wait_with_output().expect("ssh-keygen").stdout).expect("utf-8");
+    let fingerprint = listed.split_whitespace().nth(1).expect("a fingerprint");
+    let expected = [
+        format!(
+            "<node1> ESTABLISH SSH CONNECTION FOR USER: root to {}:22\n",
+            host.address()
+        ),
+        "<node1> SSH: connected in ".to_owned(),
+        "; server SSH-2.0-OpenSSH_".to_owned(),
+        format!(", host key ssh-ed25519 {fingerprint}, cipher "),
+        format!(
+            "<node1> SSH: authenticated as root by publickey, key `{}`; session up in ",
+            fleet.private_key().display()
+        ),
+    ];
+    for verbosity in ["-vvv", "-vvvv"] {
+        let runs = format!("runs{verbosity}");
+        let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+            .current_dir(dir.path())
+            .args(["playbook", "-i", "inventory.yaml", "site.yml", verbosity])
+            .args([
+                "-e",
+                &format!("db_password={PASSWORD}"),
+                "--work-dir",
+                &runs,
+            ])
+            .output()
+            .expect("run konvoy-image");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{verbosity}: {stdout}");
+        assert!(!stdout.contains(PASSWORD), "{verbosity}: {stdout}");
+        assert!(
+            stdout.contains(") test ******** = ********\n"),
+            "{verbosity}: the command is shown masked: {stdout}"
+        );
+        let shown = expected
+            .iter()
+            .filter(|e| stdout.contains(e.as_str()))
+            .count();
+        if verbosity == "-vvv" {
+            assert_eq!(shown, 0, "-vvv shows no SSH details: {stdout}");
+            continue;
+        }
+        assert_eq!(shown, expected.len(), "-vvvv: {expected:#?}\n{stdout}");
+        // One session, opened before the first command was sent.
+        assert_eq!(stdout.matches("ESTABLISH SSH CONNECTION").count(), 1);
+        let established = stdout.find("ESTABLISH SSH").expect("shown");
+        let first_exec = stdout.find("> EXEC (").expect("a command");
+        assert!(established < first_exec, "{stdout}");
+        let folder = crate::report::run_folder(&dir.path().join(&runs));
+        crate::report::assert_events_valid(&folder.join("events.jsonl"));
+        let ssh_events = crate::report::read_events(&folder.join("events.jsonl"))
+            .into_iter()
+            .filter(|e| e["event"] == "ssh" && e["host"] == "node1")
+            .count();
+        assert_eq!(ssh_events, 4, "one event per line of detail");
+    }
+}

@@ -218,6 +218,9 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     Color::Verbose,
                 )
             }
+            Event::Ssh { host, text } if self.verbosity >= 4 => {
+                self.paint(format!("<{host}> {text}\n"), Color::Verbose)
+            }
             Event::Diagnostic(d) if self.diagnostics => d.text.clone(),
             Event::Interrupt {
                 forced: false,

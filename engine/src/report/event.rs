@@ -220,6 +220,16 @@ pub enum Event {
     RunStart(Box<RunInfo>),
     /// A command was sent to a host and finished (shown at `-vvv`).
     Command(Box<CommandTrace>),
+    /// An SSH-level detail of a host's connection (shown at `-vvvv`): how
+    /// a session was opened (address, user, server version, algorithms,
+    /// host key, authentication method, timings), a retry, a reconnect.
+    Ssh {
+        /// The host.
+        host: String,
+        /// One line of detail (no secret: passwords and passphrases are
+        /// never part of it).
+        text: String,
+    },
     /// An input error or warning, rendered (pre-run errors included).
     Diagnostic(Box<DiagnosticEvent>),
     /// The user asked the run to stop (Ctrl-C, SIGTERM).

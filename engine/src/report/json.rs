@@ -169,6 +169,11 @@ fn event_value(event: &Event, m: &mut Map) {
             );
             put("duration", Value::Float(c.duration.as_secs_f64()));
         }
+        Event::Ssh { host, text } => {
+            put("event", "ssh".into());
+            put("host", host.as_str().into());
+            put("text", text.as_str().into());
+        }
         Event::Diagnostic(d) => {
             put("event", "diagnostic".into());
             let level = match d.level {

@@ -350,6 +350,12 @@ pub(crate) fn session<'s>(
     for w in sessions[at].transport.take_warnings() {
         env.reporter.event(&crate::report::Event::Warning(w));
     }
+    for text in sessions[at].transport.take_details() {
+        env.reporter.event(&crate::report::Event::Ssh {
+            host: spec.name.clone(),
+            text,
+        });
+    }
     let t = sessions[at].transport.as_mut();
     t.set_become(spec.become_.clone());
     let local = spec.kind == transport::ConnectionKind::Local;

@@ -275,6 +275,10 @@ impl Transport for Traced<'_> {
         self.inner.take_warnings()
     }
 
+    fn take_details(&mut self) -> Vec<String> {
+        self.inner.take_details()
+    }
+
     fn close(&mut self) {
         self.inner.close();
     }

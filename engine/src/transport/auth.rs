@@ -11,19 +11,20 @@ use super::{AgentUse, ConnectOptions, TransportError};
 use ssh2::Session;
 use std::path::Path;
 
-/// Authenticates `user` on `session`, or explains why not.
+/// Authenticates `user` on `session` and names the method that worked
+/// (shown at `-vvvv`), or explains why none did.
 pub(crate) fn authenticate(
     session: &Session,
     spec: &ConnectionSpec,
     opts: &ConnectOptions,
     user: &str,
     allow_password: bool,
-) -> Result<(), TransportError> {
+) -> Result<String, TransportError> {
     let mut tried: Vec<String> = Vec::new();
     // Asking for the methods also tries the `none` method.
     let offered = match session.auth_methods(user) {
         Ok(methods) => methods.to_owned(),
-        Err(_) if session.authenticated() => return Ok(()),
+        Err(_) if session.authenticated() => return Ok("none".to_owned()),
         Err(e) => {
             return Err(TransportError::Connection {
                 host: spec.name.clone(),
@@ -51,14 +52,16 @@ pub(crate) fn authenticate(
                 continue;
             }
             match session.userauth_pubkey_file(user, None, key, passphrase) {
-                Ok(()) if session.authenticated() => return Ok(()),
+                Ok(()) if session.authenticated() => {
+                    return Ok(format!("publickey, key `{}`", key.display()))
+                }
                 Ok(()) => tried.push(format!("key `{}`", key.display())),
                 Err(e) => tried.push(format!("key `{}` ({})", key.display(), key_failure(&e))),
             }
         }
         if let AgentUse::Socket(socket) = &opts.agent {
             match agent_auth(session, user, socket) {
-                Ok(true) => return Ok(()),
+                Ok(true) => return Ok(format!("publickey, ssh-agent `{}`", socket.display())),
                 Ok(false) => tried.push(format!(
                     "ssh-agent `{}` (no key accepted)",
                     socket.display()
@@ -76,7 +79,7 @@ pub(crate) fn authenticate(
             tried.push("password (disabled: the host key is not trusted)".to_owned());
         } else if offers("password") {
             match session.userauth_password(user, password.expose()) {
-                Ok(()) if session.authenticated() => return Ok(()),
+                Ok(()) if session.authenticated() => return Ok("password".to_owned()),
                 _ => tried.push("password".to_owned()),
             }
         } else {

@@ -150,6 +150,15 @@ pub trait Transport: Send {
         Vec::new()
     }
 
+    /// SSH-level details gathered since the last call (how each session
+    /// was opened: address, user, server version, algorithms, host key,
+    /// authentication method, timings; retries and reconnects). The
+    /// executor reports them as [`crate::report::Event::Ssh`], which the
+    /// printer shows at `-vvvv`.
+    fn take_details(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Closes the connection politely. Further calls reconnect.
     fn close(&mut self);
 

@@ -37,6 +37,9 @@ pub(crate) struct SshTransport {
     cell: Arc<Cell>,
     /// Host key warnings not yet taken by the caller.
     warnings: Vec<String>,
+    /// SSH-level details of the sessions opened (for `-vvvv`), not yet
+    /// taken by the caller.
+    details: Vec<String>,
 }
 
 /// A session slot: locked by its owner for each call, evictable by the
@@ -121,9 +124,9 @@ impl SshTransport {
         spec: ConnectionSpec,
         opts: ConnectOptions,
     ) -> Result<SshTransport, TransportError> {
-        let (conn, warnings) = open(&spec, &opts)?;
+        let opened = open(&spec, &opts)?;
         let cell = Arc::new(Cell {
-            conn: Mutex::new(Some(conn)),
+            conn: Mutex::new(Some(opened.conn)),
             last_use: AtomicU64::new(pool::tick()),
         });
         let weak: Weak<dyn pool::Evict> =
@@ -133,7 +136,8 @@ impl SshTransport {
             spec,
             opts,
             cell,
-            warnings,
+            warnings: opened.warnings,
+            details: opened.details,
         })
     }
 }
@@ -171,10 +175,7 @@ const OPEN_ATTEMPTS: u32 = 6;
 /// descriptor, no buffer, a server shedding connections mid-handshake) is
 /// retried with backoff, not reported as an unreachable host; if it
 /// persists, the last error, with its cause, is returned.
-fn open(
-    spec: &ConnectionSpec,
-    opts: &ConnectOptions,
-) -> Result<(Conn, Vec<String>), TransportError> {
+fn open(spec: &ConnectionSpec, opts: &ConnectOptions) -> Result<Opened, TransportError> {
     let entries = trust::load(spec, opts)?;
     let mut permit =
         Some(
@@ -185,11 +186,16 @@ fn open(
         );
     let mut delay = Duration::from_millis(100);
     let mut attempt = 0;
+    let mut retries = Vec::new();
     loop {
         attempt += 1;
         let slot = pool::opening();
         let err = match open_once(spec, opts, &entries, &mut permit) {
-            Ok(done) => return Ok(done),
+            Ok(mut done) => {
+                retries.append(&mut done.details);
+                done.details = retries;
+                return Ok(done);
+            }
             Err(e) => e,
         };
         drop(slot);
@@ -201,6 +207,10 @@ fn open(
         }
         // Jitter spreads the retries of many hosts that failed together.
         let jitter = Duration::from_millis(u64::from(std::process::id() ^ attempt) % 50);
+        retries.push(format!(
+            "SSH: attempt {attempt} failed ({err}); resources ran out, retrying in {} ms",
+            (delay + jitter).as_millis()
+        ));
         std::thread::sleep(delay + jitter);
         delay = (delay * 2).min(Duration::from_secs(3));
     }
@@ -234,13 +244,22 @@ fn out_of_descriptors(e: &TransportError) -> bool {
         if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)))
 }
 
+/// A session just opened, with its host key warnings and the SSH-level
+/// details of how it was opened (`-vvvv`).
+struct Opened {
+    conn: Conn,
+    warnings: Vec<String>,
+    details: Vec<String>,
+}
+
 /// One attempt of [`open`]; takes the permit into the session on success.
 fn open_once(
     spec: &ConnectionSpec,
     opts: &ConnectOptions,
     entries: &[super::known_hosts::Entry],
     permit: &mut Option<pool::Permit>,
-) -> Result<(Conn, Vec<String>), TransportError> {
+) -> Result<Opened, TransportError> {
+    let started = Instant::now();
     let mut warnings = Vec::new();
     let mut session = Session::new().map_err(|e| connection(spec, "session setup", e))?;
     session.set_timeout(ms(spec.connect_timeout));
@@ -260,34 +279,108 @@ fn open_once(
             (Socket { fd, tcp: true }, None)
         }
     };
+    let connected = started.elapsed();
     if let Err(e) = session.handshake() {
         socket.shutdown();
         return Err(connection(spec, "handshake", e));
     }
+    let shaken = started.elapsed();
     // Authentication (an encrypted key's KDF runs inside this libssh2
     // call) gets the I/O timeout.
     session.set_timeout(ms(opts.io_timeout));
+    let user = login_user(spec, opts);
     let checked = trust::verify(&session, spec, opts, entries).and_then(|t| {
-        let user = login_user(spec, opts);
-        auth::authenticate(&session, spec, opts, &user, t.allow_password).map(|()| t)
+        auth::authenticate(&session, spec, opts, &user, t.allow_password).map(|m| (t, m))
     });
-    match checked {
-        Ok(t) => warnings.extend(t.warnings),
+    let method = match checked {
+        Ok((t, method)) => {
+            warnings.extend(t.warnings);
+            method
+        }
         Err(e) => {
             socket.shutdown();
             return Err(e);
         }
-    }
+    };
     session.set_keepalive(true, opts.keepalive.as_secs().clamp(1, 3600) as u32);
-    Ok((
-        Conn {
+    let details = details(
+        &session,
+        spec,
+        &user,
+        &method,
+        [connected, shaken, started.elapsed()],
+    );
+    Ok(Opened {
+        conn: Conn {
             session,
             socket,
             _jump: tunnel,
             _permit: permit.take(),
         },
         warnings,
-    ))
+        details,
+    })
+}
+
+/// The algorithm name a public key blob starts with (`ssh-ed25519`).
+fn key_name(blob: &[u8]) -> String {
+    let name = blob
+        .get(..4)
+        .map(|n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize)
+        .and_then(|n| blob.get(4..4 + n));
+    name.map_or_else(
+        || "?".to_owned(),
+        |n| String::from_utf8_lossy(n).into_owned(),
+    )
+}
+
+/// What `-vvvv` shows of a session just opened: where to and as whom,
+/// the server's version, the negotiated algorithms, the host key, the
+/// authentication method, and the time each step took (`at`: TCP up,
+/// handshake done, authenticated, from the start).
+fn details(
+    session: &Session,
+    spec: &ConnectionSpec,
+    user: &str,
+    method: &str,
+    at: [Duration; 3],
+) -> Vec<String> {
+    use ssh2::MethodType;
+    let via = spec
+        .jump
+        .as_ref()
+        .map(|j| format!(" via jump host {}", j.address))
+        .unwrap_or_default();
+    let m = |t| session.methods(t).unwrap_or("?");
+    let key = session
+        .host_key()
+        .map(|(k, _)| format!("{} {}", key_name(k), super::known_hosts::fingerprint(k)))
+        .unwrap_or_else(|| "?".to_owned());
+    vec![
+        format!(
+            "ESTABLISH SSH CONNECTION FOR USER: {user} to {}:{}{via}",
+            spec.address, spec.port
+        ),
+        format!(
+            "SSH: connected in {} ms; server {}; handshake done in {} ms",
+            at[0].as_millis(),
+            session.banner().unwrap_or("?"),
+            at[1].as_millis()
+        ),
+        format!(
+            "SSH: kex {}, host key {key}, cipher {}/{}, mac {}/{}, compression {}",
+            m(MethodType::Kex),
+            m(MethodType::CryptCs),
+            m(MethodType::CryptSc),
+            m(MethodType::MacCs),
+            m(MethodType::MacSc),
+            m(MethodType::CompCs),
+        ),
+        format!(
+            "SSH: authenticated as {user} by {method}; session up in {} ms",
+            at[2].as_millis()
+        ),
+    ]
 }
 
 /// Connects with a timeout, `TCP_NODELAY`, keepalives and a user timeout.
@@ -403,9 +496,13 @@ impl Runner for SshTransport {
             let conn = match slot {
                 Some(conn) => conn,
                 None => {
-                    let (conn, warnings) = open(&self.spec, &self.opts)?;
-                    self.warnings.extend(warnings);
-                    slot.insert(conn)
+                    // Closed while idle (the descriptor budget) or broken.
+                    let opened = open(&self.spec, &self.opts)?;
+                    self.warnings.extend(opened.warnings);
+                    self.details
+                        .push("SSH: the previous session is gone; opened a new one".to_owned());
+                    self.details.extend(opened.details);
+                    slot.insert(opened.conn)
                 }
             };
             conn.session.set_blocking(true);
@@ -602,6 +699,10 @@ impl Transport for SshTransport {
 
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn take_details(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.details)
     }
 
     fn close(&mut self) {
