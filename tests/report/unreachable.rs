@@ -155,3 +155,147 @@ fn every_cause_has_its_own_message() {
     unique.dedup();
     assert_eq!(unique.len(), messages.len(), "{messages:#?}");
 }
+
+/// The cause the table above cannot show without starving the test
+/// process: the real binary under a descriptor limit of 6 (stdio, the
+/// signal pipe and the session's socket leave none to read the key with)
+/// reports the host unreachable with "too many open files on the
+/// controller", after its retries, not as a failed authentication.
+#[test]
+fn too_few_descriptors_is_named_as_the_cause() {
+    use std::os::unix::process::CommandExt;
+    let fleet = Fleet::builder().host(Os::Debian).start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n",
+    )
+    .expect("write site.yml");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"));
+    cmd.current_dir(dir.path()).args([
+        "playbook",
+        "-i",
+        "inventory.yaml",
+        "--no-run-log",
+        "site.yml",
+    ]);
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: LIMIT,
+                rlim_max: LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let out = cmd.output().expect("run konvoy-image");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("fatal: [node1]: UNREACHABLE!"))
+        .unwrap_or_else(|| panic!("no unreachable result:\n{text}"));
+    assert!(
+        line.contains("Too many open files (os error 24) (too many open files on the controller)"),
+        "{line}"
+    );
+    assert!(!line.contains("authentication"), "{line}");
+}
+
+/// Descriptors the starved run gets (see the test's docs).
+const LIMIT: libc::rlim_t = 6;
+
+/// The same causes through a real run of the binary: one host per cause
+/// in one inventory, each `UNREACHABLE!` result naming its own cause (the
+/// run keeps the error's whole chain), the host-key one ending with the
+/// fix, and the reachable host unaffected.
+#[test]
+fn a_run_names_each_hosts_own_cause() {
+    let fleet = Fleet::builder().host(Os::Rocky9).start();
+    let host = &fleet.hosts()[0];
+    let (_silent, silent_port) = silent_listener();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let other_key =
+        std::fs::read_to_string(format!("{}.pub", keys().rsa.display())).expect("a public key");
+    let wrong = dir.path().join("wrong_known_hosts");
+    std::fs::write(&wrong, format!("{} {}", host.address(), other_key)).expect("write");
+    let addr = host.address();
+    let inventory = format!(
+        "all:\n  hosts:\n    \
+         good: {{ansible_host: {addr}}}\n    \
+         refused: {{ansible_host: 127.0.0.1, ansible_port: {closed}}}\n    \
+         nodns: {{ansible_host: no-such-host.invalid}}\n    \
+         silent: {{ansible_host: 127.0.0.1, ansible_port: {silent_port}, ansible_ssh_timeout: 2}}\n    \
+         changedkey: {{ansible_host: {addr}, ansible_ssh_common_args: \"-o UserKnownHostsFile={wrong} -o StrictHostKeyChecking=yes\"}}\n    \
+         badauth: {{ansible_host: {addr}, ansible_ssh_private_key_file: {unauthorized}}}\n  \
+         vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: {key}\n    \
+         ansible_ssh_common_args: \"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes\"\n",
+        closed = closed_port(),
+        wrong = wrong.display(),
+        unauthorized = keys().unauthorized.display(),
+        key = fleet.private_key().display(),
+        known = fleet.known_hosts().display(),
+    );
+    std::fs::write(dir.path().join("inventory.yaml"), inventory).expect("inventory");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n",
+    )
+    .expect("site.yml");
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+        .current_dir(dir.path())
+        .args([
+            "playbook",
+            "-i",
+            "inventory.yaml",
+            "--no-run-log",
+            "site.yml",
+        ])
+        .output()
+        .expect("run konvoy-image");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(text.contains("changed: [good]"), "{text}");
+    let table = [
+        (
+            "refused",
+            "Connection refused (os error 111) (connection refused)",
+        ),
+        ("nodns", "(name does not resolve)"),
+        ("silent", "failed during handshake"),
+        ("changedkey", "(host key mismatch)"),
+        ("badauth", "(authentication failed)"),
+    ];
+    let mut messages = Vec::new();
+    for (name, phrase) in table {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("fatal: [{name}]: UNREACHABLE! => ")))
+            .unwrap_or_else(|| panic!("{name}: no unreachable result:\n{text}"));
+        let result: serde_json::Value =
+            serde_json::from_str(line.split_once(" => ").expect("a result").1)
+                .expect("the result is JSON");
+        let msg = result["msg"].as_str().expect("a msg").to_owned();
+        assert!(msg.contains(phrase), "{name}: {msg}");
+        messages.push(msg);
+    }
+    assert!(
+        messages[3].contains(&format!(
+            "ssh-keygen -R {addr} && ssh-keyscan -H {addr} >> ~/.ssh/known_hosts"
+        )),
+        "{}",
+        messages[3]
+    );
+    let mut unique = messages.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), messages.len(), "{messages:#?}");
+}

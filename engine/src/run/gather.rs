@@ -54,14 +54,14 @@ pub(crate) fn gather_facts(
             .set_no_log(probes.as_ref().is_some_and(|(w, _)| w.hidden));
         match connection::session(env, &mut st.sessions, &st.meter, &target.spec) {
             Ok(mut t) => t.exec(&req),
-            Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+            Err(e) => return TaskRun::single(TaskResult::unreachable_by(&e, &target.spec)),
         }
     };
     let out = match out {
         Ok(o) => o,
         Err(e) => {
             connection::drop_session(st, &target.spec);
-            return TaskRun::single(TaskResult::unreachable(e.to_string()));
+            return TaskRun::single(TaskResult::unreachable_by(&e, &target.spec));
         }
     };
     let mut facts_out = &out.stdout[..];

@@ -122,6 +122,21 @@ impl TaskResult {
         TaskResult::new(Ending::Unreachable, data)
     }
 
+    /// The host could not be reached because of `e`, dialled as `spec`:
+    /// the message keeps the error's whole cause chain, names the cause
+    /// (refused, DNS, timeout, authentication, host key, descriptors) and
+    /// ends a host-key failure with the command that fixes it
+    /// ([`crate::report::cause::unreachable_message`]).
+    pub(crate) fn unreachable_by(
+        e: &crate::transport::TransportError,
+        spec: &crate::transport::ConnectionSpec,
+    ) -> TaskResult {
+        TaskResult::unreachable(crate::report::cause::unreachable_message(
+            e,
+            Some((&spec.address, spec.port)),
+        ))
+    }
+
     /// Skipped because `condition` was false.
     pub(crate) fn skipped(condition: &str) -> TaskResult {
         let mut data = Map::new();

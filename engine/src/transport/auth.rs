@@ -51,6 +51,19 @@ pub(crate) fn authenticate(
                 tried.push(format!("key `{}` (file not found)", key.display()));
                 continue;
             }
+            // libssh2 reports any failure to read the key as "cannot be
+            // read or decrypted": a controller out of descriptors would
+            // look like a wrong passphrase. Opening it first keeps that
+            // cause (retried by `ssh::open`, named if it persists).
+            if let Err(source) = std::fs::File::open(key) {
+                if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) {
+                    return Err(TransportError::Unreachable {
+                        host: spec.name.clone(),
+                        address: format!("{}:{}", spec.address, spec.port),
+                        source,
+                    });
+                }
+            }
             match session.userauth_pubkey_file(user, None, key, passphrase) {
                 Ok(()) if session.authenticated() => {
                     return Ok(format!("publickey, key `{}`", key.display()))
