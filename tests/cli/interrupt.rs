@@ -137,17 +137,27 @@ fn second_interrupt_ends_the_run_at_once_with_a_recap() {
     );
 }
 
+/// SIGTERM and SIGHUP (a closed terminal) are handled like Ctrl-C: no
+/// new task, the running one finishes, the recap, then the process ends
+/// by the signal, as ansible-playbook does when either kills it.
 #[test]
-fn sigterm_stops_scheduling_and_ends_by_the_signal() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let child = start(dir.path(), 2);
-    signal(&child, libc::SIGTERM);
-    let (status, out, _, _) = wait(child, Duration::from_secs(20));
-    assert_eq!(status.signal(), Some(libc::SIGTERM), "{out}");
-    assert!(
-        out.contains("PLAY RECAP") && !out.contains("TASK [never]"),
-        "{out}"
-    );
-    let end = last_event(dir.path());
-    assert_eq!(end["exit_code"].as_i64(), Some(143));
+fn sigterm_and_sighup_stop_scheduling_and_end_by_the_signal() {
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let child = start(dir.path(), 2);
+        signal(&child, sig);
+        let (status, out, _, _) = wait(child, Duration::from_secs(20));
+        assert_eq!(status.signal(), Some(sig), "{out}");
+        assert!(
+            out.contains("[INTERRUPTED]: no new task will start; waiting for "),
+            "signal {sig}: {out}"
+        );
+        assert!(
+            out.contains("changed: [localhost]\n\nPLAY RECAP") && !out.contains("TASK [never]"),
+            "signal {sig}: {out}"
+        );
+        let end = last_event(dir.path());
+        assert_eq!(end["exit_code"].as_i64(), Some(i64::from(128 + sig)));
+        assert_eq!(end["interrupted"], true);
+    }
 }

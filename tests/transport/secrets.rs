@@ -272,6 +272,25 @@ fn hostile_environment_and_no_log_values_in_a_playbook_arrive_literally_and_stay
              - copy:\n        content: \"{{{{ v{i} }}}}\"\n        dest: /root/nolog{i}\n      no_log: true\n"
         ));
     }
+    // Non-UTF-8 bytes (YAML and Jinja values are Unicode text, so they
+    // come from a file) and a 1 MB free-form shell script, both no_log.
+    let binary: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0xc3, 0x28, 0x80]).collect();
+    std::fs::write(dir.path().join("binary.bin"), &binary).unwrap();
+    let mut script = String::new();
+    while script.len() < 1 << 20 {
+        script.push_str(": padding padding padding padding padding padding padding\n");
+    }
+    script.push_str("echo whole > /root/big-script");
+    std::fs::write(
+        dir.path().join("script.json"),
+        serde_json::json!({ "big_script": script }).to_string(),
+    )
+    .unwrap();
+    playbook.push_str(
+        "    - copy: {src: binary.bin, dest: /root/nolog-binary}\n      no_log: true\n    \
+         - include_vars: script.json\n    \
+         - shell: \"{{ big_script }}\"\n      no_log: true\n",
+    );
     std::fs::write(dir.path().join("site.yml"), playbook).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
         .current_dir(dir.path())
@@ -301,5 +320,11 @@ fn hostile_environment_and_no_log_values_in_a_playbook_arrive_literally_and_stay
         }
     }
     assert_eq!(host.sh("ls /root | grep -c pwned || true"), "0\n");
-    assert!(text.contains("ok=16   changed=16"), "{text}");
+    assert!(
+        std::fs::read(host.root().join("root/nolog-binary")).unwrap() == binary,
+        "the non-UTF-8 no_log content changed"
+    );
+    assert_eq!(host.sh("cat /root/big-script"), "whole\n");
+    assert!(!text.contains("padding"), "the no_log script was printed");
+    assert!(text.contains("ok=19   changed=18"), "{text}");
 }
