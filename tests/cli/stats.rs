@@ -120,7 +120,11 @@ fn vvv_shows_every_command_and_stats_add_up() {
             );
             assert!(phase(line, "connect") > 0.0, "{line}");
             assert!(phase(line, "facts") > 0.0, "{line}");
-            assert!(phase(line, "probes") > 0.0, "{line}");
+            if round == "cold" {
+                // Converged, the play's first probes travel with the facts
+                // script (one round trip, counted as facts).
+                assert!(phase(line, "probes") > 0.0, "{line}");
+            }
             let total = phase(line, "total");
             let sum: f64 = ["connect", "facts", "probes", "applies", "transfers"]
                 .iter()
