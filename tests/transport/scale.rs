@@ -122,3 +122,71 @@ fn a_converged_run_of_sixty_file_tasks_logs_in_once() {
     assert!(second.contains("ok=60   changed=0"), "{second}");
     assert_eq!(logins() - before, 1, "SSH logins during the converged run");
 }
+
+/// Probe batches are split at their byte cap: a converged run of 120
+/// directory tasks whose paths are 3.7 KB long (about 0.6 MB of probe
+/// text in all) sends a few batches of at most the cap, on one session,
+/// and reports every task unchanged.
+#[test]
+fn probe_batches_are_split_at_their_byte_cap() {
+    let fleet = Fleet::builder().host(Os::Centos8).start();
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    let long: String = (0..15)
+        .map(|i| format!("/{i:02}{}", "d".repeat(248)))
+        .collect();
+    let mut playbook = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+    for i in 0..120 {
+        playbook.push_str(&format!(
+            "    - file: {{path: \"/root{long}/t{i}\", state: directory}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("site.yml"), playbook).expect("write site.yml");
+    let log = host.upper().parent().expect("host dir").join("sshd.log");
+    let logins = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("Accepted publickey")
+            .count()
+    };
+    let run = |events: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+            .current_dir(dir.path())
+            .args(["playbook", "-i", "inventory.yaml", "--no-run-log"])
+            .args(["--json-log", events, "site.yml"])
+            .output()
+            .expect("run konvoy-image");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    let first = run("cold.jsonl");
+    assert!(first.contains("ok=120  changed=120"), "{first}");
+    let before = logins();
+    let second = run("converged.jsonl");
+    assert!(second.contains("ok=120  changed=0"), "{second}");
+    assert_eq!(logins() - before, 1, "SSH logins during the converged run");
+    let commands: Vec<usize> = std::fs::read_to_string(dir.path().join("converged.jsonl"))
+        .expect("events")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|e| e["event"] == "command")
+        .map(|e| e["command"].as_str().expect("text").len())
+        .collect();
+    let total: usize = commands.iter().sum();
+    assert!(
+        total > 400_000,
+        "probe text in all: {total} bytes: {commands:?}"
+    );
+    assert!(
+        commands.len() >= 2 && commands.len() <= 8,
+        "batches: {commands:?}"
+    );
+    // Full batches reach the 256 KiB cap (plus the script around them),
+    // none goes past it.
+    assert!(
+        commands.iter().any(|c| *c > 200_000) && commands.iter().all(|c| *c <= 300_000),
+        "batches: {commands:?}"
+    );
+}
