@@ -248,3 +248,73 @@ fn an_override_error_shows_its_line_with_a_caret() {
     assert_eq!(events[1]["event"], "diagnostic");
     assert_eq!(events[1]["file"], "list.yaml");
 }
+
+/// The binary alone, from an empty directory, finds the built-in image by
+/// name; an image file on disk given by path wins over the built-in one
+/// of the same path (and, having no `common.yaml` beside its folder, gets
+/// the built-in one); nothing extracted is left behind.
+#[test]
+fn built_in_images_from_anywhere_and_files_on_disk_win() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let print = |image: &str| {
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "provision",
+                image,
+                "--print-config",
+                "-i",
+                "h,",
+                "--no-run-log",
+            ])
+            .env("TMPDIR", dir.path())
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{image}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let line = |config: &str, key: &str| {
+        config
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no {key}:\n{config}"))
+            .trim()
+            .to_owned()
+    };
+    let built_in = print("centos-8");
+    let k8s = line(&built_in, "kubernetes_version");
+    assert!(
+        k8s.starts_with("kubernetes_version = \"1.21.6\"  (")
+            && k8s.ends_with("/images/generic/centos-8.yaml:9:1)"),
+        "{k8s}"
+    );
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let original = std::fs::read_to_string(repo.join("images/generic/centos-8.yaml"))
+        .expect("images/generic/centos-8.yaml");
+    assert!(original.contains("kubernetes_version: \"1.21.6\"\n"));
+    std::fs::create_dir_all(dir.path().join("images/generic")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("images/generic/centos-8.yaml"),
+        original.replace(
+            "kubernetes_version: \"1.21.6\"\n",
+            "kubernetes_version: \"1.99.0\"\n",
+        ),
+    )
+    .expect("write the image");
+    let on_disk = print("images/generic/centos-8.yaml");
+    assert_eq!(
+        line(&on_disk, "kubernetes_version"),
+        "kubernetes_version = \"1.99.0\"  (images/generic/centos-8.yaml:9:1)"
+    );
+    assert!(
+        line(&on_disk, "runc_version").contains("/images/common.yaml:"),
+        "{on_disk}"
+    );
+    // The built-in files were extracted under TMPDIR and removed again.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["images"], "{left:?}");
+}

@@ -209,6 +209,25 @@ fn provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record() {
     }
     let folder = run_folder(runs.path());
     check_folder(&folder, &sizes, &output);
+    // The exact command line, the secret in it masked, and where it ran.
+    let command = std::fs::read_to_string(folder.join("command-line.txt")).expect("command line");
+    assert!(
+        command.starts_with(&format!(
+            "{} provision centos-8 --inventory-file ",
+            bin.display()
+        )) && command.contains(" -e registry_mirror_password=********\n# in ")
+            && command.ends_with(&format!("\n# in {}\n", empty.path().display())),
+        "{command}"
+    );
+    let resolved = std::fs::read_to_string(folder.join("inventory.json")).expect("inventory");
+    let resolved: serde_json::Value = serde_json::from_str(&resolved).expect("json");
+    for host in fleet.hosts() {
+        assert!(
+            resolved["_meta"]["hostvars"][host.name()]["ansible_host"]
+                == host.address().to_string(),
+            "{resolved}"
+        );
+    }
     let vars = std::fs::read_to_string(folder.join("variables.json")).expect("variables.json");
     assert!(vars.contains("\"registry_mirror_password\""), "{vars}");
     let v: serde_json::Value = serde_json::from_str(&vars).expect("json");
