@@ -190,3 +190,62 @@ fn probe_batches_are_split_at_their_byte_cap() {
         "batches: {commands:?}"
     );
 }
+
+/// `RLIMIT_NOFILE` is raised to its hard limit at start: started with a
+/// soft limit of 64 under a hard one of 4096, the running controller's
+/// `/proc/PID/limits` shows 4096 for both.
+#[test]
+fn the_descriptor_limit_is_raised_to_the_hard_limit_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 3\n",
+    )
+    .expect("write site.yml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_konvoy-image"));
+    cmd.current_dir(dir.path())
+        .args([
+            "playbook",
+            "-i",
+            "localhost,",
+            "-e",
+            "ansible_connection=local",
+        ])
+        .args(["--no-run-log", "site.yml"])
+        .stdout(std::process::Stdio::null());
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 4096,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut child = cmd.spawn().expect("start konvoy-image");
+    let limits = format!("/proc/{}/limits", child.id());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line = std::fs::read_to_string(&limits)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if line == "Max open files 4096 4096 files" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().expect("wait");
+    assert_eq!(line, "Max open files 4096 4096 files");
+    assert!(status.success());
+}
