@@ -213,8 +213,8 @@ const LIMIT: libc::rlim_t = 6;
 
 /// The same causes through a real run of the binary: one host per cause
 /// in one inventory, each `UNREACHABLE!` result naming its own cause (the
-/// run keeps the error's whole chain), the host-key one ending with the
-/// fix, and the reachable host unaffected.
+/// run keeps the error's whole chain), the host-key ones ending with the
+/// exact fix, and the reachable host unaffected.
 #[test]
 fn a_run_names_each_hosts_own_cause() {
     let fleet = Fleet::builder().host(Os::Rocky9).start();
@@ -225,6 +225,8 @@ fn a_run_names_each_hosts_own_cause() {
         std::fs::read_to_string(format!("{}.pub", keys().rsa.display())).expect("a public key");
     let wrong = dir.path().join("wrong_known_hosts");
     std::fs::write(&wrong, format!("{} {}", host.address(), other_key)).expect("write");
+    let empty = dir.path().join("empty_known_hosts");
+    std::fs::write(&empty, "").expect("write");
     let addr = host.address();
     let inventory = format!(
         "all:\n  hosts:\n    \
@@ -233,11 +235,13 @@ fn a_run_names_each_hosts_own_cause() {
          nodns: {{ansible_host: no-such-host.invalid}}\n    \
          silent: {{ansible_host: 127.0.0.1, ansible_port: {silent_port}, ansible_ssh_timeout: 2}}\n    \
          changedkey: {{ansible_host: {addr}, ansible_ssh_common_args: \"-o UserKnownHostsFile={wrong} -o StrictHostKeyChecking=yes\"}}\n    \
+         unknownkey: {{ansible_host: {addr}, ansible_ssh_common_args: \"-o UserKnownHostsFile={empty} -o StrictHostKeyChecking=yes\"}}\n    \
          badauth: {{ansible_host: {addr}, ansible_ssh_private_key_file: {unauthorized}}}\n  \
          vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: {key}\n    \
          ansible_ssh_common_args: \"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes\"\n",
         closed = closed_port(),
         wrong = wrong.display(),
+        empty = empty.display(),
         unauthorized = keys().unauthorized.display(),
         key = fleet.private_key().display(),
         known = fleet.known_hosts().display(),
@@ -272,6 +276,7 @@ fn a_run_names_each_hosts_own_cause() {
         ("nodns", "(name does not resolve)"),
         ("silent", "failed during handshake"),
         ("changedkey", "(host key mismatch)"),
+        ("unknownkey", "(unknown host key)"),
         ("badauth", "(authentication failed)"),
     ];
     let mut messages = Vec::new();
@@ -294,6 +299,13 @@ fn a_run_names_each_hosts_own_cause() {
         "{}",
         messages[3]
     );
+    for fix in [
+        format!("`ssh-keyscan -H {addr} >> ~/.ssh/known_hosts`"),
+        "StrictHostKeyChecking=accept-new".to_owned(),
+        "host_key_checking = False".to_owned(),
+    ] {
+        assert!(messages[4].contains(&fix), "{fix}: {}", messages[4]);
+    }
     let mut unique = messages.clone();
     unique.sort();
     unique.dedup();
