@@ -12,7 +12,7 @@
 
 mod commands;
 mod debs;
-mod download;
+pub(crate) mod download;
 mod edits;
 mod files;
 mod goldens;

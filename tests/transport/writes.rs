@@ -4,7 +4,8 @@
 //! the destination's directory is swept by the next write there, the new
 //! content is in place, and no temp file of any kind stays behind. One
 //! run of the real binary per module, each with a stale file planted
-//! first.
+//! first. Not here: `unarchive`, whose archive upload is atomic (`put`)
+//! but whose tar or unzip extracts in place, as in Ansible.
 
 use crate::harness::{Fleet, Os};
 use std::process::Command;
@@ -158,7 +159,17 @@ fn every_file_writing_module_sweeps_stale_temp_files_and_leaves_none() {
          printf 'auth requisite pam_deny.so\\n' > /etc/pam.d/w-service && \
          mkdir -p /srv/kp && ssh-keygen -q -N '' -t ed25519 -f /srv/kp/id && echo junk > /srv/kp/id.pub",
     );
-    for (module, dir_written, task, file, want) in CASES {
+    let mirror = crate::modules::download::Mirror::start();
+    let url = mirror.put("w.bin", b"downloaded=1\n");
+    let get_url = format!("get_url: {{url: '{url}', dest: /srv/dl/w.bin}}");
+    let cases = CASES.iter().copied().chain([(
+        "get_url",
+        "/srv/dl",
+        get_url.as_str(),
+        "/srv/dl/w.bin",
+        "downloaded=1",
+    )]);
+    for (module, dir_written, task, file, want) in cases {
         let stale = format!("{dir_written}/.konvoy-tmp.1-1.stale");
         host.sh(&format!("mkdir -p {dir_written} && echo partial > {stale}"));
         let play = format!("- hosts: all\n  gather_facts: false\n  tasks:\n    - {task}\n");
