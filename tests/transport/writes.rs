@@ -4,8 +4,9 @@
 //! the destination's directory is swept by the next write there, the new
 //! content is in place, and no temp file of any kind stays behind. One
 //! run of the real binary per module, each with a stale file planted
-//! first. Not here: `unarchive`, whose archive upload is atomic (`put`)
-//! but whose tar or unzip extracts in place, as in Ansible.
+//! first (for `unarchive`, an hour-old staging directory). Not here: a
+//! zip archive, or tar options that must see the destination
+//! (`--skip-old-files`, ...): those extract in place, as in Ansible.
 
 use crate::harness::{Fleet, Os};
 use std::process::Command;
@@ -118,6 +119,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "deb http://127.0.0.1/w bookworm main",
     ),
     (
+        "unarchive",
+        "/srv/unarc",
+        "unarchive: {src: /srv/a.tgz, dest: /srv/unarc, remote_src: true, extra_opts: [--no-overwrite-dir]}",
+        "/srv/unarc/pkg/sub/u.conf",
+        "u=1",
+    ),
+    (
         "deb822_repository",
         "/etc/apt/sources.list.d",
         "deb822_repository: {name: w2, types: deb, uris: 'http://127.0.0.1/w2', suites: bookworm, components: main}",
@@ -157,6 +165,8 @@ fn every_file_writing_module_sweeps_stale_temp_files_and_leaves_none() {
          echo part=1 > /srv/parts/1 && \
          printf 'SELINUX=enforcing\\nSELINUXTYPE=targeted\\n' > /etc/selinux/config && \
          printf 'auth requisite pam_deny.so\\n' > /etc/pam.d/w-service && \
+         mkdir -p /srv/arc/pkg/sub && echo u=1 > /srv/arc/pkg/sub/u.conf && \
+         tar -C /srv/arc -czf /srv/a.tgz pkg && \
          mkdir -p /srv/kp && ssh-keygen -q -N '' -t ed25519 -f /srv/kp/id && echo junk > /srv/kp/id.pub",
     );
     let mirror = crate::modules::download::Mirror::start();
@@ -170,8 +180,20 @@ fn every_file_writing_module_sweeps_stale_temp_files_and_leaves_none() {
         "downloaded=1",
     )]);
     for (module, dir_written, task, file, want) in cases {
-        let stale = format!("{dir_written}/.konvoy-tmp.1-1.stale");
-        host.sh(&format!("mkdir -p {dir_written} && echo partial > {stale}"));
+        let stale = if module == "unarchive" {
+            format!("{dir_written}/.konvoy-tmp.1-1.old.d")
+        } else {
+            format!("{dir_written}/.konvoy-tmp.1-1.stale")
+        };
+        if module == "unarchive" {
+            // A staging directory of a killed extraction, an hour old.
+            host.sh(&format!(
+                "mkdir -p {stale}/pkg && echo partial > {stale}/pkg/u.conf && \
+                 touch -d '2 hours ago' {stale}"
+            ));
+        } else {
+            host.sh(&format!("mkdir -p {dir_written} && echo partial > {stale}"));
+        }
         let play = format!("- hosts: all\n  gather_facts: false\n  tasks:\n    - {task}\n");
         std::fs::write(dir.path().join("site.yml"), play).expect("site.yml");
         let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))

@@ -277,8 +277,88 @@ fn probe(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
     s
 }
 
+/// tar options that only select or rename members (or say how to treat
+/// directories already there, which [`staged`] honours): with any other,
+/// tar must see the destination itself, so it extracts in place.
+const STAGEABLE: &[&str] = &[
+    "--strip-components=",
+    "--wildcards",
+    "--no-wildcards",
+    "--wildcards-match-slash",
+    "--anchored",
+    "--no-anchored",
+    "--ignore-case",
+    "--exclude=",
+    "--no-overwrite-dir",
+    "--no-same-owner",
+    "--same-owner",
+    "--numeric-owner",
+    "--no-same-permissions",
+    "--same-permissions",
+    "--preserve-permissions",
+    "--transform=",
+    "--xform=",
+    "-z",
+    "-j",
+    "-J",
+    "--gzip",
+    "--bzip2",
+    "--xz",
+];
+
+/// Whether a tar archive is extracted through a staging directory.
+fn stageable(a: &UnarchiveArgs) -> bool {
+    a.extra_opts.iter().all(|o| {
+        !o.starts_with('-')
+            || STAGEABLE
+                .iter()
+                .any(|s| o == s || (s.ends_with('=') && o.starts_with(s)))
+    })
+}
+
+/// A tar extraction that never leaves a member half-written at its
+/// destination: tar unpacks into a staging directory inside `dest` (same
+/// filesystem), then the missing directories are made (with the
+/// archive's mode and owner; existing ones get them too unless
+/// `--no-overwrite-dir`) and every other member is renamed into place,
+/// one `rename(2)` each (a newer file stays with `keep_newer`). A killed
+/// run leaves whole old or whole new files, and a staging directory that
+/// a later extraction into `dest` removes once it is an hour old.
+/// Existing symbolic links to directories are followed (tar's
+/// `--keep-directory-symlink`).
+fn staged(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
+    let keep_dirs = a.extra_opts.iter().any(|o| o == "--no-overwrite-dir");
+    format!(
+        "konvoy_d={d}\n\
+         for konvoy_f in \"$konvoy_d\"/.konvoy-tmp.*.d; do [ -d \"$konvoy_f\" ] || continue; \
+         find \"$konvoy_f\" -prune -mmin +60 -exec rm -rf -- {{}} \\; ; done\n\
+         konvoy_x=\"$konvoy_d\"/{x}\n\
+         trap 'rm -rf -- \"$konvoy_x\"' EXIT\ntrap '' PIPE HUP\n\
+         mkdir -m 700 -- \"$konvoy_x\" || exit 1\n\
+         tar -C \"$konvoy_x\" -x{v} {o} -f {s}{m} || exit $?\n\
+         cd \"$konvoy_x\" || exit 1\n\
+         find . -mindepth 1 -type d -exec sh -c 'd=$0; k=$1; shift; for p; do \
+         if [ -d \"$d/$p\" ]; then [ \"$k\" = keep ] && continue; else mkdir -- \"$d/$p\" || exit 1; fi; \
+         chmod --reference=\"$p\" -- \"$d/$p\" || exit 1; chown --reference=\"$p\" -- \"$d/$p\" 2>/dev/null; \
+         done' \"$konvoy_d\" {k} {{}} + || exit 1\n\
+         find . -mindepth 1 ! -type d -exec sh -c 'd=$0; n=$1; shift; for p; do \
+         if [ \"$n\" = newer ] && [ \"$d/$p\" -nt \"$p\" ]; then continue; fi; \
+         mv -fT -- \"$p\" \"$d/$p\" || exit 1; done' \"$konvoy_d\" {n} {{}} + || exit 1\n\
+         sync\n",
+        d = quote(&a.dest),
+        x = quote(&format!("{}.d", crate::transport::atomic::temp_name())),
+        v = if a.list_files { "v" } else { "" },
+        o = tar_opts(a, kind),
+        s = quote(src),
+        m = members(a),
+        k = if keep_dirs { "keep" } else { "set" },
+        n = if a.keep_newer { "newer" } else { "all" },
+    )
+}
+
 fn extract(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
     match kind {
+        Kind::Tar(_) if stageable(a) => staged(a, src, kind),
         Kind::Tar(_) => format!(
             "tar -C {d} -x{v} {o}{k} -f {s}{m}\n",
             d = quote(&a.dest),
@@ -331,7 +411,14 @@ mod tests {
         assert!(p.contains("tar -C /opt -d -z --strip-components=2 --wildcards '*containerd-shim-runc-v*' -f /tmp/c.tar.gz"), "{p}");
         let x = extract(&a, &a.src, Kind::of(&a.src));
         assert!(
-            x.starts_with("tar -C /opt -x -z --strip-components=2"),
+            x.contains("\ntar -C \"$konvoy_x\" -x -z --strip-components=2"),
+            "{x}"
+        );
+        // An option that needs to see the destination: tar works in place.
+        let k = args(&["--skip-old-files"]);
+        let x = extract(&k, &k.src, Kind::of(&k.src));
+        assert!(
+            x.starts_with("tar -C /opt -x -z --skip-old-files -f"),
             "{x}"
         );
     }

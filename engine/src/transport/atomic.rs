@@ -90,7 +90,7 @@ pub(crate) fn parent(path: &str) -> &str {
 
 /// `<pid>-<start>.<random>`: which controller process wrote a temp file
 /// (its pid and the Unix time it first wrote), and which write.
-fn temp_name() -> String {
+pub(crate) fn temp_name() -> String {
     static START: OnceLock<u64> = OnceLock::new();
     let start = *START.get_or_init(|| {
         std::time::SystemTime::now()
