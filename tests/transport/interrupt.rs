@@ -4,7 +4,8 @@
 //! copy, twice, and during the template), while a 64 MiB `copy` and a
 //! 5 MB `template` stream. Whatever the moment, the
 //! destination holds the old or the new content, never part of it; the
-//! next run installs the new content and leaves no temp file of ours.
+//! next run installs the new content and leaves no temp file of ours. An
+//! `unarchive` killed mid-extraction leaves its destination whole too.
 
 use crate::harness::{Fleet, Os, TestHost};
 use sha2::{Digest, Sha256};
@@ -316,4 +317,93 @@ fn a_full_disk_fails_the_write_unchanged_and_leaves_nothing() {
         "old\nsmall"
     );
     assert_eq!(s.host().sh("ls -A /mnt/full"), "big.bin\nsmall.txt\n");
+}
+
+/// The staging directory of an `unarchive` under `dir` on the host, and
+/// the size its copy of `member` has reached.
+fn staged(host: &TestHost, dir: &str, member: &str) -> Option<(PathBuf, u64)> {
+    let entries = std::fs::read_dir(host.root().join(dir.trim_start_matches('/'))).ok()?;
+    entries.flatten().find_map(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(".konvoy-tmp.") && name.ends_with(".d")) {
+            return None;
+        }
+        let size = std::fs::metadata(e.path().join(member)).map_or(0, |m| m.len());
+        Some((e.path(), size))
+    })
+}
+
+/// `unarchive` killed on the host mid-extraction (every process of the
+/// session, SIGKILL): the member at its destination is still the old one,
+/// whole; the next run installs the new one and removes the dead staging
+/// directory at once (its lock is free), leaving no temp file of ours.
+#[test]
+fn a_killed_extraction_never_leaves_a_partial_file() {
+    let fleet = Fleet::builder().host(Os::Rocky9).start();
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet.write_inventory(dir.path());
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+         - unarchive: {src: /srv/a.tar.bz2, dest: /srv/unarc, remote_src: true}\n",
+    )
+    .expect("write site.yml");
+    // 32 MiB of incompressible bytes, bzip2'd: slow to unpack, so the
+    // kill lands in the middle.
+    let data = &payload()[..32 << 20];
+    let src = host.root().join("srv/arc/pkg");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(src.join("big.bin"), data).expect("write the member");
+    host.sh(
+        "tar -C /srv/arc -cjf /srv/a.tar.bz2 pkg && mkdir -p /srv/unarc/pkg && \
+         echo old > /srv/unarc/pkg/big.bin",
+    );
+    let (old, new) = (sha(b"old\n"), sha(data));
+    let dest = host.root().join("srv/unarc/pkg/big.bin");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+            .current_dir(dir.path())
+            .args([
+                "playbook",
+                "-i",
+                "inventory.yaml",
+                "--no-run-log",
+                "site.yml",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start konvoy-image")
+    };
+    let mut child = run();
+    let hit = wait_for(&mut child, Duration::from_secs(60), || {
+        staged(host, "/srv/unarc", "pkg/big.bin").is_some_and(|(_, size)| size >= 4 << 20)
+    });
+    assert!(hit, "the run ended before the extraction was under way");
+    host.drop_connections();
+    let out = finish(child, Duration::from_secs(60));
+    assert!(!out.status.success(), "the run cannot succeed");
+    let now = sha(&std::fs::read(&dest).expect("the member"));
+    assert_eq!(
+        now, old,
+        "the destination changed under a killed extraction"
+    );
+    assert!(
+        staged(host, "/srv/unarc", "pkg/big.bin").is_some(),
+        "the killed extraction left its staging directory (no trap ran)"
+    );
+    let out = finish(run(), Duration::from_secs(120));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(sha(&std::fs::read(&dest).expect("the member")), new);
+    let left = Command::new("find")
+        .arg(host.upper())
+        .args(["-name", ".konvoy-tmp.*"])
+        .output()
+        .expect("find");
+    assert_eq!(String::from_utf8_lossy(&left.stdout), "", "temp files left");
 }

@@ -323,7 +323,9 @@ fn stageable(a: &UnarchiveArgs) -> bool {
 /// `--no-overwrite-dir`) and every other member is renamed into place,
 /// one `rename(2)` each (a newer file stays with `keep_newer`). A killed
 /// run leaves whole old or whole new files, and a staging directory that
-/// a later extraction into `dest` removes once it is an hour old.
+/// the next extraction into `dest` removes: a live one is locked
+/// (`flock` on its `.konvoy-lock`), so only dead ones go (without
+/// `flock(1)`, those an hour old).
 /// Existing symbolic links to directories are followed (tar's
 /// `--keep-directory-symlink`).
 fn staged(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
@@ -331,17 +333,20 @@ fn staged(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
     format!(
         "konvoy_d={d}\n\
          for konvoy_f in \"$konvoy_d\"/.konvoy-tmp.*.d; do [ -d \"$konvoy_f\" ] || continue; \
-         find \"$konvoy_f\" -prune -mmin +60 -exec rm -rf -- {{}} \\; ; done\n\
+         if command -v flock >/dev/null 2>&1 && [ -f \"$konvoy_f/.konvoy-lock\" ]; then \
+         flock -n \"$konvoy_f/.konvoy-lock\" rm -rf -- \"$konvoy_f\"; \
+         else find \"$konvoy_f\" -prune -mmin +60 -exec rm -rf -- {{}} \\; ; fi; done\n\
          konvoy_x=\"$konvoy_d\"/{x}\n\
          trap 'rm -rf -- \"$konvoy_x\"' EXIT\ntrap '' PIPE HUP\n\
-         mkdir -m 700 -- \"$konvoy_x\" || exit 1\n\
+         mkdir -m 700 -- \"$konvoy_x\" && exec 9>\"$konvoy_x/.konvoy-lock\" || exit 1\n\
+         if command -v flock >/dev/null 2>&1; then flock -n 9; fi\n\
          tar -C \"$konvoy_x\" -x{v} {o} -f {s}{m} || exit $?\n\
          cd \"$konvoy_x\" || exit 1\n\
          find . -mindepth 1 -type d -exec sh -c 'd=$0; k=$1; shift; for p; do \
          if [ -d \"$d/$p\" ]; then [ \"$k\" = keep ] && continue; else mkdir -- \"$d/$p\" || exit 1; fi; \
          chmod --reference=\"$p\" -- \"$d/$p\" || exit 1; chown --reference=\"$p\" -- \"$d/$p\" 2>/dev/null; \
          done' \"$konvoy_d\" {k} {{}} + || exit 1\n\
-         find . -mindepth 1 ! -type d -exec sh -c 'd=$0; n=$1; shift; for p; do \
+         find . -mindepth 1 ! -type d ! -path ./.konvoy-lock -exec sh -c 'd=$0; n=$1; shift; for p; do \
          if [ \"$n\" = newer ] && [ \"$d/$p\" -nt \"$p\" ]; then continue; fi; \
          mv -fT -- \"$p\" \"$d/$p\" || exit 1; done' \"$konvoy_d\" {n} {{}} + || exit 1\n\
          sync\n",
