@@ -122,7 +122,7 @@ pub(crate) fn run(
     st.meter.connected(connecting.elapsed());
     let transport = match transport {
         Ok(t) => t,
-        Err(e) => return TaskResult::unreachable(e.to_string()),
+        Err(e) => return TaskResult::unreachable_via(&e, &work.target.spec),
     };
     let started = Instant::now();
     let background = Background {
@@ -213,7 +213,7 @@ fn with_remote<T>(
     let mut transport =
         match connection::session(env, &mut st.sessions, &st.meter, &work.target.spec) {
             Ok(t) => t,
-            Err(e) => return Err(TaskResult::unreachable(e.to_string())),
+            Err(e) => return Err(TaskResult::unreachable_via(&e, &work.target.spec)),
         };
     let mut remote = TransportRemote::new(&mut transport)
         .env(work.environment.clone())
@@ -238,7 +238,7 @@ fn with_remote<T>(
         Ok(v) => Ok(v),
         Err(crate::modules::ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &work.target.spec);
-            Err(TaskResult::unreachable(e.to_string()))
+            Err(TaskResult::unreachable_via(&e, &work.target.spec))
         }
         Err(e) => Err(TaskResult::failed(e.to_string())),
     }

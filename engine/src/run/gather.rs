@@ -32,14 +32,14 @@ pub(crate) fn gather_facts(
         let _facts = st.meter.phase(Phase::Facts);
         match connection::session(env, &mut st.sessions, &st.meter, &target.spec) {
             Ok(mut t) => t.exec(&req),
-            Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
+            Err(e) => return TaskRun::single(TaskResult::unreachable_via(&e, &target.spec)),
         }
     };
     let out = match out {
         Ok(o) => o,
         Err(e) => {
             connection::drop_session(st, &target.spec);
-            return TaskRun::single(TaskResult::unreachable(e.to_string()));
+            return TaskRun::single(TaskResult::unreachable_via(&e, &target.spec));
         }
     };
     let mut run = TaskRun::single(match crate::facts::parse(&out.stdout) {

@@ -122,6 +122,19 @@ impl TaskResult {
         TaskResult::new(Ending::Unreachable, data)
     }
 
+    /// The host could not be reached through `spec`: the whole cause
+    /// chain, its one-word cause and, for host keys, the fix (the
+    /// operator's wording of [`crate::report::cause::unreachable_message`]).
+    pub(crate) fn unreachable_via(
+        e: &crate::transport::TransportError,
+        spec: &crate::transport::ConnectionSpec,
+    ) -> TaskResult {
+        TaskResult::unreachable(crate::report::cause::unreachable_message(
+            e,
+            Some((&spec.address, spec.port)),
+        ))
+    }
+
     /// Skipped because `condition` was false.
     pub(crate) fn skipped(condition: &str) -> TaskResult {
         let mut data = Map::new();

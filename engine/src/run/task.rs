@@ -471,7 +471,7 @@ fn on_host(
     let mut transport = match connection::session(env, &mut st.sessions, &st.meter, &w.target.spec)
     {
         Ok(t) => t,
-        Err(e) => return TaskResult::unreachable(e.to_string()),
+        Err(e) => return TaskResult::unreachable_via(&e, &w.target.spec),
     };
     let module = match &w.module {
         Ok(m) => m,
@@ -514,7 +514,7 @@ fn on_host(
         }
         Err(ModuleError::Transport(e)) if e.is_unreachable() => {
             connection::drop_session(st, &w.target.spec);
-            TaskResult::unreachable(e.to_string())
+            TaskResult::unreachable_via(&e, &w.target.spec)
         }
         Err(e) => TaskResult::failed(e.to_string()),
     }
