@@ -58,17 +58,23 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
         extra_vars: args.extra_vars.clone(),
         options,
     };
-    let prepared = match job.prepare_checked() {
+    // The inventory's warnings come first, also when the run then stops
+    // (a --limit that matches nothing), as in ansible-playbook.
+    let inventory = match Inventory::load(&job.inventory) {
+        Ok(i) => i,
+        Err(e) => return Ok(session.fail(&engine::Error::from(e).into())),
+    };
+    session.warn_text(&super::inventory::run_warnings(
+        &inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    let prepared = match job.prepare_with(inventory) {
         Ok(p) => p,
         Err(e) => return Ok(session.fail(&e.into())),
     };
     if let Err(e) = session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir) {
         return Ok(session.fail(&e));
     }
-    session.warn_text(&super::inventory::run_warnings(
-        &prepared.inventory,
-        resolved.settings.values.quiet_group_names,
-    ));
     session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
     match job.run_prepared(&prepared, &*session.reporter()) {

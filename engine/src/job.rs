@@ -41,7 +41,16 @@ impl PlaybookJob {
     /// # Errors
     /// Any load or parse error; every compile and static-check error.
     pub fn prepare_checked(&self) -> Result<Prepared, Error> {
-        let inventory = Inventory::load(&self.inventory)?;
+        self.prepare_with(Inventory::load(&self.inventory)?)
+    }
+
+    /// [`PlaybookJob::prepare_checked`] with the job's inventory already
+    /// loaded (a caller that prints the inventory's warnings first, as
+    /// ansible-playbook does even when the run then stops).
+    ///
+    /// # Errors
+    /// As [`PlaybookJob::prepare_checked`].
+    pub fn prepare_with(&self, inventory: Inventory) -> Result<Prepared, Error> {
         let pb = playbook::load_playbook_with(&self.playbook, &self.load_options())?;
         // Both `-e` values and extra vars set by the embedding job
         // (provisioning's image variables) are sources of names.
