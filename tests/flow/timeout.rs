@@ -58,7 +58,6 @@ fn a_task_timeout_fails_the_attempt_in_time_as_ansible_does() {
 /// Ansible abandons the remote command when the alarm fires (measured:
 /// `sleep 600` runs on after ansible-playbook 2.19.14 exits); we end it.
 #[test]
-#[ignore = "needs the transport's deadline that kills the remote process group (helper transport)"]
 fn a_task_timeout_ends_the_remote_command() {
     let twin = Twin::start(1);
     let runs = twin
