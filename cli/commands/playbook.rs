@@ -58,17 +58,23 @@ pub(crate) fn run(args: &PlaybookArgs) -> anyhow::Result<ExitCode> {
         extra_vars: args.extra_vars.clone(),
         options,
     };
-    let prepared = match job.prepare_checked() {
+    // The inventory's warnings come first, also when the run then stops
+    // (a --limit that matches nothing), as in ansible-playbook.
+    let inventory = match Inventory::load(&job.inventory) {
+        Ok(i) => i,
+        Err(e) => return Ok(session.fail(&engine::Error::from(e).into())),
+    };
+    session.warn_text(&super::inventory::run_warnings(
+        &inventory,
+        resolved.settings.values.quiet_group_names,
+    ));
+    let prepared = match job.prepare_with(inventory) {
         Ok(p) => p,
         Err(e) => return Ok(session.fail(&e.into())),
     };
     if let Err(e) = session.record_inventory(&prepared.inventory, &prepared.plan.playbook_dir) {
         return Ok(session.fail(&e));
     }
-    session.warn_text(&super::inventory::run_warnings(
-        &prepared.inventory,
-        resolved.settings.values.quiet_group_names,
-    ));
     session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
     match job.run_prepared(&prepared, &*session.reporter()) {
@@ -111,17 +117,23 @@ fn list(args: &PlaybookArgs, resolved: &Resolved) -> anyhow::Result<ExitCode> {
         roles_path: resolved.settings.roles_path(resolved.env.home.as_deref()),
     };
     let pb = playbook::load_playbook_with(&args.playbook, &load)?;
-    engine::plan::compile(&pb)?;
-    if args.syntax_check {
-        print!("{}", playbook::syntax_check(&pb));
-        return Ok(ExitCode::SUCCESS);
-    }
     let inventory = Inventory::load(&resolved.inventory())?;
-    let options = resolved.list_options(&args.run);
     let mut extra = engine::value::Map::new();
     for e in &args.extra_vars {
         extra.extend(engine::image::parse_extra_vars(e)?);
     }
+    if args.syntax_check {
+        // Every static check of a run, so what passes here is never
+        // refused by the run (Ansible's own check is only the parse).
+        let errors = engine::job::static_errors(&pb, &inventory, &extra, args.run.strict);
+        if !errors.is_empty() {
+            return Err(engine::Error::from(engine::plan::PlanErrors(errors)).into());
+        }
+        print!("{}", playbook::syntax_check(&pb));
+        return Ok(ExitCode::SUCCESS);
+    }
+    engine::plan::compile(&pb)?;
+    let options = resolved.list_options(&args.run);
     let patterns: Vec<String> = pb.plays.iter().map(|p| p.hosts_text()).collect();
     let quiet = resolved.settings.values.quiet_group_names;
     for w in super::inventory::run_warnings(&inventory, quiet)

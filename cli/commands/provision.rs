@@ -10,6 +10,7 @@ use crate::content::Content;
 use crate::options::{self, Tags, View};
 use crate::session::Session;
 use engine::image::{ImageConfig, ImageErrors, ImageRequest, PerHost, PerHostConfigs};
+use engine::inventory::Inventory;
 use engine::job::PlaybookJob;
 use engine::report::redact::is_secret_name;
 use std::path::PathBuf;
@@ -110,7 +111,14 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
             extra_vars: Vec::new(),
             options: options.clone(),
         };
-        let prepared = job.prepare_checked()?;
+        // The inventory's warnings come first, also when the run then
+        // stops (a --limit that matches nothing), as in ansible-playbook.
+        let inventory = Inventory::load(&job.inventory).map_err(engine::Error::from)?;
+        session.warn_text(&super::inventory::run_warnings(
+            &inventory,
+            resolved.settings.values.quiet_group_names,
+        ));
+        let prepared = job.prepare_with(inventory)?;
         let key_warnings = match &loaded {
             Loaded::One(config) => engine::image::unread_keys(config, &prepared.reads),
             Loaded::PerHost(configs) => configs.unread_keys(&prepared.reads),
@@ -124,10 +132,6 @@ pub(crate) fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(session.fail(&e)),
     };
     session.warn_diagnostics(&key_warnings);
-    session.warn_text(&super::inventory::run_warnings(
-        &prepared.inventory,
-        resolved.settings.values.quiet_group_names,
-    ));
     session.warn_text(&prepared.host_warnings);
     session.warn(&prepared.warnings);
     let outcome = job.run_prepared(&prepared, &*session.reporter());

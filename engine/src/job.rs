@@ -41,7 +41,16 @@ impl PlaybookJob {
     /// # Errors
     /// Any load or parse error; every compile and static-check error.
     pub fn prepare_checked(&self) -> Result<Prepared, Error> {
-        let inventory = Inventory::load(&self.inventory)?;
+        self.prepare_with(Inventory::load(&self.inventory)?)
+    }
+
+    /// [`PlaybookJob::prepare_checked`] with the job's inventory already
+    /// loaded (a caller that prints the inventory's warnings first, as
+    /// ansible-playbook does even when the run then stops).
+    ///
+    /// # Errors
+    /// As [`PlaybookJob::prepare_checked`].
+    pub fn prepare_with(&self, inventory: Inventory) -> Result<Prepared, Error> {
         let pb = playbook::load_playbook_with(&self.playbook, &self.load_options())?;
         // Both `-e` values and extra vars set by the embedding job
         // (provisioning's image variables) are sources of names.
@@ -49,30 +58,12 @@ impl PlaybookJob {
         extra.extend(self.extra_vars()?);
         let compiled = plan::compile(&pb);
         let checked = plan::check(&pb, &inventory, &extra);
-        let mut errors = match &compiled {
-            Ok(_) => Vec::new(),
-            Err(e) => e.0.clone(),
-        };
-        errors.extend(checked.errors);
-        let mut warnings = checked.warnings;
-        if self.options.strict {
-            // `--strict`: a gap (a module or option Ansible has and this
-            // engine lacks) refuses the playbook instead of failing only
-            // the tasks hosts reach.
-            let (gaps, rest) = warnings
-                .into_iter()
-                .partition(|w| matches!(w, PlanError::NotImplemented { .. }));
-            errors.extend::<Vec<PlanError>>(gaps);
-            warnings = rest;
-        }
-        // The compiler and the static checks both see an unknown module.
-        let mut kept: Vec<PlanError> = Vec::with_capacity(errors.len());
-        for e in errors {
-            if !kept.contains(&e) {
-                kept.push(e);
-            }
-        }
-        let mut errors = kept;
+        let (errors, warnings) = refusals(
+            &compiled,
+            checked.errors,
+            checked.warnings,
+            self.options.strict,
+        );
         match compiled {
             Ok(mut plan) if errors.is_empty() => {
                 apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
@@ -86,10 +77,7 @@ impl PlaybookJob {
                     reads: checked.reads,
                 })
             }
-            _ => {
-                errors.sort_by(|a, b| a.span().cmp(&b.span()));
-                Err(PlanErrors(errors).into())
-            }
+            _ => Err(PlanErrors(errors).into()),
         }
     }
 
@@ -351,4 +339,53 @@ enum Loaded {
     One(image::ImageConfig),
     /// Each host the image of its OS.
     PerHost(image::PerHostConfigs),
+}
+
+/// Every static check a run makes on `pb` before touching a host: the
+/// compiler's and [`plan::check`]'s errors (with `strict`, the gaps too),
+/// each once, in file order. `--syntax-check` reports exactly these, so a
+/// playbook it passes is never refused by the run.
+pub fn static_errors(
+    pb: &playbook::Playbook,
+    inventory: &Inventory,
+    extra: &Map,
+    strict: bool,
+) -> Vec<PlanError> {
+    let compiled = plan::compile(pb);
+    let checked = plan::check(pb, inventory, extra);
+    refusals(&compiled, checked.errors, checked.warnings, strict).0
+}
+
+/// Merges the compiler's result with the static checks: `(errors,
+/// warnings)`, errors deduplicated (both see an unknown module) and sorted
+/// by place.
+fn refusals<T>(
+    compiled: &Result<T, PlanErrors>,
+    checked: Vec<PlanError>,
+    mut warnings: Vec<PlanError>,
+    strict: bool,
+) -> (Vec<PlanError>, Vec<PlanError>) {
+    let mut errors = match compiled {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0.clone(),
+    };
+    errors.extend(checked);
+    if strict {
+        // `--strict`: a gap (a module or option Ansible has and this
+        // engine lacks) refuses the playbook instead of failing only
+        // the tasks hosts reach.
+        let (gaps, rest) = warnings
+            .into_iter()
+            .partition(|w| matches!(w, PlanError::NotImplemented { .. }));
+        errors.extend::<Vec<PlanError>>(gaps);
+        warnings = rest;
+    }
+    let mut kept: Vec<PlanError> = Vec::with_capacity(errors.len());
+    for e in errors {
+        if !kept.contains(&e) {
+            kept.push(e);
+        }
+    }
+    kept.sort_by(|a, b| a.span().cmp(&b.span()));
+    (kept, warnings)
 }

@@ -38,3 +38,62 @@ fn cli_listing_matches_ansible_playbook() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `--syntax-check` makes every static check of a run: for a Jinja syntax
+/// error, a broken `when` and a misspelt module argument (each alone, then
+/// together) it refuses with the run's errors and exit code, before any
+/// host (the inventory's address has nothing listening). A playbook it
+/// passes prints ansible-playbook's line and runs.
+#[test]
+fn syntax_check_refuses_what_the_run_refuses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("inv.ini"), "h1 ansible_host=127.0.200.9\n").expect("write");
+    let head = "- hosts: all\n  gather_facts: false\n  tasks:\n";
+    let broken = [
+        "    - debug:\n        msg: \"{{ foo | }}\"\n",
+        "    - debug: msg=hi\n      when: \"a ===\"\n",
+        "    - file:\n        path: /tmp/x\n        stat: touch\n",
+    ];
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+            .current_dir(d)
+            .env("NO_COLOR", "1")
+            .args(["playbook", "-i", "inv.ini", "site.yml", "--no-run-log"])
+            .args(args)
+            .output()
+            .expect("run konvoy-image")
+    };
+    let all: String = broken.concat();
+    for (body, count) in broken.iter().map(|b| (b.to_string(), 1)).chain([(all, 3)]) {
+        std::fs::write(d.join("site.yml"), format!("{head}{body}")).expect("write");
+        let check = run(&["--syntax-check"]);
+        let real = run(&[]);
+        let check_err = String::from_utf8_lossy(&check.stderr).into_owned();
+        assert_eq!(check.status.code(), Some(4), "{body}\n{check_err}");
+        assert_eq!(check.status.code(), real.status.code(), "{body}");
+        assert_eq!(check_err, String::from_utf8_lossy(&real.stderr), "{body}");
+        assert_eq!(
+            check_err
+                .lines()
+                .filter(|l| l.starts_with("error: "))
+                .count(),
+            count,
+            "{check_err}"
+        );
+        assert!(check.stdout.is_empty() && real.stdout.is_empty(), "{body}");
+    }
+    std::fs::write(d.join("site.yml"), format!("{head}    - debug: msg=hi\n")).expect("write");
+    let check = run(&["--syntax-check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let theirs = std::process::Command::new("ansible-playbook")
+        .current_dir(d)
+        .args(["-i", "inv.ini", "site.yml", "--syntax-check"])
+        .output()
+        .expect("run ansible-playbook");
+    assert_eq!(check.stdout, theirs.stdout);
+}

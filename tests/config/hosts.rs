@@ -175,3 +175,48 @@ fn inventory_warnings_are_printed_by_playbook_runs() {
     );
     assert!(err.is_empty(), "{err:?}");
 }
+
+/// `provision` stops on a `--limit` that matches nothing with the same two
+/// lines and exit code as ansible-playbook (and as `playbook`), before any
+/// host: the inventory's address has nothing listening. Its inventory
+/// warnings are ansible-playbook's too.
+#[test]
+fn provision_reports_unmatched_limits_and_inventory_warnings_as_ansible() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("inv.ini"),
+        "h1 ansible_host=127.0.200.7\n[bad-name]\nh2 ansible_host=127.0.200.8\n",
+    )
+    .expect("write");
+    std::fs::write(d.join("site.yml"), ONE_PLAY).expect("write");
+    let args = ["-i", "inv.ini", "--limit", "nosuchhost"];
+    let (_, theirs, their_rc) = run(d, "ansible-playbook", &["site.yml"], &args, &[]);
+    let (out, ours, our_rc) = run(
+        d,
+        env!("CARGO_BIN_EXE_konvoy-image"),
+        &["provision", "centos-7", "--no-run-log"],
+        &args,
+        &[],
+    );
+    assert_eq!((&ours, our_rc), (&theirs, their_rc), "{out}");
+    assert_eq!(our_rc, Some(1));
+    assert_eq!(
+        ours,
+        [
+            "[WARNING]: Invalid characters were found in group names but not replaced, use -vvvv to see details",
+            "[WARNING]: Could not match supplied host pattern, ignoring: nosuchhost",
+            "[ERROR]: Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
+        ]
+    );
+    assert!(out.is_empty(), "{out}");
+    // `playbook` the same way.
+    let (_, ours, our_rc) = run(
+        d,
+        env!("CARGO_BIN_EXE_konvoy-image"),
+        &["playbook", "site.yml", "--no-run-log"],
+        &args,
+        &[],
+    );
+    assert_eq!((ours, our_rc), (theirs, their_rc));
+}

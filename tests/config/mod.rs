@@ -8,6 +8,7 @@
 mod flags;
 mod hosts;
 mod prompt;
+mod ssh;
 mod twin;
 
 use std::collections::BTreeSet;

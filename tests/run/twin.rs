@@ -38,6 +38,8 @@ pub(crate) enum Tool {
 pub(crate) struct Side {
     pub code: i32,
     pub out: String,
+    /// How long the run took.
+    pub took: Duration,
 }
 
 impl Side {
@@ -123,6 +125,9 @@ pub(crate) struct TwinRun<'t> {
     ours_args: Vec<String>,
     files: Vec<(String, String)>,
     known_hosts_extra: Vec<String>,
+    env: Vec<(String, String)>,
+    bare: bool,
+    inventory_flag: bool,
 }
 
 impl Twin {
@@ -162,6 +167,9 @@ impl Twin {
             ours_args: Vec::new(),
             files: Vec::new(),
             known_hosts_extra: Vec::new(),
+            env: Vec::new(),
+            bare: false,
+            inventory_flag: true,
         }
     }
 }
@@ -198,6 +206,29 @@ impl TwinRun<'_> {
         self
     }
 
+    /// An environment variable for both tools (`{dir}` is the side's
+    /// directory, `{key}` the fleet's private key).
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Leaves the connection settings to the test: the inventory holds
+    /// only addresses, the test's host vars and the Python interpreter (no
+    /// key, no ssh arguments, no known_hosts), `HOME` is the side's
+    /// directory and no SSH agent is reachable.
+    pub(crate) fn bare(mut self) -> Self {
+        self.bare = true;
+        self
+    }
+
+    /// Runs without `-i inventory.yaml` (the inventory comes from a
+    /// setting).
+    pub(crate) fn without_inventory_flag(mut self) -> Self {
+        self.inventory_flag = false;
+        self
+    }
+
     /// Also trust each host's key at `port` (an extra sshd).
     pub(crate) fn trust_port(mut self, port: u16) -> Self {
         for h in self.twin.fleet.hosts() {
@@ -229,11 +260,14 @@ impl TwinRun<'_> {
             Tool::Ansible => "ansible",
         });
         std::fs::create_dir_all(&dir).expect("side dir");
+        let dir_text = dir.display().to_string();
+        let key_text = self.twin.fleet.private_key().display().to_string();
+        let subst = |s: &str| s.replace("{dir}", &dir_text).replace("{key}", &key_text);
         std::fs::write(dir.join("site.yml"), &self.playbook).expect("write playbook");
         for (rel, text) in &self.files {
             let p = dir.join(rel);
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(p, text).expect("write file");
+            std::fs::write(p, subst(text)).expect("write file");
         }
         let known_hosts = dir.join("known_hosts");
         let mut lines: Vec<String> = self
@@ -273,10 +307,18 @@ impl TwinRun<'_> {
                 .env("ANSIBLE_RETRY_FILES_ENABLED", "0");
         }
         if tool == Tool::Ours {
-            let dir_text = dir.display().to_string();
             cmd.args(self.ours_args.iter().map(|a| a.replace("{dir}", &dir_text)));
         }
-        cmd.args(["-i", "inventory.yaml", "site.yml"])
+        if self.bare {
+            cmd.env("HOME", &dir).env_remove("SSH_AUTH_SOCK");
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, subst(v));
+        }
+        if self.inventory_flag {
+            cmd.args(["-i", "inventory.yaml"]);
+        }
+        cmd.arg("site.yml")
             .args(&self.args)
             .current_dir(&dir)
             .env("ANSIBLE_NOCOLOR", "1")
@@ -304,6 +346,10 @@ impl TwinRun<'_> {
                 self.twin.host(tool, i).address(),
                 indent(vars)
             ));
+        }
+        if self.bare {
+            s.push_str("  vars:\n    ansible_python_interpreter: /usr/bin/python3\n");
+            return s;
         }
         s.push_str(&format!(
             "  vars:\n    ansible_ssh_private_key_file: {}\n    \
@@ -338,7 +384,8 @@ pub(crate) fn run_bounded(mut cmd: Command, limit: Duration) -> Side {
         let _ = stderr.read_to_string(&mut s);
         s
     });
-    let deadline = Instant::now() + limit;
+    let started = Instant::now();
+    let deadline = started + limit;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the run") {
             break status;
@@ -349,7 +396,9 @@ pub(crate) fn run_bounded(mut cmd: Command, limit: Duration) -> Side {
                 libc::kill(-(child.id() as i32), libc::SIGKILL);
             }
             let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
+            let out = out.join().unwrap_or_default();
+            let err = err.join().unwrap_or_default();
+            panic!("{cmd:?} did not finish within {limit:?}:\n{out}{err}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -358,6 +407,7 @@ pub(crate) fn run_bounded(mut cmd: Command, limit: Duration) -> Side {
     Side {
         code: status.code().unwrap_or(-1),
         out: format!("{out}{err}"),
+        took: started.elapsed(),
     }
 }
 
