@@ -1,7 +1,9 @@
 #!/bin/sh
 # Build a local mirror of everything an online provisioning run downloads,
 # laid out under the upstream URL paths, for the current versions of
-# images/common.yaml and the 2021 pins of the CentOS images:
+# images/common.yaml, the oldest supported minor with containerd 1.7 (what
+# `--kubernetes-version 1.31.13 --containerd-version 1.7.34` asks for) and
+# the 2021 pins of the CentOS images:
 #   - release downloads: kubeadm/kubectl/kubelet (dl.k8s.io layout, WITHOUT
 #     .sha256 files, as konvoy-image-builder users built their mirrors),
 #     crictl, the CNI plugins, containerd (release tarball and
@@ -18,7 +20,7 @@
 #     that this Debian machine lacks (chrony, conntrack, ...), as the Ubuntu
 #     test hosts' OS repository;
 #   - a container registry (static `/v2/<name>/manifests/<tag>` files) with
-#     the control-plane images of both version sets and of the FIPS override.
+#     the control-plane images of every version set and of the FIPS override.
 #
 # Usage: build-mirror.sh OUTDIR [BASE_URL]
 #   BASE_URL is where OUTDIR/www will be served (default http://127.0.0.1:8080),
@@ -52,6 +54,10 @@ CNI_VERSION=${CNI_VERSION:-1.9.1}
 ETCD_VERSION=${ETCD_VERSION:-3.6.9-0}
 COREDNS_VERSION=${COREDNS_VERSION:-1.13.1}
 PAUSE_VERSIONS=${PAUSE_VERSIONS:-3.10.2 3.10.1}
+# The oldest Kubernetes minor pkgs.k8s.io still serves, with containerd 1.7.
+PREVIOUS_KUBERNETES_VERSION=1.31.13
+PREVIOUS_CONTAINERD_VERSION=1.7.34
+PREVIOUS_CRICTL_VERSION=1.31.1
 LEGACY_KUBERNETES_VERSION=1.21.6
 LEGACY_CONTAINERD_VERSION=1.4.11
 LEGACY_CRICTL_VERSION=1.22.0
@@ -119,6 +125,7 @@ kube_bins() {
 "
 }
 kube_bins "$KUBERNETES_VERSION"
+kube_bins "$PREVIOUS_KUBERNETES_VERSION"
 kube_bins "$LEGACY_KUBERNETES_VERSION"
 
 # cni VERSION: the tarball on the GitHub release path with its .sha256
@@ -154,19 +161,25 @@ crictl() {
 "
 }
 crictl "$CRICTL_VERSION"
+crictl "$PREVIOUS_CRICTL_VERSION"
 crictl "$LEGACY_CRICTL_VERSION"
 
-# containerd: the release tarball (bin/...), with .sha256sum.
-c="$work/containerd"
-standin_containerd "$c/bin/containerd" "$CONTAINERD_VERSION"
-standin_ctr "$c/bin/ctr" "$CONTAINERD_VERSION"
-standin_shim "$c/bin/containerd-shim-runc-v2" "$CONTAINERD_VERSION"
-dl="$www/containerd/containerd/releases/download/v$CONTAINERD_VERSION"
-pack "$c" "$dl/containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz" bin
-(cd "$dl" && sha256sum "containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz" \
-	>"containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz.sha256sum")
-containerd_pins="  \"containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz\": \"$(sha "$dl/containerd-$CONTAINERD_VERSION-linux-$GOARCH.tar.gz")\"
+# release_containerd VERSION: the release tarball (bin/...), with .sha256sum.
+release_containerd() {
+	c="$work/containerd"
+	rm -rf "$c"
+	standin_containerd "$c/bin/containerd" "$1"
+	standin_ctr "$c/bin/ctr" "$1"
+	standin_shim "$c/bin/containerd-shim-runc-v2" "$1"
+	dl="$www/containerd/containerd/releases/download/v$1"
+	pack "$c" "$dl/containerd-$1-linux-$GOARCH.tar.gz" bin
+	(cd "$dl" && sha256sum "containerd-$1-linux-$GOARCH.tar.gz" \
+		>"containerd-$1-linux-$GOARCH.tar.gz.sha256sum")
+	containerd_pins="$containerd_pins  \"containerd-$1-linux-$GOARCH.tar.gz\": \"$(sha "$dl/containerd-$1-linux-$GOARCH.tar.gz")\"
 "
+}
+release_containerd "$CONTAINERD_VERSION"
+release_containerd "$PREVIOUS_CONTAINERD_VERSION"
 # The 2021 cri-containerd-cni tarball (usr/local/bin/...), for Flatcar's shims.
 c="$work/cri-containerd"
 standin_containerd "$c/usr/local/bin/containerd" "$LEGACY_CONTAINERD_VERSION"
@@ -199,6 +212,11 @@ standin_daemon "$out/flatcar-usr-bin/locksmithd" locksmithd
 k8s_repo="$www/core:/stable:/v$(minor "$KUBERNETES_VERSION")/rpm"
 build_kubernetes_rpms "$k8s_repo" "$KUBERNETES_VERSION" 150500.1.1 "$CRICTL_VERSION" 150500.1.1 \
 	"$CNI_VERSION" 150500.1.1
+sign_rpms "$k8s_repo"
+sign_repo "$k8s_repo"
+k8s_repo="$www/core:/stable:/v$(minor "$PREVIOUS_KUBERNETES_VERSION")/rpm"
+build_kubernetes_rpms "$k8s_repo" "$PREVIOUS_KUBERNETES_VERSION" 150500.1.1 "$PREVIOUS_CRICTL_VERSION" \
+	150500.1.1 "$CNI_VERSION" 150500.1.1
 sign_rpms "$k8s_repo"
 sign_repo "$k8s_repo"
 # The 2021 packages in the same layout (D2iQ's `-0` releases).
@@ -301,10 +319,12 @@ flat_repo() {
 		gpg --batch --yes -abs -o Release.gpg Release 2>/dev/null
 	)
 }
-# pkgs.k8s.io's Debian layout (revision -1.1), its key as Release.key.
-k8s_deb="$www/core:/stable:/v$(minor "$KUBERNETES_VERSION")/deb"
-standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$KUBERNETES_VERSION"
-unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
+# k8s_deb_repo KUBERNETES CRICTL CNI: pkgs.k8s.io's Debian layout (revision
+# -1.1) for the minor of KUBERNETES, its key as Release.key.
+k8s_deb_repo() {
+	k8s_deb="$www/core:/stable:/v$(minor "$1")/deb"
+	standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$1"
+	unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
 [Unit]
 Description=kubelet: The Kubernetes Node Agent (stand-in)
 Wants=network-online.target
@@ -319,9 +339,9 @@ RestartSec=10
 [Install]
 WantedBy=multi-user.target
 UNIT
-deb "$k8s_deb" kubelet "$KUBERNETES_VERSION-1.1" amd64
-standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$KUBERNETES_VERSION"
-unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
+	deb "$k8s_deb" kubelet "$1-1.1" amd64
+	standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$1"
+	unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
 [Service]
 Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
 Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
@@ -330,17 +350,20 @@ EnvironmentFile=-/etc/default/kubelet
 ExecStart=
 ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
 UNIT
-deb "$k8s_deb" kubeadm "$KUBERNETES_VERSION-1.1" amd64
-standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$KUBERNETES_VERSION"
-deb "$k8s_deb" kubectl "$KUBERNETES_VERSION-1.1" amd64
-standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$CRICTL_VERSION"
-deb "$k8s_deb" cri-tools "$CRICTL_VERSION-1.1" amd64
-for plugin in $STANDIN_CNI_PLUGINS; do
-	standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$CNI_VERSION"
-done
-deb "$k8s_deb" kubernetes-cni "$CNI_VERSION-1.1" amd64
-flat_repo "$k8s_deb"
-gpg --batch --armor --export "$key_id" >"$k8s_deb/Release.key"
+	deb "$k8s_deb" kubeadm "$1-1.1" amd64
+	standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$1"
+	deb "$k8s_deb" kubectl "$1-1.1" amd64
+	standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$2"
+	deb "$k8s_deb" cri-tools "$2-1.1" amd64
+	for plugin in $STANDIN_CNI_PLUGINS; do
+		standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$3"
+	done
+	deb "$k8s_deb" kubernetes-cni "$3-1.1" amd64
+	flat_repo "$k8s_deb"
+	gpg --batch --armor --export "$key_id" >"$k8s_deb/Release.key"
+}
+k8s_deb_repo "$KUBERNETES_VERSION" "$CRICTL_VERSION" "$CNI_VERSION"
+k8s_deb_repo "$PREVIOUS_KUBERNETES_VERSION" "$PREVIOUS_CRICTL_VERSION" "$CNI_VERSION"
 # The Ubuntu packages this machine lacks (the others are installed already),
 # at Ubuntu 24.04's versions: installed packages declare Breaks on old ones
 # (libc6 breaks chrony << 4.2-3~).
@@ -365,7 +388,7 @@ manifest() {
 	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"org.opencontainers.image.ref.name":"%s"}}' \
 		"$1" >"$d/$tag"
 }
-for v in "$KUBERNETES_VERSION" "$LEGACY_KUBERNETES_VERSION"; do
+for v in "$KUBERNETES_VERSION" "$PREVIOUS_KUBERNETES_VERSION" "$LEGACY_KUBERNETES_VERSION"; do
 	for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
 		manifest "$c:v$v"
 		manifest "mesosphere/$c:v${v}_fips.0"

@@ -56,7 +56,7 @@ imports = ["/etc/containerd/conf.d/*.toml"]
   conf_dir = "/etc/cni/net.d"
 "#;
 
-const KUBELET_CRI_DROPIN: &str =
+pub(crate) const KUBELET_CRI_DROPIN: &str =
     "# Managed by konvoy-image: kubelet talks to containerd over CRI.\n[Service]\n\
 Environment=\"KUBELET_EXTRA_ARGS=--runtime-request-timeout=15m \
 --container-runtime-endpoint=unix:///run/containerd/containerd.sock\"\n";

@@ -13,7 +13,7 @@ use engine::modules::RunMode;
 /// 2021 image configuration (the same on every OS: the socket and state
 /// dir are the containerd defaults, cgroupfs driver as kubeadm 1.21's,
 /// runc v2), then the mirror's section.
-const CONFIG_TOML: &str = r#"# Managed by konvoy-image: containerd 1.4.11 (config version 2).
+pub(crate) const CONFIG_TOML: &str = r#"# Managed by konvoy-image: containerd 1.4.11 (config version 2).
 # Files in /etc/containerd/conf.d/ are merged on top.
 version = 2
 root = "/var/lib/containerd"

@@ -25,6 +25,7 @@ pub(crate) mod hostprep;
 mod keys;
 mod matrix;
 mod twin;
+mod versions;
 
 use crate::harness::{Fleet, TestHost};
 use crate::run::Captured;
