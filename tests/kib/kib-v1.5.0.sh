@@ -139,6 +139,13 @@ inv["all"]["hosts"] = {k: v for k, v in inv["all"]["hosts"].items() if k in keep
 yaml.safe_dump(inv, open(sys.argv[4], "w"))
 PY
   }
+  # Both sides start from finished boots (systemd's boot-time units, such
+  # as systemd-sysusers, otherwise still change the hosts during a run).
+  key=$(sed -n 's/.*ansible_ssh_private_key_file: *//p' "$hosts/inventory.yaml" | head -1)
+  for addr in $(sed -n 's/.*ansible_host: *//p' "$hosts/inventory.yaml"); do
+    ssh -o UserKnownHostsFile="$hosts/known_hosts" -o StrictHostKeyChecking=yes -i "$key" "root@$addr" \
+      'timeout 120 systemctl is-system-running --wait' >/dev/null || true
+  done
   split node1 node2 "$dest/inventory.ours.yaml"
   split node3 node4 "$dest/inventory.ansible.yaml"
 
@@ -179,7 +186,6 @@ PY
 
   # State of each host: installed packages, enabled and masked unit files,
   # active units.
-  key=$(sed -n 's/.*ansible_ssh_private_key_file: *//p' "$hosts/inventory.yaml" | head -1)
   state() { # NODE OUT
     addr=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["hosts"][sys.argv[2]]["ansible_host"])' "$hosts/inventory.yaml" "$1")
     ssh -o UserKnownHostsFile="$hosts/known_hosts" -o StrictHostKeyChecking=yes -i "$key" "root@$addr" '
