@@ -8,7 +8,7 @@ Usage: compare.py LABEL OURS_UPPER ANSIBLE_UPPER OURS_STATE ANSIBLE_STATE
   content (sha256; a link by its target), except the paths in NOISE, which
   change on every boot or every run whatever the tool (logs, caches,
   transaction databases, Ansible's and our own temporary files).
-- *_STATE: text files with the host's installed packages and systemd state
+- *_STATE: what the run changed in the host's installed packages and systemd state
   (`rpm -qa`, enabled/masked unit files, active units), written by
   kib-v1.5.0.sh after the run; compared line by line.
 

@@ -170,6 +170,20 @@ PY
     "$("$venv/bin/python" -c 'import ansible_collections.community.general.plugins.modules.system.modprobe as m; print(m.__file__)')" \
     >"$lib/modprobe.py"
   grep -q "else '/dev/null'" "$lib/modprobe.py" || { echo "modprobe.py: the patched line was not found" >&2; exit 2; }
+  # State of each host: installed packages, enabled and masked unit files,
+  # active units; taken before and after the run, and compared as what the
+  # run changed (which boot-time units of a container end up active varies
+  # from boot to boot).
+  state() { # NODE OUT
+    addr=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["hosts"][sys.argv[2]]["ansible_host"])' "$hosts/inventory.yaml" "$1")
+    ssh -o UserKnownHostsFile="$hosts/known_hosts" -o StrictHostKeyChecking=yes -i "$key" "root@$addr" '
+      rpm -qa --qf "package %{NAME}-%{VERSION}-%{RELEASE}\n" | sort
+      systemctl list-unit-files --no-legend --state=enabled,masked | awk "{print \"unit-file \" \$1 \" \" \$2}" | sort
+      systemctl list-units --no-legend --plain --state=active --type=service | awk "{print \"active \" \$1}"' | LC_ALL=C sort >"$2"
+    upper=$(ls -d /tmp/konvoy-test-hosts/h"$hosts_pid"-*-"$addr"/upper)
+    echo "$upper"
+  }
+  for n in node1 node2 node3 node4; do state "$n" "$dest/state-$n.before" >/dev/null; done
   start=$(date +%s)
   ANSIBLE_NOCOLOR=1 ANSIBLE_LIBRARY="$lib" ANSIBLE_SSH_CONTROL_PATH_DIR="$dest/cp" \
     "$venv/bin/ansible-playbook" -i "$dest/inventory.ansible.yaml" "$@" ansible/provision.yaml \
@@ -184,17 +198,6 @@ PY
     >"$dest/run-ours.log" 2>&1 || true
   end=$(date +%s)
 
-  # State of each host: installed packages, enabled and masked unit files,
-  # active units.
-  state() { # NODE OUT
-    addr=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["hosts"][sys.argv[2]]["ansible_host"])' "$hosts/inventory.yaml" "$1")
-    ssh -o UserKnownHostsFile="$hosts/known_hosts" -o StrictHostKeyChecking=yes -i "$key" "root@$addr" '
-      rpm -qa --qf "package %{NAME}-%{VERSION}-%{RELEASE}\n" | sort
-      systemctl list-unit-files --no-legend --state=enabled,masked | awk "{print \"unit-file \" \$1 \" \" \$2}" | sort
-      systemctl list-units --no-legend --plain --state=active --type=service | awk "{print \"active \" \$1}" | sort' >"$2"
-    upper=$(ls -d /tmp/konvoy-test-hosts/h"$hosts_pid"-*-"$addr"/upper)
-    echo "$upper"
-  }
   {
     echo "KIB v1.5.0 ansible/provision.yaml, offline, twin test hosts (systemd, own network namespace)"
     echo "ansible-playbook: $("$venv/bin/ansible-playbook" --version 2>/dev/null | sed -n 1p) (ansible 6.7.0), $((mid - start)) s"
@@ -208,8 +211,12 @@ PY
     rc=0
     for pair in "centos-7 node1 node3" "centos-8 node2 node4"; do
       set -- $pair
-      ou=$(state "$2" "$dest/state-$2.txt")
-      au=$(state "$3" "$dest/state-$3.txt")
+      ou=$(state "$2" "$dest/state-$2.after")
+      au=$(state "$3" "$dest/state-$3.after")
+      for n in "$2" "$3"; do
+        { LC_ALL=C comm -13 "$dest/state-$n.before" "$dest/state-$n.after" | sed 's/^/+ /'
+          LC_ALL=C comm -23 "$dest/state-$n.before" "$dest/state-$n.after" | sed 's/^/- /'; } >"$dest/state-$n.txt"
+      done
       python3 "$root/tests/kib/compare.py" "$1" "$ou" "$au" "$dest/state-$2.txt" "$dest/state-$3.txt" || rc=1
     done
     echo "compared: $rc (0 = identical)"
