@@ -155,6 +155,7 @@ pub(crate) fn resolve(
         return Err(ConfigErrors(errors));
     }
     let v = &settings.values;
+    engine::template::allow_broken_conditionals(v.allow_broken_conditionals);
     let view = View {
         verbosity: v.verbosity.saturating_add(flags.verbose),
         no_color: flags.no_color || v.no_color,

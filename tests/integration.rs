@@ -9,6 +9,7 @@ mod flow;
 mod fuzz;
 mod harness;
 mod inventory;
+mod kib;
 mod modules;
 mod playbook;
 mod provision;

@@ -2,11 +2,15 @@
 //! `demo.sh` and `benches/provision.sh` provision them with the real CLI.
 //!
 //! ```text
-//! testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...
+//! testhosts [--systemd] [--own-network] [--mirror-out DIR [--os-repos]] OUT OS[*N]...
 //!     OS: an image name (centos-7, centos-8, rocky-8, rocky-9, rhel-8, rhel-9,
 //!         oracle-9, ubuntu-22.04, ubuntu-24.04, flatcar) or debian; `flatcar*3`
 //!         starts three
 //! ```
+//!
+//! `--own-network` gives every host its own network namespace (only `lo`),
+//! so `net.*` sysctls and firewall rules a playbook applies stay in the
+//! host (test-hosts.md §2c).
 //!
 //! Writes `OUT/inventory.yaml` (root login with the fleet's key) and
 //! `OUT/known_hosts` (every host's key: use it as `~/.ssh/known_hosts`),
@@ -51,6 +55,7 @@ fn os(name: &str) -> Option<Os> {
 
 fn main() -> ExitCode {
     let mut systemd = false;
+    let mut own_network = false;
     let mut mirror_out = None;
     let mut os_repos = false;
     let mut positional = Vec::new();
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--systemd" => systemd = true,
+            "--own-network" => own_network = true,
             "--mirror-out" => mirror_out = args.next().map(PathBuf::from),
             "--os-repos" => os_repos = true,
             _ => positional.push(a),
@@ -65,10 +71,10 @@ fn main() -> ExitCode {
     }
     let mut positional = positional.into_iter();
     let Some(dir) = positional.next().map(PathBuf::from) else {
-        eprintln!("usage: testhosts [--systemd] [--mirror-out DIR [--os-repos]] OUT OS[*N]...");
+        eprintln!("usage: testhosts [--systemd] [--own-network] [--mirror-out DIR [--os-repos]] OUT OS[*N]...");
         return ExitCode::from(2);
     };
-    let mut builder = Fleet::builder().systemd(systemd);
+    let mut builder = Fleet::builder().systemd(systemd).own_network(own_network);
     for spec in positional {
         let (name, count) = match spec.split_once('*') {
             Some((n, c)) => (n, c.parse().unwrap_or(0)),

@@ -10,7 +10,7 @@
 # EL major: each holds one marker file; audit also has auditd and its unit.
 STANDIN_COMMON_RPMS="audit ca-certificates chrony conntrack-tools container-selinux curl
 ebtables iproute-tc iptables-nft nfs-utils NetworkManager open-vm-tools socat sysstat yum-utils
-yum-plugin-versionlock python3-dnf-plugin-versionlock"
+yum-plugin-versionlock python3-dnf-plugin-versionlock ${STANDIN_EXTRA_RPMS:-}"
 
 # build_rpm OUTDIR NAME VERSION RELEASE [ARCH]: packages the tree $work/root/NAME.
 build_rpm() {

@@ -59,7 +59,8 @@ standin_ctr() { # file version
 	standin_write "$1" <<SH
 #!/bin/sh
 # Stand-in for ctr $2 (konvoy-image tests). Understands the global options
-# --address/--namespace and: images ls [-q], images import FILE, images pull REF.
+# --address/--namespace and: images ls [-q], images import FILE, images pull REF,
+# images check [-q] [name==REF] (present images, as a table or names only).
 list=$STANDIN_IMAGES_LIST
 while [ \$# -gt 0 ]; do
 	case "\$1" in
@@ -85,6 +86,16 @@ import) shift
 	echo "\$name" >>"\$list"
 	echo "unpacking \$name...done" ;;
 pull) shift; mkdir -p "\$(dirname "\$list")"; echo "\$1" >>"\$list" ;;
+check) shift
+	quiet="" want=""
+	for a in "\$@"; do case "\$a" in -q|--quiet) quiet=1 ;; name==*) want="\${a#name==}" ;; esac; done
+	[ -n "\$quiet" ] || echo "REF TYPE DIGEST STATUS SIZE UNPACKED"
+	[ -f "\$list" ] || exit 0
+	sort -u "\$list" | while read -r ref; do
+		[ -z "\$want" ] || [ "\$ref" = "\$want" ] || continue
+		if [ -n "\$quiet" ]; then echo "\$ref"; else
+			echo "\$ref application/vnd.oci.image.index.v1+json sha256:0 complete (1/1) 0.0 B/0.0 B true"; fi
+	done ;;
 *) echo "ctr stand-in: unsupported: images \$*" >&2; exit 1 ;;
 esac
 SH

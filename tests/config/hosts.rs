@@ -22,9 +22,15 @@ const TWO_PLAYS: &str = "\
 ";
 
 /// `(stdout, the [WARNING]/[ERROR] lines of stderr, exit code)`.
-type Outcome = (String, Vec<String>, Option<i32>);
+pub(super) type Outcome = (String, Vec<String>, Option<i32>);
 
-fn run(dir: &Path, program: &str, pre: &[&str], args: &[&str], env: &[(&str, &str)]) -> Outcome {
+pub(super) fn run(
+    dir: &Path,
+    program: &str,
+    pre: &[&str],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Outcome {
     let python = String::from_utf8_lossy(
         &Command::new("sh")
             .args(["-c", "command -v python3"])

@@ -5,6 +5,7 @@
 //! origin, value) must be the same. Also: the data file of every setting
 //! matches the installed ansible-core, and refusals name their place.
 
+mod conditionals;
 mod flags;
 mod hosts;
 mod prompt;

@@ -40,6 +40,60 @@ while True:
     c.close()
 "#;
 
+/// The relay of a systemd host with its own network namespace: binds
+/// `ADDR:22` in the machine's namespace and joins each connection to
+/// `ADDR:22` inside the namespace of its parent (the host's PID 1, once that
+/// has entered its own namespace), where the host's systemd runs sshd.
+/// Started before PID 1 leaves the machine's namespace; it dies with the
+/// host's PID namespace.
+const NET_RELAY: &str = r#"import ctypes, os, socket, sys, threading
+addr = sys.argv[1]
+ppid = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[1])
+own = os.stat("/proc/self/ns/net").st_ino
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, 22))
+s.listen(64)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+def serve(c):
+    try:
+        path = "/proc/%d/ns/net" % ppid
+        if os.stat(path).st_ino == own:
+            raise OSError("the host has not entered its namespace yet")
+        fd = os.open(path, os.O_RDONLY)
+        ok = libc.setns(fd, 0x40000000) == 0
+        os.close(fd)
+        if not ok:
+            raise OSError("setns failed")
+        u = socket.create_connection((addr, 22), timeout=5)
+        u.settimeout(None)
+    except OSError:
+        c.close()
+        return
+    t = threading.Thread(target=pump, args=(u, c), daemon=True)
+    t.start()
+    pump(c, u)
+    t.join()
+    c.close()
+    u.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
 /// A running test host. Dropping it ends every process of the host,
 /// unmounts its overlay and removes its directories.
 pub(crate) struct TestHost {
@@ -99,7 +153,19 @@ impl TestHost {
             w = q(&work),
             r = q(&root),
         );
-        let script = if systemd {
+        let script = if systemd && own_network {
+            // The relay stays in the machine's namespace; PID 1 moves into
+            // a new one (only `lo`) and becomes systemd.
+            format!(
+                "{mounts}/usr/bin/python3 -c {relay} {addr} 2>>{log} &\n\
+                 exec unshare --net -- chroot {r} /bin/sh -c \
+                 'ip link set lo up && exec /usr/bin/env container=other /lib/systemd/systemd --system'\n",
+                relay = q(Path::new(NET_RELAY)),
+                addr = address,
+                r = q(&root),
+                log = q(&log),
+            )
+        } else if systemd {
             // systemd becomes PID 1; ending it ends the host.
             format!("{mounts}exec chroot {r} /usr/bin/env container=other /lib/systemd/systemd --system\n", r = q(&root))
         } else if own_network {
@@ -255,18 +321,11 @@ impl TestHost {
     /// SSH, to check state directly.
     pub(crate) fn exec_direct(&self, cmd: &str) -> Output {
         if self.systemd {
+            let net: &[&str] = if self.own_network { &["-n"] } else { &[] };
             return Command::new("nsenter")
-                .args([
-                    "-t",
-                    &self.init_pid.to_string(),
-                    "-m",
-                    "-u",
-                    "-p",
-                    "-C",
-                    "-r",
-                    "-w",
-                    "--",
-                ])
+                .args(["-t", &self.init_pid.to_string(), "-m", "-u", "-p", "-C"])
+                .args(net)
+                .args(["-r", "-w", "--"])
                 .args(["/bin/sh", "-c", cmd])
                 .output()
                 .expect("run nsenter");

@@ -249,8 +249,8 @@ impl FleetBuilder {
     /// Gives every host its own network namespace (with only `lo`), so
     /// firewall and other `net.*` changes stay in the host: sshd still
     /// answers on `127.0.0.N` of the machine, through a listener that
-    /// hands each connection to `sshd -i` inside the host's namespace.
-    /// Not with `systemd`.
+    /// hands each connection to `sshd -i` inside the host's namespace
+    /// (with `systemd`: relays it to the host's own sshd there).
     pub(crate) fn own_network(mut self, enabled: bool) -> FleetBuilder {
         self.own_network = enabled;
         self
@@ -278,7 +278,7 @@ impl FleetBuilder {
                 .map(|(i, &os)| {
                     let lease = alloc::lease();
                     let systemd = self.systemd;
-                    let net = self.own_network && !systemd;
+                    let net = self.own_network;
                     scope.spawn(move || {
                         TestHost::start(&format!("node{}", i + 1), os, lease, systemd, net)
                     })

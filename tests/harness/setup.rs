@@ -246,9 +246,17 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
                 _ => {}
             }
             write("etc/dnf/vars/releasever", major, 0o644);
+            // Every RPM distribution ships it (its `*-release` package).
+            std::fs::create_dir_all(upper.join("etc/yum.repos.d")).expect("mkdir yum.repos.d");
             if os == Os::Centos7 {
                 // Debian ships no yum: a CentOS 7 stand-in hands it to dnf.
                 write("usr/bin/yum", "#!/bin/sh\nexec dnf \"$@\"\n", 0o755);
+            } else {
+                // EL8 and later ship `yum` as a link to dnf-3 (dnf's own
+                // package), as here.
+                std::fs::create_dir_all(upper.join("usr/bin")).expect("mkdir usr/bin");
+                std::os::unix::fs::symlink("dnf-3", upper.join("usr/bin/yum"))
+                    .expect("link yum to dnf-3");
             }
         }
         Os::Ubuntu2204 | Os::Ubuntu2404 => {

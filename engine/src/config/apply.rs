@@ -137,6 +137,7 @@ pub(crate) fn apply(
             };
         }
         Field::LocalhostWarning => v.localhost_warning = bool_of(t),
+        Field::AllowBrokenConditionals => v.allow_broken_conditionals = bool_of(t),
         Field::TagsRun => v.tags_run = list(t),
         Field::TagsSkip => v.tags_skip = list(t),
         Field::DiffAlways => v.diff_always = bool_of(t),

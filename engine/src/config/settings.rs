@@ -115,6 +115,8 @@ pub struct Values {
     pub profile_tasks: bool,
     /// `force_valid_group_names = ignore`: no warning about group names.
     pub quiet_group_names: bool,
+    /// `allow_broken_conditionals`.
+    pub allow_broken_conditionals: bool,
 }
 
 impl Default for Values {
@@ -159,6 +161,7 @@ impl Default for Values {
             any_errors_fatal: false,
             profile_tasks: false,
             quiet_group_names: false,
+            allow_broken_conditionals: false,
         }
     }
 }

@@ -105,6 +105,9 @@ pub enum Field {
     StdoutCallback,
     /// `force_valid_group_names`.
     GroupNameChars,
+    /// `allow_broken_conditionals`: a non-boolean conditional result counts
+    /// by its truth value instead of failing the task.
+    AllowBrokenConditionals,
 }
 
 impl Field {
@@ -151,6 +154,7 @@ impl Field {
             Field::CallbacksEnabled => "callbacks_enabled",
             Field::StdoutCallback => "stdout_callback",
             Field::GroupNameChars => "force_valid_group_names",
+            Field::AllowBrokenConditionals => "allow_broken_conditionals",
         }
     }
 }
@@ -281,7 +285,7 @@ const PARAMIKO: &str = "paramiko options are not read: a `paramiko` connection u
 pub const RULES: &[(&str, &str, Use)] = &[
     ("base", "ACTION_WARNINGS", Use::DefaultOnly("module warnings cannot be turned off")),
     ("base", "AGNOSTIC_BECOME_PROMPT", Use::Honoured(Field::AgnosticBecomePrompt)),
-    ("base", "ALLOW_BROKEN_CONDITIONALS", Use::DefaultOnly(TEMPLATING)),
+    ("base", "ALLOW_BROKEN_CONDITIONALS", Use::Honoured(Field::AllowBrokenConditionals)),
     ("base", "ALLOW_EMBEDDED_TEMPLATES", Use::DefaultOnly(TEMPLATING)),
     ("base", "ANSIBLE_CONNECTION_PATH", Use::NoEffect(NETWORK)),
     ("base", "ANSIBLE_COW_ACCEPTLIST", Use::NoEffect(COWS)),

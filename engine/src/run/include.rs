@@ -10,7 +10,6 @@ use super::vars::task_vars;
 use crate::plan::{IncludeStep, Step};
 use crate::report::Event;
 use crate::value::{Map, Value};
-use indexmap::IndexMap;
 use std::collections::HashSet;
 
 /// One expansion: a file and the parameters its tasks see.
@@ -47,6 +46,11 @@ fn report(env: &TaskEnv<'_>, st: &mut HostState, banner: &str, result: TaskResul
 /// Expands `inc` for the hosts in `who` (in inventory order), reports
 /// every expansion (Ansible reports them all before running any), and
 /// returns them with the hosts that included each.
+///
+/// Grouping is Ansible's (`IncludedFile.process_include_results`): an
+/// expansion joins the first equal one (same file and parameters) that
+/// does not have its host yet; a host including the same thing twice (a
+/// loop with a repeated item) gets a second entry, which runs again.
 pub(crate) fn expand_all(
     env: &TaskEnv<'_>,
     inc: &IncludeStep,
@@ -54,7 +58,7 @@ pub(crate) fn expand_all(
     who: &HashSet<String>,
     banner: &str,
 ) -> Vec<(Expansion, Vec<String>)> {
-    let mut groups: IndexMap<String, (Expansion, Vec<String>)> = IndexMap::new();
+    let mut groups: Vec<(String, Expansion, Vec<String>)> = Vec::new();
     for st in batch.iter_mut().filter(|s| who.contains(&s.name)) {
         match expand(env, inc, st) {
             Err(msg) => report(
@@ -72,17 +76,19 @@ pub(crate) fn expand_all(
                         e.file,
                         crate::report::python_repr(&Value::Map(e.params.clone()))
                     );
-                    groups
-                        .entry(key)
-                        .or_insert_with(|| (e.clone(), Vec::new()))
-                        .1
-                        .push(st.name.clone());
+                    match groups
+                        .iter_mut()
+                        .find(|(k, _, hosts)| *k == key && !hosts.contains(&st.name))
+                    {
+                        Some((_, _, hosts)) => hosts.push(st.name.clone()),
+                        None => groups.push((key, e, vec![st.name.clone()])),
+                    }
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for (_, (exp, hosts)) in groups {
+    for (_, exp, hosts) in groups {
         // A role is shown by name, a tasks file by its absolute path.
         let shown = if inc.is_role {
             exp.file.clone()

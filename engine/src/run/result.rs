@@ -289,8 +289,27 @@ impl ItemRun {
     }
 }
 
-/// The aggregate of a loop, as Ansible shapes it.
+/// The aggregate of a loop, as Ansible shapes it. A loop over no items is
+/// skipped (`skipped_reason: No items in the list`, empty `results`), as
+/// ansible-core's TaskExecutor reports it.
 pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
+    if items.is_empty() {
+        let mut data = Map::new();
+        data.insert(
+            "skipped_reason".into(),
+            Value::Str("No items in the list".into()),
+        );
+        data.insert("results".into(), Value::List(Vec::new()));
+        return TaskResult {
+            ending: Ending::Skipped,
+            changed: false,
+            data,
+            reports_failed: false,
+            diff: None,
+            bare: false,
+            blame: Blame::Placement,
+        };
+    }
     let any_changed = items.iter().any(|i| i.result.changed);
     let any_failed = items.iter().any(|i| i.result.ending == Ending::Failed);
     let all_skipped = !items.is_empty() && items.iter().all(|i| i.result.ending == Ending::Skipped);

@@ -16,7 +16,9 @@
 //!   [`TemplateError::UndefinedVariable`] naming the variable;
 //! - `'a' if c` without `else` prints nothing inside text (a lone
 //!   `{{ 'a' if c }}` is undefined, an error, as in 2.19);
-//! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]);
+//! - conditionals must give a boolean ([`TemplateError::NonBooleanConditional`]),
+//!   unless `allow_broken_conditionals` is set ([`allow_broken_conditionals`]):
+//!   then the result counts by its truth value, as before 2.19;
 //! - lists and dicts inside text print as Python's `repr`;
 //! - dict keys of task arguments are not templated (2.19 leaves
 //!   `{"{{ k }}": 1}` as written);
@@ -100,6 +102,21 @@ impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Shared")
     }
+}
+
+/// `allow_broken_conditionals` (ansible.cfg `[defaults]`,
+/// `ANSIBLE_ALLOW_BROKEN_CONDITIONALS`): one setting for the whole run, as
+/// Ansible's `_TemplateConfig` is process-wide.
+static ALLOW_BROKEN_CONDITIONALS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Sets `allow_broken_conditionals` for every conditional evaluated from
+/// now on: with it, a non-boolean result counts by its truth value (Python's
+/// `bool()`), as ansible-core up to 2.18 did (2.19 also prints a
+/// deprecation warning; konvoy-image prints none); without it (Ansible's
+/// default) it is [`TemplateError::NonBooleanConditional`].
+pub fn allow_broken_conditionals(allow: bool) {
+    ALLOW_BROKEN_CONDITIONALS.store(allow, std::sync::atomic::Ordering::Relaxed);
 }
 
 impl Templar {
@@ -212,6 +229,9 @@ impl Templar {
         let value = self.eval(src, expr, vars)?;
         match value.kind() {
             minijinja::value::ValueKind::Bool => Ok(value.is_true()),
+            _ if ALLOW_BROKEN_CONDITIONALS.load(std::sync::atomic::Ordering::Relaxed) => {
+                Ok(value.is_true())
+            }
             _ => Err(TemplateError::NonBooleanConditional {
                 found: from_jinja(&value).type_name(),
                 excerpt: excerpt(expr),
