@@ -15,7 +15,7 @@
 # pipelining on, ControlPersist; the ratio is reported.
 #
 # Usage (root): benches/provision.sh [C7 C8 FLATCAR]     e.g. 7 7 6
-# Environment: SYSTEMD=1 boots each host with systemd (default: plain chroot
+# Environment: KEEP=1 keeps the work directory (logs, --stats); SYSTEMD=1 boots each host with systemd (default: plain chroot
 # hosts, start_services=false); FORKS (default: number of hosts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ cleanup() {
   set +e
   stop_hosts
   [ -n "$mirror_pid" ] && kill "$mirror_pid" 2>/dev/null && wait "$mirror_pid" 2>/dev/null
-  rm -rf "$work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

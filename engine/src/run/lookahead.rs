@@ -57,6 +57,9 @@ const MAX_PROBES: usize = 256;
 /// ... or this many bytes of probe text (what one batch carries).
 const MAX_BYTES: usize = 256 * 1024;
 
+/// What a variable not known yet renders as in [`Sim::want_declared`].
+const PLACEHOLDER: &str = "\u{1}konvoy-lookahead-unknown\u{1}";
+
 /// Probes to read in one context, in the order the tasks ask for them.
 pub(crate) struct Wanted {
     /// How they are sent.
@@ -402,7 +405,16 @@ impl Sim<'_, '_> {
         if declared_read_only(t) {
             return;
         }
-        let Ok(Work::Host(w)) = prepare(self.env, &self.host, t, vars) else {
+        // What is not known yet stands in as a placeholder: a copy whose
+        // content reads a result not known yet still declares the probe of
+        // its destination. A probe that holds the placeholder is dropped.
+        let mut stand_in = vars.clone();
+        for n in &self.unknown {
+            stand_in = stand_in.with(n, Value::Str(PLACEHOLDER.into()));
+        }
+        let work = prepare(self.env, &self.host, t, vars)
+            .or_else(|_| prepare(self.env, &self.host, t, &stand_in));
+        let Ok(Work::Host(w)) = work else {
             return;
         };
         let Ok(module) = &w.module else {
@@ -413,8 +425,19 @@ impl Sim<'_, '_> {
             privilege: w.target.privilege,
             environment: w.environment.clone(),
         };
+        // Sent somewhere not known yet: nothing to read.
+        let unknown_way = format!("{:?}", w.target.spec).contains(PLACEHOLDER)
+            || w.environment.iter().any(|(_, v)| v.contains(PLACEHOLDER));
+        if unknown_way {
+            return;
+        }
         let hidden = no_log(self.env.templar, t, vars);
-        self.want(context, module.probes(), hidden);
+        let probes = module
+            .probes()
+            .into_iter()
+            .filter(|p| !p.contains(PLACEHOLDER))
+            .collect();
+        self.want(context, probes, hidden);
     }
 
     /// Adds `probes` not answered yet to what is wanted.
