@@ -32,6 +32,93 @@ pub fn quote(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Python `shlex.split` (POSIX mode, no comments): how Ansible reads the
+/// words of a command, of `ssh_args` and of a module's free-form options.
+/// `None` on an unclosed quote or a trailing backslash, where `shlex`
+/// raises.
+///
+/// ```
+/// assert_eq!(
+///     engine::shell::split_words(r#"a "b c" 'd'\ e"#).unwrap(),
+///     ["a", "b c", "d e"]
+/// );
+/// assert_eq!(engine::shell::split_words("echo 'open"), None);
+/// ```
+pub fn split_words(s: &str) -> Option<Vec<String>> {
+    split(s, false)
+}
+
+/// [`split_words`] that ends an unclosed quote (or drops a trailing
+/// backslash) at the end of the text instead of refusing it: for text
+/// that is only inspected (an option looked for), never run.
+pub fn split_words_lossy(s: &str) -> Vec<String> {
+    split(s, true).unwrap_or_default()
+}
+
+fn split(s: &str, lossy: bool) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    // The end of the text inside a quote or after a backslash.
+    let end = |cur: &mut String, words: &mut Vec<String>| -> Option<()> {
+        lossy.then(|| words.push(std::mem::take(cur)))
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return end(&mut cur, &mut words).map(|()| words),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('\\' | '"' | '$' | '`' | '\n')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return end(&mut cur, &mut words).map(|()| words),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return end(&mut cur, &mut words).map(|()| words),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => cur.push(c),
+                    None => return end(&mut cur, &mut words).map(|()| words),
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Some(words)
+}
+
 /// A shell command line assembled from literal syntax and quoted values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cmd {

@@ -116,7 +116,6 @@ const PLAYBOOK: &str = r#"
 "#;
 
 #[test]
-#[ignore = "fails since the 2026-12-05 merge of parallel branches; tracked in the closing note"]
 fn check_mode_changes_nothing_on_any_host_and_counts_like_ansible() {
     let fleet = Fleet::builder().hosts(2, Os::Debian).start();
     let warm = Scenario::new(

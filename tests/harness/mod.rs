@@ -20,6 +20,7 @@
 
 mod alloc;
 mod host;
+mod rpmdb;
 mod setup;
 
 pub(crate) use host::TestHost;

@@ -287,6 +287,7 @@ pub(crate) fn prepare_upper(upper: &Path, name: &str, address: std::net::Ipv4Add
         }
         Os::OpenSuse15 => {
             unpack_zypper(upper);
+            super::rpmdb::install_system_packages(upper);
             // An openSUSE host has no apt: hide Debian's.
             for bin in [
                 "apt",

@@ -98,7 +98,6 @@ fn assert_apt_end_state(host: &TestHost) {
 }
 
 #[test]
-#[ignore = "fails since the 2026-12-05 merge of parallel branches; tracked in the closing note"]
 fn apt_matches_ansible_golden() {
     let fleet = hosts(1);
     let host = &fleet.hosts()[0];
@@ -177,7 +176,6 @@ fn regen_deb_goldens() {
 }
 
 #[test]
-#[ignore = "fails since the 2026-12-05 merge of parallel branches; tracked in the closing note"]
 fn package_and_package_facts_match_ansible_golden() {
     let fleet = hosts(1);
     let host = &fleet.hosts()[0];
@@ -187,7 +185,6 @@ fn package_and_package_facts_match_ansible_golden() {
 }
 
 #[test]
-#[ignore = "fails since the 2026-12-05 merge of parallel branches; tracked in the closing note"]
 fn dpkg_selections_matches_ansible_golden() {
     let fleet = hosts(1);
     let host = &fleet.hosts()[0];
@@ -219,7 +216,6 @@ fn service_and_sysvinit_match_ansible_golden() {
 }
 
 #[test]
-#[ignore = "fails since the 2026-12-05 merge of parallel branches; tracked in the closing note"]
 fn service_facts_match_ansible_golden() {
     let fleet = hosts(1);
     let host = &fleet.hosts()[0];

@@ -8,11 +8,11 @@
 //! pins of its image (containerd.io
 //! 1.4.11, Kubernetes 1.21.6, a version 2 config), all from the local
 //! mirror; checked on the hosts' files, rpm database and systemd; then
-//! again (`changed=0`).
+//! again (`changed=0`). Both runs are the operator's command, the CLI
+//! binary's `provision --inventory-file INV` with no image argument.
 
-use super::{assert_unchanged, prepare, Mirror, Setup, Source};
+use super::{artifacts, cli, prepare, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os, TestHost};
-use engine::modules::RunMode;
 
 /// config.toml for containerd 2.3.4 (version 3), current defaults.
 const CONFIG_TOML_V3: &str = r#"# Managed by konvoy-image: containerd 2.3.4 (config version 3).
@@ -60,6 +60,40 @@ const KUBELET_CRI_DROPIN: &str =
     "# Managed by konvoy-image: kubelet talks to containerd over CRI.\n[Service]\n\
 Environment=\"KUBELET_EXTRA_ARGS=--runtime-request-timeout=15m \
 --container-runtime-endpoint=unix:///run/containerd/containerd.sock\"\n";
+
+/// Flatcar's kubelet unit (no package brings one).
+const FLATCAR_KUBELET_UNIT: &str =
+    "# Managed by konvoy-image: kubelet on Flatcar. kubeadm's settings come from
+# the drop-in 10-kubeadm.conf next to this unit.
+[Unit]
+Description=kubelet: the Kubernetes node agent
+Documentation=https://kubernetes.io/docs/
+Wants=network-online.target
+After=network-online.target containerd.service
+StartLimitIntervalSec=0
+
+[Service]
+ExecStart=/opt/bin/kubelet
+Restart=always
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+";
+
+/// Current kubeadm's kubelet drop-in (the packages' 10-kubeadm.conf), for
+/// the binary in /opt/bin.
+const FLATCAR_KUBEADM_DROPIN: &str = "# Managed by konvoy-image: run kubelet with the files kubeadm writes.
+[Service]
+Environment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"
+Environment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"
+# Written by `kubeadm init` / `kubeadm join`.
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# Site settings, e.g. KUBELET_EXTRA_ARGS.
+EnvironmentFile=-/etc/sysconfig/kubelet
+ExecStart=
+ExecStart=/opt/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+";
 
 /// The images kubeadm 1.36 needs, as containerd lists them once pulled.
 const IMAGES: &[&str] = &[
@@ -113,6 +147,7 @@ pub(crate) fn assert_flatcar_updates_off(host: &TestHost) {
 
 fn assert_common(host: &TestHost, mirror: &Mirror) {
     let name = host.name();
+    super::e2e::assert_node_files(host);
     assert_eq!(
         read(host, "/etc/containerd/config.toml"),
         CONFIG_TOML_V3,
@@ -161,12 +196,6 @@ fn assert_common(host: &TestHost, mirror: &Mirror) {
         unit.contains(&format!("\nExecStart={prefix}/bin/containerd\n")),
         "{name}: {unit}"
     );
-    // Type=notify: active means systemd saw it ready.
-    assert_eq!(
-        host.sh("systemctl is-enabled containerd kubelet; systemctl is-active containerd"),
-        "enabled\nenabled\nactive\n",
-        "{name}"
-    );
     let images = host.sh(&format!("{prefix}/bin/ctr -n k8s.io images ls -q"));
     for image in IMAGES {
         assert!(
@@ -176,7 +205,7 @@ fn assert_common(host: &TestHost, mirror: &Mirror) {
     }
 }
 
-fn assert_rocky(host: &TestHost) {
+fn assert_rocky(host: &TestHost, mirror: &Mirror) {
     let name = host.name();
     let q = host.sh(
         "rpm -q kubelet kubeadm kubectl cri-tools kubernetes-cni audit iproute-tc \
@@ -203,9 +232,32 @@ fn assert_rocky(host: &TestHost) {
         !host.exec_direct("rpm -q containerd.io").status.success(),
         "{name}"
     );
-    let repo = read(host, "/etc/yum.repos.d/konvoy-k8s.repo");
-    assert!(repo.contains("/core:/stable:/v1.36/rpm/\n"), "{repo}");
-    assert!(repo.contains("repo_gpgcheck = 1\n"), "{repo}");
+    assert_eq!(
+        read(host, "/etc/yum.repos.d/konvoy-k8s.repo"),
+        format!(
+            "[kubernetes]\nbaseurl = {base}/core:/stable:/v1.36/rpm/\nenabled = 1\ngpgcheck = 1\n\
+             gpgkey = {base}/core:/stable:/v1.36/rpm/repodata/repomd.xml.key\n\
+             name = Kubernetes packages\nrepo_gpgcheck = 1\n\n",
+            base = mirror.base
+        ),
+        "{name}"
+    );
+    // Air-gapped: every repository is the mirror or on the host (EPEL's
+    // stand-in release package points at a local directory).
+    let urls = host.sh("grep -h '^baseurl\\|^mirrorlist\\|^metalink' /etc/yum.repos.d/*.repo");
+    for url in urls.lines() {
+        let url = url.split_once('=').map_or("", |(_, u)| u.trim());
+        assert!(
+            url.starts_with(&format!("{}/", mirror.base)) || url.starts_with("file:///"),
+            "{name}: a repository off the mirror: {url}\n{urls}"
+        );
+    }
+    // kubeadm's kubelet drop-in is the package's.
+    assert!(
+        host.sh("rpm -qf /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf")
+            .starts_with("kubeadm-1.36.4-"),
+        "{name}"
+    );
     let locks = read(host, "/etc/dnf/plugins/versionlock.list");
     for pkg in ["kubelet-0:1.36.4", "kubeadm-0:1.36.4", "kubectl-0:1.36.4"] {
         assert!(locks.contains(pkg), "{name}: no lock for {pkg}:\n{locks}");
@@ -216,6 +268,7 @@ fn assert_rocky(host: &TestHost) {
 /// CentOS 8 with its image's 2021 pins, online from the mirror.
 fn assert_centos8(host: &TestHost, mirror: &Mirror) {
     let name = host.name();
+    super::e2e::assert_node_files(host);
     let config = read(host, "/etc/containerd/config.toml");
     assert!(
         config.starts_with("# Managed by konvoy-image: containerd 1.4.11 (config version 2).\n"),
@@ -289,6 +342,17 @@ fn assert_ubuntu(host: &TestHost, mirror: &Mirror) {
         ),
         "{name}"
     );
+    // Air-gapped: the mirror's Kubernetes and OS repositories only.
+    assert_eq!(
+        host.sh("ls /etc/apt/sources.list.d; test ! -e /etc/apt/sources.list && echo none"),
+        "konvoy-test-os.list\nkubernetes.list\nnone\n",
+        "{name}"
+    );
+    assert!(
+        host.sh("dpkg -S /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf")
+            .starts_with("kubeadm: "),
+        "{name}"
+    );
     assert!(
         read(host, "/etc/apt/keyrings/kubernetes-apt-keyring.asc")
             .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
@@ -306,6 +370,19 @@ fn assert_flatcar(host: &TestHost) {
         assert!(got.contains(out), "{name}: `{bin}` said {got}");
     }
     assert_eq!(read(host, "/opt/cni/bin/.konvoy-cni-version"), "1.9.1");
+    assert_eq!(
+        read(host, "/etc/systemd/system/kubelet.service"),
+        FLATCAR_KUBELET_UNIT,
+        "{name}"
+    );
+    assert_eq!(
+        read(
+            host,
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"
+        ),
+        FLATCAR_KUBEADM_DROPIN,
+        "{name}"
+    );
     assert_flatcar_updates_off(host);
 }
 
@@ -328,17 +405,30 @@ fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempoten
          [Install]\\nWantedBy=multi-user.target\\n' > /usr/lib/systemd/system/iptables.service && \
          systemctl daemon-reload && systemctl enable --now iptables.service",
     );
+    // Flatcar updates itself until provisioned.
+    assert_eq!(
+        fleet
+            .host("node4")
+            .sh("systemctl is-active update-engine locksmithd"),
+        "active\nactive\n"
+    );
+    // The mirror is laid out as konvoy-image-builder users built theirs:
+    // no `.sha256` files beside the Kubernetes binaries.
+    let bins = artifacts().www.join("release/v1.36.4/bin/linux/amd64");
+    assert!(bins.join("kubeadm").exists());
+    assert!(!bins.join("kubeadm.sha256").exists());
     let setup = Setup::new(&fleet, &mirror);
-    let job = || setup.job(&fleet, Source::Mirror, None, &[], &[]);
 
-    let (summary, output) = setup.run(job(), RunMode::Apply);
-    assert_eq!(summary.exit_code, 0, "{output}");
+    // The operator's command: no image, each host the image of its OS.
+    let (code, output) = cli::provision(&setup, Source::Mirror, &[]);
+    assert_eq!(code, 0, "{output}");
+    cli::assert_recap(&output, 4, None);
     for host in fleet.hosts() {
         match host.os() {
             Os::Centos8 => assert_centos8(host, &mirror),
             Os::Rocky9 => {
                 assert_common(host, &mirror);
-                assert_rocky(host);
+                assert_rocky(host, &mirror);
             }
             Os::Ubuntu2404 => {
                 assert_common(host, &mirror);
@@ -352,7 +442,8 @@ fn mixed_fleet_without_an_image_gets_each_os_its_image_from_the_mirror_idempoten
         }
     }
 
-    let (summary, output) = setup.run(job(), RunMode::Apply);
-    assert_eq!(summary.exit_code, 0, "{output}");
-    assert_unchanged(&summary, &output);
+    // The same command again: nothing to do anywhere.
+    let (code, output) = cli::provision(&setup, Source::Mirror, &[]);
+    assert_eq!(code, 0, "{output}");
+    cli::assert_recap(&output, 4, Some(0));
 }

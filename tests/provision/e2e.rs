@@ -92,16 +92,38 @@ fn assert_provisioned(host: &TestHost, mirror: &Mirror) {
         "{name}"
     );
     assert_eq!(
-        read(host, "/etc/host.conf"),
-        "# Resolver configuration file.\n# See host.conf(5) for details.\n\nmulti on\n",
-        "{name}"
-    );
-    assert_eq!(
         read(
             host,
             "/etc/systemd/system/kubelet.service.d/0-containerd.conf"
         ),
         KUBELET_CRI_DROPIN,
+        "{name}"
+    );
+    assert_node_files(host);
+    // Image bundle imported (the stand-in ctr keeps the list of images).
+    let images = host.sh("ctr -n k8s.io images ls -q");
+    for image in IMAGES {
+        assert!(
+            images.lines().any(|l| l == *image),
+            "{name}: {image} missing in:\n{images}"
+        );
+    }
+    // No proxy configured: no drop-ins.
+    for unit in ["containerd", "kubelet"] {
+        let p = format!("etc/systemd/system/{unit}.service.d/http-proxy.conf");
+        assert!(!host.root().join(&p).exists(), "{name}: unexpected {p}");
+    }
+}
+
+/// The files and units every provisioned host has, whatever its OS and
+/// versions: resolver, crictl, kernel modules and sysctls, swap commented
+/// out; containerd and kubelet enabled, containerd (a stand-in) running
+/// under systemd, kubelet left for kubeadm to start.
+pub(crate) fn assert_node_files(host: &TestHost) {
+    let name = host.name();
+    assert_eq!(
+        read(host, "/etc/host.conf"),
+        "# Resolver configuration file.\n# See host.conf(5) for details.\n\nmulti on\n",
         "{name}"
     );
     assert_eq!(read(host, "/etc/crictl.yaml"), CRICTL_YAML, "{name}");
@@ -120,7 +142,6 @@ fn assert_provisioned(host: &TestHost, mirror: &Mirror) {
         "# test host\nUUID=0a1b / ext4 defaults 0 1\n# /swapfile none swap sw 0 0\n",
         "{name}: swap commented out in fstab"
     );
-    // Units enabled, containerd (the stand-in) really running under systemd.
     assert_eq!(
         host.sh("systemctl is-enabled containerd kubelet"),
         "enabled\nenabled\n",
@@ -131,25 +152,11 @@ fn assert_provisioned(host: &TestHost, mirror: &Mirror) {
         "active\n",
         "{name}"
     );
-    // kubelet waits for kubeadm: enabled, not started.
     assert_eq!(
         host.exec_direct("systemctl is-active kubelet").stdout,
         b"inactive\n",
         "{name}"
     );
-    // Image bundle imported (the stand-in ctr keeps the list of images).
-    let images = host.sh("ctr -n k8s.io images ls -q");
-    for image in IMAGES {
-        assert!(
-            images.lines().any(|l| l == *image),
-            "{name}: {image} missing in:\n{images}"
-        );
-    }
-    // No proxy configured: no drop-ins.
-    for unit in ["containerd", "kubelet"] {
-        let p = format!("etc/systemd/system/{unit}.service.d/http-proxy.conf");
-        assert!(!host.root().join(&p).exists(), "{name}: unexpected {p}");
-    }
 }
 
 fn assert_centos(host: &TestHost, major: &str) {

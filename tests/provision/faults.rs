@@ -185,8 +185,30 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
     let debian = fleet.host("node4");
     assert_same("node4 after a real run", &fresh[3], &snapshot(debian));
 
+    // Nothing pinned but the Kubernetes binaries: the checksum files the
+    // mirror publishes next to crictl, the CNI plugins, containerd and runc
+    // are used (the current Flatcar image; extra vars replace the maps).
+    let mut job = setup.job(
+        &fleet,
+        Source::Bundle,
+        Some("flatcar"),
+        &[],
+        &[
+            "start_services=false",
+            "{\"crictl_checksums\": {}, \"cni_plugins_checksums\": {}, \
+             \"containerd_checksums\": {}, \"runc_checksums\": {}}",
+        ],
+    );
+    job.options.limit = Some("node3".into());
+    let (summary, output) = setup.run(job, RunMode::Apply);
+    assert_eq!(summary.recap.hosts["node3"].failed, 0, "{output}");
+    assert_eq!(
+        flatcar.sh("/opt/bin/crictl --version; /opt/bin/runc --version | head -1"),
+        "crictl version v1.36.0\nrunc version 1.4.3\n",
+    );
+
     // A konvoy-image-builder-era mirror: binaries without `.sha256` files.
-    // Flatcar now has kubeadm 1.21.6 (the run above). For an unpinned
+    // Flatcar now has kubeadm 1.36.4 (the run above). For an unpinned
     // version the checksum file is missing (404), and for a version the
     // mirror lacks the binary is (404): each fails at once, with the URL and
     // what to do, though downloads would be retried 3 times 5 s apart.
@@ -232,7 +254,7 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
         );
         assert_eq!(
             flatcar.sh("/opt/bin/kubeadm version -o short"),
-            "v1.21.6\n",
+            "v1.36.4\n",
             "the old kubeadm stays"
         );
     }

@@ -16,6 +16,7 @@
 //! `start_services=false`.
 
 mod check;
+mod cli;
 mod current;
 mod e2e;
 mod faults;
@@ -216,6 +217,15 @@ pub(crate) enum Source {
     Mirror,
 }
 
+/// Extra vars of every test run: hosts share the machine's kernel and
+/// network namespace, and failing downloads fail fast.
+pub(crate) const TEST_EXTRA_VARS: &[&str] = &[
+    "sysctl_reload=false",
+    "disable_swap_now=false",
+    "download_retries=1",
+    "download_retry_delay=0",
+];
+
 /// A provisioning setup for one fleet: inventory and override files.
 pub(crate) struct Setup {
     pub(crate) dir: tempfile::TempDir,
@@ -274,13 +284,7 @@ impl Setup {
             Source::Mirror => vec![self.mirror.clone()],
         };
         overrides.extend_from_slice(more);
-        let mut extra_vars = vec![
-            "sysctl_reload=false".to_owned(),
-            "disable_swap_now=false".to_owned(),
-            // Failing downloads fail fast in tests.
-            "download_retries=1".to_owned(),
-            "download_retry_delay=0".to_owned(),
-        ];
+        let mut extra_vars: Vec<String> = TEST_EXTRA_VARS.iter().map(|s| (*s).to_owned()).collect();
         extra_vars.extend(extra.iter().map(|s| (*s).to_owned()));
         let per_host = image.is_none().then(|| {
             let vars_dir = self.dir.path().join("host-images");

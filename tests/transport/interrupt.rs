@@ -1,7 +1,8 @@
 //! Writes under interruption, with the real `konvoy-image` binary against
 //! a real host: the controller is killed (SIGKILL at several points,
-//! SIGTERM) and, separately, the host-side session is killed, while a
-//! 64 MiB `copy` and a 5 MB `template` stream. Whatever the moment, the
+//! SIGTERM) and, separately, the host-side session is killed (during the
+//! copy, twice, and during the template), while a 64 MiB `copy` and a
+//! 5 MB `template` stream. Whatever the moment, the
 //! destination holds the old or the new content, never part of it; the
 //! next run installs the new content and leaves no temp file of ours.
 
@@ -242,11 +243,24 @@ fn a_controller_killed_mid_write_never_leaves_a_partial_file() {
 fn a_host_session_killed_mid_write_never_leaves_a_partial_file() {
     let s = Setup::start();
     let mut stale = 0;
-    for (when, at) in [("copy at 8 MiB", 8u64 << 20), ("copy at 40 MiB", 40 << 20)] {
+    // `u64::MAX`: once the copy is in place, while the template's temp
+    // file exists (the 5 MB stream, its check, fsync or rename).
+    for (when, at) in [
+        ("copy at 8 MiB", 8u64 << 20),
+        ("copy at 40 MiB", 40 << 20),
+        ("template in flight", u64::MAX),
+    ] {
         s.reset();
         let mut child = s.run();
         let hit = wait_for(&mut child, Duration::from_secs(60), || {
-            s.temps().iter().any(|(_, size)| *size >= at)
+            let temps = s.temps();
+            if at == u64::MAX {
+                let copied =
+                    std::fs::metadata(s.on_host("/srv/big.bin")).is_ok_and(|m| m.len() == BIG);
+                copied && !temps.is_empty()
+            } else {
+                temps.iter().any(|(_, size)| *size >= at)
+            }
         });
         assert!(hit, "{when}: the run ended before the write");
         // SIGKILL to every process of the session: no trap runs, the temp

@@ -11,6 +11,7 @@ mod keys;
 mod scale;
 mod secrets;
 mod trust;
+mod writes;
 
 use crate::harness::{Fleet, TestHost};
 use engine::transport::{connect, Transport};

@@ -50,7 +50,7 @@ const OFF_IS_NO_EFFECT: &[&str] = &[
 /// Splits `args` as Ansible's ssh plugin does (shell words) and classifies
 /// every option.
 pub fn classify(args: &str) -> Vec<SshArg> {
-    let words = shell_words(args);
+    let words = crate::shell::split_words_lossy(args);
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -152,53 +152,6 @@ pub fn honoured(args: &str) -> Option<String> {
         })
         .collect();
     (!kept.is_empty()).then(|| kept.join(" "))
-}
-
-/// POSIX shell word splitting (`shlex.split`, as the ssh plugin uses).
-fn shell_words(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    if !matches!(n, '"' | '\\' | '$' | '`') {
-                        cur.push('\\');
-                    }
-                    cur.push(n);
-                }
-            }
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
-    }
-    out
 }
 
 #[cfg(test)]

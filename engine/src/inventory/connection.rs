@@ -314,7 +314,7 @@ fn as_f64(v: &Value) -> Option<f64> {
 
 /// `-o Key=Value`, `-oKey=Value`, `-o 'Key Value'` and `-J value` options.
 fn ssh_options(args: &str) -> Vec<(String, String)> {
-    let words: Vec<String> = shell_words(args);
+    let words: Vec<String> = crate::shell::split_words_lossy(args);
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -340,50 +340,6 @@ fn ssh_options(args: &str) -> Vec<(String, String)> {
             out.push((value[..pos].to_owned(), v.to_owned()));
         }
         i += 1;
-    }
-    out
-}
-
-/// Minimal POSIX word splitting (quotes and backslashes).
-fn shell_words(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
     }
     out
 }

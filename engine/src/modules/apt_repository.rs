@@ -388,22 +388,19 @@ fn expand(file: &str) -> String {
     }
 }
 
-/// Writes `text` to `path` atomically: an existing file (or a link's
-/// target) keeps its mode and owner; a new one gets `mode`.
+/// Writes `text` to `path` through the one atomic write path, in a
+/// subshell of its own: an existing file (or a link's target) keeps its
+/// mode and owner; a new one gets `mode`.
 fn write_file(path: &str, text: &str, mode: Option<&str>) -> String {
-    let p = quote(path);
-    let keep = "chmod --reference=\"$f\" \"$t\"; chown --reference=\"$f\" \"$t\"";
-    let set = match mode {
-        Some(m) => format!(
-            "if [ -e \"$f\" ]; then {keep}; else chmod {} \"$t\"; fi",
-            quote(m)
-        ),
-        None => format!("if [ -e \"$f\" ]; then {keep}; else chmod 0644 \"$t\"; fi"),
-    };
     format!(
-        "f={p}; [ -L \"$f\" ] && f=$(readlink -f \"$f\"); d=$(dirname \"$f\"); mkdir -p \"$d\"\n\
-         t=$(mktemp \"$d/.konvoy-XXXXXX\")\nprintf '%s' {} > \"$t\"\n{set}\nmv -f \"$t\" \"$f\"\n",
-        quote(text)
+        "(\nset +e\n{})\n",
+        super::write::replace_step(
+            path,
+            crate::transport::atomic::Content::Text(text),
+            mode.unwrap_or("0644"),
+            true,
+            true
+        )
     )
 }
 

@@ -15,8 +15,10 @@ use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::diff::unified;
 use super::outcome::{ModuleError, Outcome};
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::{verify_received, Content};
 use crate::value::Value;
 
 /// Arguments of `cron`.
@@ -256,20 +258,27 @@ impl Module for CronModule {
                     ));
                     s = s.capture("backup", "printf %s \"$_b\"");
                 }
+                let size = after.len() as u64;
                 let write = match (&file, &use_u) {
-                    (Some(f), _) => format!("umask 022; cat > {}", quote(f)),
+                    // Ansible writes the file in place (through a link),
+                    // 0644 when new (umask 022).
+                    (Some(f), _) => replace_step(f, Content::Stdin { size }, "0644", true, false),
                     // Through a temp file, as Ansible does (crontab names
-                    // its source in the spool file's header).
+                    // its source in the spool file's header); installed
+                    // only once it arrived whole.
                     (None, u) => format!(
-                        "_t=$(mktemp \"${{TMPDIR:-/tmp}}/crontabXXXXXXXX\") && chmod 0666 \"$_t\" && cat > \"$_t\" && \
-                         crontab {}\"$_t\"; _r=$?; rm -f \"$_t\"; exit $_r",
+                        "_t=$(mktemp \"${{TMPDIR:-/tmp}}/crontabXXXXXXXX\") || exit 1\n\
+                         trap 'rm -f -- \"$_t\"' EXIT\nchmod 0666 \"$_t\" && cat > \"$_t\" || exit 1\n\
+                         konvoy_t=$_t; konvoy_d='the crontab'\n{}crontab {}\"$_t\"",
+                        verify_received(size),
                         u.as_ref()
                             .map(|u| format!("-u {} ", quote(u)))
                             .unwrap_or_default()
                     ),
                 };
                 s = s.capture("write", &write);
-                let rec = Records::parse(&ctx.apply(s.text(), Some(after.as_bytes()))?.stdout)?;
+                let rec =
+                    Records::parse(&ctx.apply(s.text(), Some(&sealed(after.as_bytes())))?.stdout)?;
                 let w = rec.get("write").cloned().unwrap_or_default();
                 if !w.ok() {
                     let msg = if file.is_some() {

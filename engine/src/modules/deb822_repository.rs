@@ -15,6 +15,7 @@ use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::{AtomicWrite, Content};
 use crate::value::Value;
 
 const KEYRINGS_DIR: &str = "/etc/apt/keyrings";
@@ -253,12 +254,18 @@ impl Module for Deb822RepositoryModule {
         let mut script = key_script;
         if have_sum.as_deref() != Some(want_sum.as_str()) {
             changed = true;
+            // The one atomic write path, in a subshell of its own; the
+            // file gets `mode` whether it existed or not.
+            let w = AtomicWrite {
+                dest: &dest,
+                content: Content::Text(&repo),
+                mkdir: false,
+            };
             script.push_str(&format!(
-                "d={}; t=$(mktemp /etc/apt/sources.list.d/.konvoy-XXXXXX) || exit 1\n\
-                 printf '%s' {} > \"$t\" && chmod {} \"$t\" && mv -f \"$t\" \"$d\"\n",
-                quote(&dest),
-                quote(&repo),
-                quote(&mode)
+                "(\nset +e\n{}chmod {} -- \"$t\" || exit 1\n{}) || exit 1\n",
+                w.begin(),
+                quote(&mode),
+                w.commit()
             ));
         } else if !mode_matches(&a.mode, have_mode.as_deref()) {
             changed = true;

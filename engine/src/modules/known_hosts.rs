@@ -16,8 +16,10 @@ use super::context::ModuleContext;
 use super::diff::unified;
 use super::outcome::{ModuleError, Outcome};
 use super::pathinfo::{insert_path_stat, path_stat_cmd};
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::Content;
 use crate::value::Value;
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
@@ -248,18 +250,15 @@ fn write(
     text: &str,
 ) -> Result<Result<String, Outcome>, ModuleError> {
     let f = quote(path);
+    let size = text.len() as u64;
     let s = Script::new().capture(
         "write",
-        &format!(
-            "_t=$(mktemp -- \"$(dirname {f})/.konvoy.XXXXXX\") && cat > \"$_t\" && \
-             {{ if [ -e {f} ]; then chmod --reference={f} \"$_t\" && chown --reference={f} \"$_t\"; \
-             else chmod 0644 \"$_t\"; fi; }} && mv -f -- \"$_t\" {f} || {{ rm -f -- \"$_t\"; exit 1; }}"
-        ),
+        &replace_step(path, Content::Stdin { size }, "0644", false, false),
     );
     let s = s
         .raw(&format!("_p={f}"))
         .capture("pstat", &path_stat_cmd("_p"));
-    let rec = Records::parse(&ctx.apply(s.text(), Some(text.as_bytes()))?.stdout)?;
+    let rec = Records::parse(&ctx.apply(s.text(), Some(&sealed(text.as_bytes())))?.stdout)?;
     if rec.get("write").is_some_and(|c| !c.ok()) {
         return Ok(Err(Outcome::fail_json(format!(
             "Failed to write to file '{path}'."

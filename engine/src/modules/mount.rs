@@ -18,8 +18,10 @@ use super::context::ModuleContext;
 use super::mountinfo::{is_mount, linux_mounts, Mounts};
 use super::outcome::{ModuleError, Outcome};
 use super::pending::Pending;
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::{quote, Cmd};
+use crate::transport::atomic::Content;
 use crate::value::Value;
 
 /// The states of `ansible.posix.mount`.
@@ -178,7 +180,7 @@ impl Module for MountModule {
                 changed = ch;
                 let mut s = pre;
                 if changed && !ctx.check_mode() {
-                    s = write_fstab(s, a);
+                    s = write_fstab(s, a, &text);
                     if a.state == State::Absent {
                         if mounted_here || mounts.contains_key(&a.name) {
                             s = s.capture_or_stop(
@@ -218,7 +220,7 @@ impl Module for MountModule {
                 changed = ch;
                 let mut s = pre;
                 if changed && !ctx.check_mode() {
-                    s = write_fstab(s, a);
+                    s = write_fstab(s, a, &text);
                 }
                 let rec = run_script(ctx, &s, changed.then_some(text.as_str()))?;
                 if let Some(f) = failure(&rec, a) {
@@ -256,7 +258,7 @@ impl Module for MountModule {
                     s = s.capture_or_stop("mkdir", &mkdirs(&a.name));
                 }
                 if changed && !check {
-                    s = write_fstab(s, a);
+                    s = write_fstab(s, a, &text);
                 }
                 let src = a.src.clone().unwrap_or_default();
                 let bind = mounts.get(&a.name).is_some_and(|m| m.src == src);
@@ -367,7 +369,8 @@ fn run_script(
     if s.is_empty() {
         return Ok(Records::default());
     }
-    Records::parse(&ctx.apply(s.text(), stdin.map(str::as_bytes))?.stdout)
+    let stdin = stdin.map(|t| sealed(t.as_bytes()));
+    Records::parse(&ctx.apply(s.text(), stdin.as_deref())?.stdout)
 }
 
 /// Python's `mkdir -p` that remembers the directories it made.
@@ -391,9 +394,10 @@ fn mkdirs(path: &str) -> String {
     out
 }
 
-/// The new fstab (stdin) written in place, after an optional backup, with
-/// the old text kept for a rollback.
-fn write_fstab(s: Script, a: &MountArgs) -> Script {
+/// The new fstab `text` (sent on stdin by [`run_script`]) written through
+/// the one atomic write path, after an optional backup, with the old text
+/// kept for a rollback.
+fn write_fstab(s: Script, a: &MountArgs, text: &str) -> Script {
     let f = quote(&a.fstab);
     let mut s = s.raw(&format!("cat -- {f} > \"$_T/old\" 2>/dev/null"));
     if a.backup {
@@ -404,7 +408,11 @@ fn write_fstab(s: Script, a: &MountArgs) -> Script {
             ),
         );
     }
-    s.capture_or_stop("write", &format!("cat > {f}"))
+    let size = text.len() as u64;
+    s.capture_or_stop(
+        "write",
+        &replace_step(&a.fstab, Content::Stdin { size }, "0644", true, false),
+    )
 }
 
 /// `mount [-T fstab] name`, or for ephemeral `mount -t T [-o O] src name`.

@@ -235,11 +235,12 @@ impl Module for OpensshKeypairModule {
                             .unwrap_or_default();
                         s = s.capture_or_stop(
                             "restore",
-                            &format!(
-                                "_t=$(mktemp) && printf %s {} > \"$_t\" && \
-                                 {{ if [ -e {pubp} ]; then chmod --reference={pubp} \"$_t\" && chown --reference={pubp} \"$_t\"; \
-                                 else chmod 0644 \"$_t\"; fi; }} && mv -f \"$_t\" {pubp}",
-                                quote(&text)
+                            &super::write::replace_step(
+                                &format!("{}.pub", a.path),
+                                crate::transport::atomic::Content::Text(&text),
+                                "0644",
+                                false,
+                                false,
                             ),
                         );
                         if let Some(c) = a.comment.as_ref().filter(|c| !c.is_empty()) {

@@ -16,8 +16,10 @@ use super::context::ModuleContext;
 use super::diff::unified;
 use super::outcome::{ModuleError, Outcome};
 use super::pathinfo::backup_local_cmd;
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::Content;
 use crate::value::py_str_repr;
 
 const ITEMS: &[&str] = &[
@@ -134,24 +136,19 @@ impl Module for PamLimitsModule {
         let changed = edited.changed || !exists;
         let mut backup_file = None;
         if (a.backup && exists) || (changed && !ctx.check_mode()) {
-            let f = quote(&a.dest);
             let mut s = Script::new();
             if a.backup && exists {
                 s = s.capture_or_stop("backup", &backup_local_cmd(&a.dest, ctx.check_mode()));
             }
             if changed && !ctx.check_mode() {
+                let size = edited.text.len() as u64;
                 s = s.capture_or_stop(
                     "write",
-                    &format!(
-                        "_t=$(mktemp -- {}/.konvoy.XXXXXX) && cat > \"$_t\" && \
-                         {{ if [ -e {f} ]; then chmod --reference={f} \"$_t\" && chown --reference={f} \"$_t\"; \
-                         else chmod 0644 \"$_t\"; fi; }} && mv -f -- \"$_t\" {f} || {{ rm -f -- \"$_t\"; exit 1; }}",
-                        quote(dir)
-                    ),
+                    &replace_step(&a.dest, Content::Stdin { size }, "0644", false, false),
                 );
             }
-            let stdin = (changed && !ctx.check_mode()).then_some(edited.text.as_bytes());
-            let rec = Records::parse(&ctx.apply(s.text(), stdin)?.stdout)?;
+            let stdin = (changed && !ctx.check_mode()).then(|| sealed(edited.text.as_bytes()));
+            let rec = Records::parse(&ctx.apply(s.text(), stdin.as_deref())?.stdout)?;
             for tag in ["backup", "write"] {
                 if let Some(c) = rec.get(tag).filter(|c| !c.ok()) {
                     return Ok(Outcome::fail_json(c.err.trim().to_owned()));

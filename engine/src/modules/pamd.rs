@@ -17,8 +17,10 @@ use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
 use super::pathinfo::backup_local_cmd;
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::Content;
 use crate::value::Value;
 
 const VALID_TYPES: &[&str] = &[
@@ -237,16 +239,12 @@ impl Module for PamdModule {
             if a.backup {
                 s = s.capture_or_stop("backup", &backup_local_cmd(&fname, false));
             }
+            let size = text.len() as u64;
             s = s.capture_or_stop(
                 "write",
-                &format!(
-                    "_f=$(realpath -- {f}) && _t=$(mktemp -- \"$_f.konvoy.XXXXXX\") && cat > \"$_t\" && \
-                     chmod --reference=\"$_f\" \"$_t\" && chown --reference=\"$_f\" \"$_t\" && mv -f -- \"$_t\" \"$_f\" \
-                     || {{ rm -f -- \"$_t\"; exit 1; }}",
-                    f = quote(&fname)
-                ),
+                &replace_step(&fname, Content::Stdin { size }, "0644", true, false),
             );
-            let rec = Records::parse(&ctx.apply(s.text(), Some(text.as_bytes()))?.stdout)?;
+            let rec = Records::parse(&ctx.apply(s.text(), Some(&sealed(text.as_bytes())))?.stdout)?;
             for tag in ["backup", "write"] {
                 if let Some(c) = rec.get(tag).filter(|c| !c.ok()) {
                     return Ok(Outcome::fail_json(c.err.trim().to_owned()));

@@ -160,7 +160,7 @@ impl Module for PipModule {
         };
         let mut tail: Vec<String> = verb.iter().map(|s| (*s).to_owned()).collect();
         if let Some(e) = &extra {
-            tail.extend(shell_words(e));
+            tail.extend(crate::shell::split_words_lossy(e));
         }
         if a.name.is_some() {
             tail.extend(packages.iter().map(|p| p.text.clone()));
@@ -237,7 +237,7 @@ impl Module for PipModule {
         let mut venv_cmd: Vec<String> = Vec::new();
         if needs_venv {
             let env = env.clone().unwrap_or_default();
-            venv_cmd = shell_words(&a.venv_command);
+            venv_cmd = crate::shell::split_words_lossy(&a.venv_command);
             if let Some(found) = r
                 .out_ok("venvbin")
                 .map(|o| o.trim().to_owned())
@@ -426,7 +426,7 @@ fn probe(a: &PipArgs, env: Option<&str>, check: bool) -> Script {
                 quote(&format!("{}/bin/activate", e.trim_end_matches('/')))
             ),
         );
-        let cmd = shell_words(&a.venv_command);
+        let cmd = crate::shell::split_words_lossy(&a.venv_command);
         if let Some(first) = cmd.first() {
             s = s.capture("venvbin", &format!("command -v {}", quote(first)));
             s = s.capture("venvhelp", &format!("{} --help", quote(first)));
@@ -499,67 +499,11 @@ fn pip_argv(a: &PipArgs, r: &Records, env: Option<&str>) -> Result<Vec<String>, 
 
 /// `_is_venv_command`: `pyvenv`, or `-m venv`.
 fn is_venv_command(cmd: &str) -> bool {
-    let argv = shell_words(cmd);
+    let argv = crate::shell::split_words_lossy(cmd);
     if argv.first().map(String::as_str) == Some("pyvenv") {
         return true;
     }
     argv.windows(2).any(|w| w[0] == "-m" && w[1] == "venv") || argv.iter().any(|w| w == "-mvenv")
-}
-
-/// `shlex.split` for the simple cases: whitespace, single and double
-/// quotes, backslash escapes.
-fn shell_words(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut has = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                has = true;
-                for d in chars.by_ref() {
-                    if d == '\'' {
-                        break;
-                    }
-                    cur.push(d);
-                }
-            }
-            '"' => {
-                has = true;
-                while let Some(d) = chars.next() {
-                    match d {
-                        '"' => break,
-                        '\\' => {
-                            if let Some(e) = chars.next() {
-                                cur.push(e);
-                            }
-                        }
-                        _ => cur.push(d),
-                    }
-                }
-            }
-            '\\' => {
-                has = true;
-                if let Some(e) = chars.next() {
-                    cur.push(e);
-                }
-            }
-            c if c.is_whitespace() => {
-                if has {
-                    out.push(std::mem::take(&mut cur));
-                    has = false;
-                }
-            }
-            c => {
-                has = true;
-                cur.push(c);
-            }
-        }
-    }
-    if has {
-        out.push(cur);
-    }
-    out
 }
 
 fn join_quoted(words: &[String]) -> String {
@@ -769,7 +713,7 @@ mod tests {
         assert!(!satisfies("2.0", "~=", "1.4"));
         assert!(satisfies("1.2.3", "==", "1.2.*"));
         assert_eq!(
-            shell_words("--no-index  --find-links '/a b'"),
+            crate::shell::split_words_lossy("--no-index  --find-links '/a b'"),
             ["--no-index", "--find-links", "/a b"]
         );
         assert!(is_venv_command("python3 -m venv"));

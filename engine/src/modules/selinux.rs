@@ -16,8 +16,10 @@ use super::args::{ArgError, ArgMap};
 use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
+use super::write::{replace_step, sealed};
 use super::Module;
 use crate::shell::quote;
+use crate::transport::atomic::Content;
 use crate::value::Value;
 
 /// Arguments of `selinux`.
@@ -200,17 +202,17 @@ impl Module for SelinuxModule {
         }
         if !check {
             if text != config {
-                let f = quote(&a.configfile);
+                let size = text.len() as u64;
                 script = script.capture_or_stop(
                     "write",
-                    &format!(
-                        "_t=$(mktemp -- {f}.konvoy.XXXXXX) && cat > \"$_t\" && chmod --reference={f} \"$_t\" && \
-                         chown --reference={f} \"$_t\" && mv -f -- \"$_t\" {f} || {{ rm -f -- \"$_t\"; exit 1; }}"
-                    ),
+                    &replace_step(&a.configfile, Content::Stdin { size }, "0644", true, false),
                 );
             }
             if !script.is_empty() {
-                let rec = Records::parse(&ctx.apply(script.text(), Some(text.as_bytes()))?.stdout)?;
+                let rec = Records::parse(
+                    &ctx.apply(script.text(), Some(&sealed(text.as_bytes())))?
+                        .stdout,
+                )?;
                 if rec.get("grubby_set").is_some_and(|c| !c.ok()) {
                     let msg = if wanted_kernel {
                         "unable to remove selinux=0 from kernel config"

@@ -6,7 +6,10 @@
 //! place; the same command prints the new file's record, so the result
 //! needs no further round trip. An interrupted write leaves the old file.
 //!
-//! Used by copy, template, lineinfile, blockinfile and replace.
+//! Used by copy, template, lineinfile, blockinfile and replace; the
+//! modules that edit a file within a script of their own (known_hosts,
+//! pam_limits, pamd, selinux, mount, cron, apt_repository,
+//! deb822_repository, openssh_keypair) write it with [`replace_step`].
 
 use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
@@ -151,6 +154,49 @@ pub(crate) fn parent(path: &str) -> &str {
     atomic::parent(path)
 }
 
+/// `data` followed by its checksum trailer: what a [`replace_step`]
+/// writing from stdin must be sent.
+pub(crate) fn sealed(data: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(data.len() + atomic::TRAILER_LEN as usize);
+    v.extend_from_slice(data);
+    v.extend(atomic::trailer(data));
+    v
+}
+
+/// One step of a [`super::capture::Script`] (it runs in a subshell of its
+/// own, so its `exit` and traps stay there) replacing `dest` through the
+/// one atomic write path: verified, synced, renamed, stale temp files
+/// swept. An existing destination keeps its mode and owner, a new one
+/// gets `new_mode`. With `follow_links` a symbolic link's target is
+/// written (Ansible's `atomic_move`); with `mkdir` the directory is
+/// created. [`Content::Stdin`] must be sent [`sealed`].
+pub(crate) fn replace_step(
+    dest: &str,
+    content: Content<'_>,
+    new_mode: &str,
+    follow_links: bool,
+    mkdir: bool,
+) -> String {
+    let w = AtomicWrite {
+        dest,
+        content,
+        mkdir,
+    };
+    let mut s = if follow_links {
+        w.begin_following_links()
+    } else {
+        w.begin()
+    };
+    s.push_str(&format!(
+        "if [ -e \"$d\" ]; then chmod --reference=\"$d\" -- \"$t\" && \
+         {{ chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; }}; \
+         else chmod {} -- \"$t\"; fi || exit 1\n",
+        quote(new_mode)
+    ));
+    s.push_str(&w.commit());
+    s
+}
+
 /// The script for [`write_file`] of `size` bytes; `existing` is the
 /// destination's current state (its mode and owner are kept unless
 /// `attrs` say otherwise).
@@ -233,12 +279,7 @@ pub(crate) fn write_file(
     };
     let out = match spec.source {
         Some(_) => ctx.apply(&script, None)?,
-        None => {
-            let mut sealed = Vec::with_capacity(data.len() + atomic::TRAILER_LEN as usize);
-            sealed.extend_from_slice(data);
-            sealed.extend(atomic::trailer(data));
-            ctx.apply(&script, Some(&sealed))?
-        }
+        None => ctx.apply(&script, Some(&sealed(data)))?,
     };
     if out.rc != 0 {
         return Ok(Err(WriteFailure::Message(format!(

@@ -1,9 +1,12 @@
 //! The implicit `Gathering Facts` task of a play: one script, one round
-//! trip per host.
+//! trip per host, which also reads the probes the play's first tasks will
+//! ask for when they do not depend on facts (see [`super::prefetch`]).
 
 use super::connection::{self, TargetError};
 use super::env::TaskEnv;
 use super::host::HostState;
+use super::lookahead::Wanted;
+use super::prefetch::{env_script, facts_and_probes_script, parse_batch, split_facts};
 use super::result::{TaskResult, TaskRun};
 use super::trace::Phase;
 use super::vars::task_vars;
@@ -12,24 +15,43 @@ use crate::transport::{ExecRequest, Transport};
 
 /// Gathers `st`'s facts and stores them as its variables. `play` is the
 /// play's implicit gathering task: its keywords (`become`, `connection`,
-/// `remote_user`, ...) apply, as in Ansible.
+/// `remote_user`, ...) apply, as in Ansible. `probes`, read in the same
+/// round trip when they go the same way (connection and privilege), land
+/// in the host's probe cache.
 pub(crate) fn gather_facts(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     play: Option<&TaskStep>,
+    probes: Option<Wanted>,
 ) -> TaskRun {
     let vars = task_vars(env.pv, st, None);
     let target = match connection::gather_target(env, st, play, &vars) {
         Ok(t) => t,
         Err(TargetError::Failed(msg)) => return TaskRun::single(TaskResult::failed(msg)),
     };
-    let req = ExecRequest {
-        command: crate::facts::gather_script().to_owned(),
-        privilege: target.privilege,
-        ..Default::default()
+    let separator = format!("konvoy-probes-{}", crate::transport::nonce());
+    let probes = probes.and_then(|w| {
+        let same_way = w.context.spec == target.spec && w.context.privilege == target.privilege;
+        let stdin = env_script(&w.context.environment)?;
+        same_way.then_some((w, stdin))
+    });
+    let req = match &probes {
+        Some((w, stdin)) => ExecRequest {
+            command: facts_and_probes_script(&w.probes, &separator),
+            stdin: Some(stdin.clone()),
+            privilege: target.privilege,
+            ..Default::default()
+        },
+        None => ExecRequest {
+            command: crate::facts::gather_script().to_owned(),
+            privilege: target.privilege,
+            ..Default::default()
+        },
     };
     let out = {
         let _facts = st.meter.phase(Phase::Facts);
+        st.meter
+            .set_no_log(probes.as_ref().is_some_and(|(w, _)| w.hidden));
         match connection::session(env, &mut st.sessions, &st.meter, &target.spec) {
             Ok(mut t) => t.exec(&req),
             Err(e) => return TaskRun::single(TaskResult::unreachable(e.to_string())),
@@ -42,7 +64,17 @@ pub(crate) fn gather_facts(
             return TaskRun::single(TaskResult::unreachable(e.to_string()));
         }
     };
-    let mut run = TaskRun::single(match crate::facts::parse(&out.stdout) {
+    let mut facts_out = &out.stdout[..];
+    if let Some((w, _)) = &probes {
+        if let Some((facts, batch)) = split_facts(&out.stdout, &separator) {
+            facts_out = facts;
+            if let Some(answers) = parse_batch(batch, w.probes.len()) {
+                let answers = w.probes.iter().cloned().zip(answers);
+                st.probe_cache.insert(&w.context, answers, &st.meter);
+            }
+        }
+    }
+    let mut run = TaskRun::single(match crate::facts::parse(facts_out) {
         Ok(facts) => {
             st.set_gathered_facts(facts.to_vars());
             TaskResult::from_outcome(crate::modules::Outcome::ok(), false)

@@ -7,10 +7,13 @@
 //! remote ([`DryRemote`]) that answers probes from the host's
 //! [`ProbeCache`] and changes nothing. A probe it cannot answer yet is
 //! wanted (with every probe its task declares); the task's result is then
-//! unknown, its registered variable undefined for the tasks after it, and
-//! the simulation goes on. It stops where the host would change (a module
-//! applies something), fail, leave the play, or run handlers, and at
-//! anything it cannot foresee (a dynamic include, `meta`, `pause`).
+//! unknown, and so is every task that reads what it registers or sets
+//! (found by reading the templates of conditions, loops and arguments,
+//! through the variables they name, without rendering them; before fact
+//! gathering, facts are unknown too). The simulation goes on. It stops
+//! where the host would change (a module applies something), fail, leave
+//! the play (`fail`, `meta`) or run handlers, and at anything it cannot
+//! foresee (a dynamic include, `pause`).
 //!
 //! Nothing here decides a result: the run itself asks every probe again
 //! and gets the cached answer only for the exact same text sent the same
@@ -42,7 +45,7 @@ use crate::plan::TaskStep;
 use crate::template::Vars;
 use crate::transport::{ConnectionKind, Privilege};
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// At most this many task (or loop item) simulations per lookahead.
@@ -73,16 +76,22 @@ pub(crate) struct Lookahead {
 }
 
 /// Simulates `marks` from `start` for `st` (see the module docs).
+/// `facts_pending`: the host's facts are being gathered (what reads them
+/// is unknown, not undefined).
 pub(crate) fn look(
     env: &TaskEnv<'_>,
     st: &mut HostState,
     marks: &[Mark],
     start: usize,
+    facts_pending: bool,
 ) -> Lookahead {
     let host = st.shadow();
     let mut sim = Sim {
         env,
         host,
+        facts_pending,
+        unknown: HashSet::new(),
+        verdicts: HashMap::new(),
         cache: &mut st.probe_cache,
         meter: &st.meter,
         sessions: &mut st.sessions,
@@ -132,6 +141,13 @@ enum Guess {
 struct Sim<'a, 'e> {
     env: &'a TaskEnv<'e>,
     host: HostState,
+    /// Facts are being gathered: unknown, not undefined.
+    facts_pending: bool,
+    /// Variables whose value is not known (what unknown tasks register
+    /// or set).
+    unknown: HashSet<String>,
+    /// Whether each variable read so far depends on an unknown one.
+    verdicts: HashMap<String, bool>,
     cache: &'a mut ProbeCache,
     meter: &'a Meter,
     sessions: &'a mut Vec<Session>,
@@ -155,6 +171,11 @@ impl Sim<'_, '_> {
         }
         let templar = self.env.templar;
         let vars = task_vars(self.env.pv, &self.host, Some(t));
+        if self.reads_unknown(t, &vars) {
+            self.want_declared(t, &vars);
+            self.forget(t);
+            return Flow::Go;
+        }
         let guess = match &t.loop_ {
             None => match first_false(templar, &t.when, &vars) {
                 Err(_) => {
@@ -182,6 +203,9 @@ impl Sim<'_, '_> {
             .as_ref()
             .is_some_and(|v| render_bool(templar, v, &vars).unwrap_or(false));
         match r.ending {
+            // The host's play ends here (what the task reads is known: a
+            // task reading an unknown variable is not simulated), and
+            // nothing past it may be run, not even a read-only command.
             Ending::Failed if !ignored => return Flow::Stop,
             Ending::Unreachable => return Flow::Stop,
             _ => {}
@@ -193,6 +217,12 @@ impl Sim<'_, '_> {
         }
         if let Some(name) = &t.register {
             self.host.set_fact(name, registered(r.to_map()));
+        }
+        // What this task registered or set is known again.
+        for n in written(t) {
+            if self.unknown.remove(&n) {
+                self.verdicts.clear();
+            }
         }
         Flow::Go
     }
@@ -259,7 +289,13 @@ impl Sim<'_, '_> {
         self.steps += 1;
         let templar = self.env.templar;
         let Ok(work) = prepare(self.env, &self.host, t, vars) else {
-            // Its arguments or keywords do not render: the task fails.
+            // Its arguments or keywords do not render: the task fails
+            // (the host stops there), unless what is missing may only be
+            // unknown yet (facts not gathered, or read through a variable
+            // the lookahead does not know, as `hostvars[...]` does).
+            if self.facts_pending || !self.unknown.is_empty() {
+                return Guess::Unknown;
+            }
             return Guess::Stop;
         };
         let r = match work {
@@ -409,19 +445,105 @@ impl Sim<'_, '_> {
         }
     }
 
+    /// Whether anything the task's run depends on (conditions, loop,
+    /// arguments, `changed_when`, `failed_when`, `until`) reads a variable
+    /// whose value is not known yet.
+    fn reads_unknown(&mut self, t: &TaskStep, vars: &Vars) -> bool {
+        let conds = t
+            .when
+            .iter()
+            .chain(t.changed_when.iter().flatten())
+            .chain(t.failed_when.iter().flatten())
+            .chain(t.until.iter().flatten());
+        for c in conds {
+            if self.text_reads_unknown(vars, c, true, 0) {
+                return true;
+            }
+        }
+        let mut texts = Vec::new();
+        strings(&Value::Map(t.args.clone()), &mut texts);
+        if let Some(l) = &t.loop_ {
+            strings(&l.items, &mut texts);
+        }
+        texts
+            .iter()
+            .any(|s| self.text_reads_unknown(vars, s, false, 0))
+    }
+
+    /// Whether `text` reads an unknown variable, directly or through the
+    /// templates of the variables it reads (a few levels deep).
+    fn text_reads_unknown(
+        &mut self,
+        vars: &Vars,
+        text: &str,
+        conditional: bool,
+        depth: usize,
+    ) -> bool {
+        if !conditional && !crate::template::Templar::is_template(text) {
+            return false;
+        }
+        let Ok(names) = self.env.templar.variables(text, conditional) else {
+            return false;
+        };
+        names.iter().any(|n| self.var_is_unknown(vars, n, depth))
+    }
+
+    fn var_is_unknown(&mut self, vars: &Vars, name: &str, depth: usize) -> bool {
+        if self.unknown.contains(name) {
+            return true;
+        }
+        if let Some(v) = self.verdicts.get(name) {
+            return *v;
+        }
+        let verdict = match vars.raw(name) {
+            // Facts not gathered yet.
+            None => self.facts_pending && (name == "ansible_facts" || name.starts_with("ansible_")),
+            Some(v) if depth < 4 => {
+                let mut texts = Vec::new();
+                strings(v, &mut texts);
+                texts
+                    .iter()
+                    .any(|s| self.text_reads_unknown(vars, s, false, depth + 1))
+            }
+            Some(_) => false,
+        };
+        self.verdicts.insert(name.to_owned(), verdict);
+        verdict
+    }
+
     /// The task's result is not known: what it registers or sets is
-    /// undefined for the tasks after it.
+    /// unknown for the tasks after it.
     fn forget(&mut self, t: &TaskStep) {
-        let mut names: Vec<String> = t.register.iter().cloned().collect();
-        if t.module.builtin() == Some(Builtin::SetFact) {
-            names.extend(t.args.keys().filter(|k| *k != "cacheable").cloned());
+        let names = written(t);
+        if !names.is_empty() {
+            self.verdicts.clear();
         }
         for n in names {
             self.host.set_facts.shift_remove(&n);
             if let Ok(mut d) = self.host.shared.dynamic.write() {
                 d.shift_remove(&n);
             }
+            self.unknown.insert(n);
         }
+    }
+}
+
+/// The variables a task registers or sets.
+fn written(t: &TaskStep) -> Vec<String> {
+    let mut names: Vec<String> = t.register.iter().cloned().collect();
+    if t.module.builtin() == Some(Builtin::SetFact) {
+        names.extend(t.args.keys().filter(|k| *k != "cacheable").cloned());
+    }
+    names
+}
+
+/// Every string inside `v` (keys excluded).
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Str(s) | Value::Unsafe(s) => out.push(s.clone()),
+        Value::List(l) => l.iter().for_each(|x| strings(x, out)),
+        Value::Map(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
     }
 }
 

@@ -5,6 +5,7 @@ use super::env::TaskEnv;
 use super::gather::gather_facts;
 use super::host::{HostState, Standing};
 use super::options::{RunError, RunOptions, RunSummary};
+use super::prefetch::before_facts;
 use super::start_at;
 use super::vars::{HostTable, PlayVars};
 use super::walk::Walk;
@@ -195,7 +196,7 @@ pub fn run(
                 },
             };
             for _ in 0..gathers {
-                gather(&walk, &mut batch, play.gather.as_deref());
+                gather(&walk, &mut batch, play.gather.as_deref(), steps);
             }
             let finished = match play.strategy {
                 Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
@@ -461,7 +462,14 @@ fn play_vars(
 
 /// The implicit `Gathering Facts` task: one script per host, in parallel,
 /// each host reported as soon as it is done.
-fn gather(walk: &Walk<'_>, batch: &mut [HostState], play: Option<&crate::plan::TaskStep>) {
+/// With probe batching, each host's script also reads the probes of the
+/// first tasks of `steps` that do not need facts.
+fn gather(
+    walk: &Walk<'_>,
+    batch: &mut [HostState],
+    play: Option<&crate::plan::TaskStep>,
+    steps: &[Step],
+) {
     const TASK: &str = "Gathering Facts";
     walk.reporter.event(&Event::TaskStart {
         name: TASK.into(),
@@ -473,7 +481,11 @@ fn gather(walk: &Walk<'_>, batch: &mut [HostState], play: Option<&crate::plan::T
                 host: st.name.clone(),
                 task: TASK.into(),
             });
-            let run = gather_facts(&walk.env, st, play);
+            let probes = walk
+                .batching
+                .then(|| before_facts(&walk.env, st, walk.timeline, steps))
+                .flatten();
+            let run = gather_facts(&walk.env, st, play, probes);
             match run.result.status() {
                 Status::Unreachable => {
                     st.standing = Standing::Unreachable;

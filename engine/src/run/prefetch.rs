@@ -72,7 +72,7 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timelin
         return;
     }
     for _ in 0..MAX_ROUNDS {
-        let found = look(env, st, marks, start);
+        let found = look(env, st, marks, start, false);
         st.lookahead = Some(Seen {
             marks: at,
             range: start..found.end,
@@ -85,6 +85,31 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timelin
             break;
         }
     }
+}
+
+/// The probes worth reading with the facts of `st`, before its play
+/// starts: what a lookahead without facts finds from the first task of
+/// `steps` (tasks that read facts are left for later), in the first
+/// context that wants any.
+pub(crate) fn before_facts(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    timeline: &Timeline,
+    steps: &[Step],
+) -> Option<Wanted> {
+    let own = Timeline::of(steps);
+    let first = own.marks().iter().find_map(|m| match m {
+        super::timeline::Mark::Task(t) => Some(t.clone()),
+        _ => None,
+    })?;
+    let (marks, start) = match timeline.position(&first) {
+        Some(i) => (timeline.marks(), i),
+        None => (own.marks(), 0),
+    };
+    look(env, st, marks, start, true)
+        .wanted
+        .into_iter()
+        .find(|w| !w.probes.is_empty())
 }
 
 /// Reads one context's probes in one script; `false` when that failed
@@ -138,6 +163,45 @@ pub(crate) fn batch_script(probes: &[String]) -> String {
         ));
     }
     s
+}
+
+/// Fact gathering and a batch of probes in one script (one round trip):
+/// the fact script first, as it runs alone (in a subshell, the login
+/// environment, no stdin), then a line naming `separator`, then the
+/// probes, with their environment read from stdin ([`env_script`]) so
+/// its values stay out of the command text.
+pub(crate) fn facts_and_probes_script(probes: &[String], separator: &str) -> String {
+    format!(
+        "# konvoy-image facts, then {} probes\n(\n{}\n) </dev/null\n\
+         printf '\\n\\036%s\\n' {}\neval \"$(cat)\"\n{}",
+        probes.len(),
+        crate::facts::gather_script(),
+        quote(separator),
+        batch_script(probes)
+    )
+}
+
+/// `export K='V'` lines for the probes of [`facts_and_probes_script`];
+/// `None` when a name could not be exported.
+pub(crate) fn env_script(env: &[(String, String)]) -> Option<Vec<u8>> {
+    let mut s = String::new();
+    for (k, v) in env {
+        let name_ok = !k.is_empty()
+            && !k.starts_with(|c: char| c.is_ascii_digit())
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_ok {
+            return None;
+        }
+        s.push_str(&format!("export {k}={}\n", quote(v)));
+    }
+    Some(s.into_bytes())
+}
+
+/// The fact script's output and the batch's, split at `separator`.
+pub(crate) fn split_facts<'o>(out: &'o [u8], separator: &str) -> Option<(&'o [u8], &'o [u8])> {
+    let mark = format!("\n\x1e{separator}\n");
+    let at = out.windows(mark.len()).position(|w| w == mark.as_bytes())?;
+    Some((&out[..at], &out[at + mark.len()..]))
 }
 
 /// Splits a batch's output back into one [`ExecOutput`] per probe.

@@ -158,7 +158,7 @@ impl TaskResult {
                     continue;
                 }
                 if let Some(text) = data.get(key).map(|v| v.as_str().unwrap_or("").to_owned()) {
-                    let split = py_splitlines(&text).into_iter().map(Value::Str).collect();
+                    let split = splitlines(&text).into_iter().map(Value::Str).collect();
                     data.insert(lines.into(), Value::List(split));
                 }
             }
@@ -167,9 +167,6 @@ impl TaskResult {
         let says_not_failed = data.shift_remove("failed") == Some(Value::Bool(false));
         for k in FLAGS {
             data.shift_remove(*k);
-        }
-        if on_host {
-            add_lines(&mut data);
         }
         let ending = if o.failed {
             Ending::Failed
@@ -275,31 +272,6 @@ impl ItemRun {
         }
         m
     }
-}
-
-/// Python's `str.splitlines()`: `\n`, `\r`, `\r\n` and the other
-/// Unicode line boundaries end a line; no trailing empty line.
-pub(crate) fn py_splitlines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push(std::mem::take(&mut cur));
-            }
-            '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
-            | '\u{2029}' => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 /// The aggregate of a loop, as Ansible shapes it.
@@ -408,20 +380,6 @@ impl TaskRun {
         hr.no_log = p.no_log;
         hr.verbose_override = p.verbose_override;
         hr
-    }
-}
-
-/// Ansible's task executor adds `stdout_lines`/`stderr_lines` to any
-/// module result with a string `stdout`/`stderr` that lacks them.
-fn add_lines(data: &mut Map) {
-    for (text, lines) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
-        if data.contains_key(lines) {
-            continue;
-        }
-        if let Some(Value::Str(t)) = data.get(text) {
-            let l = splitlines(t).into_iter().map(Value::Str).collect();
-            data.insert(lines.into(), Value::List(l));
-        }
     }
 }
 

@@ -109,13 +109,31 @@ impl AtomicWrite<'_> {
     /// files of earlier writes, creates the temp file (mode 0600, locked),
     /// fills it, checks it and syncs it. Sets `t` (temp) and `d` (dest).
     pub(crate) fn begin(&self) -> String {
-        let dir = parent(self.dest);
+        self.start(false)
+    }
+
+    /// [`AtomicWrite::begin`] for a destination that may be a symbolic
+    /// link: the link's target is written and the link kept, as Ansible's
+    /// `atomic_move` does (`/etc/pam.d` files, `sources.list` links).
+    pub(crate) fn begin_following_links(&self) -> String {
+        self.start(true)
+    }
+
+    fn start(&self, follow: bool) -> String {
         let mut s = String::with_capacity(1024);
-        s.push_str(&format!(
-            "konvoy_d={}\nkonvoy_p={}\n",
-            quote(self.dest),
-            quote(dir)
-        ));
+        if follow {
+            s.push_str(&format!(
+                "konvoy_d={}\nif [ -L \"$konvoy_d\" ]; then konvoy_d=$(readlink -f -- \"$konvoy_d\") || exit 1; fi\n\
+                 konvoy_p=$(dirname -- \"$konvoy_d\")\n",
+                quote(self.dest),
+            ));
+        } else {
+            s.push_str(&format!(
+                "konvoy_d={}\nkonvoy_p={}\n",
+                quote(self.dest),
+                quote(parent(self.dest))
+            ));
+        }
         if self.mkdir {
             s.push_str("mkdir -p -- \"$konvoy_p\" || exit 1\n");
         }
@@ -135,17 +153,8 @@ impl AtomicWrite<'_> {
         ));
         match self.content {
             Content::Stdin { size } => {
-                let total = size + TRAILER_LEN;
                 s.push_str("cat >&9 || exit 1\n");
-                s.push_str(&format!(
-                    "konvoy_n=$(wc -c < \"$konvoy_t\") || exit 1\n\
-                     if [ \"$konvoy_n\" -ne {total} ]; then echo \"konvoy: transfer cut short \
-                     ($konvoy_n of {total} bytes); $konvoy_d is unchanged\" >&2; exit {REFUSED_RC}; fi\n\
-                     konvoy_h=$(tail -c {TRAILER_LEN} \"$konvoy_t\") && truncate -s {size} \"$konvoy_t\" || exit 1\n\
-                     konvoy_g=$(sha256sum < \"$konvoy_t\") || exit 1\n\
-                     if [ \"${{konvoy_g%% *}}\" != \"$konvoy_h\" ]; then echo \"konvoy: checksum \
-                     mismatch after transfer; $konvoy_d is unchanged\" >&2; exit {REFUSED_RC}; fi\n",
-                ));
+                s.push_str(&verify_received(size));
             }
             Content::HostFile(src) => {
                 s.push_str(&format!("cat -- {} >&9 || exit 1\n", quote(src)));
@@ -169,6 +178,22 @@ impl AtomicWrite<'_> {
             "sync -- \"$konvoy_p\" 2>/dev/null || sync\n",
         ))
     }
+}
+
+/// Shell text checking the stream of `size` bytes and its [`trailer`]
+/// received in the file `"$konvoy_t"`: length, then checksum, then the
+/// trailer cut off; on a mismatch it says so, naming `"$konvoy_d"` as
+/// unchanged, and exits [`REFUSED_RC`]. For a step that receives a
+/// sealed stream without writing a destination itself (a crontab).
+pub(crate) fn verify_received(size: u64) -> String {
+    let total = size + TRAILER_LEN;
+    format!("konvoy_n=$(wc -c < \"$konvoy_t\") || exit 1\n\
+                     if [ \"$konvoy_n\" -ne {total} ]; then echo \"konvoy: transfer cut short \
+                     ($konvoy_n of {total} bytes); $konvoy_d is unchanged\" >&2; exit {REFUSED_RC}; fi\n\
+                     konvoy_h=$(tail -c {TRAILER_LEN} \"$konvoy_t\") && truncate -s {size} \"$konvoy_t\" || exit 1\n\
+                     konvoy_g=$(sha256sum < \"$konvoy_t\") || exit 1\n\
+                     if [ \"${{konvoy_g%% *}}\" != \"$konvoy_h\" ]; then echo \"konvoy: checksum \
+                     mismatch after transfer; $konvoy_d is unchanged\" >&2; exit {REFUSED_RC}; fi\n")
 }
 
 /// The trailer for `content`: its sha256 in hex and a newline.
