@@ -238,7 +238,7 @@ impl Walk<'_> {
         }
         let first = batch.iter().position(|s| who.takes(s));
         let Some(first) = first else { return true };
-        let banner = {
+        let (banner, own_name) = {
             let vars = task_vars(self.env.pv, &batch[first], None);
             let name = t.name.as_ref().map(|n| {
                 self.env
@@ -247,7 +247,7 @@ impl Walk<'_> {
                     .unwrap_or_else(|_| n.clone())
             });
             t.keywords.read(Keyword::Name);
-            t.banner(name.as_deref())
+            (t.banner(name.as_deref()), name.unwrap_or_default())
         };
         // Ansible 2.19 shows a meta task's banner once per host (below).
         let is_meta = t.module.builtin() == Some(Builtin::Meta);
@@ -338,7 +338,7 @@ impl Walk<'_> {
                 continue;
             }
             let st = &mut batch[i];
-            account(st, &run, &banner, rescuable);
+            account(st, &run, &own_name, rescuable);
             if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
@@ -603,7 +603,9 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 
 /// Updates the recap counters and standing of one host, by Ansible's
 /// rules: changed counts as ok too; an ignored failure is ok + ignored; a
-/// failure inside a block with a rescue waits for the rescue.
+/// failure inside a block with a rescue waits for the rescue, which reads
+/// `ansible_failed_task.name`: the task's own name, no role prefix, empty
+/// when unnamed (the `name` attribute of Ansible's task).
 fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
     let status = run.result.status();
     let changed = run.result.changed;
