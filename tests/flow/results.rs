@@ -3,7 +3,7 @@
 //! rescue reads in `ansible_failed_task`, a conditional with template
 //! delimiters inside an expression or naming a variable that holds one
 //! (trusted) or made by a template (not), `assert`'s untemplated `that`,
-//! `with_together` on nothing.
+//! `with_together` on nothing, `with_indexed_items` on a mapping.
 
 use super::twin::Twin;
 
@@ -54,6 +54,15 @@ fn verdicts_and_rescue_details_match_ansible() {
                   rescue:
                     - debug:
                         msg: "[{{ ansible_failed_task.name }}]"
+                - name: a mapping is one term of with_indexed_items
+                  debug:
+                    var: item
+                  with_indexed_items:
+                    a: 1
+                - name: terms are flattened one level
+                  debug:
+                    msg: "{{ item }}"
+                  with_indexed_items: [[x, y], z]
                 - debug:
                     msg: "{{ item }}"
                   with_together:
@@ -72,5 +81,8 @@ fn verdicts_and_rescue_details_match_ansible() {
         assert!(out.contains("untrusted template or expression"), "{runs}");
         assert!(out.contains("(item=['a', 1])"), "{runs}");
         assert!(out.contains("(item=['b', 'c', None])"), "{runs}");
+        assert!(out.contains("(item=[0, {'a': 1}])"), "{runs}");
+        assert!(out.contains("(item=[1, 'y'])"), "{runs}");
+        assert!(out.contains("(item=[2, 'z'])"), "{runs}");
     }
 }
