@@ -133,3 +133,69 @@ fn ignore_unreachable_keeps_the_host_in_the_play() {
         assert_eq!(side.out.matches("...ignoring").count(), 1, "{runs}");
     }
 }
+
+#[test]
+fn handlers_of_included_and_imported_roles_and_include_handlers() {
+    let twin = Twin::start(1);
+    let runs = twin
+        .case(
+            r#"
+            - hosts: all
+              gather_facts: false
+              handlers:
+                - name: cleanup
+                  include_tasks: cleanup.yml
+              tasks:
+                - import_role:
+                    name: shared/imported
+                - include_role:
+                    name: included
+                - import_tasks: change.yml
+                  notify: by import
+                - command: "true"
+                  notify: cleanup
+                - command: "true"
+                  notify: imported handler
+            "#,
+        )
+        .file(
+            "cleanup.yml",
+            "- name: cleanup step one\n  debug:\n    msg: one\n- name: cleanup step two\n  debug:\n    msg: two\n",
+        )
+        .file("change.yml", "- command: \"true\"\n")
+        .file(
+            "shared/imported/tasks/main.yml",
+            "- debug:\n    msg: imported\n",
+        )
+        .file(
+            "shared/imported/handlers/main.yml",
+            "- name: imported handler\n  debug:\n    msg: from the imported role\n- name: by import\n  debug:\n    msg: notified through import_tasks\n",
+        )
+        .file(
+            "roles/included/tasks/main.yml",
+            "- command: \"true\"\n  notify: included handler\n- meta: flush_handlers\n",
+        )
+        .file(
+            "roles/included/handlers/main.yml",
+            "- name: included handler\n  debug:\n    msg: from the included role\n",
+        )
+        .run();
+    runs.same_recap(&["node1"]);
+    runs.same_output();
+    for side in [&runs.ours, &runs.ansible] {
+        assert!(
+            side.out
+                .contains("RUNNING HANDLER [included : included handler]"),
+            "{runs}"
+        );
+        assert!(
+            side.out
+                .contains("RUNNING HANDLER [shared/imported : by import]"),
+            "{runs}"
+        );
+        assert!(
+            side.out.contains("RUNNING HANDLER [cleanup step two]"),
+            "{runs}"
+        );
+    }
+}

@@ -13,5 +13,6 @@ mod batches;
 mod handlers;
 mod loop_control;
 mod module_defaults;
+mod results;
 mod start_at;
 mod timeout;

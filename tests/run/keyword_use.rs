@@ -242,8 +242,8 @@ fn probe_of(play: &PlayPlan) -> Option<Arc<TaskStep>> {
     find_probe(&play.steps).or_else(|| {
         play.handlers
             .iter()
-            .find(|h| h.name.as_deref() == Some("probe"))
-            .cloned()
+            .find(|h| h.task().name.as_deref() == Some("probe"))
+            .map(|h| h.task().clone())
     })
 }
 

@@ -343,3 +343,31 @@ fn variables_lists_what_a_template_reads() {
         Err(TemplateError::Syntax { .. })
     ));
 }
+
+#[test]
+fn lookup_results_and_undef_as_ansible_core_returns_them() {
+    let t = Templar::new();
+    let v = vars(&[]);
+    let cond = |e: &str| t.condition(e, &v).unwrap_or_else(|e| panic!("{e}"));
+    // An undefined default stays undefined; a missing variable's default is ''.
+    assert!(!cond(
+        "lookup('env', 'KONVOY_SURELY_UNSET', default=undef()) is defined"
+    ));
+    assert!(cond("lookup('env', 'KONVOY_SURELY_UNSET') == ''"));
+    assert!(cond("undef('a hint') is undefined"));
+    // One result is returned as it is, none as an empty list, several
+    // strings joined with commas.
+    assert_eq!(
+        t.render("{{ lookup('items', [7]) }}", &v).expect("render"),
+        Value::Int(7)
+    );
+    assert_eq!(
+        t.render("{{ lookup('list', []) }}", &v).expect("render"),
+        Value::List(Vec::new())
+    );
+    assert_eq!(
+        t.render("{{ lookup('items', ['a', 'b']) }}", &v)
+            .expect("render"),
+        s("a,b")
+    );
+}

@@ -78,11 +78,18 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
     }
 }
 
-/// Compiles a dynamically included task file (or role) for one expansion.
+/// Compiles a dynamically included task file (or role) for one expansion:
+/// its steps, and for a role its handlers (its dependencies' first), which
+/// Ansible's `IncludeRole.get_block_list` appends to the play's handlers
+/// each time the include is processed.
 ///
 /// # Errors
 /// The file could not be loaded or compiled; the text says why.
-pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Vec<Step>, String> {
+pub fn compile_include(
+    inc: &IncludeStep,
+    file: &str,
+    params: &Map,
+) -> Result<(Vec<Step>, Vec<Handler>), String> {
     let mut inh = inherit_of(&inc.inherit);
     let mut c = Compiler {
         errors: Vec::new(),
@@ -91,6 +98,7 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
     for (k, v) in params {
         inh.vars.insert(k.clone(), v.clone());
     }
+    let mut handlers = Vec::new();
     let steps = if inc.is_role {
         let name = Spanned::new(file.to_owned(), inc.task.span.clone());
         let requiring = inh.role.as_ref().map(|r| {
@@ -107,14 +115,18 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
             &Default::default(),
         )
         .map_err(|e| e.to_string())?;
+        let outer = inh.clone();
         let ctx = role_ctx(&mut c, &role, Map::new());
         inh.role = Some(ctx);
         inh.collections = role_collections(&role);
         let mut steps = Vec::new();
         for d in &role.dependencies {
             steps.extend(c.role_use(d, &inh));
+            c.role_handlers(d, &outer, &mut Vec::new(), &mut handlers);
         }
         steps.extend(c.items(&role.tasks, &inh));
+        let hs = c.items(&role.handlers, &inh);
+        flatten_into(&hs, &mut handlers);
         steps
     } else {
         let base = inc.base_dir.clone();
@@ -140,7 +152,7 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Ve
         c.items(&items, &inh)
     };
     if c.errors.is_empty() {
-        Ok(steps)
+        Ok((steps, handlers))
     } else {
         Err(PlanErrors(c.errors).to_string())
     }
@@ -409,12 +421,19 @@ impl Compiler {
         steps.push(Step::FlushHandlers);
         steps.extend(self.items(&p.post_tasks, &inh));
         steps.push(Step::FlushHandlers);
+        // As `Play::all_handlers`: roles' (dependencies first), the play's
+        // own, then those of roles `import_role` brings into the tasks;
+        // each role's once.
         let mut handlers = Vec::new();
+        let mut seen = Vec::new();
         for r in &p.roles {
-            self.role_handlers(r, &inh, &mut handlers);
+            self.role_handlers(r, &inh, &mut seen, &mut handlers);
         }
         let hs = self.items(&p.handlers, &inh);
         flatten_into(&hs, &mut handlers);
+        for list in [&p.pre_tasks, &p.tasks, &p.post_tasks] {
+            self.imported_handlers(list, &inh, &mut seen, &mut handlers);
+        }
         let gather = Arc::new(gather_step(&inh, &p.span));
         PlayPlan {
             name: p.display_name(),
@@ -533,15 +552,61 @@ impl Compiler {
         steps
     }
 
-    fn role_handlers(&mut self, r: &RoleUse, inh: &Inherit, out: &mut Vec<Arc<TaskStep>>) {
+    fn role_handlers(
+        &mut self,
+        r: &RoleUse,
+        inh: &Inherit,
+        seen: &mut Vec<PathBuf>,
+        out: &mut Vec<Handler>,
+    ) {
         for d in &r.role.dependencies {
-            self.role_handlers(d, inh, out);
+            self.role_handlers(d, inh, seen, out);
         }
+        if seen.contains(&r.role.info.path) {
+            return;
+        }
+        seen.push(r.role.info.path.clone());
         let mut inner = inh.clone();
         inner.role = Some(role_ctx(self, &r.role, Map::new()));
         inner.collections = role_collections(&r.role);
         let hs = self.items(&r.role.handlers, &inner);
         flatten_into(&hs, out);
+    }
+
+    /// Handlers of the roles `import_role` brings into `items` (nested
+    /// ones, such as an imported role's dependencies, first), compiled in
+    /// the import's context as Ansible parents them to the import.
+    fn imported_handlers(
+        &mut self,
+        items: &[TaskItem],
+        inh: &Inherit,
+        seen: &mut Vec<PathBuf>,
+        out: &mut Vec<Handler>,
+    ) {
+        for item in items {
+            let TaskItem::Block(b) = item else { continue };
+            let mut inner = self.apply(inh, &b.keywords);
+            let imported = match &b.origin {
+                BlockOrigin::ImportRole(role) => {
+                    if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
+                        inner.role = Some(role_ctx(self, role, Map::new()));
+                        inner.collections = role_collections(role);
+                    }
+                    Some(role)
+                }
+                _ => None,
+            };
+            for list in [&b.block, &b.rescue, &b.always] {
+                self.imported_handlers(list, &inner, seen, out);
+            }
+            if let Some(role) = imported {
+                if !seen.contains(&role.info.path) {
+                    seen.push(role.info.path.clone());
+                    let hs = self.items(&role.handlers, &inner);
+                    flatten_into(&hs, out);
+                }
+            }
+        }
     }
 
     fn items(&mut self, items: &[TaskItem], inh: &Inherit) -> Vec<Step> {
@@ -579,10 +644,20 @@ impl Compiler {
         if t.action.module == "meta"
             && t.action.args.get("_raw_params").and_then(Node::as_str) == Some("flush_handlers")
         {
-            let banner = t
+            // Named as any task: `role : name`, the action when unnamed.
+            let name = t
                 .name
                 .as_ref()
-                .map_or("meta".to_owned(), |n| n.value.clone());
+                .map_or(t.action.written.clone(), |n| n.value.clone());
+            let role = inh
+                .role
+                .as_ref()
+                .map(|r| r.name.clone())
+                .or_else(|| t.role.as_ref().map(|r| r.name.clone()));
+            let banner = match role {
+                Some(r) => format!("{r} : {name}"),
+                None => name,
+            };
             return Some(Step::MetaFlushHandlers(banner));
         }
         let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
@@ -892,16 +967,18 @@ fn search_paths(role: Option<&RoleCtx>, playbook_dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Handlers are tasks: blocks inside `handlers:` contribute their tasks.
-fn flatten_into(steps: &[Step], out: &mut Vec<Arc<TaskStep>>) {
+/// Handlers are tasks or includes: blocks inside `handlers:` contribute
+/// theirs.
+fn flatten_into(steps: &[Step], out: &mut Vec<Handler>) {
     for s in steps {
         match s {
-            Step::Task(t) => out.push(t.clone()),
+            Step::Task(t) => out.push(Handler::Task(t.clone())),
+            Step::Include(i) => out.push(Handler::Include(i.clone())),
             Step::Block(b) => {
                 flatten_into(&b.block, out);
                 flatten_into(&b.always, out);
             }
-            _ => {}
+            Step::FlushHandlers | Step::MetaFlushHandlers(_) => {}
         }
     }
 }

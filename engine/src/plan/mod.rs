@@ -24,6 +24,6 @@ pub use error::{PlanError, PlanErrors};
 pub use keyword_use::KeywordUse;
 
 pub use types::{
-    BecomeKeywords, BlockStep, ConnectionKeywords, HostOrder, IncludeStep, LoopControl, LoopSpec,
-    Plan, PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep,
+    BecomeKeywords, BlockStep, ConnectionKeywords, Handler, HostOrder, IncludeStep, LoopControl,
+    LoopSpec, Plan, PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep,
 };

@@ -82,7 +82,7 @@ pub struct PlayPlan {
     /// pre_tasks, roles, tasks, post_tasks, with flush points between.
     pub steps: Vec<Step>,
     /// Handlers in definition order (roles' first, as Ansible orders them).
-    pub handlers: Vec<Arc<TaskStep>>,
+    pub handlers: Vec<Handler>,
     /// The implicit `Gathering Facts` task: the play's own keywords
     /// (`become`, `connection`, `remote_user`, ...) in force, as Ansible
     /// runs fact gathering with them.
@@ -92,6 +92,28 @@ pub struct PlayPlan {
     pub keywords: super::KeywordUse,
     /// Where the play was written.
     pub span: Option<Span>,
+}
+
+/// A handler: a task, or an `include_tasks`/`include_role` whose tasks
+/// run as handlers for the hosts that notified it (Ansible allows both in
+/// `handlers:`).
+#[derive(Clone, Debug)]
+pub enum Handler {
+    /// A task.
+    Task(Arc<TaskStep>),
+    /// A dynamic include.
+    Include(Arc<IncludeStep>),
+}
+
+impl Handler {
+    /// The handler's own task (for an include, the include task): its
+    /// name and `listen` topics are what notifications look for.
+    pub fn task(&self) -> &Arc<TaskStep> {
+        match self {
+            Handler::Task(t) => t,
+            Handler::Include(i) => &i.task,
+        }
+    }
 }
 
 /// One step of a play.

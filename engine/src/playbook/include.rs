@@ -196,7 +196,7 @@ impl Loader {
         let tasks = self.load_task_file(&path, scope, &file.span);
         Some(TaskItem::Block(Block::implicit(
             BlockOrigin::ImportTasks(path),
-            task.keywords,
+            import_keywords(task.keywords, task.notify),
             tasks,
             scope.role.clone(),
             task.span,
@@ -237,7 +237,7 @@ impl Loader {
             let body = self.role_body(&role);
             return Some(TaskItem::Block(Block::implicit(
                 BlockOrigin::ImportRole(role),
-                task.keywords,
+                import_keywords(task.keywords, task.notify),
                 body,
                 scope.role.clone(),
                 task.span,
@@ -254,6 +254,16 @@ impl Loader {
             is_import,
         }))
     }
+}
+
+/// The keywords a static import hands to its tasks: its own, and its
+/// `notify` (inherited as a block's is: Ansible's `notify` is an
+/// inheritable attribute and a static parent passes it down).
+fn import_keywords(mut keywords: super::Keywords, notify: Vec<Spanned<String>>) -> super::Keywords {
+    if keywords.notify.is_empty() {
+        keywords.notify = notify;
+    }
+    keywords
 }
 
 #[cfg(test)]
@@ -281,6 +291,22 @@ mod tests {
         assert_eq!(b.block.len(), 2);
         assert_eq!(b.keywords.when.len(), 1);
         assert_eq!(b.keywords.tags[0].value, "imp");
+    }
+
+    #[test]
+    fn a_static_import_hands_its_notify_to_its_tasks() {
+        let items = tasks_of(&[
+            (
+                "site.yml",
+                "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n      notify: hello\n",
+            ),
+            ("t.yml", "- debug:\n"),
+        ]);
+        let TaskItem::Block(b) = &items[0] else {
+            panic!("block")
+        };
+        let notify: Vec<&str> = b.keywords.notify.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(notify, ["hello"]);
     }
 
     #[test]

@@ -147,13 +147,24 @@ impl Loader {
         scope: &Scope,
     ) -> Option<Arc<Role>> {
         let candidates = self.role_candidates(&name.value, scope);
-        let Some(dir) = candidates.iter().find(|c| c.is_dir()).cloned() else {
+        let Some(found) = candidates.iter().position(|c| c.is_dir()) else {
             self.error(PlaybookError::MissingRole {
                 name: name.value.clone(),
                 searched: candidates.iter().map(|c| c.display().to_string()).collect(),
                 span: name.span.clone(),
             });
             return None;
+        };
+        let dir = candidates[found].clone();
+        // Ansible keeps the name as written (`../x`, `/abs/x`) when a search
+        // directory joined with it exists; only its last resort, the name
+        // as a path of its own, names the role after the directory.
+        let shown = if found + 1 == candidates.len() {
+            Path::new(&name.value)
+                .file_name()
+                .map_or_else(|| name.value.clone(), |n| n.to_string_lossy().into_owned())
+        } else {
+            name.value.clone()
         };
         let key = (dir.clone(), from);
         if let Some(role) = self.role_cache.get(&key) {
@@ -167,7 +178,7 @@ impl Loader {
             return None;
         }
         self.role_stack.push(dir.clone());
-        let role = self.read_role(&name.value, &dir, &key.1, &name.span);
+        let role = self.read_role(&shown, &dir, &key.1, &name.span);
         self.role_stack.pop();
         let role = Arc::new(role);
         self.role_cache.insert(key, role.clone());
@@ -175,11 +186,8 @@ impl Loader {
     }
 
     fn read_role(&mut self, name: &str, dir: &Path, from: &RoleFrom, span: &Span) -> Role {
-        let short = Path::new(name)
-            .file_name()
-            .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned());
         let info = Arc::new(RoleInfo {
-            name: short,
+            name: name.to_owned(),
             path: dir.to_path_buf(),
         });
         let scope = Scope {

@@ -75,8 +75,9 @@ pub(crate) fn loop_items(
     let list = match rendered {
         Value::List(l) => l,
         Value::Null if spec.lookup.is_some() => Vec::new(),
-        other if spec.lookup.as_deref() == Some("dict") => vec![other],
-        Value::Str(s) if spec.lookup.is_some() => vec![Value::Str(s)],
+        // `with_<lookup>`: terms that are not a list are one term
+        // (ansible-core 2.19's `_get_loop_items`).
+        other if spec.lookup.is_some() => vec![other],
         other => {
             return Err(format!(
                 "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
@@ -108,8 +109,13 @@ pub(crate) fn loop_items(
             }
             Ok(out)
         }
+        // `_flatten`ed one level, then numbered.
         Some("indexed_items") => Ok(list
             .into_iter()
+            .flat_map(|v| match v {
+                Value::List(inner) => inner,
+                other => vec![other],
+            })
             .enumerate()
             .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
             .collect()),

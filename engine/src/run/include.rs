@@ -7,7 +7,7 @@ use super::eval::{all_true, loop_items, loop_keys, loop_settings};
 use super::host::{HostState, Standing};
 use super::result::{Ending, TaskResult, TaskRun};
 use super::vars::task_vars;
-use crate::plan::{IncludeStep, Step};
+use crate::plan::{Handler, IncludeStep, Step};
 use crate::report::Event;
 use crate::value::{Map, Value};
 use std::collections::HashSet;
@@ -105,7 +105,8 @@ pub(crate) fn expand_all(
     out
 }
 
-/// Compiles one expansion; on error, fails its hosts and returns `None`.
+/// Compiles one expansion (its steps and, for a role, its handlers); on
+/// error, fails its hosts and returns `None`.
 pub(crate) fn compile(
     env: &TaskEnv<'_>,
     inc: &IncludeStep,
@@ -113,7 +114,7 @@ pub(crate) fn compile(
     hosts: &[String],
     batch: &mut [HostState],
     banner: &str,
-) -> Option<Vec<Step>> {
+) -> Option<(Vec<Step>, Vec<Handler>)> {
     match crate::plan::compile_include(inc, &exp.file, &exp.params) {
         Ok(s) => Some(s),
         Err(msg) => {

@@ -22,10 +22,17 @@ use std::time::Duration;
 /// entry, then its groups', each only for arguments still unset (the
 /// task's own always win).
 pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Map, String> {
-    let mut args = match env
-        .templar
-        .render_value(&Value::Map(task.args.clone()), vars)
-    {
+    let mut raw = task.args.clone();
+    // `assert`'s `that` holds conditionals, which are never templated as
+    // arguments (ansible-core's `finalize_task_arg` for assert): only a
+    // string that is wholly one template is resolved, and used when it
+    // gives a list.
+    let that = if task.module.builtin() == Some(crate::modules::Builtin::Assert) {
+        raw.shift_remove("that").map(|v| assert_that(env, v, vars))
+    } else {
+        None
+    };
+    let mut args = match env.templar.render_value(&Value::Map(raw), vars) {
         Ok(Value::Map(mut m)) => {
             // "Arg splat": `assert: '{{ item }}'` on an action that takes
             // no free-form text: the template's mapping is the arguments,
@@ -46,6 +53,9 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         Ok(_) => return Err("module arguments must be a mapping".into()),
         Err(e) => return Err(e.to_string()),
     };
+    if let Some(that) = that {
+        args.insert("that".into(), that);
+    }
     task.keywords
         .read(crate::playbook::keyword_table::Keyword::ModuleDefaults);
     task.keywords
@@ -75,6 +85,20 @@ pub(crate) fn render_args(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Re
         .into_iter()
         .filter(|(_, v)| v.as_str() != Some(OMIT))
         .collect())
+}
+
+/// `assert`'s `that` as ansible-core 2.19 finalizes it: left as written,
+/// except a string that is one whole template and resolves to a list.
+fn assert_that(env: &TaskEnv<'_>, that: Value, vars: &Vars) -> Value {
+    let whole = that
+        .as_str()
+        .is_some_and(|s| crate::template::is_lone_expression(s.trim()));
+    if whole {
+        if let Ok(list @ Value::List(_)) = env.templar.render_value(&that, vars) {
+            return list;
+        }
+    }
+    that
 }
 
 /// Prepares `task` for `st` with `vars` (the item's, in a loop).

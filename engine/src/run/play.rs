@@ -140,6 +140,8 @@ pub fn run(
             .build()
             .expect("a thread pool of `forks` workers can always be built");
         let timeline = super::timeline::Timeline::of(&play.steps);
+        // The play's handlers, with those `include_role` adds in any batch.
+        let handlers = std::sync::RwLock::new(play.handlers.clone());
         for batch_hosts in batches(&hosts, &serial) {
             // Each batch is a run of the play: its own banner.
             reporter.event(&Event::PlayStart {
@@ -170,7 +172,7 @@ pub fn run(
                 pool: &pool,
                 any_errors_fatal: play.any_errors_fatal,
                 max_fail_percentage: play.max_fail_percentage,
-                handlers: &play.handlers,
+                handlers: &handlers,
                 force_handlers: play.force_handlers,
                 batch_size: batch.len(),
                 batching: opts.probe_batching,

@@ -312,9 +312,14 @@ fn attempt(
                     || env.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) =>
             {
                 // As Ansible: the last attempt's result (its `msg` says
-                // what went wrong), failed, and `attempts` = the retry count.
+                // what went wrong), failed, and `attempts` = the retry count;
+                // but a `failed_when` verdict decides whether the task
+                // failed (Ansible's `TaskResult.is_failed` reads
+                // `failed_when_result` first).
                 let mut r = r;
-                r.fail();
+                if !r.data.contains_key("failed_when_result") {
+                    r.fail();
+                }
                 tries = retries;
                 break r;
             }

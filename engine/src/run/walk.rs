@@ -14,7 +14,7 @@ use super::result::{TaskResult, TaskRun};
 use super::task::run_task;
 use super::vars::task_vars;
 use crate::modules::Builtin;
-use crate::plan::{BlockStep, IncludeStep, Step, TaskStep};
+use crate::plan::{BlockStep, Handler, IncludeStep, Step, TaskStep};
 use crate::playbook::keyword_table::Keyword;
 use crate::report::{Event, Reporter, Status};
 use crate::value::{Map, Value};
@@ -30,7 +30,10 @@ pub(crate) struct Walk<'a> {
     pub pool: &'a rayon::ThreadPool,
     pub any_errors_fatal: bool,
     pub max_fail_percentage: Option<f64>,
-    pub handlers: &'a [std::sync::Arc<TaskStep>],
+    /// The play's handlers; `include_role` appends its role's (Ansible's
+    /// `IncludeRole.get_block_list`), so the list only grows and a
+    /// pending handler's index stays valid.
+    pub handlers: &'a std::sync::RwLock<Vec<Handler>>,
     pub force_handlers: bool,
     pub batch_size: usize,
     /// Fetch the probes of upcoming tasks in one round trip.
@@ -235,7 +238,7 @@ impl Walk<'_> {
         }
         let first = batch.iter().position(|s| who.takes(s));
         let Some(first) = first else { return true };
-        let banner = {
+        let (banner, own_name) = {
             let vars = task_vars(self.env.pv, &batch[first], None);
             let name = t.name.as_ref().map(|n| {
                 self.env
@@ -244,7 +247,7 @@ impl Walk<'_> {
                     .unwrap_or_else(|_| n.clone())
             });
             t.keywords.read(Keyword::Name);
-            t.banner(name.as_deref())
+            (t.banner(name.as_deref()), name.unwrap_or_default())
         };
         // Ansible 2.19 shows a meta task's banner once per host (below).
         let is_meta = t.module.builtin() == Some(Builtin::Meta);
@@ -265,10 +268,12 @@ impl Walk<'_> {
                 // Ansible checks each notification as it saves it and
                 // stops the run, before showing the result, when no
                 // handler answers to it.
-                let missing = t
-                    .notify
-                    .iter()
-                    .find(|n| handlers_for(self.handlers, n).is_empty());
+                let missing = {
+                    let handlers = self.handlers_now();
+                    t.notify
+                        .iter()
+                        .find(|n| handlers_for(&handlers, n).is_empty())
+                };
                 if let Some(n) = missing {
                     if let Ok(mut f) = self.fatal.lock() {
                         f.get_or_insert_with(|| {
@@ -333,7 +338,7 @@ impl Walk<'_> {
                 continue;
             }
             let st = &mut batch[i];
-            account(st, &run, &banner, rescuable);
+            account(st, &run, &own_name, rescuable);
             if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
@@ -404,8 +409,11 @@ impl Walk<'_> {
     /// earlier in this flush).
     pub(crate) fn flush(&self, batch: &mut [HostState]) -> bool {
         self.resolve_notifications(batch);
-        for (i, h) in self.handlers.iter().enumerate() {
-            h.keywords.read(Keyword::Listen);
+        let mut i = 0;
+        while let Some(h) = self.handlers_now().get(i).cloned() {
+            i += 1;
+            let i = i - 1;
+            h.task().keywords.read(Keyword::Listen);
             let who: HashSet<String> = batch
                 .iter()
                 .filter(|s| {
@@ -425,7 +433,11 @@ impl Walk<'_> {
             } else {
                 Who::Named(&who)
             };
-            if !self.task(h, batch, false, chosen, true) {
+            let go_on = match &h {
+                Handler::Task(t) => self.task(t, batch, false, chosen, true),
+                Handler::Include(inc) => self.include_handler(inc, batch, chosen),
+            };
+            if !go_on {
                 return false;
             }
             self.resolve_notifications(batch);
@@ -435,12 +447,21 @@ impl Walk<'_> {
 
     /// Turns each host's notifications into the handlers they name.
     fn resolve_notifications(&self, batch: &mut [HostState]) {
+        let handlers = self.handlers_now();
         for s in batch.iter_mut() {
             let notified: Vec<String> = s.notified.drain(..).collect();
             for n in notified {
-                s.pending_handlers.extend(handlers_for(self.handlers, &n));
+                s.pending_handlers.extend(handlers_for(&handlers, &n));
             }
         }
+    }
+
+    /// A snapshot of the play's handlers as they are now.
+    fn handlers_now(&self) -> Vec<Handler> {
+        self.handlers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn include(
@@ -460,11 +481,69 @@ impl Walk<'_> {
         });
         let who = who_set(batch, who);
         for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
-            let Some(steps) = include::compile(&self.env, inc, &exp, &hosts, batch, &banner) else {
+            let Some((steps, handlers)) =
+                include::compile(&self.env, inc, &exp, &hosts, batch, &banner)
+            else {
                 continue;
             };
+            self.handlers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(handlers);
             let set: HashSet<String> = hosts.into_iter().collect();
             if !self.steps_for(&steps, batch, rescuable, Who::Named(&set)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl Walk<'_> {
+    /// A handler that is an include: expanded for the notified hosts, its
+    /// tasks run at once as handlers (Ansible marks them notified by the
+    /// hosts that included them).
+    fn include_handler(&self, inc: &IncludeStep, batch: &mut [HostState], who: Who<'_>) -> bool {
+        let banner = include::banner(inc);
+        self.reporter.event(&Event::TaskStart {
+            name: banner.clone(),
+            handler: true,
+        });
+        let forced = matches!(who, Who::Forced(_));
+        let who = who_set(batch, who);
+        for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
+            let Some((steps, handlers)) =
+                include::compile(&self.env, inc, &exp, &hosts, batch, &banner)
+            else {
+                continue;
+            };
+            self.handlers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(handlers);
+            let set: HashSet<String> = hosts.into_iter().collect();
+            let chosen = if forced {
+                Who::Forced(&set)
+            } else {
+                Who::Named(&set)
+            };
+            if !self.handler_steps(&steps, batch, chosen) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Steps an include handler brought in, run as handlers.
+    fn handler_steps(&self, steps: &[Step], batch: &mut [HostState], who: Who<'_>) -> bool {
+        for step in steps {
+            let go_on = match step {
+                Step::Task(t) => self.task(t, batch, false, who, true),
+                Step::Block(b) => self.block(b, batch, false, who),
+                Step::Include(inc) => self.include_handler(inc, batch, who),
+                Step::FlushHandlers | Step::MetaFlushHandlers(_) => true,
+            };
+            if !go_on {
                 return false;
             }
         }
@@ -476,10 +555,10 @@ impl Walk<'_> {
 /// `search_handlers_by_notification` finds them: the last handler
 /// defined with that name (or `role : name`), and every handler that
 /// `listen`s to it (one per name).
-fn handlers_for(handlers: &[Arc<TaskStep>], n: &str) -> Vec<usize> {
+fn handlers_for(handlers: &[Handler], n: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let named = (0..handlers.len()).rev().find(|&i| {
-        let h = &handlers[i];
+        let h = handlers[i].task();
         h.name.as_deref().is_some_and(|name| {
             name == n
                 || h.role
@@ -490,7 +569,7 @@ fn handlers_for(handlers: &[Arc<TaskStep>], n: &str) -> Vec<usize> {
     out.extend(named);
     let mut seen: HashSet<&str> = HashSet::new();
     for i in (0..handlers.len()).rev() {
-        let h = &handlers[i];
+        let h = handlers[i].task();
         if !h.listen.iter().any(|l| l == n) {
             continue;
         }
@@ -524,7 +603,9 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 
 /// Updates the recap counters and standing of one host, by Ansible's
 /// rules: changed counts as ok too; an ignored failure is ok + ignored; a
-/// failure inside a block with a rescue waits for the rescue.
+/// failure inside a block with a rescue waits for the rescue, which reads
+/// `ansible_failed_task.name`: the task's own name, no role prefix, empty
+/// when unnamed (the `name` attribute of Ansible's task).
 fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
     let status = run.result.status();
     let changed = run.result.changed;

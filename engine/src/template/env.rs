@@ -122,6 +122,9 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
         crate::template::percent::pyformat(format, args)
     });
     env.add_global("omit", crate::template::native::omit());
+    // `undef(hint)`: an undefined value, for defaults that must stay
+    // undefined (`lookup('env', 'X', default=undef())`).
+    env.add_function("undef", |_hint: Option<String>| Value::UNDEFINED);
     filters::register(&mut env);
     jinja_tests::register(&mut env);
     lookups::register(&mut env);

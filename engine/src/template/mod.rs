@@ -55,9 +55,43 @@ use diagnose::map_error;
 use env::{Shared, ANSIBLE_WHITESPACE, ORIGINLESS_UNDEFINED};
 use error::excerpt;
 use frame::Frame;
+use minijinja::value::ValueKind;
 use minijinja::{ErrorKind, Value as JValue};
 use native::{from_jinja, is_omit, py_str, to_jinja};
 use syntax::{lone_expression, parse_header, trailing_newlines};
+
+/// True when `text` is wholly one `{{ ... }}` template.
+pub(crate) fn is_lone_expression(text: &str) -> bool {
+    lone_expression(text).is_some()
+}
+
+/// A conditional's result: a boolean, else Ansible 2.19's error.
+fn bool_result(value: &JValue, expr: &str) -> Result<bool, TemplateError> {
+    match value.kind() {
+        ValueKind::Bool => Ok(value.is_true()),
+        _ if ALLOW_BROKEN_CONDITIONALS.load(std::sync::atomic::Ordering::Relaxed) => {
+            Ok(value.is_true())
+        }
+        _ => Err(TemplateError::NonBooleanConditional {
+            found: from_jinja(value).type_name(),
+            excerpt: excerpt(expr),
+            span: None,
+        }),
+    }
+}
+
+/// A variable reference (`a`, `a.b`, `a['b']`, `a[0]`): what a
+/// conditional may name to evaluate the expression the variable holds.
+fn is_variable_path(expr: &str) -> bool {
+    static PATH: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        regex::Regex::new(
+            r#"^\s*[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\s*('[^']*'|"[^"]*"|[0-9]+)\s*\])*\s*$"#,
+        )
+        .expect("a valid pattern")
+    })
+    .is_match(expr)
+}
 use vars::VarsObject;
 
 /// The `omit` placeholder: a task argument whose templated value is exactly
@@ -219,25 +253,45 @@ impl Templar {
         let trimmed = expr.trim();
         let owned;
         let src = if let Some(inner) = lone_expression(trimmed) {
-            inner
+            // Wholly one template: resolved first; a string it gives is an
+            // expression evaluated in turn, when trusted (ansible-core
+            // trusts a variable's own text, never text a template made or
+            // a registered result, which are unsafe here).
+            let value = self.eval(inner, expr, vars)?;
+            let Some(text) = value.as_str().filter(|_| value.kind() == ValueKind::String) else {
+                return bool_result(&value, expr);
+            };
+            if value.is_safe() || !is_variable_path(inner) {
+                return Err(TemplateError::Evaluation {
+                    message: "Encountered untrusted template or expression.".into(),
+                    excerpt: excerpt(expr),
+                    span: None,
+                });
+            }
+            owned = text.trim().to_owned();
+            owned.as_str()
         } else if Templar::is_template(trimmed) {
+            // ansible-core 2.19 evaluates a conditional that is not wholly
+            // one template as an expression: delimiters outside string
+            // constants are a syntax error there, not a nested template.
+            if let Err(err) = self.shared.expression(trimmed) {
+                return Err(TemplateError::Syntax {
+                    message: format!(
+                        "Syntax error in expression. Template delimiters are not supported \
+                         in expressions: {}",
+                        err.detail().unwrap_or("invalid syntax")
+                    ),
+                    excerpt: excerpt(expr),
+                    span: None,
+                });
+            }
             owned = self.render_string(trimmed, vars)?;
             owned.as_str()
         } else {
             trimmed
         };
         let value = self.eval(src, expr, vars)?;
-        match value.kind() {
-            minijinja::value::ValueKind::Bool => Ok(value.is_true()),
-            _ if ALLOW_BROKEN_CONDITIONALS.load(std::sync::atomic::Ordering::Relaxed) => {
-                Ok(value.is_true())
-            }
-            _ => Err(TemplateError::NonBooleanConditional {
-                found: from_jinja(&value).type_name(),
-                excerpt: excerpt(expr),
-                span: None,
-            }),
-        }
+        bool_result(&value, expr)
     }
 
     /// Renders a template file's text as the `template` module does:

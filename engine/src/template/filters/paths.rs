@@ -1,6 +1,6 @@
 //! Path, shell and URL filters (POSIX, controller-side): `basename`,
 //! `dirname`, `expanduser`, `realpath`, `splitext`, `path_join`, `quote`,
-//! `urlsplit`.
+//! `urlsplit`, `urldecode`, `urlencode`.
 
 use super::failed;
 use minijinja::value::ValueKind;
@@ -17,6 +17,89 @@ pub(super) fn register(env: &mut Environment<'static>) {
         crate::shell::quote(&super::regex::text_of(v)).into_owned()
     });
     env.add_filter("urlsplit", urlsplit);
+    env.add_filter("urldecode", |s: &str| urldecode(s));
+    env.add_filter("urlencode", urlencode);
+}
+
+/// Jinja's `urlencode`: a string (or any non-iterable) quoted with `/`
+/// kept; a mapping's items, or an iterable's pairs, as a query string.
+fn urlencode(v: &Value) -> Result<String, Error> {
+    let text = |v: &Value| match v.as_str() {
+        Some(s) if v.kind() == ValueKind::String => s.to_owned(),
+        _ => crate::report::python_str(&crate::template::native::from_jinja(v)),
+    };
+    let pairs: Vec<(Value, Value)> = match v.kind() {
+        ValueKind::Map => v
+            .try_iter()?
+            .map(|k| {
+                let val = v.get_item(&k).unwrap_or_default();
+                (k, val)
+            })
+            .collect(),
+        ValueKind::Seq | ValueKind::Iterable => v
+            .try_iter()?
+            .map(|pair| {
+                let k = pair.get_item_by_index(0).unwrap_or_default();
+                let val = pair.get_item_by_index(1).unwrap_or_default();
+                (k, val)
+            })
+            .collect(),
+        _ => return Ok(url_quote(&text(v), false)),
+    };
+    Ok(pairs
+        .iter()
+        .map(|(k, val)| {
+            format!(
+                "{}={}",
+                url_quote(&text(k), true),
+                url_quote(&text(val), true)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&"))
+}
+
+/// Jinja's `url_quote`: `quote_from_bytes` of the UTF-8 bytes (`/` kept
+/// unless for a query string, where a space becomes `+`).
+fn url_quote(s: &str, for_qs: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s.as_bytes() {
+        let keep = c.is_ascii_alphanumeric() || b"_.-~".contains(&c) || (!for_qs && c == b'/');
+        if keep {
+            out.push(c as char);
+        } else if for_qs && c == b' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+/// `urllib.parse.unquote_plus`: `+` is a space, `%XX` escapes are bytes
+/// decoded as UTF-8 (invalid sequences become U+FFFD), a `%` that starts
+/// no escape is kept.
+fn urldecode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = (b[i] == b'%')
+            .then(|| Some((hex(*b.get(i + 1)?)?, hex(*b.get(i + 2)?)?)))
+            .flatten();
+        match (b[i], escaped) {
+            (_, Some((hi, lo))) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', None) => out.push(b' '),
+            (c, None) => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `posixpath.basename`: the text after the last `/`.
@@ -203,5 +286,31 @@ mod tests {
         assert_eq!(dirname("/x"), "/");
         assert_eq!(splitext(".bashrc"), [".bashrc", ""]);
         assert_eq!(splitext("a/file.tar.gz"), ["a/file.tar", ".gz"]);
+    }
+
+    #[test]
+    fn urldecode_is_unquote_plus() {
+        // Values from Python's urllib.parse.unquote_plus.
+        assert_eq!(urldecode("a+b%20c"), "a b c");
+        assert_eq!(urldecode("%C3%A9%26%25%C2%A3"), "é&%£");
+        assert_eq!(urldecode("100%"), "100%");
+        assert_eq!(urldecode("%zz%4"), "%zz%4");
+        assert_eq!(urldecode("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn urlencode_is_jinjas() {
+        // Values from Jinja 3.1's do_urlencode.
+        let enc = |v: Value| urlencode(&v).expect("urlencode");
+        assert_eq!(enc(Value::from("a b/é")), "a%20b/%C3%A9");
+        assert_eq!(
+            enc(Value::from_pairs([
+                ("k y", Value::from("v/w")),
+                ("n", Value::from(1))
+            ])),
+            "k+y=v%2Fw&n=1"
+        );
+        assert_eq!(enc(Value::from(Vec::<Value>::new())), "");
+        assert_eq!(enc(Value::from(7)), "7");
     }
 }

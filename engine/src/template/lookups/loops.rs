@@ -66,17 +66,29 @@ pub(super) fn nested(terms: &[Value]) -> Result<Vec<Value>, Error> {
 
 /// `together`: the lists zipped, shorter ones padded with `None`.
 pub(super) fn together(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    if terms.is_empty() {
+        return Err(lookup_failed(
+            "together",
+            "with_together requires at least one element in each list",
+        ));
+    }
     let lists: Vec<Vec<Value>> = terms
         .iter()
         .map(|t| list_items("together", t))
         .collect::<Result<_, _>>()?;
     let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    // Rows as `zip_longest` with `None`, each flattened one level (a list
+    // element is spliced in), as `LookupBase._flatten` does.
     Ok((0..longest)
         .map(|i| {
-            let row: Vec<Value> = lists
-                .iter()
-                .map(|l| l.get(i).cloned().unwrap_or_else(|| Value::from(())))
-                .collect();
+            let mut row: Vec<Value> = Vec::new();
+            for l in &lists {
+                let v = l.get(i).cloned().unwrap_or_else(|| Value::from(()));
+                match v.kind() {
+                    ValueKind::Seq => row.extend(v.try_iter().into_iter().flatten()),
+                    _ => row.push(v),
+                }
+            }
             Value::from(row)
         })
         .collect())

@@ -50,14 +50,25 @@ fn run(name: &str, terms: &[Value], kwargs: Kwargs, wantlist: bool) -> Result<Va
     let result = plugin(name, terms, &kwargs);
     let ran = match result {
         Ok(ran) => ran,
-        Err(_) if errors == "ignore" || errors == "warn" => return Ok(Value::from(())),
+        Err(_) if errors == "ignore" || errors == "warn" => {
+            return Ok(if wantlist {
+                Value::from(Vec::<Value>::new())
+            } else {
+                Value::from(())
+            });
+        }
         Err(err) => return Err(err),
     };
     kwargs.assert_all_used()?;
-    if wantlist {
+    if wantlist || ran.is_empty() {
         return Ok(Value::from(ran));
     }
-    // Several strings are joined with commas; anything else stays a list.
+    // As ansible-core's `_invoke_lookup`: one element is returned as it is
+    // (an undefined one stays undefined); several strings are joined with
+    // commas; anything else stays a list.
+    if ran.len() == 1 {
+        return Ok(ran.into_iter().next().unwrap_or_default());
+    }
     if ran.iter().all(|v| v.kind() == ValueKind::String) {
         let parts: Vec<&str> = ran.iter().map(|v| v.as_str().unwrap_or_default()).collect();
         return Ok(Value::from(parts.join(",")));
@@ -121,11 +132,21 @@ pub(super) fn current_vars(plugin: &str) -> Result<Vars, Error> {
     frame::current_vars().ok_or_else(|| lookup_failed(plugin, "no variables in scope"))
 }
 
+/// `env`: a variable's value, else `default` (`''`; an undefined default,
+/// such as `undef()`, makes the result undefined, as in ansible-core 2.19).
 fn env(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let default = kwargs.get::<Option<String>>("default")?.unwrap_or_default();
+    let default = if kwargs.has("default") {
+        kwargs.get::<Value>("default")?
+    } else {
+        Value::from("")
+    };
     Ok(terms
         .iter()
-        .map(|t| Value::from(std::env::var(term_text(t)).unwrap_or_else(|_| default.clone())))
+        .map(|t| {
+            let name = term_text(t);
+            let name = name.split_whitespace().next().unwrap_or_default();
+            std::env::var(name).map_or_else(|_| default.clone(), Value::from)
+        })
         .collect())
 }
 
