@@ -269,12 +269,10 @@ fn run_defaults_are_the_lowest_precedence() {
     assert!(!out.contains(SUDO_PASSWORD));
 }
 
-/// Found by `config::ssh`: `copy` through `become_method: su` never
-/// finishes (the install step's script, sent through su's pty, does not
-/// all arrive; commands of any length through su do). ansible-playbook
-/// writes the file.
+/// `copy` through `become_method: su` writes the file as the become user,
+/// as ansible-playbook does (it once hung: the write read its content
+/// until EOF, which su's terminal never passes on).
 #[test]
-#[ignore = "copy through become_method su hangs in transport/files.rs put (staged install through su)"]
 fn copy_through_su_writes_the_file_as_the_become_user() {
     let twin = Twin::start(1);
     let pair = twin

@@ -153,7 +153,10 @@ impl AtomicWrite<'_> {
         ));
         match self.content {
             Content::Stdin { size } => {
-                s.push_str("cat >&9 || exit 1\n");
+                // Exactly the sealed length, not "until EOF": through
+                // `su`'s terminal the channel's EOF never reaches the
+                // command, so `cat` would wait for ever.
+                s.push_str(&format!("head -c {} >&9 || exit 1\n", size + TRAILER_LEN));
                 s.push_str(&verify_received(size));
             }
             Content::HostFile(src) => {
