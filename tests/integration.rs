@@ -9,7 +9,6 @@ mod flow;
 mod fuzz;
 mod harness;
 mod inventory;
-mod kib;
 mod modules;
 mod playbook;
 mod provision;

@@ -106,16 +106,32 @@ fn apt_matches_ansible_golden() {
     assert_apt_end_state(host);
 }
 
-/// Both tools live, on twin hosts (slow: ansible-playbook runs too).
-#[test]
-#[ignore = "live twin runs of ansible-playbook (slow); see tests/modules/gen_deb_results.sh"]
-fn every_scenario_live_twin() {
-    let only = std::env::var("KONVOY_SCENARIO").ok();
-    for scenario in SCENARIOS {
-        if only.as_deref().is_none_or(|o| o == *scenario) {
-            live_twin(scenario);
-        }
+/// Both tools live, on twin hosts, one test per scenario of `deb/`
+/// (ansible-playbook runs too; community.general for zypper comes from
+/// `tests/fetch-ansible-collections.sh`). With `UPDATE_GOLDENS=1`,
+/// ansible-playbook's results are written as the scenario's golden
+/// (`tests/modules/gen_deb_results.sh`).
+mod live {
+    macro_rules! live {
+        ($($name:ident),* $(,)?) => {$(
+            #[test]
+            fn $name() {
+                super::live_twin(stringify!($name));
+            }
+        )*};
     }
+    live!(
+        apt,
+        package_facts,
+        dpkg_selections,
+        service,
+        service_facts,
+        apt_key,
+        apt_repository,
+        deb822_repository,
+        zypper,
+        zypper_repository,
+    );
 }
 
 /// The hosts a scenario runs on: openSUSE for `zypper*`, else Ubuntu.
@@ -140,39 +156,10 @@ pub(crate) fn live_twin(scenario: &str) {
         ours_took.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    twin::assert_same(scenario, &ours, &theirs, &out);
-}
-
-/// Every scenario in `deb/`.
-const SCENARIOS: &[&str] = &[
-    "apt",
-    "package_facts",
-    "dpkg_selections",
-    "service",
-    "service_facts",
-    "apt_key",
-    "apt_repository",
-    "deb822_repository",
-    "zypper",
-    "zypper_repository",
-];
-
-/// Records ansible-core's results of every scenario as goldens
-/// (`tests/modules/gen_deb_results.sh` runs this).
-#[test]
-#[ignore = "regenerates goldens with ansible-playbook"]
-fn regen_deb_goldens() {
-    let only = std::env::var("KONVOY_SCENARIO").ok();
-    for scenario in SCENARIOS {
-        if only.as_deref().is_some_and(|o| o != *scenario) {
-            continue;
-        }
-        let fleet = hosts_for(scenario, 1);
-        let (theirs, out) = twin::ansible(&fleet, &fleet.hosts()[0], scenario);
-        assert!(out.contains("PLAY RECAP"), "{out}");
+    if std::env::var_os("UPDATE_GOLDENS").is_some() {
         twin::write_golden(scenario, &theirs);
-        eprintln!("{scenario}: golden written\n{out}");
     }
+    twin::assert_same(scenario, &ours, &theirs, &out);
 }
 
 #[test]

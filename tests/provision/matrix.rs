@@ -1,11 +1,6 @@
 //! Every OS the harness has an identity for, provisioned without an image
 //! (each host the image of its OS) from the local mirror, on real systemd
-//! hosts, twice (the second run `changed=0`). Long (2-3 minutes), so it is
-//! not part of `cargo test`; run it with
-//!
-//! ```sh
-//! cargo test --test integration -- --ignored provision::matrix
-//! ```
+//! hosts, twice (the second run `changed=0`): about two minutes.
 //!
 //! Hosts start in batches of four: each systemd host holds inotify
 //! instances, of which this machine allows 128 per user.
@@ -45,7 +40,6 @@ fn check(host: &TestHost, kubernetes: &str) {
 }
 
 #[test]
-#[ignore = "all-OS matrix (minutes): cargo test --test integration -- --ignored provision::matrix"]
 fn every_os_is_provisioned_with_its_image_twice() {
     let mirror = Mirror::start();
     for batch in MATRIX.chunks(4) {

@@ -10,12 +10,9 @@
 //! service tasks off, konvoy-image gets `start_services=false` (enabling
 //! units still writes their `.wants` links, which are left out of the
 //! comparison; so are the times in dnf's versionlock comments). Needs the `ansible.posix` and `community.general`
-//! collections (`COLLECTIONS`, a directory holding `ansible_collections/`),
-//! and takes a few minutes:
-//!
-//! ```sh
-//! COLLECTIONS=DIR cargo test --test integration -- --ignored provision::twin
-//! ```
+//! collections: `COLLECTIONS`, a directory holding `ansible_collections/`,
+//! by default `target/ansible-collections` from
+//! `tests/fetch-ansible-collections.sh` (which CI runs).
 
 use super::{artifacts, image_file, prepare, repo, Mirror, Setup, Source};
 use crate::harness::{Fleet, Os};
@@ -112,8 +109,10 @@ fn rpms(upper: &Path) -> Vec<String> {
 
 /// One twin run: `os` (`centos-8`, `flatcar`) with `image` and `source`.
 fn twin(os: Os, script_os: &str, image: &str, source: Source) {
-    let collections = std::env::var("COLLECTIONS")
-        .expect("set COLLECTIONS to a directory holding ansible_collections/{ansible/posix,community/general}");
+    // tests/fetch-ansible-collections.sh (run by CI) puts them here.
+    let collections = std::env::var("COLLECTIONS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/ansible-collections").to_owned()
+    });
     let fleet = Fleet::builder().host(os).start();
     let mirror = Mirror::start();
     let host = &fleet.hosts()[0];
@@ -182,7 +181,6 @@ fn twin(os: Os, script_os: &str, image: &str, source: Source) {
 }
 
 #[test]
-#[ignore = "needs ansible collections (COLLECTIONS) and minutes: see the module docs"]
 fn ansible_playbook_and_konvoy_image_leave_the_same_files() {
     twin(Os::Centos8, "centos-8", "centos-8", Source::Bundle);
     twin(Os::Flatcar, "flatcar", "flatcar", Source::Mirror);
