@@ -474,28 +474,9 @@ impl Walk<'_> {
         if !self.env.opts.tags_allow(&inc.task.tags) {
             return true;
         }
-        let banner = include::banner(inc);
-        self.reporter.event(&Event::TaskStart {
-            name: banner.clone(),
-            handler: false,
-        });
-        let who = who_set(batch, who);
-        for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
-            let Some((steps, handlers)) =
-                include::compile(&self.env, inc, &exp, &hosts, batch, &banner)
-            else {
-                continue;
-            };
-            self.handlers
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(handlers);
-            let set: HashSet<String> = hosts.into_iter().collect();
-            if !self.steps_for(&steps, batch, rescuable, Who::Named(&set)) {
-                return false;
-            }
-        }
-        true
+        self.expand_include(inc, batch, who, false, |walk, steps, batch, hosts| {
+            walk.steps_for(steps, batch, rescuable, Who::Named(hosts))
+        })
     }
 }
 
@@ -504,12 +485,33 @@ impl Walk<'_> {
     /// tasks run at once as handlers (Ansible marks them notified by the
     /// hosts that included them).
     fn include_handler(&self, inc: &IncludeStep, batch: &mut [HostState], who: Who<'_>) -> bool {
+        let forced = matches!(who, Who::Forced(_));
+        self.expand_include(inc, batch, who, true, |walk, steps, batch, hosts| {
+            let chosen = if forced {
+                Who::Forced(hosts)
+            } else {
+                Who::Named(hosts)
+            };
+            walk.handler_steps(steps, batch, chosen)
+        })
+    }
+
+    /// Announces `inc`, expands it for the hosts `who` names, adds the
+    /// handlers it brings to the play's, and runs each expansion's steps
+    /// with `run` for the hosts that got it; `false` once `run` stops.
+    fn expand_include(
+        &self,
+        inc: &IncludeStep,
+        batch: &mut [HostState],
+        who: Who<'_>,
+        handler: bool,
+        mut run: impl FnMut(&Self, &[Step], &mut [HostState], &HashSet<String>) -> bool,
+    ) -> bool {
         let banner = include::banner(inc);
         self.reporter.event(&Event::TaskStart {
             name: banner.clone(),
-            handler: true,
+            handler,
         });
-        let forced = matches!(who, Who::Forced(_));
         let who = who_set(batch, who);
         for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
             let Some((steps, handlers)) =
@@ -522,12 +524,7 @@ impl Walk<'_> {
                 .unwrap_or_else(|e| e.into_inner())
                 .extend(handlers);
             let set: HashSet<String> = hosts.into_iter().collect();
-            let chosen = if forced {
-                Who::Forced(&set)
-            } else {
-                Who::Named(&set)
-            };
-            if !self.handler_steps(&steps, batch, chosen) {
+            if !run(self, &steps, batch, &set) {
                 return false;
             }
         }
