@@ -25,32 +25,7 @@ total=$((n7 + n8 + nf))
 forks=${FORKS:-$total}
 systemd=${SYSTEMD:-0}
 
-say() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "needs root (test hosts)"
-
-work=$(mktemp -d /tmp/konvoy-bench.XXXXXX)
-hosts_pid="" mirror_pid=""
-stop_hosts() {
-  if [ -n "$hosts_pid" ]; then
-    exec 3>&-
-    wait "$hosts_pid" || true
-    hosts_pid=""
-  fi
-}
-cleanup() {
-  set +e
-  stop_hosts
-  [ -n "$mirror_pid" ] && kill "$mirror_pid" 2>/dev/null && wait "$mirror_pid" 2>/dev/null
-  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "release build"
-cargo build --release --quiet --bin konvoy-image --example testhosts
-bin=$repo/target/release/konvoy-image
-testhosts=$repo/target/release/examples/testhosts
+. benches/lib.sh bench
 
 say "artifacts and mirror"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

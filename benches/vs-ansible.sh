@@ -22,33 +22,8 @@ scale=${SCALE-100 300}
 readme=0
 [ "${1:-}" = --readme ] && readme=1
 
-say() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'vs-ansible: %s\n' "$*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "needs root (test hosts)"
+. benches/lib.sh vs-ansible
 command -v ansible-playbook >/dev/null || die "ansible-playbook not found"
-
-work=$(mktemp -d /tmp/konvoy-vs.XXXXXX)
-hosts_pid="" mirror_pid=""
-stop_hosts() {
-  if [ -n "$hosts_pid" ]; then
-    exec 3>&-
-    wait "$hosts_pid" || true
-    hosts_pid=""
-  fi
-}
-cleanup() {
-  set +e
-  stop_hosts
-  [ -n "$mirror_pid" ] && kill "$mirror_pid" 2>/dev/null && wait "$mirror_pid" 2>/dev/null
-  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "release build"
-cargo build --release --quiet --bin konvoy-image --example testhosts
-bin=$repo/target/release/konvoy-image
-testhosts=$repo/target/release/examples/testhosts
 
 say "the release served over HTTP"
 mkdir -p "$work/www" "$work/pkg"
