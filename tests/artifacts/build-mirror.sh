@@ -323,41 +323,11 @@ flat_repo() {
 # -1.1) for the minor of KUBERNETES, its key as Release.key.
 k8s_deb_repo() {
 	k8s_deb="$www/core:/stable:/v$(minor "$1")/deb"
-	standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$1"
-	unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
-[Unit]
-Description=kubelet: The Kubernetes Node Agent (stand-in)
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart=/usr/bin/kubelet
-Restart=always
-StartLimitInterval=0
-RestartSec=10
-
-[Install]
-WantedBy=multi-user.target
-UNIT
+	stage_kubernetes "$1" "$2" "$3" /etc/default/kubelet
 	deb "$k8s_deb" kubelet "$1-1.1" amd64
-	standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$1"
-	unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
-[Service]
-Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
-Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
-EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-EnvironmentFile=-/etc/default/kubelet
-ExecStart=
-ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
-UNIT
 	deb "$k8s_deb" kubeadm "$1-1.1" amd64
-	standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$1"
 	deb "$k8s_deb" kubectl "$1-1.1" amd64
-	standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$2"
 	deb "$k8s_deb" cri-tools "$2-1.1" amd64
-	for plugin in $STANDIN_CNI_PLUGINS; do
-		standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$3"
-	done
 	deb "$k8s_deb" kubernetes-cni "$3-1.1" amd64
 	flat_repo "$k8s_deb"
 	gpg --batch --armor --export "$key_id" >"$k8s_deb/Release.key"

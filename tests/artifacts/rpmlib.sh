@@ -126,9 +126,21 @@ UNIT
 # cri-tools, kubernetes-cni, as the Kubernetes repositories ship them.
 build_kubernetes_rpms() {
 	k_out=$1 kv=$2 kr=$3 cv=$4 cr=$5 nv=$6 nr=$7
-	r="$work/root/kubelet"
-	standin_kubelet "$r/usr/bin/kubelet" "$kv"
-	unit "$r/usr/lib/systemd/system/kubelet.service" <<'UNIT'
+	stage_kubernetes "$kv" "$cv" "$nv" /etc/sysconfig/kubelet
+	build_rpm "$k_out" kubelet "$kv" "$kr"
+	build_rpm "$k_out" kubeadm "$kv" "$kr"
+	build_rpm "$k_out" kubectl "$kv" "$kr"
+	build_rpm "$k_out" cri-tools "$cv" "$cr"
+	build_rpm "$k_out" kubernetes-cni "$nv" "$nr"
+}
+
+# stage_kubernetes KUBERNETES CRICTL CNI ENVFILE: the file trees of the
+# Kubernetes packages under $work/root/{kubelet,kubeadm,kubectl,cri-tools,
+# kubernetes-cni}, as both the RPM and the Debian repositories ship them
+# (ENVFILE: the kubelet drop-in's distribution environment file).
+stage_kubernetes() {
+	standin_kubelet "$work/root/kubelet/usr/bin/kubelet" "$1"
+	unit "$work/root/kubelet/usr/lib/systemd/system/kubelet.service" <<'UNIT'
 [Unit]
 Description=kubelet: The Kubernetes Node Agent (stand-in)
 Wants=network-online.target
@@ -143,27 +155,21 @@ RestartSec=10
 [Install]
 WantedBy=multi-user.target
 UNIT
-	build_rpm "$k_out" kubelet "$kv" "$kr"
-	r="$work/root/kubeadm"
-	standin_kubeadm "$r/usr/bin/kubeadm" "$kv"
-	unit "$r/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf" <<'UNIT'
+	standin_kubeadm "$work/root/kubeadm/usr/bin/kubeadm" "$1"
+	sed "s|@ENVFILE@|$4|" <<'UNIT' | unit "$work/root/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
 [Service]
 Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
 Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
 EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-EnvironmentFile=-/etc/sysconfig/kubelet
+EnvironmentFile=-@ENVFILE@
 ExecStart=
 ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
 UNIT
-	build_rpm "$k_out" kubeadm "$kv" "$kr"
-	standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$kv"
-	build_rpm "$k_out" kubectl "$kv" "$kr"
-	standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$cv"
-	build_rpm "$k_out" cri-tools "$cv" "$cr"
+	standin_kubectl "$work/root/kubectl/usr/bin/kubectl" "$1"
+	standin_crictl "$work/root/cri-tools/usr/bin/crictl" "$2"
 	for plugin in $STANDIN_CNI_PLUGINS; do
-		standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$nv"
+		standin_cni_plugin "$work/root/kubernetes-cni/opt/cni/bin/$plugin" "$3"
 	done
-	build_rpm "$k_out" kubernetes-cni "$nv" "$nr"
 }
 
 # build_containerd_io OUTDIR VERSION: Docker's containerd.io (containerd,
