@@ -52,6 +52,7 @@ fn sample(k: K) -> Option<&'static str> {
         K::Connection => "connection: local",
         K::Delay | K::Retries | K::Until => "until: true\nretries: 1\ndelay: 0",
         K::DelegateTo => "delegate_to: localhost",
+        K::DelegateFacts => "delegate_to: localhost\ndelegate_facts: true",
         K::Diff => "diff: false",
         K::Environment => "environment: {KW: x}",
         K::FailedWhen => "failed_when: false",

@@ -4,6 +4,7 @@
 
 mod basics;
 mod batching;
+mod delegate_facts;
 mod faults;
 mod gaps;
 mod golden;

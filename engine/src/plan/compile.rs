@@ -34,6 +34,7 @@ struct Inherit {
     run_once: bool,
     any_errors_fatal: Option<bool>,
     delegate_to: Option<String>,
+    delegate_facts: Option<Value>,
     throttle: Option<Value>,
     timeout: Option<Value>,
     module_defaults: Vec<ModuleDefault>,
@@ -174,6 +175,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         run_once: t.run_once,
         any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
+        delegate_facts: t.delegate_facts.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         module_defaults: t.module_defaults.clone(),
@@ -253,6 +255,7 @@ impl Compiler {
         mark(k.no_log.is_some(), Keyword::NoLog);
         mark(k.run_once.is_some(), Keyword::RunOnce);
         mark(k.delegate_to.is_some(), Keyword::DelegateTo);
+        mark(k.delegate_facts.is_some(), Keyword::DelegateFacts);
         mark(!k.notify.is_empty(), Keyword::Notify);
         mark(k.any_errors_fatal.is_some(), Keyword::AnyErrorsFatal);
         mark(k.timeout.is_some(), Keyword::Timeout);
@@ -324,6 +327,9 @@ impl Compiler {
         }
         if let Some(d) = &k.delegate_to {
             n.delegate_to = Some(d.value.clone());
+        }
+        if let Some(f) = &k.delegate_facts {
+            n.delegate_facts = Some(flag_value(f));
         }
         if let Some(md) = &k.module_defaults {
             match defaults::parse(md) {
@@ -802,6 +808,7 @@ impl Compiler {
             listen: t.listen.iter().map(|n| n.value.clone()).collect(),
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
+            delegate_facts: inner.delegate_facts.clone(),
             run_once: inner.run_once,
             any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
@@ -886,6 +893,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         listen: Vec::new(),
         tags: vec!["always".into()],
         delegate_to: None,
+        delegate_facts: None,
         run_once: false,
         any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),

@@ -263,6 +263,9 @@ pub struct TaskStep {
     pub tags: Vec<String>,
     /// `delegate_to` (raw).
     pub delegate_to: Option<String>,
+    /// `delegate_facts` (raw): the facts the task returns go to the
+    /// `delegate_to` host instead of this one.
+    pub delegate_facts: Option<Value>,
     /// `run_once`.
     pub run_once: bool,
     /// `any_errors_fatal` set on the play or a role, block or task above

@@ -319,7 +319,11 @@ pub static TABLE: &[Row] = &[
     ),
     refused(K::Debugger, &[I], IMPORT_IGNORES),
     honoured(K::Delay, TASKS, "every_golden_run_matches_ansible"),
-    refused(K::DelegateFacts, IN_PLAY, NOT_YET),
+    honoured(
+        K::DelegateFacts,
+        IN_PLAY,
+        "delegate_facts_give_the_facts_to_the_delegate",
+    ),
     honoured(
         K::DelegateTo,
         IN_PLAY,

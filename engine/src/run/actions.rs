@@ -3,7 +3,7 @@
 //! `pause`, `validate_argument_spec` (the [`Builtin`] rows of the module
 //! registry). Nothing here sends anything to the host.
 
-use super::host::{HostState, Standing};
+use super::host::{FactWrite, HostState, Standing};
 use crate::modules::{Builtin, Outcome};
 use crate::plan::TaskStep;
 use crate::template::{Templar, Vars};
@@ -42,7 +42,10 @@ pub(crate) fn run(
         }
     }
     match b {
-        Builtin::SetFact => set_fact(templar, vars, st, args),
+        Builtin::SetFact => {
+            let owner = super::connection::fact_owner(env, &st.name, task, vars);
+            set_fact(templar, vars, st, owner, args)
+        }
         Builtin::Debug => debug(templar, vars, args, verbosity),
         Builtin::Fail => Ok(Outcome::failed(
             args.get("msg")
@@ -52,7 +55,10 @@ pub(crate) fn run(
         Builtin::Assert => assert(templar, vars, args),
         Builtin::Pause => pause(args, deadline),
         Builtin::Meta => meta(st, args),
-        Builtin::IncludeVars => include_vars(st, task, args, vars),
+        Builtin::IncludeVars => {
+            let owner = super::connection::fact_owner(env, &st.name, task, vars);
+            include_vars(st, owner, task, args, vars)
+        }
         // The task a role's `meta/argument_specs.yml` implies: accepted
         // without validating the role's parameters (not implemented).
         Builtin::ValidateArgumentSpec => {
@@ -62,8 +68,15 @@ pub(crate) fn run(
 }
 
 /// `set_fact`: keys are templated too (Ansible's one case of key
-/// templating) and must then be valid variable names.
-fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<Outcome, String> {
+/// templating) and must then be valid variable names. `owner`: the host
+/// they go to instead of `st` (`delegate_facts`).
+fn set_fact(
+    t: &Templar,
+    vars: &Vars,
+    st: &mut HostState,
+    owner: Option<String>,
+    args: &Map,
+) -> Result<Outcome, String> {
     let mut facts = Map::new();
     for (k, v) in args.iter().filter(|(k, _)| *k != "cacheable") {
         let name = if Templar::is_template(k) {
@@ -104,8 +117,9 @@ fn set_fact(t: &Templar, vars: &Vars, st: &mut HostState, args: &Map) -> Result<
                 .into(),
         );
     }
-    for (k, v) in &facts {
-        st.set_fact(k, v.clone());
+    match owner {
+        Some(o) => st.outbox.push((o, FactWrite::SetFact(facts.clone()))),
+        None => st.apply(FactWrite::SetFact(facts.clone())),
     }
     Ok(Outcome::ok().with("ansible_facts", Value::Map(facts)))
 }
@@ -292,9 +306,10 @@ fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
 }
 
 /// `include_vars` (see [`super::include_vars`]): the variables go to the
-/// host at precedence level 18.
+/// host at precedence level 18 (`owner`'s, under `delegate_facts`).
 fn include_vars(
     st: &mut HostState,
+    owner: Option<String>,
     task: &TaskStep,
     args: &Map,
     vars: &Vars,
@@ -303,7 +318,10 @@ fn include_vars(
     if o.failed {
         return Ok(o);
     }
-    st.include_vars(&loaded);
+    match owner {
+        Some(to) => st.outbox.push((to, FactWrite::Included(loaded))),
+        None => st.include_vars(&loaded),
+    }
     // Ansible registers `failed: false` (measured in tests/golden/run/logic).
     Ok(o.with("failed", Value::Bool(false)))
 }

@@ -97,6 +97,30 @@ fn fill(settings: &mut Map, names: &[&str], value: Option<Value>) {
     }
 }
 
+/// Whom the facts of `host`'s run of `task` belong to (`vars`: the
+/// task's, the item's in a loop): the `delegate_to` host when
+/// `delegate_facts` is true, `None` for `host` itself (also when the
+/// delegate is `host`). As in ansible-core, `delegate_facts` without
+/// `delegate_to` does nothing; one that does not render as a boolean
+/// counts as false.
+pub(crate) fn fact_owner(
+    env: &TaskEnv<'_>,
+    host: &str,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Option<String> {
+    task.keywords.read(Keyword::DelegateFacts);
+    let on = task
+        .delegate_facts
+        .as_ref()
+        .is_some_and(|v| render_bool(env.templar, v, vars).unwrap_or(false));
+    let delegate = task.delegate_to.as_ref().filter(|_| on)?;
+    env.templar
+        .render_string(delegate, vars)
+        .ok()
+        .filter(|d| d != host)
+}
+
 /// Decides where `task`'s commands go for host `st` and as whom; `vars`
 /// are the task's variables (the item's, in a loop).
 pub(crate) fn target(

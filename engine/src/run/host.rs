@@ -10,7 +10,7 @@ use crate::transport::{ConnectionSpec, Transport};
 use crate::value::Map;
 use indexmap::IndexSet;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The variables other hosts can see through `hostvars[...]`.
 #[derive(Debug, Default)]
@@ -20,6 +20,59 @@ pub(crate) struct SharedVars {
     /// Facts (`ansible_*`, `ansible_facts`) and `set_fact`/registered
     /// results, updated as the host runs.
     pub dynamic: RwLock<Map>,
+    /// Facts other hosts' tasks gave this host (`delegate_facts`), already
+    /// in `dynamic`, not yet in the host's own [`HostState`] (see
+    /// [`HostState::absorb`]).
+    pub inbox: Mutex<Vec<FactWrite>>,
+}
+
+/// Facts a task returned, on their way to the host they belong to.
+#[derive(Clone, Debug)]
+pub(crate) enum FactWrite {
+    /// `set_fact` (level 19).
+    SetFact(Map),
+    /// A module's `ansible_facts` (level 11).
+    Module(Map),
+    /// `include_vars` (level 18).
+    Included(Map),
+}
+
+impl SharedVars {
+    /// Gives this host facts from another host's task: `hostvars` shows
+    /// them at once; the host's own variables take them at its next
+    /// [`HostState::absorb`].
+    pub(crate) fn deliver(&self, w: FactWrite) {
+        if let Ok(mut d) = self.dynamic.write() {
+            match &w {
+                FactWrite::SetFact(m) => {
+                    for (k, v) in m {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+                FactWrite::Module(m) => merge_module_facts(&mut d, m),
+                FactWrite::Included(_) => {}
+            }
+        }
+        if let Ok(mut i) = self.inbox.lock() {
+            i.push(w);
+        }
+    }
+}
+
+/// Ansible's `set_host_facts` for a module's `ansible_facts`: each key
+/// replaces the fact of that name, injected as a variable under its own
+/// name and, without an `ansible_` prefix, in `ansible_facts`.
+fn merge_module_facts(into: &mut Map, facts: &Map) {
+    let mut namespaced = match into.get("ansible_facts") {
+        Some(crate::value::Value::Map(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    for (k, v) in facts {
+        let short = k.strip_prefix("ansible_").filter(|_| k != "ansible_local");
+        namespaced.insert(short.unwrap_or(k).to_owned(), v.clone());
+        into.insert(k.clone(), v.clone());
+    }
+    into.insert("ansible_facts".into(), crate::value::Value::Map(namespaced));
 }
 
 /// Where a host stands in the play.
@@ -83,6 +136,11 @@ pub(crate) struct HostState {
     /// Background jobs started by `async:` tasks (each ends by its own
     /// `async:` deadline); waited for before the run ends.
     pub jobs: Vec<std::thread::JoinHandle<()>>,
+    /// Facts this host's tasks returned for other hosts (`delegate_to` +
+    /// `delegate_facts`), by owner, in the order they came; the walk
+    /// delivers them when every host has finished the task, so who sees
+    /// them when does not depend on thread timing.
+    pub outbox: Vec<(String, FactWrite)>,
 }
 
 impl HostState {
@@ -94,6 +152,7 @@ impl HostState {
             shared: Arc::new(SharedVars {
                 inventory,
                 dynamic: RwLock::new(Map::new()),
+                inbox: Mutex::new(Vec::new()),
             }),
             facts: Map::new(),
             included: Map::new(),
@@ -108,6 +167,32 @@ impl HostState {
             meter: Meter::new(name, foreign),
             converged: true,
             jobs: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// Takes into the host's own variables the facts other hosts' tasks
+    /// delivered to it, in delivery order.
+    pub(crate) fn absorb(&mut self) {
+        let writes = match self.shared.inbox.lock() {
+            Ok(mut i) if !i.is_empty() => std::mem::take(&mut *i),
+            _ => return,
+        };
+        for w in writes {
+            self.apply(w);
+        }
+    }
+
+    /// Stores facts a task returned for this host.
+    pub(crate) fn apply(&mut self, w: FactWrite) {
+        match w {
+            FactWrite::SetFact(m) => {
+                for (k, v) in m {
+                    self.set_fact(&k, v);
+                }
+            }
+            FactWrite::Module(m) => self.add_module_facts(&m),
+            FactWrite::Included(m) => self.include_vars(&m),
         }
     }
 
@@ -201,22 +286,10 @@ impl HostState {
     }
 
     /// Merges the `ansible_facts` a module returned (`package_facts`,
-    /// `service_facts`, ...) into the host's facts, as Ansible's
-    /// `set_host_facts` does: each key replaces the fact of that name,
-    /// injected as a variable under its own name and, without an
-    /// `ansible_` prefix, in `ansible_facts`.
+    /// `service_facts`, ...) into the host's facts (see
+    /// [`merge_module_facts`]) and publishes them.
     pub(crate) fn add_module_facts(&mut self, facts: &Map) {
-        let mut namespaced = match self.facts.get("ansible_facts") {
-            Some(crate::value::Value::Map(m)) => m.clone(),
-            _ => Map::new(),
-        };
-        for (k, v) in facts {
-            let short = k.strip_prefix("ansible_").filter(|_| k != "ansible_local");
-            namespaced.insert(short.unwrap_or(k).to_owned(), v.clone());
-            self.facts.insert(k.clone(), v.clone());
-        }
-        let namespaced = crate::value::Value::Map(namespaced);
-        self.facts.insert("ansible_facts".into(), namespaced);
+        merge_module_facts(&mut self.facts, facts);
         if let Ok(mut d) = self.shared.dynamic.write() {
             for (k, v) in facts {
                 d.insert(k.clone(), v.clone());

@@ -151,6 +151,11 @@ pub fn run(
                 .iter()
                 .filter_map(|h| states.shift_remove(h))
                 .collect();
+            // Facts delegated to these hosts while they were out of play
+            // come before what this play gathers.
+            for s in &mut batch {
+                s.absorb();
+            }
             let pv = play_vars(
                 play,
                 plan,

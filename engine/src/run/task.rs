@@ -3,13 +3,13 @@
 
 use super::actions;
 use super::async_job;
-use super::connection;
+use super::connection::{self, fact_owner};
 use super::env::TaskEnv;
 use super::eval::{
     all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, no_log, render_bool,
     render_f64, render_int,
 };
-use super::host::HostState;
+use super::host::{FactWrite, HostState};
 use super::invocation::{item_vars, prepare};
 use super::remote::TransportRemote;
 use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
@@ -30,6 +30,9 @@ pub(crate) fn run_task(
     task: &TaskStep,
     banner: &str,
 ) -> TaskRun {
+    // Facts other hosts' tasks gave this one (the `free` strategy has no
+    // common point where the walk could hand them over).
+    st.absorb();
     let vars = task_vars(env.pv, st, Some(task));
     let used = &task.keywords;
     for k in [
@@ -50,6 +53,9 @@ pub(crate) fn run_task(
         .map(|v| render_bool(env.templar, v, &vars).unwrap_or(false))
         .unwrap_or(false);
     let builtin = task.module.builtin();
+    // Whom each result's facts belong to (`delegate_facts`): the whole
+    // task's, or each item's.
+    let mut owners: Vec<Option<String>> = Vec::new();
     let mut run = match &task.loop_ {
         None => {
             let r = match first_false(env.templar, &task.when, &vars) {
@@ -57,6 +63,7 @@ pub(crate) fn run_task(
                 Ok(Some(cond)) => TaskResult::skipped(&cond),
                 Ok(None) => attempt(env, st, task, &vars, banner),
             };
+            owners.push(fact_owner(env, &st.name, task, &vars));
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
             // `assert` asks for its result to be shown unless `quiet`; a
@@ -87,7 +94,7 @@ pub(crate) fn run_task(
                     Ok(Some(cond)) => TaskRun::single(TaskResult::skipped(&cond)),
                     _ => TaskRun::single(TaskResult::failed(e)),
                 },
-                Ok(items) => run_items(env, st, task, &vars, items, banner),
+                Ok(items) => run_items(env, st, task, &vars, items, banner, &mut owners),
             }
         }
     };
@@ -106,7 +113,7 @@ pub(crate) fn run_task(
     run.presentation.no_log = no_log(env.templar, task, &vars);
     run.presentation.action_plugin = task.module.is_action_plugin();
     if task.module.host_impl().is_some() {
-        merge_facts(st, &run);
+        merge_facts(st, &run, &owners);
     }
     if let Some(name) = &task.register {
         st.set_fact(name, registered(run.result.to_map()));
@@ -120,18 +127,32 @@ pub(crate) fn run_task(
 }
 
 /// The `ansible_facts` of a host module's result (of each item in a
-/// loop) become the host's facts, unless the result failed or skipped.
-fn merge_facts(st: &mut HostState, run: &TaskRun) {
-    let results = std::iter::once(&run.result).chain(run.items.iter().map(|i| &i.result));
-    let facts: Vec<crate::value::Map> = results
-        .filter(|r| r.ending == Ending::Ran)
-        .filter_map(|r| match r.data.get("ansible_facts") {
-            Some(Value::Map(m)) => Some(m.clone()),
+/// loop) become the facts of the host they belong to (`owners`: the
+/// result's, then each item's; `None` is this host), unless the result
+/// failed or skipped.
+fn merge_facts(st: &mut HostState, run: &TaskRun, owners: &[Option<String>]) {
+    let (whole, items) = match run.items.len() {
+        0 => (owners.first().cloned().flatten(), &[][..]),
+        _ => (None, owners),
+    };
+    let results = std::iter::once((&run.result, whole)).chain(
+        run.items
+            .iter()
+            .map(|i| &i.result)
+            .zip(items.iter().cloned()),
+    );
+    let facts: Vec<(crate::value::Map, Option<String>)> = results
+        .filter(|(r, _)| r.ending == Ending::Ran)
+        .filter_map(|(r, owner)| match r.data.get("ansible_facts") {
+            Some(Value::Map(m)) => Some((m.clone(), owner)),
             _ => None,
         })
         .collect();
-    for f in facts {
-        st.add_module_facts(&f);
+    for (f, owner) in facts {
+        match owner {
+            Some(o) => st.outbox.push((o, FactWrite::Module(f))),
+            None => st.add_module_facts(&f),
+        }
     }
 }
 
@@ -142,6 +163,7 @@ fn run_items(
     vars: &Vars,
     items: Vec<Value>,
     banner: &str,
+    owners: &mut Vec<Option<String>>,
 ) -> TaskRun {
     let ls = match loop_settings(env.templar, &task.loop_control, vars) {
         Ok(ls) => ls,
@@ -190,6 +212,7 @@ fn run_items(
                 }
             }
         }
+        owners.push(fact_owner(env, &st.name, task, &after));
         runs.push(item);
         if !task.loop_control.break_when.is_empty() {
             match all_true(env.templar, &task.loop_control.break_when, &after) {

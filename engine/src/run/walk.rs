@@ -328,6 +328,7 @@ impl Walk<'_> {
                 }
             }
         }
+        self.deliver_facts(batch);
         if self.fatal.lock().is_ok_and(|f| f.is_some()) {
             return false;
         }
@@ -374,6 +375,27 @@ impl Walk<'_> {
             }
         }
         true
+    }
+
+    /// Hands the facts the batch's hosts returned for other hosts
+    /// (`delegate_facts`) to those hosts, once every host has finished the
+    /// task: in batch order, so the result does not depend on which
+    /// worker finished first, and before any host starts the next task,
+    /// which sees them (as ansible-core's linear strategy stores results
+    /// before queueing the next task).
+    fn deliver_facts(&self, batch: &mut [HostState]) {
+        let writes: Vec<_> = batch.iter_mut().flat_map(|s| s.outbox.drain(..)).collect();
+        if writes.is_empty() {
+            return;
+        }
+        for (owner, w) in writes {
+            if let Some(shared) = self.env.pv.hostvars.hosts.get(&owner) {
+                shared.deliver(w);
+            }
+        }
+        for s in batch.iter_mut() {
+            s.absorb();
+        }
     }
 
     /// One host's run of `t`, reported from the worker running it.

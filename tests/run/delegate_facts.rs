@@ -1,0 +1,100 @@
+//! `delegate_facts`, compared with ansible-playbook 2.19.14 on twin hosts:
+//! under `delegate_to: X` the facts a task returns (`set_fact`, a host
+//! module's `ansible_facts`) belong to X when `delegate_facts` is true,
+//! to the task's host otherwise; `register` always stays on the task's
+//! host. What each host ends up with is read three ways: by the host
+//! itself in the same play, through `hostvars` from the other host, and
+//! by the delegate in a later play.
+
+use super::twin::{Tool, Twin};
+
+/// Each fact as `name=value` (`unset` when the host lacks it), for the
+/// host the expression runs on (`prefix` empty) or for `hostvars[...]`.
+fn facts(prefix: &str) -> String {
+    ["color", "shape", "size", "weight", "tag"]
+        .iter()
+        .map(|f| format!("{f}={{{{ {prefix}{f} | default('unset') }}}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn delegate_facts_give_the_facts_to_the_delegate() {
+    let twin = Twin::start(2);
+    let playbook = format!(
+        "
+        - hosts: target
+          gather_facts: false
+          vars:
+            flag: true
+          tasks:
+            - set_fact:
+                color: blue
+              delegate_to: other
+              delegate_facts: true
+            - set_fact:
+                shape: round
+              delegate_to: other
+            - set_fact:
+                weight: heavy
+              delegate_to: other
+              delegate_facts: \"{{{{ not flag }}}}\"
+            - set_fact:
+                size: big
+              delegate_facts: true
+            - set_fact:
+                tag: \"{{{{ item }}}}-tag\"
+              loop: [target, other]
+              delegate_to: \"{{{{ item }}}}\"
+              delegate_facts: \"{{{{ flag }}}}\"
+              register: tagged
+            - getent:
+                database: passwd
+                key: daemon
+              delegate_to: other
+              delegate_facts: true
+            - getent:
+                database: group
+                key: daemon
+              delegate_to: other
+            - debug:
+                msg: \"target: {own}\"
+            - debug:
+                msg: \"target sees other: {theirs}\"
+            - debug:
+                msg: \"registered on target: {{{{ tagged.results | map(attribute='item') | join(',') }}}}; on other: {{{{ hostvars['other'].tagged is defined }}}}\"
+            - debug:
+                msg: \"getent: target passwd={{{{ getent_passwd is defined }}}} group={{{{ getent_group.daemon[1] | default('unset') }}}}; other passwd={{{{ hostvars['other'].getent_passwd.daemon[1] | default('unset') }}}} group={{{{ hostvars['other'].getent_group is defined }}}}\"
+        - hosts: other
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: \"other: {own}\"
+            - debug:
+                msg: \"other registered: {{{{ tagged is defined }}}}\"
+            - debug:
+                msg: \"other getent: passwd={{{{ getent_passwd.daemon[1] | default('unset') }}}} ns={{{{ ansible_facts.getent_passwd is defined }}}}\"
+        ",
+        own = facts(""),
+        theirs = facts("hostvars['other']."),
+    );
+    let pair = twin.playbook(&playbook).run();
+    pair.assert_same()
+        .assert_msg("target: color=unset shape=round size=big weight=heavy tag=target-tag")
+        .assert_msg(
+            "target sees other: color=blue shape=unset size=unset weight=unset tag=other-tag",
+        )
+        .assert_msg("registered on target: target,other; on other: False")
+        .assert_msg("getent: target passwd=False group=1; other passwd=1 group=False")
+        .assert_msg("other: color=blue shape=unset size=unset weight=unset tag=other-tag")
+        .assert_msg("other registered: False")
+        .assert_msg("other getent: passwd=1 ns=True");
+    for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {
+        assert_eq!(
+            side.recap("other"),
+            "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            "{tool:?}:\n{}",
+            side.out
+        );
+    }
+}
