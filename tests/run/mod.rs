@@ -15,6 +15,7 @@ mod nolog;
 mod options;
 mod privilege;
 mod replay;
+mod setup_task;
 mod strategy;
 pub(crate) mod twin;
 mod validate;

@@ -87,6 +87,7 @@ pub mod selinux;
 pub mod service;
 pub mod service_action;
 pub mod service_facts;
+pub mod setup;
 pub mod slurp;
 pub mod stat;
 pub mod sysctl;

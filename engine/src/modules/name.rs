@@ -280,10 +280,8 @@ pub static TABLE: &[Entry] = &[
     builtin(&["meta"], Builtin::Meta),
     builtin(&["pause"], Builtin::Pause),
     builtin(&["validate_argument_spec"], Builtin::ValidateArgumentSpec),
-    Entry {
-        names: &["setup", "gather_facts"],
-        placement: Placement::Unsupported,
-    },
+    host::<setup::SetupModule>(&["setup"]),
+    action::<setup::GatherFactsModule>(&["gather_facts"]),
 ];
 
 /// The row of every module Ansible has and this engine does not.
@@ -531,6 +529,7 @@ mod tests {
         assert!(m("copy").is_action_plugin() && !m("copy").leaves_host_alone());
         assert!(!m("file").is_action_plugin() && m("file").has_probes());
         assert!(!m("command").has_probes());
-        assert!(m("setup").host_impl().is_none() && m("setup").builtin().is_none());
+        assert!(m("setup").host_impl().is_some() && !m("setup").is_action_plugin());
+        assert!(m("gather_facts").is_action_plugin() && !m("gather_facts").leaves_host_alone());
     }
 }

@@ -1,0 +1,67 @@
+//! `setup` and `gather_facts` as tasks, compared with ansible-playbook
+//! 2.19.14 on twin hosts: the facts read (each host's own `hostname`,
+//! checked against `hostname` run there), `filter`, where the facts go
+//! under `delegate_to` with and without `delegate_facts`, and what is
+//! registered.
+
+use super::twin::{Tool, Twin};
+
+#[test]
+fn setup_task_gathers_and_delegate_facts_gives_them_to_the_delegate() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - command: hostname
+                  register: hn_target
+                - command: hostname
+                  delegate_to: other
+                  register: hn_other
+                - gather_facts:
+                  delegate_to: other
+                  delegate_facts: true
+                  register: theirs
+                - debug:
+                    msg: \"delegated: target has {{ ansible_hostname is defined }}, other {{ hostvars.other.ansible_hostname == hn_other.stdout }}/{{ hostvars.other.ansible_facts.hostname == hn_other.stdout }}, registered {{ theirs.ansible_facts.ansible_hostname == hn_other.stdout }} {{ theirs.ansible_facts.gather_subset }} {{ theirs.ansible_facts.module_setup }}\"
+                - setup:
+                    filter: [hostname, 'ansible_distribution*']
+                  register: mine
+                - debug:
+                    msg: \"own: {{ mine.ansible_facts.keys() | sort | join(',') }} {{ ansible_hostname == hn_target.stdout }}/{{ ansible_facts.hostname == hn_target.stdout }} {{ ansible_distribution }}\"
+                - setup:
+                    filter: ansible_hostname
+                  delegate_to: other
+                  delegate_facts: false
+                - debug:
+                    msg: \"without delegate_facts: target has other's {{ ansible_hostname == hn_other.stdout }}\"
+            - hosts: other
+              gather_facts: false
+              tasks:
+                - debug:
+                    msg: \"other itself: {{ ansible_hostname == hostvars.target.hn_other.stdout }} {{ ansible_distribution }} {{ hn_other is defined }}\"
+            ",
+        )
+        .run();
+    pair.assert_same()
+        .assert_msg("delegated: target has False, other True/True, registered True ['all'] True")
+        .assert_msg(
+            "own: ansible_distribution,ansible_distribution_file_parsed,\
+             ansible_distribution_file_path,ansible_distribution_file_variety,\
+             ansible_distribution_major_version,ansible_distribution_minor_version,\
+             ansible_distribution_release,ansible_distribution_version,ansible_hostname \
+             True/True Debian",
+        )
+        .assert_msg("without delegate_facts: target has other's True")
+        .assert_msg("other itself: True Debian False");
+    for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {
+        assert_eq!(
+            side.recap("other"),
+            "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            "{tool:?}:\n{}",
+            side.out
+        );
+    }
+}
