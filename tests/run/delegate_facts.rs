@@ -4,7 +4,8 @@
 //! to the task's host otherwise; `register` always stays on the task's
 //! host. What each host ends up with is read three ways: by the host
 //! itself in the same play, through `hostvars` from the other host, and
-//! by the delegate in a later play.
+//! by the delegate in a later play. Also: `delegate_facts` inherited from
+//! a block, and facts given to the implicit `localhost`.
 
 use super::twin::{Tool, Twin};
 
@@ -57,6 +58,17 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
                 database: group
                 key: daemon
               delegate_to: other
+            - block:
+                - set_fact:
+                    inherited: from block
+              delegate_to: other
+              delegate_facts: true
+            - set_fact:
+                local_mark: here
+              delegate_to: localhost
+              delegate_facts: true
+            - debug:
+                msg: \"block: other={{{{ hostvars['other'].inherited | default('unset') }}}} target={{{{ inherited | default('unset') }}}}; implicit localhost={{{{ hostvars['localhost'].local_mark | default('unset') }}}} target={{{{ local_mark | default('unset') }}}}\"
             - debug:
                 msg: \"target: {own}\"
             - debug:
@@ -87,6 +99,7 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
         .assert_msg("registered on target: target,other; on other: False")
         .assert_msg("getent: target passwd=False group=1; other passwd=1 group=False")
         .assert_msg("other: color=blue shape=unset size=unset weight=unset tag=other-tag")
+        .assert_msg("block: other=from block target=unset; implicit localhost=here target=unset")
         .assert_msg("other registered: False")
         .assert_msg("other getent: passwd=1 ns=True");
     for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {

@@ -50,12 +50,22 @@ pub fn run(
             HostState::new(&name, Arc::new(vars), foreign.clone()),
         );
     }
+    let local_vars = || {
+        let mut vars = Map::new();
+        vars.insert("ansible_connection".into(), Value::Str("local".into()));
+        Arc::new(vars)
+    };
+    // The implicit localhost exists from the start (facts may be
+    // delegated to it before any play targets it).
+    let mut implicit = (!states.contains_key("localhost"))
+        .then(|| HostState::new("localhost", local_vars(), foreign.clone()));
     let hostvars = Arc::new(HostTable {
         hosts: states
             .iter()
             .map(|(k, s)| (k.clone(), s.shared.clone()))
             .collect(),
         extra: extra.clone(),
+        implicit_localhost: implicit.as_ref().map(|s| s.shared.clone()),
     });
     let mut cancelled = false;
     let mut stopped = false;
@@ -101,12 +111,14 @@ pub fn run(
         for h in selected {
             if !states.contains_key(&h) {
                 // An implicit localhost: not in the inventory, runs locally.
-                let mut vars = Map::new();
-                vars.insert("ansible_connection".into(), Value::Str("local".into()));
-                states.insert(
-                    h.clone(),
-                    HostState::new(&h, Arc::new(vars), foreign.clone()),
-                );
+                let st = match implicit.take() {
+                    Some(st) if h == "localhost" => st,
+                    other => {
+                        implicit = other;
+                        HostState::new(&h, local_vars(), foreign.clone())
+                    }
+                };
+                states.insert(h.clone(), st);
             }
             if matches!(states[&h].standing, Standing::Active | Standing::Ended) {
                 hosts.push(h);

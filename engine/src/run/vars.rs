@@ -33,6 +33,22 @@ pub(crate) struct PlayVars {
 pub(crate) struct HostTable {
     pub hosts: IndexMap<String, Arc<SharedVars>>,
     pub extra: Arc<Map>,
+    /// `localhost` when the inventory does not name it: as in
+    /// ansible-core, `hostvars['localhost']` and `delegate_facts` to it
+    /// work, and iterating `hostvars` does not show it.
+    pub implicit_localhost: Option<Arc<SharedVars>>,
+}
+
+impl HostTable {
+    /// The shared variables of `host` (an inventory host or the implicit
+    /// `localhost`).
+    pub(crate) fn shared(&self, host: &str) -> Option<&Arc<SharedVars>> {
+        self.hosts.get(host).or_else(|| {
+            self.implicit_localhost
+                .as_ref()
+                .filter(|_| host == "localhost")
+        })
+    }
 }
 
 impl HostVars for HostTable {
@@ -41,7 +57,7 @@ impl HostVars for HostTable {
     }
 
     fn vars_of(&self, host: &str) -> Option<Vars> {
-        let shared = self.hosts.get(host)?;
+        let shared = self.shared(host)?;
         let mut m = (*shared.inventory).clone();
         if let Ok(d) = shared.dynamic.read() {
             extend(&mut m, &d);
@@ -110,7 +126,7 @@ pub(crate) fn delegate_vars(pv: &PlayVars, delegate: &str, task: &TaskStep) -> V
     if let Some(r) = role {
         extend(&mut m, &r.defaults);
     }
-    match pv.hostvars.hosts.get(delegate) {
+    match pv.hostvars.shared(delegate) {
         Some(shared) => {
             extend(&mut m, &shared.inventory);
             if let Ok(d) = shared.dynamic.read() {

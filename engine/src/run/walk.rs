@@ -389,7 +389,7 @@ impl Walk<'_> {
             return;
         }
         for (owner, w) in writes {
-            if let Some(shared) = self.env.pv.hostvars.hosts.get(&owner) {
+            if let Some(shared) = self.env.pv.hostvars.shared(&owner) {
                 shared.deliver(w);
             }
         }
