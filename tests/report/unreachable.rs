@@ -311,3 +311,90 @@ fn a_run_names_each_hosts_own_cause() {
     unique.dedup();
     assert_eq!(unique.len(), messages.len(), "{messages:#?}");
 }
+
+/// The unreachable report has ansible-playbook 2.19.14's shape, line for
+/// line: `[ERROR]: Task failed: Failed to connect to the host via ssh:
+/// ...` with the task's origin (none for the implicit fact gathering),
+/// then `fatal: [h]: UNREACHABLE! => {"changed": false, "msg": "Task
+/// failed: Failed to connect to the host via ssh: ...", "unreachable":
+/// true}`, `...ignoring` under `ignore_unreachable`, the recap and the
+/// exit code (a local host keeps each play going). Only the cause after
+/// `via ssh: ` differs: ssh's one line
+/// there, this engine's whole chain and named cause here (checked too).
+#[test]
+fn unreachable_lines_have_ansibles_shape() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = closed_port();
+    std::fs::write(
+        dir.path().join("inventory.yaml"),
+        format!(
+            "all:\n  hosts:\n    dead: {{}}\n    ign: {{}}\n    \
+             local: {{ansible_connection: local}}\n  vars:\n    \
+             ansible_host: 127.0.0.1\n    ansible_port: {port}\n    ansible_user: root\n    \
+             ansible_python_interpreter: /usr/bin/python3\n"
+        ),
+    )
+    .expect("inventory");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: dead:local\n  tasks:\n    - command: 'true'\n\
+         - hosts: ign:local\n  gather_facts: false\n  tasks:\n    \
+         - command: 'true'\n      ignore_unreachable: true\n    \
+         - command: 'true'\n",
+    )
+    .expect("site.yml");
+    let run = |tool: &str| {
+        // Both streams in one, in the order written (ansible-playbook
+        // writes `[ERROR]` to stderr).
+        let out = std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("NO_COLOR", "1")
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let ours_cmd = format!(
+        "{} playbook --no-run-log",
+        env!("CARGO_BIN_EXE_konvoy-image")
+    );
+    let (ours_code, ours) = run(&ours_cmd);
+    let (ansible_code, ansible) = run("ansible-playbook");
+    const VIA: &str = "Failed to connect to the host via ssh: ";
+    // The cause: to the closing quote in JSON, to the end of an [ERROR] line.
+    let shape = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| match l.split_once(VIA) {
+                Some((head, rest)) => {
+                    let tail = rest.find("\", ").map(|i| &rest[i..]).unwrap_or("");
+                    format!("{head}{VIA}<cause>{tail}")
+                }
+                None => l.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        shape(&ours),
+        shape(&ansible),
+        "--- ours\n{ours}\n--- ansible-playbook\n{ansible}"
+    );
+    assert_eq!(ours_code, Some(4), "{ours}");
+    assert_eq!(ours_code, ansible_code);
+    for text in [&ours, &ansible] {
+        assert_eq!(text.matches(VIA).count(), 6, "{text}");
+        assert_eq!(text.matches("Origin: ").count(), 2, "{text}");
+    }
+    let want = format!("{VIA}host `ign` is unreachable at `127.0.0.1:{port}`: Connection refused");
+    assert!(ours.contains(&want), "{ours}");
+    assert!(
+        ours.contains("(connection refused)\", \"unreachable\": true}"),
+        "{ours}"
+    );
+}

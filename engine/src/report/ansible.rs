@@ -412,6 +412,24 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 }
             }
             Status::Unreachable => {
+                // ansible-core 2.19 reports the cause as an error first,
+                // with the task's origin (the implicit fact gathering has
+                // none), as for a failure.
+                let msg = if r.no_log {
+                    Some(super::event::CENSORED)
+                } else {
+                    r.msg()
+                };
+                match &r.origin {
+                    Some(origin) => out.push_str(&self.error_once(msg, "", origin)),
+                    None => {
+                        let msg = msg.unwrap_or_default();
+                        let what = msg.strip_prefix("Task failed: ").unwrap_or(msg);
+                        out.push_str(
+                            &self.paint(format!("[ERROR]: Task failed: {what}\n"), Color::Error),
+                        );
+                    }
+                }
                 out.push_str(&self.paint(
                     format!(
                         "fatal: [{host}]: UNREACHABLE! => {}\n",

@@ -126,15 +126,19 @@ impl TaskResult {
     /// the message keeps the error's whole cause chain, names the cause
     /// (refused, DNS, timeout, authentication, host key, descriptors) and
     /// ends a host-key failure with the command that fixes it
-    /// ([`crate::report::cause::unreachable_message`]).
+    /// ([`crate::report::cause::unreachable_message`]). Worded in
+    /// ansible-core 2.19's frame, `Task failed: Failed to connect to the
+    /// host via ssh: ...`, which operators and their log filters know.
     pub(crate) fn unreachable_by(
         e: &crate::transport::TransportError,
         spec: &crate::transport::ConnectionSpec,
     ) -> TaskResult {
-        TaskResult::unreachable(crate::report::cause::unreachable_message(
-            e,
-            Some((&spec.address, spec.port)),
-        ))
+        let detail = crate::report::cause::unreachable_message(e, Some((&spec.address, spec.port)));
+        let via = match spec.kind {
+            crate::transport::ConnectionKind::Ssh => "Failed to connect to the host via ssh: ",
+            crate::transport::ConnectionKind::Local => "",
+        };
+        TaskResult::unreachable(format!("Task failed: {via}{detail}"))
     }
 
     /// Skipped because `condition` was false.
