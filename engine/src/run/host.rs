@@ -325,3 +325,39 @@ impl HostState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    fn map(pairs: &[(&str, &str)]) -> Map {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::Str((*v).to_owned())))
+            .collect()
+    }
+
+    #[test]
+    fn delivered_facts_show_in_hostvars_at_once_and_in_the_host_after_absorb() {
+        let mut st = HostState::new("x", Arc::new(Map::new()), Arc::default());
+        st.shared
+            .deliver(FactWrite::Module(map(&[("ansible_hostname", "a")])));
+        st.shared
+            .deliver(FactWrite::SetFact(map(&[("color", "blue")])));
+        st.shared
+            .deliver(FactWrite::SetFact(map(&[("color", "red")])));
+        let seen = st.shared.dynamic.read().expect("lock").clone();
+        assert_eq!(seen.get("color"), Some(&Value::Str("red".into())));
+        assert!(st.set_facts.is_empty() && st.facts.is_empty());
+        st.absorb();
+        assert_eq!(st.set_facts.get("color"), Some(&Value::Str("red".into())));
+        let Some(Value::Map(ns)) = st.facts.get("ansible_facts") else {
+            panic!("no ansible_facts: {:?}", st.facts);
+        };
+        assert_eq!(ns.get("hostname"), Some(&Value::Str("a".into())));
+        // The host's own view and hostvars agree; the inbox is empty.
+        assert_eq!(*st.shared.dynamic.read().expect("lock"), seen);
+        assert!(st.shared.inbox.lock().expect("lock").is_empty());
+    }
+}
