@@ -5,7 +5,8 @@
 //! host. What each host ends up with is read three ways: by the host
 //! itself in the same play, through `hostvars` from the other host, and
 //! by the delegate in a later play. Also: `delegate_facts` inherited from
-//! a block, and facts given to the implicit `localhost`.
+//! a block, facts given to the implicit `localhost`, and two hosts giving
+//! one host the same fact in one task.
 
 use super::twin::{Tool, Twin};
 
@@ -86,6 +87,21 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
                 msg: \"other registered: {{{{ tagged is defined }}}}\"
             - debug:
                 msg: \"other getent: passwd={{{{ getent_passwd.daemon[1] | default('unset') }}}} ns={{{{ ansible_facts.getent_passwd is defined }}}}\"
+        - hosts: target, other
+          gather_facts: false
+          tasks:
+            - set_fact:
+                winner: \"{{{{ inventory_hostname }}}}\"
+              delegate_to: other
+              delegate_facts: true
+            - debug:
+                msg: \"winner on other={{{{ hostvars['other'].winner }}}} on target={{{{ winner | default('unset') }}}}\"
+              run_once: true
+        - hosts: other
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: \"other's own winner={{{{ winner }}}}\"
         ",
         own = facts(""),
         theirs = facts("hostvars['other']."),
@@ -101,11 +117,15 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
         .assert_msg("other: color=blue shape=unset size=unset weight=unset tag=other-tag")
         .assert_msg("block: other=from block target=unset; implicit localhost=here target=unset")
         .assert_msg("other registered: False")
-        .assert_msg("other getent: passwd=1 ns=True");
+        .assert_msg("other getent: passwd=1 ns=True")
+        // Two hosts give `other` the same fact in one task: the last in
+        // host order wins (`other` itself).
+        .assert_msg("winner on other=other on target=unset")
+        .assert_msg("other's own winner=other");
     for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {
         assert_eq!(
             side.recap("other"),
-            "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
             "{tool:?}:\n{}",
             side.out
         );

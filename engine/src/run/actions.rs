@@ -43,7 +43,7 @@ pub(crate) fn run(
     }
     match b {
         Builtin::SetFact => {
-            let owner = super::connection::fact_owner(env, &st.name, task, vars);
+            let owner = super::connection::fact_owner(env, task, vars);
             set_fact(templar, vars, st, owner, args)
         }
         Builtin::Debug => debug(templar, vars, args, verbosity),
@@ -56,7 +56,7 @@ pub(crate) fn run(
         Builtin::Pause => pause(args, deadline),
         Builtin::Meta => meta(st, args),
         Builtin::IncludeVars => {
-            let owner = super::connection::fact_owner(env, &st.name, task, vars);
+            let owner = super::connection::fact_owner(env, task, vars);
             include_vars(st, owner, task, args, vars)
         }
         // The task a role's `meta/argument_specs.yml` implies: accepted

@@ -97,28 +97,23 @@ fn fill(settings: &mut Map, names: &[&str], value: Option<Value>) {
     }
 }
 
-/// Whom the facts of `host`'s run of `task` belong to (`vars`: the
+/// Whom the facts of a host's run of `task` belong to (`vars`: the
 /// task's, the item's in a loop): the `delegate_to` host when
-/// `delegate_facts` is true, `None` for `host` itself (also when the
-/// delegate is `host`). As in ansible-core, `delegate_facts` without
+/// `delegate_facts` is true, `None` for the host itself. A host that
+/// delegates to itself gets its facts the delegated way too (at the end
+/// of the task, in host order), so when several hosts give the same fact
+/// to one host, the last in host order wins, itself included, as in
+/// ansible-playbook. As in ansible-core, `delegate_facts` without
 /// `delegate_to` does nothing; one that does not render as a boolean
 /// counts as false.
-pub(crate) fn fact_owner(
-    env: &TaskEnv<'_>,
-    host: &str,
-    task: &TaskStep,
-    vars: &Vars,
-) -> Option<String> {
+pub(crate) fn fact_owner(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Option<String> {
     task.keywords.read(Keyword::DelegateFacts);
     let on = task
         .delegate_facts
         .as_ref()
         .is_some_and(|v| render_bool(env.templar, v, vars).unwrap_or(false));
     let delegate = task.delegate_to.as_ref().filter(|_| on)?;
-    env.templar
-        .render_string(delegate, vars)
-        .ok()
-        .filter(|d| d != host)
+    env.templar.render_string(delegate, vars).ok()
 }
 
 /// Decides where `task`'s commands go for host `st` and as whom; `vars`

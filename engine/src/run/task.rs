@@ -63,7 +63,7 @@ pub(crate) fn run_task(
                 Ok(Some(cond)) => TaskResult::skipped(&cond),
                 Ok(None) => attempt(env, st, task, &vars, banner),
             };
-            owners.push(fact_owner(env, &st.name, task, &vars));
+            owners.push(fact_owner(env, task, &vars));
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
             // `assert` asks for its result to be shown unless `quiet`; a
@@ -212,7 +212,7 @@ fn run_items(
                 }
             }
         }
-        owners.push(fact_owner(env, &st.name, task, &after));
+        owners.push(fact_owner(env, task, &after));
         runs.push(item);
         if !task.loop_control.break_when.is_empty() {
             match all_true(env.templar, &task.loop_control.break_when, &after) {
