@@ -317,7 +317,9 @@ fn a_run_names_each_hosts_own_cause() {
 /// ...` with the task's origin (none for the implicit fact gathering),
 /// then `fatal: [h]: UNREACHABLE! => {"changed": false, "msg": "Task
 /// failed: Failed to connect to the host via ssh: ...", "unreachable":
-/// true}`, `...ignoring` under `ignore_unreachable`, the recap and the
+/// true}`, a loop trying every item (each `failed: [h] (item=...)`,
+/// then `UNREACHABLE!` with `All items completed` and the results),
+/// `...ignoring` under `ignore_unreachable`, the recap and the
 /// exit code (a local host keeps each play going). Only the cause after
 /// `via ssh: ` differs: ssh's one line
 /// there, this engine's whole chain and named cause here (checked too).
@@ -340,6 +342,8 @@ fn unreachable_lines_have_ansibles_shape() {
         "- hosts: dead:local\n  tasks:\n    - command: 'true'\n\
          - hosts: ign:local\n  gather_facts: false\n  tasks:\n    \
          - command: 'true'\n      ignore_unreachable: true\n    \
+         - command: 'true'\n      loop: [a, b]\n      \
+         ignore_unreachable: true\n    \
          - command: 'true'\n",
     )
     .expect("site.yml");
@@ -368,15 +372,20 @@ fn unreachable_lines_have_ansibles_shape() {
     let (ours_code, ours) = run(&ours_cmd);
     let (ansible_code, ansible) = run("ansible-playbook");
     const VIA: &str = "Failed to connect to the host via ssh: ";
-    // The cause: to the closing quote in JSON, to the end of an [ERROR] line.
+    // Each cause: to the closing quote in JSON, to the end of an [ERROR] line.
     let shape = |text: &str| -> Vec<String> {
         text.lines()
-            .map(|l| match l.split_once(VIA) {
-                Some((head, rest)) => {
-                    let tail = rest.find("\", ").map(|i| &rest[i..]).unwrap_or("");
-                    format!("{head}{VIA}<cause>{tail}")
+            .map(|l| {
+                let mut out = String::new();
+                let mut rest = l;
+                while let Some((head, tail)) = rest.split_once(VIA) {
+                    out.push_str(head);
+                    out.push_str(VIA);
+                    out.push_str("<cause>");
+                    rest = tail.find('"').map(|i| &tail[i..]).unwrap_or("");
                 }
-                None => l.to_owned(),
+                out.push_str(rest);
+                out
             })
             .collect()
     };
@@ -388,8 +397,13 @@ fn unreachable_lines_have_ansibles_shape() {
     assert_eq!(ours_code, Some(4), "{ours}");
     assert_eq!(ours_code, ansible_code);
     for text in [&ours, &ansible] {
-        assert_eq!(text.matches(VIA).count(), 6, "{text}");
-        assert_eq!(text.matches("Origin: ").count(), 2, "{text}");
+        // Gathering, task, loop (error, two items, two results), task.
+        assert_eq!(text.matches(VIA).count(), 11, "{text}");
+        assert_eq!(text.matches("Origin: ").count(), 3, "{text}");
+        assert!(
+            text.contains("\"msg\": \"All items completed\", \"results\": [{"),
+            "{text}"
+        );
     }
     let want = format!("{VIA}host `ign` is unreachable at `127.0.0.1:{port}`: Connection refused");
     assert!(ours.contains(&want), "{ours}");

@@ -322,7 +322,9 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         for item in &r.items {
             let word = status_word(item.status, true);
             match item.status {
-                Status::Failed => {
+                // An unreachable item reads `failed:` too (ansible-core's
+                // item callback).
+                Status::Failed | Status::Unreachable => {
                     // Each failed item shows its own error first.
                     if let Some(origin) = &r.origin {
                         let msg = item.result.get("msg").and_then(Value::as_str);
@@ -421,6 +423,8 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     r.msg()
                 };
                 match &r.origin {
+                    // A loop's items showed theirs.
+                    _ if looped => {}
                     Some(origin) => out.push_str(&self.error_once(msg, "", origin)),
                     None => {
                         let msg = msg.unwrap_or_default();

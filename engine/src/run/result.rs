@@ -295,7 +295,9 @@ impl ItemRun {
 
 /// The aggregate of a loop, as Ansible shapes it. A loop over no items is
 /// skipped (`skipped_reason: No items in the list`, empty `results`), as
-/// ansible-core's TaskExecutor reports it.
+/// ansible-core's TaskExecutor reports it. A failed item makes the loop
+/// failed; otherwise an unreachable one makes it unreachable (`All items
+/// completed`), as ansible-core's `TaskResult.is_failed` is asked first.
 pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
     if items.is_empty() {
         let mut data = Map::new();
@@ -330,6 +332,8 @@ pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
     );
     let ending = if any_failed {
         Ending::Failed
+    } else if items.iter().any(|i| i.result.ending == Ending::Unreachable) {
+        Ending::Unreachable
     } else if all_skipped {
         Ending::Skipped
     } else {
@@ -451,6 +455,8 @@ pub(crate) fn splitlines(s: &str) -> Vec<String> {
 /// (empty: `msg` says it all), an action plugin's, or a module's.
 fn failure_kind(r: &TaskResult, p: &Presentation) -> &'static str {
     match r.blame {
+        // Unreachable: `msg` reads `Task failed: Failed to connect ...`.
+        _ if r.ending == Ending::Unreachable => "",
         Blame::Task => "",
         Blame::Action => "Action failed",
         Blame::Placement if p.action_plugin => "Action failed",

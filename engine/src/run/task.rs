@@ -187,7 +187,12 @@ fn run_items(
             Ok(None) => attempt(env, st, task, &iv, banner),
         };
         if r.ending == Ending::Unreachable {
-            return TaskRun::single(r);
+            // Ansible tries every item (each reconnects); the loop's
+            // results keep the traceback marker its callback hides on
+            // the item line.
+            r.data
+                .entry("exception".to_owned())
+                .or_insert_with(|| Value::Str("(traceback unavailable)".into()));
         }
         let loop_keys = loop_keys(&ls, i, &items);
         let mut item = ItemRun {
