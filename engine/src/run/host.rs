@@ -50,7 +50,11 @@ impl SharedVars {
                     }
                 }
                 FactWrite::Module(m) => merge_module_facts(&mut d, m),
-                FactWrite::Included(_) => {}
+                FactWrite::Included(m) => {
+                    for (k, v) in m {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
             }
         }
         if let Ok(mut i) = self.inbox.lock() {
@@ -248,8 +252,18 @@ impl HostState {
         self.set_facts.insert(name.to_owned(), value);
     }
 
-    /// Stores `include_vars` results (level 18).
+    /// Stores `include_vars` results (level 18) and publishes them
+    /// (ansible-core's `set_host_variable`: `hostvars` shows them), except
+    /// where a `set_fact` of the same name (level 19) stays in front.
     pub(crate) fn include_vars(&mut self, vars: &Map) {
+        if let Ok(mut d) = self.shared.dynamic.write() {
+            for (k, v) in vars
+                .iter()
+                .filter(|(k, _)| !self.set_facts.contains_key(*k))
+            {
+                d.insert(k.clone(), v.clone());
+            }
+        }
         for (k, v) in vars {
             self.included.insert(k.clone(), v.clone());
         }
