@@ -126,3 +126,28 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
         );
     }
 }
+
+#[test]
+fn a_delegate_facts_that_is_not_a_boolean_fails_the_task_as_ansible_does() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - set_fact:
+                    x: 1
+                  delegate_to: other
+                  delegate_facts: \"{{ 'maybe' }}\"
+                  ignore_errors: true
+                  register: r
+                - debug:
+                    msg: \"{{ r.msg }} x={{ x | default('unset') }} other={{ hostvars['other'].x | default('unset') }}\"
+            ",
+        )
+        .run();
+    pair.assert_same().assert_msg(
+        "Task failed: Error processing keyword 'delegate_facts': The value 'maybe' could not be converted to 'bool'. x=unset other=unset",
+    );
+}

@@ -43,7 +43,8 @@ pub(crate) fn run(
     }
     match b {
         Builtin::SetFact => {
-            let owner = super::connection::fact_owner(env, task, vars);
+            // Checked before the task ran (see `task.rs`).
+            let owner = super::connection::fact_owner(env, task, vars).unwrap_or(None);
             set_fact(templar, vars, st, owner, args)
         }
         Builtin::Debug => debug(templar, vars, args, verbosity),
@@ -56,7 +57,7 @@ pub(crate) fn run(
         Builtin::Pause => pause(args, deadline),
         Builtin::Meta => meta(st, args),
         Builtin::IncludeVars => {
-            let owner = super::connection::fact_owner(env, task, vars);
+            let owner = super::connection::fact_owner(env, task, vars).unwrap_or(None);
             include_vars(st, owner, task, args, vars)
         }
         // The task a role's `meta/argument_specs.yml` implies: accepted

@@ -102,18 +102,39 @@ fn fill(settings: &mut Map, names: &[&str], value: Option<Value>) {
 /// `delegate_facts` is true, `None` for the host itself. A host that
 /// delegates to itself gets its facts the delegated way too (at the end
 /// of the task, in host order), so when several hosts give the same fact
-/// to one host, the last in host order wins, itself included, as in
-/// ansible-playbook. As in ansible-core, `delegate_facts` without
-/// `delegate_to` does nothing; one that does not render as a boolean
-/// counts as false.
-pub(crate) fn fact_owner(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Option<String> {
+/// to one host, the last in host order wins, itself included, every run
+/// (ansible-playbook keeps the result it processed last, which depends on
+/// timing; measured both ways). As in ansible-core, `delegate_facts` without
+/// `delegate_to` does nothing; one that does not render as a boolean is
+/// the task's error, worded as ansible-core words it.
+pub(crate) fn fact_owner(
+    env: &TaskEnv<'_>,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Result<Option<String>, String> {
     task.keywords.read(Keyword::DelegateFacts);
-    let on = task
-        .delegate_facts
-        .as_ref()
-        .is_some_and(|v| render_bool(env.templar, v, vars).unwrap_or(false));
-    let delegate = task.delegate_to.as_ref().filter(|_| on)?;
-    env.templar.render_string(delegate, vars).ok()
+    let Some(v) = &task.delegate_facts else {
+        return Ok(None);
+    };
+    let bad = |e: String| format!("Error processing keyword 'delegate_facts': {e}");
+    let rendered = env
+        .templar
+        .render_value(v, vars)
+        .map_err(|e| bad(e.to_string()))?;
+    let on = crate::modules::parse_bool(&rendered).ok_or_else(|| {
+        bad(format!(
+            "The value {} could not be converted to 'bool'.",
+            crate::report::python_repr(&rendered)
+        ))
+    })?;
+    match &task.delegate_to {
+        Some(d) if on => env
+            .templar
+            .render_string(d, vars)
+            .map(Some)
+            .map_err(|e| format!("delegate_to: {e}")),
+        _ => Ok(None),
+    }
 }
 
 /// Decides where `task`'s commands go for host `st` and as whom; `vars`

@@ -58,12 +58,16 @@ pub(crate) fn run_task(
     let mut owners: Vec<Option<String>> = Vec::new();
     let mut run = match &task.loop_ {
         None => {
+            let owner = fact_owner(env, task, &vars);
             let r = match first_false(env.templar, &task.when, &vars) {
                 Err(e) => TaskResult::failed(e),
                 Ok(Some(cond)) => TaskResult::skipped(&cond),
-                Ok(None) => attempt(env, st, task, &vars, banner),
+                Ok(None) => match &owner {
+                    Err(e) => TaskResult::task_error(e),
+                    Ok(_) => attempt(env, st, task, &vars, banner),
+                },
             };
-            owners.push(fact_owner(env, task, &vars));
+            owners.push(owner.unwrap_or(None));
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
             // `assert` asks for its result to be shown unless `quiet`; a
@@ -181,10 +185,14 @@ fn run_items(
         if let (Some(reg), Some(prev)) = (&task.register, runs.last()) {
             iv = iv.with(reg, registered(prev.to_map()));
         }
+        let owner = fact_owner(env, task, &iv);
         let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
-            Ok(None) => attempt(env, st, task, &iv, banner),
+            Ok(None) => match &owner {
+                Err(e) => TaskResult::task_error(e),
+                Ok(_) => attempt(env, st, task, &iv, banner),
+            },
         };
         if r.ending == Ending::Unreachable {
             // Ansible tries every item (each reconnects); the loop's
@@ -217,7 +225,7 @@ fn run_items(
                 }
             }
         }
-        owners.push(fact_owner(env, task, &after));
+        owners.push(owner.unwrap_or(None));
         runs.push(item);
         if !task.loop_control.break_when.is_empty() {
             match all_true(env.templar, &task.loop_control.break_when, &after) {
