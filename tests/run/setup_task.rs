@@ -65,3 +65,56 @@ fn setup_task_gathers_and_delegate_facts_gives_them_to_the_delegate() {
         );
     }
 }
+
+/// Both hosts in one play, each giving facts to the other while both run
+/// the task at once: a later task of either host sees what the other
+/// gave it (its own variables and through `hostvars`), and `setup` looped
+/// over the play's hosts with `delegate_to: "{{ item }}"` gives each host
+/// its own facts, whoever ran the loop.
+#[test]
+fn hosts_running_together_see_the_facts_they_gave_each_other() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: all
+              gather_facts: false
+              vars:
+                peer: \"{{ 'other' if inventory_hostname == 'target' else 'target' }}\"
+              tasks:
+                - command: hostname
+                  register: hn
+                - set_fact:
+                    \"from_{{ inventory_hostname }}\": \"{{ inventory_hostname }} was here\"
+                  delegate_to: \"{{ peer }}\"
+                  delegate_facts: true
+                - setup:
+                    filter: ansible_hostname
+                  loop: \"{{ ansible_play_hosts }}\"
+                  delegate_to: \"{{ item }}\"
+                  delegate_facts: true
+                  when: inventory_hostname == 'target'
+                - debug:
+                    msg: \"{{ inventory_hostname }}: from_target={{ from_target | default('unset') }} from_other={{ from_other | default('unset') }} peer has mine={{ hostvars[peer]['from_' ~ inventory_hostname] | default('unset') }} own facts={{ ansible_hostname == hn.stdout }} peer facts={{ hostvars[peer].ansible_hostname == hostvars[peer].hn.stdout }}\"
+                  when: inventory_hostname == item
+                  loop: [target, other]
+            ",
+        )
+        .run();
+    pair.assert_same()
+        .assert_msg(
+            "target: from_target=unset from_other=other was here peer has mine=target was here \
+             own facts=True peer facts=True",
+        )
+        .assert_msg(
+            "other: from_target=target was here from_other=unset peer has mine=other was here \
+             own facts=True peer facts=True",
+        );
+    assert_eq!(
+        pair.ours.recap("other"),
+        pair.ansible.recap("other"),
+        "--- ours\n{}\n--- ansible-playbook\n{}",
+        pair.ours.out,
+        pair.ansible.out
+    );
+}
