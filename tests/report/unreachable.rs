@@ -412,3 +412,90 @@ fn unreachable_lines_have_ansibles_shape() {
         "{ours}"
     );
 }
+
+/// A host that answers but whose become fails is not unreachable: the
+/// task fails (`[ERROR]: Task failed: ...` with no `Module failed`, then
+/// `fatal: [h]: FAILED!`), in the implicit fact gathering too, and the
+/// recap counts it failed, as ansible-playbook 2.19.14 does (local
+/// connections, a `become_exe` that does not exist).
+#[test]
+fn a_become_that_fails_fails_the_task_and_leaves_the_host_reachable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("inventory.yaml"),
+        "all:\n  hosts:\n    \
+         badbecome: {ansible_become: true, ansible_become_user: nobody, \
+         ansible_become_exe: /nonexistent-sudo}\n    \
+         fine: {}\n  vars:\n    ansible_connection: local\n    \
+         ansible_python_interpreter: /usr/bin/python3\n",
+    )
+    .expect("inventory");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  tasks:\n    - command: 'true'\n      \
+         become: true\n      become_user: nobody\n      \
+         become_exe: /nonexistent-sudo\n      ignore_errors: true\n",
+    )
+    .expect("site.yml");
+    let run = |tool: &str| {
+        let out = std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("NO_COLOR", "1")
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let ours_cmd = format!(
+        "{} playbook --no-run-log",
+        env!("CARGO_BIN_EXE_konvoy-image")
+    );
+    let (ours_code, ours) = run(&ours_cmd);
+    let (ansible_code, ansible) = run("ansible-playbook");
+    // The result lines, banners, origins and recap, each message cut to
+    // its `Task failed: ` frame (the become tool's words differ).
+    let shape = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                [
+                    "fatal:",
+                    "ok:",
+                    "changed:",
+                    "...ignoring",
+                    "Origin:",
+                    "TASK",
+                    "PLAY",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p))
+                    || l.contains(" : ok=")
+                    || l.starts_with("[ERROR]: Task failed: ")
+            })
+            .map(|l| match l.split_once("Task failed: ") {
+                Some((head, rest)) => {
+                    let tail = rest.find("\"}").map(|i| &rest[i..]).unwrap_or("");
+                    format!("{head}Task failed: <why>{tail}")
+                }
+                None => l.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        shape(&ours),
+        shape(&ansible),
+        "--- ours\n{ours}\n--- ansible-playbook\n{ansible}"
+    );
+    assert_eq!(ours_code, ansible_code, "{ours}");
+    assert!(
+        ours.contains("fatal: [badbecome]: FAILED! => {\"changed\": false, \"msg\": \"Task failed: become `nobody` on `badbecome` failed: "),
+        "{ours}"
+    );
+    assert!(!ours.contains("UNREACHABLE"), "{ours}");
+}

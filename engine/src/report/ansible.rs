@@ -372,6 +372,15 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                 }
             }
             Status::Failed => {
+                if r.origin.is_none() && r.failure_kind.is_empty() {
+                    // The implicit fact gathering has no origin: its own
+                    // error (a become that failed) stands alone.
+                    let msg = r.msg().unwrap_or_default();
+                    let what = msg.strip_prefix("Task failed: ").unwrap_or(msg);
+                    out.push_str(
+                        &self.paint(format!("[ERROR]: Task failed: {what}\n"), Color::Error),
+                    );
+                }
                 if let Some(origin) = &r.origin {
                     // A `no_log` result has no `msg` left to show. (Ansible prints
                     // the task's real message here, secret or not; this

@@ -59,10 +59,13 @@ pub(crate) fn gather_facts(
     };
     let out = match out {
         Ok(o) => o,
-        Err(e) => {
+        Err(e) if e.is_unreachable() => {
             connection::drop_session(st, &target.spec);
             return TaskRun::single(TaskResult::unreachable_by(&e, &target.spec));
         }
+        // The host answered (a become that failed, a command error): the
+        // task fails, as ansible-core's does.
+        Err(e) => return TaskRun::single(TaskResult::task_error(&e.to_string())),
     };
     let mut facts_out = &out.stdout[..];
     if let Some((w, _)) = &probes {

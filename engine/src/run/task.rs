@@ -557,6 +557,11 @@ fn on_host(
             connection::drop_session(st, &w.target.spec);
             TaskResult::unreachable_by(&e, &w.target.spec)
         }
+        // Becoming the user failed: the task's error, not the module's
+        // (ansible-core: `Task failed: ...` with no `Module failed`).
+        Err(ModuleError::Transport(e @ crate::transport::TransportError::Become { .. })) => {
+            TaskResult::task_error(&e.to_string())
+        }
         Err(e) => TaskResult::failed(e.to_string()),
     }
 }
