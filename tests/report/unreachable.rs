@@ -499,3 +499,64 @@ fn a_become_that_fails_fails_the_task_and_leaves_the_host_reachable() {
     );
     assert!(!ours.contains("UNREACHABLE"), "{ours}");
 }
+
+/// No become to the user the task already runs as (ansible-core's
+/// `BECOME_ALLOW_SAME_USER`, false by default): `become: true` to `root`
+/// on a local connection run by root never calls the become tool, in the
+/// implicit gathering and in tasks alike, so a `become_exe` that does not
+/// exist goes unnoticed there, as with ansible-playbook 2.19.14; to
+/// another user it is used and fails.
+#[test]
+fn become_to_the_user_already_logged_in_is_skipped_as_ansible_skips_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("inventory.yaml"),
+        "all:\n  hosts:\n    local:\n  vars:\n    ansible_connection: local\n    \
+         ansible_python_interpreter: /usr/bin/python3\n",
+    )
+    .expect("inventory");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  become: true\n  become_exe: /nonexistent-sudo\n  tasks:\n    \
+         - command: id -un\n      register: who\n    \
+         - debug:\n        msg: \"as {{ who.stdout }}\"\n    \
+         - command: id -un\n      become_user: nobody\n      ignore_errors: true\n      \
+         register: other\n    \
+         - debug:\n        msg: \"to nobody failed={{ other is failed }}\"\n",
+    )
+    .expect("site.yml");
+    let run = |tool: &str| {
+        let out = std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("NO_COLOR", "1")
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+            .env("USER", "root")
+            .env_remove("LOGNAME")
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = run(&format!(
+        "{} playbook --no-run-log",
+        env!("CARGO_BIN_EXE_konvoy-image")
+    ));
+    let ansible = run("ansible-playbook");
+    let recap = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("local "))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    for text in [&ours, &ansible] {
+        assert!(text.contains("\"msg\": \"as root\""), "{text}");
+        assert!(
+            text.contains("\"msg\": \"to nobody failed=True\""),
+            "{text}"
+        );
+    }
+    assert_eq!(recap(&ours), recap(&ansible), "{ours}\n{ansible}");
+}

@@ -298,7 +298,7 @@ pub const RULES: &[(&str, &str, Use)] = &[
     ("base", "ANSIBLE_PIPELINING", Use::NoEffect(PIPELINING)),
     ("base", "ANY_ERRORS_FATAL", Use::Honoured(Field::AnyErrorsFatal)),
     ("base", "BECOME_ALLOW_SAME_USER", Use::DefaultOnly(
-        "become is always used when asked for, also to the login user")),
+        "no become when the become user is the remote user, as by default")),
     ("base", "BECOME_PASSWORD_FILE", Use::Honoured(Field::BecomePasswordFile)),
     ("base", "BECOME_PLUGIN_PATH", Use::NoEffect(PLUGIN_PATH)),
     ("base", "CACHE_PLUGIN", Use::DefaultOnly(

@@ -174,13 +174,53 @@ pub(crate) fn target(
     }
     // Level 2: configuration and command line.
     defaults(env, &mut settings);
-    let spec = connection_spec(&name, &settings).map_err(|e| failed(e.to_string()))?;
+    let mut spec = connection_spec(&name, &settings).map_err(|e| failed(e.to_string()))?;
+    skip_become_to_self(&mut spec);
     let privilege = if spec.become_.is_some() {
         Privilege::Become
     } else {
         Privilege::User
     };
     Ok(Target { spec, privilege })
+}
+
+/// ansible-core's `BECOME_ALLOW_SAME_USER` (default false, the only value
+/// this engine has): no become when the become user is the remote user,
+/// which is the configured one over SSH (none unless set: then become is
+/// used) and the user running the controller for `local`
+/// (`ActionBase._low_level_execute_command`, `_get_remote_user`).
+fn skip_become_to_self(spec: &mut ConnectionSpec) {
+    let remote = match spec.kind {
+        transport::ConnectionKind::Ssh => spec.user.clone(),
+        transport::ConnectionKind::Local => controller_user(),
+    };
+    if let (Some(r), Some(b)) = (remote, &spec.become_) {
+        if r == b.user {
+            spec.become_ = None;
+        }
+    }
+}
+
+/// Python's `getpass.getuser()`: `LOGNAME`, `USER`, `LNAME`, `USERNAME`,
+/// then the password database.
+fn controller_user() -> Option<String> {
+    for var in ["LOGNAME", "USER", "LNAME", "USERNAME"] {
+        if let Some(v) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            return Some(v);
+        }
+    }
+    // SAFETY: getpwuid returns a pointer into static storage or null; the
+    // name is copied before any other call can reuse it.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*pw).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
 }
 
 /// The connection variables among `vars`, rendered.
@@ -344,8 +384,9 @@ pub(crate) fn gather_target(
         Some(task) => target(env, st, task, vars),
         None => {
             let settings = variables(vars).map_err(TargetError::Failed)?;
-            let spec = connection_spec(&st.name, &settings)
+            let mut spec = connection_spec(&st.name, &settings)
                 .map_err(|e| TargetError::Failed(e.to_string()))?;
+            skip_become_to_self(&mut spec);
             Ok(Target {
                 privilege: if spec.become_.is_some() {
                     Privilege::Become
