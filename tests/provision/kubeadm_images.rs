@@ -167,56 +167,84 @@ fn explicit_versions_win_over_the_table() {
     );
 }
 
-#[test]
-fn a_minor_without_known_versions_names_the_keys_to_set() {
-    // Each of the four versions fails with the message, which is also the
-    // message of the play's check before any change.
-    for key in [
-        "etcd_version",
-        "coredns_version",
-        "pause_image_version",
-        "pause_image_version_prev",
-    ] {
-        let err = render(
-            "rocky-9",
-            Some("1.30.14"),
-            &[],
-            &[],
-            &format!("{{{{ {key} }}}}"),
-        )
-        .unwrap_err();
-        let msg = render(
-            "rocky-9",
-            Some("1.30.14"),
-            &[],
-            &[],
-            "{{ kubeadm_images_unknown }}",
-        )
-        .unwrap();
-        let msg = msg.as_str().expect("a message");
-        assert!(err.contains(msg), "{key}: {err}");
-        for needle in [
-            "no kubeadm image versions known for Kubernetes 1.30",
-            "lists 1.31, 1.32, 1.33, 1.34, 1.35, 1.36",
-            "set etcd_version, coredns_version, pause_image_version and pause_image_version_prev",
-        ] {
-            assert!(msg.contains(needle), "{needle}: {msg}");
+/// The `that` conditions and `fail_msg` of the play's pre-task `name`.
+fn pre_task_assert(name: &str) -> (Vec<String>, String) {
+    let path = repo().join("playbooks/provision.yaml");
+    let (doc, _) = engine::yaml::load_file(&path).expect("playbook").single();
+    let Some(Value::List(plays)) = doc.map(|d| d.to_value()) else {
+        panic!("a list of plays")
+    };
+    let Some(Value::Map(play)) = plays.first() else {
+        panic!("a play")
+    };
+    let Some(Value::List(tasks)) = play.get("pre_tasks") else {
+        panic!("pre_tasks")
+    };
+    let task = tasks
+        .iter()
+        .find_map(|t| match t {
+            Value::Map(t) if t.get("name").and_then(Value::as_str) == Some(name) => Some(t),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no pre-task {name}"));
+    let Some(Value::Map(assert)) = task.get("assert") else {
+        panic!("{name}: an assert")
+    };
+    let Some(Value::List(that)) = assert.get("that") else {
+        panic!("{name}: that")
+    };
+    let that = that
+        .iter()
+        .map(|c| c.as_str().expect("a condition").to_owned())
+        .collect();
+    let msg = assert
+        .get("fail_msg")
+        .and_then(Value::as_str)
+        .expect("fail_msg")
+        .to_owned();
+    (that, msg)
+}
+
+/// Whether every condition of `that` holds (as `assert` evaluates them),
+/// and the rendered `fail_msg`.
+fn check(that: &[String], msg: &str, k8s: &str, extra: &[&str]) -> (bool, String) {
+    let holds = that.iter().all(|c| {
+        match render("flatcar", Some(k8s), &[], extra, &format!("{{{{ {c} }}}}")) {
+            Ok(Value::Bool(b)) => b,
+            other => panic!("{c}: {other:?}"),
         }
-    }
-    // Setting them is enough.
-    let got = images_to_pull(
-        "rocky-9",
-        Some("1.30.14"),
-        &[],
-        &[
-            "etcd_version=3.5.15-0",
-            "coredns_version=1.11.3",
-            "pause_image_version=3.9",
-            "pause_image_version_prev=3.8",
-        ],
-    );
+    });
+    let msg = match render("flatcar", Some(k8s), &[], extra, msg) {
+        Ok(Value::Str(s)) => s,
+        other => panic!("fail_msg: {other:?}"),
+    };
+    (holds, msg)
+}
+
+#[test]
+fn a_minor_without_known_versions_fails_the_check_naming_the_keys_to_set() {
+    let (that, msg) = pre_task_assert("Check the control-plane image versions are known");
+    let (holds, text) = check(&that, &msg, "1.30.14", &[]);
+    assert!(!holds, "the check fails for 1.30");
     assert_eq!(
-        got,
+        text,
+        "no kubeadm image versions known for Kubernetes 1.30 (images/common.yaml \
+         kubeadm_image_versions lists 1.31, 1.32, 1.33, 1.34, 1.35, 1.36); set etcd_version, \
+         coredns_version, pause_image_version and pause_image_version_prev"
+    );
+    // A known minor passes it; so does an unknown one with the four set.
+    assert!(check(&that, &msg, "1.31.13", &[]).0);
+    let pins = [
+        "etcd_version=3.5.15-0",
+        "coredns_version=1.11.3",
+        "pause_image_version=3.9",
+        "pause_image_version_prev=3.8",
+    ];
+    assert!(check(&that, &msg, "1.30.14", &pins).0);
+    assert_eq!(
+        images_to_pull("rocky-9", Some("1.30.14"), &[], &pins),
         kubeadm_list("1.30.14", "3.5.15-0", "1.11.3", ["3.9", "3.8"])
     );
+    // Three of four set is not enough.
+    assert!(!check(&that, &msg, "1.30.14", &pins[..3]).0);
 }
