@@ -51,13 +51,18 @@ CONTAINERD_VERSION=${CONTAINERD_VERSION:-2.3.4}
 RUNC_VERSION=${RUNC_VERSION:-1.4.3}
 CRICTL_VERSION=${CRICTL_VERSION:-1.36.0}
 CNI_VERSION=${CNI_VERSION:-1.9.1}
-ETCD_VERSION=${ETCD_VERSION:-3.6.9-0}
-COREDNS_VERSION=${COREDNS_VERSION:-1.13.1}
+# The control-plane images kubeadm names for it (images/common.yaml
+# kubeadm_image_versions).
+ETCD_VERSION=${ETCD_VERSION:-3.6.8-0}
+COREDNS_VERSION=${COREDNS_VERSION:-1.14.2}
 PAUSE_VERSIONS=${PAUSE_VERSIONS:-3.10.2 3.10.1}
 # The oldest Kubernetes minor pkgs.k8s.io still serves, with containerd 1.7.
 PREVIOUS_KUBERNETES_VERSION=1.31.13
 PREVIOUS_CONTAINERD_VERSION=1.7.34
 PREVIOUS_CRICTL_VERSION=1.31.1
+PREVIOUS_ETCD_VERSION=3.5.15-0
+PREVIOUS_COREDNS_VERSION=1.11.3
+PREVIOUS_PAUSE_VERSIONS="3.10 3.9"
 LEGACY_KUBERNETES_VERSION=1.21.6
 LEGACY_CONTAINERD_VERSION=1.4.11
 LEGACY_CRICTL_VERSION=1.22.0
@@ -369,7 +374,9 @@ for i in "etcd:$ETCD_VERSION" "coredns/coredns:v$COREDNS_VERSION" etcd:3.4.13-0 
 	mesosphere/pause:3.4.1 mesosphere/pause:3.2 mesosphere/kfips:v0.1.0; do
 	manifest "$i"
 done
-for p in $PAUSE_VERSIONS; do
+manifest "etcd:$PREVIOUS_ETCD_VERSION"
+manifest "coredns/coredns:v$PREVIOUS_COREDNS_VERSION"
+for p in $PAUSE_VERSIONS $PREVIOUS_PAUSE_VERSIONS; do
 	manifest "pause:$p"
 	manifest "mesosphere/pause:$p"
 done

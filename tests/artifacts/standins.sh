@@ -149,14 +149,16 @@ standin_crictl() { # file version
 # Stand-in for crictl v$2 (konvoy-image tests): --version, pull REF, images.
 # A pull resolves REF as containerd's CRI does: Docker Hub short names become
 # docker.io/..., the registry's endpoints come from containerd's config
-# (config version 3: /etc/containerd/certs.d/<registry or _default>/hosts.toml;
-# version 2: the mirrors tables of config.toml), then the registry itself.
+# (with config_path in config.toml, as every version 3 config and version 2
+# ones of containerd 1.5+ have: /etc/containerd/certs.d/<registry or
+# _default>/hosts.toml; without: the mirrors tables of config.toml), then the
+# registry itself.
 # The first endpoint that serves /v2/<name>/manifests/<tag> wins; the full
 # name is added to the list of present images.
 list=$STANDIN_IMAGES_LIST
 endpoints() { # registry
 	certs=/etc/containerd/certs.d
-	if grep -q '^version = 3' /etc/containerd/config.toml 2>/dev/null; then
+	if grep -q '^ *config_path = "/etc/containerd/certs.d"' /etc/containerd/config.toml 2>/dev/null; then
 		for d in "\$1" _default; do
 			[ -f "\$certs/\$d/hosts.toml" ] || continue
 			sed -n 's/^\[host\."\(.*\)"\]$/\1/p' "\$certs/\$d/hosts.toml"

@@ -101,10 +101,10 @@ const IMAGES: &[&str] = &[
     "registry.k8s.io/kube-controller-manager:v1.36.4",
     "registry.k8s.io/kube-scheduler:v1.36.4",
     "registry.k8s.io/kube-proxy:v1.36.4",
-    "registry.k8s.io/etcd:3.6.9-0",
+    "registry.k8s.io/etcd:3.6.8-0",
     "registry.k8s.io/pause:3.10.2",
     "registry.k8s.io/pause:3.10.1",
-    "registry.k8s.io/coredns/coredns:v1.13.1",
+    "registry.k8s.io/coredns/coredns:v1.14.2",
 ];
 
 pub(crate) fn read(host: &TestHost, path: &str) -> String {

@@ -1,5 +1,6 @@
 //! `--check` on fresh hosts, and bad input: a missing image file, an
-//! override that is not a map, a host of an unsupported OS, a download
+//! override that is not a map, a host of an unsupported OS, a Kubernetes
+//! minor without known control-plane image versions, a download
 //! whose checksum does not match. Each gives a clear message and leaves
 //! the hosts as they were (the failed download keeps the old binary).
 //!
@@ -131,6 +132,37 @@ fn check_mode_and_bad_input_leave_hosts_untouched() {
         "the message names the OS and the supported ones:\n{output}"
     );
     assert_all_fresh("--check");
+
+    // A Kubernetes minor without known control-plane image versions: the
+    // Flatcar host (current image) fails before any change, naming the keys
+    // to set; the CentOS images pin their own and are not refused.
+    let job = setup.job(
+        &fleet,
+        Source::Bundle,
+        None,
+        &[],
+        &["start_services=false", "kubernetes_version=1.30.14"],
+    );
+    let (summary, output) = setup.run(job, RunMode::Check);
+    let node3 = summary.recap.hosts["node3"];
+    assert_eq!((node3.failed, node3.changed), (1, 0), "{output}");
+    assert!(
+        output.contains("no kubeadm image versions known for Kubernetes 1.30")
+            && output.contains(
+                "set etcd_version, coredns_version, pause_image_version and pause_image_version_prev"
+            ),
+        "the message names the keys to set:\n{output}"
+    );
+    let failure = output
+        .split("fatal: [node3]")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("node3 fails");
+    assert!(
+        failure.contains("no kubeadm image versions known for Kubernetes 1.30"),
+        "node3 fails at the check:\n{failure}"
+    );
+    assert_all_fresh("an unknown Kubernetes minor");
 
     // A bad checksum on a download. Flatcar has an older crictl; the run
     // must fail on that host and keep the old binary. The Debian host fails

@@ -33,7 +33,7 @@ fn fips_images_are_named_as_kubeadm_names_them_and_pulled_through_the_mirror() {
             Os::Centos8 => ("ctr", "1.21.6", ["3.4.1", "3.2"]),
             _ => ("/opt/bin/ctr", "1.36.4", ["3.10.2", "3.10.1"]),
         };
-        let coredns = if k8s == "1.21.6" { "1.8.0" } else { "1.13.1" };
+        let coredns = if k8s == "1.21.6" { "1.8.0" } else { "1.14.2" };
         let mut want: Vec<String> = [
             "kube-apiserver",
             "kube-controller-manager",

@@ -23,6 +23,7 @@ mod faults;
 mod fips;
 pub(crate) mod hostprep;
 mod keys;
+mod kubeadm_images;
 mod matrix;
 mod twin;
 mod versions;

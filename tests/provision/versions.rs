@@ -3,9 +3,12 @@
 //! pkgs.k8s.io still serves (1.31) with containerd 1.7, on Rocky Linux 9,
 //! Ubuntu 24.04 and Flatcar (real systemd each), from the local mirror.
 //! The Kubernetes repositories follow the minor (`core:/stable:/v1.31/`),
-//! containerd 1.x gets a version 2 config with the systemd cgroup driver
-//! and the mirror inline, kubelet's drop-in has no `--container-runtime`
-//! (gone since 1.27); then again (`changed=0`).
+//! containerd 1.7 gets a version 2 config with the systemd cgroup driver
+//! and the mirror in `certs.d/_default/hosts.toml` (`config_path`),
+//! kubelet's drop-in has no `--container-runtime` (gone since 1.27), and
+//! the control-plane images pulled and the sandbox
+//! image are the ones kubeadm 1.31.13 names (etcd 3.5.15-0, coredns
+//! v1.11.3, pause 3.10), not the default minor's; then again (`changed=0`).
 
 use super::current::read;
 use super::{cli, prepare, Mirror, Setup, Source};
@@ -25,18 +28,35 @@ fn assert_host(host: &TestHost, mirror: &Mirror) {
     let name = host.name();
     super::e2e::assert_node_files(host);
     // The 2021 config's layout, with this containerd, the systemd cgroup
-    // driver (Kubernetes >= 1.22) and the current sandbox image.
+    // driver (Kubernetes >= 1.22) and kubeadm 1.31's sandbox image.
     let want = super::e2e::CONFIG_TOML
         .replace("containerd 1.4.11 (", "containerd 1.7.34 (")
         .replace("SystemdCgroup = false", "SystemdCgroup = true")
-        .replace("k8s.gcr.io/pause:3.4.1", "registry.k8s.io/pause:3.10.2");
+        .replace("k8s.gcr.io/pause:3.4.1", "registry.k8s.io/pause:3.10");
+    // Mirrors in hosts.toml files (config_path), as containerd 1.5+ reads
+    // them, not in the inline `mirrors` tables 1.7 deprecates.
     assert_eq!(
         read(host, "/etc/containerd/config.toml"),
         format!(
-            "{want}\n# Mirror for every registry; containerd falls back to the registry itself.\n\
-             [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = [\"{}\"]\n",
+            "{want}\n# Registry mirrors: /etc/containerd/certs.d/<registry>/hosts.toml.\n\
+             [plugins.\"io.containerd.grpc.v1.cri\".registry]\n  \
+             config_path = \"/etc/containerd/certs.d\"\n"
+        ),
+        "{name}"
+    );
+    assert_eq!(
+        read(host, "/etc/containerd/certs.d/_default/hosts.toml"),
+        format!(
+            "# Managed by konvoy-image: registry hosts for every registry; mirrors are\n\
+             # tried in order, then the registry itself.\n\n[host.\"{}\"]\n  \
+             capabilities = [\"pull\", \"resolve\"]\n",
             mirror.base
         ),
+        "{name}"
+    );
+    assert_eq!(
+        host.sh("ls /etc/containerd/certs.d"),
+        "_default\n",
         "{name}"
     );
     assert_eq!(
@@ -57,20 +77,26 @@ fn assert_host(host: &TestHost, mirror: &Mirror) {
             .contains(" v1.7.34 "),
         "{name}"
     );
-    // Pulled through the mirror (inline mirrors of a version 2 config).
+    // Pulled through the mirror (the stand-in crictl resolves it from
+    // config_path's hosts.toml, as containerd's CRI does):
+    // exactly what `kubeadm config images list --kubernetes-version
+    // v1.31.13` names, and the pause version before 3.10.
     let images = host.sh(&format!("{bin}/ctr -n k8s.io images ls -q"));
-    for c in [
-        "kube-apiserver",
-        "kube-controller-manager",
-        "kube-scheduler",
-        "kube-proxy",
-    ] {
-        let image = format!("registry.k8s.io/{c}:v1.31.13");
-        assert!(
-            images.lines().any(|l| l == image),
-            "{name}: {image} not pulled:\n{images}"
-        );
-    }
+    let mut want: Vec<String> = [
+        "kube-apiserver:v1.31.13",
+        "kube-controller-manager:v1.31.13",
+        "kube-scheduler:v1.31.13",
+        "kube-proxy:v1.31.13",
+        "etcd:3.5.15-0",
+        "coredns/coredns:v1.11.3",
+        "pause:3.10",
+        "pause:3.9",
+    ]
+    .iter()
+    .map(|i| format!("registry.k8s.io/{i}\n"))
+    .collect();
+    want.sort();
+    assert_eq!(images, want.concat(), "{name}");
     match host.os() {
         Os::Rocky9 => {
             assert_eq!(
