@@ -178,3 +178,45 @@ fn every_listener_sees_the_same_events() {
         assert_eq!(recap["hosts"][h.name()]["ok"], 2);
     }
 }
+
+/// `environment:` as ansible-core reads it: the play's applies to the
+/// gathering task too (`ansible_env` shows it), a value on the not yet
+/// gathered `ansible_env` is skipped there and honoured afterwards, and the
+/// list form merges its items with `omit` items and values dropped.
+#[test]
+fn environment_applies_to_gathering_and_takes_the_list_form() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: true
+          environment:
+            KONVOY_PLAY: play
+            PATH: '{{ ansible_env.PATH }}:/konvoy'
+          tasks:
+            - assert:
+                that:
+                  - ansible_env.KONVOY_PLAY == 'play'
+                  - "'/konvoy' not in ansible_env.PATH"
+            - shell: echo "$KONVOY_PLAY $PATH"
+              register: play_env
+            - shell: echo "A=$A B=$B C=$C"
+              environment:
+                - A: one
+                  B: '{{ omit }}'
+                - '{{ omit }}'
+                - C: three
+              register: listed
+            - assert:
+                that:
+                  - play_env.stdout.startswith('play ')
+                  - play_env.stdout.endswith(':/konvoy')
+                  - listed.stdout == 'A=one B= C=three'
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let h = &fleet.hosts()[0];
+    assert!(recap_line(&out, h.name()).contains("ok=5 "), "{out}");
+}

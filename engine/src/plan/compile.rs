@@ -399,7 +399,12 @@ impl Compiler {
             }
         }
         inh.used = without_vars;
-        if let Some(s) = &p.strategy {
+        let strategy_template = p
+            .strategy
+            .as_ref()
+            .filter(|s| s.value.contains("{{") || s.value.contains("{%"))
+            .map(|s| s.value.clone());
+        if let Some(s) = p.strategy.as_ref().filter(|_| strategy_template.is_none()) {
             if !matches!(s.value.as_str(), "linear" | "free") {
                 self.errors.push(PlanError::UnsupportedValue {
                     keyword: "strategy",
@@ -455,6 +460,7 @@ impl Compiler {
                 Some("free") => Strategy::Free,
                 _ => Strategy::Linear,
             },
+            strategy_template,
             max_fail_percentage: p
                 .max_fail_percentage
                 .as_ref()
@@ -510,7 +516,7 @@ impl Compiler {
                 .collect(),
             v => v.as_str().map(|s| vec![s.to_owned()]).unwrap_or_default(),
         };
-        let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.exists()) else {
+        let Some(path) = super::vars_files::find(dir, &names) else {
             self.errors.push(PlanError::VarsFile {
                 file: names.join(", "),
                 message: "not found (templated vars_files names are not supported)".into(),
@@ -529,7 +535,17 @@ impl Compiler {
             }
             Ok(l) => {
                 let (doc, _) = l.single();
-                self.map_of(doc.as_ref(), &path.display().to_string())
+                let value = doc.as_ref().map_or(Value::Null, Node::to_value);
+                super::vars_files::contents(value).unwrap_or_else(|| {
+                    self.errors.push(PlanError::VarsFile {
+                        file: path.display().to_string(),
+                        message: "Invalid variable file contents: variable files must contain \
+                                  either a dictionary of variables, or a list of dictionaries"
+                            .into(),
+                        span: f.span.clone(),
+                    });
+                    Map::new()
+                })
             }
         }
     }

@@ -16,6 +16,7 @@ mod module_args;
 mod names;
 mod template_files;
 mod types;
+mod vars_files;
 
 pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};

@@ -71,6 +71,10 @@ pub struct PlayPlan {
     pub order: HostOrder,
     /// Strategy.
     pub strategy: Strategy,
+    /// A templated `strategy:` as written: rendered when the play starts
+    /// (play vars and extra vars, as Ansible's `post_validate` does), and
+    /// then it replaces [`PlayPlan::strategy`].
+    pub strategy_template: Option<String>,
     /// Fail every host of the batch when one fails: the play's
     /// `any_errors_fatal`, else the configured default; a role, block or
     /// task that sets its own wins ([`TaskStep::any_errors_fatal`]).
