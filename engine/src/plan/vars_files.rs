@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 pub(crate) fn candidates(dir: &Path, name: &str) -> Vec<PathBuf> {
     if let Some(rest) = name.strip_prefix('~') {
         let home = std::env::var_os("HOME").map(PathBuf::from);
-        return match (home, rest.strip_prefix('/').or(rest.is_empty().then_some(""))) {
+        return match (
+            home,
+            rest.strip_prefix('/').or(rest.is_empty().then_some("")),
+        ) {
             (Some(h), Some(tail)) => vec![h.join(tail)],
             _ => vec![PathBuf::from(name)],
         };
@@ -76,10 +79,43 @@ mod tests {
         );
         assert_eq!(
             candidates(d.path(), "vars/y.yml"),
-            vec![d.path().join("vars/vars/y.yml"), d.path().join("vars/y.yml")]
+            vec![
+                d.path().join("vars/vars/y.yml"),
+                d.path().join("vars/y.yml")
+            ]
         );
-        assert_eq!(candidates(d.path(), "/etc/z.yml"), vec![PathBuf::from("/etc/z.yml")]);
-        assert_eq!(find(d.path(), &["nope.yml".into(), "x.yml".into()]), Some(d.path().join("vars/x.yml")));
+        assert_eq!(
+            candidates(d.path(), "/etc/z.yml"),
+            vec![PathBuf::from("/etc/z.yml")]
+        );
+        assert_eq!(
+            find(d.path(), &["nope.yml".into(), "x.yml".into()]),
+            Some(d.path().join("vars/x.yml"))
+        );
+    }
+
+    /// The play loads `vars/common.yml`, not the playbook `common.yml`
+    /// beside it (a list of plays, which would be merged as variables).
+    #[test]
+    fn a_play_loads_the_vars_directory_file_before_the_playbook_dir_one() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("vars")).unwrap();
+        std::fs::write(d.path().join("vars/common.yml"), "from: vars_dir\n").unwrap();
+        let site = "- hosts: all\n  vars_files: [common.yml, list.yml]\n  tasks: []\n";
+        std::fs::write(d.path().join("common.yml"), site).unwrap();
+        std::fs::write(d.path().join("list.yml"), "- {a: 1, b: 1}\n- {b: 2}\n").unwrap();
+        let pb = crate::playbook::load_playbook(&d.path().join("common.yml")).unwrap();
+        let plan = crate::plan::compile(&pb).unwrap();
+        let vars = &plan.plays[0].vars;
+        assert_eq!(vars.get("from"), Some(&Value::Str("vars_dir".into())));
+        assert_eq!(vars.get("a"), Some(&Value::Int(1)));
+        assert_eq!(vars.get("b"), Some(&Value::Int(2)));
+        assert_eq!(vars.get("hosts"), None);
+        std::fs::write(d.path().join("list.yml"), "- 1\n").unwrap();
+        let pb = crate::playbook::load_playbook(&d.path().join("common.yml")).unwrap();
+        let e = crate::plan::compile(&pb).unwrap_err().to_string();
+        assert!(e.contains("Invalid variable file contents"), "{e}");
+        assert!(e.contains("common.yml:2:"), "{e}");
     }
 
     #[test]

@@ -130,6 +130,7 @@ pub fn run(
         play.keywords.read(Keyword::Order);
         ordered(&mut hosts, play.order);
         let serial = resolve_serial(&templar, play, &extra)?;
+        let strategy = super::strategy::resolve(&templar, play, &extra)?;
         let forks = if opts.forks == 0 {
             hosts.len().clamp(1, 50)
         } else {
@@ -198,7 +199,7 @@ pub fn run(
             for _ in 0..gathers {
                 gather(&walk, &mut batch, play.gather.as_deref(), steps);
             }
-            let finished = match play.strategy {
+            let finished = match strategy {
                 Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
                 Strategy::Free => pool.install(|| {
                     batch

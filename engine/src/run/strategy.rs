@@ -73,13 +73,23 @@ mod tests {
         let templar = Templar::new();
         let none = Arc::new(Map::new());
         let t = "{{ test_strategy | default('linear') }}";
-        assert_eq!(resolve(&templar, &play(t, &[]), &none).unwrap(), Strategy::Linear);
+        assert_eq!(
+            resolve(&templar, &play(t, &[]), &none).unwrap(),
+            Strategy::Linear
+        );
         let p = play(t, &[("test_strategy", "free")]);
         assert_eq!(resolve(&templar, &p, &none).unwrap(), Strategy::Free);
         let mut extra = Map::new();
         extra.insert("test_strategy".into(), Value::Str("linear".into()));
-        assert_eq!(resolve(&templar, &p, &Arc::new(extra)).unwrap(), Strategy::Linear);
-        let e = resolve(&templar, &play(t, &[("test_strategy", "host_pinned")]), &none);
+        assert_eq!(
+            resolve(&templar, &p, &Arc::new(extra)).unwrap(),
+            Strategy::Linear
+        );
+        let e = resolve(
+            &templar,
+            &play(t, &[("test_strategy", "host_pinned")]),
+            &none,
+        );
         assert!(e.unwrap_err().to_string().contains("`host_pinned`"));
         let e = resolve(&templar, &play(t, &[("test_strategy", "lineaer")]), &none);
         assert!(e
