@@ -220,3 +220,36 @@ fn environment_applies_to_gathering_and_takes_the_list_form() {
     let h = &fleet.hosts()[0];
     assert!(recap_line(&out, h.name()).contains("ok=5 "), "{out}");
 }
+
+/// `meta: clear_host_errors` in an `always` section lets the hosts that
+/// came in failed go on after it (ansible-core resets their fail state; the
+/// recap keeps the failure), and a rescue reads the failed task's action
+/// in `ansible_failed_task.action`.
+#[test]
+fn clear_host_errors_in_always_lets_failed_hosts_go_on() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - name: first
+                  fail: msg=boom
+              rescue:
+                - assert:
+                    that:
+                      - ansible_failed_task.action == 'fail'
+                      - ansible_failed_task.name == 'first'
+                - fail: msg=again
+              always:
+                - meta: clear_host_errors
+            - command: touch /root/after
+        "#,
+    );
+    let (_, out) = sc.run(&fleet, |_| {});
+    let h = &fleet.hosts()[0];
+    assert!(h.root().join("root/after").exists(), "{out}");
+    assert!(recap_line(&out, h.name()).contains("failed=1 "), "{out}");
+}

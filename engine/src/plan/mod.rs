@@ -14,6 +14,7 @@ mod error;
 mod keyword_use;
 mod module_args;
 mod names;
+mod role_vars;
 mod template_files;
 mod types;
 mod vars_files;

@@ -184,8 +184,13 @@ pub struct RoleCtx {
     pub path: PathBuf,
     /// `defaults/main` (lowest precedence).
     pub defaults: Map,
-    /// `vars/main` (above play vars).
+    /// The role's variables (above play vars): the `vars/main` of the
+    /// roles above it, what its dependencies export, its own `vars/main`
+    /// (see `plan/role_vars.rs`).
     pub vars: Map,
+    /// What a role under this one inherits: the `vars/main` of this role
+    /// and of the roles above it, outermost first.
+    pub chain_vars: Map,
     /// Role params from `roles:` entries (above set_fact).
     pub params: Map,
 }

@@ -83,6 +83,9 @@ pub(crate) struct HostState {
     /// Background jobs started by `async:` tasks (each ends by its own
     /// `async:` deadline); waited for before the run ends.
     pub jobs: Vec<std::thread::JoinHandle<()>>,
+    /// How many times `meta: clear_host_errors` ran on this host: an
+    /// `always` section that saw it run leaves its failed hosts going on.
+    pub errors_cleared: u32,
 }
 
 impl HostState {
@@ -108,6 +111,7 @@ impl HostState {
             meter: Meter::new(name, foreign),
             converged: true,
             jobs: Vec::new(),
+            errors_cleared: 0,
         }
     }
 
