@@ -253,3 +253,34 @@ fn clear_host_errors_in_always_lets_failed_hosts_go_on() {
     assert!(h.root().join("root/after").exists(), "{out}");
     assert!(recap_line(&out, h.name()).contains("failed=1 "), "{out}");
 }
+
+/// `ansible_run_tags` and `ansible_skip_tags` hold the `--tags` and
+/// `--skip-tags` given, each tag once, and `['all']` without `--tags`, as
+/// ansible-core's CLI sets them.
+#[test]
+fn run_tags_and_skip_tags_are_variables() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                dest: /root/tags
+                content: "{{ ansible_run_tags | sort | join(',') }};{{ ansible_skip_tags | sort | join(',') }}"
+              tags: [always]
+        "#,
+    );
+    let h = &fleet.hosts()[0];
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let read = || std::fs::read_to_string(h.root().join("root/tags")).expect("tags file");
+    assert_eq!(read(), "all;");
+    let (summary, out) = sc.run(&fleet, |o| {
+        o.tags = vec!["b".into(), "a".into(), "b".into()];
+        o.skip_tags = vec!["c".into()];
+    });
+    assert_eq!(summary.exit_code, 0, "{out}");
+    assert_eq!(read(), "a,b;c");
+}
