@@ -284,3 +284,31 @@ fn run_tags_and_skip_tags_are_variables() {
     assert_eq!(summary.exit_code, 0, "{out}");
     assert_eq!(read(), "a,b;c");
 }
+
+/// In a loop, an item's `set_fact` is seen by the next items (ansible-core
+/// updates the loop's task vars with it), and `now(fmt=...)` gives the
+/// controller's time as Python's strftime with `%f`.
+#[test]
+fn set_fact_in_a_loop_accumulates_and_now_formats() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - set_fact:
+                acc: "{{ acc | default([]) + [item] }}"
+                stamps: "{{ stamps | default([]) + [now(fmt='%s.%f')] }}"
+              loop: [a, b, c]
+            - assert:
+                that:
+                  - acc == ['a', 'b', 'c']
+                  - stamps | length == 3
+                  - stamps[2] | float >= stamps[0] | float
+                  - stamps[0] is match('^[0-9]+\.[0-9]{6}$')
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+}
