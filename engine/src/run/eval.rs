@@ -98,7 +98,13 @@ pub(crate) fn loop_items(
             let mut out = Vec::new();
             for v in list {
                 let Value::Map(m) = v else {
-                    return Err("with_dict expects a dict".into());
+                    // ansible-core's dict lookup words it so (the stray
+                    // parenthesis is its own).
+                    return Err(format!(
+                        "the 'dict' lookup plugin expects a dictionary, got '{}' of type <class '{}'>)",
+                        crate::report::python_str(&v),
+                        v.type_name()
+                    ));
                 };
                 for (k, v) in m {
                     let mut e = Map::new();
@@ -386,5 +392,23 @@ mod tests {
         assert!(err
             .unwrap_err()
             .contains("environment must be a dictionary"));
+    }
+
+    /// `with_dict` over a term that is not a mapping fails with the dict
+    /// lookup's own words.
+    #[test]
+    fn with_dict_refuses_a_list_in_ansible_words() {
+        let t = Templar::new();
+        let vars = Vars::new(Arc::new(Map::new()));
+        let spec = crate::plan::LoopSpec {
+            lookup: Some("dict".into()),
+            items: Value::List(vec![Value::Int(1)]),
+            subdir: "files",
+        };
+        let err = loop_items(&t, &spec, &vars).unwrap_err();
+        assert_eq!(
+            err,
+            "the 'dict' lookup plugin expects a dictionary, got '1' of type <class 'int'>)"
+        );
     }
 }
