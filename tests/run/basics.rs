@@ -178,3 +178,137 @@ fn every_listener_sees_the_same_events() {
         assert_eq!(recap["hosts"][h.name()]["ok"], 2);
     }
 }
+
+/// `environment:` as ansible-core reads it: the play's applies to the
+/// gathering task too (`ansible_env` shows it), a value on the not yet
+/// gathered `ansible_env` is skipped there and honoured afterwards, and the
+/// list form merges its items with `omit` items and values dropped.
+#[test]
+fn environment_applies_to_gathering_and_takes_the_list_form() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: true
+          environment:
+            KONVOY_PLAY: play
+            PATH: '{{ ansible_env.PATH }}:/konvoy'
+          tasks:
+            - assert:
+                that:
+                  - ansible_env.KONVOY_PLAY == 'play'
+                  - "'/konvoy' not in ansible_env.PATH"
+            - shell: echo "$KONVOY_PLAY $PATH"
+              register: play_env
+            - shell: echo "A=$A B=$B C=$C"
+              environment:
+                - A: one
+                  B: '{{ omit }}'
+                - '{{ omit }}'
+                - C: three
+              register: listed
+            - assert:
+                that:
+                  - play_env.stdout.startswith('play ')
+                  - play_env.stdout.endswith(':/konvoy')
+                  - listed.stdout == 'A=one B= C=three'
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let h = &fleet.hosts()[0];
+    assert!(recap_line(&out, h.name()).contains("ok=5 "), "{out}");
+}
+
+/// `meta: clear_host_errors` in an `always` section lets the hosts that
+/// came in failed go on after it (ansible-core resets their fail state; the
+/// recap keeps the failure), and a rescue reads the failed task's action
+/// in `ansible_failed_task.action`.
+#[test]
+fn clear_host_errors_in_always_lets_failed_hosts_go_on() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - name: first
+                  fail: msg=boom
+              rescue:
+                - assert:
+                    that:
+                      - ansible_failed_task.action == 'fail'
+                      - ansible_failed_task.name == 'first'
+                - fail: msg=again
+              always:
+                - meta: clear_host_errors
+            - command: touch /root/after
+        "#,
+    );
+    let (_, out) = sc.run(&fleet, |_| {});
+    let h = &fleet.hosts()[0];
+    assert!(h.root().join("root/after").exists(), "{out}");
+    assert!(recap_line(&out, h.name()).contains("failed=1 "), "{out}");
+}
+
+/// `ansible_run_tags` and `ansible_skip_tags` hold the `--tags` and
+/// `--skip-tags` given, each tag once, and `['all']` without `--tags`, as
+/// ansible-core's CLI sets them.
+#[test]
+fn run_tags_and_skip_tags_are_variables() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                dest: /root/tags
+                content: "{{ ansible_run_tags | sort | join(',') }};{{ ansible_skip_tags | sort | join(',') }}"
+              tags: [always]
+        "#,
+    );
+    let h = &fleet.hosts()[0];
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+    let read = || std::fs::read_to_string(h.root().join("root/tags")).expect("tags file");
+    assert_eq!(read(), "all;");
+    let (summary, out) = sc.run(&fleet, |o| {
+        o.tags = vec!["b".into(), "a".into(), "b".into()];
+        o.skip_tags = vec!["c".into()];
+    });
+    assert_eq!(summary.exit_code, 0, "{out}");
+    assert_eq!(read(), "a,b;c");
+}
+
+/// In a loop, an item's `set_fact` is seen by the next items (ansible-core
+/// updates the loop's task vars with it), and `now(fmt=...)` gives the
+/// controller's time as Python's strftime with `%f`.
+#[test]
+fn set_fact_in_a_loop_accumulates_and_now_formats() {
+    let fleet = Fleet::builder().hosts(1, Os::Debian).start();
+    let sc = Scenario::new(
+        &fleet,
+        r#"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - set_fact:
+                acc: "{{ acc | default([]) + [item] }}"
+                stamps: "{{ stamps | default([]) + [now(fmt='%s.%f')] }}"
+              loop: [a, b, c]
+            - assert:
+                that:
+                  - acc == ['a', 'b', 'c']
+                  - stamps | length == 3
+                  - stamps[2] | float >= stamps[0] | float
+                  - stamps[0] is match('^[0-9]+\.[0-9]{6}$')
+        "#,
+    );
+    let (summary, out) = sc.run(&fleet, |_| {});
+    assert_eq!(summary.exit_code, 0, "{out}");
+}

@@ -117,7 +117,7 @@ pub fn compile_include(
         )
         .map_err(|e| e.to_string())?;
         let outer = inh.clone();
-        let ctx = role_ctx(&mut c, &role, Map::new());
+        let ctx = role_ctx(&mut c, &role, inherited_params(&inh), inh.role.as_deref());
         inh.role = Some(ctx);
         inh.collections = role_collections(&role);
         let mut steps = Vec::new();
@@ -405,7 +405,12 @@ impl Compiler {
             }
         }
         inh.used = without_vars;
-        if let Some(s) = &p.strategy {
+        let strategy_template = p
+            .strategy
+            .as_ref()
+            .filter(|s| s.value.contains("{{") || s.value.contains("{%"))
+            .map(|s| s.value.clone());
+        if let Some(s) = p.strategy.as_ref().filter(|_| strategy_template.is_none()) {
             if !matches!(s.value.as_str(), "linear" | "free") {
                 self.errors.push(PlanError::UnsupportedValue {
                     keyword: "strategy",
@@ -417,6 +422,10 @@ impl Compiler {
         }
         for f in &p.vars_files {
             vars.extend(self.vars_file(f, &p.dir));
+        }
+        // The play's roles are public: what they export every task sees.
+        for r in &p.roles {
+            vars.extend(super::role_vars::exports(&r.role));
         }
         let mut steps = self.items(&p.pre_tasks, &inh);
         steps.push(Step::FlushHandlers);
@@ -461,6 +470,7 @@ impl Compiler {
                 Some("free") => Strategy::Free,
                 _ => Strategy::Linear,
             },
+            strategy_template,
             max_fail_percentage: p
                 .max_fail_percentage
                 .as_ref()
@@ -516,7 +526,7 @@ impl Compiler {
                 .collect(),
             v => v.as_str().map(|s| vec![s.to_owned()]).unwrap_or_default(),
         };
-        let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.exists()) else {
+        let Some(path) = super::vars_files::find(dir, &names) else {
             self.errors.push(PlanError::VarsFile {
                 file: names.join(", "),
                 message: "not found (templated vars_files names are not supported)".into(),
@@ -535,18 +545,25 @@ impl Compiler {
             }
             Ok(l) => {
                 let (doc, _) = l.single();
-                self.map_of(doc.as_ref(), &path.display().to_string())
+                let value = doc.as_ref().map_or(Value::Null, Node::to_value);
+                super::vars_files::contents(value).unwrap_or_else(|| {
+                    self.errors.push(PlanError::VarsFile {
+                        file: path.display().to_string(),
+                        message: "Invalid variable file contents: variable files must contain \
+                                  either a dictionary of variables, or a list of dictionaries"
+                            .into(),
+                        span: f.span.clone(),
+                    });
+                    Map::new()
+                })
             }
         }
     }
 
     fn role_use(&mut self, r: &RoleUse, inh: &Inherit) -> Vec<Step> {
-        let params = r
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_value()))
-            .collect();
-        let ctx = role_ctx(self, &r.role, params);
+        let mut params = inherited_params(inh);
+        params.extend(r.params.iter().map(|(k, v)| (k.clone(), v.to_value())));
+        let ctx = role_ctx(self, &r.role, params, inh.role.as_deref());
         let mut inner = self.apply(inh, &r.keywords);
         inner.role = Some(ctx);
         inner.collections = role_collections(&r.role);
@@ -573,7 +590,7 @@ impl Compiler {
         }
         seen.push(r.role.info.path.clone());
         let mut inner = inh.clone();
-        inner.role = Some(role_ctx(self, &r.role, Map::new()));
+        inner.role = Some(role_ctx(self, &r.role, Map::new(), inh.role.as_deref()));
         inner.collections = role_collections(&r.role);
         let hs = self.items(&r.role.handlers, &inner);
         flatten_into(&hs, out);
@@ -595,7 +612,8 @@ impl Compiler {
             let imported = match &b.origin {
                 BlockOrigin::ImportRole(role) => {
                     if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
-                        inner.role = Some(role_ctx(self, role, Map::new()));
+                        let params = inherited_params(&inner);
+                        inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
                         inner.collections = role_collections(role);
                     }
                     Some(role)
@@ -634,7 +652,8 @@ impl Compiler {
             // A dependency or imported role gets its own context; the role
             // already in force (with its params) is kept as it is.
             if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
-                inner.role = Some(role_ctx(self, role, Map::new()));
+                let params = inherited_params(&inner);
+                inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
                 inner.collections = role_collections(role);
             }
         }
@@ -949,12 +968,32 @@ pub(crate) fn resolve(name: &str, dirs: &[PathBuf]) -> Option<ModuleName> {
     }
 }
 
-fn role_ctx(c: &mut Compiler, role: &Role, params: Map) -> Arc<RoleCtx> {
+/// The role params a role inherits from the roles above it (Ansible's
+/// `Role.get_role_params(dep_chain)`: every parent's params, outermost
+/// first, then the role's own on top): a dependency, or a role imported
+/// from a role's tasks, sees the params its parent was given.
+fn inherited_params(inh: &Inherit) -> Map {
+    inh.role
+        .as_ref()
+        .map(|parent| parent.params.clone())
+        .unwrap_or_default()
+}
+
+/// The context of `role` run under `parent` (the role whose dependency it
+/// is or whose tasks bring it in; `None` at play level).
+fn role_ctx(c: &mut Compiler, role: &Role, params: Map, parent: Option<&RoleCtx>) -> Arc<RoleCtx> {
+    let own = c.map_of(role.vars.as_ref(), "vars/main");
+    let inherited = parent.map(|p| p.chain_vars.clone()).unwrap_or_default();
+    let mut vars = inherited.clone();
+    vars.extend(super::role_vars::exports(role));
+    let mut chain_vars = inherited;
+    chain_vars.extend(own);
     Arc::new(RoleCtx {
         name: role.info.name.clone(),
         path: role.info.path.clone(),
         defaults: c.map_of(role.defaults.as_ref(), "defaults/main"),
-        vars: c.map_of(role.vars.as_ref(), "vars/main"),
+        vars,
+        chain_vars,
         params,
     })
 }

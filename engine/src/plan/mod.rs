@@ -14,8 +14,10 @@ mod error;
 mod keyword_use;
 mod module_args;
 mod names;
+mod role_vars;
 mod template_files;
 mod types;
+mod vars_files;
 
 pub use checks::{check, Checked};
 pub use compile::{compile, compile_include};

@@ -91,8 +91,8 @@ impl Known {
                     .collect(),
                 v => v.as_str().map(str::to_owned).into_iter().collect(),
             };
-            for name in files {
-                self.file(&play.dir.join(name));
+            if let Some(path) = super::vars_files::find(&play.dir, &files) {
+                self.file(&path);
             }
         }
         for list in [

@@ -71,6 +71,10 @@ pub struct PlayPlan {
     pub order: HostOrder,
     /// Strategy.
     pub strategy: Strategy,
+    /// A templated `strategy:` as written: rendered when the play starts
+    /// (play vars and extra vars, as Ansible's `post_validate` does), and
+    /// then it replaces [`PlayPlan::strategy`].
+    pub strategy_template: Option<String>,
     /// Fail every host of the batch when one fails: the play's
     /// `any_errors_fatal`, else the configured default; a role, block or
     /// task that sets its own wins ([`TaskStep::any_errors_fatal`]).
@@ -180,8 +184,13 @@ pub struct RoleCtx {
     pub path: PathBuf,
     /// `defaults/main` (lowest precedence).
     pub defaults: Map,
-    /// `vars/main` (above play vars).
+    /// The role's variables (above play vars): the `vars/main` of the
+    /// roles above it, what its dependencies export, its own `vars/main`
+    /// (see `plan/role_vars.rs`).
     pub vars: Map,
+    /// What a role under this one inherits: the `vars/main` of this role
+    /// and of the roles above it, outermost first.
+    pub chain_vars: Map,
     /// Role params from `roles:` entries (above set_fact).
     pub params: Map,
 }

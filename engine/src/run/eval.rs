@@ -1,7 +1,7 @@
 //! Templated keyword values evaluated for one host: conditions, booleans,
 //! numbers, loop items and the `environment:` layers.
 
-use crate::template::{Templar, Vars};
+use crate::template::{Templar, TemplateError, Vars, OMIT};
 use crate::value::{Map, Value};
 
 /// The first condition of `when` that is false, if any.
@@ -98,7 +98,13 @@ pub(crate) fn loop_items(
             let mut out = Vec::new();
             for v in list {
                 let Value::Map(m) = v else {
-                    return Err("with_dict expects a dict".into());
+                    // ansible-core's dict lookup words it so (the stray
+                    // parenthesis is its own).
+                    return Err(format!(
+                        "the 'dict' lookup plugin expects a dictionary, got '{}' of type <class '{}'>)",
+                        crate::report::python_str(&v),
+                        v.type_name()
+                    ));
                 };
                 for (k, v) in m {
                     let mut e = Map::new();
@@ -226,23 +232,53 @@ pub(crate) fn loop_keys(ls: &LoopSettings, index: usize, items: &[Value]) -> Map
     m
 }
 
-/// The task's `environment:` layers, rendered and merged (inner wins).
+/// The task's `environment:` layers, rendered and merged (inner wins),
+/// as ansible-core's `Task._post_validate_environment` does: the keyword is
+/// a list field (a mapping is a one-item list; play, block and task items
+/// are joined outer first); a mapping item is templated key by key, a key
+/// whose value is `omit` or an undefined `ansible_env…` is skipped (facts
+/// that gathering has yet to give); any other item is templated whole and
+/// skipped when `omit`. An item that templates to anything but a mapping
+/// fails the task, as the action's "environment must be a dictionary" does.
 pub(crate) fn environment(
     t: &Templar,
     layers: &[Value],
     vars: &Vars,
 ) -> Result<Vec<(String, String)>, String> {
     let mut env = Map::new();
-    for layer in layers {
-        match t.render_value(layer, vars).map_err(|e| e.to_string())? {
-            Value::Map(m) => env.extend(m),
-            Value::Null => {}
-            other => {
-                return Err(format!(
-                    "environment must be a dict, got {}",
-                    other.type_name()
-                ))
+    let items = layers.iter().flat_map(|layer| match layer {
+        Value::List(items) => items.iter().collect::<Vec<_>>(),
+        other => vec![other],
+    });
+    for item in items {
+        match item {
+            Value::Map(m) => {
+                for (k, v) in m {
+                    match t.render_value(v, vars) {
+                        Ok(r) if r.as_str() == Some(OMIT) => {}
+                        Ok(r) => {
+                            env.insert(k.clone(), r);
+                        }
+                        Err(TemplateError::UndefinedVariable { ref name, .. })
+                            if name.contains("ansible_env")
+                                || name.contains("ansible_facts.env") => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
             }
+            Value::Null => {}
+            other => match t.render_value(other, vars).map_err(|e| e.to_string())? {
+                Value::Map(m) => env.extend(m),
+                Value::Null => {}
+                r if r.as_str() == Some(OMIT) => {}
+                r => {
+                    return Err(format!(
+                        "environment must be a dictionary, received {} ({})",
+                        crate::report::python_str(&r),
+                        r.type_name()
+                    ))
+                }
+            },
         }
     }
     Ok(env
@@ -312,5 +348,67 @@ mod tests {
             Err("Error processing keyword 'timeout': The value 'abc' could not be converted to 'int'.".into())
         );
         assert!(int(Value::Float(1.5)).is_err());
+    }
+
+    /// `environment:` as a list (ansible-core's list field): items merge in
+    /// order, an `omit` item and an `omit` value are skipped, an undefined
+    /// `ansible_env` value is skipped (facts not yet gathered), other
+    /// undefined values and non-mapping items fail.
+    #[test]
+    fn environment_list_form_merges_and_skips_omit() {
+        let t = Templar::new();
+        let mut m = Map::new();
+        m.insert("omit".into(), Value::Str(OMIT.into()));
+        m.insert("who".into(), Value::Str("me".into()));
+        let vars = Vars::new(Arc::new(m));
+        let map = |pairs: &[(&str, &str)]| {
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::Str((*v).into())))
+                    .collect(),
+            )
+        };
+        let layers = [Value::List(vec![
+            map(&[("NOTHERE", "{{ omit }}"), ("IAMHERE", "hello")]),
+            Value::Str("{{ omit }}".into()),
+            map(&[("ANOTHER", "{{ who }}"), ("P", "{{ ansible_env.PATH }}:/x")]),
+        ])];
+        let env = environment(&t, &layers, &vars).unwrap();
+        assert_eq!(
+            env,
+            vec![
+                ("IAMHERE".to_owned(), "hello".to_owned()),
+                ("ANOTHER".to_owned(), "me".to_owned())
+            ]
+        );
+        let outer_inner = [map(&[("A", "1"), ("B", "1")]), map(&[("B", "2")])];
+        assert_eq!(
+            environment(&t, &outer_inner, &vars).unwrap(),
+            vec![("A".into(), "1".into()), ("B".into(), "2".into())]
+        );
+        assert!(environment(&t, &[map(&[("X", "{{ nope }}")])], &vars).is_err());
+        let err = environment(&t, &[Value::List(vec![Value::Str("x".into())])], &vars);
+        assert!(err
+            .unwrap_err()
+            .contains("environment must be a dictionary"));
+    }
+
+    /// `with_dict` over a term that is not a mapping fails with the dict
+    /// lookup's own words.
+    #[test]
+    fn with_dict_refuses_a_list_in_ansible_words() {
+        let t = Templar::new();
+        let vars = Vars::new(Arc::new(Map::new()));
+        let spec = crate::plan::LoopSpec {
+            lookup: Some("dict".into()),
+            items: Value::List(vec![Value::Int(1)]),
+            subdir: "files",
+        };
+        let err = loop_items(&t, &spec, &vars).unwrap_err();
+        assert_eq!(
+            err,
+            "the 'dict' lookup plugin expects a dictionary, got '1' of type <class 'int'>)"
+        );
     }
 }

@@ -29,9 +29,18 @@ pub(crate) fn gather_facts(
         Ok(t) => t,
         Err(TargetError::Failed(msg)) => return TaskRun::single(TaskResult::failed(msg)),
     };
+    // The play's `environment:` applies to the gathering task as to any
+    // other (ansible-core's setup task inherits it): `ansible_env` shows it.
+    let layers = play.map_or(&[][..], |p| &p.environment[..]);
+    let environment = match super::eval::environment(env.templar, layers, &vars) {
+        Ok(e) => e,
+        Err(msg) => return TaskRun::single(TaskResult::failed(msg)),
+    };
     let separator = format!("konvoy-probes-{}", crate::transport::nonce());
     let probes = probes.and_then(|w| {
-        let same_way = w.context.spec == target.spec && w.context.privilege == target.privilege;
+        let same_way = w.context.spec == target.spec
+            && w.context.privilege == target.privilege
+            && environment.is_empty();
         let stdin = env_script(&w.context.environment)?;
         same_way.then_some((w, stdin))
     });
@@ -39,6 +48,12 @@ pub(crate) fn gather_facts(
         Some((w, stdin)) => ExecRequest {
             command: facts_and_probes_script(&w.probes, &separator),
             stdin: Some(stdin.clone()),
+            privilege: target.privilege,
+            ..Default::default()
+        },
+        None if !environment.is_empty() => ExecRequest {
+            command: crate::facts::gather_script().to_owned(),
+            env: environment,
             privilege: target.privilege,
             ..Default::default()
         },

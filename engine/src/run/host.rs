@@ -145,6 +145,9 @@ pub(crate) struct HostState {
     /// delivers them when every host has finished the task, so who sees
     /// them when does not depend on thread timing.
     pub outbox: Vec<(String, FactWrite)>,
+    /// How many times `meta: clear_host_errors` ran on this host: an
+    /// `always` section that saw it run leaves its failed hosts going on.
+    pub errors_cleared: u32,
 }
 
 impl HostState {
@@ -172,6 +175,7 @@ impl HostState {
             converged: true,
             jobs: Vec::new(),
             outbox: Vec::new(),
+            errors_cleared: 0,
         }
     }
 

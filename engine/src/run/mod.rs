@@ -36,6 +36,7 @@ mod probe_cache;
 pub mod remote;
 mod result;
 mod start_at;
+mod strategy;
 mod task;
 mod timeline;
 mod trace;

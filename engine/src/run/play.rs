@@ -142,6 +142,7 @@ pub fn run(
         play.keywords.read(Keyword::Order);
         ordered(&mut hosts, play.order);
         let serial = resolve_serial(&templar, play, &extra)?;
+        let strategy = super::strategy::resolve(&templar, play, &extra)?;
         let forks = if opts.forks == 0 {
             hosts.len().clamp(1, 50)
         } else {
@@ -215,7 +216,7 @@ pub fn run(
             for _ in 0..gathers {
                 gather(&walk, &mut batch, play.gather.as_deref(), steps);
             }
-            let finished = match play.strategy {
+            let finished = match strategy {
                 Strategy::Linear => walk.steps(steps, &mut batch, false) && walk.flush(&mut batch),
                 Strategy::Free => pool.install(|| {
                     batch
@@ -396,6 +397,22 @@ fn resolve_serial(
     Ok(out)
 }
 
+/// `ansible_run_tags` / `ansible_skip_tags` as ansible-core's CLI leaves
+/// them: each tag once (a set there, so in no set order; content sorts),
+/// and `['all']` for no `--tags` (`run` only).
+fn run_tags(tags: &[String], run: bool) -> Value {
+    let mut out: Vec<Value> = Vec::new();
+    for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !out.iter().any(|v| v.as_str() == Some(t)) {
+            out.push(Value::Str(t.to_owned()));
+        }
+    }
+    if out.is_empty() && run {
+        out.push(Value::Str("all".into()));
+    }
+    Value::List(out)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn play_vars(
     play: &PlayPlan,
@@ -429,6 +446,8 @@ fn play_vars(
         Value::Bool(opts.mode == RunMode::Check),
     );
     magic.insert("ansible_diff_mode".into(), Value::Bool(opts.diff));
+    magic.insert("ansible_run_tags".into(), run_tags(&opts.tags, true));
+    magic.insert("ansible_skip_tags".into(), run_tags(&opts.skip_tags, false));
     magic.insert(
         "ansible_verbosity".into(),
         Value::Int(i64::from(opts.verbosity)),

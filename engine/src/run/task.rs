@@ -174,6 +174,11 @@ fn run_items(
         Err(e) => return TaskRun::single(TaskResult::task_error(&e)),
     };
     let mut runs: Vec<ItemRun> = Vec::with_capacity(items.len());
+    let clean_facts = matches!(
+        task.module.builtin(),
+        Some(Builtin::SetFact | Builtin::IncludeVars)
+    );
+    let mut carried: Vec<(String, Value)> = Vec::new();
     for i in 0..items.len() {
         // `pause` waits between items, not before the first.
         if i > 0 && ls.pause > 0.0 {
@@ -186,6 +191,12 @@ fn run_items(
             iv = iv.with(reg, registered(prev.to_map()));
         }
         let owner = fact_owner(env, task, &iv);
+        // So do the variables an earlier item's `set_fact`/`include_vars`
+        // set (ansible-core updates the loop's task vars with them, unless
+        // they went to a delegate).
+        for (k, v) in &carried {
+            iv = iv.with(k, v.clone());
+        }
         let mut r = match first_false(env.templar, &task.when, &iv) {
             Err(e) => TaskResult::failed(e),
             Ok(Some(cond)) => TaskResult::skipped(&cond),
@@ -201,6 +212,11 @@ fn run_items(
             r.data
                 .entry("exception".to_owned())
                 .or_insert_with(|| Value::Str("(traceback unavailable)".into()));
+        }
+        if clean_facts && r.ending == Ending::Ran && matches!(owner, Ok(None)) {
+            if let Some(Value::Map(facts)) = r.data.get("ansible_facts") {
+                carried.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
         }
         let loop_keys = loop_keys(&ls, i, &items);
         let mut item = ItemRun {

@@ -202,8 +202,19 @@ impl Walk<'_> {
                     _ => None,
                 })
                 .collect();
+            let cleared =
+                |batch: &[HostState]| -> u32 { batch.iter().map(|s| s.errors_cleared).sum() };
+            let cleared_before = cleared(batch);
             let go_on = self.steps_for(&b.always, batch, rescuable, Who::Named(&entered));
-            for (name, before) in &was_failed {
+            // `meta: clear_host_errors` in the section: the hosts that came
+            // in failed leave it as they are now (ansible-core resets
+            // their iterator's fail state; the recap keeps the failures).
+            let kept_failed = if cleared(batch) != cleared_before {
+                &[][..]
+            } else {
+                &was_failed[..]
+            };
+            for (name, before) in kept_failed {
                 let Some(s) = batch.iter_mut().find(|s| &s.name == name) else {
                     continue;
                 };
@@ -339,7 +350,7 @@ impl Walk<'_> {
                 continue;
             }
             let st = &mut batch[i];
-            account(st, &run, &own_name, rescuable);
+            account(st, &run, (&own_name, &t.action), rescuable);
             if run.result.status() == Status::Failed && !run.ignored {
                 failed_now += 1;
             }
@@ -624,8 +635,10 @@ fn entered_active(batch: &[HostState], entered: &HashSet<String>) -> HashSet<Str
 /// rules: changed counts as ok too; an ignored failure is ok + ignored; a
 /// failure inside a block with a rescue waits for the rescue, which reads
 /// `ansible_failed_task.name`: the task's own name, no role prefix, empty
-/// when unnamed (the `name` attribute of Ansible's task).
-fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
+/// when unnamed (the `name` attribute of Ansible's task), and `.action`: the
+/// action as written.
+fn account(st: &mut HostState, run: &TaskRun, task: (&str, &str), rescuable: bool) {
+    let (task, action) = task;
     let status = run.result.status();
     let changed = run.result.changed;
     st.converged = matches!(status, Status::Ok | Status::Skipped) && !changed;
@@ -650,6 +663,7 @@ fn account(st: &mut HostState, run: &TaskRun, task: &str, rescuable: bool) {
                 st.set_fact("ansible_failed_result", Value::Map(run.result.to_map()));
                 let mut t = Map::new();
                 t.insert("name".into(), Value::Str(task.to_owned()));
+                t.insert("action".into(), Value::Str(action.to_owned()));
                 st.set_fact("ansible_failed_task", Value::Map(t));
             } else {
                 st.stats.failed += 1;

@@ -125,6 +125,7 @@ pub(crate) fn build(ws: Whitespace) -> Environment<'static> {
     // `undef(hint)`: an undefined value, for defaults that must stay
     // undefined (`lookup('env', 'X', default=undef())`).
     env.add_function("undef", |_hint: Option<String>| Value::UNDEFINED);
+    env.add_function("now", crate::template::now::now);
     filters::register(&mut env);
     jinja_tests::register(&mut env);
     lookups::register(&mut env);

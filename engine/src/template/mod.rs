@@ -40,6 +40,7 @@ mod frame;
 mod jinja_tests;
 mod lookups;
 pub mod native;
+mod now;
 mod percent;
 mod pymethods;
 mod syntax;

@@ -30,6 +30,9 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
         let mut builder = Builder::new(&source.text, &mut source.map, file.clone(), json);
         let mut parser = Parser::new_from_str(&source.text);
         let mut quoted_indent = None;
+        let mut flow_indent = None;
+        // Open collections: `Some(start)` for a flow one.
+        let mut open = FlowStack::default();
         let result = loop {
             let Some(next) = parser.next_event() else {
                 break Ok(());
@@ -40,9 +43,16 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
                     if e.info() == "invalid indentation in quoted scalar" {
                         quoted_indent = Some((e.marker().index(), e.marker().col()));
                     }
+                    if matches!(
+                        e.info(),
+                        "invalid indentation" | "invalid indentation in flow construct"
+                    ) {
+                        flow_indent = open.outermost().map(|o| (e.marker().index(), o));
+                    }
                     break Err(builder.scan_error(&e));
                 }
             };
+            open.track(&event, span.start.index(), &source.text);
             match builder.event(event, span) {
                 Ok(false) => {}
                 Ok(true) => break Ok(()),
@@ -50,6 +60,11 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
             }
         };
         let loaded = builder.loaded;
+        if let (Err(_), Some((index, o)), false) = (&result, flow_indent, json) {
+            if source.indent_flow_line(index, o) {
+                continue;
+            }
+        }
         match (result, quoted_indent) {
             (Ok(()), _) => return Ok(loaded),
             // JSON that the YAML parser does not take (surrogate escapes):
@@ -67,6 +82,45 @@ pub(crate) fn load(text: &str, file: Arc<str>) -> Result<Loaded, YamlError> {
         span: Span::file(file),
         message: "invalid indentation in quoted scalar".into(),
     })
+}
+
+/// The collections not yet ended while parsing: `Some(start)` (a
+/// character index) for a flow one, whose first character is `{` or `[`.
+#[derive(Default)]
+struct FlowStack {
+    open: Vec<Option<usize>>,
+    /// Forward cursor over the text: (character index, byte offset).
+    cursor: (usize, usize),
+}
+
+impl FlowStack {
+    fn track(&mut self, event: &saphyr_parser::Event, at: usize, text: &str) {
+        use saphyr_parser::Event;
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if at < self.cursor.0 {
+                    self.cursor = (0, 0);
+                }
+                let rest = &text[self.cursor.1..];
+                let byte = rest
+                    .char_indices()
+                    .nth(at - self.cursor.0)
+                    .map_or(text.len(), |(i, _)| self.cursor.1 + i);
+                self.cursor = (at, byte);
+                let first = text.as_bytes().get(byte);
+                self.open
+                    .push(matches!(first, Some(b'{' | b'[')).then_some(at));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.open.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn outermost(&self) -> Option<usize> {
+        self.open.iter().flatten().next().copied()
+    }
 }
 
 /// Whether `json.loads` would accept the text (Python also accepts `NaN`
@@ -157,6 +211,23 @@ mod tests {
         // string in YAML.
         assert_eq!(value("{\"a\": 1e3}").py_repr(), "{'a': 1000.0}");
         assert_eq!(value("{a: 1e3}").py_repr(), "{'a': '1e3'}");
+    }
+
+    #[test]
+    fn flow_collection_lines_left_of_their_block_load_as_libyaml_does() {
+        // PyYAML: {'k': {'a': [1, 2], 'b': {'c': 1}}, 'z': 1}; saphyr alone
+        // refuses the lines on column 0 ("invalid indentation").
+        let text = "k: {\n\"a\": [1,\n2],\n\"b\": {\"c\": 1\n}\n}\nz: 1\n";
+        assert_eq!(
+            value(text).py_repr(),
+            "{'k': {'a': [1, 2], 'b': {'c': 1}}, 'z': 1}"
+        );
+        // Positions stay the user's: the error below is on line 5.
+        let bad = "k: {\n\"a\": 1\n}\nz: 1\n- x\n";
+        let e = load_str(bad, "t.yml").unwrap_err().to_string();
+        assert!(e.contains("t.yml:5:"), "{e}");
+        // Block content on column 0 outside any flow collection still fails.
+        assert!(load_str("k:\n  a: 1\n b: 2\n", "t.yml").is_err());
     }
 
     #[test]

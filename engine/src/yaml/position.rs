@@ -116,6 +116,42 @@ impl<'t> Source<'t> {
         true
     }
 
+    /// libyaml does not check indentation inside a flow collection
+    /// (`k: {` ... `}` with the `}` on column 0 loads in Ansible); saphyr
+    /// wants such lines deeper than the block the collection sits in.
+    /// Indents the line of the parser's character `index` to one column
+    /// past the indentation of the line where the outermost open flow
+    /// collection starts (character `open`); leading white space inside a
+    /// flow collection is not part of any value. `false` when there is
+    /// nothing to fix, so the caller reports the original error.
+    pub(crate) fn indent_flow_line(&mut self, index: usize, open: usize) -> bool {
+        let open = self.map.patched_byte(&self.text, open);
+        let at = self.map.patched_byte(&self.text, index);
+        let text = self.text.as_bytes();
+        let line_start = |b: usize| {
+            text[..b.min(text.len())]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1)
+        };
+        let lead = |s: usize| text[s..].iter().take_while(|&&c| c == b' ').count();
+        let (here, there) = (line_start(at), line_start(open));
+        let (need, have) = (lead(there) + 1, lead(here));
+        let line = 1 + text[..here].iter().filter(|&&c| c == b'\n').count();
+        if here == there || have >= need || self.map.patches.iter().any(|p| p.line == line) {
+            return false;
+        }
+        let offset = self.map.original_of_patched(here);
+        self.map.patches.push(Patch {
+            offset,
+            line,
+            added: need - have,
+        });
+        self.map.patches.sort_by_key(|p| p.offset);
+        self.rebuild();
+        true
+    }
+
     fn rebuild(&mut self) {
         let extra: usize = self.map.patches.iter().map(|p| p.added).sum();
         let mut text = String::with_capacity(self.original.len() + extra);
@@ -190,6 +226,19 @@ impl Mapper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_lines_left_of_their_block_are_indented() {
+        let mut src = Source::new("a: 1\nk: {\n\"x\": 1\n}\n", 0);
+        // `"x"` (character 10) is left of the flow mapping opened at 8.
+        assert!(src.indent_flow_line(10, 8));
+        assert_eq!(src.text, "a: 1\nk: {\n \"x\": 1\n}\n");
+        assert!(src.indent_flow_line(19, 8));
+        assert_eq!(src.text, "a: 1\nk: {\n \"x\": 1\n }\n");
+        assert_eq!(src.map.column(4, 1), 1);
+        // Nothing left to fix on a line already deep enough.
+        assert!(!src.indent_flow_line(12, 8));
+    }
 
     #[test]
     fn offsets_map_back_through_patches() {
