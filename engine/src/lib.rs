@@ -38,6 +38,7 @@ pub mod job;
 pub mod modules;
 pub mod plan;
 pub mod playbook;
+mod pyre;
 pub mod report;
 pub mod run;
 pub mod shell;

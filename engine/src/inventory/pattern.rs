@@ -278,12 +278,11 @@ enum Matcher<'a> {
 impl<'a> Matcher<'a> {
     fn new(pattern: &'a str) -> Result<Matcher<'a>, InventoryError> {
         if let Some(re) = pattern.strip_prefix('~') {
-            let re = fancy_regex::Regex::new(&format!("^(?:{re})")).map_err(|e| {
-                InventoryError::BadPattern {
+            let re = crate::pyre::compile(&format!("^(?:{re})"), crate::pyre::Flags::NONE)
+                .map_err(|e| InventoryError::BadPattern {
                     pattern: pattern.to_owned(),
                     expected: format!("expected a valid regular expression after `~`: {e}"),
-                }
-            })?;
+                })?;
             return Ok(Matcher::Regex(re));
         }
         if pattern.contains(['*', '?', '[']) {

@@ -123,11 +123,12 @@ impl Module for AssembleModule {
             _ => {}
         }
         let re = match &a.regexp {
-            Some(r) => match fancy_regex::Regex::new(r) {
+            Some(r) => match crate::pyre::compile(r, crate::pyre::Flags::NONE) {
                 Ok(re) => Some(re),
                 Err(e) => {
                     return Ok(Outcome::fail_json(format!(
-                        "Invalid Regexp ({e}) in \"{r}\""
+                        "Invalid Regexp ({}) in \"{r}\"",
+                        e.reason
                     )))
                 }
             },

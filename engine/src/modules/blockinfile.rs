@@ -12,8 +12,9 @@ use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::lineinfile::Insert;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{compile, lines_keep, probe_script, run_edit, strip_eol, Edit, EditTarget};
+use super::textedit::{lines_keep, probe_script, run_edit, strip_eol, Edit, EditTarget};
 use super::Module;
+use crate::pyre::{compile, Flags};
 
 /// Arguments of `blockinfile`.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,7 +172,7 @@ fn edit(a: &BlockinfileArgs, text: Option<&str>) -> Result<Edit, String> {
             Insert::Eof => lines.len(),
             Insert::Bof => 0,
             Insert::After(p) | Insert::Before(p) => {
-                let re = compile(p, false)?;
+                let re = compile(p, Flags::NONE)?;
                 let hit = lines
                     .iter()
                     .rposition(|l| re.is_match(strip_eol(l)).unwrap_or(false));

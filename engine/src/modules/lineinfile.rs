@@ -12,10 +12,9 @@ use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{
-    compile, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,
-};
+use super::textedit::{lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget};
 use super::Module;
+use crate::pyre::{compile, Flags};
 use crate::value::Value;
 use fancy_regex::Regex;
 
@@ -185,7 +184,10 @@ impl Module for LineinfileModule {
 }
 
 fn regex_of(p: &Option<String>) -> Result<Option<Regex>, String> {
-    p.as_deref().map(|p| compile(p, false)).transpose()
+    p.as_deref()
+        .map(|p| compile(p, Flags::NONE))
+        .transpose()
+        .map_err(String::from)
 }
 
 /// Pure: the file after making sure the line is present.
@@ -197,7 +199,7 @@ fn present(a: &LineinfileArgs, text: Option<&str>) -> Result<Edit, String> {
     let mut lines = lines_keep(text);
     let re = regex_of(&a.regexp)?;
     let ins_re = match &a.insert {
-        Insert::After(p) | Insert::Before(p) => Some(compile(p, false)?),
+        Insert::After(p) | Insert::Before(p) => Some(compile(p, Flags::NONE)?),
         _ => None,
     };
     let search = |l: &Regex, s: &str| l.is_match(strip_eol(s)).unwrap_or(false);

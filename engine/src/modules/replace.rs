@@ -11,8 +11,9 @@ use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{compile, probe_script, py_expand, run_edit, Edit, EditTarget};
+use super::textedit::{probe_script, py_expand, run_edit, Edit, EditTarget};
 use super::Module;
+use crate::pyre::{compile, Flags};
 use crate::value::Value;
 
 /// Arguments of `replace`.
@@ -115,7 +116,7 @@ fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
             ),
         });
     };
-    let re = compile(&a.regexp, true)?;
+    let re = compile(&a.regexp, Flags::MULTILINE)?;
     let part = &text[start..end];
     let mut out = String::with_capacity(part.len());
     let mut last = 0;
@@ -157,7 +158,7 @@ fn section(a: &ReplaceArgs, text: &str) -> Result<Option<(usize, usize)>, String
     let Some(pattern) = section_pattern(a) else {
         return Ok(Some((0, text.len())));
     };
-    let re = compile(&format!("(?s){pattern}"), false)?;
+    let re = compile(&format!("(?s){pattern}"), Flags::NONE)?;
     match re.captures(text) {
         Ok(Some(c)) => Ok(Some(
             c.name("subsection")

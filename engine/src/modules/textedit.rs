@@ -13,7 +13,7 @@ use super::fstat::{probe_files, stat_script, FileStat, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
 use crate::value::Value;
-use fancy_regex::{Captures, Regex, RegexBuilder};
+use fancy_regex::Captures;
 
 /// A text file to edit.
 pub(crate) struct EditTarget<'a> {
@@ -166,14 +166,6 @@ pub(crate) fn run_edit(
     Ok((o, backup))
 }
 
-/// Compiles a pattern with Python `re` semantics (lookaround, backrefs).
-pub(crate) fn compile(pattern: &str, multiline: bool) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .multi_line(multiline)
-        .build()
-        .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))
-}
-
 /// Python's `Match.expand` / `re.sub` template: `\1`..`\99`, `\g<n>`,
 /// `\g<name>`, and the escapes `\n \t \r \\ \a \f \v`; other escapes of
 /// non-letters stay as written.
@@ -248,7 +240,7 @@ mod tests {
     #[test]
     fn expand_like_python() {
         // Expected values from python3: re.search(p, s).expand(t)
-        let re = compile(r"^(?P<k>\w+)=(\d+)", false).unwrap();
+        let re = crate::pyre::compile(r"^(?P<k>\w+)=(\d+)", crate::pyre::Flags::NONE).unwrap();
         let caps = re.captures("port=22").unwrap().unwrap();
         assert_eq!(py_expand(r"\1 = \2\n", &caps).unwrap(), "port = 22\n");
         assert_eq!(py_expand(r"\g<k>:\g<2>\.", &caps).unwrap(), "port:22\\.");

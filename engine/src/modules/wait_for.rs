@@ -241,7 +241,7 @@ fn timeout_message(a: &WaitForArgs) -> String {
 /// The groups of `re` (Python syntax) in the line the host found;
 /// unmatched groups are null, as Python's `groups()` gives `None`.
 fn match_groups(re: &str, line: &str) -> Vec<Value> {
-    let Ok(compiled) = fancy_regex::Regex::new(re) else {
+    let Ok(compiled) = crate::pyre::compile(re, crate::pyre::Flags::NONE) else {
         return Vec::new();
     };
     match compiled.captures(line) {

@@ -5,7 +5,7 @@
 //! minijinja's built-in tests (`defined`, `none`, `string`, `number`, ...)
 //! already behave as Ansible's.
 
-use crate::template::filters::regex_support::{compile, Flags};
+use crate::template::filters::regex_support::{compile, flags_from_kwargs};
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 use std::cmp::Ordering;
@@ -120,7 +120,7 @@ fn test_failed(test: &str, message: impl std::fmt::Display) -> Error {
 }
 
 fn regex_test(value: &Value, pattern: &str, kwargs: Kwargs, kind: &str) -> Result<bool, Error> {
-    let flags = Flags::from_kwargs(&kwargs)?;
+    let flags = flags_from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let text = crate::template::filters::regex_support::text_of(value);
     match kind {

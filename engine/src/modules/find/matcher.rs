@@ -3,7 +3,7 @@
 
 use super::{AgeStamp, Entry, FindArgs, FindType};
 use crate::modules::fstat::FileKind;
-use crate::modules::textedit::compile;
+use crate::pyre::{compile, Flags};
 use fancy_regex::Regex;
 
 /// Compiled patterns and excludes.
@@ -16,9 +16,9 @@ impl Matcher {
     pub(super) fn new(a: &FindArgs) -> Result<Matcher, String> {
         let one = |p: &String| {
             if a.use_regex {
-                compile(&format!(r"\A(?:{p})"), false)
+                compile(&format!(r"\A(?:{p})"), Flags::NONE)
             } else {
-                compile(&glob_regex(p), false)
+                compile(&glob_regex(p), Flags::NONE)
             }
         };
         Ok(Matcher {
@@ -113,7 +113,12 @@ mod tests {
     #[test]
     fn globs_follow_fnmatch() {
         // Expected values from python3: fnmatch.fnmatchcase(name, pat)
-        let m = |p: &str, s: &str| compile(&glob_regex(p), false).unwrap().is_match(s).unwrap();
+        let m = |p: &str, s: &str| {
+            compile(&glob_regex(p), Flags::NONE)
+                .unwrap()
+                .is_match(s)
+                .unwrap()
+        };
         assert!(m("*.txt", "a.txt"));
         assert!(!m("*.txt", "a.txt.bak"));
         assert!(m("a?c", "abc"));

@@ -257,9 +257,9 @@ fn contents_match(
     pattern: &str,
     entries: &[&Entry],
 ) -> Result<Result<Vec<bool>, String>, ModuleError> {
-    let re = match super::textedit::compile(pattern, false) {
+    let re = match crate::pyre::compile(pattern, crate::pyre::Flags::NONE) {
         Ok(r) => r,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(e.to_string())),
     };
     let files: Vec<&str> = entries
         .iter()

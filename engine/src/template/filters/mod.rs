@@ -34,5 +34,5 @@ pub(crate) fn failed(filter: &str, message: impl std::fmt::Display) -> Error {
 
 /// Regex helpers shared with the `match`/`search`/`regex` tests.
 pub(crate) mod regex_support {
-    pub(crate) use super::regex::{compile, text_of, Flags};
+    pub(crate) use super::regex::{compile, flags_from_kwargs, text_of};
 }

@@ -4,7 +4,8 @@
 //! `search`, `regex`.
 
 use super::failed;
-use fancy_regex::{Captures, Regex, RegexBuilder};
+pub(crate) use crate::pyre::Flags;
+use fancy_regex::{Captures, Regex};
 use minijinja::value::{Kwargs, Rest};
 use minijinja::{Environment, Error, Value};
 use std::collections::HashMap;
@@ -17,20 +18,12 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_escape", regex_escape);
 }
 
-/// Flags shared by every regex filter and test.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub(crate) struct Flags {
-    pub(crate) ignorecase: bool,
-    pub(crate) multiline: bool,
-}
-
-impl Flags {
-    pub(crate) fn from_kwargs(kwargs: &Kwargs) -> Result<Flags, Error> {
-        Ok(Flags {
-            ignorecase: kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false),
-            multiline: kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false),
-        })
-    }
+/// The flags every regex filter and test takes as keyword arguments.
+pub(crate) fn flags_from_kwargs(kwargs: &Kwargs) -> Result<Flags, Error> {
+    Ok(Flags {
+        ignorecase: kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false),
+        multiline: kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false),
+    })
 }
 
 type RegexCache = Mutex<HashMap<(String, Flags), Arc<Regex>>>;
@@ -43,16 +36,7 @@ pub(crate) fn compile(filter: &str, pattern: &str, flags: Flags) -> Result<Arc<R
     if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(hit.clone());
     }
-    let regex = RegexBuilder::new(pattern)
-        .case_insensitive(flags.ignorecase)
-        .multi_line(flags.multiline)
-        .build()
-        .map_err(|e| {
-            failed(
-                filter,
-                format_args!("invalid regular expression `{pattern}`: {e}"),
-            )
-        })?;
+    let regex = crate::pyre::compile(pattern, flags).map_err(|e| failed(filter, e))?;
     let regex = Arc::new(regex);
     cache
         .lock()
@@ -67,7 +51,7 @@ fn regex_replace(
     replacement: Option<&str>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let flags = Flags::from_kwargs(&kwargs)?;
+    let flags = flags_from_kwargs(&kwargs)?;
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
     kwargs.assert_all_used()?;
     let text = text_of(value);
@@ -98,7 +82,7 @@ fn regex_search(
     groups: Rest<String>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let flags = Flags::from_kwargs(&kwargs)?;
+    let flags = flags_from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let text = text_of(value);
     let regex = compile("regex_search", pattern, flags)?;
@@ -134,7 +118,7 @@ fn regex_search(
 
 /// Every match; with groups, the groups (a list per match when several).
 fn regex_findall(value: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, Error> {
-    let flags = Flags::from_kwargs(&kwargs)?;
+    let flags = flags_from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let text = text_of(value);
     let regex = compile("regex_findall", pattern, flags)?;

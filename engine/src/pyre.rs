@@ -1,0 +1,113 @@
+//! Regular expressions as Python's `re` reads them, the one place every
+//! user-written pattern is compiled (`~` host patterns, `regex_*` filters,
+//! `lineinfile`/`replace`/`blockinfile`, `find`, `wait_for`, `assemble`).
+//!
+//! `fancy_regex` gives the lookaround and backreferences Python has, and a
+//! backtracking limit; but it also has constructs Python does not, and one
+//! of them is dangerous: the subroutine call `\g<0>` / `\g0` recurses into
+//! the whole pattern, and a fuzzed `~` host pattern using it grew past
+//! 4 GiB. Python refuses `\g` in a pattern ("bad escape \g"), so it is
+//! refused here with Python's words before compiling.
+
+use fancy_regex::{Regex, RegexBuilder};
+
+/// How a pattern is compiled (Python's `re.I` and `re.M`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Flags {
+    /// `re.IGNORECASE`.
+    pub(crate) ignorecase: bool,
+    /// `re.MULTILINE`: `^` and `$` at every line.
+    pub(crate) multiline: bool,
+}
+
+impl Flags {
+    /// No flags.
+    pub(crate) const NONE: Flags = Flags {
+        ignorecase: false,
+        multiline: false,
+    };
+    /// `re.MULTILINE` alone.
+    pub(crate) const MULTILINE: Flags = Flags {
+        ignorecase: false,
+        multiline: true,
+    };
+}
+
+/// A pattern that does not compile: Python's reason (`bad escape \g at
+/// position 3`) or the compiler's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid regular expression `{pattern}`: {reason}")]
+pub(crate) struct PatternError {
+    /// The pattern as written.
+    pub(crate) pattern: String,
+    /// Why it does not compile.
+    pub(crate) reason: String,
+}
+
+impl From<PatternError> for String {
+    fn from(e: PatternError) -> String {
+        e.to_string()
+    }
+}
+
+/// Compiles `pattern` with Python `re` semantics.
+pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, PatternError> {
+    let error = |reason: String| PatternError {
+        pattern: pattern.to_owned(),
+        reason,
+    };
+    refuse_non_python(pattern).map_err(error)?;
+    RegexBuilder::new(pattern)
+        .case_insensitive(flags.ignorecase)
+        .multi_line(flags.multiline)
+        .build()
+        .map_err(|e| error(e.to_string()))
+}
+
+/// Escapes Python's `re` does not accept in a pattern although
+/// `fancy_regex` does: `\g` (subroutine calls). Positions are in
+/// characters, as Python counts them.
+fn refuse_non_python(pattern: &str) -> Result<(), String> {
+    let mut chars = pattern.chars().enumerate();
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        if let Some((_, 'g')) = chars.next() {
+            return Err(format!("bad escape \\g at position {at}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_patterns_compile_and_match() {
+        let re = compile(r"(?<=a)b\d+(?!x)", Flags::default()).unwrap();
+        assert!(re.is_match("ab12").unwrap());
+        let re = compile(
+            r"^x$",
+            Flags {
+                ignorecase: true,
+                multiline: true,
+            },
+        )
+        .unwrap();
+        assert!(re.is_match("a\nX\nb").unwrap());
+        // An escaped backslash followed by `g` is a literal `\` then `g`.
+        let re = compile(r"a\\g", Flags::default()).unwrap();
+        assert!(re.is_match(r"a\g").unwrap());
+    }
+
+    #[test]
+    fn subroutine_calls_are_refused_as_python_refuses_them() {
+        // The fuzzed host pattern that grew past 4 GiB (fuzz/regressions).
+        for (pattern, at) in [(r"wd\g0~", 2), (r"(a)\g<1>", 3), (r"\g<0>", 0)] {
+            let err = compile(pattern, Flags::default()).unwrap_err();
+            assert_eq!(err.reason, format!("bad escape \\g at position {at}"));
+        }
+    }
+}
