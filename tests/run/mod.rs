@@ -12,6 +12,7 @@ mod logic;
 mod lookahead;
 mod nolog;
 mod options;
+mod piggyback;
 mod privilege;
 mod replay;
 mod strategy;

@@ -47,10 +47,11 @@ impl Piggyback {
 }
 
 /// The apply `script`, then the separator line, then `probes` framed;
-/// the command exits with the apply's status.
+/// the command exits with the apply's status. The apply starts on the
+/// first line, so the shell's messages name the same line numbers.
 pub(crate) fn script(apply: &str, probes: &[String], separator: &str) -> String {
     format!(
-        "(\n{apply}\n)\nkonvoy_rc=$?\nprintf '\\n\\036%s\\n' {sep}\n(\n{batch}\n) </dev/null 2>/dev/null\nexit $konvoy_rc\n",
+        "( {apply}\n)\nkonvoy_rc=$?\nprintf '\\n\\036%s\\n' {sep}\n(\n{batch}\n) </dev/null 2>/dev/null\nexit $konvoy_rc\n",
         sep = crate::shell::quote(separator),
         batch = batch_script(probes),
     )
