@@ -257,6 +257,9 @@ impl Resolved {
             roles_path: self.settings.roles_path(self.env.home.as_deref()),
             host_pattern_mismatch: v.host_pattern_mismatch,
             localhost_warning: v.localhost_warning,
+            // For tests and benchmarks comparing the two ways: the output
+            // is the same, only the number of round trips differs.
+            apply_batching: std::env::var_os("KONVOY_APPLY_BATCHING").is_none_or(|v| v != "0"),
             ..RunOptions::default()
         })
     }

@@ -13,6 +13,7 @@ mod logic;
 mod lookahead;
 mod nolog;
 mod options;
+mod piggyback;
 mod privilege;
 mod replay;
 mod setup_task;

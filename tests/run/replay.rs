@@ -1,4 +1,5 @@
-//! Probe batching changes how many round trips a run takes, never what it
+//! Probe batching (and the next probes riding on an apply, on a host that
+//! is changing) changes how many round trips a run takes, never what it
 //! reports: every golden of `tests/golden/run/` (each matched against
 //! ansible-playbook 2.19.14 by `golden.rs`) is replayed with batching on
 //! and off, on the controller and over SSH on real hosts (a first run and
@@ -48,6 +49,7 @@ fn run(
     let args = std::fs::read_to_string(case.join("args")).unwrap_or_default();
     let mut options = connect.clone();
     options.probe_batching = batching;
+    options.apply_batching = batching;
     if args.split_whitespace().any(|a| a == "--check") {
         options.mode = RunMode::Check;
     }

@@ -137,6 +137,9 @@ pub(crate) struct HostState {
     /// The last task changed nothing: probes of the next ones are worth
     /// fetching in one batch.
     pub converged: bool,
+    /// The probes the next apply on this host carries (see
+    /// `piggyback.rs`), set before each task and loop item.
+    pub piggyback: Option<super::piggyback::Piggyback>,
     /// Background jobs started by `async:` tasks (each ends by its own
     /// `async:` deadline); waited for before the run ends.
     pub jobs: Vec<std::thread::JoinHandle<()>>,
@@ -173,6 +176,7 @@ impl HostState {
             lookahead: None,
             meter: Meter::new(name, foreign),
             converged: true,
+            piggyback: None,
             jobs: Vec::new(),
             outbox: Vec::new(),
             errors_cleared: 0,

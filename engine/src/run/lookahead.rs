@@ -88,6 +88,34 @@ pub(crate) fn look(
     start: usize,
     facts_pending: bool,
 ) -> Lookahead {
+    simulate(env, st, marks, start, facts_pending, false)
+}
+
+/// The probes of the first task (or loop item) from `start` that wants
+/// any, in its context: what a host that is changing will be asked next.
+pub(crate) fn look_next(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    marks: &[Mark],
+    start: usize,
+) -> Option<Wanted> {
+    if start >= marks.len() {
+        return None;
+    }
+    simulate(env, st, marks, start, false, true)
+        .wanted
+        .into_iter()
+        .find(|w| !w.probes.is_empty())
+}
+
+fn simulate(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    marks: &[Mark],
+    start: usize,
+    facts_pending: bool,
+    first_only: bool,
+) -> Lookahead {
     let host = st.shadow();
     let mut sim = Sim {
         env,
@@ -99,6 +127,7 @@ pub(crate) fn look(
         meter: &st.meter,
         sessions: &mut st.sessions,
         wanted: Vec::new(),
+        first_only,
         steps: 0,
         probes: 0,
         bytes: 0,
@@ -155,6 +184,8 @@ struct Sim<'a, 'e> {
     meter: &'a Meter,
     sessions: &'a mut Vec<Session>,
     wanted: Vec<Wanted>,
+    /// Stop at the first task or item that wants probes.
+    first_only: bool,
     steps: usize,
     probes: usize,
     bytes: usize,
@@ -162,7 +193,10 @@ struct Sim<'a, 'e> {
 
 impl Sim<'_, '_> {
     fn full(&self) -> bool {
-        self.steps >= MAX_STEPS || self.probes >= MAX_PROBES || self.bytes >= MAX_BYTES
+        (self.first_only && self.probes > 0)
+            || self.steps >= MAX_STEPS
+            || self.probes >= MAX_PROBES
+            || self.bytes >= MAX_BYTES
     }
 
     fn task(&mut self, t: &Arc<TaskStep>) -> Flow {
@@ -240,6 +274,9 @@ impl Sim<'_, '_> {
         let mut runs: Vec<ItemRun> = Vec::with_capacity(items.len());
         let mut unknown = false;
         for i in 0..items.len() {
+            if self.first_only && self.probes > 0 {
+                return Guess::Stop;
+            }
             let mut iv = item_vars(&ls, vars, i, items);
             if let (Some(reg), Some(prev)) = (&t.register, runs.last()) {
                 iv = iv.with(reg, registered(prev.to_map()));

@@ -34,6 +34,10 @@ pub struct RunOptions {
     pub connect: crate::transport::ConnectOptions,
     /// Send the probes of upcoming tasks as one script (on by default).
     pub probe_batching: bool,
+    /// While a host is changing (a cold run), send the probes of the next
+    /// task or loop item in the same command as the apply before it (on
+    /// by default; needs `probe_batching`; see `run/piggyback.rs`).
+    pub apply_batching: bool,
     /// Connection and become settings from `ansible.cfg`, `ANSIBLE_*` and
     /// the command line: the lowest rungs of Ansible's chain
     /// (config < flags < play/block/task keywords < variables < `-e`).
@@ -143,6 +147,7 @@ impl Default for RunOptions {
             command_timeout: 0,
             connect: crate::transport::ConnectOptions::default(),
             probe_batching: true,
+            apply_batching: true,
             defaults: RunDefaults::default(),
             start_at_task: None,
             strict: false,

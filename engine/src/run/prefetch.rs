@@ -21,7 +21,8 @@
 use super::connection;
 use super::env::TaskEnv;
 use super::host::HostState;
-use super::lookahead::{look, Wanted};
+use super::lookahead::{look, look_next, Wanted};
+use super::piggyback::Piggyback;
 use super::remote::TransportRemote;
 use super::timeline::Timeline;
 use super::trace::Phase;
@@ -48,7 +49,8 @@ pub(crate) struct Seen {
 /// used alone when its first task is not in the timeline (a dynamic
 /// include).
 pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timeline, steps: &[Step]) {
-    if !st.converged || !st.active() || st.jobs.iter().any(|j| !j.is_finished()) {
+    st.piggyback = None;
+    if !st.active() || st.jobs.iter().any(|j| !j.is_finished()) {
         // A background job may be changing the host right now.
         return;
     }
@@ -63,6 +65,14 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timelin
             (own.marks(), 0)
         }
     };
+    if !st.converged {
+        // The next task's probes ride on this one's apply.
+        if env.opts.apply_batching {
+            st.piggyback = look_next(env, st, marks, start + 1)
+                .and_then(|w| Piggyback::new(w.context, w.probes, w.hidden));
+        }
+        return;
+    }
     let at = marks.as_ptr() as usize;
     if st
         .lookahead

@@ -7,6 +7,10 @@ use crate::modules::{ExecOutput, ModuleError, Remote};
 use crate::transport::{ExecRequest, Privilege, PutOptions, Transport, TransportError};
 use std::time::{Duration, Instant};
 
+/// Probe answers an apply carried back, with the host's write stamp
+/// right after it (see `piggyback.rs`).
+pub(crate) type Carried = ((u64, u64), Vec<(String, ExecOutput)>);
+
 /// A module's view of one host for one task.
 ///
 /// Borrowing the transport (rather than owning it) lets the executor keep
@@ -18,6 +22,11 @@ pub struct TransportRemote<'a> {
     timeout: Option<Duration>,
     deadline: Option<Instant>,
     meter: Option<&'a Meter>,
+    /// Probes to send with the next apply (see `piggyback.rs`).
+    piggyback: Vec<String>,
+    /// Their answers, with the host's write stamp right after the apply
+    /// that carried them.
+    answers: Option<Carried>,
 }
 
 impl<'a> TransportRemote<'a> {
@@ -30,7 +39,23 @@ impl<'a> TransportRemote<'a> {
             timeout: None,
             deadline: None,
             meter: None,
+            piggyback: Vec::new(),
+            answers: None,
         }
+    }
+
+    /// Probes each apply carries (see `piggyback.rs`); only with a meter
+    /// (to stamp the answers) and no time limit.
+    #[must_use]
+    pub(crate) fn piggyback(mut self, probes: Vec<String>) -> TransportRemote<'a> {
+        self.piggyback = probes;
+        self
+    }
+
+    /// The answers the last apply carried back, with the write stamp
+    /// right after it.
+    pub(crate) fn take_answers(&mut self) -> Option<Carried> {
+        self.answers.take()
     }
 
     /// The task's `environment:` (inlined into every command).
@@ -94,8 +119,9 @@ impl<'a> TransportRemote<'a> {
     }
 }
 
-impl Remote for TransportRemote<'_> {
-    fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
+impl TransportRemote<'_> {
+    /// One command, as it is.
+    fn send(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
         let timeout = self.limit(script)?;
         let req = ExecRequest {
             command: script.to_owned(),
@@ -111,10 +137,35 @@ impl Remote for TransportRemote<'_> {
             rc: out.rc,
         })
     }
+}
+
+impl Remote for TransportRemote<'_> {
+    fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
+        let Some(meter) = self.meter else {
+            return self.send(script, stdin);
+        };
+        if self.piggyback.is_empty() || self.timeout.is_some() || self.deadline.is_some() {
+            return self.send(script, stdin);
+        }
+        // An earlier apply's answers are stale once this one runs.
+        self.answers = None;
+        let separator = format!("konvoy-piggyback-{}", crate::transport::nonce());
+        let probes = self.piggyback.clone();
+        let out = self.send(
+            &super::piggyback::script(script, &probes, &separator),
+            stdin,
+        )?;
+        let stamp = meter.stamp();
+        let (out, answers) = super::piggyback::split(out, &separator, probes.len());
+        if let Some(a) = answers {
+            self.answers = Some((stamp, probes.into_iter().zip(a).collect()));
+        }
+        Ok(out)
+    }
 
     fn probe(&mut self, script: &str) -> Result<ExecOutput, ModuleError> {
         let _probe = self.meter.map(|m| m.phase(Phase::Probes));
-        self.exec(script, None)
+        self.send(script, None)
     }
 
     fn put(&mut self, data: &[u8], dest: &str, mode: Option<u32>) -> Result<(), ModuleError> {

@@ -11,6 +11,8 @@ use super::eval::{
 };
 use super::host::{FactWrite, HostState};
 use super::invocation::{item_vars, prepare};
+use super::piggyback::Piggyback;
+use super::probe_cache::ProbeContext;
 use super::remote::TransportRemote;
 use super::result::{loop_result, registered, Ending, ItemRun, Presentation, TaskResult, TaskRun};
 use super::vars::task_vars;
@@ -179,11 +181,19 @@ fn run_items(
         Some(Builtin::SetFact | Builtin::IncludeVars)
     );
     let mut carried: Vec<(String, Value)> = Vec::new();
+    // What the last item's apply carries: the next task's probes.
+    let after_loop = st.piggyback.take();
+    let changing = env.opts.probe_batching && env.opts.apply_batching && !st.converged;
     for i in 0..items.len() {
         // `pause` waits between items, not before the first.
         if i > 0 && ls.pause > 0.0 {
             std::thread::sleep(Duration::from_secs_f64(ls.pause));
         }
+        st.piggyback = match i + 1 < items.len() {
+            true if changing => next_item(env, st, task, &ls, vars, i + 1, &items),
+            true => None,
+            false => after_loop.clone(),
+        };
         let mut iv = item_vars(&ls, vars, i, &items);
         // Ansible registers each item's result as it goes: later items,
         // their labels and `break_when` see the previous one.
@@ -270,6 +280,34 @@ fn run_items(
             ..Presentation::default()
         },
     }
+}
+
+/// The probes of item `i` of a loop, to ride on the apply of the item
+/// before it (see `piggyback.rs`): `None` when its condition or arguments
+/// read what the item before will register, or it has none.
+fn next_item(
+    env: &TaskEnv<'_>,
+    st: &HostState,
+    task: &TaskStep,
+    ls: &super::eval::LoopSettings,
+    vars: &Vars,
+    i: usize,
+    items: &[Value],
+) -> Option<Piggyback> {
+    let iv = item_vars(ls, vars, i, items);
+    if !matches!(first_false(env.templar, &task.when, &iv), Ok(None)) {
+        return None;
+    }
+    let Ok(Work::Host(w)) = prepare(env, st, task, &iv) else {
+        return None;
+    };
+    let module = w.module.as_ref().ok()?;
+    let context = ProbeContext {
+        spec: w.target.spec.clone(),
+        privilege: w.target.privilege,
+        environment: w.environment.clone(),
+    };
+    Piggyback::new(context, module.probes(), no_log(env.templar, task, &iv))
 }
 
 /// `(item=...)` text: Python's str() of the item.
@@ -525,6 +563,7 @@ fn on_host(
         return TaskResult::from_outcome(o, true);
     }
     st.meter.set_no_log(no_log(env.templar, task, vars));
+    let piggyback = st.piggyback.take();
     let mut transport = match connection::session(env, &mut st.sessions, &st.meter, &w.target.spec)
     {
         Ok(t) => t,
@@ -534,12 +573,22 @@ fn on_host(
         Ok(m) => m,
         Err(e) => return TaskResult::failed(e.to_string()),
     };
+    let context = ProbeContext {
+        spec: w.target.spec.clone(),
+        privilege: w.target.privilege,
+        environment: w.environment.clone(),
+    };
+    let carried = piggyback
+        .filter(|p| p.context == context)
+        .map(|p| p.probes)
+        .unwrap_or_default();
     let mut remote = TransportRemote::new(&mut transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
         .timeout(w.timeout)
         .deadline(deadline.map(|d| d.at))
-        .meter(&st.meter);
+        .meter(&st.meter)
+        .piggyback(carried);
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -557,6 +606,12 @@ fn on_host(
         commands: 0,
     };
     let outcome = module.run(&mut ctx);
+    if let Some((stamp, answers)) = remote.take_answers() {
+        // Read after the last write, and nothing written since.
+        if stamp == st.meter.stamp() {
+            st.probe_cache.insert(&context, answers, &st.meter);
+        }
+    }
     match outcome {
         Ok(mut o) => {
             // A module's `fail_json` in ansible-core 2.19 always carries
