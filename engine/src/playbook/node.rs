@@ -106,24 +106,31 @@ pub(crate) fn opt_string(
     }
 }
 
-/// Ansible's lenient boolean parsing of a string (`module_utils`'
-/// `boolean(strict=False)`): recognised words, anything else is false.
-pub(crate) fn parse_bool_word(text: &str) -> bool {
-    matches!(
-        text.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes" | "on" | "1" | "true" | "t" | "1.0"
-    )
-}
-
-/// A boolean keyword.
+/// A boolean keyword. A literal is read by the same parser a templated
+/// value meets at run time ([`crate::modules::parse_bool`], ansible-core's
+/// strict `boolean()`); any other literal (`maybe`, `2`) fails every task
+/// it reaches in Ansible, so it is refused before the run.
 pub(crate) fn flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, PlaybookError> {
     let value = match &node.kind {
-        NodeKind::Bool(b) => Flag::Bool(*b),
-        NodeKind::Int(i) => Flag::Bool(*i == 1),
-        NodeKind::Float(f) => Flag::Bool(*f == 1.0),
         NodeKind::Null => Flag::Bool(false),
         NodeKind::Str(s) | NodeKind::Unsafe(s) if is_template(s) => Flag::Template(s.clone()),
-        NodeKind::Str(s) | NodeKind::Unsafe(s) => Flag::Bool(parse_bool_word(s)),
+        NodeKind::Bool(_)
+        | NodeKind::Int(_)
+        | NodeKind::Float(_)
+        | NodeKind::Str(_)
+        | NodeKind::Unsafe(_) => {
+            let literal = node.to_value();
+            match crate::modules::parse_bool(&literal) {
+                Some(b) => Flag::Bool(b),
+                None => {
+                    return Err(PlaybookError::NotABoolean {
+                        keyword: keyword.to_owned(),
+                        value: crate::report::python_repr(&literal),
+                        span: node.span.clone(),
+                    })
+                }
+            }
+        }
         _ => return Err(bad_type(keyword, "a boolean", node)),
     };
     Ok(Spanned::new(value, node.span.clone()))
