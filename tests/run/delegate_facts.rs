@@ -151,3 +151,114 @@ fn a_delegate_facts_that_is_not_a_boolean_fails_the_task_as_ansible_does() {
         "Task failed: Error processing keyword 'delegate_facts': The value 'maybe' could not be converted to 'bool'. x=unset other=unset",
     );
 }
+
+/// The result lines (`ok: [...]`, `skipping: [...]`, …) of one side, with
+/// that side's host addresses written as `target`/`other`'s placeholders.
+fn result_lines(twin: &Twin, tool: Tool, side: &super::twin::Side) -> Vec<String> {
+    let mut out = side.out.clone();
+    for (i, name) in ["TARGET", "OTHER"].iter().enumerate() {
+        out = out.replace(&twin.host(tool, i).address().to_string(), name);
+    }
+    let words = [
+        "ok: [",
+        "changed: [",
+        "skipping: [",
+        "failed: [",
+        "fatal: [",
+    ];
+    out.lines()
+        .filter(|l| words.iter().any(|w| l.starts_with(w)))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A delegated result is labelled `[host -> delegate(address)]` as
+/// ansible-core's callback labels it: per loop item, with no label when a
+/// host delegates to itself or the result is skipped; the same lines on
+/// both sides at `-v`, skipped results with the dump Ansible gives them
+/// (a loop whose items were all skipped ends with its own line).
+#[test]
+fn delegated_results_name_their_delegate_as_ansible_does() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - command: 'true'
+                  delegate_to: other
+                  changed_when: false
+                - command: 'true'
+                  delegate_to: target
+                  changed_when: false
+                - command: 'true'
+                  delegate_to: other
+                  when: inventory_hostname == 'other'
+                - command: 'echo {{ item }}'
+                  delegate_to: '{{ item }}'
+                  loop: [target, other]
+                  changed_when: item == 'other'
+                - command: 'echo {{ item }}'
+                  delegate_to: '{{ item }}'
+                  loop: [target, other]
+                  when: item == 'target'
+                  changed_when: false
+                - command: 'echo {{ item }}'
+                  delegate_to: other
+                  loop: [target, other]
+                  when: item == 'nobody'
+                  register: none_ran
+                - debug:
+                    msg: \"{{ none_ran.msg }} skipped={{ none_ran.skipped }}\"
+                - command: 'true'
+                  delegate_to: other
+                  loop: []
+                - command: 'false'
+                  delegate_to: other
+                  ignore_errors: true
+                - command: '{{ item }}'
+                  delegate_to: other
+                  loop: ['true', 'false']
+                  ignore_errors: true
+                  changed_when: false
+            ",
+        )
+        .args(&["-v"])
+        .run();
+    pair.assert_same();
+    let ours = result_lines(&twin, Tool::Ours, &pair.ours);
+    let theirs = result_lines(&twin, Tool::Ansible, &pair.ansible);
+    let labels = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                l.split_once(']')
+                    .map_or(l.clone(), |(head, _)| head.to_owned())
+            })
+            .collect()
+    };
+    assert_eq!(
+        labels(&ours),
+        labels(&theirs),
+        "result labels differ\n--- ours\n{}\n--- ansible-playbook\n{}",
+        pair.ours.out,
+        pair.ansible.out
+    );
+    // Skipped results carry no timings: the whole line is compared.
+    let skipped = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with("skipping: "))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(skipped(&ours), skipped(&theirs));
+    pair.assert_msg("All items skipped skipped=True");
+    assert!(
+        theirs
+            .iter()
+            .any(|l| l.starts_with("ok: [target -> other(OTHER)]")),
+        "{theirs:?}"
+    );
+}

@@ -118,3 +118,47 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
         pair.ansible.out
     );
 }
+
+/// The options `setup` and `gather_facts` accept change nothing in the
+/// facts this engine reads, as in ansible-core: `gather_facts`'
+/// `parallel` (one fact module, either way), `gather_timeout` (it bounds
+/// collectors of facts this engine does not read, such as mounts),
+/// `gather_subset: all` and the default `fact_path`. A subset or a
+/// `fact_path` this engine cannot honour fails the task a host reaches,
+/// not a branch it skips.
+#[test]
+fn setup_options_that_are_accepted_give_ansibles_facts() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - command: hostname
+                  register: hn
+                - gather_facts:
+                    parallel: true
+                    gather_timeout: 1
+                  register: par
+                - gather_facts:
+                    parallel: false
+                    gather_subset: all
+                    fact_path: /etc/ansible/facts.d
+                  register: ser
+                - setup:
+                    gather_subset: [all]
+                    gather_timeout: 30
+                    filter: ansible_hostname
+                  register: one
+                - setup:
+                    gather_subset: ['!all', network]
+                  when: inventory_hostname == 'nobody'
+                - debug:
+                    msg: \"parallel {{ par.ansible_facts.ansible_hostname == hn.stdout }} {{ par.ansible_facts.ansible_distribution }}, serial {{ ser.ansible_facts.ansible_hostname == hn.stdout }} {{ ser.ansible_facts.gather_subset }}, filtered {{ one.ansible_facts.keys() | list }}\"
+            ",
+        )
+        .run();
+    pair.assert_same()
+        .assert_msg("parallel True Debian, serial True ['all'], filtered ['ansible_hostname']");
+}

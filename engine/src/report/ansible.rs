@@ -7,7 +7,7 @@
 //! colour on, each line gets the colour the default callback gives it
 //! (`C.COLOR_*`, see [`super::style`]).
 
-use super::event::{AsyncState, Event, HostResult, Status};
+use super::event::{AsyncState, Delegate, Event, HostResult, Status};
 use super::profile::Timings;
 use super::redact::Redactor;
 use super::screen::Screen;
@@ -301,11 +301,37 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         }
     }
 
+    /// Whether a result is shown with its dump (`_run_is_verbose`).
+    fn verbose(&self, r: &HostResult) -> bool {
+        !r.verbose_override && (r.show_result || self.verbosity > 0)
+    }
+
+    /// Whether a skipped result is shown with its dump: a task that never
+    /// ran its action has no `_ansible_verbose_always` to ask for it.
+    fn verbose_skip(&self, r: &HostResult) -> bool {
+        !r.verbose_override && self.verbosity > 0
+    }
+
+    /// A skipped result as `v2_runner_on_skipped` dumps it: without its
+    /// `skipped` flag, and a loop's without its items (shown above it).
+    /// Skipped, a task never ran its action, so nothing asks for the
+    /// indented form below `-vvv`.
+    fn skipped_dump(&self, result: &Map) -> String {
+        let mut shown = clean(result, self.verbosity);
+        shown.shift_remove("skipped");
+        shown.shift_remove("results");
+        match self.verbosity > 2 {
+            true => json_pretty(&shown),
+            false => json_line(&shown),
+        }
+    }
+
     fn host_result(&self, r: &HostResult) -> String {
-        let host = match &r.delegated_to {
-            Some(d) => format!("{} -> {d}", r.host),
+        let label = |d: &Option<Delegate>| match d {
+            Some(d) => d.label(&r.host),
             None => r.host.clone(),
         };
+        let host = label(&r.delegated_to);
         let mut out = String::new();
         if let Some(line) = &r.notice {
             out.push_str(line);
@@ -321,6 +347,10 @@ impl<W: Write + Send> AnsiblePrinter<W> {
         }
         for item in &r.items {
             let word = status_word(item.status, true);
+            let host = match &item.delegated_to {
+                Some(_) => label(&item.delegated_to),
+                None => host.clone(),
+            };
             match item.status {
                 // An unreachable item reads `failed:` too (ansible-core's
                 // item callback).
@@ -341,8 +371,17 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                         Color::Error,
                     ))
                 }
+                // Two spaces before a verbose dump: the callback's item
+                // label ends in one.
                 Status::Skipped => out.push_str(&self.paint(
-                    format!("skipping: [{host}] => (item={}) \n", item.label),
+                    match self.verbose_skip(r) {
+                        true => format!(
+                            "skipping: [{host}] => (item={})  => {}\n",
+                            item.label,
+                            self.skipped_dump(&item.result)
+                        ),
+                        false => format!("skipping: [{host}] => (item={}) \n", item.label),
+                    },
                     Color::Skip,
                 )),
                 _ if r.show_result || self.verbosity > 0 => out.push_str(&self.paint(
@@ -454,13 +493,18 @@ impl<W: Write + Send> AnsiblePrinter<W> {
                     out.push_str(&self.paint("...ignoring\n".into(), Color::Skip));
                 }
             }
-            _ if looped => {}
-            Status::Skipped => {
-                out.push_str(&self.paint(format!("skipping: [{host}]\n"), Color::Skip))
-            }
+            // A loop with no skipped result of its own said it with its items.
+            _ if looped && r.status != Status::Skipped => {}
+            Status::Skipped => out.push_str(&self.paint(
+                match self.verbose_skip(r) {
+                    true => format!("skipping: [{host}] => {}\n", self.skipped_dump(&r.result)),
+                    false => format!("skipping: [{host}]\n"),
+                },
+                Color::Skip,
+            )),
             status => {
                 let word = status_word(status, false);
-                let text = if !r.verbose_override && (r.show_result || self.verbosity > 0) {
+                let text = if self.verbose(r) {
                     format!(
                         "{word}: [{host}] => {}\n",
                         self.dump(r, &clean(&r.result, self.verbosity))

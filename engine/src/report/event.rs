@@ -28,6 +28,29 @@ pub struct ItemResult {
     pub result: Map,
     /// As [`HostResult::failure_kind`], for this item's failure.
     pub failure_kind: &'static str,
+    /// As [`HostResult::delegated_to`], for this item (each item of a loop
+    /// may name its own delegate).
+    pub delegated_to: Option<Delegate>,
+}
+
+/// The host a delegated task ran on (`delegate_to`), as ansible-core's
+/// callback names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delegate {
+    /// The delegate's inventory name.
+    pub name: String,
+    /// Its `ansible_host`, when that differs from the name.
+    pub address: Option<String>,
+}
+
+impl Delegate {
+    /// `host -> name`, or `host -> name(address)` (`CallbackBase.host_label`).
+    pub fn label(&self, host: &str) -> String {
+        match &self.address {
+            Some(a) => format!("{host} -> {}({a})", self.name),
+            None => format!("{host} -> {}", self.name),
+        }
+    }
 }
 
 /// The result of one task on one host.
@@ -51,8 +74,8 @@ pub struct HostResult {
     pub debug_output: bool,
     /// Unified diffs to print in diff mode.
     pub diffs: Vec<String>,
-    /// The host the task ran on when delegated.
-    pub delegated_to: Option<String>,
+    /// The host the task ran on when delegated to another host.
+    pub delegated_to: Option<Delegate>,
     /// Where the task is written, for the `Origin:` of error reports.
     pub origin: Option<crate::source::Span>,
     /// `Module failed` or `Action failed` (controller-side actions), as

@@ -79,7 +79,7 @@ fn host_result(r: &HostResult, put: &mut dyn FnMut(&str, Value)) {
         put("items", Value::List(items));
     }
     if let Some(d) = &r.delegated_to {
-        put("delegated_to", d.as_str().into());
+        put("delegated_to", d.name.as_str().into());
     }
     if !r.diffs.is_empty() {
         put("diffs", strings(&r.diffs));

@@ -28,8 +28,8 @@ mod traffic;
 
 pub use ansible::AnsiblePrinter;
 pub use event::{
-    AsyncState, CommandTrace, DiagnosticEvent, DiagnosticLevel, Event, HostResult, ItemResult,
-    RunInfo, Status, CENSORED, CENSORED_ITEM,
+    AsyncState, CommandTrace, Delegate, DiagnosticEvent, DiagnosticLevel, Event, HostResult,
+    ItemResult, RunInfo, Status, CENSORED, CENSORED_ITEM,
 };
 pub use json::{JsonLines, SCHEMA_VERSION};
 pub use profile::Timings;

@@ -35,6 +35,7 @@ use super::work::Target;
 use crate::inventory::{connection_spec, CONNECTION_VARS};
 use crate::plan::TaskStep;
 use crate::playbook::keyword_table::Keyword;
+use crate::report::Delegate;
 use crate::template::Vars;
 use crate::transport::{self, ConnectionSpec, Privilege};
 use crate::value::{Map, Value};
@@ -127,14 +128,51 @@ pub(crate) fn fact_owner(
             crate::report::python_repr(&rendered)
         ))
     })?;
+    match on {
+        true => delegate(env, task, vars),
+        false => Ok(None),
+    }
+}
+
+/// `delegate_to` rendered with `vars`: the one place it is rendered, for
+/// where the task's commands go ([`target`]), whose facts its results are
+/// ([`fact_owner`]) and how its results are labelled ([`delegate_of`]).
+fn delegate(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Option<String>, String> {
+    task.keywords.read(Keyword::DelegateTo);
     match &task.delegate_to {
-        Some(d) if on => env
+        Some(d) => env
             .templar
             .render_string(d, vars)
             .map(Some)
             .map_err(|e| format!("delegate_to: {e}")),
-        _ => Ok(None),
+        None => Ok(None),
     }
+}
+
+/// The delegate a result names (`[host -> delegate(address)]`, see
+/// [`Delegate`]): `None` when the task is not delegated or is delegated to
+/// `host` itself, whose result reads `[host]` as in ansible-core. `vars`
+/// are the task's, the item's in a loop, so each item names its own.
+pub(crate) fn delegate_of(
+    env: &TaskEnv<'_>,
+    host: &str,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Option<Delegate> {
+    let delegate = delegate(env, task, vars).ok()??;
+    if delegate == host {
+        return None;
+    }
+    let address = delegate_vars(env.pv, &delegate, task)
+        .get("ansible_host")
+        .ok()
+        .flatten()
+        .map(|v| crate::report::python_str(&v))
+        .filter(|a| *a != delegate);
+    Some(Delegate {
+        name: delegate,
+        address,
+    })
 }
 
 /// Decides where `task`'s commands go for host `st` and as whom; `vars`
@@ -146,16 +184,9 @@ pub(crate) fn target(
     vars: &Vars,
 ) -> Result<Target, TargetError> {
     let failed = TargetError::Failed;
-    task.keywords.read(Keyword::DelegateTo);
-    let delegate = match &task.delegate_to {
-        Some(d) => Some(
-            env.templar
-                .render_string(d, vars)
-                .map_err(|e| failed(format!("delegate_to: {e}")))?,
-        ),
-        None => None,
-    }
-    .filter(|d| d != &st.name);
+    let delegate = delegate(env, task, vars)
+        .map_err(failed)?
+        .filter(|d| d != &st.name);
     // Level 4: variables (the delegate's, when delegating).
     let (name, mut settings) = match &delegate {
         None => (st.name.clone(), variables(vars).map_err(failed)?),

@@ -300,6 +300,7 @@ impl Sim<'_, '_> {
                 label: String::new(),
                 result: r,
                 loop_keys: loop_keys(&ls, i, items),
+                delegated_to: None,
             };
             let after = match &t.register {
                 Some(reg) => iv.with(reg, registered(item.to_map())),

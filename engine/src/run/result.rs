@@ -280,6 +280,8 @@ pub(crate) struct ItemRun {
     pub result: TaskResult,
     /// `item` (or the loop var), `ansible_loop_var`, index keys.
     pub loop_keys: Map,
+    /// The item's delegate (`delegate_to` rendered with the item).
+    pub delegated_to: Option<crate::report::Delegate>,
 }
 
 impl ItemRun {
@@ -322,6 +324,8 @@ pub(crate) fn loop_result(items: &[ItemRun]) -> TaskResult {
     let mut data = Map::new();
     let msg = if any_failed {
         "One or more items failed"
+    } else if all_skipped {
+        "All items skipped"
     } else {
         "All items completed"
     };
@@ -364,8 +368,8 @@ pub(crate) struct Presentation {
     pub action_plugin: bool,
     /// Where the task is written.
     pub origin: Option<crate::source::Span>,
-    /// The host the task ran on when delegated.
-    pub delegated_to: Option<String>,
+    /// The host the task ran on when delegated to another one.
+    pub delegated_to: Option<crate::report::Delegate>,
     /// `no_log: true`: every reporter shows Ansible's censored result.
     pub no_log: bool,
     /// Fact gathering: never dumped (`_ansible_verbose_override`).
@@ -409,6 +413,7 @@ impl TaskRun {
                 status: i.result.status(),
                 result: i.to_map(),
                 failure_kind: failure_kind(&i.result, &self.presentation),
+                delegated_to: i.delegated_to.clone(),
             })
             .collect();
         hr.diffs.extend(self.result.diff.clone());

@@ -3,7 +3,7 @@
 
 use super::actions;
 use super::async_job;
-use super::connection::{self, fact_owner};
+use super::connection::{self, delegate_of, fact_owner};
 use super::env::TaskEnv;
 use super::eval::{
     all_true, first_false, keyword_int, loop_items, loop_keys, loop_settings, no_log, render_bool,
@@ -115,6 +115,10 @@ pub(crate) fn run_task(
             .is_some_and(|v| render_bool(env.templar, v, &vars).unwrap_or(false));
     }
     run.presentation.origin = Some(task.span.clone());
+    // A skipped result names no delegate (`skipping: [h1]`), as in Ansible.
+    if task.loop_.is_none() && run.result.ending != Ending::Skipped {
+        run.presentation.delegated_to = delegate_of(env, &st.name, task, &vars);
+    }
     task.keywords.read(Keyword::NoLog);
     run.presentation.no_log = no_log(env.templar, task, &vars);
     run.presentation.action_plugin = task.module.is_action_plugin();
@@ -233,6 +237,10 @@ fn run_items(
             label: label_of(&items[i]),
             result: r.clone(),
             loop_keys,
+            delegated_to: match r.ending {
+                Ending::Skipped => None,
+                _ => delegate_of(env, &st.name, task, &iv),
+            },
         };
         let after = match &task.register {
             Some(reg) => iv.with(reg, registered(item.to_map())),
