@@ -5,6 +5,7 @@
 mod basics;
 mod batching;
 mod delegate_facts;
+mod facts_modules;
 mod faults;
 mod gaps;
 mod golden;

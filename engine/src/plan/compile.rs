@@ -411,7 +411,10 @@ impl Compiler {
             .filter(|s| s.value.contains("{{") || s.value.contains("{%"))
             .map(|s| s.value.clone());
         if let Some(s) = p.strategy.as_ref().filter(|_| strategy_template.is_none()) {
-            if !matches!(s.value.as_str(), "linear" | "free") {
+            if !matches!(
+                s.value.as_str(),
+                "linear" | "free" | "ansible.builtin.linear" | "ansible.builtin.free"
+            ) {
                 self.errors.push(PlanError::UnsupportedValue {
                     keyword: "strategy",
                     value: s.value.clone(),
@@ -467,7 +470,7 @@ impl Compiler {
             order: self.order(p.order.as_ref()),
             any_errors_fatal: flag_bool(&p.keywords.any_errors_fatal).unwrap_or(false),
             strategy: match p.strategy.as_ref().map(|s| s.value.as_str()) {
-                Some("free") => Strategy::Free,
+                Some("free" | "ansible.builtin.free") => Strategy::Free,
                 _ => Strategy::Linear,
             },
             strategy_template,
@@ -1027,5 +1030,31 @@ fn flatten_into(steps: &[Step], out: &mut Vec<Handler>) {
             }
             Step::FlushHandlers | Step::MetaFlushHandlers(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::testing::parse_tree;
+
+    fn strategy(name: &str) -> Result<Strategy, PlanErrors> {
+        let text = format!("- hosts: all\n  strategy: {name}\n  tasks: []\n");
+        let (_dir, pb) = parse_tree(&[("site.yml", &text)]);
+        compile(&pb.expect("parses")).map(|p| p.plays[0].strategy)
+    }
+
+    /// The strategy plugins' short and fully qualified names both name
+    /// them, as in ansible-core; any other name is refused before a run.
+    #[test]
+    fn strategies_by_short_and_qualified_name() {
+        assert_eq!(strategy("free").ok(), Some(Strategy::Free));
+        assert_eq!(strategy("ansible.builtin.free").ok(), Some(Strategy::Free));
+        assert_eq!(strategy("linear").ok(), Some(Strategy::Linear));
+        assert_eq!(
+            strategy("ansible.builtin.linear").ok(),
+            Some(Strategy::Linear)
+        );
+        assert!(strategy("host_pinned").is_err());
     }
 }

@@ -25,6 +25,9 @@ pub(crate) fn gather_facts(
     probes: Option<Wanted>,
 ) -> TaskRun {
     let vars = task_vars(env.pv, st, None);
+    if let Err(msg) = super::facts_modules::check(env.templar, &vars) {
+        return TaskRun::single(TaskResult::failed(msg));
+    }
     let target = match connection::gather_target(env, st, play, &vars) {
         Ok(t) => t,
         Err(TargetError::Failed(msg)) => return TaskRun::single(TaskResult::failed(msg)),

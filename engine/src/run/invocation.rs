@@ -113,6 +113,9 @@ pub(crate) fn prepare(
         return Ok(Work::Controller(args));
     }
     let failed = Unprepared::Failed;
+    if task.module.as_str() == "gather_facts" {
+        super::facts_modules::check(env.templar, vars).map_err(failed)?;
+    }
     for k in [Keyword::CheckMode, Keyword::Diff, Keyword::Environment] {
         task.keywords.read(k);
     }

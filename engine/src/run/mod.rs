@@ -23,6 +23,7 @@ mod async_job;
 mod connection;
 mod env;
 mod eval;
+mod facts_modules;
 mod gather;
 mod host;
 mod include;
