@@ -44,17 +44,10 @@ impl SharedVars {
     pub(crate) fn deliver(&self, w: FactWrite) {
         if let Ok(mut d) = self.dynamic.write() {
             match &w {
-                FactWrite::SetFact(m) => {
-                    for (k, v) in m {
-                        d.insert(k.clone(), v.clone());
-                    }
+                FactWrite::SetFact(m) | FactWrite::Included(m) => {
+                    d.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
                 FactWrite::Module(m) => merge_module_facts(&mut d, m),
-                FactWrite::Included(m) => {
-                    for (k, v) in m {
-                        d.insert(k.clone(), v.clone());
-                    }
-                }
             }
         }
         if let Ok(mut i) = self.inbox.lock() {

@@ -61,14 +61,7 @@ pub(crate) fn run_task(
     let mut run = match &task.loop_ {
         None => {
             let owner = fact_owner(env, task, &vars);
-            let r = match first_false(env.templar, &task.when, &vars) {
-                Err(e) => TaskResult::failed(e),
-                Ok(Some(cond)) => TaskResult::skipped(&cond),
-                Ok(None) => match &owner {
-                    Err(e) => TaskResult::task_error(e),
-                    Ok(_) => attempt(env, st, task, &vars, banner),
-                },
-            };
+            let r = run_or_skip(env, st, task, &vars, &owner, banner);
             owners.push(owner.unwrap_or(None));
             let mut run = TaskRun::single(r);
             let p = &mut run.presentation;
@@ -134,6 +127,27 @@ pub(crate) fn run_task(
         }
     }
     run
+}
+
+/// The task (or one loop item) for `vars`: skipped when a `when`
+/// condition is false, failed when `delegate_facts` could not say whose
+/// facts it returns (`owner`), else attempted.
+fn run_or_skip(
+    env: &TaskEnv<'_>,
+    st: &mut HostState,
+    task: &TaskStep,
+    vars: &Vars,
+    owner: &Result<Option<String>, String>,
+    banner: &str,
+) -> TaskResult {
+    match first_false(env.templar, &task.when, vars) {
+        Err(e) => TaskResult::failed(e),
+        Ok(Some(cond)) => TaskResult::skipped(&cond),
+        Ok(None) => match owner {
+            Err(e) => TaskResult::task_error(e),
+            Ok(_) => attempt(env, st, task, vars, banner),
+        },
+    }
 }
 
 /// The `ansible_facts` of a host module's result (of each item in a
@@ -211,14 +225,7 @@ fn run_items(
         for (k, v) in &carried {
             iv = iv.with(k, v.clone());
         }
-        let mut r = match first_false(env.templar, &task.when, &iv) {
-            Err(e) => TaskResult::failed(e),
-            Ok(Some(cond)) => TaskResult::skipped(&cond),
-            Ok(None) => match &owner {
-                Err(e) => TaskResult::task_error(e),
-                Ok(_) => attempt(env, st, task, &iv, banner),
-            },
-        };
+        let mut r = run_or_skip(env, st, task, &iv, &owner, banner);
         if r.ending == Ending::Unreachable {
             // Ansible tries every item (each reconnects); the loop's
             // results keep the traceback marker its callback hides on
