@@ -194,7 +194,7 @@ fn delegated_results_name_their_delegate_as_ansible_does() {
                   changed_when: false
                 - command: 'true'
                   delegate_to: other
-                  when: inventory_hostname == 'other'
+                  when: false
                 - command: 'echo {{ item }}'
                   delegate_to: '{{ item }}'
                   loop: [target, other]

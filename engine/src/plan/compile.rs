@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// `tags` accumulate).
 #[derive(Clone, Default)]
 struct Inherit {
-    when: Vec<String>,
+    when: Vec<When>,
     tags: Vec<String>,
     vars: Map,
     environment: Vec<Value>,
@@ -213,6 +213,13 @@ fn cond_text(c: &Spanned<Condition>) -> String {
     }
 }
 
+fn when_of(c: &Spanned<Condition>) -> When {
+    When {
+        text: cond_text(c),
+        literal: matches!(c.value, Condition::Literal(_)),
+    }
+}
+
 impl Compiler {
     fn map_of(&mut self, node: Option<&Node>, what: &str) -> Map {
         match node.map(|n| (n, n.to_value())) {
@@ -269,7 +276,7 @@ impl Compiler {
         ] {
             self.literal_flag(flag, keyword);
         }
-        n.when.extend(k.when.iter().map(cond_text));
+        n.when.extend(k.when.iter().map(when_of));
         for t in &k.tags {
             if !n.tags.contains(&t.value) {
                 n.tags.push(t.value.clone());

@@ -27,5 +27,5 @@ pub use keyword_use::KeywordUse;
 
 pub use types::{
     BecomeKeywords, BlockStep, ConnectionKeywords, Handler, HostOrder, IncludeStep, LoopControl,
-    LoopSpec, Plan, PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep,
+    LoopSpec, Plan, PlayPlan, RoleCtx, Serial, Step, Strategy, TaskStep, When,
 };

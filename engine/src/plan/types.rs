@@ -6,6 +6,34 @@ use crate::value::{Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// One `when` condition: its text for the template layer, and whether it
+/// was written as a YAML boolean (`when: false`), which ansible-core
+/// reports as one (`false_condition: false`, where the string `"False"`
+/// is reported as written).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct When {
+    /// The expression (`True`/`False` for a boolean).
+    pub text: String,
+    /// Written as a YAML boolean.
+    pub literal: bool,
+}
+
+impl When {
+    /// The condition as a skipped result's `false_condition` shows it.
+    pub fn as_written(&self) -> Value {
+        match self.literal {
+            true => Value::Bool(self.text == "True"),
+            false => Value::Str(self.text.clone()),
+        }
+    }
+}
+
+impl AsRef<str> for When {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// A whole compiled playbook.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
@@ -243,7 +271,7 @@ pub struct TaskStep {
     /// Where the task is.
     pub span: Span,
     /// All `when` conditions in force (parents' first); all must hold.
-    pub when: Vec<String>,
+    pub when: Vec<When>,
     /// The loop, if any.
     pub loop_: Option<LoopSpec>,
     /// `loop_control`.

@@ -5,14 +5,14 @@ use crate::template::{Templar, TemplateError, Vars, OMIT};
 use crate::value::{Map, Value};
 
 /// The first condition of `when` that is false, if any.
-pub(crate) fn first_false(
+pub(crate) fn first_false<'c, C: AsRef<str>>(
     t: &Templar,
-    when: &[String],
+    when: &'c [C],
     vars: &Vars,
-) -> Result<Option<String>, String> {
+) -> Result<Option<&'c C>, String> {
     for c in when {
-        if !t.condition(c, vars).map_err(|e| e.to_string())? {
-            return Ok(Some(c.clone()));
+        if !t.condition(c.as_ref(), vars).map_err(|e| e.to_string())? {
+            return Ok(Some(c));
         }
     }
     Ok(None)

@@ -157,7 +157,7 @@ fn expand(
         }
         let mut run = true;
         for c in &t.when {
-            if !templar.condition(c, &iv).map_err(|e| e.to_string())? {
+            if !templar.condition(&c.text, &iv).map_err(|e| e.to_string())? {
                 run = false;
                 break;
             }

@@ -219,7 +219,7 @@ impl Sim<'_, '_> {
                     self.want_declared(t, &vars);
                     Guess::Unknown
                 }
-                Ok(Some(cond)) => Guess::Known(TaskResult::skipped(&cond)),
+                Ok(Some(cond)) => Guess::Known(TaskResult::skipped(cond)),
                 Ok(None) => self.attempt(t, &vars),
             },
             Some(spec) => match loop_items(templar, spec, &vars) {
@@ -286,7 +286,7 @@ impl Sim<'_, '_> {
                     unknown = true;
                     continue;
                 }
-                Ok(Some(cond)) => TaskResult::skipped(&cond),
+                Ok(Some(cond)) => TaskResult::skipped(cond),
                 Ok(None) => match self.attempt(t, &iv) {
                     Guess::Known(r) => r,
                     Guess::Unknown => {
@@ -513,6 +513,7 @@ impl Sim<'_, '_> {
         let conds = t
             .when
             .iter()
+            .map(|w| &w.text)
             .chain(t.changed_when.iter().flatten())
             .chain(t.failed_when.iter().flatten())
             .chain(t.until.iter().flatten());

@@ -142,9 +142,9 @@ impl TaskResult {
     }
 
     /// Skipped because `condition` was false.
-    pub(crate) fn skipped(condition: &str) -> TaskResult {
+    pub(crate) fn skipped(condition: &crate::plan::When) -> TaskResult {
         let mut data = Map::new();
-        data.insert("false_condition".into(), Value::Str(condition.to_owned()));
+        data.insert("false_condition".into(), condition.as_written());
         data.insert(
             "skip_reason".into(),
             Value::Str("Conditional result was False".into()),
@@ -494,8 +494,18 @@ mod tests {
         f.fail();
         assert_eq!(f.status(), Status::Failed);
         assert_eq!(f.to_map().get("failed"), Some(&Value::Bool(true)));
-        let s = TaskResult::skipped("x");
+        let when = |text: &str, literal| crate::plan::When {
+            text: text.into(),
+            literal,
+        };
+        let s = TaskResult::skipped(&when("x", false));
         assert_eq!(s.to_map().get("skipped"), Some(&Value::Bool(true)));
         assert!(!s.to_map().contains_key("failed"));
+        assert_eq!(s.to_map().get("false_condition"), Some(&Value::from("x")));
+        // `when: false` is reported as the boolean, `when: "False"` as written.
+        let literal = TaskResult::skipped(&when("False", true)).to_map();
+        assert_eq!(literal.get("false_condition"), Some(&Value::Bool(false)));
+        let quoted = TaskResult::skipped(&when("False", false)).to_map();
+        assert_eq!(quoted.get("false_condition"), Some(&Value::from("False")));
     }
 }

@@ -90,7 +90,7 @@ pub(crate) fn run_task(
                 // Ansible defers a loop that cannot render until its
                 // condition says the task runs at all.
                 Err(e) => match first_false(env.templar, &task.when, &vars) {
-                    Ok(Some(cond)) => TaskRun::single(TaskResult::skipped(&cond)),
+                    Ok(Some(cond)) => TaskRun::single(TaskResult::skipped(cond)),
                     _ => TaskRun::single(TaskResult::failed(e)),
                 },
                 Ok(items) => run_items(env, st, task, &vars, items, banner, &mut owners),
@@ -142,7 +142,7 @@ fn run_or_skip(
 ) -> TaskResult {
     match first_false(env.templar, &task.when, vars) {
         Err(e) => TaskResult::failed(e),
-        Ok(Some(cond)) => TaskResult::skipped(&cond),
+        Ok(Some(cond)) => TaskResult::skipped(cond),
         Ok(None) => match owner {
             Err(e) => TaskResult::task_error(e),
             Ok(_) => attempt(env, st, task, vars, banner),
