@@ -6,10 +6,27 @@
 use minijinja::{Error, ErrorKind};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The global function (keyword arguments `utc` and `fmt`).
-pub(crate) fn now(kwargs: minijinja::value::Kwargs) -> Result<String, Error> {
-    let utc: Option<bool> = kwargs.get("utc")?;
-    let fmt: Option<String> = kwargs.get("fmt")?;
+/// The global function: `utc` and `fmt` by position or by name, as
+/// Python binds them (each at most once).
+pub(crate) fn now(
+    utc: Option<bool>,
+    fmt: Option<String>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, Error> {
+    let twice = |name: &str| {
+        Error::new(
+            ErrorKind::TooManyArguments,
+            format!("now() got multiple values for argument '{name}'"),
+        )
+    };
+    let utc = match (utc, kwargs.get::<Option<bool>>("utc")?) {
+        (Some(_), Some(_)) => return Err(twice("utc")),
+        (a, b) => a.or(b),
+    };
+    let fmt = match (fmt, kwargs.get::<Option<String>>("fmt")?) {
+        (Some(_), Some(_)) => return Err(twice("fmt")),
+        (a, b) => a.or(b),
+    };
     kwargs.assert_all_used()?;
     let Some(fmt) = fmt else {
         return Err(Error::new(
@@ -79,5 +96,19 @@ mod tests {
             format("%Y-%m-%d %H:%M:%S %%f", 1_000_000_000, 7, true),
             "2001-09-09 01:46:40 %f"
         );
+    }
+
+    /// `utc` and `fmt` bind by position or by name, once each.
+    #[test]
+    fn arguments_bind_by_position_or_name() {
+        let t = crate::template::Templar::new();
+        let vars = crate::template::Vars::new(std::sync::Arc::new(crate::value::Map::new()));
+        let year = |text: &str| t.render(text, &vars).map(|v| crate::report::python_str(&v));
+        let by_name = year("{{ now(utc=true, fmt='%Y') }}").expect("renders");
+        assert_eq!(by_name.len(), 4);
+        assert_eq!(year("{{ now(true, '%Y') }}").expect("renders"), by_name);
+        assert_eq!(year("{{ now(true, fmt='%Y') }}").expect("renders"), by_name);
+        assert!(year("{{ now(true, '%Y', utc=false) }}").is_err());
+        assert!(year("{{ now(fmt='%Y', color=1) }}").is_err());
     }
 }
