@@ -105,6 +105,23 @@ for d in $(find /sys/class/net -mindepth 1 -maxdepth 1 2>/dev/null); do
 done
 # The BSDs' kernel version names their release.
 case $un in Linux\ *) ;; *) s kern_version; sysctl -n kern.version 2>/dev/null ;; esac
+# Local facts (setup's default fact_path): each *.fact file is run when its
+# owner may execute it (stdout kept, stderr for the error), read otherwise.
+if [ -e /etc/ansible/facts.d ]; then
+  for f in /etc/ansible/facts.d/*.fact; do
+    if [ ! -e "$f" ]; then [ -L "$f" ] && s "local_nostat $f"; continue; fi
+    if [ -n "$(find -L "$f" -prune -perm -u=x 2>/dev/null)" ]; then
+      s "local_run $f"
+      # stderr into $e (its final newlines kept by the x), stdout to the probe.
+      exec 3>&1; e=$("$f" </dev/null 2>&1 >&3 3>&-; r=$?; printf x; exit $r); r=$?; exec 3>&-
+      e=${e%x}
+      s "local_rc $f"; printf '%s\n' "$r"
+      s "local_err $f"; printf '%s' "$e"
+    else
+      s "local_read $f"; cat "$f" 2>/dev/null
+    fi
+  done
+fi
 s python
 # The interpreter Ansible would discover, and what its `python` facts say
 # about it (version, implementation, ssl, sys.executable), in one start.

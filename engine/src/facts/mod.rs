@@ -58,6 +58,8 @@ mod distribution_other;
 mod distro;
 mod error;
 mod hardware;
+mod ini;
+mod local;
 mod network;
 mod os_family;
 mod parse;
@@ -88,6 +90,18 @@ pub fn gather_script() -> &'static str {
     script::GATHER_SCRIPT
 }
 
+/// A successful gathering's result: its `warnings`, if any.
+pub fn outcome(facts: &Facts) -> crate::modules::Outcome {
+    let o = crate::modules::Outcome::ok();
+    match facts.warnings.is_empty() {
+        true => o,
+        false => o.with(
+            "warnings",
+            Value::List(facts.warnings.iter().cloned().map(Value::Str).collect()),
+        ),
+    }
+}
+
 /// Keys `setup` returns without the `ansible_` prefix, injected as is.
 const UNPREFIXED: &[&str] = &["gather_subset", "module_setup"];
 
@@ -98,9 +112,16 @@ pub struct Facts {
     map: Map,
     pkg_mgr_legacy: String,
     python: Option<String>,
+    /// What gathering warns of (a local fact file that could not be used).
+    warnings: Vec<String>,
 }
 
 impl Facts {
+    /// What gathering warns of, as `setup`'s result `warnings`.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The facts by their unprefixed names (`os_family`, `distribution`, ...),
     /// sorted by name.
     pub fn as_map(&self) -> &Map {
@@ -229,12 +250,15 @@ pub fn parse(output: &[u8]) -> Result<Facts, FactsError> {
     map.insert("gather_subset".into(), Value::List(vec!["all".into()]));
     map.insert("module_setup".into(), true.into());
     let python = system::python(&s, &mut map);
+    let (local, warnings) = local::local(&s);
+    map.insert("local".into(), local);
     map.sort_keys();
 
     Ok(Facts {
         map,
         pkg_mgr_legacy,
         python,
+        warnings,
     })
 }
 

@@ -89,6 +89,11 @@ impl<'a> Sections<'a> {
             .collect()
     }
 
+    /// Every section's name and raw content, in output order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + '_ {
+        self.list.iter().copied()
+    }
+
     /// Whether section `name` was printed at all.
     pub(crate) fn has(&self, name: &str) -> bool {
         self.bytes(name).is_some()

@@ -11,8 +11,8 @@
 //! return more than asked, so it fails the task), `gather_timeout`
 //! (accepted: it bounds Ansible's slow collectors, such as mounts, which
 //! the one short read-only script has no equivalent of), `fact_path`
-//! only as its default (local facts are not read, as for the implicit
-//! gathering).
+//! only as its default, whose local facts (`ansible_local`) the probe
+//! reads as the implicit gathering does (see `facts/local.rs`).
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
@@ -76,7 +76,8 @@ impl Module for SetupModule {
         };
         let mut all = facts.to_vars();
         all.shift_remove("ansible_facts");
-        Ok(Outcome::ok().with("ansible_facts", Value::Map(filtered(all, &a.filter))))
+        Ok(crate::facts::outcome(&facts)
+            .with("ansible_facts", Value::Map(filtered(all, &a.filter))))
     }
 }
 

@@ -340,7 +340,7 @@ pub static TABLE: &[Row] = &[
     refused(
         K::FactPath,
         &[P],
-        "local facts (`ansible_local` from a fact path) are not gathered",
+        "a fact path other than the default /etc/ansible/facts.d is not supported",
     ),
     honoured(K::FailedWhen, TASKS, "every_golden_run_matches_ansible"),
     honoured(K::ForceHandlers, &[P], "every_golden_run_matches_ansible"),
