@@ -85,6 +85,9 @@ pub enum ImageError {
     /// A `--extra-vars` value that is neither `k=v`, JSON, nor `@file`.
     #[error("invalid extra vars `{0}`: expected `key=value`, a JSON object, or `@file`")]
     ExtraVars(String),
+    /// A `--extra-vars` file name written without its `@`.
+    #[error("Please prepend extra_vars filename '{0}' with '@'")]
+    ExtraVarsFile(String),
 }
 
 /// What the user asked for on the command line.
@@ -311,37 +314,39 @@ pub fn load_config(req: &ImageRequest) -> Result<ImageConfig, ImageError> {
     Ok(config)
 }
 
-/// `-e`/`--extra-vars` values as Ansible reads them: `@file` (YAML or
-/// JSON), a JSON/YAML mapping, or `k=v` pairs separated by spaces
-/// (values are strings, quotes removed).
+/// `-e`/`--extra-vars` values as ansible-core's `load_extra_vars` reads
+/// them: `@file` (YAML or JSON), a YAML/JSON mapping when the text starts
+/// with `{` or `[`, else `k=v` pairs as `parse_kv` splits them (quotes
+/// and jinja blocks kept together, Python escapes such as `\n` decoded,
+/// a value unquoted when both its ends hold the same quote).
 ///
 /// # Errors
-/// A value of none of those forms, or an unreadable file.
+/// A file name without `@`, a list, words that are not `k=v` (Ansible
+/// would store them as the variable `_raw_params`), or an unreadable file.
 pub fn parse_extra_vars(text: &str) -> Result<Map, ImageError> {
-    let t = text.trim();
-    if let Some(file) = t.strip_prefix('@') {
+    if text.is_empty() {
+        return Ok(Map::new());
+    }
+    if let Some(file) = text.strip_prefix('@') {
         return load_map(Path::new(file));
     }
-    if t.starts_with('{') {
-        let loaded = crate::yaml::load_str(t, "--extra-vars")?;
+    let bad = || ImageError::ExtraVars(text.to_owned());
+    if text.starts_with(['{', '[']) {
+        let loaded = crate::yaml::load_str(text, "--extra-vars")?;
         return match loaded.single().0.map(|n| n.to_value()) {
             Some(Value::Map(m)) => Ok(m),
-            _ => Err(ImageError::ExtraVars(text.to_owned())),
+            _ => Err(bad()),
         };
     }
-    let words = crate::modules::command::split_words(t)
-        .ok_or_else(|| ImageError::ExtraVars(text.to_owned()))?;
-    let mut out = Map::new();
-    for w in words {
-        let (k, v) = w
-            .split_once('=')
-            .ok_or_else(|| ImageError::ExtraVars(text.to_owned()))?;
-        if k.is_empty() {
-            return Err(ImageError::ExtraVars(text.to_owned()));
-        }
-        out.insert(k.to_owned(), Value::Str(v.to_owned()));
+    if text.starts_with(['/', '.']) {
+        return Err(ImageError::ExtraVarsFile(text.to_owned()));
     }
-    Ok(out)
+    let span = crate::source::Span::file("--extra-vars");
+    let (pairs, raw) = crate::playbook::split_kv(text, false, &span).map_err(|_| bad())?;
+    if raw.is_some() || pairs.iter().any(|(k, _)| k.is_empty()) {
+        return Err(bad());
+    }
+    Ok(pairs.into_iter().map(|(k, v)| (k, Value::Str(v))).collect())
 }
 
 fn default_common(image: &Path) -> Option<PathBuf> {
@@ -478,6 +483,21 @@ mod tests {
             "{err}"
         );
         assert!(parse_extra_vars("novalue").is_err());
+        assert!(parse_extra_vars("./vars.yml").is_err());
+        assert!(parse_extra_vars("[1, 2]").is_err());
+    }
+
+    /// Expected values from ansible-core 2.19.14's `parse_kv` on the same
+    /// text (`-e 'x="a\nb" y=c\\d'`).
+    #[test]
+    fn key_value_extra_vars_split_and_decode_as_parse_kv() {
+        let m = parse_extra_vars(r#"x="a\nb" y=c\\d z='two words'"#).expect("parses");
+        assert_eq!(m.get("x"), Some(&Value::from("a\nb")));
+        assert_eq!(m.get("y"), Some(&Value::from("c\\d")));
+        assert_eq!(m.get("z"), Some(&Value::from("two words")));
+        let m = parse_extra_vars("{a: 1}").expect("a mapping");
+        assert_eq!(m.get("a"), Some(&Value::Int(1)));
+        assert!(parse_extra_vars("").expect("nothing").is_empty());
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub use block::{Block, BlockOrigin};
 pub use error::{PlaybookError, PlaybookErrors};
 pub use include::{Include, IncludeKind, IncludeRole};
 pub use keywords::{Condition, Keywords};
+pub(crate) use kv::split_kv;
 pub use list::{list_hosts, list_tasks, syntax_check, TagSelection};
 pub use node::{Flag, Spanned};
 pub use play::{Play, SerialStep};
