@@ -31,33 +31,3 @@ fn every_mistake_is_reported_with_its_place() {
     ];
     assert_eq!(lines, expected);
 }
-
-/// A boolean keyword's literal is read as ansible-core's strict
-/// `boolean()` reads it; anything else, which ansible-playbook 2.19.14
-/// fails at the task ("Error processing keyword 'ignore_errors': The value
-/// 'maybe' could not be converted to 'bool'."), is refused before the run
-/// in Ansible's words, at the value's place.
-#[test]
-fn a_boolean_keyword_that_is_not_a_boolean_is_refused_in_ansibles_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site.yml");
-    std::fs::write(
-        &site,
-        "- hosts: all\n  tasks:\n    - debug: msg=a\n      ignore_errors: maybe\n    \
-         - debug: msg=b\n      check_mode: 2\n    - debug: msg=c\n      no_log: 'Off'\n      \
-         become: 1\n      diff: f\n",
-    )
-    .unwrap();
-    let errors = match playbook::load_playbook(&site) {
-        Ok(_) => panic!("`ignore_errors: maybe` parsed"),
-        Err(e) => e.to_string(),
-    };
-    let at = site.display();
-    assert_eq!(
-        errors.lines().collect::<Vec<_>>(),
-        [
-            format!("{at}:4:22: Error processing keyword 'ignore_errors': The value 'maybe' could not be converted to 'bool'."),
-            format!("{at}:6:19: Error processing keyword 'check_mode': The value 2 could not be converted to 'bool'."),
-        ]
-    );
-}

@@ -10,6 +10,7 @@ mod faults;
 mod gaps;
 mod golden;
 mod keyword_use;
+mod keyword_values;
 mod local_facts;
 mod logic;
 mod lookahead;

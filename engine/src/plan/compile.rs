@@ -35,6 +35,8 @@ struct Inherit {
     any_errors_fatal: Option<bool>,
     delegate_to: Option<String>,
     delegate_facts: Option<Value>,
+    /// The first boolean keyword in force whose literal is not a boolean.
+    keyword_error: Option<String>,
     throttle: Option<Value>,
     timeout: Option<Value>,
     module_defaults: Vec<ModuleDefault>,
@@ -176,6 +178,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
         delegate_facts: t.delegate_facts.clone(),
+        keyword_error: t.keyword_error.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         module_defaults: t.module_defaults.clone(),
@@ -191,10 +194,14 @@ fn inherit_of(t: &TaskStep) -> Inherit {
     }
 }
 
+/// A flag as the template layer reads it at run time. A literal that is
+/// not a boolean never gets there: the task fails first (see
+/// [`TaskStep::keyword_error`]).
 fn flag_value(f: &Spanned<Flag>) -> Value {
     match &f.value {
         Flag::Bool(b) => Value::Bool(*b),
         Flag::Template(s) => Value::Str(s.clone()),
+        Flag::NotBool(_) => Value::Bool(false),
     }
 }
 
@@ -275,6 +282,23 @@ impl Compiler {
             (&k.any_errors_fatal, "any_errors_fatal"),
         ] {
             self.literal_flag(flag, keyword);
+        }
+        // ansible-core post-validates a task's keywords when a host reaches
+        // it: the first that is not a boolean fails it there.
+        for (flag, keyword) in [
+            (&k.become_, "become"),
+            (&k.check_mode, "check_mode"),
+            (&k.delegate_facts, "delegate_facts"),
+            (&k.diff, "diff"),
+            (&k.ignore_errors, "ignore_errors"),
+            (&k.ignore_unreachable, "ignore_unreachable"),
+            (&k.no_log, "no_log"),
+            (&k.run_once, "run_once"),
+            (&k.any_errors_fatal, "any_errors_fatal"),
+        ] {
+            if n.keyword_error.is_none() {
+                n.keyword_error = flag.as_ref().and_then(|f| f.value.error(keyword));
+            }
         }
         n.when.extend(k.when.iter().map(when_of));
         for t in &k.tags {
@@ -374,14 +398,29 @@ impl Compiler {
         }
     }
 
+    /// A play's own flag (`gather_facts`, `force_handlers`): ansible-core
+    /// post-validates the play before any host runs it, so a literal that
+    /// is not a boolean stops the run there, in its words.
+    fn play_flag(&mut self, flag: &Option<Spanned<Flag>>, keyword: &'static str) {
+        self.literal_flag(flag, keyword);
+        if let Some(f) = flag {
+            if let Some(message) = f.value.error(keyword) {
+                self.errors.push(PlanError::InvalidKeyword {
+                    message,
+                    span: f.span.clone(),
+                });
+            }
+        }
+    }
+
     fn play(&mut self, p: &Play, playbook_dir: &Path) -> PlayPlan {
         let root = Inherit {
             playbook_dir: playbook_dir.to_path_buf(),
             ..Inherit::default()
         };
         let mut inh = self.apply(&root, &p.keywords);
-        self.literal_flag(&p.gather_facts, "gather_facts");
-        self.literal_flag(&p.force_handlers, "force_handlers");
+        self.play_flag(&p.gather_facts, "gather_facts");
+        self.play_flag(&p.force_handlers, "force_handlers");
         let mut used = KeywordUse::default();
         for (present, k) in [
             (true, Keyword::Hosts),
@@ -838,6 +877,7 @@ impl Compiler {
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             delegate_facts: inner.delegate_facts.clone(),
+            keyword_error: inner.keyword_error.clone(),
             run_once: inner.run_once,
             any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
@@ -923,6 +963,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         tags: vec!["always".into()],
         delegate_to: None,
         delegate_facts: None,
+        keyword_error: None,
         run_once: false,
         any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),

@@ -303,6 +303,10 @@ pub struct TaskStep {
     /// `delegate_facts` (raw): the facts the task returns go to the
     /// `delegate_to` host instead of this one.
     pub delegate_facts: Option<Value>,
+    /// Ansible's error for a boolean keyword in force whose literal is not
+    /// a boolean (`diff: yes.`): the task fails with it when a host
+    /// reaches it, after its `when`, as ansible-core's post-validation does.
+    pub keyword_error: Option<String>,
     /// `run_once`.
     pub run_once: bool,
     /// `any_errors_fatal` set on the play or a role, block or task above

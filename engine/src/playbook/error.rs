@@ -83,18 +83,6 @@ pub enum PlaybookError {
         /// The value.
         span: Span,
     },
-    /// A boolean keyword whose literal value is not a boolean
-    /// (`ignore_errors: maybe`, `check_mode: 2`): ansible-core fails every
-    /// task that reaches it; refused here before any host is touched.
-    #[error("{span}: Error processing keyword '{keyword}': The value {value} could not be converted to 'bool'.")]
-    NotABoolean {
-        /// The keyword.
-        keyword: String,
-        /// The value as Python shows it (`'maybe'`, `2`).
-        value: String,
-        /// The value.
-        span: Span,
-    },
     /// A task names more than one action (two module keys, or `action:`
     /// plus a module key).
     #[error("{span}: conflicting action statements: `{first}`, `{second}`")]
@@ -215,7 +203,6 @@ impl PlaybookError {
             | PlaybookError::UnknownKeyword { span, .. }
             | PlaybookError::RefusedKeyword { span, .. }
             | PlaybookError::UnsupportedValue { span, .. }
-            | PlaybookError::NotABoolean { span, .. }
             | PlaybookError::ConflictingActions { span, .. }
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }

@@ -33,6 +33,22 @@ pub enum Flag {
     Bool(bool),
     /// A template, decided per host at run time.
     Template(String),
+    /// A literal that is not a boolean (`maybe`, `2`), as Python shows it
+    /// (`'maybe'`): ansible-core fails the task that reaches it, when it
+    /// post-validates the task's keywords (after its `when`).
+    NotBool(String),
+}
+
+impl Flag {
+    /// Ansible's error for a [`Flag::NotBool`] of `keyword`.
+    pub fn error(&self, keyword: &str) -> Option<String> {
+        match self {
+            Flag::NotBool(value) => Some(format!(
+                "Error processing keyword '{keyword}': The value {value} could not be converted to 'bool'."
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// The YAML type of a node, as error messages name it.
@@ -122,13 +138,7 @@ pub(crate) fn flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, Playbook
             let literal = node.to_value();
             match crate::modules::parse_bool(&literal) {
                 Some(b) => Flag::Bool(b),
-                None => {
-                    return Err(PlaybookError::NotABoolean {
-                        keyword: keyword.to_owned(),
-                        value: crate::report::python_repr(&literal),
-                        span: node.span.clone(),
-                    })
-                }
+                None => Flag::NotBool(crate::report::python_repr(&literal)),
             }
         }
         _ => return Err(bad_type(keyword, "a boolean", node)),

@@ -172,20 +172,18 @@ impl Walk<'_> {
                     entered.contains(&s.name) && s.standing == Standing::Failed { rescuable: true }
                 })
                 .map(|s| {
+                    // Counted as the host enters the rescue, whatever the
+                    // rescue then does (ansible-core's strategy counts it
+                    // where it moves a failed host into `rescue`).
                     s.standing = Standing::Active;
+                    s.stats.rescued += 1;
                     s.name.clone()
                 })
                 .collect();
-            if !rescuing.is_empty() {
-                if !self.steps_for(&b.rescue, batch, rescuable, Who::Named(&rescuing)) {
-                    return false;
-                }
-                for s in batch
-                    .iter_mut()
-                    .filter(|s| rescuing.contains(&s.name) && !s.failed())
-                {
-                    s.stats.rescued += 1;
-                }
+            if !rescuing.is_empty()
+                && !self.steps_for(&b.rescue, batch, rescuable, Who::Named(&rescuing))
+            {
+                return false;
             }
         }
         if !b.always.is_empty() {

@@ -1,0 +1,49 @@
+//! A boolean keyword whose literal is not a boolean (`diff: yes.`,
+//! `check_mode: 2`), compared with ansible-playbook 2.19.14 on a twin
+//! host: the task that reaches it fails with Ansible's words, after its
+//! `when` (a skipped task does not fail), so `ignore_errors` and `rescue`
+//! see it as Ansible's do (the recap counts a host that entered a rescue
+//! as rescued, even when the rescue fails); strict literals (`yes`, `'Off'`, `1`) are read
+//! as booleans. (Ansible's own `playbook` target, `types.yml`, checks the
+//! same.)
+
+use super::twin::Twin;
+
+#[test]
+fn a_non_boolean_literal_fails_the_task_that_reaches_it() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - debug: msg=fine
+                  diff: yes
+                  no_log: 'Off'
+                  become: 0
+                  register: good
+                - debug: msg=not important
+                  diff: yes.
+                  ignore_errors: true
+                  register: bad
+                - debug: msg=skipped
+                  check_mode: 2
+                  when: false
+                - debug:
+                    msg: \"{{ good is success }} {{ bad is failed }} {{ bad.msg }}\"
+                # The block's keywords are its rescue's too: both fail, and
+                # the host counts as rescued (it entered the rescue).
+                - block:
+                    - debug: msg=in block
+                  check_mode: 2
+                  rescue:
+                    - debug: msg=in rescue
+            ",
+        )
+        .run();
+    pair.assert_same()
+        .assert_msg(
+            "True True Task failed: Error processing keyword 'diff': The value 'yes.' could not be converted to 'bool'.",
+        );
+}
