@@ -153,16 +153,7 @@ fn assert_common(host: &TestHost, mirror: &Mirror) {
         CONFIG_TOML_V3,
         "{name}"
     );
-    assert_eq!(
-        read(host, "/etc/containerd/certs.d/_default/hosts.toml"),
-        format!(
-            "# Managed by konvoy-image: registry hosts for every registry; mirrors are\n\
-             # tried in order, then the registry itself.\n\n[host.\"{}\"]\n  \
-             capabilities = [\"pull\", \"resolve\"]\n",
-            mirror.base
-        ),
-        "{name}"
-    );
+    mirror.assert_registry_hosts(host);
     assert_eq!(
         read(
             host,

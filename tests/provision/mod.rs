@@ -189,6 +189,24 @@ impl Mirror {
     pub(crate) fn os_repos(&self) -> hostprep::OsRepos {
         hostprep::OsRepos::read(&artifacts().mirror_out, BASE_PLACEHOLDER, &self.base)
     }
+
+    /// `host`'s containerd pulls every registry through this mirror, then
+    /// from the registry itself (`certs.d/_default/hosts.toml`, read by
+    /// containerd 1.5+ through `config_path`).
+    #[track_caller]
+    pub(crate) fn assert_registry_hosts(&self, host: &TestHost) {
+        assert_eq!(
+            current::read(host, "/etc/containerd/certs.d/_default/hosts.toml"),
+            format!(
+                "# Managed by konvoy-image: registry hosts for every registry; mirrors are\n\
+                 # tried in order, then the registry itself.\n\n[host.\"{}\"]\n  \
+                 capabilities = [\"pull\", \"resolve\"]\n",
+                self.base
+            ),
+            "{}",
+            host.name()
+        );
+    }
 }
 
 impl Drop for Mirror {

@@ -44,16 +44,7 @@ fn assert_host(host: &TestHost, mirror: &Mirror) {
         ),
         "{name}"
     );
-    assert_eq!(
-        read(host, "/etc/containerd/certs.d/_default/hosts.toml"),
-        format!(
-            "# Managed by konvoy-image: registry hosts for every registry; mirrors are\n\
-             # tried in order, then the registry itself.\n\n[host.\"{}\"]\n  \
-             capabilities = [\"pull\", \"resolve\"]\n",
-            mirror.base
-        ),
-        "{name}"
-    );
+    mirror.assert_registry_hosts(host);
     assert_eq!(
         host.sh("ls /etc/containerd/certs.d"),
         "_default\n",

@@ -7,6 +7,7 @@ use crate::harness::{keys, Fleet, Os};
 use engine::report::cause::{classify, unreachable_message, UnreachableCause};
 use engine::transport::{self, ConnectOptions, ConnectionSpec};
 use std::net::TcpListener;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).
@@ -20,6 +21,40 @@ fn silent_listener() -> (TcpListener, u16) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     (l, port)
+}
+
+/// `site` run on `inventory` by `konvoy-image playbook`, then by
+/// ansible-playbook, in a fresh directory: each tool's exit code and both
+/// its streams in one, in the order written (ansible-playbook writes
+/// `[ERROR]` to stderr). `env` adds to both tools' environment.
+fn both_tools(
+    inventory: &str,
+    site: &str,
+    env: impl Fn(&mut Command),
+) -> [(Option<i32>, String); 2] {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("inventory.yaml"), inventory).expect("inventory");
+    std::fs::write(dir.path().join("site.yml"), site).expect("site.yml");
+    let ours = format!(
+        "{} playbook --no-run-log",
+        env!("CARGO_BIN_EXE_konvoy-image")
+    );
+    [ours.as_str(), "ansible-playbook"].map(|tool| {
+        let mut cmd = Command::new("sh");
+        cmd.current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("NO_COLOR", "1")
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0");
+        env(&mut cmd);
+        let out = cmd.output().expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    })
 }
 
 #[test]
@@ -172,7 +207,7 @@ fn too_few_descriptors_is_named_as_the_cause() {
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n",
     )
     .expect("write site.yml");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_konvoy-image"));
     cmd.current_dir(dir.path()).args([
         "playbook",
         "-i",
@@ -253,7 +288,7 @@ fn a_run_names_each_hosts_own_cause() {
     )
     .expect("site.yml");
     let started = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
+    let out = Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
         .current_dir(dir.path())
         .args([
             "playbook",
@@ -325,52 +360,22 @@ fn a_run_names_each_hosts_own_cause() {
 /// there, this engine's whole chain and named cause here (checked too).
 #[test]
 fn unreachable_lines_have_ansibles_shape() {
-    let dir = tempfile::tempdir().expect("temp dir");
     let port = closed_port();
-    std::fs::write(
-        dir.path().join("inventory.yaml"),
-        format!(
+    let [(ours_code, ours), (ansible_code, ansible)] = both_tools(
+        &format!(
             "all:\n  hosts:\n    dead: {{}}\n    ign: {{}}\n    \
              local: {{ansible_connection: local}}\n  vars:\n    \
              ansible_host: 127.0.0.1\n    ansible_port: {port}\n    ansible_user: root\n    \
              ansible_python_interpreter: /usr/bin/python3\n"
         ),
-    )
-    .expect("inventory");
-    std::fs::write(
-        dir.path().join("site.yml"),
         "- hosts: dead:local\n  tasks:\n    - command: 'true'\n\
          - hosts: ign:local\n  gather_facts: false\n  tasks:\n    \
          - command: 'true'\n      ignore_unreachable: true\n    \
          - command: 'true'\n      loop: [a, b]\n      \
          ignore_unreachable: true\n    \
          - command: 'true'\n",
-    )
-    .expect("site.yml");
-    let run = |tool: &str| {
-        // Both streams in one, in the order written (ansible-playbook
-        // writes `[ERROR]` to stderr).
-        let out = std::process::Command::new("sh")
-            .current_dir(dir.path())
-            .arg("-c")
-            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
-            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-            .output()
-            .expect("run");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
-    let ours_cmd = format!(
-        "{} playbook --no-run-log",
-        env!("CARGO_BIN_EXE_konvoy-image")
+        |_| {},
     );
-    let (ours_code, ours) = run(&ours_cmd);
-    let (ansible_code, ansible) = run("ansible-playbook");
     const VIA: &str = "Failed to connect to the host via ssh: ";
     // Each cause: to the closing quote in JSON, to the end of an [ERROR] line.
     let shape = |text: &str| -> Vec<String> {
@@ -420,45 +425,17 @@ fn unreachable_lines_have_ansibles_shape() {
 /// connections, a `become_exe` that does not exist).
 #[test]
 fn a_become_that_fails_fails_the_task_and_leaves_the_host_reachable() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("inventory.yaml"),
+    let [(ours_code, ours), (ansible_code, ansible)] = both_tools(
         "all:\n  hosts:\n    \
          badbecome: {ansible_become: true, ansible_become_user: nobody, \
          ansible_become_exe: /nonexistent-sudo}\n    \
          fine: {}\n  vars:\n    ansible_connection: local\n    \
          ansible_python_interpreter: /usr/bin/python3\n",
-    )
-    .expect("inventory");
-    std::fs::write(
-        dir.path().join("site.yml"),
         "- hosts: all\n  tasks:\n    - command: 'true'\n      \
          become: true\n      become_user: nobody\n      \
          become_exe: /nonexistent-sudo\n      ignore_errors: true\n",
-    )
-    .expect("site.yml");
-    let run = |tool: &str| {
-        let out = std::process::Command::new("sh")
-            .current_dir(dir.path())
-            .arg("-c")
-            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
-            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-            .output()
-            .expect("run");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
-    let ours_cmd = format!(
-        "{} playbook --no-run-log",
-        env!("CARGO_BIN_EXE_konvoy-image")
+        |_| {},
     );
-    let (ours_code, ours) = run(&ours_cmd);
-    let (ansible_code, ansible) = run("ansible-playbook");
     // The result lines, banners, origins and recap, each message cut to
     // its `Task failed: ` frame (the become tool's words differ).
     let shape = |text: &str| -> Vec<String> {
@@ -508,43 +485,19 @@ fn a_become_that_fails_fails_the_task_and_leaves_the_host_reachable() {
 /// another user it is used and fails.
 #[test]
 fn become_to_the_user_already_logged_in_is_skipped_as_ansible_skips_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("inventory.yaml"),
+    let [(_, ours), (_, ansible)] = both_tools(
         "all:\n  hosts:\n    local:\n  vars:\n    ansible_connection: local\n    \
          ansible_python_interpreter: /usr/bin/python3\n",
-    )
-    .expect("inventory");
-    std::fs::write(
-        dir.path().join("site.yml"),
         "- hosts: all\n  become: true\n  become_exe: /nonexistent-sudo\n  tasks:\n    \
          - command: id -un\n      register: who\n    \
          - debug:\n        msg: \"as {{ who.stdout }}\"\n    \
          - command: id -un\n      become_user: nobody\n      ignore_errors: true\n      \
          register: other\n    \
          - debug:\n        msg: \"to nobody failed={{ other is failed }}\"\n",
-    )
-    .expect("site.yml");
-    let run = |tool: &str| {
-        let out = std::process::Command::new("sh")
-            .current_dir(dir.path())
-            .arg("-c")
-            .arg(format!("{tool} -i inventory.yaml site.yml 2>&1"))
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
-            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-            .env("USER", "root")
-            .env_remove("LOGNAME")
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let ours = run(&format!(
-        "{} playbook --no-run-log",
-        env!("CARGO_BIN_EXE_konvoy-image")
-    ));
-    let ansible = run("ansible-playbook");
+        |c| {
+            c.env("USER", "root").env_remove("LOGNAME");
+        },
+    );
     let recap = |text: &str| {
         text.lines()
             .find(|l| l.starts_with("local "))

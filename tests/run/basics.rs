@@ -125,15 +125,12 @@ fn every_listener_sees_the_same_events() {
     use engine::report::{Collect, Event, Fanout, JsonLines};
     use std::sync::Arc;
     let fleet = Fleet::builder().hosts(2, Os::Flatcar).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - command: "true"
-            - command: /bin/false
-              ignore_errors: true
+        - command: "true"
+        - command: /bin/false
+          ignore_errors: true
         "#,
     );
     let json = super::Captured::default();
@@ -228,24 +225,21 @@ fn environment_applies_to_gathering_and_takes_the_list_form() {
 #[test]
 fn clear_host_errors_in_always_lets_failed_hosts_go_on() {
     let fleet = Fleet::builder().hosts(1, Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - block:
-                - name: first
-                  fail: msg=boom
-              rescue:
-                - assert:
-                    that:
-                      - ansible_failed_task.action == 'fail'
-                      - ansible_failed_task.name == 'first'
-                - fail: msg=again
-              always:
-                - meta: clear_host_errors
-            - command: touch /root/after
+        - block:
+            - name: first
+              fail: msg=boom
+          rescue:
+            - assert:
+                that:
+                  - ansible_failed_task.action == 'fail'
+                  - ansible_failed_task.name == 'first'
+            - fail: msg=again
+          always:
+            - meta: clear_host_errors
+        - command: touch /root/after
         "#,
     );
     let (_, out) = sc.run(&fleet, |_| {});
@@ -260,16 +254,13 @@ fn clear_host_errors_in_always_lets_failed_hosts_go_on() {
 #[test]
 fn run_tags_and_skip_tags_are_variables() {
     let fleet = Fleet::builder().hosts(1, Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - copy:
-                dest: /root/tags
-                content: "{{ ansible_run_tags | sort | join(',') }};{{ ansible_skip_tags | sort | join(',') }}"
-              tags: [always]
+        - copy:
+            dest: /root/tags
+            content: "{{ ansible_run_tags | sort | join(',') }};{{ ansible_skip_tags | sort | join(',') }}"
+          tags: [always]
         "#,
     );
     let h = &fleet.hosts()[0];
@@ -291,22 +282,19 @@ fn run_tags_and_skip_tags_are_variables() {
 #[test]
 fn set_fact_in_a_loop_accumulates_and_now_formats() {
     let fleet = Fleet::builder().hosts(1, Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - set_fact:
-                acc: "{{ acc | default([]) + [item] }}"
-                stamps: "{{ stamps | default([]) + [now(fmt='%s.%f')] }}"
-              loop: [a, b, c]
-            - assert:
-                that:
-                  - acc == ['a', 'b', 'c']
-                  - stamps | length == 3
-                  - stamps[2] | float >= stamps[0] | float
-                  - stamps[0] is match('^[0-9]+\.[0-9]{6}$')
+        - set_fact:
+            acc: "{{ acc | default([]) + [item] }}"
+            stamps: "{{ stamps | default([]) + [now(fmt='%s.%f')] }}"
+          loop: [a, b, c]
+        - assert:
+            that:
+              - acc == ['a', 'b', 'c']
+              - stamps | length == 3
+              - stamps[2] | float >= stamps[0] | float
+              - stamps[0] is match('^[0-9]+\.[0-9]{6}$')
         "#,
     );
     let (summary, out) = sc.run(&fleet, |_| {});

@@ -117,33 +117,26 @@ fn delegate_facts_give_the_facts_to_the_delegate() {
         .assert_msg("block: other=from block target=unset; implicit localhost=here target=unset")
         .assert_msg("other registered: False")
         .assert_msg("other getent: passwd=1 ns=True");
-    for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {
-        assert_eq!(
-            side.recap("other"),
-            "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-            "{tool:?}:\n{}",
-            side.out
-        );
-    }
+    pair.assert_recap(
+        "other",
+        "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
 }
 
 #[test]
 fn a_delegate_facts_that_is_not_a_boolean_fails_the_task_as_ansible_does() {
     let twin = Twin::start(2);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - set_fact:
-                    x: 1
-                  delegate_to: other
-                  delegate_facts: \"{{ 'maybe' }}\"
-                  ignore_errors: true
-                  register: r
-                - debug:
-                    msg: \"{{ r.msg }} x={{ x | default('unset') }} other={{ hostvars['other'].x | default('unset') }}\"
+            - set_fact:
+                x: 1
+              delegate_to: other
+              delegate_facts: \"{{ 'maybe' }}\"
+              ignore_errors: true
+              register: r
+            - debug:
+                msg: \"{{ r.msg }} x={{ x | default('unset') }} other={{ hostvars['other'].x | default('unset') }}\"
             ",
         )
         .run();
@@ -181,47 +174,44 @@ fn result_lines(twin: &Twin, tool: Tool, side: &super::twin::Side) -> Vec<String
 fn delegated_results_name_their_delegate_as_ansible_does() {
     let twin = Twin::start(2);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: 'true'
-                  delegate_to: other
-                  changed_when: false
-                - command: 'true'
-                  delegate_to: target
-                  changed_when: false
-                - command: 'true'
-                  delegate_to: other
-                  when: false
-                - command: 'echo {{ item }}'
-                  delegate_to: '{{ item }}'
-                  loop: [target, other]
-                  changed_when: item == 'other'
-                - command: 'echo {{ item }}'
-                  delegate_to: '{{ item }}'
-                  loop: [target, other]
-                  when: item == 'target'
-                  changed_when: false
-                - command: 'echo {{ item }}'
-                  delegate_to: other
-                  loop: [target, other]
-                  when: item == 'nobody'
-                  register: none_ran
-                - debug:
-                    msg: \"{{ none_ran.msg }} skipped={{ none_ran.skipped }}\"
-                - command: 'true'
-                  delegate_to: other
-                  loop: []
-                - command: 'false'
-                  delegate_to: other
-                  ignore_errors: true
-                - command: '{{ item }}'
-                  delegate_to: other
-                  loop: ['true', 'false']
-                  ignore_errors: true
-                  changed_when: false
+            - command: 'true'
+              delegate_to: other
+              changed_when: false
+            - command: 'true'
+              delegate_to: target
+              changed_when: false
+            - command: 'true'
+              delegate_to: other
+              when: false
+            - command: 'echo {{ item }}'
+              delegate_to: '{{ item }}'
+              loop: [target, other]
+              changed_when: item == 'other'
+            - command: 'echo {{ item }}'
+              delegate_to: '{{ item }}'
+              loop: [target, other]
+              when: item == 'target'
+              changed_when: false
+            - command: 'echo {{ item }}'
+              delegate_to: other
+              loop: [target, other]
+              when: item == 'nobody'
+              register: none_ran
+            - debug:
+                msg: \"{{ none_ran.msg }} skipped={{ none_ran.skipped }}\"
+            - command: 'true'
+              delegate_to: other
+              loop: []
+            - command: 'false'
+              delegate_to: other
+              ignore_errors: true
+            - command: '{{ item }}'
+              delegate_to: other
+              loop: ['true', 'false']
+              ignore_errors: true
+              changed_when: false
             ",
         )
         .args(&["-v"])

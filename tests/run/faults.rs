@@ -9,14 +9,11 @@ fn stopped_sshd_is_unreachable_and_the_rest_succeed() {
     let fleet = Fleet::builder().hosts(3, Os::Debian).start();
     let dead = fleet.hosts()[1].name().to_owned();
     fleet.hosts()[1].stop_sshd();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - command: touch /root/ran
-            - command: touch /root/ran-again
+        - command: touch /root/ran
+        - command: touch /root/ran-again
         "#,
     );
     let (summary, out) = within(Duration::from_secs(60), || sc.run(&fleet, |_| {}));
@@ -41,13 +38,10 @@ fn stopped_sshd_is_unreachable_and_the_rest_succeed() {
 #[test]
 fn user_known_hosts_file_from_the_inventory_is_used() {
     let fleet = Fleet::builder().hosts(1, Os::Centos8).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - command: "true"
+        - command: "true"
         "#,
     );
     let (ok, out) = sc.run(&fleet, |o| o.connect = Default::default());

@@ -29,7 +29,7 @@ use engine::job::PlaybookJob;
 use engine::report::{AnsiblePrinter, Fanout};
 use engine::run::{RunOptions, RunSummary};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A `Write` whose bytes tests can read afterwards.
@@ -70,6 +70,12 @@ impl Scenario {
             inventory,
             playbook: playbook_path,
         }
+    }
+
+    /// One play of `tasks` on all hosts, without fact gathering
+    /// (see [`play`]).
+    pub(crate) fn tasks(fleet: &Fleet, tasks: &str) -> Scenario {
+        Scenario::new(fleet, &play("all", tasks))
     }
 
     /// Adds a file next to the playbook (roles, vars files, templates).
@@ -145,6 +151,44 @@ pub(crate) fn unindent(text: &str) -> String {
         .join("\n");
     s.push('\n');
     s
+}
+
+/// One play of `tasks` (inline YAML of its task list, at any indentation)
+/// on `hosts`, without fact gathering: what most tests need, written once.
+pub(crate) fn play(hosts: &str, tasks: &str) -> String {
+    let tasks: String = unindent(tasks)
+        .lines()
+        .map(|l| match l {
+            "" => "\n".to_owned(),
+            l => format!("    {l}\n"),
+        })
+        .collect();
+    format!("- hosts: {hosts}\n  gather_facts: false\n  tasks:\n{tasks}")
+}
+
+/// One inventory for each host of `fleet`, written into `dir`, each
+/// naming its host `target` (as root, with the fleet's key): runs on
+/// different hosts whose outputs compare line for line.
+pub(crate) fn target_inventories(fleet: &Fleet, dir: &Path) -> Vec<PathBuf> {
+    fleet
+        .hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let path = dir.join(format!("inventory-{i}.yaml"));
+            std::fs::write(
+                &path,
+                format!(
+                    "all:\n  hosts:\n    target:\n      ansible_host: {}\n  vars:\n    \
+                     ansible_user: root\n    ansible_ssh_private_key_file: {}\n",
+                    h.address(),
+                    fleet.private_key().display()
+                ),
+            )
+            .expect("write the inventory");
+            path
+        })
+        .collect()
 }
 
 /// The recap line of `host` in `output`.

@@ -11,32 +11,29 @@ use std::os::unix::fs::MetadataExt;
 fn file_times_are_set_once_and_then_left_alone() {
     let fleet = Fleet::builder().host(Os::Debian).start();
     let host = fleet.hosts()[0].name().to_owned();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - copy: {content: "x\n", dest: /root/timed}
-            - file:
-                path: /root/timed
-                modification_time: "202001021230.45"
-                access_time: "01/02/2021 10:00"
-                access_time_format: "%m/%d/%Y %H:%M"
-            - file: {path: /root/touched, state: touch, modification_time: preserve, access_time: preserve}
-            - file: {path: /root/bin, state: touch}
-            - shell: printf 'a\0b' > /root/bin
-              args: {creates: /root/bin.done}
-            - file: {path: /root/bin, _diff_peek: yes}
-              register: peek
-            - copy: {content: "text\n", dest: /root/text}
-            - file: {path: /root/text, _diff_peek: yes}
-              register: peek_text
-            - assert:
-                that:
-                  - peek.appears_binary
-                  - not peek_text.appears_binary
-                  - peek is not changed
+        - copy: {content: "x\n", dest: /root/timed}
+        - file:
+            path: /root/timed
+            modification_time: "202001021230.45"
+            access_time: "01/02/2021 10:00"
+            access_time_format: "%m/%d/%Y %H:%M"
+        - file: {path: /root/touched, state: touch, modification_time: preserve, access_time: preserve}
+        - file: {path: /root/bin, state: touch}
+        - shell: printf 'a\0b' > /root/bin
+          args: {creates: /root/bin.done}
+        - file: {path: /root/bin, _diff_peek: yes}
+          register: peek
+        - copy: {content: "text\n", dest: /root/text}
+        - file: {path: /root/text, _diff_peek: yes}
+          register: peek_text
+        - assert:
+            that:
+              - peek.appears_binary
+              - not peek_text.appears_binary
+              - peek is not changed
         "#,
     );
     let (summary, out) = sc.run(&fleet, |_| {});
@@ -175,27 +172,24 @@ fn set_fact_keys_and_first_found_subdirs() {
 #[test]
 fn find_contains_as_ansible() {
     let fleet = Fleet::builder().host(Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - shell: |
-                mkdir -p /root/d/sub
-                printf 'alpha\nbeta\n' > /root/d/a.txt
-                printf 'xx beta\n' > /root/d/b.txt
-                printf 'gamma' > /root/d/c.txt
-                printf 'beta\n' > /root/d/sub/d.txt
-            - find: {paths: /root/d, contains: "beta", recurse: yes}
-              register: by_line
-            - find: {paths: /root/d, contains: "beta", read_whole_file: yes}
-              register: whole
-            - find: {paths: /root/d, contains: "^gam", file_type: any}
-              register: any
-            - copy:
-                dest: /root/found.json
-                content: "{{ [by_line.files | map(attribute='path') | map('basename') | sort, whole.files | map(attribute='path') | map('basename') | sort, any.files | map(attribute='path') | map('basename') | sort] | to_json }}"
+        - shell: |
+            mkdir -p /root/d/sub
+            printf 'alpha\nbeta\n' > /root/d/a.txt
+            printf 'xx beta\n' > /root/d/b.txt
+            printf 'gamma' > /root/d/c.txt
+            printf 'beta\n' > /root/d/sub/d.txt
+        - find: {paths: /root/d, contains: "beta", recurse: yes}
+          register: by_line
+        - find: {paths: /root/d, contains: "beta", read_whole_file: yes}
+          register: whole
+        - find: {paths: /root/d, contains: "^gam", file_type: any}
+          register: any
+        - copy:
+            dest: /root/found.json
+            content: "{{ [by_line.files | map(attribute='path') | map('basename') | sort, whole.files | map(attribute='path') | map('basename') | sort, any.files | map(attribute='path') | map('basename') | sort] | to_json }}"
         "#,
     );
     let (summary, out) = sc.run(&fleet, |_| {});
@@ -214,25 +208,22 @@ fn find_contains_as_ansible() {
 #[test]
 fn registered_diffs_have_ansibles_shape() {
     let fleet = Fleet::builder().host(Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - lineinfile: {path: /tmp/dd, line: "a", create: yes}
-              register: r1
-            - lineinfile: {path: /tmp/dd, line: "b"}
-              register: r2
-              diff: yes
-            - file: {path: /tmp/dd, mode: "0600"}
-              register: r3
-              diff: yes
-            - file: {path: /tmp/dd, mode: "0644"}
-              register: r4
-            - copy:
-                dest: /root/diffs.json
-                content: "{{ [r1.diff | default('NONE'), r2.diff, r3.diff, r4.diff | default('NONE')] | to_json }}"
+        - lineinfile: {path: /tmp/dd, line: "a", create: yes}
+          register: r1
+        - lineinfile: {path: /tmp/dd, line: "b"}
+          register: r2
+          diff: yes
+        - file: {path: /tmp/dd, mode: "0600"}
+          register: r3
+          diff: yes
+        - file: {path: /tmp/dd, mode: "0644"}
+          register: r4
+        - copy:
+            dest: /root/diffs.json
+            content: "{{ [r1.diff | default('NONE'), r2.diff, r3.diff, r4.diff | default('NONE')] | to_json }}"
         "#,
     );
     let (summary, out) = sc.run(&fleet, |_| {});

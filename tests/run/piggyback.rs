@@ -122,24 +122,7 @@ fn both_ways(fleet: &Fleet, fail: bool, ignore: bool) -> (Vec<&TestHost>, String
         ..RunOptions::default()
     };
     let hosts: Vec<&TestHost> = fleet.hosts().iter().collect();
-    let inventories: Vec<_> = hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let p = dir.path().join(format!("inventory-{i}.yaml"));
-            std::fs::write(
-                &p,
-                format!(
-                    "all:\n  hosts:\n    target:\n      ansible_host: {}\n  vars:\n    \
-                     ansible_user: root\n    ansible_ssh_private_key_file: {}\n",
-                    h.address(),
-                    fleet.private_key().display()
-                ),
-            )
-            .expect("write inventory");
-            p
-        })
-        .collect();
+    let inventories = super::target_inventories(fleet, dir.path());
     let mut cold = [0; 2];
     let mut last = String::new();
     for round in ["cold", "again"] {

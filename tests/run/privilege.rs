@@ -59,29 +59,26 @@ fn become_user_runs_as_that_user_at_every_level() {
 fn become_variables_from_inventory_and_vars_beat_keywords() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: id -un
-                  register: inv
-                - debug:
-                    msg: \"inventory become={{ inv.stdout }}\"
-                - command: id -un
-                  become_user: nobody
-                  vars:
-                    ansible_become_user: daemon
-                  register: var
-                - debug:
-                    msg: \"var beats keyword={{ var.stdout }}\"
-                - command: id -un
-                  become: true
-                  vars:
-                    ansible_become: false
-                  register: nob
-                - debug:
-                    msg: \"ansible_become false={{ nob.stdout }}\"
+            - command: id -un
+              register: inv
+            - debug:
+                msg: \"inventory become={{ inv.stdout }}\"
+            - command: id -un
+              become_user: nobody
+              vars:
+                ansible_become_user: daemon
+              register: var
+            - debug:
+                msg: \"var beats keyword={{ var.stdout }}\"
+            - command: id -un
+              become: true
+              vars:
+                ansible_become: false
+              register: nob
+            - debug:
+                msg: \"ansible_become false={{ nob.stdout }}\"
             ",
         )
         // `ansible_become: true` and no keyword at all: sudo to root.
@@ -97,23 +94,20 @@ fn become_variables_from_inventory_and_vars_beat_keywords() {
 fn become_password_from_a_variable_without_ansible_become() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: id -un
-                  register: plain
-                - command: id -un
-                  become: true
-                  register: root
-                - copy:
-                    dest: /tmp/by-pw
-                    content: x
-                  become: true
-                  become_user: daemon
-                - debug:
-                    msg: \"plain={{ plain.stdout }} become={{ root.stdout }}\"
+            - command: id -un
+              register: plain
+            - command: id -un
+              become: true
+              register: root
+            - copy:
+                dest: /tmp/by-pw
+                content: x
+              become: true
+              become_user: daemon
+            - debug:
+                msg: \"plain={{ plain.stdout }} become={{ root.stdout }}\"
             ",
         )
         .host_vars(&format!(
@@ -190,14 +184,11 @@ fn become_method_su_flags_and_exe() {
 fn an_unsupported_become_method_is_refused_before_any_host() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: id -un
-                  become: true
-                  become_method: doas
+            - command: id -un
+              become: true
+              become_method: doas
             ",
         )
         .run();

@@ -105,24 +105,9 @@ fn goldens_print_the_same_with_batching_on_and_off_over_ssh() {
         connect: fleet.connect_options(),
         ..RunOptions::default()
     };
-    let inventories: Vec<String> = fleet
-        .hosts()
+    let inventories: Vec<String> = super::target_inventories(&fleet, dir.path())
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let path = dir.path().join(format!("inventory-{i}.yaml"));
-            std::fs::write(
-                &path,
-                format!(
-                    "all:\n  hosts:\n    target:\n      ansible_host: {}\n  vars:\n    \
-                     ansible_user: root\n    ansible_ssh_private_key_file: {}\n",
-                    h.address(),
-                    fleet.private_key().display()
-                ),
-            )
-            .expect("write the inventory");
-            path.display().to_string()
-        })
+        .map(|p| p.display().to_string())
         .collect();
     let mut trips = [0u64; 2];
     for case in cases() {

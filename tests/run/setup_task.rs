@@ -4,7 +4,7 @@
 //! under `delegate_to` with and without `delegate_facts`, and what is
 //! registered.
 
-use super::twin::{Tool, Twin};
+use super::twin::Twin;
 
 #[test]
 fn setup_task_gathers_and_delegate_facts_gives_them_to_the_delegate() {
@@ -56,14 +56,10 @@ fn setup_task_gathers_and_delegate_facts_gives_them_to_the_delegate() {
         )
         .assert_msg("without delegate_facts: target has other's True")
         .assert_msg("other itself: True Debian False");
-    for (tool, side) in [(Tool::Ours, &pair.ours), (Tool::Ansible, &pair.ansible)] {
-        assert_eq!(
-            side.recap("other"),
-            "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-            "{tool:?}:\n{}",
-            side.out
-        );
-    }
+    pair.assert_recap(
+        "other",
+        "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
 }
 
 /// Both hosts in one play, each giving facts to the other while both run
@@ -110,13 +106,7 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
             "other: from_target=target was here from_other=unset peer has mine=other was here \
              own facts=True peer facts=True",
         );
-    assert_eq!(
-        pair.ours.recap("other"),
-        pair.ansible.recap("other"),
-        "--- ours\n{}\n--- ansible-playbook\n{}",
-        pair.ours.out,
-        pair.ansible.out
-    );
+    pair.assert_same_recap("other");
 }
 
 /// The options `setup` and `gather_facts` accept change nothing in the
@@ -130,32 +120,29 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
 fn setup_options_that_are_accepted_give_ansibles_facts() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: hostname
-                  register: hn
-                - gather_facts:
-                    parallel: true
-                    gather_timeout: 1
-                  register: par
-                - gather_facts:
-                    parallel: false
-                    gather_subset: all
-                    fact_path: /etc/ansible/facts.d
-                  register: ser
-                - setup:
-                    gather_subset: [all]
-                    gather_timeout: 30
-                    filter: ansible_hostname
-                  register: one
-                - setup:
-                    gather_subset: ['!all', network]
-                  when: inventory_hostname == 'nobody'
-                - debug:
-                    msg: \"parallel {{ par.ansible_facts.ansible_hostname == hn.stdout }} {{ par.ansible_facts.ansible_distribution }}, serial {{ ser.ansible_facts.ansible_hostname == hn.stdout }} {{ ser.ansible_facts.gather_subset }}, filtered {{ one.ansible_facts.keys() | list }}\"
+            - command: hostname
+              register: hn
+            - gather_facts:
+                parallel: true
+                gather_timeout: 1
+              register: par
+            - gather_facts:
+                parallel: false
+                gather_subset: all
+                fact_path: /etc/ansible/facts.d
+              register: ser
+            - setup:
+                gather_subset: [all]
+                gather_timeout: 30
+                filter: ansible_hostname
+              register: one
+            - setup:
+                gather_subset: ['!all', network]
+              when: inventory_hostname == 'nobody'
+            - debug:
+                msg: \"parallel {{ par.ansible_facts.ansible_hostname == hn.stdout }} {{ par.ansible_facts.ansible_distribution }}, serial {{ ser.ansible_facts.ansible_hostname == hn.stdout }} {{ ser.ansible_facts.gather_subset }}, filtered {{ one.ansible_facts.keys() | list }}\"
             ",
         )
         .run();

@@ -85,14 +85,11 @@ fn a_command_past_its_timeout_fails_that_host_without_hanging() {
     let fleet = Fleet::builder().hosts(2, Os::Debian).start();
     let slow = fleet.hosts()[0].name().to_owned();
     fleet.hosts()[0].sh("touch /root/slow");
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - shell: if [ -e /root/slow ]; then sleep 60; fi
-            - command: touch /root/after
+        - shell: if [ -e /root/slow ]; then sleep 60; fi
+        - command: touch /root/after
         "#,
     );
     let (summary, out) = within(Duration::from_secs(30), || {
@@ -107,14 +104,11 @@ fn a_command_past_its_timeout_fails_that_host_without_hanging() {
 fn a_host_that_dies_mid_run_is_unreachable_and_the_others_finish() {
     let fleet = Fleet::builder().hosts(3, Os::Debian).start();
     let victim = fleet.hosts()[2].name().to_owned();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - command: sleep 3
-            - command: touch /root/after
+        - command: sleep 3
+        - command: touch /root/after
         "#,
     );
     let (summary, out) = within(Duration::from_secs(60), || {
@@ -142,14 +136,11 @@ fn a_host_that_dies_mid_run_is_unreachable_and_the_others_finish() {
 #[test]
 fn ctrl_c_stops_scheduling_and_still_reports_the_recap() {
     let fleet = Fleet::builder().hosts(2, Os::Debian).start();
-    let sc = Scenario::new(
+    let sc = Scenario::tasks(
         &fleet,
         r#"
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - command: sleep 2
-            - command: touch /root/never
+        - command: sleep 2
+        - command: touch /root/never
         "#,
     );
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

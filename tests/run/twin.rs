@@ -72,31 +72,50 @@ impl Pair {
     /// The same messages, recap and exit code on both sides.
     #[track_caller]
     pub(crate) fn assert_same(&self) -> &Pair {
-        let show = || {
-            format!(
-                "--- ours (exit {})\n{}\n--- ansible-playbook (exit {})\n{}",
-                self.ours.code, self.ours.out, self.ansible.code, self.ansible.out
-            )
-        };
         assert_eq!(
             self.ours.messages(),
             self.ansible.messages(),
             "messages differ\n{}",
-            show()
+            self.show()
         );
-        assert_eq!(
-            self.ours.recap("target"),
-            self.ansible.recap("target"),
-            "recaps differ\n{}",
-            show()
-        );
+        self.assert_same_recap("target");
         assert_eq!(
             self.ours.code,
             self.ansible.code,
             "exit codes differ\n{}",
-            show()
+            self.show()
         );
         self
+    }
+
+    /// The same recap of `host` on both sides.
+    #[track_caller]
+    pub(crate) fn assert_same_recap(&self, host: &str) -> &Pair {
+        assert_eq!(
+            self.ours.recap(host),
+            self.ansible.recap(host),
+            "recaps of {host} differ\n{}",
+            self.show()
+        );
+        self
+    }
+
+    /// The recap of `host` is `want` (its counters, single-spaced) on both
+    /// sides.
+    #[track_caller]
+    pub(crate) fn assert_recap(&self, host: &str, want: &str) -> &Pair {
+        for (tool, side) in [(Tool::Ours, &self.ours), (Tool::Ansible, &self.ansible)] {
+            assert_eq!(side.recap(host), want, "{tool:?}:\n{}", side.out);
+        }
+        self
+    }
+
+    /// Both sides' exit codes and output, for a failure message.
+    fn show(&self) -> String {
+        format!(
+            "--- ours (exit {})\n{}\n--- ansible-playbook (exit {})\n{}",
+            self.ours.code, self.ours.out, self.ansible.code, self.ansible.out
+        )
     }
 
     /// Both sides printed `msg` (a whole `"msg": ...` line's value).
@@ -153,6 +172,12 @@ impl Twin {
         for h in self.fleet.hosts() {
             h.sh(sh);
         }
+    }
+
+    /// Starts a run of one play of `tasks` on `target`, without fact
+    /// gathering (see [`super::play`]), as [`Twin::playbook`] does.
+    pub(crate) fn tasks(&self, tasks: &str) -> TwinRun<'_> {
+        self.playbook(&super::play("target", tasks))
     }
 
     /// Starts a run of `playbook`; `target` gets `ansible_user: root`
@@ -547,23 +572,20 @@ fn delegate_to_another_inventory_host_runs_there() {
         twin.host(tool, 1).sh("echo other > /etc/konvoy-role");
     }
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - command: cat /etc/konvoy-role
-                  delegate_to: other
-                  register: there
-                - command: id -un
-                  delegate_to: other
-                  register: user
-                - debug:
-                    msg: \"ran on {{ there.stdout }} as {{ user.stdout }}\"
-                - copy:
-                    dest: /tmp/delegated
-                    content: from {{ inventory_hostname }}
-                  delegate_to: other
+            - command: cat /etc/konvoy-role
+              delegate_to: other
+              register: there
+            - command: id -un
+              delegate_to: other
+              register: user
+            - debug:
+                msg: \"ran on {{ there.stdout }} as {{ user.stdout }}\"
+            - copy:
+                dest: /tmp/delegated
+                content: from {{ inventory_hostname }}
+              delegate_to: other
             ",
         )
         .host_vars("ansible_user: root")
@@ -680,8 +702,7 @@ fn any_errors_fatal_on_a_block_or_task_fails_every_host() {
             ",
         )
         .run();
-    pair.assert_same();
-    assert_eq!(pair.ours.recap("other"), pair.ansible.recap("other"));
+    pair.assert_same().assert_same_recap("other");
     assert!(
         !pair.ours.out.contains("still running"),
         "{}",
