@@ -33,22 +33,19 @@ fn facts_modules_naming_setup_gather_as_ansible_does() {
 fn facts_modules_naming_another_module_fail_the_gathering_that_meets_them() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - gather_facts:
-                  vars:
-                    ansible_facts_modules: [setup, service_facts]
-                  ignore_errors: true
-                  register: r
-                - debug:
-                    msg: \"{{ r.failed }} {{ r.msg | default('') }}\"
-                - gather_facts:
-                  vars:
-                    ansible_facts_modules: [setup, service_facts]
-                  when: inventory_hostname == 'nobody'
+            - gather_facts:
+              vars:
+                ansible_facts_modules: [setup, service_facts]
+              ignore_errors: true
+              register: r
+            - debug:
+                msg: \"{{ r.failed }} {{ r.msg | default('') }}\"
+            - gather_facts:
+              vars:
+                ansible_facts_modules: [setup, service_facts]
+              when: inventory_hostname == 'nobody'
             ",
         )
         .run();

@@ -13,32 +13,29 @@ use super::twin::Twin;
 fn a_non_boolean_literal_fails_the_task_that_reaches_it() {
     let twin = Twin::start(1);
     let pair = twin
-        .playbook(
+        .tasks(
             "
-            - hosts: target
-              gather_facts: false
-              tasks:
-                - debug: msg=fine
-                  diff: yes
-                  no_log: 'Off'
-                  become: 0
-                  register: good
-                - debug: msg=not important
-                  diff: yes.
-                  ignore_errors: true
-                  register: bad
-                - debug: msg=skipped
-                  check_mode: 2
-                  when: false
-                - debug:
-                    msg: \"{{ good is success }} {{ bad is failed }} {{ bad.msg }}\"
-                # The block's keywords are its rescue's too: both fail, and
-                # the host counts as rescued (it entered the rescue).
-                - block:
-                    - debug: msg=in block
-                  check_mode: 2
-                  rescue:
-                    - debug: msg=in rescue
+            - debug: msg=fine
+              diff: yes
+              no_log: 'Off'
+              become: 0
+              register: good
+            - debug: msg=not important
+              diff: yes.
+              ignore_errors: true
+              register: bad
+            - debug: msg=skipped
+              check_mode: 2
+              when: false
+            - debug:
+                msg: \"{{ good is success }} {{ bad is failed }} {{ bad.msg }}\"
+            # The block's keywords are its rescue's too: both fail, and
+            # the host counts as rescued (it entered the rescue).
+            - block:
+                - debug: msg=in block
+              check_mode: 2
+              rescue:
+                - debug: msg=in rescue
             ",
         )
         .run();
