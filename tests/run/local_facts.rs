@@ -1,7 +1,8 @@
 //! `ansible_local`: local fact files under `/etc/ansible/facts.d` (JSON,
 //! INI with its defaults, continuations and interpolation, executables,
 //! and files that fail each way), read by the play's gathering and by
-//! `setup`, compared with ansible-playbook 2.19.14 on twin hosts: the same
+//! `setup` (from its default path and from a `fact_path` of its own),
+//! compared with ansible-playbook 2.19.14 on twin hosts: the same
 //! facts, the same error texts and the same warnings. Without the
 //! directory the fact is `{}` on both sides.
 
@@ -19,6 +20,8 @@ printf 'not json, not ini\n' > $d/e.fact
 printf '[s]\nk = 50%%\n' > $d/g.fact
 chmod 755 $d/c.fact $d/d.fact
 ln -sf /nonexistent $d/f.fact
+mkdir -p "/tmp/my facts"
+printf '[x]\ny = 1\n' > "/tmp/my facts/own.fact"
 "#;
 
 #[test]
@@ -47,6 +50,12 @@ fn local_facts_read_as_ansible_reads_them() {
                 - debug:
                     msg: \"{{ item }}: {{ ansible_local[item] | to_json }}\"
                   loop: [a, b, c, d, e, f, g]
+                - setup:
+                    fact_path: /tmp/my facts
+                    filter: ansible_local
+                  register: own
+                - debug:
+                    msg: \"own: {{ own.ansible_facts.ansible_local | to_json }}\"
             ",
         )
         .file(
@@ -54,9 +63,12 @@ fn local_facts_read_as_ansible_reads_them() {
             &format!("files: |{}", FILES.replace('\n', "\n  ")),
         )
         .run();
-    pair.assert_same().assert_msg("none: {}").assert_msg(
-        "a: {\\\"role\\\": \\\"web\\\", \\\"n\\\": 3, \\\"tags\\\": [\\\"a\\\", \\\"b\\\"]}",
-    );
+    pair.assert_same()
+        .assert_msg("none: {}")
+        .assert_msg("own: {\\\"own\\\": {\\\"x\\\": {\\\"y\\\": \\\"1\\\"}}}")
+        .assert_msg(
+            "a: {\\\"role\\\": \\\"web\\\", \\\"n\\\": 3, \\\"tags\\\": [\\\"a\\\", \\\"b\\\"]}",
+        );
     let warnings = |out: &str| -> Vec<String> {
         out.lines()
             .filter(|l| l.starts_with("[WARNING]: ") && l.contains(".fact"))

@@ -107,8 +107,9 @@ done
 case $un in Linux\ *) ;; *) s kern_version; sysctl -n kern.version 2>/dev/null ;; esac
 # Local facts (setup's default fact_path): each *.fact file is run when its
 # owner may execute it (stdout kept, stderr for the error), read otherwise.
-if [ -e /etc/ansible/facts.d ]; then
-  for f in /etc/ansible/facts.d/*.fact; do
+fp=/etc/ansible/facts.d
+if [ -e "$fp" ]; then
+  for f in "$fp"/*.fact; do
     if [ ! -e "$f" ]; then [ -L "$f" ] && s "local_nostat $f"; continue; fi
     if [ -n "$(find -L "$f" -prune -perm -u=x 2>/dev/null)" ]; then
       s "local_run $f"

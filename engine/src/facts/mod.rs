@@ -90,6 +90,16 @@ pub fn gather_script() -> &'static str {
     script::GATHER_SCRIPT
 }
 
+/// The probe reading local facts from `fact_path` (`setup`'s option)
+/// instead of `/etc/ansible/facts.d`.
+pub fn gather_script_with_fact_path(fact_path: &str) -> String {
+    script::GATHER_SCRIPT.replacen(
+        "fp=/etc/ansible/facts.d\n",
+        &format!("fp={}\n", crate::shell::quote(fact_path)),
+        1,
+    )
+}
+
 /// A successful gathering's result: its `warnings`, if any.
 pub fn outcome(facts: &Facts) -> crate::modules::Outcome {
     let o = crate::modules::Outcome::ok();

@@ -10,9 +10,9 @@
 //! (facts are always gathered whole: a smaller subset would silently
 //! return more than asked, so it fails the task), `gather_timeout`
 //! (accepted: it bounds Ansible's slow collectors, such as mounts, which
-//! the one short read-only script has no equivalent of), `fact_path`
-//! only as its default, whose local facts (`ansible_local`) the probe
-//! reads as the implicit gathering does (see `facts/local.rs`).
+//! the one short read-only script has no equivalent of), and `fact_path`,
+//! where the local facts (`ansible_local`) are read as ansible-core reads
+//! them (see `facts/local.rs`).
 
 use super::args::{ArgError, ArgMap};
 use super::context::ModuleContext;
@@ -29,6 +29,8 @@ const FACT_PATH: &str = "/etc/ansible/facts.d";
 pub struct SetupArgs {
     /// `filter` patterns (empty: every fact).
     pub filter: Vec<String>,
+    /// Where local facts are read (`None`: the default).
+    pub fact_path: Option<String>,
 }
 
 /// The `setup` module.
@@ -48,20 +50,18 @@ impl Module for SetupModule {
             }
         }
         args.int(&["gather_timeout"])?;
-        if let Some(p) = args.str(&["fact_path"])? {
-            if p.trim_end_matches('/') != FACT_PATH {
-                return Err(ArgError::NotImplemented {
-                    module: "setup".into(),
-                    name: "fact_path".into(),
-                });
-            }
-        }
+        let fact_path = args.str(&["fact_path"])?.filter(|p| p != FACT_PATH);
         args.finish(&["filter", "gather_subset", "gather_timeout", "fact_path"])?;
-        Ok(SetupArgs { filter })
+        Ok(SetupArgs { filter, fact_path })
     }
 
     fn run(a: &SetupArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        let out = ctx.remote.exec(crate::facts::gather_script(), None)?;
+        let out = match &a.fact_path {
+            None => ctx.remote.exec(crate::facts::gather_script(), None)?,
+            Some(p) => ctx
+                .remote
+                .exec(&crate::facts::gather_script_with_fact_path(p), None)?,
+        };
         ctx.commands += 1;
         if out.rc != 0 {
             return Ok(Outcome::failed(format!(
@@ -178,6 +178,9 @@ mod tests {
         assert!(matches!(parse(m), Err(ArgError::NotImplemented { .. })));
         let mut m = Map::new();
         m.insert("fact_path".into(), Value::Str("/srv/facts".into()));
-        assert!(matches!(parse(m), Err(ArgError::NotImplemented { .. })));
+        assert_eq!(
+            parse(m).expect("parses").fact_path.as_deref(),
+            Some("/srv/facts")
+        );
     }
 }
