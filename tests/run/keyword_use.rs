@@ -56,6 +56,8 @@ fn sample(k: K) -> Option<&'static str> {
         K::Diff => "diff: false",
         K::Environment => "environment: {KW: x}",
         K::FailedWhen => "failed_when: false",
+        K::FactPath => "fact_path: /etc/ansible/facts.d",
+        K::GatherTimeout => "gather_timeout: 10",
         K::ForceHandlers => "force_handlers: true",
         K::GatherFacts => "gather_facts: false",
         // Every play has `hosts: all`.

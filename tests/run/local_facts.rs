@@ -1,7 +1,8 @@
 //! `ansible_local`: local fact files under `/etc/ansible/facts.d` (JSON,
 //! INI with its defaults, continuations and interpolation, executables,
 //! and files that fail each way), read by the play's gathering and by
-//! `setup` (from its default path and from a `fact_path` of its own),
+//! `setup` (from its default path and from a `fact_path` of its own, or
+//! the play's),
 //! compared with ansible-playbook 2.19.14 on twin hosts: the same
 //! facts, the same error texts and the same warnings. Without the
 //! directory the fact is `{}` on both sides.
@@ -56,6 +57,11 @@ fn local_facts_read_as_ansible_reads_them() {
                   register: own
                 - debug:
                     msg: \"own: {{ own.ansible_facts.ansible_local | to_json }}\"
+            - hosts: target
+              fact_path: /tmp/my facts
+              tasks:
+                - debug:
+                    msg: \"play: {{ ansible_local | to_json }}\"
             ",
         )
         .file(
@@ -66,6 +72,7 @@ fn local_facts_read_as_ansible_reads_them() {
     pair.assert_same()
         .assert_msg("none: {}")
         .assert_msg("own: {\\\"own\\\": {\\\"x\\\": {\\\"y\\\": \\\"1\\\"}}}")
+        .assert_msg("play: {\\\"own\\\": {\\\"x\\\": {\\\"y\\\": \\\"1\\\"}}}")
         .assert_msg(
             "a: {\\\"role\\\": \\\"web\\\", \\\"n\\\": 3, \\\"tags\\\": [\\\"a\\\", \\\"b\\\"]}",
         );

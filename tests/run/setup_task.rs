@@ -111,7 +111,8 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
 
 /// The options `setup` and `gather_facts` accept change nothing in the
 /// facts this engine reads, as in ansible-core: `gather_facts`'
-/// `parallel` (one fact module, either way), `gather_timeout` (it bounds
+/// `parallel` (one fact module, either way), `gather_timeout`, the
+/// task's or the play's (it bounds
 /// collectors of facts this engine does not read, such as mounts),
 /// `gather_subset: all` and the default `fact_path`. A subset or a
 /// `fact_path` this engine cannot honour fails the task a host reaches,
@@ -120,32 +121,41 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
 fn setup_options_that_are_accepted_give_ansibles_facts() {
     let twin = Twin::start(1);
     let pair = twin
-        .tasks(
+        .playbook(
             "
-            - command: hostname
-              register: hn
-            - gather_facts:
-                parallel: true
-                gather_timeout: 1
-              register: par
-            - gather_facts:
-                parallel: false
-                gather_subset: all
-                fact_path: /etc/ansible/facts.d
-              register: ser
-            - setup:
-                gather_subset: [all]
-                gather_timeout: 30
-                filter: ansible_hostname
-              register: one
-            - setup:
-                gather_subset: ['!all', network]
-              when: inventory_hostname == 'nobody'
-            - debug:
-                msg: \"parallel {{ par.ansible_facts.ansible_hostname == hn.stdout }} {{ par.ansible_facts.ansible_distribution }}, serial {{ ser.ansible_facts.ansible_hostname == hn.stdout }} {{ ser.ansible_facts.gather_subset }}, filtered {{ one.ansible_facts.keys() | list }}\"
+            - hosts: target
+              gather_facts: false
+              tasks:
+                - command: hostname
+                  register: hn
+                - gather_facts:
+                    parallel: true
+                    gather_timeout: 1
+                  register: par
+                - gather_facts:
+                    parallel: false
+                    gather_subset: all
+                    fact_path: /etc/ansible/facts.d
+                  register: ser
+                - setup:
+                    gather_subset: [all]
+                    gather_timeout: 30
+                    filter: ansible_hostname
+                  register: one
+                - setup:
+                    gather_subset: ['!all', network]
+                  when: inventory_hostname == 'nobody'
+                - debug:
+                    msg: \"parallel {{ par.ansible_facts.ansible_hostname == hn.stdout }} {{ par.ansible_facts.ansible_distribution }}, serial {{ ser.ansible_facts.ansible_hostname == hn.stdout }} {{ ser.ansible_facts.gather_subset }}, filtered {{ one.ansible_facts.keys() | list }}\"
+            - hosts: target
+              gather_timeout: 1
+              tasks:
+                - debug:
+                    msg: \"play gather_timeout: {{ ansible_hostname == hostvars.target.hn.stdout }} {{ ansible_distribution }}\"
             ",
         )
         .run();
     pair.assert_same()
-        .assert_msg("parallel True Debian, serial True ['all'], filtered ['ansible_hostname']");
+        .assert_msg("parallel True Debian, serial True ['all'], filtered ['ansible_hostname']")
+        .assert_msg("play gather_timeout: True Debian");
 }

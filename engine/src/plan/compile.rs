@@ -426,6 +426,8 @@ impl Compiler {
             (true, Keyword::Hosts),
             (p.name.is_some(), Keyword::Name),
             (p.gather_facts.is_some(), Keyword::GatherFacts),
+            (p.fact_path.is_some(), Keyword::FactPath),
+            (p.gather_timeout.is_some(), Keyword::GatherTimeout),
             (!p.serial.is_empty(), Keyword::Serial),
             (p.strategy.is_some(), Keyword::Strategy),
             (p.max_fail_percentage.is_some(), Keyword::MaxFailPercentage),
@@ -498,7 +500,30 @@ impl Compiler {
         for list in [&p.pre_tasks, &p.tasks, &p.post_tasks] {
             self.imported_handlers(list, &inh, &mut seen, &mut handlers);
         }
-        let gather = Arc::new(gather_step(&inh, &p.span));
+        let mut gather = gather_step(&inh, &p.span);
+        if let Some(fp) = &p.fact_path {
+            gather
+                .args
+                .insert("fact_path".into(), Value::Str(fp.value.clone()));
+        }
+        // `gather_timeout` bounds ansible-core's slow collectors (mounts,
+        // hardware), whose facts the probe does not read: an int, or a
+        // template, changes nothing here, as `setup`'s option does not.
+        if let Some(t) = &p.gather_timeout {
+            let v = t.to_value();
+            let text = crate::report::python_str(&v);
+            let int = matches!(v, Value::Int(_)) || text.trim().parse::<i64>().is_ok();
+            if !int && !text.contains("{{") {
+                self.errors.push(PlanError::InvalidKeyword {
+                    message: format!(
+                        "Error processing keyword 'gather_timeout': The value {} could not be converted to 'int'.",
+                        crate::report::python_repr(&v)
+                    ),
+                    span: t.span.clone(),
+                });
+            }
+        }
+        let gather = Arc::new(gather);
         PlayPlan {
             name: p.display_name(),
             hosts: p.hosts_text(),
@@ -1104,5 +1129,25 @@ mod tests {
             Some(Strategy::Linear)
         );
         assert!(strategy("host_pinned").is_err());
+    }
+
+    /// A play's `gather_timeout` is an int (or a template); anything else
+    /// stops the run before any host, in ansible-core's words.
+    #[test]
+    fn gather_timeout_must_be_an_int() {
+        let play = |t: &str| {
+            let text = format!("- hosts: all\n  gather_timeout: {t}\n  tasks: []\n");
+            let (_dir, pb) = parse_tree(&[("site.yml", &text)]);
+            compile(&pb.expect("parses"))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert!(play("5").is_ok());
+        assert!(play("'{{ n }}'").is_ok());
+        let e = play("soon").expect_err("refused");
+        assert!(
+            e.contains("Error processing keyword 'gather_timeout': The value 'soon' could not be converted to 'int'."),
+            "{e}"
+        );
     }
 }

@@ -243,7 +243,6 @@ const fn refused(keyword: Keyword, objects: &'static [Object], reason: &'static 
 /// ansible-core 2.19 passes only `vars`, `tags` and `when` of an
 /// `import_playbook` entry on to the imported plays.
 const IMPORT_IGNORES: &str = "ansible-core 2.19 ignores it on `import_playbook` (only `vars`, `tags` and `when` reach the imported plays); set it on the imported plays";
-const NOT_YET: &str = "not implemented yet";
 
 use Keyword as K;
 
@@ -337,11 +336,7 @@ pub static TABLE: &[Row] = &[
         "provision_from_an_empty_dir_with_only_the_binary_keeps_a_clean_record",
     ),
     refused(K::Environment, &[I], IMPORT_IGNORES),
-    refused(
-        K::FactPath,
-        &[P],
-        "a fact path other than the default /etc/ansible/facts.d is not supported",
-    ),
+    honoured(K::FactPath, &[P], "local_facts_read_as_ansible_reads_them"),
     honoured(K::FailedWhen, TASKS, "every_golden_run_matches_ansible"),
     honoured(K::ForceHandlers, &[P], "every_golden_run_matches_ansible"),
     honoured(K::GatherFacts, &[P], "every_golden_run_matches_ansible"),
@@ -350,7 +345,11 @@ pub static TABLE: &[Row] = &[
         &[P],
         "fact subsets are not supported: facts are always gathered whole",
     ),
-    refused(K::GatherTimeout, &[P], NOT_YET),
+    honoured(
+        K::GatherTimeout,
+        &[P],
+        "setup_options_that_are_accepted_give_ansibles_facts",
+    ),
     honoured(K::Handlers, &[P], "every_golden_run_matches_ansible"),
     honoured(K::Hosts, &[P], "every_golden_run_matches_ansible"),
     honoured(

@@ -34,6 +34,8 @@ pub struct Play {
     pub keywords: Keywords,
     /// `gather_facts` (default: true).
     pub gather_facts: Option<Spanned<Flag>>,
+    /// `fact_path`: where the gathering reads local facts.
+    pub fact_path: Option<Spanned<String>>,
     /// `gather_subset`, as written.
     pub gather_subset: Option<Node>,
     /// `gather_timeout`, as written.
@@ -195,6 +197,7 @@ impl Loader {
             hosts: Vec::new(),
             keywords: Keywords::default(),
             gather_facts: None,
+            fact_path: None,
             gather_subset: None,
             gather_timeout: None,
             vars_files: Vec::new(),
@@ -245,7 +248,7 @@ impl Loader {
             "gather_facts" => play.gather_facts = flag(value)?,
             "gather_subset" => play.gather_subset = Some(value.clone()),
             "gather_timeout" => play.gather_timeout = Some(value.clone()),
-            "fact_path" => {}
+            "fact_path" => play.fact_path = Some(node::string(key, value)?),
             "vars_files" => {
                 play.vars_files = match &value.kind {
                     NodeKind::Null => Vec::new(),

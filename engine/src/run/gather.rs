@@ -39,8 +39,21 @@ pub(crate) fn gather_facts(
         Ok(e) => e,
         Err(msg) => return TaskRun::single(TaskResult::failed(msg)),
     };
+    // The play's `fact_path` (templated with the play's variables).
+    let fact_path = match play.and_then(|p| p.args.get("fact_path")) {
+        None => None,
+        Some(v) => match env.templar.render_value(v, &vars) {
+            Ok(v) => Some(crate::report::python_str(&v)),
+            Err(e) => return TaskRun::single(TaskResult::failed(format!("fact_path: {e}"))),
+        },
+    };
+    let script = match &fact_path {
+        Some(p) => crate::facts::gather_script_with_fact_path(p),
+        None => crate::facts::gather_script().to_owned(),
+    };
     let separator = format!("konvoy-probes-{}", crate::transport::nonce());
-    let probes = probes.and_then(|w| {
+    // Probes ride along only with the default script they are built on.
+    let probes = probes.filter(|_| fact_path.is_none()).and_then(|w| {
         let same_way = w.context.spec == target.spec
             && w.context.privilege == target.privilege
             && environment.is_empty();
@@ -54,14 +67,9 @@ pub(crate) fn gather_facts(
             privilege: target.privilege,
             ..Default::default()
         },
-        None if !environment.is_empty() => ExecRequest {
-            command: crate::facts::gather_script().to_owned(),
-            env: environment,
-            privilege: target.privilege,
-            ..Default::default()
-        },
         None => ExecRequest {
-            command: crate::facts::gather_script().to_owned(),
+            command: script,
+            env: environment,
             privilege: target.privilege,
             ..Default::default()
         },

@@ -83,6 +83,8 @@ pub fn run(
             Keyword::Hosts,
             Keyword::Serial,
             Keyword::GatherFacts,
+            Keyword::FactPath,
+            Keyword::GatherTimeout,
             Keyword::Strategy,
             Keyword::AnyErrorsFatal,
             Keyword::MaxFailPercentage,
