@@ -31,3 +31,32 @@ fn every_mistake_is_reported_with_its_place() {
     ];
     assert_eq!(lines, expected);
 }
+
+/// Where ansible-core checks a boolean before any host runs (a play's own
+/// `gather_facts`, `loop_control`'s `extended`), a literal that is not a
+/// boolean is refused at its place, in Ansible's words; a task keyword's
+/// (`ignore_errors: maybe`) fails the task a host reaches instead (see
+/// `run::keyword_values`), so it parses.
+#[test]
+fn a_non_boolean_literal_is_refused_where_ansible_checks_it_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.yml");
+    std::fs::write(
+        &site,
+        "- hosts: all\n  gather_facts: maybe\n  tasks:\n    - debug: msg=a\n      ignore_errors: maybe\n    \
+         - debug: msg={{ item }}\n      loop: [1]\n      loop_control:\n        extended: 2\n",
+    )
+    .unwrap();
+    let errors = match playbook::load_playbook(&site) {
+        Ok(_) => panic!("`gather_facts: maybe` parsed"),
+        Err(e) => e.to_string(),
+    };
+    let at = site.display();
+    assert_eq!(
+        errors.lines().collect::<Vec<_>>(),
+        [
+            format!("{at}:2:17: Error processing keyword 'gather_facts': The value 'maybe' could not be converted to 'bool'."),
+            format!("{at}:9:19: Error processing keyword 'extended': The value 2 could not be converted to 'bool'."),
+        ]
+    );
+}

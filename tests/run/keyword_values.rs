@@ -44,3 +44,26 @@ fn a_non_boolean_literal_fails_the_task_that_reaches_it() {
             "True True Task failed: Error processing keyword 'diff': The value 'yes.' could not be converted to 'bool'.",
         );
 }
+
+/// What this engine accepts as ansible-core does, compared on the twin:
+/// a strategy by its qualified name, `now()` with positional arguments,
+/// and `-e k=v` text split by `parse_kv` (escapes decoded, quotes removed
+/// only at both ends).
+#[test]
+fn qualified_strategy_positional_now_and_key_value_extra_vars() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .playbook(
+            "
+            - hosts: target
+              gather_facts: false
+              strategy: ansible.builtin.free
+              tasks:
+                - debug:
+                    msg: \"{{ now(true, '%Y') == now(utc=true, fmt='%Y') }} {{ x | length }} {{ y }} {{ z }}\"
+            ",
+        )
+        .args(&["-e", r#"x="a\nb" y=c\\d z='two words'"#])
+        .run();
+    pair.assert_same().assert_msg("True 3 c\\\\d two words");
+}

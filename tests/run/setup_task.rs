@@ -112,11 +112,11 @@ fn hosts_running_together_see_the_facts_they_gave_each_other() {
 /// The options `setup` and `gather_facts` accept change nothing in the
 /// facts this engine reads, as in ansible-core: `gather_facts`'
 /// `parallel` (one fact module, either way), `gather_timeout`, the
-/// task's or the play's (it bounds
-/// collectors of facts this engine does not read, such as mounts),
-/// `gather_subset: all` and the default `fact_path`. A subset or a
-/// `fact_path` this engine cannot honour fails the task a host reaches,
-/// not a branch it skips.
+/// task's or the play's (it bounds collectors of facts this engine does
+/// not read, such as mounts), `gather_subset: all` and the default
+/// `fact_path` (another is tested in `run::local_facts`). A subset this
+/// engine cannot honour fails the task a host reaches, not a branch it
+/// skips.
 #[test]
 fn setup_options_that_are_accepted_give_ansibles_facts() {
     let twin = Twin::start(1);

@@ -398,29 +398,14 @@ impl Compiler {
         }
     }
 
-    /// A play's own flag (`gather_facts`, `force_handlers`): ansible-core
-    /// post-validates the play before any host runs it, so a literal that
-    /// is not a boolean stops the run there, in its words.
-    fn play_flag(&mut self, flag: &Option<Spanned<Flag>>, keyword: &'static str) {
-        self.literal_flag(flag, keyword);
-        if let Some(f) = flag {
-            if let Some(message) = f.value.error(keyword) {
-                self.errors.push(PlanError::InvalidKeyword {
-                    message,
-                    span: f.span.clone(),
-                });
-            }
-        }
-    }
-
     fn play(&mut self, p: &Play, playbook_dir: &Path) -> PlayPlan {
         let root = Inherit {
             playbook_dir: playbook_dir.to_path_buf(),
             ..Inherit::default()
         };
         let mut inh = self.apply(&root, &p.keywords);
-        self.play_flag(&p.gather_facts, "gather_facts");
-        self.play_flag(&p.force_handlers, "force_handlers");
+        self.literal_flag(&p.gather_facts, "gather_facts");
+        self.literal_flag(&p.force_handlers, "force_handlers");
         let mut used = KeywordUse::default();
         for (present, k) in [
             (true, Keyword::Hosts),

@@ -83,6 +83,18 @@ pub enum PlaybookError {
         /// The value.
         span: Span,
     },
+    /// A boolean whose literal is not a boolean where ansible-core checks it
+    /// before any host runs (a play's `gather_facts`, a role's
+    /// `allow_duplicates`, `loop_control`'s `extended`, ...).
+    #[error("{span}: Error processing keyword '{keyword}': The value {value} could not be converted to 'bool'.")]
+    NotABoolean {
+        /// The keyword.
+        keyword: String,
+        /// The value as Python shows it (`'maybe'`, `2`).
+        value: String,
+        /// The value.
+        span: Span,
+    },
     /// A task names more than one action (two module keys, or `action:`
     /// plus a module key).
     #[error("{span}: conflicting action statements: `{first}`, `{second}`")]
@@ -203,6 +215,7 @@ impl PlaybookError {
             | PlaybookError::UnknownKeyword { span, .. }
             | PlaybookError::RefusedKeyword { span, .. }
             | PlaybookError::UnsupportedValue { span, .. }
+            | PlaybookError::NotABoolean { span, .. }
             | PlaybookError::ConflictingActions { span, .. }
             | PlaybookError::NoAction { span }
             | PlaybookError::MalformedArgs { span, .. }

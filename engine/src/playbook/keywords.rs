@@ -188,7 +188,7 @@ impl Keywords {
     /// Callers pass only keys [`admit`] let through; `name` is left to them.
     pub(crate) fn set(&mut self, key: &str, value: &Node) -> Result<bool, PlaybookError> {
         let s = |v: &Node| node::opt_string(key, v);
-        let f = |v: &Node| node::flag(key, v).map(Some);
+        let f = |v: &Node| node::keyword_flag(key, v).map(Some);
         match key {
             "when" => self.when = conditions(key, value)?,
             "tags" => self.tags = node::tags(value)?,

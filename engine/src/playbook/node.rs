@@ -127,6 +127,22 @@ pub(crate) fn opt_string(
 /// strict `boolean()`); any other literal (`maybe`, `2`) fails every task
 /// it reaches in Ansible, so it is refused before the run.
 pub(crate) fn flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, PlaybookError> {
+    let f = keyword_flag(keyword, node)?;
+    match f.value {
+        Flag::NotBool(value) => Err(PlaybookError::NotABoolean {
+            keyword: keyword.to_owned(),
+            value,
+            span: f.span,
+        }),
+        _ => Ok(f),
+    }
+}
+
+/// A task, block or play keyword that the tasks under it carry: as
+/// [`flag`], but a literal that is not a boolean is kept as
+/// [`Flag::NotBool`], to fail the task a host reaches, as ansible-core
+/// post-validates it there (see `TaskStep::keyword_error`).
+pub(crate) fn keyword_flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, PlaybookError> {
     let value = match &node.kind {
         NodeKind::Null => Flag::Bool(false),
         NodeKind::Str(s) | NodeKind::Unsafe(s) if is_template(s) => Flag::Template(s.clone()),
