@@ -246,7 +246,8 @@ impl Resolved {
             shard: flags.shard,
             strict: flags.strict,
             play_defaults: PlayDefaults {
-                gather_facts: v.gathering == Gathering::Implicit,
+                gather_facts: v.gathering != Gathering::Explicit,
+                gather_once: v.gathering == Gathering::Smart,
                 strategy: match v.strategy.as_deref() {
                     Some("free") => Strategy::Free,
                     _ => Strategy::Linear,

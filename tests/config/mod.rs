@@ -311,7 +311,7 @@ fn settings_that_would_change_behaviour_are_refused_with_their_place() {
     w.write(
         "cwd/ansible.cfg",
         "[defaults]\nretry_files_enabled = False\nlog_path = /tmp/ansible.log\n\
-         gathering = smart\nbogus_key = 1\nhost_key_cheking = False\n\
+         strategy = host_pinned\nbogus_key = 1\nhost_key_cheking = False\n\
          [ssh_connection]\npipelining = True\nssh_args = -o ProxyCommand=nc\n",
     );
     let out = w.konvoy(
@@ -324,7 +324,7 @@ fn settings_that_would_change_behaviour_are_refused_with_their_place() {
     for want in [
         "error: `log_path` in [defaults] is set to `/tmp/ansible.log`, which konvoy-image does not support (`DEFAULT_LOG_PATH`)".to_owned(),
         format!(" --> {cfg}:3:1\n"),
-        "error: `gathering` in [defaults] is set to `smart`".to_owned(),
+        "error: `strategy` in [defaults] is set to `host_pinned`".to_owned(),
         format!(" --> {cfg}:4:1\n"),
         "error: `ssh_args` in [ssh_connection] is set to `-o ProxyCommand=nc`".to_owned(),
         "ssh option `-o ProxyCommand=nc`".to_owned(),

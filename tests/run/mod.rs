@@ -8,6 +8,7 @@ mod delegate_facts;
 mod facts_modules;
 mod faults;
 mod gaps;
+mod gathering;
 mod golden;
 mod keyword_use;
 mod keyword_values;

@@ -1,6 +1,7 @@
 //! One honoured setting's typed value into [`Values`], with the checks
 //! Ansible makes (choices) and the refusals of values konvoy-image does not
-//! do (a `strategy` other than `linear`/`free`, `gathering = smart`, ...).
+//! do (a `strategy` other than `linear`/`free`, a callback other than
+//! `profile_tasks`, ...).
 
 use super::error::ConfigError;
 use super::settings::{Gathering, PatternMismatch, Settings};
@@ -143,20 +144,16 @@ pub(crate) fn apply(
         Field::DiffAlways => v.diff_always = bool_of(t),
         Field::ForceHandlers => v.force_handlers = bool_of(t),
         Field::Gathering => {
-            v.gathering =
-                match text.as_str() {
-                    "implicit" => Gathering::Implicit,
-                    "explicit" => Gathering::Explicit,
-                    "smart" => return Err(unsupported(
-                        "facts are gathered for every play that gathers them; gathering once per \
-                         host per run (`smart`) is not implemented",
-                    )),
-                    _ => {
-                        return Err(invalid(
-                            "valid values are: implicit, explicit, smart".to_owned(),
-                        ))
-                    }
-                };
+            v.gathering = match text.as_str() {
+                "implicit" => Gathering::Implicit,
+                "explicit" => Gathering::Explicit,
+                "smart" => Gathering::Smart,
+                _ => {
+                    return Err(invalid(
+                        "valid values are: implicit, explicit, smart".to_owned(),
+                    ))
+                }
+            };
         }
         Field::Strategy => {
             let name = text.trim_start_matches("ansible.builtin.");

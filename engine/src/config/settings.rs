@@ -31,6 +31,9 @@ pub enum Gathering {
     Implicit,
     /// Gather only when the play says `gather_facts: true`.
     Explicit,
+    /// As `Implicit`, but a host whose facts were gathered earlier in the
+    /// run (by a play or a `gather_facts` task) is not gathered again.
+    Smart,
 }
 
 /// The honoured settings, typed. `None`/empty: not set anywhere (Ansible's

@@ -106,6 +106,7 @@ pub(crate) fn gather_facts(
     let mut run = TaskRun::single(match crate::facts::parse(facts_out) {
         Ok(facts) => {
             st.set_gathered_facts(facts.to_vars());
+            st.facts_gathered = true;
             TaskResult::from_outcome(crate::facts::outcome(&facts), false)
         }
         Err(e) => TaskResult::failed(format!("fact gathering failed: {e}")),

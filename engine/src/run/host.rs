@@ -144,6 +144,10 @@ pub(crate) struct HostState {
     /// How many times `meta: clear_host_errors` ran on this host: an
     /// `always` section that saw it run leaves its failed hosts going on.
     pub errors_cleared: u32,
+    /// Facts were gathered for this host in this run (a play's gathering
+    /// or a `gather_facts` task; `meta: clear_facts` forgets it): what
+    /// `gathering = smart` asks before gathering again.
+    pub facts_gathered: bool,
 }
 
 impl HostState {
@@ -173,6 +177,7 @@ impl HostState {
             jobs: Vec::new(),
             outbox: Vec::new(),
             errors_cleared: 0,
+            facts_gathered: false,
         }
     }
 
@@ -318,6 +323,7 @@ impl HostState {
     /// `meta: clear_facts`.
     pub(crate) fn clear_facts(&mut self) {
         self.facts.clear();
+        self.facts_gathered = false;
     }
 
     /// Closes and forgets every session (`meta: reset_connection`, or a

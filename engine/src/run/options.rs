@@ -72,6 +72,9 @@ pub struct RunOptions {
 pub struct PlayDefaults {
     /// `gather_facts` (`gathering = implicit`: true; `explicit`: false).
     pub gather_facts: bool,
+    /// `gathering = smart`: a play gathers only the hosts whose facts no
+    /// earlier play or `gather_facts` task of the run has gathered.
+    pub gather_once: bool,
     /// `strategy`.
     pub strategy: crate::plan::Strategy,
     /// `any_errors_fatal`.
@@ -84,6 +87,7 @@ impl Default for PlayDefaults {
     fn default() -> PlayDefaults {
         PlayDefaults {
             gather_facts: true,
+            gather_once: false,
             strategy: crate::plan::Strategy::Linear,
             any_errors_fatal: false,
             force_handlers: false,

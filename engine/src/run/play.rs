@@ -509,12 +509,20 @@ fn gather(
     steps: &[Step],
 ) {
     const TASK: &str = "Gathering Facts";
+    // `gathering = smart`: only hosts whose facts this run has not
+    // gathered yet; none left, no banner (ansible-core's iterator gives
+    // them no setup task).
+    let once = walk.env.opts.play_defaults.gather_once;
+    let wanted = |s: &HostState| s.active() && !(once && s.facts_gathered);
+    if !batch.iter().any(wanted) {
+        return;
+    }
     walk.reporter.event(&Event::TaskStart {
         name: TASK.into(),
         handler: false,
     });
     walk.pool.install(|| {
-        batch.par_iter_mut().filter(|s| s.active()).for_each(|st| {
+        batch.par_iter_mut().filter(|s| wanted(s)).for_each(|st| {
             walk.reporter.event(&Event::HostTaskStart {
                 host: st.name.clone(),
                 task: TASK.into(),

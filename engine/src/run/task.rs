@@ -117,6 +117,15 @@ pub(crate) fn run_task(
     run.presentation.action_plugin = task.module.is_action_plugin();
     if task.module.host_impl().is_some() {
         merge_facts(st, &run, &owners);
+        // As ansible-core's `gather_facts` action marks the facts it
+        // returns (`_ansible_facts_gathered`), for `gathering = smart`.
+        if task.module.as_str() == "gather_facts"
+            && run.result.ending == Ending::Ran
+            && run.result.status() != crate::report::Status::Failed
+            && owners.first().is_none_or(Option::is_none)
+        {
+            st.facts_gathered = true;
+        }
     }
     if let Some(name) = &task.register {
         st.set_fact(name, registered(run.result.to_map()));
