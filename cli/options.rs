@@ -257,6 +257,7 @@ impl Resolved {
             },
             roles_path: self.settings.roles_path(self.env.home.as_deref()),
             host_pattern_mismatch: v.host_pattern_mismatch,
+            quiet_group_names: v.quiet_group_names,
             localhost_warning: v.localhost_warning,
             // For tests and benchmarks comparing the two ways: the output
             // is the same, only the number of round trips differs.

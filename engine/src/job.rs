@@ -67,7 +67,7 @@ impl PlaybookJob {
         match compiled {
             Ok(mut plan) if errors.is_empty() => {
                 apply_play_defaults(&pb, &mut plan, &self.options.play_defaults);
-                let patterns: Vec<String> = plan.plays.iter().map(|p| p.hosts.clone()).collect();
+                let patterns = patterns_known_before_the_run(&plan);
                 let host_warnings = check_hosts(&inventory, &patterns, &extra, &self.options)?;
                 Ok(Prepared {
                     plan,
@@ -248,6 +248,16 @@ pub fn check_hosts(
         unmatched(items, &mut warnings)?;
     }
     Ok(warnings)
+}
+
+/// The host patterns [`check_hosts`] checks before the run: those of the
+/// plays whose hosts are known then ([`Plan::plays_with_static_hosts`]);
+/// the run checks the others when they start, as Ansible checks each.
+pub fn patterns_known_before_the_run(plan: &Plan) -> Vec<String> {
+    plan.plays[..plan.plays_with_static_hosts()]
+        .iter()
+        .map(|p| p.hosts.clone())
+        .collect()
 }
 
 /// `konvoy-image provision IMAGE --inventory-file INV`, as a value.

@@ -5,6 +5,7 @@
 mod basics;
 mod batching;
 mod delegate_facts;
+mod dynamic_inventory;
 mod facts_modules;
 mod faults;
 mod gaps;

@@ -44,6 +44,7 @@
 
 mod address;
 mod connection;
+mod dynamic;
 mod error;
 mod graph;
 mod host_list;
@@ -64,6 +65,7 @@ mod yaml_out;
 mod yaml_plugin;
 
 pub use connection::{become_method, connection_kind, connection_spec, CONNECTION_VARS};
+pub use dynamic::DynamicError;
 pub use error::InventoryError;
 pub use list::{ListOptions, VarsView};
 pub use model::{Group, Host};

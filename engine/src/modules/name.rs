@@ -44,6 +44,8 @@ pub enum Builtin {
     Meta,
     Pause,
     ValidateArgumentSpec,
+    GroupBy,
+    AddHost,
 }
 
 impl Builtin {
@@ -73,6 +75,9 @@ impl Builtin {
             Builtin::Meta => Some(&["_raw_params"]),
             Builtin::Pause => Some(&["seconds", "minutes"]),
             Builtin::ValidateArgumentSpec => Some(&["argument_spec", "provided_arguments"]),
+            Builtin::GroupBy => Some(&["key", "parents"]),
+            // Every key other than the name and groups is a host variable.
+            Builtin::AddHost => None,
         }
     }
 }
@@ -280,6 +285,8 @@ pub static TABLE: &[Entry] = &[
     builtin(&["meta"], Builtin::Meta),
     builtin(&["pause"], Builtin::Pause),
     builtin(&["validate_argument_spec"], Builtin::ValidateArgumentSpec),
+    builtin(&["group_by"], Builtin::GroupBy),
+    builtin(&["add_host"], Builtin::AddHost),
     host::<setup::SetupModule>(&["setup"]),
     action::<setup::GatherFactsModule>(&["gather_facts"]),
 ];

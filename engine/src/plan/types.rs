@@ -43,6 +43,19 @@ pub struct Plan {
     pub playbook_dir: PathBuf,
 }
 
+impl Plan {
+    /// How many plays, from the first, select the same hosts before the
+    /// run as when they start: up to the first play that may change the
+    /// inventory ([`PlayPlan::may_change_inventory`]), that one included.
+    /// The hosts of the others are known only when they start.
+    pub fn plays_with_static_hosts(&self) -> usize {
+        self.plays
+            .iter()
+            .position(PlayPlan::may_change_inventory)
+            .map_or(self.plays.len(), |i| i + 1)
+    }
+}
+
 /// How many hosts a `serial` batch holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Serial {
@@ -135,6 +148,34 @@ pub enum Handler {
     Task(Arc<TaskStep>),
     /// A dynamic include.
     Include(Arc<IncludeStep>),
+}
+
+impl PlayPlan {
+    /// Whether running this play may change the inventory later plays
+    /// select from: a `group_by` or `add_host` task, or a dynamic include
+    /// (which could hold one), among its tasks or handlers.
+    pub fn may_change_inventory(&self) -> bool {
+        fn any(steps: &[Step]) -> bool {
+            steps.iter().any(|s| match s {
+                Step::Task(t) => changes(t),
+                Step::Block(b) => any(&b.block) || any(&b.rescue) || any(&b.always),
+                Step::Include(_) => true,
+                Step::FlushHandlers | Step::MetaFlushHandlers(_) => false,
+            })
+        }
+        fn changes(t: &TaskStep) -> bool {
+            use crate::modules::Builtin;
+            matches!(
+                t.module.builtin(),
+                Some(Builtin::GroupBy | Builtin::AddHost)
+            )
+        }
+        any(&self.steps)
+            || self.handlers.iter().any(|h| match h {
+                Handler::Task(t) => changes(t),
+                Handler::Include(_) => true,
+            })
+    }
 }
 
 impl Handler {

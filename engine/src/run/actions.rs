@@ -4,6 +4,7 @@
 //! registry). Nothing here sends anything to the host.
 
 use super::host::{FactWrite, HostState, Standing};
+use crate::inventory::Inventory;
 use crate::modules::{Builtin, Outcome};
 use crate::plan::TaskStep;
 use crate::template::{Templar, Vars};
@@ -65,7 +66,109 @@ pub(crate) fn run(
         Builtin::ValidateArgumentSpec => {
             Ok(Outcome::ok().with("msg", "The arg spec validation passed"))
         }
+        Builtin::GroupBy => group_by(env, &st.name, args),
+        Builtin::AddHost => add_host(env, args),
     }
+}
+
+/// A string or a list of strings (`parents`, `groups`); a string is split
+/// at commas when `split` says so (`add_host`'s groups).
+fn names(v: &Value, split: bool) -> Result<Vec<String>, ()> {
+    match v {
+        Value::List(items) => Ok(items.iter().map(crate::report::python_str).collect()),
+        Value::Str(s) if split => Ok(s.split(',').map(|g| g.trim().to_owned()).collect()),
+        Value::Str(s) => Ok(vec![s.clone()]),
+        _ => Err(()),
+    }
+}
+
+/// `group_by`: `host` joins the group `key` (spaces made dashes, as
+/// ansible-core's action does), under `parents` (`all` unless given).
+/// `changed` when the inventory changed.
+fn group_by(env: &super::env::TaskEnv<'_>, host: &str, args: &Map) -> Result<Outcome, String> {
+    let Some(key) = args.get("key") else {
+        return Err("the 'key' param is required when using group_by".into());
+    };
+    let group = crate::report::python_str(key).replace(' ', "-");
+    let parents = match args.get("parents") {
+        None => vec!["all".to_owned()],
+        Some(v) => names(v, false)
+            .map_err(|()| "parents must be a string or a list of strings".to_owned())?
+            .into_iter()
+            .map(|p| p.replace(' ', "-"))
+            .collect(),
+    };
+    let pv = env.pv;
+    let changed = pv
+        .live
+        .add_group(env.reporter, &pv.hostvars, host, &group, &parents)?;
+    let mut out = Outcome::ok();
+    out.changed = changed;
+    Ok(out.with("add_group", group).with(
+        "parent_groups",
+        Value::List(parents.into_iter().map(Value::Str).collect()),
+    ))
+}
+
+/// `add_host`: the host `name` (or `hostname`, `host`; `host:port` sets
+/// its port), in `groups` (or `groupname`, `group`; a list or a comma
+/// list), with every other argument as a host variable.
+fn add_host(env: &super::env::TaskEnv<'_>, args: &Map) -> Result<Outcome, String> {
+    let mut args = args.clone();
+    if let Some(raw) = args.shift_remove("_raw_params") {
+        let Value::Map(raw) = raw else {
+            return Err(format!(
+                "Invalid raw parameters passed, requires a dictionary/mapping got a  {}",
+                python_type(&raw)
+            ));
+        };
+        for (k, v) in raw {
+            args.entry(k).or_insert(v);
+        }
+    }
+    let Some(name) = ["name", "hostname", "host"]
+        .iter()
+        .find_map(|k| args.get(*k))
+    else {
+        return Err("name, host or hostname needs to be provided".into());
+    };
+    let (name, port) = Inventory::split_host_port(&crate::report::python_str(name));
+    if let Some(p) = port {
+        args.insert("ansible_ssh_port".into(), Value::Int(i64::from(p)));
+    }
+    let groups = match ["groupname", "groups", "group"]
+        .iter()
+        .find_map(|k| args.get(*k))
+    {
+        None => Vec::new(),
+        Some(v) => names(v, true).map_err(|()| "Groups must be specified as a list.".to_owned())?,
+    };
+    let mut unique: Vec<String> = Vec::new();
+    for g in groups.into_iter().filter(|g| !g.is_empty()) {
+        if !unique.contains(&g) {
+            unique.push(g);
+        }
+    }
+    let special = ["name", "hostname", "groupname", "groups"];
+    let vars: Map = args
+        .iter()
+        .filter(|(k, _)| !special.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let pv = env.pv;
+    let changed = pv
+        .live
+        .add_host(env.reporter, &pv.hostvars, &name, &unique, &vars)?;
+    let mut added = Map::new();
+    added.insert("host_name".into(), Value::Str(name));
+    added.insert(
+        "groups".into(),
+        Value::List(unique.into_iter().map(Value::Str).collect()),
+    );
+    added.insert("host_vars".into(), Value::Map(vars));
+    let mut out = Outcome::ok();
+    out.changed = changed;
+    Ok(out.with("add_host", Value::Map(added)))
 }
 
 /// `set_fact`: keys are templated too (Ansible's one case of key

@@ -15,8 +15,10 @@ use std::sync::{Arc, Mutex, RwLock};
 /// The variables other hosts can see through `hostvars[...]`.
 #[derive(Debug, Default)]
 pub(crate) struct SharedVars {
-    /// Inventory-level vars (levels 3-10), fixed for the run.
-    pub inventory: Arc<Map>,
+    /// Inventory-level vars (levels 3-10): fixed unless `group_by` or
+    /// `add_host` changes the host's groups or variables (see
+    /// [`super::live`]).
+    inventory: RwLock<Arc<Map>>,
     /// Facts (`ansible_*`, `ansible_facts`) and `set_fact`/registered
     /// results, updated as the host runs.
     pub dynamic: RwLock<Map>,
@@ -38,6 +40,31 @@ pub(crate) enum FactWrite {
 }
 
 impl SharedVars {
+    /// A host's shared variables, starting from its inventory's.
+    pub(crate) fn new(inventory: Arc<Map>) -> Arc<SharedVars> {
+        Arc::new(SharedVars {
+            inventory: RwLock::new(inventory),
+            dynamic: RwLock::new(Map::new()),
+            inbox: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The host's inventory-level variables as they are now.
+    pub(crate) fn inventory(&self) -> Arc<Map> {
+        match self.inventory.read() {
+            Ok(i) => i.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// New inventory-level variables (the host's groups changed).
+    pub(crate) fn set_inventory(&self, vars: Map) {
+        match self.inventory.write() {
+            Ok(mut i) => *i = Arc::new(vars),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(vars),
+        }
+    }
+
     /// Gives this host facts from another host's task: `hostvars` shows
     /// them at once; the host's own variables take them at its next
     /// [`HostState::absorb`].
@@ -154,13 +181,18 @@ impl HostState {
     /// `foreign` is shared by every host of the run: the count of
     /// delegated writes (see [`Meter`]).
     pub(crate) fn new(name: &str, inventory: Arc<Map>, foreign: Arc<AtomicU64>) -> HostState {
+        HostState::with_shared(name, SharedVars::new(inventory), foreign)
+    }
+
+    /// A host whose `hostvars` entry exists already (one `add_host` made).
+    pub(crate) fn with_shared(
+        name: &str,
+        shared: Arc<SharedVars>,
+        foreign: Arc<AtomicU64>,
+    ) -> HostState {
         HostState {
             name: name.to_owned(),
-            shared: Arc::new(SharedVars {
-                inventory,
-                dynamic: RwLock::new(Map::new()),
-                inbox: Mutex::new(Vec::new()),
-            }),
+            shared,
             facts: Map::new(),
             included: Map::new(),
             set_facts: Map::new(),
@@ -212,7 +244,7 @@ impl HostState {
     pub(crate) fn shadow(&self) -> HostState {
         let mut h = HostState::new(
             &self.name,
-            self.shared.inventory.clone(),
+            self.shared.inventory(),
             Arc::new(AtomicU64::new(0)),
         );
         if let (Ok(mine), Ok(mut theirs)) = (self.shared.dynamic.read(), h.shared.dynamic.write()) {

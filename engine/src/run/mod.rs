@@ -29,6 +29,7 @@ mod host;
 mod include;
 mod include_vars;
 mod invocation;
+mod live;
 mod lookahead;
 mod options;
 mod piggyback;

@@ -61,6 +61,9 @@ pub struct RunOptions {
     /// `host_pattern_mismatch`: what a host pattern or `--limit` item that
     /// matches nothing does (checked by [`crate::job::check_hosts`]).
     pub host_pattern_mismatch: crate::config::PatternMismatch,
+    /// `force_valid_group_names = ignore`: no warning about the names of
+    /// groups `group_by` and `add_host` make.
+    pub quiet_group_names: bool,
     /// `localhost_warning`: warn when the inventory has no hosts.
     pub localhost_warning: bool,
 }
@@ -159,6 +162,7 @@ impl Default for RunOptions {
             play_defaults: PlayDefaults::default(),
             roles_path: Vec::new(),
             host_pattern_mismatch: crate::config::PatternMismatch::Warning,
+            quiet_group_names: false,
             localhost_warning: true,
         }
     }

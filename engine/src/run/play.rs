@@ -4,11 +4,13 @@
 use super::env::TaskEnv;
 use super::gather::gather_facts;
 use super::host::{HostState, Standing};
+use super::live::LiveInventory;
 use super::options::{RunError, RunOptions, RunSummary};
 use super::prefetch::before_facts;
 use super::start_at;
 use super::vars::{HostTable, PlayVars};
 use super::walk::Walk;
+use crate::config::PatternMismatch;
 use crate::inventory::Inventory;
 use crate::modules::RunMode;
 use crate::plan::{HostOrder, Plan, PlayPlan, Serial, Step, Strategy};
@@ -59,18 +61,31 @@ pub fn run(
     // delegated to it before any play targets it).
     let mut implicit = (!states.contains_key("localhost"))
         .then(|| HostState::new("localhost", local_vars(), foreign.clone()));
+    let live = Arc::new(LiveInventory::new(
+        inventory.clone(),
+        plan.playbook_dir.clone(),
+        opts.quiet_group_names,
+    ));
     let hostvars = Arc::new(HostTable {
-        hosts: states
-            .iter()
-            .map(|(k, s)| (k.clone(), s.shared.clone()))
-            .collect(),
+        hosts: std::sync::RwLock::new(
+            states
+                .iter()
+                .map(|(k, s)| (k.clone(), s.shared.clone()))
+                .collect(),
+        ),
         extra: extra.clone(),
         implicit_localhost: implicit.as_ref().map(|s| s.shared.clone()),
+        live: live.clone(),
     });
+    // Plays past these select from an inventory earlier plays may have
+    // changed: their patterns are checked when they start, as Ansible
+    // checks every play's (the others were checked before the run).
+    let static_plays = plan.plays_with_static_hosts();
+    let mut warned: std::collections::HashSet<String> = Default::default();
     let mut cancelled = false;
     let mut stopped = false;
     let mut start_at = opts.start_at_task.clone();
-    for play in &plan.plays {
+    for (index, play) in plan.plays.iter().enumerate() {
         if opts.cancel.load(Ordering::Relaxed) {
             cancelled = true;
             break;
@@ -99,25 +114,52 @@ pub fn run(
                 pattern: play.hosts.clone(),
                 message: e.to_string(),
             })?;
-        let selected = inventory
+        if index >= static_plays {
+            let unmatched =
+                live.read()
+                    .unmatched_patterns(&pattern)
+                    .map_err(|e| RunError::Pattern {
+                        pattern: pattern.clone(),
+                        message: e.to_string(),
+                    })?;
+            for item in unmatched {
+                match opts.host_pattern_mismatch {
+                    PatternMismatch::Error => return Err(RunError::UnmatchedPattern(item)),
+                    PatternMismatch::Ignore => {}
+                    PatternMismatch::Warning => {
+                        if warned.insert(item.clone()) {
+                            reporter.event(&Event::Warning(format!(
+                                "Could not match supplied host pattern, ignoring: {item}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        let selected = live
+            .read()
             .select_with_limit(&pattern, opts.limit.as_deref())
             .map_err(|e| RunError::Pattern {
                 pattern: pattern.clone(),
                 message: e.to_string(),
             })?;
         let selected = match opts.shard {
-            Some(shard) => shard.filter(inventory, selected),
+            Some(shard) => shard.filter(&live.read(), selected),
             None => selected,
         };
         let mut hosts: Vec<String> = Vec::new();
         for h in selected {
             if !states.contains_key(&h) {
-                // An implicit localhost: not in the inventory, runs locally.
+                // A host `add_host` made, or an implicit localhost (not in
+                // the inventory, runs locally).
                 let st = match implicit.take() {
                     Some(st) if h == "localhost" => st,
                     other => {
                         implicit = other;
-                        HostState::new(&h, local_vars(), foreign.clone())
+                        match hostvars.shared(&h) {
+                            Some(shared) => HostState::with_shared(&h, shared, foreign.clone()),
+                            None => HostState::new(&h, local_vars(), foreign.clone()),
+                        }
                     }
                 };
                 states.insert(h.clone(), st);
@@ -174,7 +216,7 @@ pub fn run(
             let pv = play_vars(
                 play,
                 plan,
-                inventory,
+                &live,
                 opts,
                 &extra,
                 &hostvars,
@@ -419,7 +461,7 @@ fn run_tags(tags: &[String], run: bool) -> Value {
 fn play_vars(
     play: &PlayPlan,
     plan: &Plan,
-    inventory: &Inventory,
+    live: &Arc<LiveInventory>,
     opts: &RunOptions,
     extra: &Arc<Map>,
     hostvars: &Arc<HostTable>,
@@ -428,12 +470,10 @@ fn play_vars(
 ) -> PlayVars {
     let list = |v: &[String]| Value::List(v.iter().map(|h| Value::Str(h.clone())).collect());
     let mut magic = Map::new();
-    let groups = inventory
-        .groups_var()
-        .into_iter()
-        .map(|(g, hs)| (g, list(&hs)))
-        .collect::<Map>();
-    magic.insert("groups".into(), Value::Map(groups));
+    // Read before the groups: a change in between is read again by each
+    // task (see `task_vars`).
+    let changes_seen = live.changes();
+    magic.insert("groups".into(), live.groups_var());
     magic.insert(
         "playbook_dir".into(),
         Value::Str(plan.playbook_dir.display().to_string()),
@@ -476,16 +516,11 @@ fn play_vars(
         .map(|h| {
             let mut m = Map::new();
             m.insert("inventory_hostname".into(), Value::Str(h.clone()));
-            let short = if h.parse::<std::net::IpAddr>().is_ok() {
-                h.as_str()
-            } else {
-                h.split('.').next().unwrap_or(h)
-            };
             m.insert(
                 "inventory_hostname_short".into(),
-                Value::Str(short.to_owned()),
+                Value::Str(super::vars::short_name(h).to_owned()),
             );
-            m.insert("group_names".into(), list(&inventory.group_names(h)));
+            m.insert("group_names".into(), live.group_names(h));
             (h.clone(), m)
         })
         .collect();
@@ -495,6 +530,8 @@ fn play_vars(
         magic,
         host_magic,
         hostvars: hostvars.clone(),
+        live: live.clone(),
+        changes_seen,
     }
 }
 

@@ -7,12 +7,13 @@
 //! extra vars, then the magic variables, which nothing overrides.
 
 use super::host::{HostState, SharedVars};
+use super::live::LiveInventory;
 use crate::plan::TaskStep;
 use crate::playbook::keyword_table::Keyword;
 use crate::template::{HostVars, Vars};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Play-wide values every task's variables start from.
 pub(crate) struct PlayVars {
@@ -27,25 +28,34 @@ pub(crate) struct PlayVars {
     pub host_magic: IndexMap<String, Map>,
     /// The `hostvars` table.
     pub hostvars: Arc<HostTable>,
+    /// The run's inventory, which `group_by` and `add_host` change.
+    pub live: Arc<LiveInventory>,
+    /// Its [`LiveInventory::changes`] when `magic` and `host_magic` were
+    /// made: once it moves, `groups` and `group_names` are read anew.
+    pub changes_seen: u64,
 }
 
 /// All hosts' variables, for `hostvars[...]`.
 pub(crate) struct HostTable {
-    pub hosts: IndexMap<String, Arc<SharedVars>>,
+    /// Inventory hosts, with those `add_host` adds.
+    pub hosts: RwLock<IndexMap<String, Arc<SharedVars>>>,
     pub extra: Arc<Map>,
     /// `localhost` when the inventory does not name it: as in
     /// ansible-core, `hostvars['localhost']` and `delegate_facts` to it
     /// work, and iterating `hostvars` does not show it.
     pub implicit_localhost: Option<Arc<SharedVars>>,
+    /// For each host's `group_names`.
+    pub live: Arc<LiveInventory>,
 }
 
 impl HostTable {
     /// The shared variables of `host` (an inventory host or the implicit
     /// `localhost`).
-    pub(crate) fn shared(&self, host: &str) -> Option<&Arc<SharedVars>> {
-        self.hosts.get(host).or_else(|| {
+    pub(crate) fn shared(&self, host: &str) -> Option<Arc<SharedVars>> {
+        let found = self.hosts.read().ok().and_then(|h| h.get(host).cloned());
+        found.or_else(|| {
             self.implicit_localhost
-                .as_ref()
+                .clone()
                 .filter(|_| host == "localhost")
         })
     }
@@ -53,18 +63,37 @@ impl HostTable {
 
 impl HostVars for HostTable {
     fn host_names(&self) -> Vec<String> {
-        self.hosts.keys().cloned().collect()
+        self.hosts
+            .read()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn vars_of(&self, host: &str) -> Option<Vars> {
         let shared = self.shared(host)?;
-        let mut m = (*shared.inventory).clone();
+        let mut m = (*shared.inventory()).clone();
         if let Ok(d) = shared.dynamic.read() {
             extend(&mut m, &d);
         }
         extend(&mut m, &self.extra);
+        // The magic variables ansible-core's `hostvars[host]` holds that
+        // are the host's own.
         m.insert("inventory_hostname".into(), Value::Str(host.to_owned()));
+        m.insert(
+            "inventory_hostname_short".into(),
+            Value::Str(short_name(host).to_owned()),
+        );
+        m.insert("group_names".into(), self.live.group_names(host));
         Some(Vars::new(Arc::new(m)))
+    }
+}
+
+/// `inventory_hostname_short`: up to the first dot, an IP address whole.
+pub(crate) fn short_name(host: &str) -> &str {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        host
+    } else {
+        host.split('.').next().unwrap_or(host)
     }
 }
 
@@ -77,12 +106,13 @@ fn extend(into: &mut Map, from: &Map) {
 /// The merged variables of `host` for `task` (or for play-level work when
 /// `task` is `None`), plus `extra` overlay (include params).
 pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>) -> Vars {
-    let mut m = Map::with_capacity(host.shared.inventory.len() + pv.play.len() + 64);
+    let inventory = host.shared.inventory();
+    let mut m = Map::with_capacity(inventory.len() + pv.play.len() + 64);
     let role = task.and_then(|t| t.role.as_deref());
     if let Some(r) = role {
         extend(&mut m, &r.defaults);
     }
-    extend(&mut m, &host.shared.inventory);
+    extend(&mut m, &inventory);
     extend(&mut m, &host.facts);
     extend(&mut m, &pv.play);
     if let Some(r) = role {
@@ -106,6 +136,10 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     if let Some(hm) = pv.host_magic.get(&host.name) {
         extend(&mut m, hm);
     }
+    if pv.live.changes() != pv.changes_seen {
+        m.insert("groups".into(), pv.live.groups_var());
+        m.insert("group_names".into(), pv.live.group_names(&host.name));
+    }
     let mut vars = Vars::new(Arc::new(m));
     vars.set_hostvars(pv.hostvars.clone());
     if let Some(t) = task {
@@ -128,7 +162,7 @@ pub(crate) fn delegate_vars(pv: &PlayVars, delegate: &str, task: &TaskStep) -> V
     }
     match pv.hostvars.shared(delegate) {
         Some(shared) => {
-            extend(&mut m, &shared.inventory);
+            extend(&mut m, &shared.inventory());
             if let Ok(d) = shared.dynamic.read() {
                 extend(&mut m, &d);
             }

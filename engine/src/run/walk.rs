@@ -311,11 +311,14 @@ impl Walk<'_> {
             }
             run
         };
-        // `pause` bypasses the host loop: it runs once for the batch, as
-        // run_once does (measured: only the first host prints and counts).
+        // `pause` and `add_host` bypass the host loop: they run once for
+        // the batch, as run_once does (measured: only the first host
+        // prints and counts), but only run_once registers the result for
+        // every host (ansible-core's `get_task_hosts`).
         t.keywords.read(Keyword::RunOnce);
         t.keywords.read(Keyword::IgnoreUnreachable);
-        let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
+        let bypass = matches!(t.module.builtin(), Some(Builtin::Pause | Builtin::AddHost));
+        let once = t.run_once || bypass;
         let results: Vec<(usize, TaskRun)> = if once {
             vec![(first, one(&mut batch[first]))]
         } else {
@@ -328,7 +331,7 @@ impl Walk<'_> {
                     .collect()
             })
         };
-        if once {
+        if t.run_once {
             // Ansible gives the run_once result to every host of the batch.
             if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
                 let registered = super::result::registered(run.result.to_map());
