@@ -396,7 +396,7 @@ fn meta(st: &mut HostState, args: &Map) -> Result<Outcome, String> {
             }
             Ok(Outcome::ok())
         }
-        "end_host" | "end_play" => {
+        "end_host" | "end_play" | "end_batch" => {
             st.standing = Standing::Ended;
             Ok(Outcome::ok())
         }

@@ -241,6 +241,7 @@ pub fn run(
                 timeline: &timeline,
                 throttles: Default::default(),
                 fatal: Default::default(),
+                play_ended: Default::default(),
             };
             // `--start-at-task`: until a batch finds the task, each runs
             // nothing (not even fact gathering); the batch that finds it
@@ -294,6 +295,9 @@ pub fn run(
             if !finished || batch_failed {
                 cancelled = opts.cancel.load(Ordering::Relaxed);
                 stopped = true;
+                break;
+            }
+            if walk.play_ended.load(Ordering::Relaxed) {
                 break;
             }
         }

@@ -46,6 +46,8 @@ pub(crate) struct Walk<'a> {
     /// An error that ends the run at once (Ansible raises it from its
     /// strategy): set by the worker that hit it.
     pub fatal: Mutex<Option<String>>,
+    /// A `meta: end_play` ran: the play's later batches do not run.
+    pub play_ended: std::sync::atomic::AtomicBool,
 }
 
 /// At most `max` hosts inside at once (`throttle:`).
@@ -346,6 +348,14 @@ impl Walk<'_> {
         }
         let mut failed_now = 0usize;
         let any_results = !results.is_empty();
+        // `end_play` and `end_batch` that ran (not skipped by `when`) end
+        // every host of the batch; `end_play` also the batches to come.
+        let ending = is_meta
+            && results.iter().any(|(_, r)| r.result.status() == Status::Ok)
+            && matches!(
+                t.args.get("_raw_params").and_then(Value::as_str),
+                Some("end_play" | "end_batch")
+            );
         for (i, run) in results {
             if is_meta && matches!(run.result.status(), Status::Ok | Status::Skipped) {
                 continue;
@@ -356,9 +366,13 @@ impl Walk<'_> {
                 failed_now += 1;
             }
         }
-        if is_meta && t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play") {
+        if ending {
             for s in batch.iter_mut().filter(|s| s.active()) {
                 s.standing = Standing::Ended;
+            }
+            if t.args.get("_raw_params").and_then(Value::as_str) == Some("end_play") {
+                self.play_ended
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         t.keywords.read(Keyword::AnyErrorsFatal);
