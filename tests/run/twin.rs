@@ -586,13 +586,21 @@ fn delegate_to_another_inventory_host_runs_there() {
                 dest: /tmp/delegated
                 content: from {{ inventory_hostname }}
               delegate_to: other
+            - debug:
+                msg: \"{{ ansible_delegated_vars | list }} {{ ansible_delegated_vars.other.inventory_hostname }} {{ ansible_delegated_vars.other.ansible_user }}\"
+              delegate_to: other
+            - debug:
+                msg: \"{{ ansible_delegated_vars is defined }}\"
             ",
         )
         .host_vars("ansible_user: root")
         .other_vars("ansible_user: kib")
         .run();
     pair.assert_same()
-        .assert_msg(&format!("ran on other as {SUDO_USER}"));
+        .assert_msg(&format!("ran on other as {SUDO_USER}"))
+        .assert_msg("['other'] target kib");
+    // Only a delegated task has them.
+    assert!(pair.ours.messages().contains(&"\"msg\": false".to_owned()));
     for tool in [Tool::Ours, Tool::Ansible] {
         let other = twin.host(tool, 1);
         assert_eq!(other.sh("cat /tmp/delegated"), "from target", "{tool:?}");

@@ -149,6 +149,25 @@ fn delegate(env: &TaskEnv<'_>, task: &TaskStep, vars: &Vars) -> Result<Option<St
     }
 }
 
+/// `ansible_delegated_vars` for a delegated task: the delegate's
+/// variables under its name, with `inventory_hostname` the host's (as
+/// ansible-core's `get_delegated_vars_and_hostname` gives them to the
+/// task). `None` when not delegated, or when `delegate_to` needs the
+/// item's variables.
+pub(crate) fn delegated_vars(
+    env: &TaskEnv<'_>,
+    host: &str,
+    task: &TaskStep,
+    vars: &Vars,
+) -> Option<Value> {
+    let d = delegate(env, task, vars).ok()??;
+    let mut own = super::vars::delegate_map(env.pv, &d, task);
+    own.insert("inventory_hostname".into(), Value::Str(host.to_owned()));
+    let mut by_name = Map::new();
+    by_name.insert(d, Value::Map(own));
+    Some(Value::Map(by_name))
+}
+
 /// The delegate a result names (`[host -> delegate(address)]`, see
 /// [`Delegate`]): `None` when the task is not delegated or is delegated to
 /// `host` itself, whose result reads `[host]` as in ansible-core. `vars`

@@ -35,7 +35,10 @@ pub(crate) fn run_task(
     // Facts other hosts' tasks gave this one (the `free` strategy has no
     // common point where the walk could hand them over).
     st.absorb();
-    let vars = task_vars(env.pv, st, Some(task));
+    let mut vars = task_vars(env.pv, st, Some(task));
+    if let Some(dv) = connection::delegated_vars(env, &st.name, task, &vars) {
+        vars = vars.with("ansible_delegated_vars", dv);
+    }
     let used = &task.keywords;
     for k in [
         Keyword::When,

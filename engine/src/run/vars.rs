@@ -155,6 +155,13 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
 /// task). A name outside the inventory has none of its own, except the
 /// implicit `localhost`, which connects locally.
 pub(crate) fn delegate_vars(pv: &PlayVars, delegate: &str, task: &TaskStep) -> Vars {
+    let mut vars = Vars::new(Arc::new(delegate_map(pv, delegate, task)));
+    vars.set_hostvars(pv.hostvars.clone());
+    vars
+}
+
+/// The map [`delegate_vars`] holds.
+pub(crate) fn delegate_map(pv: &PlayVars, delegate: &str, task: &TaskStep) -> Map {
     let mut m = Map::new();
     let role = task.role.as_deref();
     if let Some(r) = role {
@@ -179,7 +186,5 @@ pub(crate) fn delegate_vars(pv: &PlayVars, delegate: &str, task: &TaskStep) -> V
     extend(&mut m, &task.vars);
     extend(&mut m, &pv.extra);
     m.insert("inventory_hostname".into(), Value::Str(delegate.to_owned()));
-    let mut vars = Vars::new(Arc::new(m));
-    vars.set_hostvars(pv.hostvars.clone());
-    vars
+    m
 }
