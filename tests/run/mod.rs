@@ -16,6 +16,7 @@ mod keyword_values;
 mod local_facts;
 mod logic;
 mod lookahead;
+mod magic_vars;
 mod meta_end;
 mod nolog;
 mod options;

@@ -140,12 +140,44 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
         m.insert("groups".into(), pv.live.groups_var());
         m.insert("group_names".into(), pv.live.group_names(&host.name));
     }
+    if let Some(t) = task {
+        m.insert("ansible_search_path".into(), search_path(pv, t));
+    }
     let mut vars = Vars::new(Arc::new(m));
     vars.set_hostvars(pv.hostvars.clone());
     if let Some(t) = task {
         vars.set_search_paths(t.search_paths.clone());
     }
     vars
+}
+
+/// `ansible_search_path`: ansible-core's `task.get_search_path()`, the
+/// task's role, the directory of its file, then the playbook's, each
+/// once and absolute.
+fn search_path(pv: &PlayVars, t: &TaskStep) -> Value {
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    let mut add = |p: &std::path::Path| {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if !dirs.contains(&p) {
+            dirs.push(p);
+        }
+    };
+    if let Some(r) = t.role.as_deref() {
+        add(&r.path);
+    }
+    // A relative file name is relative to the working directory.
+    match std::path::Path::new(&*t.span.file).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => add(dir),
+        _ => add(std::path::Path::new(".")),
+    }
+    if let Some(Value::Str(d)) = pv.magic.get("playbook_dir") {
+        add(std::path::Path::new(d));
+    }
+    Value::List(
+        dirs.iter()
+            .map(|d| Value::Str(d.display().to_string()))
+            .collect(),
+    )
 }
 
 /// The variables of `delegate` for `task`, which its connection settings

@@ -1,5 +1,5 @@
 //! Path, shell and URL filters (POSIX, controller-side): `basename`,
-//! `dirname`, `expanduser`, `realpath`, `splitext`, `path_join`, `quote`,
+//! `dirname`, `expanduser`, `realpath`, `relpath`, `splitext`, `path_join`, `quote`,
 //! `urlsplit`, `urldecode`, `urlencode`.
 
 use super::failed;
@@ -11,6 +11,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("dirname", |p: &str| dirname(p).to_owned());
     env.add_filter("expanduser", expanduser);
     env.add_filter("realpath", realpath);
+    env.add_filter("relpath", |p: &str, start: Option<&str>| relpath(p, start));
     env.add_filter("splitext", splitext);
     env.add_filter("path_join", path_join);
     env.add_filter("quote", |v: &Value| {
@@ -19,6 +20,45 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("urlsplit", urlsplit);
     env.add_filter("urldecode", |s: &str| urldecode(s));
     env.add_filter("urlencode", urlencode);
+}
+
+/// Python's `os.path.relpath(path, start)`: both made absolute (from the
+/// working directory) and normalised without reading the file system,
+/// then the way from `start` to `path`.
+fn relpath(path: &str, start: Option<&str>) -> Result<String, Error> {
+    if path.is_empty() {
+        return Err(failed("relpath", "no path specified"));
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| "/".into());
+    let parts = |p: &str| -> Vec<String> {
+        let full = if p.starts_with('/') {
+            p.to_owned()
+        } else {
+            format!("{cwd}/{p}")
+        };
+        let mut out: Vec<String> = Vec::new();
+        for c in full.split('/') {
+            match c {
+                "" | "." => {}
+                ".." => {
+                    out.pop();
+                }
+                c => out.push(c.to_owned()),
+            }
+        }
+        out
+    };
+    let (to, from) = (parts(path), parts(start.unwrap_or(".")));
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut rel: Vec<&str> = vec![".."; from.len() - common];
+    rel.extend(to[common..].iter().map(String::as_str));
+    Ok(if rel.is_empty() {
+        ".".into()
+    } else {
+        rel.join("/")
+    })
 }
 
 /// Jinja's `urlencode`: a string (or any non-iterable) quoted with `/`
@@ -286,6 +326,21 @@ mod tests {
         assert_eq!(dirname("/x"), "/");
         assert_eq!(splitext(".bashrc"), [".bashrc", ""]);
         assert_eq!(splitext("a/file.tar.gz"), ["a/file.tar", ".gz"]);
+    }
+
+    #[test]
+    fn relpath_is_pythons() {
+        // Values from Python's os.path.relpath.
+        for (p, start, want) in [
+            ("/a/b/c", "/a", "b/c"),
+            ("/a", "/a/b/c", "../.."),
+            ("/a/b", "/a/b", "."),
+            ("/x/y", "/a/b", "../../x/y"),
+            ("/a/./b/../c", "/a", "c"),
+        ] {
+            assert_eq!(relpath(p, Some(start)).unwrap(), want, "{p} from {start}");
+        }
+        assert!(relpath("", None).is_err());
     }
 
     #[test]
