@@ -178,7 +178,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
         delegate_facts: t.delegate_facts.clone(),
-        keyword_error: t.keyword_error.clone(),
+        keyword_error: t.reach_error.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         module_defaults: t.module_defaults.clone(),
@@ -196,7 +196,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
 
 /// A flag as the template layer reads it at run time. A literal that is
 /// not a boolean never gets there: the task fails first (see
-/// [`TaskStep::keyword_error`]).
+/// [`TaskStep::reach_error`]).
 fn flag_value(f: &Spanned<Flag>) -> Value {
     match &f.value {
         Flag::Bool(b) => Value::Bool(*b),
@@ -744,33 +744,30 @@ impl Compiler {
             };
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
-            Ok(m) => m,
-            Err(name) => {
-                // Not one of ours: a module Ansible (or a library/ dir, an
-                // installed collection) has is a gap announced before the
-                // run; a name nobody knows is a typo, refused.
-                let mut dirs = vec![inh.playbook_dir.clone()];
-                dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
-                dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
-                let looked_up = if name == t.action.written {
-                    t.action.module.as_str()
-                } else {
-                    name.as_str()
-                };
-                match resolve(looked_up, &dirs) {
-                    Some(m) => m,
-                    None => {
-                        self.errors.push(PlanError::UnknownModule {
-                            suggestion: (name == t.action.written)
-                                .then(|| ModuleName::suggest(&t.action.module))
-                                .flatten(),
-                            name,
-                            task: format!("task `{}`", t.display_name()),
-                            span: t.action.span.clone(),
-                        });
-                        return None;
-                    }
+        let mut dirs = vec![inh.playbook_dir.clone()];
+        dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
+        dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+        let module = if t.action.is_templated() {
+            // Resolved per host when one reaches the task (see
+            // `TaskStep::module_is_templated`); until then a stand-in
+            // that nothing runs.
+            ModuleName::unimplemented(&t.action.written)
+        } else {
+            match super::resolve::module_of(&t.action.written, &inh.collections, &self.roots, &dirs)
+            {
+                Ok(m) => m,
+                Err(name) => {
+                    // Not one of ours and not one Ansible (or a library/
+                    // dir, an installed collection) has: a typo, refused.
+                    self.errors.push(PlanError::UnknownModule {
+                        suggestion: (name == t.action.written)
+                            .then(|| ModuleName::suggest(&t.action.module))
+                            .flatten(),
+                        name,
+                        task: format!("task `{}`", t.display_name()),
+                        span: t.action.span.clone(),
+                    });
+                    return None;
                 }
             }
         };
@@ -887,7 +884,7 @@ impl Compiler {
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             delegate_facts: inner.delegate_facts.clone(),
-            keyword_error: inner.keyword_error.clone(),
+            reach_error: inner.keyword_error.clone(),
             run_once: inner.run_once,
             any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
@@ -973,7 +970,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         tags: vec!["always".into()],
         delegate_to: None,
         delegate_facts: None,
-        keyword_error: None,
+        reach_error: None,
         run_once: false,
         any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),
@@ -992,40 +989,6 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         keywords: inh.used.clone(),
         role: None,
         search_paths: search_paths(None, &inh.playbook_dir),
-    }
-}
-
-/// The module a task names: one this engine runs, or one Ansible has and
-/// this engine lacks (its tasks fail only when a host reaches them);
-/// `None` when Ansible does not know the name either. A module or action
-/// plugin in a `library/` or `action_plugins/` folder of `dirs` (the
-/// playbook's, the role's) is one Ansible has: Python plugins are not run
-/// here, so such tasks fail when a host reaches them.
-pub(crate) fn resolve(name: &str, dirs: &[PathBuf]) -> Option<ModuleName> {
-    use crate::catalog::{catalog, ModuleKnown};
-    if let Some(m) = ModuleName::lookup(name) {
-        return Some(m);
-    }
-    let short = name.rsplit('.').next().unwrap_or(name);
-    let adjacent = dirs.iter().any(|d| {
-        ["library", "action_plugins"].iter().any(|sub| {
-            ["py", "sh", "ps1", ""].iter().any(|ext| {
-                let file = if ext.is_empty() {
-                    short.to_owned()
-                } else {
-                    format!("{short}.{ext}")
-                };
-                d.join(sub).join(file).is_file()
-            })
-        })
-    });
-    if adjacent {
-        return Some(ModuleName::unimplemented(name));
-    }
-    match catalog().module(name) {
-        ModuleKnown::Documented(doc) => Some(ModuleName::unimplemented(doc.display_name())),
-        ModuleKnown::OtherCollection => Some(ModuleName::unimplemented(name)),
-        ModuleKnown::Unknown => None,
     }
 }
 

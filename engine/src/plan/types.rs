@@ -264,7 +264,9 @@ pub struct TaskStep {
     pub name: Option<String>,
     /// The action as written (`ansible.builtin.copy`), for unnamed banners.
     pub action: String,
-    /// The resolved module.
+    /// The resolved module; for a templated name
+    /// ([`TaskStep::module_is_templated`]) a stand-in until the executor
+    /// resolves it for the host reaching the task.
     pub module: ModuleName,
     /// Arguments, raw (templated per host, per item).
     pub args: Map,
@@ -303,10 +305,11 @@ pub struct TaskStep {
     /// `delegate_facts` (raw): the facts the task returns go to the
     /// `delegate_to` host instead of this one.
     pub delegate_facts: Option<Value>,
-    /// Ansible's error for a boolean keyword in force whose literal is not
-    /// a boolean (`diff: yes.`): the task fails with it when a host
-    /// reaches it, after its `when`, as ansible-core's post-validation does.
-    pub keyword_error: Option<String>,
+    /// An error ansible-core's post-validation raises when a host reaches
+    /// the task, after its `when`: a boolean keyword in force whose
+    /// literal is not a boolean (`diff: yes.`), or a templated module name
+    /// that rendered to no module. The task (each loop item) fails with it.
+    pub reach_error: Option<String>,
     /// `run_once`.
     pub run_once: bool,
     /// `any_errors_fatal` set on the play or a role, block or task above
@@ -352,6 +355,13 @@ pub struct TaskStep {
 }
 
 impl TaskStep {
+    /// Whether the module is named by a template (`action: "{{ m }}"`):
+    /// ansible-core renders it per host, with that host's variables, when
+    /// the host reaches the task.
+    pub fn module_is_templated(&self) -> bool {
+        crate::template::Templar::is_template(&self.action)
+    }
+
     /// The banner text before templating: `role : name`, or the action.
     pub fn banner(&self, rendered_name: Option<&str>) -> String {
         let name = rendered_name

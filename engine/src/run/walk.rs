@@ -258,8 +258,34 @@ impl Walk<'_> {
             t.keywords.read(Keyword::Name);
             (t.banner(name.as_deref()), name.unwrap_or_default())
         };
+        // A templated module name, resolved for each host before the
+        // banner, as ansible-core's strategy renders it host by host: a
+        // name that does not render ends the run there.
+        let mut resolved: Vec<Option<TaskStep>> = Vec::with_capacity(batch.len());
+        for (i, s) in batch.iter().enumerate() {
+            let step = match who.takes(s) {
+                true => super::action_name::for_host(&self.env, s, t),
+                false => Ok(None),
+            };
+            match step {
+                Ok(step) => resolved.push(step),
+                Err(e) => {
+                    if i > first {
+                        self.reporter.event(&Event::TaskStart {
+                            name: banner.clone(),
+                            handler,
+                        });
+                    }
+                    if let Ok(mut f) = self.fatal.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return false;
+                }
+            }
+        }
+        let step_of = |i: usize| resolved[i].as_ref().unwrap_or(t);
         // Ansible 2.19 shows a meta task's banner once per host (below).
-        let is_meta = t.module.builtin() == Some(Builtin::Meta);
+        let is_meta = step_of(first).module.builtin() == Some(Builtin::Meta);
         if !is_meta {
             self.reporter.event(&Event::TaskStart {
                 name: banner.clone(),
@@ -267,11 +293,12 @@ impl Walk<'_> {
             });
         }
         let throttle = self.throttle(t, &batch[first]);
-        let one = |st: &mut HostState| -> TaskRun {
+        let one = |i: usize, st: &mut HostState| -> TaskRun {
+            let step = step_of(i);
             let run = match &throttle {
                 Err(e) => TaskRun::single(TaskResult::task_error(e)),
-                Ok(Some(limit)) => limit.run(|| self.run_one(t, st, &banner)),
-                Ok(None) => self.run_one(t, st, &banner),
+                Ok(Some(limit)) => limit.run(|| self.run_one(step, st, &banner)),
+                Ok(None) => self.run_one(step, st, &banner),
             };
             if run.result.changed {
                 // Ansible checks each notification as it saves it and
@@ -315,19 +342,22 @@ impl Walk<'_> {
         // run_once does (measured: only the first host prints and counts).
         t.keywords.read(Keyword::RunOnce);
         t.keywords.read(Keyword::IgnoreUnreachable);
-        let once = t.run_once || t.module.builtin() == Some(Builtin::Pause);
+        let once = t.run_once || step_of(first).module.builtin() == Some(Builtin::Pause);
         let results: Vec<(usize, TaskRun)> = if once {
-            vec![(first, one(&mut batch[first]))]
+            vec![(first, one(first, &mut batch[first]))]
         } else {
             self.pool.install(|| {
                 batch
                     .par_iter_mut()
                     .enumerate()
                     .filter(|(_, s)| who.takes(s))
-                    .map(|(i, s)| (i, one(s)))
+                    .map(|(i, s)| (i, one(i, s)))
                     .collect()
             })
         };
+        for step in resolved.iter().flatten() {
+            t.keywords.read_from(&step.keywords);
+        }
         if once {
             // Ansible gives the run_once result to every host of the batch.
             if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {

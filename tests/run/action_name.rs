@@ -1,0 +1,103 @@
+//! Templated module names (`action: "{{ pkg_mgr }}"`), compared with
+//! ansible-playbook 2.19.14 on twin hosts: the name is rendered with each
+//! host's variables when the host reaches the task, so two hosts may run
+//! two modules in one task; the arguments are parsed by the module the
+//! name resolves to (from `args:`, from `k=v` text after the name, or
+//! from the mapping form); a name that resolves to no module fails that
+//! task (each loop item reaching it) in Ansible's words, which
+//! `ignore_errors` sees; and a name that does not render ends the run, as
+//! ansible-core's strategy raises it before the task's `when`.
+
+use super::twin::{Tool, Twin};
+
+#[test]
+fn a_templated_module_name_is_resolved_per_host() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            r#"
+            - hosts: all
+              gather_facts: false
+              vars:
+                pkg_mgr_var: file
+                bad: nosuchmod
+              tasks:
+                - name: a templated name, arguments from args
+                  action: "{{ pkg_mgr_var }}"
+                  args:
+                    path: /root/touched
+                    state: touch
+                  register: a
+                - name: free-form k=v text after the name
+                  action: "{{ name }} msg='hello {{ inventory_hostname }}'"
+                  vars:
+                    name: ansible.builtin.debug
+                  when: inventory_hostname == 'target'
+                - set_fact:
+                    m: "{{ 'command' if inventory_hostname == 'target' else 'shell' }}"
+                - name: each host its own module
+                  action:
+                    module: "{{ m }}"
+                    cmd: echo {{ inventory_hostname }}
+                  register: c
+                - name: a name no module answers to
+                  action: "{{ bad }} x=1"
+                  ignore_errors: true
+                  register: d
+                - name: and in a loop, item by item after the item's when
+                  action: "{{ bad }}"
+                  loop: [1, 2]
+                  when: item == 2
+                  ignore_errors: true
+                  register: e
+                - debug:
+                    msg: "{{ a.state }} {{ hostvars.target.c.cmd }} {{ hostvars.other.c.cmd }} {{ c.stdout }}"
+                  when: inventory_hostname == 'other'
+                - debug:
+                    msg: "{{ d.msg }} | {{ e.results | map(attribute='skipped', default=false) | list }} {{ e.results[1].msg }}"
+                  when: inventory_hostname == 'other'
+            "#,
+        )
+        .run();
+    pair.assert_same()
+        .assert_same_recap("other")
+        .assert_recap(
+            "target",
+            "ok=6 changed=2 unreachable=0 failed=0 skipped=2 rescued=0 ignored=2",
+        )
+        .assert_msg("hello target")
+        .assert_msg("file ['echo', 'target'] echo other other")
+        .assert_msg(
+            "Task failed: Cannot resolve 'nosuchmod' to an action or module. | [True, False] Task failed: Cannot resolve 'nosuchmod' to an action or module.",
+        );
+    for tool in [Tool::Ours, Tool::Ansible] {
+        for i in 0..2 {
+            let h = twin.host(tool, i);
+            assert!(h.root().join("root/touched").exists(), "{tool:?} {i}");
+        }
+    }
+}
+
+#[test]
+fn a_module_name_that_does_not_render_ends_the_run() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .tasks(
+            r#"
+            - debug: msg=before
+            - action: "{{ undefined_thing }} msg=x"
+              when: false
+            - debug: msg=after
+            "#,
+        )
+        .run();
+    // No recap: the run stops at the task, before its banner.
+    assert_eq!(pair.ours.messages(), pair.ansible.messages(), "{pair:?}");
+    assert_eq!(pair.ours.code, pair.ansible.code, "{pair:?}");
+    pair.assert_msg("before");
+    for side in [&pair.ours, &pair.ansible] {
+        assert!(!side.out.contains("PLAY RECAP"), "{}", side.out);
+        assert!(!side.out.contains("TASK [{{"), "{}", side.out);
+        assert!(side.out.contains("undefined_thing"), "{}", side.out);
+    }
+}
