@@ -6,7 +6,8 @@
 //! from the mapping form); a name that resolves to no module fails that
 //! task (each loop item reaching it) in Ansible's words, which
 //! `ignore_errors` sees; and a name that does not render ends the run, as
-//! ansible-core's strategy raises it before the task's `when`.
+//! ansible-core's strategy raises it before the task's `when`. `run_once`,
+//! which the strategy renders in the same pass, is compared here too.
 
 use super::twin::{Tool, Twin};
 
@@ -99,5 +100,48 @@ fn a_module_name_that_does_not_render_ends_the_run() {
         assert!(!side.out.contains("PLAY RECAP"), "{}", side.out);
         assert!(!side.out.contains("TASK [{{"), "{}", side.out);
         assert!(side.out.contains("undefined_thing"), "{}", side.out);
+    }
+}
+
+/// `run_once` as a template, rendered per host in inventory order as
+/// ansible-core's linear strategy renders it: false for every host, every
+/// host runs; true for the first, only it runs (and its result is
+/// registered for all); true only for a later host, the hosts before it
+/// run as usual and it runs too.
+#[test]
+fn a_templated_run_once_is_decided_host_by_host() {
+    let twin = Twin::start(2);
+    let pair = twin
+        .playbook(
+            r#"
+            - hosts: all
+              gather_facts: false
+              vars:
+                flag: false
+              tasks:
+                - name: false for every host
+                  command: touch /root/a
+                  run_once: "{{ flag }}"
+                - name: true for the first host
+                  command: touch /root/b
+                  run_once: "{{ inventory_hostname == 'target' }}"
+                  register: b
+                - name: true for the second host only
+                  command: touch /root/c
+                  run_once: "{{ inventory_hostname == 'other' }}"
+                - debug:
+                    msg: "{{ b.cmd | join(' ') }}"
+                  when: inventory_hostname == 'other'
+            "#,
+        )
+        .run();
+    pair.assert_same()
+        .assert_same_recap("other")
+        .assert_msg("touch /root/b");
+    for tool in [Tool::Ours, Tool::Ansible] {
+        let exists = |i: usize, f: &str| twin.host(tool, i).root().join(f).exists();
+        assert!(exists(0, "root/a") && exists(1, "root/a"), "{tool:?}");
+        assert!(exists(0, "root/b") && !exists(1, "root/b"), "{tool:?}");
+        assert!(exists(0, "root/c") && exists(1, "root/c"), "{tool:?}");
     }
 }

@@ -31,7 +31,7 @@ struct Inherit {
     check_mode: Option<Value>,
     diff: Option<bool>,
     no_log: Option<Value>,
-    run_once: bool,
+    run_once: Option<Value>,
     any_errors_fatal: Option<bool>,
     delegate_to: Option<String>,
     delegate_facts: Option<Value>,
@@ -174,7 +174,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         check_mode: t.check_mode.clone(),
         diff: t.diff,
         no_log: t.no_log.clone(),
-        run_once: t.run_once,
+        run_once: t.run_once.clone(),
         any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
         delegate_facts: t.delegate_facts.clone(),
@@ -276,11 +276,7 @@ impl Compiler {
         mark(k.throttle.is_some(), Keyword::Throttle);
         mark(k.module_defaults.is_some(), Keyword::ModuleDefaults);
         mark(!k.collections.is_empty(), Keyword::Collections);
-        for (flag, keyword) in [
-            (&k.diff, "diff"),
-            (&k.run_once, "run_once"),
-            (&k.any_errors_fatal, "any_errors_fatal"),
-        ] {
+        for (flag, keyword) in [(&k.diff, "diff"), (&k.any_errors_fatal, "any_errors_fatal")] {
             self.literal_flag(flag, keyword);
         }
         // ansible-core post-validates a task's keywords when a host reaches
@@ -350,8 +346,8 @@ impl Compiler {
         if let Some(f) = &k.no_log {
             n.no_log = Some(flag_value(f));
         }
-        if let Some(b) = flag_bool(&k.run_once) {
-            n.run_once = b;
+        if let Some(f) = &k.run_once {
+            n.run_once = Some(flag_value(f));
         }
         if let Some(b) = flag_bool(&k.any_errors_fatal) {
             n.any_errors_fatal = Some(b);
@@ -885,7 +881,7 @@ impl Compiler {
             delegate_to: inner.delegate_to.clone(),
             delegate_facts: inner.delegate_facts.clone(),
             reach_error: inner.keyword_error.clone(),
-            run_once: inner.run_once,
+            run_once: inner.run_once.clone(),
             any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
             diff: inner.diff,
@@ -971,7 +967,7 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         delegate_to: None,
         delegate_facts: None,
         reach_error: None,
-        run_once: false,
+        run_once: None,
         any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),
         diff: inh.diff,

@@ -310,8 +310,9 @@ pub struct TaskStep {
     /// literal is not a boolean (`diff: yes.`), or a templated module name
     /// that rendered to no module. The task (each loop item) fails with it.
     pub reach_error: Option<String>,
-    /// `run_once`.
-    pub run_once: bool,
+    /// `run_once` (raw: a YAML bool or a template, rendered per host in
+    /// batch order before the task runs; see `run::reaching`).
+    pub run_once: Option<Value>,
     /// `any_errors_fatal` set on the play or a role, block or task above
     /// (innermost wins): a failure of this task on one host fails every
     /// host of the batch. `None`: [`PlayPlan::any_errors_fatal`].

@@ -258,34 +258,26 @@ impl Walk<'_> {
             t.keywords.read(Keyword::Name);
             (t.banner(name.as_deref()), name.unwrap_or_default())
         };
-        // A templated module name, resolved for each host before the
-        // banner, as ansible-core's strategy renders it host by host: a
-        // name that does not render ends the run there.
-        let mut resolved: Vec<Option<TaskStep>> = Vec::with_capacity(batch.len());
-        for (i, s) in batch.iter().enumerate() {
-            let step = match who.takes(s) {
-                true => super::action_name::for_host(&self.env, s, t),
-                false => Ok(None),
-            };
-            match step {
-                Ok(step) => resolved.push(step),
-                Err(e) => {
-                    if i > first {
-                        self.reporter.event(&Event::TaskStart {
-                            name: banner.clone(),
-                            handler,
-                        });
-                    }
-                    if let Ok(mut f) = self.fatal.lock() {
-                        f.get_or_insert(e);
-                    }
-                    return false;
+        // The module of a templated name and `run_once`, decided host by
+        // host before the banner: what does not render ends the run.
+        t.keywords.read(Keyword::RunOnce);
+        let reaching = match super::reaching::reaching(&self.env, t, batch, |s| who.takes(s)) {
+            Ok(r) => r,
+            Err((i, e)) => {
+                if i > first {
+                    self.reporter.event(&Event::TaskStart {
+                        name: banner.clone(),
+                        handler,
+                    });
                 }
+                if let Ok(mut f) = self.fatal.lock() {
+                    f.get_or_insert(e);
+                }
+                return false;
             }
-        }
-        let step_of = |i: usize| resolved[i].as_ref().unwrap_or(t);
+        };
         // Ansible 2.19 shows a meta task's banner once per host (below).
-        let is_meta = step_of(first).module.builtin() == Some(Builtin::Meta);
+        let is_meta = reaching.step(first, t).module.builtin() == Some(Builtin::Meta);
         if !is_meta {
             self.reporter.event(&Event::TaskStart {
                 name: banner.clone(),
@@ -294,7 +286,7 @@ impl Walk<'_> {
         }
         let throttle = self.throttle(t, &batch[first]);
         let one = |i: usize, st: &mut HostState| -> TaskRun {
-            let step = step_of(i);
+            let step = reaching.step(i, t);
             let run = match &throttle {
                 Err(e) => TaskRun::single(TaskResult::task_error(e)),
                 Ok(Some(limit)) => limit.run(|| self.run_one(step, st, &banner)),
@@ -340,27 +332,25 @@ impl Walk<'_> {
         };
         // `pause` bypasses the host loop: it runs once for the batch, as
         // run_once does (measured: only the first host prints and counts).
-        t.keywords.read(Keyword::RunOnce);
         t.keywords.read(Keyword::IgnoreUnreachable);
-        let once = t.run_once || step_of(first).module.builtin() == Some(Builtin::Pause);
-        let results: Vec<(usize, TaskRun)> = if once {
-            vec![(first, one(first, &mut batch[first]))]
-        } else {
-            self.pool.install(|| {
+        let results: Vec<(usize, TaskRun)> = match reaching.once_at {
+            Some(k) if k == first => vec![(first, one(first, &mut batch[first]))],
+            _ => self.pool.install(|| {
                 batch
                     .par_iter_mut()
                     .enumerate()
-                    .filter(|(_, s)| who.takes(s))
+                    .filter(|(i, s)| who.takes(s) && reaching.runs(*i))
                     .map(|(i, s)| (i, one(i, s)))
                     .collect()
-            })
+            }),
         };
-        for step in resolved.iter().flatten() {
+        for step in reaching.steps.iter().flatten() {
             t.keywords.read_from(&step.keywords);
         }
-        if once {
+        if let Some(k) = reaching.once_at {
             // Ansible gives the run_once result to every host of the batch.
-            if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
+            let run = results.iter().find(|(i, _)| *i == k).map(|(_, r)| r);
+            if let (Some(reg), Some(run)) = (&t.register, run) {
                 let registered = super::result::registered(run.result.to_map());
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
                     s.set_fact(reg, registered.clone());
