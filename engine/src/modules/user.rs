@@ -10,6 +10,8 @@
 //! `password_expire_max`/`_min`/`_warn`, `password_expire_account_disable`,
 //! `umask`, `uid_min`, `uid_max`, `seuser`, `generate_ssh_key`,
 //! `ssh_key_bits`, `ssh_key_type`, `ssh_key_file`, `ssh_key_comment`.
+//! `shell` is expanded on the host (`~`, `$VAR`) as its `type='path'`
+//! expands it; `home` and `ssh_key_file` are taken as written.
 //! `hidden`, `login_class`, `profile`, `authorization`, `role` are
 //! accepted and, as in Ansible's Linux class, have no effect.
 //! Not implemented (the task fails when run): `local` (libuser's
@@ -21,6 +23,7 @@
 //! second step, as in Ansible's module. Results carry Ansible's keys.
 
 use super::args::{ArgError, ArgMap};
+use super::argv::{expand_word, needs_expansion};
 use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
@@ -296,6 +299,13 @@ fn probe(a: &UserArgs) -> Script {
             .unwrap_or_default();
         s = s.capture("parent", &format!("[ -d {} ]", quote(&parent)));
     }
+    if let Some(sh) = a.shell.as_deref().filter(|sh| needs_expansion(sh)) {
+        let mut prelude = String::new();
+        let word = expand_word(sh, 0, &mut prelude);
+        s = s
+            .raw(prelude.trim_end())
+            .capture("shell", &format!("printf %s {word}"));
+    }
     if let Some(k) = &a.ssh {
         s = s
             .raw(&key_path_shell(&n, &k.file))
@@ -308,6 +318,17 @@ fn probe(a: &UserArgs) -> Script {
             .capture("uname", "uname -n");
     }
     s
+}
+
+/// `shell` as the module sees it: its `type='path'` expands `~` and
+/// `$VAR` on the host (`expanduser(expandvars(...))`), which the probe
+/// reads.
+fn shell<'r>(a: &'r UserArgs, r: &'r Records) -> Option<&'r str> {
+    let sh = a.shell.as_deref()?;
+    match needs_expansion(sh) {
+        true => r.out_ok("shell").or(Some(sh)),
+        false => Some(sh),
+    }
 }
 
 /// The key's fingerprint; nothing (and rc 1) when the file is missing.
@@ -440,7 +461,7 @@ fn create(
         }
         cmd = cmd.flag("-d").arg(h);
     }
-    if let Some(s) = &a.shell {
+    if let Some(s) = shell(a, r) {
         cmd = cmd.flag("-s").arg(s);
     }
     if let Some(e) = a.expires {
@@ -607,8 +628,8 @@ fn modify(
             args.push(("-m", None));
         }
     }
-    if let Some(s) = a.shell.as_ref().filter(|s| **s != info.shell) {
-        args.push(("-s", Some(s.clone())));
+    if let Some(s) = shell(a, r).filter(|s| *s != info.shell) {
+        args.push(("-s", Some(s.to_owned())));
     }
     if let Some(e) = a.expires {
         let current = shadow.as_ref().map(|s| s.expire).unwrap_or(0);
