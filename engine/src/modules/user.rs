@@ -198,49 +198,88 @@ impl Module for UserModule {
     }
 
     fn run(a: &UserArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        if let Some(o) = a.pending.outcome() {
-            return Ok(o);
-        }
-        let first = Records::parse(&ctx.probe(probe(a).text())?.stdout)?;
-        let before = Account::read(&first, &a.name)?;
-        let mut o = Outcome::ok()
-            .with("name", a.name.as_str())
-            .with("state", if a.present { "present" } else { "absent" });
-        let Some(before) = before else {
-            if !a.present {
-                return Ok(o);
-            }
-            if ctx.check_mode() {
-                return Ok(Outcome::changed());
-            }
-            return create(a, &first, ctx, o);
-        };
-        if !a.present {
-            if ctx.check_mode() {
-                return Ok(Outcome::changed());
-            }
-            let mut cmd = Cmd::new("userdel");
-            if a.force {
-                cmd = cmd.flag("-f");
-            }
-            if a.remove {
-                cmd = cmd.flag("-r");
-            }
-            let script = Script::new().capture("act", cmd.arg(&a.name).as_str());
-            let r = Records::parse(&ctx.apply(script.text(), None)?.stdout)?;
-            let act = r.get("act").cloned().unwrap_or_default();
-            if !act.ok() {
-                return Ok(fail(a, &act.err, act.rc));
-            }
-            o = o
-                .with("force", a.force)
-                .with("remove", a.remove)
-                .with_output(&act.out, &act.err);
-            o.changed = true;
-            return Ok(o);
-        }
-        modify(a, &before, &first, ctx, o)
+        let o = run(a, ctx)?;
+        Ok(match plaintext_warning(a) {
+            Some(w) => o.with("warnings", Value::List(vec![Value::Str(w.into())])),
+            None => o,
+        })
     }
+}
+
+/// `check_password_encrypted`: a `password` that does not look like a
+/// crypt hash (nor one of the values that lock or disable an account) is
+/// used as given, with Ansible's warning.
+fn plaintext_warning(a: &UserArgs) -> Option<&'static str> {
+    let p = a.password.as_ref()?.expose();
+    if p.is_empty() || ["*", "!", "*************"].contains(&p) {
+        return None;
+    }
+    let fields: Vec<&str> = p.split('$').collect();
+    let hash = fields.last().copied().unwrap_or_default();
+    let bad_chars = |h: &str| {
+        h.chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '=')))
+    };
+    let length = match fields.get(1).copied() {
+        Some("1") => Some(22),
+        Some("5" | "y") => Some(43),
+        Some("6") => Some(86),
+        _ => None,
+    };
+    let invalid = p.contains([':', '*', '!'])
+        || fields.len() < 3
+        || bad_chars(hash)
+        || length.is_some_and(|n| hash.chars().count() != n);
+    invalid.then_some(
+        "The input password appears not to have been hashed. The 'password' argument must be \
+         encrypted for this module to work properly.",
+    )
+}
+
+/// The module's work, before its warnings are added.
+fn run(a: &UserArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+    if let Some(o) = a.pending.outcome() {
+        return Ok(o);
+    }
+    let first = Records::parse(&ctx.probe(probe(a).text())?.stdout)?;
+    let before = Account::read(&first, &a.name)?;
+    let mut o = Outcome::ok()
+        .with("name", a.name.as_str())
+        .with("state", if a.present { "present" } else { "absent" });
+    let Some(before) = before else {
+        if !a.present {
+            return Ok(o);
+        }
+        if ctx.check_mode() {
+            return Ok(Outcome::changed());
+        }
+        return create(a, &first, ctx, o);
+    };
+    if !a.present {
+        if ctx.check_mode() {
+            return Ok(Outcome::changed());
+        }
+        let mut cmd = Cmd::new("userdel");
+        if a.force {
+            cmd = cmd.flag("-f");
+        }
+        if a.remove {
+            cmd = cmd.flag("-r");
+        }
+        let script = Script::new().capture("act", cmd.arg(&a.name).as_str());
+        let r = Records::parse(&ctx.apply(script.text(), None)?.stdout)?;
+        let act = r.get("act").cloned().unwrap_or_default();
+        if !act.ok() {
+            return Ok(fail(a, &act.err, act.rc));
+        }
+        o = o
+            .with("force", a.force)
+            .with("remove", a.remove)
+            .with_output(&act.out, &act.err);
+        o.changed = true;
+        return Ok(o);
+    }
+    modify(a, &before, &first, ctx, o)
 }
 
 /// Ansible's `fail_json(name=..., msg=err, rc=rc)`.
