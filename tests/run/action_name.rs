@@ -145,3 +145,36 @@ fn a_templated_run_once_is_decided_host_by_host() {
         assert!(exists(0, "root/c") && exists(1, "root/c"), "{tool:?}");
     }
 }
+
+/// Under the `free` strategy, which leaves the module name to the task's
+/// own post-validation, a name that does not render fails the task for
+/// the host that reaches it (after its `when`), and `ignore_errors` sees
+/// it; the run goes on.
+#[test]
+fn under_the_free_strategy_a_name_that_does_not_render_fails_the_task() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .playbook(
+            r#"
+            - hosts: target
+              gather_facts: false
+              strategy: free
+              vars:
+                m: debug
+              tasks:
+                - action: "{{ undefined_thing }} msg=x"
+                  when: false
+                - action: "{{ undefined_thing }} msg=x"
+                  ignore_errors: true
+                  register: r
+                - action: "{{ m }} msg='{{ r is failed }} failed'"
+            "#,
+        )
+        .run();
+    pair.assert_same()
+        .assert_recap(
+            "target",
+            "ok=2 changed=0 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1",
+        )
+        .assert_msg("True failed");
+}

@@ -199,6 +199,7 @@ pub fn run(
                 timeline: &timeline,
                 throttles: Default::default(),
                 fatal: Default::default(),
+                free: strategy == Strategy::Free,
             };
             // `--start-at-task`: until a batch finds the task, each runs
             // nothing (not even fact gathering); the batch that finds it

@@ -5,7 +5,8 @@
 //! whom `run_once` holds (or whose module bypasses the host loop, as
 //! `pause` does) runs the task for the batch; the hosts before it run it
 //! as usual, the hosts after it do not run it. A value that does not
-//! render ends the run, as the strategy raises it.
+//! render ends the run, as the strategy raises it (the `free` strategy
+//! leaves the module name to the task: see [`reaching`]).
 
 use super::env::TaskEnv;
 use super::host::HostState;
@@ -36,6 +37,9 @@ impl Reaching {
 }
 
 /// Decides, host by host in batch order, for the hosts `takes` accepts.
+/// Under the `free` strategy (`free`), which does not render the module
+/// name, a name that does not render fails the task for the host (after
+/// its `when`), as the task's post-validation does.
 ///
 /// # Errors
 /// The batch index of the host whose module name or `run_once` did not
@@ -44,6 +48,7 @@ pub(crate) fn reaching(
     env: &TaskEnv<'_>,
     t: &TaskStep,
     batch: &[HostState],
+    free: bool,
     takes: impl Fn(&HostState) -> bool,
 ) -> Result<Reaching, (usize, String)> {
     let mut r = Reaching {
@@ -55,11 +60,19 @@ pub(crate) fn reaching(
             r.steps.push(None);
             continue;
         }
-        let step = super::action_name::for_host(env, s, t).map_err(|e| (i, e))?;
+        let step = match super::action_name::for_host(env, s, t) {
+            Ok(step) => step,
+            Err(e) if free => Some(TaskStep {
+                reach_error: t.reach_error.clone().or(Some(e)),
+                ..t.clone()
+            }),
+            Err(e) => return Err((i, e)),
+        };
         let pause = step.as_ref().unwrap_or(t).module.builtin() == Some(Builtin::Pause);
         r.steps.push(step);
         let once = match &t.run_once {
             None => false,
+            Some(Value::Bool(b)) => *b,
             Some(v) => {
                 let vars = task_vars(env.pv, s, Some(t));
                 let value = env

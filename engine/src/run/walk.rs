@@ -46,6 +46,9 @@ pub(crate) struct Walk<'a> {
     /// An error that ends the run at once (Ansible raises it from its
     /// strategy): set by the worker that hit it.
     pub fatal: Mutex<Option<String>>,
+    /// The `free` strategy: each host walks alone, and a templated module
+    /// name is only rendered by the task's own post-validation.
+    pub free: bool,
 }
 
 /// At most `max` hosts inside at once (`throttle:`).
@@ -261,21 +264,22 @@ impl Walk<'_> {
         // The module of a templated name and `run_once`, decided host by
         // host before the banner: what does not render ends the run.
         t.keywords.read(Keyword::RunOnce);
-        let reaching = match super::reaching::reaching(&self.env, t, batch, |s| who.takes(s)) {
-            Ok(r) => r,
-            Err((i, e)) => {
-                if i > first {
-                    self.reporter.event(&Event::TaskStart {
-                        name: banner.clone(),
-                        handler,
-                    });
+        let reaching =
+            match super::reaching::reaching(&self.env, t, batch, self.free, |s| who.takes(s)) {
+                Ok(r) => r,
+                Err((i, e)) => {
+                    if i > first {
+                        self.reporter.event(&Event::TaskStart {
+                            name: banner.clone(),
+                            handler,
+                        });
+                    }
+                    if let Ok(mut f) = self.fatal.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return false;
                 }
-                if let Ok(mut f) = self.fatal.lock() {
-                    f.get_or_insert(e);
-                }
-                return false;
-            }
-        };
+            };
         // Ansible 2.19 shows a meta task's banner once per host (below).
         let is_meta = reaching.step(first, t).module.builtin() == Some(Builtin::Meta);
         if !is_meta {
