@@ -9,6 +9,9 @@
 //!   Ansible's `parse_kv` does (see [`super::kv`]); `command`, `shell`,
 //!   `script`, `raw` take only their few keys out of the text.
 //! - `args:` is merged under the module's own arguments (the module wins).
+//! - `action: name k=v` is split as `_split_module_string` splits it, so a
+//!   templated name (`{{ pkg_mgr }}`) stays whole; it is resolved per host
+//!   when one reaches the task (`run::action_name`).
 
 use super::error::PlaybookError;
 use super::kv::{split_kv, split_module_string, PairLocator};
