@@ -149,7 +149,8 @@ fn a_templated_run_once_is_decided_host_by_host() {
 /// Under the `free` strategy, which leaves the module name to the task's
 /// own post-validation, a name that does not render fails the task for
 /// the host that reaches it (after its `when`), and `ignore_errors` sees
-/// it; the run goes on.
+/// it; the run goes on. So does a name that renders to `omit`, in
+/// Ansible's words.
 #[test]
 fn under_the_free_strategy_a_name_that_does_not_render_fails_the_task() {
     let twin = Twin::start(1);
@@ -167,14 +168,17 @@ fn under_the_free_strategy_a_name_that_does_not_render_fails_the_task() {
                 - action: "{{ undefined_thing }} msg=x"
                   ignore_errors: true
                   register: r
-                - action: "{{ m }} msg='{{ r is failed }} failed'"
+                - action: "{{ omit }}"
+                  ignore_errors: true
+                  register: o
+                - action: "{{ m }} msg='{{ r is failed }} failed {{ o.msg }}'"
             "#,
         )
         .run();
     pair.assert_same()
         .assert_recap(
             "target",
-            "ok=2 changed=0 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1",
+            "ok=3 changed=0 unreachable=0 failed=0 skipped=1 rescued=0 ignored=2",
         )
-        .assert_msg("True failed");
+        .assert_msg("True failed Task failed: Omit is not valid for the `action` keyword.");
 }

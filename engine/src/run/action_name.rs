@@ -34,7 +34,8 @@ const NOT_BY_TEMPLATE: &[&str] = &[
 /// `Ok(None)` when the name is written literally.
 ///
 /// # Errors
-/// The name does not render for this host (ansible-core ends the run).
+/// The name does not render for this host, or renders to `omit`
+/// (ansible-core's linear strategy ends the run).
 pub(crate) fn for_host(
     env: &TaskEnv<'_>,
     st: &HostState,
@@ -48,6 +49,9 @@ pub(crate) fn for_host(
         .templar
         .render_string(&t.action, &vars)
         .map_err(|e| e.to_string())?;
+    if name == crate::template::OMIT {
+        return Err("Omit is not valid for the `action` keyword.".into());
+    }
     let mut step = t.clone();
     let failure = if NOT_BY_TEMPLATE.contains(&short_name(&name)) {
         Some(format!(
