@@ -22,6 +22,7 @@ mod privilege;
 mod replay;
 mod setup_task;
 mod strategy;
+mod task_names;
 pub(crate) mod twin;
 mod validate;
 

@@ -251,7 +251,9 @@ impl Walk<'_> {
         let first = batch.iter().position(|s| who.takes(s));
         let Some(first) = first else { return true };
         let (banner, own_name) = {
-            let vars = task_vars(self.env.pv, &batch[first], None);
+            // With the task's own variables (its role's defaults and vars,
+            // its `vars:`), as ansible-core post-validates the name.
+            let vars = task_vars(self.env.pv, &batch[first], Some(t));
             let name = t.name.as_ref().map(|n| {
                 self.env
                     .templar
