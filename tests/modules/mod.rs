@@ -26,6 +26,7 @@ mod sysmods;
 mod shapes;
 mod suse;
 mod twin;
+mod user_args;
 
 use engine::modules::{run_module, ArgMap, ExecOutput, Module, ModuleContext, Outcome, RunMode};
 use engine::run::remote::TransportRemote;

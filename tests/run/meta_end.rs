@@ -2,7 +2,8 @@
 //! ends the batch (the next one runs), `end_play` ends the play's later
 //! batches too (the next play runs), and one that `when` skips ends
 //! nothing. Compared with ansible-playbook 2.19.14 on twin hosts: the
-//! messages, both hosts' recaps and the exit code.
+//! messages, both hosts' recaps and the exit code. (Every play is
+//! `serial: 1`, so the hosts print in one order on both sides.)
 
 use super::twin::Twin;
 
@@ -31,6 +32,7 @@ const PLAYBOOK: &str = r#"
         msg: "after end_play {{ inventory_hostname }}"
 - hosts: all
   gather_facts: false
+  serial: 1
   tasks:
     - debug:
         msg: "third play {{ inventory_hostname }}"

@@ -2,6 +2,7 @@
 //! against real sshd test hosts, results checked on the hosts' own files
 //! and in Ansible's output and recap.
 
+mod action_name;
 mod basics;
 mod batching;
 mod delegate_facts;
@@ -25,6 +26,7 @@ mod privilege;
 mod replay;
 mod setup_task;
 mod strategy;
+mod task_names;
 pub(crate) mod twin;
 mod validate;
 

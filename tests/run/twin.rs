@@ -52,6 +52,15 @@ impl Side {
             .collect()
     }
 
+    /// The `TASK [...]` banners, in order (without their row of stars).
+    pub(crate) fn banners(&self) -> Vec<String> {
+        self.out
+            .lines()
+            .filter(|l| l.starts_with("TASK ["))
+            .map(|l| l.trim_end_matches(['*', ' ']).to_owned())
+            .collect()
+    }
+
     /// The recap counters of `host`.
     pub(crate) fn recap(&self, host: &str) -> String {
         super::recap_line(&self.out, host)

@@ -10,6 +10,8 @@
 //! `password_expire_max`/`_min`/`_warn`, `password_expire_account_disable`,
 //! `umask`, `uid_min`, `uid_max`, `seuser`, `generate_ssh_key`,
 //! `ssh_key_bits`, `ssh_key_type`, `ssh_key_file`, `ssh_key_comment`.
+//! `shell` is expanded on the host (`~`, `$VAR`) as its `type='path'`
+//! expands it; `home` and `ssh_key_file` are taken as written.
 //! `hidden`, `login_class`, `profile`, `authorization`, `role` are
 //! accepted and, as in Ansible's Linux class, have no effect.
 //! Not implemented (the task fails when run): `local` (libuser's
@@ -21,6 +23,7 @@
 //! second step, as in Ansible's module. Results carry Ansible's keys.
 
 use super::args::{ArgError, ArgMap};
+use super::argv::{expand_word, needs_expansion};
 use super::capture::{Records, Script};
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
@@ -195,49 +198,88 @@ impl Module for UserModule {
     }
 
     fn run(a: &UserArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
-        if let Some(o) = a.pending.outcome() {
-            return Ok(o);
-        }
-        let first = Records::parse(&ctx.probe(probe(a).text())?.stdout)?;
-        let before = Account::read(&first, &a.name)?;
-        let mut o = Outcome::ok()
-            .with("name", a.name.as_str())
-            .with("state", if a.present { "present" } else { "absent" });
-        let Some(before) = before else {
-            if !a.present {
-                return Ok(o);
-            }
-            if ctx.check_mode() {
-                return Ok(Outcome::changed());
-            }
-            return create(a, &first, ctx, o);
-        };
-        if !a.present {
-            if ctx.check_mode() {
-                return Ok(Outcome::changed());
-            }
-            let mut cmd = Cmd::new("userdel");
-            if a.force {
-                cmd = cmd.flag("-f");
-            }
-            if a.remove {
-                cmd = cmd.flag("-r");
-            }
-            let script = Script::new().capture("act", cmd.arg(&a.name).as_str());
-            let r = Records::parse(&ctx.apply(script.text(), None)?.stdout)?;
-            let act = r.get("act").cloned().unwrap_or_default();
-            if !act.ok() {
-                return Ok(fail(a, &act.err, act.rc));
-            }
-            o = o
-                .with("force", a.force)
-                .with("remove", a.remove)
-                .with_output(&act.out, &act.err);
-            o.changed = true;
-            return Ok(o);
-        }
-        modify(a, &before, &first, ctx, o)
+        let o = run(a, ctx)?;
+        Ok(match plaintext_warning(a) {
+            Some(w) => o.with("warnings", Value::List(vec![Value::Str(w.into())])),
+            None => o,
+        })
     }
+}
+
+/// `check_password_encrypted`: a `password` that does not look like a
+/// crypt hash (nor one of the values that lock or disable an account) is
+/// used as given, with Ansible's warning.
+fn plaintext_warning(a: &UserArgs) -> Option<&'static str> {
+    let p = a.password.as_ref()?.expose();
+    if p.is_empty() || ["*", "!", "*************"].contains(&p) {
+        return None;
+    }
+    let fields: Vec<&str> = p.split('$').collect();
+    let hash = fields.last().copied().unwrap_or_default();
+    let bad_chars = |h: &str| {
+        h.chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '=')))
+    };
+    let length = match fields.get(1).copied() {
+        Some("1") => Some(22),
+        Some("5" | "y") => Some(43),
+        Some("6") => Some(86),
+        _ => None,
+    };
+    let invalid = p.contains([':', '*', '!'])
+        || fields.len() < 3
+        || bad_chars(hash)
+        || length.is_some_and(|n| hash.chars().count() != n);
+    invalid.then_some(
+        "The input password appears not to have been hashed. The 'password' argument must be \
+         encrypted for this module to work properly.",
+    )
+}
+
+/// The module's work, before its warnings are added.
+fn run(a: &UserArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+    if let Some(o) = a.pending.outcome() {
+        return Ok(o);
+    }
+    let first = Records::parse(&ctx.probe(probe(a).text())?.stdout)?;
+    let before = Account::read(&first, &a.name)?;
+    let mut o = Outcome::ok()
+        .with("name", a.name.as_str())
+        .with("state", if a.present { "present" } else { "absent" });
+    let Some(before) = before else {
+        if !a.present {
+            return Ok(o);
+        }
+        if ctx.check_mode() {
+            return Ok(Outcome::changed());
+        }
+        return create(a, &first, ctx, o);
+    };
+    if !a.present {
+        if ctx.check_mode() {
+            return Ok(Outcome::changed());
+        }
+        let mut cmd = Cmd::new("userdel");
+        if a.force {
+            cmd = cmd.flag("-f");
+        }
+        if a.remove {
+            cmd = cmd.flag("-r");
+        }
+        let script = Script::new().capture("act", cmd.arg(&a.name).as_str());
+        let r = Records::parse(&ctx.apply(script.text(), None)?.stdout)?;
+        let act = r.get("act").cloned().unwrap_or_default();
+        if !act.ok() {
+            return Ok(fail(a, &act.err, act.rc));
+        }
+        o = o
+            .with("force", a.force)
+            .with("remove", a.remove)
+            .with_output(&act.out, &act.err);
+        o.changed = true;
+        return Ok(o);
+    }
+    modify(a, &before, &first, ctx, o)
 }
 
 /// Ansible's `fail_json(name=..., msg=err, rc=rc)`.
@@ -296,6 +338,13 @@ fn probe(a: &UserArgs) -> Script {
             .unwrap_or_default();
         s = s.capture("parent", &format!("[ -d {} ]", quote(&parent)));
     }
+    if let Some(sh) = a.shell.as_deref().filter(|sh| needs_expansion(sh)) {
+        let mut prelude = String::new();
+        let word = expand_word(sh, 0, &mut prelude);
+        s = s
+            .raw(prelude.trim_end())
+            .capture("shell", &format!("printf %s {word}"));
+    }
     if let Some(k) = &a.ssh {
         s = s
             .raw(&key_path_shell(&n, &k.file))
@@ -308,6 +357,17 @@ fn probe(a: &UserArgs) -> Script {
             .capture("uname", "uname -n");
     }
     s
+}
+
+/// `shell` as the module sees it: its `type='path'` expands `~` and
+/// `$VAR` on the host (`expanduser(expandvars(...))`), which the probe
+/// reads.
+fn shell<'r>(a: &'r UserArgs, r: &'r Records) -> Option<&'r str> {
+    let sh = a.shell.as_deref()?;
+    match needs_expansion(sh) {
+        true => r.out_ok("shell").or(Some(sh)),
+        false => Some(sh),
+    }
 }
 
 /// The key's fingerprint; nothing (and rc 1) when the file is missing.
@@ -440,7 +500,7 @@ fn create(
         }
         cmd = cmd.flag("-d").arg(h);
     }
-    if let Some(s) = &a.shell {
+    if let Some(s) = shell(a, r) {
         cmd = cmd.flag("-s").arg(s);
     }
     if let Some(e) = a.expires {
@@ -607,8 +667,8 @@ fn modify(
             args.push(("-m", None));
         }
     }
-    if let Some(s) = a.shell.as_ref().filter(|s| **s != info.shell) {
-        args.push(("-s", Some(s.clone())));
+    if let Some(s) = shell(a, r).filter(|s| *s != info.shell) {
+        args.push(("-s", Some(s.to_owned())));
     }
     if let Some(e) = a.expires {
         let current = shadow.as_ref().map(|s| s.expire).unwrap_or(0);

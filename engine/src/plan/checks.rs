@@ -292,7 +292,11 @@ impl Checker {
         for v in t.action.args.values() {
             self.node(v, &label);
         }
-        if check_args {
+        if t.action.is_templated() {
+            // The module is known per host only: its name's template is
+            // checked here, its arguments by the module it resolves to.
+            self.text(&t.action.written, &t.action.span, false, &label);
+        } else if check_args {
             self.arguments(t, &label);
             self.template_file(t, &label);
         }
@@ -335,7 +339,7 @@ impl Checker {
     fn arguments(&mut self, t: &Task, label: &str) {
         let mut dirs = vec![self.playbook_dir.clone()];
         dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
-        let Some(module) = super::compile::resolve(&t.action.module, &dirs) else {
+        let Some(module) = super::resolve::resolve(&t.action.module, &dirs) else {
             if self.collections && !t.action.module.contains('.') {
                 // Resolved (or refused) by the compiler, which follows
                 // `collections:`.

@@ -31,7 +31,7 @@ struct Inherit {
     check_mode: Option<Value>,
     diff: Option<bool>,
     no_log: Option<Value>,
-    run_once: bool,
+    run_once: Option<Value>,
     any_errors_fatal: Option<bool>,
     delegate_to: Option<String>,
     delegate_facts: Option<Value>,
@@ -174,11 +174,11 @@ fn inherit_of(t: &TaskStep) -> Inherit {
         check_mode: t.check_mode.clone(),
         diff: t.diff,
         no_log: t.no_log.clone(),
-        run_once: t.run_once,
+        run_once: t.run_once.clone(),
         any_errors_fatal: t.any_errors_fatal,
         delegate_to: t.delegate_to.clone(),
         delegate_facts: t.delegate_facts.clone(),
-        keyword_error: t.keyword_error.clone(),
+        keyword_error: t.reach_error.clone(),
         throttle: t.throttle.clone(),
         timeout: t.timeout.clone(),
         module_defaults: t.module_defaults.clone(),
@@ -196,7 +196,7 @@ fn inherit_of(t: &TaskStep) -> Inherit {
 
 /// A flag as the template layer reads it at run time. A literal that is
 /// not a boolean never gets there: the task fails first (see
-/// [`TaskStep::keyword_error`]).
+/// [`TaskStep::reach_error`]).
 fn flag_value(f: &Spanned<Flag>) -> Value {
     match &f.value {
         Flag::Bool(b) => Value::Bool(*b),
@@ -276,11 +276,7 @@ impl Compiler {
         mark(k.throttle.is_some(), Keyword::Throttle);
         mark(k.module_defaults.is_some(), Keyword::ModuleDefaults);
         mark(!k.collections.is_empty(), Keyword::Collections);
-        for (flag, keyword) in [
-            (&k.diff, "diff"),
-            (&k.run_once, "run_once"),
-            (&k.any_errors_fatal, "any_errors_fatal"),
-        ] {
+        for (flag, keyword) in [(&k.diff, "diff"), (&k.any_errors_fatal, "any_errors_fatal")] {
             self.literal_flag(flag, keyword);
         }
         // ansible-core post-validates a task's keywords when a host reaches
@@ -350,8 +346,8 @@ impl Compiler {
         if let Some(f) = &k.no_log {
             n.no_log = Some(flag_value(f));
         }
-        if let Some(b) = flag_bool(&k.run_once) {
-            n.run_once = b;
+        if let Some(f) = &k.run_once {
+            n.run_once = Some(flag_value(f));
         }
         if let Some(b) = flag_bool(&k.any_errors_fatal) {
             n.any_errors_fatal = Some(b);
@@ -744,33 +740,30 @@ impl Compiler {
             };
             return Some(Step::MetaFlushHandlers(banner));
         }
-        let module = match defaults::resolve(&t.action.written, &inh.collections, &self.roots) {
-            Ok(m) => m,
-            Err(name) => {
-                // Not one of ours: a module Ansible (or a library/ dir, an
-                // installed collection) has is a gap announced before the
-                // run; a name nobody knows is a typo, refused.
-                let mut dirs = vec![inh.playbook_dir.clone()];
-                dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
-                dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
-                let looked_up = if name == t.action.written {
-                    t.action.module.as_str()
-                } else {
-                    name.as_str()
-                };
-                match resolve(looked_up, &dirs) {
-                    Some(m) => m,
-                    None => {
-                        self.errors.push(PlanError::UnknownModule {
-                            suggestion: (name == t.action.written)
-                                .then(|| ModuleName::suggest(&t.action.module))
-                                .flatten(),
-                            name,
-                            task: format!("task `{}`", t.display_name()),
-                            span: t.action.span.clone(),
-                        });
-                        return None;
-                    }
+        let mut dirs = vec![inh.playbook_dir.clone()];
+        dirs.extend(inh.role.as_ref().map(|r| r.path.clone()));
+        dirs.extend(t.role.as_ref().map(|r| r.path.clone()));
+        let module = if t.action.is_templated() {
+            // Resolved per host when one reaches the task (see
+            // `TaskStep::module_is_templated`); until then a stand-in
+            // that nothing runs.
+            ModuleName::unimplemented(&t.action.written)
+        } else {
+            match super::resolve::module_of(&t.action.written, &inh.collections, &self.roots, &dirs)
+            {
+                Ok(m) => m,
+                Err(name) => {
+                    // Not one of ours and not one Ansible (or a library/
+                    // dir, an installed collection) has: a typo, refused.
+                    self.errors.push(PlanError::UnknownModule {
+                        suggestion: (name == t.action.written)
+                            .then(|| ModuleName::suggest(&t.action.module))
+                            .flatten(),
+                        name,
+                        task: format!("task `{}`", t.display_name()),
+                        span: t.action.span.clone(),
+                    });
+                    return None;
                 }
             }
         };
@@ -887,8 +880,8 @@ impl Compiler {
             tags: inner.tags.clone(),
             delegate_to: inner.delegate_to.clone(),
             delegate_facts: inner.delegate_facts.clone(),
-            keyword_error: inner.keyword_error.clone(),
-            run_once: inner.run_once,
+            reach_error: inner.keyword_error.clone(),
+            run_once: inner.run_once.clone(),
             any_errors_fatal: inner.any_errors_fatal,
             check_mode: inner.check_mode.clone(),
             diff: inner.diff,
@@ -973,8 +966,8 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         tags: vec!["always".into()],
         delegate_to: None,
         delegate_facts: None,
-        keyword_error: None,
-        run_once: false,
+        reach_error: None,
+        run_once: None,
         any_errors_fatal: inh.any_errors_fatal,
         check_mode: inh.check_mode.clone(),
         diff: inh.diff,
@@ -992,40 +985,6 @@ fn gather_step(inh: &Inherit, span: &crate::source::Span) -> TaskStep {
         keywords: inh.used.clone(),
         role: None,
         search_paths: search_paths(None, &inh.playbook_dir),
-    }
-}
-
-/// The module a task names: one this engine runs, or one Ansible has and
-/// this engine lacks (its tasks fail only when a host reaches them);
-/// `None` when Ansible does not know the name either. A module or action
-/// plugin in a `library/` or `action_plugins/` folder of `dirs` (the
-/// playbook's, the role's) is one Ansible has: Python plugins are not run
-/// here, so such tasks fail when a host reaches them.
-pub(crate) fn resolve(name: &str, dirs: &[PathBuf]) -> Option<ModuleName> {
-    use crate::catalog::{catalog, ModuleKnown};
-    if let Some(m) = ModuleName::lookup(name) {
-        return Some(m);
-    }
-    let short = name.rsplit('.').next().unwrap_or(name);
-    let adjacent = dirs.iter().any(|d| {
-        ["library", "action_plugins"].iter().any(|sub| {
-            ["py", "sh", "ps1", ""].iter().any(|ext| {
-                let file = if ext.is_empty() {
-                    short.to_owned()
-                } else {
-                    format!("{short}.{ext}")
-                };
-                d.join(sub).join(file).is_file()
-            })
-        })
-    });
-    if adjacent {
-        return Some(ModuleName::unimplemented(name));
-    }
-    match catalog().module(name) {
-        ModuleKnown::Documented(doc) => Some(ModuleName::unimplemented(doc.display_name())),
-        ModuleKnown::OtherCollection => Some(ModuleName::unimplemented(name)),
-        ModuleKnown::Unknown => None,
     }
 }
 

@@ -51,6 +51,14 @@ impl KeywordUse {
         self.read.fetch_or(bit(k), Ordering::Relaxed);
     }
 
+    /// Records as read what `copy` (a per-host copy of the same node,
+    /// such as a task whose templated module was resolved for one host)
+    /// read.
+    pub fn read_from(&self, copy: &KeywordUse) {
+        self.read
+            .fetch_or(copy.read.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
     /// Whether `k` was read.
     pub fn was_read(&self, k: Keyword) -> bool {
         self.read.load(Ordering::Relaxed) & bit(k) != 0

@@ -14,6 +14,7 @@ mod error;
 mod keyword_use;
 mod module_args;
 mod names;
+mod resolve;
 mod role_vars;
 mod template_files;
 mod types;
@@ -24,6 +25,7 @@ pub use compile::{compile, compile_include};
 pub use defaults::{for_module as module_defaults_for, DefaultsFor, ModuleDefault};
 pub use error::{PlanError, PlanErrors};
 pub use keyword_use::KeywordUse;
+pub use resolve::templated_module;
 
 pub use types::{
     BecomeKeywords, BlockStep, ConnectionKeywords, Handler, HostOrder, IncludeStep, LoopControl,

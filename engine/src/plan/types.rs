@@ -152,8 +152,9 @@ pub enum Handler {
 
 impl PlayPlan {
     /// Whether running this play may change the inventory later plays
-    /// select from: a `group_by` or `add_host` task, or a dynamic include
-    /// (which could hold one), among its tasks or handlers.
+    /// select from: a `group_by` or `add_host` task, or a templated module
+    /// name or dynamic include (which could be one), among its tasks or
+    /// handlers.
     pub fn may_change_inventory(&self) -> bool {
         fn any(steps: &[Step]) -> bool {
             steps.iter().any(|s| match s {
@@ -165,10 +166,11 @@ impl PlayPlan {
         }
         fn changes(t: &TaskStep) -> bool {
             use crate::modules::Builtin;
-            matches!(
-                t.module.builtin(),
-                Some(Builtin::GroupBy | Builtin::AddHost)
-            )
+            t.module_is_templated()
+                || matches!(
+                    t.module.builtin(),
+                    Some(Builtin::GroupBy | Builtin::AddHost)
+                )
         }
         any(&self.steps)
             || self.handlers.iter().any(|h| match h {
@@ -305,7 +307,9 @@ pub struct TaskStep {
     pub name: Option<String>,
     /// The action as written (`ansible.builtin.copy`), for unnamed banners.
     pub action: String,
-    /// The resolved module.
+    /// The resolved module; for a templated name
+    /// ([`TaskStep::module_is_templated`]) a stand-in until the executor
+    /// resolves it for the host reaching the task.
     pub module: ModuleName,
     /// Arguments, raw (templated per host, per item).
     pub args: Map,
@@ -344,12 +348,14 @@ pub struct TaskStep {
     /// `delegate_facts` (raw): the facts the task returns go to the
     /// `delegate_to` host instead of this one.
     pub delegate_facts: Option<Value>,
-    /// Ansible's error for a boolean keyword in force whose literal is not
-    /// a boolean (`diff: yes.`): the task fails with it when a host
-    /// reaches it, after its `when`, as ansible-core's post-validation does.
-    pub keyword_error: Option<String>,
-    /// `run_once`.
-    pub run_once: bool,
+    /// An error ansible-core's post-validation raises when a host reaches
+    /// the task, after its `when`: a boolean keyword in force whose
+    /// literal is not a boolean (`diff: yes.`), or a templated module name
+    /// that rendered to no module. The task (each loop item) fails with it.
+    pub reach_error: Option<String>,
+    /// `run_once` (raw: a YAML bool or a template, rendered per host in
+    /// batch order before the task runs; see `run::reaching`).
+    pub run_once: Option<Value>,
     /// `any_errors_fatal` set on the play or a role, block or task above
     /// (innermost wins): a failure of this task on one host fails every
     /// host of the batch. `None`: [`PlayPlan::any_errors_fatal`].
@@ -393,6 +399,13 @@ pub struct TaskStep {
 }
 
 impl TaskStep {
+    /// Whether the module is named by a template (`action: "{{ m }}"`):
+    /// ansible-core renders it per host, with that host's variables, when
+    /// the host reaches the task.
+    pub fn module_is_templated(&self) -> bool {
+        crate::template::Templar::is_template(&self.action)
+    }
+
     /// The banner text before templating: `role : name`, or the action.
     pub fn banner(&self, rendered_name: Option<&str>) -> String {
         let name = rendered_name

@@ -9,9 +9,12 @@
 //!   Ansible's `parse_kv` does (see [`super::kv`]); `command`, `shell`,
 //!   `script`, `raw` take only their few keys out of the text.
 //! - `args:` is merged under the module's own arguments (the module wins).
+//! - `action: name k=v` is split as `_split_module_string` splits it, so a
+//!   templated name (`{{ pkg_mgr }}`) stays whole; it is resolved per host
+//!   when one reaches the task (`run::action_name`).
 
 use super::error::PlaybookError;
-use super::kv::{split_kv, PairLocator};
+use super::kv::{split_kv, split_module_string, PairLocator};
 use super::node::{self, Spanned};
 use crate::source::Span;
 use crate::yaml::{Node, NodeKind};
@@ -103,7 +106,13 @@ impl Action {
         })
     }
 
-    /// Builds the action for `action: module k=v` / `local_action: ...`.
+    /// Builds the action for `action: module k=v` / `local_action: ...`
+    /// (a string, or a mapping whose `module` holds the name and maybe
+    /// `k=v` text, which wins over the mapping's other keys). The name is
+    /// split off as ansible-core's `_split_module_string` does, so a
+    /// templated name (`{{ pkg_mgr }} name=x`) stays whole: it is resolved
+    /// when a host reaches the task, and its `k=v` text is split as for a
+    /// module that is not free-form, since the name is not known yet.
     pub(crate) fn parse_action_keyword(
         keyword: &str,
         value: &Node,
@@ -116,26 +125,31 @@ impl Action {
                         span: value.span.clone(),
                     });
                 };
-                let name = node::string(keyword, &module.value)?;
-                let mut rest = crate::yaml::Mapping::default();
+                let text = node::string(keyword, &module.value)?;
+                let (name, rest) = split_module_string(&text.value, &text.span)?;
+                let mut args = crate::yaml::Mapping::default();
                 for (k, e) in &m.entries {
                     if k != "module" {
-                        rest.entries.insert(k.clone(), e.clone());
+                        args.entries.insert(k.clone(), e.clone());
                     }
                 }
-                let rest = Node {
-                    kind: NodeKind::Map(rest),
+                let args = Node {
+                    kind: NodeKind::Map(args),
                     span: value.span.clone(),
                 };
-                Action::parse(&name.value, name.span, &rest, extra_args)
+                // `args:` under the mapping's keys, under the name's `k=v`.
+                let mut action = Action::parse(&name, text.span.clone(), &args, extra_args)?;
+                if !rest.is_empty() {
+                    let rest = node::str_node(rest, text.span.clone());
+                    action
+                        .args
+                        .extend(Action::parse(&name, text.span, &rest, None)?.args);
+                }
+                Ok(action)
             }
             _ => {
-                let text = node::string(keyword, value)?.value;
-                let text = text.trim_start();
-                let (name, rest) = match text.find(char::is_whitespace) {
-                    Some(i) => (&text[..i], text[i..].trim_start()),
-                    None => (text, ""),
-                };
+                let text = node::string(keyword, value)?;
+                let (name, rest) = split_module_string(&text.value, &value.span)?;
                 if name.is_empty() {
                     return Err(PlaybookError::NoAction {
                         span: value.span.clone(),
@@ -149,9 +163,15 @@ impl Action {
                 } else {
                     node::str_node(rest, value.span.clone())
                 };
-                Action::parse(name, value.span.clone(), &rest, extra_args)
+                Action::parse(&name, value.span.clone(), &rest, extra_args)
             }
         }
+    }
+
+    /// Whether the module name is a template (`action: "{{ pkg_mgr }}"`),
+    /// resolved per host when one reaches the task.
+    pub fn is_templated(&self) -> bool {
+        crate::template::Templar::is_template(&self.written)
     }
 
     /// The free-form text (`_raw_params`), if any.

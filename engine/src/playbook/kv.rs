@@ -245,6 +245,20 @@ fn decode_escapes(v: &str) -> String {
 
 type KvSplit = (Vec<(String, String)>, Option<String>);
 
+/// Splits `action: name k=v ...` into the module name and the rest, as
+/// ansible-core's `ModuleArgsParser._split_module_string` does: the first
+/// parameter of [`split_args`] (so a templated name such as `{{ m }}`
+/// stays whole), stripped, and the others joined by single spaces.
+pub(crate) fn split_module_string(
+    text: &str,
+    span: &Span,
+) -> Result<(String, String), PlaybookError> {
+    let params = split_args(text, span)?;
+    let mut params = params.into_iter();
+    let name = params.next().unwrap_or_default().trim().to_owned();
+    Ok((name, params.collect::<Vec<_>>().join(" ")))
+}
+
 /// Splits `text` into `k=v` pairs and the remaining free-form text, as
 /// Ansible's `parse_kv` does.
 pub(crate) fn split_kv(text: &str, free_form: bool, span: &Span) -> Result<KvSplit, PlaybookError> {
@@ -294,6 +308,25 @@ mod tests {
 
     // Expected values below were produced by ansible-core 2.19.14's
     // `ansible.parsing.splitter.parse_kv` on the same strings.
+    /// As ansible-core 2.19.14's `_split_module_string` splits them.
+    #[test]
+    fn module_string_keeps_a_templated_name_whole() {
+        let split = |t: &str| split_module_string(t, &Span::file("t.yml")).expect("splits");
+        assert_eq!(
+            split("{{ m }} msg='a b'"),
+            ("{{ m }}".into(), "msg='a b'".into())
+        );
+        assert_eq!(
+            split("copy  src=a dest=b"),
+            ("copy".into(), "src=a dest=b".into())
+        );
+        assert_eq!(split("ping"), ("ping".into(), String::new()));
+        assert_eq!(
+            split("{{ a }}{{ b }}"),
+            ("{{ a }}{{ b }}".into(), String::new())
+        );
+    }
+
     #[test]
     fn free_form_takes_only_its_keys() {
         let (p, raw) = kv("ls -l creates=/x chdir=/y", true);

@@ -141,7 +141,7 @@ pub(crate) fn flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, Playbook
 /// A task, block or play keyword that the tasks under it carry: as
 /// [`flag`], but a literal that is not a boolean is kept as
 /// [`Flag::NotBool`], to fail the task a host reaches, as ansible-core
-/// post-validates it there (see `TaskStep::keyword_error`).
+/// post-validates it there (see `TaskStep::reach_error`).
 pub(crate) fn keyword_flag(keyword: &str, node: &Node) -> Result<Spanned<Flag>, PlaybookError> {
     let value = match &node.kind {
         NodeKind::Null => Flag::Bool(false),

@@ -506,6 +506,29 @@ mod tests {
         );
     }
 
+    /// As ansible-core 2.19.14's `ModuleArgsParser` parses them: a
+    /// templated name stays whole and its `k=v` text is split as for a
+    /// module that is not free-form (`x=1` leaves `command`'s text too);
+    /// in the mapping form the name's `k=v` wins over the other keys,
+    /// which win over `args:`.
+    #[test]
+    fn templated_action_names_stay_whole() {
+        let t = one_task("    - action: \"{{ m }} msg='a b' echo\"\n");
+        assert_eq!(t.action.module, "{{ m }}");
+        assert!(t.action.is_templated());
+        assert_eq!(t.action.args["msg"].as_str(), Some("a b"));
+        assert_eq!(t.action.args["_raw_params"].as_str(), Some("echo"));
+        let t = one_task(
+            "    - action:\n        module: \"{{ m }} src=a\"\n        src: z\n        dest: b\n      args:\n        dest: y\n        mode: '0644'\n",
+        );
+        assert_eq!(t.action.written, "{{ m }}");
+        assert_eq!(t.action.args["src"].as_str(), Some("a"));
+        assert_eq!(t.action.args["dest"].as_str(), Some("b"));
+        assert_eq!(t.action.args["mode"].as_str(), Some("0644"));
+        let t = one_task("    - action: copy src=a\n");
+        assert!(!t.action.is_templated());
+    }
+
     #[test]
     fn blocks_keep_their_parts() {
         let items = play_tasks(

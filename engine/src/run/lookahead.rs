@@ -203,7 +203,9 @@ impl Sim<'_, '_> {
         if !self.env.opts.tags_allow(&t.tags) {
             return Flow::Go;
         }
-        if !self.host.active() || t.async_.is_some() {
+        // A templated module name is only resolved when the host reaches
+        // the task: what it will run is not foreseen.
+        if !self.host.active() || t.async_.is_some() || t.module_is_templated() {
             return Flow::Stop;
         }
         let templar = self.env.templar;

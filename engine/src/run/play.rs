@@ -242,6 +242,7 @@ pub fn run(
                 throttles: Default::default(),
                 fatal: Default::default(),
                 play_ended: Default::default(),
+                free: strategy == Strategy::Free,
             };
             // `--start-at-task`: until a batch finds the task, each runs
             // nothing (not even fact gathering); the batch that finds it

@@ -155,8 +155,8 @@ fn run_or_skip(
     match first_false(env.templar, &task.when, vars) {
         Err(e) => TaskResult::failed(e),
         Ok(Some(cond)) => TaskResult::skipped(cond),
-        Ok(None) if task.keyword_error.is_some() => {
-            TaskResult::task_error(task.keyword_error.as_deref().unwrap_or_default())
+        Ok(None) if task.reach_error.is_some() => {
+            TaskResult::task_error(task.reach_error.as_deref().unwrap_or_default())
         }
         Ok(None) => match owner {
             Err(e) => TaskResult::task_error(e),

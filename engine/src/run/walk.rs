@@ -48,6 +48,9 @@ pub(crate) struct Walk<'a> {
     pub fatal: Mutex<Option<String>>,
     /// A `meta: end_play` ran: the play's later batches do not run.
     pub play_ended: std::sync::atomic::AtomicBool,
+    /// The `free` strategy: each host walks alone, and a templated module
+    /// name is only rendered by the task's own post-validation.
+    pub free: bool,
 }
 
 /// At most `max` hosts inside at once (`throttle:`).
@@ -250,7 +253,9 @@ impl Walk<'_> {
         let first = batch.iter().position(|s| who.takes(s));
         let Some(first) = first else { return true };
         let (banner, own_name) = {
-            let vars = task_vars(self.env.pv, &batch[first], None);
+            // With the task's own variables (its role's defaults and vars,
+            // its `vars:`), as ansible-core post-validates the name.
+            let vars = task_vars(self.env.pv, &batch[first], Some(t));
             let name = t.name.as_ref().map(|n| {
                 self.env
                     .templar
@@ -260,8 +265,27 @@ impl Walk<'_> {
             t.keywords.read(Keyword::Name);
             (t.banner(name.as_deref()), name.unwrap_or_default())
         };
+        // The module of a templated name and `run_once`, decided host by
+        // host before the banner: what does not render ends the run.
+        t.keywords.read(Keyword::RunOnce);
+        let reaching =
+            match super::reaching::reaching(&self.env, t, batch, self.free, |s| who.takes(s)) {
+                Ok(r) => r,
+                Err((i, e)) => {
+                    if i > first {
+                        self.reporter.event(&Event::TaskStart {
+                            name: banner.clone(),
+                            handler,
+                        });
+                    }
+                    if let Ok(mut f) = self.fatal.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return false;
+                }
+            };
         // Ansible 2.19 shows a meta task's banner once per host (below).
-        let is_meta = t.module.builtin() == Some(Builtin::Meta);
+        let is_meta = reaching.step(first, t).module.builtin() == Some(Builtin::Meta);
         if !is_meta {
             self.reporter.event(&Event::TaskStart {
                 name: banner.clone(),
@@ -269,11 +293,12 @@ impl Walk<'_> {
             });
         }
         let throttle = self.throttle(t, &batch[first]);
-        let one = |st: &mut HostState| -> TaskRun {
+        let one = |i: usize, st: &mut HostState| -> TaskRun {
+            let step = reaching.step(i, t);
             let run = match &throttle {
                 Err(e) => TaskRun::single(TaskResult::task_error(e)),
-                Ok(Some(limit)) => limit.run(|| self.run_one(t, st, &banner)),
-                Ok(None) => self.run_one(t, st, &banner),
+                Ok(Some(limit)) => limit.run(|| self.run_one(step, st, &banner)),
+                Ok(None) => self.run_one(step, st, &banner),
             };
             if run.result.changed {
                 // Ansible checks each notification as it saves it and
@@ -315,27 +340,28 @@ impl Walk<'_> {
         };
         // `pause` and `add_host` bypass the host loop: they run once for
         // the batch, as run_once does (measured: only the first host
-        // prints and counts), but only run_once registers the result for
-        // every host (ansible-core's `get_task_hosts`).
-        t.keywords.read(Keyword::RunOnce);
+        // prints and counts; see `reaching`).
         t.keywords.read(Keyword::IgnoreUnreachable);
-        let bypass = matches!(t.module.builtin(), Some(Builtin::Pause | Builtin::AddHost));
-        let once = t.run_once || bypass;
-        let results: Vec<(usize, TaskRun)> = if once {
-            vec![(first, one(&mut batch[first]))]
-        } else {
-            self.pool.install(|| {
+        let results: Vec<(usize, TaskRun)> = match reaching.once_at {
+            Some(k) if k == first => vec![(first, one(first, &mut batch[first]))],
+            _ => self.pool.install(|| {
                 batch
                     .par_iter_mut()
                     .enumerate()
-                    .filter(|(_, s)| who.takes(s))
-                    .map(|(i, s)| (i, one(s)))
+                    .filter(|(i, s)| who.takes(s) && reaching.runs(*i))
+                    .map(|(i, s)| (i, one(i, s)))
                     .collect()
-            })
+            }),
         };
-        if t.run_once {
+        for step in reaching.steps.iter().flatten() {
+            t.keywords.read_from(&step.keywords);
+        }
+        // Only run_once registers the result for every host
+        // (ansible-core's `get_task_hosts`), not a bypass of the host loop.
+        if let Some(k) = reaching.once_at.filter(|_| reaching.run_once) {
             // Ansible gives the run_once result to every host of the batch.
-            if let (Some(reg), Some((_, run))) = (&t.register, results.first()) {
+            let run = results.iter().find(|(i, _)| *i == k).map(|(_, r)| r);
+            if let (Some(reg), Some(run)) = (&t.register, run) {
                 let registered = super::result::registered(run.result.to_map());
                 for s in batch.iter_mut().filter(|s| who.takes(s)) {
                     s.set_fact(reg, registered.clone());
