@@ -31,3 +31,44 @@ fn search_path_and_hostvars_magic_as_ansible_gives_them() {
         .assert_msg("role ['roles/r', 'roles/r/tasks', '.']")
         .assert_msg("play ['.']");
 }
+
+/// What the `template` action adds: the controller's node name, the
+/// source as written, the destination, the owner, `ansible_managed`, and
+/// two datetimes in Python's `str()` form (whose values differ by side).
+#[test]
+fn template_variables_as_ansible_gives_them() {
+    let twin = Twin::start(1);
+    let datetime = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$";
+    let pair = twin
+        .tasks(
+            "
+            - template:
+                src: t.j2
+                dest: /tmp/t.out
+            - command: cat /tmp/t.out
+              register: out
+            - debug:
+                msg: \"{{ out.stdout_lines | join('#') }}\"
+            - template:
+                src: t.j2
+                dest: /tmp/t2.out
+              vars:
+                ansible_managed: mine
+            - command: head -1 /tmp/t2.out
+              register: own
+            - debug:
+                msg: '{{ own.stdout }}'
+            ",
+        )
+        .file(
+            "templates/t.j2",
+            &format!(
+                "{{{{ ansible_managed }}}}|{{{{ template_path }}}}|{{{{ template_destpath }}}}|{{{{ template_uid }}}}|{{{{ template_host == lookup('pipe', 'uname -n') }}}}|{{{{ template_fullpath | basename }}}}\n\
+                 {{{{ template_mtime | string is regex('{datetime}') }}}} {{{{ template_run_date | string is regex('{datetime}') }}}}\n"
+            ),
+        )
+        .run();
+    pair.assert_same();
+    pair.assert_msg("Ansible managed|t.j2|/tmp/t.out|root|True|t.j2#True True")
+        .assert_msg("mine|t.j2|/tmp/t2.out|root|True|t.j2");
+}

@@ -5,8 +5,7 @@
 //! Supported: `src` (searched in the role's `templates/` and the other
 //! search paths), `dest`, `mode`, `owner`, `group`, `backup`, `force`,
 //! `follow`; `unsafe_writes` is accepted and ignored. The variables
-//! Ansible adds for a template (`template_path`, `template_fullpath`,
-//! `template_basename`, `template_destpath`) are set too.
+//! Ansible adds for a template are set too (see [`super::template_vars`]).
 
 use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
@@ -14,7 +13,6 @@ use super::context::ModuleContext;
 use super::copy::{basename, batch_probe, install, CopyArgs, Payload, Source};
 use super::outcome::{ModuleError, Outcome};
 use super::Module;
-use crate::value::Value;
 
 /// The `template` module (arguments are `copy`'s, with `src` a template).
 pub struct TemplateModule;
@@ -58,15 +56,12 @@ impl Module for TemplateModule {
             message: e.to_string(),
         })?;
         let full = path.display().to_string();
-        let vars = ctx
-            .vars
-            .with("template_path", Value::Str(full.clone()))
-            .with("template_fullpath", Value::Str(full.clone()))
-            .with(
-                "template_basename",
-                Value::Str(basename(src).unwrap_or(src).to_owned()),
-            )
-            .with("template_destpath", Value::Str(a.dest.clone()));
+        let mut vars = ctx.vars.clone();
+        for (k, v) in super::template_vars::template_vars(src, &path, &a.dest) {
+            if k != "ansible_managed" || !matches!(ctx.vars.get(k), Ok(Some(_))) {
+                vars = vars.with(k, v);
+            }
+        }
         let rendered = ctx
             .templar
             .render_template(&text, &full, &vars)
@@ -83,6 +78,7 @@ impl Module for TemplateModule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     #[test]
     fn parse_needs_src_and_dest() {

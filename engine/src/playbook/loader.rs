@@ -37,8 +37,8 @@ pub(crate) struct Loader {
     pub(crate) warnings: Vec<Warning>,
     /// Files being expanded, innermost last: an import of one of these loops.
     pub(crate) file_stack: Vec<PathBuf>,
-    /// Role directories being loaded (dependency cycle detection).
-    pub(crate) role_stack: Vec<PathBuf>,
+    /// Roles being loaded, by directory and entry points (a cycle).
+    pub(crate) role_stack: Vec<(PathBuf, super::role::RoleFrom)>,
     /// Roles already loaded, by directory and entry points.
     pub(crate) role_cache: HashMap<(PathBuf, RoleFrom), Arc<Role>>,
     /// Documents already read: a file imported twice is read once, and its

@@ -170,14 +170,16 @@ impl Loader {
         if let Some(role) = self.role_cache.get(&key) {
             return Some(role.clone());
         }
-        if self.role_stack.contains(&dir) {
+        // A role may import itself with other entry points
+        // (`tasks_from`); only the same ones again would never end.
+        if self.role_stack.contains(&key) {
             self.error(PlaybookError::RecursiveRole {
                 name: name.value.clone(),
                 span: name.span.clone(),
             });
             return None;
         }
-        self.role_stack.push(dir.clone());
+        self.role_stack.push(key.clone());
         let role = self.read_role(&shown, &dir, &key.1, &name.span);
         self.role_stack.pop();
         let role = Arc::new(role);

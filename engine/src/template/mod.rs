@@ -41,6 +41,7 @@ mod jinja_tests;
 mod lookups;
 pub mod native;
 mod now;
+pub(crate) use now::format as strftime;
 mod percent;
 mod pymethods;
 mod syntax;
