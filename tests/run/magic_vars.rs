@@ -72,3 +72,46 @@ fn template_variables_as_ansible_gives_them() {
     pair.assert_msg("Ansible managed|t.j2|/tmp/t.out|root|True|t.j2#True True")
         .assert_msg("mine|t.j2|/tmp/t2.out|root|True|t.j2");
 }
+
+/// The role magic of a play: `role_names`/`ansible_play_role_names` (the
+/// roles it names, with `import_role`, then each `include_role` as it
+/// runs), `ansible_dependent_role_names`,
+/// `ansible_role_names`, and in a role that another brings in with
+/// `include_role` or `import_role`, `ansible_parent_role_names` and
+/// `_paths`; an `include_role` task's banner has no role prefix.
+#[test]
+fn role_names_and_parents_as_ansible_gives_them() {
+    let twin = Twin::start(1);
+    let names = "{{ role_names }} {{ ansible_play_role_names }} {{ ansible_dependent_role_names }} {{ ansible_role_names | sort }}";
+    let parents = "{{ ansible_parent_role_names | default('none') }} {{ ansible_parent_role_paths | default([]) | map('relpath', playbook_dir) | list }}";
+    let pair = twin
+        .playbook(&format!(
+            r#"
+            - hosts: target
+              gather_facts: false
+              roles: [a]
+              tasks:
+                - import_role:
+                    name: c
+                - debug:
+                    msg: "play {names}"
+            "#
+        ))
+        .file("roles/a/meta/main.yml", "dependencies: [dep]\n")
+        .file(
+            "roles/a/tasks/main.yml",
+            &format!(
+                "- name: bring b\n  include_role:\n    name: b\n- include_role:\n    name: b\n- import_role:\n    name: b\n- debug:\n    msg: \"a {parents}\"\n"
+            ),
+        )
+        .file("roles/b/tasks/main.yml", &format!("- debug:\n    msg: \"b {parents}\"\n"))
+        .file("roles/c/tasks/main.yml", &format!("- debug:\n    msg: \"c {parents}\"\n"))
+        .file("roles/dep/tasks/main.yml", &format!("- debug:\n    msg: \"dep {parents}\"\n"))
+        .run();
+    pair.assert_same()
+        .assert_msg("b ['a'] ['roles/a']")
+        .assert_msg("a none []")
+        .assert_msg("dep none []")
+        .assert_msg("play ['a', 'b', 'c', 'b', 'b'] ['a', 'b', 'c', 'b', 'b'] ['dep'] ['a', 'b', 'c', 'dep']");
+    assert_eq!(pair.ours.banners(), pair.ansible.banners());
+}

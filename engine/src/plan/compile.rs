@@ -81,6 +81,21 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
     }
 }
 
+/// One expansion of a dynamic include, compiled.
+#[derive(Debug)]
+pub struct Included {
+    /// Its steps.
+    pub steps: Vec<Step>,
+    /// For a role, its handlers (its dependencies' first), which Ansible's
+    /// `IncludeRole.get_block_list` appends to the play's.
+    pub handlers: Vec<Handler>,
+    /// The roles it adds to the play's (`ansible_play_role_names`): the
+    /// included role, and those `import_role` brings in with it.
+    pub role_names: Vec<String>,
+    /// Their dependencies (`ansible_dependent_role_names`).
+    pub dependent_role_names: Vec<String>,
+}
+
 /// Compiles a dynamically included task file (or role) for one expansion:
 /// its steps, and for a role its handlers (its dependencies' first), which
 /// Ansible's `IncludeRole.get_block_list` appends to the play's handlers
@@ -88,11 +103,7 @@ pub fn compile(pb: &playbook::Playbook) -> Result<Plan, PlanErrors> {
 ///
 /// # Errors
 /// The file could not be loaded or compiled; the text says why.
-pub fn compile_include(
-    inc: &IncludeStep,
-    file: &str,
-    params: &Map,
-) -> Result<(Vec<Step>, Vec<Handler>), String> {
+pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Included, String> {
     let mut inh = inherit_of(&inc.inherit);
     let mut c = Compiler {
         errors: Vec::new(),
@@ -102,6 +113,7 @@ pub fn compile_include(
         inh.vars.insert(k.clone(), v.clone());
     }
     let mut handlers = Vec::new();
+    let mut roles = RoleNames::default();
     let steps = if inc.is_role {
         let name = Spanned::new(file.to_owned(), inc.task.span.clone());
         let requiring = inh.role.as_ref().map(|r| {
@@ -118,8 +130,9 @@ pub fn compile_include(
             &Default::default(),
         )
         .map_err(|e| e.to_string())?;
+        roles.role(&role);
         let outer = inh.clone();
-        let ctx = role_ctx(&mut c, &role, inherited_params(&inh), inh.role.as_deref());
+        let ctx = role_ctx(&mut c, &role, include_params(&inh), inh.role.as_deref());
         inh.role = Some(ctx);
         inh.collections = role_collections(&role);
         let mut steps = Vec::new();
@@ -152,10 +165,16 @@ pub fn compile_include(
         let items =
             playbook::load_tasks_file(&path, role_info, &inh.playbook_dir, &Default::default())
                 .map_err(|e| e.to_string())?;
+        roles.imports(&items);
         c.items(&items, &inh)
     };
     if c.errors.is_empty() {
-        Ok((steps, handlers))
+        Ok(Included {
+            steps,
+            handlers,
+            role_names: roles.named,
+            dependent_role_names: roles.dependencies.into_iter().collect(),
+        })
     } else {
         Err(PlanErrors(c.errors).to_string())
     }
@@ -459,6 +478,7 @@ impl Compiler {
         for r in &p.roles {
             vars.extend(super::role_vars::exports(&r.role));
         }
+        let (role_names, dependent_role_names) = play_roles(p);
         let mut steps = self.items(&p.pre_tasks, &inh);
         steps.push(Step::FlushHandlers);
         for r in &p.roles {
@@ -541,6 +561,8 @@ impl Compiler {
             gather: Some(gather),
             keywords: used,
             span: Some(p.span.clone()),
+            role_names,
+            dependent_role_names,
         }
     }
 
@@ -667,7 +689,7 @@ impl Compiler {
             let imported = match &b.origin {
                 BlockOrigin::ImportRole(role) => {
                     if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
-                        let params = inherited_params(&inner);
+                        let params = include_params(&inner);
                         inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
                         inner.collections = role_collections(role);
                     }
@@ -707,7 +729,7 @@ impl Compiler {
             // A dependency or imported role gets its own context; the role
             // already in force (with its params) is kept as it is.
             if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
-                let params = inherited_params(&inner);
+                let params = include_params(&inner);
                 inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
                 inner.collections = role_collections(role);
             }
@@ -935,6 +957,61 @@ impl Compiler {
     }
 }
 
+/// The roles a play names (`roles:`, then `import_role` in its task
+/// lists) and all their dependencies, as ansible-core's `play.roles`
+/// holds them when the play starts (an `include_role` adds its role when
+/// it runs: see [`Included`]).
+fn play_roles(p: &Play) -> (Vec<String>, Vec<String>) {
+    let mut names = RoleNames::default();
+    for r in &p.roles {
+        names.role(&r.role);
+    }
+    for list in [&p.pre_tasks, &p.tasks, &p.post_tasks] {
+        names.imports(list);
+    }
+    (names.named, names.dependencies.into_iter().collect())
+}
+
+/// Role names in the order ansible-core appends roles to `play.roles` as
+/// it loads them (a role, then the roles `import_role` brings in among its
+/// tasks), and their dependencies, each once.
+#[derive(Default)]
+struct RoleNames {
+    named: Vec<String>,
+    dependencies: std::collections::BTreeSet<String>,
+}
+
+impl RoleNames {
+    fn role(&mut self, role: &Role) {
+        self.named.push(role.info.name.clone());
+        self.depends(role);
+        self.imports(&role.tasks);
+    }
+
+    fn depends(&mut self, role: &Role) {
+        for d in &role.dependencies {
+            self.dependencies.insert(d.role.info.name.clone());
+            self.depends(&d.role);
+            self.imports(&d.role.tasks);
+        }
+    }
+
+    fn imports(&mut self, items: &[TaskItem]) {
+        for item in items {
+            if let TaskItem::Block(b) = item {
+                if let BlockOrigin::ImportRole(role) = &b.origin {
+                    // Its tasks are this block's: not looked at twice.
+                    self.named.push(role.info.name.clone());
+                    self.depends(role);
+                }
+                for list in [&b.block, &b.rescue, &b.always] {
+                    self.imports(list);
+                }
+            }
+        }
+    }
+}
+
 /// A role's tasks look up short module names in its own `meta/main.yml`
 /// `collections`, never in the play's (Ansible's rule).
 fn role_collections(role: &Role) -> Vec<String> {
@@ -997,6 +1074,30 @@ fn inherited_params(inh: &Inherit) -> Map {
         .as_ref()
         .map(|parent| parent.params.clone())
         .unwrap_or_default()
+}
+
+/// The params of a role `include_role` or `import_role` brings in: the
+/// including role's own, with it in front of `ansible_parent_role_names`
+/// and `ansible_parent_role_paths` (ansible-core's
+/// `IncludeRole.get_include_params`; a dependency gets no such names).
+fn include_params(inh: &Inherit) -> Map {
+    let Some(parent) = inh.role.as_ref() else {
+        return Map::new();
+    };
+    let mut params = parent.params.clone();
+    let path = std::path::absolute(&parent.path).unwrap_or_else(|_| parent.path.clone());
+    for (key, value) in [
+        ("ansible_parent_role_names", parent.name.clone()),
+        ("ansible_parent_role_paths", path.display().to_string()),
+    ] {
+        let mut list = match params.get(key) {
+            Some(Value::List(l)) => l.clone(),
+            _ => Vec::new(),
+        };
+        list.insert(0, Value::Str(value));
+        params.insert(key.into(), Value::List(list));
+    }
+    params
 }
 
 /// The context of `role` run under `parent` (the role whose dependency it

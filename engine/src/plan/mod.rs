@@ -21,7 +21,7 @@ mod types;
 mod vars_files;
 
 pub use checks::{check, Checked};
-pub use compile::{compile, compile_include};
+pub use compile::{compile, compile_include, Included};
 pub use defaults::{for_module as module_defaults_for, DefaultsFor, ModuleDefault};
 pub use error::{PlanError, PlanErrors};
 pub use keyword_use::KeywordUse;

@@ -137,6 +137,12 @@ pub struct PlayPlan {
     pub keywords: super::KeywordUse,
     /// Where the play was written.
     pub span: Option<Span>,
+    /// The roles the play names (`roles:` and `import_role`), in order:
+    /// `ansible_play_role_names`.
+    pub role_names: Vec<String>,
+    /// Their dependencies, at any depth, sorted and each once:
+    /// `ansible_dependent_role_names` (a set in ansible-core).
+    pub dependent_role_names: Vec<String>,
 }
 
 /// A handler: a task, or an `include_tasks`/`include_role` whose tasks

@@ -7,7 +7,7 @@ use super::eval::{all_true, loop_items, loop_keys, loop_settings};
 use super::host::{HostState, Standing};
 use super::result::{Ending, TaskResult, TaskRun};
 use super::vars::task_vars;
-use crate::plan::{Handler, IncludeStep, Step};
+use crate::plan::IncludeStep;
 use crate::report::Event;
 use crate::value::{Map, Value};
 use std::collections::HashSet;
@@ -20,12 +20,14 @@ pub(crate) struct Expansion {
     label: Option<String>,
 }
 
-/// The banner of an include task: an unnamed `include_role` is named
-/// after its role.
+/// The banner of an include task. An `include_role` is named without the
+/// role it is in (ansible-core's `IncludeRole.get_name`), an unnamed one
+/// after the role it includes.
 pub(crate) fn banner(inc: &IncludeStep) -> String {
     let t = &inc.task;
     match (&t.name, inc.is_role) {
-        (None, true) => format!("{} : {}", t.banner(None), inc.target),
+        (Some(name), true) => name.clone(),
+        (None, true) => format!("{} : {}", t.action, inc.target),
         _ => t.banner(None),
     }
 }
@@ -105,8 +107,8 @@ pub(crate) fn expand_all(
     out
 }
 
-/// Compiles one expansion (its steps and, for a role, its handlers); on
-/// error, fails its hosts and returns `None`.
+/// Compiles one expansion; on error, fails its hosts and returns `None`.
+/// The roles it brings join the play's (`ansible_play_role_names`).
 pub(crate) fn compile(
     env: &TaskEnv<'_>,
     inc: &IncludeStep,
@@ -114,9 +116,13 @@ pub(crate) fn compile(
     hosts: &[String],
     batch: &mut [HostState],
     banner: &str,
-) -> Option<(Vec<Step>, Vec<Handler>)> {
+) -> Option<crate::plan::Included> {
     match crate::plan::compile_include(inc, &exp.file, &exp.params) {
-        Ok(s) => Some(s),
+        Ok(included) => {
+            env.pv
+                .add_roles(&included.role_names, &included.dependent_role_names);
+            Some(included)
+        }
         Err(msg) => {
             for st in batch.iter_mut().filter(|s| hosts.contains(&s.name)) {
                 let r = TaskResult::include(Ending::Failed, Some(msg.clone()));

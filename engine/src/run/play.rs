@@ -8,6 +8,7 @@ use super::live::LiveInventory;
 use super::options::{RunError, RunOptions, RunSummary};
 use super::prefetch::before_facts;
 use super::start_at;
+use super::vars::PlayRoles;
 use super::vars::{HostTable, PlayVars};
 use super::walk::Walk;
 use crate::config::PatternMismatch;
@@ -488,6 +489,14 @@ fn play_vars(
     magic.insert("ansible_play_batch".into(), list(batch));
     magic.insert("play_hosts".into(), list(batch));
     magic.insert("ansible_play_name".into(), Value::Str(play.name.clone()));
+    let roles = PlayRoles {
+        named: play.role_names.clone(),
+        dependent: play.dependent_role_names.iter().cloned().collect(),
+        grown: false,
+    };
+    for (k, v) in roles.magic() {
+        magic.insert(k.into(), v);
+    }
     magic.insert(
         "ansible_check_mode".into(),
         Value::Bool(opts.mode == RunMode::Check),
@@ -537,6 +546,7 @@ fn play_vars(
         hostvars: hostvars.clone(),
         live: live.clone(),
         changes_seen,
+        roles: std::sync::RwLock::new(roles),
     }
 }
 

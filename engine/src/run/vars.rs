@@ -33,6 +33,53 @@ pub(crate) struct PlayVars {
     /// Its [`LiveInventory::changes`] when `magic` and `host_magic` were
     /// made: once it moves, `groups` and `group_names` are read anew.
     pub changes_seen: u64,
+    /// The play's roles as `include_role` adds to them.
+    pub roles: RwLock<PlayRoles>,
+}
+
+/// The roles of a play (`ansible_play_role_names`) and their
+/// dependencies, as ansible-core's `play.roles` grows.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PlayRoles {
+    pub named: Vec<String>,
+    pub dependent: std::collections::BTreeSet<String>,
+    /// An include added some since `magic` was made.
+    pub grown: bool,
+}
+
+impl PlayRoles {
+    /// `role_names`, `ansible_play_role_names`,
+    /// `ansible_dependent_role_names` and `ansible_role_names` (both, a set
+    /// in ansible-core: sorted here).
+    pub(crate) fn magic(&self) -> [(&'static str, Value); 4] {
+        let list = |v: &mut dyn Iterator<Item = &String>| {
+            Value::List(v.map(|s| Value::Str(s.clone())).collect())
+        };
+        let mut all: std::collections::BTreeSet<&String> = self.named.iter().collect();
+        all.extend(self.dependent.iter());
+        [
+            ("role_names", list(&mut self.named.iter())),
+            ("ansible_play_role_names", list(&mut self.named.iter())),
+            (
+                "ansible_dependent_role_names",
+                list(&mut self.dependent.iter()),
+            ),
+            ("ansible_role_names", list(&mut all.into_iter())),
+        ]
+    }
+}
+
+impl PlayVars {
+    /// Roles an `include_role` brought into the play.
+    pub(crate) fn add_roles(&self, named: &[String], dependent: &[String]) {
+        if named.is_empty() && dependent.is_empty() {
+            return;
+        }
+        let mut roles = self.roles.write().unwrap_or_else(|e| e.into_inner());
+        roles.named.extend(named.iter().cloned());
+        roles.dependent.extend(dependent.iter().cloned());
+        roles.grown = true;
+    }
 }
 
 /// All hosts' variables, for `hostvars[...]`.
@@ -135,6 +182,13 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     extend(&mut m, &pv.magic);
     if let Some(hm) = pv.host_magic.get(&host.name) {
         extend(&mut m, hm);
+    }
+    if let Ok(roles) = pv.roles.read() {
+        if roles.grown {
+            for (k, v) in roles.magic() {
+                m.insert(k.into(), v);
+            }
+        }
     }
     if pv.live.changes() != pv.changes_seen {
         m.insert("groups".into(), pv.live.groups_var());

@@ -588,17 +588,16 @@ impl Walk<'_> {
         });
         let who = who_set(batch, who);
         for (exp, hosts) in include::expand_all(&self.env, inc, batch, &who, &banner) {
-            let Some((steps, handlers)) =
-                include::compile(&self.env, inc, &exp, &hosts, batch, &banner)
+            let Some(included) = include::compile(&self.env, inc, &exp, &hosts, batch, &banner)
             else {
                 continue;
             };
             self.handlers
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
-                .extend(handlers);
+                .extend(included.handlers);
             let set: HashSet<String> = hosts.into_iter().collect();
-            if !run(self, &steps, batch, &set) {
+            if !run(self, &included.steps, batch, &set) {
                 return false;
             }
         }
