@@ -113,15 +113,16 @@ pub(crate) fn register_secrets(session: &Session, options: &RunOptions) {
 
 /// `--syntax-check`, `--list-tasks`, `--list-hosts`: no host is touched.
 fn list(args: &PlaybookArgs, resolved: &Resolved) -> anyhow::Result<ExitCode> {
-    let load = LoadOptions {
-        roles_path: resolved.settings.roles_path(resolved.env.home.as_deref()),
-    };
-    let pb = playbook::load_playbook_with(&args.playbook, &load)?;
-    let inventory = Inventory::load(&resolved.inventory())?;
     let mut extra = engine::value::Map::new();
     for e in &args.extra_vars {
         extra.extend(engine::image::parse_extra_vars(e)?);
     }
+    let load = LoadOptions {
+        roles_path: resolved.settings.roles_path(resolved.env.home.as_deref()),
+        extra_vars: extra.clone(),
+    };
+    let pb = playbook::load_playbook_with(&args.playbook, &load)?;
+    let inventory = Inventory::load(&resolved.inventory())?;
     if args.syntax_check {
         // Every static check of a run, so what passes here is never
         // refused by the run (Ansible's own check is only the parse).

@@ -51,11 +51,15 @@ impl PlaybookJob {
     /// # Errors
     /// As [`PlaybookJob::prepare_checked`].
     pub fn prepare_with(&self, inventory: Inventory) -> Result<Prepared, Error> {
-        let pb = playbook::load_playbook_with(&self.playbook, &self.load_options())?;
         // Both `-e` values and extra vars set by the embedding job
         // (provisioning's image variables) are sources of names.
         let mut extra = self.options.extra_vars.clone();
         extra.extend(self.extra_vars()?);
+        let load = playbook::LoadOptions {
+            extra_vars: extra.clone(),
+            ..self.load_options()
+        };
+        let pb = playbook::load_playbook_with(&self.playbook, &load)?;
         let compiled = plan::compile(&pb);
         let checked = plan::check(&pb, &inventory, &extra);
         let (errors, warnings) = refusals(
@@ -85,6 +89,7 @@ impl PlaybookJob {
     pub fn load_options(&self) -> playbook::LoadOptions {
         playbook::LoadOptions {
             roles_path: self.options.roles_path.clone(),
+            extra_vars: self.options.extra_vars.clone(),
         }
     }
 

@@ -67,3 +67,41 @@ fn qualified_strategy_positional_now_and_key_value_extra_vars() {
         .run();
     pair.assert_same().assert_msg("True 3 c\\\\d two words");
 }
+
+/// A templated `import_playbook` name is rendered while loading, with
+/// the import's own `vars:` and `-e` (which wins), as ansible-core does;
+/// one naming an undefined variable stops before any host.
+#[test]
+fn templated_import_playbook_names_render_with_vars_and_extra_vars() {
+    let twin = Twin::start(1);
+    let play = |word: &str| {
+        format!(
+            "- hosts: target\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: {word}\n"
+        )
+    };
+    let pair = twin
+        .playbook(
+            r#"
+            - import_playbook: '{{ "one.yml" }}'
+            - import_playbook: "{{ which }}.yml"
+              vars:
+                which: two
+            - import_playbook: "{{ chosen }}"
+              vars:
+                chosen: two.yml
+            "#,
+        )
+        .file("one.yml", &play("one"))
+        .file("two.yml", &play("two"))
+        .file("three.yml", &play("three"))
+        .args(&["-e", "chosen=three.yml"])
+        .run();
+    pair.assert_same()
+        .assert_msg("one")
+        .assert_msg("two")
+        .assert_msg("three");
+    let pair = twin
+        .playbook("- import_playbook: '{{ nowhere }}.yml'\n")
+        .run();
+    assert_eq!((pair.ours.code, pair.ansible.code), (4, 4), "{pair:?}");
+}

@@ -166,6 +166,17 @@ pub enum PlaybookError {
         /// The name.
         span: Span,
     },
+    /// A templated `import_playbook` name that does not render with the
+    /// `-e` values and the import's own `vars:`.
+    #[error("{span}: the `import_playbook` name `{file}` does not render: {message}")]
+    ImportName {
+        /// The name as written.
+        file: String,
+        /// Why.
+        message: String,
+        /// The name.
+        span: Span,
+    },
     /// A file includes itself, directly or through other files.
     #[error("{span}: `{file}` includes itself")]
     RecursiveImport {
@@ -224,6 +235,7 @@ impl PlaybookError {
             | PlaybookError::MissingHosts { span }
             | PlaybookError::MissingSource { span, .. }
             | PlaybookError::TemplatedImport { span, .. }
+            | PlaybookError::ImportName { span, .. }
             | PlaybookError::RecursiveImport { span, .. }
             | PlaybookError::RecursiveRole { span, .. }
             | PlaybookError::DuplicateLoop { span, .. }

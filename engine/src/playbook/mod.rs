@@ -80,6 +80,10 @@ pub struct LoadOptions {
     /// Extra role directories (Ansible's `roles_path`), searched after
     /// `<playbook dir>/roles`.
     pub roles_path: Vec<PathBuf>,
+    /// `-e` values: with an import's own `vars:`, what a templated
+    /// `import_playbook` name is rendered with (as ansible-core renders it
+    /// while loading, before any host).
+    pub extra_vars: crate::value::Map,
 }
 
 /// Parses the playbook at `path` with default [`LoadOptions`].

@@ -72,6 +72,26 @@ impl Loader {
         plays
     }
 
+    /// A templated `import_playbook` name, rendered as ansible-core
+    /// renders it while loading: with the `-e` values and the import's
+    /// own `vars:` (no inventory, no host).
+    fn import_name(&self, name: &str, vars: Option<&Node>) -> Result<String, String> {
+        let mut all = match vars.map(Node::to_value) {
+            Some(crate::value::Value::Map(m)) => m,
+            _ => crate::value::Map::new(),
+        };
+        all.extend(
+            self.options
+                .extra_vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        let vars = crate::template::Vars::new(std::sync::Arc::new(all));
+        crate::template::Templar::new()
+            .render_string(name, &vars)
+            .map_err(|e| e.to_string())
+    }
+
     fn playbook_entry(&mut self, entry: &Node, dir: &Path, plays: &mut Vec<Play>) {
         let NodeKind::Map(map) = &entry.kind else {
             self.error(node::bad_type("play", "a mapping", entry));
@@ -82,6 +102,7 @@ impl Loader {
         let import_key = [
             "import_playbook",
             "ansible.builtin.import_playbook",
+            "ansible.legacy.import_playbook",
             "include",
         ]
         .into_iter()
@@ -91,16 +112,22 @@ impl Loader {
             plays.push(self.parse_play(map, &entry.span, dir.to_path_buf()));
             return;
         };
-        let file = match node::string("import_playbook", &import.value) {
+        let mut file = match node::string("import_playbook", &import.value) {
             Ok(f) => f,
             Err(e) => return self.error(e),
         };
         if node::is_template(&file.value) {
-            return self.error(PlaybookError::TemplatedImport {
-                keyword: "import_playbook",
-                file: file.value,
-                span: file.span,
-            });
+            let vars = map.entries.get("vars").map(|e| &e.value);
+            match self.import_name(&file.value, vars) {
+                Ok(name) => file.value = name,
+                Err(message) => {
+                    return self.error(PlaybookError::ImportName {
+                        file: file.value,
+                        message,
+                        span: file.span,
+                    })
+                }
+            }
         }
         // The import's own keywords (`tags`, `vars`, `when`) reach every
         // imported play.

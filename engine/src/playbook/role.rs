@@ -504,6 +504,7 @@ mod tests {
         std::fs::write(&site, "- hosts: all\n  roles: [r]\n").expect("w");
         let options = super::super::LoadOptions {
             roles_path: vec![dir.path().join("shared")],
+            ..Default::default()
         };
         let pb = super::super::load_playbook_with(&site, &options).expect("parses");
         assert_eq!(
