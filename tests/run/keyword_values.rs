@@ -105,3 +105,22 @@ fn templated_import_playbook_names_render_with_vars_and_extra_vars() {
         .run();
     assert_eq!((pair.ours.code, pair.ansible.code), (4, 4), "{pair:?}");
 }
+
+/// `role` is `name`'s alias in `include_role` and `import_role`.
+#[test]
+fn include_and_import_role_take_role_for_name() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .tasks(
+            "
+            - include_role:
+                role: b
+            - import_role:
+                role: b
+            ",
+        )
+        .file("roles/b/tasks/main.yml", "- debug:\n    msg: from b\n")
+        .run();
+    pair.assert_same().assert_msg("from b");
+    assert_eq!(pair.ours.banners(), pair.ansible.banners());
+}

@@ -112,7 +112,12 @@ type RoleIncludeArgs = (
 /// `name`, `*_from`, `public` and `allow_duplicates` of an
 /// `include_role`/`import_role`.
 fn role_include_args(task: &Task) -> Result<RoleIncludeArgs, PlaybookError> {
-    let name = name_arg(task, "name").ok_or_else(|| PlaybookError::BadKeywordType {
+    // `role` is `name`'s alias (ansible-core's `IncludeRole.load`).
+    let name = match task.action.args.contains_key("name") {
+        true => name_arg(task, "name"),
+        false => name_arg(task, "role"),
+    };
+    let name = name.ok_or_else(|| PlaybookError::BadKeywordType {
         keyword: format!("{}.name", task.action.written),
         expected: "a role name",
         found: "nothing",
