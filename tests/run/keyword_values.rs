@@ -124,3 +124,34 @@ fn include_and_import_role_take_role_for_name() {
     pair.assert_same().assert_msg("from b");
     assert_eq!(pair.ours.banners(), pair.ansible.banners());
 }
+
+/// A rendered value that still holds an undefined one (`map(attribute=)`
+/// over items without it) fails the task, as ansible-core's finalization
+/// does, where it would otherwise become null; `select('defined')` before
+/// it keeps the task whole.
+#[test]
+fn a_value_holding_an_undefined_one_fails_the_task() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .tasks(
+            "
+            - set_fact:
+                names: '{{ things | map(attribute=\"name\") }}'
+              vars:
+                things: [{name: one}, {other: two}]
+              ignore_errors: true
+              register: r
+            - debug:
+                msg: '{{ r is failed }} {{ names is defined }}'
+            - debug:
+                msg: \"{{ [{'name': 'a'}, {}] | map(attribute='name') | select('defined') | list }}\"
+            ",
+        )
+        .run();
+    pair.assert_same()
+        .assert_recap(
+            "target",
+            "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        )
+        .assert_msg("True False");
+}

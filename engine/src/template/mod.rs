@@ -181,7 +181,20 @@ impl Templar {
         if !Templar::is_template(text) {
             return Ok(Value::Str(text.to_owned()));
         }
-        self.render_jinja(text, vars).map(|v| from_jinja(&v))
+        let v = self.render_jinja(text, vars)?;
+        if let Some(at) = native::undefined_inside(&v) {
+            // ansible-core's finalization refuses a result that still
+            // holds an undefined value (`map(attribute=...)` over items
+            // without it), where a plain conversion would give null.
+            return Err(TemplateError::Evaluation {
+                message: format!(
+                    "the value holds an undefined value at {at} (an attribute or key that does not exist)"
+                ),
+                excerpt: text.to_owned(),
+                span: None,
+            });
+        }
+        Ok(from_jinja(&v))
     }
 
     /// [`Templar::render`], with errors located at `span` (the YAML scalar

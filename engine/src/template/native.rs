@@ -33,10 +33,34 @@ pub fn to_jinja(v: &Value) -> JValue {
     }
 }
 
+/// Where a list or dict `v` holds an undefined value, as a subscript path
+/// (`[1]`, `['a'][0]`); `None` when it holds none (or is not a container).
+pub(crate) fn undefined_inside(v: &JValue) -> Option<String> {
+    match v.kind() {
+        ValueKind::Seq => v
+            .try_iter()
+            .ok()?
+            .enumerate()
+            .find_map(|(i, item)| match item.kind() {
+                ValueKind::Undefined => Some(format!("[{i}]")),
+                _ => undefined_inside(&item).map(|rest| format!("[{i}]{rest}")),
+            }),
+        ValueKind::Map => v.try_iter().ok()?.find_map(|key| {
+            let item = v.get_item(&key).unwrap_or_default();
+            let here = format!("[{}]", crate::report::python_repr(&from_jinja(&key)));
+            match item.kind() {
+                ValueKind::Undefined => Some(here),
+                _ => undefined_inside(&item).map(|rest| format!("{here}{rest}")),
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Converts a template value back into an engine value.
 ///
 /// Undefined becomes `None` here; callers that must reject undefined results
-/// check before converting. Map keys that are not strings are written as
+/// check before converting ([`undefined_inside`]). Map keys that are not strings are written as
 /// `json.dumps` would (`1`, `true`, `null`), the convention of [`Map`].
 pub fn from_jinja(v: &JValue) -> Value {
     match v.kind() {
