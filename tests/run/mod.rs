@@ -2,6 +2,7 @@
 //! against real sshd test hosts, results checked on the hosts' own files
 //! and in Ansible's output and recap.
 
+mod ahead;
 mod basics;
 mod batching;
 mod delegate_facts;

@@ -15,10 +15,11 @@
 //! | state | `options` (what the caller chose), `work` (a prepared task's data), `trace` (the wrapper every session is lent through: `-vvv` commands, `--stats`), `host` (per-host state), `vars` (precedence), `env` (play context) |
 //! | evaluation | `eval` (conditions, loops, environment), `result` (the typed task result) |
 //! | decisions | `connection` (connection + become per task, sessions), `invocation` (one task prepared for one host) |
-//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `piggyback` (next probes sent with an apply), `task` (one task on one host), `prefetch` (probe batching) |
+//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `piggyback` (next probes sent with an apply), `ahead` (next loop items' applies sent with an apply), `task` (one task on one host), `prefetch` (probe batching) |
 //! | walking | `include` (dynamic includes), `start_at` (`--start-at-task`), `walk` (steps, blocks, handlers), `play` (plays, batches, recap) |
 
 mod actions;
+mod ahead;
 mod async_job;
 mod connection;
 mod env;

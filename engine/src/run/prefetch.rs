@@ -165,12 +165,7 @@ pub(crate) fn batch_script(probes: &[String]) -> String {
         probes.len()
     );
     for p in probes {
-        s.push_str(&format!(
-            "(eval {}) >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
-             printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
-             cat \"$d/o\" \"$d/e\"\n",
-            quote(p)
-        ));
+        s.push_str(&framed(p));
     }
     s
 }
@@ -218,24 +213,43 @@ pub(crate) fn split_facts<'o>(out: &'o [u8], separator: &str) -> Option<(&'o [u8
 pub(crate) fn parse_batch(mut out: &[u8], n: usize) -> Option<Vec<ExecOutput>> {
     let mut res = Vec::with_capacity(n);
     for _ in 0..n {
-        let nl = out.iter().position(|b| *b == b'\n')?;
-        let header = std::str::from_utf8(&out[..nl]).ok()?;
-        let mut f = header.strip_prefix("@@konvoy ")?.split(' ');
-        let rc: i32 = f.next()?.parse().ok()?;
-        let ol: usize = f.next()?.trim().parse().ok()?;
-        let el: usize = f.next()?.trim().parse().ok()?;
-        out = &out[nl + 1..];
-        if out.len() < ol + el {
-            return None;
-        }
-        res.push(ExecOutput {
-            stdout: out[..ol].to_vec(),
-            stderr: out[ol..ol + el].to_vec(),
-            rc,
-        });
-        out = &out[ol + el..];
+        let (one, rest) = parse_frame(out)?;
+        res.push(one);
+        out = rest;
     }
     Some(res)
+}
+
+/// One `@@konvoy RC OUTLEN ERRLEN` frame from the start of `out` (as
+/// [`batch_script`] prints it), and what follows it.
+pub(crate) fn parse_frame(out: &[u8]) -> Option<(ExecOutput, &[u8])> {
+    let nl = out.iter().position(|b| *b == b'\n')?;
+    let header = std::str::from_utf8(&out[..nl]).ok()?;
+    let mut f = header.strip_prefix("@@konvoy ")?.split(' ');
+    let rc: i32 = f.next()?.parse().ok()?;
+    let ol: usize = f.next()?.trim().parse().ok()?;
+    let el: usize = f.next()?.trim().parse().ok()?;
+    let out = &out[nl + 1..];
+    if out.len() < ol + el {
+        return None;
+    }
+    let one = ExecOutput {
+        stdout: out[..ol].to_vec(),
+        stderr: out[ol..ol + el].to_vec(),
+        rc,
+    };
+    Some((one, &out[ol + el..]))
+}
+
+/// The shell text that runs `script` (quoted, through `eval`, in a
+/// subshell with no stdin) into `$d/o` and `$d/e` and prints its frame.
+pub(crate) fn framed(script: &str) -> String {
+    format!(
+        "(eval {}) >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
+         printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
+         cat \"$d/o\" \"$d/e\"\n",
+        quote(script)
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,117 @@
+//! Loop items' applies sent ahead (with the apply of the item before
+//! them) on real hosts: the output at `-v`, the JSON events, the exit code
+//! and what the host holds are the same with apply batching on and off,
+//! the items' commands run on the host in loop order, a cold loop takes
+//! a round trip or two instead of one per item, and a failing item in the
+//! middle leaves the loop going on (as Ansible's loops do) and the host
+//! stopping after the task, exactly as item by item.
+
+use super::piggyback::run;
+use crate::harness::{Fleet, Os, TestHost};
+use engine::run::RunOptions;
+
+/// Directories (probes, then one apply each), an ordered log written by
+/// a shell loop whose `register` only `changed_when` reads, failing at
+/// item `FAILAT` (none: 0), and a task after the loops.
+const PLAYBOOK: &str = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: directories
+      file: {path: "/etc/ahead/{{ item }}", state: directory, mode: "0755"}
+      loop: [a, b, c, d, e, f]
+    - name: in order
+      shell: "echo {{ item }} >> /etc/ahead/log && test {{ item }} != FAILAT"
+      loop: [1, 2, 3, 4, 5, 6]
+      register: wrote
+      changed_when: "wrote.rc == 0"
+    - name: after
+      copy: {dest: /etc/ahead/after, content: "after\n"}
+"#;
+
+/// Cold, then again on what the first run left, with apply batching off
+/// on one host and on on the other: asserts the outputs, events and exit
+/// codes match; returns the hosts, the cold output and the cold round
+/// trips (off, on).
+fn both_ways(fleet: &Fleet, fail_at: u32) -> (Vec<&TestHost>, String, [u64; 2]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let playbook = PLAYBOOK.replace("FAILAT", &fail_at.to_string());
+    std::fs::write(dir.path().join("site.yml"), super::unindent(&playbook))
+        .expect("write playbook");
+    let opts = RunOptions {
+        connect: fleet.connect_options(),
+        ..RunOptions::default()
+    };
+    let inventories = super::target_inventories(fleet, dir.path());
+    let mut cold = [0; 2];
+    let mut first = String::new();
+    for round in ["cold", "again"] {
+        let off = run(dir.path(), &inventories[0], false, &opts);
+        let on = run(dir.path(), &inventories[1], true, &opts);
+        assert!(
+            off.0 == on.0,
+            "{round}: output differs\n--- off\n{}\n--- on\n{}",
+            off.0,
+            on.0
+        );
+        assert!(
+            off.1 == on.1,
+            "{round}: JSON events differ\n--- off\n{}\n--- on\n{}",
+            off.1,
+            on.1
+        );
+        assert_eq!(off.3, on.3, "{round}: exit codes");
+        if round == "cold" {
+            cold = [off.2, on.2];
+            first = on.0;
+        }
+    }
+    (fleet.hosts().iter().collect(), first, cold)
+}
+
+#[test]
+fn a_cold_loop_sends_its_items_applies_together_in_loop_order() {
+    let fleet = Fleet::builder().hosts(2, Os::Centos8).start();
+    let (hosts, out, cold) = both_ways(&fleet, 0);
+    assert!(
+        out.contains("changed=3") && out.contains("failed=0"),
+        "{out}"
+    );
+    for h in hosts {
+        // Twice (cold, then again), each time in loop order.
+        assert_eq!(
+            h.sh("cat /etc/ahead/log"),
+            "1\n2\n3\n4\n5\n6\n1\n2\n3\n4\n5\n6\n"
+        );
+        assert!(h.root().join("etc/ahead/f").is_dir());
+        assert_eq!(h.sh("cat /etc/ahead/after"), "after\n");
+    }
+    // Item by item: 6 probes and 6 applies for the directories, 6 shell
+    // applies, a probe and an apply for the copy. Sent ahead: the first
+    // directory's probe, its apply (carrying the others' probes), the
+    // second's apply carrying the other four; one command for the whole
+    // shell loop; the copy's probe and apply.
+    assert_eq!(cold[0], 20, "cold round trips off/on: {cold:?}");
+    assert!(cold[1] <= 6, "cold round trips off/on: {cold:?}");
+    eprintln!("cold round trips without/with apply batching: {cold:?}");
+}
+
+#[test]
+fn a_failing_item_in_the_middle_ends_as_item_by_item() {
+    let fleet = Fleet::builder().hosts(2, Os::Centos8).start();
+    let (hosts, out, _) = both_ways(&fleet, 3);
+    assert!(out.contains("failed=1"), "{out}");
+    for h in hosts {
+        // The loop went on past item 3 (Ansible runs every item), the
+        // host stopped after the task: the copy never ran.
+        assert_eq!(
+            h.sh("cat /etc/ahead/log"),
+            "1\n2\n3\n4\n5\n6\n1\n2\n3\n4\n5\n6\n"
+        );
+        assert!(
+            !h.root().join("etc/ahead/after").exists(),
+            "after exists on {}",
+            h.name()
+        );
+    }
+}
