@@ -25,8 +25,16 @@
 //!
 //! Not for loops that wait between items (`pause`), stop early
 //! (`break_when`), retry (`until`), time out, run in the background, run
-//! in check mode, hide their output (`no_log`), or delegate; nor for an
-//! apply with stdin of its own.
+//! in check mode, hide their output (`no_log`), delegate or become with
+//! `su` (its terminal may change the bytes); nor for an apply with stdin
+//! of its own.
+//!
+//! What it does not keep: a `command`/`shell` item taken from the batch
+//! reports the time of taking it as its `start`/`end`/`delta` (its
+//! command ran earlier, in the batch); and when the connection breaks in
+//! the middle of the batch, the items it carried may have run on the host
+//! and run again when their turn comes (item by item, a broken connection
+//! costs only the item it broke).
 
 use super::env::TaskEnv;
 use super::eval::{first_false, no_log, LoopSettings};
@@ -39,6 +47,7 @@ use crate::modules::{ExecOutput, ModuleContext, ModuleError, Remote, RunMode};
 use crate::plan::TaskStep;
 use crate::shell::quote;
 use crate::template::Vars;
+use crate::transport::{BecomeMethod, Privilege};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
@@ -201,7 +210,16 @@ fn decide(
     let Ok(Work::Host(w)) = prepare(env, st, task, vars) else {
         return None;
     };
-    if w.mode != RunMode::Apply || w.timeout.is_some() {
+    let su = w
+        .target
+        .spec
+        .become_
+        .as_ref()
+        .is_some_and(|b| b.method == BecomeMethod::Su);
+    if w.mode != RunMode::Apply
+        || w.timeout.is_some()
+        || (su && w.target.privilege == Privilege::Become)
+    {
         return None;
     }
     let module = w.module.as_ref().ok()?;
