@@ -35,8 +35,7 @@ const PLAYBOOK: &str = r#"
 /// trips (off, on).
 fn both_ways<'f>(fleet: &'f Fleet, playbook: &str) -> (Vec<&'f TestHost>, String, [u64; 2]) {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("site.yml"), super::unindent(&playbook))
-        .expect("write playbook");
+    std::fs::write(dir.path().join("site.yml"), super::unindent(playbook)).expect("write playbook");
     let opts = RunOptions {
         connect: fleet.connect_options(),
         ..RunOptions::default()
