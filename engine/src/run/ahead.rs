@@ -475,20 +475,15 @@ pub(crate) fn split(
             }
         }
         let output = whole.then(|| parse_frame(at)).flatten();
-        let lost = output.is_none();
         applied.push(Applied {
             index: step.index,
             answers,
             script: step.script.clone(),
             output: output.as_ref().map(|(o, _)| o.clone()),
         });
-        match output {
-            Some((_, r)) => rest = r,
-            None => break,
-        }
-        if lost {
-            break;
-        }
+        // Nothing after a lost output can be read.
+        let Some((_, r)) = output else { break };
+        rest = r;
     }
     let apply = ExecOutput {
         stdout: mine,
@@ -574,5 +569,27 @@ mod tests {
             "in1\n4\n5\n"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A step that started (`GO`) but whose output did not arrive whole
+    /// is kept as run, its output lost; nothing after it is read.
+    #[test]
+    fn a_step_cut_short_is_kept_as_run_with_its_output_lost() {
+        let steps: Vec<Planned> = (1..=2)
+            .map(|i| Planned {
+                index: i,
+                guard: vec![],
+                script: format!("echo {i}"),
+            })
+            .collect();
+        let out = ExecOutput {
+            stdout: b"mine\n\x1esep\nGO\n@@konvoy 0 9 0\nshort".to_vec(),
+            stderr: vec![],
+            rc: 0,
+        };
+        let (mine, applied) = split(out, "sep", &steps);
+        assert_eq!(mine.stdout, b"mine");
+        assert_eq!(applied.len(), 1);
+        assert!(applied[0].output.is_none());
     }
 }

@@ -95,6 +95,16 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timelin
             break;
         }
     }
+    let changes_here = st.lookahead.as_ref().is_some_and(|s| s.range.end == start);
+    if env.opts.apply_batching && changes_here {
+        // The lookahead stopped at this task: it changes the host, and
+        // the next task's probes, read afresh (what is cached now will
+        // be stale), ride on its apply.
+        let cached = std::mem::take(&mut st.probe_cache);
+        let next = look_next(env, st, marks, start + 1);
+        st.probe_cache = cached;
+        st.piggyback = next.and_then(|w| Piggyback::new(w.context, w.probes, w.hidden));
+    }
 }
 
 /// The probes worth reading with the facts of `st`, before its play

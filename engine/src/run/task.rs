@@ -205,12 +205,9 @@ fn run_items(
     let mut carried: Vec<(String, Value)> = Vec::new();
     // What the last item's apply carries: the next task's probes.
     let after_loop = st.piggyback.take();
-    // A converged host's loop too, when its items' applies may travel
-    // ahead: once an item applies, the items after it are decided from
-    // the probes its apply carried back (they ride only on an apply).
-    let changing = env.opts.probe_batching
-        && env.opts.apply_batching
-        && (!st.converged || task.module.final_apply());
+    // On a converged host too: probes ride only on an apply, and once an
+    // item applies, the next item's cached answers are stale anyway.
+    let changing = env.opts.probe_batching && env.opts.apply_batching;
     st.ahead.clear();
     for i in 0..items.len() {
         // `pause` waits between items, not before the first.
