@@ -120,6 +120,11 @@ impl Ahead {
         if *t != task_id(task) || c != context {
             return None;
         }
+        // An item before this one that did not take its apply (its host
+        // could not be reached when its turn came) never will.
+        while self.applied.front().is_some_and(|a| a.index < index) {
+            self.applied.pop_front();
+        }
         match self.applied.front() {
             Some(a) if a.index == index => self.applied.pop_front(),
             _ => None,
