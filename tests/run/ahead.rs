@@ -139,3 +139,59 @@ fn an_item_whose_answer_the_item_before_changed_is_decided_again() {
     }
     eprintln!("cold round trips without/with apply batching: {cold:?}");
 }
+
+/// A shell message naming a line of the command (`sh: 3: ...: not
+/// found`) reads the same whether the command was sent alone, after its
+/// environment's `export`s, or answered from a batch of probes or sent
+/// ahead in a loop: batched scripts start as far down as they would alone.
+#[test]
+fn a_shell_message_names_the_same_line_batched_or_sent_alone() {
+    let fleet = Fleet::builder().hosts(2, Os::Centos8).start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let playbook = r#"
+- hosts: all
+  gather_facts: false
+  environment: {KONVOY_A: "1", KONVOY_B: "two\nlines"}
+  tasks:
+    - name: a read that fails in the shell
+      command: /nonexistent/read --version
+      register: r
+      changed_when: false
+      failed_when: false
+      check_mode: false
+    - name: a loop that fails in the shell
+      shell: "/nonexistent/{{ item }}"
+      loop: [a, b, c]
+      failed_when: false
+"#;
+    std::fs::write(dir.path().join("site.yml"), super::unindent(playbook)).expect("write");
+    let alone = RunOptions {
+        connect: fleet.connect_options(),
+        probe_batching: false,
+        ..RunOptions::default()
+    };
+    let batched = RunOptions {
+        connect: fleet.connect_options(),
+        ..RunOptions::default()
+    };
+    let inventories = super::target_inventories(&fleet, dir.path());
+    let off = run(dir.path(), &inventories[0], false, &alone);
+    let on = run(dir.path(), &inventories[1], true, &batched);
+    assert!(
+        off.0 == on.0,
+        "output differs\n--- alone\n{}\n--- batched\n{}",
+        off.0,
+        on.0
+    );
+    assert!(
+        off.0.contains("not found") || off.0.contains("No such file"),
+        "{}",
+        off.0
+    );
+    assert!(
+        on.2 < off.2,
+        "round trips alone/batched: {} {}",
+        off.2,
+        on.2
+    );
+}

@@ -416,10 +416,11 @@ fn digest(answers: &[(String, ExecOutput)]) -> String {
 /// The carrying `apply`, then the separator line, then each step: its
 /// probes again (framed, into a file), and when their SHA-256 is the
 /// one the decision read, `GO`, its apply framed (and its probes'
-/// answers); else `STOP` and nothing more. The command exits with the
+/// answers); else `STOP` and nothing more (`pad`: see
+/// [`super::prefetch::framed`]). The command exits with the
 /// carrying apply's status; the apply starts on the first line, so the
 /// shell's messages name the same line numbers.
-pub(crate) fn script(apply: &str, steps: &[Planned], separator: &str) -> String {
+pub(crate) fn script(apply: &str, steps: &[Planned], separator: &str, pad: usize) -> String {
     let mut chain = String::from(
         "d=$(mktemp -d /dev/shm/.konvoy.XXXXXX 2>/dev/null || mktemp -d) || exit 0\n\
          trap 'rm -rf \"$d\"' EXIT\n",
@@ -429,7 +430,7 @@ pub(crate) fn script(apply: &str, steps: &[Planned], separator: &str) -> String 
         if !step.guard.is_empty() {
             chain.push_str("{\n");
             for (probe, _) in &step.guard {
-                chain.push_str(&framed(probe));
+                chain.push_str(&framed(probe, pad));
             }
             chain.push_str("} >\"$d/g\"\n");
             chain.push_str(&format!(
@@ -439,7 +440,7 @@ pub(crate) fn script(apply: &str, steps: &[Planned], separator: &str) -> String 
             ));
         }
         chain.push_str("printf 'GO\\n'\ncat \"$d/g\"\n");
-        chain.push_str(&framed(&step.script));
+        chain.push_str(&framed(&step.script, pad));
     }
     format!(
         "( {apply}\n)\nkonvoy_rc=$?\nprintf '\\n\\036%s\\n' {sep}\n(\n{chain}) </dev/null 2>/dev/null\nexit $konvoy_rc\n",
@@ -550,7 +551,7 @@ mod tests {
             step(1, vec![(probe.clone(), after_first.clone())]),
             step(2, vec![(probe.clone(), after_first.clone())]),
         ];
-        let out = sh(&script(&first, &steps, "sep-1"), b"in");
+        let out = sh(&script(&first, &steps, "sep-1", 0), b"in");
         let (mine, applied) = split(out, "sep-1", &steps);
         assert_eq!(mine.stdout, b"first");
         assert_eq!(mine.stderr, b"err\n");
@@ -566,7 +567,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("log")).unwrap(), "in1\n");
         // With no probes to check, every step runs.
         let steps = vec![step(4, vec![]), step(5, vec![])];
-        let out = sh(&script("true", &steps, "sep-2"), b"");
+        let out = sh(&script("true", &steps, "sep-2", 0), b"");
         let (_, applied) = split(out, "sep-2", &steps);
         assert_eq!(applied.iter().map(|a| a.index).collect::<Vec<_>>(), [4, 5]);
         assert_eq!(

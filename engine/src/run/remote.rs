@@ -207,7 +207,11 @@ impl Remote for TransportRemote<'_> {
         if !ahead.is_empty() && self.timeout.is_none() && self.deadline.is_none() {
             self.answers = None;
             let separator = format!("konvoy-ahead-{}", crate::transport::nonce());
-            let out = self.send(&super::ahead::script(script, &ahead, &separator), stdin)?;
+            let pad = crate::transport::env_lines(&self.env);
+            let out = self.send(
+                &super::ahead::script(script, &ahead, &separator, pad),
+                stdin,
+            )?;
             let (out, applied) = super::ahead::split(out, &separator, &ahead);
             self.applied = applied;
             return Ok(out);
@@ -220,7 +224,12 @@ impl Remote for TransportRemote<'_> {
         let separator = format!("konvoy-piggyback-{}", crate::transport::nonce());
         let probes = self.piggyback.clone();
         let out = self.send(
-            &super::piggyback::script(script, &probes, &separator),
+            &super::piggyback::script(
+                script,
+                &probes,
+                &separator,
+                crate::transport::env_lines(&self.env),
+            ),
             stdin,
         )?;
         let stamp = meter.stamp();
