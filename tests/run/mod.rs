@@ -3,6 +3,7 @@
 //! and in Ansible's output and recap.
 
 mod action_name;
+mod ahead;
 mod basics;
 mod batching;
 mod delegate_facts;

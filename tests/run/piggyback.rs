@@ -61,7 +61,7 @@ fn playbook(fail: bool, ignore: bool) -> String {
 /// the only things two runs may not share; commands and connection
 /// traces are how the run travelled (to another address), which is what
 /// differs.
-fn normalise(text: &str) -> String {
+pub(super) fn normalise(text: &str) -> String {
     let re = regex::Regex::new(
         r#""(delta|start|end|time|id)": ?"[^"]*"|"(seq|duration)": ?[0-9.e-]+|\.konvoy-tmp\.[0-9a-f.-]+"#,
     )
@@ -75,7 +75,7 @@ fn normalise(text: &str) -> String {
 
 /// One run on the host of `inventory` (named `target`): the `-v` output,
 /// the JSON events, the round trips and the exit code.
-fn run(
+pub(super) fn run(
     dir: &Path,
     inventory: &Path,
     batching: bool,

@@ -139,6 +139,8 @@ fn parse_common(args: &mut ArgMap, flavor: Flavor) -> Result<CommandArgs, ArgErr
 
 impl Module for CommandModule {
     type Args = CommandArgs;
+    // One apply (a `stdin:` makes the item ineligible at run time).
+    const FINAL_APPLY: bool = true;
     fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
         parse_common(args, Flavor::Command)
     }
@@ -165,6 +167,8 @@ impl Module for CommandModule {
 
 impl Module for ShellModule {
     type Args = CommandArgs;
+    // One apply (a `stdin:` makes the item ineligible at run time).
+    const FINAL_APPLY: bool = true;
     fn parse(args: &mut ArgMap) -> Result<CommandArgs, ArgError> {
         parse_common(args, Flavor::Shell)
     }

@@ -127,6 +127,15 @@ pub trait Module {
     /// module as the task wrote it.
     const CHECK_MODE: bool = true;
 
+    /// Whether the module sends at most one apply, as its last command,
+    /// with a script that is a function of its arguments and its probes'
+    /// answers alone (no nonce, no clock) and no stdin of its own. The
+    /// executor may then send the applies of a loop's next items in the
+    /// same command (see the executor's `ahead.rs`): the order of the
+    /// commands on the host stays the order of a run item by item, and a
+    /// later item's run asks for exactly the apply that was sent.
+    const FINAL_APPLY: bool = false;
+
     /// Parses (already templated) arguments; unknown keys are an error.
     fn parse(args: &mut ArgMap) -> Result<Self::Args, ArgError>;
 

@@ -125,6 +125,8 @@ pub struct HostImpl {
     pub has_probes: bool,
     /// The module supports check mode.
     pub check_mode: bool,
+    /// See [`super::Module::FINAL_APPLY`].
+    pub final_apply: bool,
 }
 
 impl HostImpl {
@@ -192,6 +194,7 @@ where
         parse: parse_of::<M>,
         has_probes: M::PROBES,
         check_mode: M::CHECK_MODE,
+        final_apply: M::FINAL_APPLY,
     }
 }
 
@@ -434,6 +437,12 @@ impl ModuleName {
     /// Sends nothing to the host (prefetched probes stay valid across it).
     pub fn leaves_host_alone(self) -> bool {
         matches!(self.entry().placement, Placement::Controller(_))
+    }
+
+    /// Whether a loop item's apply may travel ahead (see
+    /// [`super::Module::FINAL_APPLY`]).
+    pub fn final_apply(self) -> bool {
+        self.host_impl().is_some_and(|h| h.final_apply)
     }
 
     /// Whether the module declares read-only probes.

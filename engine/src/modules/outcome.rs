@@ -83,4 +83,8 @@ pub enum ModuleError {
     /// The probe printed something the module cannot read.
     #[error("unexpected probe output: {0}")]
     Probe(String),
+    /// A loop item's apply sent with the item before it (see the
+    /// executor's `ahead.rs`) cannot be given to the item.
+    #[error("{0}")]
+    Ahead(String),
 }

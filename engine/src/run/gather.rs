@@ -62,7 +62,11 @@ pub(crate) fn gather_facts(
     });
     let req = match &probes {
         Some((w, stdin)) => ExecRequest {
-            command: facts_and_probes_script(&w.probes, &separator),
+            command: facts_and_probes_script(
+                &w.probes,
+                &separator,
+                crate::transport::env_lines(&w.context.environment),
+            ),
             stdin: Some(stdin.clone()),
             privilege: target.privilege,
             ..Default::default()

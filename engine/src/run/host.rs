@@ -160,6 +160,8 @@ pub(crate) struct HostState {
     /// The probes the next apply on this host carries (see
     /// `piggyback.rs`), set before each task and loop item.
     pub piggyback: Option<super::piggyback::Piggyback>,
+    /// Loop items' applies sent ahead (see `ahead.rs`).
+    pub ahead: super::ahead::Ahead,
     /// Background jobs started by `async:` tasks (each ends by its own
     /// `async:` deadline); waited for before the run ends.
     pub jobs: Vec<std::thread::JoinHandle<()>>,
@@ -206,6 +208,7 @@ impl HostState {
             meter: Meter::new(name, foreign),
             converged: true,
             piggyback: None,
+            ahead: Default::default(),
             jobs: Vec::new(),
             outbox: Vec::new(),
             errors_cleared: 0,

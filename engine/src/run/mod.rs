@@ -12,14 +12,15 @@
 //!
 //! | layer | files |
 //! | --- | --- |
-//! | state | `options` (what the caller chose), `work` (a prepared task's data), `trace` (the wrapper every session is lent through: `-vvv` commands, `--stats`), `host` (per-host state), `vars` (precedence), `env` (play context) |
+//! | state | `options` (what the caller chose), `work` (a prepared task's data), `trace` (the wrapper every session is lent through: `-vvv` commands, `--stats`), `host` (per-host state), `vars` (precedence) and `live` (the inventory `group_by` and `add_host` change), `env` (play context) |
 //! | evaluation | `eval` (conditions, loops, environment), `result` (the typed task result) |
 //! | decisions | `connection` (connection + become per task, sessions), `action_name` (a templated module name resolved for one host), `invocation` (one task prepared for one host) |
-//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `piggyback` (next probes sent with an apply), `task` (one task on one host), `prefetch` (probe batching) |
+//! | execution | `remote` (a module's view of the host), `actions` (controller-side actions), `async_job` (`async:`/`poll:` jobs), `gather` (facts), `piggyback` (next probes sent with an apply), `ahead` (next loop items' applies sent with an apply), `task` (one task on one host), `prefetch` (probe batching) |
 //! | walking | `reaching` (per-host decisions before a task's banner: templated module, `run_once`), `include` (dynamic includes), `start_at` (`--start-at-task`), `walk` (steps, blocks, handlers), `play` (plays, batches, recap) |
 
 mod action_name;
 mod actions;
+mod ahead;
 mod async_job;
 mod connection;
 mod env;

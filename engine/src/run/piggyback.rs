@@ -46,14 +46,15 @@ impl Piggyback {
     }
 }
 
-/// The apply `script`, then the separator line, then `probes` framed;
-/// the command exits with the apply's status. The apply starts on the
-/// first line, so the shell's messages name the same line numbers.
-pub(crate) fn script(apply: &str, probes: &[String], separator: &str) -> String {
+/// The apply `script`, then the separator line, then `probes` framed
+/// (`pad`: see [`super::prefetch::framed`]); the command exits with the
+/// apply's status. The apply starts on the first line, so the shell's
+/// messages name the same line numbers.
+pub(crate) fn script(apply: &str, probes: &[String], separator: &str, pad: usize) -> String {
     format!(
         "( {apply}\n)\nkonvoy_rc=$?\nprintf '\\n\\036%s\\n' {sep}\n(\n{batch}\n) </dev/null 2>/dev/null\nexit $konvoy_rc\n",
         sep = crate::shell::quote(separator),
-        batch = batch_script(probes),
+        batch = batch_script(probes, pad),
     )
 }
 
@@ -114,7 +115,7 @@ mod tests {
         let probes = vec![format!("cat {}", f.display()), "exit 5".to_owned()];
         let alone = sh(&apply, b"content");
         std::fs::remove_file(&f).unwrap();
-        let out = sh(&script(&apply, &probes, "sep-1"), b"content");
+        let out = sh(&script(&apply, &probes, "sep-1", 0), b"content");
         let (mine, answers) = split(out, "sep-1", 2);
         assert_eq!(mine, alone);
         assert_eq!(mine.stdout, b"out-no-newline");

@@ -29,6 +29,7 @@ use super::trace::Phase;
 use crate::modules::{ExecOutput, Remote};
 use crate::plan::Step;
 use crate::shell::quote;
+use crate::transport::env_lines;
 
 /// At most this many lookahead-and-batch rounds at one point of a play.
 const MAX_ROUNDS: usize = 6;
@@ -95,6 +96,16 @@ pub(crate) fn prefetch(env: &TaskEnv<'_>, st: &mut HostState, timeline: &Timelin
             break;
         }
     }
+    let changes_here = st.lookahead.as_ref().is_some_and(|s| s.range.end == start);
+    if env.opts.apply_batching && changes_here {
+        // The lookahead stopped at this task: it changes the host, and
+        // the next task's probes, read afresh (what is cached now will
+        // be stale), ride on its apply.
+        let cached = std::mem::take(&mut st.probe_cache);
+        let next = look_next(env, st, marks, start + 1);
+        st.probe_cache = cached;
+        st.piggyback = next.and_then(|w| Piggyback::new(w.context, w.probes, w.hidden));
+    }
 }
 
 /// The probes worth reading with the facts of `st`, before its play
@@ -138,7 +149,10 @@ fn read(env: &TaskEnv<'_>, st: &mut HostState, wanted: &Wanted) -> bool {
         TransportRemote::new(&mut t)
             .privilege(c.privilege)
             .env(c.environment.clone())
-            .exec(&batch_script(&wanted.probes), None)
+            .exec(
+                &batch_script(&wanted.probes, env_lines(&c.environment)),
+                None,
+            )
     };
     let Ok(out) = out else {
         return false;
@@ -154,8 +168,9 @@ fn read(env: &TaskEnv<'_>, st: &mut HostState, wanted: &Wanted) -> bool {
 /// One script running every probe in its own subshell, framing each
 /// result as `@@konvoy RC OUTLEN ERRLEN\n` followed by the raw bytes.
 /// `eval` rather than `sh -c`: the probe text stays out of every process's
-/// argv, and a probe that does not parse fails alone.
-pub(crate) fn batch_script(probes: &[String]) -> String {
+/// argv, and a probe that does not parse fails alone. `pad`: the lines an
+/// environment takes before a command sent alone ([`framed`]).
+pub(crate) fn batch_script(probes: &[String], pad: usize) -> String {
     // Scratch space in /dev/shm (memory) where there is one: a probe must
     // leave no trace on the host's disk, not even a directory's mtime.
     let mut s = format!(
@@ -165,12 +180,7 @@ pub(crate) fn batch_script(probes: &[String]) -> String {
         probes.len()
     );
     for p in probes {
-        s.push_str(&format!(
-            "(eval {}) >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
-             printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
-             cat \"$d/o\" \"$d/e\"\n",
-            quote(p)
-        ));
+        s.push_str(&framed(p, pad));
     }
     s
 }
@@ -180,14 +190,14 @@ pub(crate) fn batch_script(probes: &[String]) -> String {
 /// environment, no stdin), then a line naming `separator`, then the
 /// probes, with their environment read from stdin ([`env_script`]) so
 /// its values stay out of the command text.
-pub(crate) fn facts_and_probes_script(probes: &[String], separator: &str) -> String {
+pub(crate) fn facts_and_probes_script(probes: &[String], separator: &str, pad: usize) -> String {
     format!(
         "# konvoy-image facts, then {} probes\n(\n{}\n) </dev/null\n\
          printf '\\n\\036%s\\n' {}\neval \"$(cat)\"\n{}",
         probes.len(),
         crate::facts::gather_script(),
         quote(separator),
-        batch_script(probes)
+        batch_script(probes, pad)
     )
 }
 
@@ -218,24 +228,47 @@ pub(crate) fn split_facts<'o>(out: &'o [u8], separator: &str) -> Option<(&'o [u8
 pub(crate) fn parse_batch(mut out: &[u8], n: usize) -> Option<Vec<ExecOutput>> {
     let mut res = Vec::with_capacity(n);
     for _ in 0..n {
-        let nl = out.iter().position(|b| *b == b'\n')?;
-        let header = std::str::from_utf8(&out[..nl]).ok()?;
-        let mut f = header.strip_prefix("@@konvoy ")?.split(' ');
-        let rc: i32 = f.next()?.parse().ok()?;
-        let ol: usize = f.next()?.trim().parse().ok()?;
-        let el: usize = f.next()?.trim().parse().ok()?;
-        out = &out[nl + 1..];
-        if out.len() < ol + el {
-            return None;
-        }
-        res.push(ExecOutput {
-            stdout: out[..ol].to_vec(),
-            stderr: out[ol..ol + el].to_vec(),
-            rc,
-        });
-        out = &out[ol + el..];
+        let (one, rest) = parse_frame(out)?;
+        res.push(one);
+        out = rest;
     }
     Some(res)
+}
+
+/// One `@@konvoy RC OUTLEN ERRLEN` frame from the start of `out` (as
+/// [`batch_script`] prints it), and what follows it.
+pub(crate) fn parse_frame(out: &[u8]) -> Option<(ExecOutput, &[u8])> {
+    let nl = out.iter().position(|b| *b == b'\n')?;
+    let header = std::str::from_utf8(&out[..nl]).ok()?;
+    let mut f = header.strip_prefix("@@konvoy ")?.split(' ');
+    let rc: i32 = f.next()?.parse().ok()?;
+    let ol: usize = f.next()?.trim().parse().ok()?;
+    let el: usize = f.next()?.trim().parse().ok()?;
+    let out = &out[nl + 1..];
+    if out.len() < ol + el {
+        return None;
+    }
+    let one = ExecOutput {
+        stdout: out[..ol].to_vec(),
+        stderr: out[ol..ol + el].to_vec(),
+        rc,
+    };
+    Some((one, &out[ol + el..]))
+}
+
+/// The shell text that runs `script` (quoted, through `eval`, in a
+/// subshell with no stdin) into `$d/o` and `$d/e` and prints its frame.
+/// The script starts `pad` lines down, where it starts when sent alone
+/// after its environment's `export`s, so a shell message naming one of
+/// its lines (`sh: 7: foo: not found`) reads the same either way.
+pub(crate) fn framed(script: &str, pad: usize) -> String {
+    let script = format!("{}{script}", "\n".repeat(pad));
+    format!(
+        "(eval {}) >\"$d/o\" 2>\"$d/e\" </dev/null; rc=$?\n\
+         printf '@@konvoy %d %d %d\\n' \"$rc\" \"$(wc -c <\"$d/o\")\" \"$(wc -c <\"$d/e\")\"\n\
+         cat \"$d/o\" \"$d/e\"\n",
+        quote(&script)
+    )
 }
 
 #[cfg(test)]
@@ -254,7 +287,7 @@ mod tests {
         ];
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(batch_script(&probes))
+            .arg(batch_script(&probes, 0))
             .output()
             .unwrap();
         let got = parse_batch(&out.stdout, 5).expect("parses");

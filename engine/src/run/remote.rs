@@ -27,6 +27,12 @@ pub struct TransportRemote<'a> {
     /// Their answers, with the host's write stamp right after the apply
     /// that carried them.
     answers: Option<Carried>,
+    /// Loop items' applies the next apply carries (see `ahead.rs`).
+    ahead: Vec<super::ahead::Planned>,
+    /// What of them ran.
+    applied: Vec<super::ahead::Applied>,
+    /// This item's apply, already run (sent ahead): its text and output.
+    preapplied: Option<(String, Option<ExecOutput>)>,
 }
 
 impl<'a> TransportRemote<'a> {
@@ -41,7 +47,41 @@ impl<'a> TransportRemote<'a> {
             meter: None,
             piggyback: Vec::new(),
             answers: None,
+            ahead: Vec::new(),
+            applied: Vec::new(),
+            preapplied: None,
         }
+    }
+
+    /// Loop items' applies the next apply carries (see `ahead.rs`); only
+    /// with a meter and no time limit, like [`Self::piggyback`].
+    #[must_use]
+    pub(crate) fn ahead(mut self, steps: Vec<super::ahead::Planned>) -> TransportRemote<'a> {
+        self.ahead = steps;
+        self
+    }
+
+    /// The applies sent ahead that ran.
+    pub(crate) fn take_applied(&mut self) -> Vec<super::ahead::Applied> {
+        std::mem::take(&mut self.applied)
+    }
+
+    /// This item's apply ran already, sent ahead: the module's apply of
+    /// that exact text gets its output instead of being sent.
+    #[must_use]
+    pub(crate) fn preapplied(
+        mut self,
+        script: String,
+        output: Option<ExecOutput>,
+    ) -> TransportRemote<'a> {
+        self.preapplied = Some((script, output));
+        self
+    }
+
+    /// Whether an apply sent ahead was not asked for (it must be: the
+    /// module decided on the same answers).
+    pub(crate) fn preapplied_unused(&self) -> bool {
+        self.preapplied.is_some()
     }
 
     /// Probes each apply carries (see `piggyback.rs`); only with a meter
@@ -141,9 +181,41 @@ impl TransportRemote<'_> {
 
 impl Remote for TransportRemote<'_> {
     fn exec(&mut self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, ModuleError> {
+        if let Some((sent, output)) = self.preapplied.take() {
+            if sent != script || stdin.is_some() {
+                return Err(ModuleError::Ahead(
+                    "internal error: this loop item's apply was sent ahead of it, \
+                     and the module asked for another one"
+                        .into(),
+                ));
+            }
+            if let Some(m) = self.meter {
+                m.wrote();
+            }
+            return output.ok_or_else(|| {
+                ModuleError::Ahead(
+                    "this loop item's apply ran (sent with the item before it), \
+                     but its output was lost on the way back"
+                        .into(),
+                )
+            });
+        }
         let Some(meter) = self.meter else {
             return self.send(script, stdin);
         };
+        let ahead = std::mem::take(&mut self.ahead);
+        if !ahead.is_empty() && self.timeout.is_none() && self.deadline.is_none() {
+            self.answers = None;
+            let separator = format!("konvoy-ahead-{}", crate::transport::nonce());
+            let pad = crate::transport::env_lines(&self.env);
+            let out = self.send(
+                &super::ahead::script(script, &ahead, &separator, pad),
+                stdin,
+            )?;
+            let (out, applied) = super::ahead::split(out, &separator, &ahead);
+            self.applied = applied;
+            return Ok(out);
+        }
         if self.piggyback.is_empty() || self.timeout.is_some() || self.deadline.is_some() {
             return self.send(script, stdin);
         }
@@ -152,7 +224,12 @@ impl Remote for TransportRemote<'_> {
         let separator = format!("konvoy-piggyback-{}", crate::transport::nonce());
         let probes = self.piggyback.clone();
         let out = self.send(
-            &super::piggyback::script(script, &probes, &separator),
+            &super::piggyback::script(
+                script,
+                &probes,
+                &separator,
+                crate::transport::env_lines(&self.env),
+            ),
             stdin,
         )?;
         let stamp = meter.stamp();

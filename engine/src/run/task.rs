@@ -2,6 +2,7 @@
 //! `changed_when`/`failed_when`, `register`, notifications.
 
 use super::actions;
+use super::ahead;
 use super::async_job;
 use super::connection::{self, delegate_of, fact_owner};
 use super::env::TaskEnv;
@@ -10,7 +11,7 @@ use super::eval::{
     render_f64, render_int,
 };
 use super::host::{FactWrite, HostState};
-use super::invocation::{item_vars, prepare};
+use super::invocation::{item_vars, prepare, task_id};
 use super::piggyback::Piggyback;
 use super::probe_cache::ProbeContext;
 use super::remote::TransportRemote;
@@ -216,7 +217,10 @@ fn run_items(
     let mut carried: Vec<(String, Value)> = Vec::new();
     // What the last item's apply carries: the next task's probes.
     let after_loop = st.piggyback.take();
-    let changing = env.opts.probe_batching && env.opts.apply_batching && !st.converged;
+    // On a converged host too: probes ride only on an apply, and once an
+    // item applies, the next item's cached answers are stale anyway.
+    let changing = env.opts.probe_batching && env.opts.apply_batching;
+    st.ahead.clear();
     for i in 0..items.len() {
         // `pause` waits between items, not before the first.
         if i > 0 && ls.pause > 0.0 {
@@ -227,6 +231,16 @@ fn run_items(
             true => None,
             false => after_loop.clone(),
         };
+        // The next items' applies ride on this one's when their decisions
+        // can be made now (see `ahead.rs`); they need no probes then.
+        st.ahead.item = Some(i);
+        st.ahead.plan = None;
+        if env.opts.apply_batching && st.ahead.applied.is_empty() && i + 1 < items.len() {
+            st.ahead.plan = ahead::plan(env, st, task, &ls, vars, i + 1, &items);
+            if st.ahead.plan.is_some() {
+                st.piggyback = None;
+            }
+        }
         let mut iv = item_vars(&ls, vars, i, &items);
         // Ansible registers each item's result as it goes: later items,
         // their labels and `break_when` see the previous one.
@@ -291,6 +305,10 @@ fn run_items(
             }
         }
     }
+    // Every item sent ahead was taken by its item (the decision that sent
+    // it is the one the item made), unless the host could not be reached
+    // when the item's turn came (reported so).
+    st.ahead.clear();
     let builtin = task.module.builtin();
     let mut verbose_always = false;
     for r in &mut runs {
@@ -324,20 +342,49 @@ fn next_item(
     i: usize,
     items: &[Value],
 ) -> Option<Piggyback> {
-    let iv = item_vars(ls, vars, i, items);
-    if !matches!(first_false(env.templar, &task.when, &iv), Ok(None)) {
-        return None;
+    // A module whose apply may travel ahead (see `ahead.rs`) gets the
+    // probes of the items after too: the next item decides their applies
+    // from them and sends them with its own.
+    let upto = match task.module.final_apply() {
+        true => items.len().min(i + ahead::MAX_ITEMS),
+        false => i + 1,
+    };
+    let mut carried: Option<(ProbeContext, Vec<String>)> = None;
+    for j in i..upto {
+        let iv = item_vars(ls, vars, j, items);
+        match first_false(env.templar, &task.when, &iv) {
+            Ok(None) => {}
+            Ok(Some(_)) if j > i => continue,
+            _ => break,
+        }
+        if no_log(env.templar, task, &iv) {
+            break;
+        }
+        let Ok(Work::Host(w)) = prepare(env, st, task, &iv) else {
+            break;
+        };
+        let Ok(module) = w.module.as_ref() else {
+            break;
+        };
+        let context = ProbeContext {
+            spec: w.target.spec.clone(),
+            privilege: w.target.privilege,
+            environment: w.environment.clone(),
+        };
+        match &mut carried {
+            None => carried = Some((context, module.probes())),
+            Some((c, probes)) if *c == context => {
+                for p in module.probes() {
+                    if !probes.contains(&p) {
+                        probes.push(p);
+                    }
+                }
+            }
+            Some(_) => break,
+        }
     }
-    let Ok(Work::Host(w)) = prepare(env, st, task, &iv) else {
-        return None;
-    };
-    let module = w.module.as_ref().ok()?;
-    let context = ProbeContext {
-        spec: w.target.spec.clone(),
-        privilege: w.target.privilege,
-        environment: w.environment.clone(),
-    };
-    Piggyback::new(context, module.probes(), no_log(env.templar, task, &iv))
+    let (context, probes) = carried?;
+    Piggyback::new(context, probes, false)
 }
 
 /// `(item=...)` text: Python's str() of the item.
@@ -612,13 +659,33 @@ fn on_host(
         .filter(|p| p.context == context)
         .map(|p| p.probes)
         .unwrap_or_default();
+    // This loop item's apply, sent ahead with the item before it: its
+    // probes get what the host answered right before it ran.
+    let pre = st.ahead.item.and_then(|i| st.ahead.take(task, &context, i));
+    if let Some(a) = &pre {
+        if st.ahead.stamp == st.meter.stamp() {
+            st.probe_cache
+                .insert(&context, a.answers.clone(), &st.meter);
+        }
+    }
+    let steps = st
+        .ahead
+        .plan
+        .take()
+        .filter(|c| c.context == context && pre.is_none())
+        .map(|c| c.steps)
+        .unwrap_or_default();
     let mut remote = TransportRemote::new(&mut transport)
         .env(w.environment.clone())
         .privilege(w.target.privilege)
         .timeout(w.timeout)
         .deadline(deadline.map(|d| d.at))
         .meter(&st.meter)
-        .piggyback(carried);
+        .piggyback(carried)
+        .ahead(steps);
+    if let Some(a) = pre {
+        remote = remote.preapplied(a.script, a.output);
+    }
     let mut ctx = ModuleContext {
         host: &st.name,
         remote: &mut remote,
@@ -635,7 +702,20 @@ fn on_host(
         ),
         commands: 0,
     };
-    let outcome = module.run(&mut ctx);
+    let mut outcome = module.run(&mut ctx);
+    let applied = remote.take_applied();
+    if !applied.is_empty() {
+        st.ahead.owner = Some((task_id(task), context.clone()));
+        st.ahead.applied = applied.into();
+    }
+    st.ahead.stamp = st.meter.stamp();
+    if remote.preapplied_unused() && outcome.is_ok() {
+        outcome = Err(ModuleError::Ahead(
+            "internal error: this loop item's apply was sent ahead of it, \
+             and the module did not ask for it"
+                .into(),
+        ));
+    }
     if let Some((stamp, answers)) = remote.take_answers() {
         // Read after the last write, and nothing written since.
         if stamp == st.meter.stamp() {

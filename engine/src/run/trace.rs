@@ -70,6 +70,12 @@ impl Meter {
         }
     }
 
+    /// Counts a write that was sent earlier, in another command, and
+    /// is taken now (see `ahead.rs`): answers read before it are stale.
+    pub(crate) fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Changes so far: this host's own writes and the run's writes to
     /// other hosts. Equal stamps mean nothing was written in between.
     pub(crate) fn stamp(&self) -> (u64, u64) {

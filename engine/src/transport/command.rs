@@ -84,6 +84,13 @@ pub(crate) fn prepare(
     }
 }
 
+/// How many lines the `export`s of `env` take before a command's first
+/// line (a value may hold newlines): a shell message naming a line of the
+/// command names it that much further down.
+pub(crate) fn env_lines(env: &[(String, String)]) -> usize {
+    env.iter().map(|(_, v)| 1 + v.matches('\n').count()).sum()
+}
+
 /// The script: one `export` per environment variable, the command, and
 /// the end marker.
 fn script(host: &str, command: &str, env: &[(String, String)]) -> Result<Vec<u8>, TransportError> {

@@ -89,7 +89,7 @@ mod spec;
 mod ssh;
 mod trust;
 
-pub(crate) use command::nonce;
+pub(crate) use command::{env_lines, nonce};
 pub use error::TransportError;
 pub use pool::{fd_limits, raise_fd_limit, session_budget};
 pub use spec::{Become, BecomeMethod, ConnectionKind, ConnectionSpec, HostKeyChecking, JumpHost};

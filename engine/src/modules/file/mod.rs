@@ -94,6 +94,8 @@ const SUPPORTED: &[&str] = &[
 impl Module for FileModule {
     type Args = FileArgs;
     const PROBES: bool = true;
+    // Probes, then at most one apply built from their answers.
+    const FINAL_APPLY: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<FileArgs, ArgError> {
         let path = args.required_str(&["path", "dest", "name"])?;
