@@ -8,12 +8,14 @@
 //! the content in diff mode); one command writes the file (temp file in
 //! the same directory, then rename) and reads the result back.
 //!
-//! Deviation: `src` naming a directory (recursive copy) is not supported
-//! and fails with a message saying so.
+//! A `src` naming a directory on the controller is copied recursively
+//! ([`super::copy_dir`]), with `directory_mode` and `local_follow`; a
+//! directory with `remote_src` is not supported and fails saying so.
 
-use super::args::{ArgError, ArgMap};
+use super::args::{ArgError, ArgMap, FileMode};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
+use super::copy_dir::{copy_local_dir, make_dirs};
 use super::diff;
 use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
@@ -50,6 +52,11 @@ pub struct CopyArgs {
     pub follow: bool,
     /// `validate:`: a command with `%s` run on the new file first.
     pub validate: Option<String>,
+    /// Mode of the directories a copy creates.
+    pub directory_mode: Option<FileMode>,
+    /// Copy what a link in a source directory points to (default), or
+    /// the link itself.
+    pub local_follow: bool,
 }
 
 /// The `copy` module.
@@ -89,12 +96,12 @@ impl Module for CopyModule {
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
+            directory_mode: args.mode(&["directory_mode"])?,
+            local_follow: args.bool(&["local_follow"])?.unwrap_or(true),
         };
         // Writes are always atomic; `decrypt` only concerns vault files,
-        // which are not supported anyway; copying a local symlink as a
-        // link (`local_follow: false`) is not implemented.
+        // which are not supported anyway.
         args.ignore(&["unsafe_writes", "decrypt"]);
-        args.bool_at_default("local_follow", true);
         args.finish(&[
             "src",
             "content",
@@ -107,6 +114,8 @@ impl Module for CopyModule {
             "force",
             "follow",
             "validate",
+            "directory_mode",
+            "local_follow",
         ])?;
         Ok(parsed)
     }
@@ -128,9 +137,16 @@ impl Module for CopyModule {
             Source::Local(s) => {
                 let path = ctx.find_local(s)?;
                 if path.is_dir() {
-                    return Ok(Outcome::failed(format!(
-                        "copying the directory `{s}` is not supported; copy its files one by one"
-                    )));
+                    return copy_local_dir(ctx, a, s, &path);
+                }
+                if let (Some(_), true, false) =
+                    (&a.directory_mode, a.dest.ends_with('/'), ctx.check_mode())
+                {
+                    // The directories `dest/` needs get `directory_mode`,
+                    // as the copy module's `makedirs` gives them.
+                    if let Some(failed) = make_dirs(ctx, a, &a.dest)? {
+                        return Ok(failed);
+                    }
                 }
                 let data = std::fs::read(&path).map_err(|e| ModuleError::LocalFile {
                     path: path.display().to_string(),
@@ -274,6 +290,11 @@ pub(crate) fn install(
     };
     let (checksum, size, new_text) = match (remote, remote_st) {
         (Some(r), None) => return Ok(Outcome::failed(format!("Source {r} not found"))),
+        (Some(r), Some(rs)) if rs.kind() == FileKind::Directory => {
+            return Ok(Outcome::failed(format!(
+                "copying the directory `{r}` with remote_src is not supported"
+            )))
+        }
         (Some(_), Some(rs)) => (
             rs.checksum.clone().unwrap_or_default(),
             rs.size,

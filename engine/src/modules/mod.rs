@@ -58,6 +58,7 @@ pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+mod copy_dir;
 pub mod cron;
 pub mod deb822_repository;
 pub mod dpkg_selections;

@@ -36,6 +36,8 @@ impl Module for TemplateModule {
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
+            directory_mode: None,
+            local_follow: true,
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
