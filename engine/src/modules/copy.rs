@@ -13,6 +13,7 @@
 //! directory with `remote_src` is not supported and fails saying so.
 
 use super::args::{ArgError, ArgMap, FileMode};
+use super::argv::{expand_word, needs_expansion};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::copy_dir::{copy_local_dir, make_dirs};
@@ -57,6 +58,8 @@ pub struct CopyArgs {
     /// Copy what a link in a source directory points to (default), or
     /// the link itself.
     pub local_follow: bool,
+    /// `mode: preserve`: each file gets its source's mode.
+    pub preserve: bool,
 }
 
 /// The `copy` module.
@@ -67,28 +70,39 @@ impl Module for CopyModule {
     const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<CopyArgs, ArgError> {
-        let src = args.str(&["src"])?;
+        // An empty `src` is no source, as the action's `if not source`.
+        let src = args.str(&["src"])?.filter(|s| !s.is_empty());
         let content = args.value(&["content"]).map(|v| match v {
             Value::Str(s) | Value::Unsafe(s) => s,
             other => diff::to_json(&other).to_string(),
         });
         let remote = args.bool(&["remote_src"])?.unwrap_or(false);
+        let dest = args.str(&["dest"])?.filter(|d| !d.is_empty());
+        // Checked in the order (and words) of ansible-core's copy action.
+        let invalid = |m: &str| Err(ArgError::Invalid(m.into()));
         let source = match (src, content) {
-            (Some(_), Some(_)) => {
-                return Err(ArgError::Invalid(
-                    "parameters are mutually exclusive: src|content".into(),
-                ))
+            (None, None) => return invalid("src (or content) is required"),
+            _ if dest.is_none() => return invalid("dest is required"),
+            (Some(_), Some(_)) => return invalid("src and content are mutually exclusive"),
+            (None, Some(_)) if dest.as_deref().is_some_and(|d| d.ends_with('/')) => {
+                return invalid("can not use content with a dir as dest")
             }
             (Some(s), None) if remote => Source::Remote(s),
             (Some(s), None) => Source::Local(s),
             (None, Some(c)) => Source::Content(c),
-            (None, None) => return Err(ArgError::Invalid("src (or content) is required".into())),
         };
+        let preserve = matches!(args.value(&["mode"]), Some(Value::Str(m) | Value::Unsafe(m)) if m == "preserve");
         let parsed = CopyArgs {
+            preserve,
             source,
-            dest: args.required_str(&["dest"])?,
+            dest: dest.unwrap_or_default(),
             attrs: Attrs {
-                mode: args.mode(&["mode"])?,
+                mode: if preserve {
+                    args.ignore(&["mode"]);
+                    None
+                } else {
+                    args.mode(&["mode"])?
+                },
                 owner: args.str(&["owner"])?,
                 group: args.str(&["group"])?,
             },
@@ -125,6 +139,18 @@ impl Module for CopyModule {
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded = expand_paths(ctx, a)?;
+        let a = expanded.as_ref().unwrap_or(a);
+        if a.preserve {
+            // The action's `mode: preserve` on content: its temp file's
+            // mode, 0600.
+            if let Source::Content(_) = a.source {
+                let mut b = a.clone();
+                b.attrs.mode = Some(FileMode::Octal(0o600));
+                b.preserve = false;
+                return Self::run(&b, ctx);
+            }
+        }
         match &a.source {
             Source::Content(c) => {
                 let p = Payload {
@@ -152,6 +178,13 @@ impl Module for CopyModule {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
+                let preserved;
+                let a = if a.preserve {
+                    preserved = with_mode_of(a, &path)?;
+                    &preserved
+                } else {
+                    a
+                };
                 let src = path.display().to_string();
                 let p = Payload {
                     data: &data,
@@ -170,6 +203,63 @@ impl Module for CopyModule {
             }
         }
     }
+}
+
+fn state_word_of(st: &FileStat) -> &'static str {
+    st.kind().state_word()
+}
+
+/// `a` with `mode: preserve` made the mode of the controller file `path`.
+pub(crate) fn with_mode_of(a: &CopyArgs, path: &std::path::Path) -> Result<CopyArgs, ModuleError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| ModuleError::LocalFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut b = a.clone();
+    b.attrs.mode = Some(FileMode::Octal(meta.permissions().mode() & 0o7777));
+    b.preserve = false;
+    Ok(b)
+}
+
+/// `dest`, and `src` with `remote_src`, are the copy module's `path`
+/// options: it expands `$NAME`, `${NAME}` and a leading `~` in them on
+/// the host, as Python's `expanduser(expandvars(...))` does. `None` when
+/// there is nothing to expand (no round trip).
+fn expand_paths(
+    ctx: &mut ModuleContext<'_>,
+    a: &CopyArgs,
+) -> Result<Option<CopyArgs>, ModuleError> {
+    let remote = remote_of(a).filter(|r| needs_expansion(r));
+    if remote.is_none() && !needs_expansion(&a.dest) {
+        return Ok(None);
+    }
+    let mut script = String::new();
+    let d = expand_word(&a.dest, 0, &mut script);
+    let r = remote.map(|r| expand_word(r, 1, &mut script));
+    script.push_str(&format!("printf '%s\\0' {d}"));
+    if let Some(r) = &r {
+        script.push_str(&format!(" {r}"));
+    }
+    script.push('\n');
+    let out = ctx.probe(&script)?;
+    let mut parts = out.stdout.split(|b| *b == 0);
+    let mut next = || {
+        parts
+            .next()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    };
+    let (Some(dest), src) = (next(), next()) else {
+        return Err(ModuleError::Probe(
+            "expanding copy's paths printed nothing".into(),
+        ));
+    };
+    let mut b = a.clone();
+    b.dest = dest;
+    if let (Some(src), true) = (src, r.is_some()) {
+        b.source = Source::Remote(src);
+    }
+    Ok(Some(b))
 }
 
 /// The probe `install` sends outside diff mode (copy's and template's
@@ -224,14 +314,19 @@ fn probe_script(
         s.push_str(&stat_call(&join(dest, b), opts));
     }
     if let Some(r) = remote {
-        s.push_str(&stat_call(
-            r,
-            StatOpts {
-                follow: true,
-                checksum: Some(Checksum::Sha1),
-                content,
-            },
-        ));
+        let opts = StatOpts {
+            follow: true,
+            checksum: Some(Checksum::Sha1),
+            content,
+        };
+        s.push_str(&stat_call(r, opts));
+        // The copy module also returns the source's md5.
+        let md5 = StatOpts {
+            checksum: Some(Checksum::Md5),
+            content: false,
+            ..opts
+        };
+        s.push_str(&stat_call(r, md5));
     }
     s
 }
@@ -259,7 +354,7 @@ fn target<'s>(
     match (is_dir, base) {
         (false, _) => Target::Path(dest.to_owned(), dest_st),
         (true, Some(b)) => Target::Path(join(dest, b), inner),
-        (true, None) => Target::Fail(format!("can not use content with a dir as dest: {dest}")),
+        (true, None) => Target::Fail("can not use content with a dir as dest".into()),
     }
 }
 
@@ -271,7 +366,7 @@ pub(crate) fn install(
 ) -> Result<Outcome, ModuleError> {
     let remote = remote_of(a);
     let script = probe_script(&a.dest, p.basename, a.follow, ctx.diff, remote);
-    let n = 1 + usize::from(p.basename.is_some()) + usize::from(remote.is_some());
+    let n = 1 + usize::from(p.basename.is_some()) + 2 * usize::from(remote.is_some());
     let (recs, _) = probe_files(ctx, &script, n)?;
     let (dest_st, inner) = (
         recs[0].as_ref(),
@@ -279,10 +374,13 @@ pub(crate) fn install(
             .and_then(Option::as_ref)
             .filter(|_| p.basename.is_some()),
     );
-    let remote_st = if remote.is_some() {
-        recs[n - 1].as_ref()
+    let (remote_st, remote_md5) = if remote.is_some() {
+        (
+            recs[n - 2].as_ref(),
+            recs[n - 1].as_ref().and_then(|r| r.checksum.clone()),
+        )
     } else {
-        None
+        (None, None)
     };
     let (path, cur) = match target(&a.dest, p.basename, dest_st, inner) {
         Target::Path(path, cur) => (path, cur),
@@ -306,22 +404,35 @@ pub(crate) fn install(
             p.data.to_vec(),
         ),
     };
+    // `mode: preserve` with `remote_src`: the module takes the source's.
+    let mut attrs = a.attrs.clone();
+    if let (true, Some(rs)) = (a.preserve, remote_st) {
+        attrs.mode = Some(FileMode::Octal(rs.mode));
+    }
     let same = cur.is_some_and(|c| c.checksum.as_deref() == Some(checksum.as_str()));
     let mut o = Outcome::ok();
     o.result.insert("dest".into(), path.clone().into());
     o.result.insert("checksum".into(), checksum.clone().into());
+    // With remote_src the copy module itself answers, whatever happens:
+    // the source and its md5, the destination's state, never `path`.
+    if let Some(r) = remote {
+        o.result.insert("src".into(), r.to_owned().into());
+        if let Some(m) = &remote_md5 {
+            o.result.insert("md5sum".into(), m.clone().into());
+        }
+    }
+    let path_key = remote.is_none();
     let result_opts = StatOpts {
         follow: a.follow,
         ..StatOpts::default()
     };
     if let Some(c) = cur.filter(|_| same || !a.force) {
-        let cmds = a
-            .attrs
-            .changes(&path, c, false)
-            .map_err(ArgError::Invalid)?;
+        let cmds = attrs.changes(&path, c, false).map_err(ArgError::Invalid)?;
         if cmds.is_empty() || !a.force && !same {
             c.insert_attrs(&mut o.result);
-            o.result.insert("path".into(), path.into());
+            if path_key {
+                o.result.insert("path".into(), path.into());
+            }
             o.result.insert("state".into(), "file".into());
             return Ok(o);
         }
@@ -335,7 +446,9 @@ pub(crate) fn install(
             }
         };
         st.insert_attrs(&mut o.result);
-        o.result.insert("path".into(), path.into());
+        if path_key {
+            o.result.insert("path".into(), path.into());
+        }
         o.result.insert("state".into(), "file".into());
         return Ok(o);
     }
@@ -355,6 +468,14 @@ pub(crate) fn install(
             hex::encode(md5::Md5::digest(p.data)).into(),
         );
     }
+    if ctx.check_mode() && remote.is_some() {
+        // Nothing written: the module describes the destination as it is.
+        if let Some(c) = cur {
+            c.insert_attrs(&mut o.result);
+            o.result.insert("state".into(), state_word_of(c).into());
+        }
+        return Ok(o);
+    }
     o.result
         .insert("src".into(), p.src.unwrap_or(&path).to_owned().into());
     o.result.insert("state".into(), "file".into());
@@ -364,7 +485,7 @@ pub(crate) fn install(
     }
     let spec = WriteSpec {
         dest: &path,
-        attrs: &a.attrs,
+        attrs: &attrs,
         backup: a.backup,
         stat: result_opts,
         source: remote,
@@ -417,6 +538,25 @@ mod tests {
             target("/etc/f", None, Some(&f), None),
             Target::Path(_, Some(_))
         ));
+    }
+
+    #[test]
+    fn arguments_are_checked_in_the_order_and_words_of_the_action() {
+        let msg = |pairs: &[(&str, &str)]| {
+            let mut m = ArgMap::new(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                    .collect(),
+            );
+            CopyModule::parse(&mut m).unwrap_err().to_string()
+        };
+        assert!(msg(&[("src", ""), ("dest", "/d")]).contains("src (or content) is required"));
+        assert!(msg(&[("src", "a"), ("content", "b")]).contains("dest is required"));
+        assert!(msg(&[("src", "a"), ("content", "b"), ("dest", "/d")])
+            .contains("src and content are mutually exclusive"));
+        assert!(msg(&[("content", "b"), ("dest", "/d/")])
+            .contains("can not use content with a dir as dest"));
     }
 
     #[test]

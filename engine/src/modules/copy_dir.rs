@@ -24,7 +24,7 @@
 
 use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
-use super::copy::{install, CopyArgs, Payload};
+use super::copy::{install, with_mode_of, CopyArgs, Payload};
 use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
@@ -82,7 +82,7 @@ pub(crate) fn walk(top: &Path, contents: bool, local_follow: bool) -> std::io::R
             .unwrap_or_default()
     };
     let parents = HashSet::from([dev_ino(top)?]);
-    walk_dir(top, &rel, &parents, local_follow, &mut tree)?;
+    walk_dir(top, &rel, &parents, local_follow, &mut tree, 0)?;
     Ok(tree)
 }
 
@@ -92,7 +92,11 @@ fn walk_dir(
     parents: &HashSet<(u64, u64)>,
     follow: bool,
     tree: &mut Tree,
+    depth: usize,
 ) -> std::io::Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(std::io::Error::other(TOO_DEEP));
+    }
     let mut names: Vec<_> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.file_name()))
         .collect::<Result<_, _>>()?;
@@ -146,16 +150,25 @@ fn walk_dir(
         } else {
             tree.dirs.push(to.clone());
             let all: HashSet<_> = parents.union(&new_parents).copied().collect();
-            walk_dir(&real, to, &all, follow, tree)?;
+            walk_dir(&real, to, &all, follow, tree, depth + 1)?;
         }
     }
     for (path, to, is_link) in subdirs {
         if !is_link {
-            walk_dir(&path, &to, parents, follow, tree)?;
+            walk_dir(&path, &to, parents, follow, tree, depth + 1)?;
         }
     }
     Ok(())
 }
+
+/// How deep a walk goes. A link to an ancestor of the copied directory
+/// is not seen as a cycle (Ansible only looks for the copied directory
+/// and the link's own parents), so the walk never ends: Ansible's stops
+/// at Python's recursion limit and fails the task with [`TOO_DEEP`].
+const MAX_DEPTH: usize = 200;
+
+/// Ansible's message for a walk that does not end.
+const TOO_DEEP: &str = "Task failed: maximum recursion depth exceeded";
 
 /// `dest` with one trailing `/` joined with a relative path.
 fn under(dest: &str, rel: &str) -> String {
@@ -236,10 +249,16 @@ pub(crate) fn copy_local_dir(
             "copying `{src}`, a link to a directory, with local_follow: false is not supported"
         )));
     }
-    let tree = walk(top, contents, local_follow).map_err(|e| ModuleError::LocalFile {
-        path: top.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let tree = match walk(top, contents, local_follow) {
+        Ok(t) => t,
+        Err(e) if e.to_string() == TOO_DEEP => return Ok(Outcome::fail_json(TOO_DEEP)),
+        Err(e) => {
+            return Err(ModuleError::LocalFile {
+                path: top.display().to_string(),
+                message: e.to_string(),
+            })
+        }
+    };
     let dest = format!("{}/", a.dest.trim_end_matches('/'));
     // Ansible reports the source as its search found it: absolute.
     let found = std::path::absolute(top).unwrap_or_else(|_| top.to_path_buf());
@@ -292,6 +311,11 @@ pub(crate) fn copy_local_dir(
             path: from.display().to_string(),
             message: e.to_string(),
         })?;
+        let file_args = if a.preserve {
+            with_mode_of(a, from)?
+        } else {
+            a.clone()
+        };
         let sum = hex::encode(sha1::Sha1::digest(&data));
         let same = cur.as_ref().is_some_and(|c| {
             c.kind() != FileKind::Symlink && c.checksum.as_deref() == Some(sum.as_str())
@@ -306,7 +330,7 @@ pub(crate) fn copy_local_dir(
         } else {
             changed = true;
             md_calls(super::write::parent(&path), &mut seen, &mut apply);
-            writes.push((path, data, cur.clone()));
+            writes.push((path, data, cur.clone(), file_args.attrs));
         }
     }
     for (rel, cur) in tree.dirs.iter().zip(dir_recs) {
@@ -384,10 +408,10 @@ pub(crate) fn copy_local_dir(
                 return Ok(o.failing(out.stderr_str().trim().to_owned()));
             }
         }
-        for (path, data, cur) in &writes {
+        for (path, data, cur, attrs) in &writes {
             let spec = WriteSpec {
                 dest: path,
-                attrs: &a.attrs,
+                attrs,
                 backup: a.backup,
                 stat: StatOpts::default(),
                 source: None,
@@ -476,10 +500,13 @@ fn single_file(
             return Ok(failed);
         }
     }
-    let file_args = CopyArgs {
+    let mut file_args = CopyArgs {
         dest: path.clone(),
         ..a.clone()
     };
+    if a.preserve {
+        file_args = with_mode_of(&file_args, from)?;
+    }
     let src = from.display().to_string();
     install(
         ctx,
@@ -562,6 +589,10 @@ mod tests {
         let files: Vec<_> = t.files.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(files, ["a", "sub/b"]);
         assert_eq!(t.links.len(), 3);
+        // `up` leads above `sub`: Ansible walks round it until Python's
+        // recursion limit.
+        let e = walk(&top.join("sub"), true, true).unwrap_err();
+        assert_eq!(e.to_string(), TOO_DEEP);
     }
 
     #[test]

@@ -38,6 +38,7 @@ impl Module for TemplateModule {
             validate: args.str(&["validate"])?,
             directory_mode: None,
             local_follow: true,
+            preserve: false,
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
