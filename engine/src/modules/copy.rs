@@ -9,14 +9,15 @@
 //! the same directory, then rename) and reads the result back.
 //!
 //! A `src` naming a directory on the controller is copied recursively
-//! ([`super::copy_dir`]), with `directory_mode` and `local_follow`; a
-//! directory with `remote_src` is not supported and fails saying so.
+//! ([`super::copy_dir`]), with `directory_mode` and `local_follow`; one
+//! on the host (`remote_src`) is copied there ([`super::copy_remote`]).
 
 use super::args::{ArgError, ArgMap, FileMode};
 use super::argv::{expand_word, needs_expansion};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::copy_dir::{copy_local_dir, make_dirs};
+use super::copy_remote::copy_remote_dir;
 use super::diff;
 use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
@@ -55,9 +56,10 @@ pub struct CopyArgs {
     pub validate: Option<String>,
     /// Mode of the directories a copy creates.
     pub directory_mode: Option<FileMode>,
-    /// Copy what a link in a source directory points to (default), or
-    /// the link itself.
-    pub local_follow: bool,
+    /// Copy what a link in a source directory points to, or the link
+    /// itself (unset: the action follows, the module with `remote_src`
+    /// keeps links).
+    pub local_follow: Option<bool>,
     /// `mode: preserve`: each file gets its source's mode.
     pub preserve: bool,
 }
@@ -111,7 +113,7 @@ impl Module for CopyModule {
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
             directory_mode: args.mode(&["directory_mode"])?,
-            local_follow: args.bool(&["local_follow"])?.unwrap_or(true),
+            local_follow: args.bool(&["local_follow"])?,
         };
         // Writes are always atomic; `decrypt` only concerns vault files,
         // which are not supported anyway.
@@ -382,17 +384,17 @@ pub(crate) fn install(
     } else {
         (None, None)
     };
+    if let (Some(r), Some(rs)) = (remote, remote_st) {
+        if rs.kind() == FileKind::Directory {
+            return copy_remote_dir(ctx, a, r, a.local_follow);
+        }
+    }
     let (path, cur) = match target(&a.dest, p.basename, dest_st, inner) {
         Target::Path(path, cur) => (path, cur),
         Target::Fail(msg) => return Ok(Outcome::failed(msg)),
     };
     let (checksum, size, new_text) = match (remote, remote_st) {
         (Some(r), None) => return Ok(Outcome::failed(format!("Source {r} not found"))),
-        (Some(r), Some(rs)) if rs.kind() == FileKind::Directory => {
-            return Ok(Outcome::failed(format!(
-                "copying the directory `{r}` with remote_src is not supported"
-            )))
-        }
         (Some(_), Some(rs)) => (
             rs.checksum.clone().unwrap_or_default(),
             rs.size,

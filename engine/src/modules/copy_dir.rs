@@ -242,7 +242,7 @@ pub(crate) fn copy_local_dir(
     src: &str,
     top: &Path,
 ) -> Result<Outcome, ModuleError> {
-    let local_follow = a.local_follow;
+    let local_follow = a.local_follow.unwrap_or(true);
     let contents = src.ends_with('/');
     if !local_follow && std::fs::symlink_metadata(top).is_ok_and(|m| m.is_symlink()) {
         return Ok(Outcome::failed(format!(
@@ -439,7 +439,7 @@ fn push_cmds(script: &mut String, cmds: Vec<Cmd>) {
 }
 
 /// The attributes of a directory a copy creates or lists.
-fn dir_attrs(a: &CopyArgs) -> Attrs {
+pub(crate) fn dir_attrs(a: &CopyArgs) -> Attrs {
     Attrs {
         mode: a.directory_mode.clone(),
         owner: a.attrs.owner.clone(),

@@ -37,7 +37,7 @@ impl Module for TemplateModule {
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
             directory_mode: None,
-            local_follow: true,
+            local_follow: None,
             preserve: false,
         };
         args.ignore(&["unsafe_writes"]);
