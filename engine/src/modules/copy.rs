@@ -62,6 +62,9 @@ pub struct CopyArgs {
     pub local_follow: Option<bool>,
     /// `mode: preserve`: each file gets its source's mode.
     pub preserve: bool,
+    /// Decrypt a vault-encrypted source (default); this engine has no
+    /// vault secrets, so such a source fails as in Ansible without one.
+    pub decrypt: bool,
 }
 
 /// The `copy` module.
@@ -95,6 +98,7 @@ impl Module for CopyModule {
         };
         let preserve = matches!(args.value(&["mode"]), Some(Value::Str(m) | Value::Unsafe(m)) if m == "preserve");
         let parsed = CopyArgs {
+            decrypt: args.bool(&["decrypt"])?.unwrap_or(true),
             preserve,
             source,
             dest: dest.unwrap_or_default(),
@@ -115,9 +119,8 @@ impl Module for CopyModule {
             directory_mode: args.mode(&["directory_mode"])?,
             local_follow: args.bool(&["local_follow"])?,
         };
-        // Writes are always atomic; `decrypt` only concerns vault files,
-        // which are not supported anyway.
-        args.ignore(&["unsafe_writes", "decrypt"]);
+        // Writes are always atomic.
+        args.ignore(&["unsafe_writes"]);
         args.finish(&[
             "src",
             "content",
@@ -132,6 +135,7 @@ impl Module for CopyModule {
             "validate",
             "directory_mode",
             "local_follow",
+            "decrypt",
         ])?;
         Ok(parsed)
     }
@@ -176,10 +180,10 @@ impl Module for CopyModule {
                         return Ok(failed);
                     }
                 }
-                let data = std::fs::read(&path).map_err(|e| ModuleError::LocalFile {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                let data = match read_local(&path, a.decrypt)? {
+                    Ok(d) => d,
+                    Err(failed) => return Ok(failed),
+                };
                 let preserved;
                 let a = if a.preserve {
                     preserved = with_mode_of(a, &path)?;
@@ -209,6 +213,26 @@ impl Module for CopyModule {
 
 fn state_word_of(st: &FileStat) -> &'static str {
     st.kind().state_word()
+}
+
+/// The bytes of the controller file `path`; `Err` is the failed result
+/// for a vault-encrypted file that must be decrypted: Ansible's
+/// `get_real_file` without a vault secret (this engine has none).
+pub(crate) fn read_local(
+    path: &std::path::Path,
+    decrypt: bool,
+) -> Result<Result<Vec<u8>, Outcome>, ModuleError> {
+    let data = std::fs::read(path).map_err(|e| ModuleError::LocalFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if decrypt && data.starts_with(b"$ANSIBLE_VAULT;") {
+        return Ok(Err(Outcome::failed(format!(
+            "Task failed: A vault password or secret must be specified to decrypt {}",
+            path.display()
+        ))));
+    }
+    Ok(Ok(data))
 }
 
 /// `a` with `mode: preserve` made the mode of the controller file `path`.
@@ -492,6 +516,7 @@ pub(crate) fn install(
         stat: result_opts,
         source: remote,
         mkdir: a.dest.ends_with('/'),
+        follow: a.follow,
         validate: a.validate.as_deref(),
     };
     match write_file(ctx, p.data, &spec, cur)? {
@@ -559,6 +584,22 @@ mod tests {
             .contains("src and content are mutually exclusive"));
         assert!(msg(&[("content", "b"), ("dest", "/d/")])
             .contains("can not use content with a dir as dest"));
+    }
+
+    #[test]
+    fn a_vault_file_fails_unless_decrypt_is_off() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        std::fs::write(&p, "$ANSIBLE_VAULT;1.1;AES256\n6162\n").unwrap();
+        let failed = read_local(&p, true).unwrap().unwrap_err();
+        assert_eq!(
+            failed.result["msg"],
+            Value::from(format!(
+                "Task failed: A vault password or secret must be specified to decrypt {}",
+                p.display()
+            ))
+        );
+        assert!(read_local(&p, false).unwrap().is_ok());
     }
 
     #[test]

@@ -24,7 +24,7 @@
 
 use super::attrs::{wanted_mode, Attrs};
 use super::context::ModuleContext;
-use super::copy::{install, with_mode_of, CopyArgs, Payload};
+use super::copy::{install, read_local, with_mode_of, CopyArgs, Payload};
 use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
@@ -307,10 +307,10 @@ pub(crate) fn copy_local_dir(
                 state_word(c)
             )));
         }
-        let data = std::fs::read(from).map_err(|e| ModuleError::LocalFile {
-            path: from.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let data = match read_local(from, a.decrypt)? {
+            Ok(d) => d,
+            Err(failed) => return Ok(failed),
+        };
         let file_args = if a.preserve {
             with_mode_of(a, from)?
         } else {
@@ -416,6 +416,7 @@ pub(crate) fn copy_local_dir(
                 stat: StatOpts::default(),
                 source: None,
                 mkdir: false,
+                follow: false,
                 validate: a.validate.as_deref(),
             };
             if let Err(f) = write_file(ctx, data, &spec, cur.as_ref())? {
@@ -491,10 +492,10 @@ fn single_file(
             return Ok(o);
         }
     }
-    let data = std::fs::read(from).map_err(|e| ModuleError::LocalFile {
-        path: from.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let data = match read_local(from, a.decrypt)? {
+        Ok(d) => d,
+        Err(failed) => return Ok(failed),
+    };
     if !ctx.check_mode() {
         if let Some(failed) = make_dirs(ctx, a, super::write::parent(&path))? {
             return Ok(failed);

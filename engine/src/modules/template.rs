@@ -39,6 +39,7 @@ impl Module for TemplateModule {
             directory_mode: None,
             local_follow: None,
             preserve: false,
+            decrypt: true,
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[
