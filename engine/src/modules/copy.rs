@@ -3,8 +3,12 @@
 //!
 //! Supported: `src` (search paths, then as given), `content`, `dest`
 //! (a file, an existing directory, or a path ending in `/`), `remote_src`,
-//! `mode`, `owner`, `group`, `backup`, `force`, `follow`; `unsafe_writes`
-//! is accepted and ignored. One probe reads the destination's sha1 (and
+//! `mode` (also `preserve`), `owner`, `group`, `backup`, `force`,
+//! `follow`, `validate`, `decrypt` (a vault-encrypted source fails: there
+//! are no vault secrets here), `directory_mode`, `local_follow`;
+//! `unsafe_writes` is accepted and ignored. `dest` and a remote `src`
+//! are expanded on the host (`$NAME`, `~`) as the module's path options
+//! are. One probe reads the destination's sha1 (and
 //! the content in diff mode); one command writes the file (temp file in
 //! the same directory, then rename) and reads the result back.
 //!
