@@ -83,7 +83,7 @@ error: couldn't resolve module/action `ansible.builtin.copyy` in task `unknown m
    |       ^^^^^^^^^^^^^^^^^^^^^
    = help: did you mean `copy`?
 
-error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, mode, owner, group, backup, force, follow, validate) for module `copy` in task `unknown argument`
+error: unsupported argument `mdoe` (supported: src, content, dest, remote_src, mode, owner, group, backup, force, follow, validate, directory_mode, local_follow, decrypt) for module `copy` in task `unknown argument`
   --> site.yml:15:15
    |
 15 |         mdoe: "0644"

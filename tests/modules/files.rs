@@ -268,10 +268,13 @@ fn copy_writes_only_when_the_checksum_differs() {
         "{diff}"
     );
 
-    // remote_src
+    // remote_src: its `src` is a path option, whose `$HOME` the host
+    // expands (as Python's expandvars does), so the source gets a plain
+    // name here.
+    b.host().sh("cp -- /opt/dest/-a*.txt /opt/copy-src");
     b.idempotent::<CopyModule>(
         &[
-            ("src", s(&dest)),
+            ("src", s("/opt/copy-src")),
             ("dest", s("/opt/copy2")),
             ("remote_src", Value::Bool(true)),
         ],
@@ -288,7 +291,7 @@ fn copy_writes_only_when_the_checksum_differs() {
     let ino = std::fs::metadata(b.on_host("/opt/copy2")).unwrap().ino();
     let r = b.run::<CopyModule>(
         &[
-            ("src", s(&dest)),
+            ("src", s("/opt/copy-src")),
             ("dest", s("/opt/copy2")),
             ("remote_src", Value::Bool(true)),
             ("mode", s("0640")),

@@ -5,7 +5,8 @@
 //! play, a `prep` shell run on the fresh host, the `files` (`PATH`, or
 //! `PATH ~ REGEX` to keep only matching lines) and `probes` (shell
 //! commands) whose state is compared, `local` (controller files under
-//! the play's directory, for `fetch`), `masks` (regexes replaced by `MASK`,
+//! the play's directory, for `fetch`), `controller` (a shell script run
+//! in the play's directory first: the files a `copy` sends), `masks` (regexes replaced by `MASK`,
 //! or only their first group, where values differ by nature: a temp
 //! file's name, the day a password changed) and
 //! `passes` (by default: `check` = `--check --diff`, then `apply` twice =
@@ -42,6 +43,8 @@ struct Case {
     probes: Vec<String>,
     #[serde(default)]
     local: Vec<String>,
+    #[serde(default)]
+    controller: String,
     /// Hosts with their own network namespace (firewall cases).
     #[serde(default)]
     own_network: bool,
@@ -190,6 +193,14 @@ fn run_side(case: &Case, name: &str, tool: Tool, fleet: &Fleet, host: &TestHost)
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("side dir");
     std::fs::write(dir.join("play.yml"), play(case)).expect("write play");
+    if !case.controller.trim().is_empty() {
+        let st = Command::new("sh")
+            .args(["-euc", &case.controller])
+            .current_dir(&dir)
+            .status()
+            .expect("run the controller script");
+        assert!(st.success(), "the controller script of `{name}` failed");
+    }
     let inv = format!(
         "all:\n  hosts:\n    testhost:\n      ansible_host: {}\n  vars:\n    ansible_user: root\n    \
          ansible_ssh_private_key_file: {}\n    ansible_python_interpreter: /usr/bin/python3\n    \
@@ -468,6 +479,11 @@ fn selinux() {
 #[test]
 fn known_hosts() {
     case("known_hosts");
+}
+
+#[test]
+fn copy_dir() {
+    case("copy_dir");
 }
 
 #[test]

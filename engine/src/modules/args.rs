@@ -231,7 +231,7 @@ impl ArgMap {
     /// Accepts a boolean option only at its default: at any other value it
     /// stays unconsumed, so [`ArgMap::finish`] reports it and the task
     /// fails as "not implemented" (for options whose other value this
-    /// engine does not implement: `local_follow: false`, `backup: true`).
+    /// engine does not implement, such as `backup: true` for some modules).
     pub fn bool_at_default(&mut self, name: &str, default: bool) {
         match self.map.get(name) {
             Some(Value::Null) => {

@@ -190,6 +190,7 @@ impl Module for AssembleModule {
                     stat: StatOpts::default(),
                     source: None,
                     mkdir: false,
+                    follow: false,
                     // Validated above on a scratch copy.
                     validate: None,
                 };

@@ -3,17 +3,25 @@
 //!
 //! Supported: `src` (search paths, then as given), `content`, `dest`
 //! (a file, an existing directory, or a path ending in `/`), `remote_src`,
-//! `mode`, `owner`, `group`, `backup`, `force`, `follow`; `unsafe_writes`
-//! is accepted and ignored. One probe reads the destination's sha1 (and
+//! `mode` (also `preserve`), `owner`, `group`, `backup`, `force`,
+//! `follow`, `validate`, `decrypt` (a vault-encrypted source fails: there
+//! are no vault secrets here), `directory_mode`, `local_follow`;
+//! `unsafe_writes` is accepted and ignored. `dest` and a remote `src`
+//! are expanded on the host (`$NAME`, `~`) as the module's path options
+//! are. One probe reads the destination's sha1 (and
 //! the content in diff mode); one command writes the file (temp file in
 //! the same directory, then rename) and reads the result back.
 //!
-//! Deviation: `src` naming a directory (recursive copy) is not supported
-//! and fails with a message saying so.
+//! A `src` naming a directory on the controller is copied recursively
+//! ([`super::copy_dir`]), with `directory_mode` and `local_follow`; one
+//! on the host (`remote_src`) is copied there ([`super::copy_remote`]).
 
-use super::args::{ArgError, ArgMap};
+use super::args::{ArgError, ArgMap, FileMode};
+use super::argv::{expand_word, needs_expansion};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
+use super::copy_dir::{copy_local_dir, make_dirs};
+use super::copy_remote::copy_remote_dir;
 use super::diff;
 use super::fstat::{probe_files, stat_call, Checksum, FileKind, FileStat, StatOpts, STAT_FN};
 use super::outcome::{ModuleError, Outcome};
@@ -50,6 +58,17 @@ pub struct CopyArgs {
     pub follow: bool,
     /// `validate:`: a command with `%s` run on the new file first.
     pub validate: Option<String>,
+    /// Mode of the directories a copy creates.
+    pub directory_mode: Option<FileMode>,
+    /// Copy what a link in a source directory points to, or the link
+    /// itself (unset: the action follows, the module with `remote_src`
+    /// keeps links).
+    pub local_follow: Option<bool>,
+    /// `mode: preserve`: each file gets its source's mode.
+    pub preserve: bool,
+    /// Decrypt a vault-encrypted source (default); this engine has no
+    /// vault secrets, so such a source fails as in Ansible without one.
+    pub decrypt: bool,
 }
 
 /// The `copy` module.
@@ -60,28 +79,40 @@ impl Module for CopyModule {
     const PROBES: bool = true;
 
     fn parse(args: &mut ArgMap) -> Result<CopyArgs, ArgError> {
-        let src = args.str(&["src"])?;
+        // An empty `src` is no source, as the action's `if not source`.
+        let src = args.str(&["src"])?.filter(|s| !s.is_empty());
         let content = args.value(&["content"]).map(|v| match v {
             Value::Str(s) | Value::Unsafe(s) => s,
             other => diff::to_json(&other).to_string(),
         });
         let remote = args.bool(&["remote_src"])?.unwrap_or(false);
+        let dest = args.str(&["dest"])?.filter(|d| !d.is_empty());
+        // Checked in the order (and words) of ansible-core's copy action.
+        let invalid = |m: &str| Err(ArgError::Invalid(m.into()));
         let source = match (src, content) {
-            (Some(_), Some(_)) => {
-                return Err(ArgError::Invalid(
-                    "parameters are mutually exclusive: src|content".into(),
-                ))
+            (None, None) => return invalid("src (or content) is required"),
+            _ if dest.is_none() => return invalid("dest is required"),
+            (Some(_), Some(_)) => return invalid("src and content are mutually exclusive"),
+            (None, Some(_)) if dest.as_deref().is_some_and(|d| d.ends_with('/')) => {
+                return invalid("can not use content with a dir as dest")
             }
             (Some(s), None) if remote => Source::Remote(s),
             (Some(s), None) => Source::Local(s),
             (None, Some(c)) => Source::Content(c),
-            (None, None) => return Err(ArgError::Invalid("src (or content) is required".into())),
         };
+        let preserve = matches!(args.value(&["mode"]), Some(Value::Str(m) | Value::Unsafe(m)) if m == "preserve");
         let parsed = CopyArgs {
+            decrypt: args.bool(&["decrypt"])?.unwrap_or(true),
+            preserve,
             source,
-            dest: args.required_str(&["dest"])?,
+            dest: dest.unwrap_or_default(),
             attrs: Attrs {
-                mode: args.mode(&["mode"])?,
+                mode: if preserve {
+                    args.ignore(&["mode"]);
+                    None
+                } else {
+                    args.mode(&["mode"])?
+                },
                 owner: args.str(&["owner"])?,
                 group: args.str(&["group"])?,
             },
@@ -89,12 +120,11 @@ impl Module for CopyModule {
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
+            directory_mode: args.mode(&["directory_mode"])?,
+            local_follow: args.bool(&["local_follow"])?,
         };
-        // Writes are always atomic; `decrypt` only concerns vault files,
-        // which are not supported anyway; copying a local symlink as a
-        // link (`local_follow: false`) is not implemented.
-        args.ignore(&["unsafe_writes", "decrypt"]);
-        args.bool_at_default("local_follow", true);
+        // Writes are always atomic.
+        args.ignore(&["unsafe_writes"]);
         args.finish(&[
             "src",
             "content",
@@ -107,6 +137,9 @@ impl Module for CopyModule {
             "force",
             "follow",
             "validate",
+            "directory_mode",
+            "local_follow",
+            "decrypt",
         ])?;
         Ok(parsed)
     }
@@ -116,6 +149,18 @@ impl Module for CopyModule {
     }
 
     fn run(a: &CopyArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded = expand_paths(ctx, a)?;
+        let a = expanded.as_ref().unwrap_or(a);
+        if a.preserve {
+            // The action's `mode: preserve` on content: its temp file's
+            // mode, 0600.
+            if let Source::Content(_) = a.source {
+                let mut b = a.clone();
+                b.attrs.mode = Some(FileMode::Octal(0o600));
+                b.preserve = false;
+                return Self::run(&b, ctx);
+            }
+        }
         match &a.source {
             Source::Content(c) => {
                 let p = Payload {
@@ -128,14 +173,28 @@ impl Module for CopyModule {
             Source::Local(s) => {
                 let path = ctx.find_local(s)?;
                 if path.is_dir() {
-                    return Ok(Outcome::failed(format!(
-                        "copying the directory `{s}` is not supported; copy its files one by one"
-                    )));
+                    return copy_local_dir(ctx, a, s, &path);
                 }
-                let data = std::fs::read(&path).map_err(|e| ModuleError::LocalFile {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                if let (Some(_), true, false) =
+                    (&a.directory_mode, a.dest.ends_with('/'), ctx.check_mode())
+                {
+                    // The directories `dest/` needs get `directory_mode`,
+                    // as the copy module's `makedirs` gives them.
+                    if let Some(failed) = make_dirs(ctx, a, &a.dest)? {
+                        return Ok(failed);
+                    }
+                }
+                let data = match read_local(&path, a.decrypt)? {
+                    Ok(d) => d,
+                    Err(failed) => return Ok(failed),
+                };
+                let preserved;
+                let a = if a.preserve {
+                    preserved = with_mode_of(a, &path)?;
+                    &preserved
+                } else {
+                    a
+                };
                 let src = path.display().to_string();
                 let p = Payload {
                     data: &data,
@@ -154,6 +213,83 @@ impl Module for CopyModule {
             }
         }
     }
+}
+
+fn state_word_of(st: &FileStat) -> &'static str {
+    st.kind().state_word()
+}
+
+/// The bytes of the controller file `path`; `Err` is the failed result
+/// for a vault-encrypted file that must be decrypted: Ansible's
+/// `get_real_file` without a vault secret (this engine has none).
+pub(crate) fn read_local(
+    path: &std::path::Path,
+    decrypt: bool,
+) -> Result<Result<Vec<u8>, Outcome>, ModuleError> {
+    let data = std::fs::read(path).map_err(|e| ModuleError::LocalFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if decrypt && data.starts_with(b"$ANSIBLE_VAULT;") {
+        return Ok(Err(Outcome::failed(format!(
+            "Task failed: A vault password or secret must be specified to decrypt {}",
+            path.display()
+        ))));
+    }
+    Ok(Ok(data))
+}
+
+/// `a` with `mode: preserve` made the mode of the controller file `path`.
+pub(crate) fn with_mode_of(a: &CopyArgs, path: &std::path::Path) -> Result<CopyArgs, ModuleError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| ModuleError::LocalFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut b = a.clone();
+    b.attrs.mode = Some(FileMode::Octal(meta.permissions().mode() & 0o7777));
+    b.preserve = false;
+    Ok(b)
+}
+
+/// `dest`, and `src` with `remote_src`, are the copy module's `path`
+/// options: it expands `$NAME`, `${NAME}` and a leading `~` in them on
+/// the host, as Python's `expanduser(expandvars(...))` does. `None` when
+/// there is nothing to expand (no round trip).
+fn expand_paths(
+    ctx: &mut ModuleContext<'_>,
+    a: &CopyArgs,
+) -> Result<Option<CopyArgs>, ModuleError> {
+    let remote = remote_of(a).filter(|r| needs_expansion(r));
+    if remote.is_none() && !needs_expansion(&a.dest) {
+        return Ok(None);
+    }
+    let mut script = String::new();
+    let d = expand_word(&a.dest, 0, &mut script);
+    let r = remote.map(|r| expand_word(r, 1, &mut script));
+    script.push_str(&format!("printf '%s\\0' {d}"));
+    if let Some(r) = &r {
+        script.push_str(&format!(" {r}"));
+    }
+    script.push('\n');
+    let out = ctx.probe(&script)?;
+    let mut parts = out.stdout.split(|b| *b == 0);
+    let mut next = || {
+        parts
+            .next()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    };
+    let (Some(dest), src) = (next(), next()) else {
+        return Err(ModuleError::Probe(
+            "expanding copy's paths printed nothing".into(),
+        ));
+    };
+    let mut b = a.clone();
+    b.dest = dest;
+    if let (Some(src), true) = (src, r.is_some()) {
+        b.source = Source::Remote(src);
+    }
+    Ok(Some(b))
 }
 
 /// The probe `install` sends outside diff mode (copy's and template's
@@ -208,14 +344,19 @@ fn probe_script(
         s.push_str(&stat_call(&join(dest, b), opts));
     }
     if let Some(r) = remote {
-        s.push_str(&stat_call(
-            r,
-            StatOpts {
-                follow: true,
-                checksum: Some(Checksum::Sha1),
-                content,
-            },
-        ));
+        let opts = StatOpts {
+            follow: true,
+            checksum: Some(Checksum::Sha1),
+            content,
+        };
+        s.push_str(&stat_call(r, opts));
+        // The copy module also returns the source's md5.
+        let md5 = StatOpts {
+            checksum: Some(Checksum::Md5),
+            content: false,
+            ..opts
+        };
+        s.push_str(&stat_call(r, md5));
     }
     s
 }
@@ -243,7 +384,7 @@ fn target<'s>(
     match (is_dir, base) {
         (false, _) => Target::Path(dest.to_owned(), dest_st),
         (true, Some(b)) => Target::Path(join(dest, b), inner),
-        (true, None) => Target::Fail(format!("can not use content with a dir as dest: {dest}")),
+        (true, None) => Target::Fail("can not use content with a dir as dest".into()),
     }
 }
 
@@ -255,7 +396,7 @@ pub(crate) fn install(
 ) -> Result<Outcome, ModuleError> {
     let remote = remote_of(a);
     let script = probe_script(&a.dest, p.basename, a.follow, ctx.diff, remote);
-    let n = 1 + usize::from(p.basename.is_some()) + usize::from(remote.is_some());
+    let n = 1 + usize::from(p.basename.is_some()) + 2 * usize::from(remote.is_some());
     let (recs, _) = probe_files(ctx, &script, n)?;
     let (dest_st, inner) = (
         recs[0].as_ref(),
@@ -263,11 +404,19 @@ pub(crate) fn install(
             .and_then(Option::as_ref)
             .filter(|_| p.basename.is_some()),
     );
-    let remote_st = if remote.is_some() {
-        recs[n - 1].as_ref()
+    let (remote_st, remote_md5) = if remote.is_some() {
+        (
+            recs[n - 2].as_ref(),
+            recs[n - 1].as_ref().and_then(|r| r.checksum.clone()),
+        )
     } else {
-        None
+        (None, None)
     };
+    if let (Some(r), Some(rs)) = (remote, remote_st) {
+        if rs.kind() == FileKind::Directory {
+            return copy_remote_dir(ctx, a, r, a.local_follow);
+        }
+    }
     let (path, cur) = match target(&a.dest, p.basename, dest_st, inner) {
         Target::Path(path, cur) => (path, cur),
         Target::Fail(msg) => return Ok(Outcome::failed(msg)),
@@ -285,22 +434,35 @@ pub(crate) fn install(
             p.data.to_vec(),
         ),
     };
+    // `mode: preserve` with `remote_src`: the module takes the source's.
+    let mut attrs = a.attrs.clone();
+    if let (true, Some(rs)) = (a.preserve, remote_st) {
+        attrs.mode = Some(FileMode::Octal(rs.mode));
+    }
     let same = cur.is_some_and(|c| c.checksum.as_deref() == Some(checksum.as_str()));
     let mut o = Outcome::ok();
     o.result.insert("dest".into(), path.clone().into());
     o.result.insert("checksum".into(), checksum.clone().into());
+    // With remote_src the copy module itself answers, whatever happens:
+    // the source and its md5, the destination's state, never `path`.
+    if let Some(r) = remote {
+        o.result.insert("src".into(), r.to_owned().into());
+        if let Some(m) = &remote_md5 {
+            o.result.insert("md5sum".into(), m.clone().into());
+        }
+    }
+    let path_key = remote.is_none();
     let result_opts = StatOpts {
         follow: a.follow,
         ..StatOpts::default()
     };
     if let Some(c) = cur.filter(|_| same || !a.force) {
-        let cmds = a
-            .attrs
-            .changes(&path, c, false)
-            .map_err(ArgError::Invalid)?;
+        let cmds = attrs.changes(&path, c, false).map_err(ArgError::Invalid)?;
         if cmds.is_empty() || !a.force && !same {
             c.insert_attrs(&mut o.result);
-            o.result.insert("path".into(), path.into());
+            if path_key {
+                o.result.insert("path".into(), path.into());
+            }
             o.result.insert("state".into(), "file".into());
             return Ok(o);
         }
@@ -314,7 +476,9 @@ pub(crate) fn install(
             }
         };
         st.insert_attrs(&mut o.result);
-        o.result.insert("path".into(), path.into());
+        if path_key {
+            o.result.insert("path".into(), path.into());
+        }
         o.result.insert("state".into(), "file".into());
         return Ok(o);
     }
@@ -334,6 +498,14 @@ pub(crate) fn install(
             hex::encode(md5::Md5::digest(p.data)).into(),
         );
     }
+    if ctx.check_mode() && remote.is_some() {
+        // Nothing written: the module describes the destination as it is.
+        if let Some(c) = cur {
+            c.insert_attrs(&mut o.result);
+            o.result.insert("state".into(), state_word_of(c).into());
+        }
+        return Ok(o);
+    }
     o.result
         .insert("src".into(), p.src.unwrap_or(&path).to_owned().into());
     o.result.insert("state".into(), "file".into());
@@ -343,11 +515,12 @@ pub(crate) fn install(
     }
     let spec = WriteSpec {
         dest: &path,
-        attrs: &a.attrs,
+        attrs: &attrs,
         backup: a.backup,
         stat: result_opts,
         source: remote,
         mkdir: a.dest.ends_with('/'),
+        follow: a.follow,
         validate: a.validate.as_deref(),
     };
     match write_file(ctx, p.data, &spec, cur)? {
@@ -396,6 +569,41 @@ mod tests {
             target("/etc/f", None, Some(&f), None),
             Target::Path(_, Some(_))
         ));
+    }
+
+    #[test]
+    fn arguments_are_checked_in_the_order_and_words_of_the_action() {
+        let msg = |pairs: &[(&str, &str)]| {
+            let mut m = ArgMap::new(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                    .collect(),
+            );
+            CopyModule::parse(&mut m).unwrap_err().to_string()
+        };
+        assert!(msg(&[("src", ""), ("dest", "/d")]).contains("src (or content) is required"));
+        assert!(msg(&[("src", "a"), ("content", "b")]).contains("dest is required"));
+        assert!(msg(&[("src", "a"), ("content", "b"), ("dest", "/d")])
+            .contains("src and content are mutually exclusive"));
+        assert!(msg(&[("content", "b"), ("dest", "/d/")])
+            .contains("can not use content with a dir as dest"));
+    }
+
+    #[test]
+    fn a_vault_file_fails_unless_decrypt_is_off() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        std::fs::write(&p, "$ANSIBLE_VAULT;1.1;AES256\n6162\n").unwrap();
+        let failed = read_local(&p, true).unwrap().unwrap_err();
+        assert_eq!(
+            failed.result["msg"],
+            Value::from(format!(
+                "Task failed: A vault password or secret must be specified to decrypt {}",
+                p.display()
+            ))
+        );
+        assert!(read_local(&p, false).unwrap().is_ok());
     }
 
     #[test]

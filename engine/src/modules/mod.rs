@@ -58,6 +58,8 @@ pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+mod copy_dir;
+mod copy_remote;
 pub mod cron;
 pub mod deb822_repository;
 pub mod dpkg_selections;

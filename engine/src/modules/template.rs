@@ -34,6 +34,10 @@ impl Module for TemplateModule {
             force: args.bool(&["force"])?.unwrap_or(true),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             validate: args.str(&["validate"])?,
+            directory_mode: None,
+            local_follow: None,
+            preserve: false,
+            decrypt: true,
         };
         args.ignore(&["unsafe_writes"]);
         args.finish(&[

@@ -133,6 +133,7 @@ pub(crate) fn run_edit(
                     stat: StatOpts::default(),
                     source: None,
                     mkdir: cur.is_none(),
+                    follow: false,
                     validate: t.validate,
                 };
                 match write_file(ctx, text.as_bytes(), &spec, cur)? {

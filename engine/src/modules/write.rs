@@ -34,6 +34,9 @@ pub(crate) struct WriteSpec<'a> {
     pub(crate) source: Option<&'a str>,
     /// Create the destination's directory first (`dest` ending in `/`).
     pub(crate) mkdir: bool,
+    /// A symbolic link at `dest` stays: its target is written (copy's
+    /// `follow: true`).
+    pub(crate) follow: bool,
     /// `validate:`: a command with `%s` run on the temp file before it is
     /// renamed into place ([`validator`]); a non-zero exit keeps the old
     /// file.
@@ -214,7 +217,11 @@ pub(crate) fn write_script(
         mkdir: spec.mkdir,
     };
     let mut s = String::from(STAT_FN);
-    s.push_str(&write.begin());
+    s.push_str(&if spec.follow {
+        write.begin_following_links()
+    } else {
+        write.begin()
+    });
     let base = match existing {
         Some(st) => {
             s.push_str("chmod --reference=\"$d\" -- \"$t\" && { chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; } || exit 1\n");
@@ -348,6 +355,7 @@ mod tests {
             stat: StatOpts::default(),
             source: None,
             mkdir: false,
+            follow: false,
             validate: None,
         };
         let s = write_script(&spec, 3, None).unwrap();
