@@ -11,6 +11,8 @@
 //! (`files/` resp. `templates/` inside each, then the directory itself).
 
 mod loops;
+mod sequence;
+mod subelements;
 
 use crate::template::frame;
 use crate::template::native::{from_jinja, to_jinja};
@@ -36,10 +38,11 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     }
 }
 
+/// A plugin's failure, worded as ansible-core words it.
 pub(super) fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
-        format!("lookup `{plugin}` failed: {message}"),
+        format!("The lookup plugin '{plugin}' failed: {message}"),
     )
 }
 
@@ -90,6 +93,7 @@ pub(crate) const NAMES: &[&str] = &[
     "together",
     "indexed_items",
     "sequence",
+    "subelements",
     "first_found",
     "varnames",
     "lines",
@@ -112,7 +116,8 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "nested" => loops::nested(terms),
         "together" => loops::together(terms),
         "indexed_items" => loops::indexed_items(terms),
-        "sequence" => loops::sequence(terms, kwargs),
+        "sequence" => sequence::sequence(terms, kwargs),
+        "subelements" => subelements::subelements(terms),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
         "lines" => lines(terms),
