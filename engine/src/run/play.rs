@@ -532,6 +532,11 @@ fn play_vars(
         hostvars: hostvars.clone(),
         live: live.clone(),
         changes_seen,
+        default_connection: opts
+            .defaults
+            .connection
+            .clone()
+            .unwrap_or_else(|| "ssh".into()),
     }
 }
 

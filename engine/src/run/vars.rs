@@ -33,6 +33,10 @@ pub(crate) struct PlayVars {
     /// Its [`LiveInventory::changes`] when `magic` and `host_magic` were
     /// made: once it moves, `groups` and `group_names` are read anew.
     pub changes_seen: u64,
+    /// The connection of the run's configuration or `-c`, else `ssh`:
+    /// what `ansible_connection` is in a task where neither a variable
+    /// nor the `connection` keyword names one.
+    pub default_connection: String,
 }
 
 /// All hosts' variables, for `hostvars[...]`.
@@ -139,6 +143,15 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     if pv.live.changes() != pv.changes_seen {
         m.insert("groups".into(), pv.live.groups_var());
         m.insert("group_names".into(), pv.live.group_names(&host.name));
+    }
+    // ansible-core's `PlayContext.update_vars`: a task sees the connection
+    // it runs with as `ansible_connection` (the keyword, else the
+    // default) even when no variable sets it. It is what the connection
+    // would be anyway, so reading it back as a variable changes nothing.
+    if !m.contains_key("ansible_connection") {
+        let keyword = task.and_then(|t| t.connection.connection.clone());
+        let connection = keyword.unwrap_or_else(|| pv.default_connection.clone());
+        m.insert("ansible_connection".into(), Value::Str(connection));
     }
     let mut vars = Vars::new(Arc::new(m));
     vars.set_hostvars(pv.hostvars.clone());

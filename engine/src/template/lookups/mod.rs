@@ -10,6 +10,7 @@
 //! and `template` search the paths given by [`Vars::set_search_paths`]
 //! (`files/` resp. `templates/` inside each, then the directory itself).
 
+mod ini;
 mod loops;
 mod sequence;
 mod subelements;
@@ -94,6 +95,7 @@ pub(crate) const NAMES: &[&str] = &[
     "indexed_items",
     "sequence",
     "subelements",
+    "ini",
     "first_found",
     "varnames",
     "lines",
@@ -118,6 +120,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "indexed_items" => loops::indexed_items(terms),
         "sequence" => sequence::sequence(terms, kwargs),
         "subelements" => subelements::subelements(terms),
+        "ini" => ini::ini(terms, kwargs),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
         "lines" => lines(terms),
@@ -309,23 +312,39 @@ fn random_choice(terms: &[Value]) -> Vec<Value> {
     vec![terms[i].clone()]
 }
 
+/// `vars`: the values of the named variables. A missing one without a
+/// `default` (`None` counts as none) fails with ansible-core's text (there
+/// the plugin returns an undefined value carrying it, which fails where
+/// it is used).
 fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let default = kwargs.get::<Option<Value>>("default")?;
+    let default = kwargs
+        .get::<Option<Value>>("default")?
+        .filter(|d| !d.is_none());
     let vars = current_vars("vars")?;
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
-        let name = term_text(term);
+        let Some(name) = term.as_str() else {
+            return Err(lookup_failed(
+                "vars",
+                format_args!(
+                    "Variable name must be 'str' not '{}'.",
+                    from_jinja(term).type_name()
+                ),
+            ));
+        };
         let found = vars
-            .get(&name)
+            .get(name)
             .map_err(|e| lookup_failed("vars", e))?
             .map(|v| to_jinja(&v));
         match found.or_else(|| default.clone()) {
             Some(v) => out.push(v),
             None => {
-                return Err(lookup_failed(
-                    "vars",
-                    format_args!("no variable named `{name}`"),
-                ))
+                // Not `UndefinedError`: that would be reported as an
+                // undefined variable named after the whole call.
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("No variable named '{name}' was found."),
+                ));
             }
         }
     }
