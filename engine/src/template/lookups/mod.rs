@@ -11,6 +11,7 @@
 //! (`files/` resp. `templates/` inside each, then the directory itself).
 
 mod ini;
+mod inventory_hostnames;
 mod loops;
 mod sequence;
 mod subelements;
@@ -96,6 +97,7 @@ pub(crate) const NAMES: &[&str] = &[
     "sequence",
     "subelements",
     "ini",
+    "inventory_hostnames",
     "first_found",
     "varnames",
     "lines",
@@ -121,6 +123,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "sequence" => sequence::sequence(terms, kwargs),
         "subelements" => subelements::subelements(terms),
         "ini" => ini::ini(terms, kwargs),
+        "inventory_hostnames" => inventory_hostnames::inventory_hostnames(terms),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
         "lines" => lines(terms),
