@@ -112,7 +112,9 @@ fn parse_params(term: &str) -> Vec<String> {
     keys.iter().map(|k| params[k].clone()).collect()
 }
 
-fn decode(bytes: Vec<u8>, encoding: &str) -> Result<String, Error> {
+/// A file's bytes as text in `encoding` (UTF-8 or ISO 8859-1 only).
+pub(super) fn decode(plugin: &str, bytes: Vec<u8>, encoding: &str) -> Result<String, Error> {
+    let failed = |m: std::fmt::Arguments<'_>| lookup_failed(plugin, m);
     let name = encoding.to_ascii_lowercase().replace(['-', '_'], "");
     match name.as_str() {
         "utf8" => String::from_utf8(bytes)
@@ -210,7 +212,7 @@ pub(super) fn ini(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error>
                 py(&path.display().to_string())
             ))
         })?;
-        let mut contents = decode(bytes, &settings.encoding)?;
+        let mut contents = decode("ini", bytes, &settings.encoding)?;
         if settings.type_ == "properties" {
             contents.insert_str(0, "[java_properties]\n");
             settings.section = "java_properties".into();

@@ -10,6 +10,7 @@
 //! and `template` search the paths given by [`Vars::set_search_paths`]
 //! (`files/` resp. `templates/` inside each, then the directory itself).
 
+mod csvfile;
 mod ini;
 mod inventory_hostnames;
 mod loops;
@@ -97,6 +98,7 @@ pub(crate) const NAMES: &[&str] = &[
     "sequence",
     "subelements",
     "ini",
+    "csvfile",
     "inventory_hostnames",
     "first_found",
     "varnames",
@@ -123,6 +125,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "sequence" => sequence::sequence(terms, kwargs),
         "subelements" => subelements::subelements(terms),
         "ini" => ini::ini(terms, kwargs),
+        "csvfile" => csvfile::csvfile(terms, kwargs),
         "inventory_hostnames" => inventory_hostnames::inventory_hostnames(terms),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
