@@ -202,21 +202,35 @@ pub(super) fn first_found(
     ))
 }
 
-/// `varnames`: the names of variables matching any of the regexes.
+/// `varnames`: the names of variables a regex finds anything in
+/// (Python's `search`, not anchored), term by term: a name several terms
+/// find is listed once per term, as the plugin lists it.
 pub(super) fn varnames(terms: &[Value]) -> Result<Vec<Value>, Error> {
     let vars = current_vars("varnames")?;
     let mut out = Vec::new();
     for term in terms {
-        let pattern = term_text(term);
-        let regex = crate::template::filters::regex_support::compile(
-            "varnames",
-            &format!("\\A(?:{pattern})"),
-            Default::default(),
-        )?;
+        let Some(pattern) = term.as_str() else {
+            let v = from_jinja(term);
+            return Err(lookup_failed(
+                "varnames",
+                format_args!(
+                    "Invalid setting identifier, \"{}\" is not a string, it is a <class '{}'>",
+                    v.py_str(),
+                    v.type_name()
+                ),
+            ));
+        };
+        let regex = crate::pyre::compile(pattern, crate::pyre::Flags::NONE).map_err(|e| {
+            lookup_failed(
+                "varnames",
+                format_args!(
+                    "Unable to use \"{pattern}\" as a search parameter: {}",
+                    e.reason
+                ),
+            )
+        })?;
         for name in vars.names() {
-            if regex.is_match(name).unwrap_or(false)
-                && !out.iter().any(|v: &Value| v.as_str() == Some(name))
-            {
+            if regex.is_match(name).unwrap_or(false) {
                 out.push(Value::from(name));
             }
         }
