@@ -14,6 +14,7 @@ mod csvfile;
 mod ini;
 mod inventory_hostnames;
 mod loops;
+mod password;
 mod sequence;
 mod subelements;
 
@@ -99,6 +100,7 @@ pub(crate) const NAMES: &[&str] = &[
     "subelements",
     "ini",
     "csvfile",
+    "password",
     "inventory_hostnames",
     "first_found",
     "varnames",
@@ -126,6 +128,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "subelements" => subelements::subelements(terms),
         "ini" => ini::ini(terms, kwargs),
         "csvfile" => csvfile::csvfile(terms, kwargs),
+        "password" => password::password(terms, kwargs),
         "inventory_hostnames" => inventory_hostnames::inventory_hostnames(terms),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
