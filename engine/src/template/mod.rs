@@ -35,6 +35,7 @@ mod analysis;
 mod diagnose;
 mod env;
 mod error;
+mod file;
 mod filters;
 mod frame;
 mod jinja_tests;

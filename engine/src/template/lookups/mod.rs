@@ -1,14 +1,17 @@
 //! Lookups: `lookup(name, *terms, wantlist=False, errors='strict')`,
 //! `query(...)`/`q(...)` (always a list), with the plugins `env`, `file`,
 //! `template`, `pipe`, `vars`, `items`, `list`, `dict`, `nested`,
-//! `together`, `indexed_items`, `sequence`, `first_found` and `varnames`
-//! (the last ones mostly for `with_<lookup>` loops, see
-//! `Templar::lookup`).
+//! `together`, `indexed_items`, `sequence`, `subelements`,
+//! `first_found`, `varnames`, `lines`, `random_choice`, `ini`,
+//! `csvfile`, `password` and `inventory_hostnames` (many mostly for
+//! `with_<lookup>` loops, see `Templar::lookup`). A plugin's failure is
+//! worded as ansible-core words it: `The lookup plugin 'x' failed: ...`.
 //!
 //! Lookups run on the controller, as Ansible's do: `pipe` runs `sh -c` on
-//! the machine running the engine, `file` reads controller files. `file`
-//! and `template` search the paths given by [`Vars::set_search_paths`]
-//! (`files/` resp. `templates/` inside each, then the directory itself).
+//! the machine running the engine, `file` reads controller files,
+//! `password` writes them. `file`, `template`, `ini` and `csvfile` search
+//! the paths given by [`Vars::set_search_paths`] (`files/` resp.
+//! `templates/` inside each, then the directory itself).
 
 mod csvfile;
 mod ini;
@@ -17,6 +20,7 @@ mod loops;
 mod password;
 mod sequence;
 mod subelements;
+mod template;
 
 use crate::template::frame;
 use crate::template::native::{from_jinja, to_jinja};
@@ -115,7 +119,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
     match short {
         "env" => env(terms, kwargs),
         "file" => file(terms, kwargs),
-        "template" => template(terms),
+        "template" => template::template(terms, kwargs),
         "pipe" => pipe(terms),
         "vars" => vars(terms, kwargs),
         "items" => Ok(loops::items(terms)),
@@ -229,26 +233,6 @@ fn file(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
         };
         let text = if lstrip { text.trim_start() } else { text };
         out.push(Value::from(text));
-    }
-    Ok(out)
-}
-
-fn template(terms: &[Value]) -> Result<Vec<Value>, Error> {
-    let vars = current_vars("template")?;
-    let mut out = Vec::with_capacity(terms.len());
-    for term in terms {
-        let name = term_text(term);
-        let path = find("template", Some("templates"), &name)?;
-        let source = std::fs::read_to_string(&path).map_err(|e| {
-            lookup_failed(
-                "template",
-                format_args!("reading `{}`: {e}", path.display()),
-            )
-        })?;
-        let rendered = Templar::new()
-            .render_template(&source, &name, &vars)
-            .map_err(|e| lookup_failed("template", e))?;
-        out.push(Value::from(rendered));
     }
     Ok(out)
 }
