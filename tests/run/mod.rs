@@ -16,6 +16,7 @@ mod keyword_values;
 mod local_facts;
 mod logic;
 mod lookahead;
+mod lookups;
 mod nolog;
 mod options;
 mod piggyback;
