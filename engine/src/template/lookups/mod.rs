@@ -138,6 +138,11 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "varnames" => loops::varnames(terms),
         "lines" => lines(terms),
         "random_choice" => Ok(random_choice(terms)),
+        // One Ansible has (`config`, `url`, ...) fails the task saying so.
+        other if crate::catalog::catalog().has_lookup(other) => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("lookup plugin `{other}` is not implemented by konvoy-image"),
+        )),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("lookup plugin `{other}` was not found"),
