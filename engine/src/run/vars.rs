@@ -145,11 +145,14 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
         m.insert("group_names".into(), pv.live.group_names(&host.name));
     }
     // ansible-core's `PlayContext.update_vars`: a task sees the connection
-    // it runs with as `ansible_connection` (the keyword, else the
-    // default) even when no variable sets it. It is what the connection
-    // would be anyway, so reading it back as a variable changes nothing.
-    if !m.contains_key("ansible_connection") {
-        let keyword = task.and_then(|t| t.connection.connection.clone());
+    // it runs with as `ansible_connection` (its keyword, else the
+    // default) even when no variable sets it. It is what the task's
+    // connection would be anyway, so reading it back as a variable
+    // changes nothing. Not for play-level work: the implicit gathering
+    // decides its connection from the play's keywords after these
+    // variables, which a default here would override.
+    if let Some(t) = task.filter(|_| !m.contains_key("ansible_connection")) {
+        let keyword = t.connection.connection.clone();
         let connection = keyword.unwrap_or_else(|| pv.default_connection.clone());
         m.insert("ansible_connection".into(), Value::Str(connection));
     }
