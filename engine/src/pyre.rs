@@ -69,10 +69,25 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, PatternError
 /// characters, as Python counts them.
 fn refuse_non_python(pattern: &str) -> Result<(), String> {
     let mut chars = pattern.chars().enumerate();
+    // What the previous character opened: a repeat has nothing to repeat
+    // at the start, after `(` or after `|` (Python's words for it).
+    let mut prev: Option<char> = None;
+    let mut in_class = false;
     while let Some((at, c)) = chars.next() {
+        let nothing_before = matches!(prev, None | Some('|')) || (prev == Some('(') && c != '?');
+        if !in_class && nothing_before && matches!(c, '*' | '+' | '?') {
+            return Err(format!("nothing to repeat at position {at}"));
+        }
+        match c {
+            '[' if !in_class => in_class = true,
+            ']' if in_class && prev != Some('[') => in_class = false,
+            _ => {}
+        }
+        prev = Some(c);
         if c != '\\' {
             continue;
         }
+        prev = Some('x');
         if let Some((_, 'g')) = chars.next() {
             return Err(format!("bad escape \\g at position {at}"));
         }
@@ -83,6 +98,17 @@ fn refuse_non_python(pattern: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeat_of_nothing_is_refused_in_pythons_words() {
+        for (pattern, at) in [("*", 0), ("a|+b", 2), ("(*)", 1)] {
+            let err = compile(pattern, Flags::NONE).unwrap_err();
+            assert_eq!(err.reason, format!("nothing to repeat at position {at}"));
+        }
+        for ok in ["[*]", "(?:a)*", r"\*", "[(+]", "a*?"] {
+            assert!(compile(ok, Flags::NONE).is_ok(), "{ok}");
+        }
+    }
 
     #[test]
     fn python_patterns_compile_and_match() {

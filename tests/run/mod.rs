@@ -18,6 +18,7 @@ mod keyword_values;
 mod local_facts;
 mod logic;
 mod lookahead;
+mod lookups;
 mod magic_vars;
 mod meta_end;
 mod nolog;

@@ -264,6 +264,12 @@ fn lookup_api_feeds_with_loops() {
         t.lookup("nosuch", &[], &v),
         Err(TemplateError::Evaluation { .. })
     ));
+    // A lookup Ansible has and this engine lacks says so.
+    assert!(matches!(
+        t.lookup("config", &[s("DEFAULT_ROLES_PATH")], &v),
+        Err(TemplateError::Evaluation { message, .. })
+            if message == "lookup plugin `config` is not implemented by konvoy-image"
+    ));
     // `with_lines` runs the command on the controller, one item a line;
     // `with_random_choice` picks one term.
     assert_eq!(

@@ -126,7 +126,7 @@ pub fn boolean(raw: &str) -> bool {
 }
 
 /// An integer as `int(Decimal(text))` when that loses nothing.
-fn integer(raw: &str) -> Option<i64> {
+pub(crate) fn integer(raw: &str) -> Option<i64> {
     let t = raw.trim().replace('_', "");
     if let Ok(i) = t.parse::<i64>() {
         return Some(i);

@@ -5,6 +5,9 @@
 //! strict duplicates, and `%(name)s` / `%%` interpolation when values are
 //! read. The shape of the result, errors included, follows the loop of
 //! ansible-core's `LocalFactCollector` over `sections()` and `options()`.
+//! [`read_file`] also serves the `ini` lookup, with the parser settings
+//! it may change (`allow_no_value`, case-sensitive names) and Python's
+//! exception texts.
 
 use crate::report::python_repr;
 use crate::value::{Map, Value};
@@ -76,8 +79,75 @@ pub(crate) fn sections(text: &str) -> Result<Value, IniError> {
 
 /// `read_file`: the `DEFAULT` options and the sections, in order.
 fn read(text: &str) -> Option<(Options, Vec<(String, Options)>)> {
-    let mut defaults = Options::new();
-    let mut sections: Vec<(String, Options)> = Vec::new();
+    let parsed = read_file(text, &Syntax::default()).ok()?;
+    let plain = |o: NoValueOptions| -> Option<Options> {
+        o.into_iter().map(|(k, v)| Some((k, v?))).collect()
+    };
+    let defaults = plain(parsed.defaults)?;
+    let sections = parsed
+        .sections
+        .into_iter()
+        .map(|(n, o)| Some((n, plain(o)?)))
+        .collect::<Option<_>>()?;
+    Some((defaults, sections))
+}
+
+/// The `ConfigParser` settings that change how a text is read.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Syntax {
+    /// `allow_no_value`: a line without a delimiter is an option whose
+    /// value is `None`.
+    pub allow_no_value: bool,
+    /// An `optionxform` that keeps names as written (they are lowercased
+    /// by default).
+    pub case_sensitive: bool,
+}
+
+/// Options whose values may be `None` (`allow_no_value`), lines unjoined.
+pub(crate) type NoValueOptions = IndexMap<String, Option<Vec<String>>>;
+
+/// What `read_file` made of a text.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    /// `DEFAULT`.
+    pub defaults: NoValueOptions,
+    /// The other sections, in order.
+    pub sections: Vec<(String, NoValueOptions)>,
+}
+
+/// Why `read_file` refused a text; `Display` is Python's `str()` of the
+/// exception (the source is unnamed, `'<???>'`, as a `StringIO` is).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// `MissingSectionHeaderError`.
+    #[error("File contains no section headers.\nfile: '<???>', line: {line}\n{}", repr(&format!("{text}\n")))]
+    NoSectionHeader { line: usize, text: String },
+    /// `DuplicateSectionError`.
+    #[error(
+        "While reading from '<???>' [line {line:2}]: section {} already exists",
+        repr(section)
+    )]
+    DuplicateSection { line: usize, section: String },
+    /// `DuplicateOptionError`.
+    #[error(
+        "While reading from '<???>' [line {line:2}]: option {} in section {} already exists",
+        repr(option),
+        repr(section)
+    )]
+    DuplicateOption {
+        line: usize,
+        section: String,
+        option: String,
+    },
+    /// `ParsingError`: every line that is not an option.
+    #[error("Source contains parsing errors: '<???>'{}", lines.iter().map(|(n, t)| format!("\n\t[line {n:2}]: {}", repr(&format!("{t}\n")))).collect::<String>())]
+    Parsing { lines: Vec<(usize, String)> },
+}
+
+/// Python's `ConfigParser.read_file` (strict, `=`/`:` delimiters, `#`/`;`
+/// full-line comments, no inline comments).
+pub(crate) fn read_file(text: &str, syntax: &Syntax) -> Result<Parsed, ReadError> {
+    let mut parsed = Parsed::default();
     // Which section receives options: none yet, DEFAULT, or sections[i].
     enum Cur {
         None,
@@ -87,8 +157,9 @@ fn read(text: &str) -> Option<(Options, Vec<(String, Options)>)> {
     let mut cur = Cur::None;
     let mut option: Option<String> = None;
     let mut indent = usize::MAX;
-    let mut bad = false;
-    for line in text.lines() {
+    let mut bad: Vec<(usize, String)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let lineno = n + 1;
         let value = line.trim();
         if value.starts_with('#') || value.starts_with(';') {
             indent = usize::MAX;
@@ -96,13 +167,13 @@ fn read(text: &str) -> Option<(Options, Vec<(String, Options)>)> {
         }
         let target = match cur {
             Cur::None => None,
-            Cur::Default => Some(&mut defaults),
-            Cur::At(i) => Some(&mut sections[i].1),
+            Cur::Default => Some(&mut parsed.defaults),
+            Cur::At(i) => Some(&mut parsed.sections[i].1),
         };
         if value.is_empty() {
             // An empty line inside a value belongs to it (joined later).
             if let (Some(t), Some(o)) = (target, &option) {
-                if let Some(v) = t.get_mut(o) {
+                if let Some(Some(v)) = t.get_mut(o) {
                     v.push(String::new());
                 }
             }
@@ -111,7 +182,7 @@ fn read(text: &str) -> Option<(Options, Vec<(String, Options)>)> {
         let level = line.len() - line.trim_start().len();
         if let (Some(t), Some(o)) = (target, &option) {
             if level > indent {
-                if let Some(v) = t.get_mut(o) {
+                if let Some(Some(v)) = t.get_mut(o) {
                     v.push(value.to_owned());
                 }
                 continue;
@@ -121,36 +192,96 @@ fn read(text: &str) -> Option<(Options, Vec<(String, Options)>)> {
         if let Some(header) = header(value) {
             if header == "DEFAULT" {
                 cur = Cur::Default;
-            } else if sections.iter().any(|(n, _)| n == header) {
-                return None;
+            } else if parsed.sections.iter().any(|(n, _)| n == header) {
+                return Err(ReadError::DuplicateSection {
+                    line: lineno,
+                    section: header.to_owned(),
+                });
             } else {
-                sections.push((header.to_owned(), Options::new()));
-                cur = Cur::At(sections.len() - 1);
+                parsed
+                    .sections
+                    .push((header.to_owned(), NoValueOptions::new()));
+                cur = Cur::At(parsed.sections.len() - 1);
             }
             option = None;
             continue;
         }
-        let target = match cur {
-            Cur::None => return None,
-            Cur::Default => &mut defaults,
-            Cur::At(i) => &mut sections[i].1,
+        let (section, target) = match cur {
+            Cur::None => {
+                return Err(ReadError::NoSectionHeader {
+                    line: lineno,
+                    text: line.to_owned(),
+                })
+            }
+            Cur::Default => ("DEFAULT", &mut parsed.defaults),
+            Cur::At(i) => {
+                let (name, options) = &mut parsed.sections[i];
+                (name.as_str(), options)
+            }
         };
-        let Some(at) = value.find(['=', ':']) else {
-            bad = true;
-            continue;
+        let (name, val) = match value.find(['=', ':']) {
+            Some(at) => (&value[..at], Some(value[at + 1..].trim())),
+            None if syntax.allow_no_value => (value, None),
+            None => {
+                bad.push((lineno, line.to_owned()));
+                continue;
+            }
         };
-        let name = value[..at].trim_end().to_lowercase();
+        let name = name.trim_end();
+        let name = if syntax.case_sensitive {
+            name.to_owned()
+        } else {
+            name.to_lowercase()
+        };
         if name.is_empty() {
-            bad = true;
+            bad.push((lineno, line.to_owned()));
             continue;
         }
         if target.contains_key(&name) {
-            return None;
+            return Err(ReadError::DuplicateOption {
+                line: lineno,
+                section: section.to_owned(),
+                option: name,
+            });
         }
-        target.insert(name.clone(), vec![value[at + 1..].trim().to_owned()]);
+        target.insert(name.clone(), val.map(|v| vec![v.to_owned()]));
         option = Some(name);
     }
-    (!bad).then_some((defaults, sections))
+    if bad.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(ReadError::Parsing { lines: bad })
+    }
+}
+
+/// Multi-line values joined, trailing whitespace dropped (`None` stays).
+pub(crate) fn joined_values(options: NoValueOptions) -> IndexMap<String, Option<String>> {
+    options
+        .into_iter()
+        .map(|(k, v)| (k, v.map(|v| v.join("\n").trim_end().to_owned())))
+        .collect()
+}
+
+/// `get(section, option)` with `BasicInterpolation` over `options` and
+/// `defaults` (a `None` value has nothing to interpolate).
+pub(crate) fn interpolated(
+    section: &str,
+    option: &str,
+    options: &IndexMap<String, Option<String>>,
+    defaults: &IndexMap<String, Option<String>>,
+) -> Result<Option<String>, String> {
+    let lookup = |k: &str| {
+        options
+            .get(k)
+            .or_else(|| defaults.get(k))
+            .map(|v| v.clone().unwrap_or_default())
+    };
+    let Some(Some(raw)) = options.get(option).or_else(|| defaults.get(option)) else {
+        return Ok(None);
+    };
+    let mut out = String::new();
+    interpolate(section, option, raw, raw, 1, &lookup, &mut out)?;
+    Ok(Some(out))
 }
 
 /// `\[(?P<header>.+)\]` matched at the start: up to the last `]`.

@@ -58,7 +58,7 @@ mod distribution_other;
 mod distro;
 mod error;
 mod hardware;
-mod ini;
+pub(crate) mod ini;
 mod local;
 mod network;
 mod os_family;

@@ -41,7 +41,7 @@ mod error;
 mod include;
 pub mod keyword_table;
 mod keywords;
-mod kv;
+pub(crate) mod kv;
 mod list;
 mod loader;
 mod node;

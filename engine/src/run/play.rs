@@ -547,6 +547,11 @@ fn play_vars(
         live: live.clone(),
         changes_seen,
         roles: std::sync::RwLock::new(roles),
+        default_connection: opts
+            .defaults
+            .connection
+            .clone()
+            .unwrap_or_else(|| "ssh".into()),
     }
 }
 

@@ -35,6 +35,10 @@ pub(crate) struct PlayVars {
     pub changes_seen: u64,
     /// The play's roles as `include_role` adds to them.
     pub roles: RwLock<PlayRoles>,
+    /// The connection of the run's configuration or `-c`, else `ssh`:
+    /// what `ansible_connection` is in a task where neither a variable
+    /// nor the `connection` keyword names one.
+    pub default_connection: String,
 }
 
 /// The roles of a play (`ansible_play_role_names`) and their
@@ -196,6 +200,18 @@ pub(crate) fn task_vars(pv: &PlayVars, host: &HostState, task: Option<&TaskStep>
     }
     if let Some(t) = task {
         m.insert("ansible_search_path".into(), search_path(pv, t));
+    }
+    // ansible-core's `PlayContext.update_vars`: a task sees the connection
+    // it runs with as `ansible_connection` (its keyword, else the
+    // default) even when no variable sets it. It is what the task's
+    // connection would be anyway, so reading it back as a variable
+    // changes nothing. Not for play-level work: the implicit gathering
+    // decides its connection from the play's keywords after these
+    // variables, which a default here would override.
+    if let Some(t) = task.filter(|_| !m.contains_key("ansible_connection")) {
+        let keyword = t.connection.connection.clone();
+        let connection = keyword.unwrap_or_else(|| pv.default_connection.clone());
+        m.insert("ansible_connection".into(), Value::Str(connection));
     }
     let mut vars = Vars::new(Arc::new(m));
     vars.set_hostvars(pv.hostvars.clone());

@@ -699,8 +699,11 @@ fn account(st: &mut HostState, run: &TaskRun, task: (&str, &str), rescuable: boo
         Status::Failed => {
             st.standing = Standing::Failed { rescuable };
             if rescuable {
-                // What a rescue section reads about the failure.
-                st.set_fact("ansible_failed_result", Value::Map(run.result.to_map()));
+                // What a rescue section reads about the failure, its
+                // strings unsafe as a registered result's (a message
+                // quoting a template is not rendered again when read).
+                let result = super::result::registered(run.result.to_map());
+                st.set_fact("ansible_failed_result", result);
                 let mut t = Map::new();
                 t.insert("name".into(), Value::Str(task.to_owned()));
                 t.insert("action".into(), Value::Str(action.to_owned()));

@@ -55,17 +55,46 @@ pub(crate) fn shared() -> &'static Shared {
 pub(crate) const STRICT_SUFFIX: &str = ") | __kib_strict";
 
 impl Shared {
-    /// The compiled form of expression `src` (cached by text).
+    /// The compiled form of expression `src` (cached by text), its string
+    /// literals keeping their backslashes as templates do.
     pub(crate) fn expression(
         &'static self,
         src: &str,
     ) -> Result<Arc<Expression<'static, 'static>>, Error> {
-        if let Some(hit) = self.read_cache().get(src) {
+        self.compile_expression(src, false)
+    }
+
+    /// The compiled form of bare conditional `src`: its string literals
+    /// decode Python's escapes, as ansible-core's do there (see
+    /// [`crate::template::syntax::python_escapes`]).
+    pub(crate) fn conditional_expression(
+        &'static self,
+        src: &str,
+    ) -> Result<Arc<Expression<'static, 'static>>, Error> {
+        self.compile_expression(src, true)
+    }
+
+    fn compile_expression(
+        &'static self,
+        src: &str,
+        python_escapes: bool,
+    ) -> Result<Arc<Expression<'static, 'static>>, Error> {
+        // Conditionals are cached under a key no expression text has.
+        let key = if python_escapes {
+            format!("\0cond\0{src}")
+        } else {
+            src.to_owned()
+        };
+        if let Some(hit) = self.read_cache().get(key.as_str()) {
             return Ok(hit.clone());
         }
         let mut wrapped = String::with_capacity(src.len() + STRICT_SUFFIX.len() + 1);
         wrapped.push('(');
-        let src = crate::template::syntax::preserve_backslashes(src, true);
+        let src = if python_escapes {
+            crate::template::syntax::python_escapes(src)
+        } else {
+            crate::template::syntax::preserve_backslashes(src, true)
+        };
         wrapped.push_str(&crate::template::percent::rewrite(&src, true));
         wrapped.push_str(STRICT_SUFFIX);
         let compiled = Arc::new(self.env.compile_expression_owned(wrapped)?);
@@ -73,7 +102,7 @@ impl Shared {
             .expressions
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.insert(src.into(), compiled.clone());
+        cache.insert(key.into_boxed_str(), compiled.clone());
         Ok(compiled)
     }
 

@@ -35,6 +35,7 @@ mod analysis;
 mod diagnose;
 mod env;
 mod error;
+mod file;
 mod filters;
 mod frame;
 mod jinja_tests;
@@ -303,7 +304,13 @@ impl Templar {
             owned = self.render_string(trimmed, vars)?;
             owned.as_str()
         } else {
-            trimmed
+            // A bare expression: Python's escapes in its string literals.
+            let (result, frame) = frame::with_frame(vars, || {
+                let compiled = self.shared.conditional_expression(trimmed)?;
+                compiled.eval(VarsObject(vars.clone()).into_value())
+            });
+            let value = result.map_err(|err| map_error(err, expr, frame))?;
+            return bool_result(&value, expr);
         };
         let value = self.eval(src, expr, vars)?;
         bool_result(&value, expr)

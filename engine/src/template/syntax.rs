@@ -15,6 +15,60 @@ use std::borrow::Cow;
 /// whether `text` is an expression (inside a tag from the start) rather
 /// than template text.
 pub(crate) fn preserve_backslashes(text: &str, in_tag: bool) -> Cow<'_, str> {
+    backslashes(text, in_tag, false)
+}
+
+/// For a bare conditional, which ansible-core 2.19 compiles as a Jinja
+/// expression whose string literals decode Python's escapes (`'\n'` is a
+/// newline there, `'\d'` stays two characters), unlike templates, which
+/// keep backslashes as written: the escapes minijinja decodes the same
+/// way are left to it, the others are decoded here, and unknown ones keep
+/// their backslash.
+pub(crate) fn python_escapes(text: &str) -> Cow<'_, str> {
+    backslashes(text, true, true)
+}
+
+/// Decodes the escape at the start of `rest` (a backslash) that
+/// minijinja would read differently from Python into `out`; the bytes it
+/// used, or `None` when minijinja reads it as Python does or Python keeps
+/// it as written.
+fn python_escape(rest: &str, out: &mut String) -> Option<usize> {
+    let mut chars = rest[1..].chars();
+    let n = chars.next()?;
+    let hex = |len: usize| -> Option<(char, usize)> {
+        let digits = rest.get(2..2 + len)?;
+        let code = u32::from_str_radix(digits, 16).ok()?;
+        Some((char::from_u32(code)?, 2 + len))
+    };
+    let (c, used) = match n {
+        // minijinja decodes these as Python does.
+        'n' | 't' | 'r' | 'b' | 'f' | 'u' => {
+            out.push_str(&rest[..2]);
+            return Some(2);
+        }
+        'a' => ('\u{7}', 2),
+        'v' => ('\u{b}', 2),
+        'x' => hex(2)?,
+        'U' => hex(8)?,
+        '0'..='7' => {
+            let digits: String = rest[1..]
+                .chars()
+                .take(3)
+                .take_while(|d| ('0'..='7').contains(d))
+                .collect();
+            let code = u32::from_str_radix(&digits, 8).ok()?;
+            (char::from_u32(code)?, 1 + digits.len())
+        }
+        _ => return None,
+    };
+    if matches!(c, '\'' | '"' | '\\') {
+        out.push('\\');
+    }
+    out.push(c);
+    Some(used)
+}
+
+fn backslashes(text: &str, in_tag: bool, python: bool) -> Cow<'_, str> {
     if !text.contains('\\') {
         return Cow::Borrowed(text);
     }
@@ -52,6 +106,13 @@ pub(crate) fn preserve_backslashes(text: &str, in_tag: bool) -> Cow<'_, str> {
                             out.push_str(&text[i..i + 2]);
                             i += 2;
                             continue;
+                        }
+                        _ if python => {
+                            if let Some(used) = python_escape(&text[i..], &mut out) {
+                                i += used;
+                                continue;
+                            }
+                            out.push('\\');
                         }
                         _ => out.push('\\'),
                     }

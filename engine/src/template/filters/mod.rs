@@ -9,7 +9,7 @@ mod collections;
 mod core;
 mod encoding;
 mod paths;
-mod random;
+pub(crate) mod random;
 pub(crate) mod regex;
 
 use minijinja::{Environment, Error, ErrorKind};

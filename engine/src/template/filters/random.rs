@@ -14,7 +14,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
 }
 
 /// Python's `_random.Random` (MT19937 with `init_by_array` seeding).
-struct PyRandom {
+pub(crate) struct PyRandom {
     mt: [u32; 624],
     index: usize,
 }
@@ -57,7 +57,7 @@ impl PyRandom {
     }
 
     /// `random.Random(seed)` for a string or an integer seed.
-    fn seeded(seed: &Value) -> Result<PyRandom, Error> {
+    pub(crate) fn seeded(seed: &Value) -> Result<PyRandom, Error> {
         let big_endian: Vec<u8> = match seed.kind() {
             ValueKind::String => {
                 use sha2::Digest;
@@ -138,7 +138,7 @@ impl PyRandom {
     }
 
     /// `_randbelow(n)`: rejection sampling on `n.bit_length()` bits.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         let k = 64 - n.leading_zeros();
         loop {
             let r = self.bits(k);

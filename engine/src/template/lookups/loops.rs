@@ -1,6 +1,6 @@
 //! Lookup plugins that mostly feed `with_<lookup>` loops: `items`,
-//! `dict`, `nested`, `together`, `indexed_items`, `sequence`,
-//! `first_found`, `varnames`.
+//! `dict`, `nested`, `together`, `indexed_items`, `first_found`,
+//! `varnames`.
 
 use super::{current_vars, find, lookup_failed, term_text};
 use crate::template::native::{from_jinja, to_jinja};
@@ -103,95 +103,6 @@ pub(super) fn indexed_items(terms: &[Value]) -> Result<Vec<Value>, Error> {
         .collect())
 }
 
-/// `sequence`: `start=1 end=5 stride=1 format=%d` or `count=5`, written
-/// as a term (`"start=0 end=3 format=node%02d"`) or as keyword arguments.
-pub(super) fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let mut specs: Vec<String> = terms.iter().map(term_text).collect();
-    if specs.is_empty() {
-        specs.push(String::new());
-    }
-    let mut out = Vec::new();
-    for spec in specs {
-        let mut start = kwargs.get::<Option<i64>>("start")?.unwrap_or(1);
-        let mut end = kwargs.get::<Option<i64>>("end")?;
-        let mut count = kwargs.get::<Option<i64>>("count")?;
-        let mut stride = kwargs.get::<Option<i64>>("stride")?.unwrap_or(1);
-        let mut format = kwargs
-            .get::<Option<String>>("format")?
-            .unwrap_or_else(|| "%d".into());
-        for word in spec.split_whitespace() {
-            let (key, value) = word.split_once('=').unwrap_or(("end", word));
-            let number = || {
-                value
-                    .parse::<i64>()
-                    .map_err(|_| lookup_failed("sequence", format_args!("can't parse `{word}`")))
-            };
-            match key {
-                "start" => start = number()?,
-                "end" => end = Some(number()?),
-                "count" => count = Some(number()?),
-                "stride" => stride = number()?,
-                "format" => format = value.to_owned(),
-                other => {
-                    return Err(lookup_failed(
-                        "sequence",
-                        format_args!("unknown argument `{other}`"),
-                    ))
-                }
-            }
-        }
-        let end = match (end, count) {
-            (_, Some(count)) => start + (count - 1) * stride,
-            (Some(end), None) => end,
-            (None, None) => return Err(lookup_failed("sequence", "must specify count or end")),
-        };
-        if stride == 0 {
-            return Err(lookup_failed("sequence", "stride must not be 0"));
-        }
-        let mut i = start;
-        let mut guard = 0;
-        while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
-            out.push(Value::from(printf_int(&format, i)));
-            i += stride;
-            guard += 1;
-            if guard > 1_000_000 {
-                return Err(lookup_failed("sequence", "more than 1000000 items"));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// `format % i` for one `%d`, `%0Nd`, `%x` or `%o` conversion.
-fn printf_int(format: &str, i: i64) -> String {
-    let Some(pos) = format.find('%') else {
-        return format.to_owned();
-    };
-    let rest = &format[pos + 1..];
-    let spec_len = rest
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map_or(rest.len(), |p| p + 1);
-    let (spec, tail) = rest.split_at(spec_len);
-    let width: usize = spec
-        .trim_start_matches('0')
-        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-        .parse()
-        .unwrap_or(0);
-    let zero = spec.starts_with('0');
-    let body = match spec.chars().last() {
-        Some('x') => format!("{i:x}"),
-        Some('X') => format!("{i:X}"),
-        Some('o') => format!("{i:o}"),
-        _ => i.to_string(),
-    };
-    let padded = if zero {
-        format!("{body:0>width$}")
-    } else {
-        format!("{body:>width$}")
-    };
-    format!("{}{padded}{tail}", &format[..pos])
-}
-
 /// `first_found`: the first existing file among the names, as
 /// ansible-core 2.19's plugin: string, list and `{files, paths, skip}`
 /// dict terms (a string `files`/`paths` is split on `,;` resp. `,:;`);
@@ -291,21 +202,35 @@ pub(super) fn first_found(
     ))
 }
 
-/// `varnames`: the names of variables matching any of the regexes.
+/// `varnames`: the names of variables a regex finds anything in
+/// (Python's `search`, not anchored), term by term: a name several terms
+/// find is listed once per term, as the plugin lists it.
 pub(super) fn varnames(terms: &[Value]) -> Result<Vec<Value>, Error> {
     let vars = current_vars("varnames")?;
     let mut out = Vec::new();
     for term in terms {
-        let pattern = term_text(term);
-        let regex = crate::template::filters::regex_support::compile(
-            "varnames",
-            &format!("\\A(?:{pattern})"),
-            Default::default(),
-        )?;
+        let Some(pattern) = term.as_str() else {
+            let v = from_jinja(term);
+            return Err(lookup_failed(
+                "varnames",
+                format_args!(
+                    "Invalid setting identifier, \"{}\" is not a string, it is a <class '{}'>",
+                    v.py_str(),
+                    v.type_name()
+                ),
+            ));
+        };
+        let regex = crate::pyre::compile(pattern, crate::pyre::Flags::NONE).map_err(|e| {
+            lookup_failed(
+                "varnames",
+                format_args!(
+                    "Unable to use \"{pattern}\" as a search parameter: {}",
+                    e.reason
+                ),
+            )
+        })?;
         for name in vars.names() {
-            if regex.is_match(name).unwrap_or(false)
-                && !out.iter().any(|v: &Value| v.as_str() == Some(name))
-            {
+            if regex.is_match(name).unwrap_or(false) {
                 out.push(Value::from(name));
             }
         }

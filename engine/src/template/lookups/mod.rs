@@ -1,16 +1,26 @@
 //! Lookups: `lookup(name, *terms, wantlist=False, errors='strict')`,
 //! `query(...)`/`q(...)` (always a list), with the plugins `env`, `file`,
 //! `template`, `pipe`, `vars`, `items`, `list`, `dict`, `nested`,
-//! `together`, `indexed_items`, `sequence`, `first_found` and `varnames`
-//! (the last ones mostly for `with_<lookup>` loops, see
-//! `Templar::lookup`).
+//! `together`, `indexed_items`, `sequence`, `subelements`,
+//! `first_found`, `varnames`, `lines`, `random_choice`, `ini`,
+//! `csvfile`, `password` and `inventory_hostnames` (many mostly for
+//! `with_<lookup>` loops, see `Templar::lookup`). A plugin's failure is
+//! worded as ansible-core words it: `The lookup plugin 'x' failed: ...`.
 //!
 //! Lookups run on the controller, as Ansible's do: `pipe` runs `sh -c` on
-//! the machine running the engine, `file` reads controller files. `file`
-//! and `template` search the paths given by [`Vars::set_search_paths`]
-//! (`files/` resp. `templates/` inside each, then the directory itself).
+//! the machine running the engine, `file` reads controller files,
+//! `password` writes them. `file`, `template`, `ini` and `csvfile` search
+//! the paths given by [`Vars::set_search_paths`] (`files/` resp.
+//! `templates/` inside each, then the directory itself).
 
+mod csvfile;
+mod ini;
+mod inventory_hostnames;
 mod loops;
+mod password;
+mod sequence;
+mod subelements;
+mod template;
 
 use crate::template::frame;
 use crate::template::native::{from_jinja, to_jinja};
@@ -36,10 +46,11 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     }
 }
 
+/// A plugin's failure, worded as ansible-core words it.
 pub(super) fn lookup_failed(plugin: &str, message: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
-        format!("lookup `{plugin}` failed: {message}"),
+        format!("The lookup plugin '{plugin}' failed: {message}"),
     )
 }
 
@@ -90,6 +101,11 @@ pub(crate) const NAMES: &[&str] = &[
     "together",
     "indexed_items",
     "sequence",
+    "subelements",
+    "ini",
+    "csvfile",
+    "password",
+    "inventory_hostnames",
     "first_found",
     "varnames",
     "lines",
@@ -103,7 +119,7 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
     match short {
         "env" => env(terms, kwargs),
         "file" => file(terms, kwargs),
-        "template" => template(terms),
+        "template" => template::template(terms, kwargs),
         "pipe" => pipe(terms),
         "vars" => vars(terms, kwargs),
         "items" => Ok(loops::items(terms)),
@@ -112,11 +128,21 @@ pub(crate) fn plugin(name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec
         "nested" => loops::nested(terms),
         "together" => loops::together(terms),
         "indexed_items" => loops::indexed_items(terms),
-        "sequence" => loops::sequence(terms, kwargs),
+        "sequence" => sequence::sequence(terms, kwargs),
+        "subelements" => subelements::subelements(terms),
+        "ini" => ini::ini(terms, kwargs),
+        "csvfile" => csvfile::csvfile(terms, kwargs),
+        "password" => password::password(terms, kwargs),
+        "inventory_hostnames" => inventory_hostnames::inventory_hostnames(terms),
         "first_found" => loops::first_found(terms, kwargs, None),
         "varnames" => loops::varnames(terms),
         "lines" => lines(terms),
         "random_choice" => Ok(random_choice(terms)),
+        // One Ansible has (`config`, `url`, ...) fails the task saying so.
+        other if crate::catalog::catalog().has_lookup(other) => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("lookup plugin `{other}` is not implemented by konvoy-image"),
+        )),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("lookup plugin `{other}` was not found"),
@@ -216,26 +242,6 @@ fn file(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     Ok(out)
 }
 
-fn template(terms: &[Value]) -> Result<Vec<Value>, Error> {
-    let vars = current_vars("template")?;
-    let mut out = Vec::with_capacity(terms.len());
-    for term in terms {
-        let name = term_text(term);
-        let path = find("template", Some("templates"), &name)?;
-        let source = std::fs::read_to_string(&path).map_err(|e| {
-            lookup_failed(
-                "template",
-                format_args!("reading `{}`: {e}", path.display()),
-            )
-        })?;
-        let rendered = Templar::new()
-            .render_template(&source, &name, &vars)
-            .map_err(|e| lookup_failed("template", e))?;
-        out.push(Value::from(rendered));
-    }
-    Ok(out)
-}
-
 fn pipe(terms: &[Value]) -> Result<Vec<Value>, Error> {
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
@@ -304,23 +310,39 @@ fn random_choice(terms: &[Value]) -> Vec<Value> {
     vec![terms[i].clone()]
 }
 
+/// `vars`: the values of the named variables. A missing one without a
+/// `default` (`None` counts as none) fails with ansible-core's text (there
+/// the plugin returns an undefined value carrying it, which fails where
+/// it is used).
 fn vars(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let default = kwargs.get::<Option<Value>>("default")?;
+    let default = kwargs
+        .get::<Option<Value>>("default")?
+        .filter(|d| !d.is_none());
     let vars = current_vars("vars")?;
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
-        let name = term_text(term);
+        let Some(name) = term.as_str() else {
+            return Err(lookup_failed(
+                "vars",
+                format_args!(
+                    "Variable name must be 'str' not '{}'.",
+                    from_jinja(term).type_name()
+                ),
+            ));
+        };
         let found = vars
-            .get(&name)
+            .get(name)
             .map_err(|e| lookup_failed("vars", e))?
             .map(|v| to_jinja(&v));
         match found.or_else(|| default.clone()) {
             Some(v) => out.push(v),
             None => {
-                return Err(lookup_failed(
-                    "vars",
-                    format_args!("no variable named `{name}`"),
-                ))
+                // Not `UndefinedError`: that would be reported as an
+                // undefined variable named after the whole call.
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("No variable named '{name}' was found."),
+                ));
             }
         }
     }
