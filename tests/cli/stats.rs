@@ -120,11 +120,9 @@ fn vvv_shows_every_command_and_stats_add_up() {
             );
             assert!(phase(line, "connect") > 0.0, "{line}");
             assert!(phase(line, "facts") > 0.0, "{line}");
-            if round == "cold" {
-                // Converged, the play's first probes travel with the facts
-                // script (one round trip, counted as facts).
-                assert!(phase(line, "probes") > 0.0, "{line}");
-            }
+            // The probes travel with the facts script and with applies
+            // (counted as facts and applies): a round trip of probes alone
+            // may not happen at all, cold or converged.
             let total = phase(line, "total");
             let sum: f64 = ["connect", "facts", "probes", "applies", "transfers"]
                 .iter()

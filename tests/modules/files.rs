@@ -310,7 +310,7 @@ fn template_renders_and_installs_once() {
     let mut b = Bench::start(Os::Flatcar);
     std::fs::write(
         b.local.path().join("motd.j2"),
-        "{{ greeting }} from {{ template_basename }}\n{% for i in [1, 2] %}{{ i }}\n{% endfor %}{{ nasty }}\n",
+        "{{ greeting }} from {{ template_path }}\n{% for i in [1, 2] %}{{ i }}\n{% endfor %}{{ nasty }}\n",
     )
     .unwrap();
     let o = b.idempotent::<TemplateModule>(

@@ -4,7 +4,8 @@
 //! and `group_names` in later tasks, the `group_vars` of a new group,
 //! `hostvars` of an added host, later plays selecting the new groups,
 //! `add_host` running once for the batch, the warnings, and the recap.
-//! (Host-specific messages come from one host: two hosts print in the
+//! (Host-specific messages come from one host, and group members are
+//! sorted: two hosts print, and ansible-core adds them to a group, in the
 //! order they finish, on both sides.)
 
 use super::twin::Twin;
@@ -26,7 +27,7 @@ const PLAYBOOK: &str = r#"
         key: every one
         parents: [outer, all]
     - debug:
-        msg: "{{ inventory_hostname }} in {{ group_names }}; every-one={{ groups['every-one'] }} outer={{ groups.outer }}"
+        msg: "{{ inventory_hostname }} in {{ group_names }}; every-one={{ groups['every-one'] | sort }} outer={{ groups.outer | sort }}"
       when: inventory_hostname == 'other'
     - debug:
         msg: "{{ inventory_hostname }} kind_var={{ kind_var | default('unset') }}"

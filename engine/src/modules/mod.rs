@@ -96,7 +96,6 @@ pub mod sysctl;
 mod sysv;
 pub mod tempfile;
 pub mod template;
-mod template_vars;
 pub mod unarchive;
 pub mod user;
 pub mod wait_for;

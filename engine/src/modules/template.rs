@@ -5,7 +5,8 @@
 //! Supported: `src` (searched in the role's `templates/` and the other
 //! search paths), `dest`, `mode`, `owner`, `group`, `backup`, `force`,
 //! `follow`; `unsafe_writes` is accepted and ignored. The variables
-//! Ansible adds for a template are set too (see [`super::template_vars`]).
+//! Ansible adds for a template are set too (see
+//! [`crate::template::template_vars`]).
 
 use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
@@ -61,7 +62,8 @@ impl Module for TemplateModule {
         })?;
         let full = path.display().to_string();
         let mut vars = ctx.vars.clone();
-        for (k, v) in super::template_vars::template_vars(src, &path, &a.dest) {
+        let added = crate::template::template_vars::template_vars(src, &path, Some(&a.dest));
+        for (k, v) in added {
             if k != "ansible_managed" || !matches!(ctx.vars.get(k), Ok(Some(_))) {
                 vars = vars.with(k, v);
             }

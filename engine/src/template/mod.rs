@@ -42,6 +42,7 @@ mod jinja_tests;
 mod lookups;
 pub mod native;
 mod now;
+pub(crate) mod template_vars;
 pub(crate) use now::format as strftime;
 mod percent;
 mod pymethods;

@@ -9,9 +9,8 @@ use minijinja::{Error, Value};
 use std::path::PathBuf;
 
 /// `template`: each term's file (searched in `templates/` first)
-/// rendered with the task's variables plus `template_path`,
-/// `template_fullpath`, `template_basename`, `ansible_managed` (unless
-/// set) and `template_vars`; `{% include %}` looks in the template's
+/// rendered with the task's variables plus those ansible-core adds for a
+/// template ([`crate::template::template_vars`]) and `template_vars`; `{% include %}` looks in the template's
 /// directory, then each search path's `templates/` and the path itself.
 /// Jinja options: `trim_blocks` (true), `variable_start_string`,
 /// `variable_end_string`, `comment_start_string`, `comment_end_string`.
@@ -69,23 +68,11 @@ pub(super) fn template(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, E
                 opts.search.push(dir.clone());
             }
         }
-        let full = crate::value::Value::Str(path.display().to_string());
-        let mut tvars = vars
-            .with("template_path", crate::value::Value::Str(name.clone()))
-            .with("template_fullpath", full)
-            .with(
-                "template_basename",
-                crate::value::Value::Str(
-                    path.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                ),
-            );
-        if vars.raw("ansible_managed").is_none() {
-            tvars = tvars.with(
-                "ansible_managed",
-                crate::value::Value::from("Ansible managed"),
-            );
+        let mut tvars = vars.clone();
+        for (k, v) in crate::template::template_vars::template_vars(&name, &path, None) {
+            if k != "ansible_managed" || vars.raw(k).is_none() {
+                tvars = tvars.with(k, v);
+            }
         }
         if let Some(extra) = &template_vars {
             if let crate::value::Value::Map(m) = from_jinja(extra) {

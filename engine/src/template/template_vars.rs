@@ -4,8 +4,8 @@
 
 use crate::value::Value;
 
-/// The variables ansible-core's `template` action adds for the template
-/// at `full` (`src` as written): `template_host` (the controller's node
+/// The variables ansible-core's `template` action and lookup add for the
+/// template at `full` (`src` as written; `dest`, the action's only): `template_host` (the controller's node
 /// name), `template_path`, `template_fullpath`, `template_destpath`,
 /// `template_uid` (the file's owner), `template_mtime` and
 /// `template_run_date` (Python `datetime`s, here as the text `str()` gives
@@ -14,7 +14,7 @@ use crate::value::Value;
 pub(crate) fn template_vars(
     src: &str,
     full: &std::path::Path,
-    dest: &str,
+    dest: Option<&str>,
 ) -> Vec<(&'static str, Value)> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(full).ok();
@@ -34,7 +34,10 @@ pub(crate) fn template_vars(
         ("template_host", Value::Str(host)),
         ("template_path", Value::Str(src.to_owned())),
         ("template_fullpath", Value::Str(full.display().to_string())),
-        ("template_destpath", Value::Str(dest.to_owned())),
+        (
+            "template_destpath",
+            dest.map_or(Value::Null, |d| Value::Str(d.to_owned())),
+        ),
         (
             "template_run_date",
             when(now.as_secs() as i64, i64::from(now.subsec_nanos())),
