@@ -155,3 +155,53 @@ fn a_value_holding_an_undefined_one_fails_the_task() {
         )
         .assert_msg("True False");
 }
+
+/// `include_role`'s `tasks_from`, `vars_from`, `defaults_from` and
+/// `handlers_from` (templated too) choose the role's files, as they do for
+/// `import_role` (they were dropped: the role's `main` files ran).
+#[test]
+fn include_role_entry_points_choose_the_files() {
+    let twin = Twin::start(1);
+    let pair = twin
+        .tasks(
+            "
+            - include_role:
+                name: r
+                tasks_from: other
+                vars_from: more
+                defaults_from: fallback
+                handlers_from: alt
+            - include_role:
+                name: r
+                tasks_from: '{{ which }}'
+                handlers_from: alt
+              vars:
+                which: main
+            ",
+        )
+        .file(
+            "roles/r/tasks/main.yml",
+            "- debug:\n    msg: main tasks {{ v }} {{ d }}\n",
+        )
+        .file(
+            "roles/r/tasks/other.yml",
+            "- debug:\n    msg: other tasks {{ v }} {{ d }}\n  changed_when: true\n  notify: h\n",
+        )
+        .file("roles/r/vars/main.yml", "v: main-vars\n")
+        .file("roles/r/vars/more.yml", "v: more-vars\n")
+        .file("roles/r/defaults/main.yml", "d: main-defaults\n")
+        .file("roles/r/defaults/fallback.yml", "d: fallback-defaults\n")
+        .file(
+            "roles/r/handlers/main.yml",
+            "- name: h\n  debug:\n    msg: main handler\n",
+        )
+        .file(
+            "roles/r/handlers/alt.yml",
+            "- name: h\n  debug:\n    msg: alt handler\n",
+        )
+        .run();
+    pair.assert_same()
+        .assert_msg("other tasks more-vars fallback-defaults")
+        .assert_msg("alt handler")
+        .assert_msg("main tasks main-vars main-defaults");
+}

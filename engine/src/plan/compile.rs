@@ -103,7 +103,12 @@ pub struct Included {
 ///
 /// # Errors
 /// The file could not be loaded or compiled; the text says why.
-pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<Included, String> {
+pub fn compile_include(
+    inc: &IncludeStep,
+    file: &str,
+    from: &playbook::RoleFrom,
+    params: &Map,
+) -> Result<Included, String> {
     let mut inh = inherit_of(&inc.inherit);
     let mut c = Compiler {
         errors: Vec::new(),
@@ -124,7 +129,7 @@ pub fn compile_include(inc: &IncludeStep, file: &str, params: &Map) -> Result<In
         });
         let role = playbook::load_role(
             &name,
-            Default::default(),
+            from.clone(),
             &inh.playbook_dir,
             requiring,
             &Default::default(),
@@ -726,13 +731,13 @@ impl Compiler {
     fn block(&mut self, b: &Block, inh: &Inherit) -> Step {
         let mut inner = self.apply(inh, &b.keywords);
         if let BlockOrigin::ImportRole(role) = &b.origin {
-            // A dependency or imported role gets its own context; the role
-            // already in force (with its params) is kept as it is.
-            if inner.role.as_ref().map(|r| &r.path) != Some(&role.info.path) {
-                let params = include_params(&inner);
-                inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
-                inner.collections = role_collections(role);
-            }
+            // An imported role gets its own context under the role in
+            // force, even when it is that role (a role importing its own
+            // other entry points stacks itself in
+            // `ansible_parent_role_names`, as ansible-core does).
+            let params = include_params(&inner);
+            inner.role = Some(role_ctx(self, role, params, inner.role.as_deref()));
+            inner.collections = role_collections(role);
         }
         Step::Block(Arc::new(BlockStep {
             block: self.items(&b.block, &inner),
@@ -936,6 +941,7 @@ impl Compiler {
             task,
             target: i.file.value.clone(),
             is_role: false,
+            from: Default::default(),
             inherit,
             base_dir: i.base_dir.clone(),
         })))
@@ -951,6 +957,7 @@ impl Compiler {
             task,
             target: r.name.value.clone(),
             is_role: true,
+            from: r.from.clone(),
             inherit,
             base_dir: inh.playbook_dir.clone(),
         })))

@@ -434,6 +434,9 @@ pub struct IncludeStep {
     pub target: String,
     /// An `include_role` rather than `include_tasks`.
     pub is_role: bool,
+    /// For a role, `tasks_from` and friends as written (may be
+    /// templated; rendered per host with the include's name).
+    pub from: crate::playbook::RoleFrom,
     /// The keywords the included tasks inherit (as a template task whose
     /// `search_paths` end with the playbook dir).
     pub inherit: Arc<TaskStep>,

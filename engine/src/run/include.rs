@@ -16,6 +16,8 @@ use std::collections::HashSet;
 #[derive(Clone, PartialEq)]
 pub(crate) struct Expansion {
     file: String,
+    /// A role's `tasks_from` and friends, rendered.
+    from: crate::playbook::RoleFrom,
     params: Map,
     label: Option<String>,
 }
@@ -74,8 +76,9 @@ pub(crate) fn expand_all(
                 for e in exps {
                     st.stats.ok += 1;
                     let key = format!(
-                        "{}\u{0}{}",
+                        "{}\u{0}{:?}\u{0}{}",
                         e.file,
+                        e.from,
                         crate::report::python_repr(&Value::Map(e.params.clone()))
                     );
                     match groups
@@ -117,7 +120,7 @@ pub(crate) fn compile(
     batch: &mut [HostState],
     banner: &str,
 ) -> Option<crate::plan::Included> {
-    match crate::plan::compile_include(inc, &exp.file, &exp.params) {
+    match crate::plan::compile_include(inc, &exp.file, &exp.from, &exp.params) {
         Ok(included) => {
             env.pv
                 .add_roles(&included.role_names, &included.dependent_role_names);
@@ -174,6 +177,17 @@ fn expand(
         let file = templar
             .render_string(&inc.target, &iv)
             .map_err(|e| e.to_string())?;
+        let render = |v: &Option<String>| -> Result<Option<String>, String> {
+            v.as_ref()
+                .map(|s| templar.render_string(s, &iv).map_err(|e| e.to_string()))
+                .transpose()
+        };
+        let from = crate::playbook::RoleFrom {
+            tasks_from: render(&inc.from.tasks_from)?,
+            vars_from: render(&inc.from.vars_from)?,
+            defaults_from: render(&inc.from.defaults_from)?,
+            handlers_from: render(&inc.from.handlers_from)?,
+        };
         let mut params = Map::new();
         for (k, v) in &t.vars {
             params.insert(
@@ -190,6 +204,7 @@ fn expand(
         }
         out.push(Expansion {
             file,
+            from,
             params,
             label,
         });
