@@ -387,11 +387,14 @@ fn refusals<T>(
     errors.extend(checked);
     if strict {
         // `--strict`: a gap (a module or option Ansible has and this
-        // engine lacks) refuses the playbook instead of failing only
-        // the tasks hosts reach.
-        let (gaps, rest) = warnings
-            .into_iter()
-            .partition(|w| matches!(w, PlanError::NotImplemented { .. }));
+        // engine lacks, or a template that does not parse) refuses the
+        // playbook instead of failing only the tasks hosts reach.
+        let (gaps, rest) = warnings.into_iter().partition(|w| {
+            matches!(
+                w,
+                PlanError::NotImplemented { .. } | PlanError::TemplateSyntax { .. }
+            )
+        });
         errors.extend::<Vec<PlanError>>(gaps);
         warnings = rest;
     }

@@ -318,3 +318,41 @@ fn get_url_and_unarchive_results_have_ansibles_documented_keys() {
         }
     }
 }
+
+/// A zip archive on a host without `unzip`: ansible-core finds no handler
+/// and fails the task naming the missing command (Ansible's `unarchive`
+/// target removes the zip packages to see it); this engine's probe once
+/// read the empty member list as "nothing differs" and reported ok.
+/// Compared with ansible-playbook 2.19.14 on a twin host.
+#[test]
+fn unarchive_of_a_zip_without_unzip_finds_no_handler() {
+    let twin = crate::run::twin::Twin::start(1);
+    twin.on_all(
+        "echo not really a zip > /tmp/nounzip.zip; mkdir -p /tmp/nounzip.d; \
+         for b in unzip zipinfo; do p=$(command -v $b) && mv \"$p\" \"$p.konvoy-off\"; done; true",
+    );
+    let pair = twin
+        .tasks(
+            "
+            - unarchive:
+                src: /tmp/nounzip.zip
+                dest: /tmp/nounzip.d
+                remote_src: true
+              register: r
+              ignore_errors: true
+            - debug:
+                msg: \"{{ r is failed }} {{ r.msg is search(\\\"Unable to find required 'unzip' or 'zipinfo' binary in the path.\\\") }} {{ r.msg.startswith('Failed to find handler for \\\"/tmp/nounzip.zip\\\". Make sure the required command to extract the file is installed.') }}\"
+            ",
+        )
+        .run();
+    twin.on_all(
+        "for p in /usr/bin/unzip /usr/bin/zipinfo /bin/unzip /bin/zipinfo; do \
+         [ -e \"$p.konvoy-off\" ] && mv \"$p.konvoy-off\" \"$p\"; done; true",
+    );
+    pair.assert_same_recap("target")
+        .assert_recap(
+            "target",
+            "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        )
+        .assert_msg("True True True");
+}

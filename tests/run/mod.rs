@@ -29,6 +29,7 @@ mod replay;
 mod setup_task;
 mod strategy;
 mod task_names;
+mod template_syntax;
 pub(crate) mod twin;
 mod validate;
 

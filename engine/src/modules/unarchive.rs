@@ -149,6 +149,10 @@ impl Module for UnarchiveModule {
                 return Ok(o.failing(format!("dest '{}' must be an existing dir", a.dest)));
             }
             "nosrc" => return Ok(o.failing(format!("Source '{}' does not exist", a.src))),
+            "nohandler" => {
+                cleanup(ctx)?;
+                return Ok(o.failing(no_handler(&src)));
+            }
             "same" => {
                 cleanup(ctx)?;
                 return Ok(o);
@@ -217,6 +221,16 @@ impl Kind {
     }
 }
 
+/// ansible-core's message when no handler can unpack a zip `src` (the
+/// path on the host): it lists every handler's reason, in no fixed
+/// order; the zip handler's is the one that names the missing command.
+fn no_handler(src: &str) -> String {
+    format!(
+        "Failed to find handler for \"{src}\". Make sure the required command to extract \
+         the file is installed.\nUnable to find required 'unzip' or 'zipinfo' binary in the path."
+    )
+}
+
 /// The tar options every call shares: compression, extra_opts, members.
 fn tar_opts(a: &UnarchiveArgs, kind: Kind) -> String {
     let mut s = String::new();
@@ -258,6 +272,10 @@ fn probe(a: &UnarchiveArgs, src: &str, kind: Kind) -> String {
         d = quote(&a.dest),
         s = quote(src)
     ));
+    if kind == Kind::Zip {
+        // The zip handlers need `unzip` (its `-Z` lists the members).
+        s.push_str("command -v unzip >/dev/null 2>&1 || { echo status=nohandler; exit 0; }\n");
+    }
     match kind {
         Kind::Tar(_) => s.push_str(&format!(
             "if tar -C {d} -d {o} -f {s}{m} >/dev/null 2>&1; then echo status=same; else echo status=differs; fi\n",

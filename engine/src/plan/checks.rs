@@ -6,13 +6,18 @@
 //!   engine nor Ansible knows ([`crate::catalog`]): a typo. Each module's
 //!   [`crate::modules::Module::parse`] is run on the arguments as written
 //!   to find the options it does not take;
-//! - a Jinja syntax error in any templated string or condition, or in a
-//!   `template` task's file (at the file's own line and column).
+//! - a Jinja syntax error in a templated play, role or block keyword, a
+//!   task's name or other keywords.
 //!
 //! Unknown modules are reported by [`super::compile`]; the caller merges
 //! both lists (see [`crate::job::PlaybookJob::prepare_checked`]).
 //!
-//! Warnings (the run goes on): a `template`/`copy`/`script` `src` that
+//! Warnings (the run goes on): a Jinja syntax error in a task's
+//! arguments, `when`/`changed_when`/`failed_when`/`until` or loop, or in a
+//! `template` task's file (at the file's own line and column): ansible-core
+//! fails only the task a host reaches, so `ignore_errors`, `rescue` and a
+//! `when` that skips it behave as for any failure (an error under
+//! `--strict`); a `template`/`copy`/`script` `src` that
 //! exists nowhere Ansible looks ([`crate::playbook::missing_sources`]); a
 //! module, option, filter, test or lookup
 //! Ansible has and this engine lacks (an error under `--strict`); a value
@@ -69,6 +74,7 @@ pub fn check(pb: &Playbook, inventory: &Inventory, extra_vars: &Map) -> Checked 
         templates_seen: HashSet::new(),
         defaults_depth: 0,
         collections: false,
+        at_run_time: false,
     };
     for e in playbook::missing_sources(pb) {
         if let playbook::PlaybookError::MissingSource {
@@ -127,6 +133,10 @@ struct Checker {
     /// A `collections:` keyword was seen: a short module name may be an
     /// installed collection's, which the compiler resolves.
     collections: bool,
+    /// The text being checked is one a host evaluates when it reaches the
+    /// task (its arguments, conditions, loop): a syntax error there fails
+    /// only that task, as in ansible-core, so it is a warning.
+    at_run_time: bool,
 }
 
 impl Checker {
@@ -134,7 +144,7 @@ impl Checker {
         for h in &play.hosts {
             self.text(&h.value, &h.span, false, "play");
         }
-        self.keywords(&play.keywords, "play");
+        self.keywords(&play.keywords, "play", false);
         let d = defaults(&play.keywords);
         self.defaults_depth += d;
         for list in [
@@ -153,7 +163,7 @@ impl Checker {
 
     fn role_use(&mut self, r: &RoleUse) {
         let label = format!("role `{}`", r.role.info.name);
-        self.keywords(&r.keywords, &label);
+        self.keywords(&r.keywords, &label, false);
         for v in r.params.values() {
             self.node(v, &label);
         }
@@ -187,7 +197,7 @@ impl Checker {
                         Some(n) => format!("block `{}`", n.value),
                         None => "block".to_owned(),
                     };
-                    self.keywords(&b.keywords, &label);
+                    self.keywords(&b.keywords, &label, false);
                     let d = defaults(&b.keywords);
                     self.defaults_depth += d;
                     for list in [&b.block, &b.rescue, &b.always] {
@@ -216,11 +226,15 @@ impl Checker {
         }
     }
 
-    fn keywords(&mut self, k: &Keywords, label: &str) {
+    /// `task`: `k` is a task's, whose `when` a host evaluates on reaching
+    /// it.
+    fn keywords(&mut self, k: &Keywords, label: &str, task: bool) {
         self.collections |= !k.collections.is_empty();
+        self.at_run_time = task;
         for c in &k.when {
             self.condition(&c.value, &c.span, label);
         }
+        self.at_run_time = false;
         for n in [&k.vars, &k.environment].into_iter().flatten() {
             self.node(n, label);
         }
@@ -262,7 +276,8 @@ impl Checker {
         if let Some(n) = &t.name {
             self.text(&n.value, &n.span, false, &label);
         }
-        self.keywords(&t.keywords, &label);
+        self.keywords(&t.keywords, &label, true);
+        self.at_run_time = true;
         let conditions = t
             .until
             .iter()
@@ -277,6 +292,7 @@ impl Checker {
                 self.plugin(PluginKind::Lookup, name, &l.span, &label);
             }
         }
+        self.at_run_time = false;
         for n in [&t.retries, &t.delay, &t.async_, &t.poll]
             .into_iter()
             .flatten()
@@ -289,9 +305,11 @@ impl Checker {
         if let Some(n) = t.loop_control.as_ref().and_then(|c| c.label.as_ref()) {
             self.node(n, &label);
         }
+        self.at_run_time = true;
         for v in t.action.args.values() {
             self.node(v, &label);
         }
+        self.at_run_time = false;
         if t.action.is_templated() {
             // The module is known per host only: its name's template is
             // checked here, its arguments by the module it resolves to.
@@ -311,11 +329,14 @@ impl Checker {
             return;
         }
         match template_files::scan(&path, &self.templar) {
-            Some(Scan::Syntax(message, span)) => self.out.errors.push(PlanError::TemplateSyntax {
-                message,
-                task: label.to_owned(),
-                span,
-            }),
+            // Ansible fails the task when a host renders the file.
+            Some(Scan::Syntax(message, span)) => {
+                self.out.warnings.push(PlanError::TemplateSyntax {
+                    message,
+                    task: label.to_owned(),
+                    span,
+                })
+            }
             Some(Scan::Reads(reads)) => {
                 for (name, span) in reads {
                     self.out.reads.insert(name.clone());
@@ -593,11 +614,16 @@ impl Checker {
         }
         match self.templar.variables(text, conditional) {
             Err(TemplateError::Syntax { message, .. }) => {
-                self.out.errors.push(PlanError::TemplateSyntax {
+                let e = PlanError::TemplateSyntax {
                     message,
                     task: label.to_owned(),
                     span: span.clone(),
-                });
+                };
+                if self.at_run_time {
+                    self.out.warnings.push(e);
+                } else {
+                    self.out.errors.push(e);
+                }
             }
             Err(_) => {}
             Ok(vars) => {
@@ -674,20 +700,24 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_in_strings_and_conditions() {
+    fn syntax_errors_in_tasks_warn_and_elsewhere_refuse() {
         let c = checked(
             &[(
                 "site.yml",
-                "- hosts: all\n  tasks:\n    - debug: msg=\"{{ a | }}\"\n      when: a ==\n",
+                "- hosts: all\n  remote_user: \"{{ u | }}\"\n  tasks:\n    - debug: msg=\"{{ a | }}\"\n      when: a ==\n      become_user: \"{{ b | }}\"\n",
             )],
-            "h1 a=1\n",
+            "h1 a=1 u=1 b=1\n",
         );
-        let spans: Vec<_> = c.errors.iter().map(|e| at(e.span())).collect();
-        assert!(c
-            .errors
-            .iter()
-            .all(|e| matches!(e, PlanError::TemplateSyntax { .. })));
-        assert_eq!(spans, [(4, 13), (3, 14)]);
+        let syntax = |list: &[PlanError]| -> Vec<(u32, u32)> {
+            list.iter()
+                .filter(|e| matches!(e, PlanError::TemplateSyntax { .. }))
+                .map(|e| at(e.span()))
+                .collect()
+        };
+        // A task's arguments and `when` fail the task a host reaches;
+        // a play keyword and a task's `become_user` refuse the playbook.
+        assert_eq!(syntax(&c.warnings), [(5, 13), (4, 14)]);
+        assert_eq!(syntax(&c.errors), [(2, 16), (6, 20)]);
     }
 
     #[test]
