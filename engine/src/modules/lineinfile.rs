@@ -171,6 +171,9 @@ impl Module for LineinfileModule {
                 Ok(e)
             }
         })?;
+        if let Some(w) = empty_pattern_warning(a) {
+            o = o.with("warnings", Value::List(vec![Value::Str(w)]));
+        }
         // A failed write is Ansible's `fail_json`: none of these keys.
         if o.failed {
             return Ok(o);
@@ -181,6 +184,28 @@ impl Module for LineinfileModule {
         o.result.insert("backup".into(), backup.into());
         Ok(o)
     }
+}
+
+/// An empty `regexp` or `search_string` matches every line, so the last
+/// line is replaced where an append may have been meant: Ansible warns
+/// (before doing anything, so also when the task then fails).
+fn empty_pattern_warning(a: &LineinfileArgs) -> Option<String> {
+    let what = match (a.regexp.as_deref(), a.search_string.as_deref()) {
+        (Some(""), _) => "regular expression",
+        (_, Some("")) => "search string",
+        _ => return None,
+    };
+    let mut msg = format!(
+        "The {what} is an empty string, which will match every line in the file. \
+         This may have unintended consequences, such as replacing the last line in the file \
+         rather than appending."
+    );
+    if a.regexp.as_deref() == Some("") {
+        msg.push_str(
+            " If this is desired, use '^' to match every line in the file and avoid this warning.",
+        );
+    }
+    Some(msg)
 }
 
 fn regex_of(p: &Option<String>) -> Result<Option<Regex>, String> {
