@@ -73,6 +73,8 @@ CASES = [
     ("replace", {"regexp": r"(?<=a)b", "replace": r"[\g<0>]\n"}, "ab cb ab\n"),
     ("replace", {"regexp": "^", "replace": "# "}, "a\nb\n"),
     ("replace", {"regexp": "x", "replace": "y"}, None),
+    ("replace", {"regexp": "zz", "replace": "\\D"}, "abc"),
+    ("replace", {"regexp": "(a)", "replace": "x\\5"}, "abc"),
 ]
 
 
@@ -90,7 +92,7 @@ def run(module, args, before):
         subprocess.run(["ansible-playbook", os.path.join(d, "p.yml")], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         r = json.load(open(os.path.join(d, "r.json")))
-        after = open(path).read() if os.path.exists(path) else None
+        after = open(path, newline="").read() if os.path.exists(path) else None
         return {"module": module, "args": args, "before": before, "after": after,
                 "changed": r.get("changed", False), "failed": r.get("failed", False),
                 "msg": r.get("msg", "").replace(path, "{path}"),

@@ -12,7 +12,7 @@ use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::lineinfile::Insert;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{probe_script, run_edit, Edit, EditTarget};
+use super::textedit::{expand_path, probe_script, run_edit, Edit, EditTarget};
 use super::Module;
 use crate::pyre::{compile, Flags};
 
@@ -118,6 +118,14 @@ impl Module for BlockinfileModule {
     }
 
     fn run(a: &BlockinfileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded;
+        let a = match expand_path(ctx, &a.path)? {
+            Some(path) => {
+                expanded = BlockinfileArgs { path, ..a.clone() };
+                &expanded
+            }
+            None => a,
+        };
         let t = EditTarget {
             path: &a.path,
             backup: a.backup,
@@ -176,7 +184,9 @@ fn edit(a: &BlockinfileArgs, text: Option<&str>) -> Result<Edit, String> {
     let original = text;
     let text = match text {
         Some(t) => t,
-        None if !a.present => {
+        // Ansible fails on a missing file unless `create`, even for
+        // `state: absent`, which then leaves it missing.
+        None if a.create && !a.present => {
             return Ok(Edit {
                 text: None,
                 msg: format!("File {} not present", a.path),

@@ -12,7 +12,9 @@ use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget};
+use super::textedit::{
+    expand_path, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,
+};
 use super::Module;
 use crate::pyre::{compile, Flags};
 use crate::value::Value;
@@ -153,6 +155,14 @@ impl Module for LineinfileModule {
     }
 
     fn run(a: &LineinfileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded;
+        let a = match expand_path(ctx, &a.path)? {
+            Some(path) => {
+                expanded = LineinfileArgs { path, ..a.clone() };
+                &expanded
+            }
+            None => a,
+        };
         let t = EditTarget {
             path: &a.path,
             backup: a.backup,
