@@ -13,6 +13,19 @@ fn read(b: &Bench, p: &str) -> String {
     std::fs::read_to_string(b.on_host(p)).unwrap()
 }
 
+/// Where `path` (`/etc/-{NASTY}.d/conf`) is on the host once its `$HOME`
+/// is expanded: the other `conf` under a directory named like it.
+fn expanded_home(b: &Bench, path: &str) -> String {
+    let out = b
+        .host()
+        .sh("find /etc -mindepth 2 -type f -name conf -path '/etc/-a b*'");
+    // (The name without `$HOME` above ends in `[x].d/conf`.)
+    let found: Vec<&str> = out.lines().filter(|l| !l.ends_with("[x].d/conf")).collect();
+    assert_eq!(found.len(), 1, "{out}");
+    assert!(path.ends_with("$HOME.d/conf") && found[0].ends_with(".d/conf"));
+    found[0].to_owned()
+}
+
 #[test]
 fn lineinfile_adds_replaces_and_removes_once() {
     let mut b = Bench::start(Os::Flatcar);
@@ -76,7 +89,9 @@ fn lineinfile_adds_replaces_and_removes_once() {
         |b| assert!(!read(b, "/etc/sshd_demo").contains("Port")),
     );
     assert_eq!(o.result["found"], Value::Int(1));
-    let path = format!("/etc/-{NASTY}.d/conf");
+    // A hostile name reaches the host as data (its `$HOME` is left out:
+    // expanding it costs a round trip, checked below).
+    let path = format!("/etc/-{}.d/conf", NASTY.replace(" \\$HOME", ""));
     b.idempotent::<LineinfileModule>(
         &[
             ("path", s(&path)),
@@ -92,6 +107,28 @@ fn lineinfile_adds_replaces_and_removes_once() {
                 0o600
             );
         },
+    );
+
+    // `path` is a path option: the host expands its `$HOME` as Python's
+    // expandvars does (ansible-core too), so the file is created under
+    // the expanded name, and nothing else in the name runs.
+    let path = format!("/etc/-{NASTY}.d/conf");
+    let args = [
+        ("path", s(&path)),
+        ("line", s("k=v")),
+        ("create", Value::Bool(true)),
+    ];
+    assert!(
+        b.run::<LineinfileModule>(&args, RunMode::Apply, false)
+            .outcome
+            .changed
+    );
+    let on_host = expanded_home(&b, &path);
+    assert_eq!(read(&b, &on_host), "k=v\n");
+    assert!(
+        !b.run::<LineinfileModule>(&args, RunMode::Apply, false)
+            .outcome
+            .changed
     );
 
     // a missing file without create fails and creates nothing

@@ -40,6 +40,8 @@ CASES = [
     ("lineinfile", {"line": "x"}, None),
     ("lineinfile", {"line": "x", "create": True}, None),
     ("lineinfile", {"line": "x", "state": "absent"}, None),
+    ("lineinfile", {"regexp": "", "line": "x"}, "a\nb\n"),
+    ("lineinfile", {"search_string": "", "line": "x"}, "a\nb\n"),
     # blockinfile
     ("blockinfile", {"block": "b1\nb2"}, "A\nB\nc\n"),
     ("blockinfile", {"block": "b1\nb2"}, "A\n# BEGIN ANSIBLE MANAGED BLOCK\nb1\nb2\n# END ANSIBLE MANAGED BLOCK\nz\n"),
@@ -53,6 +55,14 @@ CASES = [
     ("blockinfile", {"block": "x\n"}, "A\n"),
     ("blockinfile", {"block": "x"}, None),
     ("blockinfile", {"block": "x", "create": True}, None),
+    ("blockinfile", {"state": "absent"}, None),
+    ("blockinfile", {"block": "dos\r\ndos\r\n"}, "unix\n# BEGIN ANSIBLE MANAGED BLOCK\ndos\r\n# END ANSIBLE MANAGED BLOCK\nunix\n"),
+    ("blockinfile", {"block": "x"}, "a\n# BEGIN ANSIBLE MANAGED BLOCK\r\nold\n# END ANSIBLE MANAGED BLOCK\r\nz\n"),
+    ("blockinfile", {"block": "x"}, "a\rb\r"),
+    ("blockinfile", {"block": "x", "insertafter": "(?m)^b\\nc"}, "a\nb\nc\nd\n"),
+    ("blockinfile", {"block": "x", "insertbefore": "(?m)^b\\nc"}, "a\nb\nc\nd\n"),
+    ("blockinfile", {"block": "x", "insertafter": "^b\\nc"}, "a\nb\nc\nd\n"),
+    ("blockinfile", {"block": "x", "insertafter": "b$"}, "a\nb\nc\n"),
     # replace
     ("replace", {"regexp": r"^(\w) = (\d)$", "replace": r"\2 \1"}, "a = 1\nb = 2\nc\n"),
     ("replace", {"regexp": "x", "replace": "y", "after": "START", "before": "END"}, "x START x x END x"),
@@ -63,6 +73,8 @@ CASES = [
     ("replace", {"regexp": r"(?<=a)b", "replace": r"[\g<0>]\n"}, "ab cb ab\n"),
     ("replace", {"regexp": "^", "replace": "# "}, "a\nb\n"),
     ("replace", {"regexp": "x", "replace": "y"}, None),
+    ("replace", {"regexp": "zz", "replace": "\\D"}, "abc"),
+    ("replace", {"regexp": "(a)", "replace": "x\\5"}, "abc"),
 ]
 
 
@@ -80,10 +92,11 @@ def run(module, args, before):
         subprocess.run(["ansible-playbook", os.path.join(d, "p.yml")], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         r = json.load(open(os.path.join(d, "r.json")))
-        after = open(path).read() if os.path.exists(path) else None
+        after = open(path, newline="").read() if os.path.exists(path) else None
         return {"module": module, "args": args, "before": before, "after": after,
                 "changed": r.get("changed", False), "failed": r.get("failed", False),
-                "msg": r.get("msg", "").replace(path, "{path}")}
+                "msg": r.get("msg", "").replace(path, "{path}"),
+                **({"warnings": r["warnings"]} if r.get("warnings") else {})}
 
 
 out = [run(*c) for c in CASES]

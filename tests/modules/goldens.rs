@@ -1,7 +1,8 @@
 //! Replays cases recorded from ansible-core 2.19.14 through our modules
 //! on files of this machine, through the local transport:
 //! - `golden/text_edits.json` (`gen_text_edits.py`): lineinfile,
-//!   blockinfile and replace; compares the file, `changed`, `failed`, `msg`;
+//!   blockinfile and replace; compares the file, `changed`, `failed`, `msg`
+//!   and `warnings`;
 //! - `golden/diffs.json` (`gen_diffs.py`): a task sequence run with
 //!   `--diff`; compares each module's diff text with the callback's.
 
@@ -90,13 +91,29 @@ fn text_edit_goldens() {
             .and_then(Value::as_str)
             .unwrap_or("")
             .replace(&path_s, "{path}");
+        let warnings: Vec<String> = match o.result.get("warnings") {
+            Some(Value::List(l)) => l
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
         let want = (
             case["after"].as_str().map(str::to_owned),
             case["changed"].as_bool().unwrap(),
             case["failed"].as_bool().unwrap(),
             case["msg"].as_str().unwrap().to_owned(),
+            case["warnings"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|w| w.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
         );
-        let got = (after, o.changed, o.failed, msg);
+        let got = (after, o.changed, o.failed, msg, warnings);
         if got != want {
             failures.push(format!(
                 "case {i} {} {}:\n  want {want:?}\n  got  {got:?}",

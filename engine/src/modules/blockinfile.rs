@@ -12,7 +12,7 @@ use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::lineinfile::Insert;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{lines_keep, probe_script, run_edit, strip_eol, Edit, EditTarget};
+use super::textedit::{expand_path, probe_script, run_edit, Edit, EditTarget};
 use super::Module;
 use crate::pyre::{compile, Flags};
 
@@ -118,6 +118,14 @@ impl Module for BlockinfileModule {
     }
 
     fn run(a: &BlockinfileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded;
+        let a = match expand_path(ctx, &a.path)? {
+            Some(path) => {
+                expanded = BlockinfileArgs { path, ..a.clone() };
+                &expanded
+            }
+            None => a,
+        };
         let t = EditTarget {
             path: &a.path,
             backup: a.backup,
@@ -134,33 +142,78 @@ impl Module for BlockinfileModule {
     }
 }
 
+/// Python's `bytes.splitlines(True)`: lines end at `\n`, `\r\n` or a
+/// lone `\r`, and keep their ending.
+fn splitlines_keep(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let end = match b[i] {
+            b'\n' => i + 1,
+            b'\r' if b.get(i + 1) == Some(&b'\n') => i + 2,
+            b'\r' => i + 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push(text[start..end].to_owned());
+        start = end;
+        i = end;
+    }
+    if start < b.len() {
+        out.push(text[start..].to_owned());
+    }
+    out
+}
+
+/// Whether a pattern sets `re.MULTILINE` for itself: Python takes global
+/// flags only from a leading `(?aiLmsux)` group.
+fn has_global_multiline(p: &str) -> bool {
+    p.strip_prefix("(?")
+        .and_then(|r| r.split_once(')'))
+        .is_some_and(|(f, _)| {
+            !f.is_empty() && f.chars().all(|c| "aiLmsux".contains(c)) && f.contains('m')
+        })
+}
+
 /// Pure: the file with the block in place (or removed).
 fn edit(a: &BlockinfileArgs, text: Option<&str>) -> Result<Edit, String> {
     let original = text;
     let text = match text {
         Some(t) => t,
-        None if !a.present => {
+        // Ansible fails on a missing file unless `create`, even for
+        // `state: absent`, which then leaves it missing.
+        None if a.create && !a.present => {
             return Ok(Edit {
                 text: None,
-                msg: String::new(),
+                msg: format!("File {} not present", a.path),
             })
         }
         None if a.create => "",
         None => return Err(format!("Path {} does not exist !", a.path)),
     };
-    let m0 = a.marker.replace("{mark}", &a.marker_begin);
-    let m1 = a.marker.replace("{mark}", &a.marker_end);
+    // Markers and block lines are compared and kept with their own line
+    // endings, as Ansible's bytes do: a `\r\n` block stays `\r\n`, and a
+    // marker line ending in `\r\n` is not the marker.
+    let m0 = a.marker.replace("{mark}", &a.marker_begin) + "\n";
+    let m1 = a.marker.replace("{mark}", &a.marker_end) + "\n";
     let block: Vec<String> = if a.present && !a.block.is_empty() {
+        let mut body = a.block.clone();
+        if !body.ends_with('\n') {
+            body.push('\n');
+        }
         std::iter::once(m0.clone())
-            .chain(a.block.lines().map(str::to_owned))
+            .chain(splitlines_keep(&body))
             .chain(std::iter::once(m1.clone()))
-            .map(|l| l + "\n")
             .collect()
     } else {
         Vec::new()
     };
-    let mut lines = lines_keep(text);
-    let last = |m: &str| lines.iter().rposition(|l| strip_eol(l) == m);
+    let mut lines = splitlines_keep(text);
+    let last = |m: &str| lines.iter().rposition(|l| l == m);
     let (n0, n1) = (last(&m0), last(&m1));
     let at = match (n0, n1) {
         (Some(s), Some(e)) => {
@@ -171,11 +224,36 @@ fn edit(a: &BlockinfileArgs, text: Option<&str>) -> Result<Edit, String> {
         _ => match &a.insert {
             Insert::Eof => lines.len(),
             Insert::Bof => 0,
+            Insert::After(p) | Insert::Before(p) if has_global_multiline(p) => {
+                // Ansible searches the whole file with a `(?m)` pattern and
+                // counts the line breaks before the match.
+                let re = compile(p, Flags::NONE)?;
+                match re.find(text).ok().flatten() {
+                    Some(m) => {
+                        let edge = if matches!(a.insert, Insert::After(_)) {
+                            m.end()
+                        } else {
+                            m.start()
+                        };
+                        let n = text[..edge].matches('\n').count();
+                        if matches!(a.insert, Insert::After(_)) {
+                            n + 1
+                        } else {
+                            n
+                        }
+                    }
+                    None => lines.len(),
+                }
+            }
             Insert::After(p) | Insert::Before(p) => {
                 let re = compile(p, Flags::NONE)?;
                 let hit = lines
                     .iter()
-                    .rposition(|l| re.is_match(strip_eol(l)).unwrap_or(false));
+                    // Python's `$` also matches before a final `\n`.
+                    .rposition(|l| {
+                        re.is_match(l.strip_suffix('\n').unwrap_or(l))
+                            .unwrap_or(false)
+                    });
                 match (hit, &a.insert) {
                     (Some(i), Insert::After(_)) => i + 1,
                     (Some(i), _) => i,

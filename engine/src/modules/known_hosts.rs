@@ -190,15 +190,22 @@ fn with_path_info(mut o: Outcome, stat: &str) -> Outcome {
 }
 
 /// In check mode the module exits from inside its work: only `changed`
-/// (and the diff), not the echoed arguments.
+/// and the diff (text and result key), not the echoed arguments.
 fn check_result(o: Outcome) -> Outcome {
-    Outcome {
+    let mut c = Outcome {
         changed: o.changed,
         diff: o.diff,
         ..Outcome::ok()
+    };
+    if let Some(d) = o.result.get("diff") {
+        c.result.insert("diff".into(), d.clone());
     }
+    c
 }
 
+/// The module always returns its diff (`before`/`after` and their
+/// headers, `/dev/null` before a new file) in the result, where a
+/// playbook can read it; `--diff` also shows it.
 fn set_diff(
     o: &mut Outcome,
     ctx: &ModuleContext<'_>,
@@ -206,6 +213,13 @@ fn set_diff(
     before: Option<&str>,
     after: &str,
 ) {
+    let mut m = crate::value::Map::new();
+    let before_header = if before.is_some() { path } else { "/dev/null" };
+    m.insert("after".into(), Value::Str(after.to_owned()));
+    m.insert("after_header".into(), Value::Str(path.to_owned()));
+    m.insert("before".into(), Value::Str(before.unwrap_or("").to_owned()));
+    m.insert("before_header".into(), Value::Str(before_header.to_owned()));
+    o.result.insert("diff".into(), Value::Map(m));
     if !ctx.diff {
         return;
     }

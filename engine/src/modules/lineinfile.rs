@@ -12,7 +12,9 @@ use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget};
+use super::textedit::{
+    expand_path, lines_keep, probe_script, py_expand, run_edit, strip_eol, Edit, EditTarget,
+};
 use super::Module;
 use crate::pyre::{compile, Flags};
 use crate::value::Value;
@@ -153,6 +155,14 @@ impl Module for LineinfileModule {
     }
 
     fn run(a: &LineinfileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded;
+        let a = match expand_path(ctx, &a.path)? {
+            Some(path) => {
+                expanded = LineinfileArgs { path, ..a.clone() };
+                &expanded
+            }
+            None => a,
+        };
         let t = EditTarget {
             path: &a.path,
             backup: a.backup,
@@ -171,6 +181,9 @@ impl Module for LineinfileModule {
                 Ok(e)
             }
         })?;
+        if let Some(w) = empty_pattern_warning(a) {
+            o = o.with("warnings", Value::List(vec![Value::Str(w)]));
+        }
         // A failed write is Ansible's `fail_json`: none of these keys.
         if o.failed {
             return Ok(o);
@@ -181,6 +194,28 @@ impl Module for LineinfileModule {
         o.result.insert("backup".into(), backup.into());
         Ok(o)
     }
+}
+
+/// An empty `regexp` or `search_string` matches every line, so the last
+/// line is replaced where an append may have been meant: Ansible warns
+/// (before doing anything, so also when the task then fails).
+fn empty_pattern_warning(a: &LineinfileArgs) -> Option<String> {
+    let what = match (a.regexp.as_deref(), a.search_string.as_deref()) {
+        (Some(""), _) => "regular expression",
+        (_, Some("")) => "search string",
+        _ => return None,
+    };
+    let mut msg = format!(
+        "The {what} is an empty string, which will match every line in the file. \
+         This may have unintended consequences, such as replacing the last line in the file \
+         rather than appending."
+    );
+    if a.regexp.as_deref() == Some("") {
+        msg.push_str(
+            " If this is desired, use '^' to match every line in the file and avoid this warning.",
+        );
+    }
+    Some(msg)
 }
 
 fn regex_of(p: &Option<String>) -> Result<Option<Regex>, String> {

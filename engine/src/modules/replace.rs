@@ -11,7 +11,9 @@ use super::args::{ArgError, ArgMap};
 use super::attrs::Attrs;
 use super::context::ModuleContext;
 use super::outcome::{ModuleError, Outcome};
-use super::textedit::{probe_script, py_expand, run_edit, Edit, EditTarget};
+use super::textedit::{
+    check_template, expand_path, probe_script, py_expand, run_edit, Edit, EditTarget,
+};
 use super::Module;
 use crate::pyre::{compile, Flags};
 use crate::value::Value;
@@ -82,6 +84,14 @@ impl Module for ReplaceModule {
     }
 
     fn run(a: &ReplaceArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        let expanded;
+        let a = match expand_path(ctx, &a.path)? {
+            Some(path) => {
+                expanded = ReplaceArgs { path, ..a.clone() };
+                &expanded
+            }
+            None => a,
+        };
         let t = EditTarget {
             path: &a.path,
             backup: a.backup,
@@ -118,6 +128,10 @@ fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
     };
     let re = compile(&a.regexp, Flags::MULTILINE)?;
     let part = &text[start..end];
+    // Python parses the template before searching, so a bad one fails
+    // even where nothing matches.
+    let unable = |e: String| format!("Unable to process replace due to error: {e}");
+    check_template(&a.replace, &re).map_err(unable)?;
     let mut out = String::with_capacity(part.len());
     let mut last = 0;
     let mut count = 0usize;
@@ -125,7 +139,7 @@ fn edit(a: &ReplaceArgs, text: Option<&str>) -> Result<Edit, String> {
         let caps = caps.map_err(|e| format!("regular expression failed: {e}"))?;
         let Some(m) = caps.get(0) else { continue };
         out.push_str(&part[last..m.start()]);
-        out.push_str(&py_expand(&a.replace, &caps)?);
+        out.push_str(&py_expand(&a.replace, &caps).map_err(unable)?);
         last = m.end();
         count += 1;
     }

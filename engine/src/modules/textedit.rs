@@ -6,10 +6,11 @@
 //! Also Python `re` helpers: compiling with `fancy-regex` and expanding
 //! replacement templates (`\1`, `\g<name>`, `\n`) as `re` does.
 
+use super::argv::{expand_word, needs_expansion};
 use super::attrs::{apply_attrs, Attrs};
 use super::context::ModuleContext;
 use super::diff;
-use super::fstat::{probe_files, stat_script, FileStat, StatOpts};
+use super::fstat::{probe_files, stat_script, FileKind, FileStat, StatOpts};
 use super::outcome::{ModuleError, Outcome};
 use super::write::{write_file, WriteSpec};
 use crate::value::Value;
@@ -52,6 +53,24 @@ pub(crate) fn probe_script(path: &str) -> String {
     )])
 }
 
+/// `path` is a `type='path'` option: Ansible expands `$NAME`, `${NAME}`
+/// and a leading `~` in it on the host (`expanduser(expandvars(...))`),
+/// and every message names the expanded path. `None` when there is
+/// nothing to expand (no round trip).
+pub(crate) fn expand_path(
+    ctx: &mut ModuleContext<'_>,
+    path: &str,
+) -> Result<Option<String>, ModuleError> {
+    if !needs_expansion(path) {
+        return Ok(None);
+    }
+    let mut script = String::new();
+    let w = expand_word(path, 0, &mut script);
+    script.push_str(&format!("printf '%s' {w}\n"));
+    let out = ctx.probe(&script)?;
+    Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
 /// Probes, calls `edit` with the current text (`None`: no such file),
 /// writes the result when it differs. `edit` returning `Err` fails the
 /// task with that message. Gives the outcome and the backup file name.
@@ -62,6 +81,13 @@ pub(crate) fn run_edit(
 ) -> Result<(Outcome, String), ModuleError> {
     let (recs, _) = probe_files(ctx, &probe_script(t.path), 1)?;
     let cur: Option<&FileStat> = recs[0].as_ref();
+    if cur.is_some_and(|c| c.kind == Some(FileKind::Directory)) {
+        return Ok((
+            Outcome::failed(format!("Path {} is a directory !", t.path))
+                .with("rc", Value::Int(256)),
+            String::new(),
+        ));
+    }
     let before = match cur.map(|c| c.content.as_deref().map(std::str::from_utf8)) {
         None => None,
         Some(None) => {
@@ -171,15 +197,43 @@ pub(crate) fn run_edit(
 /// `\g<name>`, and the escapes `\n \t \r \\ \a \f \v`; other escapes of
 /// non-letters stay as written.
 pub(crate) fn py_expand(template: &str, caps: &Captures<'_, str>) -> Result<String, String> {
+    expand_with(template, caps.len(), |name| match name.parse::<usize>() {
+        Ok(i) => Some(caps.get(i).map_or("", |m| m.as_str())),
+        Err(_) => caps.name(name).map(|m| m.as_str()).or(Some("")),
+    })
+}
+
+/// Checks a `re.sub` template against the pattern's groups without a
+/// match, as Python does before searching: bad escapes and references to
+/// groups the pattern lacks fail even where nothing matches.
+pub(crate) fn check_template(template: &str, re: &fancy_regex::Regex) -> Result<(), String> {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    expand_with(template, re.captures_len(), |name| {
+        (name.parse::<usize>().is_ok() || names.contains(&name)).then_some("")
+    })
+    .map(drop)
+}
+
+/// The template expansion; `lookup` gives a group's text by number or
+/// name (`None`: no such named group).
+fn expand_with<'t>(
+    template: &str,
+    groups: usize,
+    lookup: impl Fn(&str) -> Option<&'t str>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
-    let group = |out: &mut String, name: &str| -> Result<(), String> {
-        let m = match name.parse::<usize>() {
-            Ok(i) if i < caps.len() => caps.get(i),
-            Ok(i) => return Err(format!("invalid group reference {i}")),
-            Err(_) => caps.name(name),
-        };
-        out.push_str(m.map_or("", |m| m.as_str()));
+    let total = template.chars().count();
+    let group = |out: &mut String, name: &str, at: usize| -> Result<(), String> {
+        if let Ok(i) = name.parse::<usize>() {
+            if i >= groups {
+                return Err(format!("invalid group reference {i} at position {at}"));
+            }
+        }
+        match lookup(name) {
+            Some(t) => out.push_str(t),
+            None => return Err(format!("unknown group name '{name}'")),
+        }
         Ok(())
     };
     while let Some(c) = chars.next() {
@@ -187,8 +241,10 @@ pub(crate) fn py_expand(template: &str, caps: &Captures<'_, str>) -> Result<Stri
             out.push(c);
             continue;
         }
+        // Where the backslash is, for Python's error messages.
+        let at = total - chars.clone().count() - 1;
         match chars.next() {
-            None => return Err("bad escape (end of pattern)".into()),
+            None => return Err(format!("bad escape (end of pattern) at position {at}")),
             Some(d) if d.is_ascii_digit() => {
                 let mut n = d.to_string();
                 if let Some(&e) = chars.peek() {
@@ -197,14 +253,14 @@ pub(crate) fn py_expand(template: &str, caps: &Captures<'_, str>) -> Result<Stri
                         chars.next();
                     }
                 }
-                group(&mut out, &n)?;
+                group(&mut out, &n, at + 1)?;
             }
             Some('g') => {
                 if chars.next() != Some('<') {
                     return Err("missing < in group reference".into());
                 }
                 let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
-                group(&mut out, &name)?;
+                group(&mut out, &name, at + 3)?;
             }
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
@@ -213,7 +269,9 @@ pub(crate) fn py_expand(template: &str, caps: &Captures<'_, str>) -> Result<Stri
             Some('f') => out.push('\x0c'),
             Some('v') => out.push('\x0b'),
             Some('\\') => out.push('\\'),
-            Some(e) if e.is_ascii_alphabetic() => return Err(format!("bad escape \\{e}")),
+            Some(e) if e.is_ascii_alphabetic() => {
+                return Err(format!("bad escape \\{e} at position {at}"))
+            }
             Some(e) => {
                 out.push('\\');
                 out.push(e);
@@ -247,6 +305,25 @@ mod tests {
         assert_eq!(py_expand(r"\g<k>:\g<2>\.", &caps).unwrap(), "port:22\\.");
         assert!(py_expand(r"\q", &caps).is_err());
         assert!(py_expand(r"\5", &caps).is_err());
+    }
+
+    #[test]
+    fn templates_are_checked_before_any_match() {
+        // Messages from python3: re.subn(re.compile(p, re.M), t, "")
+        let re = crate::pyre::compile(r"(?P<k>a)", crate::pyre::Flags::NONE).unwrap();
+        assert_eq!(
+            check_template(r"\D", &re).unwrap_err(),
+            r"bad escape \D at position 0"
+        );
+        assert_eq!(
+            check_template(r"x\5", &re).unwrap_err(),
+            "invalid group reference 5 at position 2"
+        );
+        assert_eq!(
+            check_template(r"\g<zz>", &re).unwrap_err(),
+            "unknown group name 'zz'"
+        );
+        assert!(check_template(r"\1 \g<k>\n", &re).is_ok());
     }
 
     #[test]

@@ -200,6 +200,14 @@ pub(crate) fn replace_step(
     s
 }
 
+/// Ansible's `atomic_move` gives the new file the old one's extended
+/// attributes (`shutil.copystat`), so a POSIX ACL on the destination
+/// survives the rename; where the host has no ACL tools or the file
+/// system no ACLs there is nothing to keep.
+const COPY_ACL: &str =
+    "if command -v getfacl >/dev/null 2>&1 && command -v setfacl >/dev/null 2>&1; then \
+     getfacl -cp -- \"$d\" 2>/dev/null | setfacl --set-file=- -- \"$t\" 2>/dev/null || true; fi\n";
+
 /// The script for [`write_file`] of `size` bytes; `existing` is the
 /// destination's current state (its mode and owner are kept unless
 /// `attrs` say otherwise).
@@ -225,6 +233,7 @@ pub(crate) fn write_script(
     let base = match existing {
         Some(st) => {
             s.push_str("chmod --reference=\"$d\" -- \"$t\" && { chown --reference=\"$d\" -- \"$t\" 2>/dev/null || true; } || exit 1\n");
+            s.push_str(COPY_ACL);
             st.mode
         }
         None => {
