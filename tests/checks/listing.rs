@@ -40,20 +40,22 @@ fn cli_listing_matches_ansible_playbook() {
 }
 
 /// `--syntax-check` makes every static check of a run: for a Jinja syntax
-/// error, a broken `when` and a misspelt module argument (each alone, then
-/// together) it refuses with the run's errors and exit code, before any
-/// host (the inventory's address has nothing listening). A playbook it
-/// passes prints ansible-playbook's line and runs.
+/// error in a play keyword, a broken block `when` and a misspelt module
+/// argument (each alone, then together) it refuses with the run's errors
+/// and exit code, before any host (the inventory's address has nothing
+/// listening). A playbook it passes prints ansible-playbook's line and
+/// runs. (A syntax error in a task's own template fails only that task,
+/// as in ansible-core: `run::template_syntax`.)
 #[test]
 fn syntax_check_refuses_what_the_run_refuses() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     std::fs::write(d.join("inv.ini"), "h1 ansible_host=127.0.200.9\n").expect("write");
-    let head = "- hosts: all\n  gather_facts: false\n  tasks:\n";
+    let head = "- hosts: all\n  gather_facts: false\n";
     let broken = [
-        "    - debug:\n        msg: \"{{ foo | }}\"\n",
-        "    - debug: msg=hi\n      when: \"a ===\"\n",
-        "    - file:\n        path: /tmp/x\n        stat: touch\n",
+        "  remote_user: \"{{ foo | }}\"\n  tasks:\n    - debug: msg=hi\n",
+        "  tasks:\n    - block:\n        - debug: msg=hi\n      when: \"a ===\"\n",
+        "  tasks:\n    - file:\n        path: /tmp/x\n        stat: touch\n",
     ];
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_konvoy-image"))
@@ -64,7 +66,7 @@ fn syntax_check_refuses_what_the_run_refuses() {
             .output()
             .expect("run konvoy-image")
     };
-    let all: String = broken.concat();
+    let all = "  remote_user: \"{{ foo | }}\"\n  tasks:\n    - block:\n        - debug: msg=hi\n      when: \"a ===\"\n    - file:\n        path: /tmp/x\n        stat: touch\n".to_owned();
     for (body, count) in broken.iter().map(|b| (b.to_string(), 1)).chain([(all, 3)]) {
         std::fs::write(d.join("site.yml"), format!("{head}{body}")).expect("write");
         let check = run(&["--syntax-check"]);
@@ -83,7 +85,11 @@ fn syntax_check_refuses_what_the_run_refuses() {
         );
         assert!(check.stdout.is_empty() && real.stdout.is_empty(), "{body}");
     }
-    std::fs::write(d.join("site.yml"), format!("{head}    - debug: msg=hi\n")).expect("write");
+    std::fs::write(
+        d.join("site.yml"),
+        format!("{head}  tasks:\n    - debug: msg=hi\n"),
+    )
+    .expect("write");
     let check = run(&["--syntax-check"]);
     assert!(
         check.status.success(),
