@@ -520,3 +520,8 @@ fn pamd() {
 fn iptables() {
     case("iptables");
 }
+
+#[test]
+fn file_link() {
+    case("file_link");
+}

@@ -148,6 +148,14 @@ impl Module for FileModule {
     }
 
     fn run(a: &FileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        run_at(a, ctx, false)
+    }
+}
+
+/// The module at `a.path`; `inside` once a hard link's path was moved
+/// into the directory it named (Ansible does that once).
+fn run_at(a: &FileArgs, ctx: &mut ModuleContext<'_>, inside: bool) -> Result<Outcome, ModuleError> {
+    {
         if a.diff_peek {
             // Ansible's execute_diff_peek: a NUL in the first 8 KiB.
             let p = quote(&a.path);
@@ -162,6 +170,11 @@ impl Module for FileModule {
         let (recs, rest) = probe_files(ctx, &probe_script(a), n)?;
         let cur = recs[0].as_ref();
         let src = recs.get(1).and_then(Option::as_ref);
+        if !inside {
+            if let Some(inner) = into_directory(a, cur, ctx)? {
+                return run_at(&inner, ctx, true);
+            }
+        }
         let listing = parse_listing(&rest);
         let state = a.state.unwrap_or(match cur.map(FileStat::kind) {
             Some(FileKind::Directory) => FileState::Directory,
@@ -170,6 +183,12 @@ impl Module for FileModule {
         });
         let mut plan = match decide(a, state, cur, src, &listing) {
             Ok(p) => p,
+            Err(msg) if state == FileState::Hard && a.src.is_some() => {
+                // ensure_hardlink's failures name dest and src.
+                return Ok(Outcome::failed(msg)
+                    .with("dest", a.path.clone())
+                    .with("src", a.src.clone().unwrap_or_default()));
+            }
             Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
         };
         if state != FileState::Absent {
@@ -189,6 +208,13 @@ impl Module for FileModule {
         } else {
             Outcome::changed()
         };
+        // Ansible's check mode returns before the link's target is looked at.
+        if !plan.warnings.is_empty() && !ctx.check_mode() {
+            o = o.with(
+                "warnings",
+                crate::value::Value::List(plan.warnings.drain(..).map(Into::into).collect()),
+            );
+        }
         // Ansible's touch of a missing file in check mode returns before
         // computing a diff (measured with 2.19.14: no diff printed).
         let touch_new = state == FileState::Touch && cur.is_none() && ctx.check_mode();
@@ -223,8 +249,49 @@ impl Module for FileModule {
                 .pop()
                 .flatten()
         };
+        // Ansible's ensure_symlink/ensure_hardlink in check mode return
+        // dest, src and changed alone when nothing exists at path yet.
+        // So is a link whose target is missing, applied too (no stat).
+        let missing =
+            (ctx.check_mode() && cur.is_none()) || (state == FileState::Link && src.is_none());
+        if missing && matches!(state, FileState::Link | FileState::Hard) {
+            o.result.insert("dest".into(), a.path.clone().into());
+            if let Some(s) = &a.src {
+                o.result.insert("src".into(), s.clone().into());
+            }
+            return Ok(o);
+        }
         Ok(result(o, a, state, after.as_ref()))
     }
+}
+
+/// Ansible's file puts a hard link whose `path` is a directory (or a link
+/// to one) inside it, named after `src` (additional_parameter_handling):
+/// the arguments with that path, or `None` when `path` stays.
+fn into_directory(
+    a: &FileArgs,
+    cur: Option<&FileStat>,
+    ctx: &mut ModuleContext<'_>,
+) -> Result<Option<FileArgs>, ModuleError> {
+    let (Some(FileState::Hard), Some(st), Some(src)) = (a.state, cur, a.src.as_deref()) else {
+        return Ok(None);
+    };
+    let is_dir = match st.kind() {
+        FileKind::Directory => true,
+        FileKind::Symlink => ctx.probe(&format!("[ -d {} ]", quote(&a.path)))?.rc == 0,
+        _ => false,
+    };
+    let base = src.rsplit('/').next().unwrap_or_default();
+    if !is_dir || base.is_empty() {
+        return Ok(None);
+    }
+    let mut inner = a.clone();
+    inner.path = if a.path.ends_with('/') {
+        format!("{}{base}", a.path)
+    } else {
+        format!("{}/{base}", a.path)
+    };
+    Ok(Some(inner))
 }
 
 /// The `src` of a link as the host resolves it: relative to the link.
