@@ -525,3 +525,8 @@ fn iptables() {
 fn file_link() {
     case("file_link");
 }
+
+#[test]
+fn file_hard() {
+    case("file_hard");
+}

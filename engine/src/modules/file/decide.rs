@@ -37,7 +37,7 @@ impl Plan {
 }
 
 /// Ansible's name for what is at a path now.
-fn prev_state(cur: Option<&FileStat>) -> &'static str {
+pub(super) fn prev_state(cur: Option<&FileStat>) -> &'static str {
     match cur {
         None => "absent",
         Some(st) if st.kind() == FileKind::Regular && st.nlink > 1 => "hard",

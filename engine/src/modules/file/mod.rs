@@ -184,10 +184,12 @@ fn run_at(a: &FileArgs, ctx: &mut ModuleContext<'_>, inside: bool) -> Result<Out
         let mut plan = match decide(a, state, cur, src, &listing) {
             Ok(p) => p,
             Err(msg) if state == FileState::Hard && a.src.is_some() => {
-                // ensure_hardlink's failures name dest and src.
-                return Ok(Outcome::failed(msg)
+                // ensure_hardlink's failures name dest and src, and
+                // fail_json adds what is at dest.
+                let o = Outcome::failed(msg)
                     .with("dest", a.path.clone())
-                    .with("src", a.src.clone().unwrap_or_default()));
+                    .with("src", a.src.clone().unwrap_or_default());
+                return Ok(path_info(o, cur));
             }
             Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
         };
@@ -240,6 +242,13 @@ fn run_at(a: &FileArgs, ctx: &mut ModuleContext<'_>, inside: bool) -> Result<Out
             cur.cloned()
         } else {
             let out = ctx.apply(&apply_script(a, state, &plan.cmds), None)?;
+            if out.rc != 0 && state == FileState::Hard {
+                // Ansible's "Error while replacing": fail_json with path,
+                // what is there, and no change.
+                let mut o = o.failing(out.stderr_str().trim().to_owned());
+                o.changed = false;
+                return Ok(path_info(o.with("path", a.path.clone()), cur));
+            }
             if out.rc != 0 {
                 return Ok(o
                     .failing(out.stderr_str().trim().to_owned())
@@ -403,6 +412,17 @@ fn apply_script(a: &FileArgs, state: FileState, cmds: &[String]) -> String {
     s
 }
 
+/// What Ansible's add_path_info puts in a result for an existing path:
+/// its attributes and its state word (`hard` for a file with links).
+fn path_info(mut o: Outcome, st: Option<&FileStat>) -> Outcome {
+    if let Some(st) = st {
+        o.result
+            .insert("state".into(), decide::prev_state(Some(st)).into());
+        st.insert_attrs(&mut o.result);
+    }
+    o
+}
+
 /// Ansible's result keys for `state`.
 fn result(mut o: Outcome, a: &FileArgs, state: FileState, st: Option<&FileStat>) -> Outcome {
     let key = match state {
@@ -417,7 +437,8 @@ fn result(mut o: Outcome, a: &FileArgs, state: FileState, st: Option<&FileStat>)
     }
     let word = match (state, st) {
         (FileState::Absent, _) | (_, None) => "absent",
-        (FileState::Hard, Some(_)) => "hard",
+        // add_path_info's word for what is there (in check mode: before).
+        (FileState::Hard, Some(st)) => decide::prev_state(Some(st)),
         (_, Some(st)) => st.kind().state_word(),
     };
     o.result.insert("state".into(), word.into());
