@@ -530,3 +530,8 @@ fn file_link() {
 fn file_hard() {
     case("file_hard");
 }
+
+#[test]
+fn find_contains() {
+    case("find_contains");
+}
