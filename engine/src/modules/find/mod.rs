@@ -13,7 +13,11 @@
 //! controller: the executor hands a local [`super::Remote`] for
 //! `delegate_to: localhost`.
 //!
-//! Not supported: `get_checksum`, `checksum_algorithm`, `encoding`,
+//! `encoding` names the files' codec: UTF-8 is decoded here, others by
+//! the host's iconv; a file that does not decode skips the rest of its
+//! path as Python's exception does (refused when recursing).
+//!
+//! Not supported: `get_checksum`, `checksum_algorithm`,
 //! `limit`, `mode`, `exact_mode` (announced; the task fails when reached).
 
 mod matcher;
@@ -83,6 +87,8 @@ pub struct FindArgs {
     pub contains: Option<String>,
     /// Search `contains` in the whole text rather than line by line.
     pub read_whole_file: bool,
+    /// The files' encoding for `contains` (Python's codec name).
+    pub encoding: Option<String>,
 }
 
 /// The `find` module.
@@ -160,9 +166,11 @@ impl Module for FindModule {
             size,
             contains: args.str(&["contains"])?,
             read_whole_file: args.bool(&["read_whole_file"])?.unwrap_or(false),
+            encoding: args.str(&["encoding"])?,
         };
         args.finish(&[
             "contains",
+            "encoding",
             "read_whole_file",
             "paths",
             "patterns",
@@ -198,41 +206,61 @@ impl Module for FindModule {
             Err(msg) => return Ok(Outcome::failed(msg)),
         };
         let mut files = Vec::new();
-        let mut wanted: Vec<&Entry> = Vec::new();
         let mut examined = 0i64;
         let mut skipped = Map::new();
-        for dir in &listing.dirs {
-            match dir {
+        let mut warnings = Vec::new();
+        for (dir, path) in listing.dirs.iter().zip(&a.paths) {
+            let entries = match dir {
                 Dir::Missing(p) => {
                     skipped.insert(p.clone(), format!("{p} was skipped as it does not seem to be a valid directory or it cannot be accessed").into());
+                    continue;
                 }
-                Dir::Entries(entries) => {
-                    for e in entries {
-                        examined += 1;
-                        if matcher.matches(a, e, listing.now) {
-                            wanted.push(e);
+                Dir::Entries(entries) => entries,
+            };
+            examined += entries.len() as i64;
+            let mut wanted: Vec<&Entry> = entries
+                .iter()
+                .filter(|e| matcher.matches(a, e, listing.now))
+                .collect();
+            // Ansible reads contents only with `file_type: file` (the
+            // default); `any` ignores `contains`.
+            if let (Some(re), FindType::File) = (&a.contains, a.file_type) {
+                let keep = match contents_match(ctx, a, re, &wanted)? {
+                    Ok(k) => k,
+                    Err(msg) => return Ok(Outcome::failed(msg)),
+                };
+                let mut kept = Vec::new();
+                for (e, k) in wanted.iter().zip(keep) {
+                    match k {
+                        Keep::Yes => kept.push(*e),
+                        Keep::No => {}
+                        Keep::Undecodable(msg) => {
+                            // The exception ends this path's walk: what
+                            // matched before it stays, the path is skipped.
+                            if a.recurse {
+                                return Ok(Outcome::failed(format!(
+                                    "find: {msg}; konvoy-image does not reproduce where ansible-core's recursive walk stops on it"
+                                )));
+                            }
+                            warnings.push(Value::from(format!(
+                                "Skipped '{path}' path due to this access issue: {msg}\n"
+                            )));
+                            skipped.insert(path.clone(), msg.into());
+                            break;
                         }
                     }
                 }
+                wanted = kept;
             }
-        }
-        // Ansible reads contents only with `file_type: file` (the
-        // default); `any` ignores `contains`.
-        let keep = match (&a.contains, a.file_type) {
-            (Some(re), FindType::File) => match contents_match(ctx, a, re, &wanted)? {
-                Ok(k) => k,
-                Err(msg) => return Ok(Outcome::failed(msg)),
-            },
-            _ => vec![true; wanted.len()],
-        };
-        for (e, _) in wanted.iter().zip(keep).filter(|(_, k)| *k) {
-            let mut m = Map::new();
-            m.insert("path".into(), e.path.clone().into());
-            insert_common(&mut m, &e.st);
-            m.insert("atime".into(), Value::Float(e.times[0]));
-            m.insert("mtime".into(), Value::Float(e.times[1]));
-            m.insert("ctime".into(), Value::Float(e.times[2]));
-            files.push(Value::Map(m));
+            for e in wanted {
+                let mut m = Map::new();
+                m.insert("path".into(), e.path.clone().into());
+                insert_common(&mut m, &e.st);
+                m.insert("atime".into(), Value::Float(e.times[0]));
+                m.insert("mtime".into(), Value::Float(e.times[1]));
+                m.insert("ctime".into(), Value::Float(e.times[2]));
+                files.push(Value::Map(m));
+            }
         }
         let msg = if skipped.is_empty() {
             "All paths examined"
@@ -240,8 +268,12 @@ impl Module for FindModule {
             "Not all paths examined, check warnings for details"
         };
         let matched = files.len() as i64;
-        Ok(Outcome::ok()
-            .with("files", Value::List(files))
+        let o = if warnings.is_empty() {
+            Outcome::ok()
+        } else {
+            Outcome::ok().with("warnings", Value::List(warnings))
+        };
+        Ok(o.with("files", Value::List(files))
             .with("matched", Value::Int(matched))
             .with("examined", Value::Int(examined))
             .with("msg", msg)
@@ -249,14 +281,34 @@ impl Module for FindModule {
     }
 }
 
+/// What `contentfilter` says of one file.
+enum Keep {
+    Yes,
+    No,
+    /// The file does not decode with the encoding: Python's exception.
+    Undecodable(String),
+}
+
+/// Whether `encoding` is UTF-8 as Python names it (decoded here).
+fn is_utf8(encoding: Option<&str>) -> bool {
+    encoding.is_none_or(|e| {
+        matches!(
+            e.to_ascii_lowercase().replace('_', "-").as_str(),
+            "utf-8" | "utf8" | "u8"
+        )
+    })
+}
+
 /// Ansible's `contentfilter` over `entries`: only regular files are read
-/// (other kinds pass); a file that cannot be read does not match.
+/// (other kinds pass); a file that cannot be read does not match; one
+/// that does not decode (UTF-8 here, another `encoding` through the
+/// host's iconv) raises Python's encoding error.
 fn contents_match(
     ctx: &mut ModuleContext<'_>,
     a: &FindArgs,
     pattern: &str,
     entries: &[&Entry],
-) -> Result<Result<Vec<bool>, String>, ModuleError> {
+) -> Result<Result<Vec<Keep>, String>, ModuleError> {
     let re = match crate::pyre::compile(pattern, crate::pyre::Flags::NONE) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -266,39 +318,77 @@ fn contents_match(
         .filter(|e| e.st.kind() == FileKind::Regular)
         .map(|e| e.path.as_str())
         .collect();
+    let enc = a.encoding.as_deref();
+    let iconv = (!is_utf8(enc)).then(|| quote(enc.unwrap_or_default()));
     let mut texts = std::collections::HashMap::new();
     if !files.is_empty() {
         let mut s = String::new();
-        for f in &files {
+        if let Some(e) = &iconv {
             s.push_str(&format!(
-                "base64 -w0 < {} 2>/dev/null; printf '\\0'\n",
-                quote(f)
+                "iconv -f {e} -t UTF-8 </dev/null >/dev/null 2>&1 || {{ echo unknown; exit 3; }}\n"
             ));
         }
+        for f in &files {
+            let q = quote(f);
+            match &iconv {
+                // `!` marks a file the encoding does not decode.
+                Some(e) => s.push_str(&format!(
+                    "if [ -r {q} ]; then if iconv -f {e} -t UTF-8 < {q} >/dev/null 2>&1; then iconv -f {e} -t UTF-8 < {q} | base64 -w0; else printf '!'; fi; fi; printf '\\0'\n"
+                )),
+                None => s.push_str(&format!("base64 -w0 < {q} 2>/dev/null; printf '\\0'\n")),
+            }
+        }
         let out = ctx.probe(&s)?;
+        if out.rc == 3 {
+            return Ok(Err(format!(
+                "encoding `{}` is not known to the host's iconv (konvoy-image decodes other encodings there)",
+                enc.unwrap_or_default()
+            )));
+        }
         for (f, chunk) in files.iter().zip(out.stdout.split(|b| *b == 0)) {
             use base64::Engine as _;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(chunk)
-                .unwrap_or_default();
-            texts.insert(*f, String::from_utf8_lossy(&bytes).into_owned());
+            let text = if chunk == b"!" {
+                None
+            } else {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(chunk)
+                    .unwrap_or_default();
+                String::from_utf8(bytes).ok()
+            };
+            texts.insert(*f, text);
         }
     }
+    let enc_word = enc.map_or_else(
+        || "None (default determined by the Python built-in function \"open\")".to_owned(),
+        str::to_owned,
+    );
     Ok(Ok(entries
         .iter()
         .map(|e| {
             if e.st.kind() != FileKind::Regular {
-                return true;
+                return Keep::Yes;
             }
             let Some(text) = texts.get(e.path.as_str()) else {
-                return false;
+                return Keep::No;
             };
-            if a.read_whole_file {
-                return re.is_match(text).unwrap_or(false);
+            let Some(text) = text else {
+                return Keep::Undecodable(format!(
+                    "Failed to read the file {} due to an encoding error. current encoding: {enc_word}",
+                    e.path
+                ));
+            };
+            let hit = if a.read_whole_file {
+                re.is_match(text).unwrap_or(false)
+            } else {
+                // `re.match` on each line (with its line break).
+                text.split_inclusive('\n')
+                    .any(|line| re.find(line).ok().flatten().is_some_and(|m| m.start() == 0))
+            };
+            if hit {
+                Keep::Yes
+            } else {
+                Keep::No
             }
-            // `re.match` on each line (with its line break).
-            text.split_inclusive('\n')
-                .any(|line| re.find(line).ok().flatten().is_some_and(|m| m.start() == 0))
         })
         .collect()))
 }
