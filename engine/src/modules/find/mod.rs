@@ -17,7 +17,10 @@
 //! the host's iconv; a file that does not decode skips the rest of its
 //! path as Python's exception does (refused when recursing).
 //!
-//! Not supported: `get_checksum`, `checksum_algorithm`,
+//! `get_checksum` with `checksum_algorithm` adds each regular file's
+//! digest.
+//!
+//! Not supported:
 //! `limit`, `mode`, `exact_mode` (announced; the task fails when reached).
 
 mod matcher;
@@ -89,6 +92,9 @@ pub struct FindArgs {
     pub read_whole_file: bool,
     /// The files' encoding for `contains` (Python's codec name).
     pub encoding: Option<String>,
+    /// `get_checksum`: the digest of each regular file found, with
+    /// `checksum_algorithm`'s tool.
+    pub checksum: Option<&'static str>,
 }
 
 /// The `find` module.
@@ -167,10 +173,28 @@ impl Module for FindModule {
             contains: args.str(&["contains"])?,
             read_whole_file: args.bool(&["read_whole_file"])?.unwrap_or(false),
             encoding: args.str(&["encoding"])?,
+            checksum: {
+                let algo = args.choice(
+                    &["checksum_algorithm", "checksum", "checksum_algo"],
+                    &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
+                )?;
+                args.bool(&["get_checksum"])?
+                    .unwrap_or(false)
+                    .then(|| match algo.as_deref() {
+                        Some("md5") => "md5sum",
+                        Some("sha224") => "sha224sum",
+                        Some("sha256") => "sha256sum",
+                        Some("sha384") => "sha384sum",
+                        Some("sha512") => "sha512sum",
+                        _ => "sha1sum",
+                    })
+            },
         };
         args.finish(&[
             "contains",
             "encoding",
+            "get_checksum",
+            "checksum_algorithm",
             "read_whole_file",
             "paths",
             "patterns",
@@ -267,6 +291,9 @@ impl Module for FindModule {
         } else {
             "Not all paths examined, check warnings for details"
         };
+        if let Some(tool) = a.checksum {
+            add_checksums(ctx, tool, &mut files)?;
+        }
         let matched = files.len() as i64;
         let o = if warnings.is_empty() {
             Outcome::ok()
@@ -279,6 +306,46 @@ impl Module for FindModule {
             .with("msg", msg)
             .with("skipped_paths", Value::Map(skipped)))
     }
+}
+
+/// `get_checksum`: each regular file's digest (`digest_from_file`, hex),
+/// read on the host with the algorithm's coreutils tool in one command.
+fn add_checksums(
+    ctx: &mut ModuleContext<'_>,
+    tool: &str,
+    files: &mut [Value],
+) -> Result<(), ModuleError> {
+    let regular: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Value::Map(m) if m.get("isreg") == Some(&Value::Bool(true))))
+        .map(|(i, _)| i)
+        .collect();
+    if regular.is_empty() {
+        return Ok(());
+    }
+    let mut s = String::new();
+    for i in &regular {
+        if let Value::Map(m) = &files[*i] {
+            let p = m.get("path").and_then(Value::as_str).unwrap_or_default();
+            s.push_str(&format!(
+                "{tool} < {} 2>/dev/null | cut -d' ' -f1 | tr -d '\\n'; printf '\\0'\n",
+                quote(p)
+            ));
+        }
+    }
+    let out = ctx.probe(&s)?;
+    for (i, sum) in regular.iter().zip(out.stdout.split(|b| *b == 0)) {
+        if let Value::Map(m) = &mut files[*i] {
+            if !sum.is_empty() {
+                m.insert(
+                    "checksum".into(),
+                    String::from_utf8_lossy(sum).into_owned().into(),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What `contentfilter` says of one file.
@@ -340,10 +407,18 @@ fn contents_match(
         }
         let out = ctx.probe(&s)?;
         if out.rc == 3 {
-            return Ok(Err(format!(
-                "encoding `{}` is not known to the host's iconv (konvoy-image decodes other encodings there)",
-                enc.unwrap_or_default()
-            )));
+            // Python's LookupError at the first file read.
+            let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
+            return Ok(Ok(entries
+                .iter()
+                .map(|e| {
+                    if e.st.kind() == FileKind::Regular {
+                        Keep::Undecodable(msg.clone())
+                    } else {
+                        Keep::Yes
+                    }
+                })
+                .collect()));
         }
         for (f, chunk) in files.iter().zip(out.stdout.split(|b| *b == 0)) {
             use base64::Engine as _;
