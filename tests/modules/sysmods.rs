@@ -535,3 +535,8 @@ fn file_hard() {
 fn find_contains() {
     case("find_contains");
 }
+
+#[test]
+fn find_depth() {
+    case("find_depth");
+}

@@ -164,7 +164,8 @@ impl Module for FindModule {
             use_regex: args.bool(&["use_regex"])?.unwrap_or(false),
             file_type,
             recurse: args.bool(&["recurse"])?.unwrap_or(false),
-            depth: args.int(&["depth"])?.map(|d| d.max(0) as u32),
+            // Python's `if params['depth']`: 0 (or less) is no limit.
+            depth: args.int(&["depth"])?.filter(|d| *d > 0).map(|d| d as u32),
             hidden: args.bool(&["hidden"])?.unwrap_or(false),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             age,
@@ -242,8 +243,9 @@ impl Module for FindModule {
                 Dir::Entries(entries) => entries,
             };
             examined += entries.len() as i64;
-            let mut wanted: Vec<&Entry> = entries
-                .iter()
+            let mut wanted: Vec<&Entry> = walk_order(entries)
+                .into_iter()
+                .filter(|e| a.depth.is_none_or(|d| e.depth <= d))
                 .filter(|e| matcher.matches(a, e, listing.now))
                 .collect();
             // Ansible reads contents only with `file_type: file` (the
@@ -346,6 +348,47 @@ fn add_checksums(
         }
     }
     Ok(())
+}
+
+/// The entries in the order of Python's `os.walk` (top-down): each
+/// directory's entries, files before subdirectories (each group in
+/// listing order), then each subdirectory's the same way. `find` lists
+/// depth first in the same directory order, so grouping its output by
+/// parent gives the walk. (A link to a directory counts as a file here;
+/// os.walk puts it among the directories.)
+fn walk_order(entries: &[Entry]) -> Vec<&Entry> {
+    let mut children: std::collections::HashMap<&str, Vec<&Entry>> =
+        std::collections::HashMap::new();
+    let mut top = Vec::new();
+    for e in entries {
+        if e.depth <= 1 {
+            top.push(e);
+        } else if let Some((parent, _)) = e.path.rsplit_once('/') {
+            children.entry(parent).or_default().push(e);
+        }
+    }
+    fn emit<'a>(
+        level: &[&'a Entry],
+        children: &std::collections::HashMap<&str, Vec<&'a Entry>>,
+        out: &mut Vec<&'a Entry>,
+    ) {
+        let is_dir = |e: &&Entry| e.st.kind() == FileKind::Directory;
+        out.extend(level.iter().filter(|e| !is_dir(e)));
+        out.extend(level.iter().filter(|e| is_dir(e)));
+        for d in level.iter().filter(|e| is_dir(e)) {
+            if let Some(c) = children.get(d.path.as_str()) {
+                emit(c, children, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    emit(&top, &children, &mut out);
+    if out.len() != entries.len() {
+        // A parent not found by its name: keep the listing's order
+        // rather than lose an entry.
+        return entries.iter().collect();
+    }
+    out
 }
 
 /// What `contentfilter` says of one file.
@@ -501,12 +544,14 @@ fn script(a: &FindArgs) -> String {
         let q = quote(&safe);
         let depth = match (a.recurse, a.depth) {
             (false, _) => " -maxdepth 1".to_owned(),
-            (true, Some(d)) => format!(" -maxdepth {d}"),
+            // Ansible's walk reads the entries one level past `depth`
+            // (they count as examined) before it stops descending.
+            (true, Some(d)) => format!(" -maxdepth {}", d + 1),
             (true, None) => String::new(),
         };
         let follow = if a.follow { "-L " } else { "" };
         s.push_str(&format!(
-            "if [ -d {q} ]; then printf 'D\\0'; find {follow}{q} -mindepth 1{depth} -printf '%y %m %U %G %s %A@ %T@ %C@ %n %i %D %u %g\\0%p\\0' 2>/dev/null; else printf 'X%s\\0' {qp}; fi\n",
+            "if [ -d {q} ]; then printf 'D\\0'; find {follow}{q} -mindepth 1{depth} -printf '%d %y %m %U %G %s %A@ %T@ %C@ %n %i %D %u %g\\0%p\\0' 2>/dev/null; else printf 'X%s\\0' {qp}; fi\n",
             qp = quote(p)
         ));
     }
@@ -516,6 +561,8 @@ fn script(a: &FindArgs) -> String {
 #[derive(Debug)]
 struct Entry {
     path: String,
+    /// Levels below the searched path (1 = directly in it).
+    depth: u32,
     st: FileStat,
     times: [f64; 3],
 }
@@ -561,6 +608,8 @@ fn parse(out: &[u8]) -> Result<Listing, ModuleError> {
 }
 
 fn entry(line: &str, path: String) -> Option<Entry> {
+    let (depth, line) = line.split_once(' ')?;
+    let depth = depth.parse().ok()?;
     let w: Vec<&str> = line.splitn(13, ' ').collect();
     if w.len() < 13 {
         return None;
@@ -578,6 +627,7 @@ fn entry(line: &str, path: String) -> Option<Entry> {
     let times = [t(w[5])?, t(w[6])?, t(w[7])?];
     Some(Entry {
         path,
+        depth,
         times,
         st: FileStat {
             kind: Some(kind),
@@ -604,7 +654,7 @@ mod tests {
 
     #[test]
     fn listing_parses_odd_names_and_missing_dirs() {
-        let out = b"100.5\0D\0f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\0d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
+        let out = b"100.5\0D\01 f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\02 d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
         let l = parse(out).unwrap();
         assert_eq!(l.now, 100.5);
         let Dir::Entries(es) = &l.dirs[0] else {
@@ -612,6 +662,7 @@ mod tests {
         };
         assert_eq!(es[0].path, "/d/a\nb.txt");
         assert_eq!(es[0].times[1], 2.5);
+        assert_eq!((es[0].depth, es[1].depth), (1, 2));
         assert!(matches!(&l.dirs[1], Dir::Missing(p) if p == "/nope"));
         let mut m = ArgMap::new(
             [
