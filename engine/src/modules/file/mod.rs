@@ -191,7 +191,15 @@ fn run_at(a: &FileArgs, ctx: &mut ModuleContext<'_>, inside: bool) -> Result<Out
                     .with("src", a.src.clone().unwrap_or_default());
                 return Ok(path_info(o, cur));
             }
-            Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
+            Err(msg) => {
+                // fail_json adds what is at path (add_path_info); the
+                // "cannot continue" of a missing file names it absent.
+                let o = Outcome::failed(msg).with("path", a.path.clone());
+                return Ok(match cur {
+                    None if state == FileState::File => o.with("state", "absent"),
+                    _ => path_info(o, cur),
+                });
+            }
         };
         if state != FileState::Absent {
             let cmds = times::plan(
