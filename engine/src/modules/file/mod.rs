@@ -9,6 +9,10 @@
 //! links; every entry below the directory for `recurse`); one command
 //! applies the differences and prints the new state.
 //!
+//! With `state: link` and `follow` (the default) the attributes go on
+//! the link's target, as Ansible reloads its path through the link; a
+//! hard link whose `path` is a directory is made inside it.
+//!
 //! Directories created on the way to `path` get `mode`/`owner`/`group`
 //! too, as in Ansible. `touch` always reports a change, as Ansible's does
 //! with its default times. Deviation: the `--diff` dicts carry `path`,

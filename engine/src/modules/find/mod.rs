@@ -181,7 +181,7 @@ impl Module for FindModule {
                 )?;
                 args.bool(&["get_checksum"])?
                     .unwrap_or(false)
-                    .then(|| match algo.as_deref() {
+                    .then_some(match algo.as_deref() {
                         Some("md5") => "md5sum",
                         Some("sha224") => "sha224sum",
                         Some("sha256") => "sha256sum",
@@ -654,7 +654,7 @@ mod tests {
 
     #[test]
     fn listing_parses_odd_names_and_missing_dirs() {
-        let out = b"100.5\0D\01 f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\02 d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
+        let out = b"100.5\0D\x001 f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\x002 d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
         let l = parse(out).unwrap();
         assert_eq!(l.now, 100.5);
         let Dir::Entries(es) = &l.dirs[0] else {
