@@ -57,11 +57,57 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, PatternError
         reason,
     };
     refuse_non_python(pattern).map_err(error)?;
-    RegexBuilder::new(pattern)
+    let translated = if flags.multiline {
+        pattern.to_owned()
+    } else {
+        python_dollar(pattern)
+    };
+    RegexBuilder::new(&translated)
         .case_insensitive(flags.ignorecase)
         .multi_line(flags.multiline)
         .build()
         .map_err(|e| error(e.to_string()))
+}
+
+/// Python's `$` without `re.M` matches at the end of the text or before
+/// a newline that ends it (`OK$` finds `...OK\n`); the Rust engines' `$`
+/// only at the very end. Each unescaped `$` outside a class becomes that
+/// lookahead.
+fn python_dollar(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    let mut class_start = false;
+    while let Some(c) = chars.next() {
+        let at_class_start = class_start;
+        class_start = false;
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                class_start = true;
+                if chars.peek() == Some(&'^') {
+                    out.push(c);
+                    out.push(chars.next().unwrap_or('^'));
+                    continue;
+                }
+            }
+            ']' if in_class && !at_class_start => in_class = false,
+            '$' if !in_class => {
+                out.push_str("(?=\\n?\\z)");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes Python's `re` does not accept in a pattern although
@@ -126,6 +172,32 @@ mod tests {
         // An escaped backslash followed by `g` is a literal `\` then `g`.
         let re = compile(r"a\\g", Flags::default()).unwrap();
         assert!(re.is_match(r"a\g").unwrap());
+    }
+
+    #[test]
+    fn a_dollar_matches_before_a_final_newline_as_pythons() {
+        // re.search('OK$', 'a KO\nOK\n') matches; 'KO$' does not.
+        let text = "01/03- KO\n01/04- OK\n";
+        assert!(compile("OK$", Flags::NONE).unwrap().is_match(text).unwrap());
+        assert!(!compile("KO$", Flags::NONE).unwrap().is_match(text).unwrap());
+        assert!(!compile("OK$", Flags::NONE)
+            .unwrap()
+            .is_match("OK\n\n")
+            .unwrap());
+        // Escaped or in a class it is a dollar sign.
+        assert!(compile(r"a\$b", Flags::NONE)
+            .unwrap()
+            .is_match("a$b")
+            .unwrap());
+        assert!(compile("[$]x", Flags::NONE)
+            .unwrap()
+            .is_match("$x")
+            .unwrap());
+        assert!(compile("[]$]x", Flags::NONE)
+            .unwrap()
+            .is_match("$x")
+            .unwrap());
+        assert_eq!(python_dollar("^a$|[^$]$"), r"^a(?=\n?\z)|[^$](?=\n?\z)");
     }
 
     #[test]

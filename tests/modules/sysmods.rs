@@ -520,3 +520,23 @@ fn pamd() {
 fn iptables() {
     case("iptables");
 }
+
+#[test]
+fn file_link() {
+    case("file_link");
+}
+
+#[test]
+fn file_hard() {
+    case("file_hard");
+}
+
+#[test]
+fn find_contains() {
+    case("find_contains");
+}
+
+#[test]
+fn find_depth() {
+    case("find_depth");
+}

@@ -14,6 +14,8 @@ pub(super) struct Plan {
     pub(super) cmds: Vec<String>,
     pub(super) before: Map,
     pub(super) after: Map,
+    /// Ansible's warnings (a followed link whose target is missing).
+    pub(super) warnings: Vec<String>,
 }
 
 impl Plan {
@@ -35,7 +37,7 @@ impl Plan {
 }
 
 /// Ansible's name for what is at a path now.
-fn prev_state(cur: Option<&FileStat>) -> &'static str {
+pub(super) fn prev_state(cur: Option<&FileStat>) -> &'static str {
     match cur {
         None => "absent",
         Some(st) if st.kind() == FileKind::Regular && st.nlink > 1 => "hard",
@@ -276,10 +278,7 @@ fn link(
     let make = Cmd::new("ln -s --").arg(src);
     match cur {
         Some(st) if st.kind() == FileKind::Symlink && st.lnk_target.as_deref() == Some(src) => {
-            for c in a.attrs.changes(p, st, true)? {
-                plan.push(c);
-            }
-            return Ok(());
+            return link_attrs(plan, a, st, src_st);
         }
         _ if missing_src => {
             return Err(format!(
@@ -310,8 +309,42 @@ fn link(
     }
     plan.state(prev_state(cur), "link");
     let fresh = fresh_stat(FileKind::Symlink, 0o777);
-    for c in a.attrs.changes(p, &fresh, true)? {
-        plan.push(c);
+    link_attrs(plan, a, &fresh, src_st)
+}
+
+/// Mode, owner and group once the link is in place. Ansible's file
+/// reloads its common arguments after linking: with `follow` (the
+/// default) the path becomes the link's real target, so the attributes
+/// land on the target `src` (chmod/chown through the link); a missing
+/// target gets none (Ansible warns). Without `follow` they go on the
+/// link itself.
+fn link_attrs(
+    plan: &mut Plan,
+    a: &FileArgs,
+    link_st: &FileStat,
+    src_st: Option<&FileStat>,
+) -> Result<(), String> {
+    let p = a.path.as_str();
+    match (a.follow, src_st) {
+        (true, Some(target)) => {
+            for c in a.attrs.changes(p, target, false)? {
+                plan.push(c);
+            }
+            diff_attrs(plan, &a.attrs, target, false);
+        }
+        (true, None) => {
+            // Unconditional in Ansible, but check mode returns earlier.
+            plan.warnings.push(
+                "Cannot set fs attributes on a non-existent symlink target. follow should be \
+                 set to False to avoid this."
+                    .into(),
+            );
+        }
+        (false, _) => {
+            for c in a.attrs.changes(p, link_st, true)? {
+                plan.push(c);
+            }
+        }
     }
     Ok(())
 }
@@ -328,10 +361,7 @@ fn hard(
         .as_deref()
         .ok_or("src is required for creating new hard links")?;
     let Some(s) = src_st else {
-        return Err(format!(
-            "src does not exist: {}",
-            src_path(a).unwrap_or_default()
-        ));
+        return Err("src does not exist".into());
     };
     let make = Cmd::new("ln --").arg(src);
     match cur {
@@ -339,13 +369,22 @@ fn hard(
             return attrs_only(plan, a, st);
         }
         None => plan.push(make.arg(p)),
+        // Ansible's wording for each kind in the way, without force.
         Some(st) if st.kind() == FileKind::Directory => {
-            return Err(format!("cannot link, directory exists at destination: {p}"))
+            if !a.force {
+                return Err("Cannot link: different hard link exists at destination".into());
+            }
+            // Ansible's os.unlink of the directory fails when applied;
+            // check mode reports the change.
+            let msg = format!("Error while replacing: [Errno 21] Is a directory: b'{p}'");
+            plan.cmds
+                .push(format!("{{ printf '%s\\n' {} >&2; false; }}", quote(&msg)));
         }
-        Some(st) if a.force || st.nlink > 1 || st.kind() == FileKind::Symlink => {
-            replace_with(plan, p, make)
+        Some(st) if a.force || st.kind() == FileKind::Symlink => replace_with(plan, p, make),
+        Some(st) if st.nlink > 1 => {
+            return Err("Cannot link, different hard link exists at destination".into())
         }
-        Some(_) => return Err(format!("cannot link, file exists at destination: {p}")),
+        Some(_) => return Err("Cannot link, file exists at destination".into()),
     }
     plan.state(prev_state(cur), "hard");
     for c in a.attrs.changes(p, s, false)? {

@@ -9,6 +9,10 @@
 //! links; every entry below the directory for `recurse`); one command
 //! applies the differences and prints the new state.
 //!
+//! With `state: link` and `follow` (the default) the attributes go on
+//! the link's target, as Ansible reloads its path through the link; a
+//! hard link whose `path` is a directory is made inside it.
+//!
 //! Directories created on the way to `path` get `mode`/`owner`/`group`
 //! too, as in Ansible. `touch` always reports a change, as Ansible's does
 //! with its default times. Deviation: the `--diff` dicts carry `path`,
@@ -148,6 +152,14 @@ impl Module for FileModule {
     }
 
     fn run(a: &FileArgs, ctx: &mut ModuleContext<'_>) -> Result<Outcome, ModuleError> {
+        run_at(a, ctx, false)
+    }
+}
+
+/// The module at `a.path`; `inside` once a hard link's path was moved
+/// into the directory it named (Ansible does that once).
+fn run_at(a: &FileArgs, ctx: &mut ModuleContext<'_>, inside: bool) -> Result<Outcome, ModuleError> {
+    {
         if a.diff_peek {
             // Ansible's execute_diff_peek: a NUL in the first 8 KiB.
             let p = quote(&a.path);
@@ -162,6 +174,11 @@ impl Module for FileModule {
         let (recs, rest) = probe_files(ctx, &probe_script(a), n)?;
         let cur = recs[0].as_ref();
         let src = recs.get(1).and_then(Option::as_ref);
+        if !inside {
+            if let Some(inner) = into_directory(a, cur, ctx)? {
+                return run_at(&inner, ctx, true);
+            }
+        }
         let listing = parse_listing(&rest);
         let state = a.state.unwrap_or(match cur.map(FileStat::kind) {
             Some(FileKind::Directory) => FileState::Directory,
@@ -170,7 +187,23 @@ impl Module for FileModule {
         });
         let mut plan = match decide(a, state, cur, src, &listing) {
             Ok(p) => p,
-            Err(msg) => return Ok(Outcome::failed(msg).with("path", a.path.clone())),
+            Err(msg) if state == FileState::Hard && a.src.is_some() => {
+                // ensure_hardlink's failures name dest and src, and
+                // fail_json adds what is at dest.
+                let o = Outcome::failed(msg)
+                    .with("dest", a.path.clone())
+                    .with("src", a.src.clone().unwrap_or_default());
+                return Ok(path_info(o, cur));
+            }
+            Err(msg) => {
+                // fail_json adds what is at path (add_path_info); the
+                // "cannot continue" of a missing file names it absent.
+                let o = Outcome::failed(msg).with("path", a.path.clone());
+                return Ok(match cur {
+                    None if state == FileState::File => o.with("state", "absent"),
+                    _ => path_info(o, cur),
+                });
+            }
         };
         if state != FileState::Absent {
             let cmds = times::plan(
@@ -189,6 +222,13 @@ impl Module for FileModule {
         } else {
             Outcome::changed()
         };
+        // Ansible's check mode returns before the link's target is looked at.
+        if !plan.warnings.is_empty() && !ctx.check_mode() {
+            o = o.with(
+                "warnings",
+                crate::value::Value::List(plan.warnings.drain(..).map(Into::into).collect()),
+            );
+        }
         // Ansible's touch of a missing file in check mode returns before
         // computing a diff (measured with 2.19.14: no diff printed).
         let touch_new = state == FileState::Touch && cur.is_none() && ctx.check_mode();
@@ -214,6 +254,13 @@ impl Module for FileModule {
             cur.cloned()
         } else {
             let out = ctx.apply(&apply_script(a, state, &plan.cmds), None)?;
+            if out.rc != 0 && state == FileState::Hard {
+                // Ansible's "Error while replacing": fail_json with path,
+                // what is there, and no change.
+                let mut o = o.failing(out.stderr_str().trim().to_owned());
+                o.changed = false;
+                return Ok(path_info(o.with("path", a.path.clone()), cur));
+            }
             if out.rc != 0 {
                 return Ok(o
                     .failing(out.stderr_str().trim().to_owned())
@@ -223,8 +270,49 @@ impl Module for FileModule {
                 .pop()
                 .flatten()
         };
+        // Ansible's ensure_symlink/ensure_hardlink in check mode return
+        // dest, src and changed alone when nothing exists at path yet.
+        // So is a link whose target is missing, applied too (no stat).
+        let missing =
+            (ctx.check_mode() && cur.is_none()) || (state == FileState::Link && src.is_none());
+        if missing && matches!(state, FileState::Link | FileState::Hard) {
+            o.result.insert("dest".into(), a.path.clone().into());
+            if let Some(s) = &a.src {
+                o.result.insert("src".into(), s.clone().into());
+            }
+            return Ok(o);
+        }
         Ok(result(o, a, state, after.as_ref()))
     }
+}
+
+/// Ansible's file puts a hard link whose `path` is a directory (or a link
+/// to one) inside it, named after `src` (additional_parameter_handling):
+/// the arguments with that path, or `None` when `path` stays.
+fn into_directory(
+    a: &FileArgs,
+    cur: Option<&FileStat>,
+    ctx: &mut ModuleContext<'_>,
+) -> Result<Option<FileArgs>, ModuleError> {
+    let (Some(FileState::Hard), Some(st), Some(src)) = (a.state, cur, a.src.as_deref()) else {
+        return Ok(None);
+    };
+    let is_dir = match st.kind() {
+        FileKind::Directory => true,
+        FileKind::Symlink => ctx.probe(&format!("[ -d {} ]", quote(&a.path)))?.rc == 0,
+        _ => false,
+    };
+    let base = src.rsplit('/').next().unwrap_or_default();
+    if !is_dir || base.is_empty() {
+        return Ok(None);
+    }
+    let mut inner = a.clone();
+    inner.path = if a.path.ends_with('/') {
+        format!("{}{base}", a.path)
+    } else {
+        format!("{}/{base}", a.path)
+    };
+    Ok(Some(inner))
 }
 
 /// The `src` of a link as the host resolves it: relative to the link.
@@ -336,6 +424,17 @@ fn apply_script(a: &FileArgs, state: FileState, cmds: &[String]) -> String {
     s
 }
 
+/// What Ansible's add_path_info puts in a result for an existing path:
+/// its attributes and its state word (`hard` for a file with links).
+fn path_info(mut o: Outcome, st: Option<&FileStat>) -> Outcome {
+    if let Some(st) = st {
+        o.result
+            .insert("state".into(), decide::prev_state(Some(st)).into());
+        st.insert_attrs(&mut o.result);
+    }
+    o
+}
+
 /// Ansible's result keys for `state`.
 fn result(mut o: Outcome, a: &FileArgs, state: FileState, st: Option<&FileStat>) -> Outcome {
     let key = match state {
@@ -350,7 +449,8 @@ fn result(mut o: Outcome, a: &FileArgs, state: FileState, st: Option<&FileStat>)
     }
     let word = match (state, st) {
         (FileState::Absent, _) | (_, None) => "absent",
-        (FileState::Hard, Some(_)) => "hard",
+        // add_path_info's word for what is there (in check mode: before).
+        (FileState::Hard, Some(st)) => decide::prev_state(Some(st)),
         (_, Some(st)) => st.kind().state_word(),
     };
     o.result.insert("state".into(), word.into());

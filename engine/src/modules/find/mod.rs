@@ -13,7 +13,14 @@
 //! controller: the executor hands a local [`super::Remote`] for
 //! `delegate_to: localhost`.
 //!
-//! Not supported: `get_checksum`, `checksum_algorithm`, `encoding`,
+//! `encoding` names the files' codec: UTF-8 is decoded here, others by
+//! the host's iconv; a file that does not decode skips the rest of its
+//! path as Python's exception does (refused when recursing).
+//!
+//! `get_checksum` with `checksum_algorithm` adds each regular file's
+//! digest.
+//!
+//! Not supported:
 //! `limit`, `mode`, `exact_mode` (announced; the task fails when reached).
 
 mod matcher;
@@ -83,6 +90,11 @@ pub struct FindArgs {
     pub contains: Option<String>,
     /// Search `contains` in the whole text rather than line by line.
     pub read_whole_file: bool,
+    /// The files' encoding for `contains` (Python's codec name).
+    pub encoding: Option<String>,
+    /// `get_checksum`: the digest of each regular file found, with
+    /// `checksum_algorithm`'s tool.
+    pub checksum: Option<&'static str>,
 }
 
 /// The `find` module.
@@ -152,7 +164,8 @@ impl Module for FindModule {
             use_regex: args.bool(&["use_regex"])?.unwrap_or(false),
             file_type,
             recurse: args.bool(&["recurse"])?.unwrap_or(false),
-            depth: args.int(&["depth"])?.map(|d| d.max(0) as u32),
+            // Python's `if params['depth']`: 0 (or less) is no limit.
+            depth: args.int(&["depth"])?.filter(|d| *d > 0).map(|d| d as u32),
             hidden: args.bool(&["hidden"])?.unwrap_or(false),
             follow: args.bool(&["follow"])?.unwrap_or(false),
             age,
@@ -160,9 +173,29 @@ impl Module for FindModule {
             size,
             contains: args.str(&["contains"])?,
             read_whole_file: args.bool(&["read_whole_file"])?.unwrap_or(false),
+            encoding: args.str(&["encoding"])?,
+            checksum: {
+                let algo = args.choice(
+                    &["checksum_algorithm", "checksum", "checksum_algo"],
+                    &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
+                )?;
+                args.bool(&["get_checksum"])?
+                    .unwrap_or(false)
+                    .then_some(match algo.as_deref() {
+                        Some("md5") => "md5sum",
+                        Some("sha224") => "sha224sum",
+                        Some("sha256") => "sha256sum",
+                        Some("sha384") => "sha384sum",
+                        Some("sha512") => "sha512sum",
+                        _ => "sha1sum",
+                    })
+            },
         };
         args.finish(&[
             "contains",
+            "encoding",
+            "get_checksum",
+            "checksum_algorithm",
             "read_whole_file",
             "paths",
             "patterns",
@@ -198,50 +231,78 @@ impl Module for FindModule {
             Err(msg) => return Ok(Outcome::failed(msg)),
         };
         let mut files = Vec::new();
-        let mut wanted: Vec<&Entry> = Vec::new();
         let mut examined = 0i64;
         let mut skipped = Map::new();
-        for dir in &listing.dirs {
-            match dir {
+        let mut warnings = Vec::new();
+        for (dir, path) in listing.dirs.iter().zip(&a.paths) {
+            let entries = match dir {
                 Dir::Missing(p) => {
                     skipped.insert(p.clone(), format!("{p} was skipped as it does not seem to be a valid directory or it cannot be accessed").into());
+                    continue;
                 }
-                Dir::Entries(entries) => {
-                    for e in entries {
-                        examined += 1;
-                        if matcher.matches(a, e, listing.now) {
-                            wanted.push(e);
+                Dir::Entries(entries) => entries,
+            };
+            examined += entries.len() as i64;
+            let mut wanted: Vec<&Entry> = walk_order(entries)
+                .into_iter()
+                .filter(|e| a.depth.is_none_or(|d| e.depth <= d))
+                .filter(|e| matcher.matches(a, e, listing.now))
+                .collect();
+            // Ansible reads contents only with `file_type: file` (the
+            // default); `any` ignores `contains`.
+            if let (Some(re), FindType::File) = (&a.contains, a.file_type) {
+                let keep = match contents_match(ctx, a, re, &wanted)? {
+                    Ok(k) => k,
+                    Err(msg) => return Ok(Outcome::failed(msg)),
+                };
+                let mut kept = Vec::new();
+                for (e, k) in wanted.iter().zip(keep) {
+                    match k {
+                        Keep::Yes => kept.push(*e),
+                        Keep::No => {}
+                        Keep::Undecodable(msg) => {
+                            // The exception ends this path's walk: what
+                            // matched before it stays, the path is skipped.
+                            if a.recurse {
+                                return Ok(Outcome::failed(format!(
+                                    "find: {msg}; konvoy-image does not reproduce where ansible-core's recursive walk stops on it"
+                                )));
+                            }
+                            warnings.push(Value::from(format!(
+                                "Skipped '{path}' path due to this access issue: {msg}\n"
+                            )));
+                            skipped.insert(path.clone(), msg.into());
+                            break;
                         }
                     }
                 }
+                wanted = kept;
             }
-        }
-        // Ansible reads contents only with `file_type: file` (the
-        // default); `any` ignores `contains`.
-        let keep = match (&a.contains, a.file_type) {
-            (Some(re), FindType::File) => match contents_match(ctx, a, re, &wanted)? {
-                Ok(k) => k,
-                Err(msg) => return Ok(Outcome::failed(msg)),
-            },
-            _ => vec![true; wanted.len()],
-        };
-        for (e, _) in wanted.iter().zip(keep).filter(|(_, k)| *k) {
-            let mut m = Map::new();
-            m.insert("path".into(), e.path.clone().into());
-            insert_common(&mut m, &e.st);
-            m.insert("atime".into(), Value::Float(e.times[0]));
-            m.insert("mtime".into(), Value::Float(e.times[1]));
-            m.insert("ctime".into(), Value::Float(e.times[2]));
-            files.push(Value::Map(m));
+            for e in wanted {
+                let mut m = Map::new();
+                m.insert("path".into(), e.path.clone().into());
+                insert_common(&mut m, &e.st);
+                m.insert("atime".into(), Value::Float(e.times[0]));
+                m.insert("mtime".into(), Value::Float(e.times[1]));
+                m.insert("ctime".into(), Value::Float(e.times[2]));
+                files.push(Value::Map(m));
+            }
         }
         let msg = if skipped.is_empty() {
             "All paths examined"
         } else {
             "Not all paths examined, check warnings for details"
         };
+        if let Some(tool) = a.checksum {
+            add_checksums(ctx, tool, &mut files)?;
+        }
         let matched = files.len() as i64;
-        Ok(Outcome::ok()
-            .with("files", Value::List(files))
+        let o = if warnings.is_empty() {
+            Outcome::ok()
+        } else {
+            Outcome::ok().with("warnings", Value::List(warnings))
+        };
+        Ok(o.with("files", Value::List(files))
             .with("matched", Value::Int(matched))
             .with("examined", Value::Int(examined))
             .with("msg", msg)
@@ -249,14 +310,115 @@ impl Module for FindModule {
     }
 }
 
+/// `get_checksum`: each regular file's digest (`digest_from_file`, hex),
+/// read on the host with the algorithm's coreutils tool in one command.
+fn add_checksums(
+    ctx: &mut ModuleContext<'_>,
+    tool: &str,
+    files: &mut [Value],
+) -> Result<(), ModuleError> {
+    let regular: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Value::Map(m) if m.get("isreg") == Some(&Value::Bool(true))))
+        .map(|(i, _)| i)
+        .collect();
+    if regular.is_empty() {
+        return Ok(());
+    }
+    let mut s = String::new();
+    for i in &regular {
+        if let Value::Map(m) = &files[*i] {
+            let p = m.get("path").and_then(Value::as_str).unwrap_or_default();
+            s.push_str(&format!(
+                "{tool} < {} 2>/dev/null | cut -d' ' -f1 | tr -d '\\n'; printf '\\0'\n",
+                quote(p)
+            ));
+        }
+    }
+    let out = ctx.probe(&s)?;
+    for (i, sum) in regular.iter().zip(out.stdout.split(|b| *b == 0)) {
+        if let Value::Map(m) = &mut files[*i] {
+            if !sum.is_empty() {
+                m.insert(
+                    "checksum".into(),
+                    String::from_utf8_lossy(sum).into_owned().into(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The entries in the order of Python's `os.walk` (top-down): each
+/// directory's entries, files before subdirectories (each group in
+/// listing order), then each subdirectory's the same way. `find` lists
+/// depth first in the same directory order, so grouping its output by
+/// parent gives the walk. (A link to a directory counts as a file here;
+/// os.walk puts it among the directories.)
+fn walk_order(entries: &[Entry]) -> Vec<&Entry> {
+    let mut children: std::collections::HashMap<&str, Vec<&Entry>> =
+        std::collections::HashMap::new();
+    let mut top = Vec::new();
+    for e in entries {
+        if e.depth <= 1 {
+            top.push(e);
+        } else if let Some((parent, _)) = e.path.rsplit_once('/') {
+            children.entry(parent).or_default().push(e);
+        }
+    }
+    fn emit<'a>(
+        level: &[&'a Entry],
+        children: &std::collections::HashMap<&str, Vec<&'a Entry>>,
+        out: &mut Vec<&'a Entry>,
+    ) {
+        let is_dir = |e: &&Entry| e.st.kind() == FileKind::Directory;
+        out.extend(level.iter().filter(|e| !is_dir(e)));
+        out.extend(level.iter().filter(|e| is_dir(e)));
+        for d in level.iter().filter(|e| is_dir(e)) {
+            if let Some(c) = children.get(d.path.as_str()) {
+                emit(c, children, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    emit(&top, &children, &mut out);
+    if out.len() != entries.len() {
+        // A parent not found by its name: keep the listing's order
+        // rather than lose an entry.
+        return entries.iter().collect();
+    }
+    out
+}
+
+/// What `contentfilter` says of one file.
+enum Keep {
+    Yes,
+    No,
+    /// The file does not decode with the encoding: Python's exception.
+    Undecodable(String),
+}
+
+/// Whether `encoding` is UTF-8 as Python names it (decoded here).
+fn is_utf8(encoding: Option<&str>) -> bool {
+    encoding.is_none_or(|e| {
+        matches!(
+            e.to_ascii_lowercase().replace('_', "-").as_str(),
+            "utf-8" | "utf8" | "u8"
+        )
+    })
+}
+
 /// Ansible's `contentfilter` over `entries`: only regular files are read
-/// (other kinds pass); a file that cannot be read does not match.
+/// (other kinds pass); a file that cannot be read does not match; one
+/// that does not decode (UTF-8 here, another `encoding` through the
+/// host's iconv) raises Python's encoding error.
 fn contents_match(
     ctx: &mut ModuleContext<'_>,
     a: &FindArgs,
     pattern: &str,
     entries: &[&Entry],
-) -> Result<Result<Vec<bool>, String>, ModuleError> {
+) -> Result<Result<Vec<Keep>, String>, ModuleError> {
     let re = match crate::pyre::compile(pattern, crate::pyre::Flags::NONE) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -266,39 +428,85 @@ fn contents_match(
         .filter(|e| e.st.kind() == FileKind::Regular)
         .map(|e| e.path.as_str())
         .collect();
+    let enc = a.encoding.as_deref();
+    let iconv = (!is_utf8(enc)).then(|| quote(enc.unwrap_or_default()));
     let mut texts = std::collections::HashMap::new();
     if !files.is_empty() {
         let mut s = String::new();
-        for f in &files {
+        if let Some(e) = &iconv {
             s.push_str(&format!(
-                "base64 -w0 < {} 2>/dev/null; printf '\\0'\n",
-                quote(f)
+                "iconv -f {e} -t UTF-8 </dev/null >/dev/null 2>&1 || {{ echo unknown; exit 3; }}\n"
             ));
         }
+        for f in &files {
+            let q = quote(f);
+            match &iconv {
+                // `!` marks a file the encoding does not decode.
+                Some(e) => s.push_str(&format!(
+                    "if [ -r {q} ]; then if iconv -f {e} -t UTF-8 < {q} >/dev/null 2>&1; then iconv -f {e} -t UTF-8 < {q} | base64 -w0; else printf '!'; fi; fi; printf '\\0'\n"
+                )),
+                None => s.push_str(&format!("base64 -w0 < {q} 2>/dev/null; printf '\\0'\n")),
+            }
+        }
         let out = ctx.probe(&s)?;
+        if out.rc == 3 {
+            // Python's LookupError at the first file read.
+            let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
+            return Ok(Ok(entries
+                .iter()
+                .map(|e| {
+                    if e.st.kind() == FileKind::Regular {
+                        Keep::Undecodable(msg.clone())
+                    } else {
+                        Keep::Yes
+                    }
+                })
+                .collect()));
+        }
         for (f, chunk) in files.iter().zip(out.stdout.split(|b| *b == 0)) {
             use base64::Engine as _;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(chunk)
-                .unwrap_or_default();
-            texts.insert(*f, String::from_utf8_lossy(&bytes).into_owned());
+            let text = if chunk == b"!" {
+                None
+            } else {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(chunk)
+                    .unwrap_or_default();
+                String::from_utf8(bytes).ok()
+            };
+            texts.insert(*f, text);
         }
     }
+    let enc_word = enc.map_or_else(
+        || "None (default determined by the Python built-in function \"open\")".to_owned(),
+        str::to_owned,
+    );
     Ok(Ok(entries
         .iter()
         .map(|e| {
             if e.st.kind() != FileKind::Regular {
-                return true;
+                return Keep::Yes;
             }
             let Some(text) = texts.get(e.path.as_str()) else {
-                return false;
+                return Keep::No;
             };
-            if a.read_whole_file {
-                return re.is_match(text).unwrap_or(false);
+            let Some(text) = text else {
+                return Keep::Undecodable(format!(
+                    "Failed to read the file {} due to an encoding error. current encoding: {enc_word}",
+                    e.path
+                ));
+            };
+            let hit = if a.read_whole_file {
+                re.is_match(text).unwrap_or(false)
+            } else {
+                // `re.match` on each line (with its line break).
+                text.split_inclusive('\n')
+                    .any(|line| re.find(line).ok().flatten().is_some_and(|m| m.start() == 0))
+            };
+            if hit {
+                Keep::Yes
+            } else {
+                Keep::No
             }
-            // `re.match` on each line (with its line break).
-            text.split_inclusive('\n')
-                .any(|line| re.find(line).ok().flatten().is_some_and(|m| m.start() == 0))
         })
         .collect()))
 }
@@ -336,12 +544,14 @@ fn script(a: &FindArgs) -> String {
         let q = quote(&safe);
         let depth = match (a.recurse, a.depth) {
             (false, _) => " -maxdepth 1".to_owned(),
-            (true, Some(d)) => format!(" -maxdepth {d}"),
+            // Ansible's walk reads the entries one level past `depth`
+            // (they count as examined) before it stops descending.
+            (true, Some(d)) => format!(" -maxdepth {}", d + 1),
             (true, None) => String::new(),
         };
         let follow = if a.follow { "-L " } else { "" };
         s.push_str(&format!(
-            "if [ -d {q} ]; then printf 'D\\0'; find {follow}{q} -mindepth 1{depth} -printf '%y %m %U %G %s %A@ %T@ %C@ %n %i %D %u %g\\0%p\\0' 2>/dev/null; else printf 'X%s\\0' {qp}; fi\n",
+            "if [ -d {q} ]; then printf 'D\\0'; find {follow}{q} -mindepth 1{depth} -printf '%d %y %m %U %G %s %A@ %T@ %C@ %n %i %D %u %g\\0%p\\0' 2>/dev/null; else printf 'X%s\\0' {qp}; fi\n",
             qp = quote(p)
         ));
     }
@@ -351,6 +561,8 @@ fn script(a: &FindArgs) -> String {
 #[derive(Debug)]
 struct Entry {
     path: String,
+    /// Levels below the searched path (1 = directly in it).
+    depth: u32,
     st: FileStat,
     times: [f64; 3],
 }
@@ -396,6 +608,8 @@ fn parse(out: &[u8]) -> Result<Listing, ModuleError> {
 }
 
 fn entry(line: &str, path: String) -> Option<Entry> {
+    let (depth, line) = line.split_once(' ')?;
+    let depth = depth.parse().ok()?;
     let w: Vec<&str> = line.splitn(13, ' ').collect();
     if w.len() < 13 {
         return None;
@@ -413,6 +627,7 @@ fn entry(line: &str, path: String) -> Option<Entry> {
     let times = [t(w[5])?, t(w[6])?, t(w[7])?];
     Some(Entry {
         path,
+        depth,
         times,
         st: FileStat {
             kind: Some(kind),
@@ -439,7 +654,7 @@ mod tests {
 
     #[test]
     fn listing_parses_odd_names_and_missing_dirs() {
-        let out = b"100.5\0D\0f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\0d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
+        let out = b"100.5\0D\x001 f 644 0 0 3 1.5 2.5 3.5 1 9 8 root root\0/d/a\nb.txt\x002 d 755 0 0 4096 1 2 3 2 10 8 root root\0/d/sub\0X/nope\0";
         let l = parse(out).unwrap();
         assert_eq!(l.now, 100.5);
         let Dir::Entries(es) = &l.dirs[0] else {
@@ -447,6 +662,7 @@ mod tests {
         };
         assert_eq!(es[0].path, "/d/a\nb.txt");
         assert_eq!(es[0].times[1], 2.5);
+        assert_eq!((es[0].depth, es[1].depth), (1, 2));
         assert!(matches!(&l.dirs[1], Dir::Missing(p) if p == "/nope"));
         let mut m = ArgMap::new(
             [
