@@ -34,37 +34,8 @@ const PLAYBOOK: &str = r#"
 /// codes match; returns the hosts, the cold output and the cold round
 /// trips (off, on).
 fn both_ways<'f>(fleet: &'f Fleet, playbook: &str) -> (Vec<&'f TestHost>, String, [u64; 2]) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("site.yml"), super::unindent(playbook)).expect("write playbook");
-    let opts = RunOptions {
-        connect: fleet.connect_options(),
-        ..RunOptions::default()
-    };
-    let inventories = super::target_inventories(fleet, dir.path());
-    let mut cold = [0; 2];
-    let mut first = String::new();
-    for round in ["cold", "again"] {
-        let off = run(dir.path(), &inventories[0], false, &opts);
-        let on = run(dir.path(), &inventories[1], true, &opts);
-        assert!(
-            off.0 == on.0,
-            "{round}: output differs\n--- off\n{}\n--- on\n{}",
-            off.0,
-            on.0
-        );
-        assert!(
-            off.1 == on.1,
-            "{round}: JSON events differ\n--- off\n{}\n--- on\n{}",
-            off.1,
-            on.1
-        );
-        assert_eq!(off.3, on.3, "{round}: exit codes");
-        if round == "cold" {
-            cold = [off.2, on.2];
-            first = on.0;
-        }
-    }
-    (fleet.hosts().iter().collect(), first, cold)
+    let c = super::piggyback::compared(fleet, playbook);
+    (fleet.hosts().iter().collect(), c.first, c.cold)
 }
 
 #[test]

@@ -111,20 +111,34 @@ pub(super) fn run(
 /// outputs match and returns the hosts, the last output, and the cold
 /// round trips (off, on).
 fn both_ways(fleet: &Fleet, fail: bool, ignore: bool) -> (Vec<&TestHost>, String, [u64; 2]) {
+    let c = compared(fleet, &playbook(fail, ignore));
+    (fleet.hosts().iter().collect(), c.last, c.cold)
+}
+
+/// What [`compared`] saw: the cold and the second run's output (batching
+/// on; the same off), and the cold round trips (off, on).
+pub(super) struct Compared {
+    pub first: String,
+    pub last: String,
+    pub cold: [u64; 2],
+}
+
+/// Runs `playbook` cold with apply batching off on the first host and on
+/// on the second, then again on what each left; asserts each round's
+/// outputs, JSON events and exit codes match.
+pub(super) fn compared(fleet: &Fleet, playbook: &str) -> Compared {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("site.yml"),
-        super::unindent(&playbook(fail, ignore)),
-    )
-    .expect("write playbook");
+    std::fs::write(dir.path().join("site.yml"), super::unindent(playbook)).expect("write playbook");
     let opts = RunOptions {
         connect: fleet.connect_options(),
         ..RunOptions::default()
     };
-    let hosts: Vec<&TestHost> = fleet.hosts().iter().collect();
     let inventories = super::target_inventories(fleet, dir.path());
-    let mut cold = [0; 2];
-    let mut last = String::new();
+    let mut c = Compared {
+        first: String::new(),
+        last: String::new(),
+        cold: [0; 2],
+    };
     for round in ["cold", "again"] {
         let off = run(dir.path(), &inventories[0], false, &opts);
         let on = run(dir.path(), &inventories[1], true, &opts);
@@ -142,11 +156,12 @@ fn both_ways(fleet: &Fleet, fail: bool, ignore: bool) -> (Vec<&TestHost>, String
         );
         assert_eq!(off.3, on.3, "{round}: exit codes");
         if round == "cold" {
-            cold = [off.2, on.2];
+            c.cold = [off.2, on.2];
+            c.first = on.0.clone();
         }
-        last = on.0;
+        c.last = on.0;
     }
-    (hosts, last, cold)
+    c
 }
 
 #[test]

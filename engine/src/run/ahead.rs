@@ -503,24 +503,7 @@ pub(crate) fn split(
 mod tests {
     use super::*;
 
-    fn sh(script: &str, stdin: &[u8]) -> ExecOutput {
-        use std::io::Write;
-        let mut child = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let o = child.wait_with_output().unwrap();
-        ExecOutput {
-            stdout: o.stdout,
-            stderr: o.stderr,
-            rc: o.status.code().unwrap_or(-1),
-        }
-    }
+    use crate::run::remote::local_sh::sh;
 
     /// The carrying apply keeps its stdin, output and status; each step
     /// runs after it, in order, with its own output and status; a step

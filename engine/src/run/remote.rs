@@ -263,3 +263,34 @@ impl Remote for TransportRemote<'_> {
         Ok(buf)
     }
 }
+
+/// For unit tests of the scripts batching builds: a script run by the
+/// controller's `sh` with `stdin`, as a host would run it.
+#[cfg(test)]
+pub(crate) mod local_sh {
+    use crate::modules::ExecOutput;
+
+    pub(crate) fn sh(script: &str, stdin: &[u8]) -> ExecOutput {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin)
+            .expect("write stdin");
+        let o = child.wait_with_output().expect("sh output");
+        ExecOutput {
+            stdout: o.stdout,
+            stderr: o.stderr,
+            rc: o.status.code().unwrap_or(-1),
+        }
+    }
+}
