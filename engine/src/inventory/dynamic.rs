@@ -146,6 +146,9 @@ impl Inventory {
             }
         }
         self.layers = layers;
+        if let Some((dir, _)) = self.playbook.take() {
+            self.keep_playbook_layer(&dir)?;
+        }
         Ok(())
     }
 }

@@ -87,6 +87,10 @@ pub struct Inventory {
     sources: Vec<SourceKind>,
     /// `group_vars`/`host_vars` beside each source, in source order.
     layers: Vec<Layer>,
+    /// The layer beside a playbook directory, read once
+    /// ([`Inventory::keep_playbook_layer`]) for a run that asks for every
+    /// host's variables, and again when the groups change.
+    playbook: Option<(std::path::PathBuf, Option<Layer>)>,
 }
 
 impl Inventory {
@@ -119,6 +123,7 @@ impl Inventory {
             data,
             sources: kinds,
             layers,
+            playbook: None,
         })
     }
 
@@ -143,6 +148,7 @@ impl Inventory {
             data,
             sources: vec![SourceKind::HostList],
             layers: Vec::new(),
+            playbook: None,
         })
     }
 
@@ -243,6 +249,11 @@ impl Inventory {
         host: &str,
         playbook_dir: Option<&Path>,
     ) -> Result<Map, InventoryError> {
+        if let (Some(d), Some((kept, layer))) = (playbook_dir, &self.playbook) {
+            if kept == d {
+                return Ok(self.resolve(host, layer.as_ref()));
+            }
+        }
         let play = self.play_layer(playbook_dir)?;
         Ok(self.resolve(host, play.as_ref()))
     }
@@ -253,6 +264,19 @@ impl Inventory {
             Some(d) => Layer::load(d, &self.data, &mut Vec::new()),
             None => Ok(None),
         }
+    }
+
+    /// Reads the layer beside playbook directory `dir` once, for every
+    /// later [`Inventory::host_vars_with_playbook`] with that directory
+    /// (a run asks for each host's), instead of once per call.
+    ///
+    /// # Errors
+    ///
+    /// A vars file there that cannot be read or parsed.
+    pub fn keep_playbook_layer(&mut self, dir: &Path) -> Result<(), InventoryError> {
+        let layer = Layer::load(dir, &self.data, &mut Vec::new())?;
+        self.playbook = Some((dir.to_path_buf(), layer));
+        Ok(())
     }
 
     fn resolve(&self, host: &str, play: Option<&Layer>) -> Map {

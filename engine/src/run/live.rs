@@ -28,10 +28,13 @@ pub(crate) struct LiveInventory {
 
 impl LiveInventory {
     pub(crate) fn new(
-        inventory: Inventory,
+        mut inventory: Inventory,
         playbook_dir: PathBuf,
         quiet_group_names: bool,
     ) -> LiveInventory {
+        // Read once for every host's variables; a file that does not parse
+        // is not kept, and each `host_vars` then reports it.
+        let _ = inventory.keep_playbook_layer(&playbook_dir);
         LiveInventory {
             inventory: RwLock::new(inventory),
             playbook_dir,
@@ -76,7 +79,8 @@ impl LiveInventory {
     }
 
     /// `group_by` for `host`: whether anything changed. The variables of
-    /// every host in `group` are read again into `table`.
+    /// the hosts whose groups it changed (`host`, and every member of
+    /// `group` when its parents changed) are read again into `table`.
     pub(crate) fn add_group(
         &self,
         reporter: &dyn Reporter,
@@ -85,10 +89,32 @@ impl LiveInventory {
         group: &str,
         parents: &[String],
     ) -> Result<bool, String> {
+        let before: Vec<(String, Vec<String>)> = {
+            let inv = self.read();
+            let members = inv.select(group).unwrap_or_default();
+            members
+                .into_iter()
+                .map(|h| {
+                    let groups = inv.group_names(&h);
+                    (h, groups)
+                })
+                .collect()
+        };
         let changed = self.edit(reporter, |i| i.add_dynamic_group(host, group, parents))?;
         if changed {
-            let members = self.read().select(group).unwrap_or_default();
-            for h in members {
+            let moved: Vec<String> = {
+                let inv = self.read();
+                let mut moved: Vec<String> = before
+                    .into_iter()
+                    .filter(|(h, groups)| inv.group_names(h) != *groups)
+                    .map(|(h, _)| h)
+                    .collect();
+                if !moved.iter().any(|h| h == host) {
+                    moved.push(host.to_owned());
+                }
+                moved
+            };
+            for h in moved {
                 if let Some(shared) = table.shared(&h) {
                     shared.set_inventory(self.host_vars(&h)?);
                 }

@@ -40,14 +40,17 @@ pub fn run(
     let extra = Arc::new(opts.extra_vars.clone());
     let mut states: IndexMap<String, HostState> = IndexMap::new();
     let foreign = Arc::new(AtomicU64::new(0));
+    let live = Arc::new(LiveInventory::new(
+        inventory.clone(),
+        plan.playbook_dir.clone(),
+        opts.quiet_group_names,
+    ));
     for host in inventory.hosts() {
         let name = host.name().to_owned();
-        let vars = inventory
-            .host_vars_with_playbook(&name, Some(&plan.playbook_dir))
-            .map_err(|e| RunError::Pattern {
-                pattern: name.clone(),
-                message: e.to_string(),
-            })?;
+        let vars = live.host_vars(&name).map_err(|message| RunError::Pattern {
+            pattern: name.clone(),
+            message,
+        })?;
         states.insert(
             name.clone(),
             HostState::new(&name, Arc::new(vars), foreign.clone()),
@@ -62,11 +65,6 @@ pub fn run(
     // delegated to it before any play targets it).
     let mut implicit = (!states.contains_key("localhost"))
         .then(|| HostState::new("localhost", local_vars(), foreign.clone()));
-    let live = Arc::new(LiveInventory::new(
-        inventory.clone(),
-        plan.playbook_dir.clone(),
-        opts.quiet_group_names,
-    ));
     let hostvars = Arc::new(HostTable {
         hosts: std::sync::RwLock::new(
             states
