@@ -3,7 +3,9 @@
 //! for what is new, `add_group`/`parent_groups`, `add_host`), `groups`
 //! and `group_names` in later tasks, the `group_vars` of a new group,
 //! `hostvars` of an added host, later plays selecting the new groups,
-//! `add_host` running once for the batch, the warnings, and the recap.
+//! `add_host` running once for the batch (with each of its name and
+//! group aliases), the warnings (silenced by `force_valid_group_names =
+//! ignore`), and the recap.
 //! (Host-specific messages come from one host, and group members are
 //! sorted: two hosts print, and ansible-core adds them to a group, in the
 //! order they finish, on both sides.)
@@ -42,10 +44,14 @@ const PLAYBOOK: &str = r#"
         color: blue
       register: added
     - add_host: name=extra2:2222 groups=made,more
+    - add_host: hostname=extra3 groupname=aliased
+    - add_host:
+        host: extra4
+        group: [aliased]
     - debug:
         msg: "added {{ added.changed | default('unregistered') }} {{ added.add_host | default('') }}"
     - debug:
-        msg: "{{ groups.made }} {{ groups.more }} {{ hostvars.extra1.color }} {{ hostvars.extra2.ansible_ssh_port }} {{ groups.ungrouped }}"
+        msg: "{{ groups.made }} {{ groups.more }} {{ groups.aliased }} {{ hostvars.extra1.color }} {{ hostvars.extra2.ansible_ssh_port }} {{ groups.ungrouped }}"
       run_once: true
 - hosts: every-one:&made
   gather_facts: false
@@ -72,9 +78,19 @@ fn group_by_and_add_host_change_the_inventory_as_ansible_does() {
         .assert_msg("extra1 ['every-one', 'made', 'outer'] blue");
     // A new group's name Ansible finds invalid is warned about once, and
     // the later plays' patterns match the new groups: no warning there.
+    let invalid = "[WARNING]: Invalid characters were found in group names";
     for side in [&pair.ours, &pair.ansible] {
-        let invalid = "[WARNING]: Invalid characters were found in group names";
         assert_eq!(side.out.matches(invalid).count(), 1, "{}", side.out);
         assert!(!side.out.contains("Could not match"), "{}", side.out);
+    }
+    // `force_valid_group_names = ignore` silences it on both sides.
+    let quiet = twin
+        .playbook(PLAYBOOK)
+        .file("group_vars/kind_other.yml", "kind_var: from group_vars\n")
+        .env("ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS", "ignore")
+        .run();
+    quiet.assert_same();
+    for side in [&quiet.ours, &quiet.ansible] {
+        assert!(!side.out.contains(invalid), "{}", side.out);
     }
 }
