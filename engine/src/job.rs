@@ -55,11 +55,7 @@ impl PlaybookJob {
         // (provisioning's image variables) are sources of names.
         let mut extra = self.options.extra_vars.clone();
         extra.extend(self.extra_vars()?);
-        let load = playbook::LoadOptions {
-            extra_vars: extra.clone(),
-            ..self.load_options()
-        };
-        let pb = playbook::load_playbook_with(&self.playbook, &load)?;
+        let pb = playbook::load_playbook_with(&self.playbook, &self.load_options(&extra))?;
         let compiled = plan::compile(&pb);
         let checked = plan::check(&pb, &inventory, &extra);
         let (errors, warnings) = refusals(
@@ -85,11 +81,13 @@ impl PlaybookJob {
         }
     }
 
-    /// How the playbook is loaded (`roles_path`).
-    pub fn load_options(&self) -> playbook::LoadOptions {
+    /// How the playbook is loaded: `roles_path`, and `extra` (the job's
+    /// extra vars with its `-e` values) for templated `import_playbook`
+    /// names.
+    pub fn load_options(&self, extra: &Map) -> playbook::LoadOptions {
         playbook::LoadOptions {
             roles_path: self.options.roles_path.clone(),
-            extra_vars: self.options.extra_vars.clone(),
+            extra_vars: extra.clone(),
         }
     }
 
